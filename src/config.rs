@@ -1,0 +1,466 @@
+//! Configuration: `config/default.toml` (built in) < a local file < `GRIDLINE__…` environment
+//! variables. Validated once at start; errors name the key.
+
+use figment::Figment;
+use figment::providers::{Format, Toml};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use crate::domain::sla::{Deadlines, HumanDuration};
+
+/// The defaults, compiled in so that `gridline run` works from any directory.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub general: General,
+    pub database: Database,
+    pub http: Http,
+    pub intake: IntakeSettings,
+    pub outbox: OutboxSettings,
+    pub parser: ParserSettings,
+    pub sla: Sla,
+    pub rating: RatingSettings,
+    pub sandbox: SandboxSettings,
+    pub telegram: TelegramSettings,
+    pub onebot: OneBotSettings,
+    pub wecom: WeComSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct General {
+    pub language: Language,
+    pub timezone: TimeZone,
+    pub lexicon_dir: String,
+}
+
+/// The language the bot writes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Language {
+    #[serde(rename = "zh")]
+    Zh,
+    #[serde(rename = "en")]
+    En,
+}
+
+/// A validated IANA time zone name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse::<chrono_tz::Tz>().map(TimeZone).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "`{name}` is not a time zone name (e.g. \"Asia/Shanghai\")"
+            ))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    pub url: Secret,
+    pub max_connections: u32,
+    pub acquire_timeout: HumanDuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Http {
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeSettings {
+    pub batch_max: usize,
+    pub max_text_chars: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    pub max_attempts: u32,
+    pub retry_base: HumanDuration,
+    pub retry_max: HumanDuration,
+    pub poll_interval: HumanDuration,
+    pub lease: HumanDuration,
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParserSettings {
+    pub open_threshold: f32,
+    pub confirm_threshold: f32,
+    pub confirm_ttl: HumanDuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    #[serde(flatten)]
+    pub deadlines: Deadlines,
+    pub remind_at: f64,
+    pub quiet_hours: String,
+    pub calendar: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingSettings {
+    pub timeout: HumanDuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxSettings {
+    pub enabled: bool,
+    pub demo_roster: bool,
+    pub token: Secret,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramSettings {
+    pub enabled: bool,
+    pub token: Secret,
+    pub api_url: String,
+    pub mode: TelegramMode,
+    pub webhook_url: String,
+    pub webhook_secret: Secret,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TelegramMode {
+    Polling,
+    Webhook,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OneBotSettings {
+    pub enabled: bool,
+    pub access_token: Secret,
+    pub secret: Secret,
+    pub api_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeComSettings {
+    pub webhooks: BTreeMap<String, Secret>,
+}
+
+/// A value that must never be printed: tokens, secrets, database URLs with passwords.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("\"\"")
+        } else {
+            f.write_str("[redacted]")
+        }
+    }
+}
+
+/// Configuration that cannot be used. The message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(String),
+    #[error("configuration key `{key}`: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl Settings {
+    /// Loads the layers. `local` is an optional TOML file; `env` are (name, value) pairs to read
+    /// `GRIDLINE__…` overrides from (pass `std::env::vars()` in production, a fixed list in tests).
+    pub fn load(
+        local: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = local {
+            if !path.exists() {
+                return Err(ConfigError::Load(format!(
+                    "configuration file {} does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let overrides = env_overrides(env);
+        if !overrides.is_empty() {
+            figment = figment.merge(Toml::string(&overrides));
+        }
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError::Load(describe_figment_error(e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The defaults alone (what `gridline run` uses with no file and no environment).
+    pub fn defaults() -> Result<Settings, ConfigError> {
+        Settings::load(None, std::iter::empty())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &'static str, message: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                message: message.to_string(),
+            })
+        };
+        let url = self.database.url.expose();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return invalid(
+                "database.url",
+                "must start with sqlite:, postgres:// or postgresql://",
+            );
+        }
+        if self.database.max_connections == 0 {
+            return invalid("database.max_connections", "must be at least 1");
+        }
+        if self.intake.batch_max == 0 {
+            return invalid("intake.batch_max", "must be at least 1");
+        }
+        if self.intake.max_text_chars < 10 {
+            return invalid("intake.max_text_chars", "must be at least 10");
+        }
+        if self.outbox.max_attempts == 0 {
+            return invalid("outbox.max_attempts", "must be at least 1");
+        }
+        if self.outbox.concurrency == 0 {
+            return invalid("outbox.concurrency", "must be at least 1");
+        }
+        if self.outbox.retry_base.0.is_zero() {
+            return invalid("outbox.retry_base", "must be longer than 0s");
+        }
+        if self.outbox.poll_interval.0.is_zero() {
+            return invalid("outbox.poll_interval", "must be longer than 0s");
+        }
+        let p = &self.parser;
+        if !(0.0..=1.0).contains(&p.open_threshold) {
+            return invalid("parser.open_threshold", "must be between 0 and 1");
+        }
+        if !(0.0..=1.0).contains(&p.confirm_threshold) || p.confirm_threshold > p.open_threshold
+        {
+            return invalid(
+                "parser.confirm_threshold",
+                "must be between 0 and parser.open_threshold",
+            );
+        }
+        if !(self.sla.remind_at > 0.0 && self.sla.remind_at < 1.0) {
+            return invalid("sla.remind_at", "must be a fraction between 0 and 1");
+        }
+        for (key, w) in [
+            ("sla.normal", self.sla.deadlines.normal),
+            ("sla.urgent", self.sla.deadlines.urgent),
+        ] {
+            if w.claim.0.is_zero() || w.resolve.0.is_zero() {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: "claim and resolve must be longer than 0s".into(),
+                });
+            }
+        }
+        if self.sandbox.enabled
+            && !self.http.listen.ip().is_loopback()
+            && self.sandbox.token.is_empty()
+        {
+            return invalid(
+                "sandbox.token",
+                "must be set when http.listen is not a loopback address",
+            );
+        }
+        if self.telegram.enabled {
+            let token = self.telegram.token.expose();
+            let well_formed = token
+                .split_once(':')
+                .is_some_and(|(id, rest)| {
+                    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && rest.len() >= 10
+                });
+            if !well_formed {
+                return invalid(
+                    "telegram.token",
+                    "missing or malformed: set GRIDLINE__TELEGRAM__TOKEN to the token from @BotFather (digits:letters)",
+                );
+            }
+            if !(self.telegram.api_url.starts_with("http://")
+                || self.telegram.api_url.starts_with("https://"))
+            {
+                return invalid("telegram.api_url", "must be an http:// or https:// URL");
+            }
+            if self.telegram.mode == TelegramMode::Webhook {
+                if !self.telegram.webhook_url.starts_with("https://") {
+                    return invalid(
+                        "telegram.webhook_url",
+                        "webhook mode needs the public https:// URL Telegram will post to",
+                    );
+                }
+                if self.telegram.webhook_secret.expose().len() < 16 {
+                    return invalid(
+                        "telegram.webhook_secret",
+                        "webhook mode needs a secret of at least 16 characters (GRIDLINE__TELEGRAM__WEBHOOK_SECRET)",
+                    );
+                }
+            }
+        }
+        if self.onebot.enabled
+            && !self.onebot.api_url.is_empty()
+            && !(self.onebot.api_url.starts_with("http://")
+                || self.onebot.api_url.starts_with("https://"))
+        {
+            return invalid("onebot.api_url", "must be empty or an http(s):// URL");
+        }
+        Ok(())
+    }
+}
+
+/// Turns `GRIDLINE__A__B=value` into TOML `a.b = value`. Values that parse as TOML (numbers,
+/// booleans) keep their type; everything else is a string.
+fn env_overrides(env: impl IntoIterator<Item = (String, String)>) -> String {
+    let mut out = String::new();
+    for (name, value) in env {
+        let Some(path) = name.strip_prefix("GRIDLINE__") else {
+            continue;
+        };
+        let key: Vec<String> = path
+            .split("__")
+            .map(|part| format!("\"{}\"", part.to_lowercase().replace('"', "")))
+            .collect();
+        let literal = if value.parse::<i64>().is_ok()
+            || value.parse::<f64>().is_ok()
+            || value == "true"
+            || value == "false"
+        {
+            value
+        } else {
+            toml::Value::String(value).to_string()
+        };
+        out.push_str(&format!("{} = {}\n", key.join("."), literal));
+    }
+    out
+}
+
+fn describe_figment_error(e: figment::Error) -> String {
+    let mut parts = Vec::new();
+    for err in e {
+        let key = err.path.join(".");
+        if key.is_empty() {
+            parts.push(err.kind.to_string());
+        } else {
+            parts.push(format!("key `{key}`: {}", err.kind));
+        }
+    }
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_load() {
+        let s = Settings::defaults().expect("defaults are valid");
+        assert_eq!(s.general.language, Language::Zh);
+        assert_eq!(s.http.listen.port(), 8080);
+        assert!(s.database.url.expose().starts_with("sqlite:"));
+        assert_eq!(s.sla.deadlines, Deadlines::default());
+    }
+
+    #[test]
+    fn environment_overrides_keys() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("GRIDLINE__GENERAL__LANGUAGE", "en"),
+                ("GRIDLINE__OUTBOX__MAX_ATTEMPTS", "3"),
+                ("GRIDLINE__SLA__URGENT__CLAIM", "5m"),
+                ("OTHER", "x"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(s.general.language, Language::En);
+        assert_eq!(s.outbox.max_attempts, 3);
+        assert_eq!(s.sla.deadlines.urgent.claim.0.as_secs(), 300);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let cases = [
+            ("GRIDLINE__SLA__NORMAL__CLAIM", "soon", "sla.normal.claim"),
+            ("GRIDLINE__HTTP__LISTEN", "nowhere", "http.listen"),
+            ("GRIDLINE__GENERAL__TIMEZONE", "Mars/Base", "general.timezone"),
+            ("GRIDLINE__GENERAL__LANGUAGE", "fr", "general.language"),
+            ("GRIDLINE__DATABASE__URL", "mysql://x", "database.url"),
+            ("GRIDLINE__TELEGRAM__ENABLED", "true", "telegram.token"),
+            ("GRIDLINE__OUTBOX__MAX_ATTEMPTS", "-1", "outbox.max_attempts"),
+            ("GRIDLINE__NOSUCH__KEY", "1", "nosuch"),
+        ];
+        for (var, value, key) in cases {
+            let err = Settings::load(None, env(&[(var, value)]))
+                .expect_err(var)
+                .to_string();
+            assert!(err.contains(key), "{var}={value}: `{err}` should name {key}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("GRIDLINE__TELEGRAM__ENABLED", "true"),
+                ("GRIDLINE__TELEGRAM__TOKEN", "123456:ABCDEFGHIJKLMNOP"),
+            ]),
+        )
+        .expect("valid");
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("ABCDEFGHIJKLMNOP"));
+        assert!(printed.contains("[redacted]"));
+    }
+
+    #[test]
+    fn sandbox_off_loopback_needs_a_token() {
+        let err = Settings::load(None, env(&[("GRIDLINE__HTTP__LISTEN", "0.0.0.0:8080")]))
+            .expect_err("token required")
+            .to_string();
+        assert!(err.contains("sandbox.token"), "{err}");
+    }
+}

@@ -1,0 +1,18 @@
+//! The ticket domain: plain data and pure functions, no I/O.
+//!
+//! - [`category`]: request categories and urgency.
+//! - [`ticket`]: the ticket state machine and ratings.
+//! - [`role`]: roles, grants on the grid tree and permission checks.
+//! - [`sla`]: durations and deadline arithmetic.
+//! - [`mask`]: masking phone and ID numbers on bot cards.
+
+pub mod category;
+pub mod mask;
+pub mod role;
+pub mod sla;
+pub mod ticket;
+
+pub use category::{Category, UnknownValue, Urgency};
+pub use role::{Grant, Permission, Role, Subject};
+pub use sla::{Deadlines, Due, HumanDuration};
+pub use ticket::{Rating, TicketState, Transition};

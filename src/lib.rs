@@ -1,0 +1,26 @@
+//! gridline turns what residents write in community group chats into tracked tickets for the
+//! grid leader (网格长) who looks after that group, and reports progress back into the chat.
+//!
+//! The modules, in the order a message flows through them:
+//!
+//! - [`platform`]: the adapter interface and the adapters (in-process, sandbox, Telegram,
+//!   OneBot). The only code that knows a platform's wire format.
+//! - [`intake`]: the durable, de-duplicating inbox writer adapters submit events to.
+//! - [`understand`]: is a message a request (category, urgency, place), or a command?
+//! - [`engine`]: applies an event: opens tickets, runs commands, writes replies to the outbox.
+//! - [`domain`]: the ticket state machine, roles and permissions, deadlines. Pure.
+//! - [`store`]: SQLite/PostgreSQL storage; the only module with SQL.
+//! - [`outbox`]: the delivery worker: rate limits, retries with backoff, parking.
+//! - [`i18n`]: every sentence the bot says, in Chinese and English.
+//! - [`stats`]: the numbers coordinators report.
+//! - [`import`]: the roster CSV importer.
+//! - [`app`]: wiring, HTTP listener, shutdown.
+//! - [`config`]: layered, validated configuration.
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod intake;
+pub mod platform;
+pub mod store;
+pub mod understand;

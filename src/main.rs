@@ -1,0 +1,2 @@
+//! The `gridline` binary: a thin shell over the library.
+fn main() {}

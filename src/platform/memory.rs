@@ -1,0 +1,1 @@
+//! An in-process adapter: what tests and the benchmark use in place of a chat platform.

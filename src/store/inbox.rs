@@ -1,0 +1,147 @@
+//! The inbox: every inbound event, de-duplicated on (platform, account, event id), and the
+//! adapters' cursors stored with them.
+
+use sqlx::AssertSqlSafe;
+
+use super::{Backend, Result, Store, StoreError, Tx, col, placeholders};
+use crate::platform::InboundEvent;
+
+/// An event waiting to be processed.
+#[derive(Debug, Clone)]
+pub struct InboxRow {
+    pub id: i64,
+    pub received_at: i64,
+    pub event: InboundEvent,
+}
+
+/// Counts for `gridline stats` and health.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct InboxCounts {
+    pub total: i64,
+    pub unprocessed: i64,
+}
+
+impl Tx {
+    /// Stores events; ones already stored are skipped. Returns how many were new.
+    pub async fn insert_events(&mut self, events: &[InboundEvent], received_at: i64) -> Result<u64> {
+        let mut new = 0;
+        // Keep well under SQLite's parameter limit.
+        for chunk in events.chunks(1_000) {
+            let sql = format!(
+                "INSERT INTO inbox (platform, account, event_id, received_at, payload) VALUES {} \
+                 ON CONFLICT (platform, account, event_id) DO NOTHING",
+                placeholders(chunk.len(), 5, 0)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for ev in chunk {
+                let payload = serde_json::to_string(ev)
+                    .map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
+                q = q
+                    .bind(ev.platform.clone())
+                    .bind(ev.account.clone())
+                    .bind(ev.event_id.clone())
+                    .bind(received_at)
+                    .bind(payload);
+            }
+            new += q.execute(self.conn()).await?.rows_affected();
+        }
+        Ok(new)
+    }
+
+    /// Saves an adapter position (e.g. Telegram's next getUpdates offset).
+    pub async fn put_cursor(&mut self, key: &str, value: &str, at: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO cursors (key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(key.to_string())
+        .bind(value.to_string())
+        .bind(at)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Takes up to `limit` unprocessed events in arrival order. On PostgreSQL the rows stay
+    /// locked until commit and other replicas skip them.
+    pub async fn take_unprocessed(&mut self, limit: i64) -> Result<Vec<InboxRow>> {
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "SELECT id, received_at, payload FROM inbox WHERE processed_at IS NULL \
+             ORDER BY id LIMIT $1{lock}"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(limit).fetch_all(self.conn()).await?;
+        rows.iter()
+            .map(|row| {
+                let payload: String = col(row, "payload")?;
+                let id: i64 = col(row, "id")?;
+                let event = serde_json::from_str(&payload)
+                    .map_err(|e| StoreError::Corrupt(format!("inbox row {id}: {e}")))?;
+                Ok(InboxRow {
+                    id,
+                    received_at: col(row, "received_at")?,
+                    event,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks events processed.
+    pub async fn mark_processed(&mut self, ids: &[i64], at: i64) -> Result<()> {
+        for chunk in ids.chunks(1_000) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "UPDATE inbox SET processed_at = $1 WHERE id IN ({})",
+                list.join(",")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(at);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// An adapter position saved with [`Tx::put_cursor`].
+    pub async fn cursor(&self, key: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM cursors WHERE key = $1")
+            .bind(key.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| col(&r, "value")).transpose()
+    }
+
+    pub async fn inbox_counts(&self) -> Result<InboxCounts> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS total, \
+             COALESCE(SUM(CASE WHEN processed_at IS NULL THEN 1 ELSE 0 END), 0) AS unprocessed \
+             FROM inbox",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(InboxCounts {
+            total: col(&row, "total")?,
+            unprocessed: col_i64_lenient(&row, "unprocessed")?,
+        })
+    }
+}
+
+/// SUM() is NUMERIC on PostgreSQL and INTEGER on SQLite: read either as i64.
+pub(crate) fn col_i64_lenient(row: &sqlx::any::AnyRow, name: &str) -> Result<i64> {
+    use sqlx::Row;
+    if let Ok(v) = row.try_get::<i64, _>(name) {
+        return Ok(v);
+    }
+    if let Ok(v) = row.try_get::<f64, _>(name) {
+        return Ok(v as i64);
+    }
+    let text: String = col(row, name)?;
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("column {name}: `{text}` is not a number")))
+}

@@ -1,0 +1,1 @@
+//! Chat commands in slash form (Telegram style) and Chinese words (WeChat style).
