@@ -1,2 +1,95 @@
-//! The `gridline` binary: a thin shell over the library.
-fn main() {}
+//! The `gridline` binary: a thin shell over the library. Every subcommand's work lives in the
+//! library; this file parses arguments, loads configuration and reports errors.
+
+use std::io;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser as ClapParser, Subcommand};
+use gridline::config::Settings;
+use gridline::understand::Parser;
+
+#[derive(ClapParser)]
+#[command(name = "gridline", version, about = "Group-chat requests to tracked tickets for grid leaders")]
+struct Cli {
+    /// A local configuration file layered over the built-in defaults (also GRIDLINE_CONFIG).
+    #[arg(long, global = true, env = "GRIDLINE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon (the default).
+    Run,
+    /// Classify JSON Lines {"id","text"} from stdin; one result object per line on stdout.
+    Classify,
+    /// Score the parser on a labelled corpus file.
+    Eval {
+        file: PathBuf,
+        /// Print every miss.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Import a roster CSV (grids, groups, people with roles). All or nothing.
+    Import { file: PathBuf },
+    /// Print statistics for a period and grid subtree.
+    Stats {
+        /// today, 7d, 30d or all.
+        #[arg(default_value = "all")]
+        period: String,
+        /// A grid code; the whole tree when omitted.
+        grid: Option<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate,
+}
+
+fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
+    Ok(Settings::load(cli.config.as_deref(), std::env::vars())?)
+}
+
+fn load_parser(settings: &Settings) -> anyhow::Result<Parser> {
+    let dir = &settings.general.lexicon_dir;
+    let dir = (!dir.is_empty()).then(|| std::path::Path::new(dir));
+    Ok(Parser::load(dir)?)
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match real_main(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gridline: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main(cli: Cli) -> anyhow::Result<()> {
+    let settings = load_settings(&cli)?;
+    match cli.command.as_ref().unwrap_or(&Command::Run) {
+        Command::Classify => {
+            let parser = load_parser(&settings)?;
+            gridline::understand::cli::classify(&parser, io::stdin().lock(), io::stdout().lock())?;
+            Ok(())
+        }
+        Command::Eval { file, verbose } => {
+            let parser = load_parser(&settings)?;
+            gridline::understand::cli::eval(&parser, file, *verbose, io::stdout().lock())
+        }
+        Command::Run | Command::Import { .. } | Command::Stats { .. } | Command::Migrate => {
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(async_main(cli.command, settings))
+        }
+    }
+}
+
+async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
+    let _ = (command, settings);
+    anyhow::bail!("not built yet")
+}

@@ -3,6 +3,7 @@
 //! The parser is pure: no I/O after [`Parser::load`], safe to share between threads.
 //! Command parsing (`/claim 42`, `接单 42`) lives in [`command`].
 
+pub mod cli;
 pub mod command;
 
 use crate::domain::{Category, Urgency};
