@@ -7,6 +7,7 @@
 //! the declared [`Capabilities`].
 
 pub mod memory;
+pub mod sandbox;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

@@ -8,6 +8,7 @@
 pub mod inbox;
 pub mod outbox;
 pub mod roster;
+pub mod sandbox;
 pub mod tickets;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
