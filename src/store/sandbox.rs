@@ -482,3 +482,134 @@ async fn append_in(
         .await?;
     message_from_row(&row)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    async fn store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let store = Store::open(&url, 4, Duration::from_secs(5))
+            .await
+            .expect("store");
+        (store, dir)
+    }
+
+    async fn post(store: &Store, group: &str, from: &str, text: &str) -> SandboxMessage {
+        let id = store.sandbox_next_id().await.expect("id");
+        store
+            .sandbox_append(&NewSandboxMessage {
+                id,
+                group_id: group,
+                from,
+                name: from,
+                text,
+                reply_to: None,
+                buttons: &[],
+                at: 1,
+            })
+            .await
+            .expect("append")
+    }
+
+    #[tokio::test]
+    async fn messages_keep_their_order_per_group() {
+        let (store, _dir) = store().await;
+        let a1 = post(&store, "a", "p1", "一").await;
+        let b1 = post(&store, "b", "p2", "other group").await;
+        let a2 = post(&store, "a", "p1", "二").await;
+        let buttons = [Button {
+            id: "/claim 1".into(),
+            label: "接单".into(),
+        }];
+        let bot = store
+            .sandbox_append_bot("a", &["卡片".into(), "续".into()], Some(a2.id), &buttons, 2)
+            .await
+            .expect("bot");
+        assert_eq!((a1.seq, a2.seq, b1.seq), (1, 2, 1));
+        assert_eq!(bot.len(), 2);
+        assert_eq!(bot[0].reply_to, Some(a2.id));
+        assert!(bot[0].buttons.is_empty(), "buttons go on the last part");
+        assert_eq!(bot[1].buttons, buttons);
+        assert_eq!(bot[1].from, BOT);
+
+        let all = store.sandbox_messages("a", None, 100).await.expect("list");
+        let texts: Vec<&str> = all.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(texts, ["一", "二", "卡片", "续"]);
+        let after = store
+            .sandbox_messages("a", Some(a2.seq), 100)
+            .await
+            .expect("after");
+        assert_eq!(after.len(), 2);
+        let latest = store.sandbox_messages("a", None, 2).await.expect("latest");
+        assert_eq!(latest.iter().map(|m| m.id).collect::<Vec<_>>(), [bot[0].id, bot[1].id]);
+        let ids: Vec<i64> = all.iter().map(|m| m.id).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    }
+
+    #[tokio::test]
+    async fn concurrent_appends_to_one_group_get_distinct_positions() {
+        let (store, _dir) = store().await;
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                post(&store, "g", "p", &format!("m{i}")).await
+            }));
+        }
+        for t in tasks {
+            t.await.expect("join");
+        }
+        let all = store.sandbox_messages("g", Some(0), 100).await.expect("list");
+        let seqs: Vec<i64> = all.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn edits_presses_and_known_ids() {
+        let (store, _dir) = store().await;
+        let card = store
+            .sandbox_append_bot("g", &["工单 #1".into()], None, &[], 1)
+            .await
+            .expect("bot")
+            .remove(0);
+        let edited = store
+            .sandbox_edit("g", card.id, "工单 #1 已接单", &[], 5)
+            .await
+            .expect("edit")
+            .expect("found");
+        assert_eq!(edited.text, "工单 #1 已接单");
+        assert_eq!(edited.edited_at, Some(5));
+        assert_eq!(edited.seq, card.seq, "an edit does not move the message");
+        assert!(
+            store
+                .sandbox_edit("other", card.id, "x", &[], 5)
+                .await
+                .expect("edit")
+                .is_none(),
+            "an edit names the right group"
+        );
+
+        let press_id = store.sandbox_next_id().await.expect("id");
+        let press = SandboxPress {
+            id: press_id,
+            group_id: "g".into(),
+            persona: "p".into(),
+            message_id: card.id,
+            button: "/claim 1".into(),
+            at: 9,
+        };
+        store.sandbox_record_press(&press).await.expect("press");
+        store.sandbox_record_press(&press).await.expect("twice is harmless");
+        assert_eq!(store.sandbox_press(press_id).await.expect("read"), Some(press));
+        let known = store
+            .sandbox_known_ids(&[card.id, press_id, 999])
+            .await
+            .expect("known");
+        let mut known = known;
+        known.sort();
+        assert_eq!(known, [card.id, press_id]);
+    }
+}
