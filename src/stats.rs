@@ -232,3 +232,58 @@ pub fn period_label(period: crate::understand::command::Period, texts: &Texts) -
     }
     .to_string()
 }
+
+/// A statistics report as `gridline stats` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub period: String,
+    pub grid: Option<String>,
+    #[serde(flatten)]
+    pub stats: Stats,
+    pub inbox: crate::store::inbox::InboxCounts,
+    pub outbox: crate::store::outbox::OutboxCounts,
+}
+
+impl Report {
+    pub fn render(&self, settings: &crate::config::Settings) -> String {
+        let texts = Texts::new(settings.general.language);
+        let scope = self.grid.clone().unwrap_or_else(|| "*".into());
+        format!(
+            "{}\ninbox: {} stored, {} waiting\noutbox: {} pending, {} sent, {} parked",
+            render(&self.stats, &scope, &self.period, &texts),
+            self.inbox.total,
+            self.inbox.unprocessed,
+            self.outbox.pending,
+            self.outbox.sent,
+            self.outbox.parked
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("unknown period `{0}`: use today, 7d, 30d or all")]
+    Period(String),
+    #[error("no grid with code `{0}`")]
+    Grid(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Statistics for `gridline stats`: the same numbers as the chat command, plus delivery health.
+pub async fn report(store: &crate::store::Store, settings: &crate::config::Settings, period: &str, grid: Option<&str>) -> Result<Report, ReportError> {
+    let p = crate::understand::command::Period::parse(period).ok_or_else(|| ReportError::Period(period.to_string()))?;
+    let path = match grid {
+        Some(code) => store.grid(code).await?.ok_or_else(|| ReportError::Grid(code.to_string()))?.path,
+        None => "/".to_string(),
+    };
+    let now = crate::store::now_millis();
+    let facts = store.ticket_facts(&path, period_start(p, now, settings.general.timezone.0)).await?;
+    Ok(Report {
+        period: p.id().to_string(),
+        grid: grid.map(str::to_string),
+        stats: compute(&facts, now),
+        inbox: store.inbox_counts().await?,
+        outbox: store.outbox_counts().await?,
+    })
+}
