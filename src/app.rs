@@ -84,6 +84,9 @@ impl Application {
         let mut adapter_tasks = Vec::new();
         let mut mounted: Vec<Mounted> = Vec::new();
         // Platform adapters mount here when enabled in configuration.
+        if settings.sandbox.enabled {
+            mounted.push(crate::platform::sandbox::mount(&ctx).await.context("mounting the sandbox")?);
+        }
         for m in mounted.drain(..) {
             adapters.insert(m.adapter.platform().to_string(), m.adapter);
             router = router.merge(m.routes);

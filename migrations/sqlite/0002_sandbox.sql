@@ -41,3 +41,12 @@ CREATE TABLE sandbox_presses (
     button     TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
+
+-- The grid each resident of the demo roster lives on. The roster keeps no grant for residents,
+-- but the sandbox must know which group a resident persona is in; residents not listed here
+-- may speak in every sandbox group.
+CREATE TABLE sandbox_residents (
+    person TEXT NOT NULL,
+    grid   TEXT NOT NULL,
+    PRIMARY KEY (person, grid)
+);

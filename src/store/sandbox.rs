@@ -137,7 +137,7 @@ impl Store {
     /// Appends a message with an id already taken.
     pub async fn sandbox_append(&self, msg: &NewSandboxMessage<'_>) -> Result<SandboxMessage> {
         let mut tx = self.pool().begin().await?;
-        let stored = append_in(&mut *tx, msg).await?;
+        let stored = append_in(&mut tx, msg).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -172,7 +172,7 @@ impl Store {
                 buttons: if last { buttons } else { &[] },
                 at,
             };
-            stored.push(append_in(&mut *tx, &msg).await?);
+            stored.push(append_in(&mut tx, &msg).await?);
         }
         tx.commit().await?;
         Ok(stored)
@@ -366,7 +366,9 @@ impl Store {
         let rows = sqlx::query(
             "SELECT i.user_id, p.code, p.name, r.role, r.grid, g.path, g.level \
              FROM identities i JOIN people p ON p.code = i.person \
-             LEFT JOIN grants r ON r.person = p.code \
+             LEFT JOIN (SELECT person, role, grid FROM grants \
+                        UNION SELECT person, 'resident' AS role, grid FROM sandbox_residents) r \
+               ON r.person = p.code \
              LEFT JOIN grids g ON g.code = r.grid \
              WHERE i.platform = 'sandbox' \
              ORDER BY i.user_id, r.role, r.grid",
@@ -395,6 +397,23 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Records the grid residents live on (person code, grid code), for group membership.
+    pub async fn sandbox_add_residents(&self, residents: &[(String, String)]) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        for (person, grid) in residents {
+            sqlx::query(
+                "INSERT INTO sandbox_residents (person, grid) VALUES ($1, $2) \
+                 ON CONFLICT (person, grid) DO NOTHING",
+            )
+            .bind(person.clone())
+            .bind(grid.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Whether any grid exists (the demo roster loads only into an empty roster).
@@ -544,7 +563,10 @@ mod tests {
             .expect("after");
         assert_eq!(after.len(), 2);
         let latest = store.sandbox_messages("a", None, 2).await.expect("latest");
-        assert_eq!(latest.iter().map(|m| m.id).collect::<Vec<_>>(), [bot[0].id, bot[1].id]);
+        assert_eq!(
+            latest.iter().map(|m| m.id).collect::<Vec<_>>(),
+            [bot[0].id, bot[1].id]
+        );
         let ids: Vec<i64> = all.iter().map(|m| m.id).collect();
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
     }
@@ -562,7 +584,10 @@ mod tests {
         for t in tasks {
             t.await.expect("join");
         }
-        let all = store.sandbox_messages("g", Some(0), 100).await.expect("list");
+        let all = store
+            .sandbox_messages("g", Some(0), 100)
+            .await
+            .expect("list");
         let seqs: Vec<i64> = all.iter().map(|m| m.seq).collect();
         assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
     }
@@ -602,8 +627,14 @@ mod tests {
             at: 9,
         };
         store.sandbox_record_press(&press).await.expect("press");
-        store.sandbox_record_press(&press).await.expect("twice is harmless");
-        assert_eq!(store.sandbox_press(press_id).await.expect("read"), Some(press));
+        store
+            .sandbox_record_press(&press)
+            .await
+            .expect("twice is harmless");
+        assert_eq!(
+            store.sandbox_press(press_id).await.expect("read"),
+            Some(press)
+        );
         let known = store
             .sandbox_known_ids(&[card.id, press_id, 999])
             .await

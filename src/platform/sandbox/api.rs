@@ -27,9 +27,7 @@ use super::roster::{Persona, Roster};
 use super::{ACCOUNT, Hub, Live, MAX_TEXT_CHARS, PLATFORM};
 use crate::intake::{Intake, IntakeError};
 use crate::platform::{Button, ChatKind, ChatRef, EventKind, InboundEvent, Sender};
-use crate::store::sandbox::{
-    BOT, GroupTicket, NewSandboxMessage, SandboxMessage, SandboxPress,
-};
+use crate::store::sandbox::{BOT, GroupTicket, NewSandboxMessage, SandboxMessage, SandboxPress};
 use crate::store::{Store, StoreError, now_millis};
 
 /// How many messages one GET returns at most.
@@ -65,7 +63,10 @@ pub(crate) fn routes(state: SandboxState) -> Router {
         .route("/api/sandbox/groups/{group_id}/buttons", post(press_button))
         .route("/api/sandbox/groups/{group_id}/tickets", get(list_tickets))
         .route("/api/sandbox/groups/{group_id}/events", get(live_events))
-        .route("/api/sandbox/{*rest}", get(no_such_endpoint).post(no_such_endpoint))
+        .route(
+            "/api/sandbox/{*rest}",
+            get(no_such_endpoint).post(no_such_endpoint),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
         .with_state(state)
 }
@@ -186,7 +187,10 @@ impl SandboxState {
 }
 
 /// The roster, checked for a group (and a persona in it).
-fn find_group<'a>(roster: &'a Roster, group_id: &str) -> Result<&'a super::roster::GroupView, ApiError> {
+fn find_group<'a>(
+    roster: &'a Roster,
+    group_id: &str,
+) -> Result<&'a super::roster::GroupView, ApiError> {
     roster.group(group_id).ok_or_else(|| {
         ApiError::not_found(
             "unknown_group",
@@ -195,7 +199,11 @@ fn find_group<'a>(roster: &'a Roster, group_id: &str) -> Result<&'a super::roste
     })
 }
 
-fn find_member<'a>(roster: &'a Roster, group_id: &str, persona: &str) -> Result<&'a Persona, ApiError> {
+fn find_member<'a>(
+    roster: &'a Roster,
+    group_id: &str,
+    persona: &str,
+) -> Result<&'a Persona, ApiError> {
     let p = roster.persona(persona).ok_or_else(|| {
         ApiError::bad(
             "unknown_persona",
@@ -206,7 +214,10 @@ fn find_member<'a>(roster: &'a Roster, group_id: &str, persona: &str) -> Result<
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "not_in_group",
-            format!("persona `{persona}` ({}) is not in group `{group_id}`", p.name),
+            format!(
+                "persona `{persona}` ({}) is not in group `{group_id}`",
+                p.name
+            ),
         ));
     }
     Ok(p)
@@ -265,7 +276,10 @@ impl MessageId {
         match self {
             MessageId::Number(n) => Ok(*n),
             MessageId::Text(t) => t.trim().parse().map_err(|_| {
-                ApiError::bad("bad_message_id", format!("`{field}` must be a message id, not `{t}`"))
+                ApiError::bad(
+                    "bad_message_id",
+                    format!("`{field}` must be a message id, not `{t}`"),
+                )
             }),
         }
     }
@@ -279,7 +293,10 @@ struct ListQuery {
 
 fn parse_number(field: &str, value: &str) -> Result<i64, ApiError> {
     value.trim().parse::<i64>().map_err(|_| {
-        ApiError::bad("bad_query", format!("`{field}` must be a whole number, not `{value}`"))
+        ApiError::bad(
+            "bad_query",
+            format!("`{field}` must be a whole number, not `{value}`"),
+        )
     })
 }
 
@@ -322,8 +339,12 @@ async fn list_messages(
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad("malformed_json", format!("the request body is not the expected JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad(
+            "malformed_json",
+            format!("the request body is not the expected JSON: {e}"),
+        )
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -357,7 +378,9 @@ async fn post_message(
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "text_too_long",
-            format!("`text` has {chars} characters; the most one message may have is {MAX_TEXT_CHARS}"),
+            format!(
+                "`text` has {chars} characters; the most one message may have is {MAX_TEXT_CHARS}"
+            ),
         ));
     }
     let reply_to = match &req.reply_to {
@@ -432,17 +455,21 @@ async fn post_message(
 }
 
 async fn submit(intake: &Intake, event: InboundEvent) -> Result<(), ApiError> {
-    intake.submit(vec![event], None).await.map(|_| ()).map_err(|e| {
-        let code = match e {
-            IntakeError::ShuttingDown => "shutting_down",
-            IntakeError::Unavailable(_) => "intake_unavailable",
-        };
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            code,
-            format!("the message was not accepted and nothing was kept: {e}"),
-        )
-    })
+    intake
+        .submit(vec![event], None)
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            let code = match e {
+                IntakeError::ShuttingDown => "shutting_down",
+                IntakeError::Unavailable(_) => "intake_unavailable",
+            };
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code,
+                format!("the message was not accepted and nothing was kept: {e}"),
+            )
+        })
 }
 
 #[derive(Debug, Deserialize)]

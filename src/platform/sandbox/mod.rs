@@ -15,6 +15,8 @@
 
 mod api;
 pub mod roster;
+#[cfg(test)]
+mod tests;
 
 use async_trait::async_trait;
 use sha1::{Digest, Sha1};
@@ -55,7 +57,10 @@ pub async fn mount(ctx: &Context) -> anyhow::Result<Mounted> {
     let hub = Hub::new();
     let repaired = repair_history(&ctx.store, &hub).await?;
     if repaired > 0 {
-        warn!(repaired, "sandbox history was missing messages the inbox had; restored");
+        warn!(
+            repaired,
+            "sandbox history was missing messages the inbox had; restored"
+        );
     }
     let token = ctx.settings.sandbox.token.expose();
     let state = api::SandboxState {
@@ -85,8 +90,26 @@ pub async fn load_demo_roster(store: &Store) -> anyhow::Result<bool> {
     crate::import::import_csv(store, DEMO_ROSTER_CSV.as_bytes())
         .await
         .map_err(|e| anyhow::anyhow!("loading the demo roster: {e}"))?;
+    store.sandbox_add_residents(&demo_residents()?).await?;
     info!("loaded the demo roster (config/demo-roster.csv)");
     Ok(true)
+}
+
+/// (person code, grid code) of every resident in the demo roster: the roster keeps no grant
+/// for residents, and the sandbox needs their grid to know their group.
+fn demo_residents() -> anyhow::Result<Vec<(String, String)>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(DEMO_ROSTER_CSV.as_bytes());
+    let mut residents = Vec::new();
+    for record in reader.records() {
+        let record = record?;
+        let field = |i: usize| record.get(i).unwrap_or_default();
+        if field(0) == "person" && field(7) == "resident" && !field(3).is_empty() {
+            residents.push((field(1).to_string(), field(3).to_string()));
+        }
+    }
+    Ok(residents)
 }
 
 /// The page with its stylesheet and script inlined, so that one request (carrying the token

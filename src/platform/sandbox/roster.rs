@@ -47,14 +47,16 @@ impl Roster {
         let mut by_persona: BTreeMap<String, Persona> = BTreeMap::new();
         let mut levels: BTreeMap<String, Option<String>> = BTreeMap::new();
         for g in grants {
-            let persona = by_persona.entry(g.persona.clone()).or_insert_with(|| Persona {
-                id: g.persona.clone(),
-                name: g.name.clone(),
-                role: Role::Resident,
-                role_label: String::new(),
-                groups: Vec::new(),
-                grid_paths: Vec::new(),
-            });
+            let persona = by_persona
+                .entry(g.persona.clone())
+                .or_insert_with(|| Persona {
+                    id: g.persona.clone(),
+                    name: g.name.clone(),
+                    role: Role::Resident,
+                    role_label: String::new(),
+                    groups: Vec::new(),
+                    grid_paths: Vec::new(),
+                });
             if let Some(role) = g.role {
                 if rank(role) >= rank(persona.role) {
                     persona.role = role;
@@ -64,13 +66,17 @@ impl Roster {
             }
         }
         for persona in by_persona.values_mut() {
+            // Someone with no role and no known grid (a resident imported without a grid the
+            // sandbox knows) may speak anywhere, as in a real group anyone invited can.
+            let anywhere = persona.grid_paths.is_empty();
             persona.groups = groups
                 .iter()
                 .filter(|group| {
-                    persona
-                        .grid_paths
-                        .iter()
-                        .any(|(role, path)| reaches(*role, path.as_deref(), &group.grid_path))
+                    anywhere
+                        || persona
+                            .grid_paths
+                            .iter()
+                            .any(|(role, path)| reaches(*role, path.as_deref(), &group.grid_path))
                 })
                 .map(|group| group.id.clone())
                 .collect();
@@ -202,11 +208,11 @@ mod tests {
         assert_eq!(groups("vill"), ["a1", "a2"]);
         assert_eq!(groups("town"), ["a1", "a2", "b1"]);
         assert_eq!(groups("adm"), ["a1", "a2", "b1"]);
-        assert!(groups("nobody").is_empty());
+        assert_eq!(groups("nobody"), ["a1", "a2", "b1"]);
         assert!(r.persona("res").expect("res").is_in("a1"));
         assert!(!r.persona("res").expect("res").is_in("b1"));
         let members: Vec<&str> = r.members("b1").map(|p| p.id.as_str()).collect();
-        assert_eq!(members, ["adm", "town"]);
+        assert_eq!(members, ["adm", "town", "nobody"]);
     }
 
     #[test]
