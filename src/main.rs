@@ -10,7 +10,11 @@ use gridline::config::Settings;
 use gridline::understand::Parser;
 
 #[derive(ClapParser)]
-#[command(name = "gridline", version, about = "Group-chat requests to tracked tickets for grid leaders")]
+#[command(
+    name = "gridline",
+    version,
+    about = "Group-chat requests to tracked tickets for grid leaders"
+)]
 struct Cli {
     /// A local configuration file layered over the built-in defaults (also GRIDLINE_CONFIG).
     #[arg(long, global = true, env = "GRIDLINE_CONFIG")]
@@ -63,7 +67,10 @@ fn load_parser(settings: &Settings) -> anyhow::Result<Parser> {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .try_init();
 }
 
 fn main() -> std::process::ExitCode {
@@ -107,7 +114,8 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
         }
         Command::Import { file } => {
             let store = open_store(&settings).await?;
-            let reader = std::fs::File::open(&file).with_context(|| format!("opening {}", file.display()))?;
+            let reader = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
             let report = gridline::import::import_csv(&store, reader).await?;
             println!(
                 "imported {} grids, {} groups, {} people, {} identities, {} role grants",
@@ -117,7 +125,8 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
         }
         Command::Stats { period, grid, json } => {
             let store = open_store(&settings).await?;
-            let report = gridline::stats::report(&store, &settings, &period, grid.as_deref()).await?;
+            let report =
+                gridline::stats::report(&store, &settings, &period, grid.as_deref()).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -135,9 +144,11 @@ fn unreachable_cli() -> anyhow::Result<()> {
 
 async fn open_store(settings: &Settings) -> anyhow::Result<gridline::store::Store> {
     let db = &settings.database;
-    Ok(gridline::store::Store::open(db.url.expose(), db.max_connections, db.acquire_timeout.0)
-        .await
-        .context("opening the database (database.url)")?)
+    Ok(
+        gridline::store::Store::open(db.url.expose(), db.max_connections, db.acquire_timeout.0)
+            .await
+            .context("opening the database (database.url)")?,
+    )
 }
 
 async fn run(settings: Settings) -> anyhow::Result<()> {
@@ -155,7 +166,10 @@ async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
             (Ok(mut term), Ok(mut int)) => {
                 tokio::select! {
                     _ = term.recv() => {}

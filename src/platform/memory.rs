@@ -98,7 +98,11 @@ impl Adapter for MemoryAdapter {
             _ => Vec::new(),
         };
         if let Ok(mut s) = self.sent.lock() {
-            s.push(Sent { account: account.to_string(), item: item.clone(), message_ids: message_ids.clone() });
+            s.push(Sent {
+                account: account.to_string(),
+                item: item.clone(),
+                message_ids: message_ids.clone(),
+            });
         }
         self.delivered.notify_waiters();
         Ok(Delivered { message_ids })
