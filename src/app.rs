@@ -63,7 +63,10 @@ pub struct Application {
 impl Application {
     /// Opens and migrates the database, loads the parser, mounts the enabled platforms (plus
     /// `extra` adapters, e.g. the in-process one in tests) and binds the HTTP listener.
-    pub async fn build(settings: Settings, extra: Vec<Arc<dyn Adapter>>) -> anyhow::Result<Application> {
+    pub async fn build(
+        settings: Settings,
+        extra: Vec<Arc<dyn Adapter>>,
+    ) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
         let db = &settings.database;
         let store = Store::open(db.url.expose(), db.max_connections, db.acquire_timeout.0)
@@ -74,8 +77,18 @@ impl Application {
             .context("loading lexicons (general.lexicon_dir)")?;
         let shutdown = CancellationToken::new();
         let stored = Arc::new(Notify::new());
-        let (intake, intake_task) = crate::intake::spawn(store.clone(), settings.intake.batch_max, stored.clone(), shutdown.clone());
-        let ctx = Context { settings: settings.clone(), store: store.clone(), intake, shutdown: shutdown.clone() };
+        let (intake, intake_task) = crate::intake::spawn(
+            store.clone(),
+            settings.intake.batch_max,
+            stored.clone(),
+            shutdown.clone(),
+        );
+        let ctx = Context {
+            settings: settings.clone(),
+            store: store.clone(),
+            intake,
+            shutdown: shutdown.clone(),
+        };
 
         let mut adapters: HashMap<String, Arc<dyn Adapter>> = HashMap::new();
         let mut router = axum::Router::new()
@@ -95,18 +108,42 @@ impl Application {
         for a in extra {
             adapters.insert(a.platform().to_string(), a);
         }
-        let capabilities = adapters.iter().map(|(k, a)| (k.clone(), a.capabilities())).collect();
-        let engine = Arc::new(Engine::new(Arc::new(parser), settings.clone(), capabilities));
+        let capabilities = adapters
+            .iter()
+            .map(|(k, a)| (k.clone(), a.capabilities()))
+            .collect();
+        let engine = Arc::new(Engine::new(
+            Arc::new(parser),
+            settings.clone(),
+            capabilities,
+        ));
         let outbox_wake = Arc::new(Notify::new());
-        let outbox = Arc::new(Worker::new(store.clone(), adapters, settings.outbox.clone(), outbox_wake.clone()));
+        let outbox = Arc::new(Worker::new(
+            store.clone(),
+            adapters,
+            settings.outbox.clone(),
+            outbox_wake.clone(),
+        ));
         let listener = tokio::net::TcpListener::bind(settings.http.listen)
             .await
             .with_context(|| format!("binding http.listen = {}", settings.http.listen))?;
-        Ok(Application { listener, router, ctx, engine, outbox, stored, outbox_wake, intake_task, adapter_tasks })
+        Ok(Application {
+            listener,
+            router,
+            ctx,
+            engine,
+            outbox,
+            stored,
+            outbox_wake,
+            intake_task,
+            adapter_tasks,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or_else(|_| self.ctx.settings.http.listen)
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.ctx.settings.http.listen)
     }
 
     pub fn store(&self) -> Store {
@@ -125,13 +162,24 @@ impl Application {
     /// Serves until the shutdown token fires, then stops intake, processes what was stored,
     /// delivers what is due and returns.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Application { listener, router, ctx, engine, outbox, stored, outbox_wake, intake_task, adapter_tasks } = self;
+        let Application {
+            listener,
+            router,
+            ctx,
+            engine,
+            outbox,
+            stored,
+            outbox_wake,
+            intake_task,
+            adapter_tasks,
+        } = self;
         let shutdown = ctx.shutdown.clone();
         info!(addr = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "gridline listening");
         let http = {
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
-                let serve = axum::serve(listener, router).with_graceful_shutdown(async move { shutdown.cancelled().await });
+                let serve = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { shutdown.cancelled().await });
                 if let Err(e) = serve.await {
                     warn!(error = %e, "http server stopped with an error");
                 }
@@ -166,7 +214,10 @@ impl Application {
 
 async fn health(State(store): State<Store>) -> (StatusCode, Json<serde_json::Value>) {
     match store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok", "database": "ok"}))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(serde_json::json!({"status": "ok", "database": "ok"})),
+        ),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({"status": "degraded", "database": e.to_string()})),
@@ -176,7 +227,14 @@ async fn health(State(store): State<Store>) -> (StatusCode, Json<serde_json::Val
 
 /// Applies stored events as they arrive: woken by the intake after each commit, and polling as
 /// a fallback (another replica may have stored them).
-async fn process_loop(engine: Arc<Engine>, store: Store, batch: i64, stored: Arc<Notify>, outbox: Arc<Notify>, shutdown: CancellationToken) {
+async fn process_loop(
+    engine: Arc<Engine>,
+    store: Store,
+    batch: i64,
+    stored: Arc<Notify>,
+    outbox: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
     let mut failures = 0u32;
     loop {
         match engine.process_batch(&store, batch).await {

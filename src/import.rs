@@ -18,7 +18,16 @@ use crate::domain::Role;
 use crate::store::roster::{GrantRow, GridRow, GroupRow, IdentityRow, PersonRow};
 use crate::store::{Store, StoreError};
 
-const HEADER: [&str; 8] = ["kind", "code", "name", "parent", "level", "platform", "external_id", "role"];
+const HEADER: [&str; 8] = [
+    "kind",
+    "code",
+    "name",
+    "parent",
+    "level",
+    "platform",
+    "external_id",
+    "role",
+];
 const LEVELS: [&str; 3] = ["town", "village", "grid"];
 
 /// A bad row.
@@ -74,7 +83,10 @@ struct Plan {
 pub async fn import_csv(store: &Store, input: impl Read) -> Result<ImportReport, ImportError> {
     let mut tx = store.begin().await?;
     let existing = tx.existing_grids().await?;
-    let plan = validate(input, &existing.into_iter().map(|g| (g.code, g.path)).collect())?;
+    let plan = validate(
+        input,
+        &existing.into_iter().map(|g| (g.code, g.path)).collect(),
+    )?;
     tx.upsert_grids(&plan.grids).await?;
     tx.upsert_groups(&plan.groups).await?;
     tx.upsert_people(&plan.people).await?;
@@ -100,13 +112,24 @@ struct RawGrid {
 
 /// Reads and checks every row; returns the plan or every problem found.
 fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan, ImportError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).trim(csv::Trim::All).from_reader(input);
-    let headers = reader.headers().map_err(|e| ImportError::Read(e.to_string()))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::Read(e.to_string()))?
+        .clone();
     let got: Vec<&str> = headers.iter().collect();
     if got != HEADER {
         return Err(ImportError::Invalid(vec![RowError {
             line: 1,
-            message: format!("the header must be `{}`, found `{}`", HEADER.join(","), got.join(",")),
+            message: format!(
+                "the header must be `{}`, found `{}`",
+                HEADER.join(","),
+                got.join(",")
+            ),
         }]));
     }
     let mut errors = Vec::new();
@@ -119,13 +142,24 @@ fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RowError { line, message: format!("unreadable row: {e}") });
+                errors.push(RowError {
+                    line,
+                    message: format!("unreadable row: {e}"),
+                });
                 continue;
             }
         };
         let field = |n: usize| record.get(n).unwrap_or("").to_string();
-        let (kind, code, name, parent, level, platform, external_id, role) =
-            (field(0), field(1), field(2), field(3), field(4), field(5), field(6), field(7));
+        let (kind, code, name, parent, level, platform, external_id, role) = (
+            field(0),
+            field(1),
+            field(2),
+            field(3),
+            field(4),
+            field(5),
+            field(6),
+            field(7),
+        );
         let mut bad = |message: String| errors.push(RowError { line, message });
         match kind.as_str() {
             "grid" => {
@@ -134,37 +168,63 @@ fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan
                 } else if name.is_empty() {
                     bad(format!("grid {code} needs a name"));
                 } else if !LEVELS.contains(&level.as_str()) {
-                    bad(format!("grid {code}: level must be town, village or grid, not `{level}`"));
+                    bad(format!(
+                        "grid {code}: level must be town, village or grid, not `{level}`"
+                    ));
                 } else if let Some(first) = grid_lines.get(&code) {
                     bad(format!("grid {code} is already defined on line {first}"));
                 } else {
                     grid_lines.insert(code.clone(), line);
-                    grids.push(RawGrid { line, code, name, parent: (!parent.is_empty()).then_some(parent), level });
+                    grids.push(RawGrid {
+                        line,
+                        code,
+                        name,
+                        parent: (!parent.is_empty()).then_some(parent),
+                        level,
+                    });
                 }
             }
             "group" => {
                 if platform.is_empty() || external_id.is_empty() {
                     bad("a group needs platform and external_id (the chat id)".into());
                 } else if parent.is_empty() {
-                    bad(format!("group {external_id} needs the grid code in `parent`"));
+                    bad(format!(
+                        "group {external_id} needs the grid code in `parent`"
+                    ));
                 } else {
-                    pending_groups.push((line, GroupRow { platform, chat_id: external_id, grid: parent, title: name }));
+                    pending_groups.push((
+                        line,
+                        GroupRow {
+                            platform,
+                            chat_id: external_id,
+                            grid: parent,
+                            title: name,
+                        },
+                    ));
                 }
             }
             "person" => {
                 let role = match role.parse::<Role>() {
                     Ok(r) => r,
                     Err(_) => {
-                        bad(format!("person {code}: role must be resident, leader, deputy, coordinator or admin, not `{role}`"));
+                        bad(format!(
+                            "person {code}: role must be resident, leader, deputy, coordinator or admin, not `{role}`"
+                        ));
                         continue;
                     }
                 };
                 if code.is_empty() || name.is_empty() {
                     bad("a person needs a code and a name".into());
                 } else if platform.is_empty() != external_id.is_empty() {
-                    bad(format!("person {code}: give both platform and external_id, or neither"));
-                } else if matches!(role, Role::Leader | Role::Deputy | Role::Coordinator) && parent.is_empty() {
-                    bad(format!("person {code}: a {role} needs the grid code in `parent`"));
+                    bad(format!(
+                        "person {code}: give both platform and external_id, or neither"
+                    ));
+                } else if matches!(role, Role::Leader | Role::Deputy | Role::Coordinator)
+                    && parent.is_empty()
+                {
+                    bad(format!(
+                        "person {code}: a {role} needs the grid code in `parent`"
+                    ));
                 } else {
                     pending_people.push((line, code, name, parent, platform, external_id, role));
                 }
@@ -196,7 +256,10 @@ fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan
                     } else if let Some(path) = existing.get(p) {
                         break Some(path.clone());
                     } else {
-                        failed = Some(format!("grid {}: parent {p} is neither in the file nor in the database", current.code));
+                        failed = Some(format!(
+                            "grid {}: parent {p} is neither in the file nor in the database",
+                            current.code
+                        ));
                         break None;
                     }
                 }
@@ -211,9 +274,18 @@ fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan
                 }
                 depth_of.insert(g.code.clone(), chain.len());
                 paths.insert(g.code.clone(), path.clone());
-                plan.grids.push(GridRow { code: g.code.clone(), name: g.name.clone(), parent: g.parent.clone(), level: g.level.clone(), path });
+                plan.grids.push(GridRow {
+                    code: g.code.clone(),
+                    name: g.name.clone(),
+                    parent: g.parent.clone(),
+                    level: g.level.clone(),
+                    path,
+                });
             }
-            (_, Some(message)) => errors.push(RowError { line: g.line, message }),
+            (_, Some(message)) => errors.push(RowError {
+                line: g.line,
+                message,
+            }),
             (None, None) => {}
         }
     }
@@ -224,9 +296,23 @@ fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan
     let mut seen_groups: HashMap<(String, String), u64> = HashMap::new();
     for (line, group) in pending_groups {
         if !paths.contains_key(&group.grid) {
-            errors.push(RowError { line, message: format!("group {}: grid {} does not exist", group.chat_id, group.grid) });
-        } else if let Some(first) = seen_groups.insert((group.platform.clone(), group.chat_id.clone()), line) {
-            errors.push(RowError { line, message: format!("group {} on {} is already listed on line {first}", group.chat_id, group.platform) });
+            errors.push(RowError {
+                line,
+                message: format!(
+                    "group {}: grid {} does not exist",
+                    group.chat_id, group.grid
+                ),
+            });
+        } else if let Some(first) =
+            seen_groups.insert((group.platform.clone(), group.chat_id.clone()), line)
+        {
+            errors.push(RowError {
+                line,
+                message: format!(
+                    "group {} on {} is already listed on line {first}",
+                    group.chat_id, group.platform
+                ),
+            });
         } else {
             plan.groups.push(group);
         }
@@ -237,18 +323,29 @@ fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan
     let mut grants_seen: HashSet<(String, Role, String)> = HashSet::new();
     for (line, code, name, parent, platform, external_id, role) in pending_people {
         if !parent.is_empty() && !paths.contains_key(&parent) {
-            errors.push(RowError { line, message: format!("person {code}: grid {parent} does not exist") });
+            errors.push(RowError {
+                line,
+                message: format!("person {code}: grid {parent} does not exist"),
+            });
             continue;
         }
         match names.get(&code) {
             Some((other, first)) if *other != name => {
-                errors.push(RowError { line, message: format!("person {code} is called {other} on line {first} but {name} here") });
+                errors.push(RowError {
+                    line,
+                    message: format!(
+                        "person {code} is called {other} on line {first} but {name} here"
+                    ),
+                });
                 continue;
             }
             Some(_) => {}
             None => {
                 names.insert(code.clone(), (name.clone(), line));
-                plan.people.push(PersonRow { code: code.clone(), name: name.clone() });
+                plan.people.push(PersonRow {
+                    code: code.clone(),
+                    name: name.clone(),
+                });
             }
         }
         if !platform.is_empty() {
@@ -261,14 +358,26 @@ fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan
                 Some(_) => {}
                 None => {
                     identity_owner.insert(key, (code.clone(), line));
-                    plan.identities.push(IdentityRow { platform, user_id: external_id, person: code.clone() });
+                    plan.identities.push(IdentityRow {
+                        platform,
+                        user_id: external_id,
+                        person: code.clone(),
+                    });
                 }
             }
         }
         if role != Role::Resident {
-            let grid = if role == Role::Admin { String::new() } else { parent };
+            let grid = if role == Role::Admin {
+                String::new()
+            } else {
+                parent
+            };
             if grants_seen.insert((code.clone(), role, grid.clone())) {
-                plan.grants.push(GrantRow { person: code, role, grid });
+                plan.grants.push(GrantRow {
+                    person: code,
+                    role,
+                    grid,
+                });
             }
         }
     }
@@ -303,7 +412,11 @@ person,A1,管理员,,,memory,a1,admin
         assert_eq!(plan.groups.len(), 1);
         assert_eq!(plan.people.len(), 3);
         assert_eq!(plan.identities.len(), 3);
-        assert_eq!(plan.grants.len(), 3, "leader, coordinator, admin; residents hold no grant");
+        assert_eq!(
+            plan.grants.len(),
+            3,
+            "leader, coordinator, admin; residents hold no grant"
+        );
     }
 
     #[test]
@@ -328,7 +441,8 @@ thing,,,,,,,
 
     #[test]
     fn a_wrong_header_is_refused() {
-        let Err(ImportError::Invalid(errors)) = validate("a,b\n1,2\n".as_bytes(), &HashMap::new()) else {
+        let Err(ImportError::Invalid(errors)) = validate("a,b\n1,2\n".as_bytes(), &HashMap::new())
+        else {
             panic!("should be invalid");
         };
         assert_eq!(errors[0].line, 1);
@@ -337,7 +451,12 @@ thing,,,,,,,
     #[test]
     fn parents_may_already_be_in_the_database() {
         let existing = HashMap::from([("T1".to_string(), "/T1/".to_string())]);
-        let plan = validate("kind,code,name,parent,level,platform,external_id,role\ngrid,G,网格,T1,grid,,,\n".as_bytes(), &existing).expect("valid");
+        let plan = validate(
+            "kind,code,name,parent,level,platform,external_id,role\ngrid,G,网格,T1,grid,,,\n"
+                .as_bytes(),
+            &existing,
+        )
+        .expect("valid");
         assert_eq!(plan.grids[0].path, "/T1/G/");
     }
 }

@@ -55,7 +55,9 @@ impl RateLimiter {
 
 /// Backoff before attempt `attempts + 1`: base · 2^attempts, capped, with ±20% jitter.
 pub fn backoff(attempts: i64, base: Duration, max: Duration) -> Duration {
-    let exp = base.saturating_mul(1u32 << attempts.clamp(0, 20) as u32).min(max);
+    let exp = base
+        .saturating_mul(1u32 << attempts.clamp(0, 20) as u32)
+        .min(max);
     let jitter = 0.8 + fastrand::f64() * 0.4;
     exp.mul_f64(jitter)
 }
@@ -78,8 +80,19 @@ enum Result_ {
 }
 
 impl Worker {
-    pub fn new(store: Store, adapters: HashMap<String, Arc<dyn Adapter>>, settings: OutboxSettings, wake: Arc<Notify>) -> Worker {
-        Worker { store, adapters, settings, limiter: Mutex::new(RateLimiter::default()), wake }
+    pub fn new(
+        store: Store,
+        adapters: HashMap<String, Arc<dyn Adapter>>,
+        settings: OutboxSettings,
+        wake: Arc<Notify>,
+    ) -> Worker {
+        Worker {
+            store,
+            adapters,
+            settings,
+            limiter: Mutex::new(RateLimiter::default()),
+            wake,
+        }
     }
 
     /// Runs until `shutdown`, then makes one last pass so that replies already committed go out.
@@ -113,7 +126,10 @@ impl Worker {
                 }
             }
         };
-        if tokio::time::timeout(Duration::from_secs(5), drain).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(5), drain)
+            .await
+            .is_err()
+        {
             warn!("outbox drain cut short at shutdown; undelivered rows stay queued");
         }
     }
@@ -130,7 +146,11 @@ impl Worker {
         // Chats in parallel (bounded), rows of one chat in order.
         let mut by_chat: BTreeMap<(String, String, String), Vec<OutboxRow>> = BTreeMap::new();
         for row in rows {
-            let key = (row.platform.clone(), row.account.clone(), row.chat.clone().unwrap_or_else(|| format!("#{}", row.id)));
+            let key = (
+                row.platform.clone(),
+                row.account.clone(),
+                row.chat.clone().unwrap_or_else(|| format!("#{}", row.id)),
+            );
             by_chat.entry(key).or_default().push(row);
         }
         let semaphore = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency));
@@ -160,18 +180,27 @@ impl Worker {
     async fn deliver(&self, row: &OutboxRow) -> Result<Result_, StoreError> {
         let Some(adapter) = self.adapters.get(&row.platform) else {
             warn!(platform = %row.platform, "no adapter for platform; parking");
-            self.store.park(row.id, &format!("no adapter for platform {}", row.platform)).await?;
+            self.store
+                .park(row.id, &format!("no adapter for platform {}", row.platform))
+                .await?;
             return Ok(Result_::Parked);
         };
         let caps = adapter.capabilities();
-        let chat_key = format!("{}\u{1}{}\u{1}{}", row.platform, row.account, row.chat.as_deref().unwrap_or(""));
+        let chat_key = format!(
+            "{}\u{1}{}\u{1}{}",
+            row.platform,
+            row.account,
+            row.chat.as_deref().unwrap_or("")
+        );
         let account_key = format!("{}\u{1}{}", row.platform, row.account);
         let parts = parts_of(&row.item, caps.text_limit);
         {
             let mut limiter = self.limiter.lock().await;
             let now = Instant::now();
             let wait = [
-                row.chat.as_ref().and_then(|_| limiter.wait(&chat_key, &caps.limits.per_chat, now)),
+                row.chat
+                    .as_ref()
+                    .and_then(|_| limiter.wait(&chat_key, &caps.limits.per_chat, now)),
                 limiter.wait(&account_key, &caps.limits.per_account, now),
             ]
             .into_iter()
@@ -180,7 +209,8 @@ impl Worker {
             if let Some(wait) = wait {
                 // Short waits are slept here; long ones release the row to a later pass.
                 if wait > Duration::from_millis(1_500) {
-                    let next = now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+                    let next =
+                        now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
                     self.store.postpone(row.id, next).await?;
                     return Ok(Result_::Postponed);
                 }
@@ -211,7 +241,9 @@ impl Worker {
         let now = now_millis();
         match failure {
             None => {
-                self.store.mark_sent(row, &delivered.message_ids, now).await?;
+                self.store
+                    .mark_sent(row, &delivered.message_ids, now)
+                    .await?;
                 tracing::debug!("delivered");
                 Ok(Result_::Sent)
             }
@@ -226,7 +258,13 @@ impl Worker {
                     self.store.park(row.id, &reason).await?;
                     return Ok(Result_::Parked);
                 }
-                let wait = after.unwrap_or_else(|| backoff(row.attempts, self.settings.retry_base.0, self.settings.retry_max.0));
+                let wait = after.unwrap_or_else(|| {
+                    backoff(
+                        row.attempts,
+                        self.settings.retry_base.0,
+                        self.settings.retry_max.0,
+                    )
+                });
                 let next = now + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
                 warn!(%reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; will retry");
                 self.store.mark_retry(row.id, next, &reason).await?;
@@ -238,7 +276,9 @@ impl Worker {
 
 /// A long text becomes several messages: the reply link on the first, buttons on the last.
 fn parts_of(item: &Outbound, limit: usize) -> Vec<Outbound> {
-    let Outbound::Send(msg) = item else { return vec![item.clone()] };
+    let Outbound::Send(msg) = item else {
+        return vec![item.clone()];
+    };
     let texts = split_text(&msg.text, limit);
     let count = texts.len();
     texts
@@ -266,12 +306,21 @@ mod tests {
     #[test]
     fn limiter_waits_for_the_window() {
         let mut l = RateLimiter::default();
-        let rates = [Rate { max: 2, per: Duration::from_secs(1) }];
+        let rates = [Rate {
+            max: 2,
+            per: Duration::from_secs(1),
+        }];
         let t0 = Instant::now();
         assert_eq!(l.wait("c", &rates, t0), None);
         l.record("c", t0, Duration::from_secs(60));
-        l.record("c", t0 + Duration::from_millis(100), Duration::from_secs(60));
-        let wait = l.wait("c", &rates, t0 + Duration::from_millis(200)).expect("must wait");
+        l.record(
+            "c",
+            t0 + Duration::from_millis(100),
+            Duration::from_secs(60),
+        );
+        let wait = l
+            .wait("c", &rates, t0 + Duration::from_millis(200))
+            .expect("must wait");
         assert_eq!(wait, Duration::from_millis(800));
         assert_eq!(l.wait("c", &rates, t0 + Duration::from_millis(1_001)), None);
         assert_eq!(l.wait("other", &rates, t0), None);
@@ -283,9 +332,15 @@ mod tests {
         let max = Duration::from_secs(600);
         for _ in 0..50 {
             let b0 = backoff(0, base, max);
-            assert!(b0 >= Duration::from_millis(1_600) && b0 <= Duration::from_millis(2_400), "{b0:?}");
+            assert!(
+                b0 >= Duration::from_millis(1_600) && b0 <= Duration::from_millis(2_400),
+                "{b0:?}"
+            );
             let b3 = backoff(3, base, max);
-            assert!(b3 >= Duration::from_millis(12_800) && b3 <= Duration::from_millis(19_200), "{b3:?}");
+            assert!(
+                b3 >= Duration::from_millis(12_800) && b3 <= Duration::from_millis(19_200),
+                "{b3:?}"
+            );
             assert!(backoff(40, base, max) <= Duration::from_secs(720));
         }
     }
@@ -298,14 +353,26 @@ mod tests {
             text: "字".repeat(25),
             reply_to: Some("m1".into()),
             mentions: vec![],
-            buttons: vec![Button { id: "/claim 1".into(), label: "接单".into() }],
+            buttons: vec![Button {
+                id: "/claim 1".into(),
+                label: "接单".into(),
+            }],
         });
         let parts = parts_of(&item, 10);
         assert_eq!(parts.len(), 3);
-        let msgs: Vec<&OutboundMessage> = parts.iter().map(|p| match p { Outbound::Send(m) => m, _ => panic!("send") }).collect();
+        let msgs: Vec<&OutboundMessage> = parts
+            .iter()
+            .map(|p| match p {
+                Outbound::Send(m) => m,
+                _ => panic!("send"),
+            })
+            .collect();
         assert_eq!(msgs[0].reply_to.as_deref(), Some("m1"));
         assert!(msgs[1].reply_to.is_none() && msgs[1].buttons.is_empty());
         assert_eq!(msgs[2].buttons.len(), 1);
-        assert_eq!(msgs.iter().map(|m| m.text.clone()).collect::<String>(), "字".repeat(25));
+        assert_eq!(
+            msgs.iter().map(|m| m.text.clone()).collect::<String>(),
+            "字".repeat(25)
+        );
     }
 }

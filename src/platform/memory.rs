@@ -16,6 +16,8 @@ pub struct Sent {
     pub account: String,
     pub item: Outbound,
     pub message_ids: Vec<String>,
+    /// When it was handed to this adapter.
+    pub at: std::time::Instant,
 }
 
 pub struct MemoryAdapter {
@@ -98,7 +100,11 @@ impl Adapter for MemoryAdapter {
             _ => Vec::new(),
         };
         if let Ok(mut s) = self.sent.lock() {
-            s.push(Sent { account: account.to_string(), item: item.clone(), message_ids: message_ids.clone() });
+            s.push(Sent {
+                account: account.to_string(),
+                item: item.clone(),
+                message_ids: message_ids.clone(),
+            });
         }
         self.delivered.notify_waiters();
         Ok(Delivered { message_ids })
