@@ -5,3 +5,4 @@ mod support;
 
 mod core;
 mod sandbox;
+mod sandbox_browser;

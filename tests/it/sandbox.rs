@@ -84,7 +84,9 @@ impl<'a> Api<'a> {
 
     pub async fn messages(&self, group: &str, after: i64) -> Vec<Value> {
         let (status, list) = self
-            .get(&format!("/api/sandbox/groups/{group}/messages?after={after}"))
+            .get(&format!(
+                "/api/sandbox/groups/{group}/messages?after={after}"
+            ))
             .await;
         assert_eq!(status, 200, "{list}");
         list.as_array().cloned().expect("a list")
@@ -143,7 +145,12 @@ async fn full_life(db: Db) {
     // 王芳, a resident of 东风一网格, reports a broken light; the bot answers with a card that
     // names the leader and carries a 接单 button.
     let report = api
-        .say("df-01", "wangfang", "/report 3栋2单元楼道灯坏了，晚上看不见", None)
+        .say(
+            "df-01",
+            "wangfang",
+            "/report 3栋2单元楼道灯坏了，晚上看不见",
+            None,
+        )
         .await;
     let card = api.answer_to("df-01", report).await;
     assert!(text(&card).contains("#1"), "{card}");
@@ -207,7 +214,13 @@ async fn full_life(db: Db) {
     // The village coordinator asks for the numbers in the group.
     let ask = api.say("df-01", "zhouhaitao", "统计", None).await;
     let stats = api.answer_to("df-01", ask).await;
-    for part in ["受理 2", "已回复 2", "处理中 1", "已办结 1", "满意率 100.0% (1/1)"] {
+    for part in [
+        "受理 2",
+        "已回复 2",
+        "处理中 1",
+        "已办结 1",
+        "满意率 100.0% (1/1)",
+    ] {
         assert!(text(&stats).contains(part), "`{part}` in {stats}");
     }
 
@@ -217,8 +230,14 @@ async fn full_life(db: Db) {
     let mut sorted = ids.clone();
     sorted.dedup();
     assert_eq!(ids.len(), sorted.len());
-    assert!(all.iter().any(|m| m["id"] == report && m["from"] == "wangfang"));
-    assert!(api.messages("df-02", 0).await.is_empty(), "other groups hear nothing");
+    assert!(
+        all.iter()
+            .any(|m| m["id"] == report && m["from"] == "wangfang")
+    );
+    assert!(
+        api.messages("df-02", 0).await.is_empty(),
+        "other groups hear nothing"
+    );
     app.stop().await;
 }
 both_backends!(full_life_of_a_ticket_over_http, full_life);
@@ -234,23 +253,102 @@ async fn refusals(db: Db) {
     let msg = "/api/sandbox/groups/df-01/messages";
     let btn = "/api/sandbox/groups/df-01/buttons";
     let cases: Vec<(String, Option<String>, u16, &str)> = vec![
-        ("/api/sandbox/groups/nope/messages".into(), Some(json!({"from": "wangfang", "text": "x"}).to_string()), 404, "unknown_group"),
-        (msg.into(), Some(json!({"from": "ghost", "text": "x"}).to_string()), 400, "unknown_persona"),
-        (msg.into(), Some(json!({"from": "zhoumin", "text": "x"}).to_string()), 403, "not_in_group"),
-        (msg.into(), Some(json!({"from": "wangfang", "text": ""}).to_string()), 400, "empty_text"),
-        (msg.into(), Some(json!({"from": "wangfang", "text": long}).to_string()), 413, "text_too_long"),
+        (
+            "/api/sandbox/groups/nope/messages".into(),
+            Some(json!({"from": "wangfang", "text": "x"}).to_string()),
+            404,
+            "unknown_group",
+        ),
+        (
+            msg.into(),
+            Some(json!({"from": "ghost", "text": "x"}).to_string()),
+            400,
+            "unknown_persona",
+        ),
+        (
+            msg.into(),
+            Some(json!({"from": "zhoumin", "text": "x"}).to_string()),
+            403,
+            "not_in_group",
+        ),
+        (
+            msg.into(),
+            Some(json!({"from": "wangfang", "text": ""}).to_string()),
+            400,
+            "empty_text",
+        ),
+        (
+            msg.into(),
+            Some(json!({"from": "wangfang", "text": long}).to_string()),
+            413,
+            "text_too_long",
+        ),
         (msg.into(), Some("not json".into()), 400, "malformed_json"),
-        (msg.into(), Some(json!({"text": "x"}).to_string()), 400, "malformed_json"),
-        (msg.into(), Some(json!({"from": "wangfang", "text": "x", "reply_to": elsewhere}).to_string()), 400, "unknown_reply_to"),
-        (btn.into(), Some(json!({"from": "lijianguo", "message_id": card_id, "button": "/claim 99"}).to_string()), 400, "unknown_button"),
-        (btn.into(), Some(json!({"from": "lijianguo", "message_id": elsewhere, "button": "/claim 1"}).to_string()), 404, "unknown_message"),
-        (btn.into(), Some(json!({"from": "huanglihua", "message_id": card_id, "button": "/claim 1"}).to_string()), 403, "not_in_group"),
+        (
+            msg.into(),
+            Some(json!({"text": "x"}).to_string()),
+            400,
+            "malformed_json",
+        ),
+        (
+            msg.into(),
+            Some(json!({"from": "wangfang", "text": "x", "reply_to": elsewhere}).to_string()),
+            400,
+            "unknown_reply_to",
+        ),
+        (
+            btn.into(),
+            Some(
+                json!({"from": "lijianguo", "message_id": card_id, "button": "/claim 99"})
+                    .to_string(),
+            ),
+            400,
+            "unknown_button",
+        ),
+        (
+            btn.into(),
+            Some(
+                json!({"from": "lijianguo", "message_id": elsewhere, "button": "/claim 1"})
+                    .to_string(),
+            ),
+            404,
+            "unknown_message",
+        ),
+        (
+            btn.into(),
+            Some(
+                json!({"from": "huanglihua", "message_id": card_id, "button": "/claim 1"})
+                    .to_string(),
+            ),
+            403,
+            "not_in_group",
+        ),
         (btn.into(), Some("{".into()), 400, "malformed_json"),
-        ("/api/sandbox/groups/nope/messages".into(), None, 404, "unknown_group"),
-        (format!("{msg}?after={elsewhere}"), None, 404, "unknown_message"),
+        (
+            "/api/sandbox/groups/nope/messages".into(),
+            None,
+            404,
+            "unknown_group",
+        ),
+        (
+            format!("{msg}?after={elsewhere}"),
+            None,
+            404,
+            "unknown_message",
+        ),
         (format!("{msg}?after=-"), None, 400, "bad_query"),
-        ("/api/sandbox/groups/nope/tickets".into(), None, 404, "unknown_group"),
-        ("/api/sandbox/groups/nope/events".into(), None, 404, "unknown_group"),
+        (
+            "/api/sandbox/groups/nope/tickets".into(),
+            None,
+            404,
+            "unknown_group",
+        ),
+        (
+            "/api/sandbox/groups/nope/events".into(),
+            None,
+            404,
+            "unknown_group",
+        ),
     ];
     let before = api.messages("df-01", 0).await.len();
     for (path, body, want_status, want_code) in cases {
@@ -266,7 +364,11 @@ async fn refusals(db: Db) {
         );
     }
     app.settle().await;
-    assert_eq!(api.messages("df-01", 0).await.len(), before, "refusals leave no trace");
+    assert_eq!(
+        api.messages("df-01", 0).await.len(),
+        before,
+        "refusals leave no trace"
+    );
     assert_eq!(api.tickets("df-01").await.len(), 1);
     app.stop().await;
 }
