@@ -118,8 +118,8 @@ impl Page {
         Page { socket, next_id: 1 }
     }
 
-    /// Evaluates `expression` in the page and returns its value.
-    async fn eval(&mut self, expression: &str) -> Value {
+    /// Evaluates `expression` in the page: its value, or the exception it threw.
+    async fn try_eval(&mut self, expression: &str) -> Result<Value, String> {
         let id = self.next_id;
         self.next_id += 1;
         let call = json!({
@@ -138,25 +138,34 @@ impl Page {
             let reply: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
             if reply["id"] == id {
                 if let Some(e) = reply["result"].get("exceptionDetails") {
-                    panic!("{expression}: {e}");
+                    return Err(e["exception"]["description"].to_string());
                 }
-                return reply["result"]["result"]["value"].clone();
+                return Ok(reply["result"]["result"]["value"].clone());
             }
         }
         panic!("DevTools closed");
     }
 
-    /// Polls `expression` until it yields something other than null/false.
+    async fn eval(&mut self, expression: &str) -> Value {
+        self.try_eval(expression)
+            .await
+            .unwrap_or_else(|e| panic!("{expression}: {e}"))
+    }
+
+    /// Polls `expression` until it yields something other than null or false. Exceptions
+    /// count as "not yet" (the page may still be loading) and are reported at the deadline.
     async fn wait_for(&mut self, what: &str, expression: &str) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let mut last = String::from("no value");
         loop {
-            let v = self.eval(expression).await;
-            if !(v.is_null() || v == json!(false)) {
-                return v;
+            match self.try_eval(expression).await {
+                Ok(v) if !(v.is_null() || v == json!(false)) => return v,
+                Ok(v) => last = v.to_string(),
+                Err(e) => last = e,
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "timed out waiting for {what}"
+                "timed out waiting for {what}; last: {last}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
