@@ -26,6 +26,13 @@ struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Give a browser asked to close (Browser.close) a moment to stop its helpers itself.
+        for _ in 0..40 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -152,6 +159,12 @@ impl Page {
             .unwrap_or_else(|e| panic!("{expression}: {e}"))
     }
 
+    /// Asks the browser to quit.
+    async fn close_browser(&mut self) {
+        let call = json!({"id": self.next_id, "method": "Browser.close"});
+        let _ = self.socket.send(Message::text(call.to_string())).await;
+    }
+
     /// Polls `expression` until it yields something other than null or false. Exceptions
     /// count as "not yet" (the page may still be loading) and are reported at the deadline.
     async fn wait_for(&mut self, what: &str, expression: &str) -> Value {
@@ -270,6 +283,7 @@ async fn a_resident_reports_in_the_page_and_sees_the_bot_card() {
         "{claimed}"
     );
 
+    page.close_browser().await;
     drop(page);
     drop(browser);
     app.stop().await;
