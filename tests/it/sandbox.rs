@@ -189,6 +189,8 @@ async fn full_life(db: Db) {
     let closed = &api.tickets("df-01").await[0];
     assert_eq!(closed["state"], "closed");
     assert_eq!(closed["rating"], "satisfied");
+    assert_eq!(closed["rating_label"], "满意");
+    assert_eq!(closed["state_label"], "已关闭");
 
     // A second ticket, claimed by replying 接单 to its card.
     let report2 = api

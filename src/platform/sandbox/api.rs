@@ -567,13 +567,14 @@ struct TicketView {
     claim_due: i64,
     resolve_due: i64,
     rating: Option<String>,
+    rating_label: Option<&'static str>,
 }
 
 impl From<GroupTicket> for TicketView {
     fn from(t: GroupTicket) -> Self {
         let state_label = match t.state.as_str() {
             "open" => "待接单",
-            "claimed" => "处理中",
+            "claimed" => "已接单",
             "resolved" => "已办结",
             "closed" => "已关闭",
             "dismissed" => "已驳回",
@@ -584,6 +585,12 @@ impl From<GroupTicket> for TicketView {
             .parse::<crate::domain::Category>()
             .map(|c| c.label_zh().to_string())
             .unwrap_or_else(|_| t.category.clone());
+        let rating_label = t.rating.as_deref().map(|r| match r {
+            "satisfied" => "满意",
+            "neutral" => "一般",
+            "unsatisfied" => "不满意",
+            _ => "未知",
+        });
         TicketView {
             id: t.id,
             state_label,
@@ -600,6 +607,7 @@ impl From<GroupTicket> for TicketView {
             claim_due: t.claim_due,
             resolve_due: t.resolve_due,
             rating: t.rating,
+            rating_label,
         }
     }
 }

@@ -195,7 +195,8 @@
     if (m.from === "bot") {
       const card = el("div", "card");
       const head = el("div", "card-head");
-      head.appendChild(el("span", null, "🤖 " + t("bot")));
+      head.appendChild(el("span", "bot-badge", "BOT"));
+      head.appendChild(el("span", null, t("bot")));
       head.appendChild(el("span", "edited", formatTime(m.time)));
       if (m.edited) head.appendChild(el("span", "edited", "· " + t("edited")));
       card.appendChild(head);
@@ -397,7 +398,7 @@
       if (tk.location) meta.push(t("location") + "：" + tk.location);
       meta.push(t("reporter") + "：" + tk.reporter);
       if (tk.assignee_name) meta.push(t("assignee") + "：" + tk.assignee_name);
-      if (tk.rating) meta.push(t("rating") + "：" + tk.rating);
+      if (tk.rating) meta.push(t("rating") + "：" + (lang === "en" ? tk.rating : tk.rating_label));
       item.appendChild(el("div", "t-meta", meta.join(" · ")));
       box.appendChild(item);
     }
