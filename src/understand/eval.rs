@@ -327,3 +327,27 @@ mod tests {
         }
     }
 }
+
+/// Writes the score's features of a labelled file as CSV (label first), for refitting the
+/// weights: `GRIDLINE_FEATURES_OUT=/tmp/f.csv cargo test --lib dump_features -- --ignored`.
+#[cfg(test)]
+mod fit {
+    use super::*;
+    use crate::understand::tests::parser;
+
+    #[test]
+    #[ignore = "a tool for refitting the weights, not a check"]
+    fn dump_features() {
+        let Ok(out) = std::env::var("GRIDLINE_FEATURES_OUT") else { return };
+        let input = std::env::var("GRIDLINE_FEATURES_IN").unwrap_or_else(|_| "corpus/train.jsonl".to_string());
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(input);
+        let rows = read_corpus(&std::fs::read_to_string(path).expect("corpus file")).expect("valid corpus");
+        let mut csv = format!("label,{}\n", crate::understand::score::FEATURES.join(","));
+        for row in rows {
+            let f = parser().features(&row.text);
+            let cells: Vec<String> = f.iter().map(|x| format!("{x}")).collect();
+            csv.push_str(&format!("{},{}\n", u8::from(row.is_request), cells.join(",")));
+        }
+        std::fs::write(out, csv).expect("write features");
+    }
+}

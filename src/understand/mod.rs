@@ -94,6 +94,10 @@ pub struct Parser {
 /// adds nothing a person would not have said in its first few hundred words.
 const MAX_HITS: usize = 96;
 
+/// How far (bytes) before a problem word its object may be named: about eight Chinese
+/// characters or thirty English letters.
+const HEAD_WINDOW: u32 = 30;
+
 /// One term found in the text.
 #[derive(Clone, Copy, Default)]
 struct Hit {
@@ -244,11 +248,23 @@ impl Parser {
 
     /// The request score, category, urgency and place of a text.
     fn read(&self, hay: &str) -> score::Reading {
+        let tally = self.tally(hay);
+        let location = tally.location.clone();
+        score::decide(&tally, location)
+    }
+
+    /// Tallies the evidence in a text (also used to fit the score's weights).
+    fn tally(&self, hay: &str) -> score::Tally {
         let mut buf = [Hit::default(); MAX_HITS];
         let n = self.hits(hay, &mut buf);
         let hits = &buf[..n];
         let mut tally = score::Tally::default();
         let mut place_hits: Vec<PlaceHit> = Vec::new();
+        // Topic hits kept, and where problems were seen, to find what each problem is about.
+        let mut topics: [(u32, Category); 16] = [(0, Category::Other); 16];
+        let mut n_topics = 0;
+        let mut problems: [u32; 16] = [0; 16];
+        let mut n_problems = 0;
         for (i, hit) in hits.iter().enumerate() {
             for e in self.meanings(hit) {
                 if !self.on_boundary(hay, hit, e) {
@@ -261,29 +277,73 @@ impl Parser {
                     });
                     continue;
                 }
-                let nested = hits.iter().enumerate().any(|(j, other)| {
-                    j != i
-                        && other.start <= hit.start
-                        && other.end >= hit.end
-                        && (other.end - other.start) > (hit.end - hit.start)
-                        && self
-                            .meanings(other)
-                            .iter()
-                            .any(|o| o.kind == e.kind && o.category == e.category)
-                });
-                if !nested {
-                    tally.add(e, hit.start as usize);
+                if self.shadowed(hits, i, e) {
+                    continue;
                 }
+                tally.add(e, hit.start as usize);
+                if e.kind == Kind::Topic && n_topics < topics.len() {
+                    if let Some(c) = e.category {
+                        topics[n_topics] = (hit.end, c);
+                        n_topics += 1;
+                    }
+                }
+                if matches!(e.kind, Kind::Problem | Kind::Issue | Kind::NotFixed) && n_problems < problems.len() {
+                    problems[n_problems] = hit.start;
+                    n_problems += 1;
+                }
+            }
+        }
+        // The object named right before a problem is what the problem is about
+        // ("车库的灯管坏了" is about the tube, not the garage).
+        for &at in &problems[..n_problems] {
+            let nearest = topics[..n_topics]
+                .iter()
+                .filter(|(end, _)| *end <= at + 3 && at.saturating_sub(*end) <= HEAD_WINDOW)
+                .max_by_key(|(end, _)| *end);
+            if let Some(&(_, c)) = nearest {
+                tally.head(c);
             }
         }
         tally.chars = hay.chars().count();
         tally.substantive = hay.chars().filter(|c| is_content_char(*c)).count();
-        let location = if place_hits.is_empty() && !hay.bytes().any(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) && !has_cjk_numeral(hay) {
-            None
-        } else {
-            place::locate(&self.places, &self.jieba, hay, &place_hits).map(|r| hay[r].to_string())
-        };
-        score::decide(&tally, location)
+        let maybe_place = !place_hits.is_empty()
+            || hay.bytes().any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            || has_cjk_numeral(hay);
+        if maybe_place {
+            tally.location = place::locate(&self.places, &self.jieba, hay, &place_hits).map(|r| hay[r].to_string());
+        }
+        tally
+    }
+
+    /// A hit that a longer or earlier hit already accounts for: nested in a longer term of the
+    /// same meaning ("不亮" in "灯不亮"), or overlapping a term of another category that starts
+    /// first ("灯坏" in "红绿灯坏了" is about the traffic light).
+    fn shadowed(&self, hits: &[Hit], i: usize, e: &Entry) -> bool {
+        let hit = hits[i];
+        hits.iter().enumerate().any(|(j, other)| {
+            if j == i || other.end <= hit.start || other.start >= hit.end {
+                return false;
+            }
+            let longer = (other.end - other.start) > (hit.end - hit.start);
+            let contains = other.start <= hit.start && other.end >= hit.end && longer;
+            let earlier = other.start < hit.start || (other.start == hit.start && longer);
+            self.meanings(other).iter().any(|o| {
+                (contains && o.kind == e.kind && o.category == e.category)
+                    || (earlier
+                        && e.category.is_some()
+                        && o.category.is_some()
+                        && o.category != e.category
+                        && (contains || o.kind == Kind::Topic))
+            })
+        })
+    }
+
+    /// The score's inputs for a text, for refitting the weights.
+    #[cfg(test)]
+    pub(crate) fn features(&self, text: &str) -> [f32; 19] {
+        let norm = text::normalise(text);
+        let hay = text::explicit_body(&norm).unwrap_or(&norm);
+        score::features(&self.tally(hay))
     }
 
     /// Whether `text` contains a term of `kind` (on word boundaries).

@@ -207,14 +207,14 @@ fn continues_word(jieba: &Jieba, hay: &str, span: Range<usize>) -> bool {
     let after: Vec<(usize, char)> = hay[span.end..].char_indices().take(3).collect();
     let last_start = hay[..span.end].char_indices().next_back().map_or(span.start, |(i, _)| i);
     for (i, (off, c)) in after.iter().enumerate() {
-        if !is_han(*c) {
+        // "路上", "村里", "桥下" are a place and where on it, not another word.
+        if !is_han(*c) || (i == 0 && matches!(c, '上' | '下' | '里' | '边' | '旁' | '前' | '后' | '内' | '外' | '中' | '头')) {
             break;
         }
         let end = span.end + off + c.len_utf8();
         if jieba.has_word(&hay[last_start..end]) {
             return true;
         }
-        let _ = i;
     }
     false
 }
