@@ -287,7 +287,8 @@ impl Parser {
                         n_topics += 1;
                     }
                 }
-                if matches!(e.kind, Kind::Problem | Kind::Issue | Kind::NotFixed) && n_problems < problems.len() {
+                // Only generic problem words look for their object; an issue word has its own.
+                if matches!(e.kind, Kind::Problem | Kind::NotFixed) && n_problems < problems.len() {
                     problems[n_problems] = hit.start;
                     n_problems += 1;
                 }
@@ -295,12 +296,19 @@ impl Parser {
         }
         // The object named right before a problem is what the problem is about
         // ("车库的灯管坏了" is about the tube, not the garage).
+        // In English the subject leads the sentence ("the light by the bus stop is out"), so
+        // there the first object named is the head.
         for &at in &problems[..n_problems] {
-            let nearest = topics[..n_topics]
-                .iter()
-                .filter(|(end, _)| *end <= at + 3 && at.saturating_sub(*end) <= HEAD_WINDOW)
-                .max_by_key(|(end, _)| *end);
-            if let Some(&(_, c)) = nearest {
+            let english = hay.as_bytes()[at as usize].is_ascii();
+            let head = if english {
+                topics[..n_topics].iter().filter(|(end, _)| *end <= at).min_by_key(|(end, _)| *end)
+            } else {
+                topics[..n_topics]
+                    .iter()
+                    .filter(|(end, _)| *end <= at + 3 && at.saturating_sub(*end) <= HEAD_WINDOW)
+                    .max_by_key(|(end, _)| *end)
+            };
+            if let Some(&(_, c)) = head {
                 tally.head(c);
             }
         }

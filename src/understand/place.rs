@@ -275,6 +275,11 @@ fn chinese_name_start(jieba: &Jieba, hay: &str, anchor: usize) -> (usize, bool) 
 /// Extends an English place word to the left over capitalised words or a number
 /// ("Station Road", "22 Pine Court"); a bare lowercase word counts only for a suffix like road.
 fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool) {
+    let anchor_word: String = hay[anchor..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_lowercase();
     let mut start = anchor;
     let mut words = 0;
     loop {
@@ -293,7 +298,9 @@ fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool) {
         let capital = word.starts_with(|c: char| c.is_ascii_uppercase());
         let number = word.chars().all(|c| c.is_ascii_digit());
         let stop = ENGLISH_STOPWORDS.contains(&word.to_ascii_lowercase().as_str());
-        let accept = !stop && (capital || number || (suffix && words == 0 && word.len() > 2));
+        // Typed in lower case ("hill road") a name still counts before the commonest suffixes.
+        let lower_ok = suffix && words == 0 && word.len() > 2 && ROAD_WORDS.contains(&anchor_word.as_str());
+        let accept = !stop && (capital || number || lower_ok);
         if !accept || words == 3 {
             break;
         }
@@ -306,7 +313,10 @@ fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool) {
     (start, words > 0)
 }
 
-const ENGLISH_STOPWORDS: [&str; 60] = [
+const ROAD_WORDS: [&str; 4] = ["road", "street", "lane", "avenue"];
+
+const ENGLISH_STOPWORDS: [&str; 72] = [
+    "their", "his", "her", "its", "whose", "which", "what", "new", "old", "some", "any", "every",
     "the", "a", "an", "on", "in", "at", "of", "near", "outside", "behind", "by", "to", "from", "my",
     "our", "your", "this", "that", "and", "or", "is", "are", "was", "were", "it", "its", "for",
     "with", "into", "onto", "opposite", "beside", "next", "across", "along", "down", "up", "over",
