@@ -136,6 +136,7 @@ struct Robot {
 impl Robot {
     async fn run(mut self, mut rx: mpsc::Receiver<Notice>) {
         let mut queue: VecDeque<Notice> = VecDeque::new();
+        let mut open = true;
         loop {
             if queue.is_empty() {
                 match rx.recv().await {
@@ -149,11 +150,16 @@ impl Robot {
                 if wait.is_zero() {
                     break;
                 }
+                if !open {
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
                     n = rx.recv() => match n {
                         Some(n) => queue.push_back(n),
-                        None => {}
+                        // Dropped: still deliver what is queued.
+                        None => open = false,
                     },
                 }
             }
@@ -207,18 +213,15 @@ impl Robot {
     }
 
     async fn post(&mut self, content: &str) -> Result<(), SendError> {
-        self.sent.push_back(Instant::now());
         let body = json!({"msgtype": "markdown", "markdown": {"content": content}});
-        let response = self
-            .client
-            .post(&self.url)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| SendError::Retry {
-                after: None,
-                reason: format!("WeCom robot unreachable: {}", e.without_url()),
-            })?;
+        let response = self.client.post(&self.url).json(&body).send().await;
+        // Counted from when the answer came back: WeCom counts from when the post arrived,
+        // which is earlier, so the window here never frees a slot before WeCom's does.
+        self.sent.push_back(Instant::now());
+        let response = response.map_err(|e| SendError::Retry {
+            after: None,
+            reason: format!("WeCom robot unreachable: {}", e.without_url()),
+        })?;
         let status = response.status();
         if !status.is_success() {
             let reason = format!("WeCom robot answered HTTP {status}");

@@ -14,7 +14,7 @@ use crate::platform::{ChatKind, ChatRef, EventKind, InboundEvent, Millis, Sender
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parsed {
     /// Something to store in the inbox.
-    Inbound(InboundEvent),
+    Inbound(Box<InboundEvent>),
     /// A valid event gridline does not act on (heartbeats, lifecycle, friend requests …).
     Ignored(&'static str),
 }
@@ -120,7 +120,7 @@ fn parse_message(
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_string);
-    Ok(Parsed::Inbound(InboundEvent {
+    Ok(Parsed::Inbound(Box::new(InboundEvent {
         platform: PLATFORM.into(),
         account: self_id.to_string(),
         // A bridge may reuse short message ids after a restart; with the time, a redelivered
@@ -145,7 +145,7 @@ fn parse_message(
             photos: content.photos,
         },
         at,
-    }))
+    })))
 }
 
 fn parse_notice(obj: &serde_json::Map<String, Value>, self_id: &str, at: Millis) -> Parsed {
@@ -160,7 +160,7 @@ fn parse_notice(obj: &serde_json::Map<String, Value>, self_id: &str, at: Millis)
         return Parsed::Ignored("notice without group");
     };
     let operator = id_of(obj.get("operator_id")).unwrap_or_default();
-    Parsed::Inbound(InboundEvent {
+    Parsed::Inbound(Box::new(InboundEvent {
         platform: PLATFORM.into(),
         account: self_id.to_string(),
         event_id: format!("{group}/removed/{at}"),
@@ -177,7 +177,7 @@ fn parse_notice(obj: &serde_json::Map<String, Value>, self_id: &str, at: Millis)
         },
         kind: EventKind::BotRemoved,
         at,
-    })
+    }))
 }
 
 /// The parts of a message gridline reads.
@@ -215,11 +215,7 @@ fn read_segments(segments: &[Value], self_id: &str) -> Content {
                 }
                 None => {}
             },
-            "reply" => {
-                if c.reply_to.is_none() {
-                    c.reply_to = field("id");
-                }
-            }
+            "reply" if c.reply_to.is_none() => c.reply_to = field("id"),
             "image" => {
                 // `url` can be fetched; `file` is the bridge's own handle, the fallback.
                 if let Some(src) = field("url").or_else(|| field("file")) {
@@ -256,7 +252,7 @@ mod tests {
                     mentions,
                     photos,
                     ..
-                } => (ev, text, reply_to, mentions, photos),
+                } => (*ev, text, reply_to, mentions, photos),
                 other => panic!("not a message: {other:?}"),
             },
             Parsed::Ignored(why) => panic!("ignored: {why}"),

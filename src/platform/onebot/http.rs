@@ -72,7 +72,7 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -95,7 +95,7 @@ async fn receive(State(state): State<EventState>, headers: HeaderMap, body: Byte
     };
     let hint = headers.get("x-self-id").and_then(|v| v.to_str().ok());
     match event::parse(&value, hint, now_millis()) {
-        Ok(Parsed::Inbound(ev)) => match state.intake.submit(vec![ev], None).await {
+        Ok(Parsed::Inbound(ev)) => match state.intake.submit(vec![*ev], None).await {
             Ok(_) => StatusCode::NO_CONTENT,
             Err(e) => {
                 // Not stored: say so, and the bridge may post it again.

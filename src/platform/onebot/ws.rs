@@ -303,7 +303,7 @@ fn read_frame(frame: Message, conn: &Connection, events: &mut Vec<InboundEvent>)
     };
     if value.get("post_type").is_some() {
         match event::parse(&value, Some(&conn.account), now_millis()) {
-            Ok(Parsed::Inbound(ev)) => events.push(ev),
+            Ok(Parsed::Inbound(ev)) => events.push(*ev),
             Ok(Parsed::Ignored(why)) => debug!(account = %conn.account, why, "event ignored"),
             Err(e) => warn!(account = %conn.account, error = %e, "malformed event skipped"),
         }
