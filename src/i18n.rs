@@ -74,7 +74,12 @@ impl Texts {
         };
         let assignee = match card.assignee {
             Some(name) => format!("@{name}"),
-            None => say!(self, "（暂无网格长，已通知上级）", "(no leader on duty; escalated)").to_string(),
+            None => say!(
+                self,
+                "（暂无网格长，已通知上级）",
+                "(no leader on duty; escalated)"
+            )
+            .to_string(),
         };
         let promise = self.duration(card.claim_within);
         let mut text = say!(
@@ -139,14 +144,25 @@ impl Texts {
     }
 
     /// Resolution notice with the rating prompt for the reporter.
-    pub fn resolved(&self, no: i64, by: &str, result: &str, reporter: &str, buttons: bool) -> String {
+    pub fn resolved(
+        &self,
+        no: i64,
+        by: &str,
+        result: &str,
+        reporter: &str,
+        buttons: bool,
+    ) -> String {
         let result = if result.is_empty() {
             String::new()
         } else {
             say!(self, format!("：{result}"), format!(": {result}"))
         };
         let how = if buttons {
-            say!(self, "点下方按钮".to_string(), "tap a button below".to_string())
+            say!(
+                self,
+                "点下方按钮".to_string(),
+                "tap a button below".to_string()
+            )
         } else {
             say!(
                 self,
@@ -156,8 +172,12 @@ impl Texts {
         };
         say!(
             self,
-            format!("#{no} 已由 {by} 办结{result}\n@{reporter} 请评价处理结果（{how}）；如果没有解决，回复「没修好」。"),
-            format!("#{no} was resolved by {by}{result}\n@{reporter} please rate the result ({how}); if it is not fixed, reply \"not fixed\".")
+            format!(
+                "#{no} 已由 {by} 办结{result}\n@{reporter} 请评价处理结果（{how}）；如果没有解决，回复「没修好」。"
+            ),
+            format!(
+                "#{no} was resolved by {by}{result}\n@{reporter} please rate the result ({how}); if it is not fixed, reply \"not fixed\"."
+            )
         )
     }
 
@@ -173,12 +193,18 @@ impl Texts {
         say!(
             self,
             format!("#{no} 居民反馈未解决，已重新打开，请 @{assignee} 继续处理。"),
-            format!("#{no} was reopened: the resident says it is not fixed. @{assignee} please follow up.")
+            format!(
+                "#{no} was reopened: the resident says it is not fixed. @{assignee} please follow up."
+            )
         )
     }
 
     pub fn dismissed(&self, no: i64, reason: &str) -> String {
-        let reason = if reason.is_empty() { say!(self, "未说明", "no reason given") } else { reason };
+        let reason = if reason.is_empty() {
+            say!(self, "未说明", "no reason given")
+        } else {
+            reason
+        };
         say!(
             self,
             format!("#{no} 已驳回：{reason}"),
@@ -195,7 +221,11 @@ impl Texts {
     }
 
     pub fn cancelled(&self, no: i64) -> String {
-        say!(self, format!("#{no} 已撤销。"), format!("#{no} was withdrawn."))
+        say!(
+            self,
+            format!("#{no} 已撤销。"),
+            format!("#{no} was withdrawn.")
+        )
     }
 
     pub fn bound(&self, grid: &str) -> String {
@@ -264,12 +294,26 @@ impl Texts {
 
     pub fn invalid_command(&self, name: &str, problem: &Problem) -> String {
         let what = match problem {
-            Problem::MissingNumber => say!(self, "请写上诉求编号，例如", "add the ticket number, e.g."),
+            Problem::MissingNumber => {
+                say!(self, "请写上诉求编号，例如", "add the ticket number, e.g.")
+            }
             Problem::MissingText => say!(self, "请写上内容，例如", "add the text, e.g."),
-            Problem::BadRating => say!(self, "评价请用 满意/一般/不满意，例如", "rate with satisfied/neutral/unsatisfied, e.g."),
+            Problem::BadRating => say!(
+                self,
+                "评价请用 满意/一般/不满意，例如",
+                "rate with satisfied/neutral/unsatisfied, e.g."
+            ),
             Problem::MissingTarget => say!(self, "请写上转给谁，例如", "name the person, e.g."),
-            Problem::BadRole => say!(self, "角色请用 resident/leader/deputy/coordinator/admin，例如", "use a role resident/leader/deputy/coordinator/admin, e.g."),
-            Problem::BadPeriod => say!(self, "时间段请用 today/7d/30d/all，例如", "use a period today/7d/30d/all, e.g."),
+            Problem::BadRole => say!(
+                self,
+                "角色请用 resident/leader/deputy/coordinator/admin，例如",
+                "use a role resident/leader/deputy/coordinator/admin, e.g."
+            ),
+            Problem::BadPeriod => say!(
+                self,
+                "时间段请用 today/7d/30d/all，例如",
+                "use a period today/7d/30d/all, e.g."
+            ),
             Problem::MissingGrid => say!(self, "请写上网格编号，例如", "add the grid code, e.g."),
         };
         let example = match name {
@@ -287,7 +331,11 @@ impl Texts {
             "cancel" => "/cancel 42",
             _ => "/help",
         };
-        say!(self, format!("{what} {example}"), format!("To use /{name}, {what} {example}"))
+        say!(
+            self,
+            format!("{what} {example}"),
+            format!("To use /{name}, {what} {example}")
+        )
     }
 
     pub fn too_long(&self, max: usize) -> String {
@@ -359,7 +407,13 @@ impl Texts {
     }
 
     /// One line of a ticket list.
-    pub fn ticket_line(&self, no: i64, state: TicketState, category: Category, body: &str) -> String {
+    pub fn ticket_line(
+        &self,
+        no: i64,
+        state: TicketState,
+        category: Category,
+        body: &str,
+    ) -> String {
         let short: String = body.chars().take(24).collect();
         let ellipsis = if body.chars().count() > 24 { "…" } else { "" };
         format!(
@@ -369,11 +423,25 @@ impl Texts {
         )
     }
 
-    pub fn status_heading(&self, no: i64, state: TicketState, category: Category, assignee: &str) -> String {
+    pub fn status_heading(
+        &self,
+        no: i64,
+        state: TicketState,
+        category: Category,
+        assignee: &str,
+    ) -> String {
         say!(
             self,
-            format!("#{no} {}｜{}｜负责：{assignee}", self.state(state), self.category(category)),
-            format!("#{no} {} | {} | assigned to {assignee}", self.state(state), self.category(category))
+            format!(
+                "#{no} {}｜{}｜负责：{assignee}",
+                self.state(state),
+                self.category(category)
+            ),
+            format!(
+                "#{no} {} | {} | assigned to {assignee}",
+                self.state(state),
+                self.category(category)
+            )
         )
     }
 

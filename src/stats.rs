@@ -3,9 +3,9 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use crate::config::Language;
 use crate::domain::{Category, Rating, TicketState};
 use crate::i18n::Texts;
-use crate::config::Language;
 use crate::store::tickets::TicketFacts;
 
 /// Statistics for one period and grid subtree.
@@ -90,7 +90,8 @@ pub fn compute(facts: &[TicketFacts], now: i64) -> Stats {
 
 fn is_overdue(f: &TicketFacts, now: i64) -> bool {
     use crate::domain::sla::is_overdue as missed;
-    missed(f.claim_due, f.claimed_at.or(f.resolved_at), now) || missed(f.resolve_due, f.resolved_at, now)
+    missed(f.claim_due, f.claimed_at.or(f.resolved_at), now)
+        || missed(f.resolve_due, f.resolved_at, now)
 }
 
 /// Nearest-rank percentile.
@@ -106,7 +107,10 @@ pub fn percentile(values: &mut [i64], p: u32) -> Option<i64> {
 /// The statistics as a chat message.
 pub fn render(stats: &Stats, scope: &str, period: &str, texts: &Texts) -> String {
     let en = texts.lang == Language::En;
-    let dur = |ms: Option<i64>| ms.map(|m| texts.duration(m.max(60_000))).unwrap_or_else(|| "—".into());
+    let dur = |ms: Option<i64>| {
+        ms.map(|m| texts.duration(m.max(60_000)))
+            .unwrap_or_else(|| "—".into())
+    };
     let satisfaction = match stats.satisfaction {
         Some(v) => format!("{:.1}% ({}/{})", v * 100.0, stats.satisfied, stats.rated),
         None => "—".into(),
@@ -119,18 +123,38 @@ pub fn render(stats: &Stats, scope: &str, period: &str, texts: &Texts) -> String
     if en {
         format!(
             "Statistics ({period}, {scope})\nReceived {} · replied {} · in progress {} · resolved {} · overdue {}\nSatisfaction {satisfaction}\nFirst response: median {} / p90 {}\nResolution: median {} / p90 {}\nBy category: {}",
-            stats.received, stats.replied, stats.in_progress, stats.resolved, stats.overdue,
-            dur(stats.response_p50_ms), dur(stats.response_p90_ms),
-            dur(stats.resolution_p50_ms), dur(stats.resolution_p90_ms),
-            if cats.is_empty() { "—".into() } else { cats.join(", ") }
+            stats.received,
+            stats.replied,
+            stats.in_progress,
+            stats.resolved,
+            stats.overdue,
+            dur(stats.response_p50_ms),
+            dur(stats.response_p90_ms),
+            dur(stats.resolution_p50_ms),
+            dur(stats.resolution_p90_ms),
+            if cats.is_empty() {
+                "—".into()
+            } else {
+                cats.join(", ")
+            }
         )
     } else {
         format!(
             "统计（{period}，{scope}）\n受理 {}｜已回复 {}｜处理中 {}｜已办结 {}｜超时 {}\n满意率 {satisfaction}\n首次响应：中位 {}／P90 {}\n办结用时：中位 {}／P90 {}\n分类：{}",
-            stats.received, stats.replied, stats.in_progress, stats.resolved, stats.overdue,
-            dur(stats.response_p50_ms), dur(stats.response_p90_ms),
-            dur(stats.resolution_p50_ms), dur(stats.resolution_p90_ms),
-            if cats.is_empty() { "—".into() } else { cats.join("，") }
+            stats.received,
+            stats.replied,
+            stats.in_progress,
+            stats.resolved,
+            stats.overdue,
+            dur(stats.response_p50_ms),
+            dur(stats.response_p90_ms),
+            dur(stats.resolution_p50_ms),
+            dur(stats.resolution_p90_ms),
+            if cats.is_empty() {
+                "—".into()
+            } else {
+                cats.join("，")
+            }
         )
     }
 }
@@ -199,7 +223,11 @@ mod tests {
 }
 
 /// When a period starts, as of `now`, in the configured zone ("today" starts at local midnight).
-pub fn period_start(period: crate::understand::command::Period, now: i64, zone: chrono_tz::Tz) -> i64 {
+pub fn period_start(
+    period: crate::understand::command::Period,
+    now: i64,
+    zone: chrono_tz::Tz,
+) -> i64 {
     use crate::understand::command::Period;
     const DAY: i64 = 86_400_000;
     match period {
@@ -231,4 +259,73 @@ pub fn period_label(period: crate::understand::command::Period, texts: &Texts) -
         (Period::All, true) => "all time",
     }
     .to_string()
+}
+
+/// A statistics report as `gridline stats` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub period: String,
+    pub grid: Option<String>,
+    #[serde(flatten)]
+    pub stats: Stats,
+    pub inbox: crate::store::inbox::InboxCounts,
+    pub outbox: crate::store::outbox::OutboxCounts,
+}
+
+impl Report {
+    pub fn render(&self, settings: &crate::config::Settings) -> String {
+        let texts = Texts::new(settings.general.language);
+        let scope = self.grid.clone().unwrap_or_else(|| "*".into());
+        format!(
+            "{}\ninbox: {} stored, {} waiting\noutbox: {} pending, {} sent, {} parked",
+            render(&self.stats, &scope, &self.period, &texts),
+            self.inbox.total,
+            self.inbox.unprocessed,
+            self.outbox.pending,
+            self.outbox.sent,
+            self.outbox.parked
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("unknown period `{0}`: use today, 7d, 30d or all")]
+    Period(String),
+    #[error("no grid with code `{0}`")]
+    Grid(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Statistics for `gridline stats`: the same numbers as the chat command, plus delivery health.
+pub async fn report(
+    store: &crate::store::Store,
+    settings: &crate::config::Settings,
+    period: &str,
+    grid: Option<&str>,
+) -> Result<Report, ReportError> {
+    let p = crate::understand::command::Period::parse(period)
+        .ok_or_else(|| ReportError::Period(period.to_string()))?;
+    let path = match grid {
+        Some(code) => {
+            store
+                .grid(code)
+                .await?
+                .ok_or_else(|| ReportError::Grid(code.to_string()))?
+                .path
+        }
+        None => "/".to_string(),
+    };
+    let now = crate::store::now_millis();
+    let facts = store
+        .ticket_facts(&path, period_start(p, now, settings.general.timezone.0))
+        .await?;
+    Ok(Report {
+        period: p.id().to_string(),
+        grid: grid.map(str::to_string),
+        stats: compute(&facts, now),
+        inbox: store.inbox_counts().await?,
+        outbox: store.outbox_counts().await?,
+    })
 }

@@ -15,10 +15,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::config::Settings;
-use crate::domain::role::{self, Grant};
 use crate::domain::Role;
+use crate::domain::role::{self, Grant};
 use crate::i18n::Texts;
-use crate::platform::{Button, Capabilities, ChatKind, EventKind, InboundEvent, Mention, Outbound, OutboundMessage};
+use crate::platform::{
+    Button, Capabilities, ChatKind, EventKind, InboundEvent, Mention, Outbound, OutboundMessage,
+};
 use crate::store::inbox::InboxRow;
 use crate::store::outbox::NewOutbound;
 use crate::store::roster::GroupBinding;
@@ -112,7 +114,11 @@ impl Notice {
 }
 
 impl Engine {
-    pub fn new(parser: Arc<Parser>, settings: Arc<Settings>, capabilities: HashMap<String, Capabilities>) -> Engine {
+    pub fn new(
+        parser: Arc<Parser>,
+        settings: Arc<Settings>,
+        capabilities: HashMap<String, Capabilities>,
+    ) -> Engine {
         Engine {
             parser,
             texts: Texts::new(settings.general.language),
@@ -140,7 +146,8 @@ impl Engine {
         let now = now_millis();
         let mut fx = Effects::default();
         for row in &rows {
-            let span = tracing::debug_span!("event", inbox = row.id, platform = %row.event.platform);
+            let span =
+                tracing::debug_span!("event", inbox = row.id, platform = %row.event.platform);
             let _enter = span.enter();
             self.handle(&mut tx, &mut fx, row, now).await?;
         }
@@ -152,11 +159,18 @@ impl Engine {
         Ok(rows.len())
     }
 
-    async fn handle(&self, tx: &mut Tx, fx: &mut Effects, row: &InboxRow, now: i64) -> Result<(), StoreError> {
+    async fn handle(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        row: &InboxRow,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let ev = &row.event;
         match &ev.kind {
             EventKind::ChatMigrated { new_chat_id } => {
-                tx.rebind_chat(&ev.platform, &ev.chat.id, new_chat_id).await?;
+                tx.rebind_chat(&ev.platform, &ev.chat.id, new_chat_id)
+                    .await?;
                 tracing::info!(old = %ev.chat.id, new = %new_chat_id, "group migrated; binding moved");
                 return Ok(());
             }
@@ -177,8 +191,18 @@ impl Engine {
         let sender = tx.sender(&ev.platform, &ev.sender.id).await?;
         let standing = role::standing(&sender.grants, group.as_ref().map(|g| g.grid_path.as_str()));
         let (message_id, callback, text) = match &ev.kind {
-            EventKind::Message { message_id, text, .. } => (Some(message_id.clone()), None, text.as_str()),
-            EventKind::Button { button, callback_id, .. } => (None, Some(callback_id.clone().unwrap_or_default()), button.as_str()),
+            EventKind::Message {
+                message_id, text, ..
+            } => (Some(message_id.clone()), None, text.as_str()),
+            EventKind::Button {
+                button,
+                callback_id,
+                ..
+            } => (
+                None,
+                Some(callback_id.clone().unwrap_or_default()),
+                button.as_str(),
+            ),
             _ => return Ok(()),
         };
         let scene = Scene {
@@ -200,42 +224,75 @@ impl Engine {
     }
 
     /// Decides what a text is and acts on it; returns what the chat should see.
-    async fn understand_and_act(&self, tx: &mut Tx, fx: &mut Effects, scene: &Scene<'_>, text: &str) -> Result<Vec<Notice>, StoreError> {
+    async fn understand_and_act(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Vec<Notice>, StoreError> {
         let max = self.settings.intake.max_text_chars;
-        let too_long = text.chars().count() > max;
-        match command::parse(if too_long { "" } else { text }) {
-            Parsed::Command(cmd) => return self.command(tx, fx, scene, cmd).await,
-            Parsed::Invalid { name, problem } => {
-                return Ok(vec![Notice::plain(self.texts.invalid_command(name, &problem), None)]);
+        if text.chars().count() > max {
+            // Stored, never read as a request; an explicit report or command gets told why.
+            let head: String = text.chars().take(64).collect();
+            let explicit = !matches!(command::parse(&head), Parsed::NotCommand)
+                || self.parser.parse(&head, scene.standing.is_staff()).explicit;
+            return Ok(if explicit {
+                vec![Notice::plain(self.texts.too_long(max), None)]
+            } else {
+                Vec::new()
+            });
+        }
+        let replied_ticket = match &scene.event.kind {
+            EventKind::Message {
+                reply_to: Some(reply_to),
+                ..
+            } => {
+                tx.ticket_of_bot_message(scene.platform(), &scene.event.chat.id, reply_to)
+                    .await?
             }
-            Parsed::Unknown(word) => return Ok(vec![Notice::plain(self.texts.unknown_command(&word), None)]),
+            _ => None,
+        };
+        match command::parse(text) {
+            Parsed::Command(cmd) => return self.command(tx, fx, scene, cmd).await,
+            // "接单" in reply to a card: the card says which ticket.
+            Parsed::Invalid {
+                problem: command::Problem::MissingNumber,
+                ..
+            } if replied_ticket.is_some() => {
+                let n = replied_ticket.unwrap_or_default();
+                if let Parsed::Command(cmd) = command::parse(&format!("{} {n}", text.trim())) {
+                    return self.command(tx, fx, scene, cmd).await;
+                }
+            }
+            Parsed::Invalid { name, problem } => {
+                return Ok(vec![Notice::plain(
+                    self.texts.invalid_command(name, &problem),
+                    None,
+                )]);
+            }
+            Parsed::Unknown(word) => {
+                return Ok(vec![Notice::plain(self.texts.unknown_command(&word), None)]);
+            }
             Parsed::NotCommand => {}
         }
         if scene.callback.is_some() {
             // A button id that is not a command: an old or forged button.
             return Ok(vec![Notice::plain(self.texts.unknown_command(text), None)]);
         }
-        if too_long {
-            let head: String = text.chars().take(64).collect();
-            let u = self.parser.parse(&head, scene.standing.is_staff());
-            return Ok(if u.explicit {
-                vec![Notice::plain(self.texts.too_long(max), None)]
-            } else {
-                Vec::new()
-            });
-        }
-        if let EventKind::Message { reply_to: Some(reply_to), .. } = &scene.event.kind {
-            if let Some(ticket) = tx.ticket_of_bot_message(scene.platform(), &scene.event.chat.id, reply_to).await? {
-                if let Some(notices) = self.reply_to_card(tx, fx, scene, ticket, text).await? {
-                    return Ok(notices);
-                }
+        if let Some(ticket) = replied_ticket {
+            if let Some(notices) = self.reply_to_card(tx, fx, scene, ticket, text).await? {
+                return Ok(notices);
             }
         }
         let u = self.parser.parse(text, scene.standing.is_staff());
         if !u.is_request {
             return Ok(Vec::new());
         }
-        let band = u.band(self.settings.parser.open_threshold, self.settings.parser.confirm_threshold);
+        let band = u.band(
+            self.settings.parser.open_threshold,
+            self.settings.parser.confirm_threshold,
+        );
         if band != crate::understand::Band::Open {
             return Ok(Vec::new());
         }
@@ -253,7 +310,10 @@ impl Engine {
                     platform: ev.platform.clone(),
                     account: ev.account.clone(),
                     ticket_id: None,
-                    item: Outbound::AnswerButton { callback_id: callback.clone(), text: toast },
+                    item: Outbound::AnswerButton {
+                        callback_id: callback.clone(),
+                        text: toast,
+                    },
                     not_before: None,
                 });
             }
@@ -269,20 +329,36 @@ impl Engine {
                 chat: ev.chat.id.clone(),
                 thread: ev.chat.thread.clone(),
                 text: n.text,
-                reply_to: if n.as_reply { scene.message_id.clone() } else { None },
+                reply_to: if n.as_reply {
+                    scene.message_id.clone()
+                } else {
+                    None
+                },
                 mentions: n.mentions,
-                buttons: if self.buttons_on(&ev.platform) { n.buttons } else { Vec::new() },
+                buttons: if self.buttons_on(&ev.platform) {
+                    n.buttons
+                } else {
+                    Vec::new()
+                },
             }),
             not_before: None,
         });
     }
 
-    async fn command(&self, tx: &mut Tx, fx: &mut Effects, scene: &Scene<'_>, cmd: Command) -> Result<Vec<Notice>, StoreError> {
+    async fn command(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        cmd: Command,
+    ) -> Result<Vec<Notice>, StoreError> {
         let span = tracing::info_span!("command", command = ?std::mem::discriminant(&cmd), sender = %scene.sender_id());
         let _enter = span.enter();
         match cmd {
             Command::Report(text) => {
-                let mut u = self.parser.parse(&format!("/report {text}"), scene.standing.is_staff());
+                let mut u = self
+                    .parser
+                    .parse(&format!("/report {text}"), scene.standing.is_staff());
                 u.explicit = true;
                 u.is_request = true;
                 self.open_ticket(tx, fx, scene, &u).await
@@ -291,7 +367,14 @@ impl Engine {
             Command::Note(n, text) => self.note(tx, fx, scene, n, &text).await,
             Command::Done(n, text) => self.resolve(tx, fx, scene, n, &text).await,
             Command::Transfer(n, who) => self.transfer(tx, fx, scene, n, &who).await,
-            Command::Dismiss { ticket, reason, duplicate_of } => self.dismiss(tx, fx, scene, ticket, &reason, duplicate_of).await,
+            Command::Dismiss {
+                ticket,
+                reason,
+                duplicate_of,
+            } => {
+                self.dismiss(tx, fx, scene, ticket, &reason, duplicate_of)
+                    .await
+            }
             Command::Cancel(n) => self.cancel(tx, fx, scene, n).await,
             Command::Rate(n, rating) => self.rate(tx, fx, scene, n, rating).await,
             Command::My => self.my(tx, scene).await,
@@ -304,7 +387,10 @@ impl Engine {
             Command::Overdue => self.overdue(tx, scene).await,
             Command::Help => Ok(vec![self.help(scene)]),
             Command::Bind(code) => self.bind(tx, scene, &code).await,
-            Command::SetRole { target, role, grid } => self.set_role(tx, scene, &target, role, grid.as_deref()).await,
+            Command::SetRole { target, role, grid } => {
+                self.set_role(tx, scene, &target, role, grid.as_deref())
+                    .await
+            }
         }
     }
 }

@@ -1,9 +1,9 @@
 //! Opening tickets and the commands that move them through their life.
 
 use super::{Effects, Engine, Notice, Scene};
+use crate::domain::mask::mask_personal_numbers;
 use crate::domain::role::{self, Permission, Subject};
 use crate::domain::ticket::{self, Transition};
-use crate::domain::mask::mask_personal_numbers;
 use crate::domain::{Category, Rating, TicketState, Urgency};
 use crate::i18n::Card;
 use crate::platform::{Button, InboundEvent, Mention};
@@ -22,13 +22,21 @@ enum Access {
 
 impl Engine {
     /// Opens a ticket for a request in a bound group and answers with the card.
-    pub(super) async fn open_ticket(&self, tx: &mut Tx, fx: &mut Effects, scene: &Scene<'_>, u: &Understanding) -> Outcome {
+    pub(super) async fn open_ticket(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        u: &Understanding,
+    ) -> Outcome {
         let Some(group) = scene.group.as_ref().filter(|g| g.active) else {
             // Only explicit reports get an answer outside a bound group; chatter stays unanswered.
             if !u.explicit {
                 return Ok(Vec::new());
             }
-            let text = if scene.group.is_none() && scene.event.chat.kind == crate::platform::ChatKind::Private {
+            let text = if scene.group.is_none()
+                && scene.event.chat.kind == crate::platform::ChatKind::Private
+            {
                 self.texts.private_needs_group()
             } else {
                 self.texts.unbound_group()
@@ -38,9 +46,13 @@ impl Engine {
         let ev: &InboundEvent = scene.event;
         let urgency = u.urgency.unwrap_or(Urgency::Normal);
         let category = u.category.unwrap_or(Category::Other);
-        let due = self.settings.sla.deadlines.due(scene.now, urgency);
+        let due = self.settings.sla.deadlines().due(scene.now, urgency);
         let assignee = tx.on_duty(&group.grid, &ev.platform, scene.now).await?;
-        let body = if u.body.trim().is_empty() { u.body.clone() } else { u.body.trim().to_string() };
+        let body = if u.body.trim().is_empty() {
+            u.body.clone()
+        } else {
+            u.body.trim().to_string()
+        };
         let id = tx
             .insert_ticket(&NewTicket {
                 grid: group.grid.clone(),
@@ -63,7 +75,12 @@ impl Engine {
                 duplicate_of: None,
             })
             .await?;
-        fx.record(scene, id, "opened", &format!("{} {}", category.id(), urgency.id()));
+        fx.record(
+            scene,
+            id,
+            "opened",
+            &format!("{} {}", category.id(), urgency.id()),
+        );
         let location = u.location.as_deref().map(mask_personal_numbers);
         let text = self.texts.card(&Card {
             ticket: id,
@@ -77,7 +94,12 @@ impl Engine {
         });
         let mentions = assignee
             .iter()
-            .filter_map(|p| p.user_id.clone().map(|uid| Mention { user_id: uid, name: p.name.clone() }))
+            .filter_map(|p| {
+                p.user_id.clone().map(|uid| Mention {
+                    user_id: uid,
+                    name: p.name.clone(),
+                })
+            })
             .collect();
         tracing::info!(ticket = id, grid = %group.grid, %category, ?urgency, "ticket opened");
         Ok(vec![Notice {
@@ -90,24 +112,43 @@ impl Engine {
     }
 
     fn claim_button(&self, id: i64) -> Button {
-        Button { id: format!("/claim {id}"), label: self.texts.button_claim().to_string() }
+        Button {
+            id: format!("/claim {id}"),
+            label: self.texts.button_claim().to_string(),
+        }
     }
 
     fn done_button(&self, id: i64) -> Button {
-        Button { id: format!("/done {id}"), label: self.texts.button_done().to_string() }
+        Button {
+            id: format!("/done {id}"),
+            label: self.texts.button_done().to_string(),
+        }
     }
 
     fn rating_buttons(&self, id: i64) -> Vec<Button> {
         [Rating::Satisfied, Rating::Neutral, Rating::Unsatisfied]
             .into_iter()
-            .map(|r| Button { id: format!("/rate {id} {}", r.id()), label: self.texts.rating(r).to_string() })
+            .map(|r| Button {
+                id: format!("/rate {id} {}", r.id()),
+                label: self.texts.rating(r).to_string(),
+            })
             .collect()
     }
 
     /// Loads ticket `n` and checks that the sender may act on it with `permission`.
-    async fn access(&self, tx: &mut Tx, scene: &Scene<'_>, n: i64, permission: Permission, command: &str) -> Result<Access, StoreError> {
+    async fn access(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        n: i64,
+        permission: Permission,
+        command: &str,
+    ) -> Result<Access, StoreError> {
         let Some(t) = tx.ticket(n).await? else {
-            return Ok(Access::Refused(Notice::plain(self.texts.no_such_ticket(n), None)));
+            return Ok(Access::Refused(Notice::plain(
+                self.texts.no_such_ticket(n),
+                None,
+            )));
         };
         let path = tx.grid(&t.grid).await?.map(|g| g.path);
         let subject = Subject {
@@ -119,26 +160,36 @@ impl Engine {
         let allowed = match permission {
             // Cancelling: the reporter, or staff who could handle it.
             Permission::ReporterOnly if command == "cancel" => {
-                role::may(subject, Permission::ReporterOnly) || role::may(subject, Permission::Handle)
+                role::may(subject, Permission::ReporterOnly)
+                    || role::may(subject, Permission::Handle)
             }
             p => role::may(subject, p),
         };
         if !allowed {
             tracing::info!(ticket = n, sender = %scene.sender_id(), command, "refused: not permitted");
-            return Ok(Access::Refused(Notice::plain(self.texts.not_permitted(&format!("/{command} {n}")), None)));
+            return Ok(Access::Refused(Notice::plain(
+                self.texts.not_permitted(&format!("/{command} {n}")),
+                None,
+            )));
         }
         Ok(Access::Granted(Box::new(t)))
     }
 
     /// Applies a transition, or explains why the ticket's state does not allow it.
-    fn transition(&self, t: &mut Ticket, transition: Transition, action: &str) -> Result<(), Notice> {
+    fn transition(
+        &self,
+        t: &mut Ticket,
+        transition: Transition,
+        action: &str,
+    ) -> Result<(), Notice> {
         match ticket::apply(t.state, transition) {
             Ok(to) => {
                 t.state = to;
                 Ok(())
             }
             Err(refused) => Err(Notice::plain(
-                self.texts.wrong_state(t.id, refused.from, self.texts.action_word(action)),
+                self.texts
+                    .wrong_state(t.id, refused.from, self.texts.action_word(action)),
                 None,
             )),
         }
@@ -151,8 +202,17 @@ impl Engine {
         t.updated_at = now;
     }
 
-    pub(super) async fn claim(&self, tx: &mut Tx, fx: &mut Effects, scene: &Scene<'_>, n: i64) -> Outcome {
-        let mut t = match self.access(tx, scene, n, Permission::Handle, "claim").await? {
+    pub(super) async fn claim(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::Handle, "claim")
+            .await?
+        {
             Access::Granted(t) => t,
             Access::Refused(notice) => return Ok(vec![notice]),
         };
@@ -166,28 +226,58 @@ impl Engine {
         }
         tx.update_ticket(&t).await?;
         fx.record(scene, t.id, "claimed", "");
-        let mut notice = Notice::plain(self.texts.claimed(t.id, &scene.event.sender.name), Some(t.id));
+        let mut notice = Notice::plain(
+            self.texts.claimed(t.id, &scene.event.sender.name),
+            Some(t.id),
+        );
         notice.buttons = vec![self.done_button(t.id)];
         Ok(vec![notice])
     }
 
-    pub(super) async fn note(&self, tx: &mut Tx, fx: &mut Effects, scene: &Scene<'_>, n: i64, text: &str) -> Outcome {
-        let mut t = match self.access(tx, scene, n, Permission::Handle, "note").await? {
+    pub(super) async fn note(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        text: &str,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::Handle, "note")
+            .await?
+        {
             Access::Granted(t) => t,
             Access::Refused(notice) => return Ok(vec![notice]),
         };
         if !t.state.is_active() {
-            return Ok(vec![Notice::plain(self.texts.wrong_state(t.id, t.state, self.texts.action_word("note")), None)]);
+            return Ok(vec![Notice::plain(
+                self.texts
+                    .wrong_state(t.id, t.state, self.texts.action_word("note")),
+                None,
+            )]);
         }
         Self::staff_responded(&mut t, scene.now);
         tx.update_ticket(&t).await?;
         let text = mask_personal_numbers(text);
         fx.record(scene, t.id, "note", &text);
-        Ok(vec![Notice::plain(self.texts.note(t.id, &scene.event.sender.name, &text), Some(t.id))])
+        Ok(vec![Notice::plain(
+            self.texts.note(t.id, &scene.event.sender.name, &text),
+            Some(t.id),
+        )])
     }
 
-    pub(super) async fn resolve(&self, tx: &mut Tx, fx: &mut Effects, scene: &Scene<'_>, n: i64, text: &str) -> Outcome {
-        let mut t = match self.access(tx, scene, n, Permission::Handle, "done").await? {
+    pub(super) async fn resolve(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        text: &str,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::Handle, "done")
+            .await?
+        {
             Access::Granted(t) => t,
             Access::Refused(notice) => return Ok(vec![notice]),
         };
@@ -207,21 +297,44 @@ impl Engine {
         fx.record(scene, t.id, "resolved", &text);
         let buttons = self.buttons_on(&t.platform);
         let mut notice = Notice::plain(
-            self.texts.resolved(t.id, &scene.event.sender.name, &text, &t.reporter_name, buttons),
+            self.texts.resolved(
+                t.id,
+                &scene.event.sender.name,
+                &text,
+                &t.reporter_name,
+                buttons,
+            ),
             Some(t.id),
         );
-        notice.mentions = vec![Mention { user_id: t.reporter_id.clone(), name: t.reporter_name.clone() }];
+        notice.mentions = vec![Mention {
+            user_id: t.reporter_id.clone(),
+            name: t.reporter_name.clone(),
+        }];
         notice.buttons = self.rating_buttons(t.id);
         Ok(vec![notice])
     }
 
-    pub(super) async fn transfer(&self, tx: &mut Tx, fx: &mut Effects, scene: &Scene<'_>, n: i64, who: &str) -> Outcome {
-        let mut t = match self.access(tx, scene, n, Permission::Handle, "transfer").await? {
+    pub(super) async fn transfer(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        who: &str,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::Handle, "transfer")
+            .await?
+        {
             Access::Granted(t) => t,
             Access::Refused(notice) => return Ok(vec![notice]),
         };
         if !t.state.is_active() {
-            return Ok(vec![Notice::plain(self.texts.wrong_state(t.id, t.state, self.texts.action_word("transfer")), None)]);
+            return Ok(vec![Notice::plain(
+                self.texts
+                    .wrong_state(t.id, t.state, self.texts.action_word("transfer")),
+                None,
+            )]);
         }
         let mut people = tx.find_people(who, scene.platform()).await?;
         if people.is_empty() {
@@ -243,7 +356,10 @@ impl Engine {
         fx.record(scene, t.id, "transferred", &target.code);
         let mut notice = Notice::plain(self.texts.transferred(t.id, &target.name), Some(t.id));
         if let Some(uid) = target.user_id {
-            notice.mentions = vec![Mention { user_id: uid, name: target.name.clone() }];
+            notice.mentions = vec![Mention {
+                user_id: uid,
+                name: target.name.clone(),
+            }];
         }
         if t.state == TicketState::Open {
             notice.buttons = vec![self.claim_button(t.id)];
@@ -251,8 +367,19 @@ impl Engine {
         Ok(vec![notice])
     }
 
-    pub(super) async fn dismiss(&self, tx: &mut Tx, fx: &mut Effects, scene: &Scene<'_>, n: i64, reason: &str, duplicate_of: Option<i64>) -> Outcome {
-        let mut t = match self.access(tx, scene, n, Permission::Handle, "dismiss").await? {
+    pub(super) async fn dismiss(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        reason: &str,
+        duplicate_of: Option<i64>,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::Handle, "dismiss")
+            .await?
+        {
             Access::Granted(t) => t,
             Access::Refused(notice) => return Ok(vec![notice]),
         };
@@ -276,8 +403,17 @@ impl Engine {
         Ok(vec![Notice::plain(text, Some(t.id))])
     }
 
-    pub(super) async fn cancel(&self, tx: &mut Tx, fx: &mut Effects, scene: &Scene<'_>, n: i64) -> Outcome {
-        let mut t = match self.access(tx, scene, n, Permission::ReporterOnly, "cancel").await? {
+    pub(super) async fn cancel(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::ReporterOnly, "cancel")
+            .await?
+        {
             Access::Granted(t) => t,
             Access::Refused(notice) => return Ok(vec![notice]),
         };
@@ -292,8 +428,18 @@ impl Engine {
     }
 
     /// The reporter's rating. 不满意 reopens the ticket for the same leader.
-    pub(super) async fn rate(&self, tx: &mut Tx, fx: &mut Effects, scene: &Scene<'_>, n: i64, rating: Rating) -> Outcome {
-        let mut t = match self.access(tx, scene, n, Permission::ReporterOnly, "rate").await? {
+    pub(super) async fn rate(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        rating: Rating,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::ReporterOnly, "rate")
+            .await?
+        {
             Access::Granted(t) => t,
             Access::Refused(notice) => return Ok(vec![notice]),
         };
@@ -315,7 +461,10 @@ impl Engine {
         t.closed_at = Some(scene.now);
         tx.update_ticket(&t).await?;
         fx.record(scene, t.id, "rated", rating.id());
-        Ok(vec![Notice::plain(self.texts.rated(t.id, rating), Some(t.id))])
+        Ok(vec![Notice::plain(
+            self.texts.rated(t.id, rating),
+            Some(t.id),
+        )])
     }
 
     async fn reopened_notice(&self, tx: &mut Tx, t: &Ticket) -> Result<Notice, StoreError> {
@@ -323,7 +472,10 @@ impl Engine {
             Some(code) => tx.person(code, &t.platform).await?,
             None => None,
         };
-        let name = assignee.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+        let name = assignee
+            .as_ref()
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
         let mut notice = Notice::plain(self.texts.reopened(t.id, &name), Some(t.id));
         if let Some(uid) = assignee.and_then(|p| p.user_id) {
             notice.mentions = vec![Mention { user_id: uid, name }];
@@ -335,12 +487,21 @@ impl Engine {
     /// A reply to a bot message about a ticket: 接单/收到 from staff claims it; the reporter's
     /// rating word rates it; the reporter's "没修好" reopens it. `None` when the reply is none
     /// of these (it is then read as an ordinary message).
-    pub(super) async fn reply_to_card(&self, tx: &mut Tx, fx: &mut Effects, scene: &Scene<'_>, ticket: i64, text: &str) -> Result<Option<Vec<Notice>>, StoreError> {
+    pub(super) async fn reply_to_card(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        ticket: i64,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
         let text = text.trim();
         if scene.standing.is_staff() && crate::understand::claim_word(text) {
             return self.claim(tx, fx, scene, ticket).await.map(Some);
         }
-        let Some(t) = tx.ticket(ticket).await? else { return Ok(None) };
+        let Some(t) = tx.ticket(ticket).await? else {
+            return Ok(None);
+        };
         let is_reporter = t.platform == scene.platform() && t.reporter_id == scene.sender_id();
         if !is_reporter || t.state != TicketState::Resolved {
             return Ok(None);
@@ -349,18 +510,34 @@ impl Engine {
             return self.rate(tx, fx, scene, ticket, rating).await.map(Some);
         }
         if crate::understand::not_fixed(text) {
-            return self.rate(tx, fx, scene, ticket, Rating::Unsatisfied).await.map(Some);
+            return self
+                .rate(tx, fx, scene, ticket, Rating::Unsatisfied)
+                .await
+                .map(Some);
         }
         Ok(None)
     }
 
     /// An edit of the message that opened a ticket updates the ticket's text; it never opens
     /// a second ticket.
-    pub(super) async fn edited(&self, tx: &mut Tx, fx: &mut Effects, ev: &InboundEvent, message_id: &str, text: &str, now: i64) -> Result<(), StoreError> {
-        let Some(id) = tx.ticket_of_source(&ev.platform, &ev.chat.id, message_id).await? else {
+    pub(super) async fn edited(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        ev: &InboundEvent,
+        message_id: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let Some(id) = tx
+            .ticket_of_source(&ev.platform, &ev.chat.id, message_id)
+            .await?
+        else {
             return Ok(());
         };
-        let Some(mut t) = tx.ticket(id).await? else { return Ok(()) };
+        let Some(mut t) = tx.ticket(id).await? else {
+            return Ok(());
+        };
         if t.reporter_id != ev.sender.id {
             return Ok(());
         }

@@ -69,7 +69,12 @@ impl Store {
     /// Leases up to `limit` rows that may be delivered now: due, not leased by another worker,
     /// and first in line for their chat (a later message never overtakes an earlier one that is
     /// waiting for a retry). The lease expires at `lease_until`.
-    pub async fn lease_due(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<OutboxRow>> {
+    pub async fn lease_due(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
         let rows = sqlx::query(
             "SELECT id, platform, account, chat, ticket_id, payload, attempts, next_attempt_at, lease_until \
              FROM outbox WHERE status = 'pending' ORDER BY id LIMIT $1",
@@ -221,9 +226,10 @@ impl Store {
 
     /// The earliest time a pending row becomes due, to sleep until then.
     pub async fn next_due(&self) -> Result<Option<i64>> {
-        let row = sqlx::query("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'")
-            .fetch_one(self.pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'")
+                .fetch_one(self.pool())
+                .await?;
         col(&row, "t")
     }
 }

@@ -148,7 +148,12 @@ impl Tx {
 
     /// Who gets a new ticket in `grid`: the leader unless on leave at `now`, else a deputy
     /// (the first by code), with their user id on `platform` for the mention.
-    pub async fn on_duty(&mut self, grid: &str, platform: &str, now: i64) -> Result<Option<Person>> {
+    pub async fn on_duty(
+        &mut self,
+        grid: &str,
+        platform: &str,
+        now: i64,
+    ) -> Result<Option<Person>> {
         let rows = sqlx::query(
             "SELECT p.code, p.name, g.role, \
                (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $2 \
@@ -205,7 +210,13 @@ impl Tx {
         Ok(rows.into_iter().find(|p| p.code == code))
     }
 
-    pub async fn bind_group(&mut self, platform: &str, chat_id: &str, grid: &str, title: &str) -> Result<()> {
+    pub async fn bind_group(
+        &mut self,
+        platform: &str,
+        chat_id: &str,
+        grid: &str,
+        title: &str,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO chat_groups (platform, chat_id, grid, title, active) VALUES ($1, $2, $3, $4, 1) \
              ON CONFLICT (platform, chat_id) DO UPDATE SET grid = excluded.grid, title = excluded.title, active = 1",

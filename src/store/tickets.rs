@@ -236,7 +236,12 @@ impl Tx {
     }
 
     /// The ticket a bot message (card or notice) was about.
-    pub async fn ticket_of_bot_message(&mut self, platform: &str, chat: &str, message_id: &str) -> Result<Option<i64>> {
+    pub async fn ticket_of_bot_message(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        message_id: &str,
+    ) -> Result<Option<i64>> {
         let row = sqlx::query(
             "SELECT ticket_id FROM bot_messages WHERE platform = $1 AND chat_id = $2 AND message_id = $3",
         )
@@ -249,7 +254,12 @@ impl Tx {
     }
 
     /// The ticket a resident's message opened.
-    pub async fn ticket_of_source(&mut self, platform: &str, chat: &str, message_id: &str) -> Result<Option<i64>> {
+    pub async fn ticket_of_source(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        message_id: &str,
+    ) -> Result<Option<i64>> {
         let row = sqlx::query(
             "SELECT id FROM tickets WHERE platform = $1 AND chat_id = $2 AND source_message_id = $3 \
              ORDER BY id LIMIT 1",
@@ -263,7 +273,12 @@ impl Tx {
     }
 
     /// A reporter's recent tickets, newest first.
-    pub async fn tickets_of_reporter(&mut self, platform: &str, reporter: &str, limit: i64) -> Result<Vec<Ticket>> {
+    pub async fn tickets_of_reporter(
+        &mut self,
+        platform: &str,
+        reporter: &str,
+        limit: i64,
+    ) -> Result<Vec<Ticket>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM tickets WHERE platform = $1 AND reporter_id = $2 ORDER BY id DESC LIMIT $3"
         );
@@ -293,7 +308,11 @@ impl Tx {
     }
 
     /// The facts for statistics: tickets created since `since` in the subtree under `path_prefix`.
-    pub async fn ticket_facts(&mut self, path_prefix: &str, since: i64) -> Result<Vec<TicketFacts>> {
+    pub async fn ticket_facts(
+        &mut self,
+        path_prefix: &str,
+        since: i64,
+    ) -> Result<Vec<TicketFacts>> {
         let rows = sqlx::query(
             "SELECT state, category, created_at, first_response_at, resolved_at, claim_due, resolve_due, \
              rating, claimed_at FROM tickets \
@@ -322,7 +341,12 @@ impl Tx {
     }
 
     /// Active tickets under a grid subtree whose deadline has passed, oldest deadline first.
-    pub async fn overdue(&mut self, path_prefix: &str, now: i64, limit: i64) -> Result<Vec<Ticket>> {
+    pub async fn overdue(
+        &mut self,
+        path_prefix: &str,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<Ticket>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM tickets WHERE grid IN (SELECT code FROM grids WHERE substr(path, 1, length(CAST($1 AS TEXT))) = $1) \
              AND ((state = 'open' AND claim_due < $2) OR (state IN ('open', 'claimed') AND resolve_due < $2)) \
@@ -370,7 +394,12 @@ impl Store {
     }
 
     /// Tickets of one chat, newest first (the sandbox side panel, tests).
-    pub async fn tickets_in_chat(&self, platform: &str, chat: &str, limit: i64) -> Result<Vec<Ticket>> {
+    pub async fn tickets_in_chat(
+        &self,
+        platform: &str,
+        chat: &str,
+        limit: i64,
+    ) -> Result<Vec<Ticket>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM tickets WHERE platform = $1 AND chat_id = $2 ORDER BY id DESC LIMIT $3"
         );

@@ -102,7 +102,10 @@ pub enum Parsed {
     NotCommand,
     Command(Command),
     /// A known command written wrongly; `name` is its canonical slash form.
-    Invalid { name: &'static str, problem: Problem },
+    Invalid {
+        name: &'static str,
+        problem: Problem,
+    },
     /// A slash word gridline does not know (`/foo`).
     Unknown(String),
 }
@@ -258,7 +261,10 @@ fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
             if target.is_empty() {
                 return Err(Problem::MissingTarget);
             }
-            Ok(Command::Transfer(n, target.trim_start_matches('@').to_string()))
+            Ok(Command::Transfer(
+                n,
+                target.trim_start_matches('@').to_string(),
+            ))
         }
         Kind::Dismiss => {
             let (n, rest) = number(rest)?;
@@ -420,7 +426,10 @@ pub fn help_entries(role: Role) -> Vec<(&'static str, &'static str)> {
         ("/role @姓名 角色 [网格]", "设置角色 @姓名 网格长"),
     ];
     let mut out: Vec<(&str, &str)> = resident.to_vec();
-    if matches!(role, Role::Leader | Role::Deputy | Role::Coordinator | Role::Admin) {
+    if matches!(
+        role,
+        Role::Leader | Role::Deputy | Role::Coordinator | Role::Admin
+    ) {
         out.extend_from_slice(staff);
     }
     if matches!(role, Role::Leader | Role::Coordinator | Role::Admin) {
@@ -452,22 +461,43 @@ mod tests {
         assert_eq!(cmd("接单 ＃４２"), Command::Claim(42));
         assert_eq!(cmd("/claim@gridline_bot 42"), Command::Claim(42));
         assert_eq!(cmd("/CLAIM #42"), Command::Claim(42));
-        assert_eq!(cmd("/done 42 换了灯泡"), Command::Done(42, "换了灯泡".into()));
-        assert_eq!(cmd("办结 42 换了灯泡"), Command::Done(42, "换了灯泡".into()));
+        assert_eq!(
+            cmd("/done 42 换了灯泡"),
+            Command::Done(42, "换了灯泡".into())
+        );
+        assert_eq!(
+            cmd("办结 42 换了灯泡"),
+            Command::Done(42, "换了灯泡".into())
+        );
         assert_eq!(cmd("/done 42"), Command::Done(42, String::new()));
         assert_eq!(cmd("/stats"), Command::Stats(Period::All, None));
         assert_eq!(cmd("统计"), Command::Stats(Period::All, None));
-        assert_eq!(cmd("统计 7天 T01-V01"), Command::Stats(Period::Days7, Some("T01-V01".into())));
+        assert_eq!(
+            cmd("统计 7天 T01-V01"),
+            Command::Stats(Period::Days7, Some("T01-V01".into()))
+        );
         assert_eq!(cmd("/my"), Command::My);
         assert_eq!(cmd("我的诉求"), Command::My);
         assert_eq!(cmd("/list"), Command::List);
         assert_eq!(cmd("待办"), Command::List);
         assert_eq!(cmd("/rate 7 满意"), Command::Rate(7, Rating::Satisfied));
         assert_eq!(cmd("评价 7 不满意"), Command::Rate(7, Rating::Unsatisfied));
-        assert_eq!(cmd("/note 3 已联系电工"), Command::Note(3, "已联系电工".into()));
-        assert_eq!(cmd("/transfer 3 @李强"), Command::Transfer(3, "李强".into()));
-        assert_eq!(cmd("/report 3栋楼道灯坏了"), Command::Report("3栋楼道灯坏了".into()));
-        assert_eq!(cmd("/bind T01-V01-G01"), Command::Bind("T01-V01-G01".into()));
+        assert_eq!(
+            cmd("/note 3 已联系电工"),
+            Command::Note(3, "已联系电工".into())
+        );
+        assert_eq!(
+            cmd("/transfer 3 @李强"),
+            Command::Transfer(3, "李强".into())
+        );
+        assert_eq!(
+            cmd("/report 3栋楼道灯坏了"),
+            Command::Report("3栋楼道灯坏了".into())
+        );
+        assert_eq!(
+            cmd("/bind T01-V01-G01"),
+            Command::Bind("T01-V01-G01".into())
+        );
         assert_eq!(
             cmd("/role @王芳 leader T01-V01-G01"),
             Command::SetRole {
@@ -476,11 +506,14 @@ mod tests {
                 grid: Some("T01-V01-G01".into())
             }
         );
-        assert_eq!(cmd("设置角色 王芳 网格长").clone(), Command::SetRole {
-            target: "王芳".into(),
-            role: Role::Leader,
-            grid: None
-        });
+        assert_eq!(
+            cmd("设置角色 王芳 网格长").clone(),
+            Command::SetRole {
+                target: "王芳".into(),
+                role: Role::Leader,
+                grid: None
+            }
+        );
         assert_eq!(cmd("/help"), Command::Help);
         assert_eq!(cmd("帮助"), Command::Help);
     }
@@ -536,7 +569,10 @@ mod tests {
                 problem: Problem::MissingText
             }
         );
-        assert_eq!(parse("/frobnicate 3"), Parsed::Unknown("/frobnicate".into()));
+        assert_eq!(
+            parse("/frobnicate 3"),
+            Parsed::Unknown("/frobnicate".into())
+        );
         assert_eq!(
             parse("接单"),
             Parsed::Invalid {
@@ -566,6 +602,10 @@ mod tests {
     fn help_grows_with_role() {
         assert!(help_entries(Role::Resident).len() < help_entries(Role::Leader).len());
         assert!(help_entries(Role::Leader).len() < help_entries(Role::Admin).len());
-        assert!(!help_entries(Role::Resident).iter().any(|(s, _)| s.starts_with("/claim")));
+        assert!(
+            !help_entries(Role::Resident)
+                .iter()
+                .any(|(s, _)| s.starts_with("/claim"))
+        );
     }
 }

@@ -1,6 +1,9 @@
-//! gridline's integration tests: one binary, real application parts, fake platforms speaking
-//! the real wire protocols over loopback.
+//! gridline's integration tests: one binary, the real application on port 0 against real
+//! SQLite and a throwaway PostgreSQL 15 server, with platforms faked at their wire protocol.
 
+mod support;
+
+mod core;
 mod fake_onebot;
 mod fake_wecom;
 mod onebot;
