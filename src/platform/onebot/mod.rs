@@ -180,6 +180,7 @@ pub async fn mount(ctx: &Context) -> anyhow::Result<Mounted> {
     });
     let routes = ws::routes(ws::WsState {
         bridges,
+        store: ctx.store.clone(),
         intake: ctx.intake.clone(),
         access_token: settings.access_token.clone(),
         shutdown: ctx.shutdown.clone(),

@@ -30,7 +30,7 @@ use super::event::{self, Parsed, id_of};
 use crate::config::Secret;
 use crate::intake::{Intake, IntakeError};
 use crate::platform::{InboundEvent, SendError};
-use crate::store::now_millis;
+use crate::store::{Store, now_millis};
 
 /// The most events read from one socket before they are committed.
 const BATCH_MAX: usize = 256;
@@ -145,6 +145,7 @@ impl Connection {
 #[derive(Clone)]
 pub struct WsState {
     pub bridges: Arc<Bridges>,
+    pub store: Store,
     pub intake: Intake,
     pub access_token: Secret,
     pub shutdown: CancellationToken,
@@ -247,6 +248,16 @@ async fn serve(socket: WebSocket, state: WsState, account: String, role: Role) {
     });
     if role != Role::Event {
         state.bridges.register(conn.clone());
+        // Replies queued while the bridge was away need not sit out their retry backoff.
+        match state
+            .store
+            .outbox_resume_account(super::PLATFORM, &account, now_millis())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => info!(%account, rows = n, "queued replies resumed"),
+            Err(e) => warn!(%account, error = %e, "could not resume queued replies"),
+        }
     }
     info!(%account, ?role, "OneBot bridge connected");
 
