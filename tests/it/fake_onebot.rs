@@ -32,20 +32,21 @@ struct Shared {
 }
 
 impl Shared {
+    /// Answers an action and records it, with the answer under `"answer"`.
     fn answer(&self, action: &Value) -> Value {
-        self.actions
-            .lock()
-            .expect("actions lock")
-            .push(action.clone());
         let echo = action.get("echo").cloned().unwrap_or(Value::Null);
-        match self.failures.lock().expect("failures lock").pop_front() {
+        let answer = match self.failures.lock().expect("failures lock").pop_front() {
             Some(code) => json!({"status": "failed", "retcode": code, "data": null,
                 "message": format!("failed with {code}"), "echo": echo}),
             None => {
                 let id = -1000 - self.next_id.fetch_add(1, Ordering::SeqCst);
                 json!({"status": "ok", "retcode": 0, "data": {"message_id": id}, "echo": echo})
             }
-        }
+        };
+        let mut recorded = action.clone();
+        recorded["answer"] = answer.clone();
+        self.actions.lock().expect("actions lock").push(recorded);
+        answer
     }
 }
 
@@ -280,10 +281,11 @@ pub fn at_targets(action: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The message id the bridge gave the `n`-th action it answered successfully (0-based), as
-/// gridline sees it.
-pub fn nth_message_id(n: i64) -> String {
-    (-1000 - n).to_string()
+/// The message id the bridge gave a recorded action, as gridline sees it.
+pub fn sent_id(action: &Value) -> Option<String> {
+    action["answer"]["data"]["message_id"]
+        .as_i64()
+        .map(|n| n.to_string())
 }
 
 /// Posts an event the way a bridge's HTTP POST reporter does; `secret` signs the body.

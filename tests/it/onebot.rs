@@ -421,8 +421,11 @@ async fn onebot_http_api_is_used_when_no_socket_is_connected() {
         .send("10001", &out)
         .await
         .expect("delivered over HTTP");
-    assert_eq!(delivered.message_ids, vec![fake_onebot::nth_message_id(0)]);
     let actions = api.actions();
+    assert_eq!(
+        delivered.message_ids,
+        vec![fake_onebot::sent_id(&actions[0]).expect("id")]
+    );
     assert_eq!(actions.len(), 1);
     assert_eq!(actions[0]["action"], "send_group_msg");
     assert_eq!(fake_onebot::reply_id(&actions[0]).as_deref(), Some("55"));
@@ -528,3 +531,261 @@ async fn wecom_rate_refusal_is_a_retry() {
     );
     assert_eq!(fake.accepted("v-key"), vec!["第一条".to_string()]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Through the whole application: engine, outbox, SQLite and PostgreSQL.
+
+use crate::both_backends;
+use crate::support::{Db, TestApp, seed, spawn_app};
+use gridline::domain::{Rating, TicketState};
+
+const BOT: &str = "10001";
+const GROUP: &str = "812345678";
+const RESIDENT: &str = "20002";
+const LEADER: &str = "30003";
+const COORDINATOR: &str = "40004";
+
+/// One grid whose QQ group is reached through a OneBot bridge.
+const ONEBOT_ROSTER: &str = "kind,code,name,parent,level,platform,external_id,role
+grid,T1,城关镇,,town,,,
+grid,T1-V1,东门村,T1,village,,,
+grid,T1-V1-G1,东门一网格,T1-V1,grid,,,
+group,,东门一网格群,T1-V1-G1,,onebot,812345678,
+person,L1,张伟,T1-V1-G1,,onebot,30003,leader
+person,R1,王芳,T1-V1-G1,,onebot,20002,resident
+person,C1,陈静,T1-V1,,onebot,40004,coordinator
+";
+
+async fn onebot_app(db: Db) -> TestApp {
+    let app = spawn_app(db, |s| {
+        s.onebot.enabled = true;
+        s.onebot.access_token = Secret::new(TOKEN);
+        s.onebot.secret = Secret::new(SECRET);
+        s.outbox.retry_base = gridline::domain::sla::HumanDuration(Duration::from_millis(100));
+        s.outbox.retry_max = gridline::domain::sla::HumanDuration(Duration::from_millis(400));
+        s.outbox.poll_interval = gridline::domain::sla::HumanDuration(Duration::from_millis(50));
+    })
+    .await;
+    seed(&app, ONEBOT_ROSTER).await;
+    app
+}
+
+/// Waits until `n` events are stored, then until gridline has processed and delivered
+/// everything it can.
+async fn settle_after(app: &TestApp, n: i64) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let counts = app.store.inbox_counts().await.expect("inbox");
+        if counts.total >= n {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} of {n} events stored",
+            counts.total
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    app.settle().await;
+}
+
+/// The bot's group messages that reply to `message_id`.
+fn replies_to(bridge: &FakeBridge, message_id: &str) -> Vec<Value> {
+    bridge
+        .actions()
+        .into_iter()
+        .filter(|a| fake_onebot::reply_id(a).as_deref() == Some(message_id))
+        .collect()
+}
+
+async fn onebot_full_ticket_life(db: Db) {
+    let app = onebot_app(db).await;
+    let mut bridge = FakeBridge::new(app.addr, BOT, Some(TOKEN));
+    bridge.connect().await.expect("bridge connects");
+
+    // A resident @s the bot in the group (array form, negative message id).
+    bridge.send(group_message(
+        BOT,
+        GROUP,
+        RESIDENT,
+        "王芳",
+        -2071935419,
+        json!([at(BOT), text(" /report 3栋楼道灯坏了，晚上看不见")]),
+    ));
+    settle_after(&app, 1).await;
+    let cards = bridge.wait_actions(1, WAIT).await;
+    let card = &cards[0];
+    assert_eq!(card["action"], "send_group_msg");
+    assert_eq!(card["params"]["group_id"], json!(812345678));
+    assert_eq!(fake_onebot::reply_id(card).as_deref(), Some("-2071935419"));
+    assert_eq!(
+        fake_onebot::at_targets(card),
+        vec![LEADER],
+        "the leader is @-ed"
+    );
+    let card_text = fake_onebot::message_text(card);
+    assert!(card_text.contains("#1"), "{card_text}");
+    // No buttons on OneBot: the card says what to type.
+    assert!(card_text.contains("接单 1"), "{card_text}");
+    let card_id = fake_onebot::sent_id(card).expect("card id");
+    let ticket = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(ticket.state, TicketState::Open);
+
+    // The leader replies 接单 to the card (CQ-code string form, with the bot's @ in it).
+    bridge.send(group_message(
+        BOT,
+        GROUP,
+        LEADER,
+        "张伟",
+        -2071935400,
+        json!(format!("[CQ:reply,id={card_id}][CQ:at,qq={BOT}] 接单")),
+    ));
+    settle_after(&app, 2).await;
+    let claimed = replies_to(&bridge, "-2071935400");
+    assert_eq!(claimed.len(), 1, "{claimed:#?}");
+    assert!(fake_onebot::message_text(&claimed[0]).contains("已由 张伟 接单"));
+    let ticket = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(ticket.state, TicketState::Claimed);
+    assert_eq!(ticket.assignee.as_deref(), Some("L1"));
+
+    // Resolved, with an escaped character in the result.
+    bridge.send(group_message(
+        BOT,
+        GROUP,
+        LEADER,
+        "张伟",
+        -2071935300,
+        json!("办结 1 换了灯泡&amp;灯罩"),
+    ));
+    settle_after(&app, 3).await;
+    let resolved = replies_to(&bridge, "-2071935300");
+    assert_eq!(resolved.len(), 1);
+    let resolved_text = fake_onebot::message_text(&resolved[0]);
+    assert!(resolved_text.contains("换了灯泡&灯罩"), "{resolved_text}");
+    assert!(
+        resolved_text.contains("评价 1"),
+        "typed rating: {resolved_text}"
+    );
+    assert_eq!(fake_onebot::at_targets(&resolved[0]), vec![RESIDENT]);
+
+    bridge.send(group_message(
+        BOT,
+        GROUP,
+        RESIDENT,
+        "王芳",
+        88,
+        json!([text("评价 1 满意")]),
+    ));
+    settle_after(&app, 4).await;
+    let ticket = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(ticket.state, TicketState::Closed);
+    assert_eq!(ticket.rating, Some(Rating::Satisfied));
+
+    // The coordinator asks for numbers in a private chat; the answer comes back privately.
+    bridge.send(fake_onebot::private_message(
+        BOT,
+        COORDINATOR,
+        "陈静",
+        99,
+        json!("统计"),
+    ));
+    settle_after(&app, 5).await;
+    let private: Vec<Value> = bridge
+        .actions()
+        .into_iter()
+        .filter(|a| a["action"] == "send_private_msg")
+        .collect();
+    assert_eq!(private.len(), 1, "{private:#?}");
+    assert_eq!(private[0]["params"]["user_id"], json!(40004));
+    assert!(fake_onebot::message_text(&private[0]).contains("受理 1"));
+
+    bridge.disconnect().await;
+    app.stop().await;
+}
+
+both_backends!(onebot_ticket_life, onebot_full_ticket_life);
+
+async fn onebot_bridge_reconnects(db: Db) {
+    let app = onebot_app(db).await;
+    let mut bridge = FakeBridge::new(app.addr, BOT, Some(TOKEN));
+    bridge.connect().await.expect("bridge connects");
+    let first = group_message(
+        BOT,
+        GROUP,
+        RESIDENT,
+        "王芳",
+        501,
+        json!("/report 5栋门口路灯不亮"),
+    );
+    bridge.send(first.clone());
+    settle_after(&app, 1).await;
+    assert_eq!(replies_to(&bridge, "501").len(), 1);
+
+    // Another report arrives, and the bridge drops right after sending it: the card cannot go out.
+    let second = group_message(
+        BOT,
+        GROUP,
+        RESIDENT,
+        "王芳",
+        502,
+        json!("/report 6栋下水道堵了"),
+    );
+    bridge.send(second.clone());
+    bridge.disconnect().await;
+    // While it is away, its HTTP reporter posts a third (signed).
+    let third = group_message(
+        BOT,
+        GROUP,
+        RESIDENT,
+        "王芳",
+        503,
+        json!("[CQ:at,qq=10001] /report 7栋电梯坏了"),
+    );
+    assert_eq!(post_event(app.addr, BOT, Some(SECRET), &third).await, 204);
+    // Both are stored and become tickets; their replies wait in the outbox.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while app.store.ticket(3).await.expect("db").is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "tickets 2 and 3 were not opened"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let outbox = app.store.outbox_counts().await.expect("outbox");
+    assert!(
+        outbox.pending >= 1,
+        "replies are queued while the bridge is away: {outbox:?}"
+    );
+    assert_eq!(outbox.parked, 0);
+
+    // Back again, unsure what got through, the bridge re-sends the last two events.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    bridge.connect().await.expect("bridge reconnects");
+    bridge.send(second);
+    bridge.send(third);
+    settle_after(&app, 3).await;
+    let counts = app.store.inbox_counts().await.expect("inbox");
+    assert_eq!(counts.total, 3, "no event lost or doubled");
+    assert!(
+        app.store.ticket(4).await.expect("db").is_none(),
+        "no ticket twice"
+    );
+    for source in ["501", "502", "503"] {
+        let cards = replies_to(&bridge, source);
+        assert_eq!(cards.len(), 1, "exactly one card for {source}: {cards:#?}");
+    }
+    // The queued cards went out in the order their tickets were opened.
+    let order: Vec<String> = bridge
+        .actions()
+        .iter()
+        .filter_map(fake_onebot::reply_id)
+        .collect();
+    assert_eq!(order, ["501", "502", "503"]);
+    let outbox = app.store.outbox_counts().await.expect("outbox");
+    assert_eq!((outbox.pending, outbox.parked), (0, 0));
+
+    bridge.disconnect().await;
+    app.stop().await;
+}
+
+both_backends!(onebot_reconnect, onebot_bridge_reconnects);
