@@ -344,6 +344,15 @@ impl Settings {
             }
         }
         if self.onebot.enabled
+            && !self.http.listen.ip().is_loopback()
+            && self.onebot.access_token.is_empty()
+        {
+            return invalid(
+                "onebot.access_token",
+                "must be set when http.listen is not a loopback address (GRIDLINE__ONEBOT__ACCESS_TOKEN)",
+            );
+        }
+        if self.onebot.enabled
             && !self.onebot.api_url.is_empty()
             && !(self.onebot.api_url.starts_with("http://")
                 || self.onebot.api_url.starts_with("https://"))

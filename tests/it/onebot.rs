@@ -789,3 +789,57 @@ async fn onebot_bridge_reconnects(db: Db) {
 }
 
 both_backends!(onebot_reconnect, onebot_bridge_reconnects);
+
+#[tokio::test]
+async fn onebot_off_loopback_needs_an_access_token() {
+    let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let base = [
+        ("GRIDLINE__HTTP__LISTEN", "0.0.0.0:8080"),
+        ("GRIDLINE__SANDBOX__ENABLED", "false"),
+        ("GRIDLINE__ONEBOT__ENABLED", "true"),
+    ];
+    let err = Settings::load(None, env(&base))
+        .expect_err("an open OneBot endpoint is refused")
+        .to_string();
+    assert!(err.contains("onebot.access_token"), "{err}");
+    let mut with_token = base.to_vec();
+    with_token.push(("GRIDLINE__ONEBOT__ACCESS_TOKEN", TOKEN));
+    Settings::load(None, env(&with_token)).expect("valid with a token");
+}
+
+#[tokio::test]
+async fn wecom_notices_go_through_the_outbox() {
+    use gridline::store::outbox::NewOutbound;
+    let fake = FakeWeCom::start(20, Duration::from_secs(60)).await;
+    let url = fake.url("town-key");
+    let app = spawn_app(Db::Sqlite, |s| {
+        s.wecom.webhooks.insert("town".into(), Secret::new(url));
+        s.outbox.poll_interval = gridline::domain::sla::HumanDuration(Duration::from_millis(50));
+    })
+    .await;
+    let notice = "**超时升级** #7 供水排水（东门一网格）\n> 已超过 2 小时未接单";
+    let mut tx = app.store.begin().await.expect("begin");
+    tx.enqueue(
+        &[NewOutbound {
+            platform: "wecom".into(),
+            account: "robot".into(),
+            ticket_id: None,
+            item: message("town", notice),
+            not_before: None,
+        }],
+        gridline::store::now_millis(),
+    )
+    .await
+    .expect("enqueue");
+    tx.commit().await.expect("commit");
+    app.settle().await;
+    assert_eq!(fake.accepted("town-key"), vec![notice.to_string()]);
+    let body = &fake.posts()[0].body;
+    assert_eq!(body["msgtype"], "markdown");
+    app.stop().await;
+}
