@@ -843,3 +843,33 @@ async fn wecom_notices_go_through_the_outbox() {
     assert_eq!(body["msgtype"], "markdown");
     app.stop().await;
 }
+
+/// Throughput of one bridge's socket into the inbox (run with `--ignored --nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement"]
+async fn onebot_ws_intake_throughput() {
+    let node = node(|_| {}).await;
+    let mut bridge = FakeBridge::new(node.addr, BOT, Some(TOKEN));
+    bridge.connect().await.expect("connect");
+    let n = 5_000i64;
+    let started = std::time::Instant::now();
+    for i in 0..n {
+        bridge.send(group_message(
+            BOT,
+            GROUP,
+            RESIDENT,
+            "王芳",
+            i,
+            json!([at(BOT), text(&format!(" 第{i}条"))]),
+        ));
+    }
+    let events = node.wait_inbox(n as usize).await;
+    let elapsed = started.elapsed();
+    for (i, ev) in events.iter().enumerate() {
+        assert_eq!(text_of(ev), format!("第{i}条"));
+    }
+    eprintln!(
+        "{n} events over one socket stored in order in {elapsed:?}: {:.0} events/s",
+        n as f64 / elapsed.as_secs_f64()
+    );
+}
