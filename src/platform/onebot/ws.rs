@@ -48,11 +48,6 @@ impl Bridges {
         self.lock().get(account).cloned()
     }
 
-    /// Accounts with a connection that takes actions.
-    pub fn connected(&self) -> Vec<String> {
-        self.lock().keys().cloned().collect()
-    }
-
     fn register(&self, conn: Arc<Connection>) {
         // A bridge that reconnects before its old socket timed out replaces it.
         self.lock().insert(conn.account.clone(), conn);
