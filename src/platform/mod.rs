@@ -7,6 +7,8 @@
 //! the declared [`Capabilities`].
 
 pub mod memory;
+pub mod onebot;
+pub mod wecom;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

@@ -4,3 +4,6 @@
 mod support;
 
 mod core;
+mod fake_onebot;
+mod fake_wecom;
+mod onebot;
