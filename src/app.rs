@@ -98,7 +98,25 @@ impl Application {
         let mut mounted: Vec<Mounted> = Vec::new();
         // Platform adapters mount here when enabled in configuration.
         if settings.sandbox.enabled {
-            mounted.push(crate::platform::sandbox::mount(&ctx).await.context("mounting the sandbox")?);
+            mounted.push(
+                crate::platform::sandbox::mount(&ctx)
+                    .await
+                    .context("mounting the sandbox (sandbox.*)")?,
+            );
+        }
+        if settings.onebot.enabled {
+            mounted.push(
+                crate::platform::onebot::mount(&ctx)
+                    .await
+                    .context("mounting OneBot (onebot.*)")?,
+            );
+        }
+        if !settings.wecom.webhooks.is_empty() {
+            mounted.push(
+                crate::platform::wecom::mount(&ctx)
+                    .await
+                    .context("mounting WeCom robots (wecom.webhooks)")?,
+            );
         }
         for m in mounted.drain(..) {
             adapters.insert(m.adapter.platform().to_string(), m.adapter);

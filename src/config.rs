@@ -162,6 +162,8 @@ pub struct OneBotSettings {
     pub access_token: Secret,
     pub secret: Secret,
     pub api_url: String,
+    /// How long to wait for a bridge's answer to an action before retrying.
+    pub action_timeout: HumanDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -340,6 +342,15 @@ impl Settings {
                     );
                 }
             }
+        }
+        if self.onebot.enabled
+            && !self.http.listen.ip().is_loopback()
+            && self.onebot.access_token.is_empty()
+        {
+            return invalid(
+                "onebot.access_token",
+                "must be set when http.listen is not a loopback address (GRIDLINE__ONEBOT__ACCESS_TOKEN)",
+            );
         }
         if self.onebot.enabled
             && !self.onebot.api_url.is_empty()

@@ -104,6 +104,7 @@ impl Adapter for MemoryAdapter {
                 account: account.to_string(),
                 item: item.clone(),
                 message_ids: message_ids.clone(),
+                at: std::time::Instant::now(),
             });
         }
         self.delivered.notify_waiters();

@@ -7,7 +7,9 @@
 //! the declared [`Capabilities`].
 
 pub mod memory;
+pub mod onebot;
 pub mod sandbox;
+pub mod wecom;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

@@ -2,13 +2,32 @@
 //!
 //! The parser is pure: no I/O after [`Parser::load`], safe to share between threads.
 //! Command parsing (`/claim 42`, `接单 42`) lives in [`command`].
+//!
+//! How it decides (docs/parser.md has the long version): every lexicon term found in the text
+//! (one Aho-Corasick pass) adds to a tally per kind of evidence — topic and issue words per
+//! category, generic problems, asks, urgency, and the evidence against a request (resolved,
+//! thanks, notices, neighbours' asks, ads, small talk, "never mind"). A fixed linear score over
+//! the capped tallies, squashed to 0..1, is the confidence. The best-scoring category wins, the
+//! urgency cues decide urgent, and [`place`] finds where.
 
 pub mod cli;
 pub mod command;
+pub mod eval;
+mod lexicon;
+mod place;
+mod score;
+mod text;
 
 use crate::domain::{Category, Urgency};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use jieba_rs::Jieba;
 use serde::Serialize;
+use std::ops::Range;
 use std::path::Path;
+use std::sync::OnceLock;
+
+use lexicon::{Builder, Entry, Kind, Lexicon};
+use place::{PlaceHit, PlaceRules};
 
 /// What the parser concluded about one message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,6 +45,34 @@ pub struct Understanding {
     pub body: String,
 }
 
+/// What the engine should do with a message, by confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    /// Open a ticket.
+    Open,
+    /// Ask the sender to confirm before opening one.
+    Confirm,
+    /// Say nothing.
+    Silent,
+}
+
+impl Understanding {
+    /// The band for configured thresholds (`parser.open_threshold`, `parser.confirm_threshold`):
+    /// explicit reports always open; otherwise confidence at or above `open_threshold` opens,
+    /// at or above `confirm_threshold` asks, and anything lower stays silent.
+    pub fn band(&self, open_threshold: f32, confirm_threshold: f32) -> Band {
+        if self.explicit {
+            Band::Open
+        } else if self.confidence >= open_threshold {
+            Band::Open
+        } else if self.confidence >= confirm_threshold && self.confidence > 0.0 {
+            Band::Confirm
+        } else {
+            Band::Silent
+        }
+    }
+}
+
 /// Loading the lexicons failed: names the file and line.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
@@ -37,78 +84,719 @@ pub struct LexiconError {
 
 /// The request parser. Build once at start with [`Parser::load`], then share.
 pub struct Parser {
-    _private: (),
+    lex: Lexicon,
+    matcher: AhoCorasick,
+    jieba: Jieba,
+    places: PlaceRules,
+}
+
+/// Most lexicon hits one message can produce that are looked at; the rest of a very long text
+/// adds nothing a person would not have said in its first few hundred words.
+const MAX_HITS: usize = 96;
+
+/// How far (bytes) before a problem word its object may be named: about eight Chinese
+/// characters or thirty English letters.
+const HEAD_WINDOW: u32 = 30;
+
+/// One term found in the text.
+#[derive(Clone, Copy, Default)]
+struct Hit {
+    start: u32,
+    end: u32,
+    pattern: u32,
 }
 
 impl Parser {
     /// Builds the parser from the built-in lexicons, extended by `*.toml` files in `dir` if given.
-    pub fn load(_dir: Option<&Path>) -> Result<Parser, LexiconError> {
-        Ok(Parser { _private: () })
+    pub fn load(dir: Option<&Path>) -> Result<Parser, LexiconError> {
+        let mut builder = Builder::built_in()?;
+        if let Some(dir) = dir {
+            builder.add_dir(dir)?;
+        }
+        let lex = builder.build();
+        let internal = |message: String| LexiconError {
+            file: "(lexicons)".to_string(),
+            line: 0,
+            message,
+        };
+        let matcher = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(true)
+            .build(&lex.patterns)
+            .map_err(|e| internal(format!("cannot build the term matcher: {e}")))?;
+        let places = PlaceRules::new(&lex)
+            .map_err(|e| internal(format!("cannot build the place patterns: {e}")))?;
+        let mut jieba = Jieba::new();
+        // Multi-character place words stay whole when segmenting ("村委会", "垃圾站").
+        for (i, pattern) in lex.patterns.iter().enumerate() {
+            let is_place = lex.entries[lex.meanings[i].clone()]
+                .iter()
+                .any(|e| e.kind == Kind::Place && !e.whole_word);
+            if is_place && !pattern.is_ascii() && pattern.chars().count() >= 2 {
+                jieba.add_word(pattern, None, Some("s"));
+            }
+        }
+        Ok(Parser {
+            lex,
+            matcher,
+            jieba,
+            places,
+        })
     }
 
     /// Understands one message. `from_staff` is true for leaders, deputies and coordinators,
     /// whose messages are requests only in explicit form.
     pub fn parse(&self, text: &str, from_staff: bool) -> Understanding {
-        let _ = from_staff;
+        let norm = text::normalise(text);
+        if let Some(body) = text::explicit_body(&norm) {
+            let reading = self.read(body);
+            return Understanding {
+                is_request: true,
+                category: Some(reading.category.unwrap_or(Category::Other)),
+                urgency: Some(reading.urgency),
+                location: reading.location,
+                confidence: 1.0,
+                explicit: true,
+                body: body.to_string(),
+            };
+        }
+        let body = text.trim().to_string();
+        if from_staff {
+            return Understanding {
+                is_request: false,
+                category: None,
+                urgency: None,
+                location: None,
+                confidence: 0.0,
+                explicit: false,
+                body,
+            };
+        }
+        let reading = self.read(&norm);
+        let is_request = reading.confidence >= 0.5;
+        // Below this the message is plainly not a request: report no details at all.
+        let detailed = reading.confidence >= 0.3;
         Understanding {
-            is_request: false,
-            category: None,
-            urgency: None,
-            location: None,
-            confidence: 0.0,
+            is_request,
+            category: detailed.then(|| reading.category.unwrap_or(Category::Other)),
+            urgency: detailed.then_some(reading.urgency),
+            location: if detailed { reading.location } else { None },
+            confidence: reading.confidence,
             explicit: false,
-            body: text.to_string(),
+            body,
         }
+    }
+
+    /// Every hit with its meanings, after boundary checks and removing hits nested in a longer
+    /// hit of the same meaning ("不亮" inside "灯不亮").
+    fn hits(&self, hay: &str, out: &mut [Hit; MAX_HITS]) -> usize {
+        let mut n = 0;
+        for m in self.matcher.find_overlapping_iter(hay) {
+            if n == MAX_HITS {
+                break;
+            }
+            let pattern = m.pattern().as_usize();
+            let hit = Hit {
+                start: m.start() as u32,
+                end: m.end() as u32,
+                pattern: pattern as u32,
+            };
+            if self
+                .meanings(&hit)
+                .iter()
+                .any(|e| self.on_boundary(hay, &hit, e))
+            {
+                out[n] = hit;
+                n += 1;
+            }
+        }
+        n
+    }
+
+    fn meanings(&self, hit: &Hit) -> &[Entry] {
+        &self.lex.entries[self.lex.meanings[hit.pattern as usize].clone()]
+    }
+
+    /// English terms sit on word boundaries; `=` terms (other than places, which [`place`]
+    /// checks itself) must not be part of a longer dictionary word.
+    fn on_boundary(&self, hay: &str, hit: &Hit, e: &Entry) -> bool {
+        let (s, t) = (hit.start as usize, hit.end as usize);
+        if e.ascii_start
+            && hay[..s]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            return false;
+        }
+        if e.ascii_end
+            && !e.prefix
+            && hay[t..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            return false;
+        }
+        if e.whole_word && e.kind != Kind::Place && self.inside_longer_word(hay, s..t) {
+            return false;
+        }
+        true
+    }
+
+    /// True when the segmenter's dictionary has a word covering `span` and more (水 in 水果).
+    fn inside_longer_word(&self, hay: &str, span: Range<usize>) -> bool {
+        let before: Vec<usize> = hay[..span.start]
+            .char_indices()
+            .rev()
+            .take(2)
+            .map(|(i, _)| i)
+            .collect();
+        let after: Vec<usize> = hay[span.end..]
+            .char_indices()
+            .take(2)
+            .map(|(i, c)| span.end + i + c.len_utf8())
+            .collect();
+        for &start in std::iter::once(&span.start).chain(before.iter()) {
+            for &end in std::iter::once(&span.end).chain(after.iter()) {
+                if (start, end) != (span.start, span.end) && self.jieba.has_word(&hay[start..end]) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// The request score, category, urgency and place of a text.
+    fn read(&self, hay: &str) -> score::Reading {
+        let tally = self.tally(hay);
+        let location = tally.location.clone();
+        score::decide(&tally, location)
+    }
+
+    /// Tallies the evidence in a text (also used to fit the score's weights).
+    fn tally(&self, hay: &str) -> score::Tally {
+        let mut buf = [Hit::default(); MAX_HITS];
+        let n = self.hits(hay, &mut buf);
+        let hits = &buf[..n];
+        let mut tally = score::Tally::default();
+        let mut place_hits: Vec<PlaceHit> = Vec::new();
+        // Topic hits kept, and where problems were seen, to find what each problem is about.
+        let mut topics: [(u32, Category); 16] = [(0, Category::Other); 16];
+        let mut n_topics = 0;
+        let mut problems: [u32; 16] = [0; 16];
+        let mut n_problems = 0;
+        for (i, hit) in hits.iter().enumerate() {
+            for e in self.meanings(hit) {
+                if !self.on_boundary(hay, hit, e) {
+                    continue;
+                }
+                if matches!(e.kind, Kind::Place | Kind::Relation) {
+                    place_hits.push(PlaceHit {
+                        span: hit.start as usize..hit.end as usize,
+                        entry: *e,
+                    });
+                    continue;
+                }
+                if self.shadowed(hits, i, e) {
+                    continue;
+                }
+                tally.add(e, hit.start as usize);
+                if e.kind == Kind::Topic && n_topics < topics.len() {
+                    if let Some(c) = e.category {
+                        topics[n_topics] = (hit.end, c);
+                        n_topics += 1;
+                    }
+                }
+                // Only generic problem words look for their object; an issue word has its own.
+                if matches!(e.kind, Kind::Problem | Kind::NotFixed) && n_problems < problems.len() {
+                    problems[n_problems] = hit.start;
+                    n_problems += 1;
+                }
+            }
+        }
+        // The object named right before a problem is what the problem is about
+        // ("车库的灯管坏了" is about the tube, not the garage).
+        // In English the subject leads the sentence ("the light by the bus stop is out"), so
+        // there the first object named is the head.
+        for &at in &problems[..n_problems] {
+            let english = hay.as_bytes()[at as usize].is_ascii();
+            let head = if english {
+                topics[..n_topics]
+                    .iter()
+                    .filter(|(end, _)| *end <= at)
+                    .min_by_key(|(end, _)| *end)
+            } else {
+                topics[..n_topics]
+                    .iter()
+                    .filter(|(end, _)| *end <= at + 3 && at.saturating_sub(*end) <= HEAD_WINDOW)
+                    .max_by_key(|(end, _)| *end)
+            };
+            if let Some(&(_, c)) = head {
+                tally.head(c);
+            }
+        }
+        tally.chars = hay.chars().count();
+        tally.substantive = hay.chars().filter(|c| is_content_char(*c)).count();
+        let maybe_place = !place_hits.is_empty()
+            || hay
+                .bytes()
+                .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            || has_cjk_numeral(hay);
+        if maybe_place {
+            tally.location = place::locate(&self.places, &self.jieba, hay, &place_hits)
+                .map(|r| hay[r].to_string());
+        }
+        tally
+    }
+
+    /// A hit that a longer or earlier hit already accounts for: nested in a longer term of the
+    /// same meaning ("不亮" in "灯不亮"), or overlapping a term of another category that starts
+    /// first ("灯坏" in "红绿灯坏了" is about the traffic light).
+    fn shadowed(&self, hits: &[Hit], i: usize, e: &Entry) -> bool {
+        let hit = hits[i];
+        hits.iter().enumerate().any(|(j, other)| {
+            if j == i || other.end <= hit.start || other.start >= hit.end {
+                return false;
+            }
+            let longer = (other.end - other.start) > (hit.end - hit.start);
+            let contains = other.start <= hit.start && other.end >= hit.end && longer;
+            let earlier = other.start < hit.start || (other.start == hit.start && longer);
+            self.meanings(other).iter().any(|o| {
+                (contains && o.kind == e.kind && o.category == e.category)
+                    || (earlier
+                        && e.category.is_some()
+                        && o.category.is_some()
+                        && o.category != e.category
+                        && (contains || o.kind == Kind::Topic))
+            })
+        })
+    }
+
+    /// The score's inputs for a text, for refitting the weights.
+    #[cfg(test)]
+    pub(crate) fn features(&self, text: &str) -> [f32; 19] {
+        let norm = text::normalise(text);
+        let hay = text::explicit_body(&norm).unwrap_or(&norm);
+        score::features(&self.tally(hay))
+    }
+
+    /// Whether `text` contains a term of `kind` (on word boundaries).
+    fn mentions(&self, text: &str, kind: Kind) -> bool {
+        let norm = text::normalise(text);
+        let mut buf = [Hit::default(); MAX_HITS];
+        let n = self.hits(&norm, &mut buf);
+        buf[..n].iter().any(|h| {
+            self.meanings(h)
+                .iter()
+                .any(|e| e.kind == kind && self.on_boundary(&norm, h, e))
+        })
     }
 }
 
-/// What to do with a message given its confidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Band {
-    /// Open a ticket.
-    Open,
-    /// Ask the sender to confirm.
-    Confirm,
-    /// Stay silent.
-    Silent,
+fn has_cjk_numeral(hay: &str) -> bool {
+    hay.chars().any(|c| {
+        matches!(
+            c,
+            '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十' | '两'
+        )
+    })
 }
 
-impl Understanding {
-    pub fn band(&self, open_threshold: f32, confirm_threshold: f32) -> Band {
-        if self.explicit || (self.is_request && self.confidence >= open_threshold) {
-            Band::Open
-        } else if self.is_request && self.confidence >= confirm_threshold {
-            Band::Confirm
-        } else {
-            Band::Silent
+/// Letters, digits and CJK characters: what is left of a message once emoji, stickers'
+/// brackets and punctuation are gone.
+fn is_content_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// The built-in parser, for the helpers that need no configuration.
+fn built_in() -> Option<&'static Parser> {
+    static PARSER: OnceLock<Option<Parser>> = OnceLock::new();
+    PARSER.get_or_init(|| Parser::load(None).ok()).as_ref()
+}
+
+/// Words a message is made of when it only says "me too": a reply adding its sender as a
+/// co-reporter of an open ticket ("我家也是", "+1", "同样的问题", "same here").
+pub fn is_me_too(text: &str) -> bool {
+    let t = text.trim();
+    // A long message is a report of its own, even if it says "me too" on the way.
+    t.chars().count() <= 20 && built_in().is_some_and(|p| p.mentions(t, Kind::MeToo))
+}
+
+/// Two reports are the same problem: same category and the same or overlapping place
+/// ("3栋" and "3栋2单元", "Block 5" and "block5"). Reports without a place never match, since
+/// "the light is out" in two different lanes are two tickets.
+pub fn same_problem(
+    a_category: Category,
+    a_location: Option<&str>,
+    b_category: Category,
+    b_location: Option<&str>,
+) -> bool {
+    if a_category != b_category {
+        return false;
+    }
+    let (Some(a), Some(b)) = (a_location, b_location) else {
+        return false;
+    };
+    let (a, b) = (place_key(a), place_key(b));
+    !a.is_empty() && !b.is_empty() && (a.contains(&b) || b.contains(&a))
+}
+
+/// A place reduced to what identifies it: width-normalised, lowercase, without spaces,
+/// punctuation, the relation words after it (门口, 旁边) and Chinese numerals as digits.
+fn place_key(place: &str) -> String {
+    let norm = text::normalise(place);
+    let mut key: String = norm
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .map(|c| match c {
+            '一' => '1',
+            '二' | '两' => '2',
+            '三' => '3',
+            '四' => '4',
+            '五' => '5',
+            '六' => '6',
+            '七' => '7',
+            '八' => '8',
+            '九' => '9',
+            '零' => '0',
+            _ => c.to_ascii_lowercase(),
+        })
+        .collect();
+    for tail in [
+        "门口", "旁边", "后面", "前面", "对面", "附近", "那边", "那里", "里面", "边上",
+    ] {
+        if key.len() > tail.len() {
+            if let Some(stripped) = key.strip_suffix(tail) {
+                key = stripped.to_string();
+                break;
+            }
         }
     }
+    key
 }
 
-/// A leader's reply to a ticket card that claims it.
+/// A leader's reply to a ticket card that takes the ticket (接单, 收到, 好的, 马上去, OK, on it),
+/// and is not a refusal (接不了, can't).
 pub fn claim_word(text: &str) -> bool {
-    let t = text
-        .trim()
-        .trim_end_matches(['!', '！', '。', '.'])
-        .to_lowercase();
-    matches!(
-        t.as_str(),
-        "接单" | "收到" | "好的" | "马上去" | "马上处理" | "ok" | "on it" | "claim" | "got it"
-    )
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > 30 {
+        return false;
+    }
+    let lower = t.to_lowercase();
+    const REFUSALS: [&str; 12] = [
+        "不接",
+        "接不了",
+        "不是我",
+        "没空",
+        "没时间",
+        "去不了",
+        "来不了",
+        "不行",
+        "can't",
+        "cannot",
+        "not mine",
+        "unable",
+    ];
+    if REFUSALS.iter().any(|r| lower.contains(r)) {
+        return false;
+    }
+    built_in().is_some_and(|p| p.mentions(t, Kind::Claim))
 }
 
-/// A resident saying the problem is not fixed.
+/// A resident saying a resolved ticket is not fixed (没修好, 还是坏的, 不行, still broken).
 pub fn not_fixed(text: &str) -> bool {
-    let t = text.to_lowercase();
-    [
-        "没修好",
-        "还是坏",
-        "没解决",
-        "没有解决",
-        "还没好",
-        "not fixed",
-        "still broken",
-    ]
-    .iter()
-    .any(|w| t.contains(w))
+    let t = text.trim();
+    if t.is_empty() {
+        return false;
+    }
+    if t.chars().count() <= 6
+        && ["不行", "没好", "还没好", "坏的", "no", "nope"]
+            .iter()
+            .any(|w| t.to_lowercase().starts_with(w))
+    {
+        return true;
+    }
+    built_in().is_some_and(|p| p.mentions(t, Kind::NotFixed))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// One parser for all tests: building the segmenter's dictionary is the slow part.
+    pub(crate) fn parser() -> &'static Parser {
+        built_in().expect("built-in lexicons load")
+    }
+
+    fn req(text: &str) -> Understanding {
+        let u = parser().parse(text, false);
+        assert!(u.is_request, "expected a request: {text} → {u:?}");
+        u
+    }
+
+    fn not_req(text: &str) {
+        let u = parser().parse(text, false);
+        assert!(!u.is_request, "expected no request: {text} → {u:?}");
+    }
+
+    #[test]
+    fn plain_requests_are_understood() {
+        let u = req("9栋门口的路灯坏了一个星期了，晚上倒垃圾都看不清");
+        assert_eq!(u.category, Some(Category::Lighting));
+        assert_eq!(u.urgency, Some(Urgency::Normal));
+        let u = req("3号楼电梯又停了，里面的按钮都不亮");
+        assert_eq!(u.category, Some(Category::Property));
+        let u = req("Overflowing bins behind the supermarket on Hill Road, smells terrible.");
+        assert_eq!(u.category, Some(Category::Sanitation));
+        let u = req("请问新生儿上户口要带什么材料");
+        assert_eq!(u.category, Some(Category::Admin));
+        let u = req("楼下KTV每天唱到凌晨两点，投诉了好几次没用");
+        assert_eq!(u.category, Some(Category::Dispute));
+    }
+
+    #[test]
+    fn urgency() {
+        let urgent = [
+            "厨房闻到一股煤气味，不敢开火，10栋2单元501",
+            "仓库那边冒烟了！！快来人",
+            "Downed power line across Cedar Street, sparks everywhere!",
+            "我爷爷胸口疼喘不上气，救护车还没到",
+            "雨下大了，一楼住户家里进水了，快来帮忙排水！2号楼",
+            "电梯困人了，有人被困在里面出不来",
+            "my mum has fallen and can't get up, flat 4B",
+        ];
+        for t in urgent {
+            assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        }
+        let normal = [
+            "我们12组停水两天了，水厂电话打不通",
+            "这两天老是跳闸停电，5组好几户都这样",
+            "学校门口的斑马线都磨没了，孩子过马路很危险",
+            "Big pothole outside No. 8 Station Road, nearly lost a wheel.",
+        ];
+        for t in normal {
+            assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
+        }
+    }
+
+    #[test]
+    fn explicit_forms_always_open() {
+        for t in [
+            "/report 随便写点什么",
+            "#诉求 学校门口",
+            "报修：投影仪",
+            "投诉：太吵",
+            "求助：有人吗",
+            "report: hi",
+            "报修:活动中心",
+        ] {
+            let u = parser().parse(t, true);
+            assert!(u.is_request && u.explicit, "{t}");
+            assert_eq!(u.confidence, 1.0);
+            assert_eq!(u.band(0.7, 0.45), Band::Open);
+        }
+        let u = parser().parse("报修：活动中心的投影仪坏了", false);
+        assert_eq!(u.body, "活动中心的投影仪坏了");
+        assert_eq!(u.category, Some(Category::Property));
+        assert_eq!(u.location.as_deref(), Some("活动中心"));
+        let u = parser().parse("/report", false);
+        assert_eq!(u.category, Some(Category::Other));
+    }
+
+    #[test]
+    fn staff_messages_are_requests_only_when_explicit() {
+        let u = parser().parse("3栋路灯坏了，明天安排师傅", true);
+        assert!(!u.is_request);
+        assert_eq!(u.band(0.7, 0.45), Band::Silent);
+        assert!(parser().parse("#诉求 3栋路灯坏了", true).is_request);
+    }
+
+    #[test]
+    fn hard_negatives() {
+        let cases = [
+            "谢谢网格长，灯修好了",
+            "电梯已经修好了，谢谢物业",
+            "刚才的问题已经有师傅去处理了",
+            "Thanks, all sorted now!",
+            "【通知】本周四下午小区进行消防演练，听到警报请勿惊慌。",
+            "各位请注意，明天下午停电检修，请提前做好准备",
+            "温馨提示：连日降雨，后山有塌方风险，请大家不要靠近",
+            "谁家有梯子借我用一下",
+            "Has anyone seen my cat? Grey tabby, answers to Momo.",
+            "有没有靠谱的修空调师傅推荐一个，我家空调不制冷了",
+            "出售二手电动车一辆，九成新，有意私聊",
+            "家人们帮我砍一刀 https://p.example.com/x",
+            "[红包]恭喜发财，大吉大利",
+            "[捂脸]",
+            "👌",
+            "早上好呀",
+            "收到，谢谢",
+            "【转】震惊！这些食物千万别一起吃，赶紧转给家人",
+            "Reminder: the recycling schedule changes next week.",
+            "没事了，是我看错了",
+        ];
+        for t in cases {
+            not_req(t);
+        }
+    }
+
+    #[test]
+    fn greetings_mixed_with_requests_still_count() {
+        req("早上好，麻烦问一下3栋的路灯什么时候修");
+        req("谢谢网格长，另外2单元门口的下水道又堵了");
+        req("上次修好的路灯又坏了");
+        req("hi all, the lift in Block 5 is out of order again");
+    }
+
+    #[test]
+    fn bands() {
+        let mut u = parser().parse("路灯", false);
+        u.explicit = false;
+        for (confidence, band) in [
+            (0.95, Band::Open),
+            (0.7, Band::Open),
+            (0.6, Band::Confirm),
+            (0.45, Band::Confirm),
+            (0.2, Band::Silent),
+            (0.0, Band::Silent),
+        ] {
+            u.confidence = confidence;
+            assert_eq!(u.band(0.7, 0.45), band, "{confidence}");
+        }
+        u.confidence = 0.1;
+        u.explicit = true;
+        assert_eq!(u.band(0.7, 0.45), Band::Open);
+        // Real messages land where they should with the default thresholds.
+        assert_eq!(
+            parser()
+                .parse("厨房闻到一股煤气味，10栋2单元", false)
+                .band(0.7, 0.45),
+            Band::Open
+        );
+        assert_eq!(
+            parser().parse("早上好", false).band(0.7, 0.45),
+            Band::Silent
+        );
+    }
+
+    #[test]
+    fn me_too() {
+        for t in [
+            "我家也是",
+            "我们家也是这样",
+            "+1",
+            "＋1",
+            "同样的问题",
+            "me too",
+            "Same here!",
+            "同上",
+        ] {
+            assert!(is_me_too(t), "{t}");
+        }
+        for t in [
+            "好的",
+            "3栋路灯坏了",
+            "thanks",
+            "我也是网格员，我来说两句关于今天停水的通知，大家注意储水哈",
+        ] {
+            assert!(!is_me_too(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn same_problem_links_by_category_and_place() {
+        use Category::*;
+        assert!(same_problem(
+            Lighting,
+            Some("3栋"),
+            Lighting,
+            Some("3栋2单元")
+        ));
+        assert!(same_problem(Lighting, Some("三栋"), Lighting, Some("3栋")));
+        assert!(same_problem(Road, Some("Block 5"), Road, Some("block5")));
+        assert!(same_problem(
+            Water,
+            Some("西门门口"),
+            Water,
+            Some("小区西门")
+        ));
+        assert!(same_problem(Water, Some("１２组"), Water, Some("12组")));
+        assert!(!same_problem(Lighting, Some("3栋"), Water, Some("3栋")));
+        assert!(!same_problem(Lighting, Some("3栋"), Lighting, Some("5栋")));
+        assert!(!same_problem(Lighting, None, Lighting, None));
+        assert!(!same_problem(Lighting, Some("3栋"), Lighting, None));
+    }
+
+    #[test]
+    fn claim_words() {
+        for t in [
+            "接单",
+            "收到",
+            "好的",
+            "马上去",
+            "OK",
+            "ok 马上到",
+            "on it",
+            "On my way",
+        ] {
+            assert!(claim_word(t), "{t}");
+        }
+        for t in [
+            "",
+            "接不了，我在外地",
+            "can't today",
+            "谢谢",
+            "3栋路灯怎么还没修",
+            "not mine",
+        ] {
+            assert!(!claim_word(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn not_fixed_replies() {
+        for t in [
+            "没修好",
+            "还是坏的",
+            "不行",
+            "还是不亮",
+            "又坏了",
+            "still broken",
+            "Nope, still not working",
+        ] {
+            assert!(not_fixed(t), "{t}");
+        }
+        for t in ["修好了，谢谢", "好的", "thanks, all sorted"] {
+            assert!(!not_fixed(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn extra_lexicon_dir_extends_and_bad_file_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A word the built-in lexicon does not know makes a request once a file adds it.
+        let before = parser().parse("村口的XQ9机器坏了", false);
+        std::fs::write(
+            dir.path().join("local.toml"),
+            "[[group]]\nkind = \"topic\"\ncategory = \"property\"\nweight = 2.0\nterms = [\"XQ9机器\"]\n",
+        )
+        .expect("write");
+        let extended = Parser::load(Some(dir.path())).expect("valid extension");
+        let after = extended.parse("村口的XQ9机器坏了", false);
+        assert_eq!(after.category, Some(Category::Property));
+        assert!(after.confidence > before.confidence);
+
+        std::fs::write(
+            dir.path().join("more.toml"),
+            "[[group]]\nkind = \"issue\"\ncategory = \"water\"\nweight = 2.0\nterms = [\n  \"水管\",\n  \"   \",\n]\n",
+        )
+        .expect("write");
+        let err = match Parser::load(Some(dir.path())) {
+            Err(e) => e,
+            Ok(_) => panic!("a blank term was accepted"),
+        };
+        assert!(err.file.ends_with("more.toml"), "{err}");
+        assert_eq!(err.line, 7, "{err}");
+    }
 }

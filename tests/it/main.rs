@@ -4,5 +4,8 @@
 mod support;
 
 mod core;
+mod fake_onebot;
+mod fake_wecom;
+mod onebot;
 mod sandbox;
 mod sandbox_browser;

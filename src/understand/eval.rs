@@ -1,0 +1,408 @@
+//! Scoring the parser against a labelled corpus (the schema of corpus/README.md).
+
+use serde::Deserialize;
+
+use super::{Parser, Understanding};
+use crate::domain::{Category, Urgency};
+
+/// One labelled message.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Labelled {
+    pub id: String,
+    pub text: String,
+    pub is_request: bool,
+    /// Acceptable categories, preferred first; null for non-requests.
+    #[serde(default)]
+    pub categories: Option<Vec<Category>>,
+    /// "normal", "urgent", "any" (either is defensible) or null for non-requests.
+    #[serde(default)]
+    pub urgency: Option<String>,
+    /// A substring of `text` that a correct location must overlap; null when none is named.
+    #[serde(default)]
+    pub location: Option<String>,
+}
+
+/// Reads a JSON Lines corpus; an error names the line.
+pub fn read_corpus(text: &str) -> Result<Vec<Labelled>, String> {
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: Labelled =
+            serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
+        if let Some(u) = &row.urgency {
+            if !matches!(u.as_str(), "normal" | "urgent" | "any") {
+                return Err(format!(
+                    "line {}: urgency `{u}` is not normal, urgent or any",
+                    i + 1
+                ));
+            }
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// A count of hits out of a total.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Ratio {
+    pub hits: usize,
+    pub total: usize,
+}
+
+impl Ratio {
+    pub fn value(self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.hits as f64 / self.total as f64
+        }
+    }
+}
+
+/// What went wrong on one row.
+#[derive(Debug, Clone)]
+pub struct Miss {
+    pub what: &'static str,
+    pub row: Labelled,
+    pub got: Understanding,
+}
+
+/// The metrics of `gridline eval`.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub rows: usize,
+    pub true_pos: usize,
+    pub false_pos: usize,
+    pub false_neg: usize,
+    /// Over labelled requests: the predicted category is in the acceptable list.
+    pub category: Ratio,
+    /// Over rows labelled urgent (not "any"): predicted urgent.
+    pub urgent_recall: Ratio,
+    /// Over predicted urgent requests on rows not labelled "any": labelled urgent.
+    pub urgent_precision: Ratio,
+    /// Over labelled requests with a location: the predicted place overlaps it.
+    pub location: Ratio,
+    pub misses: Vec<Miss>,
+}
+
+impl Report {
+    pub fn precision(&self) -> f64 {
+        ratio(self.true_pos, self.true_pos + self.false_pos)
+    }
+    pub fn recall(&self) -> f64 {
+        ratio(self.true_pos, self.true_pos + self.false_neg)
+    }
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 1.0 } else { a as f64 / b as f64 }
+}
+
+/// Scores the parser (as a resident's message) on every row.
+pub fn evaluate(parser: &Parser, rows: &[Labelled]) -> Report {
+    let mut r = Report {
+        rows: rows.len(),
+        ..Report::default()
+    };
+    for row in rows {
+        let got = parser.parse(&row.text, false);
+        let mut miss = |what: &'static str| {
+            r.misses.push(Miss {
+                what,
+                row: row.clone(),
+                got: got.clone(),
+            })
+        };
+        match (row.is_request, got.is_request) {
+            (true, true) => r.true_pos += 1,
+            (false, true) => {
+                r.false_pos += 1;
+                miss("false request");
+            }
+            (true, false) => {
+                r.false_neg += 1;
+                miss("missed request");
+            }
+            (false, false) => {}
+        }
+        if !row.is_request {
+            continue;
+        }
+        if let Some(accepted) = row.categories.as_ref().filter(|c| !c.is_empty()) {
+            r.category.total += 1;
+            if got.category.is_some_and(|c| accepted.contains(&c)) {
+                r.category.hits += 1;
+            } else {
+                miss("category");
+            }
+        }
+        let predicted_urgent = got.is_request && got.urgency == Some(Urgency::Urgent);
+        match row.urgency.as_deref() {
+            Some("urgent") => {
+                r.urgent_recall.total += 1;
+                if predicted_urgent {
+                    r.urgent_recall.hits += 1;
+                } else {
+                    miss("urgency missed");
+                }
+            }
+            Some("any") => {}
+            _ => {}
+        }
+        if let Some(want) = &row.location {
+            r.location.total += 1;
+            if got
+                .location
+                .as_deref()
+                .is_some_and(|p| overlaps(&row.text, want, p))
+            {
+                r.location.hits += 1;
+            } else {
+                miss("location");
+            }
+        }
+    }
+    // Precision over every row not labelled "any", including non-requests the parser flagged.
+    for row in rows {
+        if row.urgency.as_deref() == Some("any") {
+            continue;
+        }
+        let got = parser.parse(&row.text, false);
+        if got.is_request && got.urgency == Some(Urgency::Urgent) {
+            r.urgent_precision.total += 1;
+            if row.urgency.as_deref() == Some("urgent") {
+                r.urgent_precision.hits += 1;
+            } else {
+                r.misses.push(Miss {
+                    what: "false urgent",
+                    row: row.clone(),
+                    got,
+                });
+            }
+        }
+    }
+    r
+}
+
+/// The predicted place overlaps the labelled substring: both located in the text, their byte
+/// ranges intersect. A prediction not found verbatim (width-normalised) overlaps when either
+/// contains the other.
+pub fn overlaps(text: &str, want: &str, got: &str) -> bool {
+    let norm = super::text::normalise(text);
+    let want_n = super::text::normalise(want);
+    let got_n = super::text::normalise(got);
+    match (norm.find(want_n.as_ref()), norm.find(got_n.as_ref())) {
+        (Some(w), Some(g)) => w < g + got_n.len() && g < w + want_n.len(),
+        _ => want_n.contains(got_n.as_ref()) || got_n.contains(want_n.as_ref()),
+    }
+}
+
+/// Labels of categories, for the miss listing.
+fn category_ids(c: &Option<Vec<Category>>) -> String {
+    match c {
+        Some(list) => list.iter().map(|c| c.id()).collect::<Vec<_>>().join("|"),
+        None => "-".to_string(),
+    }
+}
+
+/// The text `gridline eval` prints.
+pub fn render(r: &Report, verbose: bool) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("rows              {}\n", r.rows));
+    out.push_str(&format!(
+        "request           precision {:.3}  recall {:.3}  F1 {:.3}  (tp {}, fp {}, fn {})\n",
+        r.precision(),
+        r.recall(),
+        r.f1(),
+        r.true_pos,
+        r.false_pos,
+        r.false_neg
+    ));
+    let line =
+        |name: &str, x: Ratio| format!("{name:<18}{:.3}  ({}/{})\n", x.value(), x.hits, x.total);
+    out.push_str(&line("category accuracy", r.category));
+    out.push_str(&line("urgent recall", r.urgent_recall));
+    out.push_str(&line("urgent precision", r.urgent_precision));
+    out.push_str(&line("location hit rate", r.location));
+    if verbose && !r.misses.is_empty() {
+        out.push_str(&format!("\nmisses ({}):\n", r.misses.len()));
+        for m in &r.misses {
+            out.push_str(&format!(
+                "[{}] {}: {}\n    want request={} category={} urgency={} location={}\n    got  request={} category={} urgency={} location={} confidence={:.2}\n",
+                m.what,
+                m.row.id,
+                m.row.text,
+                m.row.is_request,
+                category_ids(&m.row.categories),
+                m.row.urgency.as_deref().unwrap_or("-"),
+                m.row.location.as_deref().unwrap_or("-"),
+                m.got.is_request,
+                m.got.category.map_or("-", |c| c.id()),
+                m.got.urgency.map_or("-", |u| u.id()),
+                m.got.location.as_deref().unwrap_or("-"),
+                m.got.confidence,
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::understand::tests::parser;
+
+    fn corpus(name: &str) -> Vec<Labelled> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("corpus")
+            .join(name);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        read_corpus(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[test]
+    fn overlap_rule() {
+        assert!(overlaps("小区西门那里水管破了", "西门", "小区西门"));
+        assert!(overlaps("在学校后面", "学校后面", "学校"));
+        assert!(!overlaps("9栋门口的路灯，3栋也是", "9栋", "3栋"));
+        assert!(overlaps("１２栋漏水", "１２栋", "12栋"));
+    }
+
+    #[test]
+    fn metrics_count_what_they_say() {
+        let rows = read_corpus(concat!(
+            r#"{"id":"a","text":"厨房闻到煤气味，10栋2单元","is_request":true,"categories":["safety"],"urgency":"urgent","location":"10栋"}"#,
+            "\n",
+            r#"{"id":"b","text":"早上好","is_request":false,"categories":null,"urgency":null,"location":null}"#,
+            "\n",
+            r#"{"id":"c","text":"早安","is_request":true,"categories":["other"],"urgency":"normal","location":null}"#,
+            "\n"
+        ))
+        .expect("valid rows");
+        let r = evaluate(parser(), &rows);
+        assert_eq!((r.true_pos, r.false_pos, r.false_neg), (1, 0, 1));
+        assert_eq!(r.category, Ratio { hits: 1, total: 2 });
+        assert_eq!(r.urgent_recall, Ratio { hits: 1, total: 1 });
+        assert_eq!(r.location, Ratio { hits: 1, total: 1 });
+        assert!((r.f1() - 2.0 / 3.0).abs() < 1e-9);
+        let text = render(&r, true);
+        assert!(
+            text.contains("missed request") && text.contains("c: 早安"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn corpus_rows_are_valid_and_split_by_the_documented_rule() {
+        for (name, want) in [
+            ("train.jsonl", Split::Train),
+            ("dev.jsonl", Split::Dev),
+            ("test.jsonl", Split::Test),
+        ] {
+            for row in corpus(name) {
+                assert_eq!(split_of(&row.id), want, "{} is in {name}", row.id);
+                if let Some(loc) = &row.location {
+                    assert!(
+                        row.text.contains(loc.as_str()),
+                        "{}: location not in text",
+                        row.id
+                    );
+                }
+                assert_eq!(row.is_request, row.categories.is_some(), "{}", row.id);
+            }
+        }
+    }
+
+    /// The parser never falls below what it reaches today on the test split.
+    #[test]
+    fn test_split_holds_its_floor() {
+        let r = evaluate(parser(), &corpus("test.jsonl"));
+        let summary = render(&r, false);
+        assert!(r.f1() >= 0.85, "request F1\n{summary}");
+        assert!(r.category.value() >= 0.80, "category accuracy\n{summary}");
+        assert!(r.location.value() >= 0.85, "location hit rate\n{summary}");
+    }
+
+    /// The test split meets the issue's targets. Never tune on test: tune on train/dev.
+    /// Not reached yet (request F1 0.89, urgent recall 0.25 on the test split): run with
+    /// `cargo test -- --ignored` to see where the parser stands.
+    #[test]
+    #[ignore = "the parser does not reach the request-understanding targets yet"]
+    fn test_split_meets_targets() {
+        let r = evaluate(parser(), &corpus("test.jsonl"));
+        let summary = render(&r, true);
+        assert!(r.rows >= 150, "{summary}");
+        assert!(r.f1() >= 0.95, "request F1\n{summary}");
+        assert!(r.category.value() >= 0.90, "category accuracy\n{summary}");
+        assert!(r.urgent_recall.value() >= 0.95, "urgent recall\n{summary}");
+        assert!(
+            r.urgent_precision.value() >= 0.80,
+            "urgent precision\n{summary}"
+        );
+        assert!(r.location.value() >= 0.85, "location hit rate\n{summary}");
+    }
+
+    #[derive(Debug, PartialEq)]
+    enum Split {
+        Train,
+        Dev,
+        Test,
+    }
+
+    /// corpus/README.md: FNV-1a 32-bit of the id, modulo 10: 0–1 test, 2–3 dev, else train.
+    fn split_of(id: &str) -> Split {
+        let mut h: u32 = 0x811c_9dc5;
+        for b in id.bytes() {
+            h ^= u32::from(b);
+            h = h.wrapping_mul(0x0100_0193);
+        }
+        match h % 10 {
+            0 | 1 => Split::Test,
+            2 | 3 => Split::Dev,
+            _ => Split::Train,
+        }
+    }
+}
+
+/// Writes the score's features of a labelled file as CSV (label first), for refitting the
+/// weights: `GRIDLINE_FEATURES_OUT=/tmp/f.csv cargo test --lib dump_features -- --ignored`.
+#[cfg(test)]
+mod fit {
+    use super::*;
+    use crate::understand::tests::parser;
+
+    #[test]
+    #[ignore = "a tool for refitting the weights, not a check"]
+    fn dump_features() {
+        let Ok(out) = std::env::var("GRIDLINE_FEATURES_OUT") else {
+            return;
+        };
+        let input = std::env::var("GRIDLINE_FEATURES_IN")
+            .unwrap_or_else(|_| "corpus/train.jsonl".to_string());
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(input);
+        let rows = read_corpus(&std::fs::read_to_string(path).expect("corpus file"))
+            .expect("valid corpus");
+        let mut csv = format!("label,{}\n", crate::understand::score::FEATURES.join(","));
+        for row in rows {
+            let f = parser().features(&row.text);
+            let cells: Vec<String> = f.iter().map(|x| format!("{x}")).collect();
+            csv.push_str(&format!(
+                "{},{}\n",
+                u8::from(row.is_request),
+                cells.join(",")
+            ));
+        }
+        std::fs::write(out, csv).expect("write features");
+    }
+}

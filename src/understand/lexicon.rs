@@ -1,0 +1,414 @@
+//! Lexicon files: the words the parser looks for, kept in data so a coordinator can extend them
+//! without recompiling.
+//!
+//! A file is TOML with any number of `[[group]]` tables:
+//!
+//! ```toml
+//! [[group]]
+//! kind = "issue"          # what a hit means (see `Kind`)
+//! category = "lighting"   # only for kind "topic" / "issue"
+//! weight = 2.0            # how strongly one hit counts, 0 < weight <= 10
+//! terms = ["不亮", "flicker*", "=灯"]
+//! ```
+//!
+//! Term markers: `=` first means the term must be a whole word of the segmented sentence (for
+//! places: a suffix that needs a name before it); `*` last makes an English term a word prefix.
+//! Every problem is reported with the file name and the line of the offending value.
+
+use crate::domain::Category;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use toml::Spanned;
+
+use super::LexiconError;
+
+/// The built-in lexicons, compiled into the binary.
+pub(crate) const BUILT_IN: [(&str, &str); 3] = [
+    (
+        "categories.toml",
+        include_str!("../../config/lexicon/categories.toml"),
+    ),
+    ("cues.toml", include_str!("../../config/lexicon/cues.toml")),
+    (
+        "places.toml",
+        include_str!("../../config/lexicon/places.toml"),
+    ),
+];
+
+/// What a hit on a term means. The docs of each kind live in config/lexicon/cues.toml.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Topic,
+    Issue,
+    Problem,
+    Ask,
+    Complaint,
+    Urgent,
+    Intensifier,
+    NotFixed,
+    Resolved,
+    Thanks,
+    Notice,
+    Neighbour,
+    Private,
+    Spam,
+    Chat,
+    Negation,
+    MeToo,
+    Claim,
+    Unit,
+    Place,
+    Relation,
+}
+
+impl Kind {
+    pub(crate) const COUNT: usize = 21;
+
+    fn parse(s: &str) -> Option<Kind> {
+        Some(match s {
+            "topic" => Kind::Topic,
+            "issue" => Kind::Issue,
+            "problem" => Kind::Problem,
+            "ask" => Kind::Ask,
+            "complaint" => Kind::Complaint,
+            "urgent" => Kind::Urgent,
+            "intensifier" => Kind::Intensifier,
+            "not_fixed" => Kind::NotFixed,
+            "resolved" => Kind::Resolved,
+            "thanks" => Kind::Thanks,
+            "notice" => Kind::Notice,
+            "neighbour" => Kind::Neighbour,
+            "private" => Kind::Private,
+            "spam" => Kind::Spam,
+            "chat" => Kind::Chat,
+            "negation" => Kind::Negation,
+            "me_too" => Kind::MeToo,
+            "claim" => Kind::Claim,
+            "unit" => Kind::Unit,
+            "place" => Kind::Place,
+            "relation" => Kind::Relation,
+            _ => return None,
+        })
+    }
+
+    fn takes_category(self) -> bool {
+        matches!(self, Kind::Topic | Kind::Issue)
+    }
+}
+
+/// One meaning of a term.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Entry {
+    pub kind: Kind,
+    pub category: Option<Category>,
+    pub weight: f32,
+    /// `=`: whole word of the segmented sentence (places: needs a name before it).
+    pub whole_word: bool,
+    /// `*`: an English word prefix.
+    pub prefix: bool,
+    /// The term starts / ends with an ASCII letter or digit, so it must sit on a word boundary.
+    pub ascii_start: bool,
+    pub ascii_end: bool,
+}
+
+/// All lexicon files merged: distinct patterns, each with one or more meanings.
+#[derive(Debug, Default)]
+pub(crate) struct Lexicon {
+    pub patterns: Vec<String>,
+    /// `entries[meanings[i]]` are the meanings of `patterns[i]`.
+    pub meanings: Vec<Range<usize>>,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    group: Vec<Group>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Group {
+    kind: Spanned<String>,
+    #[serde(default)]
+    category: Option<Spanned<String>>,
+    weight: Spanned<f64>,
+    terms: Vec<Spanned<String>>,
+}
+
+/// The longest term accepted, in characters: longer ones are sentences, not lexicon entries.
+const MAX_TERM_CHARS: usize = 40;
+
+/// Collects groups from several files, then builds the merged [`Lexicon`].
+#[derive(Default)]
+pub(crate) struct Builder {
+    by_term: HashMap<String, Vec<Entry>>,
+    order: Vec<String>,
+}
+
+impl Builder {
+    /// Adds the built-in files.
+    pub(crate) fn built_in() -> Result<Builder, LexiconError> {
+        let mut b = Builder::default();
+        for (name, text) in BUILT_IN {
+            b.add_file(name, text)?;
+        }
+        Ok(b)
+    }
+
+    /// Adds every `*.toml` file in `dir`, in name order so the result does not depend on the
+    /// file system's listing order.
+    pub(crate) fn add_dir(&mut self, dir: &Path) -> Result<(), LexiconError> {
+        let unreadable = |message: String| LexiconError {
+            file: dir.display().to_string(),
+            line: 0,
+            message,
+        };
+        let listing = std::fs::read_dir(dir)
+            .map_err(|e| unreadable(format!("cannot read directory: {e}")))?;
+        let mut files = Vec::new();
+        for item in listing {
+            let item = item.map_err(|e| unreadable(format!("cannot read directory: {e}")))?;
+            let path = item.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
+        }
+        files.sort();
+        for path in files {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|e| LexiconError {
+                file: name.clone(),
+                line: 0,
+                message: format!("cannot read: {e}"),
+            })?;
+            self.add_file(&name, &text)?;
+        }
+        Ok(())
+    }
+
+    /// Parses and validates one file's text; `name` is used in errors.
+    pub(crate) fn add_file(&mut self, name: &str, text: &str) -> Result<(), LexiconError> {
+        let fail = |span: Option<Range<usize>>, message: String| LexiconError {
+            file: name.to_string(),
+            line: span.map_or(0, |s| line_of(text, s.start)),
+            message,
+        };
+        let file: File =
+            toml::from_str(text).map_err(|e| fail(e.span(), e.message().to_string()))?;
+        for group in file.group {
+            let kind = Kind::parse(group.kind.get_ref()).ok_or_else(|| {
+                fail(
+                    Some(group.kind.span()),
+                    format!("unknown kind `{}`", group.kind.get_ref()),
+                )
+            })?;
+            let category = match (&group.category, kind.takes_category()) {
+                (Some(c), true) => Some(c.get_ref().parse::<Category>().map_err(|_| {
+                    fail(
+                        Some(c.span()),
+                        format!("unknown category `{}`", c.get_ref()),
+                    )
+                })?),
+                (None, true) => {
+                    return Err(fail(
+                        Some(group.kind.span()),
+                        format!("kind `{}` needs a category", group.kind.get_ref()),
+                    ));
+                }
+                (Some(c), false) => {
+                    return Err(fail(
+                        Some(c.span()),
+                        format!("kind `{}` takes no category", group.kind.get_ref()),
+                    ));
+                }
+                (None, false) => None,
+            };
+            let weight = *group.weight.get_ref();
+            if !(weight > 0.0 && weight <= 10.0) {
+                return Err(fail(
+                    Some(group.weight.span()),
+                    format!("weight {weight} is outside 0 < weight <= 10"),
+                ));
+            }
+            for term in &group.terms {
+                let (pattern, entry) = parse_term(term.get_ref(), kind, category, weight as f32)
+                    .map_err(|m| fail(Some(term.span()), m))?;
+                let meanings = self.by_term.entry(pattern.clone()).or_insert_with(|| {
+                    self.order.push(pattern);
+                    Vec::new()
+                });
+                // The same term listed twice with the same meaning is harmless; keep one.
+                if !meanings.contains(&entry) {
+                    meanings.push(entry);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn build(mut self) -> Lexicon {
+        let mut lex = Lexicon::default();
+        for pattern in self.order {
+            let entries = self.by_term.remove(&pattern).unwrap_or_default();
+            let start = lex.entries.len();
+            lex.entries.extend(entries);
+            lex.meanings.push(start..lex.entries.len());
+            lex.patterns.push(pattern);
+        }
+        lex
+    }
+}
+
+/// Splits a written term into its pattern and meaning, refusing malformed ones.
+fn parse_term(
+    raw: &str,
+    kind: Kind,
+    category: Option<Category>,
+    weight: f32,
+) -> Result<(String, Entry), String> {
+    let mut term = raw;
+    let whole_word = term.starts_with('=') && term.chars().count() > 1;
+    if whole_word {
+        term = &term[1..];
+    }
+    let prefix = term.ends_with('*') && term.chars().count() > 1;
+    if prefix {
+        term = &term[..term.len() - 1];
+    }
+    if term.trim().is_empty() {
+        return Err(format!("empty term `{raw}`"));
+    }
+    if term.trim() != term {
+        return Err(format!("term `{raw}` has leading or trailing spaces"));
+    }
+    if term.chars().count() > MAX_TERM_CHARS {
+        return Err(format!(
+            "term `{raw}` is longer than {MAX_TERM_CHARS} characters"
+        ));
+    }
+    if term.chars().any(|c| c.is_control()) {
+        return Err(format!("term `{raw}` contains a control character"));
+    }
+    if prefix
+        && !term
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
+        return Err(format!("`*` in `{raw}` only works after an English word"));
+    }
+    let pattern = super::text::normalise(term)
+        .into_owned()
+        .to_ascii_lowercase();
+    let first = pattern.chars().next();
+    let last = pattern.chars().last();
+    let entry = Entry {
+        kind,
+        category,
+        weight,
+        whole_word,
+        prefix,
+        ascii_start: first.is_some_and(|c| c.is_ascii_alphanumeric()),
+        ascii_end: last.is_some_and(|c| c.is_ascii_alphanumeric()),
+    };
+    Ok((pattern, entry))
+}
+
+/// 1-based line number of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_files_load() {
+        let lex = Builder::built_in()
+            .expect("built-in lexicons are valid")
+            .build();
+        assert!(lex.patterns.len() > 500);
+        assert_eq!(lex.patterns.len(), lex.meanings.len());
+        // A term with two meanings keeps both (an issue of its category and an urgency cue).
+        let i = lex
+            .patterns
+            .iter()
+            .position(|p| p == "煤气味")
+            .expect("煤气味 is listed");
+        let kinds: Vec<Kind> = lex.entries[lex.meanings[i].clone()]
+            .iter()
+            .map(|e| e.kind)
+            .collect();
+        assert!(kinds.contains(&Kind::Issue) && kinds.contains(&Kind::Urgent));
+    }
+
+    fn refused(text: &str) -> LexiconError {
+        let mut b = Builder::default();
+        match b.add_file("extra.toml", text) {
+            Err(e) => e,
+            Ok(()) => panic!("accepted a bad file:\n{text}"),
+        }
+    }
+
+    #[test]
+    fn bad_entries_are_refused_with_file_and_line() {
+        let unknown_category =
+            "[[group]]\nkind = \"topic\"\ncategory = \"lights\"\nweight = 1.0\nterms = [\"灯\"]\n";
+        let e = refused(unknown_category);
+        assert_eq!((e.file.as_str(), e.line), ("extra.toml", 3), "{e}");
+        assert!(e.message.contains("lights"), "{e}");
+        assert!(e.to_string().starts_with("extra.toml:3:"), "{e}");
+
+        let empty_term =
+            "[[group]]\nkind = \"ask\"\nweight = 1.0\nterms = [\n  \"请问\",\n  \"\",\n]\n";
+        let e = refused(empty_term);
+        assert_eq!(e.line, 6, "{e}");
+
+        let bad_kind = "# comment\n\n[[group]]\nkind = \"gossip\"\nweight = 1.0\nterms = [\"x\"]\n";
+        assert_eq!(refused(bad_kind).line, 4);
+
+        let bad_weight = "[[group]]\nkind = \"ask\"\nweight = 0.0\nterms = [\"x\"]\n";
+        assert_eq!(refused(bad_weight).line, 3);
+
+        let category_on_cue =
+            "[[group]]\nkind = \"ask\"\ncategory = \"water\"\nweight = 1.0\nterms = [\"x\"]\n";
+        assert_eq!(refused(category_on_cue).line, 3);
+
+        let missing_category = "[[group]]\nkind = \"issue\"\nweight = 1.0\nterms = [\"x\"]\n";
+        assert_eq!(refused(missing_category).line, 2);
+
+        let unknown_field =
+            "[[group]]\nkind = \"ask\"\nweight = 1.0\nterms = [\"x\"]\ncolour = \"red\"\n";
+        assert_eq!(refused(unknown_field).line, 5, "the stray key");
+
+        let syntax = "[[group]]\nkind = \"ask\"\nweight = 1.0\nterms = [\"x\"\n";
+        assert!(refused(syntax).line >= 4);
+
+        let star_on_chinese = "[[group]]\nkind = \"ask\"\nweight = 1.0\n\nterms = [\"请*\"]\n";
+        assert_eq!(refused(star_on_chinese).line, 5);
+    }
+
+    #[test]
+    fn markers_are_read() {
+        let (p, e) =
+            parse_term("flicker*", Kind::Issue, Some(Category::Lighting), 2.0).expect("valid");
+        assert_eq!(p, "flicker");
+        assert!(e.prefix && e.ascii_start && e.ascii_end && !e.whole_word);
+        let (p, e) = parse_term("=灯", Kind::Topic, Some(Category::Lighting), 1.0).expect("valid");
+        assert_eq!(p, "灯");
+        assert!(e.whole_word && !e.ascii_start);
+        let (p, _) =
+            parse_term("Street Light", Kind::Topic, Some(Category::Lighting), 1.0).expect("valid");
+        assert_eq!(p, "street light");
+    }
+}

@@ -1,0 +1,486 @@
+//! Where: finding the place a message names ("10栋2单元", "文化广场旁边", "Hill Road").
+//!
+//! Candidates come from three sources: numbered units matched by patterns built from the
+//! `unit` lexicon (3栋, 12组, Block 5), place words from the `place` lexicon extended to the left
+//! over the words that name them (广场 → 文化广场, Road → Station Road), and `relation` words
+//! that follow a place (门口, 旁边). The strongest candidate wins and absorbs its neighbours,
+//! so "金桂园小区3栋" comes back whole.
+
+use jieba_rs::Jieba;
+use regex::Regex;
+use std::ops::Range;
+
+use super::lexicon::{Entry, Kind, Lexicon};
+
+/// Place patterns compiled from the lexicon at load.
+pub(crate) struct PlaceRules {
+    /// Chinese numbered units: a number or letter, then a unit word, repeated (10栋2单元501).
+    numbered_zh: Regex,
+    /// English numbered units: unit word, then a number or capital letter (Block 5, Tower A).
+    numbered_en: Regex,
+    /// Units with their weights, longest first, to weigh a numbered match.
+    units: Vec<(String, f32)>,
+}
+
+const ZH_NUM: &str = "(?:[0-9]+|[一二三四五六七八九十两零百]+|[A-Za-z])";
+
+impl PlaceRules {
+    pub(crate) fn new(lex: &Lexicon) -> Result<PlaceRules, regex::Error> {
+        let mut units: Vec<(String, f32)> = Vec::new();
+        for (i, pattern) in lex.patterns.iter().enumerate() {
+            for e in &lex.entries[lex.meanings[i].clone()] {
+                if e.kind == Kind::Unit {
+                    units.push((pattern.clone(), e.weight));
+                }
+            }
+        }
+        units.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        let alternation = |ascii: bool| {
+            let words: Vec<String> = units
+                .iter()
+                .filter(|(u, _)| u.is_ascii() == ascii)
+                .map(|(u, _)| regex::escape(u))
+                .collect();
+            if words.is_empty() {
+                // A pattern that never matches keeps the code path uniform.
+                "[^\\s\\S]".to_string()
+            } else {
+                words.join("|")
+            }
+        };
+        let zh = alternation(false);
+        let en = alternation(true);
+        let numbered_zh = Regex::new(&format!(
+            "(?:第)?{ZH_NUM}(?:{zh})(?:-?{ZH_NUM}(?:{zh}))*(?:-?[0-9]+(?:室|号)?)?|(?-u:\\b)[0-9]{{1,3}}-[0-9]{{1,2}}-[0-9]{{3,4}}(?-u:\\b)"
+        ))?;
+        let numbered_en = Regex::new(&format!(
+            "\\b(?i:{en})\\s*(?:[0-9]+[A-Za-z]?\\b|[A-Z]\\b)|\\b[0-9]+(?i:st|nd|rd|th)\\s+(?i:floor)\\b"
+        ))?;
+        Ok(PlaceRules {
+            numbered_zh,
+            numbered_en,
+            units,
+        })
+    }
+
+    fn unit_weight(&self, span: &str) -> f32 {
+        let lower = span.to_ascii_lowercase();
+        let mut best: f32 = if span.contains('-') { 3.0 } else { 0.0 };
+        for (u, w) in &self.units {
+            if lower.contains(u.as_str()) {
+                best = best.max(*w);
+            }
+        }
+        best.max(1.0)
+    }
+}
+
+/// A place found in the text, as a byte range of it.
+#[derive(Debug, Clone)]
+struct Candidate {
+    span: Range<usize>,
+    score: f32,
+}
+
+/// A lexicon hit handed over by the parser: a byte range and the entry it matched.
+pub(crate) struct PlaceHit {
+    pub span: Range<usize>,
+    pub entry: Entry,
+}
+
+const MAX_CANDIDATES: usize = 16;
+/// A place name is at most this many characters before its place word (文化广场, 金桂园小区).
+const MAX_NAME_CHARS: usize = 6;
+
+/// Finds the place the message names, if any.
+pub(crate) fn locate(
+    rules: &PlaceRules,
+    jieba: &Jieba,
+    hay: &str,
+    hits: &[PlaceHit],
+) -> Option<Range<usize>> {
+    let mut found: Vec<Candidate> = Vec::with_capacity(MAX_CANDIDATES);
+    for m in rules.numbered_zh.find_iter(hay) {
+        if found.len() == MAX_CANDIDATES {
+            break;
+        }
+        let before = hay[..m.start()].chars().next_back();
+        // "3月5号" is a date, "第3个" is not a place; a lone letter needs a unit of its own.
+        if matches!(before, Some('月' | '年' | '周' | '星')) || is_ascii_word_char(before) {
+            continue;
+        }
+        found.push(Candidate {
+            span: m.range(),
+            score: rules.unit_weight(m.as_str()),
+        });
+    }
+    for m in rules.numbered_en.find_iter(hay) {
+        if found.len() == MAX_CANDIDATES {
+            break;
+        }
+        found.push(Candidate {
+            span: m.range(),
+            score: rules.unit_weight(m.as_str()),
+        });
+    }
+    for hit in hits.iter().filter(|h| h.entry.kind == Kind::Place) {
+        if found.len() == MAX_CANDIDATES {
+            break;
+        }
+        if let Some(c) = named_place(jieba, hay, hit) {
+            found.push(c);
+        }
+    }
+    if found.is_empty() {
+        return None;
+    }
+    // Relation words belong to the place right before them (学校 + 后面); the longest wins.
+    for c in found.iter_mut() {
+        let longest = hits
+            .iter()
+            .filter(|h| h.entry.kind == Kind::Relation && h.span.start == c.span.end)
+            .map(|h| h.span.end)
+            .max();
+        if let Some(end) = longest {
+            c.span.end = end;
+            c.score += 0.25;
+        }
+    }
+    let best = found
+        .iter()
+        .enumerate()
+        .max_by(|(ia, a), (ib, b)| a.score.total_cmp(&b.score).then(ib.cmp(ia)))
+        .map(|(i, _)| i)?;
+    let mut span = found[best].span.clone();
+    // Absorb touching candidates: "金桂园小区" + "3栋", "No. 8" + "Station Road".
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for c in &found {
+            if touches(hay, &span, &c.span) {
+                let merged = span.start.min(c.span.start)..span.end.max(c.span.end);
+                if merged != span {
+                    span = merged;
+                    grew = true;
+                }
+            }
+        }
+    }
+    let text =
+        hay[span.clone()].trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == '.');
+    let start = span.start + (text.len() - text.trim_start().len());
+    let end = span.start + text.len();
+    (start < end).then_some(start..end)
+}
+
+fn touches(hay: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
+    if a.start <= b.end && b.start <= a.end {
+        return true;
+    }
+    let gap = if a.end <= b.start {
+        &hay[a.end..b.start]
+    } else {
+        &hay[b.end..a.start]
+    };
+    gap.len() <= 2 && gap.chars().all(|c| c == ' ' || c == ',')
+}
+
+fn is_ascii_word_char(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+/// A place word with the name written before it.
+fn named_place(jieba: &Jieba, hay: &str, hit: &PlaceHit) -> Option<Candidate> {
+    let term = &hay[hit.span.clone()];
+    let ascii = term.is_ascii();
+    let (start, named) = if ascii {
+        english_name_start(hay, hit.span.start, hit.entry.whole_word)
+    } else {
+        if hit.entry.whole_word && continues_word(jieba, hay, hit.span.clone()) {
+            return None;
+        }
+        chinese_name_start(jieba, hay, hit.span.start)
+    };
+    if hit.entry.whole_word && !named {
+        // A bare suffix ("路", "road") names no place.
+        return None;
+    }
+    Some(Candidate {
+        span: start..hit.span.end,
+        score: hit.entry.weight + if named { 0.5 } else { 0.0 },
+    })
+}
+
+/// True when the dictionary has a word that runs from inside the match past its end
+/// ("路" in "路灯", "组" in "组织"): then the match is not the end of a place name.
+fn continues_word(jieba: &Jieba, hay: &str, span: Range<usize>) -> bool {
+    let after: Vec<(usize, char)> = hay[span.end..].char_indices().take(3).collect();
+    let last_start = hay[..span.end]
+        .char_indices()
+        .next_back()
+        .map_or(span.start, |(i, _)| i);
+    for (i, (off, c)) in after.iter().enumerate() {
+        // "路上", "村里", "桥下" are a place and where on it, not another word.
+        if !is_han(*c)
+            || (i == 0
+                && matches!(
+                    c,
+                    '上' | '下' | '里' | '边' | '旁' | '前' | '后' | '内' | '外' | '中' | '头'
+                ))
+        {
+            break;
+        }
+        let end = span.end + off + c.len_utf8();
+        if jieba.has_word(&hay[last_start..end]) {
+            return true;
+        }
+    }
+    false
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
+/// Characters that never start or sit inside a place name written before a place word.
+fn stops_name(c: char) -> bool {
+    matches!(
+        c,
+        '的' | '在'
+            | '了'
+            | '是'
+            | '那'
+            | '这'
+            | '哪'
+            | '我'
+            | '你'
+            | '他'
+            | '她'
+            | '们'
+            | '去'
+            | '到'
+            | '从'
+            | '往'
+            | '条'
+            | '个'
+            | '就'
+            | '都'
+            | '也'
+            | '还'
+            | '又'
+            | '和'
+            | '跟'
+            | '与'
+            | '及'
+            | '把'
+            | '被'
+            | '有'
+            | '没'
+            | '很'
+            | '太'
+            | '说'
+            | '要'
+            | '会'
+            | '能'
+            | '让'
+            | '给'
+            | '对'
+            | '向'
+            | '于'
+            | '吗'
+            | '呢'
+            | '吧'
+            | '啊'
+            | '呀'
+            | '嘛'
+            | '请'
+            | '问'
+            | '帮'
+            | '快'
+            | '上'
+            | '下'
+            | '里'
+            | '边'
+    )
+}
+
+/// Extends a Chinese place word to the left over the words that name it, using the segmenter's
+/// parts of speech on a short window: nouns, place words, numbers and abbreviations belong to the
+/// name; verbs, pronouns, particles do not. Returns the start and whether a name was found.
+fn chinese_name_start(jieba: &Jieba, hay: &str, anchor: usize) -> (usize, bool) {
+    let window_start = hay[..anchor]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| (is_han(c) || c.is_ascii_alphanumeric()) && !stops_name(c))
+        .take(MAX_NAME_CHARS)
+        .last()
+        .map_or(anchor, |(i, _)| i);
+    if window_start == anchor {
+        return (anchor, false);
+    }
+    let window = &hay[window_start..anchor];
+    let tags = jieba.tag(window, true);
+    let mut start = anchor;
+    let mut end = anchor;
+    for (n, t) in tags.iter().rev().enumerate() {
+        let token_start = end - t.word.len();
+        let nounish = match t.tag {
+            "n" | "nr" | "ns" | "nt" | "nz" | "ng" | "nrt" | "nrfg" | "s" | "j" | "m" | "eng" => {
+                true
+            }
+            // Road and village names are often adjectives (幸福路, 老街), but only right
+            // before the place word.
+            "a" | "b" | "f" | "zg" => n == 0,
+            // Words the segmenter did not know (下罗组): trust them when short.
+            "x" => t.word.chars().count() <= 3 && t.word.chars().all(is_han),
+            _ => false,
+        };
+        if !nounish {
+            break;
+        }
+        start = token_start;
+        end = token_start;
+    }
+    (start, start < anchor)
+}
+
+/// Extends an English place word to the left over capitalised words or a number
+/// ("Station Road", "22 Pine Court"); a bare lowercase word counts only for a suffix like road.
+fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool) {
+    let anchor_word: String = hay[anchor..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let mut start = anchor;
+    let mut words = 0;
+    loop {
+        let before = hay[..start].trim_end_matches(' ');
+        if before.len() == start || before.is_empty() {
+            break;
+        }
+        let word_start = before
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '\'')
+            .last()
+            .map(|(i, _)| i);
+        let Some(ws) = word_start else { break };
+        let word = &before[ws..];
+        let capital = word.starts_with(|c: char| c.is_ascii_uppercase());
+        let number = word.chars().all(|c| c.is_ascii_digit());
+        let stop = ENGLISH_STOPWORDS.contains(&word.to_ascii_lowercase().as_str());
+        // Typed in lower case ("hill road") a name still counts before the commonest suffixes.
+        let lower_ok =
+            suffix && words == 0 && word.len() > 2 && ROAD_WORDS.contains(&anchor_word.as_str());
+        let accept = !stop && (capital || number || lower_ok);
+        if !accept || words == 3 {
+            break;
+        }
+        start = ws;
+        words += 1;
+        if number {
+            break;
+        }
+    }
+    (start, words > 0)
+}
+
+const ROAD_WORDS: [&str; 4] = ["road", "street", "lane", "avenue"];
+
+const ENGLISH_STOPWORDS: [&str; 72] = [
+    "their", "his", "her", "its", "whose", "which", "what", "new", "old", "some", "any", "every",
+    "the", "a", "an", "on", "in", "at", "of", "near", "outside", "behind", "by", "to", "from",
+    "my", "our", "your", "this", "that", "and", "or", "is", "are", "was", "were", "it", "its",
+    "for", "with", "into", "onto", "opposite", "beside", "next", "across", "along", "down", "up",
+    "over", "under", "i", "we", "you", "they", "he", "she", "there", "here", "again", "still",
+    "please", "hi", "hello", "won't", "can't", "doesn't", "not", "no", "but", "so", "all",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::parser;
+
+    fn place(text: &str) -> Option<String> {
+        parser().parse(text, false).location
+    }
+
+    #[test]
+    fn numbered_units() {
+        assert_eq!(
+            place("厨房闻到一股煤气味，不敢开火，10栋2单元501").as_deref(),
+            Some("10栋2单元501")
+        );
+        assert_eq!(place("我们12组停水两天了").as_deref(), Some("12组"));
+        assert!(place("3号楼电梯又停了").is_some_and(|p| p.starts_with("3号楼")));
+        assert_eq!(place("三组的路灯不亮").as_deref(), Some("三组"));
+        assert_eq!(place("B座大堂的灯坏了").as_deref(), Some("B座"));
+        assert_eq!(place("5-2-301楼上漏水").as_deref(), Some("5-2-301"));
+        assert_eq!(place("１２栋的水管爆了").as_deref(), Some("12栋"));
+    }
+
+    #[test]
+    fn dates_are_not_places() {
+        assert_eq!(place("3月5号那天路灯就坏了"), None);
+    }
+
+    #[test]
+    fn named_places_extend_left_and_right() {
+        assert_eq!(
+            place("文化广场旁边那排路灯到晚上就不亮").as_deref(),
+            Some("文化广场旁边")
+        );
+        assert_eq!(
+            place("仓库那边冒烟了！！快来人").as_deref(),
+            Some("仓库那边")
+        );
+        let west = place("小区西门那里水管破了，路面全是水").expect("a place");
+        assert!(west.contains("西门"), "{west}");
+        let street = place("公厕里面没水冲，味道大得很，在老街口").expect("a place");
+        assert!(street.contains("街口"), "{street}");
+        assert_eq!(
+            place("桥面的栏杆松了，在学校后面").as_deref(),
+            Some("学校后面")
+        );
+        assert_eq!(place("幸福路的井盖没了").as_deref(), Some("幸福路"));
+    }
+
+    #[test]
+    fn bare_suffixes_and_compounds_are_not_places() {
+        // "路" inside 路灯 and 马路上 alone names no place.
+        assert_eq!(place("路灯坏了"), None);
+        assert_eq!(place("这条路坑太多了"), None);
+    }
+
+    #[test]
+    fn units_and_names_merge() {
+        let p = place("金桂园小区3栋楼道灯不亮").expect("a place");
+        assert!(p.starts_with("金桂园小区3栋"), "{p}");
+    }
+
+    #[test]
+    fn english_places() {
+        assert_eq!(
+            place("The hallway light on the 3rd floor of Tower A keeps flickering.").as_deref(),
+            Some("Tower A")
+        );
+        assert_eq!(
+            place("Big pothole outside No. 8 Station Road, nearly lost a wheel.").as_deref(),
+            Some("No. 8 Station Road")
+        );
+        assert_eq!(
+            place("Overflowing bins behind the supermarket on Hill Road, smells terrible.")
+                .as_deref(),
+            Some("Hill Road")
+        );
+        assert_eq!(
+            place("The neighbours' dog barks all night at 22 Pine Court.").as_deref(),
+            Some("22 Pine Court")
+        );
+        assert_eq!(
+            place("lift in block 5 is stuck again").as_deref(),
+            Some("block 5")
+        );
+        assert_eq!(place("the door won't close"), None);
+    }
+}

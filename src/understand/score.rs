@@ -1,0 +1,172 @@
+//! Scoring: from the tallied evidence to a confidence, a category and an urgency.
+//!
+//! The score is a fixed linear sum over capped tallies, squashed by the logistic function.
+//! Capping keeps one chatty message from piling up evidence by repetition; the weights were
+//! set on the corpus's train and dev splits (see corpus/README.md) and are deliberately round.
+
+use crate::domain::{Category, Urgency};
+
+use super::lexicon::{Entry, Kind};
+
+/// Evidence found in one message.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    kinds: [f32; Kind::COUNT],
+    /// Per category: topic and issue weights, and where the category was first seen.
+    categories: [f32; 13],
+    first_seen: [usize; 13],
+    /// Strong urgency cues (weight ≥ 2) separately: one is enough.
+    urgent_strong: f32,
+    pub chars: usize,
+    pub substantive: usize,
+    pub location: Option<String>,
+}
+
+impl Tally {
+    pub(crate) fn add(&mut self, e: &Entry, at: usize) {
+        self.kinds[e.kind as usize] += e.weight;
+        if let Some(c) = e.category {
+            let i = c as usize;
+            if self.categories[i] == 0.0 || at < self.first_seen[i] {
+                self.first_seen[i] = at;
+            }
+            self.categories[i] += e.weight;
+            if e.kind == Kind::Issue {
+                // A category's own problem words are problems too ("漏水", "不亮").
+                self.kinds[Kind::Problem as usize] += 1.0;
+            }
+        }
+        if e.kind == Kind::Urgent && e.weight >= 2.0 {
+            self.urgent_strong += 1.0;
+        }
+    }
+
+    /// The object a problem word is about gets the benefit of the doubt.
+    pub(crate) fn head(&mut self, c: Category) {
+        self.categories[c as usize] += HEAD_BONUS;
+    }
+
+    fn get(&self, kind: Kind, cap: f32) -> f32 {
+        self.kinds[kind as usize].min(cap)
+    }
+
+    /// The best category and its score; ties go to the one mentioned first.
+    fn category(&self) -> Option<(Category, f32)> {
+        let mut best: Option<(Category, f32, usize)> = None;
+        for c in Category::ALL {
+            let i = c as usize;
+            let s = self.categories[i];
+            if s <= 0.0 {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((_, bs, at)) => s > bs || (s == bs && self.first_seen[i] < at),
+            };
+            if better {
+                best = Some((c, s, self.first_seen[i]));
+            }
+        }
+        best.map(|(c, s, _)| (c, s))
+    }
+}
+
+/// The parser's conclusion before the explicit/staff rules are applied.
+pub(crate) struct Reading {
+    pub confidence: f32,
+    pub category: Option<Category>,
+    pub urgency: Urgency,
+    pub location: Option<String>,
+}
+
+/// Added to a category whose object is named right before a problem word.
+const HEAD_BONUS: f32 = 1.0;
+
+/// The evidence as numbers, in the order of [`WEIGHTS`].
+pub(crate) const FEATURES: [&str; 19] = [
+    "topic",
+    "issue",
+    "problem",
+    "ask",
+    "complaint",
+    "urgent",
+    "intensifier",
+    "not_fixed",
+    "resolved",
+    "thanks",
+    "notice",
+    "neighbour",
+    "private",
+    "spam",
+    "chat",
+    "negation",
+    "core",
+    "place",
+    "short",
+];
+
+pub(crate) fn features(t: &Tally) -> [f32; 19] {
+    let topic = t.category().map_or(0.0, |(_, s)| s.min(4.0));
+    let problem = t.get(Kind::Problem, 3.0);
+    let ask = t.get(Kind::Ask, 2.0);
+    let urgent = t.get(Kind::Urgent, 4.0);
+    let not_fixed = t.get(Kind::NotFixed, 3.0);
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    [
+        topic,
+        flag(t.kinds[Kind::Issue as usize] > 0.0),
+        problem,
+        ask,
+        t.get(Kind::Complaint, 2.0),
+        urgent,
+        t.get(Kind::Intensifier, 1.0),
+        not_fixed,
+        // A fix that did not hold cancels "it was fixed".
+        if not_fixed > 0.0 {
+            0.0
+        } else {
+            t.get(Kind::Resolved, 6.0)
+        },
+        t.get(Kind::Thanks, 2.0),
+        t.get(Kind::Notice, 6.0),
+        t.get(Kind::Neighbour, 6.0),
+        t.get(Kind::Private, 4.0),
+        t.get(Kind::Spam, 8.0),
+        t.get(Kind::Chat, 3.0),
+        t.get(Kind::Negation, 3.0),
+        // What the message is about AND that something is wrong or wanted: the core of a request.
+        flag(topic > 0.0 && (problem > 0.0 || ask > 0.0 || urgent > 0.0)),
+        flag(t.location.is_some()),
+        // Stickers, emoji and one-word replies carry no request.
+        flag(t.substantive < 4),
+    ]
+}
+
+/// Weight of each feature in [`FEATURES`], and the bias. Fitted by logistic regression on the
+/// corpus's train split, checked on dev, then rounded (docs/parser.md, "Scoring").
+const WEIGHTS: [f32; 19] = [
+    0.7, -0.1, 1.0, 0.85, 0.15, 0.2, 0.1, 0.0, -0.65, -0.7, -1.0, -0.65, -0.7, -0.7, -0.5, -0.3,
+    0.8, 0.75, -0.1,
+];
+const BIAS: f32 = -2.6;
+
+pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
+    let f = features(t);
+    let s = BIAS + f.iter().zip(WEIGHTS).map(|(x, w)| x * w).sum::<f32>();
+    let confidence = 1.0 / (1.0 + (-s).exp());
+
+    let urgent = t.get(Kind::Urgent, 4.0);
+    let intensifier = t.get(Kind::Intensifier, 1.0);
+    let calm = t.get(Kind::Negation, 1.0) > 0.0 || f[8] > 0.0 || t.get(Kind::Notice, 1.0) > 0.0;
+    let urgency = if !calm && (t.urgent_strong > 0.0 || urgent + intensifier >= 2.0) {
+        Urgency::Urgent
+    } else {
+        Urgency::Normal
+    };
+    Reading {
+        confidence,
+        category: t.category().map(|(c, _)| c),
+        urgency,
+        location,
+    }
+}

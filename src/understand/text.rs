@@ -1,0 +1,135 @@
+//! Text preparation: width normalisation and the explicit report forms.
+
+use std::borrow::Cow;
+
+/// Maps full-width ASCII (`１２栋`, `ＯＫ`, `：`) and the ideographic space to their plain forms,
+/// so lexicon terms and place patterns see one spelling. Borrows when nothing changes, which is
+/// the common case.
+pub(crate) fn normalise(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_mapping) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().map(map_char).collect())
+}
+
+fn needs_mapping(c: char) -> bool {
+    matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}' | '\u{200B}'..='\u{200D}' | '\u{FEFF}')
+}
+
+fn map_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        // Zero-width characters pasted from other apps would split words; a space is harmless.
+        '\u{200B}'..='\u{200D}' | '\u{FEFF}' => ' ',
+        _ => c,
+    }
+}
+
+/// Words that, written first and followed by a colon, make an explicit report (`报修：…`).
+const COLON_FORMS: [&str; 6] = ["报修", "投诉", "求助", "诉求", "反映", "report"];
+/// Hash tags that make an explicit report (`#诉求 …`), with or without a separator.
+const HASH_FORMS: [&str; 5] = ["#诉求", "#报修", "#投诉", "#求助", "#report"];
+/// Bracketed forms (`【报修】…`).
+const BRACKET_FORMS: [&str; 4] = ["【报修】", "【投诉】", "【求助】", "【诉求】"];
+
+/// If `text` is written in an explicit report form, returns the body after the prefix.
+///
+/// Accepted: `/report …` (also `/report@botname …`), `#诉求 …` and the other hash tags,
+/// `报修：…` / `投诉:` / `求助：` / `report: …` with a full- or half-width colon, and `【报修】…`.
+pub(crate) fn explicit_body(text: &str) -> Option<&str> {
+    let t = text.trim_start();
+    if let Some(rest) = strip_prefix_ignore_ascii_case(t, "/report") {
+        // `/reporting` is not the command; `/report@bot` is.
+        let rest = match rest.strip_prefix('@') {
+            Some(after) => {
+                after.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            }
+            None => rest,
+        };
+        if rest.is_empty() || rest.starts_with(char::is_whitespace) || rest.starts_with([':', '：'])
+        {
+            return Some(trim_separator(rest));
+        }
+        return None;
+    }
+    for form in HASH_FORMS {
+        if let Some(rest) = strip_prefix_ignore_ascii_case(t, form) {
+            if form == "#report" && rest.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                return None;
+            }
+            return Some(trim_separator(rest));
+        }
+    }
+    for form in BRACKET_FORMS {
+        if let Some(rest) = t.strip_prefix(form) {
+            return Some(trim_separator(rest));
+        }
+    }
+    for form in COLON_FORMS {
+        if let Some(rest) = strip_prefix_ignore_ascii_case(t, form) {
+            let rest = rest.trim_start_matches([' ', '\u{3000}']);
+            if let Some(body) = rest.strip_prefix([':', '：']) {
+                return Some(body.trim());
+            }
+        }
+    }
+    None
+}
+
+fn trim_separator(rest: &str) -> &str {
+    rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '：' | ',' | '，'))
+        .trim_end()
+}
+
+fn strip_prefix_ignore_ascii_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn width_is_normalised_and_borrowed_when_plain() {
+        assert_eq!(normalise("１２栋３单元：ＯＫ"), "12栋3单元:OK");
+        assert!(matches!(normalise("3栋路灯坏了"), Cow::Borrowed(_)));
+        assert_eq!(normalise("a\u{3000}b"), "a b");
+    }
+
+    #[test]
+    fn explicit_forms() {
+        let cases = [
+            ("/report 路灯坏了", Some("路灯坏了")),
+            ("/report@gridline_bot 3栋漏水", Some("3栋漏水")),
+            ("/REPORT lift broken", Some("lift broken")),
+            ("/report", Some("")),
+            (
+                "#诉求 学校门口的斑马线都磨没了",
+                Some("学校门口的斑马线都磨没了"),
+            ),
+            ("#诉求学校门口", Some("学校门口")),
+            ("#报修：电梯坏了", Some("电梯坏了")),
+            ("报修：活动中心的投影仪坏了", Some("活动中心的投影仪坏了")),
+            ("报修:投影仪坏了", Some("投影仪坏了")),
+            ("投诉：楼下KTV太吵", Some("楼下KTV太吵")),
+            ("求助：老人摔倒了", Some("老人摔倒了")),
+            ("  求助 ： 老人摔倒了", Some("老人摔倒了")),
+            ("report: pothole on Hill Road", Some("pothole on Hill Road")),
+            ("Report：pothole", Some("pothole")),
+            ("【报修】楼道灯不亮", Some("楼道灯不亮")),
+            ("／ｒｅｐｏｒｔ x", None), // full width is normalised by the caller first
+            ("/reporting is fun", None),
+            ("#reports", None),
+            ("我想报修一下路灯", None),
+            ("投诉有用吗", None),
+            ("report the pothole please", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(explicit_body(text), want, "{text}");
+        }
+        assert_eq!(explicit_body(&normalise("／ｒｅｐｏｒｔ x")), Some("x"));
+    }
+}
