@@ -109,7 +109,13 @@ impl<'a> Api<'a> {
             .into_iter()
             .filter(|m| m["reply_to"] == message)
             .collect();
-        assert_eq!(answers.len(), 1, "one answer to {message}: {answers:?}");
+        if answers.len() != 1 {
+            let all = self.messages(group, 0).await;
+            let counts = self.app.store.outbox_counts().await;
+            panic!(
+                "one answer to {message}, got {answers:?}; history: {all:#?}; outbox: {counts:?}"
+            );
+        }
         answers[0].clone()
     }
 

@@ -430,6 +430,8 @@ async fn post_message(
         },
         at,
     };
+    // Held until the history has the message, so that no answer to it is written first.
+    let _ordered = state.hub.lock_group(&group_id).await;
     submit(&state.intake, event).await?;
     let message = NewSandboxMessage {
         id,

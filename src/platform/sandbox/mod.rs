@@ -188,16 +188,38 @@ pub(crate) enum Live {
     },
 }
 
-/// Fans notices out to the live streams of this process.
+/// Fans notices out to the live streams of this process, and orders writes to a group.
 #[derive(Clone)]
 pub(crate) struct Hub {
     tx: broadcast::Sender<Live>,
+    /// A person's message is written to the history only after the inbox committed it, and by
+    /// then the engine may already be answering it. Holding the group's lock from before the
+    /// inbox hand-over until the history write, and while the bot's messages are written,
+    /// keeps every answer after the message it answers. (Striped: groups share locks.)
+    locks: Arc<[tokio::sync::Mutex<()>]>,
 }
+
+const LOCK_STRIPES: usize = 64;
 
 impl Hub {
     fn new() -> Hub {
         let (tx, _) = broadcast::channel(1_024);
-        Hub { tx }
+        let locks: Vec<tokio::sync::Mutex<()>> = (0..LOCK_STRIPES)
+            .map(|_| tokio::sync::Mutex::new(()))
+            .collect();
+        Hub {
+            tx,
+            locks: locks.into(),
+        }
+    }
+
+    /// Holds writes to `group_id`'s history in order.
+    pub(crate) async fn lock_group(&self, group_id: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        group_id.hash(&mut hasher);
+        let stripe = (hasher.finish() % LOCK_STRIPES as u64) as usize;
+        self.locks[stripe].lock().await
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Live> {
@@ -273,6 +295,7 @@ impl Adapter for SandboxAdapter {
                 }
                 let parts = split_text(&m.text, MAX_TEXT_CHARS);
                 let reply_to = m.reply_to.as_deref().and_then(|r| r.parse().ok());
+                let _ordered = self.hub.lock_group(&m.chat).await;
                 let stored = self
                     .store
                     .sandbox_append_bot(&m.chat, &parts, reply_to, &m.buttons, now_millis())

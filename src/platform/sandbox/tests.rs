@@ -24,6 +24,8 @@ struct Fixture {
     /// Stops the intake writer alone.
     intake_stop: CancellationToken,
     intake_task: Option<tokio::task::JoinHandle<()>>,
+    /// Notified after every inbox commit.
+    stored: Arc<Notify>,
     _dir: tempfile::TempDir,
 }
 
@@ -42,12 +44,9 @@ async fn fixture(token: &str) -> Fixture {
         .await
         .expect("store");
     let intake_stop = CancellationToken::new();
-    let (intake, intake_task) = crate::intake::spawn(
-        store.clone(),
-        64,
-        Arc::new(Notify::new()),
-        intake_stop.clone(),
-    );
+    let stored = Arc::new(Notify::new());
+    let (intake, intake_task) =
+        crate::intake::spawn(store.clone(), 64, stored.clone(), intake_stop.clone());
     let shutdown = CancellationToken::new();
     let ctx = Context {
         settings: Arc::new(settings),
@@ -74,6 +73,7 @@ async fn fixture(token: &str) -> Fixture {
         shutdown,
         intake_stop,
         intake_task: Some(intake_task),
+        stored,
         _dir: dir,
     }
 }
@@ -781,4 +781,63 @@ async fn a_restart_restores_messages_the_inbox_took_but_the_history_missed() {
         .collect();
     assert_eq!(ids, [kept, id]);
     assert_eq!(list[1]["text"], "垃圾没人收");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_never_lands_before_the_message_it_answers() {
+    let f = fixture("").await;
+    // A bot as fast as possible: it answers each message the moment the inbox has it, which
+    // can be before the handler wrote the message to the history.
+    let store = f.store.clone();
+    let adapter = f.adapter.clone();
+    let stored = f.stored.clone();
+    let answers = 60;
+    let bot = tokio::spawn(async move {
+        let mut answered = std::collections::HashSet::new();
+        while answered.len() < answers {
+            let _ = tokio::time::timeout(Duration::from_millis(50), stored.notified()).await;
+            let events = store
+                .sandbox_recent_events(ACCOUNT, 100)
+                .await
+                .expect("inbox");
+            for event in events {
+                let EventKind::Message { message_id, .. } = &event.kind else {
+                    continue;
+                };
+                if !answered.insert(message_id.clone()) {
+                    continue;
+                }
+                let reply = Outbound::Send(OutboundMessage {
+                    chat: event.chat.id.clone(),
+                    thread: None,
+                    text: "收到".into(),
+                    reply_to: Some(message_id.clone()),
+                    mentions: vec![],
+                    buttons: vec![],
+                });
+                adapter.send(ACCOUNT, &reply).await.expect("send");
+            }
+        }
+    });
+    for i in 0..answers {
+        f.say("df-01", "wangfang", &format!("第{i}条")).await;
+    }
+    tokio::time::timeout(Duration::from_secs(20), bot)
+        .await
+        .expect("the bot answered everything")
+        .expect("bot task");
+    let (_, list) = f.get("/api/sandbox/groups/df-01/messages?limit=1000").await;
+    let list = list.as_array().expect("list");
+    assert_eq!(list.len(), 2 * answers);
+    let mut seen = std::collections::HashSet::new();
+    for m in list {
+        if let Some(answered) = m["reply_to"].as_i64() {
+            assert!(
+                seen.contains(&answered),
+                "the answer {} is listed before message {answered}",
+                m["id"]
+            );
+        }
+        seen.insert(m["id"].as_i64().expect("id"));
+    }
 }
