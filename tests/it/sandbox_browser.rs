@@ -214,7 +214,7 @@ async fn a_resident_reports_in_the_page_and_sees_the_bot_card() {
 
     // Type a report and press 发送.
     page.eval(
-        "(() => { document.getElementById('input').value = '/report 3栋2单元楼道灯坏了，晚上看不见'; \
+        "(() => { document.getElementById('input').value = '3栋2单元楼道灯坏了，晚上看不见'; \
          document.getElementById('send').click(); return true; })()",
     )
     .await;
@@ -228,7 +228,7 @@ async fn a_resident_reports_in_the_page_and_sees_the_bot_card() {
              return m && m.textContent; })()",
         )
         .await;
-    assert_eq!(mine, "/report 3栋2单元楼道灯坏了，晚上看不见");
+    assert_eq!(mine, "3栋2单元楼道灯坏了，晚上看不见");
     let card = page
         .wait_for(
             "the bot's card",
