@@ -271,8 +271,7 @@ impl Settings {
         if !(0.0..=1.0).contains(&p.open_threshold) {
             return invalid("parser.open_threshold", "must be between 0 and 1");
         }
-        if !(0.0..=1.0).contains(&p.confirm_threshold) || p.confirm_threshold > p.open_threshold
-        {
+        if !(0.0..=1.0).contains(&p.confirm_threshold) || p.confirm_threshold > p.open_threshold {
             return invalid(
                 "parser.confirm_threshold",
                 "must be between 0 and parser.open_threshold",
@@ -303,11 +302,9 @@ impl Settings {
         }
         if self.telegram.enabled {
             let token = self.telegram.token.expose();
-            let well_formed = token
-                .split_once(':')
-                .is_some_and(|(id, rest)| {
-                    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && rest.len() >= 10
-                });
+            let well_formed = token.split_once(':').is_some_and(|(id, rest)| {
+                !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && rest.len() >= 10
+            });
             if !well_formed {
                 return invalid(
                     "telegram.token",
@@ -426,18 +423,29 @@ mod tests {
         let cases = [
             ("GRIDLINE__SLA__NORMAL__CLAIM", "soon", "sla.normal.claim"),
             ("GRIDLINE__HTTP__LISTEN", "nowhere", "http.listen"),
-            ("GRIDLINE__GENERAL__TIMEZONE", "Mars/Base", "general.timezone"),
+            (
+                "GRIDLINE__GENERAL__TIMEZONE",
+                "Mars/Base",
+                "general.timezone",
+            ),
             ("GRIDLINE__GENERAL__LANGUAGE", "fr", "general.language"),
             ("GRIDLINE__DATABASE__URL", "mysql://x", "database.url"),
             ("GRIDLINE__TELEGRAM__ENABLED", "true", "telegram.token"),
-            ("GRIDLINE__OUTBOX__MAX_ATTEMPTS", "-1", "outbox.max_attempts"),
+            (
+                "GRIDLINE__OUTBOX__MAX_ATTEMPTS",
+                "-1",
+                "outbox.max_attempts",
+            ),
             ("GRIDLINE__NOSUCH__KEY", "1", "nosuch"),
         ];
         for (var, value, key) in cases {
             let err = Settings::load(None, env(&[(var, value)]))
                 .expect_err(var)
                 .to_string();
-            assert!(err.contains(key), "{var}={value}: `{err}` should name {key}");
+            assert!(
+                err.contains(key),
+                "{var}={value}: `{err}` should name {key}"
+            );
         }
     }
 

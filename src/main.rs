@@ -10,7 +10,11 @@ use gridline::config::Settings;
 use gridline::understand::Parser;
 
 #[derive(ClapParser)]
-#[command(name = "gridline", version, about = "Group-chat requests to tracked tickets for grid leaders")]
+#[command(
+    name = "gridline",
+    version,
+    about = "Group-chat requests to tracked tickets for grid leaders"
+)]
 struct Cli {
     /// A local configuration file layered over the built-in defaults (also GRIDLINE_CONFIG).
     #[arg(long, global = true, env = "GRIDLINE_CONFIG")]

@@ -7,7 +7,11 @@ use super::Parser;
 
 /// Reads JSON Lines `{"id": …, "text": …}` and writes one result object per line, in order
 /// (the contract in DESIGN.md). Returns how many lines were classified.
-pub fn classify(parser: &Parser, input: impl BufRead, mut output: impl Write) -> anyhow::Result<usize> {
+pub fn classify(
+    parser: &Parser,
+    input: impl BufRead,
+    mut output: impl Write,
+) -> anyhow::Result<usize> {
     let _ = (parser, input);
     output.flush()?;
     anyhow::bail!("classify is not built yet")
@@ -15,7 +19,12 @@ pub fn classify(parser: &Parser, input: impl BufRead, mut output: impl Write) ->
 
 /// Scores the parser on a labelled corpus file and prints the metrics (every miss with
 /// `verbose`).
-pub fn eval(parser: &Parser, path: &Path, verbose: bool, mut output: impl Write) -> anyhow::Result<()> {
+pub fn eval(
+    parser: &Parser,
+    path: &Path,
+    verbose: bool,
+    mut output: impl Write,
+) -> anyhow::Result<()> {
     let _ = (parser, path, verbose);
     output.flush()?;
     anyhow::bail!("eval is not built yet")
