@@ -9,7 +9,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use crate::domain::sla::{Deadlines, HumanDuration};
+use crate::domain::sla::{Deadlines, HumanDuration, Window};
 
 /// The defaults, compiled in so that `gridline run` works from any directory.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -106,11 +106,21 @@ pub struct ParserSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sla {
-    #[serde(flatten)]
-    pub deadlines: Deadlines,
+    pub normal: Window,
+    pub urgent: Window,
     pub remind_at: f64,
     pub quiet_hours: String,
     pub calendar: String,
+}
+
+impl Sla {
+    /// The deadlines per urgency.
+    pub fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            normal: self.normal,
+            urgent: self.urgent,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -281,8 +291,8 @@ impl Settings {
             return invalid("sla.remind_at", "must be a fraction between 0 and 1");
         }
         for (key, w) in [
-            ("sla.normal", self.sla.deadlines.normal),
-            ("sla.urgent", self.sla.deadlines.urgent),
+            ("sla.normal", self.sla.normal),
+            ("sla.urgent", self.sla.urgent),
         ] {
             if w.claim.0.is_zero() || w.resolve.0.is_zero() {
                 return Err(ConfigError::Invalid {
@@ -398,7 +408,7 @@ mod tests {
         assert_eq!(s.general.language, Language::Zh);
         assert_eq!(s.http.listen.port(), 8080);
         assert!(s.database.url.expose().starts_with("sqlite:"));
-        assert_eq!(s.sla.deadlines, Deadlines::default());
+        assert_eq!(s.sla.deadlines(), Deadlines::default());
     }
 
     #[test]
@@ -415,7 +425,7 @@ mod tests {
         .expect("valid");
         assert_eq!(s.general.language, Language::En);
         assert_eq!(s.outbox.max_attempts, 3);
-        assert_eq!(s.sla.deadlines.urgent.claim.0.as_secs(), 300);
+        assert_eq!(s.sla.urgent.claim.0.as_secs(), 300);
     }
 
     #[test]

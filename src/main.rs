@@ -63,6 +63,16 @@ fn load_parser(settings: &Settings) -> anyhow::Result<Parser> {
     Ok(Parser::load(dir)?)
 }
 
+/// One tracing set-up for the process; `RUST_LOG` overrides the default level.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .try_init();
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match real_main(cli) {
@@ -76,6 +86,7 @@ fn main() -> std::process::ExitCode {
 
 fn real_main(cli: Cli) -> anyhow::Result<()> {
     let settings = load_settings(&cli)?;
+    init_tracing();
     match cli.command.as_ref().unwrap_or(&Command::Run) {
         Command::Classify => {
             let parser = load_parser(&settings)?;
@@ -94,6 +105,84 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
-    let _ = (command, settings);
-    anyhow::bail!("not built yet")
+    match command.unwrap_or(Command::Run) {
+        Command::Run => run(settings).await,
+        Command::Migrate => {
+            open_store(&settings).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Import { file } => {
+            let store = open_store(&settings).await?;
+            let reader = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            let report = gridline::import::import_csv(&store, reader).await?;
+            println!(
+                "imported {} grids, {} groups, {} people, {} identities, {} role grants",
+                report.grids, report.groups, report.people, report.identities, report.grants
+            );
+            Ok(())
+        }
+        Command::Stats { period, grid, json } => {
+            let store = open_store(&settings).await?;
+            let report =
+                gridline::stats::report(&store, &settings, &period, grid.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{}", report.render(&settings));
+            }
+            Ok(())
+        }
+        Command::Classify | Command::Eval { .. } => unreachable_cli(),
+    }
+}
+
+fn unreachable_cli() -> anyhow::Result<()> {
+    anyhow::bail!("this subcommand does not use the runtime")
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<gridline::store::Store> {
+    let db = &settings.database;
+    Ok(
+        gridline::store::Store::open(db.url.expose(), db.max_connections, db.acquire_timeout.0)
+            .await
+            .context("opening the database (database.url)")?,
+    )
+}
+
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    let app = gridline::app::Application::build(settings, Vec::new()).await?;
+    let stop = app.shutdown_token();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("signal received; shutting down");
+        stop.cancel();
+    });
+    app.run_until_stopped().await
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -101,6 +101,7 @@ impl HumanDuration {
 
 /// The two promises made for one urgency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Window {
     pub claim: HumanDuration,
     pub resolve: HumanDuration,

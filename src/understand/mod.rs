@@ -61,3 +61,54 @@ impl Parser {
         }
     }
 }
+
+/// What to do with a message given its confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    /// Open a ticket.
+    Open,
+    /// Ask the sender to confirm.
+    Confirm,
+    /// Stay silent.
+    Silent,
+}
+
+impl Understanding {
+    pub fn band(&self, open_threshold: f32, confirm_threshold: f32) -> Band {
+        if self.explicit || (self.is_request && self.confidence >= open_threshold) {
+            Band::Open
+        } else if self.is_request && self.confidence >= confirm_threshold {
+            Band::Confirm
+        } else {
+            Band::Silent
+        }
+    }
+}
+
+/// A leader's reply to a ticket card that claims it.
+pub fn claim_word(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_end_matches(['!', '！', '。', '.'])
+        .to_lowercase();
+    matches!(
+        t.as_str(),
+        "接单" | "收到" | "好的" | "马上去" | "马上处理" | "ok" | "on it" | "claim" | "got it"
+    )
+}
+
+/// A resident saying the problem is not fixed.
+pub fn not_fixed(text: &str) -> bool {
+    let t = text.to_lowercase();
+    [
+        "没修好",
+        "还是坏",
+        "没解决",
+        "没有解决",
+        "还没好",
+        "not fixed",
+        "still broken",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}

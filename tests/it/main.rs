@@ -1,4 +1,8 @@
-//! gridline's integration tests: one binary (see the crate docs for the layout).
+//! gridline's integration tests: one binary, the real application on port 0 against real
+//! SQLite and a throwaway PostgreSQL 15 server, with platforms faked at their wire protocol.
 
+mod support;
+
+mod core;
 mod fake_telegram;
 mod telegram;
