@@ -703,3 +703,280 @@ async fn telegram_webhook_refuses_a_wrong_secret_and_stores_before_200() {
     assert_eq!(rig.inbox().await.len(), 1);
     rig.ctx.shutdown.cancel();
 }
+
+// ---- The whole daemon against the fake Telegram ------------------------------------------------
+
+use crate::both_backends;
+use crate::support::{Db, TestApp, seed, spawn_app};
+use gridline::domain::TicketState;
+
+const GROUP: i64 = -1_001_001;
+const GROUP2: i64 = -1_001_002;
+
+/// One grid with its Telegram group; the leader has no username (mentions need text mentions).
+fn telegram_roster() -> String {
+    format!(
+        "kind,code,name,parent,level,platform,external_id,role
+grid,T1,城关镇,,town,,,
+grid,T1-V1,东门村,T1,village,,,
+grid,T1-V1-G1,东门一网格,T1-V1,grid,,,
+group,,东门一网格群,T1-V1-G1,,telegram,{GROUP},
+group,,东门一网格二群,T1-V1-G1,,telegram,{GROUP2},
+person,L1,张伟,T1-V1-G1,,telegram,201,leader
+person,R1,王芳,T1-V1-G1,,telegram,101,resident
+person,R2,赵丽,T1-V1-G1,,telegram,102,resident
+person,C1,陈静,T1-V1,,telegram,301,coordinator
+"
+    )
+}
+
+fn leader() -> User {
+    User::new(201, "张伟")
+}
+fn resident() -> User {
+    User::new(101, "王芳").with_username("wangfang")
+}
+
+fn use_fake(fake: &FakeTelegram) -> impl FnOnce(&mut Settings) + '_ {
+    move |s: &mut Settings| {
+        s.telegram.enabled = true;
+        s.telegram.token = gridline::config::Secret::new(fake::TOKEN);
+        s.telegram.api_url = fake.api_url();
+    }
+}
+
+/// Waits for the `n`-th (1-based) message the bot sends to `chat` and returns (id, message).
+async fn nth_bot_message(fake: &FakeTelegram, chat: i64, n: usize) -> (i64, serde_json::Value) {
+    fake.wait_for(
+        Duration::from_secs(30),
+        &format!("bot message {n} in {chat}"),
+        |f| f.bot_messages(chat).into_iter().nth(n - 1),
+    )
+    .await
+}
+
+async fn ticket_state(app: &TestApp, id: i64) -> Option<TicketState> {
+    app.store.ticket(id).await.expect("db").map(|t| t.state)
+}
+
+async fn wait_state(app: &TestApp, id: i64, state: TicketState) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while ticket_state(app, id).await != Some(state) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ticket {id} never became {state:?}: {:?}",
+            ticket_state(app, id).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn buttons(msg: &serde_json::Value) -> Vec<String> {
+    msg["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+        .filter_map(|b| b["callback_data"].as_str().map(str::to_string))
+        .collect()
+}
+
+async fn ticket_life_in_a_group(db: Db) {
+    let fake = FakeTelegram::start().await;
+    let app = spawn_app(db, use_fake(&fake)).await;
+    seed(&app, &telegram_roster()).await;
+    let group = Chat::supergroup(GROUP, "东门一网格群");
+
+    // A resident reports; the card answers the report, names the leader with a text mention
+    // (he has no username) and offers 接单.
+    let report = fake.send_text(
+        &group,
+        &resident(),
+        "/report 3栋2单元楼道灯坏了，晚上看不见",
+    );
+    let (card_id, card) = nth_bot_message(&fake, GROUP, 1).await;
+    let text = card["text"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("#1") && text.contains("@张伟"), "{text}");
+    assert_eq!(card["reply_to_message"]["message_id"], json!(report));
+    let mention = card["entities"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["type"] == "text_mention").cloned())
+        .expect("a text mention of the leader");
+    assert_eq!(mention["user"]["id"], 201);
+    assert_eq!(buttons(&card), vec!["/claim 1".to_string()]);
+
+    // A resident may not claim: the press is answered, nothing changes.
+    let refused = fake.press_button(&group, &resident(), card_id, "/claim 1");
+    fake.wait_for(WAIT, "the refused press answered", |f| {
+        f.calls("answerCallbackQuery")
+            .into_iter()
+            .find(|c| c["callback_query_id"] == json!(refused))
+    })
+    .await;
+    assert_eq!(ticket_state(&app, 1).await, Some(TicketState::Open));
+
+    // The leader presses 接单 on the card.
+    let pressed = fake.press_button(&group, &leader(), card_id, "/claim 1");
+    wait_state(&app, 1, TicketState::Claimed).await;
+    let answer = fake
+        .wait_for(WAIT, "the claim press answered", |f| {
+            f.calls("answerCallbackQuery")
+                .into_iter()
+                .find(|c| c["callback_query_id"] == json!(pressed))
+        })
+        .await;
+    assert!(answer["text"].as_str().is_some_and(|t| !t.is_empty()));
+
+    // Typed commands, with the bot's name as Telegram appends it in groups.
+    fake.send_text(
+        &group,
+        &leader(),
+        "/note@gridline_test_bot 1 已联系电工，下午到",
+    );
+    fake.send_text(&group, &leader(), "/done@gridline_test_bot 1 换了灯泡");
+    wait_state(&app, 1, TicketState::Resolved).await;
+    let resolved = fake
+        .wait_for(Duration::from_secs(30), "the rating buttons", |f| {
+            f.bot_messages(GROUP)
+                .into_iter()
+                .find(|(_, m)| buttons(m).iter().any(|b| b.starts_with("/rate 1")))
+        })
+        .await;
+    assert_eq!(buttons(&resolved.1).len(), 3, "满意 / 一般 / 不满意");
+    let satisfied = buttons(&resolved.1)[0].clone();
+
+    // The reporter rates with a button; the ticket closes.
+    fake.press_button(&group, &resident(), resolved.0, &satisfied);
+    wait_state(&app, 1, TicketState::Closed).await;
+
+    // Every message to the group went out once, in the order the ticket moved.
+    let texts = fake.texts_to(GROUP);
+    let mut unique = texts.clone();
+    unique.dedup();
+    assert_eq!(texts, unique, "nothing sent twice");
+    assert!(texts.iter().any(|t| t.contains("已联系电工")), "{texts:?}");
+
+    // The coordinator asks for the numbers in a private chat with the bot.
+    let coordinator = User::new(301, "陈静");
+    let private = Chat::private(&coordinator);
+    fake.send_text(&private, &coordinator, "/stats");
+    let (_, stats) = nth_bot_message(&fake, coordinator.id, 1).await;
+    assert!(
+        stats["text"].as_str().is_some_and(|t| t.contains("受理 1")),
+        "{stats}"
+    );
+    app.stop().await;
+}
+
+both_backends!(telegram_ticket_life_in_a_group, ticket_life_in_a_group);
+
+async fn storm_of_429(db: Db) {
+    let fake = FakeTelegram::start().await;
+    let app = spawn_app(db, use_fake(&fake)).await;
+    seed(&app, &telegram_roster()).await;
+    let group = Chat::supergroup(GROUP, "东门一网格群");
+    let other = Chat::supergroup(GROUP2, "东门一网格二群");
+    // Telegram pushes back again and again: every other sendMessage is refused at first.
+    for _ in 0..4 {
+        fake.fail_next(
+            "sendMessage",
+            Failure::TooManyRequests { retry_after: 1 },
+            1,
+        );
+    }
+    let places = ["1栋", "2栋", "3栋", "4栋", "5栋"];
+    for p in places {
+        fake.send_text(&group, &resident(), &format!("/report {p}楼道灯坏了"));
+    }
+    fake.send_text(&other, &User::new(102, "赵丽"), "/report 6栋门禁坏了");
+    let cards = fake
+        .wait_for(Duration::from_secs(60), "five cards in the group", |f| {
+            let t = f.texts_to(GROUP);
+            (t.len() >= 5).then_some(t)
+        })
+        .await;
+    nth_bot_message(&fake, GROUP2, 1).await;
+    // Each report got its card once, in the order they were written, despite the refusals.
+    let numbers: Vec<String> = cards
+        .iter()
+        .map(|t| {
+            let at = t.find('#').expect("a ticket number");
+            t[at..]
+                .chars()
+                .take_while(|c| *c == '#' || c.is_ascii_digit())
+                .collect()
+        })
+        .collect();
+    let mut sorted = numbers.clone();
+    sorted.sort_by_key(|n| n[1..].parse::<u32>().unwrap_or(0));
+    sorted.dedup();
+    assert_eq!(numbers, sorted, "in order, none twice: {cards:?}");
+    assert_eq!(numbers.len(), 5);
+    let refused = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "sendmessage" && r.status == 429)
+        .count();
+    assert_eq!(refused, 4);
+    // Nothing is left waiting or parked.
+    app.settle().await;
+    let counts = app.store.outbox_counts().await.expect("counts");
+    assert_eq!(counts.pending, 0, "{counts:?}");
+    app.stop().await;
+}
+
+both_backends!(telegram_429_storm_loses_and_reorders_nothing, storm_of_429);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegram_webhook_mode_through_the_daemon_refuses_a_wrong_secret() {
+    let fake = FakeTelegram::start().await;
+    let app = spawn_app(Db::Sqlite, |s| {
+        use_fake(&fake)(s);
+        s.telegram.mode = gridline::config::TelegramMode::Webhook;
+        s.telegram.webhook_url = "https://bot.example.org/telegram/webhook".into();
+        s.telegram.webhook_secret = gridline::config::Secret::new(SECRET);
+    })
+    .await;
+    seed(&app, &telegram_roster()).await;
+    assert!(fake.webhook().is_some());
+    let url = format!("http://{}/telegram/webhook", app.addr);
+    let update = json!({"update_id": 77, "message": {"message_id": 5,
+        "from": {"id": 101, "is_bot": false, "first_name": "王芳"},
+        "chat": {"id": GROUP, "type": "supergroup", "title": "东门一网格群"},
+        "date": 1_717_000_000, "text": "/report 9栋电梯坏了"}});
+    let http = reqwest::Client::new();
+    for secret in ["wrong-secret-value-000", ""] {
+        let status = http
+            .post(&url)
+            .header("X-Telegram-Bot-Api-Secret-Token", secret)
+            .json(&update)
+            .send()
+            .await
+            .expect("answer")
+            .status();
+        assert!(status == 401 || status == 403, "{status}");
+    }
+    let status = http
+        .post(&url)
+        .json(&update)
+        .send()
+        .await
+        .expect("answer")
+        .status();
+    assert_eq!(status, 401);
+    assert_eq!(app.store.inbox_counts().await.expect("counts").total, 0);
+
+    let status = http
+        .post(&url)
+        .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+        .json(&update)
+        .send()
+        .await
+        .expect("answer")
+        .status();
+    assert_eq!(status, 200);
+    assert_eq!(app.store.inbox_counts().await.expect("counts").total, 1);
+    let (_, card) = nth_bot_message(&fake, GROUP, 1).await;
+    assert!(card["text"].as_str().is_some_and(|t| t.contains("#1")));
+    app.stop().await;
+}

@@ -115,4 +115,18 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn every_menu_command_is_a_gridline_command() {
+        use crate::understand::command::{Parsed, parse};
+        for (_, commands) in menus(true) {
+            for c in commands {
+                let text = format!("/{} 1 满意", c.command);
+                assert!(
+                    !matches!(parse(&text), Parsed::NotCommand | Parsed::Unknown(_)),
+                    "{text} is not a gridline command"
+                );
+            }
+        }
+    }
 }
