@@ -980,3 +980,155 @@ async fn telegram_webhook_mode_through_the_daemon_refuses_a_wrong_secret() {
     assert!(card["text"].as_str().is_some_and(|t| t.contains("#1")));
     app.stop().await;
 }
+
+/// The real `gridline` binary, configured by environment like an operator would.
+/// A running daemon, killed if a test fails before it does.
+struct Daemon(std::process::Child);
+
+impl Daemon {
+    /// SIGKILL: no shutdown, no draining.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn daemon(fake: &FakeTelegram, db_url: &str, log: &std::path::Path) -> Daemon {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log file");
+    let err = log.try_clone().expect("log file");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .arg("run")
+        .env_remove("GRIDLINE_CONFIG")
+        .env("RUST_LOG", "info,gridline=debug")
+        .env("GRIDLINE__DATABASE__URL", db_url)
+        .env("GRIDLINE__HTTP__LISTEN", "127.0.0.1:0")
+        .env("GRIDLINE__SANDBOX__ENABLED", "false")
+        .env("GRIDLINE__SANDBOX__DEMO_ROSTER", "false")
+        .env("GRIDLINE__TELEGRAM__ENABLED", "true")
+        .env("GRIDLINE__TELEGRAM__TOKEN", fake::TOKEN)
+        .env("GRIDLINE__TELEGRAM__API_URL", fake.api_url())
+        .stdout(log)
+        .stderr(err)
+        .spawn()
+        .expect("start the gridline binary");
+    Daemon(child)
+}
+
+/// Kills the process (SIGKILL: no shutdown, no draining) the moment `ids` were all handed out
+/// by getUpdates, i.e. right after the daemon fetched them.
+async fn kill_once_fetched(fake: &FakeTelegram, child: &mut Daemon, ids: &[i64]) {
+    fake.wait_for(Duration::from_secs(30), "the batch fetched", |f| {
+        let served = f.served();
+        ids.iter().all(|id| served.contains(id)).then_some(())
+    })
+    .await;
+    child.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegram_crash_right_after_fetching_then_restart_handles_every_message_once() {
+    let fake = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db_url = format!("sqlite://{}/gridline.db", dir.path().display());
+    let log = dir.path().join("gridline.log");
+    let store = Store::open(&db_url, 2, Duration::from_secs(5))
+        .await
+        .expect("store");
+    gridline::import::import_csv(&store, telegram_roster().as_bytes())
+        .await
+        .expect("roster");
+    let group = Chat::supergroup(GROUP, "东门一网格群");
+    let people = [resident(), User::new(102, "赵丽")];
+    let mut reports = Vec::new();
+    let mut report = |n: usize| {
+        let who = &people[n % 2];
+        let id = fake.send_text(&group, who, &format!("/report {n}号楼路灯不亮"));
+        reports.push(id);
+    };
+    let key = format!("telegram:{}:offset", fake::BOT_ID);
+
+    // Round 1: five reports wait on Telegram; gridline starts, fetches them and dies at once.
+    for n in 1..=5 {
+        report(n);
+    }
+    let batch1: Vec<i64> = (0..5).map(|i| 500_001 + i).collect();
+    let mut child = daemon(&fake, &db_url, &log);
+    kill_once_fetched(&fake, &mut child, &batch1).await;
+    let stored = store.cursor(&key).await.expect("cursor");
+    eprintln!("after the first kill the stored offset is {stored:?}");
+
+    // Round 2: three more while it is down; it starts, fetches and dies again.
+    for n in 6..=8 {
+        report(n);
+    }
+    let batch2: Vec<i64> = (5..8).map(|i| 500_001 + i).collect();
+    let mut child = daemon(&fake, &db_url, &log);
+    kill_once_fetched(&fake, &mut child, &batch2).await;
+
+    // Round 3: a clean run handles whatever is left.
+    let mut child = daemon(&fake, &db_url, &log);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let done = store.ticket(8).await.expect("db").is_some()
+            && store.inbox_counts().await.expect("counts").unprocessed == 0
+            && store.outbox_counts().await.expect("counts").pending == 0;
+        if done {
+            break;
+        }
+        if tokio::time::Instant::now() > deadline {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("not every report became a ticket; daemon log:\n{log}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child.kill();
+
+    // Every report is in the inbox once and made exactly one ticket.
+    assert_eq!(store.inbox_counts().await.expect("counts").total, 8);
+    assert!(
+        store.ticket(9).await.expect("db").is_none(),
+        "a ninth ticket"
+    );
+    let mut sources = Vec::new();
+    for id in 1..=8 {
+        let t = store.ticket(id).await.expect("db").expect("ticket");
+        sources.push(t.source_message_id.parse::<i64>().expect("message id"));
+    }
+    sources.sort_unstable();
+    assert_eq!(sources, reports);
+    // Each ticket's card reached the group (a card sent just before a kill may go out twice,
+    // since delivery is at least once; every ticket number appears).
+    let texts = fake.texts_to(GROUP);
+    for id in 1..=8 {
+        assert!(
+            texts.iter().any(|t| t.contains(&format!("#{id}"))),
+            "no card for #{id}: {texts:?}"
+        );
+    }
+    // A batch killed before it was stored was not confirmed: Telegram handed it out again.
+    if stored.is_none() {
+        let served = fake.served();
+        for id in &batch1 {
+            assert!(
+                served.iter().filter(|s| *s == id).count() >= 2,
+                "update {id} was fetched once only: {served:?}"
+            );
+        }
+    }
+    // Telegram was told of each batch only after it was stored: nothing it forgot is missing.
+    assert_eq!(fake.pending_updates(), 0);
+    assert_eq!(
+        store.cursor(&key).await.expect("cursor"),
+        Some((500_001 + 8).to_string())
+    );
+}
