@@ -18,6 +18,7 @@
 //! - [`config`]: layered, validated configuration.
 
 pub mod app;
+pub mod bench;
 pub mod config;
 pub mod domain;
 pub mod engine;

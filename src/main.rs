@@ -51,6 +51,18 @@ enum Command {
     },
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Push synthetic messages through the real pipeline and print messages/s and latency.
+    Bench {
+        /// Messages for the throughput run.
+        #[arg(long, default_value_t = 100_000)]
+        messages: usize,
+        /// Messages per second for the latency run.
+        #[arg(long, default_value_t = 1_000)]
+        rate: u32,
+        /// Database to use (default: a new SQLite file in a temporary directory).
+        #[arg(long)]
+        database: Option<String>,
+    },
 }
 
 fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -97,7 +109,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             let parser = load_parser(&settings)?;
             gridline::understand::cli::eval(&parser, file, *verbose, io::stdout().lock())
         }
-        Command::Run | Command::Import { .. } | Command::Stats { .. } | Command::Migrate => {
+        Command::Run | Command::Import { .. } | Command::Stats { .. } | Command::Migrate | Command::Bench { .. } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(async_main(cli.command, settings))
         }
@@ -132,6 +144,25 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             } else {
                 println!("{}", report.render(&settings));
             }
+            Ok(())
+        }
+        Command::Bench { messages, rate, database } => {
+            let dir = std::env::temp_dir().join(format!("gridline-bench-{}", std::process::id()));
+            let url = database.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
+            let report = gridline::bench::run(&url, messages, rate).await?;
+            let _ = std::fs::remove_dir_all(&dir);
+            println!(
+                "backend {}: {} messages ({} requests) in the pipeline at {:.0} messages/s; \
+                 at {}/s: p50 {:.1} ms, p99 {:.1} ms from arrival to delivered reply ({} replies)",
+                report.backend,
+                report.messages,
+                report.requests,
+                report.throughput_per_s,
+                report.paced_rate_per_s,
+                report.latency_p50_ms,
+                report.latency_p99_ms,
+                report.paced_messages
+            );
             Ok(())
         }
         Command::Classify | Command::Eval { .. } => unreachable_cli(),

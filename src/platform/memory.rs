@@ -16,6 +16,8 @@ pub struct Sent {
     pub account: String,
     pub item: Outbound,
     pub message_ids: Vec<String>,
+    /// When it was handed to this adapter.
+    pub at: std::time::Instant,
 }
 
 pub struct MemoryAdapter {
