@@ -1132,3 +1132,82 @@ async fn telegram_crash_right_after_fetching_then_restart_handles_every_message_
         Some((500_001 + 8).to_string())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegram_topics_photos_edits_and_migration_through_the_daemon() {
+    let fake = FakeTelegram::start().await;
+    let app = spawn_app(Db::Sqlite, use_fake(&fake)).await;
+    seed(&app, &telegram_roster()).await;
+    let forum = Chat::forum(GROUP, "东门一网格群");
+
+    // A report in a forum topic is answered in that topic.
+    let topic = fake.open_topic(&forum, &leader(), "报修");
+    let report = fake.send_full(
+        &forum,
+        &resident(),
+        "/report 5栋水管爆了",
+        None,
+        Some(topic),
+        &[],
+    );
+    let (_, card) = nth_bot_message(&fake, GROUP, 1).await;
+    assert_eq!(card["message_thread_id"], json!(topic));
+    assert_eq!(card["reply_to_message"]["message_id"], json!(report));
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.thread, Some(topic.to_string()));
+
+    // Editing the report updates the ticket; it never opens a second one.
+    fake.edit_text(&forum, &resident(), report, "/report 5栋2单元水管爆了");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !app
+        .store
+        .ticket(1)
+        .await
+        .expect("db")
+        .is_some_and(|t| t.body.contains("2单元"))
+    {
+        assert!(tokio::time::Instant::now() < deadline, "edit not applied");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A photo with a caption opens a ticket.
+    fake.send_photo(
+        &forum,
+        &User::new(102, "赵丽"),
+        "/report 路边大树要倒了",
+        "tree-photo",
+    );
+    let (_, card2) = nth_bot_message(&fake, GROUP, 2).await;
+    assert!(
+        card2["text"].as_str().is_some_and(|t| t.contains("#2")),
+        "{card2}"
+    );
+    app.settle().await;
+    assert!(app.store.ticket(3).await.expect("db").is_none());
+
+    // The group becomes a supergroup: reports in the new chat reach the same grid.
+    let new_id = -1_009_999;
+    fake.migrate(&forum, &leader(), new_id);
+    // Stored (report, edit, photo, migration) and applied before anyone writes in the new chat.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while app.store.inbox_counts().await.expect("counts").total < 4 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "migration not stored"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.settle().await;
+    let upgraded = Chat::supergroup(new_id, "东门一网格群");
+    fake.send_text(&upgraded, &resident(), "/report 8栋路灯不亮");
+    let (_, card3) = nth_bot_message(&fake, new_id, 1).await;
+    assert!(
+        card3["text"].as_str().is_some_and(|t| t.contains("#3")),
+        "{card3}"
+    );
+    assert_eq!(
+        app.store.ticket(3).await.expect("db").expect("ticket").grid,
+        "T1-V1-G1"
+    );
+    app.stop().await;
+}
