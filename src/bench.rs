@@ -14,14 +14,7 @@ use crate::platform::memory::MemoryAdapter;
 use crate::platform::{Adapter, ChatKind, ChatRef, EventKind, InboundEvent, Outbound, Sender};
 
 const GRIDS: usize = 200;
-const CHATTER: [&str; 6] = [
-    "谢谢网格长！",
-    "收到",
-    "大家早上好",
-    "好的👍",
-    "明天几点开会？",
-    "Thanks, all good now",
-];
+const CHATTER: [&str; 6] = ["谢谢网格长！", "收到", "大家早上好", "好的👍", "明天几点开会？", "Thanks, all good now"];
 const REQUESTS: [&str; 4] = [
     "/report 3栋楼道灯坏了，晚上看不见",
     "/report 小区门口垃圾好几天没人收",
@@ -43,9 +36,7 @@ pub struct BenchReport {
 }
 
 fn roster() -> String {
-    let mut csv = String::from(
-        "kind,code,name,parent,level,platform,external_id,role\ngrid,BT,镇,,town,,,\ngrid,BT-V,村,BT,village,,,\n",
-    );
+    let mut csv = String::from("kind,code,name,parent,level,platform,external_id,role\ngrid,BT,镇,,town,,,\ngrid,BT-V,村,BT,village,,,\n");
     for g in 0..GRIDS {
         csv.push_str(&format!("grid,BT-V-{g},网格{g},BT-V,grid,,,\ngroup,,群{g},BT-V-{g},,memory,bg{g},\nperson,BL{g},网格长{g},BT-V-{g},,memory,bl{g},leader\n"));
     }
@@ -57,35 +48,16 @@ fn event(n: usize, text: &str) -> InboundEvent {
         platform: "memory".into(),
         account: "bench".into(),
         event_id: format!("b{n}"),
-        chat: ChatRef {
-            id: format!("bg{}", n % GRIDS),
-            kind: ChatKind::Group,
-            title: None,
-            thread: None,
-        },
-        sender: Sender {
-            id: format!("r{}", n % 5_000),
-            name: "居民".into(),
-            username: None,
-        },
-        kind: EventKind::Message {
-            message_id: format!("bm{n}"),
-            text: text.to_string(),
-            reply_to: None,
-            mentions: vec![],
-            photos: vec![],
-        },
+        chat: ChatRef { id: format!("bg{}", n % GRIDS), kind: ChatKind::Group, title: None, thread: None },
+        sender: Sender { id: format!("r{}", n % 5_000), name: "居民".into(), username: None },
+        kind: EventKind::Message { message_id: format!("bm{n}"), text: text.to_string(), reply_to: None, mentions: vec![], photos: vec![] },
         at: crate::store::now_millis(),
     }
 }
 
 /// One in `every` messages is a request, the rest chatter.
 fn text_for(n: usize, every: usize) -> &'static str {
-    if n % every == 0 {
-        REQUESTS[(n / every) % REQUESTS.len()]
-    } else {
-        CHATTER[n % CHATTER.len()]
-    }
+    if n % every == 0 { REQUESTS[(n / every) % REQUESTS.len()] } else { CHATTER[n % CHATTER.len()] }
 }
 
 pub async fn run(database_url: &str, messages: usize, rate: u32) -> anyhow::Result<BenchReport> {
@@ -99,9 +71,7 @@ pub async fn run(database_url: &str, messages: usize, rate: u32) -> anyhow::Resu
     let store = app.store();
     let intake = app.intake();
     let stop = app.shutdown_token();
-    crate::import::import_csv(&store, roster().as_bytes())
-        .await
-        .context("bench roster")?;
+    crate::import::import_csv(&store, roster().as_bytes()).await.context("bench roster")?;
     let running = tokio::spawn(app.run_until_stopped());
     let backend = format!("{:?}", store.backend());
 
@@ -153,36 +123,21 @@ pub async fn run(database_url: &str, messages: usize, rate: u32) -> anyhow::Resu
         let n = base + i;
         arrivals.insert(format!("bm{n}"), Instant::now());
         let intake = intake.clone();
-        pending.push(tokio::spawn(async move {
-            intake
-                .submit(vec![event(n, REQUESTS[n % REQUESTS.len()])], None)
-                .await
-        }));
+        pending.push(tokio::spawn(async move { intake.submit(vec![event(n, REQUESTS[n % REQUESTS.len()])], None).await }));
     }
     for p in pending {
         p.await??;
     }
-    let sent = memory
-        .wait_for(before + paced, Duration::from_secs(60))
-        .await;
+    let sent = memory.wait_for(before + paced, Duration::from_secs(60)).await;
     let mut latencies: Vec<f64> = sent[before..]
         .iter()
         .filter_map(|s| match &s.item {
-            Outbound::Send(m) => m
-                .reply_to
-                .as_ref()
-                .and_then(|r| arrivals.get(r))
-                .map(|t0| s.at.duration_since(*t0).as_secs_f64() * 1_000.0),
+            Outbound::Send(m) => m.reply_to.as_ref().and_then(|r| arrivals.get(r)).map(|t0| s.at.duration_since(*t0).as_secs_f64() * 1_000.0),
             _ => None,
         })
         .collect();
     latencies.sort_by(|a, b| a.total_cmp(b));
-    let pick = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
+    let pick = |p: f64| latencies.get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
     let report = BenchReport {
         backend,
         messages,

@@ -109,11 +109,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             let parser = load_parser(&settings)?;
             gridline::understand::cli::eval(&parser, file, *verbose, io::stdout().lock())
         }
-        Command::Run
-        | Command::Import { .. }
-        | Command::Stats { .. }
-        | Command::Migrate
-        | Command::Bench { .. } => {
+        Command::Run | Command::Import { .. } | Command::Stats { .. } | Command::Migrate | Command::Bench { .. } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(async_main(cli.command, settings))
         }
@@ -150,11 +146,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             }
             Ok(())
         }
-        Command::Bench {
-            messages,
-            rate,
-            database,
-        } => {
+        Command::Bench { messages, rate, database } => {
             let dir = std::env::temp_dir().join(format!("gridline-bench-{}", std::process::id()));
             let url = database.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
             let report = gridline::bench::run(&url, messages, rate).await?;
