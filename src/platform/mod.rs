@@ -8,6 +8,7 @@
 
 pub mod memory;
 pub mod onebot;
+pub mod telegram;
 pub mod wecom;
 
 use async_trait::async_trait;

@@ -5,5 +5,7 @@ mod support;
 
 mod core;
 mod fake_onebot;
+mod fake_telegram;
 mod fake_wecom;
 mod onebot;
+mod telegram;
