@@ -104,6 +104,13 @@ impl Application {
             );
         }
         // Platform adapters mount here when enabled in configuration.
+        if settings.sandbox.enabled {
+            mounted.push(
+                crate::platform::sandbox::mount(&ctx)
+                    .await
+                    .context("mounting the sandbox (sandbox.*)")?,
+            );
+        }
         if settings.onebot.enabled {
             mounted.push(
                 crate::platform::onebot::mount(&ctx)

@@ -8,6 +8,7 @@
 
 pub mod memory;
 pub mod onebot;
+pub mod sandbox;
 pub mod telegram;
 pub mod wecom;
 

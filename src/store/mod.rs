@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod onebot;
 pub mod outbox;
 pub mod roster;
+pub mod sandbox;
 pub mod tickets;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};

@@ -8,4 +8,6 @@ mod fake_onebot;
 mod fake_telegram;
 mod fake_wecom;
 mod onebot;
+mod sandbox;
+mod sandbox_browser;
 mod telegram;
