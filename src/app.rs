@@ -96,6 +96,13 @@ impl Application {
             .with_state(store.clone());
         let mut adapter_tasks = Vec::new();
         let mut mounted: Vec<Mounted> = Vec::new();
+        if settings.telegram.enabled {
+            mounted.push(
+                crate::platform::telegram::mount(&ctx)
+                    .await
+                    .context("starting Telegram (telegram.*)")?,
+            );
+        }
         // Platform adapters mount here when enabled in configuration.
         if settings.sandbox.enabled {
             mounted.push(

@@ -9,6 +9,7 @@
 pub mod memory;
 pub mod onebot;
 pub mod sandbox;
+pub mod telegram;
 pub mod wecom;
 
 use async_trait::async_trait;

@@ -5,7 +5,9 @@ mod support;
 
 mod core;
 mod fake_onebot;
+mod fake_telegram;
 mod fake_wecom;
 mod onebot;
 mod sandbox;
 mod sandbox_browser;
+mod telegram;
