@@ -3,7 +3,9 @@
 //! on it and the side panel shows the ticket claimed. Chromium is driven over its DevTools
 //! protocol (a WebSocket), the way any automation tool drives it.
 //!
-//! Needs Debian's `chromium` package (/usr/bin/chromium); without it the test says so and passes.
+//! The page is opened with a sandbox token, so it must pass the token on to every API call and
+//! to its event stream. Needs Debian's `chromium` package (/usr/bin/chromium); without it the
+//! test says so and passes.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,8 +15,8 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::sandbox::sandbox_app;
-use crate::support::Db;
+use crate::support::{Db, spawn_app};
+use gridline::config::Secret;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -169,13 +171,12 @@ impl Page {
     /// count as "not yet" (the page may still be loading) and are reported at the deadline.
     async fn wait_for(&mut self, what: &str, expression: &str) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        let mut last = String::from("no value");
         loop {
-            match self.try_eval(expression).await {
+            let last = match self.try_eval(expression).await {
                 Ok(v) if !(v.is_null() || v == json!(false)) => return v,
-                Ok(v) => last = v.to_string(),
-                Err(e) => last = e,
-            }
+                Ok(v) => v.to_string(),
+                Err(e) => e,
+            };
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "timed out waiting for {what}; last: {last}"
@@ -191,8 +192,17 @@ async fn a_resident_reports_in_the_page_and_sees_the_bot_card() {
         eprintln!("skipped: {CHROMIUM} is absent (apt-get install chromium)");
         return;
     }
-    let app = sandbox_app(Db::Sqlite).await;
-    let url = format!("http://{}/?group=df-01&as=wangfang", app.addr);
+    // With a token, so that the page must pass it on to every API call and its event stream.
+    let app = spawn_app(Db::Sqlite, |s| {
+        s.sandbox.enabled = true;
+        s.sandbox.demo_roster = true;
+        s.sandbox.token = Secret::new("browser-test-token");
+    })
+    .await;
+    let url = format!(
+        "http://{}/?group=df-01&as=wangfang&token=browser-test-token",
+        app.addr
+    );
     let (browser, port_file) = Browser::launch(&url);
     let port = devtools_port(&port_file).await;
     let mut page = Page::attach(port).await;
