@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 use tokio::sync::broadcast;
@@ -48,7 +47,8 @@ pub(crate) struct SandboxState {
     /// SHA-1 of `sandbox.token`, when one is set. Comparing digests in constant time hides
     /// both the token and its length.
     pub token_digest: Option<[u8; 20]>,
-    pub page: Arc<str>,
+    /// The page, built once at mount.
+    pub page: axum::body::Bytes,
 }
 
 /// The sandbox's routes, with the token check in front of all of them.
@@ -169,7 +169,7 @@ async fn require_token(State(state): State<SandboxState>, req: Request, next: Ne
 async fn page(State(state): State<SandboxState>) -> Response {
     (
         [(header::CACHE_CONTROL, "no-cache")],
-        Html(state.page.to_string()),
+        Html(state.page.clone()),
     )
         .into_response()
 }

@@ -69,7 +69,7 @@ pub async fn mount(ctx: &Context) -> anyhow::Result<Mounted> {
         hub: hub.clone(),
         shutdown: ctx.shutdown.clone(),
         token_digest: (!token.is_empty()).then(|| Sha1::digest(token.as_bytes()).into()),
-        page: Arc::from(page()),
+        page: page().into(),
     };
     info!(listen = %ctx.settings.http.listen, "sandbox at http://{}/", ctx.settings.http.listen);
     Ok(Mounted {
