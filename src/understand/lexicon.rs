@@ -44,6 +44,7 @@ pub(crate) enum Kind {
     Complaint,
     Urgent,
     Intensifier,
+    Hedge,
     NotFixed,
     Resolved,
     Thanks,
@@ -61,7 +62,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 21;
+    pub(crate) const COUNT: usize = 22;
 
     fn parse(s: &str) -> Option<Kind> {
         Some(match s {
@@ -72,6 +73,7 @@ impl Kind {
             "complaint" => Kind::Complaint,
             "urgent" => Kind::Urgent,
             "intensifier" => Kind::Intensifier,
+            "hedge" => Kind::Hedge,
             "not_fixed" => Kind::NotFixed,
             "resolved" => Kind::Resolved,
             "thanks" => Kind::Thanks,

@@ -280,6 +280,11 @@ impl Parser {
                 if self.shadowed(hits, i, e) {
                     continue;
                 }
+                if e.kind == Kind::Urgent && e.weight >= 2.0 && self.hedged(hay, hits, hit) {
+                    // "怕着火" fears a fire; it does not report one.
+                    tally.add(&Entry { weight: 1.0, ..*e }, hit.start as usize);
+                    continue;
+                }
                 tally.add(e, hit.start as usize);
                 if e.kind == Kind::Topic && n_topics < topics.len() {
                     if let Some(c) = e.category {
@@ -321,6 +326,16 @@ impl Parser {
             tally.location = place::locate(&self.places, &self.jieba, hay, &place_hits).map(|r| hay[r].to_string());
         }
         tally
+    }
+
+    /// A hedge word ends just before this hit (within a few characters).
+    fn hedged(&self, hay: &str, hits: &[Hit], hit: &Hit) -> bool {
+        hits.iter().any(|h| {
+            h.end <= hit.start
+                && hit.start - h.end <= 6
+                && !hay[h.end as usize..hit.start as usize].contains(['，', ',', '。', '.', '!', '！'])
+                && self.meanings(h).iter().any(|e| e.kind == Kind::Hedge && self.on_boundary(hay, h, e))
+        })
     }
 
     /// A hit that a longer or earlier hit already accounts for: nested in a longer term of the
