@@ -297,7 +297,8 @@ mod tests {
     #[test]
     fn test_split_meets_targets() {
         let r = evaluate(parser(), &corpus("test.jsonl"));
-        let summary = render(&r, true);
+        // Only the figures: listing test misses would invite tuning on them.
+        let summary = render(&r, false);
         assert!(r.rows >= 150, "{summary}");
         assert!(r.f1() >= 0.95, "request F1\n{summary}");
         assert!(r.category.value() >= 0.90, "category accuracy\n{summary}");

@@ -92,6 +92,31 @@ impl Kind {
         })
     }
 
+    /// +1 for evidence of a request, -1 against, 0 for the helpers and places. A longer term
+    /// of one sign overrides a shorter term of the other inside it ("没通知" is a complaint, not a
+    /// notice; "停水通知" is a notice, not an outage).
+    pub(crate) fn polarity(self) -> i8 {
+        match self {
+            Kind::Topic
+            | Kind::Issue
+            | Kind::Problem
+            | Kind::Ask
+            | Kind::Complaint
+            | Kind::Urgent
+            | Kind::Intensifier
+            | Kind::NotFixed => 1,
+            Kind::Resolved
+            | Kind::Thanks
+            | Kind::Notice
+            | Kind::Neighbour
+            | Kind::Private
+            | Kind::Spam
+            | Kind::Chat
+            | Kind::Negation => -1,
+            _ => 0,
+        }
+    }
+
     fn takes_category(self) -> bool {
         matches!(self, Kind::Topic | Kind::Issue)
     }

@@ -98,6 +98,17 @@ const MAX_HITS: usize = 96;
 /// characters or thirty English letters.
 const HEAD_WINDOW: u32 = 30;
 
+/// What a strong urgency cue adds to the categories: safety, as much as a topic word.
+const DANGER: Entry = Entry {
+    kind: Kind::Topic,
+    category: Some(Category::Safety),
+    weight: 1.5,
+    whole_word: false,
+    prefix: false,
+    ascii_start: false,
+    ascii_end: false,
+};
+
 /// One term found in the text.
 #[derive(Clone, Copy, Default)]
 struct Hit {
@@ -286,7 +297,12 @@ impl Parser {
                     continue;
                 }
                 tally.add(e, hit.start as usize);
-                if e.kind == Kind::Topic && n_topics < topics.len() {
+                // Danger to people is a safety matter unless the words say what else it is.
+                if e.kind == Kind::Urgent && e.weight >= 2.0 {
+                    tally.add(&DANGER, hit.start as usize);
+                }
+                // Weak topics (neighbours, older people) say who, not what: never the head.
+                if e.kind == Kind::Topic && e.weight >= 1.5 && n_topics < topics.len() {
                     if let Some(c) = e.category {
                         topics[n_topics] = (hit.end, c);
                         n_topics += 1;
@@ -352,6 +368,7 @@ impl Parser {
             let earlier = other.start < hit.start || (other.start == hit.start && longer);
             self.meanings(other).iter().any(|o| {
                 (contains && o.kind == e.kind && o.category == e.category)
+                    || (contains && o.kind.polarity() * e.kind.polarity() < 0)
                     || (earlier
                         && e.category.is_some()
                         && o.category.is_some()

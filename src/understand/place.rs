@@ -208,7 +208,7 @@ fn continues_word(jieba: &Jieba, hay: &str, span: Range<usize>) -> bool {
     let last_start = hay[..span.end].char_indices().next_back().map_or(span.start, |(i, _)| i);
     for (i, (off, c)) in after.iter().enumerate() {
         // "路上", "村里", "桥下" are a place and where on it, not another word.
-        if !is_han(*c) || (i == 0 && matches!(c, '上' | '下' | '里' | '边' | '旁' | '前' | '后' | '内' | '外' | '中' | '头')) {
+        if !is_han(*c) || (i == 0 && matches!(c, '上' | '下' | '里' | '旁' | '前' | '后' | '内' | '外' | '中' | '头')) {
             break;
         }
         let end = span.end + off + c.len_utf8();
