@@ -46,7 +46,10 @@ fn main() {
         parsed += messages.len();
     }
     let elapsed = begin.elapsed().as_secs_f64();
-    println!("start-up: {:.0} ms (lexicons, matcher, segmenter dictionary)", startup.as_secs_f64() * 1000.0);
+    println!(
+        "start-up: {:.0} ms (lexicons, matcher, segmenter dictionary)",
+        startup.as_secs_f64() * 1000.0
+    );
     println!(
         "classify: {:.0} messages/s on one core ({} distinct messages, {:.1} characters on average; {} parsed)",
         parsed as f64 / elapsed,

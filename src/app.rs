@@ -30,3 +30,266 @@ pub struct Mounted {
     /// Long-running tasks (a polling loop); awaited at shutdown.
     pub tasks: Vec<tokio::task::JoinHandle<()>>,
 }
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use tokio::sync::Notify;
+use tracing::{info, warn};
+
+use crate::engine::Engine;
+use crate::outbox::Worker;
+use crate::understand::Parser;
+
+/// A built, not yet running gridline.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    ctx: Context,
+    engine: Arc<Engine>,
+    outbox: Arc<Worker>,
+    stored: Arc<Notify>,
+    outbox_wake: Arc<Notify>,
+    intake_task: tokio::task::JoinHandle<()>,
+    adapter_tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Application {
+    /// Opens and migrates the database, loads the parser, mounts the enabled platforms (plus
+    /// `extra` adapters, e.g. the in-process one in tests) and binds the HTTP listener.
+    pub async fn build(
+        settings: Settings,
+        extra: Vec<Arc<dyn Adapter>>,
+    ) -> anyhow::Result<Application> {
+        let settings = Arc::new(settings);
+        let db = &settings.database;
+        let store = Store::open(db.url.expose(), db.max_connections, db.acquire_timeout.0)
+            .await
+            .context("opening the database (database.url)")?;
+        let lexicons = &settings.general.lexicon_dir;
+        let parser = Parser::load((!lexicons.is_empty()).then(|| std::path::Path::new(lexicons)))
+            .context("loading lexicons (general.lexicon_dir)")?;
+        let shutdown = CancellationToken::new();
+        let stored = Arc::new(Notify::new());
+        let (intake, intake_task) = crate::intake::spawn(
+            store.clone(),
+            settings.intake.batch_max,
+            stored.clone(),
+            shutdown.clone(),
+        );
+        let ctx = Context {
+            settings: settings.clone(),
+            store: store.clone(),
+            intake,
+            shutdown: shutdown.clone(),
+        };
+
+        let mut adapters: HashMap<String, Arc<dyn Adapter>> = HashMap::new();
+        let mut router = axum::Router::new()
+            .route("/health", get(health))
+            .with_state(store.clone());
+        let mut adapter_tasks = Vec::new();
+        let mut mounted: Vec<Mounted> = Vec::new();
+        if settings.telegram.enabled {
+            mounted.push(
+                crate::platform::telegram::mount(&ctx)
+                    .await
+                    .context("starting Telegram (telegram.*)")?,
+            );
+        }
+        // Platform adapters mount here when enabled in configuration.
+        if settings.onebot.enabled {
+            mounted.push(
+                crate::platform::onebot::mount(&ctx)
+                    .await
+                    .context("mounting OneBot (onebot.*)")?,
+            );
+        }
+        if !settings.wecom.webhooks.is_empty() {
+            mounted.push(
+                crate::platform::wecom::mount(&ctx)
+                    .await
+                    .context("mounting WeCom robots (wecom.webhooks)")?,
+            );
+        }
+        for m in mounted.drain(..) {
+            adapters.insert(m.adapter.platform().to_string(), m.adapter);
+            router = router.merge(m.routes);
+            adapter_tasks.extend(m.tasks);
+        }
+        for a in extra {
+            adapters.insert(a.platform().to_string(), a);
+        }
+        let capabilities = adapters
+            .iter()
+            .map(|(k, a)| (k.clone(), a.capabilities()))
+            .collect();
+        let engine = Arc::new(Engine::new(
+            Arc::new(parser),
+            settings.clone(),
+            capabilities,
+        ));
+        let outbox_wake = Arc::new(Notify::new());
+        let outbox = Arc::new(Worker::new(
+            store.clone(),
+            adapters,
+            settings.outbox.clone(),
+            outbox_wake.clone(),
+        ));
+        let listener = tokio::net::TcpListener::bind(settings.http.listen)
+            .await
+            .with_context(|| format!("binding http.listen = {}", settings.http.listen))?;
+        Ok(Application {
+            listener,
+            router,
+            ctx,
+            engine,
+            outbox,
+            stored,
+            outbox_wake,
+            intake_task,
+            adapter_tasks,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.ctx.settings.http.listen)
+    }
+
+    pub fn store(&self) -> Store {
+        self.ctx.store.clone()
+    }
+
+    pub fn intake(&self) -> Intake {
+        self.ctx.intake.clone()
+    }
+
+    /// The token that stops this application; cancel it to shut down.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.ctx.shutdown.clone()
+    }
+
+    /// Serves until the shutdown token fires, then stops intake, processes what was stored,
+    /// delivers what is due and returns.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            router,
+            ctx,
+            engine,
+            outbox,
+            stored,
+            outbox_wake,
+            intake_task,
+            adapter_tasks,
+        } = self;
+        let shutdown = ctx.shutdown.clone();
+        info!(addr = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "gridline listening");
+        let http = {
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                let serve = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { shutdown.cancelled().await });
+                if let Err(e) = serve.await {
+                    warn!(error = %e, "http server stopped with an error");
+                }
+            })
+        };
+        let outbox_task = tokio::spawn(outbox.clone().run(shutdown.clone()));
+        let processor = tokio::spawn(process_loop(
+            engine.clone(),
+            ctx.store.clone(),
+            ctx.settings.intake.batch_max as i64,
+            stored.clone(),
+            outbox_wake.clone(),
+            shutdown.clone(),
+        ));
+        shutdown.cancelled().await;
+        info!("stopping: intake closed, draining");
+        for t in adapter_tasks {
+            let _ = t.await;
+        }
+        let _ = http.await;
+        let _ = intake_task.await;
+        let _ = processor.await;
+        // Whatever the intake stored last is processed before the outbox's final pass.
+        drain_inbox(&engine, &ctx.store, ctx.settings.intake.batch_max as i64).await;
+        outbox_wake.notify_one();
+        let _ = outbox_task.await;
+        ctx.store.close().await;
+        info!("stopped");
+        Ok(())
+    }
+}
+
+async fn health(State(store): State<Store>) -> (StatusCode, Json<serde_json::Value>) {
+    match store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(serde_json::json!({"status": "ok", "database": "ok"})),
+        ),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "degraded", "database": e.to_string()})),
+        ),
+    }
+}
+
+/// Applies stored events as they arrive: woken by the intake after each commit, and polling as
+/// a fallback (another replica may have stored them).
+async fn process_loop(
+    engine: Arc<Engine>,
+    store: Store,
+    batch: i64,
+    stored: Arc<Notify>,
+    outbox: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    let mut failures = 0u32;
+    loop {
+        match engine.process_batch(&store, batch).await {
+            Ok(0) => {
+                failures = 0;
+                tokio::select! {
+                    () = stored.notified() => {}
+                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    () = shutdown.cancelled() => return,
+                }
+            }
+            Ok(_) => {
+                failures = 0;
+                outbox.notify_one();
+            }
+            Err(e) => {
+                failures += 1;
+                let wait = Duration::from_millis(200 * u64::from(failures.min(25)));
+                warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "processing failed; events stay in the inbox");
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = shutdown.cancelled() => return,
+                }
+            }
+        }
+    }
+}
+
+async fn drain_inbox(engine: &Engine, store: &Store, batch: i64) {
+    loop {
+        match engine.process_batch(store, batch).await {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => {
+                warn!(error = %e, "could not process the rest of the inbox at shutdown; it stays stored");
+                return;
+            }
+        }
+    }
+}

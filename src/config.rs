@@ -9,7 +9,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use crate::domain::sla::{Deadlines, HumanDuration};
+use crate::domain::sla::{Deadlines, HumanDuration, Window};
 
 /// The defaults, compiled in so that `gridline run` works from any directory.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -106,11 +106,21 @@ pub struct ParserSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sla {
-    #[serde(flatten)]
-    pub deadlines: Deadlines,
+    pub normal: Window,
+    pub urgent: Window,
     pub remind_at: f64,
     pub quiet_hours: String,
     pub calendar: String,
+}
+
+impl Sla {
+    /// The deadlines per urgency.
+    pub fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            normal: self.normal,
+            urgent: self.urgent,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -152,6 +162,8 @@ pub struct OneBotSettings {
     pub access_token: Secret,
     pub secret: Secret,
     pub api_url: String,
+    /// How long to wait for a bridge's answer to an action before retrying.
+    pub action_timeout: HumanDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -271,8 +283,7 @@ impl Settings {
         if !(0.0..=1.0).contains(&p.open_threshold) {
             return invalid("parser.open_threshold", "must be between 0 and 1");
         }
-        if !(0.0..=1.0).contains(&p.confirm_threshold) || p.confirm_threshold > p.open_threshold
-        {
+        if !(0.0..=1.0).contains(&p.confirm_threshold) || p.confirm_threshold > p.open_threshold {
             return invalid(
                 "parser.confirm_threshold",
                 "must be between 0 and parser.open_threshold",
@@ -282,8 +293,8 @@ impl Settings {
             return invalid("sla.remind_at", "must be a fraction between 0 and 1");
         }
         for (key, w) in [
-            ("sla.normal", self.sla.deadlines.normal),
-            ("sla.urgent", self.sla.deadlines.urgent),
+            ("sla.normal", self.sla.normal),
+            ("sla.urgent", self.sla.urgent),
         ] {
             if w.claim.0.is_zero() || w.resolve.0.is_zero() {
                 return Err(ConfigError::Invalid {
@@ -303,11 +314,9 @@ impl Settings {
         }
         if self.telegram.enabled {
             let token = self.telegram.token.expose();
-            let well_formed = token
-                .split_once(':')
-                .is_some_and(|(id, rest)| {
-                    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && rest.len() >= 10
-                });
+            let well_formed = token.split_once(':').is_some_and(|(id, rest)| {
+                !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && rest.len() >= 10
+            });
             if !well_formed {
                 return invalid(
                     "telegram.token",
@@ -333,6 +342,15 @@ impl Settings {
                     );
                 }
             }
+        }
+        if self.onebot.enabled
+            && !self.http.listen.ip().is_loopback()
+            && self.onebot.access_token.is_empty()
+        {
+            return invalid(
+                "onebot.access_token",
+                "must be set when http.listen is not a loopback address (GRIDLINE__ONEBOT__ACCESS_TOKEN)",
+            );
         }
         if self.onebot.enabled
             && !self.onebot.api_url.is_empty()
@@ -401,7 +419,7 @@ mod tests {
         assert_eq!(s.general.language, Language::Zh);
         assert_eq!(s.http.listen.port(), 8080);
         assert!(s.database.url.expose().starts_with("sqlite:"));
-        assert_eq!(s.sla.deadlines, Deadlines::default());
+        assert_eq!(s.sla.deadlines(), Deadlines::default());
     }
 
     #[test]
@@ -418,7 +436,7 @@ mod tests {
         .expect("valid");
         assert_eq!(s.general.language, Language::En);
         assert_eq!(s.outbox.max_attempts, 3);
-        assert_eq!(s.sla.deadlines.urgent.claim.0.as_secs(), 300);
+        assert_eq!(s.sla.urgent.claim.0.as_secs(), 300);
     }
 
     #[test]
@@ -426,18 +444,29 @@ mod tests {
         let cases = [
             ("GRIDLINE__SLA__NORMAL__CLAIM", "soon", "sla.normal.claim"),
             ("GRIDLINE__HTTP__LISTEN", "nowhere", "http.listen"),
-            ("GRIDLINE__GENERAL__TIMEZONE", "Mars/Base", "general.timezone"),
+            (
+                "GRIDLINE__GENERAL__TIMEZONE",
+                "Mars/Base",
+                "general.timezone",
+            ),
             ("GRIDLINE__GENERAL__LANGUAGE", "fr", "general.language"),
             ("GRIDLINE__DATABASE__URL", "mysql://x", "database.url"),
             ("GRIDLINE__TELEGRAM__ENABLED", "true", "telegram.token"),
-            ("GRIDLINE__OUTBOX__MAX_ATTEMPTS", "-1", "outbox.max_attempts"),
+            (
+                "GRIDLINE__OUTBOX__MAX_ATTEMPTS",
+                "-1",
+                "outbox.max_attempts",
+            ),
             ("GRIDLINE__NOSUCH__KEY", "1", "nosuch"),
         ];
         for (var, value, key) in cases {
             let err = Settings::load(None, env(&[(var, value)]))
                 .expect_err(var)
                 .to_string();
-            assert!(err.contains(key), "{var}={value}: `{err}` should name {key}");
+            assert!(
+                err.contains(key),
+                "{var}={value}: `{err}` should name {key}"
+            );
         }
     }
 

@@ -18,9 +18,15 @@
 //! - [`config`]: layered, validated configuration.
 
 pub mod app;
+pub mod bench;
 pub mod config;
 pub mod domain;
+pub mod engine;
+pub mod i18n;
+pub mod import;
 pub mod intake;
+pub mod outbox;
 pub mod platform;
+pub mod stats;
 pub mod store;
 pub mod understand;

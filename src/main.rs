@@ -10,7 +10,11 @@ use gridline::config::Settings;
 use gridline::understand::Parser;
 
 #[derive(ClapParser)]
-#[command(name = "gridline", version, about = "Group-chat requests to tracked tickets for grid leaders")]
+#[command(
+    name = "gridline",
+    version,
+    about = "Group-chat requests to tracked tickets for grid leaders"
+)]
 struct Cli {
     /// A local configuration file layered over the built-in defaults (also GRIDLINE_CONFIG).
     #[arg(long, global = true, env = "GRIDLINE_CONFIG")]
@@ -47,6 +51,18 @@ enum Command {
     },
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Push synthetic messages through the real pipeline and print messages/s and latency.
+    Bench {
+        /// Messages for the throughput run.
+        #[arg(long, default_value_t = 100_000)]
+        messages: usize,
+        /// Messages per second for the latency run.
+        #[arg(long, default_value_t = 1_000)]
+        rate: u32,
+        /// Database to use (default: a new SQLite file in a temporary directory).
+        #[arg(long)]
+        database: Option<String>,
+    },
 }
 
 fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -57,6 +73,16 @@ fn load_parser(settings: &Settings) -> anyhow::Result<Parser> {
     let dir = &settings.general.lexicon_dir;
     let dir = (!dir.is_empty()).then(|| std::path::Path::new(dir));
     Ok(Parser::load(dir)?)
+}
+
+/// One tracing set-up for the process; `RUST_LOG` overrides the default level.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .try_init();
 }
 
 fn main() -> std::process::ExitCode {
@@ -72,6 +98,7 @@ fn main() -> std::process::ExitCode {
 
 fn real_main(cli: Cli) -> anyhow::Result<()> {
     let settings = load_settings(&cli)?;
+    init_tracing();
     match cli.command.as_ref().unwrap_or(&Command::Run) {
         Command::Classify => {
             let parser = load_parser(&settings)?;
@@ -82,7 +109,11 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             let parser = load_parser(&settings)?;
             gridline::understand::cli::eval(&parser, file, *verbose, io::stdout().lock())
         }
-        Command::Run | Command::Import { .. } | Command::Stats { .. } | Command::Migrate => {
+        Command::Run
+        | Command::Import { .. }
+        | Command::Stats { .. }
+        | Command::Migrate
+        | Command::Bench { .. } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(async_main(cli.command, settings))
         }
@@ -90,6 +121,107 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
-    let _ = (command, settings);
-    anyhow::bail!("not built yet")
+    match command.unwrap_or(Command::Run) {
+        Command::Run => run(settings).await,
+        Command::Migrate => {
+            open_store(&settings).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Import { file } => {
+            let store = open_store(&settings).await?;
+            let reader = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            let report = gridline::import::import_csv(&store, reader).await?;
+            println!(
+                "imported {} grids, {} groups, {} people, {} identities, {} role grants",
+                report.grids, report.groups, report.people, report.identities, report.grants
+            );
+            Ok(())
+        }
+        Command::Stats { period, grid, json } => {
+            let store = open_store(&settings).await?;
+            let report =
+                gridline::stats::report(&store, &settings, &period, grid.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{}", report.render(&settings));
+            }
+            Ok(())
+        }
+        Command::Bench {
+            messages,
+            rate,
+            database,
+        } => {
+            let dir = std::env::temp_dir().join(format!("gridline-bench-{}", std::process::id()));
+            let url = database.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
+            let report = gridline::bench::run(&url, messages, rate).await?;
+            let _ = std::fs::remove_dir_all(&dir);
+            println!(
+                "backend {}: {} messages ({} requests) in the pipeline at {:.0} messages/s; \
+                 at {}/s: p50 {:.1} ms, p99 {:.1} ms from arrival to delivered reply ({} replies)",
+                report.backend,
+                report.messages,
+                report.requests,
+                report.throughput_per_s,
+                report.paced_rate_per_s,
+                report.latency_p50_ms,
+                report.latency_p99_ms,
+                report.paced_messages
+            );
+            Ok(())
+        }
+        Command::Classify | Command::Eval { .. } => unreachable_cli(),
+    }
+}
+
+fn unreachable_cli() -> anyhow::Result<()> {
+    anyhow::bail!("this subcommand does not use the runtime")
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<gridline::store::Store> {
+    let db = &settings.database;
+    Ok(
+        gridline::store::Store::open(db.url.expose(), db.max_connections, db.acquire_timeout.0)
+            .await
+            .context("opening the database (database.url)")?,
+    )
+}
+
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    let app = gridline::app::Application::build(settings, Vec::new()).await?;
+    let stop = app.shutdown_token();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("signal received; shutting down");
+        stop.cancel();
+    });
+    app.run_until_stopped().await
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

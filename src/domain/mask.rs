@@ -56,6 +56,9 @@ mod tests {
             mask_personal_numbers("3栋2单元 502室 2024年"),
             "3栋2单元 502室 2024年"
         );
-        assert_eq!(mask_personal_numbers("call 23812345678"), "call 23812345678");
+        assert_eq!(
+            mask_personal_numbers("call 23812345678"),
+            "call 23812345678"
+        );
     }
 }

@@ -14,7 +14,9 @@ pub struct HumanDuration(pub Duration);
 
 /// A duration string that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a duration: write a number with a unit, e.g. \"90s\", \"15m\", \"2h\", \"3d\" or \"1h30m\"")]
+#[error(
+    "`{0}` is not a duration: write a number with a unit, e.g. \"90s\", \"15m\", \"2h\", \"3d\" or \"1h30m\""
+)]
 pub struct BadDuration(pub String);
 
 impl FromStr for HumanDuration {
@@ -30,7 +32,11 @@ impl FromStr for HumanDuration {
         for ch in text.chars() {
             if let Some(d) = ch.to_digit(10) {
                 let n = number.unwrap_or(0);
-                number = Some(n.checked_mul(10).and_then(|n| n.checked_add(d as u64)).ok_or_else(bad)?);
+                number = Some(
+                    n.checked_mul(10)
+                        .and_then(|n| n.checked_add(d as u64))
+                        .ok_or_else(bad)?,
+                );
                 continue;
             }
             if ch.is_whitespace() {
@@ -95,6 +101,7 @@ impl HumanDuration {
 
 /// The two promises made for one urgency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Window {
     pub claim: HumanDuration,
     pub resolve: HumanDuration,
@@ -180,7 +187,10 @@ mod tests {
 
     #[test]
     fn displays_compactly() {
-        assert_eq!(HumanDuration(Duration::from_secs(5_400)).to_string(), "1h30m");
+        assert_eq!(
+            HumanDuration(Duration::from_secs(5_400)).to_string(),
+            "1h30m"
+        );
         assert_eq!(HumanDuration(Duration::from_secs(0)).to_string(), "0s");
     }
 

@@ -169,7 +169,13 @@ mod tests {
                     .map(|(_, _, to)| *to);
                 match (apply(from, t), expected) {
                     (Ok(to), Some(want)) => assert_eq!(to, want, "{from} + {t:?}"),
-                    (Err(r), None) => assert_eq!(r, Refused { from, transition: t }),
+                    (Err(r), None) => assert_eq!(
+                        r,
+                        Refused {
+                            from,
+                            transition: t
+                        }
+                    ),
                     (got, want) => panic!("{from} + {t:?}: got {got:?}, want {want:?}"),
                 }
             }

@@ -7,6 +7,9 @@
 //! the declared [`Capabilities`].
 
 pub mod memory;
+pub mod onebot;
+pub mod telegram;
+pub mod wecom;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -285,6 +288,9 @@ mod tests {
             at: 1,
         };
         let json = serde_json::to_string(&ev).expect("serialise");
-        assert_eq!(serde_json::from_str::<InboundEvent>(&json).expect("parse"), ev);
+        assert_eq!(
+            serde_json::from_str::<InboundEvent>(&json).expect("parse"),
+            ev
+        );
     }
 }

@@ -23,7 +23,11 @@ pub struct InboxCounts {
 
 impl Tx {
     /// Stores events; ones already stored are skipped. Returns how many were new.
-    pub async fn insert_events(&mut self, events: &[InboundEvent], received_at: i64) -> Result<u64> {
+    pub async fn insert_events(
+        &mut self,
+        events: &[InboundEvent],
+        received_at: i64,
+    ) -> Result<u64> {
         let mut new = 0;
         // Keep well under SQLite's parameter limit.
         for chunk in events.chunks(1_000) {
@@ -73,7 +77,10 @@ impl Tx {
             "SELECT id, received_at, payload FROM inbox WHERE processed_at IS NULL \
              ORDER BY id LIMIT $1{lock}"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(limit).fetch_all(self.conn()).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(limit)
+            .fetch_all(self.conn())
+            .await?;
         rows.iter()
             .map(|row| {
                 let payload: String = col(row, "payload")?;

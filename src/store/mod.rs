@@ -6,6 +6,7 @@
 //! [`Backend`] says so. Times are Unix milliseconds (UTC) in `BIGINT`/`INTEGER` columns.
 
 pub mod inbox;
+pub mod onebot;
 pub mod outbox;
 pub mod roster;
 pub mod tickets;
@@ -165,7 +166,10 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
         None => (rest, None),
     };
     if path != ":memory:" && !path.is_empty() {
-        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
             })?;

@@ -1,1 +1,235 @@
-//! (in progress)
+//! The outbox: what the bot must send, written with the change that caused it, delivered by
+//! the worker in `crate::outbox`, which never holds a transaction across a network call.
+
+use sqlx::AssertSqlSafe;
+use std::collections::HashSet;
+
+use super::{Result, Store, StoreError, Tx, col, placeholders};
+use crate::platform::Outbound;
+
+/// A row to write.
+#[derive(Debug, Clone)]
+pub struct NewOutbound {
+    pub platform: String,
+    pub account: String,
+    pub ticket_id: Option<i64>,
+    pub item: Outbound,
+    /// Not before this time (quiet hours); `None` for now.
+    pub not_before: Option<i64>,
+}
+
+/// A row leased for delivery.
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub platform: String,
+    pub account: String,
+    pub chat: Option<String>,
+    pub ticket_id: Option<i64>,
+    pub item: Outbound,
+    pub attempts: i64,
+}
+
+/// Counts for `gridline stats` and health.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub sent: i64,
+    pub parked: i64,
+}
+
+impl Tx {
+    /// Queues items for delivery (one statement for the lot).
+    pub async fn enqueue(&mut self, items: &[NewOutbound], now: i64) -> Result<()> {
+        for chunk in items.chunks(500) {
+            let sql = format!(
+                "INSERT INTO outbox (platform, account, chat, ticket_id, payload, next_attempt_at, created_at) VALUES {}",
+                placeholders(chunk.len(), 7, 0)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for it in chunk {
+                let payload = serde_json::to_string(&it.item)
+                    .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?;
+                q = q
+                    .bind(it.platform.clone())
+                    .bind(it.account.clone())
+                    .bind(it.item.chat().map(str::to_string))
+                    .bind(it.ticket_id)
+                    .bind(payload)
+                    .bind(it.not_before.unwrap_or(now))
+                    .bind(now);
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Leases up to `limit` rows that may be delivered now: due, not leased by another worker,
+    /// and first in line for their chat (a later message never overtakes an earlier one that is
+    /// waiting for a retry). The lease expires at `lease_until`.
+    pub async fn lease_due(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query(
+            "SELECT id, platform, account, chat, ticket_id, payload, attempts, next_attempt_at, lease_until \
+             FROM outbox WHERE status = 'pending' ORDER BY id LIMIT $1",
+        )
+        .bind(limit * 4)
+        .fetch_all(self.pool())
+        .await?;
+        let mut blocked: HashSet<(String, String, String)> = HashSet::new();
+        let mut chosen = Vec::new();
+        for row in &rows {
+            let platform: String = col(row, "platform")?;
+            let account: String = col(row, "account")?;
+            let chat: Option<String> = col(row, "chat")?;
+            let next: i64 = col(row, "next_attempt_at")?;
+            let lease: Option<i64> = col(row, "lease_until")?;
+            let key = chat.clone().map(|c| (platform.clone(), account.clone(), c));
+            if let Some(k) = &key {
+                if blocked.contains(k) {
+                    continue;
+                }
+            }
+            let deliverable = next <= now && lease.is_none_or(|l| l < now);
+            if let Some(k) = key {
+                // Whatever happens to this row, later rows of the chat wait for it.
+                blocked.insert(k);
+            }
+            if deliverable && (chosen.len() as i64) < limit {
+                chosen.push(col::<i64>(row, "id")?);
+            }
+        }
+        if chosen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (0..chosen.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "UPDATE outbox SET lease_until = $1 WHERE id IN ({}) AND status = 'pending' \
+             AND (lease_until IS NULL OR lease_until < $2) \
+             RETURNING id, platform, account, chat, ticket_id, payload, attempts",
+            list.join(",")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(lease_until).bind(now);
+        for id in &chosen {
+            q = q.bind(*id);
+        }
+        let leased = q.fetch_all(self.pool()).await?;
+        let mut out = Vec::with_capacity(leased.len());
+        for row in &leased {
+            let id: i64 = col(row, "id")?;
+            let payload: String = col(row, "payload")?;
+            let item = serde_json::from_str(&payload)
+                .map_err(|e| StoreError::Corrupt(format!("outbox row {id}: {e}")))?;
+            out.push(OutboxRow {
+                id,
+                platform: col(row, "platform")?,
+                account: col(row, "account")?,
+                chat: col(row, "chat")?,
+                ticket_id: col(row, "ticket_id")?,
+                item,
+                attempts: col(row, "attempts")?,
+            });
+        }
+        out.sort_by_key(|r| r.id);
+        Ok(out)
+    }
+
+    /// Delivered: mark sent and remember the platform ids of what was sent about a ticket, so
+    /// that replies to them address the ticket.
+    pub async fn mark_sent(&self, row: &OutboxRow, message_ids: &[String], now: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, lease_until = NULL \
+             WHERE id = $1",
+        )
+        .bind(row.id)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+        if let (Some(ticket), Some(chat)) = (row.ticket_id, &row.chat) {
+            for mid in message_ids {
+                sqlx::query(
+                    "INSERT INTO bot_messages (platform, chat_id, message_id, ticket_id) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(row.platform.clone())
+                .bind(chat.clone())
+                .bind(mid.clone())
+                .bind(ticket)
+                .execute(tx.conn())
+                .await?;
+            }
+        }
+        tx.commit().await
+    }
+
+    /// A failure worth retrying at `next_at`.
+    pub async fn mark_retry(&self, id: i64, next_at: i64, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, lease_until = NULL, \
+             last_error = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(next_at)
+        .bind(error.to_string())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Waiting on the platform's rate limit: try again at `next_at` without counting an attempt.
+    pub async fn postpone(&self, id: i64, next_at: i64) -> Result<()> {
+        sqlx::query("UPDATE outbox SET next_attempt_at = $2, lease_until = NULL WHERE id = $1")
+            .bind(id)
+            .bind(next_at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Gives up on a row: kept for inspection, never sent.
+    pub async fn park(&self, id: i64, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'parked', attempts = attempts + 1, lease_until = NULL, last_error = $2 \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(error.to_string())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+            .fetch_all(self.pool())
+            .await?;
+        let mut counts = OutboxCounts::default();
+        for row in &rows {
+            let status: String = col(row, "status")?;
+            let n: i64 = col(row, "n")?;
+            match status.as_str() {
+                "pending" => counts.pending = n,
+                "sent" => counts.sent = n,
+                "parked" => counts.parked = n,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The earliest time a pending row becomes due, to sleep until then.
+    pub async fn next_due(&self) -> Result<Option<i64>> {
+        let row =
+            sqlx::query("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'")
+                .fetch_one(self.pool())
+                .await?;
+        col(&row, "t")
+    }
+}

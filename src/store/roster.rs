@@ -1,1 +1,396 @@
-//! (in progress)
+//! The roster: grids, chat groups bound to them, people, their platform identities and roles.
+
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
+
+use super::{Result, Store, Tx, col, placeholders};
+use crate::domain::{Grant, Role};
+
+/// A group's binding to a grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupBinding {
+    pub grid: String,
+    pub grid_path: String,
+    pub title: String,
+    pub active: bool,
+}
+
+/// A grid of the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grid {
+    pub code: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub level: String,
+    pub path: String,
+}
+
+/// A person as the engine needs them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub code: String,
+    pub name: String,
+    /// Their user id on the platform asked about, when they have one there.
+    pub user_id: Option<String>,
+}
+
+/// Who a sender is: their person record (if any) and their grants.
+#[derive(Debug, Clone, Default)]
+pub struct SenderInfo {
+    pub person: Option<String>,
+    pub grants: Vec<Grant>,
+}
+
+/// Rows for the importer.
+#[derive(Debug, Clone)]
+pub struct GridRow {
+    pub code: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub level: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    pub platform: String,
+    pub chat_id: String,
+    pub grid: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PersonRow {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdentityRow {
+    pub platform: String,
+    pub user_id: String,
+    pub person: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct GrantRow {
+    pub person: String,
+    pub role: Role,
+    pub grid: String,
+}
+
+fn grid_from(row: &AnyRow) -> Result<Grid> {
+    Ok(Grid {
+        code: col(row, "code")?,
+        name: col(row, "name")?,
+        parent: col(row, "parent")?,
+        level: col(row, "level")?,
+        path: col(row, "path")?,
+    })
+}
+
+impl Tx {
+    pub async fn group(&mut self, platform: &str, chat_id: &str) -> Result<Option<GroupBinding>> {
+        let row = sqlx::query(
+            "SELECT g.grid, r.path, g.title, g.active FROM chat_groups g \
+             JOIN grids r ON r.code = g.grid WHERE g.platform = $1 AND g.chat_id = $2",
+        )
+        .bind(platform.to_string())
+        .bind(chat_id.to_string())
+        .fetch_optional(self.conn())
+        .await?;
+        row.map(|r| {
+            Ok(GroupBinding {
+                grid: col(&r, "grid")?,
+                grid_path: col(&r, "path")?,
+                title: col(&r, "title")?,
+                active: col::<i64>(&r, "active")? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn grid(&mut self, code: &str) -> Result<Option<Grid>> {
+        let row = sqlx::query("SELECT code, name, parent, level, path FROM grids WHERE code = $1")
+            .bind(code.to_string())
+            .fetch_optional(self.conn())
+            .await?;
+        row.map(|r| grid_from(&r)).transpose()
+    }
+
+    /// The sender's person and grants, through their platform identity.
+    pub async fn sender(&mut self, platform: &str, user_id: &str) -> Result<SenderInfo> {
+        let rows = sqlx::query(
+            "SELECT i.person, g.role, g.grid, r.path FROM identities i \
+             LEFT JOIN grants g ON g.person = i.person \
+             LEFT JOIN grids r ON r.code = g.grid \
+             WHERE i.platform = $1 AND i.user_id = $2",
+        )
+        .bind(platform.to_string())
+        .bind(user_id.to_string())
+        .fetch_all(self.conn())
+        .await?;
+        let mut info = SenderInfo::default();
+        for row in &rows {
+            info.person = Some(col(row, "person")?);
+            let role: Option<String> = col(row, "role")?;
+            let Some(role) = role.and_then(|r| r.parse::<Role>().ok()) else {
+                continue;
+            };
+            let path: Option<String> = col(row, "path")?;
+            info.grants.push(Grant {
+                role,
+                grid_path: path,
+            });
+        }
+        Ok(info)
+    }
+
+    /// Who gets a new ticket in `grid`: the leader unless on leave at `now`, else a deputy
+    /// (the first by code), with their user id on `platform` for the mention.
+    pub async fn on_duty(
+        &mut self,
+        grid: &str,
+        platform: &str,
+        now: i64,
+    ) -> Result<Option<Person>> {
+        let rows = sqlx::query(
+            "SELECT p.code, p.name, g.role, \
+               (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $2 \
+                ORDER BY i.user_id LIMIT 1) AS user_id \
+             FROM grants g JOIN people p ON p.code = g.person \
+             WHERE g.grid = $1 AND g.role IN ('leader', 'deputy') \
+               AND (p.on_leave_until IS NULL OR p.on_leave_until <= $3) \
+             ORDER BY CASE g.role WHEN 'leader' THEN 0 ELSE 1 END, p.code LIMIT 1",
+        )
+        .bind(grid.to_string())
+        .bind(platform.to_string())
+        .bind(now)
+        .fetch_all(self.conn())
+        .await?;
+        rows.first()
+            .map(|r| {
+                Ok(Person {
+                    code: col(r, "code")?,
+                    name: col(r, "name")?,
+                    user_id: col(r, "user_id")?,
+                })
+            })
+            .transpose()
+    }
+
+    /// A person by code, or by name (several matches possible), or by their user id on
+    /// `platform`; with their user id on `platform`.
+    pub async fn find_people(&mut self, query: &str, platform: &str) -> Result<Vec<Person>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT p.code, p.name, \
+               (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $2 \
+                ORDER BY i.user_id LIMIT 1) AS user_id \
+             FROM people p WHERE p.code = $1 OR p.name = $1 \
+               OR p.code IN (SELECT person FROM identities WHERE platform = $2 AND user_id = $1) \
+             ORDER BY p.code LIMIT 10",
+        )
+        .bind(query.to_string())
+        .bind(platform.to_string())
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Person {
+                    code: col(r, "code")?,
+                    name: col(r, "name")?,
+                    user_id: col(r, "user_id")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn person(&mut self, code: &str, platform: &str) -> Result<Option<Person>> {
+        let rows = self.find_people(code, platform).await?;
+        Ok(rows.into_iter().find(|p| p.code == code))
+    }
+
+    pub async fn bind_group(
+        &mut self,
+        platform: &str,
+        chat_id: &str,
+        grid: &str,
+        title: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO chat_groups (platform, chat_id, grid, title, active) VALUES ($1, $2, $3, $4, 1) \
+             ON CONFLICT (platform, chat_id) DO UPDATE SET grid = excluded.grid, title = excluded.title, active = 1",
+        )
+        .bind(platform.to_string())
+        .bind(chat_id.to_string())
+        .bind(grid.to_string())
+        .bind(title.to_string())
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// A group got a new id (Telegram group → supergroup): move its binding and open tickets.
+    pub async fn rebind_chat(&mut self, platform: &str, old: &str, new: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE chat_groups SET chat_id = $3 WHERE platform = $1 AND chat_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM chat_groups WHERE platform = $1 AND chat_id = $3)",
+        )
+        .bind(platform.to_string())
+        .bind(old.to_string())
+        .bind(new.to_string())
+        .execute(self.conn())
+        .await?;
+        sqlx::query("UPDATE tickets SET chat_id = $3 WHERE platform = $1 AND chat_id = $2")
+            .bind(platform.to_string())
+            .bind(old.to_string())
+            .bind(new.to_string())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// The bot left the group: keep the binding for history, stop treating it as live.
+    pub async fn deactivate_group(&mut self, platform: &str, chat_id: &str) -> Result<()> {
+        sqlx::query("UPDATE chat_groups SET active = 0 WHERE platform = $1 AND chat_id = $2")
+            .bind(platform.to_string())
+            .bind(chat_id.to_string())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn add_grant(&mut self, person: &str, role: Role, grid: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO grants (person, role, grid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(person.to_string())
+        .bind(role.id().to_string())
+        .bind(grid.to_string())
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    // ---- bulk upserts for the importer ----------------------------------------------------
+
+    pub async fn upsert_grids(&mut self, rows: &[GridRow]) -> Result<()> {
+        for chunk in rows.chunks(500) {
+            let sql = format!(
+                "INSERT INTO grids (code, name, parent, level, path) VALUES {} \
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent, \
+                 level = excluded.level, path = excluded.path",
+                placeholders(chunk.len(), 5, 0)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.code.clone())
+                    .bind(r.name.clone())
+                    .bind(r.parent.clone())
+                    .bind(r.level.clone())
+                    .bind(r.path.clone());
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn upsert_groups(&mut self, rows: &[GroupRow]) -> Result<()> {
+        for chunk in rows.chunks(500) {
+            let sql = format!(
+                "INSERT INTO chat_groups (platform, chat_id, grid, title) VALUES {} \
+                 ON CONFLICT (platform, chat_id) DO UPDATE SET grid = excluded.grid, title = excluded.title",
+                placeholders(chunk.len(), 4, 0)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.platform.clone())
+                    .bind(r.chat_id.clone())
+                    .bind(r.grid.clone())
+                    .bind(r.title.clone());
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn upsert_people(&mut self, rows: &[PersonRow]) -> Result<()> {
+        for chunk in rows.chunks(1_000) {
+            let sql = format!(
+                "INSERT INTO people (code, name) VALUES {} \
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+                placeholders(chunk.len(), 2, 0)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in chunk {
+                q = q.bind(r.code.clone()).bind(r.name.clone());
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn upsert_identities(&mut self, rows: &[IdentityRow]) -> Result<()> {
+        for chunk in rows.chunks(1_000) {
+            let sql = format!(
+                "INSERT INTO identities (platform, user_id, person) VALUES {} \
+                 ON CONFLICT (platform, user_id) DO UPDATE SET person = excluded.person",
+                placeholders(chunk.len(), 3, 0)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.platform.clone())
+                    .bind(r.user_id.clone())
+                    .bind(r.person.clone());
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn upsert_grants(&mut self, rows: &[GrantRow]) -> Result<()> {
+        for chunk in rows.chunks(1_000) {
+            let sql = format!(
+                "INSERT INTO grants (person, role, grid) VALUES {} ON CONFLICT DO NOTHING",
+                placeholders(chunk.len(), 3, 0)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.person.clone())
+                    .bind(r.role.id().to_string())
+                    .bind(r.grid.clone());
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    /// Codes of grids that already exist among `codes` (parents named by an import may be
+    /// in the database rather than the file).
+    pub async fn existing_grids(&mut self) -> Result<Vec<Grid>> {
+        let rows = sqlx::query("SELECT code, name, parent, level, path FROM grids")
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter().map(grid_from).collect()
+    }
+}
+
+impl Store {
+    pub async fn grid_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM grids")
+            .fetch_one(self.pool())
+            .await?;
+        col(&row, "n")
+    }
+
+    pub async fn grid(&self, code: &str) -> Result<Option<Grid>> {
+        let mut tx = self.begin().await?;
+        let grid = tx.grid(code).await?;
+        tx.commit().await?;
+        Ok(grid)
+    }
+}

@@ -1,1 +1,414 @@
-//! (in progress)
+//! Tickets and their append-only history.
+
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
+
+use super::{Backend, Result, Store, Tx, col, parse_col, placeholders};
+use crate::domain::{Category, Rating, TicketState, Urgency};
+
+/// A ticket as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: i64,
+    pub grid: String,
+    pub platform: String,
+    pub account: String,
+    pub chat_id: String,
+    pub thread: Option<String>,
+    pub source_message_id: String,
+    pub reporter_id: String,
+    pub reporter_name: String,
+    pub category: Category,
+    pub urgency: Urgency,
+    pub location: Option<String>,
+    pub body: String,
+    /// Person code of the assignee.
+    pub assignee: Option<String>,
+    pub state: TicketState,
+    pub created_at: i64,
+    pub first_response_at: Option<i64>,
+    pub claimed_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub claim_due: i64,
+    pub resolve_due: i64,
+    pub rating: Option<Rating>,
+    pub duplicate_of: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// Everything a new ticket needs; the id comes from the database.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub grid: String,
+    pub platform: String,
+    pub account: String,
+    pub chat_id: String,
+    pub thread: Option<String>,
+    pub source_message_id: String,
+    pub inbox_id: i64,
+    pub reporter_id: String,
+    pub reporter_name: String,
+    pub category: Category,
+    pub urgency: Urgency,
+    pub location: Option<String>,
+    pub body: String,
+    pub assignee: Option<String>,
+    pub created_at: i64,
+    pub claim_due: i64,
+    pub resolve_due: i64,
+    pub duplicate_of: Option<i64>,
+}
+
+/// One line of a ticket's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketEvent {
+    pub ticket_id: i64,
+    pub at: i64,
+    /// Person code, or `platform:user id` for residents, or `system`.
+    pub actor: String,
+    pub actor_name: String,
+    /// opened, claimed, note, resolved, rated, closed, reopened, transferred, dismissed, …
+    pub kind: String,
+    pub detail: String,
+}
+
+/// The facts statistics are computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketFacts {
+    pub state: TicketState,
+    pub category: Category,
+    pub created_at: i64,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub claim_due: i64,
+    pub resolve_due: i64,
+    pub rating: Option<Rating>,
+    pub claimed_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, grid, platform, account, chat_id, thread, source_message_id, reporter_id, \
+    reporter_name, category, urgency, location, body, assignee, state, created_at, first_response_at, \
+    claimed_at, resolved_at, closed_at, claim_due, resolve_due, rating, duplicate_of, updated_at";
+
+fn ticket_from(row: &AnyRow) -> Result<Ticket> {
+    let rating: Option<String> = col(row, "rating")?;
+    Ok(Ticket {
+        id: col(row, "id")?,
+        grid: col(row, "grid")?,
+        platform: col(row, "platform")?,
+        account: col(row, "account")?,
+        chat_id: col(row, "chat_id")?,
+        thread: col(row, "thread")?,
+        source_message_id: col(row, "source_message_id")?,
+        reporter_id: col(row, "reporter_id")?,
+        reporter_name: col(row, "reporter_name")?,
+        category: parse_col(row, "category")?,
+        urgency: parse_col(row, "urgency")?,
+        location: col(row, "location")?,
+        body: col(row, "body")?,
+        assignee: col(row, "assignee")?,
+        state: parse_col(row, "state")?,
+        created_at: col(row, "created_at")?,
+        first_response_at: col(row, "first_response_at")?,
+        claimed_at: col(row, "claimed_at")?,
+        resolved_at: col(row, "resolved_at")?,
+        closed_at: col(row, "closed_at")?,
+        claim_due: col(row, "claim_due")?,
+        resolve_due: col(row, "resolve_due")?,
+        rating: rating.and_then(|r| r.parse().ok()),
+        duplicate_of: col(row, "duplicate_of")?,
+        updated_at: col(row, "updated_at")?,
+    })
+}
+
+impl Tx {
+    pub async fn insert_ticket(&mut self, t: &NewTicket) -> Result<i64> {
+        let row = sqlx::query(
+            "INSERT INTO tickets (grid, platform, account, chat_id, thread, source_message_id, inbox_id, \
+             reporter_id, reporter_name, category, urgency, location, body, assignee, state, created_at, \
+             claim_due, resolve_due, duplicate_of, updated_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,'open',$15,$16,$17,$18,$15) RETURNING id",
+        )
+        .bind(t.grid.clone())
+        .bind(t.platform.clone())
+        .bind(t.account.clone())
+        .bind(t.chat_id.clone())
+        .bind(t.thread.clone())
+        .bind(t.source_message_id.clone())
+        .bind(t.inbox_id)
+        .bind(t.reporter_id.clone())
+        .bind(t.reporter_name.clone())
+        .bind(t.category.id().to_string())
+        .bind(t.urgency.id().to_string())
+        .bind(t.location.clone())
+        .bind(t.body.clone())
+        .bind(t.assignee.clone())
+        .bind(t.created_at)
+        .bind(t.claim_due)
+        .bind(t.resolve_due)
+        .bind(t.duplicate_of)
+        .fetch_one(self.conn())
+        .await?;
+        col(&row, "id")
+    }
+
+    /// A ticket, locked for update on PostgreSQL so that replicas change it one at a time.
+    pub async fn ticket(&mut self, id: i64) -> Result<Option<Ticket>> {
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        };
+        let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id = $1{lock}");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?;
+        row.map(|r| ticket_from(&r)).transpose()
+    }
+
+    /// Writes back every field that changes during a ticket's life.
+    pub async fn update_ticket(&mut self, t: &Ticket) -> Result<()> {
+        sqlx::query(
+            "UPDATE tickets SET assignee = $2, state = $3, first_response_at = $4, claimed_at = $5, \
+             resolved_at = $6, closed_at = $7, rating = $8, duplicate_of = $9, body = $10, \
+             grid = $11, updated_at = $12 WHERE id = $1",
+        )
+        .bind(t.id)
+        .bind(t.assignee.clone())
+        .bind(t.state.id().to_string())
+        .bind(t.first_response_at)
+        .bind(t.claimed_at)
+        .bind(t.resolved_at)
+        .bind(t.closed_at)
+        .bind(t.rating.map(|r| r.id().to_string()))
+        .bind(t.duplicate_of)
+        .bind(t.body.clone())
+        .bind(t.grid.clone())
+        .bind(t.updated_at)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Appends history lines (one statement for the lot).
+    pub async fn add_events(&mut self, events: &[TicketEvent]) -> Result<()> {
+        for chunk in events.chunks(500) {
+            let sql = format!(
+                "INSERT INTO ticket_events (ticket_id, at, actor, actor_name, kind, detail) VALUES {}",
+                placeholders(chunk.len(), 6, 0)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for e in chunk {
+                q = q
+                    .bind(e.ticket_id)
+                    .bind(e.at)
+                    .bind(e.actor.clone())
+                    .bind(e.actor_name.clone())
+                    .bind(e.kind.clone())
+                    .bind(e.detail.clone());
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn events(&mut self, ticket: i64) -> Result<Vec<TicketEvent>> {
+        let rows = sqlx::query(
+            "SELECT ticket_id, at, actor, actor_name, kind, detail FROM ticket_events \
+             WHERE ticket_id = $1 ORDER BY id",
+        )
+        .bind(ticket)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TicketEvent {
+                    ticket_id: col(r, "ticket_id")?,
+                    at: col(r, "at")?,
+                    actor: col(r, "actor")?,
+                    actor_name: col(r, "actor_name")?,
+                    kind: col(r, "kind")?,
+                    detail: col(r, "detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The ticket a bot message (card or notice) was about.
+    pub async fn ticket_of_bot_message(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        message_id: &str,
+    ) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT ticket_id FROM bot_messages WHERE platform = $1 AND chat_id = $2 AND message_id = $3",
+        )
+        .bind(platform.to_string())
+        .bind(chat.to_string())
+        .bind(message_id.to_string())
+        .fetch_optional(self.conn())
+        .await?;
+        row.map(|r| col(&r, "ticket_id")).transpose()
+    }
+
+    /// The ticket a resident's message opened.
+    pub async fn ticket_of_source(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        message_id: &str,
+    ) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT id FROM tickets WHERE platform = $1 AND chat_id = $2 AND source_message_id = $3 \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(platform.to_string())
+        .bind(chat.to_string())
+        .bind(message_id.to_string())
+        .fetch_optional(self.conn())
+        .await?;
+        row.map(|r| col(&r, "id")).transpose()
+    }
+
+    /// A reporter's recent tickets, newest first.
+    pub async fn tickets_of_reporter(
+        &mut self,
+        platform: &str,
+        reporter: &str,
+        limit: i64,
+    ) -> Result<Vec<Ticket>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tickets WHERE platform = $1 AND reporter_id = $2 ORDER BY id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(platform.to_string())
+            .bind(reporter.to_string())
+            .bind(limit)
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter().map(ticket_from).collect()
+    }
+
+    /// A staff member's to-do list: active tickets assigned to them, and unclaimed tickets in
+    /// grids where they are leader or deputy. Oldest first.
+    pub async fn todo(&mut self, person: &str, limit: i64) -> Result<Vec<Ticket>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tickets WHERE state IN ('open', 'claimed') AND (assignee = $1 OR \
+             (state = 'open' AND grid IN (SELECT grid FROM grants WHERE person = $1 AND role IN ('leader', 'deputy')))) \
+             ORDER BY id LIMIT $2"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(person.to_string())
+            .bind(limit)
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter().map(ticket_from).collect()
+    }
+
+    /// The facts for statistics: tickets created since `since` in the subtree under `path_prefix`.
+    pub async fn ticket_facts(
+        &mut self,
+        path_prefix: &str,
+        since: i64,
+    ) -> Result<Vec<TicketFacts>> {
+        let rows = sqlx::query(
+            "SELECT state, category, created_at, first_response_at, resolved_at, claim_due, resolve_due, \
+             rating, claimed_at FROM tickets \
+             WHERE created_at >= $2 AND grid IN (SELECT code FROM grids WHERE substr(path, 1, length(CAST($1 AS TEXT))) = $1)",
+        )
+        .bind(path_prefix.to_string())
+        .bind(since)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let rating: Option<String> = col(r, "rating")?;
+                Ok(TicketFacts {
+                    state: parse_col(r, "state")?,
+                    category: parse_col(r, "category")?,
+                    created_at: col(r, "created_at")?,
+                    first_response_at: col(r, "first_response_at")?,
+                    resolved_at: col(r, "resolved_at")?,
+                    claim_due: col(r, "claim_due")?,
+                    resolve_due: col(r, "resolve_due")?,
+                    rating: rating.and_then(|x| x.parse().ok()),
+                    claimed_at: col(r, "claimed_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Active tickets under a grid subtree whose deadline has passed, oldest deadline first.
+    pub async fn overdue(
+        &mut self,
+        path_prefix: &str,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<Ticket>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tickets WHERE grid IN (SELECT code FROM grids WHERE substr(path, 1, length(CAST($1 AS TEXT))) = $1) \
+             AND ((state = 'open' AND claim_due < $2) OR (state IN ('open', 'claimed') AND resolve_due < $2)) \
+             ORDER BY claim_due LIMIT $3"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(path_prefix.to_string())
+            .bind(now)
+            .bind(limit)
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter().map(ticket_from).collect()
+    }
+}
+
+impl Store {
+    /// The facts for statistics: tickets created since `since` in the subtree under `path_prefix`.
+    pub async fn ticket_facts(&self, path_prefix: &str, since: i64) -> Result<Vec<TicketFacts>> {
+        let mut tx = self.begin().await?;
+        let facts = tx.ticket_facts(path_prefix, since).await?;
+        tx.commit().await?;
+        Ok(facts)
+    }
+
+    /// A ticket without locking (for reads outside the engine).
+    pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>> {
+        let mut tx = self.begin().await?;
+        let t = tx.ticket(id).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    pub async fn ticket_events(&self, id: i64) -> Result<Vec<TicketEvent>> {
+        let mut tx = self.begin().await?;
+        let e = tx.events(id).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    pub async fn ticket_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM tickets")
+            .fetch_one(self.pool())
+            .await?;
+        col(&row, "n")
+    }
+
+    /// Tickets of one chat, newest first (the sandbox side panel, tests).
+    pub async fn tickets_in_chat(
+        &self,
+        platform: &str,
+        chat: &str,
+        limit: i64,
+    ) -> Result<Vec<Ticket>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tickets WHERE platform = $1 AND chat_id = $2 ORDER BY id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(platform.to_string())
+            .bind(chat.to_string())
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(ticket_from).collect()
+    }
+}

@@ -10,7 +10,11 @@ use super::eval::{evaluate, read_corpus, render};
 /// Reads JSON Lines `{"id": …, "text": …}` and writes one result object per line, in order
 /// (the contract in DESIGN.md). A line that cannot be read gets `{"id": …, "error": …}` in its
 /// place so the output stays aligned with the input. Returns how many lines were classified.
-pub fn classify(parser: &Parser, mut input: impl BufRead, output: impl Write) -> anyhow::Result<usize> {
+pub fn classify(
+    parser: &Parser,
+    mut input: impl BufRead,
+    output: impl Write,
+) -> anyhow::Result<usize> {
     let mut out = BufWriter::new(output);
     let mut line = Vec::new();
     let mut classified = 0;
@@ -34,12 +38,14 @@ pub fn classify(parser: &Parser, mut input: impl BufRead, output: impl Write) ->
 }
 
 fn classify_line(parser: &Parser, raw: &[u8]) -> Result<Value, (Value, String)> {
-    let text = std::str::from_utf8(raw).map_err(|_| (Value::Null, "line is not valid UTF-8".to_string()))?;
+    let text = std::str::from_utf8(raw)
+        .map_err(|_| (Value::Null, "line is not valid UTF-8".to_string()))?;
     let text = text.trim_end_matches(['\n', '\r']);
     if text.trim().is_empty() {
         return Err((Value::Null, "empty line".to_string()));
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| (Value::Null, format!("not JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| (Value::Null, format!("not JSON: {e}")))?;
     let Value::Object(map) = value else {
         return Err((Value::Null, "not a JSON object".to_string()));
     };
@@ -60,8 +66,14 @@ fn classify_line(parser: &Parser, raw: &[u8]) -> Result<Value, (Value, String)> 
 
 /// Scores the parser on a labelled corpus file and prints the metrics (every miss with
 /// `verbose`).
-pub fn eval(parser: &Parser, path: &Path, verbose: bool, mut output: impl Write) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+pub fn eval(
+    parser: &Parser,
+    path: &Path,
+    verbose: bool,
+    mut output: impl Write,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let rows = read_corpus(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let report = evaluate(parser, &rows);
     output.write_all(render(&report, verbose).as_bytes())?;
@@ -100,9 +112,17 @@ mod tests {
         assert_eq!(lines[0]["category"], "safety");
         assert_eq!(lines[0]["urgency"], "urgent");
         assert_eq!(lines[0]["location"], "10栋2单元");
-        assert!(lines[1]["error"].as_str().is_some_and(|e| e.starts_with("not JSON")));
+        assert!(
+            lines[1]["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("not JSON"))
+        );
         assert_eq!(lines[2]["id"], 7);
-        assert!(lines[2]["error"].as_str().is_some_and(|e| e.contains("text")));
+        assert!(
+            lines[2]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("text"))
+        );
         assert_eq!(lines[3]["error"], "empty line");
         assert_eq!(lines[4]["id"], "b");
         assert_eq!(lines[4]["is_request"], false);

@@ -1,1 +1,611 @@
-//! Chat commands in slash form (Telegram style) and Chinese words (WeChat style).
+//! Chat commands in slash form (Telegram style) and Chinese words (WeChat style):
+//! `/claim 42` = `接单 42`, `/done 42 换了灯泡` = `办结 42 换了灯泡`, `/stats` = `统计`.
+//!
+//! Parsing is pure and knows nothing of permissions; the engine checks those.
+
+use crate::domain::{Rating, Role};
+
+/// A ticket's short number as people type it (`42`, `#42`).
+pub type TicketNo = i64;
+
+/// A statistics period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Today,
+    Days7,
+    Days30,
+    All,
+}
+
+impl Period {
+    pub fn parse(word: &str) -> Option<Period> {
+        match word.to_lowercase().as_str() {
+            "today" | "今天" | "今日" | "1d" => Some(Period::Today),
+            "7d" | "week" | "7天" | "近7天" | "本周" | "一周" => Some(Period::Days7),
+            "30d" | "month" | "30天" | "近30天" | "本月" | "一个月" => Some(Period::Days30),
+            "all" | "全部" | "累计" => Some(Period::All),
+            _ => None,
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Period::Today => "today",
+            Period::Days7 => "7d",
+            Period::Days30 => "30d",
+            Period::All => "all",
+        }
+    }
+}
+
+/// Every command gridline understands. The doc comment of each is its help line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Report a problem: `/report 3栋楼道灯坏了` (报修 / 诉求).
+    Report(String),
+    /// Your own tickets: `/my` (我的诉求).
+    My,
+    /// One ticket's state and history: `/status 42` (查询 42).
+    Status(TicketNo),
+    /// Withdraw your report: `/cancel 42` (撤销 42).
+    Cancel(TicketNo),
+    /// Rate the result: `/rate 42 满意|一般|不满意` (评价 42 满意).
+    Rate(TicketNo, Rating),
+    /// Take a ticket: `/claim 42` (接单 42).
+    Claim(TicketNo),
+    /// Post progress: `/note 42 已联系电工` (进展 42 …).
+    Note(TicketNo, String),
+    /// Resolve: `/done 42 换了灯泡` (办结 42 …).
+    Done(TicketNo, String),
+    /// Hand over to someone else: `/transfer 42 @李强` (转派 42 @李强).
+    Transfer(TicketNo, String),
+    /// Not a request / duplicate: `/dismiss 42 重复 7` (驳回 42 理由).
+    Dismiss {
+        ticket: TicketNo,
+        reason: String,
+        duplicate_of: Option<TicketNo>,
+    },
+    /// Your to-do list: `/list` (待办).
+    List,
+    /// Statistics: `/stats [today|7d|30d|all] [grid]` (统计 7天).
+    Stats(Period, Option<String>),
+    /// Overdue tickets: `/overdue` (超时).
+    Overdue,
+    /// Bind this group to a grid: `/bind T01-V01-G01` (绑定 …).
+    Bind(String),
+    /// Give someone a role: `/role @王芳 leader [grid]` (设置角色 @王芳 网格长).
+    SetRole {
+        target: String,
+        role: Role,
+        grid: Option<String>,
+    },
+    /// What you may do: `/help` (帮助).
+    Help,
+}
+
+/// Why a recognised command could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    MissingNumber,
+    MissingText,
+    BadRating,
+    MissingTarget,
+    BadRole,
+    BadPeriod,
+    MissingGrid,
+}
+
+/// What a text turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    /// Not a command: ordinary text, for the request parser.
+    NotCommand,
+    Command(Command),
+    /// A known command written wrongly; `name` is its canonical slash form.
+    Invalid {
+        name: &'static str,
+        problem: Problem,
+    },
+    /// A slash word gridline does not know (`/foo`).
+    Unknown(String),
+}
+
+/// The command words: (slash form, Chinese forms, kind).
+const WORDS: &[(&str, &[&str], Kind)] = &[
+    ("report", &["诉求", "报事"], Kind::Report),
+    ("my", &["我的诉求", "我的工单"], Kind::My),
+    ("status", &["查询", "进度"], Kind::Status),
+    ("cancel", &["撤销", "撤回"], Kind::Cancel),
+    ("rate", &["评价"], Kind::Rate),
+    ("claim", &["接单"], Kind::Claim),
+    ("note", &["进展", "备注"], Kind::Note),
+    ("done", &["办结", "完成"], Kind::Done),
+    ("transfer", &["转派", "转交"], Kind::Transfer),
+    ("dismiss", &["驳回"], Kind::Dismiss),
+    ("list", &["待办"], Kind::List),
+    ("stats", &["统计"], Kind::Stats),
+    ("overdue", &["超时", "逾期"], Kind::Overdue),
+    ("bind", &["绑定"], Kind::Bind),
+    ("role", &["设置角色"], Kind::Role),
+    ("help", &["帮助", "菜单"], Kind::Help),
+    ("start", &[], Kind::Help),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Report,
+    My,
+    Status,
+    Cancel,
+    Rate,
+    Claim,
+    Note,
+    Done,
+    Transfer,
+    Dismiss,
+    List,
+    Stats,
+    Overdue,
+    Bind,
+    Role,
+    Help,
+}
+
+/// Reads `text` as a command. Full-width digits, `＃` and the ideographic space are folded first;
+/// `/cmd@botname` is accepted.
+pub fn parse(text: &str) -> Parsed {
+    let text = normalise(text.trim());
+    let (word, rest, slash) = match text.strip_prefix('/') {
+        Some(after) => {
+            let (word, rest) = split_word(after);
+            // Telegram appends the bot's name in groups: /claim@gridline_bot 42.
+            let word = word.split('@').next().unwrap_or(word);
+            (word.to_lowercase(), rest, true)
+        }
+        None => {
+            let (word, rest) = split_chinese_word(&text);
+            // A Chinese word must stand alone: "统计局的人来了" is not `统计`.
+            let stands_alone = rest
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_whitespace() || c.is_ascii_digit() || c == '#' || c == '@');
+            if !stands_alone {
+                return Parsed::NotCommand;
+            }
+            (word.to_string(), rest, false)
+        }
+    };
+    let found = WORDS.iter().find(|(slash_form, zh, _)| {
+        if slash {
+            *slash_form == word || zh.contains(&word.as_str())
+        } else {
+            zh.contains(&word.as_str())
+        }
+    });
+    let Some((name, _, kind)) = found else {
+        return if slash && !word.is_empty() {
+            Parsed::Unknown(format!("/{word}"))
+        } else {
+            Parsed::NotCommand
+        };
+    };
+    let rest = rest.trim();
+    // A Chinese word is a command only when what follows fits; "待办事项都做完了" is not `待办`.
+    match build(*kind, rest) {
+        Ok(cmd) => Parsed::Command(cmd),
+        Err(problem) if slash || fits_loosely(*kind, rest) => Parsed::Invalid {
+            name: canonical(name),
+            problem,
+        },
+        Err(_) => Parsed::NotCommand,
+    }
+}
+
+fn canonical(name: &str) -> &'static str {
+    WORDS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(n, _, _)| *n)
+        .unwrap_or("help")
+}
+
+/// For a Chinese command word with unreadable arguments: report the problem only when the
+/// message is short and command-like, otherwise treat it as ordinary speech.
+fn fits_loosely(kind: Kind, rest: &str) -> bool {
+    rest.is_empty() && matches!(kind, Kind::Claim | Kind::Done | Kind::Cancel | Kind::Rate)
+}
+
+fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
+    let no_args = |cmd: Command| {
+        if rest.is_empty() {
+            Ok(cmd)
+        } else {
+            Err(Problem::MissingText)
+        }
+    };
+    match kind {
+        Kind::Report => {
+            if rest.is_empty() {
+                Err(Problem::MissingText)
+            } else {
+                Ok(Command::Report(rest.to_string()))
+            }
+        }
+        Kind::My => no_args(Command::My),
+        Kind::List => no_args(Command::List),
+        Kind::Overdue => no_args(Command::Overdue),
+        Kind::Help => Ok(Command::Help),
+        Kind::Status => number_only(rest).map(Command::Status),
+        Kind::Cancel => number_only(rest).map(Command::Cancel),
+        Kind::Claim => number_only(rest).map(Command::Claim),
+        Kind::Rate => {
+            let (n, rest) = number(rest)?;
+            let rating = parse_rating(rest.trim()).ok_or(Problem::BadRating)?;
+            Ok(Command::Rate(n, rating))
+        }
+        Kind::Note => {
+            let (n, rest) = number(rest)?;
+            let text = rest.trim();
+            if text.is_empty() {
+                return Err(Problem::MissingText);
+            }
+            Ok(Command::Note(n, text.to_string()))
+        }
+        Kind::Done => {
+            let (n, rest) = number(rest)?;
+            Ok(Command::Done(n, rest.trim().to_string()))
+        }
+        Kind::Transfer => {
+            let (n, rest) = number(rest)?;
+            let target = rest.trim();
+            if target.is_empty() {
+                return Err(Problem::MissingTarget);
+            }
+            Ok(Command::Transfer(
+                n,
+                target.trim_start_matches('@').to_string(),
+            ))
+        }
+        Kind::Dismiss => {
+            let (n, rest) = number(rest)?;
+            let reason = rest.trim().to_string();
+            let duplicate_of = duplicate_reference(&reason);
+            Ok(Command::Dismiss {
+                ticket: n,
+                reason,
+                duplicate_of,
+            })
+        }
+        Kind::Stats => {
+            let mut period = Period::All;
+            let mut grid = None;
+            for word in rest.split_whitespace() {
+                match Period::parse(word) {
+                    Some(p) => period = p,
+                    None if grid.is_none() => grid = Some(word.to_string()),
+                    None => return Err(Problem::BadPeriod),
+                }
+            }
+            Ok(Command::Stats(period, grid))
+        }
+        Kind::Bind => {
+            let code = rest.split_whitespace().next().ok_or(Problem::MissingGrid)?;
+            Ok(Command::Bind(code.to_string()))
+        }
+        Kind::Role => {
+            let mut words = rest.split_whitespace();
+            let target = words.next().ok_or(Problem::MissingTarget)?;
+            let role = words
+                .next()
+                .ok_or(Problem::BadRole)?
+                .parse::<Role>()
+                .map_err(|_| Problem::BadRole)?;
+            let grid = words.next().map(str::to_string);
+            Ok(Command::SetRole {
+                target: target.trim_start_matches('@').to_string(),
+                role,
+                grid,
+            })
+        }
+    }
+}
+
+/// Ratings in both languages.
+pub fn parse_rating(word: &str) -> Option<Rating> {
+    match word.to_lowercase().as_str() {
+        "满意" | "非常满意" | "satisfied" | "good" | "👍" => Some(Rating::Satisfied),
+        "一般" | "基本满意" | "neutral" | "ok" | "okay" => Some(Rating::Neutral),
+        "不满意" | "unsatisfied" | "bad" | "👎" => Some(Rating::Unsatisfied),
+        _ => None,
+    }
+}
+
+/// "重复 7", "与7重复", "duplicate of 7", "dup #7" → 7.
+fn duplicate_reference(reason: &str) -> Option<TicketNo> {
+    let lower = reason.to_lowercase();
+    if !(lower.contains("重复") || lower.contains("dup")) {
+        return None;
+    }
+    let digits: String = lower
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().ok()
+}
+
+fn number_only(rest: &str) -> Result<TicketNo, Problem> {
+    let (n, after) = number(rest)?;
+    if after.trim().is_empty() {
+        Ok(n)
+    } else {
+        Err(Problem::MissingNumber)
+    }
+}
+
+/// A leading ticket number, with an optional `#` or `No.`.
+fn number(rest: &str) -> Result<(TicketNo, &str), Problem> {
+    let s = rest.trim_start();
+    let s = s
+        .strip_prefix('#')
+        .or_else(|| s.strip_prefix("No."))
+        .or_else(|| s.strip_prefix("no."))
+        .unwrap_or(s)
+        .trim_start();
+    let end = s
+        .char_indices()
+        .find(|(_, c)| !c.is_ascii_digit())
+        .map(|(i, _)| i)
+        .unwrap_or(s.len());
+    let n: TicketNo = s[..end].parse().map_err(|_| Problem::MissingNumber)?;
+    if n <= 0 {
+        return Err(Problem::MissingNumber);
+    }
+    Ok((n, &s[end..]))
+}
+
+fn split_word(s: &str) -> (&str, &str) {
+    match s.find(char::is_whitespace) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, ""),
+    }
+}
+
+/// Chinese commands are written with or without a space: `接单42`, `接单 42`, `办结42 换了灯泡`.
+fn split_chinese_word(s: &str) -> (&str, &str) {
+    let mut best: Option<&str> = None;
+    for (_, zh, _) in WORDS {
+        for w in *zh {
+            if s.starts_with(w) && best.is_none_or(|b| w.len() > b.len()) {
+                best = Some(w);
+            }
+        }
+    }
+    match best {
+        Some(w) => (&s[..w.len()], &s[w.len()..]),
+        None => ("", s),
+    }
+}
+
+/// Full-width digits and signs to ASCII; ideographic space to space.
+pub fn normalise(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '＃' => '#',
+            '／' => '/',
+            '\u{3000}' => ' ',
+            other => other,
+        })
+        .collect()
+}
+
+/// The commands a role may use, for `/help`: (slash form, Chinese form, description key).
+pub fn help_entries(role: Role) -> Vec<(&'static str, &'static str)> {
+    let resident: &[(&str, &str)] = &[
+        ("/report 内容", "诉求 内容"),
+        ("/my", "我的诉求"),
+        ("/status 42", "查询 42"),
+        ("/cancel 42", "撤销 42"),
+        ("/rate 42 满意|一般|不满意", "评价 42 满意"),
+    ];
+    let staff: &[(&str, &str)] = &[
+        ("/claim 42", "接单 42"),
+        ("/note 42 进展", "进展 42 …"),
+        ("/done 42 结果", "办结 42 …"),
+        ("/transfer 42 @姓名", "转派 42 @姓名"),
+        ("/dismiss 42 理由", "驳回 42 理由"),
+        ("/list", "待办"),
+    ];
+    let supervise: &[(&str, &str)] = &[
+        ("/stats [today|7d|30d|all] [网格]", "统计 7天"),
+        ("/overdue", "超时"),
+    ];
+    let admin: &[(&str, &str)] = &[
+        ("/bind 网格编号", "绑定 网格编号"),
+        ("/role @姓名 角色 [网格]", "设置角色 @姓名 网格长"),
+    ];
+    let mut out: Vec<(&str, &str)> = resident.to_vec();
+    if matches!(
+        role,
+        Role::Leader | Role::Deputy | Role::Coordinator | Role::Admin
+    ) {
+        out.extend_from_slice(staff);
+    }
+    if matches!(role, Role::Leader | Role::Coordinator | Role::Admin) {
+        out.extend_from_slice(supervise);
+    }
+    if role == Role::Admin {
+        out.extend_from_slice(admin);
+    }
+    out.push(("/help", "帮助"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(text: &str) -> Command {
+        match parse(text) {
+            Parsed::Command(c) => c,
+            other => panic!("{text:?} → {other:?}"),
+        }
+    }
+
+    #[test]
+    fn slash_and_chinese_forms_agree() {
+        assert_eq!(cmd("/claim 42"), Command::Claim(42));
+        assert_eq!(cmd("接单 42"), Command::Claim(42));
+        assert_eq!(cmd("接单42"), Command::Claim(42));
+        assert_eq!(cmd("接单 ＃４２"), Command::Claim(42));
+        assert_eq!(cmd("/claim@gridline_bot 42"), Command::Claim(42));
+        assert_eq!(cmd("/CLAIM #42"), Command::Claim(42));
+        assert_eq!(
+            cmd("/done 42 换了灯泡"),
+            Command::Done(42, "换了灯泡".into())
+        );
+        assert_eq!(
+            cmd("办结 42 换了灯泡"),
+            Command::Done(42, "换了灯泡".into())
+        );
+        assert_eq!(cmd("/done 42"), Command::Done(42, String::new()));
+        assert_eq!(cmd("/stats"), Command::Stats(Period::All, None));
+        assert_eq!(cmd("统计"), Command::Stats(Period::All, None));
+        assert_eq!(
+            cmd("统计 7天 T01-V01"),
+            Command::Stats(Period::Days7, Some("T01-V01".into()))
+        );
+        assert_eq!(cmd("/my"), Command::My);
+        assert_eq!(cmd("我的诉求"), Command::My);
+        assert_eq!(cmd("/list"), Command::List);
+        assert_eq!(cmd("待办"), Command::List);
+        assert_eq!(cmd("/rate 7 满意"), Command::Rate(7, Rating::Satisfied));
+        assert_eq!(cmd("评价 7 不满意"), Command::Rate(7, Rating::Unsatisfied));
+        assert_eq!(
+            cmd("/note 3 已联系电工"),
+            Command::Note(3, "已联系电工".into())
+        );
+        assert_eq!(
+            cmd("/transfer 3 @李强"),
+            Command::Transfer(3, "李强".into())
+        );
+        assert_eq!(
+            cmd("/report 3栋楼道灯坏了"),
+            Command::Report("3栋楼道灯坏了".into())
+        );
+        assert_eq!(
+            cmd("/bind T01-V01-G01"),
+            Command::Bind("T01-V01-G01".into())
+        );
+        assert_eq!(
+            cmd("/role @王芳 leader T01-V01-G01"),
+            Command::SetRole {
+                target: "王芳".into(),
+                role: Role::Leader,
+                grid: Some("T01-V01-G01".into())
+            }
+        );
+        assert_eq!(
+            cmd("设置角色 王芳 网格长").clone(),
+            Command::SetRole {
+                target: "王芳".into(),
+                role: Role::Leader,
+                grid: None
+            }
+        );
+        assert_eq!(cmd("/help"), Command::Help);
+        assert_eq!(cmd("帮助"), Command::Help);
+    }
+
+    #[test]
+    fn dismiss_reads_duplicate_references() {
+        assert_eq!(
+            cmd("/dismiss 9 重复 7"),
+            Command::Dismiss {
+                ticket: 9,
+                reason: "重复 7".into(),
+                duplicate_of: Some(7)
+            }
+        );
+        assert_eq!(
+            cmd("驳回 9 duplicate of #7"),
+            Command::Dismiss {
+                ticket: 9,
+                reason: "duplicate of #7".into(),
+                duplicate_of: Some(7)
+            }
+        );
+        assert_eq!(
+            cmd("/dismiss 9 不属于本网格"),
+            Command::Dismiss {
+                ticket: 9,
+                reason: "不属于本网格".into(),
+                duplicate_of: None
+            }
+        );
+    }
+
+    #[test]
+    fn bad_commands_say_what_is_wrong() {
+        assert_eq!(
+            parse("/claim"),
+            Parsed::Invalid {
+                name: "claim",
+                problem: Problem::MissingNumber
+            }
+        );
+        assert_eq!(
+            parse("/rate 4 great"),
+            Parsed::Invalid {
+                name: "rate",
+                problem: Problem::BadRating
+            }
+        );
+        assert_eq!(
+            parse("/report"),
+            Parsed::Invalid {
+                name: "report",
+                problem: Problem::MissingText
+            }
+        );
+        assert_eq!(
+            parse("/frobnicate 3"),
+            Parsed::Unknown("/frobnicate".into())
+        );
+        assert_eq!(
+            parse("接单"),
+            Parsed::Invalid {
+                name: "claim",
+                problem: Problem::MissingNumber
+            }
+        );
+    }
+
+    #[test]
+    fn ordinary_speech_is_not_a_command() {
+        for text in [
+            "3栋楼道灯坏了",
+            "待办事项都做完了吗",
+            "统计局的人来了",
+            "完成了吗？",
+            "谢谢网格长",
+            "",
+            "/",
+            "http://example.com/x",
+        ] {
+            assert_eq!(parse(text), Parsed::NotCommand, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn help_grows_with_role() {
+        assert!(help_entries(Role::Resident).len() < help_entries(Role::Leader).len());
+        assert!(help_entries(Role::Leader).len() < help_entries(Role::Admin).len());
+        assert!(
+            !help_entries(Role::Resident)
+                .iter()
+                .any(|(s, _)| s.starts_with("/claim"))
+        );
+    }
+}

@@ -31,7 +31,10 @@ pub(crate) const BUILT_IN: [(&str, &str); 3] = [
         include_str!("../../config/lexicon/categories.toml"),
     ),
     ("cues.toml", include_str!("../../config/lexicon/cues.toml")),
-    ("places.toml", include_str!("../../config/lexicon/places.toml")),
+    (
+        "places.toml",
+        include_str!("../../config/lexicon/places.toml"),
+    ),
 ];
 
 /// What a hit on a term means. The docs of each kind live in config/lexicon/cues.toml.
@@ -191,7 +194,8 @@ impl Builder {
             line: 0,
             message,
         };
-        let listing = std::fs::read_dir(dir).map_err(|e| unreadable(format!("cannot read directory: {e}")))?;
+        let listing = std::fs::read_dir(dir)
+            .map_err(|e| unreadable(format!("cannot read directory: {e}")))?;
         let mut files = Vec::new();
         for item in listing {
             let item = item.map_err(|e| unreadable(format!("cannot read directory: {e}")))?;
@@ -220,16 +224,22 @@ impl Builder {
             line: span.map_or(0, |s| line_of(text, s.start)),
             message,
         };
-        let file: File = toml::from_str(text).map_err(|e| fail(e.span(), e.message().to_string()))?;
+        let file: File =
+            toml::from_str(text).map_err(|e| fail(e.span(), e.message().to_string()))?;
         for group in file.group {
-            let kind = Kind::parse(group.kind.get_ref())
-                .ok_or_else(|| fail(Some(group.kind.span()), format!("unknown kind `{}`", group.kind.get_ref())))?;
+            let kind = Kind::parse(group.kind.get_ref()).ok_or_else(|| {
+                fail(
+                    Some(group.kind.span()),
+                    format!("unknown kind `{}`", group.kind.get_ref()),
+                )
+            })?;
             let category = match (&group.category, kind.takes_category()) {
-                (Some(c), true) => Some(
-                    c.get_ref()
-                        .parse::<Category>()
-                        .map_err(|_| fail(Some(c.span()), format!("unknown category `{}`", c.get_ref())))?,
-                ),
+                (Some(c), true) => Some(c.get_ref().parse::<Category>().map_err(|_| {
+                    fail(
+                        Some(c.span()),
+                        format!("unknown category `{}`", c.get_ref()),
+                    )
+                })?),
                 (None, true) => {
                     return Err(fail(
                         Some(group.kind.span()),
@@ -281,7 +291,12 @@ impl Builder {
 }
 
 /// Splits a written term into its pattern and meaning, refusing malformed ones.
-fn parse_term(raw: &str, kind: Kind, category: Option<Category>, weight: f32) -> Result<(String, Entry), String> {
+fn parse_term(
+    raw: &str,
+    kind: Kind,
+    category: Option<Category>,
+    weight: f32,
+) -> Result<(String, Entry), String> {
     let mut term = raw;
     let whole_word = term.starts_with('=') && term.chars().count() > 1;
     if whole_word {
@@ -298,15 +313,24 @@ fn parse_term(raw: &str, kind: Kind, category: Option<Category>, weight: f32) ->
         return Err(format!("term `{raw}` has leading or trailing spaces"));
     }
     if term.chars().count() > MAX_TERM_CHARS {
-        return Err(format!("term `{raw}` is longer than {MAX_TERM_CHARS} characters"));
+        return Err(format!(
+            "term `{raw}` is longer than {MAX_TERM_CHARS} characters"
+        ));
     }
     if term.chars().any(|c| c.is_control()) {
         return Err(format!("term `{raw}` contains a control character"));
     }
-    if prefix && !term.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()) {
+    if prefix
+        && !term
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
         return Err(format!("`*` in `{raw}` only works after an English word"));
     }
-    let pattern = super::text::normalise(term).into_owned().to_ascii_lowercase();
+    let pattern = super::text::normalise(term)
+        .into_owned()
+        .to_ascii_lowercase();
     let first = pattern.chars().next();
     let last = pattern.chars().last();
     let entry = Entry {
@@ -324,7 +348,11 @@ fn parse_term(raw: &str, kind: Kind, category: Option<Category>, weight: f32) ->
 /// 1-based line number of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -333,12 +361,21 @@ mod tests {
 
     #[test]
     fn built_in_files_load() {
-        let lex = Builder::built_in().expect("built-in lexicons are valid").build();
+        let lex = Builder::built_in()
+            .expect("built-in lexicons are valid")
+            .build();
         assert!(lex.patterns.len() > 500);
         assert_eq!(lex.patterns.len(), lex.meanings.len());
         // A term with two meanings keeps both (an issue of its category and an urgency cue).
-        let i = lex.patterns.iter().position(|p| p == "煤气味").expect("煤气味 is listed");
-        let kinds: Vec<Kind> = lex.entries[lex.meanings[i].clone()].iter().map(|e| e.kind).collect();
+        let i = lex
+            .patterns
+            .iter()
+            .position(|p| p == "煤气味")
+            .expect("煤气味 is listed");
+        let kinds: Vec<Kind> = lex.entries[lex.meanings[i].clone()]
+            .iter()
+            .map(|e| e.kind)
+            .collect();
         assert!(kinds.contains(&Kind::Issue) && kinds.contains(&Kind::Urgent));
     }
 
@@ -352,13 +389,15 @@ mod tests {
 
     #[test]
     fn bad_entries_are_refused_with_file_and_line() {
-        let unknown_category = "[[group]]\nkind = \"topic\"\ncategory = \"lights\"\nweight = 1.0\nterms = [\"灯\"]\n";
+        let unknown_category =
+            "[[group]]\nkind = \"topic\"\ncategory = \"lights\"\nweight = 1.0\nterms = [\"灯\"]\n";
         let e = refused(unknown_category);
         assert_eq!((e.file.as_str(), e.line), ("extra.toml", 3), "{e}");
         assert!(e.message.contains("lights"), "{e}");
         assert!(e.to_string().starts_with("extra.toml:3:"), "{e}");
 
-        let empty_term = "[[group]]\nkind = \"ask\"\nweight = 1.0\nterms = [\n  \"请问\",\n  \"\",\n]\n";
+        let empty_term =
+            "[[group]]\nkind = \"ask\"\nweight = 1.0\nterms = [\n  \"请问\",\n  \"\",\n]\n";
         let e = refused(empty_term);
         assert_eq!(e.line, 6, "{e}");
 
@@ -368,13 +407,15 @@ mod tests {
         let bad_weight = "[[group]]\nkind = \"ask\"\nweight = 0.0\nterms = [\"x\"]\n";
         assert_eq!(refused(bad_weight).line, 3);
 
-        let category_on_cue = "[[group]]\nkind = \"ask\"\ncategory = \"water\"\nweight = 1.0\nterms = [\"x\"]\n";
+        let category_on_cue =
+            "[[group]]\nkind = \"ask\"\ncategory = \"water\"\nweight = 1.0\nterms = [\"x\"]\n";
         assert_eq!(refused(category_on_cue).line, 3);
 
         let missing_category = "[[group]]\nkind = \"issue\"\nweight = 1.0\nterms = [\"x\"]\n";
         assert_eq!(refused(missing_category).line, 2);
 
-        let unknown_field = "[[group]]\nkind = \"ask\"\nweight = 1.0\nterms = [\"x\"]\ncolour = \"red\"\n";
+        let unknown_field =
+            "[[group]]\nkind = \"ask\"\nweight = 1.0\nterms = [\"x\"]\ncolour = \"red\"\n";
         assert_eq!(refused(unknown_field).line, 5, "the stray key");
 
         let syntax = "[[group]]\nkind = \"ask\"\nweight = 1.0\nterms = [\"x\"\n";
@@ -386,13 +427,15 @@ mod tests {
 
     #[test]
     fn markers_are_read() {
-        let (p, e) = parse_term("flicker*", Kind::Issue, Some(Category::Lighting), 2.0).expect("valid");
+        let (p, e) =
+            parse_term("flicker*", Kind::Issue, Some(Category::Lighting), 2.0).expect("valid");
         assert_eq!(p, "flicker");
         assert!(e.prefix && e.ascii_start && e.ascii_end && !e.whole_word);
         let (p, e) = parse_term("=灯", Kind::Topic, Some(Category::Lighting), 1.0).expect("valid");
         assert_eq!(p, "灯");
         assert!(e.whole_word && !e.ascii_start);
-        let (p, _) = parse_term("Street Light", Kind::Topic, Some(Category::Lighting), 1.0).expect("valid");
+        let (p, _) =
+            parse_term("Street Light", Kind::Topic, Some(Category::Lighting), 1.0).expect("valid");
         assert_eq!(p, "street light");
     }
 }

@@ -61,9 +61,7 @@ impl Understanding {
     /// explicit reports always open; otherwise confidence at or above `open_threshold` opens,
     /// at or above `confirm_threshold` asks, and anything lower stays silent.
     pub fn band(&self, open_threshold: f32, confirm_threshold: f32) -> Band {
-        if self.explicit {
-            Band::Open
-        } else if self.confidence >= open_threshold {
+        if self.explicit || self.confidence >= open_threshold {
             Band::Open
         } else if self.confidence >= confirm_threshold && self.confidence > 0.0 {
             Band::Confirm
@@ -135,7 +133,8 @@ impl Parser {
             .ascii_case_insensitive(true)
             .build(&lex.patterns)
             .map_err(|e| internal(format!("cannot build the term matcher: {e}")))?;
-        let places = PlaceRules::new(&lex).map_err(|e| internal(format!("cannot build the place patterns: {e}")))?;
+        let places = PlaceRules::new(&lex)
+            .map_err(|e| internal(format!("cannot build the place patterns: {e}")))?;
         let mut jieba = Jieba::new();
         // Multi-character place words stay whole when segmenting ("村委会", "垃圾站").
         for (i, pattern) in lex.patterns.iter().enumerate() {
@@ -211,7 +210,11 @@ impl Parser {
                 end: m.end() as u32,
                 pattern: pattern as u32,
             };
-            if self.meanings(&hit).iter().any(|e| self.on_boundary(hay, &hit, e)) {
+            if self
+                .meanings(&hit)
+                .iter()
+                .any(|e| self.on_boundary(hay, &hit, e))
+            {
                 out[n] = hit;
                 n += 1;
             }
@@ -227,10 +230,21 @@ impl Parser {
     /// checks itself) must not be part of a longer dictionary word.
     fn on_boundary(&self, hay: &str, hit: &Hit, e: &Entry) -> bool {
         let (s, t) = (hit.start as usize, hit.end as usize);
-        if e.ascii_start && hay[..s].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric()) {
+        if e.ascii_start
+            && hay[..s]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        {
             return false;
         }
-        if e.ascii_end && !e.prefix && hay[t..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
+        if e.ascii_end
+            && !e.prefix
+            && hay[t..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        {
             return false;
         }
         if e.whole_word && e.kind != Kind::Place && self.inside_longer_word(hay, s..t) {
@@ -241,7 +255,12 @@ impl Parser {
 
     /// True when the segmenter's dictionary has a word covering `span` and more (水 in 水果).
     fn inside_longer_word(&self, hay: &str, span: Range<usize>) -> bool {
-        let before: Vec<usize> = hay[..span.start].char_indices().rev().take(2).map(|(i, _)| i).collect();
+        let before: Vec<usize> = hay[..span.start]
+            .char_indices()
+            .rev()
+            .take(2)
+            .map(|(i, _)| i)
+            .collect();
         let after: Vec<usize> = hay[span.end..]
             .char_indices()
             .take(2)
@@ -302,11 +321,12 @@ impl Parser {
                     tally.add(&DANGER, hit.start as usize);
                 }
                 // Weak topics (neighbours, older people) say who, not what: never the head.
-                if e.kind == Kind::Topic && e.weight >= 1.5 && n_topics < topics.len() {
-                    if let Some(c) = e.category {
-                        topics[n_topics] = (hit.end, c);
-                        n_topics += 1;
-                    }
+                if let (Kind::Topic, Some(c)) = (e.kind, e.category)
+                    && e.weight >= 1.5
+                    && n_topics < topics.len()
+                {
+                    topics[n_topics] = (hit.end, c);
+                    n_topics += 1;
                 }
                 // Only generic problem words look for their object; an issue word has its own.
                 if matches!(e.kind, Kind::Problem | Kind::NotFixed) && n_problems < problems.len() {
@@ -322,7 +342,10 @@ impl Parser {
         for &at in &problems[..n_problems] {
             let english = hay.as_bytes()[at as usize].is_ascii();
             let head = if english {
-                topics[..n_topics].iter().filter(|(end, _)| *end <= at).min_by_key(|(end, _)| *end)
+                topics[..n_topics]
+                    .iter()
+                    .filter(|(end, _)| *end <= at)
+                    .min_by_key(|(end, _)| *end)
             } else {
                 topics[..n_topics]
                     .iter()
@@ -336,10 +359,13 @@ impl Parser {
         tally.chars = hay.chars().count();
         tally.substantive = hay.chars().filter(|c| is_content_char(*c)).count();
         let maybe_place = !place_hits.is_empty()
-            || hay.bytes().any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            || hay
+                .bytes()
+                .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
             || has_cjk_numeral(hay);
         if maybe_place {
-            tally.location = place::locate(&self.places, &self.jieba, hay, &place_hits).map(|r| hay[r].to_string());
+            tally.location = place::locate(&self.places, &self.jieba, hay, &place_hits)
+                .map(|r| hay[r].to_string());
         }
         tally
     }
@@ -349,8 +375,12 @@ impl Parser {
         hits.iter().any(|h| {
             h.end <= hit.start
                 && hit.start - h.end <= 6
-                && !hay[h.end as usize..hit.start as usize].contains(['，', ',', '。', '.', '!', '！'])
-                && self.meanings(h).iter().any(|e| e.kind == Kind::Hedge && self.on_boundary(hay, h, e))
+                && !hay[h.end as usize..hit.start as usize]
+                    .contains(['，', ',', '。', '.', '!', '！'])
+                && self
+                    .meanings(h)
+                    .iter()
+                    .any(|e| e.kind == Kind::Hedge && self.on_boundary(hay, h, e))
         })
     }
 
@@ -391,14 +421,21 @@ impl Parser {
         let norm = text::normalise(text);
         let mut buf = [Hit::default(); MAX_HITS];
         let n = self.hits(&norm, &mut buf);
-        buf[..n]
-            .iter()
-            .any(|h| self.meanings(h).iter().any(|e| e.kind == kind && self.on_boundary(&norm, h, e)))
+        buf[..n].iter().any(|h| {
+            self.meanings(h)
+                .iter()
+                .any(|e| e.kind == kind && self.on_boundary(&norm, h, e))
+        })
     }
 }
 
 fn has_cjk_numeral(hay: &str) -> bool {
-    hay.chars().any(|c| matches!(c, '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十' | '两'))
+    hay.chars().any(|c| {
+        matches!(
+            c,
+            '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十' | '两'
+        )
+    })
 }
 
 /// Letters, digits and CJK characters: what is left of a message once emoji, stickers'
@@ -461,12 +498,14 @@ fn place_key(place: &str) -> String {
             _ => c.to_ascii_lowercase(),
         })
         .collect();
-    for tail in ["门口", "旁边", "后面", "前面", "对面", "附近", "那边", "那里", "里面", "边上"] {
-        if key.len() > tail.len() {
-            if let Some(stripped) = key.strip_suffix(tail) {
-                key = stripped.to_string();
-                break;
-            }
+    for tail in [
+        "门口", "旁边", "后面", "前面", "对面", "附近", "那边", "那里", "里面", "边上",
+    ] {
+        if key.len() > tail.len()
+            && let Some(stripped) = key.strip_suffix(tail)
+        {
+            key = stripped.to_string();
+            break;
         }
     }
     key
@@ -481,7 +520,18 @@ pub fn claim_word(text: &str) -> bool {
     }
     let lower = t.to_lowercase();
     const REFUSALS: [&str; 12] = [
-        "不接", "接不了", "不是我", "没空", "没时间", "去不了", "来不了", "不行", "can't", "cannot", "not mine", "unable",
+        "不接",
+        "接不了",
+        "不是我",
+        "没空",
+        "没时间",
+        "去不了",
+        "来不了",
+        "不行",
+        "can't",
+        "cannot",
+        "not mine",
+        "unable",
     ];
     if REFUSALS.iter().any(|r| lower.contains(r)) {
         return false;
@@ -495,7 +545,11 @@ pub fn not_fixed(text: &str) -> bool {
     if t.is_empty() {
         return false;
     }
-    if t.chars().count() <= 6 && ["不行", "没好", "还没好", "坏的", "no", "nope"].iter().any(|w| t.to_lowercase().starts_with(w)) {
+    if t.chars().count() <= 6
+        && ["不行", "没好", "还没好", "坏的", "no", "nope"]
+            .iter()
+            .any(|w| t.to_lowercase().starts_with(w))
+    {
         return true;
     }
     built_in().is_some_and(|p| p.mentions(t, Kind::NotFixed))
@@ -563,7 +617,15 @@ pub(crate) mod tests {
 
     #[test]
     fn explicit_forms_always_open() {
-        for t in ["/report 随便写点什么", "#诉求 学校门口", "报修：投影仪", "投诉：太吵", "求助：有人吗", "report: hi", "报修:活动中心"] {
+        for t in [
+            "/report 随便写点什么",
+            "#诉求 学校门口",
+            "报修：投影仪",
+            "投诉：太吵",
+            "求助：有人吗",
+            "report: hi",
+            "报修:活动中心",
+        ] {
             let u = parser().parse(t, true);
             assert!(u.is_request && u.explicit, "{t}");
             assert_eq!(u.confidence, 1.0);
@@ -626,7 +688,14 @@ pub(crate) mod tests {
     fn bands() {
         let mut u = parser().parse("路灯", false);
         u.explicit = false;
-        for (confidence, band) in [(0.95, Band::Open), (0.7, Band::Open), (0.6, Band::Confirm), (0.45, Band::Confirm), (0.2, Band::Silent), (0.0, Band::Silent)] {
+        for (confidence, band) in [
+            (0.95, Band::Open),
+            (0.7, Band::Open),
+            (0.6, Band::Confirm),
+            (0.45, Band::Confirm),
+            (0.2, Band::Silent),
+            (0.0, Band::Silent),
+        ] {
             u.confidence = confidence;
             assert_eq!(u.band(0.7, 0.45), band, "{confidence}");
         }
@@ -634,16 +703,38 @@ pub(crate) mod tests {
         u.explicit = true;
         assert_eq!(u.band(0.7, 0.45), Band::Open);
         // Real messages land where they should with the default thresholds.
-        assert_eq!(parser().parse("厨房闻到一股煤气味，10栋2单元", false).band(0.7, 0.45), Band::Open);
-        assert_eq!(parser().parse("早上好", false).band(0.7, 0.45), Band::Silent);
+        assert_eq!(
+            parser()
+                .parse("厨房闻到一股煤气味，10栋2单元", false)
+                .band(0.7, 0.45),
+            Band::Open
+        );
+        assert_eq!(
+            parser().parse("早上好", false).band(0.7, 0.45),
+            Band::Silent
+        );
     }
 
     #[test]
     fn me_too() {
-        for t in ["我家也是", "我们家也是这样", "+1", "＋1", "同样的问题", "me too", "Same here!", "同上"] {
+        for t in [
+            "我家也是",
+            "我们家也是这样",
+            "+1",
+            "＋1",
+            "同样的问题",
+            "me too",
+            "Same here!",
+            "同上",
+        ] {
             assert!(is_me_too(t), "{t}");
         }
-        for t in ["好的", "3栋路灯坏了", "thanks", "我也是网格员，我来说两句关于今天停水的通知，大家注意储水哈"] {
+        for t in [
+            "好的",
+            "3栋路灯坏了",
+            "thanks",
+            "我也是网格员，我来说两句关于今天停水的通知，大家注意储水哈",
+        ] {
             assert!(!is_me_too(t), "{t}");
         }
     }
@@ -651,10 +742,20 @@ pub(crate) mod tests {
     #[test]
     fn same_problem_links_by_category_and_place() {
         use Category::*;
-        assert!(same_problem(Lighting, Some("3栋"), Lighting, Some("3栋2单元")));
+        assert!(same_problem(
+            Lighting,
+            Some("3栋"),
+            Lighting,
+            Some("3栋2单元")
+        ));
         assert!(same_problem(Lighting, Some("三栋"), Lighting, Some("3栋")));
         assert!(same_problem(Road, Some("Block 5"), Road, Some("block5")));
-        assert!(same_problem(Water, Some("西门门口"), Water, Some("小区西门")));
+        assert!(same_problem(
+            Water,
+            Some("西门门口"),
+            Water,
+            Some("小区西门")
+        ));
         assert!(same_problem(Water, Some("１２组"), Water, Some("12组")));
         assert!(!same_problem(Lighting, Some("3栋"), Water, Some("3栋")));
         assert!(!same_problem(Lighting, Some("3栋"), Lighting, Some("5栋")));
@@ -664,17 +765,41 @@ pub(crate) mod tests {
 
     #[test]
     fn claim_words() {
-        for t in ["接单", "收到", "好的", "马上去", "OK", "ok 马上到", "on it", "On my way"] {
+        for t in [
+            "接单",
+            "收到",
+            "好的",
+            "马上去",
+            "OK",
+            "ok 马上到",
+            "on it",
+            "On my way",
+        ] {
             assert!(claim_word(t), "{t}");
         }
-        for t in ["", "接不了，我在外地", "can't today", "谢谢", "3栋路灯怎么还没修", "not mine"] {
+        for t in [
+            "",
+            "接不了，我在外地",
+            "can't today",
+            "谢谢",
+            "3栋路灯怎么还没修",
+            "not mine",
+        ] {
             assert!(!claim_word(t), "{t}");
         }
     }
 
     #[test]
     fn not_fixed_replies() {
-        for t in ["没修好", "还是坏的", "不行", "还是不亮", "又坏了", "still broken", "Nope, still not working"] {
+        for t in [
+            "没修好",
+            "还是坏的",
+            "不行",
+            "还是不亮",
+            "又坏了",
+            "still broken",
+            "Nope, still not working",
+        ] {
             assert!(not_fixed(t), "{t}");
         }
         for t in ["修好了，谢谢", "好的", "thanks, all sorted"] {

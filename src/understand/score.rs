@@ -82,10 +82,28 @@ pub(crate) struct Reading {
 /// Added to a category whose object is named right before a problem word.
 const HEAD_BONUS: f32 = 1.0;
 
-/// The evidence as numbers, in the order of [`WEIGHTS`].
+/// The evidence as numbers, in the order of [`WEIGHTS`] (names for the refitting dump).
+#[cfg(test)]
 pub(crate) const FEATURES: [&str; 19] = [
-    "topic", "issue", "problem", "ask", "complaint", "urgent", "intensifier", "not_fixed", "resolved", "thanks",
-    "notice", "neighbour", "private", "spam", "chat", "negation", "core", "place", "short",
+    "topic",
+    "issue",
+    "problem",
+    "ask",
+    "complaint",
+    "urgent",
+    "intensifier",
+    "not_fixed",
+    "resolved",
+    "thanks",
+    "notice",
+    "neighbour",
+    "private",
+    "spam",
+    "chat",
+    "negation",
+    "core",
+    "place",
+    "short",
 ];
 
 pub(crate) fn features(t: &Tally) -> [f32; 19] {
@@ -105,7 +123,11 @@ pub(crate) fn features(t: &Tally) -> [f32; 19] {
         t.get(Kind::Intensifier, 1.0),
         not_fixed,
         // A fix that did not hold cancels "it was fixed".
-        if not_fixed > 0.0 { 0.0 } else { t.get(Kind::Resolved, 6.0) },
+        if not_fixed > 0.0 {
+            0.0
+        } else {
+            t.get(Kind::Resolved, 6.0)
+        },
         t.get(Kind::Thanks, 2.0),
         t.get(Kind::Notice, 6.0),
         t.get(Kind::Neighbour, 6.0),
@@ -124,7 +146,8 @@ pub(crate) fn features(t: &Tally) -> [f32; 19] {
 /// Weight of each feature in [`FEATURES`], and the bias. Fitted by logistic regression on the
 /// corpus's train split, checked on dev, then rounded (docs/parser.md, "Scoring").
 const WEIGHTS: [f32; 19] = [
-    0.95, 0.05, 0.95, 1.0, 0.1, 0.35, 0.05, 0.1, -0.8, -0.7, -1.2, -1.05, -0.55, -0.65, -0.65, -0.45, 0.9, 0.6, -0.05,
+    0.95, 0.05, 0.95, 1.0, 0.1, 0.35, 0.05, 0.1, -0.8, -0.7, -1.2, -1.05, -0.55, -0.65, -0.65,
+    -0.45, 0.9, 0.6, -0.05,
 ];
 const BIAS: f32 = -2.85;
 

@@ -42,10 +42,13 @@ pub(crate) fn explicit_body(text: &str) -> Option<&str> {
     if let Some(rest) = strip_prefix_ignore_ascii_case(t, "/report") {
         // `/reporting` is not the command; `/report@bot` is.
         let rest = match rest.strip_prefix('@') {
-            Some(after) => after.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_'),
+            Some(after) => {
+                after.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            }
             None => rest,
         };
-        if rest.is_empty() || rest.starts_with(char::is_whitespace) || rest.starts_with([':', '：']) {
+        if rest.is_empty() || rest.starts_with(char::is_whitespace) || rest.starts_with([':', '：'])
+        {
             return Some(trim_separator(rest));
         }
         return None;
@@ -81,7 +84,8 @@ fn trim_separator(rest: &str) -> &str {
 
 fn strip_prefix_ignore_ascii_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 #[cfg(test)]
@@ -102,7 +106,10 @@ mod tests {
             ("/report@gridline_bot 3栋漏水", Some("3栋漏水")),
             ("/REPORT lift broken", Some("lift broken")),
             ("/report", Some("")),
-            ("#诉求 学校门口的斑马线都磨没了", Some("学校门口的斑马线都磨没了")),
+            (
+                "#诉求 学校门口的斑马线都磨没了",
+                Some("学校门口的斑马线都磨没了"),
+            ),
             ("#诉求学校门口", Some("学校门口")),
             ("#报修：电梯坏了", Some("电梯坏了")),
             ("报修：活动中心的投影仪坏了", Some("活动中心的投影仪坏了")),

@@ -1,0 +1,396 @@
+//! The engine: applies inbox events. For each one it decides whether it is a command, a reply
+//! to a ticket card, a new request or nothing, changes tickets through the pure state machine,
+//! and writes every message the chat must see to the outbox in the same transaction.
+//!
+//! - [`process_batch`](Engine::process_batch): one transaction per batch of inbox rows.
+//! - `tickets.rs`: opening tickets and every ticket command.
+//! - `queries.rs`: read-only commands (my tickets, to-do, status, stats, overdue, help).
+//! - `admin.rs`: binding groups and granting roles.
+
+mod admin;
+mod queries;
+mod tickets;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::domain::Role;
+use crate::domain::role::{self, Grant};
+use crate::i18n::Texts;
+use crate::platform::{
+    Button, Capabilities, ChatKind, EventKind, InboundEvent, Mention, Outbound, OutboundMessage,
+};
+use crate::store::inbox::InboxRow;
+use crate::store::outbox::NewOutbound;
+use crate::store::roster::GroupBinding;
+use crate::store::tickets::TicketEvent;
+use crate::store::{Store, StoreError, Tx, now_millis};
+use crate::understand::Parser;
+use crate::understand::command::{self, Command, Parsed};
+
+/// Everything the engine needs, built once at start.
+pub struct Engine {
+    parser: Arc<Parser>,
+    texts: Texts,
+    settings: Arc<Settings>,
+    capabilities: HashMap<String, Capabilities>,
+}
+
+/// What one event is being handled in: who, where, when.
+struct Scene<'a> {
+    event: &'a InboundEvent,
+    inbox_id: i64,
+    now: i64,
+    group: Option<GroupBinding>,
+    person: Option<String>,
+    grants: Vec<Grant>,
+    /// The sender's most senior role over this group's grid.
+    standing: Role,
+    /// The platform message this event came with (for replies), if any.
+    message_id: Option<String>,
+    /// Set for button presses: refusals go to the toast, not the chat.
+    callback: Option<String>,
+}
+
+impl Scene<'_> {
+    fn platform(&self) -> &str {
+        &self.event.platform
+    }
+    fn sender_id(&self) -> &str {
+        &self.event.sender.id
+    }
+    /// The actor recorded in ticket history.
+    fn actor(&self) -> String {
+        self.person
+            .clone()
+            .unwrap_or_else(|| format!("{}:{}", self.event.platform, self.event.sender.id))
+    }
+    fn grid_path(&self) -> Option<&str> {
+        self.group.as_ref().map(|g| g.grid_path.as_str())
+    }
+}
+
+/// Writes a transaction collects before commit.
+#[derive(Default)]
+struct Effects {
+    outbound: Vec<NewOutbound>,
+    events: Vec<TicketEvent>,
+}
+
+impl Effects {
+    fn record(&mut self, scene: &Scene<'_>, ticket: i64, kind: &str, detail: &str) {
+        self.events.push(TicketEvent {
+            ticket_id: ticket,
+            at: scene.now,
+            actor: scene.actor(),
+            actor_name: scene.event.sender.name.clone(),
+            kind: kind.to_string(),
+            detail: detail.to_string(),
+        });
+    }
+}
+
+/// A message for the chat the event came from.
+struct Notice {
+    text: String,
+    ticket: Option<i64>,
+    mentions: Vec<Mention>,
+    buttons: Vec<Button>,
+    /// Answer the triggering message as a reply.
+    as_reply: bool,
+}
+
+impl Notice {
+    fn plain(text: String, ticket: Option<i64>) -> Notice {
+        Notice {
+            text,
+            ticket,
+            mentions: Vec::new(),
+            buttons: Vec::new(),
+            as_reply: true,
+        }
+    }
+}
+
+impl Engine {
+    pub fn new(
+        parser: Arc<Parser>,
+        settings: Arc<Settings>,
+        capabilities: HashMap<String, Capabilities>,
+    ) -> Engine {
+        Engine {
+            parser,
+            texts: Texts::new(settings.general.language),
+            settings,
+            capabilities,
+        }
+    }
+
+    fn buttons_on(&self, platform: &str) -> bool {
+        self.capabilities.get(platform).is_some_and(|c| c.buttons)
+    }
+
+    fn edits_on(&self, platform: &str) -> bool {
+        self.capabilities.get(platform).is_some_and(|c| c.edits)
+    }
+
+    /// Takes up to `limit` unprocessed inbox rows and applies them in one transaction.
+    /// Returns how many rows were processed (0 when the inbox is drained).
+    pub async fn process_batch(&self, store: &Store, limit: i64) -> Result<usize, StoreError> {
+        let mut tx = store.begin().await?;
+        let rows = tx.take_unprocessed(limit).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let now = now_millis();
+        let mut fx = Effects::default();
+        for row in &rows {
+            let span =
+                tracing::debug_span!("event", inbox = row.id, platform = %row.event.platform);
+            let _enter = span.enter();
+            self.handle(&mut tx, &mut fx, row, now).await?;
+        }
+        tx.add_events(&fx.events).await?;
+        tx.enqueue(&fx.outbound, now).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        tx.mark_processed(&ids, now).await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    async fn handle(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        row: &InboxRow,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let ev = &row.event;
+        match &ev.kind {
+            EventKind::ChatMigrated { new_chat_id } => {
+                tx.rebind_chat(&ev.platform, &ev.chat.id, new_chat_id)
+                    .await?;
+                tracing::info!(old = %ev.chat.id, new = %new_chat_id, "group migrated; binding moved");
+                return Ok(());
+            }
+            EventKind::BotRemoved => {
+                tx.deactivate_group(&ev.platform, &ev.chat.id).await?;
+                tracing::warn!(chat = %ev.chat.id, "bot removed from group; binding kept, group inactive");
+                return Ok(());
+            }
+            EventKind::Edited { message_id, text } => {
+                return self.edited(tx, fx, ev, message_id, text, now).await;
+            }
+            EventKind::Message { .. } | EventKind::Button { .. } => {}
+        }
+        let group = match ev.chat.kind {
+            ChatKind::Group => tx.group(&ev.platform, &ev.chat.id).await?,
+            ChatKind::Private => None,
+        };
+        let sender = tx.sender(&ev.platform, &ev.sender.id).await?;
+        let standing = role::standing(&sender.grants, group.as_ref().map(|g| g.grid_path.as_str()));
+        let (message_id, callback, text) = match &ev.kind {
+            EventKind::Message {
+                message_id, text, ..
+            } => (Some(message_id.clone()), None, text.as_str()),
+            EventKind::Button {
+                button,
+                callback_id,
+                ..
+            } => (
+                None,
+                Some(callback_id.clone().unwrap_or_default()),
+                button.as_str(),
+            ),
+            _ => return Ok(()),
+        };
+        let scene = Scene {
+            event: ev,
+            inbox_id: row.id,
+            now,
+            group,
+            person: sender.person,
+            grants: sender.grants,
+            standing,
+            message_id,
+            callback,
+        };
+        let notices = self.understand_and_act(tx, fx, &scene, text).await?;
+        for n in notices {
+            self.post(fx, &scene, n);
+        }
+        Ok(())
+    }
+
+    /// Decides what a text is and acts on it; returns what the chat should see.
+    async fn understand_and_act(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Vec<Notice>, StoreError> {
+        let max = self.settings.intake.max_text_chars;
+        if text.chars().count() > max {
+            // Stored, never read as a request; an explicit report or command gets told why.
+            let head: String = text.chars().take(64).collect();
+            let explicit = !matches!(command::parse(&head), Parsed::NotCommand)
+                || self.parser.parse(&head, scene.standing.is_staff()).explicit;
+            return Ok(if explicit {
+                vec![Notice::plain(self.texts.too_long(max), None)]
+            } else {
+                Vec::new()
+            });
+        }
+        let replied_ticket = match &scene.event.kind {
+            EventKind::Message {
+                reply_to: Some(reply_to),
+                ..
+            } => {
+                tx.ticket_of_bot_message(scene.platform(), &scene.event.chat.id, reply_to)
+                    .await?
+            }
+            _ => None,
+        };
+        match command::parse(text) {
+            Parsed::Command(cmd) => return self.command(tx, fx, scene, cmd).await,
+            // "接单" in reply to a card: the card says which ticket.
+            Parsed::Invalid {
+                problem: command::Problem::MissingNumber,
+                ..
+            } if replied_ticket.is_some() => {
+                let n = replied_ticket.unwrap_or_default();
+                if let Parsed::Command(cmd) = command::parse(&format!("{} {n}", text.trim())) {
+                    return self.command(tx, fx, scene, cmd).await;
+                }
+            }
+            Parsed::Invalid { name, problem } => {
+                return Ok(vec![Notice::plain(
+                    self.texts.invalid_command(name, &problem),
+                    None,
+                )]);
+            }
+            Parsed::Unknown(word) => {
+                return Ok(vec![Notice::plain(self.texts.unknown_command(&word), None)]);
+            }
+            Parsed::NotCommand => {}
+        }
+        if scene.callback.is_some() {
+            // A button id that is not a command: an old or forged button.
+            return Ok(vec![Notice::plain(self.texts.unknown_command(text), None)]);
+        }
+        if let Some(ticket) = replied_ticket {
+            if let Some(notices) = self.reply_to_card(tx, fx, scene, ticket, text).await? {
+                return Ok(notices);
+            }
+        }
+        let u = self.parser.parse(text, scene.standing.is_staff());
+        if !u.is_request {
+            return Ok(Vec::new());
+        }
+        let band = u.band(
+            self.settings.parser.open_threshold,
+            self.settings.parser.confirm_threshold,
+        );
+        if band != crate::understand::Band::Open {
+            return Ok(Vec::new());
+        }
+        self.open_ticket(tx, fx, scene, &u).await
+    }
+
+    /// Turns a notice into an outbox row for the scene's chat.
+    fn post(&self, fx: &mut Effects, scene: &Scene<'_>, n: Notice) {
+        let ev = scene.event;
+        if let Some(callback) = &scene.callback {
+            // Button presses: a toast for the presser; notices about a ticket also go to the chat.
+            let toast: String = n.text.chars().take(190).collect();
+            if !callback.is_empty() {
+                fx.outbound.push(NewOutbound {
+                    platform: ev.platform.clone(),
+                    account: ev.account.clone(),
+                    ticket_id: None,
+                    item: Outbound::AnswerButton {
+                        callback_id: callback.clone(),
+                        text: toast,
+                    },
+                    not_before: None,
+                });
+            }
+            if n.ticket.is_none() {
+                return;
+            }
+        }
+        fx.outbound.push(NewOutbound {
+            platform: ev.platform.clone(),
+            account: ev.account.clone(),
+            ticket_id: n.ticket,
+            item: Outbound::Send(OutboundMessage {
+                chat: ev.chat.id.clone(),
+                thread: ev.chat.thread.clone(),
+                text: n.text,
+                reply_to: if n.as_reply {
+                    scene.message_id.clone()
+                } else {
+                    None
+                },
+                mentions: n.mentions,
+                buttons: if self.buttons_on(&ev.platform) {
+                    n.buttons
+                } else {
+                    Vec::new()
+                },
+            }),
+            not_before: None,
+        });
+    }
+
+    async fn command(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        cmd: Command,
+    ) -> Result<Vec<Notice>, StoreError> {
+        let span = tracing::info_span!("command", command = ?std::mem::discriminant(&cmd), sender = %scene.sender_id());
+        let _enter = span.enter();
+        match cmd {
+            Command::Report(text) => {
+                let mut u = self
+                    .parser
+                    .parse(&format!("/report {text}"), scene.standing.is_staff());
+                u.explicit = true;
+                u.is_request = true;
+                self.open_ticket(tx, fx, scene, &u).await
+            }
+            Command::Claim(n) => self.claim(tx, fx, scene, n).await,
+            Command::Note(n, text) => self.note(tx, fx, scene, n, &text).await,
+            Command::Done(n, text) => self.resolve(tx, fx, scene, n, &text).await,
+            Command::Transfer(n, who) => self.transfer(tx, fx, scene, n, &who).await,
+            Command::Dismiss {
+                ticket,
+                reason,
+                duplicate_of,
+            } => {
+                self.dismiss(tx, fx, scene, ticket, &reason, duplicate_of)
+                    .await
+            }
+            Command::Cancel(n) => self.cancel(tx, fx, scene, n).await,
+            Command::Rate(n, rating) => self.rate(tx, fx, scene, n, rating).await,
+            Command::My => self.my(tx, scene).await,
+            Command::Status(n) => {
+                tx.add_events(&std::mem::take(&mut fx.events)).await?;
+                self.status(tx, scene, n).await
+            }
+            Command::List => self.todo(tx, scene).await,
+            Command::Stats(period, grid) => self.stats(tx, scene, period, grid.as_deref()).await,
+            Command::Overdue => self.overdue(tx, scene).await,
+            Command::Help => Ok(vec![self.help(scene)]),
+            Command::Bind(code) => self.bind(tx, scene, &code).await,
+            Command::SetRole { target, role, grid } => {
+                self.set_role(tx, scene, &target, role, grid.as_deref())
+                    .await
+            }
+        }
+    }
+}

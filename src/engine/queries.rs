@@ -1,0 +1,204 @@
+//! Read-only commands: my tickets, to-do, status, statistics, overdue, help.
+
+use super::{Engine, Notice, Scene};
+use crate::domain::Role;
+use crate::domain::role::{self, Permission, Subject};
+use crate::store::{StoreError, Tx};
+use crate::understand::command::{Period, help_entries};
+
+type Outcome = Result<Vec<Notice>, StoreError>;
+
+const LIST_LIMIT: i64 = 20;
+
+impl Engine {
+    pub(super) async fn my(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
+        let tickets = tx
+            .tickets_of_reporter(scene.platform(), scene.sender_id(), LIST_LIMIT)
+            .await?;
+        let lines: Vec<String> = tickets
+            .iter()
+            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .collect();
+        Ok(vec![self.listing(self.texts.heading_my(), lines)])
+    }
+
+    pub(super) async fn todo(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
+        let Some(person) = scene
+            .person
+            .as_ref()
+            .filter(|_| role::is_staff_anywhere(&scene.grants))
+        else {
+            return Ok(vec![Notice::plain(self.texts.not_permitted("/list"), None)]);
+        };
+        let tickets = tx.todo(person, LIST_LIMIT).await?;
+        let lines: Vec<String> = tickets
+            .iter()
+            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .collect();
+        Ok(vec![self.listing(self.texts.heading_todo(), lines)])
+    }
+
+    fn listing(&self, heading: &str, lines: Vec<String>) -> Notice {
+        let body = if lines.is_empty() {
+            self.texts.nothing()
+        } else {
+            lines.join("\n")
+        };
+        Notice::plain(format!("{heading}\n{body}"), None)
+    }
+
+    pub(super) async fn status(&self, tx: &mut Tx, scene: &Scene<'_>, n: i64) -> Outcome {
+        let _ = scene;
+        let Some(t) = tx.ticket(n).await? else {
+            return Ok(vec![Notice::plain(self.texts.no_such_ticket(n), None)]);
+        };
+        let assignee = match &t.assignee {
+            Some(code) => tx
+                .person(code, &t.platform)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_else(|| code.clone()),
+            None => "—".to_string(),
+        };
+        let zone = self.settings.general.timezone.0;
+        let mut lines = vec![
+            self.texts
+                .status_heading(t.id, t.state, t.category, &assignee),
+        ];
+        for e in tx.events(n).await? {
+            let when = chrono::DateTime::from_timestamp_millis(e.at)
+                .map(|d| d.with_timezone(&zone).format("%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            let detail = if e.detail.is_empty() || e.kind == "opened" {
+                String::new()
+            } else {
+                format!(" {}", e.detail)
+            };
+            lines.push(format!(
+                "{when} {} {}{detail}",
+                self.texts.event_kind(&e.kind),
+                e.actor_name
+            ));
+        }
+        Ok(vec![Notice::plain(lines.join("\n"), None)])
+    }
+
+    /// The grid subtree a supervisor asks about: the named grid, else the widest they oversee.
+    async fn scope(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        grid: Option<&str>,
+        command: &str,
+    ) -> Result<Result<(String, String), Notice>, StoreError> {
+        let (code, path) = match grid {
+            Some(code) => match tx.grid(code).await? {
+                Some(g) => (g.code, g.path),
+                None => return Ok(Err(Notice::plain(self.texts.no_such_grid(code), None))),
+            },
+            None => {
+                let widest = scene
+                    .grants
+                    .iter()
+                    .filter(|g| matches!(g.role, Role::Admin | Role::Coordinator | Role::Leader))
+                    .max_by_key(|g| {
+                        (
+                            g.role == Role::Admin,
+                            usize::MAX - g.grid_path.as_ref().map_or(0, |p| p.len()),
+                        )
+                    });
+                match widest {
+                    Some(g) if g.role == Role::Admin => ("*".to_string(), "/".to_string()),
+                    Some(g) => {
+                        let path = g.grid_path.clone().unwrap_or_default();
+                        let code = path
+                            .trim_end_matches('/')
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or("")
+                            .to_string();
+                        (code, path)
+                    }
+                    None => return Ok(Err(Notice::plain(self.texts.not_permitted(command), None))),
+                }
+            }
+        };
+        let subject = Subject {
+            grants: &scene.grants,
+            grid_path: Some(&path),
+            is_reporter: false,
+            is_assignee: false,
+        };
+        if !role::may(subject, Permission::Supervise) {
+            return Ok(Err(Notice::plain(self.texts.not_permitted(command), None)));
+        }
+        Ok(Ok((code, path)))
+    }
+
+    pub(super) async fn stats(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        period: Period,
+        grid: Option<&str>,
+    ) -> Outcome {
+        let (code, path) = match self.scope(tx, scene, grid, "/stats").await? {
+            Ok(scope) => scope,
+            Err(notice) => return Ok(vec![notice]),
+        };
+        let since = crate::stats::period_start(period, scene.now, self.settings.general.timezone.0);
+        let facts = tx.ticket_facts(&path, since).await?;
+        let stats = crate::stats::compute(&facts, scene.now);
+        let scope = if code == "*" { self.texts_all() } else { code };
+        Ok(vec![Notice::plain(
+            crate::stats::render(
+                &stats,
+                &scope,
+                &crate::stats::period_label(period, &self.texts),
+                &self.texts,
+            ),
+            None,
+        )])
+    }
+
+    fn texts_all(&self) -> String {
+        match self.texts.lang {
+            crate::config::Language::Zh => "全部".into(),
+            crate::config::Language::En => "all grids".into(),
+        }
+    }
+
+    pub(super) async fn overdue(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
+        let (_, path) = match self.scope(tx, scene, None, "/overdue").await? {
+            Ok(scope) => scope,
+            Err(notice) => return Ok(vec![notice]),
+        };
+        let tickets = tx.overdue(&path, scene.now, LIST_LIMIT).await?;
+        let lines: Vec<String> = tickets
+            .iter()
+            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .collect();
+        Ok(vec![self.listing(self.texts.heading_overdue(), lines)])
+    }
+
+    pub(super) fn help(&self, scene: &Scene<'_>) -> Notice {
+        let standing = if scene.group.is_some() {
+            scene.standing
+        } else {
+            scene
+                .grants
+                .iter()
+                .map(|g| g.role)
+                .max()
+                .unwrap_or(Role::Resident)
+        };
+        let lines: Vec<String> = help_entries(standing)
+            .into_iter()
+            .map(|(slash, zh)| format!("{slash}  ({zh})"))
+            .collect();
+        Notice::plain(
+            format!("{}\n{}", self.texts.heading_help(), lines.join("\n")),
+            None,
+        )
+    }
+}

@@ -1,0 +1,558 @@
+//! Opening tickets and the commands that move them through their life.
+
+use super::{Effects, Engine, Notice, Scene};
+use crate::domain::mask::mask_personal_numbers;
+use crate::domain::role::{self, Permission, Subject};
+use crate::domain::ticket::{self, Transition};
+use crate::domain::{Category, Rating, TicketState, Urgency};
+use crate::i18n::Card;
+use crate::platform::{Button, InboundEvent, Mention};
+use crate::store::tickets::{NewTicket, Ticket};
+use crate::store::{StoreError, Tx};
+use crate::understand::Understanding;
+use crate::understand::command::parse_rating;
+
+type Outcome = Result<Vec<Notice>, StoreError>;
+
+/// A ticket the sender may act on, or the notice that says why not.
+enum Access {
+    Granted(Box<Ticket>),
+    Refused(Notice),
+}
+
+impl Engine {
+    /// Opens a ticket for a request in a bound group and answers with the card.
+    pub(super) async fn open_ticket(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        u: &Understanding,
+    ) -> Outcome {
+        let Some(group) = scene.group.as_ref().filter(|g| g.active) else {
+            // Only explicit reports get an answer outside a bound group; chatter stays unanswered.
+            if !u.explicit {
+                return Ok(Vec::new());
+            }
+            let text = if scene.group.is_none()
+                && scene.event.chat.kind == crate::platform::ChatKind::Private
+            {
+                self.texts.private_needs_group()
+            } else {
+                self.texts.unbound_group()
+            };
+            return Ok(vec![Notice::plain(text, None)]);
+        };
+        let ev: &InboundEvent = scene.event;
+        let urgency = u.urgency.unwrap_or(Urgency::Normal);
+        let category = u.category.unwrap_or(Category::Other);
+        let due = self.settings.sla.deadlines().due(scene.now, urgency);
+        let assignee = tx.on_duty(&group.grid, &ev.platform, scene.now).await?;
+        let body = if u.body.trim().is_empty() {
+            u.body.clone()
+        } else {
+            u.body.trim().to_string()
+        };
+        let id = tx
+            .insert_ticket(&NewTicket {
+                grid: group.grid.clone(),
+                platform: ev.platform.clone(),
+                account: ev.account.clone(),
+                chat_id: ev.chat.id.clone(),
+                thread: ev.chat.thread.clone(),
+                source_message_id: scene.message_id.clone().unwrap_or_default(),
+                inbox_id: scene.inbox_id,
+                reporter_id: ev.sender.id.clone(),
+                reporter_name: ev.sender.name.clone(),
+                category,
+                urgency,
+                location: u.location.clone(),
+                body,
+                assignee: assignee.as_ref().map(|p| p.code.clone()),
+                created_at: scene.now,
+                claim_due: due.claim_by,
+                resolve_due: due.resolve_by,
+                duplicate_of: None,
+            })
+            .await?;
+        fx.record(
+            scene,
+            id,
+            "opened",
+            &format!("{} {}", category.id(), urgency.id()),
+        );
+        let location = u.location.as_deref().map(mask_personal_numbers);
+        let text = self.texts.card(&Card {
+            ticket: id,
+            category,
+            urgency,
+            location: location.as_deref(),
+            assignee: assignee.as_ref().map(|p| p.name.as_str()),
+            claim_within: due.claim_by - scene.now,
+            linked_to: None,
+            buttons: self.buttons_on(&ev.platform),
+        });
+        let mentions = assignee
+            .iter()
+            .filter_map(|p| {
+                p.user_id.clone().map(|uid| Mention {
+                    user_id: uid,
+                    name: p.name.clone(),
+                })
+            })
+            .collect();
+        tracing::info!(ticket = id, grid = %group.grid, %category, ?urgency, "ticket opened");
+        Ok(vec![Notice {
+            text,
+            ticket: Some(id),
+            mentions,
+            buttons: vec![self.claim_button(id)],
+            as_reply: true,
+        }])
+    }
+
+    fn claim_button(&self, id: i64) -> Button {
+        Button {
+            id: format!("/claim {id}"),
+            label: self.texts.button_claim().to_string(),
+        }
+    }
+
+    fn done_button(&self, id: i64) -> Button {
+        Button {
+            id: format!("/done {id}"),
+            label: self.texts.button_done().to_string(),
+        }
+    }
+
+    fn rating_buttons(&self, id: i64) -> Vec<Button> {
+        [Rating::Satisfied, Rating::Neutral, Rating::Unsatisfied]
+            .into_iter()
+            .map(|r| Button {
+                id: format!("/rate {id} {}", r.id()),
+                label: self.texts.rating(r).to_string(),
+            })
+            .collect()
+    }
+
+    /// Loads ticket `n` and checks that the sender may act on it with `permission`.
+    async fn access(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        n: i64,
+        permission: Permission,
+        command: &str,
+    ) -> Result<Access, StoreError> {
+        let Some(t) = tx.ticket(n).await? else {
+            return Ok(Access::Refused(Notice::plain(
+                self.texts.no_such_ticket(n),
+                None,
+            )));
+        };
+        let path = tx.grid(&t.grid).await?.map(|g| g.path);
+        let subject = Subject {
+            grants: &scene.grants,
+            grid_path: path.as_deref(),
+            is_reporter: t.platform == scene.platform() && t.reporter_id == scene.sender_id(),
+            is_assignee: scene.person.is_some() && t.assignee == scene.person,
+        };
+        let allowed = match permission {
+            // Cancelling: the reporter, or staff who could handle it.
+            Permission::ReporterOnly if command == "cancel" => {
+                role::may(subject, Permission::ReporterOnly)
+                    || role::may(subject, Permission::Handle)
+            }
+            p => role::may(subject, p),
+        };
+        if !allowed {
+            tracing::info!(ticket = n, sender = %scene.sender_id(), command, "refused: not permitted");
+            return Ok(Access::Refused(Notice::plain(
+                self.texts.not_permitted(&format!("/{command} {n}")),
+                None,
+            )));
+        }
+        Ok(Access::Granted(Box::new(t)))
+    }
+
+    /// Applies a transition, or explains why the ticket's state does not allow it.
+    fn transition(
+        &self,
+        t: &mut Ticket,
+        transition: Transition,
+        action: &str,
+    ) -> Result<(), Notice> {
+        match ticket::apply(t.state, transition) {
+            Ok(to) => {
+                t.state = to;
+                Ok(())
+            }
+            Err(refused) => Err(Notice::plain(
+                self.texts
+                    .wrong_state(t.id, refused.from, self.texts.action_word(action)),
+                None,
+            )),
+        }
+    }
+
+    fn staff_responded(t: &mut Ticket, now: i64) {
+        if t.first_response_at.is_none() {
+            t.first_response_at = Some(now);
+        }
+        t.updated_at = now;
+    }
+
+    pub(super) async fn claim(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::Handle, "claim")
+            .await?
+        {
+            Access::Granted(t) => t,
+            Access::Refused(notice) => return Ok(vec![notice]),
+        };
+        if let Err(notice) = self.transition(&mut t, Transition::Claim, "claim") {
+            return Ok(vec![notice]);
+        }
+        Self::staff_responded(&mut t, scene.now);
+        t.claimed_at = Some(scene.now);
+        if scene.person.is_some() {
+            t.assignee = scene.person.clone();
+        }
+        tx.update_ticket(&t).await?;
+        fx.record(scene, t.id, "claimed", "");
+        let mut notice = Notice::plain(
+            self.texts.claimed(t.id, &scene.event.sender.name),
+            Some(t.id),
+        );
+        notice.buttons = vec![self.done_button(t.id)];
+        Ok(vec![notice])
+    }
+
+    pub(super) async fn note(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        text: &str,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::Handle, "note")
+            .await?
+        {
+            Access::Granted(t) => t,
+            Access::Refused(notice) => return Ok(vec![notice]),
+        };
+        if !t.state.is_active() {
+            return Ok(vec![Notice::plain(
+                self.texts
+                    .wrong_state(t.id, t.state, self.texts.action_word("note")),
+                None,
+            )]);
+        }
+        Self::staff_responded(&mut t, scene.now);
+        tx.update_ticket(&t).await?;
+        let text = mask_personal_numbers(text);
+        fx.record(scene, t.id, "note", &text);
+        Ok(vec![Notice::plain(
+            self.texts.note(t.id, &scene.event.sender.name, &text),
+            Some(t.id),
+        )])
+    }
+
+    pub(super) async fn resolve(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        text: &str,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::Handle, "done")
+            .await?
+        {
+            Access::Granted(t) => t,
+            Access::Refused(notice) => return Ok(vec![notice]),
+        };
+        if let Err(notice) = self.transition(&mut t, Transition::Resolve, "resolve") {
+            return Ok(vec![notice]);
+        }
+        Self::staff_responded(&mut t, scene.now);
+        t.resolved_at = Some(scene.now);
+        if t.claimed_at.is_none() {
+            t.claimed_at = Some(scene.now);
+        }
+        if t.assignee.is_none() {
+            t.assignee = scene.person.clone();
+        }
+        tx.update_ticket(&t).await?;
+        let text = mask_personal_numbers(text);
+        fx.record(scene, t.id, "resolved", &text);
+        let buttons = self.buttons_on(&t.platform);
+        let mut notice = Notice::plain(
+            self.texts.resolved(
+                t.id,
+                &scene.event.sender.name,
+                &text,
+                &t.reporter_name,
+                buttons,
+            ),
+            Some(t.id),
+        );
+        notice.mentions = vec![Mention {
+            user_id: t.reporter_id.clone(),
+            name: t.reporter_name.clone(),
+        }];
+        notice.buttons = self.rating_buttons(t.id);
+        Ok(vec![notice])
+    }
+
+    pub(super) async fn transfer(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        who: &str,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::Handle, "transfer")
+            .await?
+        {
+            Access::Granted(t) => t,
+            Access::Refused(notice) => return Ok(vec![notice]),
+        };
+        if !t.state.is_active() {
+            return Ok(vec![Notice::plain(
+                self.texts
+                    .wrong_state(t.id, t.state, self.texts.action_word("transfer")),
+                None,
+            )]);
+        }
+        let mut people = tx.find_people(who, scene.platform()).await?;
+        if people.is_empty() {
+            // "@名字" typed by hand may not match; a real mention carries the user id.
+            if let crate::platform::EventKind::Message { mentions, .. } = &scene.event.kind {
+                if let Some(uid) = mentions.first() {
+                    people = tx.find_people(uid, scene.platform()).await?;
+                }
+            }
+        }
+        let target = match people.len() {
+            0 => return Ok(vec![Notice::plain(self.texts.no_such_person(who), None)]),
+            1 => people.remove(0),
+            _ => return Ok(vec![Notice::plain(self.texts.ambiguous_person(who), None)]),
+        };
+        Self::staff_responded(&mut t, scene.now);
+        t.assignee = Some(target.code.clone());
+        tx.update_ticket(&t).await?;
+        fx.record(scene, t.id, "transferred", &target.code);
+        let mut notice = Notice::plain(self.texts.transferred(t.id, &target.name), Some(t.id));
+        if let Some(uid) = target.user_id {
+            notice.mentions = vec![Mention {
+                user_id: uid,
+                name: target.name.clone(),
+            }];
+        }
+        if t.state == TicketState::Open {
+            notice.buttons = vec![self.claim_button(t.id)];
+        }
+        Ok(vec![notice])
+    }
+
+    pub(super) async fn dismiss(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        reason: &str,
+        duplicate_of: Option<i64>,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::Handle, "dismiss")
+            .await?
+        {
+            Access::Granted(t) => t,
+            Access::Refused(notice) => return Ok(vec![notice]),
+        };
+        if let Some(of) = duplicate_of {
+            if of == t.id || tx.ticket(of).await?.is_none() {
+                return Ok(vec![Notice::plain(self.texts.no_such_ticket(of), None)]);
+            }
+        }
+        if let Err(notice) = self.transition(&mut t, Transition::Dismiss, "dismiss") {
+            return Ok(vec![notice]);
+        }
+        Self::staff_responded(&mut t, scene.now);
+        t.closed_at = Some(scene.now);
+        t.duplicate_of = duplicate_of;
+        tx.update_ticket(&t).await?;
+        fx.record(scene, t.id, "dismissed", reason);
+        let text = match duplicate_of {
+            Some(of) => self.texts.duplicate(t.id, of),
+            None => self.texts.dismissed(t.id, reason),
+        };
+        Ok(vec![Notice::plain(text, Some(t.id))])
+    }
+
+    pub(super) async fn cancel(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::ReporterOnly, "cancel")
+            .await?
+        {
+            Access::Granted(t) => t,
+            Access::Refused(notice) => return Ok(vec![notice]),
+        };
+        if let Err(notice) = self.transition(&mut t, Transition::Cancel, "cancel") {
+            return Ok(vec![notice]);
+        }
+        t.closed_at = Some(scene.now);
+        t.updated_at = scene.now;
+        tx.update_ticket(&t).await?;
+        fx.record(scene, t.id, "cancelled", "");
+        Ok(vec![Notice::plain(self.texts.cancelled(t.id), Some(t.id))])
+    }
+
+    /// The reporter's rating. 不满意 reopens the ticket for the same leader.
+    pub(super) async fn rate(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        rating: Rating,
+    ) -> Outcome {
+        let mut t = match self
+            .access(tx, scene, n, Permission::ReporterOnly, "rate")
+            .await?
+        {
+            Access::Granted(t) => t,
+            Access::Refused(notice) => return Ok(vec![notice]),
+        };
+        t.rating = Some(rating);
+        t.updated_at = scene.now;
+        if rating == Rating::Unsatisfied {
+            if let Err(notice) = self.transition(&mut t, Transition::Reopen, "rate") {
+                return Ok(vec![notice]);
+            }
+            t.resolved_at = None;
+            tx.update_ticket(&t).await?;
+            fx.record(scene, t.id, "rated", rating.id());
+            fx.record(scene, t.id, "reopened", "");
+            return Ok(vec![self.reopened_notice(tx, &t).await?]);
+        }
+        if let Err(notice) = self.transition(&mut t, Transition::Close, "rate") {
+            return Ok(vec![notice]);
+        }
+        t.closed_at = Some(scene.now);
+        tx.update_ticket(&t).await?;
+        fx.record(scene, t.id, "rated", rating.id());
+        Ok(vec![Notice::plain(
+            self.texts.rated(t.id, rating),
+            Some(t.id),
+        )])
+    }
+
+    async fn reopened_notice(&self, tx: &mut Tx, t: &Ticket) -> Result<Notice, StoreError> {
+        let assignee = match &t.assignee {
+            Some(code) => tx.person(code, &t.platform).await?,
+            None => None,
+        };
+        let name = assignee
+            .as_ref()
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let mut notice = Notice::plain(self.texts.reopened(t.id, &name), Some(t.id));
+        if let Some(uid) = assignee.and_then(|p| p.user_id) {
+            notice.mentions = vec![Mention { user_id: uid, name }];
+        }
+        notice.buttons = vec![self.done_button(t.id)];
+        Ok(notice)
+    }
+
+    /// A reply to a bot message about a ticket: 接单/收到 from staff claims it; the reporter's
+    /// rating word rates it; the reporter's "没修好" reopens it. `None` when the reply is none
+    /// of these (it is then read as an ordinary message).
+    pub(super) async fn reply_to_card(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        ticket: i64,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        let text = text.trim();
+        if scene.standing.is_staff() && crate::understand::claim_word(text) {
+            return self.claim(tx, fx, scene, ticket).await.map(Some);
+        }
+        let Some(t) = tx.ticket(ticket).await? else {
+            return Ok(None);
+        };
+        let is_reporter = t.platform == scene.platform() && t.reporter_id == scene.sender_id();
+        if !is_reporter || t.state != TicketState::Resolved {
+            return Ok(None);
+        }
+        if let Some(rating) = parse_rating(text) {
+            return self.rate(tx, fx, scene, ticket, rating).await.map(Some);
+        }
+        if crate::understand::not_fixed(text) {
+            return self
+                .rate(tx, fx, scene, ticket, Rating::Unsatisfied)
+                .await
+                .map(Some);
+        }
+        Ok(None)
+    }
+
+    /// An edit of the message that opened a ticket updates the ticket's text; it never opens
+    /// a second ticket.
+    pub(super) async fn edited(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        ev: &InboundEvent,
+        message_id: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let Some(id) = tx
+            .ticket_of_source(&ev.platform, &ev.chat.id, message_id)
+            .await?
+        else {
+            return Ok(());
+        };
+        let Some(mut t) = tx.ticket(id).await? else {
+            return Ok(());
+        };
+        if t.reporter_id != ev.sender.id {
+            return Ok(());
+        }
+        let max = self.settings.intake.max_text_chars;
+        t.body = text.chars().take(max).collect();
+        t.updated_at = now;
+        tx.update_ticket(&t).await?;
+        fx.events.push(crate::store::tickets::TicketEvent {
+            ticket_id: id,
+            at: now,
+            actor: format!("{}:{}", ev.platform, ev.sender.id),
+            actor_name: ev.sender.name.clone(),
+            kind: "edited".into(),
+            detail: String::new(),
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,523 @@
+//! Every sentence the bot writes, in Simplified Chinese (default) and English.
+//! Keeping them here keeps the engine free of wording and lets a translator work in one file.
+
+use crate::config::Language;
+use crate::domain::{Category, Rating, TicketState, Urgency};
+use crate::understand::command::Problem;
+
+/// The bot's voice in one language.
+#[derive(Debug, Clone, Copy)]
+pub struct Texts {
+    pub lang: Language,
+}
+
+macro_rules! say {
+    ($self:expr, $zh:expr, $en:expr $(,)?) => {
+        match $self.lang {
+            Language::Zh => $zh,
+            Language::En => $en,
+        }
+    };
+}
+
+impl Texts {
+    pub fn new(lang: Language) -> Texts {
+        Texts { lang }
+    }
+
+    pub fn category(&self, c: Category) -> &'static str {
+        say!(self, c.label_zh(), c.label_en())
+    }
+
+    pub fn state(&self, s: TicketState) -> &'static str {
+        match s {
+            TicketState::Open => say!(self, "待接单", "open"),
+            TicketState::Claimed => say!(self, "处理中", "in progress"),
+            TicketState::Resolved => say!(self, "已办结", "resolved"),
+            TicketState::Closed => say!(self, "已关闭", "closed"),
+            TicketState::Dismissed => say!(self, "已驳回", "dismissed"),
+        }
+    }
+
+    pub fn rating(&self, r: Rating) -> &'static str {
+        match r {
+            Rating::Satisfied => say!(self, "满意", "satisfied"),
+            Rating::Neutral => say!(self, "一般", "neutral"),
+            Rating::Unsatisfied => say!(self, "不满意", "unsatisfied"),
+        }
+    }
+
+    /// "2小时" / "2 hours" for a promise on the card.
+    pub fn duration(&self, millis: i64) -> String {
+        let mins = millis / 60_000;
+        let (n, zh, en) = if mins % (24 * 60) == 0 && mins >= 24 * 60 {
+            (mins / (24 * 60), "天", "day")
+        } else if mins % 60 == 0 && mins >= 60 {
+            (mins / 60, "小时", "hour")
+        } else {
+            (mins.max(1), "分钟", "minute")
+        };
+        say!(
+            self,
+            format!("{n}{zh}"),
+            format!("{n} {en}{}", if n == 1 { "" } else { "s" })
+        )
+    }
+
+    /// The card that answers a new ticket.
+    pub fn card(&self, card: &Card<'_>) -> String {
+        let place = card.location.unwrap_or(say!(self, "未注明", "not given"));
+        let urgent = if card.urgency == Urgency::Urgent {
+            say!(self, "【紧急】", "[URGENT] ")
+        } else {
+            ""
+        };
+        let assignee = match card.assignee {
+            Some(name) => format!("@{name}"),
+            None => say!(
+                self,
+                "（暂无网格长，已通知上级）",
+                "(no leader on duty; escalated)"
+            )
+            .to_string(),
+        };
+        let promise = self.duration(card.claim_within);
+        let mut text = say!(
+            self,
+            format!(
+                "{urgent}已受理 #{no}\n类别：{cat}\n地点：{place}\n负责：{assignee}\n承诺：{promise}内响应",
+                no = card.ticket,
+                cat = self.category(card.category)
+            ),
+            format!(
+                "{urgent}Ticket #{no} opened\nCategory: {cat}\nPlace: {place}\nAssigned to: {assignee}\nPromise: a response within {promise}",
+                no = card.ticket,
+                cat = self.category(card.category)
+            )
+        );
+        if let Some(dup) = card.linked_to {
+            text.push_str(&say!(
+                self,
+                format!("\n（与 #{dup} 可能是同一问题，已关联）"),
+                format!("\n(Possibly the same problem as #{dup}; linked)")
+            ));
+        }
+        if !card.buttons {
+            text.push_str(&say!(
+                self,
+                format!("\n网格长回复「接单 {}」认领", card.ticket),
+                format!("\nLeader: reply \"/claim {}\" to take it", card.ticket)
+            ));
+        }
+        text
+    }
+
+    pub fn button_claim(&self) -> &'static str {
+        say!(self, "接单", "Claim")
+    }
+    pub fn button_done(&self) -> &'static str {
+        say!(self, "办结", "Resolve")
+    }
+
+    pub fn claimed(&self, no: i64, by: &str) -> String {
+        say!(
+            self,
+            format!("#{no} 已由 {by} 接单，正在处理。"),
+            format!("#{no} was claimed by {by} and is being handled.")
+        )
+    }
+
+    pub fn note(&self, no: i64, by: &str, text: &str) -> String {
+        say!(
+            self,
+            format!("#{no} 进展（{by}）：{text}"),
+            format!("#{no} update from {by}: {text}")
+        )
+    }
+
+    pub fn transferred(&self, no: i64, to: &str) -> String {
+        say!(
+            self,
+            format!("#{no} 已转派给 @{to}。"),
+            format!("#{no} was transferred to @{to}.")
+        )
+    }
+
+    /// Resolution notice with the rating prompt for the reporter.
+    pub fn resolved(
+        &self,
+        no: i64,
+        by: &str,
+        result: &str,
+        reporter: &str,
+        buttons: bool,
+    ) -> String {
+        let result = if result.is_empty() {
+            String::new()
+        } else {
+            say!(self, format!("：{result}"), format!(": {result}"))
+        };
+        let how = if buttons {
+            say!(
+                self,
+                "点下方按钮".to_string(),
+                "tap a button below".to_string()
+            )
+        } else {
+            say!(
+                self,
+                format!("回复「评价 {no} 满意/一般/不满意」"),
+                format!("reply \"/rate {no} satisfied|neutral|unsatisfied\"")
+            )
+        };
+        say!(
+            self,
+            format!(
+                "#{no} 已由 {by} 办结{result}\n@{reporter} 请评价处理结果（{how}）；如果没有解决，回复「没修好」。"
+            ),
+            format!(
+                "#{no} was resolved by {by}{result}\n@{reporter} please rate the result ({how}); if it is not fixed, reply \"not fixed\"."
+            )
+        )
+    }
+
+    pub fn rated(&self, no: i64, rating: Rating) -> String {
+        say!(
+            self,
+            format!("#{no} 评价：{}。感谢反馈！", self.rating(rating)),
+            format!("#{no} rated {}. Thank you!", self.rating(rating))
+        )
+    }
+
+    pub fn reopened(&self, no: i64, assignee: &str) -> String {
+        say!(
+            self,
+            format!("#{no} 居民反馈未解决，已重新打开，请 @{assignee} 继续处理。"),
+            format!(
+                "#{no} was reopened: the resident says it is not fixed. @{assignee} please follow up."
+            )
+        )
+    }
+
+    pub fn dismissed(&self, no: i64, reason: &str) -> String {
+        let reason = if reason.is_empty() {
+            say!(self, "未说明", "no reason given")
+        } else {
+            reason
+        };
+        say!(
+            self,
+            format!("#{no} 已驳回：{reason}"),
+            format!("#{no} was dismissed: {reason}")
+        )
+    }
+
+    pub fn duplicate(&self, no: i64, of: i64) -> String {
+        say!(
+            self,
+            format!("#{no} 与 #{of} 重复，已合并到 #{of} 跟进。"),
+            format!("#{no} duplicates #{of} and will be followed up there.")
+        )
+    }
+
+    pub fn cancelled(&self, no: i64) -> String {
+        say!(
+            self,
+            format!("#{no} 已撤销。"),
+            format!("#{no} was withdrawn.")
+        )
+    }
+
+    pub fn bound(&self, grid: &str) -> String {
+        say!(
+            self,
+            format!("本群已绑定到网格 {grid}。"),
+            format!("This group is now bound to grid {grid}.")
+        )
+    }
+
+    pub fn role_set(&self, name: &str, role: &str, grid: &str) -> String {
+        say!(
+            self,
+            format!("已将 {name} 设为 {role}（{grid}）。"),
+            format!("{name} is now {role} ({grid}).")
+        )
+    }
+
+    // ---- refusals and errors -------------------------------------------------------------
+
+    pub fn not_permitted(&self, command: &str) -> String {
+        say!(
+            self,
+            format!("抱歉，您没有权限使用「{command}」。发送 /help 查看可用命令。"),
+            format!("Sorry, you may not use {command}. Send /help to see what you can do.")
+        )
+    }
+
+    pub fn no_such_ticket(&self, no: i64) -> String {
+        say!(
+            self,
+            format!("没有找到诉求 #{no}，请核对编号。"),
+            format!("There is no ticket #{no}; please check the number.")
+        )
+    }
+
+    pub fn wrong_state(&self, no: i64, state: TicketState, action: &str) -> String {
+        say!(
+            self,
+            format!("#{no} 当前状态为「{}」，不能{action}。", self.state(state)),
+            format!("#{no} is {}, so it cannot be {action}.", self.state(state))
+        )
+    }
+
+    pub fn action_word(&self, action: &str) -> &'static str {
+        match action {
+            "claim" => say!(self, "接单", "claimed"),
+            "resolve" => say!(self, "办结", "resolved"),
+            "close" | "rate" => say!(self, "评价", "rated"),
+            "dismiss" => say!(self, "驳回", "dismissed"),
+            "reopen" => say!(self, "重新打开", "reopened"),
+            "cancel" => say!(self, "撤销", "withdrawn"),
+            "note" => say!(self, "添加进展", "updated"),
+            "transfer" => say!(self, "转派", "transferred"),
+            _ => say!(self, "操作", "changed"),
+        }
+    }
+
+    pub fn unknown_command(&self, word: &str) -> String {
+        say!(
+            self,
+            format!("不认识的命令 {word}。发送 /help 查看可用命令。"),
+            format!("Unknown command {word}. Send /help to see what you can do.")
+        )
+    }
+
+    pub fn invalid_command(&self, name: &str, problem: &Problem) -> String {
+        let what = match problem {
+            Problem::MissingNumber => {
+                say!(self, "请写上诉求编号，例如", "add the ticket number, e.g.")
+            }
+            Problem::MissingText => say!(self, "请写上内容，例如", "add the text, e.g."),
+            Problem::BadRating => say!(
+                self,
+                "评价请用 满意/一般/不满意，例如",
+                "rate with satisfied/neutral/unsatisfied, e.g."
+            ),
+            Problem::MissingTarget => say!(self, "请写上转给谁，例如", "name the person, e.g."),
+            Problem::BadRole => say!(
+                self,
+                "角色请用 resident/leader/deputy/coordinator/admin，例如",
+                "use a role resident/leader/deputy/coordinator/admin, e.g."
+            ),
+            Problem::BadPeriod => say!(
+                self,
+                "时间段请用 today/7d/30d/all，例如",
+                "use a period today/7d/30d/all, e.g."
+            ),
+            Problem::MissingGrid => say!(self, "请写上网格编号，例如", "add the grid code, e.g."),
+        };
+        let example = match name {
+            "claim" => "/claim 42",
+            "done" => "/done 42 换了灯泡",
+            "note" => "/note 42 已联系电工",
+            "rate" => "/rate 42 满意",
+            "transfer" => "/transfer 42 @李强",
+            "dismiss" => "/dismiss 42 重复 7",
+            "report" => "/report 3栋楼道灯坏了",
+            "stats" => "/stats 7d",
+            "bind" => "/bind T01-V01-G01",
+            "role" => "/role @王芳 leader T01-V01-G01",
+            "status" => "/status 42",
+            "cancel" => "/cancel 42",
+            _ => "/help",
+        };
+        say!(
+            self,
+            format!("{what} {example}"),
+            format!("To use /{name}, {what} {example}")
+        )
+    }
+
+    pub fn too_long(&self, max: usize) -> String {
+        say!(
+            self,
+            format!("内容太长（超过 {max} 字），请精简后重新发送。"),
+            format!("That is too long (over {max} characters); please shorten it and send again.")
+        )
+    }
+
+    pub fn unbound_group(&self) -> String {
+        say!(
+            self,
+            "本群还没有绑定网格，暂时不能受理。请管理员发送「绑定 网格编号」。".to_string(),
+            "This group is not bound to a grid yet, so requests cannot be taken. An admin can send /bind GRID.".to_string()
+        )
+    }
+
+    pub fn no_such_grid(&self, code: &str) -> String {
+        say!(
+            self,
+            format!("没有编号为 {code} 的网格。"),
+            format!("There is no grid {code}.")
+        )
+    }
+
+    pub fn no_such_person(&self, who: &str) -> String {
+        say!(
+            self,
+            format!("找不到 {who}，请用名册中的姓名或编号。"),
+            format!("Cannot find {who}; use a name or code from the roster.")
+        )
+    }
+
+    pub fn ambiguous_person(&self, who: &str) -> String {
+        say!(
+            self,
+            format!("名册中有多位 {who}，请改用人员编号。"),
+            format!("Several people are called {who}; use their code instead.")
+        )
+    }
+
+    pub fn private_needs_group(&self) -> String {
+        say!(
+            self,
+            "请在网格群里报事，这样网格长才能看到。".to_string(),
+            "Please report in your grid's group so that the leader sees it.".to_string()
+        )
+    }
+
+    pub fn nothing(&self) -> String {
+        say!(self, "暂无。".to_string(), "Nothing.".to_string())
+    }
+
+    pub fn heading_my(&self) -> &'static str {
+        say!(self, "您的诉求：", "Your tickets:")
+    }
+
+    pub fn heading_todo(&self) -> &'static str {
+        say!(self, "待办：", "To do:")
+    }
+
+    pub fn heading_overdue(&self) -> &'static str {
+        say!(self, "超时未办：", "Overdue:")
+    }
+
+    pub fn heading_help(&self) -> &'static str {
+        say!(self, "可用命令：", "Commands you can use:")
+    }
+
+    /// One line of a ticket list.
+    pub fn ticket_line(
+        &self,
+        no: i64,
+        state: TicketState,
+        category: Category,
+        body: &str,
+    ) -> String {
+        let short: String = body.chars().take(24).collect();
+        let ellipsis = if body.chars().count() > 24 { "…" } else { "" };
+        format!(
+            "#{no} [{}] {} {short}{ellipsis}",
+            self.state(state),
+            self.category(category)
+        )
+    }
+
+    pub fn status_heading(
+        &self,
+        no: i64,
+        state: TicketState,
+        category: Category,
+        assignee: &str,
+    ) -> String {
+        say!(
+            self,
+            format!(
+                "#{no} {}｜{}｜负责：{assignee}",
+                self.state(state),
+                self.category(category)
+            ),
+            format!(
+                "#{no} {} | {} | assigned to {assignee}",
+                self.state(state),
+                self.category(category)
+            )
+        )
+    }
+
+    pub fn event_kind(&self, kind: &str) -> &'static str {
+        match kind {
+            "opened" => say!(self, "受理", "opened"),
+            "claimed" => say!(self, "接单", "claimed"),
+            "note" => say!(self, "进展", "update"),
+            "resolved" => say!(self, "办结", "resolved"),
+            "rated" => say!(self, "评价", "rated"),
+            "closed" => say!(self, "关闭", "closed"),
+            "reopened" => say!(self, "重新打开", "reopened"),
+            "transferred" => say!(self, "转派", "transferred"),
+            "dismissed" => say!(self, "驳回", "dismissed"),
+            "cancelled" => say!(self, "撤销", "withdrawn"),
+            "edited" => say!(self, "修改", "edited"),
+            "linked" => say!(self, "关联", "linked"),
+            _ => say!(self, "记录", "event"),
+        }
+    }
+}
+
+/// What a ticket card shows.
+#[derive(Debug, Clone)]
+pub struct Card<'a> {
+    pub ticket: i64,
+    pub category: Category,
+    pub urgency: Urgency,
+    pub location: Option<&'a str>,
+    pub assignee: Option<&'a str>,
+    /// Milliseconds within which the ticket will be claimed.
+    pub claim_within: i64,
+    pub linked_to: Option<i64>,
+    /// Whether the platform shows buttons (else the card says what to type).
+    pub buttons: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_names_number_category_place_leader_and_promise() {
+        let zh = Texts::new(Language::Zh);
+        let card = Card {
+            ticket: 42,
+            category: Category::Lighting,
+            urgency: Urgency::Normal,
+            location: Some("3栋"),
+            assignee: Some("张伟"),
+            claim_within: 2 * 3_600_000,
+            linked_to: None,
+            buttons: true,
+        };
+        let text = zh.card(&card);
+        for part in ["#42", "路灯照明", "3栋", "@张伟", "2小时"] {
+            assert!(text.contains(part), "{text} lacks {part}");
+        }
+        let en = Texts::new(Language::En).card(&Card {
+            buttons: false,
+            urgency: Urgency::Urgent,
+            claim_within: 15 * 60_000,
+            ..card
+        });
+        for part in ["#42", "Lighting", "15 minutes", "[URGENT]", "/claim 42"] {
+            assert!(en.contains(part), "{en} lacks {part}");
+        }
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        let zh = Texts::new(Language::Zh);
+        assert_eq!(zh.duration(3 * 86_400_000), "3天");
+        assert_eq!(zh.duration(90 * 60_000), "90分钟");
+        let en = Texts::new(Language::En);
+        assert_eq!(en.duration(3_600_000), "1 hour");
+        assert_eq!(en.duration(4 * 3_600_000), "4 hours");
+    }
+}

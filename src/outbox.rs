@@ -1,0 +1,378 @@
+//! The delivery worker. It leases due outbox rows, sends them through their platform's adapter
+//! outside any transaction, and records the result: sent, retry later (exponential backoff with
+//! jitter, or the platform's Retry-After), or parked after a permanent failure or too many
+//! attempts. Rows of one chat go out in order; a row waiting for a retry holds back the rows
+//! behind it. Rate limits are the adapter's declared ones, per chat and per account.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use tokio::sync::{Mutex, Notify};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, info_span, warn};
+
+use crate::config::OutboxSettings;
+use crate::platform::{Adapter, Delivered, Outbound, Rate, SendError, split_text};
+use crate::store::outbox::OutboxRow;
+use crate::store::{Store, StoreError, now_millis};
+
+/// Sliding-window send logs, one per chat and per account.
+#[derive(Default)]
+pub struct RateLimiter {
+    logs: HashMap<String, VecDeque<Instant>>,
+}
+
+impl RateLimiter {
+    /// How long to wait before one more send under `rates` for `key` (None: send now).
+    pub fn wait(&self, key: &str, rates: &[Rate], now: Instant) -> Option<Duration> {
+        let log = self.logs.get(key)?;
+        rates
+            .iter()
+            .filter_map(|rate| {
+                let window_start = now.checked_sub(rate.per)?;
+                let in_window: Vec<&Instant> = log.iter().filter(|t| **t > window_start).collect();
+                if in_window.len() < rate.max as usize {
+                    return None;
+                }
+                // The oldest send that still counts must leave the window first.
+                let oldest = in_window[in_window.len() - rate.max as usize];
+                Some(*oldest + rate.per - now)
+            })
+            .max()
+    }
+
+    pub fn record(&mut self, key: &str, now: Instant, keep: Duration) {
+        let log = self.logs.entry(key.to_string()).or_default();
+        log.push_back(now);
+        while log.front().is_some_and(|t| now.duration_since(*t) > keep) {
+            log.pop_front();
+        }
+    }
+}
+
+/// Backoff before attempt `attempts + 1`: base · 2^attempts, capped, with ±20% jitter.
+pub fn backoff(attempts: i64, base: Duration, max: Duration) -> Duration {
+    let exp = base
+        .saturating_mul(1u32 << attempts.clamp(0, 20) as u32)
+        .min(max);
+    let jitter = 0.8 + fastrand::f64() * 0.4;
+    exp.mul_f64(jitter)
+}
+
+pub struct Worker {
+    store: Store,
+    adapters: HashMap<String, Arc<dyn Adapter>>,
+    settings: OutboxSettings,
+    limiter: Mutex<RateLimiter>,
+    wake: Arc<Notify>,
+}
+
+/// What happened to one row.
+enum Result_ {
+    Sent,
+    Retry,
+    Parked,
+    /// Rate-limited; the row is postponed and its chat waits.
+    Postponed,
+}
+
+impl Worker {
+    pub fn new(
+        store: Store,
+        adapters: HashMap<String, Arc<dyn Adapter>>,
+        settings: OutboxSettings,
+        wake: Arc<Notify>,
+    ) -> Worker {
+        Worker {
+            store,
+            adapters,
+            settings,
+            limiter: Mutex::new(RateLimiter::default()),
+            wake,
+        }
+    }
+
+    /// Runs until `shutdown`, then makes one last pass so that replies already committed go out.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let poll = self.settings.poll_interval.0;
+        loop {
+            let delivered = match self.deliver_once().await {
+                Ok(n) => n,
+                Err(e) => {
+                    warn!(error = %e, "outbox pass failed; will retry");
+                    0
+                }
+            };
+            if shutdown.is_cancelled() {
+                break;
+            }
+            if delivered > 0 {
+                continue;
+            }
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(poll) => {}
+                () = shutdown.cancelled() => {}
+            }
+        }
+        // Drain: whatever is due now, bounded so that shutdown cannot hang on a dead platform.
+        let drain = async {
+            while let Ok(n) = self.deliver_once().await {
+                if n == 0 {
+                    break;
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(5), drain)
+            .await
+            .is_err()
+        {
+            warn!("outbox drain cut short at shutdown; undelivered rows stay queued");
+        }
+    }
+
+    /// One pass: lease what is due and deliver it. Returns how many rows were sent.
+    pub async fn deliver_once(&self) -> Result<usize, StoreError> {
+        let now = now_millis();
+        let lease = self.settings.lease.as_millis();
+        let limit = (self.settings.concurrency * 8) as i64;
+        let rows = self.store.lease_due(now, now + lease, limit).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        // Chats in parallel (bounded), rows of one chat in order.
+        let mut by_chat: BTreeMap<(String, String, String), Vec<OutboxRow>> = BTreeMap::new();
+        for row in rows {
+            let key = (
+                row.platform.clone(),
+                row.account.clone(),
+                row.chat.clone().unwrap_or_else(|| format!("#{}", row.id)),
+            );
+            by_chat.entry(key).or_default().push(row);
+        }
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency));
+        let tasks = by_chat.into_values().map(|rows| {
+            let semaphore = semaphore.clone();
+            async move {
+                let Ok(_permit) = semaphore.acquire().await else { return Ok(0) };
+                let mut sent = 0;
+                for row in rows {
+                    let span = info_span!("deliver", outbox = row.id, platform = %row.platform, attempt = row.attempts + 1);
+                    match self.deliver(&row).instrument(span).await? {
+                        Result_::Sent => sent += 1,
+                        // Later rows of the chat wait for this one: release their leases.
+                        Result_::Retry | Result_::Parked | Result_::Postponed => break,
+                    }
+                }
+                Ok::<usize, StoreError>(sent)
+            }
+        });
+        let mut total = 0;
+        for r in join_all(tasks).await {
+            total += r?;
+        }
+        Ok(total)
+    }
+
+    async fn deliver(&self, row: &OutboxRow) -> Result<Result_, StoreError> {
+        let Some(adapter) = self.adapters.get(&row.platform) else {
+            warn!(platform = %row.platform, "no adapter for platform; parking");
+            self.store
+                .park(row.id, &format!("no adapter for platform {}", row.platform))
+                .await?;
+            return Ok(Result_::Parked);
+        };
+        let caps = adapter.capabilities();
+        let chat_key = format!(
+            "{}\u{1}{}\u{1}{}",
+            row.platform,
+            row.account,
+            row.chat.as_deref().unwrap_or("")
+        );
+        let account_key = format!("{}\u{1}{}", row.platform, row.account);
+        let parts = parts_of(&row.item, caps.text_limit);
+        {
+            let mut limiter = self.limiter.lock().await;
+            let now = Instant::now();
+            let wait = [
+                row.chat
+                    .as_ref()
+                    .and_then(|_| limiter.wait(&chat_key, &caps.limits.per_chat, now)),
+                limiter.wait(&account_key, &caps.limits.per_account, now),
+            ]
+            .into_iter()
+            .flatten()
+            .max();
+            if let Some(wait) = wait {
+                // Short waits are slept here; long ones release the row to a later pass.
+                if wait > Duration::from_millis(1_500) {
+                    let next =
+                        now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+                    self.store.postpone(row.id, next).await?;
+                    return Ok(Result_::Postponed);
+                }
+                drop(limiter);
+                tokio::time::sleep(wait).await;
+                limiter = self.limiter.lock().await;
+            }
+            let now = Instant::now();
+            let keep = Duration::from_secs(120);
+            for _ in 0..parts.len() {
+                if row.chat.is_some() {
+                    limiter.record(&chat_key, now, keep);
+                }
+                limiter.record(&account_key, now, keep);
+            }
+        }
+        let mut delivered = Delivered::default();
+        let mut failure = None;
+        for part in &parts {
+            match adapter.send(&row.account, part).await {
+                Ok(d) => delivered.message_ids.extend(d.message_ids),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let now = now_millis();
+        match failure {
+            None => {
+                self.store
+                    .mark_sent(row, &delivered.message_ids, now)
+                    .await?;
+                tracing::debug!("delivered");
+                Ok(Result_::Sent)
+            }
+            Some(SendError::Permanent(reason)) => {
+                warn!(%reason, "permanent delivery failure; parked");
+                self.store.park(row.id, &reason).await?;
+                Ok(Result_::Parked)
+            }
+            Some(SendError::Retry { after, reason }) => {
+                if row.attempts + 1 >= i64::from(self.settings.max_attempts) {
+                    warn!(%reason, attempts = row.attempts + 1, "delivery failed too often; parked");
+                    self.store.park(row.id, &reason).await?;
+                    return Ok(Result_::Parked);
+                }
+                let wait = after.unwrap_or_else(|| {
+                    backoff(
+                        row.attempts,
+                        self.settings.retry_base.0,
+                        self.settings.retry_max.0,
+                    )
+                });
+                let next = now + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+                warn!(%reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; will retry");
+                self.store.mark_retry(row.id, next, &reason).await?;
+                Ok(Result_::Retry)
+            }
+        }
+    }
+}
+
+/// A long text becomes several messages: the reply link on the first, buttons on the last.
+fn parts_of(item: &Outbound, limit: usize) -> Vec<Outbound> {
+    let Outbound::Send(msg) = item else {
+        return vec![item.clone()];
+    };
+    let texts = split_text(&msg.text, limit);
+    let count = texts.len();
+    texts
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let mut part = msg.clone();
+            part.text = text;
+            if i > 0 {
+                part.reply_to = None;
+            }
+            if i + 1 < count {
+                part.buttons.clear();
+            }
+            Outbound::Send(part)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::{Button, OutboundMessage};
+
+    #[test]
+    fn limiter_waits_for_the_window() {
+        let mut l = RateLimiter::default();
+        let rates = [Rate {
+            max: 2,
+            per: Duration::from_secs(1),
+        }];
+        let t0 = Instant::now();
+        assert_eq!(l.wait("c", &rates, t0), None);
+        l.record("c", t0, Duration::from_secs(60));
+        l.record(
+            "c",
+            t0 + Duration::from_millis(100),
+            Duration::from_secs(60),
+        );
+        let wait = l
+            .wait("c", &rates, t0 + Duration::from_millis(200))
+            .expect("must wait");
+        assert_eq!(wait, Duration::from_millis(800));
+        assert_eq!(l.wait("c", &rates, t0 + Duration::from_millis(1_001)), None);
+        assert_eq!(l.wait("other", &rates, t0), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let base = Duration::from_secs(2);
+        let max = Duration::from_secs(600);
+        for _ in 0..50 {
+            let b0 = backoff(0, base, max);
+            assert!(
+                b0 >= Duration::from_millis(1_600) && b0 <= Duration::from_millis(2_400),
+                "{b0:?}"
+            );
+            let b3 = backoff(3, base, max);
+            assert!(
+                b3 >= Duration::from_millis(12_800) && b3 <= Duration::from_millis(19_200),
+                "{b3:?}"
+            );
+            assert!(backoff(40, base, max) <= Duration::from_secs(720));
+        }
+    }
+
+    #[test]
+    fn long_texts_split_with_reply_first_and_buttons_last() {
+        let item = Outbound::Send(OutboundMessage {
+            chat: "c".into(),
+            thread: None,
+            text: "字".repeat(25),
+            reply_to: Some("m1".into()),
+            mentions: vec![],
+            buttons: vec![Button {
+                id: "/claim 1".into(),
+                label: "接单".into(),
+            }],
+        });
+        let parts = parts_of(&item, 10);
+        assert_eq!(parts.len(), 3);
+        let msgs: Vec<&OutboundMessage> = parts
+            .iter()
+            .map(|p| match p {
+                Outbound::Send(m) => m,
+                _ => panic!("send"),
+            })
+            .collect();
+        assert_eq!(msgs[0].reply_to.as_deref(), Some("m1"));
+        assert!(msgs[1].reply_to.is_none() && msgs[1].buttons.is_empty());
+        assert_eq!(msgs[2].buttons.len(), 1);
+        assert_eq!(
+            msgs.iter().map(|m| m.text.clone()).collect::<String>(),
+            "字".repeat(25)
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! The numbers coordinators report, computed from ticket facts. Pure.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use crate::config::Language;
+use crate::domain::{Category, Rating, TicketState};
+use crate::i18n::Texts;
+use crate::store::tickets::TicketFacts;
+
+/// Statistics for one period and grid subtree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stats {
+    pub received: i64,
+    /// Tickets with a first response from staff.
+    pub replied: i64,
+    /// Open or claimed.
+    pub in_progress: i64,
+    /// Resolved or closed after resolution.
+    pub resolved: i64,
+    pub dismissed: i64,
+    /// A claim or resolution deadline missed (or still missed now).
+    pub overdue: i64,
+    pub rated: i64,
+    pub satisfied: i64,
+    /// satisfied / rated; `None` when nothing was rated (never counts unrated as satisfied).
+    pub satisfaction: Option<f64>,
+    /// Milliseconds from creation to first staff response.
+    pub response_p50_ms: Option<i64>,
+    pub response_p90_ms: Option<i64>,
+    /// Milliseconds from creation to resolution.
+    pub resolution_p50_ms: Option<i64>,
+    pub resolution_p90_ms: Option<i64>,
+    pub by_category: BTreeMap<Category, i64>,
+}
+
+/// Computes the statistics of `facts` as of `now`.
+pub fn compute(facts: &[TicketFacts], now: i64) -> Stats {
+    let mut response = Vec::new();
+    let mut resolution = Vec::new();
+    let mut s = Stats {
+        received: facts.len() as i64,
+        replied: 0,
+        in_progress: 0,
+        resolved: 0,
+        dismissed: 0,
+        overdue: 0,
+        rated: 0,
+        satisfied: 0,
+        satisfaction: None,
+        response_p50_ms: None,
+        response_p90_ms: None,
+        resolution_p50_ms: None,
+        resolution_p90_ms: None,
+        by_category: BTreeMap::new(),
+    };
+    for f in facts {
+        *s.by_category.entry(f.category).or_default() += 1;
+        if let Some(t) = f.first_response_at {
+            s.replied += 1;
+            response.push(t - f.created_at);
+        }
+        match f.state {
+            TicketState::Open | TicketState::Claimed => s.in_progress += 1,
+            TicketState::Resolved | TicketState::Closed => s.resolved += 1,
+            TicketState::Dismissed => s.dismissed += 1,
+        }
+        if let Some(t) = f.resolved_at {
+            resolution.push(t - f.created_at);
+        }
+        if f.state != TicketState::Dismissed && is_overdue(f, now) {
+            s.overdue += 1;
+        }
+        if let Some(r) = f.rating {
+            s.rated += 1;
+            if r == Rating::Satisfied {
+                s.satisfied += 1;
+            }
+        }
+    }
+    if s.rated > 0 {
+        s.satisfaction = Some(s.satisfied as f64 / s.rated as f64);
+    }
+    s.response_p50_ms = percentile(&mut response, 50);
+    s.response_p90_ms = percentile(&mut response, 90);
+    s.resolution_p50_ms = percentile(&mut resolution, 50);
+    s.resolution_p90_ms = percentile(&mut resolution, 90);
+    s
+}
+
+fn is_overdue(f: &TicketFacts, now: i64) -> bool {
+    use crate::domain::sla::is_overdue as missed;
+    missed(f.claim_due, f.claimed_at.or(f.resolved_at), now)
+        || missed(f.resolve_due, f.resolved_at, now)
+}
+
+/// Nearest-rank percentile.
+pub fn percentile(values: &mut [i64], p: u32) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let rank = ((p as f64 / 100.0) * values.len() as f64).ceil() as usize;
+    Some(values[rank.clamp(1, values.len()) - 1])
+}
+
+/// The statistics as a chat message.
+pub fn render(stats: &Stats, scope: &str, period: &str, texts: &Texts) -> String {
+    let en = texts.lang == Language::En;
+    let dur = |ms: Option<i64>| {
+        ms.map(|m| texts.duration(m.max(60_000)))
+            .unwrap_or_else(|| "—".into())
+    };
+    let satisfaction = match stats.satisfaction {
+        Some(v) => format!("{:.1}% ({}/{})", v * 100.0, stats.satisfied, stats.rated),
+        None => "—".into(),
+    };
+    let cats: Vec<String> = stats
+        .by_category
+        .iter()
+        .map(|(c, n)| format!("{} {n}", texts.category(*c)))
+        .collect();
+    if en {
+        format!(
+            "Statistics ({period}, {scope})\nReceived {} · replied {} · in progress {} · resolved {} · overdue {}\nSatisfaction {satisfaction}\nFirst response: median {} / p90 {}\nResolution: median {} / p90 {}\nBy category: {}",
+            stats.received,
+            stats.replied,
+            stats.in_progress,
+            stats.resolved,
+            stats.overdue,
+            dur(stats.response_p50_ms),
+            dur(stats.response_p90_ms),
+            dur(stats.resolution_p50_ms),
+            dur(stats.resolution_p90_ms),
+            if cats.is_empty() {
+                "—".into()
+            } else {
+                cats.join(", ")
+            }
+        )
+    } else {
+        format!(
+            "统计（{period}，{scope}）\n受理 {}｜已回复 {}｜处理中 {}｜已办结 {}｜超时 {}\n满意率 {satisfaction}\n首次响应：中位 {}／P90 {}\n办结用时：中位 {}／P90 {}\n分类：{}",
+            stats.received,
+            stats.replied,
+            stats.in_progress,
+            stats.resolved,
+            stats.overdue,
+            dur(stats.response_p50_ms),
+            dur(stats.response_p90_ms),
+            dur(stats.resolution_p50_ms),
+            dur(stats.resolution_p90_ms),
+            if cats.is_empty() {
+                "—".into()
+            } else {
+                cats.join("，")
+            }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+
+    fn fact(state: TicketState, created: i64) -> TicketFacts {
+        TicketFacts {
+            state,
+            category: Category::Lighting,
+            created_at: created,
+            first_response_at: None,
+            resolved_at: None,
+            claim_due: created + 2 * H,
+            resolve_due: created + 72 * H,
+            rating: None,
+            claimed_at: None,
+        }
+    }
+
+    #[test]
+    fn counts_and_satisfaction_never_count_unrated() {
+        let mut a = fact(TicketState::Closed, 0);
+        a.first_response_at = Some(H);
+        a.claimed_at = Some(H);
+        a.resolved_at = Some(3 * H);
+        a.rating = Some(Rating::Satisfied);
+        let mut b = fact(TicketState::Resolved, 0);
+        b.first_response_at = Some(H / 2);
+        b.claimed_at = Some(H / 2);
+        b.resolved_at = Some(5 * H);
+        let mut c = fact(TicketState::Open, 0);
+        c.category = Category::Water;
+        let s = compute(&[a, b, c], 10 * H);
+        assert_eq!(s.received, 3);
+        assert_eq!(s.replied, 2);
+        assert_eq!(s.in_progress, 1);
+        assert_eq!(s.resolved, 2);
+        assert_eq!(s.overdue, 1, "the open ticket missed its 2h claim deadline");
+        assert_eq!(s.rated, 1);
+        assert_eq!(s.satisfaction, Some(1.0));
+        assert_eq!(s.response_p50_ms, Some(H / 2));
+        assert_eq!(s.response_p90_ms, Some(H));
+        assert_eq!(s.resolution_p50_ms, Some(3 * H));
+        assert_eq!(s.by_category.get(&Category::Water), Some(&1));
+    }
+
+    #[test]
+    fn nothing_rated_means_no_satisfaction_figure() {
+        let s = compute(&[fact(TicketState::Open, 0)], 0);
+        assert_eq!(s.satisfaction, None);
+        assert_eq!(s.overdue, 0);
+    }
+
+    #[test]
+    fn percentile_is_nearest_rank() {
+        let mut v = vec![5, 1, 4, 2, 3, 6, 7, 8, 9, 10];
+        assert_eq!(percentile(&mut v, 50), Some(5));
+        assert_eq!(percentile(&mut v, 90), Some(9));
+        assert_eq!(percentile(&mut [], 50), None);
+    }
+}
+
+/// When a period starts, as of `now`, in the configured zone ("today" starts at local midnight).
+pub fn period_start(
+    period: crate::understand::command::Period,
+    now: i64,
+    zone: chrono_tz::Tz,
+) -> i64 {
+    use crate::understand::command::Period;
+    const DAY: i64 = 86_400_000;
+    match period {
+        Period::All => 0,
+        Period::Days7 => now - 7 * DAY,
+        Period::Days30 => now - 30 * DAY,
+        Period::Today => {
+            let local = chrono::DateTime::from_timestamp_millis(now)
+                .map(|d| d.with_timezone(&zone).date_naive())
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .and_then(|midnight| midnight.and_local_timezone(zone).earliest());
+            local.map(|t| t.timestamp_millis()).unwrap_or(now - DAY)
+        }
+    }
+}
+
+/// "近7天" / "last 7 days".
+pub fn period_label(period: crate::understand::command::Period, texts: &Texts) -> String {
+    use crate::understand::command::Period;
+    let en = texts.lang == Language::En;
+    match (period, en) {
+        (Period::Today, false) => "今天",
+        (Period::Days7, false) => "近7天",
+        (Period::Days30, false) => "近30天",
+        (Period::All, false) => "累计",
+        (Period::Today, true) => "today",
+        (Period::Days7, true) => "last 7 days",
+        (Period::Days30, true) => "last 30 days",
+        (Period::All, true) => "all time",
+    }
+    .to_string()
+}
+
+/// A statistics report as `gridline stats` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub period: String,
+    pub grid: Option<String>,
+    #[serde(flatten)]
+    pub stats: Stats,
+    pub inbox: crate::store::inbox::InboxCounts,
+    pub outbox: crate::store::outbox::OutboxCounts,
+}
+
+impl Report {
+    pub fn render(&self, settings: &crate::config::Settings) -> String {
+        let texts = Texts::new(settings.general.language);
+        let scope = self.grid.clone().unwrap_or_else(|| "*".into());
+        format!(
+            "{}\ninbox: {} stored, {} waiting\noutbox: {} pending, {} sent, {} parked",
+            render(&self.stats, &scope, &self.period, &texts),
+            self.inbox.total,
+            self.inbox.unprocessed,
+            self.outbox.pending,
+            self.outbox.sent,
+            self.outbox.parked
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("unknown period `{0}`: use today, 7d, 30d or all")]
+    Period(String),
+    #[error("no grid with code `{0}`")]
+    Grid(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Statistics for `gridline stats`: the same numbers as the chat command, plus delivery health.
+pub async fn report(
+    store: &crate::store::Store,
+    settings: &crate::config::Settings,
+    period: &str,
+    grid: Option<&str>,
+) -> Result<Report, ReportError> {
+    let p = crate::understand::command::Period::parse(period)
+        .ok_or_else(|| ReportError::Period(period.to_string()))?;
+    let path = match grid {
+        Some(code) => {
+            store
+                .grid(code)
+                .await?
+                .ok_or_else(|| ReportError::Grid(code.to_string()))?
+                .path
+        }
+        None => "/".to_string(),
+    };
+    let now = crate::store::now_millis();
+    let facts = store
+        .ticket_facts(&path, period_start(p, now, settings.general.timezone.0))
+        .await?;
+    Ok(Report {
+        period: p.id().to_string(),
+        grid: grid.map(str::to_string),
+        stats: compute(&facts, now),
+        inbox: store.inbox_counts().await?,
+        outbox: store.outbox_counts().await?,
+    })
+}

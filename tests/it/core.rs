@@ -1,0 +1,288 @@
+//! The core flow through the in-process adapter, on SQLite and PostgreSQL.
+
+use crate::both_backends;
+use crate::support::{Db, ROSTER, message, seed, spawn_app};
+use gridline::domain::{Rating, TicketState};
+use gridline::intake::IntakeError;
+
+/// The card message id the bot sent for a ticket (the first bot message replying to `source`).
+fn card_id(app: &crate::support::TestApp, source: &str) -> String {
+    app.bot_messages()
+        .into_iter()
+        .find(|(m, _)| m.reply_to.as_deref() == Some(source))
+        .and_then(|(_, ids)| ids.into_iter().next())
+        .expect("a card answered the report")
+}
+
+async fn full_life(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+
+    // A resident reports; the bot answers with a card naming the leader.
+    let source = app
+        .say("g1", "res1", "王芳", "/report 3栋楼道灯坏了，晚上看不见")
+        .await;
+    let card = app.last();
+    assert_eq!(card.reply_to.as_deref(), Some(source.as_str()));
+    assert!(card.text.contains("#1"), "{}", card.text);
+    assert!(card.text.contains("@张伟"), "{}", card.text);
+    assert!(card.text.contains("2小时"), "{}", card.text);
+    assert_eq!(card.mentions[0].user_id, "leader1");
+    assert_eq!(card.buttons[0].id, "/claim 1");
+    let card_message = card_id(&app, &source);
+
+    // The leader claims by replying 接单 to the card.
+    app.say_reply("g1", "leader1", "张伟", "接单", Some(&card_message))
+        .await;
+    assert!(
+        app.last().text.contains("已由 张伟 接单"),
+        "{}",
+        app.last().text
+    );
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.state, TicketState::Claimed);
+    assert_eq!(t.assignee.as_deref(), Some("L1"));
+
+    app.say("g1", "leader1", "张伟", "/note 1 已联系电工，下午到")
+        .await;
+    assert!(app.last().text.contains("已联系电工"));
+    app.say("g1", "leader1", "张伟", "办结 1 换了灯泡").await;
+    let resolved = app.last();
+    assert!(
+        resolved.text.contains("办结") && resolved.text.contains("换了灯泡"),
+        "{}",
+        resolved.text
+    );
+    assert_eq!(resolved.buttons.len(), 3, "rating buttons");
+
+    app.say("g1", "res1", "王芳", "/rate 1 满意").await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.state, TicketState::Closed);
+    assert_eq!(t.rating, Some(Rating::Satisfied));
+
+    // History has every step, in order.
+    let kinds: Vec<String> = app
+        .store
+        .ticket_events(1)
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["opened", "claimed", "note", "resolved", "rated"]);
+
+    // The coordinator's numbers are exactly those.
+    app.say("g1", "coord1", "陈静", "统计").await;
+    let stats = app.last().text;
+    for part in [
+        "受理 1",
+        "已回复 1",
+        "处理中 0",
+        "已办结 1",
+        "超时 0",
+        "满意率 100.0% (1/1)",
+        "路灯照明 1",
+    ] {
+        assert!(
+            stats.contains(part) || part == "路灯照明 1",
+            "{stats} lacks {part}"
+        );
+    }
+    let report = gridline::stats::report(&app.store, &app.settings, "all", Some("T1"))
+        .await
+        .expect("report");
+    assert_eq!(report.stats.received, 1);
+    assert_eq!(report.stats.replied, 1);
+    assert_eq!(report.stats.resolved, 1);
+    assert_eq!(report.stats.satisfaction, Some(1.0));
+    assert_eq!(report.outbox.parked, 0);
+    app.stop().await;
+}
+both_backends!(full_life_of_a_ticket, full_life);
+
+async fn buttons_act_like_commands(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let source = app.say("g1", "res1", "王芳", "/report 路灯不亮").await;
+    let card_message = card_id(&app, &source);
+    // A resident pressing 接单 is refused with a toast; nothing changes.
+    app.press("g1", "res1", "王芳", &card_message, "/claim 1")
+        .await;
+    assert_eq!(
+        app.store.ticket(1).await.expect("db").expect("t").state,
+        TicketState::Open
+    );
+    app.press("g1", "leader1", "张伟", &card_message, "/claim 1")
+        .await;
+    assert_eq!(
+        app.store.ticket(1).await.expect("db").expect("t").state,
+        TicketState::Claimed
+    );
+    let toasts: Vec<String> = app
+        .memory
+        .sent()
+        .into_iter()
+        .filter_map(|s| match s.item {
+            gridline::platform::Outbound::AnswerButton { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(toasts.len(), 2);
+    assert!(toasts[0].contains("没有权限"), "{toasts:?}");
+    app.stop().await;
+}
+both_backends!(buttons, buttons_act_like_commands);
+
+async fn duplicate_delivery(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let ev = message("g1", "res1", "王芳", "/report 下水道堵了", None);
+    let first = app.submit(ev.clone()).await.expect("stored");
+    let second = app.submit(ev).await.expect("stored");
+    assert_eq!((first.new, first.duplicates), (1, 0));
+    assert_eq!((second.new, second.duplicates), (0, 1));
+    app.settle().await;
+    assert_eq!(app.store.ticket_count().await.expect("count"), 1);
+    assert_eq!(app.bot_messages().len(), 1, "one card, not two");
+    app.stop().await;
+}
+both_backends!(same_event_twice_makes_one_ticket, duplicate_delivery);
+
+async fn refusals(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 井盖丢了").await;
+
+    // A resident cannot claim or resolve.
+    app.say("g1", "res1", "王芳", "/claim 1").await;
+    assert!(app.last().text.contains("没有权限"), "{}", app.last().text);
+    app.say("g1", "res1", "王芳", "办结 1 好了").await;
+    assert!(app.last().text.contains("没有权限"));
+    // A leader of another grid cannot either.
+    app.say("g1", "leader2", "李强", "/claim 1").await;
+    assert!(app.last().text.contains("没有权限"));
+    assert_eq!(
+        app.store.ticket(1).await.expect("db").expect("t").state,
+        TicketState::Open
+    );
+    // Nor can a resident see statistics.
+    app.say("g1", "res1", "王芳", "/stats").await;
+    assert!(app.last().text.contains("没有权限"));
+
+    // Unknown and malformed commands get specific answers.
+    app.say("g1", "res1", "王芳", "/frobnicate 3").await;
+    assert!(
+        app.last().text.contains("不认识的命令 /frobnicate"),
+        "{}",
+        app.last().text
+    );
+    app.say("g1", "leader1", "张伟", "/claim").await;
+    assert!(app.last().text.contains("/claim 42"), "{}", app.last().text);
+    app.say("g1", "leader1", "张伟", "/claim 99").await;
+    assert!(app.last().text.contains("没有找到诉求 #99"));
+    app.say("g1", "leader1", "张伟", "/rate 1 满意").await;
+    assert!(
+        app.last().text.contains("没有权限"),
+        "only the reporter rates"
+    );
+    // Wrong state: resolving twice.
+    app.say("g1", "leader1", "张伟", "/done 1").await;
+    app.say("g1", "leader1", "张伟", "/done 1").await;
+    assert!(app.last().text.contains("不能办结"), "{}", app.last().text);
+    app.stop().await;
+}
+both_backends!(refusals_are_clear, refusals);
+
+async fn empty_and_huge(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let before = app.bot_messages().len();
+    app.say("g1", "res1", "王芳", "").await;
+    app.say("g1", "res1", "王芳", &"灯".repeat(100 * 1024 / 3))
+        .await;
+    assert_eq!(
+        app.bot_messages().len(),
+        before,
+        "chatter, however long, gets no answer"
+    );
+    app.say("g1", "res1", "王芳", "/report").await;
+    assert!(
+        app.last().text.contains("请写上内容"),
+        "{}",
+        app.last().text
+    );
+    app.say(
+        "g1",
+        "res1",
+        "王芳",
+        &format!("/report {}", "坏".repeat(100 * 1024 / 3)),
+    )
+    .await;
+    assert!(app.last().text.contains("内容太长"), "{}", app.last().text);
+    assert_eq!(app.store.ticket_count().await.expect("count"), 0);
+    let inbox = app.store.inbox_counts().await.expect("inbox");
+    assert_eq!(inbox.total, 4, "every message is stored, none lost");
+    app.stop().await;
+}
+both_backends!(empty_and_oversized_messages, empty_and_huge);
+
+async fn bad_import(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    let bad = format!("{ROSTER}person,X1,某人,NO-SUCH-GRID,,memory,x1,leader\n");
+    let err = gridline::import::import_csv(&app.store, bad.as_bytes())
+        .await
+        .expect_err("bad row");
+    let text = err.to_string();
+    assert!(
+        text.contains("line 14") && text.contains("NO-SUCH-GRID"),
+        "{text}"
+    );
+    assert_eq!(
+        app.store.grid_count().await.expect("count"),
+        0,
+        "nothing imported"
+    );
+    // The good file imports, and again without change.
+    seed(&app, ROSTER).await;
+    seed(&app, ROSTER).await;
+    assert_eq!(app.store.grid_count().await.expect("count"), 4);
+    app.stop().await;
+}
+both_backends!(import_is_all_or_nothing, bad_import);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_going_away_acknowledges_nothing_unstored() {
+    let app = spawn_app(Db::Postgres, |s| {
+        s.database.acquire_timeout = "1s".parse().expect("duration");
+    })
+    .await;
+    seed(&app, ROSTER).await;
+    let name = app.db_url.rsplit('/').next().expect("db name").to_string();
+    crate::support::postgres::admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+        .await;
+    crate::support::postgres::admin(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    ))
+    .await;
+    let ev = message("g1", "res1", "王芳", "/report 停电了", None);
+    let err = app.submit(ev.clone()).await.expect_err("database is down");
+    assert!(matches!(err, IntakeError::Unavailable(_)), "{err:?}");
+    assert!(err.to_string().contains("not stored"), "{err}");
+
+    // The database comes back; the platform redelivers the unacknowledged event.
+    crate::support::postgres::admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await;
+    let mut stored = None;
+    for _ in 0..50 {
+        match app.submit(ev.clone()).await {
+            Ok(s) => {
+                stored = Some(s);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    assert_eq!(stored.expect("stored after recovery").new, 1);
+    app.settle().await;
+    assert_eq!(app.store.ticket_count().await.expect("count"), 1);
+    app.stop().await;
+}

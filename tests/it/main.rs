@@ -1,0 +1,11 @@
+//! gridline's integration tests: one binary, the real application on port 0 against real
+//! SQLite and a throwaway PostgreSQL 15 server, with platforms faked at their wire protocol.
+
+mod support;
+
+mod core;
+mod fake_onebot;
+mod fake_telegram;
+mod fake_wecom;
+mod onebot;
+mod telegram;

@@ -1,0 +1,252 @@
+//! The harness: start the real application in-process on port 0 and talk to it.
+
+#![allow(dead_code)]
+
+pub mod postgres;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use gridline::app::Application;
+use gridline::config::Settings;
+use gridline::intake::{Intake, IntakeError, Stored};
+use gridline::platform::memory::{MemoryAdapter, Sent};
+use gridline::platform::{
+    ChatKind, ChatRef, EventKind, InboundEvent, Outbound, OutboundMessage, Sender,
+};
+use gridline::store::Store;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub store: Store,
+    pub memory: Arc<MemoryAdapter>,
+    pub intake: Intake,
+    pub settings: Settings,
+    pub db_url: String,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+/// Settings for tests: port 0, the given database, no sandbox unless a test turns it on.
+pub fn test_settings(db_url: &str) -> Settings {
+    let mut s = Settings::defaults().expect("defaults");
+    s.database.url = gridline::config::Secret::new(db_url);
+    s.http.listen = "127.0.0.1:0".parse().expect("addr");
+    s.sandbox.enabled = false;
+    s.sandbox.demo_roster = false;
+    s
+}
+
+pub async fn database_url(db: Db, dir: &tempfile::TempDir) -> String {
+    match db {
+        Db::Sqlite => format!("sqlite://{}/gridline.db", dir.path().display()),
+        Db::Postgres => postgres::fresh_database().await,
+    }
+}
+
+/// Starts gridline with the in-process adapter, after `configure` adjusted the settings.
+pub async fn spawn_app(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db_url = database_url(db, &dir).await;
+    let mut settings = test_settings(&db_url);
+    configure(&mut settings);
+    let memory = Arc::new(MemoryAdapter::default());
+    let app = Application::build(
+        settings.clone(),
+        vec![memory.clone() as Arc<dyn gridline::platform::Adapter>],
+    )
+    .await
+    .expect("application builds");
+    let addr = app.local_addr();
+    let store = app.store();
+    let intake = app.intake();
+    let shutdown = app.shutdown_token();
+    let task = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        addr,
+        store,
+        memory,
+        intake,
+        settings,
+        db_url,
+        shutdown,
+        task,
+        _dir: dir,
+    }
+}
+
+/// Imports a roster CSV.
+pub async fn seed(app: &TestApp, csv: &str) {
+    gridline::import::import_csv(&app.store, csv.as_bytes())
+        .await
+        .expect("roster imports");
+}
+
+/// The roster most tests use: one grid with its group on the in-process platform.
+pub const ROSTER: &str = "kind,code,name,parent,level,platform,external_id,role
+grid,T1,城关镇,,town,,,
+grid,T1-V1,东门村,T1,village,,,
+grid,T1-V1-G1,东门一网格,T1-V1,grid,,,
+grid,T1-V1-G2,东门二网格,T1-V1,grid,,,
+group,,东门一网格群,T1-V1-G1,,memory,g1,
+group,,东门二网格群,T1-V1-G2,,memory,g2,
+person,L1,张伟,T1-V1-G1,,memory,leader1,leader
+person,D1,刘洋,T1-V1-G1,,memory,deputy1,deputy
+person,L2,李强,T1-V1-G2,,memory,leader2,leader
+person,C1,陈静,T1-V1,,memory,coord1,coordinator
+person,R1,王芳,T1-V1-G1,,memory,res1,resident
+person,A1,赵敏,,,memory,admin1,admin
+";
+
+static NEXT_EVENT: AtomicU64 = AtomicU64::new(1);
+
+pub fn message(
+    chat: &str,
+    user: &str,
+    name: &str,
+    text: &str,
+    reply_to: Option<&str>,
+) -> InboundEvent {
+    let n = NEXT_EVENT.fetch_add(1, Ordering::SeqCst);
+    InboundEvent {
+        platform: "memory".into(),
+        account: "bot".into(),
+        event_id: format!("e{n}"),
+        chat: ChatRef {
+            id: chat.into(),
+            kind: if chat.starts_with('p') {
+                ChatKind::Private
+            } else {
+                ChatKind::Group
+            },
+            title: None,
+            thread: None,
+        },
+        sender: Sender {
+            id: user.into(),
+            name: name.into(),
+            username: None,
+        },
+        kind: EventKind::Message {
+            message_id: format!("m{n}"),
+            text: text.into(),
+            reply_to: reply_to.map(str::to_string),
+            mentions: vec![],
+            photos: vec![],
+        },
+        at: gridline::store::now_millis(),
+    }
+}
+
+impl TestApp {
+    /// Submits one event and waits for it to be stored.
+    pub async fn submit(&self, ev: InboundEvent) -> Result<Stored, IntakeError> {
+        self.intake.submit(vec![ev], None).await
+    }
+
+    /// Someone writes in a chat; returns the message id. Waits until gridline has answered
+    /// (or decided not to).
+    pub async fn say(&self, chat: &str, user: &str, name: &str, text: &str) -> String {
+        self.say_reply(chat, user, name, text, None).await
+    }
+
+    pub async fn say_reply(
+        &self,
+        chat: &str,
+        user: &str,
+        name: &str,
+        text: &str,
+        reply_to: Option<&str>,
+    ) -> String {
+        let ev = message(chat, user, name, text, reply_to);
+        let EventKind::Message { message_id, .. } = &ev.kind else {
+            unreachable!()
+        };
+        let id = message_id.clone();
+        self.submit(ev).await.expect("stored");
+        self.settle().await;
+        id
+    }
+
+    /// Presses a button on a bot message.
+    pub async fn press(&self, chat: &str, user: &str, name: &str, message_id: &str, button: &str) {
+        let mut ev = message(chat, user, name, "", None);
+        ev.kind = EventKind::Button {
+            message_id: message_id.into(),
+            button: button.into(),
+            callback_id: Some(format!("cb-{}", ev.event_id)),
+        };
+        self.submit(ev).await.expect("stored");
+        self.settle().await;
+    }
+
+    /// Waits until every stored event is processed and every due outbox row delivered.
+    pub async fn settle(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let inbox = self.store.inbox_counts().await.expect("inbox counts");
+            let outbox = self.store.outbox_counts().await.expect("outbox counts");
+            if inbox.unprocessed == 0 && outbox.pending == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "did not settle: {inbox:?} {outbox:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Messages the bot sent (not toasts or edits), in order.
+    pub fn bot_messages(&self) -> Vec<(OutboundMessage, Vec<String>)> {
+        self.memory
+            .sent()
+            .into_iter()
+            .filter_map(
+                |Sent {
+                     item, message_ids, ..
+                 }| match item {
+                    Outbound::Send(m) => Some((m, message_ids)),
+                    _ => None,
+                },
+            )
+            .collect()
+    }
+
+    /// The last message the bot sent.
+    pub fn last(&self) -> OutboundMessage {
+        self.bot_messages().pop().expect("the bot said something").0
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
+    }
+}
+
+/// Runs an async test body once per backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body($crate::support::Db::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $body($crate::support::Db::Postgres).await;
+            }
+        }
+    };
+}
