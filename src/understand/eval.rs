@@ -31,13 +31,15 @@ pub fn read_corpus(text: &str) -> Result<Vec<Labelled>, String> {
         }
         let row: Labelled =
             serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
-        if let Some(u) = &row.urgency {
-            if !matches!(u.as_str(), "normal" | "urgent" | "any") {
-                return Err(format!(
-                    "line {}: urgency `{u}` is not normal, urgent or any",
-                    i + 1
-                ));
-            }
+        if let Some(u) = row
+            .urgency
+            .as_deref()
+            .filter(|u| !matches!(*u, "normal" | "urgent" | "any"))
+        {
+            return Err(format!(
+                "line {}: urgency `{u}` is not normal, urgent or any",
+                i + 1
+            ));
         }
         rows.push(row);
     }
@@ -329,19 +331,21 @@ mod tests {
     fn test_split_holds_its_floor() {
         let r = evaluate(parser(), &corpus("test.jsonl"));
         let summary = render(&r, false);
-        assert!(r.f1() >= 0.85, "request F1\n{summary}");
+        assert!(r.f1() >= 0.93, "request F1\n{summary}");
         assert!(r.category.value() >= 0.80, "category accuracy\n{summary}");
-        assert!(r.location.value() >= 0.85, "location hit rate\n{summary}");
+        assert!(r.location.value() >= 0.90, "location hit rate\n{summary}");
     }
 
     /// The test split meets the targets. Never tune on test: tune on train/dev.
-    /// Not reached yet (request F1 0.89, urgent recall 0.25 on the test split): run with
+    /// Not all reached yet (test split: request F1 0.953, category 0.835, urgent recall and
+    /// precision 0.75 on 8 urgent rows, location 1.0): run with
     /// `cargo test -- --ignored` to see where the parser stands.
     #[test]
     #[ignore = "the parser does not reach the request-understanding targets yet"]
     fn test_split_meets_targets() {
         let r = evaluate(parser(), &corpus("test.jsonl"));
-        let summary = render(&r, true);
+        // Only the figures: listing test misses would invite tuning on them.
+        let summary = render(&r, false);
         assert!(r.rows >= 150, "{summary}");
         assert!(r.f1() >= 0.95, "request F1\n{summary}");
         assert!(r.category.value() >= 0.90, "category accuracy\n{summary}");

@@ -47,6 +47,7 @@ pub(crate) enum Kind {
     Complaint,
     Urgent,
     Intensifier,
+    Hedge,
     NotFixed,
     Resolved,
     Thanks,
@@ -64,7 +65,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 21;
+    pub(crate) const COUNT: usize = 22;
 
     fn parse(s: &str) -> Option<Kind> {
         Some(match s {
@@ -75,6 +76,7 @@ impl Kind {
             "complaint" => Kind::Complaint,
             "urgent" => Kind::Urgent,
             "intensifier" => Kind::Intensifier,
+            "hedge" => Kind::Hedge,
             "not_fixed" => Kind::NotFixed,
             "resolved" => Kind::Resolved,
             "thanks" => Kind::Thanks,
@@ -91,6 +93,31 @@ impl Kind {
             "relation" => Kind::Relation,
             _ => return None,
         })
+    }
+
+    /// +1 for evidence of a request, -1 against, 0 for the helpers and places. A longer term
+    /// of one sign overrides a shorter term of the other inside it ("没通知" is a complaint, not a
+    /// notice; "停水通知" is a notice, not an outage).
+    pub(crate) fn polarity(self) -> i8 {
+        match self {
+            Kind::Topic
+            | Kind::Issue
+            | Kind::Problem
+            | Kind::Ask
+            | Kind::Complaint
+            | Kind::Urgent
+            | Kind::Intensifier
+            | Kind::NotFixed => 1,
+            Kind::Resolved
+            | Kind::Thanks
+            | Kind::Notice
+            | Kind::Neighbour
+            | Kind::Private
+            | Kind::Spam
+            | Kind::Chat
+            | Kind::Negation => -1,
+            _ => 0,
+        }
     }
 
     fn takes_category(self) -> bool {

@@ -61,9 +61,7 @@ impl Understanding {
     /// explicit reports always open; otherwise confidence at or above `open_threshold` opens,
     /// at or above `confirm_threshold` asks, and anything lower stays silent.
     pub fn band(&self, open_threshold: f32, confirm_threshold: f32) -> Band {
-        if self.explicit {
-            Band::Open
-        } else if self.confidence >= open_threshold {
+        if self.explicit || self.confidence >= open_threshold {
             Band::Open
         } else if self.confidence >= confirm_threshold && self.confidence > 0.0 {
             Band::Confirm
@@ -97,6 +95,17 @@ const MAX_HITS: usize = 96;
 /// How far (bytes) before a problem word its object may be named: about eight Chinese
 /// characters or thirty English letters.
 const HEAD_WINDOW: u32 = 30;
+
+/// What a strong urgency cue adds to the categories: safety, as much as a topic word.
+const DANGER: Entry = Entry {
+    kind: Kind::Topic,
+    category: Some(Category::Safety),
+    weight: 1.5,
+    whole_word: false,
+    prefix: false,
+    ascii_start: false,
+    ascii_end: false,
+};
 
 /// One term found in the text.
 #[derive(Clone, Copy, Default)]
@@ -301,12 +310,23 @@ impl Parser {
                 if self.shadowed(hits, i, e) {
                     continue;
                 }
+                if e.kind == Kind::Urgent && e.weight >= 2.0 && self.hedged(hay, hits, hit) {
+                    // "怕着火" fears a fire; it does not report one.
+                    tally.add(&Entry { weight: 1.0, ..*e }, hit.start as usize);
+                    continue;
+                }
                 tally.add(e, hit.start as usize);
-                if e.kind == Kind::Topic && n_topics < topics.len() {
-                    if let Some(c) = e.category {
-                        topics[n_topics] = (hit.end, c);
-                        n_topics += 1;
-                    }
+                // Danger to people is a safety matter unless the words say what else it is.
+                if e.kind == Kind::Urgent && e.weight >= 2.0 {
+                    tally.add(&DANGER, hit.start as usize);
+                }
+                // Weak topics (neighbours, older people) say who, not what: never the head.
+                if let (Kind::Topic, Some(c)) = (e.kind, e.category)
+                    && e.weight >= 1.5
+                    && n_topics < topics.len()
+                {
+                    topics[n_topics] = (hit.end, c);
+                    n_topics += 1;
                 }
                 // Only generic problem words look for their object; an issue word has its own.
                 if matches!(e.kind, Kind::Problem | Kind::NotFixed) && n_problems < problems.len() {
@@ -350,6 +370,20 @@ impl Parser {
         tally
     }
 
+    /// A hedge word ends just before this hit (within a few characters).
+    fn hedged(&self, hay: &str, hits: &[Hit], hit: &Hit) -> bool {
+        hits.iter().any(|h| {
+            h.end <= hit.start
+                && hit.start - h.end <= 6
+                && !hay[h.end as usize..hit.start as usize]
+                    .contains(['，', ',', '。', '.', '!', '！'])
+                && self
+                    .meanings(h)
+                    .iter()
+                    .any(|e| e.kind == Kind::Hedge && self.on_boundary(hay, h, e))
+        })
+    }
+
     /// A hit that a longer or earlier hit already accounts for: nested in a longer term of the
     /// same meaning ("不亮" in "灯不亮"), or overlapping a term of another category that starts
     /// first ("灯坏" in "红绿灯坏了" is about the traffic light).
@@ -364,6 +398,7 @@ impl Parser {
             let earlier = other.start < hit.start || (other.start == hit.start && longer);
             self.meanings(other).iter().any(|o| {
                 (contains && o.kind == e.kind && o.category == e.category)
+                    || (contains && o.kind.polarity() * e.kind.polarity() < 0)
                     || (earlier
                         && e.category.is_some()
                         && o.category.is_some()
@@ -466,11 +501,11 @@ fn place_key(place: &str) -> String {
     for tail in [
         "门口", "旁边", "后面", "前面", "对面", "附近", "那边", "那里", "里面", "边上",
     ] {
-        if key.len() > tail.len() {
-            if let Some(stripped) = key.strip_suffix(tail) {
-                key = stripped.to_string();
-                break;
-            }
+        if key.len() > tail.len()
+            && let Some(stripped) = key.strip_suffix(tail)
+        {
+            key = stripped.to_string();
+            break;
         }
     }
     key

@@ -199,7 +199,7 @@ fn named_place(jieba: &Jieba, hay: &str, hit: &PlaceHit) -> Option<Candidate> {
         if hit.entry.whole_word && continues_word(jieba, hay, hit.span.clone()) {
             return None;
         }
-        chinese_name_start(jieba, hay, hit.span.start)
+        chinese_name_start(jieba, hay, hit.span.clone(), hit.entry.whole_word)
     };
     if hit.entry.whole_word && !named {
         // A bare suffix ("路", "road") names no place.
@@ -225,7 +225,7 @@ fn continues_word(jieba: &Jieba, hay: &str, span: Range<usize>) -> bool {
             || (i == 0
                 && matches!(
                     c,
-                    '上' | '下' | '里' | '边' | '旁' | '前' | '后' | '内' | '外' | '中' | '头'
+                    '上' | '下' | '里' | '旁' | '前' | '后' | '内' | '外' | '中' | '头'
                 ))
         {
             break;
@@ -307,30 +307,49 @@ fn stops_name(c: char) -> bool {
 /// Extends a Chinese place word to the left over the words that name it, using the segmenter's
 /// parts of speech on a short window: nouns, place words, numbers and abbreviations belong to the
 /// name; verbs, pronouns, particles do not. Returns the start and whether a name was found.
-fn chinese_name_start(jieba: &Jieba, hay: &str, anchor: usize) -> (usize, bool) {
-    let window_start = hay[..anchor]
+fn chinese_name_start(
+    jieba: &Jieba,
+    hay: &str,
+    anchor: Range<usize>,
+    suffix: bool,
+) -> (usize, bool) {
+    let window_start = hay[..anchor.start]
         .char_indices()
         .rev()
         .take_while(|&(_, c)| (is_han(c) || c.is_ascii_alphanumeric()) && !stops_name(c))
         .take(MAX_NAME_CHARS)
         .last()
-        .map_or(anchor, |(i, _)| i);
-    if window_start == anchor {
-        return (anchor, false);
+        .map_or(anchor.start, |(i, _)| i);
+    if window_start == anchor.start {
+        return (anchor.start, false);
     }
-    let window = &hay[window_start..anchor];
-    let tags = jieba.tag(window, true);
-    let mut start = anchor;
-    let mut end = anchor;
-    for (n, t) in tags.iter().rev().enumerate() {
-        let token_start = end - t.word.len();
+    // Segment the name together with the place word, so a word spanning both stays whole
+    // ("马路", "文化广场").
+    let tags = jieba.tag(&hay[window_start..anchor.end], true);
+    let mut token_end = anchor.end;
+    let mut start = anchor.start;
+    let mut steps = 0;
+    let mut generic = false;
+    for t in tags.iter().rev() {
+        let token_start = token_end - t.word.len();
+        token_end = token_start;
+        if token_start >= anchor.start {
+            continue;
+        }
+        if token_start + t.word.len() > anchor.start {
+            // The token holding the place word: its head is part of the name. A two-character
+            // word ending in a one-character suffix is a common noun (马路, 大路), not a name.
+            generic = suffix && t.word.chars().count() == 2;
+            start = token_start;
+            continue;
+        }
         let nounish = match t.tag {
             "n" | "nr" | "ns" | "nt" | "nz" | "ng" | "nrt" | "nrfg" | "s" | "j" | "m" | "eng" => {
                 true
             }
             // Road and village names are often adjectives (幸福路, 老街), but only right
             // before the place word.
-            "a" | "b" | "f" | "zg" => n == 0,
+            "a" | "b" | "f" | "zg" => steps == 0,
             // Words the segmenter did not know (下罗组): trust them when short.
             "x" => t.word.chars().count() <= 3 && t.word.chars().all(is_han),
             _ => false,
@@ -339,9 +358,10 @@ fn chinese_name_start(jieba: &Jieba, hay: &str, anchor: usize) -> (usize, bool) 
             break;
         }
         start = token_start;
-        end = token_start;
+        steps += 1;
+        generic = false;
     }
-    (start, start < anchor)
+    (start, start < anchor.start && !generic)
 }
 
 /// Extends an English place word to the left over capitalised words or a number
@@ -412,7 +432,8 @@ mod tests {
             Some("10栋2单元501")
         );
         assert_eq!(place("我们12组停水两天了").as_deref(), Some("12组"));
-        assert!(place("3号楼电梯又停了").is_some_and(|p| p.starts_with("3号楼")));
+        let lift = place("3号楼电梯又停了").expect("a place");
+        assert!(lift.starts_with("3号楼"), "{lift}");
         assert_eq!(place("三组的路灯不亮").as_deref(), Some("三组"));
         assert_eq!(place("B座大堂的灯坏了").as_deref(), Some("B座"));
         assert_eq!(place("5-2-301楼上漏水").as_deref(), Some("5-2-301"));
