@@ -117,8 +117,14 @@ impl Store {
 
     /// Starts a transaction.
     pub async fn begin(&self) -> Result<Tx> {
+        // SQLite: take the write lock at BEGIN. A deferred transaction that reads and then
+        // writes fails at once with "database is locked" when another commit came in between.
+        let inner = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Tx {
-            inner: self.pool.begin().await?,
+            inner,
             backend: self.backend,
         })
     }
