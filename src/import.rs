@@ -237,7 +237,6 @@ fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan
     let mut paths: HashMap<String, String> = existing.clone();
     let by_code: HashMap<&str, &RawGrid> = grids.iter().map(|g| (g.code.as_str(), g)).collect();
     let mut plan = Plan::default();
-    let mut depth_of: HashMap<String, usize> = HashMap::new();
     for g in &grids {
         let mut chain = vec![g.code.as_str()];
         let mut current = g;
@@ -272,7 +271,6 @@ fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan
                     path.push_str(code);
                     path.push('/');
                 }
-                depth_of.insert(g.code.clone(), chain.len());
                 paths.insert(g.code.clone(), path.clone());
                 plan.grids.push(GridRow {
                     code: g.code.clone(),
@@ -291,7 +289,6 @@ fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan
     }
     // Parents before children, so that the parent reference always finds its row.
     plan.grids.sort_by_key(|g| g.path.matches('/').count());
-    let _ = depth_of;
 
     let mut seen_groups: HashMap<(String, String), u64> = HashMap::new();
     for (line, group) in pending_groups {

@@ -14,6 +14,16 @@ use crate::understand::command::parse_rating;
 
 type Outcome = Result<Vec<Notice>, StoreError>;
 
+/// The ticket of an [`Access`], or return its refusal as the command's answer.
+macro_rules! granted {
+    ($access:expr) => {
+        match $access {
+            Access::Granted(t) => t,
+            Access::Refused(notice) => return Ok(vec![notice]),
+        }
+    };
+}
+
 /// A ticket the sender may act on, or the notice that says why not.
 enum Access {
     Granted(Box<Ticket>),
@@ -209,13 +219,10 @@ impl Engine {
         scene: &Scene<'_>,
         n: i64,
     ) -> Outcome {
-        let mut t = match self
-            .access(tx, scene, n, Permission::Handle, "claim")
-            .await?
-        {
-            Access::Granted(t) => t,
-            Access::Refused(notice) => return Ok(vec![notice]),
-        };
+        let mut t = granted!(
+            self.access(tx, scene, n, Permission::Handle, "claim")
+                .await?
+        );
         if let Err(notice) = self.transition(&mut t, Transition::Claim, "claim") {
             return Ok(vec![notice]);
         }
@@ -242,13 +249,10 @@ impl Engine {
         n: i64,
         text: &str,
     ) -> Outcome {
-        let mut t = match self
-            .access(tx, scene, n, Permission::Handle, "note")
-            .await?
-        {
-            Access::Granted(t) => t,
-            Access::Refused(notice) => return Ok(vec![notice]),
-        };
+        let mut t = granted!(
+            self.access(tx, scene, n, Permission::Handle, "note")
+                .await?
+        );
         if !t.state.is_active() {
             return Ok(vec![Notice::plain(
                 self.texts
@@ -274,13 +278,10 @@ impl Engine {
         n: i64,
         text: &str,
     ) -> Outcome {
-        let mut t = match self
-            .access(tx, scene, n, Permission::Handle, "done")
-            .await?
-        {
-            Access::Granted(t) => t,
-            Access::Refused(notice) => return Ok(vec![notice]),
-        };
+        let mut t = granted!(
+            self.access(tx, scene, n, Permission::Handle, "done")
+                .await?
+        );
         if let Err(notice) = self.transition(&mut t, Transition::Resolve, "resolve") {
             return Ok(vec![notice]);
         }
@@ -322,13 +323,10 @@ impl Engine {
         n: i64,
         who: &str,
     ) -> Outcome {
-        let mut t = match self
-            .access(tx, scene, n, Permission::Handle, "transfer")
-            .await?
-        {
-            Access::Granted(t) => t,
-            Access::Refused(notice) => return Ok(vec![notice]),
-        };
+        let mut t = granted!(
+            self.access(tx, scene, n, Permission::Handle, "transfer")
+                .await?
+        );
         if !t.state.is_active() {
             return Ok(vec![Notice::plain(
                 self.texts
@@ -376,13 +374,10 @@ impl Engine {
         reason: &str,
         duplicate_of: Option<i64>,
     ) -> Outcome {
-        let mut t = match self
-            .access(tx, scene, n, Permission::Handle, "dismiss")
-            .await?
-        {
-            Access::Granted(t) => t,
-            Access::Refused(notice) => return Ok(vec![notice]),
-        };
+        let mut t = granted!(
+            self.access(tx, scene, n, Permission::Handle, "dismiss")
+                .await?
+        );
         if let Some(of) = duplicate_of {
             if of == t.id || tx.ticket(of).await?.is_none() {
                 return Ok(vec![Notice::plain(self.texts.no_such_ticket(of), None)]);
@@ -410,13 +405,10 @@ impl Engine {
         scene: &Scene<'_>,
         n: i64,
     ) -> Outcome {
-        let mut t = match self
-            .access(tx, scene, n, Permission::ReporterOnly, "cancel")
-            .await?
-        {
-            Access::Granted(t) => t,
-            Access::Refused(notice) => return Ok(vec![notice]),
-        };
+        let mut t = granted!(
+            self.access(tx, scene, n, Permission::ReporterOnly, "cancel")
+                .await?
+        );
         if let Err(notice) = self.transition(&mut t, Transition::Cancel, "cancel") {
             return Ok(vec![notice]);
         }
@@ -436,13 +428,10 @@ impl Engine {
         n: i64,
         rating: Rating,
     ) -> Outcome {
-        let mut t = match self
-            .access(tx, scene, n, Permission::ReporterOnly, "rate")
-            .await?
-        {
-            Access::Granted(t) => t,
-            Access::Refused(notice) => return Ok(vec![notice]),
-        };
+        let mut t = granted!(
+            self.access(tx, scene, n, Permission::ReporterOnly, "rate")
+                .await?
+        );
         t.rating = Some(rating);
         t.updated_at = scene.now;
         if rating == Rating::Unsatisfied {
