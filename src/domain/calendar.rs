@@ -527,8 +527,8 @@ impl Builder<'_> {
                     &doc.date,
                     "makeup.date",
                     format!(
-                        "{date} is both a make-up working day{label} and a holiday (line \
-                         {line}{holiday}); it can only be one"
+                        "{date} is both a make-up working day{label} and a holiday{holiday} on \
+                         line {line}; it can only be one"
                     ),
                 ));
             }
@@ -691,4 +691,606 @@ fn merge_ranges(mut ranges: Vec<(NaiveDate, NaiveDate)>) -> Vec<(NaiveDate, Naiv
         }
     }
     merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Tz;
+
+    const SHANGHAI: Tz = chrono_tz::Asia::Shanghai;
+    const BERLIN: Tz = chrono_tz::Europe::Berlin;
+    const HOUR: i64 = 3_600_000;
+    const MINUTE: i64 = 60_000;
+
+    /// Office hours with a lunch break, the 2026 National Day holiday, its two make-up days
+    /// (one with shorter hours).
+    const OFFICE: &str = r#"
+[week]
+hours = ["08:30-12:00", "14:00-17:30"]
+days = ["mon", "tue", "wed", "thu", "fri"]
+
+[[holiday]]
+name = "国庆节"
+from = 2026-10-01
+to = 2026-10-07
+
+[[makeup]]
+name = "国庆节调休"
+date = 2026-09-20
+
+[[makeup]]
+date = "2026-10-10"
+hours = ["09:00-12:00"]
+"#;
+
+    fn office() -> Calendar {
+        Calendar::parse(OFFICE, SHANGHAI).expect("valid calendar")
+    }
+
+    /// UTC ms of an unambiguous local wall-clock time "YYYY-MM-DD HH:MM" in `tz`.
+    fn at(tz: Tz, text: &str) -> i64 {
+        let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("test time");
+        tz.from_local_datetime(&naive)
+            .single()
+            .expect("unambiguous")
+            .timestamp_millis()
+    }
+
+    fn sh(text: &str) -> i64 {
+        at(SHANGHAI, text)
+    }
+
+    #[test]
+    fn always_counts_every_instant() {
+        let c = Calendar::always();
+        assert!(c.is_always());
+        assert_eq!(c.add(1_000, 5_000), 6_000);
+        assert_eq!(c.between(1_000, 6_000), 5_000);
+        assert_eq!(c.between(6_000, 1_000), 0);
+        assert!(c.is_working(sh("2026-10-01 03:00")));
+        assert_eq!(c.add(i64::MAX - 1, 10), i64::MAX);
+    }
+
+    #[test]
+    fn add_counts_only_working_hours() {
+        let c = office();
+        assert!(!c.is_always());
+        // 2026-03-09 is a Monday; a working day has 7 hours.
+        let cases = [
+            // (start, working time, due)
+            ("2026-03-09 09:00", HOUR, "2026-03-09 10:00"),
+            ("2026-03-09 09:00", 0, "2026-03-09 09:00"),
+            // Across the lunch break.
+            ("2026-03-09 11:00", 2 * HOUR, "2026-03-09 15:00"),
+            ("2026-03-09 11:00", HOUR, "2026-03-09 12:00"),
+            // Starting inside the break, before work, after work.
+            ("2026-03-09 12:30", HOUR, "2026-03-09 15:00"),
+            ("2026-03-09 07:00", HOUR, "2026-03-09 09:30"),
+            ("2026-03-09 17:00", HOUR, "2026-03-10 09:00"),
+            ("2026-03-09 17:30", HOUR, "2026-03-10 09:30"),
+            // A whole working day ends at the end of the day, not the next morning.
+            ("2026-03-09 20:00", 7 * HOUR, "2026-03-10 17:30"),
+            ("2026-03-09 08:30", 7 * HOUR, "2026-03-09 17:30"),
+            // Over the weekend.
+            ("2026-03-13 16:00", 2 * HOUR, "2026-03-16 09:00"),
+            ("2026-03-14 10:00", HOUR, "2026-03-16 09:30"),
+            ("2026-03-15 23:59", 30 * MINUTE, "2026-03-16 09:00"),
+            // "3d" = 72 working hours: 6.5 h on Monday, nine full days, 2.5 h on the third Monday.
+            ("2026-03-09 09:00", 72 * HOUR, "2026-03-23 11:00"),
+            // Over the National Day holiday (Thursday 1st to Wednesday 7th).
+            ("2026-09-30 17:00", HOUR, "2026-10-08 09:00"),
+            ("2026-10-03 10:00", HOUR, "2026-10-08 09:30"),
+            ("2026-09-30 09:00", 72 * HOUR, "2026-10-20 17:00"),
+            // Make-up Sunday with the normal hours, make-up Saturday with its own.
+            ("2026-09-19 10:00", HOUR, "2026-09-20 09:30"),
+            ("2026-09-20 17:00", 2 * HOUR, "2026-09-21 10:00"),
+            ("2026-10-09 17:00", HOUR, "2026-10-10 09:30"),
+            ("2026-10-10 11:00", 2 * HOUR, "2026-10-12 09:30"),
+        ];
+        for (start, work, due) in cases {
+            assert_eq!(
+                c.add(sh(start), work),
+                sh(due),
+                "{start} + {}m",
+                work / MINUTE
+            );
+        }
+    }
+
+    #[test]
+    fn between_counts_working_time() {
+        let c = office();
+        let cases = [
+            ("2026-03-09 09:00", "2026-03-09 10:00", HOUR),
+            ("2026-03-09 10:00", "2026-03-09 09:00", 0),
+            ("2026-03-09 09:00", "2026-03-09 09:00", 0),
+            ("2026-03-09 11:00", "2026-03-09 15:00", 2 * HOUR),
+            ("2026-03-09 12:10", "2026-03-09 13:50", 0),
+            ("2026-03-09 00:00", "2026-03-10 00:00", 7 * HOUR),
+            ("2026-03-09 00:00", "2026-03-16 00:00", 35 * HOUR),
+            ("2026-03-14 00:00", "2026-03-16 00:00", 0),
+            ("2026-09-14 00:00", "2026-09-21 00:00", 42 * HOUR),
+            (
+                "2026-09-28 00:00",
+                "2026-10-12 00:00",
+                3 * 7 * HOUR + 3 * HOUR + 14 * HOUR,
+            ),
+        ];
+        for (start, end, work) in cases {
+            assert_eq!(c.between(sh(start), sh(end)), work, "{start} .. {end}");
+        }
+    }
+
+    #[test]
+    fn between_is_the_inverse_of_add() {
+        let c = office();
+        let works = [1, MINUTE, HOUR, 3 * HOUR + 30 * MINUTE, 7 * HOUR, 72 * HOUR];
+        // Every 37 minutes over five weeks around the holiday, so that starts fall in every kind
+        // of stretch: working spans, breaks, nights, weekends, holiday, make-up days.
+        let mut start = sh("2026-09-14 00:00");
+        let last = sh("2026-10-19 00:00");
+        while start < last {
+            for work in works {
+                let due = c.add(start, work);
+                assert_eq!(c.between(start, due), work, "start {start} work {work}");
+                // The last counted millisecond was working time; nothing after `due` was counted.
+                assert!(c.is_working(due - 1), "start {start} work {work}");
+                assert!(due >= start + work);
+            }
+            let due_later = c.add(start, 2 * HOUR);
+            assert!(c.add(start, HOUR) < due_later);
+            start += 37 * MINUTE;
+        }
+    }
+
+    #[test]
+    fn is_working_follows_hours_holidays_and_makeup_days() {
+        let c = office();
+        for (when, working) in [
+            ("2026-03-09 08:29", false),
+            ("2026-03-09 08:30", true),
+            ("2026-03-09 11:59", true),
+            ("2026-03-09 12:00", false),
+            ("2026-03-09 14:00", true),
+            ("2026-03-09 17:29", true),
+            ("2026-03-09 17:30", false),
+            ("2026-03-14 10:00", false),
+            ("2026-10-01 10:00", false),
+            ("2026-10-07 10:00", false),
+            ("2026-10-08 10:00", true),
+            ("2026-09-20 10:00", true),
+            ("2026-09-20 15:00", true),
+            ("2026-10-10 11:00", true),
+            ("2026-10-10 14:30", false),
+            ("2026-10-11 10:00", false),
+        ] {
+            assert_eq!(c.is_working(sh(when)), working, "{when}");
+        }
+    }
+
+    #[test]
+    fn weekday_hours_override_the_common_hours() {
+        let c = Calendar::parse(
+            r#"
+[week]
+hours = ["09:00-17:00"]
+days = ["mon", "tue", "wed", "thu", "fri"]
+fri = ["09:00-12:00"]
+sat = ["10:00-11:00"]
+"#,
+            SHANGHAI,
+        )
+        .expect("valid");
+        // 2026-03-13 is a Friday.
+        assert_eq!(
+            c.between(sh("2026-03-13 00:00"), sh("2026-03-14 00:00")),
+            3 * HOUR
+        );
+        assert_eq!(
+            c.add(sh("2026-03-13 11:00"), 2 * HOUR),
+            sh("2026-03-14 11:00")
+        );
+        assert_eq!(
+            c.between(sh("2026-03-09 00:00"), sh("2026-03-16 00:00")),
+            4 * 8 * HOUR + 3 * HOUR + HOUR
+        );
+    }
+
+    #[test]
+    fn long_windows_and_long_holidays_are_quick() {
+        // Overlapping and adjacent holidays merge into one run of 400 days off.
+        let c = Calendar::parse(
+            r#"
+[week]
+hours = ["09:00-17:00"]
+days = ["mon", "tue", "wed", "thu", "fri"]
+[[holiday]]
+from = 2026-01-01
+to = 2026-12-31
+[[holiday]]
+from = 2026-12-01
+to = 2027-01-31
+[[holiday]]
+from = 2027-02-01
+to = 2027-02-04
+"#,
+            SHANGHAI,
+        )
+        .expect("valid");
+        // 2027-02-05 is a Friday.
+        assert_eq!(
+            c.add(sh("2025-12-31 16:00"), 2 * HOUR),
+            sh("2027-02-05 10:00")
+        );
+        let timer = std::time::Instant::now();
+        // A year of working time (8 h a day, five days a week) is about 4.2 calendar years.
+        let year = 365 * 24 * HOUR;
+        let due = c.add(sh("2027-03-01 09:00"), year);
+        assert_eq!(c.between(sh("2027-03-01 09:00"), due), year);
+        // Far beyond any useful deadline: answered, not looped over forever.
+        assert_eq!(c.add(sh("2027-03-01 09:00"), i64::MAX), i64::MAX);
+        assert!(c.between(0, i64::MAX) > 0);
+        assert!(
+            timer.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            timer.elapsed()
+        );
+    }
+
+    #[test]
+    fn daylight_saving_days_are_measured_in_real_time() {
+        // Berlin: 2026-03-29 has 23 hours, 2026-10-25 has 25.
+        let c = Calendar::parse(
+            r#"
+[week]
+hours = ["00:00-24:00"]
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+"#,
+            BERLIN,
+        )
+        .expect("valid");
+        let sat = at(BERLIN, "2026-03-28 00:00");
+        assert_eq!(c.add(sat, 24 * HOUR), at(BERLIN, "2026-03-29 00:00"));
+        assert_eq!(c.add(sat, 25 * HOUR), at(BERLIN, "2026-03-29 01:00"));
+        assert_eq!(c.add(sat, 48 * HOUR), at(BERLIN, "2026-03-30 01:00"));
+        assert_eq!(
+            c.between(
+                at(BERLIN, "2026-03-29 00:00"),
+                at(BERLIN, "2026-03-30 00:00")
+            ),
+            23 * HOUR
+        );
+        assert_eq!(
+            c.between(
+                at(BERLIN, "2026-10-25 00:00"),
+                at(BERLIN, "2026-10-26 00:00")
+            ),
+            25 * HOUR
+        );
+
+        // Hours that straddle the spring gap count only the time that exists; a span inside
+        // the gap counts nothing.
+        let night = Calendar::parse(
+            "[week]\nsun = [\"01:00-03:30\"]\nsat = [\"02:10-02:50\"]\n",
+            BERLIN,
+        )
+        .expect("valid");
+        assert_eq!(
+            night.between(
+                at(BERLIN, "2026-03-29 00:00"),
+                at(BERLIN, "2026-03-30 00:00")
+            ),
+            90 * MINUTE
+        );
+        assert_eq!(
+            night.add(at(BERLIN, "2026-03-29 00:00"), 90 * MINUTE),
+            at(BERLIN, "2026-03-29 03:30")
+        );
+        assert!(night.is_working(at(BERLIN, "2026-03-29 01:59")));
+        assert!(night.is_working(at(BERLIN, "2026-03-29 03:00")));
+        assert_eq!(
+            night.between(
+                at(BERLIN, "2026-03-28 00:00"),
+                at(BERLIN, "2026-03-29 00:00")
+            ),
+            40 * MINUTE
+        );
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let text = include_str!("../../config/calendar-example.toml");
+        let c = Calendar::parse(text, SHANGHAI).expect("example calendar is valid");
+        // Spring Festival 2026: days off 15–23 February, make-up Saturdays 14 and 28 February.
+        assert!(c.is_working(sh("2026-02-14 10:00")));
+        assert!(!c.is_working(sh("2026-02-16 10:00")));
+        assert!(!c.is_working(sh("2026-02-23 10:00")));
+        assert!(c.is_working(sh("2026-02-24 10:00")));
+        assert!(c.is_working(sh("2026-02-28 10:00")));
+        assert!(!c.is_working(sh("2026-03-01 10:00")));
+        assert_eq!(c.add(sh("2026-02-13 17:00"), HOUR), sh("2026-02-14 09:00"));
+    }
+
+    fn invalid(text: &str) -> CalendarError {
+        Calendar::parse(text, SHANGHAI).expect_err(text)
+    }
+
+    const WEEK: &str =
+        "[week]\nhours = [\"09:00-17:00\"]\ndays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n";
+
+    #[test]
+    fn every_mistake_names_its_line_key_and_problem() {
+        let with = |rest: &str| format!("{WEEK}{rest}");
+        let cases: Vec<(String, usize, &str, &str)> = vec![
+            // (file, line, key, what the message says)
+            (
+                "[week]\nhours = [\"09:00-17:60\"]\ndays = [\"mon\"]\n".into(),
+                2,
+                "week.hours",
+                "not a time of day",
+            ),
+            (
+                "[week]\nhours = [\"25:00-26:00\"]\ndays = [\"mon\"]\n".into(),
+                2,
+                "week.hours",
+                "not a time of day",
+            ),
+            (
+                "[week]\nhours = [\"9-17\"]\ndays = [\"mon\"]\n".into(),
+                2,
+                "week.hours",
+                "not a time of day",
+            ),
+            (
+                "[week]\nhours = [\"09:00\"]\ndays = [\"mon\"]\n".into(),
+                2,
+                "week.hours",
+                "not a span",
+            ),
+            (
+                "[week]\nhours = [\n  \"09:00-12:00\",\n  \"17:00-13:00\",\n]\ndays = [\"mon\"]\n"
+                    .into(),
+                4,
+                "week.hours",
+                "ends before it starts",
+            ),
+            (
+                "[week]\nhours = [\"09:00-09:00\"]\ndays = [\"mon\"]\n".into(),
+                2,
+                "week.hours",
+                "ends before it starts",
+            ),
+            (
+                "[week]\nhours = [\"08:30-12:00\", \"11:00-13:00\"]\ndays = [\"mon\"]\n".into(),
+                2,
+                "week.hours",
+                "`11:00-13:00` overlaps `08:30-12:00`",
+            ),
+            (
+                "[week]\nhours = [\"09:00-17:00\"]\ndays = [\"mon\", \"funday\"]\n".into(),
+                3,
+                "week.days",
+                "`funday` is not a weekday",
+            ),
+            (
+                "[week]\nhours = [\"09:00-17:00\"]\ndays = [\"mon\", \"mon\"]\n".into(),
+                3,
+                "week.days",
+                "twice",
+            ),
+            (
+                "[week]\ndays = [\"mon\"]\n".into(),
+                2,
+                "week.days",
+                "`week.hours` (their working hours) is missing",
+            ),
+            (
+                "\n[week]\nhours = [\"09:00-17:00\"]\n".into(),
+                2,
+                "week",
+                "no working hours",
+            ),
+            (
+                "[week]\nhours = [\"09:00-17:00\"]\ndays = []\nsat = []\n".into(),
+                1,
+                "week",
+                "never be reached",
+            ),
+            (
+                "[week]\nmon = [\"09:00-12:00\"]\nfri = [\"14:00-24:30\"]\n".into(),
+                3,
+                "week.fri",
+                "not a time of day",
+            ),
+            (
+                with("[[holiday]]\nname = \"春节\"\nfrom = 2026-02-23\nto = 2026-02-15\n"),
+                7,
+                "holiday.to",
+                "2026-02-15 is before `from` (2026-02-23) (春节)",
+            ),
+            (
+                with("[[holiday]]\nfrom = 2026-01-01\nto = 2028-01-01\n"),
+                5,
+                "holiday.from",
+                "731 days long",
+            ),
+            (
+                with("[[holiday]]\ndate = \"2026-13-01\"\n"),
+                5,
+                "holiday.date",
+                "not a date",
+            ),
+            (
+                with("[[holiday]]\ndate = 2026-10-01T09:00:00\n"),
+                5,
+                "holiday.date",
+                "not a date",
+            ),
+            (
+                with("[[holiday]]\ndate = 20261001\n"),
+                5,
+                "holiday.date",
+                "not a date",
+            ),
+            (
+                with("[[holiday]]\ndate = 2026-10-01\nfrom = 2026-10-01\n"),
+                5,
+                "holiday.date",
+                "both set",
+            ),
+            (
+                with("[[holiday]]\nto = 2026-10-07\n"),
+                5,
+                "holiday.from",
+                "is missing",
+            ),
+            (
+                with("[[holiday]]\nname = \"国庆\"\n"),
+                4,
+                "holiday",
+                "needs `date` (one day) or `from` and `to`",
+            ),
+            (
+                with(
+                    "[[holiday]]\nname = \"国庆节\"\nfrom = 2026-10-01\nto = 2026-10-07\n[[makeup]]\ndate = 2026-10-03\n",
+                ),
+                9,
+                "makeup.date",
+                "2026-10-03 is both a make-up working day and a holiday (国庆节) on line 4",
+            ),
+            (
+                with("[[makeup]]\ndate = 2026-09-20\n[[makeup]]\ndate = 2026-09-20\n"),
+                7,
+                "makeup.date",
+                "already a make-up day on line 5",
+            ),
+            (
+                with("[[makeup]]\ndate = 2026-09-21\n"),
+                5,
+                "makeup.date",
+                "2026-09-21 is a Mon, already a working day",
+            ),
+            (
+                with("[[makeup]]\ndate = 2026-09-20\nhours = []\n"),
+                6,
+                "makeup.hours",
+                "is empty",
+            ),
+            (
+                with("[[makeup]]\ndate = 2026-09-20\nhours = [\"14:00-12:00\"]\n"),
+                6,
+                "makeup.hours",
+                "ends before it starts",
+            ),
+            (
+                "[week]\nmon = [\"09:00-17:00\"]\n[[makeup]]\ndate = 2026-09-20\n".into(),
+                3,
+                "makeup.hours",
+                "no `week.hours` to default to",
+            ),
+        ];
+        for (text, line, key, says) in cases {
+            match invalid(&text) {
+                CalendarError::Invalid {
+                    line: got_line,
+                    key: got_key,
+                    message,
+                } => {
+                    assert_eq!(
+                        (got_line, got_key.as_str()),
+                        (line, key),
+                        "{text}\n→ {message}"
+                    );
+                    assert!(
+                        message.contains(says),
+                        "{text}\n`{message}` should say {says}"
+                    );
+                }
+                other => panic!("{text}\nexpected Invalid, got {other}"),
+            }
+        }
+    }
+
+    #[test]
+    fn syntax_and_shape_errors_name_their_line() {
+        let cases = [
+            ("[week\nhours = []\n", 1, ""),
+            (
+                "[week]\nhours = [\"09:00-17:00\"]\ndays = [\"mon\"]\nsatday = []\n",
+                4,
+                "satday",
+            ),
+            ("[week]\nhours = \"09:00-17:00\"\ndays = [\"mon\"]\n", 2, ""),
+            (
+                "[week]\nhours = [\"09:00-17:00\"]\ndays = [\"mon\"]\n\n[[makeup]]\nname = \"x\"\n",
+                5,
+                "date",
+            ),
+            ("[[holiday]]\ndate = 2026-10-01\n", 1, "week"),
+            (
+                "[week]\nhours = [\"09:00-17:00\"]\ndays = [\"mon\"]\n[holidays]\n",
+                4,
+                "holidays",
+            ),
+        ];
+        for (text, line, says) in cases {
+            match invalid(text) {
+                CalendarError::Syntax { line: got, message } => {
+                    assert_eq!(got, line, "{text}\n→ {message}");
+                    assert!(
+                        message.contains(says),
+                        "{text}\n`{message}` should say {says}"
+                    );
+                }
+                other => panic!("{text}\nexpected Syntax, got {other}"),
+            }
+        }
+    }
+
+    #[test]
+    fn load_names_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("missing.toml");
+        let err = Calendar::load(&missing, SHANGHAI).expect_err("missing file");
+        assert!(matches!(err, CalendarError::Read { .. }), "{err}");
+        assert!(err.to_string().contains("missing.toml"), "{err}");
+
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(
+            &bad,
+            "[week]\nhours = [\"09:00-17:00\"]\ndays = [\"someday\"]\n",
+        )
+        .expect("write");
+        let err = Calendar::load(&bad, SHANGHAI)
+            .expect_err("bad file")
+            .to_string();
+        assert!(err.contains("bad.toml") && err.contains("line 3"), "{err}");
+        assert!(
+            err.contains("week.days") && err.contains("someday"),
+            "{err}"
+        );
+
+        let good = dir.path().join("good.toml");
+        std::fs::write(&good, OFFICE).expect("write");
+        let c = Calendar::load(&good, SHANGHAI).expect("good file");
+        assert!(!c.is_working(sh("2026-10-02 10:00")));
+    }
+
+    #[test]
+    fn clock_times() {
+        for (text, minutes) in [
+            ("00:00", Some(0)),
+            ("8:30", Some(510)),
+            ("23:59", Some(1439)),
+            ("24:00", Some(1440)),
+        ] {
+            assert_eq!(parse_clock(text).ok(), minutes, "{text}");
+        }
+        for text in [
+            "24:01", "8", "8:3", "008:30", "+8:30", "08:30:00", ":30", "08:", "٣:٣٠",
+        ] {
+            assert!(parse_clock(text).is_err(), "{text}");
+        }
+    }
 }
