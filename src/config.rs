@@ -9,6 +9,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 
+use crate::domain::calendar::Calendar;
+use crate::domain::quiet::QuietHours;
 use crate::domain::sla::{Deadlines, HumanDuration, Window};
 
 /// The defaults, compiled in so that `gridline run` works from any directory.
@@ -119,6 +121,28 @@ impl Sla {
         Deadlines {
             normal: self.normal,
             urgent: self.urgent,
+        }
+    }
+
+    /// The quiet hours, or None when `sla.quiet_hours` is "". The value is checked at start
+    /// ([`Settings::load`]); one that does not parse counts as none.
+    pub fn quiet(&self) -> Option<QuietHours> {
+        match self.quiet_hours.trim() {
+            "" => None,
+            text => text.parse().ok(),
+        }
+    }
+
+    /// The working-time calendar deadlines count in: calendar time when `sla.calendar` is "",
+    /// otherwise the file it names (relative paths from the working directory), whose local
+    /// times are in `tz` (`general.timezone`). Reads the file: call once at start.
+    pub fn load_calendar(&self, tz: chrono_tz::Tz) -> Result<Calendar, ConfigError> {
+        match self.calendar.trim() {
+            "" => Ok(Calendar::always()),
+            path => Calendar::load(Path::new(path), tz).map_err(|e| ConfigError::Invalid {
+                key: "sla.calendar",
+                message: e.to_string(),
+            }),
         }
     }
 }
@@ -292,6 +316,14 @@ impl Settings {
         if !(self.sla.remind_at > 0.0 && self.sla.remind_at < 1.0) {
             return invalid("sla.remind_at", "must be a fraction between 0 and 1");
         }
+        let quiet = self.sla.quiet_hours.trim();
+        if !quiet.is_empty()
+            && let Err(e) = quiet.parse::<QuietHours>()
+        {
+            return invalid("sla.quiet_hours", &format!("{e}; or \"\" for none"));
+        }
+        // Loaded here so that a bad calendar stops the start, with the file's own line.
+        self.sla.load_calendar(self.general.timezone.0)?;
         for (key, w) in [
             ("sla.normal", self.sla.normal),
             ("sla.urgent", self.sla.urgent),
@@ -491,5 +523,93 @@ mod tests {
             .expect_err("token required")
             .to_string();
         assert!(err.contains("sandbox.token"), "{err}");
+    }
+
+    #[test]
+    fn quiet_hours_and_calendar_default_and_parse() {
+        let s = Settings::defaults().expect("defaults are valid");
+        assert_eq!(s.sla.quiet(), Some("22:00-07:00".parse().expect("valid")));
+        let calendar = s
+            .sla
+            .load_calendar(s.general.timezone.0)
+            .expect("calendar time");
+        assert!(calendar.is_always());
+
+        let s = Settings::load(
+            None,
+            env(&[
+                ("GRIDLINE__SLA__QUIET_HOURS", ""),
+                (
+                    "GRIDLINE__SLA__CALENDAR",
+                    concat!(env!("CARGO_MANIFEST_DIR"), "/config/calendar-example.toml"),
+                ),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(s.sla.quiet(), None);
+        let calendar = s
+            .sla
+            .load_calendar(s.general.timezone.0)
+            .expect("example calendar");
+        assert!(!calendar.is_always());
+    }
+
+    #[test]
+    fn bad_quiet_hours_and_calendars_name_their_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bad = dir.path().join("office.toml");
+        std::fs::write(
+            &bad,
+            "[week]\nhours = [\"08:30-12:00\", \"11:00-17:30\"]\ndays = [\"mon\"]\n",
+        )
+        .expect("write");
+        let missing = dir.path().join("missing.toml");
+        let cases = [
+            (
+                "GRIDLINE__SLA__QUIET_HOURS",
+                "25:00-07:00".to_string(),
+                "sla.quiet_hours",
+                vec!["25:00", "not a time"],
+            ),
+            (
+                "GRIDLINE__SLA__QUIET_HOURS",
+                "22:00".to_string(),
+                "sla.quiet_hours",
+                vec!["22:00-07:00", "\"\" for none"],
+            ),
+            (
+                "GRIDLINE__SLA__QUIET_HOURS",
+                "07:00-07:00".to_string(),
+                "sla.quiet_hours",
+                vec!["same time"],
+            ),
+            (
+                "GRIDLINE__SLA__CALENDAR",
+                missing.display().to_string(),
+                "sla.calendar",
+                vec!["missing.toml", "cannot read"],
+            ),
+            (
+                "GRIDLINE__SLA__CALENDAR",
+                bad.display().to_string(),
+                "sla.calendar",
+                vec!["office.toml", "line 2", "week.hours", "overlaps"],
+            ),
+        ];
+        for (var, value, key, says) in cases {
+            let err = Settings::load(None, env(&[(var, &value)]))
+                .expect_err(var)
+                .to_string();
+            assert!(
+                err.contains(&format!("`{key}`")),
+                "{var}={value}: `{err}` should name {key}"
+            );
+            for part in says {
+                assert!(
+                    err.contains(part),
+                    "{var}={value}: `{err}` should say {part}"
+                );
+            }
+        }
     }
 }
