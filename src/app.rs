@@ -83,8 +83,11 @@ impl Application {
         let calendar = if settings.sla.calendar.is_empty() {
             crate::domain::calendar::Calendar::always()
         } else {
-            crate::domain::calendar::Calendar::load(std::path::Path::new(&settings.sla.calendar), tz)
-                .context("loading the working-time calendar (sla.calendar)")?
+            crate::domain::calendar::Calendar::load(
+                std::path::Path::new(&settings.sla.calendar),
+                tz,
+            )
+            .context("loading the working-time calendar (sla.calendar)")?
         };
         let db = &settings.database;
         let store = Store::open(db.url.expose(), db.max_connections, db.acquire_timeout.0)

@@ -123,6 +123,15 @@ impl Texts {
         text
     }
 
+    /// The status line under a redrawn card.
+    pub fn card_state(&self, state: TicketState) -> String {
+        say!(
+            self,
+            format!("状态：{}", self.state(state)),
+            format!("Status: {}", self.state(state))
+        )
+    }
+
     pub fn button_claim(&self) -> &'static str {
         say!(self, "接单", "Claim")
     }

@@ -14,10 +14,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info_span, warn};
 
+use crate::clock::Clock;
 use crate::config::OutboxSettings;
 use crate::platform::{Adapter, Delivered, Outbound, Rate, SendError, split_text};
 use crate::store::outbox::OutboxRow;
-use crate::clock::Clock;
 use crate::store::{Store, StoreError};
 
 /// Sliding-window send logs, one per chat and per account.

@@ -63,9 +63,7 @@ impl Engine {
         let hold = self.hold(Urgency::Normal, now);
         let groups = tx.group_activity(day_start).await?;
         for g in &groups {
-            let text = self
-                .texts
-                .daily_digest(&day, g.created, g.resolved, g.open);
+            let text = self.texts.daily_digest(&day, g.created, g.resolved, g.open);
             self.to_chat(&mut fx, &g.target, None, text, Vec::new(), hold);
         }
         tx.enqueue(&fx.outbound, now).await?;

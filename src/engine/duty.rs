@@ -8,8 +8,8 @@ use chrono::{Datelike, NaiveDate, TimeZone as _};
 
 use super::timers::mention_of;
 use super::{Effects, Engine, Notice, Scene};
-use crate::domain::role::{self, Permission};
 use crate::domain::Role;
+use crate::domain::role::{self, Permission};
 use crate::store::roster::Person;
 use crate::store::{StoreError, Tx};
 use crate::understand::command::LeaveDate;
@@ -34,7 +34,10 @@ impl Engine {
         until: LeaveDate,
     ) -> Outcome {
         let Some(person) = self.on_duty_person(scene) else {
-            return Ok(vec![Notice::plain(self.texts.not_permitted("/leave"), None)]);
+            return Ok(vec![Notice::plain(
+                self.texts.not_permitted("/leave"),
+                None,
+            )]);
         };
         let tz = self.tz();
         let today = tz
@@ -59,8 +62,7 @@ impl Engine {
         tracing::info!(%person, until = %last_day, "on leave");
         let day = self.texts.day(end - 1, tz);
         Ok(vec![Notice::plain(
-            self.texts
-                .on_leave(&scene.event.sender.name, &day, active),
+            self.texts.on_leave(&scene.event.sender.name, &day, active),
             None,
         )])
     }
@@ -90,7 +92,10 @@ impl Engine {
         to: Option<&str>,
     ) -> Outcome {
         let Some(person) = self.on_duty_person(scene) else {
-            return Ok(vec![Notice::plain(self.texts.not_permitted("/handover"), None)]);
+            return Ok(vec![Notice::plain(
+                self.texts.not_permitted("/handover"),
+                None,
+            )]);
         };
         let ids = tx.active_tickets_of(&person).await?;
         let Some(first) = ids.first() else {

@@ -21,10 +21,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::domain::calendar::Calendar;
-use crate::domain::quiet::QuietHours;
 use crate::config::Settings;
 use crate::domain::Role;
+use crate::domain::calendar::Calendar;
+use crate::domain::quiet::QuietHours;
 use crate::domain::role::{self, Grant};
 use crate::i18n::Texts;
 use crate::platform::{
@@ -254,10 +254,21 @@ impl Engine {
             callback,
         };
         let notices = self.understand_and_act(tx, fx, &scene, text).await?;
+        // A pressed button's card is redrawn with the ticket's new state and next buttons.
+        if let EventKind::Button { message_id, .. } = &ev.kind {
+            let changed = notices.iter().find_map(|n| n.ticket);
+            if let Some(ticket) = changed.filter(|_| self.edits_on(&ev.platform)) {
+                self.redraw_card(tx, fx, ev, message_id, ticket).await?;
+            }
+        }
         for n in notices {
             self.post(fx, &scene, n);
         }
         Ok(())
+    }
+
+    fn edits_on(&self, platform: &str) -> bool {
+        self.capabilities.get(platform).is_some_and(|c| c.edits)
     }
 
     /// Decides what a text is and acts on it; returns what the chat should see.

@@ -138,6 +138,55 @@ impl Engine {
         }])
     }
 
+    /// Replaces a bot message about a ticket with its card as it stands now: state, assignee,
+    /// and the buttons for the next step.
+    pub(super) async fn redraw_card(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        ev: &InboundEvent,
+        message_id: &str,
+        id: i64,
+    ) -> Result<(), StoreError> {
+        let Some(t) = tx.ticket(id).await? else {
+            return Ok(());
+        };
+        let assignee = self.assignee(tx, &t).await?;
+        let location = t.location.as_deref().map(mask_personal_numbers);
+        let mut text = self.texts.card(&Card {
+            ticket: t.id,
+            category: t.category,
+            urgency: t.urgency,
+            location: location.as_deref(),
+            assignee: assignee.as_ref().map(|p| p.name.as_str()),
+            claim_within: self.window(t.urgency).claim.as_millis(),
+            respond_by: None,
+            linked_to: None,
+            buttons: true,
+        });
+        text.push('\n');
+        text.push_str(&self.texts.card_state(t.state));
+        let buttons = match t.state {
+            TicketState::Open => vec![self.claim_button(t.id)],
+            TicketState::Claimed => vec![self.done_button(t.id)],
+            TicketState::Resolved => self.rating_buttons(t.id),
+            TicketState::Closed | TicketState::Dismissed => Vec::new(),
+        };
+        fx.outbound.push(crate::store::outbox::NewOutbound {
+            platform: ev.platform.clone(),
+            account: ev.account.clone(),
+            ticket_id: Some(t.id),
+            item: crate::platform::Outbound::Edit {
+                chat: ev.chat.id.clone(),
+                message_id: message_id.to_string(),
+                text,
+                buttons,
+            },
+            not_before: None,
+        });
+        Ok(())
+    }
+
     fn claim_button(&self, id: i64) -> Button {
         Button {
             id: format!("/claim {id}"),

@@ -79,7 +79,11 @@ impl Engine {
         let w = self.window(urgency);
         let mut timers = Vec::with_capacity(4);
         if with_claim {
-            timers.push((REMIND_CLAIM, ticket, self.remind_time(start, w.claim.as_millis())));
+            timers.push((
+                REMIND_CLAIM,
+                ticket,
+                self.remind_time(start, w.claim.as_millis()),
+            ));
             timers.push((ESCALATE_CLAIM, ticket, due.claim_by));
         }
         timers.push((
@@ -97,9 +101,7 @@ impl Engine {
         if urgency == Urgency::Urgent {
             return None;
         }
-        self.quiet
-            .as_ref()
-            .and_then(|q| q.release(now, self.tz()))
+        self.quiet.as_ref().and_then(|q| q.release(now, self.tz()))
     }
 
     /// Acts on every timer due now, releases held notices whose time has come, and sends
@@ -218,7 +220,12 @@ impl Engine {
         }
         t.updated_at = now;
         tx.update_ticket(t).await?;
-        fx.record_system(t.id, now, "escalated", &format!("{} {level}", deadline_id(deadline)));
+        fx.record_system(
+            t.id,
+            now,
+            "escalated",
+            &format!("{} {level}", deadline_id(deadline)),
+        );
         tracing::info!(ticket = t.id, level, "deadline missed; escalated");
         let hold = self.hold(t.urgency, now);
         let assignee = self.assignee(tx, t).await?;
@@ -288,7 +295,11 @@ impl Engine {
                 );
             }
         } else {
-            tracing::warn!(ticket = t.id, level, "no grid at this level above the ticket's grid");
+            tracing::warn!(
+                ticket = t.id,
+                level,
+                "no grid at this level above the ticket's grid"
+            );
         }
         if self.settings.wecom.webhooks.contains_key(level) {
             let robot = ChatTarget {

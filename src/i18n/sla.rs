@@ -93,8 +93,12 @@ impl Texts {
         };
         say!(
             self,
-            format!("【超时上报】#{no}（{grid}，{category}）{what}，负责人：{assignee}。督办请发送「督办 {no}」。"),
-            format!("[Escalation] #{no} ({grid}, {category}) {what}; assigned to {assignee}. To supervise, send \"/urge {no}\".")
+            format!(
+                "【超时上报】#{no}（{grid}，{category}）{what}，负责人：{assignee}。督办请发送「督办 {no}」。"
+            ),
+            format!(
+                "[Escalation] #{no} ({grid}, {category}) {what}; assigned to {assignee}. To supervise, send \"/urge {no}\"."
+            )
         )
     }
 
@@ -102,8 +106,12 @@ impl Texts {
     pub fn reopen_report(&self, no: i64, grid: &str, category: &str, assignee: &str) -> String {
         say!(
             self,
-            format!("【退回重办】#{no}（{grid}，{category}）居民反馈未解决，已重新打开，负责人：{assignee}。"),
-            format!("[Reopened] #{no} ({grid}, {category}): the resident says it is not fixed; assigned to {assignee}.")
+            format!(
+                "【退回重办】#{no}（{grid}，{category}）居民反馈未解决，已重新打开，负责人：{assignee}。"
+            ),
+            format!(
+                "[Reopened] #{no} ({grid}, {category}): the resident says it is not fixed; assigned to {assignee}."
+            )
         )
     }
 
@@ -111,7 +119,9 @@ impl Texts {
         say!(
             self,
             format!("【督办】{by} 督办 #{no}，请 @{assignee} 尽快处理并回复进展。"),
-            format!("[Supervision] {by} is following up #{no}: @{assignee} please act on it and post an update.")
+            format!(
+                "[Supervision] {by} is following up #{no}: @{assignee} please act on it and post an update."
+            )
         )
     }
 
@@ -128,7 +138,9 @@ impl Texts {
             say!(
                 self,
                 format!("您还有 {active} 件在办诉求，发送「交接」可交给同事。"),
-                format!("You still have {active} active tickets; send \"/handover\" to pass them on.")
+                format!(
+                    "You still have {active} active tickets; send \"/handover\" to pass them on."
+                )
             )
         } else {
             String::new()
@@ -136,7 +148,9 @@ impl Texts {
         say!(
             self,
             format!("{name} 请假至 {until}（含），期间新诉求由副网格长处理。{handover}"),
-            format!("{name} is on leave until {until} (inclusive); new tickets go to the deputies meanwhile. {handover}")
+            format!(
+                "{name} is on leave until {until} (inclusive); new tickets go to the deputies meanwhile. {handover}"
+            )
         )
     }
 
@@ -144,7 +158,8 @@ impl Texts {
         say!(
             self,
             "请假结束日期已过，请写今天或以后的日期，例如「请假 至 12月3日」。".to_string(),
-            "That day has passed; give today or a later day, e.g. \"/leave until 2026-12-03\".".to_string()
+            "That day has passed; give today or a later day, e.g. \"/leave until 2026-12-03\"."
+                .to_string()
         )
     }
 
@@ -168,8 +183,16 @@ impl Texts {
         let list: Vec<String> = tickets.iter().map(|n| format!("#{n}")).collect();
         say!(
             self,
-            format!("已将 {} 件在办诉求交接给 @{to}：{}", tickets.len(), list.join(" ")),
-            format!("Handed {} active tickets to @{to}: {}", tickets.len(), list.join(" "))
+            format!(
+                "已将 {} 件在办诉求交接给 @{to}：{}",
+                tickets.len(),
+                list.join(" ")
+            ),
+            format!(
+                "Handed {} active tickets to @{to}: {}",
+                tickets.len(),
+                list.join(" ")
+            )
         )
     }
 
@@ -185,7 +208,8 @@ impl Texts {
         say!(
             self,
             "本网格没有在岗的同事可以接手，请写明交给谁，例如「交接 @刘洋」。".to_string(),
-            "No colleague on duty in this grid; name the person, e.g. \"/handover @Liu\".".to_string()
+            "No colleague on duty in this grid; name the person, e.g. \"/handover @Liu\"."
+                .to_string()
         )
     }
 
@@ -212,8 +236,12 @@ impl Texts {
     pub fn rate_prompt_co_reporter(&self, no: i64, who: &str) -> String {
         say!(
             self,
-            format!("@{who} 您也反映过 #{no}，请评价处理结果：回复「评价 {no} 满意/一般/不满意」。"),
-            format!("@{who} you reported #{no} too; please rate the result: \"/rate {no} satisfied|neutral|unsatisfied\".")
+            format!(
+                "@{who} 您也反映过 #{no}，请评价处理结果：回复「评价 {no} 满意/一般/不满意」。"
+            ),
+            format!(
+                "@{who} you reported #{no} too; please rate the result: \"/rate {no} satisfied|neutral|unsatisfied\"."
+            )
         )
     }
 
@@ -221,7 +249,9 @@ impl Texts {
     pub fn daily_digest(&self, day: &str, created: i64, resolved: i64, open: i64) -> String {
         say!(
             self,
-            format!("📋 {day}小结：新增诉求 {created} 件，办结 {resolved} 件，仍在处理 {open} 件。"),
+            format!(
+                "📋 {day}小结：新增诉求 {created} 件，办结 {resolved} 件，仍在处理 {open} 件。"
+            ),
             format!("📋 Summary for {day}: {created} new, {resolved} resolved, {open} still open.")
         )
     }
@@ -239,11 +269,7 @@ impl Texts {
             format!("📊 Weekly report\n{body}")
         );
         if !slowest.is_empty() {
-            text.push_str(say!(
-                self,
-                "\n最久未办结：",
-                "\nLongest open:"
-            ));
+            text.push_str(say!(self, "\n最久未办结：", "\nLongest open:"));
             for (no, category, age) in slowest {
                 let age = self.duration(*age);
                 text.push_str(&say!(

@@ -195,17 +195,14 @@ pub fn parse(text: &str) -> Parsed {
         None => {
             let (word, rest) = split_chinese_word(&text);
             // A Chinese word must stand alone: "统计局的人来了" is not `统计`.
-            let stands_alone = rest
-                .chars()
-                .next()
-                .is_none_or(|c| {
-                    c.is_whitespace()
+            let stands_alone = rest.chars().next().is_none_or(|c| {
+                c.is_whitespace()
                         || c.is_ascii_digit()
                         || c == '#'
                         || c == '@'
                         // 请假至12月3日
                         || (word == "请假" && (c == '至' || c == '到'))
-                });
+            });
             if !stands_alone {
                 return Parsed::NotCommand;
             }
@@ -377,11 +374,7 @@ fn leave_date(rest: &str) -> Result<LeaveDate, Problem> {
         .collect();
     let num = |t: &str| t.parse::<u32>().ok();
     let (year, month, day) = match numbers.as_slice() {
-        [y, m, d] if y.len() == 4 => (
-            Some(num(y).ok_or(Problem::BadDate)? as i32),
-            num(m),
-            num(d),
-        ),
+        [y, m, d] if y.len() == 4 => (Some(num(y).ok_or(Problem::BadDate)? as i32), num(m), num(d)),
         [m, d] => (None, num(m), num(d)),
         _ => return Err(Problem::BadDate),
     };

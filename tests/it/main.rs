@@ -9,6 +9,6 @@ mod fake_telegram;
 mod fake_wecom;
 mod onebot;
 mod sandbox;
-mod sla;
 mod sandbox_browser;
+mod sla;
 mod telegram;

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use gridline::app::Application;
 use gridline::clock::Clock;
-use gridline::engine::Engine;
 use gridline::config::Settings;
+use gridline::engine::Engine;
 use gridline::intake::{Intake, IntakeError, Stored};
 use gridline::platform::memory::{MemoryAdapter, Sent};
 use gridline::platform::{
@@ -71,7 +71,22 @@ pub async fn spawn_app(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp
     let db_url = database_url(db, &dir).await;
     let mut settings = test_settings(&db_url);
     configure(&mut settings);
-    start(settings, db_url, Arc::new(Clock::system()), dir).await
+    start(
+        settings,
+        db_url,
+        Arc::new(Clock::system()),
+        dir,
+        MemoryAdapter::default(),
+    )
+    .await
+}
+
+/// [`spawn_app`] with an in-process adapter of the given capabilities (e.g. message edits).
+pub async fn spawn_app_with(db: Db, memory: MemoryAdapter) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db_url = database_url(db, &dir).await;
+    let settings = test_settings(&db_url);
+    start(settings, db_url, Arc::new(Clock::system()), dir, memory).await
 }
 
 /// Starts gridline on `settings` (whose database already exists or is created).
@@ -80,8 +95,9 @@ async fn start(
     db_url: String,
     clock: Arc<Clock>,
     dir: tempfile::TempDir,
+    memory: MemoryAdapter,
 ) -> TestApp {
-    let memory = Arc::new(MemoryAdapter::default());
+    let memory = Arc::new(memory);
     let app = Application::build_with_clock(
         settings.clone(),
         vec![memory.clone() as Arc<dyn gridline::platform::Adapter>],
@@ -260,7 +276,11 @@ impl TestApp {
 
     /// Acts on whatever timers are due at the clock's time, then waits for delivery.
     pub async fn tick(&self) -> usize {
-        let n = self.engine.run_timers(&self.store).await.expect("timers run");
+        let n = self
+            .engine
+            .run_timers(&self.store)
+            .await
+            .expect("timers run");
         self.settle().await;
         n
     }
@@ -280,7 +300,7 @@ impl TestApp {
         shutdown.cancel();
         let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
         while_down(&clock);
-        start(settings, db_url, clock, _dir).await
+        start(settings, db_url, clock, _dir, MemoryAdapter::default()).await
     }
 
     /// A second daemon (replica) on the same database and clock, with its own adapter.
@@ -288,7 +308,14 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut settings = self.settings.clone();
         settings.http.listen = "127.0.0.1:0".parse().expect("addr");
-        start(settings, self.db_url.clone(), self.clock.clone(), dir).await
+        start(
+            settings,
+            self.db_url.clone(),
+            self.clock.clone(),
+            dir,
+            MemoryAdapter::default(),
+        )
+        .await
     }
 }
 
