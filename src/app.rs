@@ -43,6 +43,7 @@ use axum::routing::get;
 use tokio::sync::Notify;
 use tracing::{info, warn};
 
+use crate::clock::Clock;
 use crate::engine::Engine;
 use crate::outbox::Worker;
 use crate::understand::Parser;
@@ -54,6 +55,7 @@ pub struct Application {
     ctx: Context,
     engine: Arc<Engine>,
     outbox: Arc<Worker>,
+    clock: Arc<Clock>,
     stored: Arc<Notify>,
     outbox_wake: Arc<Notify>,
     intake_task: tokio::task::JoinHandle<()>,
@@ -67,7 +69,26 @@ impl Application {
         settings: Settings,
         extra: Vec<Arc<dyn Adapter>>,
     ) -> anyhow::Result<Application> {
+        Self::build_with_clock(settings, extra, Arc::new(Clock::system())).await
+    }
+
+    /// [`build`](Self::build) with a given clock (tests move it to cross deadlines).
+    pub async fn build_with_clock(
+        settings: Settings,
+        extra: Vec<Arc<dyn Adapter>>,
+        clock: Arc<Clock>,
+    ) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
+        let tz = settings.general.timezone.0;
+        let calendar = if settings.sla.calendar.is_empty() {
+            crate::domain::calendar::Calendar::always()
+        } else {
+            crate::domain::calendar::Calendar::load(
+                std::path::Path::new(&settings.sla.calendar),
+                tz,
+            )
+            .context("loading the working-time calendar (sla.calendar)")?
+        };
         let db = &settings.database;
         let store = Store::open(db.url.expose(), db.max_connections, db.acquire_timeout.0)
             .await
@@ -141,6 +162,8 @@ impl Application {
             Arc::new(parser),
             settings.clone(),
             capabilities,
+            clock.clone(),
+            calendar,
         ));
         let outbox_wake = Arc::new(Notify::new());
         let outbox = Arc::new(Worker::new(
@@ -148,6 +171,7 @@ impl Application {
             adapters,
             settings.outbox.clone(),
             outbox_wake.clone(),
+            clock.clone(),
         ));
         let listener = tokio::net::TcpListener::bind(settings.http.listen)
             .await
@@ -158,11 +182,22 @@ impl Application {
             ctx,
             engine,
             outbox,
+            clock,
             stored,
             outbox_wake,
             intake_task,
             adapter_tasks,
         })
+    }
+
+    /// The clock every decision is made at.
+    pub fn clock(&self) -> Arc<Clock> {
+        self.clock.clone()
+    }
+
+    /// The engine, for acting on due timers at once (tests, after moving the clock).
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -193,6 +228,7 @@ impl Application {
             ctx,
             engine,
             outbox,
+            clock: _,
             stored,
             outbox_wake,
             intake_task,
@@ -219,8 +255,16 @@ impl Application {
             outbox_wake.clone(),
             shutdown.clone(),
         ));
+        let timers = tokio::spawn(timer_loop(
+            engine.clone(),
+            ctx.store.clone(),
+            ctx.settings.sla.check_interval.0,
+            outbox_wake.clone(),
+            shutdown.clone(),
+        ));
         shutdown.cancelled().await;
         info!("stopping: intake closed, draining");
+        let _ = timers.await;
         for t in adapter_tasks {
             let _ = t.await;
         }
@@ -284,6 +328,34 @@ async fn process_loop(
                     () = shutdown.cancelled() => return,
                 }
             }
+        }
+    }
+}
+
+/// Acts on due timers (reminders, escalations, rating timeouts, held notices, digests) every
+/// `interval`. A failed pass is logged and repeated: the timers stay stored until acted on.
+async fn timer_loop(
+    engine: Arc<Engine>,
+    store: Store,
+    interval: Duration,
+    outbox: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    // The first pass comes one interval after start, so that start-up (migrations, roster
+    // import) settles first; what fell due while the daemon was down is acted on then.
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = shutdown.cancelled() => return,
+        }
+        match engine.run_timers(&store).await {
+            Ok(n) => {
+                if n > 0 {
+                    info!(timers = n, "due timers acted on");
+                }
+                outbox.notify_one();
+            }
+            Err(e) => warn!(error = %e, "timer pass failed; due timers stay stored"),
         }
     }
 }

@@ -27,6 +27,7 @@ pub struct Settings {
     pub parser: ParserSettings,
     pub sla: Sla,
     pub rating: RatingSettings,
+    pub digest: DigestSettings,
     pub sandbox: SandboxSettings,
     pub telegram: TelegramSettings,
     pub onebot: OneBotSettings,
@@ -113,6 +114,8 @@ pub struct Sla {
     pub remind_at: f64,
     pub quiet_hours: String,
     pub calendar: String,
+    /// How often due timers (reminders, escalations, rating timeouts, digests) are looked for.
+    pub check_interval: HumanDuration,
 }
 
 impl Sla {
@@ -151,6 +154,33 @@ impl Sla {
 #[serde(deny_unknown_fields)]
 pub struct RatingSettings {
     pub timeout: HumanDuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    /// Local time of the daily group summary, "HH:MM"; "" for none.
+    pub daily_at: String,
+    /// Weekday and local time of the weekly coordinator report, e.g. "mon 09:00"; "" for none.
+    pub weekly_at: String,
+}
+
+impl DigestSettings {
+    /// The daily summary time, if there is one (validated at start).
+    pub fn daily(&self) -> Option<chrono::NaiveTime> {
+        parse_clock(&self.daily_at)
+    }
+
+    /// The weekly report's weekday and time, if there is one (validated at start).
+    pub fn weekly(&self) -> Option<(chrono::Weekday, chrono::NaiveTime)> {
+        let (day, time) = self.weekly_at.trim().split_once(' ')?;
+        Some((day.trim().parse().ok()?, parse_clock(time)?))
+    }
+}
+
+/// "20:00" → 20:00.
+fn parse_clock(text: &str) -> Option<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -312,6 +342,18 @@ impl Settings {
                 "parser.confirm_threshold",
                 "must be between 0 and parser.open_threshold",
             );
+        }
+        if !self.digest.daily_at.is_empty() && self.digest.daily().is_none() {
+            return invalid("digest.daily_at", "must be a local time \"HH:MM\" or \"\"");
+        }
+        if !self.digest.weekly_at.is_empty() && self.digest.weekly().is_none() {
+            return invalid(
+                "digest.weekly_at",
+                "must be a weekday and local time, e.g. \"mon 09:00\", or \"\"",
+            );
+        }
+        if self.sla.check_interval.0.is_zero() {
+            return invalid("sla.check_interval", "must be longer than 0s");
         }
         if !(self.sla.remind_at > 0.0 && self.sla.remind_at < 1.0) {
             return invalid("sla.remind_at", "must be a fraction between 0 and 1");

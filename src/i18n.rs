@@ -20,6 +20,9 @@ macro_rules! say {
     };
 }
 
+// Deadlines, reminders, escalation, duty, ratings and digests.
+pub mod sla;
+
 impl Texts {
     pub fn new(lang: Language) -> Texts {
         Texts { lang }
@@ -81,7 +84,15 @@ impl Texts {
             )
             .to_string(),
         };
-        let promise = self.duration(card.claim_within);
+        let mut promise = self.duration(card.claim_within);
+        if let Some(by) = card.respond_by.as_deref() {
+            // Working-time deadlines: the window alone would mislead across nights and holidays.
+            promise = say!(
+                self,
+                format!("工作时间{promise}（最迟 {by}）"),
+                format!("{promise} of working time (by {by})")
+            );
+        }
         let mut text = say!(
             self,
             format!(
@@ -110,6 +121,15 @@ impl Texts {
             ));
         }
         text
+    }
+
+    /// The status line under a redrawn card.
+    pub fn card_state(&self, state: TicketState) -> String {
+        say!(
+            self,
+            format!("状态：{}", self.state(state)),
+            format!("Status: {}", self.state(state))
+        )
     }
 
     pub fn button_claim(&self) -> &'static str {
@@ -280,6 +300,7 @@ impl Texts {
             "cancel" => say!(self, "撤销", "withdrawn"),
             "note" => say!(self, "添加进展", "updated"),
             "transfer" => say!(self, "转派", "transferred"),
+            "urge" => say!(self, "督办", "supervised"),
             _ => say!(self, "操作", "changed"),
         }
     }
@@ -315,6 +336,11 @@ impl Texts {
                 "use a period today/7d/30d/all, e.g."
             ),
             Problem::MissingGrid => say!(self, "请写上网格编号，例如", "add the grid code, e.g."),
+            Problem::BadDate => say!(
+                self,
+                "请写上请假到哪一天，例如",
+                "give the last day of leave, e.g."
+            ),
         };
         let example = match name {
             "claim" => "/claim 42",
@@ -329,6 +355,8 @@ impl Texts {
             "role" => "/role @王芳 leader T01-V01-G01",
             "status" => "/status 42",
             "cancel" => "/cancel 42",
+            "urge" => "/urge 42",
+            "leave" => "/leave until 2026-12-03",
             _ => "/help",
         };
         say!(
@@ -459,6 +487,11 @@ impl Texts {
             "cancelled" => say!(self, "撤销", "withdrawn"),
             "edited" => say!(self, "修改", "edited"),
             "linked" => say!(self, "关联", "linked"),
+            "reminded" => say!(self, "提醒", "reminded"),
+            "escalated" => say!(self, "超时上报", "escalated"),
+            "urged" => say!(self, "督办", "supervised"),
+            "closed_unrated" => say!(self, "未评价结案", "closed without rating"),
+            "handed_over" => say!(self, "交接", "handed over"),
             _ => say!(self, "记录", "event"),
         }
     }
@@ -474,6 +507,8 @@ pub struct Card<'a> {
     pub assignee: Option<&'a str>,
     /// Milliseconds within which the ticket will be claimed.
     pub claim_within: i64,
+    /// The claim deadline spelled out, when deadlines count working time only.
+    pub respond_by: Option<String>,
     pub linked_to: Option<i64>,
     /// Whether the platform shows buttons (else the card says what to type).
     pub buttons: bool,
@@ -493,6 +528,7 @@ mod tests {
             location: Some("3栋"),
             assignee: Some("张伟"),
             claim_within: 2 * 3_600_000,
+            respond_by: None,
             linked_to: None,
             buttons: true,
         };

@@ -7,7 +7,8 @@
 //!   OneBot). The only code that knows a platform's wire format.
 //! - [`intake`]: the durable, de-duplicating inbox writer adapters submit events to.
 //! - [`understand`]: is a message a request (category, urgency, place), or a command?
-//! - [`engine`]: applies an event: opens tickets, runs commands, writes replies to the outbox.
+//! - [`engine`]: applies an event: opens tickets, runs commands, writes replies to the outbox;
+//!   acts on deadlines as they fall due (reminders, escalation, rating timeouts, digests).
 //! - [`domain`]: the ticket state machine, roles and permissions, deadlines. Pure.
 //! - [`store`]: SQLite/PostgreSQL storage; the only module with SQL.
 //! - [`outbox`]: the delivery worker: rate limits, retries with backoff, parking.
@@ -16,9 +17,11 @@
 //! - [`import`]: the roster CSV importer.
 //! - [`app`]: wiring, HTTP listener, shutdown.
 //! - [`config`]: layered, validated configuration.
+//! - [`clock`]: the time decisions are made at (tests move it).
 
 pub mod app;
 pub mod bench;
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod engine;

@@ -14,10 +14,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info_span, warn};
 
+use crate::clock::Clock;
 use crate::config::OutboxSettings;
 use crate::platform::{Adapter, Delivered, Outbound, Rate, SendError, split_text};
 use crate::store::outbox::OutboxRow;
-use crate::store::{Store, StoreError, now_millis};
+use crate::store::{Store, StoreError};
 
 /// Sliding-window send logs, one per chat and per account.
 #[derive(Default)]
@@ -68,6 +69,7 @@ pub struct Worker {
     settings: OutboxSettings,
     limiter: Mutex<RateLimiter>,
     wake: Arc<Notify>,
+    clock: Arc<Clock>,
 }
 
 /// What happened to one row.
@@ -85,6 +87,7 @@ impl Worker {
         adapters: HashMap<String, Arc<dyn Adapter>>,
         settings: OutboxSettings,
         wake: Arc<Notify>,
+        clock: Arc<Clock>,
     ) -> Worker {
         Worker {
             store,
@@ -92,6 +95,7 @@ impl Worker {
             settings,
             limiter: Mutex::new(RateLimiter::default()),
             wake,
+            clock,
         }
     }
 
@@ -136,7 +140,7 @@ impl Worker {
 
     /// One pass: lease what is due and deliver it. Returns how many rows were sent.
     pub async fn deliver_once(&self) -> Result<usize, StoreError> {
-        let now = now_millis();
+        let now = self.clock.now();
         let lease = self.settings.lease.as_millis();
         let limit = (self.settings.concurrency * 8) as i64;
         let rows = self.store.lease_due(now, now + lease, limit).await?;
@@ -210,7 +214,7 @@ impl Worker {
                 // Short waits are slept here; long ones release the row to a later pass.
                 if wait > Duration::from_millis(1_500) {
                     let next =
-                        now_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+                        self.clock.now() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
                     self.store.postpone(row.id, next).await?;
                     return Ok(Result_::Postponed);
                 }
@@ -238,7 +242,7 @@ impl Worker {
                 }
             }
         }
-        let now = now_millis();
+        let now = self.clock.now();
         match failure {
             None => {
                 self.store

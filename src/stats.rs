@@ -21,6 +21,12 @@ pub struct Stats {
     pub dismissed: i64,
     /// A claim or resolution deadline missed (or still missed now).
     pub overdue: i64,
+    /// Escalated to the village or town for a missed deadline.
+    pub escalated: i64,
+    /// Reopened by the reporter at least once (counts against the grid).
+    pub reopened: i64,
+    /// Closed because the reporter did not rate in time; never counted as satisfied.
+    pub closed_unrated: i64,
     pub rated: i64,
     pub satisfied: i64,
     /// satisfied / rated; `None` when nothing was rated (never counts unrated as satisfied).
@@ -45,6 +51,9 @@ pub fn compute(facts: &[TicketFacts], now: i64) -> Stats {
         resolved: 0,
         dismissed: 0,
         overdue: 0,
+        escalated: 0,
+        reopened: 0,
+        closed_unrated: 0,
         rated: 0,
         satisfied: 0,
         satisfaction: None,
@@ -70,6 +79,11 @@ pub fn compute(facts: &[TicketFacts], now: i64) -> Stats {
         }
         if f.state != TicketState::Dismissed && is_overdue(f, now) {
             s.overdue += 1;
+        }
+        s.escalated += i64::from(f.escalated);
+        s.reopened += i64::from(f.reopened > 0);
+        if f.state == TicketState::Closed && f.rating.is_none() {
+            s.closed_unrated += 1;
         }
         if let Some(r) = f.rating {
             s.rated += 1;
@@ -122,12 +136,15 @@ pub fn render(stats: &Stats, scope: &str, period: &str, texts: &Texts) -> String
         .collect();
     if en {
         format!(
-            "Statistics ({period}, {scope})\nReceived {} · replied {} · in progress {} · resolved {} · overdue {}\nSatisfaction {satisfaction}\nFirst response: median {} / p90 {}\nResolution: median {} / p90 {}\nBy category: {}",
+            "Statistics ({period}, {scope})\nReceived {} · replied {} · in progress {} · resolved {} · overdue {}\nEscalated {} · reopened {} · closed without rating {}\nSatisfaction {satisfaction}\nFirst response: median {} / p90 {}\nResolution: median {} / p90 {}\nBy category: {}",
             stats.received,
             stats.replied,
             stats.in_progress,
             stats.resolved,
             stats.overdue,
+            stats.escalated,
+            stats.reopened,
+            stats.closed_unrated,
             dur(stats.response_p50_ms),
             dur(stats.response_p90_ms),
             dur(stats.resolution_p50_ms),
@@ -140,12 +157,15 @@ pub fn render(stats: &Stats, scope: &str, period: &str, texts: &Texts) -> String
         )
     } else {
         format!(
-            "统计（{period}，{scope}）\n受理 {}｜已回复 {}｜处理中 {}｜已办结 {}｜超时 {}\n满意率 {satisfaction}\n首次响应：中位 {}／P90 {}\n办结用时：中位 {}／P90 {}\n分类：{}",
+            "统计（{period}，{scope}）\n受理 {}｜已回复 {}｜处理中 {}｜已办结 {}｜超时 {}\n已上报 {}｜被退回重办 {}｜未评价结案 {}\n满意率 {satisfaction}\n首次响应：中位 {}／P90 {}\n办结用时：中位 {}／P90 {}\n分类：{}",
             stats.received,
             stats.replied,
             stats.in_progress,
             stats.resolved,
             stats.overdue,
+            stats.escalated,
+            stats.reopened,
+            stats.closed_unrated,
             dur(stats.response_p50_ms),
             dur(stats.response_p90_ms),
             dur(stats.resolution_p50_ms),
@@ -176,6 +196,8 @@ mod tests {
             resolve_due: created + 72 * H,
             rating: None,
             claimed_at: None,
+            escalated: false,
+            reopened: 0,
         }
     }
 

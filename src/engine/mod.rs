@@ -6,16 +6,25 @@
 //! - `tickets.rs`: opening tickets and every ticket command.
 //! - `queries.rs`: read-only commands (my tickets, to-do, status, stats, overdue, help).
 //! - `admin.rs`: binding groups and granting roles.
+//! - `timers.rs`: deadlines as they fall due — reminders, escalation, rating timeouts.
+//! - `duty.rs`: leave, return, handover and supervision (督办).
+//! - `digest.rs`: the daily group summary and the weekly coordinator report.
 
 mod admin;
+mod digest;
+mod duty;
 mod queries;
 mod tickets;
+mod timers;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::Role;
+use crate::domain::calendar::Calendar;
+use crate::domain::quiet::QuietHours;
 use crate::domain::role::{self, Grant};
 use crate::i18n::Texts;
 use crate::platform::{
@@ -25,7 +34,7 @@ use crate::store::inbox::InboxRow;
 use crate::store::outbox::NewOutbound;
 use crate::store::roster::GroupBinding;
 use crate::store::tickets::TicketEvent;
-use crate::store::{Store, StoreError, Tx, now_millis};
+use crate::store::{Store, StoreError, Tx};
 use crate::understand::Parser;
 use crate::understand::command::{self, Command, Parsed};
 
@@ -35,6 +44,11 @@ pub struct Engine {
     texts: Texts,
     settings: Arc<Settings>,
     capabilities: HashMap<String, Capabilities>,
+    clock: Arc<Clock>,
+    /// Counts deadlines in calendar or working time.
+    calendar: Calendar,
+    /// When non-urgent reminders and notices wait (sla.quiet_hours).
+    quiet: Option<QuietHours>,
 }
 
 /// What one event is being handled in: who, where, when.
@@ -89,6 +103,18 @@ impl Effects {
             detail: detail.to_string(),
         });
     }
+
+    /// A history line written by gridline itself (timers), not by a person.
+    fn record_system(&mut self, ticket: i64, at: i64, kind: &str, detail: &str) {
+        self.events.push(TicketEvent {
+            ticket_id: ticket,
+            at,
+            actor: "system".into(),
+            actor_name: "gridline".into(),
+            kind: kind.to_string(),
+            detail: detail.to_string(),
+        });
+    }
 }
 
 /// A message for the chat the event came from.
@@ -118,21 +144,26 @@ impl Engine {
         parser: Arc<Parser>,
         settings: Arc<Settings>,
         capabilities: HashMap<String, Capabilities>,
+        clock: Arc<Clock>,
+        calendar: Calendar,
     ) -> Engine {
         Engine {
             parser,
             texts: Texts::new(settings.general.language),
+            quiet: settings.sla.quiet_hours.parse().ok(),
             settings,
             capabilities,
+            clock,
+            calendar,
         }
+    }
+
+    fn tz(&self) -> chrono_tz::Tz {
+        self.settings.general.timezone.0
     }
 
     fn buttons_on(&self, platform: &str) -> bool {
         self.capabilities.get(platform).is_some_and(|c| c.buttons)
-    }
-
-    fn edits_on(&self, platform: &str) -> bool {
-        self.capabilities.get(platform).is_some_and(|c| c.edits)
     }
 
     /// Takes up to `limit` unprocessed inbox rows and applies them in one transaction.
@@ -143,7 +174,7 @@ impl Engine {
         if rows.is_empty() {
             return Ok(0);
         }
-        let now = now_millis();
+        let now = self.clock.now();
         let mut fx = Effects::default();
         for row in &rows {
             let span =
@@ -188,6 +219,12 @@ impl Engine {
             ChatKind::Group => tx.group(&ev.platform, &ev.chat.id).await?,
             ChatKind::Private => None,
         };
+        if let Some(g) = group.as_ref().filter(|g| g.account != ev.account) {
+            // Notices that answer no message (reminders, digests) go out through this account.
+            tx.set_group_account(&ev.platform, &ev.chat.id, &ev.account)
+                .await?;
+            tracing::debug!(chat = %ev.chat.id, old = %g.account, "group account recorded");
+        }
         let sender = tx.sender(&ev.platform, &ev.sender.id).await?;
         let standing = role::standing(&sender.grants, group.as_ref().map(|g| g.grid_path.as_str()));
         let (message_id, callback, text) = match &ev.kind {
@@ -217,10 +254,21 @@ impl Engine {
             callback,
         };
         let notices = self.understand_and_act(tx, fx, &scene, text).await?;
+        // A pressed button's card is redrawn with the ticket's new state and next buttons.
+        if let EventKind::Button { message_id, .. } = &ev.kind {
+            let changed = notices.iter().find_map(|n| n.ticket);
+            if let Some(ticket) = changed.filter(|_| self.edits_on(&ev.platform)) {
+                self.redraw_card(tx, fx, ev, message_id, ticket).await?;
+            }
+        }
         for n in notices {
             self.post(fx, &scene, n);
         }
         Ok(())
+    }
+
+    fn edits_on(&self, platform: &str) -> bool {
+        self.capabilities.get(platform).is_some_and(|c| c.edits)
     }
 
     /// Decides what a text is and acts on it; returns what the chat should see.
@@ -386,6 +434,11 @@ impl Engine {
             Command::Stats(period, grid) => self.stats(tx, scene, period, grid.as_deref()).await,
             Command::Overdue => self.overdue(tx, scene).await,
             Command::Help => Ok(vec![self.help(scene)]),
+            Command::Urge(n) => self.urge(tx, fx, scene, n).await,
+            Command::Leave(until) => self.leave(tx, fx, scene, until).await,
+            Command::Back => self.back(tx, scene).await,
+            Command::Handover(to) => self.handover(tx, fx, scene, to.as_deref()).await,
+            Command::OnLeave => self.on_leave_list(tx, scene).await,
             Command::Bind(code) => self.bind(tx, scene, &code).await,
             Command::SetRole { target, role, grid } => {
                 self.set_role(tx, scene, &target, role, grid.as_deref())

@@ -38,7 +38,7 @@ impl Engine {
         Ok(vec![self.listing(self.texts.heading_todo(), lines)])
     }
 
-    fn listing(&self, heading: &str, lines: Vec<String>) -> Notice {
+    pub(super) fn listing(&self, heading: &str, lines: Vec<String>) -> Notice {
         let body = if lines.is_empty() {
             self.texts.nothing()
         } else {
@@ -84,7 +84,7 @@ impl Engine {
     }
 
     /// The grid subtree a supervisor asks about: the named grid, else the widest they oversee.
-    async fn scope(
+    pub(super) async fn scope(
         &self,
         tx: &mut Tx,
         scene: &Scene<'_>,

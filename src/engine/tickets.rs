@@ -56,7 +56,7 @@ impl Engine {
         let ev: &InboundEvent = scene.event;
         let urgency = u.urgency.unwrap_or(Urgency::Normal);
         let category = u.category.unwrap_or(Category::Other);
-        let due = self.settings.sla.deadlines().due(scene.now, urgency);
+        let due = self.due(scene.now, urgency);
         let assignee = tx.on_duty(&group.grid, &ev.platform, scene.now).await?;
         let body = if u.body.trim().is_empty() {
             u.body.clone()
@@ -91,6 +91,21 @@ impl Engine {
             "opened",
             &format!("{} {}", category.id(), urgency.id()),
         );
+        self.schedule(tx, id, urgency, scene.now, due, true).await?;
+        if assignee.is_none() {
+            // Nobody on duty (no leader, everyone on leave): the village hears at once.
+            if let Some(t) = tx.ticket(id).await? {
+                let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
+                let report = self.texts.escalation_report(
+                    id,
+                    crate::i18n::sla::Deadline::Claim,
+                    &grid_name,
+                    self.texts.category(category),
+                    "—",
+                );
+                self.tell_level(tx, fx, &t, "village", report, None).await?;
+            }
+        }
         let location = u.location.as_deref().map(mask_personal_numbers);
         let text = self.texts.card(&Card {
             ticket: id,
@@ -98,7 +113,9 @@ impl Engine {
             urgency,
             location: location.as_deref(),
             assignee: assignee.as_ref().map(|p| p.name.as_str()),
-            claim_within: due.claim_by - scene.now,
+            claim_within: self.window(urgency).claim.as_millis(),
+            respond_by: (!self.calendar.is_always())
+                .then(|| self.texts.when(due.claim_by, self.tz())),
             linked_to: None,
             buttons: self.buttons_on(&ev.platform),
         });
@@ -119,6 +136,55 @@ impl Engine {
             buttons: vec![self.claim_button(id)],
             as_reply: true,
         }])
+    }
+
+    /// Replaces a bot message about a ticket with its card as it stands now: state, assignee,
+    /// and the buttons for the next step.
+    pub(super) async fn redraw_card(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        ev: &InboundEvent,
+        message_id: &str,
+        id: i64,
+    ) -> Result<(), StoreError> {
+        let Some(t) = tx.ticket(id).await? else {
+            return Ok(());
+        };
+        let assignee = self.assignee(tx, &t).await?;
+        let location = t.location.as_deref().map(mask_personal_numbers);
+        let mut text = self.texts.card(&Card {
+            ticket: t.id,
+            category: t.category,
+            urgency: t.urgency,
+            location: location.as_deref(),
+            assignee: assignee.as_ref().map(|p| p.name.as_str()),
+            claim_within: self.window(t.urgency).claim.as_millis(),
+            respond_by: None,
+            linked_to: None,
+            buttons: true,
+        });
+        text.push('\n');
+        text.push_str(&self.texts.card_state(t.state));
+        let buttons = match t.state {
+            TicketState::Open => vec![self.claim_button(t.id)],
+            TicketState::Claimed => vec![self.done_button(t.id)],
+            TicketState::Resolved => self.rating_buttons(t.id),
+            TicketState::Closed | TicketState::Dismissed => Vec::new(),
+        };
+        fx.outbound.push(crate::store::outbox::NewOutbound {
+            platform: ev.platform.clone(),
+            account: ev.account.clone(),
+            ticket_id: Some(t.id),
+            item: crate::platform::Outbound::Edit {
+                chat: ev.chat.id.clone(),
+                message_id: message_id.to_string(),
+                text,
+                buttons,
+            },
+            not_before: None,
+        });
+        Ok(())
     }
 
     fn claim_button(&self, id: i64) -> Button {
@@ -294,6 +360,9 @@ impl Engine {
             t.assignee = scene.person.clone();
         }
         tx.update_ticket(&t).await?;
+        let timeout = self.settings.rating.timeout.as_millis();
+        tx.add_timers(&[(super::timers::RATING_TIMEOUT, t.id, scene.now + timeout)])
+            .await?;
         let text = mask_personal_numbers(text);
         fx.record(scene, t.id, "resolved", &text);
         let buttons = self.buttons_on(&t.platform);
@@ -439,9 +508,34 @@ impl Engine {
                 return Ok(vec![notice]);
             }
             t.resolved_at = None;
+            t.reopened += 1;
+            // A fresh resolve window from now, with its own reminder and escalation.
+            let due = self.due(scene.now, t.urgency);
+            t.resolve_due = due.resolve_by;
             tx.update_ticket(&t).await?;
+            tx.cancel_timers(
+                t.id,
+                &[
+                    super::timers::REMIND_RESOLVE,
+                    super::timers::ESCALATE_RESOLVE,
+                    super::timers::RATING_TIMEOUT,
+                ],
+                scene.now,
+            )
+            .await?;
+            self.schedule(tx, t.id, t.urgency, scene.now, due, false)
+                .await?;
             fx.record(scene, t.id, "rated", rating.id());
             fx.record(scene, t.id, "reopened", "");
+            let assignee = self.assignee(tx, &t).await?;
+            let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
+            let report = self.texts.reopen_report(
+                t.id,
+                &grid_name,
+                self.texts.category(t.category),
+                assignee.as_ref().map_or("—", |p| p.name.as_str()),
+            );
+            self.tell_level(tx, fx, &t, "village", report, None).await?;
             return Ok(vec![self.reopened_notice(tx, &t).await?]);
         }
         if let Err(notice) = self.transition(&mut t, Transition::Close, "rate") {

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod roster;
 pub mod sandbox;
 pub mod tickets;
+pub mod timers;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};

@@ -36,6 +36,8 @@ pub struct OutboxCounts {
     pub pending: i64,
     pub sent: i64,
     pub parked: i64,
+    /// Notices waiting for the end of quiet hours.
+    pub held: i64,
 }
 
 impl Tx {
@@ -43,8 +45,8 @@ impl Tx {
     pub async fn enqueue(&mut self, items: &[NewOutbound], now: i64) -> Result<()> {
         for chunk in items.chunks(500) {
             let sql = format!(
-                "INSERT INTO outbox (platform, account, chat, ticket_id, payload, next_attempt_at, created_at) VALUES {}",
-                placeholders(chunk.len(), 7, 0)
+                "INSERT INTO outbox (platform, account, chat, ticket_id, payload, next_attempt_at, created_at, status) VALUES {}",
+                placeholders(chunk.len(), 8, 0)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for it in chunk {
@@ -57,7 +59,14 @@ impl Tx {
                     .bind(it.ticket_id)
                     .bind(payload)
                     .bind(it.not_before.unwrap_or(now))
-                    .bind(now);
+                    .bind(now)
+                    // Held rows (quiet hours) wait outside the delivery queue, so they never
+                    // hold up later messages to the same chat; `release_held` queues them.
+                    .bind(if it.not_before.is_some_and(|t| t > now) {
+                        "held"
+                    } else {
+                        "pending"
+                    });
             }
             q.execute(self.conn()).await?;
         }
@@ -218,6 +227,7 @@ impl Store {
                 "pending" => counts.pending = n,
                 "sent" => counts.sent = n,
                 "parked" => counts.parked = n,
+                "held" => counts.held = n,
                 _ => {}
             }
         }

@@ -13,6 +13,8 @@ pub struct GroupBinding {
     pub grid_path: String,
     pub title: String,
     pub active: bool,
+    /// The bot account last seen serving the group ("" before the first message).
+    pub account: String,
 }
 
 /// A grid of the tree.
@@ -92,7 +94,7 @@ fn grid_from(row: &AnyRow) -> Result<Grid> {
 impl Tx {
     pub async fn group(&mut self, platform: &str, chat_id: &str) -> Result<Option<GroupBinding>> {
         let row = sqlx::query(
-            "SELECT g.grid, r.path, g.title, g.active FROM chat_groups g \
+            "SELECT g.grid, r.path, g.title, g.active, g.account FROM chat_groups g \
              JOIN grids r ON r.code = g.grid WHERE g.platform = $1 AND g.chat_id = $2",
         )
         .bind(platform.to_string())
@@ -105,6 +107,7 @@ impl Tx {
                 grid_path: col(&r, "path")?,
                 title: col(&r, "title")?,
                 active: col::<i64>(&r, "active")? != 0,
+                account: col(&r, "account")?,
             })
         })
         .transpose()

@@ -35,6 +35,10 @@ pub struct Ticket {
     pub rating: Option<Rating>,
     pub duplicate_of: Option<i64>,
     pub updated_at: i64,
+    /// Highest level the ticket was escalated to ("village", "town").
+    pub escalated: Option<String>,
+    /// How many times the reporter reopened it.
+    pub reopened: i64,
 }
 
 /// Everything a new ticket needs; the id comes from the database.
@@ -85,13 +89,15 @@ pub struct TicketFacts {
     pub resolve_due: i64,
     pub rating: Option<Rating>,
     pub claimed_at: Option<i64>,
+    pub escalated: bool,
+    pub reopened: i64,
 }
 
-const COLUMNS: &str = "id, grid, platform, account, chat_id, thread, source_message_id, reporter_id, \
+pub(crate) const COLUMNS: &str = "id, grid, platform, account, chat_id, thread, source_message_id, reporter_id, \
     reporter_name, category, urgency, location, body, assignee, state, created_at, first_response_at, \
-    claimed_at, resolved_at, closed_at, claim_due, resolve_due, rating, duplicate_of, updated_at";
+    claimed_at, resolved_at, closed_at, claim_due, resolve_due, rating, duplicate_of, updated_at, escalated, reopened";
 
-fn ticket_from(row: &AnyRow) -> Result<Ticket> {
+pub(crate) fn ticket_from(row: &AnyRow) -> Result<Ticket> {
     let rating: Option<String> = col(row, "rating")?;
     Ok(Ticket {
         id: col(row, "id")?,
@@ -119,6 +125,8 @@ fn ticket_from(row: &AnyRow) -> Result<Ticket> {
         rating: rating.and_then(|r| r.parse().ok()),
         duplicate_of: col(row, "duplicate_of")?,
         updated_at: col(row, "updated_at")?,
+        escalated: col(row, "escalated")?,
+        reopened: col(row, "reopened")?,
     })
 }
 
@@ -172,7 +180,8 @@ impl Tx {
         sqlx::query(
             "UPDATE tickets SET assignee = $2, state = $3, first_response_at = $4, claimed_at = $5, \
              resolved_at = $6, closed_at = $7, rating = $8, duplicate_of = $9, body = $10, \
-             grid = $11, updated_at = $12 WHERE id = $1",
+             grid = $11, updated_at = $12, claim_due = $13, resolve_due = $14, escalated = $15, \
+             reopened = $16 WHERE id = $1",
         )
         .bind(t.id)
         .bind(t.assignee.clone())
@@ -186,6 +195,10 @@ impl Tx {
         .bind(t.body.clone())
         .bind(t.grid.clone())
         .bind(t.updated_at)
+        .bind(t.claim_due)
+        .bind(t.resolve_due)
+        .bind(t.escalated.clone())
+        .bind(t.reopened)
         .execute(self.conn())
         .await?;
         Ok(())
@@ -315,7 +328,7 @@ impl Tx {
     ) -> Result<Vec<TicketFacts>> {
         let rows = sqlx::query(
             "SELECT state, category, created_at, first_response_at, resolved_at, claim_due, resolve_due, \
-             rating, claimed_at FROM tickets \
+             rating, claimed_at, escalated, reopened FROM tickets \
              WHERE created_at >= $2 AND grid IN (SELECT code FROM grids WHERE substr(path, 1, length(CAST($1 AS TEXT))) = $1)",
         )
         .bind(path_prefix.to_string())
@@ -335,6 +348,8 @@ impl Tx {
                     resolve_due: col(r, "resolve_due")?,
                     rating: rating.and_then(|x| x.parse().ok()),
                     claimed_at: col(r, "claimed_at")?,
+                    escalated: col::<Option<String>>(r, "escalated")?.is_some(),
+                    reopened: col(r, "reopened")?,
                 })
             })
             .collect()

@@ -79,8 +79,27 @@ pub enum Command {
         role: Role,
         grid: Option<String>,
     },
+    /// Remind the assignee, on the record: `/urge 42` (督办 42).
+    Urge(TicketNo),
+    /// Go on leave until a day (inclusive): `/leave until 2026-12-03` (请假 至 12月3日).
+    Leave(LeaveDate),
+    /// Back from leave: `/back` (销假).
+    Back,
+    /// Hand your active tickets to someone (default: the grid's on-duty colleague):
+    /// `/handover [@刘洋]` (交接 @刘洋).
+    Handover(Option<String>),
+    /// Who is on leave under your grids: `/onleave` (请假名单).
+    OnLeave,
     /// What you may do: `/help` (帮助).
     Help,
+}
+
+/// The last day of a leave as written; the year is the next occurrence when left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaveDate {
+    pub year: Option<i32>,
+    pub month: u32,
+    pub day: u32,
 }
 
 /// Why a recognised command could not be read.
@@ -93,6 +112,7 @@ pub enum Problem {
     BadRole,
     BadPeriod,
     MissingGrid,
+    BadDate,
 }
 
 /// What a text turned out to be.
@@ -127,6 +147,11 @@ const WORDS: &[(&str, &[&str], Kind)] = &[
     ("overdue", &["超时", "逾期"], Kind::Overdue),
     ("bind", &["绑定"], Kind::Bind),
     ("role", &["设置角色"], Kind::Role),
+    ("urge", &["督办", "催办"], Kind::Urge),
+    ("leave", &["请假", "休假"], Kind::Leave),
+    ("back", &["销假"], Kind::Back),
+    ("handover", &["交接", "移交"], Kind::Handover),
+    ("onleave", &["请假名单", "休假名单"], Kind::OnLeave),
     ("help", &["帮助", "菜单"], Kind::Help),
     ("start", &[], Kind::Help),
 ];
@@ -148,6 +173,11 @@ enum Kind {
     Overdue,
     Bind,
     Role,
+    Urge,
+    Leave,
+    Back,
+    Handover,
+    OnLeave,
     Help,
 }
 
@@ -165,10 +195,14 @@ pub fn parse(text: &str) -> Parsed {
         None => {
             let (word, rest) = split_chinese_word(&text);
             // A Chinese word must stand alone: "统计局的人来了" is not `统计`.
-            let stands_alone = rest
-                .chars()
-                .next()
-                .is_none_or(|c| c.is_whitespace() || c.is_ascii_digit() || c == '#' || c == '@');
+            let stands_alone = rest.chars().next().is_none_or(|c| {
+                c.is_whitespace()
+                        || c.is_ascii_digit()
+                        || c == '#'
+                        || c == '@'
+                        // 请假至12月3日
+                        || (word == "请假" && (c == '至' || c == '到'))
+            });
             if !stands_alone {
                 return Parsed::NotCommand;
             }
@@ -212,7 +246,11 @@ fn canonical(name: &str) -> &'static str {
 /// For a Chinese command word with unreadable arguments: report the problem only when the
 /// message is short and command-like, otherwise treat it as ordinary speech.
 fn fits_loosely(kind: Kind, rest: &str) -> bool {
-    rest.is_empty() && matches!(kind, Kind::Claim | Kind::Done | Kind::Cancel | Kind::Rate)
+    rest.is_empty()
+        && matches!(
+            kind,
+            Kind::Claim | Kind::Done | Kind::Cancel | Kind::Rate | Kind::Urge | Kind::Leave
+        )
 }
 
 fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
@@ -235,6 +273,16 @@ fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
         Kind::List => no_args(Command::List),
         Kind::Overdue => no_args(Command::Overdue),
         Kind::Help => Ok(Command::Help),
+        Kind::Back => no_args(Command::Back),
+        Kind::OnLeave => no_args(Command::OnLeave),
+        Kind::Urge => number_only(rest).map(Command::Urge),
+        Kind::Leave => leave_date(rest).map(Command::Leave),
+        Kind::Handover => {
+            let target = rest.trim().trim_start_matches('@').trim();
+            Ok(Command::Handover(
+                (!target.is_empty()).then(|| target.to_string()),
+            ))
+        }
         Kind::Status => number_only(rest).map(Command::Status),
         Kind::Cancel => number_only(rest).map(Command::Cancel),
         Kind::Claim => number_only(rest).map(Command::Claim),
@@ -307,6 +355,32 @@ fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
                 grid,
             })
         }
+    }
+}
+
+/// "至 12月3日", "until 2026-12-03", "2026/12/3", "12-03", "12月3号", "2026年12月3日".
+fn leave_date(rest: &str) -> Result<LeaveDate, Problem> {
+    let mut s = rest.trim();
+    for prefix in ["至", "到", "until", "till", "to"] {
+        if let Some(after) = s.strip_prefix(prefix) {
+            s = after.trim();
+            break;
+        }
+    }
+    let s = s.trim_end_matches(['日', '号']);
+    let numbers: Vec<&str> = s
+        .split(['-', '/', '.', '年', '月'])
+        .map(str::trim)
+        .collect();
+    let num = |t: &str| t.parse::<u32>().ok();
+    let (year, month, day) = match numbers.as_slice() {
+        [y, m, d] if y.len() == 4 => (Some(num(y).ok_or(Problem::BadDate)? as i32), num(m), num(d)),
+        [m, d] => (None, num(m), num(d)),
+        _ => return Err(Problem::BadDate),
+    };
+    match (month, day) {
+        (Some(month @ 1..=12), Some(day @ 1..=31)) => Ok(LeaveDate { year, month, day }),
+        _ => Err(Problem::BadDate),
     }
 }
 
@@ -417,9 +491,16 @@ pub fn help_entries(role: Role) -> Vec<(&'static str, &'static str)> {
         ("/dismiss 42 理由", "驳回 42 理由"),
         ("/list", "待办"),
     ];
+    let duty: &[(&str, &str)] = &[
+        ("/leave until 2026-12-03", "请假 至 12月3日"),
+        ("/back", "销假"),
+        ("/handover [@姓名]", "交接 [@姓名]"),
+    ];
     let supervise: &[(&str, &str)] = &[
         ("/stats [today|7d|30d|all] [网格]", "统计 7天"),
         ("/overdue", "超时"),
+        ("/urge 42", "督办 42"),
+        ("/onleave", "请假名单"),
     ];
     let admin: &[(&str, &str)] = &[
         ("/bind 网格编号", "绑定 网格编号"),
@@ -431,6 +512,7 @@ pub fn help_entries(role: Role) -> Vec<(&'static str, &'static str)> {
         Role::Leader | Role::Deputy | Role::Coordinator | Role::Admin
     ) {
         out.extend_from_slice(staff);
+        out.extend_from_slice(duty);
     }
     if matches!(role, Role::Leader | Role::Coordinator | Role::Admin) {
         out.extend_from_slice(supervise);
@@ -451,6 +533,45 @@ mod tests {
             Parsed::Command(c) => c,
             other => panic!("{text:?} → {other:?}"),
         }
+    }
+
+    #[test]
+    fn duty_and_supervision_commands() {
+        let dec3 = |year| {
+            Command::Leave(LeaveDate {
+                year,
+                month: 12,
+                day: 3,
+            })
+        };
+        assert_eq!(cmd("请假 至 12月3日"), dec3(None));
+        assert_eq!(cmd("请假至12月3号"), dec3(None));
+        assert_eq!(cmd("/leave until 2026-12-03"), dec3(Some(2026)));
+        assert_eq!(cmd("/leave 12/3"), dec3(None));
+        assert_eq!(cmd("请假 2026年12月3日"), dec3(Some(2026)));
+        assert_eq!(
+            parse("/leave until someday"),
+            Parsed::Invalid {
+                name: "leave",
+                problem: Problem::BadDate
+            }
+        );
+        assert_eq!(
+            parse("/leave 13/40"),
+            Parsed::Invalid {
+                name: "leave",
+                problem: Problem::BadDate
+            }
+        );
+        assert_eq!(parse("请假的事情明天再说"), Parsed::NotCommand);
+        assert_eq!(cmd("销假"), Command::Back);
+        assert_eq!(cmd("/back"), Command::Back);
+        assert_eq!(cmd("交接 @刘洋"), Command::Handover(Some("刘洋".into())));
+        assert_eq!(cmd("/handover"), Command::Handover(None));
+        assert_eq!(cmd("督办 42"), Command::Urge(42));
+        assert_eq!(cmd("/urge #42"), Command::Urge(42));
+        assert_eq!(cmd("请假名单"), Command::OnLeave);
+        assert_eq!(cmd("/onleave"), Command::OnLeave);
     }
 
     #[test]

@@ -286,3 +286,55 @@ async fn database_going_away_acknowledges_nothing_unstored() {
     assert_eq!(app.store.ticket_count().await.expect("count"), 1);
     app.stop().await;
 }
+
+/// Where the platform can edit messages, a pressed card is redrawn with the new state and the
+/// next step's buttons.
+async fn card_redrawn(db: Db) {
+    use gridline::platform::memory::MemoryAdapter;
+    use gridline::platform::{Adapter, Capabilities, Outbound};
+    let memory = MemoryAdapter::new(Capabilities {
+        edits: true,
+        ..MemoryAdapter::default().capabilities()
+    });
+    let app = crate::support::spawn_app_with(db, memory).await;
+    seed(&app, ROSTER).await;
+    let source = app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    let card = card_id(&app, &source);
+    app.press("g1", "leader1", "张伟", &card, "/claim 1").await;
+    let edits: Vec<_> = app
+        .memory
+        .sent()
+        .into_iter()
+        .filter_map(|s| match s.item {
+            Outbound::Edit {
+                chat,
+                message_id,
+                text,
+                buttons,
+            } => Some((chat, message_id, text, buttons)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    let (chat, message_id, text, buttons) = &edits[0];
+    assert_eq!((chat.as_str(), message_id.as_str()), ("g1", card.as_str()));
+    assert!(
+        text.contains("#1") && text.contains("状态：处理中"),
+        "{text}"
+    );
+    assert_eq!(
+        buttons.iter().map(|b| b.id.as_str()).collect::<Vec<_>>(),
+        ["/done 1"]
+    );
+    // A refused press (a resident) changes nothing and redraws nothing.
+    app.press("g1", "res1", "王芳", &card, "/done 1").await;
+    let edits = app
+        .memory
+        .sent()
+        .into_iter()
+        .filter(|s| matches!(s.item, Outbound::Edit { .. }))
+        .count();
+    assert_eq!(edits, 1);
+    app.stop().await;
+}
+both_backends!(pressed_card_is_redrawn, card_redrawn);

@@ -10,4 +10,5 @@ mod fake_wecom;
 mod onebot;
 mod sandbox;
 mod sandbox_browser;
+mod sla;
 mod telegram;

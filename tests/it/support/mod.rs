@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use gridline::app::Application;
+use gridline::clock::Clock;
 use gridline::config::Settings;
+use gridline::engine::Engine;
 use gridline::intake::{Intake, IntakeError, Stored};
 use gridline::platform::memory::{MemoryAdapter, Sent};
 use gridline::platform::{
@@ -31,6 +33,9 @@ pub struct TestApp {
     pub intake: Intake,
     pub settings: Settings,
     pub db_url: String,
+    /// The application's clock: move it to cross deadlines, then call [`TestApp::tick`].
+    pub clock: Arc<Clock>,
+    pub engine: Arc<Engine>,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _dir: tempfile::TempDir,
@@ -43,6 +48,13 @@ pub fn test_settings(db_url: &str) -> Settings {
     s.http.listen = "127.0.0.1:0".parse().expect("addr");
     s.sandbox.enabled = false;
     s.sandbox.demo_roster = false;
+    // Tests that need quiet hours or digests turn them on and set the clock; the rest must
+    // not depend on the hour they happen to run at.
+    s.sla.quiet_hours = String::new();
+    s.digest.daily_at = String::new();
+    s.digest.weekly_at = String::new();
+    // Timers are acted on when a test calls `tick`, not by the background pass.
+    s.sla.check_interval = "1h".parse().expect("duration");
     s
 }
 
@@ -59,10 +71,37 @@ pub async fn spawn_app(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp
     let db_url = database_url(db, &dir).await;
     let mut settings = test_settings(&db_url);
     configure(&mut settings);
-    let memory = Arc::new(MemoryAdapter::default());
-    let app = Application::build(
+    start(
+        settings,
+        db_url,
+        Arc::new(Clock::system()),
+        dir,
+        MemoryAdapter::default(),
+    )
+    .await
+}
+
+/// [`spawn_app`] with an in-process adapter of the given capabilities (e.g. message edits).
+pub async fn spawn_app_with(db: Db, memory: MemoryAdapter) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db_url = database_url(db, &dir).await;
+    let settings = test_settings(&db_url);
+    start(settings, db_url, Arc::new(Clock::system()), dir, memory).await
+}
+
+/// Starts gridline on `settings` (whose database already exists or is created).
+async fn start(
+    settings: Settings,
+    db_url: String,
+    clock: Arc<Clock>,
+    dir: tempfile::TempDir,
+    memory: MemoryAdapter,
+) -> TestApp {
+    let memory = Arc::new(memory);
+    let app = Application::build_with_clock(
         settings.clone(),
         vec![memory.clone() as Arc<dyn gridline::platform::Adapter>],
+        clock.clone(),
     )
     .await
     .expect("application builds");
@@ -70,6 +109,7 @@ pub async fn spawn_app(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp
     let store = app.store();
     let intake = app.intake();
     let shutdown = app.shutdown_token();
+    let engine = app.engine();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
         addr,
@@ -78,6 +118,8 @@ pub async fn spawn_app(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp
         intake,
         settings,
         db_url,
+        clock,
+        engine,
         shutdown,
         task,
         _dir: dir,
@@ -230,6 +272,50 @@ impl TestApp {
     pub async fn stop(self) {
         self.shutdown.cancel();
         let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
+    }
+
+    /// Acts on whatever timers are due at the clock's time, then waits for delivery.
+    pub async fn tick(&self) -> usize {
+        let n = self
+            .engine
+            .run_timers(&self.store)
+            .await
+            .expect("timers run");
+        self.settle().await;
+        n
+    }
+
+    /// Stops this daemon, runs `while_down` (e.g. moves the clock), and starts a new one on
+    /// the same database and clock (a restart).
+    pub async fn restart(self, while_down: impl FnOnce(&Clock)) -> TestApp {
+        let TestApp {
+            settings,
+            db_url,
+            clock,
+            shutdown,
+            task,
+            _dir,
+            ..
+        } = self;
+        shutdown.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+        while_down(&clock);
+        start(settings, db_url, clock, _dir, MemoryAdapter::default()).await
+    }
+
+    /// A second daemon (replica) on the same database and clock, with its own adapter.
+    pub async fn replica(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut settings = self.settings.clone();
+        settings.http.listen = "127.0.0.1:0".parse().expect("addr");
+        start(
+            settings,
+            self.db_url.clone(),
+            self.clock.clone(),
+            dir,
+            MemoryAdapter::default(),
+        )
+        .await
     }
 }
 

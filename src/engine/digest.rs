@@ -1,0 +1,217 @@
+//! Digests: a daily summary in each group that had activity that day (counts only, no
+//! personal data), and a weekly report for each coordinator's grid with the statistics of
+//! its subtree and the longest-open tickets.
+//!
+//! A digest is due at its configured local time. The one replica that inserts its
+//! (kind, period) row sends it; a daemon that was down at that time sends it when it comes
+//! back, if that is within [`LATE_LIMIT_MS`], and never twice.
+
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone as _, Weekday};
+
+use super::{Effects, Engine};
+use crate::domain::Urgency;
+use crate::store::timers::ChatTarget;
+use crate::store::{Store, StoreError, Tx};
+
+/// How late a missed digest may still go out (a summary days late helps nobody).
+pub(super) const LATE_LIMIT_MS: i64 = 12 * 3_600_000;
+
+const WEEK_MS: i64 = 7 * 86_400_000;
+const SLOWEST: i64 = 5;
+
+impl Engine {
+    pub(super) async fn send_digests(&self, store: &Store, now: i64) -> Result<(), StoreError> {
+        let tz = self.tz();
+        let Some(local) = tz.timestamp_millis_opt(now).single() else {
+            return Ok(());
+        };
+        if let Some(at) = self.settings.digest.daily() {
+            if let Some(due) = latest_daily(local, at) {
+                if now - due.timestamp_millis() <= LATE_LIMIT_MS {
+                    self.daily(store, due, now).await?;
+                }
+            }
+        }
+        if let Some((day, at)) = self.settings.digest.weekly() {
+            if let Some(due) = latest_weekly(local, day, at) {
+                if now - due.timestamp_millis() <= LATE_LIMIT_MS {
+                    self.weekly(store, due, now).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn daily<Z: chrono::TimeZone>(
+        &self,
+        store: &Store,
+        due: DateTime<Z>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let period = due.date_naive().to_string();
+        let mut tx = store.begin().await?;
+        if !tx.claim_digest("daily", &period, now).await? {
+            return Ok(());
+        }
+        let day_start = due
+            .timezone()
+            .from_local_datetime(&due.date_naive().and_time(NaiveTime::MIN))
+            .earliest()
+            .map_or(due.timestamp_millis(), |d| d.timestamp_millis());
+        let mut fx = Effects::default();
+        let day = self.texts.day(due.timestamp_millis(), self.tz());
+        let hold = self.hold(Urgency::Normal, now);
+        let groups = tx.group_activity(day_start).await?;
+        for g in &groups {
+            let text = self.texts.daily_digest(&day, g.created, g.resolved, g.open);
+            self.to_chat(&mut fx, &g.target, None, text, Vec::new(), hold);
+        }
+        tx.enqueue(&fx.outbound, now).await?;
+        tx.commit().await?;
+        tracing::info!(%period, groups = groups.len(), "daily digest sent");
+        Ok(())
+    }
+
+    async fn weekly<Z: chrono::TimeZone>(
+        &self,
+        store: &Store,
+        due: DateTime<Z>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let period = format!("{}", due.date_naive());
+        let mut tx = store.begin().await?;
+        if !tx.claim_digest("weekly", &period, now).await? {
+            return Ok(());
+        }
+        let mut fx = Effects::default();
+        let hold = self.hold(Urgency::Normal, now);
+        let grids = tx.coordinated_grids().await?;
+        for code in &grids {
+            self.weekly_for(&mut tx, &mut fx, code, now, hold).await?;
+        }
+        tx.enqueue(&fx.outbound, now).await?;
+        tx.commit().await?;
+        tracing::info!(%period, grids = grids.len(), "weekly reports sent");
+        Ok(())
+    }
+
+    async fn weekly_for(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        code: &str,
+        now: i64,
+        hold: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let Some(grid) = tx.grid(code).await? else {
+            return Ok(());
+        };
+        let facts = tx.ticket_facts(&grid.path, now - WEEK_MS).await?;
+        let stats = crate::stats::compute(&facts, now);
+        let slowest: Vec<(i64, String, i64)> = tx
+            .slowest_open(&grid.path, SLOWEST)
+            .await?
+            .into_iter()
+            .map(|t| {
+                (
+                    t.id,
+                    self.texts.category(t.category).to_string(),
+                    now - t.created_at,
+                )
+            })
+            .collect();
+        let text = self.texts.weekly_report(&grid.name, &stats, &slowest);
+        let mut targets = tx.groups_of_grid(code).await?;
+        if self.settings.wecom.webhooks.contains_key(&grid.level) {
+            targets.push(ChatTarget {
+                platform: crate::platform::wecom::PLATFORM.into(),
+                account: String::new(),
+                chat_id: grid.level.clone(),
+            });
+        }
+        if targets.is_empty() {
+            tracing::info!(grid = %code, "weekly report has nowhere to go: no group bound to the grid and no WeCom robot for its level");
+        }
+        for chat in &targets {
+            self.to_chat(fx, chat, None, text.clone(), Vec::new(), hold);
+        }
+        Ok(())
+    }
+}
+
+/// The latest daily digest time at or before `local`.
+fn latest_daily<Z: chrono::TimeZone>(local: DateTime<Z>, at: NaiveTime) -> Option<DateTime<Z>> {
+    let tz = local.timezone();
+    let mut date = local.date_naive();
+    for _ in 0..2 {
+        if let Some(t) = tz.from_local_datetime(&date.and_time(at)).earliest() {
+            if t <= local {
+                return Some(t);
+            }
+        }
+        date = date.pred_opt()?;
+    }
+    None
+}
+
+/// The latest weekly report time at or before `local`.
+fn latest_weekly<Z: chrono::TimeZone>(
+    local: DateTime<Z>,
+    day: Weekday,
+    at: NaiveTime,
+) -> Option<DateTime<Z>> {
+    let tz = local.timezone();
+    let mut date = local.date_naive();
+    for _ in 0..8 {
+        if date.weekday() == day {
+            if let Some(t) = tz.from_local_datetime(&date.and_time(at)).earliest() {
+                if t <= local {
+                    return Some(t);
+                }
+            }
+        }
+        date = date - Duration::days(1);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Asia::Shanghai;
+
+    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<chrono_tz::Tz> {
+        Shanghai.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+    }
+
+    #[test]
+    fn the_latest_digest_time_is_today_or_yesterday() {
+        let eight_pm = NaiveTime::from_hms_opt(20, 0, 0).unwrap();
+        assert_eq!(
+            latest_daily(at(2026, 11, 22, 21, 0), eight_pm),
+            Some(at(2026, 11, 22, 20, 0))
+        );
+        assert_eq!(
+            latest_daily(at(2026, 11, 22, 19, 59), eight_pm),
+            Some(at(2026, 11, 21, 20, 0))
+        );
+    }
+
+    #[test]
+    fn the_latest_weekly_time_is_the_last_such_weekday() {
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+        // 2026-11-23 is a Monday.
+        assert_eq!(
+            latest_weekly(at(2026, 11, 23, 9, 30), Weekday::Mon, nine),
+            Some(at(2026, 11, 23, 9, 0))
+        );
+        assert_eq!(
+            latest_weekly(at(2026, 11, 23, 8, 0), Weekday::Mon, nine),
+            Some(at(2026, 11, 16, 9, 0))
+        );
+        assert_eq!(
+            latest_weekly(at(2026, 11, 25, 8, 0), Weekday::Mon, nine),
+            Some(at(2026, 11, 23, 9, 0))
+        );
+    }
+}

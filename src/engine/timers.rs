@@ -1,0 +1,423 @@
+//! Deadlines as they fall due: reminders to the assignee, escalation to the village (missed
+//! claim) and the town (missed resolution), and closing resolved tickets nobody rated.
+//!
+//! Every deadline is a stored timer written with the ticket change that set it. [`run_timers`]
+//! takes the due ones inside a transaction and acts on them in that same transaction, so a
+//! timer is acted on once: after a restart (it is still due) and across replicas sharing one
+//! PostgreSQL (only one transaction can take it). Whether a timer still matters is decided
+//! when it fires, from the ticket's state then: a claimed ticket ignores its claim timers.
+//!
+//! [`run_timers`]: Engine::run_timers
+
+use super::{Effects, Engine};
+use crate::domain::ticket::{self, Transition};
+use crate::domain::{TicketState, Urgency};
+use crate::i18n::sla::Deadline;
+use crate::platform::{Mention, Outbound, OutboundMessage};
+use crate::store::outbox::NewOutbound;
+use crate::store::roster::Person;
+use crate::store::tickets::Ticket;
+use crate::store::timers::{ChatTarget, Timer};
+use crate::store::{Store, StoreError, Tx};
+
+pub(super) const REMIND_CLAIM: &str = "remind_claim";
+pub(super) const ESCALATE_CLAIM: &str = "escalate_claim";
+pub(super) const REMIND_RESOLVE: &str = "remind_resolve";
+pub(super) const ESCALATE_RESOLVE: &str = "escalate_resolve";
+pub(super) const RATING_TIMEOUT: &str = "rating_timeout";
+
+/// Timers taken per transaction.
+const BATCH: i64 = 64;
+
+/// The deadlines of a ticket's current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Due {
+    pub claim_by: i64,
+    pub resolve_by: i64,
+}
+
+impl Engine {
+    /// `work_ms` of counted time after `start`: calendar time, or working time when a
+    /// calendar is configured.
+    pub(super) fn after(&self, start: i64, work_ms: i64) -> i64 {
+        self.calendar.add(start, work_ms)
+    }
+
+    /// The promised windows for an urgency.
+    pub(super) fn window(&self, urgency: Urgency) -> crate::domain::sla::Window {
+        match urgency {
+            Urgency::Urgent => self.settings.sla.urgent,
+            Urgency::Normal => self.settings.sla.normal,
+        }
+    }
+
+    /// The deadlines of a ticket opened (or reopened) at `start`.
+    pub(super) fn due(&self, start: i64, urgency: Urgency) -> Due {
+        let w = self.window(urgency);
+        Due {
+            claim_by: self.after(start, w.claim.as_millis()),
+            resolve_by: self.after(start, w.resolve.as_millis()),
+        }
+    }
+
+    /// When a reminder for a window `[start, start + work_ms]` is due.
+    fn remind_time(&self, start: i64, work_ms: i64) -> i64 {
+        let fraction = (work_ms as f64 * self.settings.sla.remind_at) as i64;
+        self.after(start, fraction)
+    }
+
+    /// Writes the timers of a new ticket (claim and resolve) or of a reopened one (resolve).
+    pub(super) async fn schedule(
+        &self,
+        tx: &mut Tx,
+        ticket: i64,
+        urgency: Urgency,
+        start: i64,
+        due: Due,
+        with_claim: bool,
+    ) -> Result<(), StoreError> {
+        let w = self.window(urgency);
+        let mut timers = Vec::with_capacity(4);
+        if with_claim {
+            timers.push((
+                REMIND_CLAIM,
+                ticket,
+                self.remind_time(start, w.claim.as_millis()),
+            ));
+            timers.push((ESCALATE_CLAIM, ticket, due.claim_by));
+        }
+        timers.push((
+            REMIND_RESOLVE,
+            ticket,
+            self.remind_time(start, w.resolve.as_millis()),
+        ));
+        timers.push((ESCALATE_RESOLVE, ticket, due.resolve_by));
+        tx.add_timers(&timers).await
+    }
+
+    /// When a notice written at `now` may be delivered: urgent ones at once, others after
+    /// quiet hours.
+    pub(super) fn hold(&self, urgency: Urgency, now: i64) -> Option<i64> {
+        if urgency == Urgency::Urgent {
+            return None;
+        }
+        self.quiet.as_ref().and_then(|q| q.release(now, self.tz()))
+    }
+
+    /// Acts on every timer due now, releases held notices whose time has come, and sends
+    /// the digests that are due. Returns how many timers were acted on.
+    pub async fn run_timers(&self, store: &Store) -> Result<usize, StoreError> {
+        let now = self.clock.now();
+        let mut fired = 0;
+        loop {
+            let mut tx = store.begin().await?;
+            let timers = tx.take_due_timers(now, BATCH).await?;
+            if timers.is_empty() {
+                tx.commit().await?;
+                break;
+            }
+            let mut fx = Effects::default();
+            for timer in &timers {
+                let span = tracing::info_span!("timer", id = timer.id, kind = %timer.kind, ticket = timer.ticket_id);
+                let _enter = span.enter();
+                self.fire(&mut tx, &mut fx, timer, now).await?;
+            }
+            tx.add_events(&fx.events).await?;
+            tx.enqueue(&fx.outbound, now).await?;
+            tx.commit().await?;
+            fired += timers.len();
+        }
+        let mut tx = store.begin().await?;
+        let released = tx.release_held(now).await?;
+        tx.commit().await?;
+        if released > 0 {
+            tracing::info!(released, "held notices released after quiet hours");
+        }
+        self.send_digests(store, now).await?;
+        Ok(fired)
+    }
+
+    async fn fire(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        timer: &Timer,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let Some(mut t) = tx.ticket(timer.ticket_id).await? else {
+            return Ok(());
+        };
+        let active = t.state.is_active();
+        match timer.kind.as_str() {
+            REMIND_CLAIM if t.state == TicketState::Open && now < t.claim_due => {
+                self.remind(tx, fx, &t, timer, Deadline::Claim, t.claim_due, now)
+                    .await
+            }
+            ESCALATE_CLAIM if t.state == TicketState::Open && t.claim_due <= now => {
+                self.escalate(tx, fx, &mut t, Deadline::Claim, now).await
+            }
+            REMIND_RESOLVE if active && now < t.resolve_due => {
+                self.remind(tx, fx, &t, timer, Deadline::Resolve, t.resolve_due, now)
+                    .await
+            }
+            ESCALATE_RESOLVE if active && t.resolve_due <= now => {
+                self.escalate(tx, fx, &mut t, Deadline::Resolve, now).await
+            }
+            RATING_TIMEOUT if t.state == TicketState::Resolved => {
+                self.close_unrated(tx, fx, &mut t, now).await
+            }
+            _ => {
+                tracing::debug!(state = ?t.state, "timer no longer applies");
+                Ok(())
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn remind(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        t: &Ticket,
+        timer: &Timer,
+        deadline: Deadline,
+        by: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        if let Some(release) = self.hold(t.urgency, now) {
+            // Held until morning; whether it is still needed is decided then.
+            if release < by {
+                tx.rearm_timer(timer.id, release).await?;
+                tracing::info!(release, "reminder held for quiet hours");
+            }
+            return Ok(());
+        }
+        let assignee = self.assignee(tx, t).await?;
+        let name = assignee.as_ref().map_or("", |p| p.name.as_str());
+        let text = self
+            .texts
+            .reminder(t.id, name, deadline, &self.texts.when(by, self.tz()));
+        fx.record_system(t.id, now, "reminded", deadline_id(deadline));
+        self.to_ticket_chat(fx, t, text, mention_of(assignee.iter()), None);
+        Ok(())
+    }
+
+    /// A missed deadline: recorded on the ticket, shown in its group, reported upwards.
+    async fn escalate(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        t: &mut Ticket,
+        deadline: Deadline,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let level = match deadline {
+            Deadline::Claim => "village",
+            Deadline::Resolve => "town",
+        };
+        if t.escalated.as_deref() != Some("town") {
+            t.escalated = Some(level.to_string());
+        }
+        t.updated_at = now;
+        tx.update_ticket(t).await?;
+        fx.record_system(
+            t.id,
+            now,
+            "escalated",
+            &format!("{} {level}", deadline_id(deadline)),
+        );
+        tracing::info!(ticket = t.id, level, "deadline missed; escalated");
+        let hold = self.hold(t.urgency, now);
+        let assignee = self.assignee(tx, t).await?;
+        // The group sees the status; on a missed claim the deputies are called in too.
+        let mut people: Vec<Person> = assignee.iter().cloned().collect();
+        if deadline == Deadline::Claim {
+            for d in tx.holders(&t.grid, "deputy", &t.platform).await? {
+                if !people.iter().any(|p| p.code == d.code) {
+                    people.push(d);
+                }
+            }
+        }
+        let text = self.texts.escalated(t.id, deadline, level);
+        self.to_ticket_chat(fx, t, text, mention_of(people.iter()), hold);
+        let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
+        let report = self.texts.escalation_report(
+            t.id,
+            deadline,
+            &grid_name,
+            self.texts.category(t.category),
+            assignee.as_ref().map_or("—", |p| p.name.as_str()),
+        );
+        self.tell_level(tx, fx, t, level, report, hold).await
+    }
+
+    async fn close_unrated(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        t: &mut Ticket,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let Ok(to) = ticket::apply(t.state, Transition::Close) else {
+            return Ok(());
+        };
+        t.state = to;
+        t.closed_at = Some(now);
+        t.updated_at = now;
+        tx.update_ticket(t).await?;
+        fx.record_system(t.id, now, "closed_unrated", "");
+        let text = self.texts.closed_unrated(t.id);
+        self.to_ticket_chat(fx, t, text, Vec::new(), self.hold(Urgency::Normal, now));
+        Ok(())
+    }
+
+    /// Tells the coordinators at `level` above the ticket's grid: in the groups bound to that
+    /// grid (mentioning its coordinators) and through the level's WeCom robot, if configured.
+    pub(super) async fn tell_level(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        t: &Ticket,
+        level: &str,
+        text: String,
+        not_before: Option<i64>,
+    ) -> Result<(), StoreError> {
+        if let Some(grid) = self.ancestor(tx, &t.grid, level).await? {
+            for chat in tx.groups_of_grid(&grid).await? {
+                let coordinators = tx.holders(&grid, "coordinator", &chat.platform).await?;
+                self.to_chat(
+                    fx,
+                    &chat,
+                    Some(t.id),
+                    text.clone(),
+                    mention_of(coordinators.iter()),
+                    not_before,
+                );
+            }
+        } else {
+            tracing::warn!(
+                ticket = t.id,
+                level,
+                "no grid at this level above the ticket's grid"
+            );
+        }
+        if self.settings.wecom.webhooks.contains_key(level) {
+            let robot = ChatTarget {
+                platform: crate::platform::wecom::PLATFORM.into(),
+                account: String::new(),
+                chat_id: level.to_string(),
+            };
+            self.to_chat(fx, &robot, Some(t.id), text, Vec::new(), not_before);
+        }
+        Ok(())
+    }
+
+    /// The nearest grid above `grid` at `level` ("village", "town"); for a tree without that
+    /// level, the parent (village) or the root (town).
+    async fn ancestor(
+        &self,
+        tx: &mut Tx,
+        grid: &str,
+        level: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(own) = tx.grid(grid).await? else {
+            return Ok(None);
+        };
+        let above: Vec<String> = own
+            .path
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != own.code)
+            .map(str::to_string)
+            .collect();
+        for code in above.iter().rev() {
+            if tx.grid(code).await?.is_some_and(|g| g.level == level) {
+                return Ok(Some(code.clone()));
+            }
+        }
+        Ok(match level {
+            "town" => above.first().cloned(),
+            _ => above.last().cloned(),
+        })
+    }
+
+    pub(super) async fn assignee(
+        &self,
+        tx: &mut Tx,
+        t: &Ticket,
+    ) -> Result<Option<Person>, StoreError> {
+        match &t.assignee {
+            Some(code) => tx.person(code, &t.platform).await,
+            None => Ok(None),
+        }
+    }
+
+    /// A notice in the ticket's own group, as a reply to the resident's message.
+    pub(super) fn to_ticket_chat(
+        &self,
+        fx: &mut Effects,
+        t: &Ticket,
+        text: String,
+        mentions: Vec<Mention>,
+        not_before: Option<i64>,
+    ) {
+        fx.outbound.push(NewOutbound {
+            platform: t.platform.clone(),
+            account: t.account.clone(),
+            ticket_id: Some(t.id),
+            item: Outbound::Send(OutboundMessage {
+                chat: t.chat_id.clone(),
+                thread: t.thread.clone(),
+                text,
+                reply_to: (!t.source_message_id.is_empty()).then(|| t.source_message_id.clone()),
+                mentions,
+                buttons: Vec::new(),
+            }),
+            not_before,
+        });
+    }
+
+    /// A notice to a chat that did not write to us (coordinators' groups, robots, digests).
+    pub(super) fn to_chat(
+        &self,
+        fx: &mut Effects,
+        chat: &ChatTarget,
+        ticket: Option<i64>,
+        text: String,
+        mentions: Vec<Mention>,
+        not_before: Option<i64>,
+    ) {
+        fx.outbound.push(NewOutbound {
+            platform: chat.platform.clone(),
+            account: chat.account.clone(),
+            ticket_id: ticket,
+            item: Outbound::Send(OutboundMessage {
+                chat: chat.chat_id.clone(),
+                thread: None,
+                text,
+                reply_to: None,
+                mentions,
+                buttons: Vec::new(),
+            }),
+            not_before,
+        });
+    }
+}
+
+fn deadline_id(d: Deadline) -> &'static str {
+    match d {
+        Deadline::Claim => "claim",
+        Deadline::Resolve => "resolve",
+    }
+}
+
+/// Mentions of the people who have an account on the platform.
+pub(super) fn mention_of<'a>(people: impl Iterator<Item = &'a Person>) -> Vec<Mention> {
+    people
+        .filter_map(|p| {
+            p.user_id.clone().map(|uid| Mention {
+                user_id: uid,
+                name: p.name.clone(),
+            })
+        })
+        .collect()
+}

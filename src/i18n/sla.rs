@@ -1,0 +1,284 @@
+//! Texts for deadlines, reminders, escalation, supervision, duty, rating follow-up and digests.
+
+use chrono::TimeZone as _;
+
+use super::Texts;
+use crate::config::Language;
+use crate::stats::Stats;
+
+/// Which deadline a reminder or escalation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    Claim,
+    Resolve,
+}
+
+impl Texts {
+    /// A local date and time: "11月25日 14:30" / "Nov 25 14:30".
+    pub fn when(&self, at_ms: i64, tz: chrono_tz::Tz) -> String {
+        let Some(local) = tz.timestamp_millis_opt(at_ms).single() else {
+            return String::new();
+        };
+        say!(
+            self,
+            local.format("%-m月%-d日 %H:%M").to_string(),
+            local.format("%b %-d %H:%M").to_string()
+        )
+    }
+
+    /// A local date: "12月3日" / "Dec 3".
+    pub fn day(&self, at_ms: i64, tz: chrono_tz::Tz) -> String {
+        let Some(local) = tz.timestamp_millis_opt(at_ms).single() else {
+            return String::new();
+        };
+        say!(
+            self,
+            local.format("%-m月%-d日").to_string(),
+            local.format("%b %-d").to_string()
+        )
+    }
+
+    fn level(&self, level: &str) -> &'static str {
+        match level {
+            "town" => say!(self, "镇级", "the town"),
+            "village" => say!(self, "村级", "the village"),
+            _ => say!(self, "上级", "the level above"),
+        }
+    }
+
+    pub fn reminder(&self, no: i64, who: &str, deadline: Deadline, by: &str) -> String {
+        match deadline {
+            Deadline::Claim => say!(
+                self,
+                format!("⏰ 提醒 @{who}：#{no} 尚未接单，请在 {by} 前接单。"),
+                format!("⏰ Reminder @{who}: #{no} is not claimed yet; please claim it by {by}.")
+            ),
+            Deadline::Resolve => say!(
+                self,
+                format!("⏰ 提醒 @{who}：#{no} 请在 {by} 前办结。"),
+                format!("⏰ Reminder @{who}: #{no} is due to be resolved by {by}.")
+            ),
+        }
+    }
+
+    /// In the ticket's group: the card's status line after a missed deadline.
+    pub fn escalated(&self, no: i64, deadline: Deadline, level: &str) -> String {
+        let level = self.level(level);
+        match deadline {
+            Deadline::Claim => say!(
+                self,
+                format!("#{no} 已超时，已上报{level}（超过接单时限仍未接单）。"),
+                format!("#{no} is overdue and was escalated to {level} (not claimed in time).")
+            ),
+            Deadline::Resolve => say!(
+                self,
+                format!("#{no} 已超时，已上报{level}（超过办结时限仍未办结）。"),
+                format!("#{no} is overdue and was escalated to {level} (not resolved in time).")
+            ),
+        }
+    }
+
+    /// To the coordinators: what was missed, where, and by whom.
+    pub fn escalation_report(
+        &self,
+        no: i64,
+        deadline: Deadline,
+        grid: &str,
+        category: &str,
+        assignee: &str,
+    ) -> String {
+        let what = match deadline {
+            Deadline::Claim => say!(self, "超过接单时限未接单", "was not claimed in time"),
+            Deadline::Resolve => say!(self, "超过办结时限未办结", "was not resolved in time"),
+        };
+        say!(
+            self,
+            format!(
+                "【超时上报】#{no}（{grid}，{category}）{what}，负责人：{assignee}。督办请发送「督办 {no}」。"
+            ),
+            format!(
+                "[Escalation] #{no} ({grid}, {category}) {what}; assigned to {assignee}. To supervise, send \"/urge {no}\"."
+            )
+        )
+    }
+
+    /// To the coordinators: a resident reopened a resolved ticket.
+    pub fn reopen_report(&self, no: i64, grid: &str, category: &str, assignee: &str) -> String {
+        say!(
+            self,
+            format!(
+                "【退回重办】#{no}（{grid}，{category}）居民反馈未解决，已重新打开，负责人：{assignee}。"
+            ),
+            format!(
+                "[Reopened] #{no} ({grid}, {category}): the resident says it is not fixed; assigned to {assignee}."
+            )
+        )
+    }
+
+    pub fn urged(&self, no: i64, by: &str, assignee: &str) -> String {
+        say!(
+            self,
+            format!("【督办】{by} 督办 #{no}，请 @{assignee} 尽快处理并回复进展。"),
+            format!(
+                "[Supervision] {by} is following up #{no}: @{assignee} please act on it and post an update."
+            )
+        )
+    }
+
+    pub fn urge_recorded(&self, no: i64) -> String {
+        say!(
+            self,
+            format!("已督办 #{no}，已提醒负责人。"),
+            format!("Follow-up on #{no} recorded; the assignee was reminded.")
+        )
+    }
+
+    pub fn on_leave(&self, name: &str, until: &str, active: usize) -> String {
+        let handover = if active > 0 {
+            say!(
+                self,
+                format!("您还有 {active} 件在办诉求，发送「交接」可交给同事。"),
+                format!(
+                    "You still have {active} active tickets; send \"/handover\" to pass them on."
+                )
+            )
+        } else {
+            String::new()
+        };
+        say!(
+            self,
+            format!("{name} 请假至 {until}（含），期间新诉求由副网格长处理。{handover}"),
+            format!(
+                "{name} is on leave until {until} (inclusive); new tickets go to the deputies meanwhile. {handover}"
+            )
+        )
+    }
+
+    pub fn leave_in_past(&self) -> String {
+        say!(
+            self,
+            "请假结束日期已过，请写今天或以后的日期，例如「请假 至 12月3日」。".to_string(),
+            "That day has passed; give today or a later day, e.g. \"/leave until 2026-12-03\"."
+                .to_string()
+        )
+    }
+
+    pub fn back(&self, name: &str) -> String {
+        say!(
+            self,
+            format!("{name} 已销假，新诉求恢复由本人处理。"),
+            format!("{name} is back from leave and receives new tickets again.")
+        )
+    }
+
+    pub fn not_on_leave(&self) -> String {
+        say!(
+            self,
+            "您当前没有请假。".to_string(),
+            "You are not on leave.".to_string()
+        )
+    }
+
+    pub fn handed_over(&self, to: &str, tickets: &[i64]) -> String {
+        let list: Vec<String> = tickets.iter().map(|n| format!("#{n}")).collect();
+        say!(
+            self,
+            format!(
+                "已将 {} 件在办诉求交接给 @{to}：{}",
+                tickets.len(),
+                list.join(" ")
+            ),
+            format!(
+                "Handed {} active tickets to @{to}: {}",
+                tickets.len(),
+                list.join(" ")
+            )
+        )
+    }
+
+    pub fn nothing_to_hand_over(&self) -> String {
+        say!(
+            self,
+            "您没有在办的诉求，无需交接。".to_string(),
+            "You have no active tickets to hand over.".to_string()
+        )
+    }
+
+    pub fn no_colleague(&self) -> String {
+        say!(
+            self,
+            "本网格没有在岗的同事可以接手，请写明交给谁，例如「交接 @刘洋」。".to_string(),
+            "No colleague on duty in this grid; name the person, e.g. \"/handover @Liu\"."
+                .to_string()
+        )
+    }
+
+    pub fn heading_on_leave(&self) -> &'static str {
+        say!(self, "请假人员：", "On leave:")
+    }
+
+    pub fn absence_line(&self, name: &str, grid: &str, until: &str) -> String {
+        say!(
+            self,
+            format!("{name}（{grid}）至 {until}"),
+            format!("{name} ({grid}) until {until}")
+        )
+    }
+
+    pub fn closed_unrated(&self, no: i64) -> String {
+        say!(
+            self,
+            format!("#{no} 超过评价期限未收到评价，已结案（未评价）。"),
+            format!("#{no} was closed without a rating: no answer within the rating period.")
+        )
+    }
+
+    pub fn rate_prompt_co_reporter(&self, no: i64, who: &str) -> String {
+        say!(
+            self,
+            format!(
+                "@{who} 您也反映过 #{no}，请评价处理结果：回复「评价 {no} 满意/一般/不满意」。"
+            ),
+            format!(
+                "@{who} you reported #{no} too; please rate the result: \"/rate {no} satisfied|neutral|unsatisfied\"."
+            )
+        )
+    }
+
+    /// The daily group summary: counts only, no names or numbers of people.
+    pub fn daily_digest(&self, day: &str, created: i64, resolved: i64, open: i64) -> String {
+        say!(
+            self,
+            format!(
+                "📋 {day}小结：新增诉求 {created} 件，办结 {resolved} 件，仍在处理 {open} 件。"
+            ),
+            format!("📋 Summary for {day}: {created} new, {resolved} resolved, {open} still open.")
+        )
+    }
+
+    pub fn weekly_report(
+        &self,
+        scope: &str,
+        stats: &Stats,
+        slowest: &[(i64, String, i64)],
+    ) -> String {
+        let body = crate::stats::render(stats, scope, say!(self, "近7天", "last 7 days"), self);
+        let mut text = say!(
+            self,
+            format!("📊 周报\n{body}"),
+            format!("📊 Weekly report\n{body}")
+        );
+        if !slowest.is_empty() {
+            text.push_str(say!(self, "\n最久未办结：", "\nLongest open:"));
+            for (no, category, age) in slowest {
+                let age = self.duration(*age);
+                text.push_str(&say!(
+                    self,
+                    format!("\n#{no} {category} 已 {age}"),
+                    format!("\n#{no} {category}, open {age}")
+                ));
+            }
+        }
+        text
+    }
+}

@@ -1,0 +1,545 @@
+//! Deadlines, reminders, escalation, quiet hours, leave, rating follow-up, digests, restarts
+//! and replicas — all with the application's clock moved by the test, never by sleeping.
+
+use std::time::Duration;
+
+use chrono::TimeZone as _;
+use chrono_tz::Asia::Shanghai;
+
+use crate::both_backends;
+use crate::support::{Db, ROSTER, TestApp, seed, spawn_app};
+use gridline::domain::TicketState;
+use gridline::platform::OutboundMessage;
+
+/// The shared roster plus a coordinators' group for the village and one for the town.
+fn roster() -> String {
+    format!(
+        "{ROSTER}group,,东门村协调群,T1-V1,,memory,v1,\ngroup,,城关镇协调群,T1,,memory,t1,\nperson,C2,孙丽,T1,,memory,coord2,coordinator\n"
+    )
+}
+
+/// Unix ms of a local (Asia/Shanghai) time.
+fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+    Shanghai
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .single()
+        .expect("valid local time")
+        .timestamp_millis()
+}
+
+const MIN: Duration = Duration::from_secs(60);
+
+/// Messages the bot sent to one chat, in order.
+fn sent_to(app: &TestApp, chat: &str) -> Vec<OutboundMessage> {
+    app.bot_messages()
+        .into_iter()
+        .map(|(m, _)| m)
+        .filter(|m| m.chat == chat)
+        .collect()
+}
+
+fn count_containing(app: &TestApp, chat: &str, needle: &str) -> usize {
+    sent_to(app, chat)
+        .iter()
+        .filter(|m| m.text.contains(needle))
+        .count()
+}
+
+async fn event_kinds(app: &TestApp, ticket: i64) -> Vec<String> {
+    app.store
+        .ticket_events(ticket)
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+async fn stats_text(app: &TestApp) -> String {
+    app.say("g1", "coord1", "陈静", "/stats all").await;
+    app.last().text
+}
+
+async fn reminder_then_claim_escalation(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, &roster()).await;
+    app.clock.set(local(2026, 11, 23, 10, 0));
+    app.say("g1", "res1", "王芳", "3栋楼道灯坏了，晚上看不见")
+        .await;
+    assert!(app.last().text.contains("#1"), "{}", app.last().text);
+
+    // Half the 2 h claim window: the leader is reminded, once.
+    app.clock.advance(59 * MIN);
+    app.tick().await;
+    assert_eq!(count_containing(&app, "g1", "提醒"), 0, "too early");
+    app.clock.advance(2 * MIN);
+    app.tick().await;
+    let reminder = sent_to(&app, "g1").pop().expect("reminder");
+    assert!(
+        reminder.text.contains("提醒 @张伟") && reminder.text.contains("#1"),
+        "{}",
+        reminder.text
+    );
+    assert_eq!(reminder.mentions[0].user_id, "leader1");
+    app.tick().await;
+    assert_eq!(count_containing(&app, "g1", "提醒"), 1, "reminded once");
+
+    // The claim deadline passes: the group sees it, deputies are called, the village hears.
+    app.clock.advance(60 * MIN);
+    app.tick().await;
+    let status = sent_to(&app, "g1").pop().expect("escalation notice");
+    assert!(
+        status.text.contains("已超时，已上报村级"),
+        "{}",
+        status.text
+    );
+    assert!(
+        status.mentions.iter().any(|m| m.user_id == "deputy1"),
+        "{status:?}"
+    );
+    let village = sent_to(&app, "v1");
+    assert_eq!(village.len(), 1, "{village:?}");
+    assert!(
+        village[0].text.contains("#1") && village[0].text.contains("督办 1"),
+        "{}",
+        village[0].text
+    );
+    assert_eq!(village[0].mentions[0].user_id, "coord1");
+    assert!(
+        sent_to(&app, "t1").is_empty(),
+        "the town is not told of a missed claim"
+    );
+
+    // Acting on the same deadline again changes nothing.
+    app.clock.advance(10 * MIN);
+    app.tick().await;
+    assert_eq!(sent_to(&app, "v1").len(), 1);
+    let kinds = event_kinds(&app, 1).await;
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "escalated").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "reminded").count(),
+        1,
+        "{kinds:?}"
+    );
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.escalated.as_deref(), Some("village"));
+
+    let stats = stats_text(&app).await;
+    assert!(stats.contains("超时 1"), "{stats}");
+    assert!(stats.contains("已上报 1"), "{stats}");
+    app.stop().await;
+}
+both_backends!(
+    claim_deadline_reminds_then_escalates,
+    reminder_then_claim_escalation
+);
+
+async fn resolution_escalation(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, &roster()).await;
+    app.clock.set(local(2026, 11, 23, 10, 0));
+    app.say("g1", "res1", "王芳", "/report 2栋楼道灯坏了").await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.urgency, gridline::domain::Urgency::Normal);
+    app.say("g1", "leader1", "张伟", "接单 1").await;
+
+    // Claimed in time: the claim timers fire into nothing.
+    app.clock.advance(3 * 60 * MIN);
+    app.tick().await;
+    assert!(sent_to(&app, "v1").is_empty());
+
+    // Half of 3 days: a reminder to resolve.
+    app.clock.advance(33 * 60 * MIN);
+    app.tick().await;
+    let reminder = sent_to(&app, "g1").pop().expect("reminder");
+    assert!(
+        reminder.text.contains("办结") && reminder.text.contains("提醒"),
+        "{}",
+        reminder.text
+    );
+
+    // Three days pass unresolved: the town is told.
+    app.clock.advance(37 * 60 * MIN);
+    app.tick().await;
+    let status = sent_to(&app, "g1").pop().expect("status");
+    assert!(
+        status.text.contains("已超时，已上报镇级"),
+        "{}",
+        status.text
+    );
+    let town = sent_to(&app, "t1");
+    assert_eq!(town.len(), 1, "{town:?}");
+    assert_eq!(town[0].mentions[0].user_id, "coord2");
+    assert!(
+        sent_to(&app, "v1").is_empty(),
+        "a missed resolution goes to the town"
+    );
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.escalated.as_deref(), Some("town"));
+    app.stop().await;
+}
+both_backends!(resolve_deadline_escalates_to_town, resolution_escalation);
+
+async fn quiet_hours(db: Db) {
+    let app = spawn_app(db, |s| s.sla.quiet_hours = "22:00-07:00".into()).await;
+    seed(&app, &roster()).await;
+    app.clock.set(local(2026, 11, 23, 21, 30));
+    app.say("g1", "res1", "王芳", "/report 5栋电梯按钮不灵")
+        .await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.urgency, gridline::domain::Urgency::Normal);
+
+    // 22:31: the reminder (due 22:30) is held, not sent.
+    app.clock.set(local(2026, 11, 23, 22, 31));
+    app.tick().await;
+    assert_eq!(count_containing(&app, "g1", "提醒"), 0);
+
+    // 23:31: the claim deadline passed. It is recorded now; the notices wait for morning.
+    app.clock.set(local(2026, 11, 23, 23, 31));
+    app.tick().await;
+    assert_eq!(count_containing(&app, "g1", "已超时"), 0);
+    assert!(sent_to(&app, "v1").is_empty());
+    assert!(
+        event_kinds(&app, 1)
+            .await
+            .contains(&"escalated".to_string())
+    );
+    let held = app.store.outbox_counts().await.expect("counts").held;
+    assert!(
+        held >= 2,
+        "group notice and village report held, got {held}"
+    );
+
+    // An urgent report at night is never held.
+    app.say(
+        "g1",
+        "res1",
+        "王芳",
+        "/report 3栋楼道着火了，冒烟很大，快来人",
+    )
+    .await;
+    let urgent = app.store.ticket(2).await.expect("db").expect("ticket");
+    assert_eq!(
+        urgent.urgency,
+        gridline::domain::Urgency::Urgent,
+        "parser should see a fire as urgent"
+    );
+    app.clock.advance(8 * MIN);
+    app.tick().await;
+    let reminder = sent_to(&app, "g1").pop().expect("urgent reminder");
+    assert!(
+        reminder.text.contains("提醒") && reminder.text.contains("#2"),
+        "{}",
+        reminder.text
+    );
+
+    // 07:01: the held notices go out; the stale reminder for #1 is not sent.
+    app.clock.set(local(2026, 11, 24, 7, 1));
+    app.tick().await;
+    assert_eq!(count_containing(&app, "g1", "#1 已超时，已上报村级"), 1);
+    assert!(sent_to(&app, "v1").iter().any(|m| m.text.contains("#1")));
+    assert_eq!(app.store.outbox_counts().await.expect("counts").held, 0);
+    assert!(
+        !sent_to(&app, "g1")
+            .iter()
+            .any(|m| m.text.contains("提醒") && m.text.contains("#1"))
+    );
+    app.stop().await;
+}
+both_backends!(quiet_hours_hold_normal_notices_only, quiet_hours);
+
+async fn leave_and_return(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, &roster()).await;
+    app.clock.set(local(2026, 11, 23, 10, 0));
+    app.say("g1", "res1", "王芳", "/report 楼道灯坏了").await;
+    assert!(app.last().text.contains("@张伟"));
+
+    app.say("g1", "leader1", "张伟", "请假 至 12月3日").await;
+    let answer = app.last().text;
+    assert!(
+        answer.contains("12月3日") && answer.contains("1 件"),
+        "{answer}"
+    );
+
+    // New tickets go to the deputy while the leader is away.
+    app.say("g1", "res1", "王芳", "/report 垃圾桶满了没人清")
+        .await;
+    assert!(app.last().text.contains("@刘洋"), "{}", app.last().text);
+
+    // Coordinators see who is away; residents may not ask.
+    app.say("g1", "coord1", "陈静", "请假名单").await;
+    assert!(
+        app.last().text.contains("张伟") && app.last().text.contains("12月3日"),
+        "{}",
+        app.last().text
+    );
+    app.say("g1", "res1", "王芳", "/onleave").await;
+    assert!(
+        app.last().text.contains("权限") || app.last().text.contains("不能"),
+        "{}",
+        app.last().text
+    );
+
+    // Handover moves the leader's open ticket to the deputy.
+    app.say("g1", "leader1", "张伟", "交接").await;
+    assert!(
+        app.last().text.contains("@刘洋") && app.last().text.contains("#1"),
+        "{}",
+        app.last().text
+    );
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.assignee.as_deref(), Some("D1"));
+
+    // Back: new tickets go to the leader again.
+    app.say("g1", "leader1", "张伟", "/back").await;
+    assert!(app.last().text.contains("销假"), "{}", app.last().text);
+    app.say("g1", "res1", "王芳", "/report 路灯不亮").await;
+    assert!(app.last().text.contains("@张伟"), "{}", app.last().text);
+
+    // Leave ends by itself after the last day.
+    app.say("g1", "leader1", "张伟", "/leave until 2026-11-24")
+        .await;
+    app.clock.set(local(2026, 11, 25, 0, 1));
+    app.say("g1", "res1", "王芳", "/report 井盖松了").await;
+    assert!(app.last().text.contains("@张伟"), "{}", app.last().text);
+
+    // A resident cannot go on leave; a past day is refused.
+    app.say("g1", "res1", "王芳", "/leave until 2026-12-01")
+        .await;
+    assert!(!app.last().text.contains("请假至"), "{}", app.last().text);
+    app.say("g1", "leader1", "张伟", "/leave until 2026-11-01")
+        .await;
+    assert!(app.last().text.contains("已过"), "{}", app.last().text);
+    app.stop().await;
+}
+both_backends!(leave_handover_and_return, leave_and_return);
+
+async fn urge(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, &roster()).await;
+    app.clock.set(local(2026, 11, 23, 10, 0));
+    app.say("g1", "res1", "王芳", "/report 楼道灯坏了").await;
+    app.say("v1", "coord1", "陈静", "督办 1").await;
+    assert!(app.last().text.contains("已督办 #1"), "{}", app.last().text);
+    let notice = sent_to(&app, "g1").pop().expect("urge notice");
+    assert!(
+        notice.text.contains("督办") && notice.text.contains("@张伟"),
+        "{}",
+        notice.text
+    );
+    assert_eq!(notice.mentions[0].user_id, "leader1");
+    assert!(event_kinds(&app, 1).await.contains(&"urged".to_string()));
+    // A leader or resident cannot supervise.
+    app.say("g1", "leader1", "张伟", "/urge 1").await;
+    assert!(
+        !sent_to(&app, "g1")
+            .last()
+            .expect("answer")
+            .text
+            .contains("【督办】")
+    );
+    app.stop().await;
+}
+both_backends!(coordinator_supervises_by_command, urge);
+
+async fn ratings(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, &roster()).await;
+    app.clock.set(local(2026, 11, 23, 10, 0));
+    for text in [
+        "/report 1栋灯坏了",
+        "/report 2栋灯坏了",
+        "/report 3栋灯坏了",
+    ] {
+        app.say("g1", "res1", "王芳", text).await;
+    }
+    for n in 1..=3 {
+        app.say("g1", "leader1", "张伟", &format!("办结 {n} 换了灯泡"))
+            .await;
+    }
+    // Satisfied closes; not fixed reopens and tells the village; silence closes unrated.
+    app.say("g1", "res1", "王芳", "评价 1 满意").await;
+    app.say("g1", "res1", "王芳", "/rate 2 不满意").await;
+    let t2 = app.store.ticket(2).await.expect("db").expect("ticket");
+    assert_eq!(t2.state, TicketState::Claimed);
+    assert_eq!(t2.reopened, 1);
+    assert!(app.last().text.contains("@张伟"), "{}", app.last().text);
+    let village = sent_to(&app, "v1");
+    assert!(
+        village
+            .iter()
+            .any(|m| m.text.contains("退回重办") && m.text.contains("#2")),
+        "{village:?}"
+    );
+
+    app.clock.advance(3 * 24 * 60 * MIN + MIN);
+    app.tick().await;
+    let t3 = app.store.ticket(3).await.expect("db").expect("ticket");
+    assert_eq!(t3.state, TicketState::Closed);
+    assert_eq!(t3.rating, None);
+    assert_eq!(count_containing(&app, "g1", "#3 超过评价期限"), 1);
+    // The reopened ticket does not time out as unrated: it is not resolved any more.
+    let t2 = app.store.ticket(2).await.expect("db").expect("ticket");
+    assert_eq!(t2.state, TicketState::Claimed);
+
+    let stats = stats_text(&app).await;
+    assert!(stats.contains("未评价结案 1"), "{stats}");
+    assert!(stats.contains("被退回重办 1"), "{stats}");
+    // Two ratings (满意, 不满意); the unrated closure is not counted as satisfied.
+    assert!(stats.contains("50.0% (1/2)"), "{stats}");
+    app.stop().await;
+}
+both_backends!(rating_satisfied_reopen_and_timeout, ratings);
+
+async fn digests(db: Db) {
+    let app = spawn_app(db, |s| {
+        s.digest.daily_at = "20:00".into();
+        s.digest.weekly_at = "mon 09:00".into();
+    })
+    .await;
+    seed(&app, &roster()).await;
+    // Tuesday 2026-11-24, before the daily summary (and long after Monday's weekly report,
+    // which is not sent late).
+    app.clock.set(local(2026, 11, 24, 19, 0));
+    app.say("g1", "res1", "王芳", "/report 楼道灯坏了").await;
+    app.say("g1", "res1", "王芳", "/report 垃圾没人收").await;
+    app.say("g1", "leader1", "张伟", "办结 1 修好了").await;
+    app.tick().await;
+    assert_eq!(
+        count_containing(&app, "g1", "小结"),
+        0,
+        "not yet 20:00: {:?}",
+        sent_to(&app, "g1")
+    );
+
+    app.clock.set(local(2026, 11, 24, 20, 1));
+    app.tick().await;
+    app.tick().await;
+    let digest: Vec<_> = sent_to(&app, "g1")
+        .into_iter()
+        .filter(|m| m.text.contains("小结"))
+        .collect();
+    assert_eq!(digest.len(), 1, "one summary, however often timers run");
+    assert!(
+        digest[0].text.contains("新增诉求 2 件")
+            && digest[0].text.contains("办结 1 件")
+            && digest[0].text.contains("仍在处理 1 件"),
+        "{}",
+        digest[0].text
+    );
+    assert!(
+        !digest[0].text.contains("王芳") && !digest[0].text.contains("张伟"),
+        "no personal data"
+    );
+    assert_eq!(
+        count_containing(&app, "g2", "小结"),
+        0,
+        "a quiet group gets no summary"
+    );
+
+    // The next Monday 09:00: the weekly report reaches the coordinators' groups.
+    app.clock.set(local(2026, 11, 30, 9, 1));
+    app.tick().await;
+    let weekly = sent_to(&app, "v1")
+        .into_iter()
+        .find(|m| m.text.contains("周报"))
+        .expect("village weekly report");
+    assert!(weekly.text.contains("受理 2"), "{}", weekly.text);
+    assert!(
+        weekly.text.contains("#2"),
+        "slowest open ticket listed: {}",
+        weekly.text
+    );
+    assert!(sent_to(&app, "t1").iter().any(|m| m.text.contains("周报")));
+    app.tick().await;
+    assert_eq!(count_containing(&app, "v1", "周报"), 1);
+    app.stop().await;
+}
+both_backends!(daily_and_weekly_digests, digests);
+
+async fn restart_after_missed_deadline(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, &roster()).await;
+    app.clock.set(local(2026, 11, 23, 10, 0));
+    app.say("g1", "res1", "王芳", "/report 楼道灯坏了").await;
+    // Down from 10:00 until well past the claim deadline.
+    let app = app.restart(|clock| clock.advance(5 * 60 * MIN)).await;
+    app.tick().await;
+    app.tick().await;
+    let village = sent_to(&app, "v1");
+    assert_eq!(
+        village.len(),
+        1,
+        "acted on once after the restart: {village:?}"
+    );
+    // The reminder's moment passed with the deadline: only the escalation is sent.
+    assert_eq!(count_containing(&app, "g1", "提醒"), 0);
+    let kinds = event_kinds(&app, 1).await;
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "escalated").count(),
+        1,
+        "{kinds:?}"
+    );
+    // And a second restart does not repeat it.
+    let app = app.restart(|_| {}).await;
+    app.tick().await;
+    assert!(
+        sent_to(&app, "v1").is_empty(),
+        "nothing new after another restart"
+    );
+    let kinds = event_kinds(&app, 1).await;
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "escalated").count(),
+        1,
+        "{kinds:?}"
+    );
+    app.stop().await;
+}
+both_backends!(
+    restart_acts_once_on_missed_deadline,
+    restart_after_missed_deadline
+);
+
+/// Two daemons sharing one PostgreSQL race for the same due timers: each is acted on once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_race_for_timers_on_postgres() {
+    let a = spawn_app(Db::Postgres, |_| {}).await;
+    seed(&a, &roster()).await;
+    a.clock.set(local(2026, 11, 23, 10, 0));
+    for n in 0..20 {
+        a.say("g1", "res1", "王芳", &format!("/report {n}号楼道灯坏了"))
+            .await;
+    }
+    let b = a.replica().await;
+    a.clock.advance(3 * 60 * MIN);
+    let (fa, fb) = tokio::join!(a.engine.run_timers(&a.store), b.engine.run_timers(&b.store));
+    let (fa, fb) = (fa.expect("replica a"), fb.expect("replica b"));
+    a.settle().await;
+    b.settle().await;
+    // 20 tickets × (claim reminder + claim escalation) fell due; the two replicas together
+    // (and the background loops) acted on each once.
+    let mut escalations = 0;
+    for n in 1..=20 {
+        let kinds = event_kinds(&a, n).await;
+        assert_eq!(
+            kinds.iter().filter(|k| *k == "escalated").count(),
+            1,
+            "ticket {n}: {kinds:?}"
+        );
+        escalations += 1;
+    }
+    assert_eq!(escalations, 20);
+    let village: usize = [&a, &b].iter().map(|app| sent_to(app, "v1").len()).sum();
+    assert_eq!(
+        village, 20,
+        "one village report per ticket across both replicas"
+    );
+    assert!(fa + fb <= 40, "no timer taken twice ({fa} + {fb})");
+    b.stop().await;
+    a.stop().await;
+}
