@@ -150,7 +150,7 @@ impl Engine {
         Engine {
             parser,
             texts: Texts::new(settings.general.language),
-            quiet: settings.sla.quiet_hours.parse().ok(),
+            quiet: settings.sla.quiet(),
             settings,
             capabilities,
             clock,

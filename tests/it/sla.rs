@@ -543,3 +543,27 @@ async fn replicas_race_for_timers_on_postgres() {
     b.stop().await;
     a.stop().await;
 }
+
+async fn working_time(db: Db) {
+    let calendar = concat!(env!("CARGO_MANIFEST_DIR"), "/config/calendar-example.toml");
+    let app = spawn_app(db, |s| s.sla.calendar = calendar.into()).await;
+    seed(&app, &roster()).await;
+    // Friday 17:00: half an hour of working time left today, the rest on Monday morning.
+    app.clock.set(local(2026, 11, 27, 17, 0));
+    app.say("g1", "res1", "王芳", "/report 楼道灯坏了").await;
+    let card = app.last().text;
+    assert!(card.contains("工作时间2小时") && card.contains("11月30日 10:00"), "{card}");
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    // (The clock keeps flowing after it is set: allow the milliseconds the report took.)
+    assert!((t.claim_due - local(2026, 11, 30, 10, 0)).abs() < 60_000, "{}", t.claim_due);
+
+    // The weekend does not count: nothing is overdue on Saturday.
+    app.clock.set(local(2026, 11, 28, 12, 0));
+    app.tick().await;
+    assert!(sent_to(&app, "v1").is_empty());
+    app.clock.set(local(2026, 11, 30, 10, 1));
+    app.tick().await;
+    assert_eq!(sent_to(&app, "v1").len(), 1);
+    app.stop().await;
+}
+both_backends!(deadlines_count_working_time_with_a_calendar, working_time);
