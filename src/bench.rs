@@ -81,7 +81,7 @@ fn event(n: usize, text: &str) -> InboundEvent {
 
 /// One in `every` messages is a request, the rest chatter.
 fn text_for(n: usize, every: usize) -> &'static str {
-    if n % every == 0 {
+    if n.is_multiple_of(every) {
         REQUESTS[(n / every) % REQUESTS.len()]
     } else {
         CHATTER[n % CHATTER.len()]

@@ -183,11 +183,9 @@ fn unreachable_cli() -> anyhow::Result<()> {
 
 async fn open_store(settings: &Settings) -> anyhow::Result<gridline::store::Store> {
     let db = &settings.database;
-    Ok(
-        gridline::store::Store::open(db.url.expose(), db.max_connections, db.acquire_timeout.0)
-            .await
-            .context("opening the database (database.url)")?,
-    )
+    gridline::store::Store::open(db.url.expose(), db.max_connections, db.acquire_timeout.0)
+        .await
+        .context("opening the database (database.url)")
 }
 
 async fn run(settings: Settings) -> anyhow::Result<()> {

@@ -25,19 +25,17 @@ impl Engine {
         let Some(local) = tz.timestamp_millis_opt(now).single() else {
             return Ok(());
         };
-        if let Some(at) = self.settings.digest.daily() {
-            if let Some(due) = latest_daily(local, at) {
-                if now - due.timestamp_millis() <= LATE_LIMIT_MS {
-                    self.daily(store, due, now).await?;
-                }
-            }
+        if let Some(at) = self.settings.digest.daily()
+            && let Some(due) = latest_daily(local, at)
+            && now - due.timestamp_millis() <= LATE_LIMIT_MS
+        {
+            self.daily(store, due, now).await?;
         }
-        if let Some((day, at)) = self.settings.digest.weekly() {
-            if let Some(due) = latest_weekly(local, day, at) {
-                if now - due.timestamp_millis() <= LATE_LIMIT_MS {
-                    self.weekly(store, due, now).await?;
-                }
-            }
+        if let Some((day, at)) = self.settings.digest.weekly()
+            && let Some(due) = latest_weekly(local, day, at)
+            && now - due.timestamp_millis() <= LATE_LIMIT_MS
+        {
+            self.weekly(store, due, now).await?;
         }
         Ok(())
     }
@@ -144,10 +142,10 @@ fn latest_daily<Z: chrono::TimeZone>(local: DateTime<Z>, at: NaiveTime) -> Optio
     let tz = local.timezone();
     let mut date = local.date_naive();
     for _ in 0..2 {
-        if let Some(t) = tz.from_local_datetime(&date.and_time(at)).earliest() {
-            if t <= local {
-                return Some(t);
-            }
+        if let Some(t) = tz.from_local_datetime(&date.and_time(at)).earliest()
+            && t <= local
+        {
+            return Some(t);
         }
         date = date.pred_opt()?;
     }
@@ -163,14 +161,13 @@ fn latest_weekly<Z: chrono::TimeZone>(
     let tz = local.timezone();
     let mut date = local.date_naive();
     for _ in 0..8 {
-        if date.weekday() == day {
-            if let Some(t) = tz.from_local_datetime(&date.and_time(at)).earliest() {
-                if t <= local {
-                    return Some(t);
-                }
-            }
+        if date.weekday() == day
+            && let Some(t) = tz.from_local_datetime(&date.and_time(at)).earliest()
+            && t <= local
+        {
+            return Some(t);
         }
-        date = date - Duration::days(1);
+        date -= Duration::days(1);
     }
     None
 }
@@ -181,12 +178,15 @@ mod tests {
     use chrono_tz::Asia::Shanghai;
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<chrono_tz::Tz> {
-        Shanghai.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+        Shanghai
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .expect("a local time")
     }
 
     #[test]
     fn the_latest_digest_time_is_today_or_yesterday() {
-        let eight_pm = NaiveTime::from_hms_opt(20, 0, 0).unwrap();
+        let eight_pm = NaiveTime::from_hms_opt(20, 0, 0).expect("a time");
         assert_eq!(
             latest_daily(at(2026, 11, 22, 21, 0), eight_pm),
             Some(at(2026, 11, 22, 20, 0))
@@ -199,7 +199,7 @@ mod tests {
 
     #[test]
     fn the_latest_weekly_time_is_the_last_such_weekday() {
-        let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).expect("a time");
         // 2026-11-23 is a Monday.
         assert_eq!(
             latest_weekly(at(2026, 11, 23, 9, 30), Weekday::Mon, nine),

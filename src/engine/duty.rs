@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn leave_dates_resolve_to_the_next_occurrence() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
         let d = |year, month, day| LeaveDate { year, month, day };
         let ymd = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd);
         assert_eq!(resolve_date(d(None, 12, 3), today), ymd(2026, 12, 3));

@@ -328,10 +328,10 @@ impl Engine {
             // A button id that is not a command: an old or forged button.
             return Ok(vec![Notice::plain(self.texts.unknown_command(text), None)]);
         }
-        if let Some(ticket) = replied_ticket {
-            if let Some(notices) = self.reply_to_card(tx, fx, scene, ticket, text).await? {
-                return Ok(notices);
-            }
+        if let Some(ticket) = replied_ticket
+            && let Some(notices) = self.reply_to_card(tx, fx, scene, ticket, text).await?
+        {
+            return Ok(notices);
         }
         let u = self.parser.parse(text, scene.standing.is_staff());
         if !u.is_request {

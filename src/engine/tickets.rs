@@ -404,13 +404,12 @@ impl Engine {
             )]);
         }
         let mut people = tx.find_people(who, scene.platform()).await?;
-        if people.is_empty() {
-            // "@名字" typed by hand may not match; a real mention carries the user id.
-            if let crate::platform::EventKind::Message { mentions, .. } = &scene.event.kind {
-                if let Some(uid) = mentions.first() {
-                    people = tx.find_people(uid, scene.platform()).await?;
-                }
-            }
+        // "@名字" typed by hand may not match; a real mention carries the user id.
+        if people.is_empty()
+            && let crate::platform::EventKind::Message { mentions, .. } = &scene.event.kind
+            && let Some(uid) = mentions.first()
+        {
+            people = tx.find_people(uid, scene.platform()).await?;
         }
         let target = match people.len() {
             0 => return Ok(vec![Notice::plain(self.texts.no_such_person(who), None)]),
@@ -447,10 +446,10 @@ impl Engine {
             self.access(tx, scene, n, Permission::Handle, "dismiss")
                 .await?
         );
-        if let Some(of) = duplicate_of {
-            if of == t.id || tx.ticket(of).await?.is_none() {
-                return Ok(vec![Notice::plain(self.texts.no_such_ticket(of), None)]);
-            }
+        if let Some(of) = duplicate_of
+            && (of == t.id || tx.ticket(of).await?.is_none())
+        {
+            return Ok(vec![Notice::plain(self.texts.no_such_ticket(of), None)]);
         }
         if let Err(notice) = self.transition(&mut t, Transition::Dismiss, "dismiss") {
             return Ok(vec![notice]);

@@ -100,10 +100,8 @@ impl Store {
             let next: i64 = col(row, "next_attempt_at")?;
             let lease: Option<i64> = col(row, "lease_until")?;
             let key = chat.clone().map(|c| (platform.clone(), account.clone(), c));
-            if let Some(k) = &key {
-                if blocked.contains(k) {
-                    continue;
-                }
+            if key.as_ref().is_some_and(|k| blocked.contains(k)) {
+                continue;
             }
             let deliverable = next <= now && lease.is_none_or(|l| l < now);
             if let Some(k) = key {

@@ -552,10 +552,17 @@ async fn working_time(db: Db) {
     app.clock.set(local(2026, 11, 27, 17, 0));
     app.say("g1", "res1", "王芳", "/report 楼道灯坏了").await;
     let card = app.last().text;
-    assert!(card.contains("工作时间2小时") && card.contains("11月30日 10:00"), "{card}");
+    assert!(
+        card.contains("工作时间2小时") && card.contains("11月30日 10:00"),
+        "{card}"
+    );
     let t = app.store.ticket(1).await.expect("db").expect("ticket");
     // (The clock keeps flowing after it is set: allow the milliseconds the report took.)
-    assert!((t.claim_due - local(2026, 11, 30, 10, 0)).abs() < 60_000, "{}", t.claim_due);
+    assert!(
+        (t.claim_due - local(2026, 11, 30, 10, 0)).abs() < 60_000,
+        "{}",
+        t.claim_due
+    );
 
     // The weekend does not count: nothing is overdue on Saturday.
     app.clock.set(local(2026, 11, 28, 12, 0));
