@@ -5,9 +5,13 @@
 //! - [`role`]: roles, grants on the grid tree and permission checks.
 //! - [`sla`]: durations and deadline arithmetic.
 //! - [`mask`]: masking phone and ID numbers on bot cards.
+//! - [`calendar`]: working-time calendars (working hours, holidays, make-up days).
+//! - [`quiet`]: quiet hours during which non-urgent notices are held.
 
+pub mod calendar;
 pub mod category;
 pub mod mask;
+pub mod quiet;
 pub mod role;
 pub mod sla;
 pub mod ticket;
