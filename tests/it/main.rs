@@ -11,3 +11,4 @@ mod onebot;
 mod sandbox;
 mod sandbox_browser;
 mod telegram;
+mod understanding;
