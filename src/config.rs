@@ -104,6 +104,10 @@ pub struct ParserSettings {
     pub open_threshold: f32,
     pub confirm_threshold: f32,
     pub confirm_ttl: HumanDuration,
+    /// How soon after a ticket a bare "+1" / "我家也是" in its group co-reports it.
+    pub me_too_window: HumanDuration,
+    /// How far back an open ticket of the same problem and place absorbs a new report.
+    pub link_window: HumanDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]

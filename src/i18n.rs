@@ -497,6 +497,60 @@ impl Texts {
     }
 }
 
+/// Texts of the understanding step: confirmation questions, co-reports, linked reports.
+impl Texts {
+    /// Asked when the parser is unsure a message is a request.
+    pub fn confirm_question(&self, buttons: bool) -> String {
+        match (self.lang, buttons) {
+            (Language::Zh, true) => "这是需要处理的诉求吗？回复 1 或点确认。".to_string(),
+            (Language::Zh, false) => "这是需要处理的诉求吗？回复 1 确认。".to_string(),
+            (Language::En, true) => {
+                "Is this a request for the grid to handle? Reply 1 or press Confirm.".to_string()
+            }
+            (Language::En, false) => {
+                "Is this a request for the grid to handle? Reply 1 to confirm.".to_string()
+            }
+        }
+    }
+
+    pub fn button_confirm(&self) -> &'static str {
+        say!(self, "确认", "Confirm")
+    }
+
+    /// A confirm button pressed after its question expired (a toast for the presser only).
+    pub fn confirm_expired(&self) -> String {
+        say!(
+            self,
+            "这个确认已过期，如需处理请重新发送。".to_string(),
+            "This question has expired; please send your request again.".to_string()
+        )
+    }
+
+    /// "+1" / "我家也是" added the sender to ticket `no`.
+    pub fn co_reported(&self, no: i64) -> String {
+        say!(
+            self,
+            format!("已记录：您也反映了 #{no} 的问题，处理进展会一并告知。"),
+            format!("Noted: you are affected by #{no} too; you will hear of its progress.")
+        )
+    }
+
+    /// A second report of an open ticket's problem was added to that ticket.
+    pub fn linked_report(&self, no: i64, category: Category, place: &str) -> String {
+        say!(
+            self,
+            format!(
+                "#{no}（{cat}，{place}）已在处理同一问题，您的反映已并入 #{no}，进展会一并告知。",
+                cat = self.category(category)
+            ),
+            format!(
+                "#{no} ({cat}, {place}) is already open for the same problem; your report was added to #{no} and you will hear of its progress.",
+                cat = self.category(category)
+            )
+        )
+    }
+}
+
 /// What a ticket card shows.
 #[derive(Debug, Clone)]
 pub struct Card<'a> {

@@ -16,6 +16,7 @@ mod duty;
 mod queries;
 mod tickets;
 mod timers;
+mod understanding;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -301,6 +302,9 @@ impl Engine {
             }
             _ => None,
         };
+        if let Some(notices) = self.confirmation(tx, fx, scene, text).await? {
+            return Ok(notices);
+        }
         match command::parse(text) {
             Parsed::Command(cmd) => return self.command(tx, fx, scene, cmd).await,
             // "接单" in reply to a card: the card says which ticket.
@@ -333,18 +337,11 @@ impl Engine {
         {
             return Ok(notices);
         }
+        if let Some(notices) = self.me_too(tx, fx, scene, replied_ticket, text).await? {
+            return Ok(notices);
+        }
         let u = self.parser.parse(text, scene.standing.is_staff());
-        if !u.is_request {
-            return Ok(Vec::new());
-        }
-        let band = u.band(
-            self.settings.parser.open_threshold,
-            self.settings.parser.confirm_threshold,
-        );
-        if band != crate::understand::Band::Open {
-            return Ok(Vec::new());
-        }
-        self.open_ticket(tx, fx, scene, &u).await
+        self.act_on_request(tx, fx, scene, &u).await
     }
 
     /// Turns a notice into an outbox row for the scene's chat.

@@ -227,10 +227,12 @@ impl Engine {
             )));
         };
         let path = tx.grid(&t.grid).await?.map(|g| g.path);
+        // Co-reporters ("我家也是") are asked to rate too, so they may.
+        let is_reporter = self.is_reporter(tx, &t, scene, command == "rate").await?;
         let subject = Subject {
             grants: &scene.grants,
             grid_path: path.as_deref(),
-            is_reporter: t.platform == scene.platform() && t.reporter_id == scene.sender_id(),
+            is_reporter,
             is_assignee: scene.person.is_some() && t.assignee == scene.person,
         };
         let allowed = match permission {
@@ -249,6 +251,27 @@ impl Engine {
             )));
         }
         Ok(Access::Granted(Box::new(t)))
+    }
+
+    /// Whether the sender reported ticket `t` (or, with `or_co_reporter`, joined the report).
+    async fn is_reporter(
+        &self,
+        tx: &mut Tx,
+        t: &Ticket,
+        scene: &Scene<'_>,
+        or_co_reporter: bool,
+    ) -> Result<bool, StoreError> {
+        if t.platform == scene.platform() && t.reporter_id == scene.sender_id() {
+            return Ok(true);
+        }
+        if !or_co_reporter {
+            return Ok(false);
+        }
+        Ok(tx
+            .co_reporters(t.id)
+            .await?
+            .iter()
+            .any(|c| c.platform == scene.platform() && c.user_id == scene.sender_id()))
     }
 
     /// Applies a transition, or explains why the ticket's state does not allow it.
@@ -381,7 +404,32 @@ impl Engine {
             name: t.reporter_name.clone(),
         }];
         notice.buttons = self.rating_buttons(t.id);
-        Ok(vec![notice])
+        let mut notices = vec![notice];
+        // Those who joined the report are asked too, in the same chat.
+        let co: Vec<_> = tx
+            .co_reporters(t.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.platform == t.platform && c.user_id != t.reporter_id)
+            .collect();
+        if !co.is_empty() {
+            let names: Vec<&str> = co.iter().map(|c| c.name.as_str()).collect();
+            let mut ask = Notice::plain(
+                self.texts.rate_prompt_co_reporters(t.id, &names),
+                Some(t.id),
+            );
+            ask.mentions = co
+                .iter()
+                .map(|c| Mention {
+                    user_id: c.user_id.clone(),
+                    name: c.name.clone(),
+                })
+                .collect();
+            ask.buttons = self.rating_buttons(t.id);
+            ask.as_reply = false;
+            notices.push(ask);
+        }
+        Ok(notices)
     }
 
     pub(super) async fn transfer(
@@ -584,8 +632,7 @@ impl Engine {
         let Some(t) = tx.ticket(ticket).await? else {
             return Ok(None);
         };
-        let is_reporter = t.platform == scene.platform() && t.reporter_id == scene.sender_id();
-        if !is_reporter || t.state != TicketState::Resolved {
+        if t.state != TicketState::Resolved || !self.is_reporter(tx, &t, scene, true).await? {
             return Ok(None);
         }
         if let Some(rating) = parse_rating(text) {

@@ -233,14 +233,15 @@ impl Texts {
         )
     }
 
-    pub fn rate_prompt_co_reporter(&self, no: i64, who: &str) -> String {
+    /// To the co-reporters of a resolved ticket.
+    pub fn rate_prompt_co_reporters(&self, no: i64, who: &[&str]) -> String {
+        let who: Vec<String> = who.iter().map(|n| format!("@{n}")).collect();
+        let who = who.join(" ");
         say!(
             self,
+            format!("{who} 您也反映过 #{no}，请评价处理结果：回复「评价 {no} 满意/一般/不满意」。"),
             format!(
-                "@{who} 您也反映过 #{no}，请评价处理结果：回复「评价 {no} 满意/一般/不满意」。"
-            ),
-            format!(
-                "@{who} you reported #{no} too; please rate the result: \"/rate {no} satisfied|neutral|unsatisfied\"."
+                "{who} you reported #{no} too; please rate the result: \"/rate {no} satisfied|neutral|unsatisfied\"."
             )
         )
     }

@@ -151,6 +151,10 @@ const WEIGHTS: [f32; 19] = [
 ];
 const BIAS: f32 = -2.85;
 
+/// The least confidence of a message with urgent danger in it: enough to open a ticket at the
+/// default thresholds.
+const URGENT_FLOOR: f32 = 0.8;
+
 pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
     let f = features(t);
     let s = BIAS + f.iter().zip(WEIGHTS).map(|(x, w)| x * w).sum::<f32>();
@@ -163,6 +167,13 @@ pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
         Urgency::Urgent
     } else {
         Urgency::Normal
+    };
+    // Someone in danger is a request even in few words ("一条蛇爬进客厅了"): the linear score
+    // is built for everyday reports and undervalues bare emergencies.
+    let confidence = if urgency == Urgency::Urgent {
+        confidence.max(URGENT_FLOOR)
+    } else {
+        confidence
     };
     Reading {
         confidence,

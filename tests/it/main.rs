@@ -12,3 +12,4 @@ mod sandbox;
 mod sandbox_browser;
 mod sla;
 mod telegram;
+mod understanding;

@@ -1,0 +1,345 @@
+//! What the engine does with the parser's less certain answers and with reports of a problem
+//! that already has a ticket:
+//!
+//! - **Confirmation** (the parser's middle band): the bot asks the sender "这是需要处理的诉求吗？"
+//!   and remembers the message. "1", 确认 or the Confirm button from the same sender before the
+//!   question expires opens the ticket from the original message, as if it had been explicit.
+//!   Expiry is the stored time compared with the reply's own event time, so nothing has to run
+//!   when a question lapses: a late answer simply finds nothing and stays unanswered.
+//! - **Co-reporting**: a short "+1" / "我家也是" replying to a ticket card, or posted in the group
+//!   soon after a ticket, adds the sender as a co-reporter of that ticket (a `co_reporter`
+//!   history event and a row the rating step reads), with a one-line acknowledgement.
+//! - **Linking**: a new request of the same category and place as a ticket still open in the same
+//!   group is added to that ticket (a `linked` event carrying the new text, the sender as a
+//!   co-reporter) instead of opening a second one: the leader has one job, not two, and the
+//!   numbers count one problem once. An urgent report about a ticket that is not urgent opens
+//!   its own ticket, so that danger never waits behind a routine deadline.
+
+use super::{Effects, Engine, Notice, Scene};
+use crate::domain::Urgency;
+use crate::domain::mask::mask_personal_numbers;
+use crate::platform::{Button, EventKind};
+use crate::store::confirm::{NewCoReporter, NewConfirmation, OpenTicket};
+use crate::store::{StoreError, Tx};
+use crate::understand::{Band, Understanding, is_me_too, same_problem};
+
+type Outcome = Result<Option<Vec<Notice>>, StoreError>;
+
+/// The button id of a confirmation question (a button id is the text it stands for).
+const CONFIRM_COMMAND: &str = "/confirm";
+
+/// Open tickets of a group looked at for a link: more would be a group with a backlog problem
+/// that a link cannot fix.
+const LINK_CANDIDATES: i64 = 50;
+
+/// What a confirmation answer says.
+enum Answer {
+    /// "1", 确认, confirm: the sender's newest question in this chat.
+    Newest,
+    /// The button: question `id`.
+    Question(i64),
+}
+
+fn answer(text: &str) -> Option<Answer> {
+    let t = text.trim();
+    if let Some(rest) = t.strip_prefix(CONFIRM_COMMAND) {
+        return rest.trim().parse().ok().map(Answer::Question);
+    }
+    let t = t.trim_end_matches(['。', '.', '!', '！']);
+    matches!(
+        t,
+        "1" | "１" | "确认" | "確認" | "确定" | "confirm" | "Confirm" | "CONFIRM"
+    )
+    .then_some(Answer::Newest)
+}
+
+impl Engine {
+    /// The parser's verdict on a plain message, acted on: open (or link), ask, or stay silent.
+    pub(super) async fn act_on_request(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        u: &Understanding,
+    ) -> Result<Vec<Notice>, StoreError> {
+        let p = &self.settings.parser;
+        match u.band(p.open_threshold, p.confirm_threshold) {
+            Band::Open => self.open_or_link(tx, fx, scene, u).await,
+            Band::Confirm => self.ask_to_confirm(tx, scene, u).await,
+            Band::Silent => Ok(Vec::new()),
+        }
+    }
+
+    /// Opens a ticket for `u`, unless an open ticket of the group is about the same problem.
+    async fn open_or_link(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        u: &Understanding,
+    ) -> Result<Vec<Notice>, StoreError> {
+        if let Some(existing) = self.same_open_problem(tx, scene, u).await? {
+            return self.link(tx, fx, scene, u, &existing).await;
+        }
+        self.open_ticket(tx, fx, scene, u).await
+    }
+
+    async fn same_open_problem(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        u: &Understanding,
+    ) -> Result<Option<OpenTicket>, StoreError> {
+        let (Some(category), Some(location)) = (u.category, u.location.as_deref()) else {
+            return Ok(None);
+        };
+        if !scene.group.as_ref().is_some_and(|g| g.active) {
+            return Ok(None);
+        }
+        let since = scene.now - self.settings.parser.link_window.as_millis();
+        let open = tx
+            .open_tickets_in_chat(
+                scene.platform(),
+                &scene.event.chat.id,
+                since,
+                LINK_CANDIDATES,
+            )
+            .await?;
+        let urgent = u.urgency == Some(Urgency::Urgent);
+        Ok(open.into_iter().find(|t| {
+            same_problem(category, Some(location), t.category, t.location.as_deref())
+                && (!urgent || t.urgency == Urgency::Urgent)
+        }))
+    }
+
+    /// Adds a second report of the same problem to the open ticket.
+    async fn link(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        u: &Understanding,
+        t: &OpenTicket,
+    ) -> Result<Vec<Notice>, StoreError> {
+        let ev = scene.event;
+        let body: String = u
+            .body
+            .trim()
+            .chars()
+            .take(self.settings.intake.max_text_chars)
+            .collect();
+        fx.record(scene, t.id, "linked", &body);
+        if ev.sender.id != t.reporter_id {
+            let added = tx
+                .add_co_reporter(&NewCoReporter {
+                    ticket_id: t.id,
+                    platform: ev.platform.clone(),
+                    user_id: ev.sender.id.clone(),
+                    name: ev.sender.name.clone(),
+                    via: "linked",
+                    inbox_id: scene.inbox_id,
+                    added_at: scene.now,
+                })
+                .await?;
+            if added {
+                fx.record(scene, t.id, "co_reporter", "linked");
+            }
+        }
+        tracing::info!(ticket = t.id, "second report linked to an open ticket");
+        let place = t
+            .location
+            .as_deref()
+            .map(mask_personal_numbers)
+            .unwrap_or_default();
+        Ok(vec![Notice::plain(
+            self.texts.linked_report(t.id, t.category, &place),
+            Some(t.id),
+        )])
+    }
+
+    /// Asks the sender whether a message the parser is unsure of is a request.
+    async fn ask_to_confirm(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        u: &Understanding,
+    ) -> Result<Vec<Notice>, StoreError> {
+        // Only where a ticket could be opened, and only about a message (not a button).
+        let Some(message_id) = scene.message_id.clone() else {
+            return Ok(Vec::new());
+        };
+        if !scene.group.as_ref().is_some_and(|g| g.active) || scene.standing.is_staff() {
+            return Ok(Vec::new());
+        }
+        let ev = scene.event;
+        let asked = tx
+            .add_confirmation(&NewConfirmation {
+                platform: ev.platform.clone(),
+                account: ev.account.clone(),
+                chat_id: ev.chat.id.clone(),
+                sender_id: ev.sender.id.clone(),
+                inbox_id: scene.inbox_id,
+                message_id,
+                body: u.body.clone(),
+                asked_at: ev.at,
+                expires_at: ev.at + self.settings.parser.confirm_ttl.as_millis(),
+            })
+            .await?;
+        let Some(id) = asked else {
+            return Ok(Vec::new());
+        };
+        tracing::info!(
+            question = id,
+            confidence = u.confidence,
+            "asked to confirm a request"
+        );
+        let buttons = self.buttons_on(&ev.platform);
+        Ok(vec![Notice {
+            text: self.texts.confirm_question(buttons),
+            ticket: None,
+            mentions: Vec::new(),
+            buttons: vec![Button {
+                id: format!("{CONFIRM_COMMAND} {id}"),
+                label: self.texts.button_confirm().to_string(),
+            }],
+            as_reply: true,
+        }])
+    }
+
+    /// An answer to a confirmation question: opens the ticket, or (late, or nothing asked)
+    /// returns `None` for a typed answer so that it is read like any message. A late button
+    /// gets a toast only: the chat hears nothing.
+    pub(super) async fn confirmation(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Outcome {
+        let Some(answer) = answer(text) else {
+            return Ok(None);
+        };
+        let ev = scene.event;
+        let question = match answer {
+            Answer::Newest => {
+                tx.pending_confirmation(&ev.platform, &ev.chat.id, &ev.sender.id)
+                    .await?
+            }
+            Answer::Question(id) => tx.confirmation(id).await?,
+        };
+        let by_button = matches!(answer, Answer::Question(_));
+        let late =
+            || Ok(by_button.then(|| vec![Notice::plain(self.texts.confirm_expired(), None)]));
+        let Some(q) = question else {
+            return late();
+        };
+        if q.platform != ev.platform || q.chat_id != ev.chat.id {
+            return late();
+        }
+        if q.sender_id != ev.sender.id {
+            return Ok(Some(vec![Notice::plain(
+                self.texts.not_permitted(text.trim()),
+                None,
+            )]));
+        }
+        if q.state != "pending" {
+            return late();
+        }
+        if ev.at > q.expires_at {
+            tx.settle_confirmation(q.id, "expired").await?;
+            tracing::info!(
+                question = q.id,
+                "confirmation came too late; question expired"
+            );
+            return late();
+        }
+        if !tx.settle_confirmation(q.id, "confirmed").await? {
+            return late();
+        }
+        // The ticket is the original message's: its inbox row, its message, its words.
+        let mut u = self.parser.parse(&q.body, false);
+        u.explicit = true;
+        u.is_request = true;
+        let original = Scene {
+            event: scene.event,
+            inbox_id: q.inbox_id,
+            now: scene.now,
+            group: scene.group.clone(),
+            person: scene.person.clone(),
+            grants: scene.grants.clone(),
+            standing: scene.standing,
+            message_id: Some(q.message_id.clone()),
+            callback: None,
+        };
+        tracing::info!(question = q.id, "request confirmed by its sender");
+        self.open_or_link(tx, fx, &original, &u).await.map(Some)
+    }
+
+    /// "+1" / "我家也是" about a ticket: the card it replies to, or the group's newest open
+    /// ticket when that is recent. `None` when the message is not a co-report.
+    pub(super) async fn me_too(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        replied_ticket: Option<i64>,
+        text: &str,
+    ) -> Outcome {
+        if scene.standing.is_staff() || !is_me_too(text) {
+            return Ok(None);
+        }
+        if !matches!(scene.event.kind, EventKind::Message { .. }) {
+            return Ok(None);
+        }
+        let ev = scene.event;
+        let since = match replied_ticket {
+            // A reply names its ticket; any age will do while it is open.
+            Some(_) => self
+                .settings
+                .parser
+                .link_window
+                .as_millis()
+                .max(self.settings.parser.me_too_window.as_millis()),
+            None => self.settings.parser.me_too_window.as_millis(),
+        };
+        let open = tx
+            .open_tickets_in_chat(
+                &ev.platform,
+                &ev.chat.id,
+                scene.now - since,
+                LINK_CANDIDATES,
+            )
+            .await?;
+        let target = match replied_ticket {
+            Some(n) => open.into_iter().find(|t| t.id == n),
+            None => open.into_iter().next(),
+        };
+        let Some(t) = target else {
+            return Ok(None);
+        };
+        if t.reporter_id == ev.sender.id {
+            // The reporter agreeing with themselves adds nothing.
+            return Ok(Some(Vec::new()));
+        }
+        let added = tx
+            .add_co_reporter(&NewCoReporter {
+                ticket_id: t.id,
+                platform: ev.platform.clone(),
+                user_id: ev.sender.id.clone(),
+                name: ev.sender.name.clone(),
+                via: "me_too",
+                inbox_id: scene.inbox_id,
+                added_at: scene.now,
+            })
+            .await?;
+        if !added {
+            return Ok(Some(Vec::new()));
+        }
+        fx.record(scene, t.id, "co_reporter", "me_too");
+        tracing::info!(ticket = t.id, "co-reporter added");
+        Ok(Some(vec![Notice::plain(
+            self.texts.co_reported(t.id),
+            Some(t.id),
+        )]))
+    }
+}

@@ -1,0 +1,277 @@
+//! The parser's answers acted on by the engine: confirmation questions, co-reporters and
+//! linked second reports, on SQLite and PostgreSQL.
+
+use crate::both_backends;
+use crate::support::{Db, ROSTER, TestApp, message, seed, spawn_app};
+
+/// Every message in the middle band: nothing but an explicit report opens a ticket at once,
+/// and anything the parser leans towards is asked about.
+async fn asking_app(db: Db) -> TestApp {
+    let app = spawn_app(db, |s| {
+        s.parser.open_threshold = 1.5;
+        s.parser.confirm_threshold = 0.3;
+    })
+    .await;
+    seed(&app, ROSTER).await;
+    app
+}
+
+async fn ticket_count(app: &TestApp) -> i64 {
+    app.store.ticket_count().await.expect("count")
+}
+
+async fn event_kinds(app: &TestApp, ticket: i64) -> Vec<String> {
+    app.store
+        .ticket_events(ticket)
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+async fn confirm_then_one_opens(db: Db) {
+    let app = asking_app(db).await;
+    let source = app
+        .say(
+            "g1",
+            "res1",
+            "王芳",
+            "3栋楼道的灯坏了好几天了，晚上上楼看不见",
+        )
+        .await;
+    let question = app.last();
+    assert!(
+        question.text.contains("这是需要处理的诉求吗"),
+        "{}",
+        question.text
+    );
+    assert_eq!(question.reply_to.as_deref(), Some(source.as_str()));
+    assert_eq!(question.buttons.len(), 1);
+    assert!(question.buttons[0].id.starts_with("/confirm "));
+    assert_eq!(ticket_count(&app).await, 0, "no ticket before the answer");
+
+    // Someone else's "1" is just a message: no ticket.
+    app.say("g1", "res2", "李娜", "1").await;
+    assert_eq!(ticket_count(&app).await, 0);
+
+    // The sender's "1" opens the ticket from the original message.
+    app.say("g1", "res1", "王芳", "1").await;
+    assert_eq!(ticket_count(&app).await, 1);
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.source_message_id, source);
+    assert_eq!(t.reporter_id, "res1");
+    assert!(t.body.contains("3栋楼道的灯坏了"), "{}", t.body);
+    assert_eq!(t.location.as_deref(), Some("3栋楼道"));
+    let card = app.last();
+    assert!(
+        card.text.contains("#1") && card.text.contains("@张伟"),
+        "{}",
+        card.text
+    );
+    let questions = app
+        .store
+        .confirmations_in_chat("memory", "g1")
+        .await
+        .expect("questions");
+    assert_eq!(questions.len(), 1);
+    assert_eq!(questions[0].state, "confirmed");
+
+    // A second "1" has nothing left to confirm.
+    app.say("g1", "res1", "王芳", "1").await;
+    assert_eq!(ticket_count(&app).await, 1);
+
+    // The button works the same, and only for the sender.
+    app.say(
+        "g1",
+        "res1",
+        "王芳",
+        "河边那条排水沟堵死了，一下雨就漫到路上",
+    )
+    .await;
+    let question = app.last();
+    let button = question.buttons[0].id.clone();
+    let question_message = app
+        .bot_messages()
+        .last()
+        .and_then(|(_, ids)| ids.first().cloned())
+        .expect("question message id");
+    app.press("g1", "res2", "李娜", &question_message, &button)
+        .await;
+    assert_eq!(ticket_count(&app).await, 1, "not the sender's to confirm");
+    app.press("g1", "res1", "王芳", &question_message, &button)
+        .await;
+    assert_eq!(ticket_count(&app).await, 2);
+    let t = app.store.ticket(2).await.expect("db").expect("ticket");
+    assert!(t.body.contains("排水沟"), "{}", t.body);
+    app.stop().await;
+}
+both_backends!(confirm_then_one_opens_the_ticket, confirm_then_one_opens);
+
+async fn confirm_expires(db: Db) {
+    let app = asking_app(db).await;
+    let ttl = app.settings.parser.confirm_ttl.as_millis();
+    let asked = message("g1", "res1", "王芳", "5栋门口的路灯一闪一闪的", None);
+    let asked_at = asked.at;
+    app.submit(asked).await.expect("stored");
+    app.settle().await;
+    assert!(app.last().text.contains("这是需要处理的诉求吗"));
+    let said = app.bot_messages().len();
+
+    // The answer comes, by its own clock, a second after the question lapsed.
+    let mut late = message("g1", "res1", "王芳", "1", None);
+    late.at = asked_at + ttl + 1_000;
+    app.submit(late).await.expect("stored");
+    app.settle().await;
+    assert_eq!(ticket_count(&app).await, 0, "a late answer opens nothing");
+    assert_eq!(app.bot_messages().len(), said, "and the bot says nothing");
+    let questions = app
+        .store
+        .confirmations_in_chat("memory", "g1")
+        .await
+        .expect("questions");
+    assert_eq!(questions[0].state, "expired");
+
+    // Just inside the window it would have counted: a fresh question, answered in time.
+    let asked = message("g1", "res1", "王芳", "7栋电梯按钮坏了几个", None);
+    let asked_at = asked.at;
+    app.submit(asked).await.expect("stored");
+    app.settle().await;
+    let mut in_time = message("g1", "res1", "王芳", "确认", None);
+    in_time.at = asked_at + ttl;
+    app.submit(in_time).await.expect("stored");
+    app.settle().await;
+    assert_eq!(ticket_count(&app).await, 1);
+    app.stop().await;
+}
+both_backends!(confirm_expires_quietly, confirm_expires);
+
+async fn me_too(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let source = app
+        .say("g1", "res1", "王芳", "/report 8栋停水了，一滴水都没有")
+        .await;
+    let card = app
+        .bot_messages()
+        .into_iter()
+        .find(|(m, _)| m.reply_to.as_deref() == Some(source.as_str()))
+        .and_then(|(_, ids)| ids.into_iter().next())
+        .expect("card");
+
+    // "+1" replying to the card.
+    let plus = app.say_reply("g1", "res2", "李娜", "+1", Some(&card)).await;
+    let ack = app.last();
+    assert_eq!(ack.reply_to.as_deref(), Some(plus.as_str()));
+    assert!(ack.text.contains("#1"), "{}", ack.text);
+    // "我家也是" right after, not a reply.
+    app.say("g1", "res3", "周杰", "我家也是").await;
+    // The reporter agreeing with themselves, and a repeat, add nothing.
+    app.say("g1", "res1", "王芳", "+1").await;
+    app.say("g1", "res2", "李娜", "同样的问题").await;
+
+    assert_eq!(ticket_count(&app).await, 1, "co-reports open no ticket");
+    let co: Vec<(String, String)> = app
+        .store
+        .co_reporters(1)
+        .await
+        .expect("co-reporters")
+        .into_iter()
+        .map(|c| (c.user_id, c.via))
+        .collect();
+    assert_eq!(
+        co,
+        [
+            ("res2".to_string(), "me_too".to_string()),
+            ("res3".to_string(), "me_too".to_string())
+        ]
+    );
+    assert_eq!(
+        event_kinds(&app, 1).await,
+        ["opened", "co_reporter", "co_reporter"]
+    );
+
+    // Another group's ticket is not this group's "+1".
+    app.say("g2", "res4", "孙丽", "+1").await;
+    assert_eq!(app.store.co_reporters(1).await.expect("co").len(), 2);
+
+    // On 办结 the co-reporters are asked to rate too, and their answer counts.
+    app.say("g1", "leader1", "张伟", "办结 1 已恢复供水").await;
+    let ask = app.last();
+    assert!(
+        ask.text.contains("@李娜") && ask.text.contains("@周杰") && ask.text.contains("#1"),
+        "{}",
+        ask.text
+    );
+    let asked: Vec<&str> = ask.mentions.iter().map(|m| m.user_id.as_str()).collect();
+    assert_eq!(asked, ["res2", "res3"]);
+    app.say("g1", "res3", "周杰", "评价 1 不满意").await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(
+        t.state,
+        gridline::domain::TicketState::Claimed,
+        "a co-reporter's 不满意 reopens"
+    );
+    // Someone who did not report cannot rate.
+    app.say("g1", "leader1", "张伟", "办结 1 再次处理").await;
+    app.say("g1", "res4", "孙丽", "评价 1 满意").await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.state, gridline::domain::TicketState::Resolved);
+    app.stop().await;
+}
+both_backends!(me_too_adds_a_co_reporter, me_too);
+
+async fn duplicate(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 5栋门口的路灯坏了")
+        .await;
+    assert_eq!(ticket_count(&app).await, 1);
+
+    // The same problem at the same place, in other words: linked, not a second ticket.
+    let second = app
+        .say(
+            "g1",
+            "res2",
+            "李娜",
+            "5栋门口路灯不亮好几天了，晚上黑漆漆的，麻烦修一下",
+        )
+        .await;
+    assert_eq!(ticket_count(&app).await, 1, "linked to #1");
+    let answer = app.last();
+    assert_eq!(answer.reply_to.as_deref(), Some(second.as_str()));
+    assert!(
+        answer.text.contains("#1") && answer.text.contains("并入"),
+        "{}",
+        answer.text
+    );
+    let events = app.store.ticket_events(1).await.expect("events");
+    let linked = events
+        .iter()
+        .find(|e| e.kind == "linked")
+        .expect("a linked event");
+    assert!(linked.detail.contains("黑漆漆"), "{}", linked.detail);
+    let co = app.store.co_reporters(1).await.expect("co");
+    assert_eq!(co.len(), 1);
+    assert_eq!(
+        (co[0].user_id.as_str(), co[0].via.as_str()),
+        ("res2", "linked")
+    );
+
+    // The same problem elsewhere is its own ticket, and so is one in another group.
+    app.say("g1", "res2", "李娜", "9栋门口的路灯坏了，晚上黑漆漆的")
+        .await;
+    assert_eq!(ticket_count(&app).await, 2);
+    app.say("g2", "res4", "孙丽", "5栋门口的路灯坏了，晚上黑漆漆的")
+        .await;
+    assert_eq!(ticket_count(&app).await, 3);
+
+    // Once #1 is resolved, a new report of its problem is a new ticket.
+    app.say("g1", "leader1", "张伟", "接单 1").await;
+    app.say("g1", "leader1", "张伟", "办结 1 换了灯").await;
+    app.say("g1", "res3", "周杰", "5栋门口的路灯又坏了，黑漆漆的")
+        .await;
+    assert_eq!(ticket_count(&app).await, 4);
+    app.stop().await;
+}
+both_backends!(duplicate_report_is_linked, duplicate);
