@@ -256,6 +256,15 @@ impl Worker {
                 self.store.park(row.id, &reason).await?;
                 Ok(Result_::Parked)
             }
+            Some(SendError::Offline(reason)) => {
+                // Not the message's fault: wait without counting an attempt. Adapters that know
+                // when they are back (a bridge reconnecting) make the row due at once.
+                let wait = self.settings.retry_max.0;
+                let next = now + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+                warn!(%reason, retry_in_ms = wait.as_millis() as u64, "platform offline; delivery waits");
+                self.store.postpone(row.id, next).await?;
+                Ok(Result_::Postponed)
+            }
             Some(SendError::Retry { after, reason }) => {
                 if row.attempts + 1 >= i64::from(self.settings.max_attempts) {
                     warn!(%reason, attempts = row.attempts + 1, "delivery failed too often; parked");

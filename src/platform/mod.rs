@@ -202,6 +202,10 @@ pub enum SendError {
     /// Will never work: blocked, chat not found, malformed. The row is parked.
     #[error("permanent failure: {0}")]
     Permanent(String),
+    /// The way to the platform is down (e.g. no OneBot bridge connected). The row waits
+    /// without using up its attempts; the adapter makes it due again when the way is back.
+    #[error("platform offline: {0}")]
+    Offline(String),
 }
 
 /// A chat platform, as the outbox worker and the engine see it.

@@ -338,3 +338,23 @@ async fn card_redrawn(db: Db) {
     app.stop().await;
 }
 both_backends!(pressed_card_is_redrawn, card_redrawn);
+
+/// A platform that is offline (no bridge connected) delays delivery without using up attempts:
+/// with one attempt allowed, an ordinary failure would park the card; being offline does not.
+async fn offline_is_not_an_attempt(db: Db) {
+    use gridline::platform::SendError;
+    let app = spawn_app(db, |s| {
+        s.outbox.max_attempts = 1;
+        s.outbox.retry_max = "1s".parse().expect("duration");
+    })
+    .await;
+    seed(&app, ROSTER).await;
+    app.memory.fail_next(SendError::Offline("bridge 1 is not connected".into()));
+    app.memory.fail_next(SendError::Offline("bridge 1 is not connected".into()));
+    app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    assert!(app.last().text.contains("#1"), "{}", app.last().text);
+    let counts = app.store.outbox_counts().await.expect("counts");
+    assert_eq!(counts.parked, 0, "{counts:?}");
+    app.stop().await;
+}
+both_backends!(offline_platform_waits_without_parking, offline_is_not_an_attempt);

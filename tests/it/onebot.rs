@@ -111,7 +111,7 @@ impl Node {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let r = self.adapter.send(account, &message("probe", "ping")).await;
-            if !matches!(&r, Err(SendError::Retry { reason, .. }) if reason.contains("not connected"))
+            if !matches!(&r, Err(SendError::Offline(reason)) if reason.contains("not connected"))
             {
                 return;
             }
@@ -372,14 +372,14 @@ async fn onebot_disconnected_bridge_is_a_retry_then_delivers_after_reconnect() {
     bridge.connect().await.expect("connect");
     node.wait_connected("10001").await;
     bridge.disconnect().await;
-    // The socket is gone: the reply waits in the outbox as a retry.
+    // The socket is gone: the reply waits in the outbox, without using up its attempts.
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let r = node
             .adapter
             .send("10001", &message("812345678", "排队的回复"))
             .await;
-        if matches!(&r, Err(SendError::Retry { .. })) {
+        if matches!(&r, Err(SendError::Offline(_))) {
             break;
         }
         assert!(

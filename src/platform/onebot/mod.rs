@@ -71,10 +71,9 @@ impl OneBot {
         if let Some(api) = &self.http_api {
             return api.call(action, params).await;
         }
-        Err(SendError::Retry {
-            after: None,
-            reason: format!("bridge {account} is not connected"),
-        })
+        Err(SendError::Offline(format!(
+            "bridge {account} is not connected"
+        )))
     }
 
     async fn send_message(
