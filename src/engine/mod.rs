@@ -35,6 +35,17 @@ pub struct Engine {
     texts: Texts,
     settings: Arc<Settings>,
     capabilities: HashMap<String, Capabilities>,
+    /// Told after every commit which events it covered (the benchmark times replies with it);
+    /// nothing is built when nobody listens.
+    committed: tokio::sync::broadcast::Sender<Arc<Committed>>,
+}
+
+/// The events one [`Engine::process_batch`] transaction applied, and when it committed.
+#[derive(Debug)]
+pub struct Committed {
+    pub at: std::time::Instant,
+    /// `(platform, account, event id)` of every event in the batch.
+    pub events: Vec<(String, String, String)>,
 }
 
 /// What one event is being handled in: who, where, when.
@@ -124,7 +135,13 @@ impl Engine {
             texts: Texts::new(settings.general.language),
             settings,
             capabilities,
+            committed: tokio::sync::broadcast::channel(4_096).0,
         }
+    }
+
+    /// Commits from now on; a receiver that falls more than 4,096 batches behind is told it lagged.
+    pub fn watch_commits(&self) -> tokio::sync::broadcast::Receiver<Arc<Committed>> {
+        self.committed.subscribe()
     }
 
     fn buttons_on(&self, platform: &str) -> bool {
@@ -156,6 +173,19 @@ impl Engine {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         tx.mark_processed(&ids, now).await?;
         tx.commit().await?;
+        if self.committed.receiver_count() > 0 {
+            let events = rows
+                .iter()
+                .map(|r| {
+                    let e = &r.event;
+                    (e.platform.clone(), e.account.clone(), e.event_id.clone())
+                })
+                .collect();
+            let _ = self.committed.send(Arc::new(Committed {
+                at: std::time::Instant::now(),
+                events,
+            }));
+        }
         Ok(rows.len())
     }
 
