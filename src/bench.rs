@@ -6,7 +6,8 @@
 //! Two runs on one database: a full-load run (producers submit as fast as the intake takes
 //! them; one message in four is a request, the rest chatter) and a paced run (every message a
 //! request, at a fixed rate). The outbox worker runs throughout and delivers the replies to an
-//! in-process adapter, as it would to a platform.
+//! in-process adapter that declares Telegram's per-bot limit (30 messages/s), the pace at which
+//! one real bot account's replies leave.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +18,9 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::app::Application;
 use crate::config::{Secret, Settings};
 use crate::platform::memory::MemoryAdapter;
-use crate::platform::{Adapter, ChatKind, ChatRef, EventKind, InboundEvent, Sender};
+use crate::platform::{
+    Adapter, Capabilities, ChatKind, ChatRef, EventKind, InboundEvent, Rate, RateLimits, Sender,
+};
 
 const GRIDS: usize = 200;
 const CHATTER: [&str; 6] = [
@@ -192,7 +195,19 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
     settings.sandbox.demo_roster = false;
     // Quiet hours would hold replies back depending on the time of day the bench runs.
     settings.sla.quiet_hours = String::new();
-    let memory = Arc::new(MemoryAdapter::default());
+    let memory = Arc::new(MemoryAdapter::new(Capabilities {
+        text_limit: 4_096,
+        buttons: true,
+        replies: true,
+        edits: false,
+        limits: RateLimits {
+            per_chat: Vec::new(),
+            per_account: vec![Rate {
+                max: 30,
+                per: Duration::from_secs(1),
+            }],
+        },
+    }));
     let app = Application::build(settings, vec![memory.clone() as Arc<dyn Adapter>]).await?;
     let store = app.store();
     let intake = app.intake();

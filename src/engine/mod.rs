@@ -162,6 +162,19 @@ impl Engine {
         }
         let now = now_millis();
         let mut fx = Effects::default();
+        // A burst comes from a few groups and many senders: read their roster entries in a
+        // few statements for the whole batch instead of one or two per event.
+        tx.cache_roster();
+        let chats: Vec<(String, String)> = rows
+            .iter()
+            .filter(|r| r.event.chat.kind == ChatKind::Group)
+            .map(|r| (r.event.platform.clone(), r.event.chat.id.clone()))
+            .collect();
+        let senders: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.event.platform.clone(), r.event.sender.id.clone()))
+            .collect();
+        tx.prefetch_roster(&chats, &senders).await?;
         for row in &rows {
             let span =
                 tracing::debug_span!("event", inbox = row.id, platform = %row.event.platform);
@@ -190,6 +203,33 @@ impl Engine {
     }
 
     async fn handle(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        row: &InboxRow,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        // Only plain messages and reports leave the roster as it was; anything else (a command,
+        // a button, a group event) may bind, grant, migrate or put someone on leave, so the
+        // batch's remembered roster is dropped before and after it.
+        let roster_kept = match &row.event.kind {
+            EventKind::Message { text, .. } => matches!(
+                command::parse(text),
+                Parsed::NotCommand | Parsed::Command(Command::Report(_))
+            ),
+            _ => false,
+        };
+        if !roster_kept {
+            tx.forget_roster();
+        }
+        let handled = self.handle_event(tx, fx, row, now).await;
+        if !roster_kept {
+            tx.forget_roster();
+        }
+        handled
+    }
+
+    async fn handle_event(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,

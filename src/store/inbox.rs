@@ -52,6 +52,51 @@ impl Tx {
         Ok(new)
     }
 
+    /// Stores events from several submissions in as few statements as possible; ones already
+    /// stored (or earlier in `events`) are skipped. Returns, per event, whether it was new.
+    pub async fn insert_events_flagged(
+        &mut self,
+        events: &[&InboundEvent],
+        received_at: i64,
+    ) -> Result<Vec<bool>> {
+        let mut flags = Vec::with_capacity(events.len());
+        // Keep well under SQLite's parameter limit.
+        for chunk in events.chunks(1_000) {
+            let sql = format!(
+                "INSERT INTO inbox (platform, account, event_id, received_at, payload) VALUES {} \
+                 ON CONFLICT (platform, account, event_id) DO NOTHING \
+                 RETURNING platform, account, event_id",
+                placeholders(chunk.len(), 5, 0)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for ev in chunk {
+                let payload = serde_json::to_string(ev)
+                    .map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
+                q = q
+                    .bind(ev.platform.clone())
+                    .bind(ev.account.clone())
+                    .bind(ev.event_id.clone())
+                    .bind(received_at)
+                    .bind(payload);
+            }
+            let mut inserted = std::collections::HashSet::new();
+            for row in q.fetch_all(self.conn()).await? {
+                let key: (String, String, String) = (
+                    col(&row, "platform")?,
+                    col(&row, "account")?,
+                    col(&row, "event_id")?,
+                );
+                inserted.insert(key);
+            }
+            // The first occurrence of a key in the chunk is the one that was inserted.
+            for ev in chunk {
+                let key = (ev.platform.clone(), ev.account.clone(), ev.event_id.clone());
+                flags.push(inserted.remove(&key));
+            }
+        }
+        Ok(flags)
+    }
+
     /// Saves an adapter position (e.g. Telegram's next getUpdates offset).
     pub async fn put_cursor(&mut self, key: &str, value: &str, at: i64) -> Result<()> {
         sqlx::query(

@@ -126,6 +126,7 @@ impl Store {
         Ok(Tx {
             inner,
             backend: self.backend,
+            roster: None,
         })
     }
 
@@ -145,6 +146,9 @@ impl Store {
 pub struct Tx {
     inner: sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
+    /// Roster lookups remembered in this transaction, when the caller asked for it
+    /// ([`Tx::cache_roster`]).
+    roster: Option<roster::RosterCache>,
 }
 
 impl Tx {
