@@ -121,6 +121,7 @@ async fn run(
 
 async fn commit_batch(store: &Store, batch: Vec<Submission>) {
     let now = now_millis();
+    let started = std::time::Instant::now();
     let result = async {
         let mut tx = store.begin().await?;
         // One multi-row statement for every submission in the batch.
@@ -143,6 +144,11 @@ async fn commit_batch(store: &Store, batch: Vec<Submission>) {
     .await;
     match result {
         Ok(outcomes) => {
+            debug!(
+                submissions = batch.len(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "inbox batch committed"
+            );
             for (sub, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = sub.done.send(Ok(outcome));
             }

@@ -155,11 +155,13 @@ impl Engine {
     /// Takes up to `limit` unprocessed inbox rows and applies them in one transaction.
     /// Returns how many rows were processed (0 when the inbox is drained).
     pub async fn process_batch(&self, store: &Store, limit: i64) -> Result<usize, StoreError> {
+        let t0 = std::time::Instant::now();
         let mut tx = store.begin().await?;
         let rows = tx.take_unprocessed(limit).await?;
         if rows.is_empty() {
             return Ok(0);
         }
+        let taken = t0.elapsed();
         let now = now_millis();
         let mut fx = Effects::default();
         // A burst comes from a few groups and many senders: read their roster entries in a
@@ -175,17 +177,30 @@ impl Engine {
             .map(|r| (r.event.platform.clone(), r.event.sender.id.clone()))
             .collect();
         tx.prefetch_roster(&chats, &senders).await?;
+        let prefetched = t0.elapsed();
         for row in &rows {
             let span =
                 tracing::debug_span!("event", inbox = row.id, platform = %row.event.platform);
             let _enter = span.enter();
             self.handle(&mut tx, &mut fx, row, now).await?;
         }
+        let handled = t0.elapsed();
         tx.add_events(&fx.events).await?;
         tx.enqueue(&fx.outbound, now).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         tx.mark_processed(&ids, now).await?;
+        let written = t0.elapsed();
         tx.commit().await?;
+        // Where a batch's time goes (RUST_LOG=gridline::engine=debug).
+        tracing::debug!(
+            rows = rows.len(),
+            take_us = taken.as_micros() as u64,
+            prefetch_us = (prefetched - taken).as_micros() as u64,
+            handle_us = (handled - prefetched).as_micros() as u64,
+            write_us = (written - handled).as_micros() as u64,
+            commit_us = (t0.elapsed() - written).as_micros() as u64,
+            "batch committed"
+        );
         if self.committed.receiver_count() > 0 {
             let events = rows
                 .iter()

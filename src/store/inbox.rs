@@ -3,7 +3,7 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, Result, Store, StoreError, Tx, col, placeholders};
+use super::{Backend, Result, Store, StoreError, Tx, col, row_placeholders};
 use crate::platform::InboundEvent;
 
 /// An event waiting to be processed.
@@ -34,7 +34,7 @@ impl Tx {
             let sql = format!(
                 "INSERT INTO inbox (platform, account, event_id, received_at, payload) VALUES {} \
                  ON CONFLICT (platform, account, event_id) DO NOTHING",
-                placeholders(chunk.len(), 5, 0)
+                row_placeholders(self.backend, chunk.len(), 5)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for ev in chunk {
@@ -66,7 +66,7 @@ impl Tx {
                 "INSERT INTO inbox (platform, account, event_id, received_at, payload) VALUES {} \
                  ON CONFLICT (platform, account, event_id) DO NOTHING \
                  RETURNING platform, account, event_id",
-                placeholders(chunk.len(), 5, 0)
+                row_placeholders(self.backend, chunk.len(), 5)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for ev in chunk {
@@ -144,11 +144,21 @@ impl Tx {
     /// Marks events processed.
     pub async fn mark_processed(&mut self, ids: &[i64], at: i64) -> Result<()> {
         for chunk in ids.chunks(1_000) {
-            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "UPDATE inbox SET processed_at = $1 WHERE id IN ({})",
-                list.join(",")
-            );
+            // Anonymous parameters on SQLite (see `row_placeholders`), bound in the same order.
+            let sql = match self.backend {
+                Backend::Sqlite => format!(
+                    "UPDATE inbox SET processed_at = ? WHERE id IN ({})",
+                    vec!["?"; chunk.len()].join(",")
+                ),
+                Backend::Postgres => {
+                    let list: Vec<String> =
+                        (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                    format!(
+                        "UPDATE inbox SET processed_at = $1 WHERE id IN ({})",
+                        list.join(",")
+                    )
+                }
+            };
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(at);
             for id in chunk {
                 q = q.bind(*id);

@@ -4,7 +4,7 @@
 use sqlx::AssertSqlSafe;
 use std::collections::HashSet;
 
-use super::{Result, Store, StoreError, Tx, col, placeholders};
+use super::{Result, Store, StoreError, Tx, col, row_placeholders};
 use crate::platform::Outbound;
 
 /// A row to write.
@@ -44,7 +44,7 @@ impl Tx {
         for chunk in items.chunks(500) {
             let sql = format!(
                 "INSERT INTO outbox (platform, account, chat, ticket_id, payload, next_attempt_at, created_at) VALUES {}",
-                placeholders(chunk.len(), 7, 0)
+                row_placeholders(self.backend, chunk.len(), 7)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for it in chunk {

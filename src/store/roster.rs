@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
-use super::{Result, Store, Tx, col, placeholders};
+use super::{Result, Store, Tx, col, row_placeholders};
 use crate::domain::{Grant, Role};
 
 /// A group's binding to a grid.
@@ -263,7 +263,7 @@ impl Tx {
             let sql = format!(
                 "SELECT g.platform, g.chat_id, g.grid, r.path, g.title, g.active FROM chat_groups g \
                  JOIN grids r ON r.code = g.grid WHERE (g.platform, g.chat_id) IN (VALUES {})",
-                placeholders(chunk.len(), 2, 0)
+                row_placeholders(self.backend, chunk.len(), 2)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (p, c) in chunk {
@@ -287,7 +287,7 @@ impl Tx {
                  LEFT JOIN grants g ON g.person = i.person \
                  LEFT JOIN grids r ON r.code = g.grid \
                  WHERE (i.platform, i.user_id) IN (VALUES {})",
-                placeholders(chunk.len(), 2, 0)
+                row_placeholders(self.backend, chunk.len(), 2)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (p, u) in chunk {
@@ -423,7 +423,7 @@ impl Tx {
                  WHERE grids.name <> excluded.name OR grids.level <> excluded.level \
                  OR grids.path <> excluded.path \
                  OR COALESCE(grids.parent, '') <> COALESCE(excluded.parent, '')",
-                placeholders(chunk.len(), 5, 0)
+                row_placeholders(self.backend, chunk.len(), 5)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
@@ -446,7 +446,7 @@ impl Tx {
                 "INSERT INTO chat_groups (platform, chat_id, grid, title) VALUES {} \
                  ON CONFLICT (platform, chat_id) DO UPDATE SET grid = excluded.grid, title = excluded.title \
                  WHERE chat_groups.grid <> excluded.grid OR chat_groups.title <> excluded.title",
-                placeholders(chunk.len(), 4, 0)
+                row_placeholders(self.backend, chunk.len(), 4)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
@@ -468,7 +468,7 @@ impl Tx {
                 "INSERT INTO people (code, name) VALUES {} \
                  ON CONFLICT (code) DO UPDATE SET name = excluded.name \
                  WHERE people.name <> excluded.name",
-                placeholders(chunk.len(), 2, 0)
+                row_placeholders(self.backend, chunk.len(), 2)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
@@ -486,7 +486,7 @@ impl Tx {
                 "INSERT INTO identities (platform, user_id, person) VALUES {} \
                  ON CONFLICT (platform, user_id) DO UPDATE SET person = excluded.person \
                  WHERE identities.person <> excluded.person",
-                placeholders(chunk.len(), 3, 0)
+                row_placeholders(self.backend, chunk.len(), 3)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
@@ -505,7 +505,7 @@ impl Tx {
         for chunk in rows.chunks(1_000) {
             let sql = format!(
                 "INSERT INTO grants (person, role, grid) VALUES {} ON CONFLICT DO NOTHING",
-                placeholders(chunk.len(), 3, 0)
+                row_placeholders(self.backend, chunk.len(), 3)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
