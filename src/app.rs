@@ -214,6 +214,11 @@ impl Application {
         self.ctx.intake.clone()
     }
 
+    /// Every engine commit from now on, with the events it applied (see [`Engine::watch_commits`]).
+    pub fn watch_commits(&self) -> tokio::sync::broadcast::Receiver<Arc<crate::engine::Committed>> {
+        self.engine.watch_commits()
+    }
+
     /// The token that stops this application; cancel it to shut down.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.ctx.shutdown.clone()

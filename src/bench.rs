@@ -1,17 +1,26 @@
 //! `gridline bench`: pushes synthetic group messages through the real pipeline — intake (inbox
 //! commit) → parse → ticket → outbox — on SQLite or PostgreSQL, and prints throughput and the
-//! latency from arrival to the reply reaching the (in-process) platform.
+//! latency from a message's arrival (handed to the intake) to the commit of the engine
+//! transaction that wrote its reply to the outbox.
+//!
+//! Two runs on one database: a full-load run (producers submit as fast as the intake takes
+//! them; one message in four is a request, the rest chatter) and a paced run (every message a
+//! request, at a fixed rate). The outbox worker runs throughout and delivers the replies to an
+//! in-process adapter that declares Telegram's per-bot limit (30 messages/s), the pace at which
+//! one real bot account's replies leave.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::Application;
 use crate::config::{Secret, Settings};
 use crate::platform::memory::MemoryAdapter;
-use crate::platform::{Adapter, ChatKind, ChatRef, EventKind, InboundEvent, Outbound, Sender};
+use crate::platform::{
+    Adapter, Capabilities, ChatKind, ChatRef, EventKind, InboundEvent, Rate, RateLimits, Sender,
+};
 
 const GRIDS: usize = 200;
 const CHATTER: [&str; 6] = [
@@ -29,17 +38,68 @@ const REQUESTS: [&str; 4] = [
     "/report The street light outside Block 5 is out",
 ];
 
+/// What to run.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchOptions {
+    /// Messages in the full-load run.
+    pub messages: usize,
+    /// Messages per second in the paced run.
+    pub rate: u32,
+    /// Length of the paced run.
+    pub paced_for: Duration,
+}
+
 /// Figures of one run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Phase {
+    pub messages: usize,
+    /// Messages that were requests, i.e. got a reply (the latency sample).
+    pub requests: usize,
+    pub seconds: f64,
+    pub messages_per_s: f64,
+    pub latency_p50_ms: f64,
+    pub latency_p99_ms: f64,
+    pub latency_max_ms: f64,
+}
+
+/// Figures of both runs.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BenchReport {
     pub backend: String,
-    pub messages: usize,
-    pub requests: usize,
-    pub throughput_per_s: f64,
+    pub full_load: Phase,
     pub paced_rate_per_s: u32,
-    pub paced_messages: usize,
-    pub latency_p50_ms: f64,
-    pub latency_p99_ms: f64,
+    pub paced: Phase,
+    /// Replies the outbox worker had delivered to the in-process platform when the runs ended.
+    pub delivered: usize,
+}
+
+impl BenchReport {
+    /// The lines `gridline bench` prints.
+    pub fn render(&self) -> String {
+        let line = |name: &str, p: &Phase| {
+            format!(
+                "{name}: {} messages ({} requests) in {:.2} s = {:.0} messages/s; \
+                 arrival → committed reply: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                p.messages,
+                p.requests,
+                p.seconds,
+                p.messages_per_s,
+                p.latency_p50_ms,
+                p.latency_p99_ms,
+                p.latency_max_ms
+            )
+        };
+        format!(
+            "backend {}\n{}\n{}\nreplies delivered to the in-process platform: {}",
+            self.backend,
+            line("full load", &self.full_load),
+            line(
+                &format!("paced at {}/s", self.paced_rate_per_s),
+                &self.paced
+            ),
+            self.delivered
+        )
+    }
 }
 
 fn roster() -> String {
@@ -88,24 +148,112 @@ fn text_for(n: usize, every: usize) -> &'static str {
     }
 }
 
-pub async fn run(database_url: &str, messages: usize, rate: u32) -> anyhow::Result<BenchReport> {
+/// Latency percentiles (ms) over the requests in `range`: commit minus arrival.
+fn phase(
+    range: std::ops::Range<usize>,
+    is_request: impl Fn(usize) -> bool,
+    arrived: &[Option<Instant>],
+    committed: &[Option<Instant>],
+    started: Instant,
+) -> Phase {
+    let mut latencies: Vec<f64> = range
+        .clone()
+        .filter(|n| is_request(*n))
+        .filter_map(|n| {
+            let (a, c) = (arrived[n]?, committed[n]?);
+            Some(c.saturating_duration_since(a).as_secs_f64() * 1_000.0)
+        })
+        .collect();
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let pick = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    let last = committed[range.clone()]
+        .iter()
+        .flatten()
+        .max()
+        .copied()
+        .unwrap_or(started);
+    let seconds = last.saturating_duration_since(started).as_secs_f64();
+    let messages = range.len();
+    Phase {
+        messages,
+        requests: latencies.len(),
+        seconds,
+        messages_per_s: messages as f64 / seconds.max(f64::MIN_POSITIVE),
+        latency_p50_ms: pick(0.50),
+        latency_p99_ms: pick(0.99),
+        latency_max_ms: latencies.last().copied().unwrap_or(f64::NAN),
+    }
+}
+
+pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<BenchReport> {
     let mut settings = Settings::defaults()?;
     settings.database.url = Secret::new(database_url);
     settings.http.listen = "127.0.0.1:0".parse()?;
     settings.sandbox.enabled = false;
     settings.sandbox.demo_roster = false;
-    let memory = Arc::new(MemoryAdapter::default());
+    // Quiet hours would hold replies back depending on the time of day the bench runs.
+    settings.sla.quiet_hours = String::new();
+    let memory = Arc::new(MemoryAdapter::new(Capabilities {
+        text_limit: 4_096,
+        buttons: true,
+        replies: true,
+        edits: false,
+        limits: RateLimits {
+            per_chat: Vec::new(),
+            per_account: vec![Rate {
+                max: 30,
+                per: Duration::from_secs(1),
+            }],
+        },
+    }));
     let app = Application::build(settings, vec![memory.clone() as Arc<dyn Adapter>]).await?;
     let store = app.store();
     let intake = app.intake();
     let stop = app.shutdown_token();
+    if store.inbox_counts().await?.total > 0 {
+        bail!("the bench needs an empty database; {database_url} already has messages");
+    }
     crate::import::import_csv(&store, roster().as_bytes())
         .await
         .context("bench roster")?;
-    let running = tokio::spawn(app.run_until_stopped());
     let backend = format!("{:?}", store.backend());
+    let messages = opts.messages;
+    let paced = ((f64::from(opts.rate) * opts.paced_for.as_secs_f64()) as usize).max(1);
+    let total = messages + paced;
 
-    // Throughput: producers submit as fast as the intake takes them.
+    // Every engine commit tells which events it applied; event `b{n}` is message n.
+    let mut commits = app.watch_commits();
+    let (progress, mut seen) = tokio::sync::watch::channel(0usize);
+    let collector = tokio::spawn(async move {
+        let mut committed: Vec<Option<Instant>> = vec![None; total];
+        let mut count = 0;
+        while count < total {
+            let batch = match commits.recv().await {
+                Ok(b) => b,
+                Err(RecvError::Lagged(k)) => bail!("the bench missed {k} commit notices"),
+                Err(RecvError::Closed) => break,
+            };
+            for (_, _, id) in &batch.events {
+                let n = id.strip_prefix('b').and_then(|n| n.parse::<usize>().ok());
+                if let Some(slot) = n.and_then(|n| committed.get_mut(n))
+                    && slot.is_none()
+                {
+                    *slot = Some(batch.at);
+                    count += 1;
+                }
+            }
+            progress.send_replace(count);
+        }
+        Ok(committed)
+    });
+    let running = tokio::spawn(app.run_until_stopped());
+
+    // Full load: producers submit as fast as the intake takes them.
     let every = 4;
     let producers = 32;
     let started = Instant::now();
@@ -113,45 +261,45 @@ pub async fn run(database_url: &str, messages: usize, rate: u32) -> anyhow::Resu
     for p in 0..producers {
         let intake = intake.clone();
         tasks.push(tokio::spawn(async move {
+            let mut arrivals = Vec::new();
             let mut n = p;
             while n < messages {
                 let mut batch = Vec::with_capacity(16);
-                for _ in 0..16 {
-                    if n >= messages {
-                        break;
-                    }
+                let mut numbers = Vec::with_capacity(16);
+                while batch.len() < 16 && n < messages {
                     batch.push(event(n, text_for(n, every)));
+                    numbers.push(n);
                     n += producers;
                 }
-                intake.submit(batch, None).await?;
+                let at = Instant::now();
+                let stored = intake.submit(batch, None).await?;
+                if stored.duplicates > 0 {
+                    bail!("{} bench events were already stored", stored.duplicates);
+                }
+                arrivals.extend(numbers.into_iter().map(|n| (n, at)));
             }
-            Ok::<(), crate::intake::IntakeError>(())
+            Ok(arrivals)
         }));
     }
+    let mut arrived: Vec<Option<Instant>> = vec![None; total];
     for t in tasks {
-        t.await??;
-    }
-    loop {
-        if store.inbox_counts().await?.unprocessed == 0 {
-            break;
+        for (n, at) in t.await?? {
+            arrived[n] = Some(at);
         }
-        tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let requests = messages.div_ceil(every);
+    let wait = Duration::from_secs(600);
+    tokio::time::timeout(wait, seen.wait_for(|c| *c >= messages))
+        .await
+        .context("the full-load run did not finish")??;
 
-    // Latency at a steady rate: every message a request, timed until its card is delivered.
-    let paced = (rate as usize * 5).max(100);
-    let base = messages + 1;
-    let before = memory.sent().len();
-    let mut arrivals: HashMap<String, Instant> = HashMap::with_capacity(paced);
-    let interval = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
-    let mut ticker = tokio::time::interval(interval);
-    let mut pending = Vec::new();
-    for i in 0..paced {
+    // Paced: every message a request, one every 1/rate s, each submitted on its own.
+    let paced_started = Instant::now();
+    let mut ticker =
+        tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(opts.rate.max(1))));
+    let mut pending = Vec::with_capacity(paced);
+    for n in messages..total {
         ticker.tick().await;
-        let n = base + i;
-        arrivals.insert(format!("bm{n}"), Instant::now());
+        arrived[n] = Some(Instant::now());
         let intake = intake.clone();
         pending.push(tokio::spawn(async move {
             intake
@@ -162,38 +310,39 @@ pub async fn run(database_url: &str, messages: usize, rate: u32) -> anyhow::Resu
     for p in pending {
         p.await??;
     }
-    let sent = memory
-        .wait_for(before + paced, Duration::from_secs(60))
-        .await;
-    let mut latencies: Vec<f64> = sent[before..]
-        .iter()
-        .filter_map(|s| match &s.item {
-            Outbound::Send(m) => m
-                .reply_to
-                .as_ref()
-                .and_then(|r| arrivals.get(r))
-                .map(|t0| s.at.duration_since(*t0).as_secs_f64() * 1_000.0),
-            _ => None,
-        })
-        .collect();
-    latencies.sort_by(|a, b| a.total_cmp(b));
-    let pick = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
-    let report = BenchReport {
-        backend,
-        messages,
-        requests,
-        throughput_per_s: messages as f64 / elapsed,
-        paced_rate_per_s: rate,
-        paced_messages: latencies.len(),
-        latency_p50_ms: pick(0.50),
-        latency_p99_ms: pick(0.99),
-    };
+    tokio::time::timeout(wait, seen.wait_for(|c| *c >= total))
+        .await
+        .context("the paced run did not finish")??;
+    let committed = collector.await??;
+
+    let full_load = phase(
+        0..messages,
+        |n| n % every == 0,
+        &arrived,
+        &committed,
+        started,
+    );
+    let paced_phase = phase(
+        messages..total,
+        |_| true,
+        &arrived,
+        &committed,
+        paced_started,
+    );
+    // Every request must have become a ticket: the figures are about real work.
+    let tickets = store.ticket_count().await? as usize;
+    let expected = full_load.requests + paced_phase.requests;
+    if tickets != expected {
+        bail!("{expected} requests made {tickets} tickets");
+    }
+    let delivered = memory.sent().len();
     stop.cancel();
     let _ = running.await;
-    Ok(report)
+    Ok(BenchReport {
+        backend,
+        full_load,
+        paced_rate_per_s: opts.rate,
+        paced: paced_phase,
+        delivered,
+    })
 }

@@ -121,11 +121,15 @@ async fn run(
 
 async fn commit_batch(store: &Store, batch: Vec<Submission>) {
     let now = now_millis();
+    let started = std::time::Instant::now();
     let result = async {
         let mut tx = store.begin().await?;
+        // One multi-row statement for every submission in the batch.
+        let events: Vec<&InboundEvent> = batch.iter().flat_map(|s| s.events.iter()).collect();
+        let mut fresh = tx.insert_events_flagged(&events, now).await?.into_iter();
         let mut outcomes = Vec::with_capacity(batch.len());
         for sub in &batch {
-            let new = tx.insert_events(&sub.events, now).await?;
+            let new = fresh.by_ref().take(sub.events.len()).filter(|f| *f).count() as u64;
             if let Some(c) = &sub.cursor {
                 tx.put_cursor(&c.key, &c.value, now).await?;
             }
@@ -140,6 +144,11 @@ async fn commit_batch(store: &Store, batch: Vec<Submission>) {
     .await;
     match result {
         Ok(outcomes) => {
+            debug!(
+                submissions = batch.len(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "inbox batch committed"
+            );
             for (sub, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = sub.done.send(Ok(outcome));
             }

@@ -56,9 +56,12 @@ enum Command {
         /// Messages for the throughput run.
         #[arg(long, default_value_t = 100_000)]
         messages: usize,
-        /// Messages per second for the latency run.
+        /// Messages per second for the paced latency run.
         #[arg(long, default_value_t = 1_000)]
         rate: u32,
+        /// Seconds the paced run lasts.
+        #[arg(long, default_value_t = 10)]
+        paced_seconds: u64,
         /// Database to use (default: a new SQLite file in a temporary directory).
         #[arg(long)]
         database: Option<String>,
@@ -153,24 +156,19 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
         Command::Bench {
             messages,
             rate,
+            paced_seconds,
             database,
         } => {
             let dir = std::env::temp_dir().join(format!("gridline-bench-{}", std::process::id()));
             let url = database.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
-            let report = gridline::bench::run(&url, messages, rate).await?;
+            let opts = gridline::bench::BenchOptions {
+                messages,
+                rate,
+                paced_for: std::time::Duration::from_secs(paced_seconds),
+            };
+            let report = gridline::bench::run(&url, opts).await;
             let _ = std::fs::remove_dir_all(&dir);
-            println!(
-                "backend {}: {} messages ({} requests) in the pipeline at {:.0} messages/s; \
-                 at {}/s: p50 {:.1} ms, p99 {:.1} ms from arrival to delivered reply ({} replies)",
-                report.backend,
-                report.messages,
-                report.requests,
-                report.throughput_per_s,
-                report.paced_rate_per_s,
-                report.latency_p50_ms,
-                report.latency_p99_ms,
-                report.paced_messages
-            );
+            println!("{}", report?.render());
             Ok(())
         }
         Command::Classify | Command::Eval { .. } => unreachable_cli(),

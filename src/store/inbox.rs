@@ -3,7 +3,7 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, Result, Store, StoreError, Tx, col, placeholders};
+use super::{Backend, Result, Store, StoreError, Tx, col, row_placeholders};
 use crate::platform::InboundEvent;
 
 /// An event waiting to be processed.
@@ -34,7 +34,7 @@ impl Tx {
             let sql = format!(
                 "INSERT INTO inbox (platform, account, event_id, received_at, payload) VALUES {} \
                  ON CONFLICT (platform, account, event_id) DO NOTHING",
-                placeholders(chunk.len(), 5, 0)
+                row_placeholders(self.backend, chunk.len(), 5)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for ev in chunk {
@@ -50,6 +50,51 @@ impl Tx {
             new += q.execute(self.conn()).await?.rows_affected();
         }
         Ok(new)
+    }
+
+    /// Stores events from several submissions in as few statements as possible; ones already
+    /// stored (or earlier in `events`) are skipped. Returns, per event, whether it was new.
+    pub async fn insert_events_flagged(
+        &mut self,
+        events: &[&InboundEvent],
+        received_at: i64,
+    ) -> Result<Vec<bool>> {
+        let mut flags = Vec::with_capacity(events.len());
+        // Keep well under SQLite's parameter limit.
+        for chunk in events.chunks(1_000) {
+            let sql = format!(
+                "INSERT INTO inbox (platform, account, event_id, received_at, payload) VALUES {} \
+                 ON CONFLICT (platform, account, event_id) DO NOTHING \
+                 RETURNING platform, account, event_id",
+                row_placeholders(self.backend, chunk.len(), 5)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for ev in chunk {
+                let payload = serde_json::to_string(ev)
+                    .map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
+                q = q
+                    .bind(ev.platform.clone())
+                    .bind(ev.account.clone())
+                    .bind(ev.event_id.clone())
+                    .bind(received_at)
+                    .bind(payload);
+            }
+            let mut inserted = std::collections::HashSet::new();
+            for row in q.fetch_all(self.conn()).await? {
+                let key: (String, String, String) = (
+                    col(&row, "platform")?,
+                    col(&row, "account")?,
+                    col(&row, "event_id")?,
+                );
+                inserted.insert(key);
+            }
+            // The first occurrence of a key in the chunk is the one that was inserted.
+            for ev in chunk {
+                let key = (ev.platform.clone(), ev.account.clone(), ev.event_id.clone());
+                flags.push(inserted.remove(&key));
+            }
+        }
+        Ok(flags)
     }
 
     /// Saves an adapter position (e.g. Telegram's next getUpdates offset).
@@ -99,11 +144,21 @@ impl Tx {
     /// Marks events processed.
     pub async fn mark_processed(&mut self, ids: &[i64], at: i64) -> Result<()> {
         for chunk in ids.chunks(1_000) {
-            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "UPDATE inbox SET processed_at = $1 WHERE id IN ({})",
-                list.join(",")
-            );
+            // Anonymous parameters on SQLite (see `row_placeholders`), bound in the same order.
+            let sql = match self.backend {
+                Backend::Sqlite => format!(
+                    "UPDATE inbox SET processed_at = ? WHERE id IN ({})",
+                    vec!["?"; chunk.len()].join(",")
+                ),
+                Backend::Postgres => {
+                    let list: Vec<String> =
+                        (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                    format!(
+                        "UPDATE inbox SET processed_at = $1 WHERE id IN ({})",
+                        list.join(",")
+                    )
+                }
+            };
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(at);
             for id in chunk {
                 q = q.bind(*id);

@@ -4,7 +4,7 @@
 use sqlx::AssertSqlSafe;
 use std::collections::HashSet;
 
-use super::{Result, Store, StoreError, Tx, col, placeholders};
+use super::{Result, Store, StoreError, Tx, col, row_placeholders};
 use crate::platform::Outbound;
 
 /// A row to write.
@@ -46,7 +46,7 @@ impl Tx {
         for chunk in items.chunks(500) {
             let sql = format!(
                 "INSERT INTO outbox (platform, account, chat, ticket_id, payload, next_attempt_at, created_at, status) VALUES {}",
-                placeholders(chunk.len(), 8, 0)
+                row_placeholders(self.backend, chunk.len(), 8)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for it in chunk {

@@ -1,9 +1,11 @@
 //! The roster: grids, chat groups bound to them, people, their platform identities and roles.
 
+use std::collections::HashMap;
+
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
-use super::{Result, Store, Tx, col, placeholders};
+use super::{Result, Store, Tx, col, row_placeholders};
 use crate::domain::{Grant, Role};
 
 /// A group's binding to a grid.
@@ -81,6 +83,17 @@ pub struct GrantRow {
     pub grid: String,
 }
 
+/// Group bindings, senders and on-duty leaders already read in one transaction. The engine
+/// turns it on for a batch of events (most of a burst comes from the same groups and senders)
+/// and drops it whenever an event may change the roster; every roster write here drops it too.
+#[derive(Debug, Default)]
+pub(crate) struct RosterCache {
+    groups: HashMap<(String, String), Option<GroupBinding>>,
+    senders: HashMap<(String, String), SenderInfo>,
+    /// Keyed by grid, platform and the `now` asked about (leave is judged at that time).
+    on_duty: HashMap<(String, String, i64), Option<Person>>,
+}
+
 fn grid_from(row: &AnyRow) -> Result<Grid> {
     Ok(Grid {
         code: col(row, "code")?,
@@ -91,8 +104,38 @@ fn grid_from(row: &AnyRow) -> Result<Grid> {
     })
 }
 
+/// One row of the sender query: the person, and a grant if the row carries a known role.
+fn add_sender_row(info: &mut SenderInfo, row: &AnyRow) -> Result<()> {
+    info.person = Some(col(row, "person")?);
+    let role: Option<String> = col(row, "role")?;
+    let Some(role) = role.and_then(|r| r.parse::<Role>().ok()) else {
+        return Ok(());
+    };
+    let path: Option<String> = col(row, "path")?;
+    info.grants.push(Grant {
+        role,
+        grid_path: path,
+    });
+    Ok(())
+}
+
+/// The distinct keys of `keys` that `known` does not already cover, in first-seen order.
+fn dedup(
+    keys: &[(String, String)],
+    known: impl Fn(&(String, String)) -> bool,
+) -> Vec<&(String, String)> {
+    let mut seen = std::collections::HashSet::new();
+    keys.iter()
+        .filter(|k| !known(k) && seen.insert(*k))
+        .collect()
+}
+
 impl Tx {
     pub async fn group(&mut self, platform: &str, chat_id: &str) -> Result<Option<GroupBinding>> {
+        let key = (platform.to_string(), chat_id.to_string());
+        if let Some(hit) = self.roster.as_ref().and_then(|c| c.groups.get(&key)) {
+            return Ok(hit.clone());
+        }
         let row = sqlx::query(
             "SELECT g.grid, r.path, g.title, g.active, g.account FROM chat_groups g \
              JOIN grids r ON r.code = g.grid WHERE g.platform = $1 AND g.chat_id = $2",
@@ -111,6 +154,11 @@ impl Tx {
             })
         })
         .transpose()
+        .inspect(|g| {
+            if let Some(c) = &mut self.roster {
+                c.groups.insert(key, g.clone());
+            }
+        })
     }
 
     pub async fn grid(&mut self, code: &str) -> Result<Option<Grid>> {
@@ -123,6 +171,10 @@ impl Tx {
 
     /// The sender's person and grants, through their platform identity.
     pub async fn sender(&mut self, platform: &str, user_id: &str) -> Result<SenderInfo> {
+        let key = (platform.to_string(), user_id.to_string());
+        if let Some(hit) = self.roster.as_ref().and_then(|c| c.senders.get(&key)) {
+            return Ok(hit.clone());
+        }
         let rows = sqlx::query(
             "SELECT i.person, g.role, g.grid, r.path FROM identities i \
              LEFT JOIN grants g ON g.person = i.person \
@@ -135,16 +187,10 @@ impl Tx {
         .await?;
         let mut info = SenderInfo::default();
         for row in &rows {
-            info.person = Some(col(row, "person")?);
-            let role: Option<String> = col(row, "role")?;
-            let Some(role) = role.and_then(|r| r.parse::<Role>().ok()) else {
-                continue;
-            };
-            let path: Option<String> = col(row, "path")?;
-            info.grants.push(Grant {
-                role,
-                grid_path: path,
-            });
+            add_sender_row(&mut info, row)?;
+        }
+        if let Some(c) = &mut self.roster {
+            c.senders.insert(key, info.clone());
         }
         Ok(info)
     }
@@ -157,6 +203,10 @@ impl Tx {
         platform: &str,
         now: i64,
     ) -> Result<Option<Person>> {
+        let key = (grid.to_string(), platform.to_string(), now);
+        if let Some(hit) = self.roster.as_ref().and_then(|c| c.on_duty.get(&key)) {
+            return Ok(hit.clone());
+        }
         let rows = sqlx::query(
             "SELECT p.code, p.name, g.role, \
                (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $2 \
@@ -171,15 +221,99 @@ impl Tx {
         .bind(now)
         .fetch_all(self.conn())
         .await?;
-        rows.first()
-            .map(|r| {
+        let person = rows
+            .first()
+            .map(|r| -> Result<Person> {
                 Ok(Person {
                     code: col(r, "code")?,
                     name: col(r, "name")?,
                     user_id: col(r, "user_id")?,
                 })
             })
-            .transpose()
+            .transpose()?;
+        if let Some(c) = &mut self.roster {
+            c.on_duty.insert(key, person.clone());
+        }
+        Ok(person)
+    }
+
+    /// Remembers roster lookups for the rest of this transaction (until [`Tx::forget_roster`]).
+    pub fn cache_roster(&mut self) {
+        self.roster.get_or_insert_with(RosterCache::default);
+    }
+
+    /// Drops what [`Tx::cache_roster`] remembered: the roster may have changed.
+    pub fn forget_roster(&mut self) {
+        if let Some(c) = &mut self.roster {
+            *c = RosterCache::default();
+        }
+    }
+
+    /// With the cache on, reads the bindings of `chats` and the identities of `senders`
+    /// (`(platform, id)` pairs) in a few statements instead of one each.
+    pub async fn prefetch_roster(
+        &mut self,
+        chats: &[(String, String)],
+        senders: &[(String, String)],
+    ) -> Result<()> {
+        let Some(cache) = &self.roster else {
+            return Ok(());
+        };
+        let chats: Vec<&(String, String)> = dedup(chats, |k| cache.groups.contains_key(k));
+        let senders: Vec<&(String, String)> = dedup(senders, |k| cache.senders.contains_key(k));
+        let mut groups = HashMap::new();
+        for chunk in chats.chunks(400) {
+            let sql = format!(
+                "SELECT g.platform, g.chat_id, g.grid, r.path, g.title, g.active, g.account FROM chat_groups g \
+                 JOIN grids r ON r.code = g.grid WHERE (g.platform, g.chat_id) IN (VALUES {})",
+                row_placeholders(self.backend, chunk.len(), 2)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (p, c) in chunk {
+                q = q.bind(p.clone()).bind(c.clone());
+            }
+            for r in q.fetch_all(self.conn()).await? {
+                let key: (String, String) = (col(&r, "platform")?, col(&r, "chat_id")?);
+                let binding = GroupBinding {
+                    grid: col(&r, "grid")?,
+                    grid_path: col(&r, "path")?,
+                    title: col(&r, "title")?,
+                    active: col::<i64>(&r, "active")? != 0,
+                    account: col(&r, "account")?,
+                };
+                groups.insert(key, binding);
+            }
+        }
+        let mut infos: HashMap<(String, String), SenderInfo> = HashMap::new();
+        for chunk in senders.chunks(400) {
+            let sql = format!(
+                "SELECT i.platform, i.user_id, i.person, g.role, g.grid, r.path FROM identities i \
+                 LEFT JOIN grants g ON g.person = i.person \
+                 LEFT JOIN grids r ON r.code = g.grid \
+                 WHERE (i.platform, i.user_id) IN (VALUES {})",
+                row_placeholders(self.backend, chunk.len(), 2)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (p, u) in chunk {
+                q = q.bind(p.clone()).bind(u.clone());
+            }
+            for r in q.fetch_all(self.conn()).await? {
+                let key: (String, String) = (col(&r, "platform")?, col(&r, "user_id")?);
+                add_sender_row(infos.entry(key).or_default(), &r)?;
+            }
+        }
+        let Some(cache) = &mut self.roster else {
+            return Ok(());
+        };
+        for k in chats {
+            cache.groups.insert(k.clone(), groups.remove(k));
+        }
+        for k in senders {
+            cache
+                .senders
+                .insert(k.clone(), infos.remove(k).unwrap_or_default());
+        }
+        Ok(())
     }
 
     /// A person by code, or by name (several matches possible), or by their user id on
@@ -220,6 +354,7 @@ impl Tx {
         grid: &str,
         title: &str,
     ) -> Result<()> {
+        self.forget_roster();
         sqlx::query(
             "INSERT INTO chat_groups (platform, chat_id, grid, title, active) VALUES ($1, $2, $3, $4, 1) \
              ON CONFLICT (platform, chat_id) DO UPDATE SET grid = excluded.grid, title = excluded.title, active = 1",
@@ -235,6 +370,7 @@ impl Tx {
 
     /// A group got a new id (Telegram group → supergroup): move its binding and open tickets.
     pub async fn rebind_chat(&mut self, platform: &str, old: &str, new: &str) -> Result<()> {
+        self.forget_roster();
         sqlx::query(
             "UPDATE chat_groups SET chat_id = $3 WHERE platform = $1 AND chat_id = $2 \
              AND NOT EXISTS (SELECT 1 FROM chat_groups WHERE platform = $1 AND chat_id = $3)",
@@ -255,6 +391,7 @@ impl Tx {
 
     /// The bot left the group: keep the binding for history, stop treating it as live.
     pub async fn deactivate_group(&mut self, platform: &str, chat_id: &str) -> Result<()> {
+        self.forget_roster();
         sqlx::query("UPDATE chat_groups SET active = 0 WHERE platform = $1 AND chat_id = $2")
             .bind(platform.to_string())
             .bind(chat_id.to_string())
@@ -264,6 +401,7 @@ impl Tx {
     }
 
     pub async fn add_grant(&mut self, person: &str, role: Role, grid: &str) -> Result<()> {
+        self.forget_roster();
         sqlx::query(
             "INSERT INTO grants (person, role, grid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
@@ -276,14 +414,20 @@ impl Tx {
     }
 
     // ---- bulk upserts for the importer ----------------------------------------------------
+    // Multi-row statements in the importer's one transaction. A row that is already as the
+    // file says is left alone (the `WHERE` on `DO UPDATE`), so a re-import writes nothing.
 
     pub async fn upsert_grids(&mut self, rows: &[GridRow]) -> Result<()> {
+        self.forget_roster();
         for chunk in rows.chunks(500) {
             let sql = format!(
                 "INSERT INTO grids (code, name, parent, level, path) VALUES {} \
                  ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent, \
-                 level = excluded.level, path = excluded.path",
-                placeholders(chunk.len(), 5, 0)
+                 level = excluded.level, path = excluded.path \
+                 WHERE grids.name <> excluded.name OR grids.level <> excluded.level \
+                 OR grids.path <> excluded.path \
+                 OR COALESCE(grids.parent, '') <> COALESCE(excluded.parent, '')",
+                row_placeholders(self.backend, chunk.len(), 5)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
@@ -300,11 +444,13 @@ impl Tx {
     }
 
     pub async fn upsert_groups(&mut self, rows: &[GroupRow]) -> Result<()> {
+        self.forget_roster();
         for chunk in rows.chunks(500) {
             let sql = format!(
                 "INSERT INTO chat_groups (platform, chat_id, grid, title) VALUES {} \
-                 ON CONFLICT (platform, chat_id) DO UPDATE SET grid = excluded.grid, title = excluded.title",
-                placeholders(chunk.len(), 4, 0)
+                 ON CONFLICT (platform, chat_id) DO UPDATE SET grid = excluded.grid, title = excluded.title \
+                 WHERE chat_groups.grid <> excluded.grid OR chat_groups.title <> excluded.title",
+                row_placeholders(self.backend, chunk.len(), 4)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
@@ -320,11 +466,13 @@ impl Tx {
     }
 
     pub async fn upsert_people(&mut self, rows: &[PersonRow]) -> Result<()> {
+        self.forget_roster();
         for chunk in rows.chunks(1_000) {
             let sql = format!(
                 "INSERT INTO people (code, name) VALUES {} \
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name",
-                placeholders(chunk.len(), 2, 0)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name \
+                 WHERE people.name <> excluded.name",
+                row_placeholders(self.backend, chunk.len(), 2)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
@@ -336,11 +484,13 @@ impl Tx {
     }
 
     pub async fn upsert_identities(&mut self, rows: &[IdentityRow]) -> Result<()> {
+        self.forget_roster();
         for chunk in rows.chunks(1_000) {
             let sql = format!(
                 "INSERT INTO identities (platform, user_id, person) VALUES {} \
-                 ON CONFLICT (platform, user_id) DO UPDATE SET person = excluded.person",
-                placeholders(chunk.len(), 3, 0)
+                 ON CONFLICT (platform, user_id) DO UPDATE SET person = excluded.person \
+                 WHERE identities.person <> excluded.person",
+                row_placeholders(self.backend, chunk.len(), 3)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
@@ -355,10 +505,11 @@ impl Tx {
     }
 
     pub async fn upsert_grants(&mut self, rows: &[GrantRow]) -> Result<()> {
+        self.forget_roster();
         for chunk in rows.chunks(1_000) {
             let sql = format!(
                 "INSERT INTO grants (person, role, grid) VALUES {} ON CONFLICT DO NOTHING",
-                placeholders(chunk.len(), 3, 0)
+                row_placeholders(self.backend, chunk.len(), 3)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {

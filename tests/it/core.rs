@@ -349,12 +349,17 @@ async fn offline_is_not_an_attempt(db: Db) {
     })
     .await;
     seed(&app, ROSTER).await;
-    app.memory.fail_next(SendError::Offline("bridge 1 is not connected".into()));
-    app.memory.fail_next(SendError::Offline("bridge 1 is not connected".into()));
+    app.memory
+        .fail_next(SendError::Offline("bridge 1 is not connected".into()));
+    app.memory
+        .fail_next(SendError::Offline("bridge 1 is not connected".into()));
     app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
     assert!(app.last().text.contains("#1"), "{}", app.last().text);
     let counts = app.store.outbox_counts().await.expect("counts");
     assert_eq!(counts.parked, 0, "{counts:?}");
     app.stop().await;
 }
-both_backends!(offline_platform_waits_without_parking, offline_is_not_an_attempt);
+both_backends!(
+    offline_platform_waits_without_parking,
+    offline_is_not_an_attempt
+);

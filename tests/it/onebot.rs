@@ -111,8 +111,7 @@ impl Node {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let r = self.adapter.send(account, &message("probe", "ping")).await;
-            if !matches!(&r, Err(SendError::Offline(reason)) if reason.contains("not connected"))
-            {
+            if !matches!(&r, Err(SendError::Offline(reason)) if reason.contains("not connected")) {
                 return;
             }
             assert!(
