@@ -180,9 +180,7 @@ impl Application {
     }
 
     /// Every engine commit from now on, with the events it applied (see [`Engine::watch_commits`]).
-    pub fn watch_commits(
-        &self,
-    ) -> tokio::sync::broadcast::Receiver<Arc<crate::engine::Committed>> {
+    pub fn watch_commits(&self) -> tokio::sync::broadcast::Receiver<Arc<crate::engine::Committed>> {
         self.engine.watch_commits()
     }
 

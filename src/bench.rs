@@ -93,7 +93,10 @@ impl BenchReport {
             "backend {}\n{}\n{}\nreplies delivered to the in-process platform: {}",
             self.backend,
             line("full load", &self.full_load),
-            line(&format!("paced at {}/s", self.paced_rate_per_s), &self.paced),
+            line(
+                &format!("paced at {}/s", self.paced_rate_per_s),
+                &self.paced
+            ),
             self.delivered
         )
     }
@@ -291,7 +294,8 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
 
     // Paced: every message a request, one every 1/rate s, each submitted on its own.
     let paced_started = Instant::now();
-    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(opts.rate.max(1))));
+    let mut ticker =
+        tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(opts.rate.max(1))));
     let mut pending = Vec::with_capacity(paced);
     for n in messages..total {
         ticker.tick().await;
@@ -311,8 +315,20 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
         .context("the paced run did not finish")??;
     let committed = collector.await??;
 
-    let full_load = phase(0..messages, |n| n % every == 0, &arrived, &committed, started);
-    let paced_phase = phase(messages..total, |_| true, &arrived, &committed, paced_started);
+    let full_load = phase(
+        0..messages,
+        |n| n % every == 0,
+        &arrived,
+        &committed,
+        started,
+    );
+    let paced_phase = phase(
+        messages..total,
+        |_| true,
+        &arrived,
+        &committed,
+        paced_started,
+    );
     // Every request must have become a ticket: the figures are about real work.
     let tickets = store.ticket_count().await? as usize;
     let expected = full_load.requests + paced_phase.requests;

@@ -443,9 +443,7 @@ impl Engine {
         let span = tracing::info_span!("command", command = ?std::mem::discriminant(&cmd), sender = %scene.sender_id());
         // Instrumented, not entered: an entered span guard held across an await corrupts the
         // subscriber's span stack when the task moves between threads.
-        self.run_command(tx, fx, scene, cmd)
-            .instrument(span)
-            .await
+        self.run_command(tx, fx, scene, cmd).instrument(span).await
     }
 
     async fn run_command(

@@ -286,10 +286,7 @@ mod tests {
         assert_eq!(placeholders(2, 3, 0), "($1,$2,$3),($4,$5,$6)");
         assert_eq!(placeholders(1, 2, 4), "($5,$6)");
         assert_eq!(row_placeholders(Backend::Sqlite, 2, 2), "(?,?),(?,?)");
-        assert_eq!(
-            row_placeholders(Backend::Postgres, 2, 2),
-            "($1,$2),($3,$4)"
-        );
+        assert_eq!(row_placeholders(Backend::Postgres, 2, 2), "($1,$2),($3,$4)");
     }
 
     #[test]
