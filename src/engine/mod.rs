@@ -21,6 +21,8 @@ mod understanding;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::Role;
@@ -213,8 +215,9 @@ impl Engine {
         for row in &rows {
             let span =
                 tracing::debug_span!("event", inbox = row.id, platform = %row.event.platform);
-            let _enter = span.enter();
-            self.handle(&mut tx, &mut fx, row, now).await?;
+            self.handle(&mut tx, &mut fx, row, now)
+                .instrument(span)
+                .await?;
         }
         let handled = t0.elapsed();
         tx.add_events(&fx.events).await?;
@@ -483,7 +486,18 @@ impl Engine {
         cmd: Command,
     ) -> Result<Vec<Notice>, StoreError> {
         let span = tracing::info_span!("command", command = ?std::mem::discriminant(&cmd), sender = %scene.sender_id());
-        let _enter = span.enter();
+        // Instrumented, not entered: an entered span guard held across an await corrupts the
+        // subscriber's span stack when the task moves between threads.
+        self.run_command(tx, fx, scene, cmd).instrument(span).await
+    }
+
+    async fn run_command(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        cmd: Command,
+    ) -> Result<Vec<Notice>, StoreError> {
         match cmd {
             Command::Report(text) => {
                 let mut u = self

@@ -9,6 +9,8 @@
 //!
 //! [`run_timers`]: Engine::run_timers
 
+use tracing::Instrument;
+
 use super::{Effects, Engine};
 use crate::domain::ticket::{self, Transition};
 use crate::domain::{TicketState, Urgency};
@@ -118,9 +120,11 @@ impl Engine {
             }
             let mut fx = Effects::default();
             for timer in &timers {
+                // Instrumented, not entered: an entered guard must not live across an await.
                 let span = tracing::info_span!("timer", id = timer.id, kind = %timer.kind, ticket = timer.ticket_id);
-                let _enter = span.enter();
-                self.fire(&mut tx, &mut fx, timer, now).await?;
+                self.fire(&mut tx, &mut fx, timer, now)
+                    .instrument(span)
+                    .await?;
             }
             tx.add_events(&fx.events).await?;
             tx.enqueue(&fx.outbound, now).await?;
