@@ -94,6 +94,15 @@ pub(crate) struct RosterCache {
     on_duty: HashMap<(String, String, i64), Option<Person>>,
 }
 
+/// A [`Person`] from a row with `code`, `name` and `user_id` columns.
+pub(crate) fn person_from(row: &AnyRow) -> Result<Person> {
+    Ok(Person {
+        code: col(row, "code")?,
+        name: col(row, "name")?,
+        user_id: col(row, "user_id")?,
+    })
+}
+
 fn grid_from(row: &AnyRow) -> Result<Grid> {
     Ok(Grid {
         code: col(row, "code")?,
@@ -223,13 +232,7 @@ impl Tx {
         .await?;
         let person = rows
             .first()
-            .map(|r| -> Result<Person> {
-                Ok(Person {
-                    code: col(r, "code")?,
-                    name: col(r, "name")?,
-                    user_id: col(r, "user_id")?,
-                })
-            })
+            .map(|r| -> Result<Person> { person_from(r) })
             .transpose()?;
         if let Some(c) = &mut self.roster {
             c.on_duty.insert(key, person.clone());
@@ -331,15 +334,7 @@ impl Tx {
         .bind(platform.to_string())
         .fetch_all(self.conn())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Person {
-                    code: col(r, "code")?,
-                    name: col(r, "name")?,
-                    user_id: col(r, "user_id")?,
-                })
-            })
-            .collect()
+        rows.iter().map(person_from).collect()
     }
 
     pub async fn person(&mut self, code: &str, platform: &str) -> Result<Option<Person>> {

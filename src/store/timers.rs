@@ -190,15 +190,7 @@ impl Tx {
         .bind(platform.to_string())
         .fetch_all(self.conn())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Person {
-                    code: col(r, "code")?,
-                    name: col(r, "name")?,
-                    user_id: col(r, "user_id")?,
-                })
-            })
-            .collect()
+        rows.iter().map(super::roster::person_from).collect()
     }
 
     /// Sets or ends (`None`) a person's leave.
