@@ -232,7 +232,7 @@ impl Engine {
             .iter()
             .map(|r| (r.event.platform.clone(), r.event.sender.id.clone()))
             .collect();
-        tx.prefetch_roster(&chats, &senders).await?;
+        tx.prefetch_roster(&chats, &senders, now).await?;
         if tx.backend() == Backend::Postgres {
             // Ticket numbers for the batch's likely requests in one statement, not one each.
             let likely = rows.iter().filter(|r| self.likely_ticket(&r.event)).count();

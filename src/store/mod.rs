@@ -316,6 +316,23 @@ pub(crate) fn row_placeholders(backend: Backend, rows: usize, width: usize) -> S
     }
 }
 
+/// The `n`th (1-based) parameter of a statement whose parameters are all bound in the order
+/// they appear: `$n` on PostgreSQL, `?` on SQLite (see [`row_placeholders`]).
+pub(crate) fn param(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Postgres => format!("${n}"),
+        Backend::Sqlite => "?".to_string(),
+    }
+}
+
+/// `count` parameters starting at the `first`th, comma-separated (see [`param`]).
+pub(crate) fn params(backend: Backend, first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| param(backend, n))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Now, in Unix milliseconds.
 pub fn now_millis() -> i64 {
     chrono::Utc::now().timestamp_millis()

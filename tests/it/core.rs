@@ -456,7 +456,11 @@ async fn backlog_order(db: Db) {
 
     let t = app.store.ticket(1).await.expect("db").expect("ticket 1");
     assert_eq!(t.state, TicketState::Claimed);
-    let g1: Vec<String> = app.bot_messages().into_iter().map(|(m, _)| m.text).collect();
+    let g1: Vec<String> = app
+        .bot_messages()
+        .into_iter()
+        .map(|(m, _)| m.text)
+        .collect();
     assert_eq!(g1.len(), 2, "{g1:?}");
     assert!(g1[0].contains("已受理 #1"), "{g1:?}");
     assert!(g1[1].contains("已由 张伟 接单"), "{g1:?}");
