@@ -305,15 +305,28 @@ impl Engine {
         row: &InboxRow,
         now: i64,
     ) -> Result<(), StoreError> {
-        // Only plain messages and reports leave the roster as it was; anything else (a command,
-        // a button, a group event) may bind, grant, migrate or put someone on leave, so the
-        // batch's remembered roster is dropped before and after it.
-        let roster_kept = match &row.event.kind {
-            EventKind::Message { text, .. } => matches!(
+        // The batch remembers roster look-ups (groups, senders, who is on duty). Only the
+        // commands that bind groups, grant roles or start and end leave, and group events
+        // (migration, removal), change the roster: the remembered roster is dropped before and
+        // after them. Everything else, including chatter that looks like an incomplete
+        // command ("收到"), keeps it.
+        let changes_roster = |text: &str| {
+            matches!(
                 command::parse(text),
-                Parsed::NotCommand | Parsed::Command(Command::Report(_))
-            ),
-            _ => false,
+                Parsed::Command(
+                    Command::Bind(_)
+                        | Command::SetRole { .. }
+                        | Command::Leave(_)
+                        | Command::Back
+                        | Command::Handover(_)
+                )
+            )
+        };
+        let roster_kept = match &row.event.kind {
+            EventKind::Message { text, .. } => !changes_roster(text),
+            EventKind::Button { button, .. } => !changes_roster(button),
+            EventKind::Edited { .. } => true,
+            EventKind::ChatMigrated { .. } | EventKind::BotRemoved => false,
         };
         if !roster_kept {
             tx.forget_roster();
