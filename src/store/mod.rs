@@ -135,15 +135,9 @@ impl Store {
         // writes fails at once with "database is locked" when another commit came in between.
         let (inner, writer) = match self.backend {
             Backend::Sqlite => {
-                let writer = tokio::time::timeout(WRITER_WAIT, self.writer.clone().lock_owned())
-                    .await
-                    .map_err(|_| {
-                        StoreError::Unavailable(
-                            "database is locked: no write turn within 5 s".into(),
-                        )
-                    })?;
+                let writer = self.write_turn().await?;
                 let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                (inner, Some(writer))
+                (inner, writer)
             }
             Backend::Postgres => (self.pool.begin().await?, None),
         };
@@ -154,6 +148,22 @@ impl Store {
             held: Held::default(),
             _writer: writer,
         })
+    }
+
+    /// SQLite: waits for the write turn that [`Store::begin`] takes, for a statement or
+    /// transaction that writes outside a [`Tx`] (held until the returned guard drops). Without
+    /// it such a write meets a queued transaction in SQLite's busy handler, which polls with
+    /// sleeps, and stalls both for up to hundreds of milliseconds. PostgreSQL: no wait.
+    pub(crate) async fn write_turn(&self) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>> {
+        match self.backend {
+            Backend::Postgres => Ok(None),
+            Backend::Sqlite => tokio::time::timeout(WRITER_WAIT, self.writer.clone().lock_owned())
+                .await
+                .map(Some)
+                .map_err(|_| {
+                    StoreError::Unavailable("database is locked: no write turn within 5 s".into())
+                }),
+        }
     }
 
     /// Is the database answering?
