@@ -202,6 +202,9 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
     settings.sandbox.demo_roster = false;
     // Quiet hours would hold replies back depending on the time of day the bench runs.
     settings.sla.quiet_hours = String::new();
+    // So would the daily digest (one notice per active group) if its time falls in the run.
+    settings.digest.daily_at = String::new();
+    settings.digest.weekly_at = String::new();
     let memory = Arc::new(MemoryAdapter::new(Capabilities {
         text_limit: 4_096,
         buttons: true,
