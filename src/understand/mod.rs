@@ -316,8 +316,12 @@ impl Parser {
                     continue;
                 }
                 tally.add(e, hit.start as usize);
-                // Danger to people is a safety matter unless the words say what else it is.
-                if e.kind == Kind::Urgent && e.weight >= 2.0 {
+                // Danger to people is a safety matter unless the words say what else it is
+                // ("晕倒" is a health word as well as an alarm: it counts for health only).
+                if e.kind == Kind::Urgent
+                    && e.weight >= 2.0
+                    && !self.meanings(hit).iter().any(|o| o.category.is_some())
+                {
                     tally.add(&DANGER, hit.start as usize);
                 }
                 // Weak topics (neighbours, older people) say who, not what: never the head.
@@ -399,6 +403,9 @@ impl Parser {
             self.meanings(other).iter().any(|o| {
                 (contains && o.kind == e.kind && o.category == e.category)
                     || (contains && o.kind.polarity() * e.kind.polarity() < 0)
+                    // An alarm inside a longer everyday problem is that problem ("出不来" in
+                    // "出不来水" is about water, nobody is trapped).
+                    || (contains && e.kind == Kind::Urgent && o.kind == Kind::Issue)
                     || (earlier
                         && e.category.is_some()
                         && o.category.is_some()
