@@ -325,7 +325,9 @@ impl Parser {
                     tally.add(&DANGER, hit.start as usize);
                 }
                 // Weak topics (neighbours, older people) say who, not what: never the head.
-                if let (Kind::Topic, Some(c)) = (e.kind, e.category)
+                // A category's own problem word is an object too: in "在厕所晕倒了 怎么叫都没反应"
+                // the fainting, not the toilet, is what nobody answers.
+                if let (Kind::Topic | Kind::Issue, Some(c)) = (e.kind, e.category)
                     && e.weight >= 1.5
                     && n_topics < topics.len()
                 {
