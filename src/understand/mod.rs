@@ -405,9 +405,13 @@ impl Parser {
             self.meanings(other).iter().any(|o| {
                 (contains && o.kind == e.kind && o.category == e.category)
                     || (contains && o.kind.polarity() * e.kind.polarity() < 0)
-                    // An alarm inside a longer everyday problem is that problem ("出不来" in
-                    // "出不来水" is about water, nobody is trapped).
-                    || (contains && e.kind == Kind::Urgent && o.kind == Kind::Issue)
+                    // An alarm that only modifies a longer everyday problem is that problem
+                    // ("出不来" in "出不来水" is about water, nobody is trapped); an alarm that
+                    // ends the phrase is still the point ("卡住了喘不上气").
+                    || (contains
+                        && other.end > hit.end
+                        && e.kind == Kind::Urgent
+                        && o.kind == Kind::Issue)
                     || (earlier
                         && e.category.is_some()
                         && o.category.is_some()
