@@ -37,7 +37,7 @@ use crate::store::inbox::InboxRow;
 use crate::store::outbox::NewOutbound;
 use crate::store::roster::GroupBinding;
 use crate::store::tickets::TicketEvent;
-use crate::store::{Store, StoreError, Tx};
+use crate::store::{Backend, Store, StoreError, Tx};
 use crate::understand::Parser;
 use crate::understand::command::{self, Command, Parsed};
 
@@ -211,6 +211,11 @@ impl Engine {
             .map(|r| (r.event.platform.clone(), r.event.sender.id.clone()))
             .collect();
         tx.prefetch_roster(&chats, &senders).await?;
+        if tx.backend() == Backend::Postgres {
+            // Ticket numbers for the batch's likely requests in one statement, not one each.
+            let likely = rows.iter().filter(|r| self.likely_ticket(&r.event)).count();
+            tx.reserve_ticket_ids(likely).await?;
+        }
         let prefetched = t0.elapsed();
         for row in &rows {
             let span =
@@ -250,6 +255,29 @@ impl Engine {
             }));
         }
         Ok(rows.len())
+    }
+
+    /// Whether an event will most likely open a ticket: a report command, or a group message
+    /// the parser would open one for. Only sizes the batch's reservation of ticket numbers.
+    fn likely_ticket(&self, ev: &InboundEvent) -> bool {
+        let EventKind::Message { text, .. } = &ev.kind else {
+            return false;
+        };
+        if ev.chat.kind != ChatKind::Group
+            || text.chars().count() > self.settings.intake.max_text_chars
+        {
+            return false;
+        }
+        match command::parse(text) {
+            Parsed::Command(Command::Report(_)) => true,
+            Parsed::NotCommand => {
+                let p = &self.settings.parser;
+                let u = self.parser.parse(text, false);
+                u.band(p.open_threshold, p.confirm_threshold) == crate::understand::Band::Open
+                    && !crate::understand::is_me_too(text)
+            }
+            _ => false,
+        }
     }
 
     async fn handle(

@@ -384,8 +384,7 @@ impl Engine {
         }
         tx.update_ticket(&t).await?;
         let timeout = self.settings.rating.timeout.as_millis();
-        tx.add_timers(&[(super::timers::RATING_TIMEOUT, t.id, scene.now + timeout)])
-            .await?;
+        tx.add_timers(&[(super::timers::RATING_TIMEOUT, t.id, scene.now + timeout)]);
         let text = mask_personal_numbers(text);
         fx.record(scene, t.id, "resolved", &text);
         let buttons = self.buttons_on(&t.platform);

@@ -94,7 +94,8 @@ impl Engine {
             self.remind_time(start, w.resolve.as_millis()),
         ));
         timers.push((ESCALATE_RESOLVE, ticket, due.resolve_by));
-        tx.add_timers(&timers).await
+        tx.add_timers(&timers);
+        Ok(())
     }
 
     /// When a notice written at `now` may be delivered: urgent ones at once, others after

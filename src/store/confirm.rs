@@ -122,7 +122,7 @@ impl Tx {
         .bind(c.body.clone())
         .bind(c.asked_at)
         .bind(c.expires_at)
-        .fetch_optional(self.conn())
+        .fetch_optional(self.db().await?)
         .await?;
         row.map(|r| col(&r, "id")).transpose()
     }
@@ -142,7 +142,7 @@ impl Tx {
             .bind(platform.to_string())
             .bind(chat.to_string())
             .bind(sender.to_string())
-            .fetch_optional(self.conn())
+            .fetch_optional(self.db().await?)
             .await?;
         row.map(|r| confirmation_from(&r)).transpose()
     }
@@ -151,7 +151,7 @@ impl Tx {
         let sql = format!("SELECT {CONFIRM_COLUMNS} FROM confirmations WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(self.conn())
+            .fetch_optional(self.db().await?)
             .await?;
         row.map(|r| confirmation_from(&r)).transpose()
     }
@@ -163,7 +163,7 @@ impl Tx {
             sqlx::query("UPDATE confirmations SET state = $1 WHERE id = $2 AND state = 'pending'")
                 .bind(state.to_string())
                 .bind(id)
-                .execute(self.conn())
+                .execute(self.db().await?)
                 .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -181,7 +181,7 @@ impl Tx {
         .bind(c.via.to_string())
         .bind(c.inbox_id)
         .bind(c.added_at)
-        .execute(self.conn())
+        .execute(self.db().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -193,13 +193,14 @@ impl Tx {
              WHERE ticket_id = $1 ORDER BY added_at, user_id",
         )
         .bind(ticket)
-        .fetch_all(self.conn())
+        .fetch_all(self.db().await?)
         .await?;
         rows.iter().map(co_reporter_from).collect()
     }
 
     /// Tickets of one chat still being handled (open or claimed) and created at or after
-    /// `since`, newest first.
+    /// `since`, newest first. Asked for every located request, so it leaves this transaction's
+    /// held-back tickets where they are and adds the matching ones itself (all of them open).
     pub async fn open_tickets_in_chat(
         &mut self,
         platform: &str,
@@ -218,20 +219,37 @@ impl Tx {
         .bind(limit)
         .fetch_all(self.conn())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OpenTicket {
-                    id: col(r, "id")?,
-                    reporter_id: col(r, "reporter_id")?,
-                    category: parse_col(r, "category")?,
-                    urgency: parse_col(r, "urgency")?,
-                    location: col(r, "location")?,
-                    assignee: col(r, "assignee")?,
-                    state: parse_col(r, "state")?,
-                    created_at: col(r, "created_at")?,
-                })
+        let held =
+            self.held.tickets.iter().filter(|(_, t)| {
+                t.platform == platform && t.chat_id == chat && t.created_at >= since
+            });
+        let mut out: Vec<OpenTicket> = held
+            .map(|(id, t)| OpenTicket {
+                id: *id,
+                reporter_id: t.reporter_id.clone(),
+                category: t.category,
+                urgency: t.urgency,
+                location: t.location.clone(),
+                assignee: t.assignee.clone(),
+                state: TicketState::Open,
+                created_at: t.created_at,
             })
-            .collect()
+            .collect();
+        for r in &rows {
+            out.push(OpenTicket {
+                id: col(r, "id")?,
+                reporter_id: col(r, "reporter_id")?,
+                category: parse_col(r, "category")?,
+                urgency: parse_col(r, "urgency")?,
+                location: col(r, "location")?,
+                assignee: col(r, "assignee")?,
+                state: parse_col(r, "state")?,
+                created_at: col(r, "created_at")?,
+            });
+        }
+        out.sort_by_key(|t| std::cmp::Reverse(t.id));
+        out.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(out)
     }
 }
 

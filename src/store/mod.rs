@@ -151,6 +151,7 @@ impl Store {
             inner,
             backend: self.backend,
             roster: None,
+            held: Held::default(),
             _writer: writer,
         })
     }
@@ -174,13 +175,33 @@ pub struct Tx {
     /// Roster lookups remembered in this transaction, when the caller asked for it
     /// ([`Tx::cache_roster`]).
     roster: Option<roster::RosterCache>,
+    /// New tickets and timers not yet written (see [`Held`]).
+    held: Held,
     /// SQLite: this transaction's turn as the writer, released after `inner` ends (fields drop
     /// in order).
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
+/// Rows a transaction writes behind. A burst of requests opens dozens of tickets per batch,
+/// each with its timers; one statement per row costs a round trip each (on SQLite a hop to the
+/// driver's worker thread, on PostgreSQL a network round trip) and dominates the batch. New
+/// tickets and timers are therefore collected here and written with one multi-row statement
+/// per table just before the first statement that could see them ([`Tx::db`]) or at commit.
+/// Ticket numbers are known at once all the same ([`Tx::insert_ticket`]).
+#[derive(Default)]
+struct Held {
+    tickets: Vec<(i64, tickets::NewTicket)>,
+    /// `(kind, ticket, due)`.
+    timers: Vec<(String, i64, i64)>,
+    /// SQLite: the next ticket number, read once per transaction (it holds the only write turn).
+    next_ticket: Option<i64>,
+    /// PostgreSQL: numbers drawn from the tickets' sequence ahead of need.
+    reserved: std::collections::VecDeque<i64>,
+}
+
 impl Tx {
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        self.write_held().await?;
         self.inner.commit().await?;
         Ok(())
     }
@@ -189,8 +210,29 @@ impl Tx {
         self.backend
     }
 
+    /// The connection for statements that may read or refer to tickets or timers: the rows
+    /// held back are written first, so every statement sees the transaction's own changes.
+    async fn db(&mut self) -> Result<&mut sqlx::AnyConnection> {
+        self.write_held().await?;
+        Ok(&mut self.inner)
+    }
+
+    /// The connection as it is, for statements that touch neither tickets nor timers (roster,
+    /// inbox).
     fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.inner
+    }
+
+    async fn write_held(&mut self) -> Result<()> {
+        if !self.held.tickets.is_empty() {
+            let tickets = std::mem::take(&mut self.held.tickets);
+            self.write_tickets(&tickets).await?;
+        }
+        if !self.held.timers.is_empty() {
+            let timers = std::mem::take(&mut self.held.timers);
+            self.write_timers(&timers).await?;
+        }
+        Ok(())
     }
 }
 

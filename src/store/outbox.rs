@@ -68,7 +68,7 @@ impl Tx {
                         "pending"
                     });
             }
-            q.execute(self.conn()).await?;
+            q.execute(self.db().await?).await?;
         }
         Ok(())
     }

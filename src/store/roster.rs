@@ -170,6 +170,26 @@ impl Tx {
         })
     }
 
+    /// Remembers which bot account serves a group.
+    pub async fn set_group_account(
+        &mut self,
+        platform: &str,
+        chat_id: &str,
+        account: &str,
+    ) -> Result<()> {
+        sqlx::query("UPDATE chat_groups SET account = $3 WHERE platform = $1 AND chat_id = $2")
+            .bind(platform.to_string())
+            .bind(chat_id.to_string())
+            .bind(account.to_string())
+            .execute(self.conn())
+            .await?;
+        let key = (platform.to_string(), chat_id.to_string());
+        if let Some(Some(g)) = self.roster.as_mut().and_then(|c| c.groups.get_mut(&key)) {
+            g.account = account.to_string();
+        }
+        Ok(())
+    }
+
     pub async fn grid(&mut self, code: &str) -> Result<Option<Grid>> {
         let row = sqlx::query("SELECT code, name, parent, level, path FROM grids WHERE code = $1")
             .bind(code.to_string())

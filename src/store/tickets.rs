@@ -3,7 +3,7 @@
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
-use super::{Backend, Result, Store, Tx, col, parse_col, placeholders};
+use super::{Backend, Result, Store, Tx, col, parse_col, placeholders, row_placeholders};
 use crate::domain::{Category, Rating, TicketState, Urgency};
 
 /// A ticket as stored.
@@ -131,34 +131,102 @@ pub(crate) fn ticket_from(row: &AnyRow) -> Result<Ticket> {
 }
 
 impl Tx {
+    /// Opens a ticket and returns its number. The row itself is written behind (see `Held` in
+    /// the store module), with the batch's other new tickets, before anything reads tickets.
     pub async fn insert_ticket(&mut self, t: &NewTicket) -> Result<i64> {
-        let row = sqlx::query(
-            "INSERT INTO tickets (grid, platform, account, chat_id, thread, source_message_id, inbox_id, \
-             reporter_id, reporter_name, category, urgency, location, body, assignee, state, created_at, \
-             claim_due, resolve_due, duplicate_of, updated_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,'open',$15,$16,$17,$18,$15) RETURNING id",
+        let id = self.next_ticket_id().await?;
+        self.held.tickets.push((id, t.clone()));
+        Ok(id)
+    }
+
+    /// PostgreSQL: draws `n` ticket numbers in one statement for the tickets this transaction
+    /// expects to open. Numbers drawn and not used are skipped (as a rolled-back insert skips
+    /// one); callers ask only for what they are about to use. SQLite needs no reservation.
+    pub async fn reserve_ticket_ids(&mut self, n: usize) -> Result<()> {
+        if self.backend != Backend::Postgres || n == 0 {
+            return Ok(());
+        }
+        let rows = sqlx::query(
+            "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id FROM generate_series(1, $1)",
         )
-        .bind(t.grid.clone())
-        .bind(t.platform.clone())
-        .bind(t.account.clone())
-        .bind(t.chat_id.clone())
-        .bind(t.thread.clone())
-        .bind(t.source_message_id.clone())
-        .bind(t.inbox_id)
-        .bind(t.reporter_id.clone())
-        .bind(t.reporter_name.clone())
-        .bind(t.category.id().to_string())
-        .bind(t.urgency.id().to_string())
-        .bind(t.location.clone())
-        .bind(t.body.clone())
-        .bind(t.assignee.clone())
-        .bind(t.created_at)
-        .bind(t.claim_due)
-        .bind(t.resolve_due)
-        .bind(t.duplicate_of)
-        .fetch_one(self.conn())
+        .bind(n as i64)
+        .fetch_all(self.conn())
         .await?;
-        col(&row, "id")
+        let mut ids = rows
+            .iter()
+            .map(|r| col::<i64>(r, "id"))
+            .collect::<Result<Vec<_>>>()?;
+        ids.sort_unstable();
+        self.held.reserved.extend(ids);
+        Ok(())
+    }
+
+    async fn next_ticket_id(&mut self) -> Result<i64> {
+        match self.backend {
+            Backend::Postgres => {
+                if let Some(id) = self.held.reserved.pop_front() {
+                    return Ok(id);
+                }
+                let row =
+                    sqlx::query("SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id")
+                        .fetch_one(self.conn())
+                        .await?;
+                col(&row, "id")
+            }
+            // The transaction holds SQLite's only write turn (BEGIN IMMEDIATE): nobody else
+            // can take a number between the read and the commit.
+            Backend::Sqlite => {
+                let next = match self.held.next_ticket {
+                    Some(n) => n,
+                    None => {
+                        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM tickets")
+                            .fetch_one(self.conn())
+                            .await?;
+                        col(&row, "id")?
+                    }
+                };
+                self.held.next_ticket = Some(next + 1);
+                Ok(next)
+            }
+        }
+    }
+
+    pub(super) async fn write_tickets(&mut self, tickets: &[(i64, NewTicket)]) -> Result<()> {
+        for chunk in tickets.chunks(500) {
+            let sql = format!(
+                "INSERT INTO tickets (id, grid, platform, account, chat_id, thread, source_message_id, inbox_id, \
+                 reporter_id, reporter_name, category, urgency, location, body, assignee, state, created_at, \
+                 claim_due, resolve_due, duplicate_of, updated_at) VALUES {}",
+                row_placeholders(self.backend, chunk.len(), 21)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (id, t) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(t.grid.clone())
+                    .bind(t.platform.clone())
+                    .bind(t.account.clone())
+                    .bind(t.chat_id.clone())
+                    .bind(t.thread.clone())
+                    .bind(t.source_message_id.clone())
+                    .bind(t.inbox_id)
+                    .bind(t.reporter_id.clone())
+                    .bind(t.reporter_name.clone())
+                    .bind(t.category.id().to_string())
+                    .bind(t.urgency.id().to_string())
+                    .bind(t.location.clone())
+                    .bind(t.body.clone())
+                    .bind(t.assignee.clone())
+                    .bind("open")
+                    .bind(t.created_at)
+                    .bind(t.claim_due)
+                    .bind(t.resolve_due)
+                    .bind(t.duplicate_of)
+                    .bind(t.created_at);
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
     }
 
     /// A ticket, locked for update on PostgreSQL so that replicas change it one at a time.
@@ -170,7 +238,7 @@ impl Tx {
         let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id = $1{lock}");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(self.conn())
+            .fetch_optional(self.db().await?)
             .await?;
         row.map(|r| ticket_from(&r)).transpose()
     }
@@ -199,7 +267,7 @@ impl Tx {
         .bind(t.resolve_due)
         .bind(t.escalated.clone())
         .bind(t.reopened)
-        .execute(self.conn())
+        .execute(self.db().await?)
         .await?;
         Ok(())
     }
@@ -221,7 +289,7 @@ impl Tx {
                     .bind(e.kind.clone())
                     .bind(e.detail.clone());
             }
-            q.execute(self.conn()).await?;
+            q.execute(self.db().await?).await?;
         }
         Ok(())
     }
@@ -232,7 +300,7 @@ impl Tx {
              WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(ticket)
-        .fetch_all(self.conn())
+        .fetch_all(self.db().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -261,7 +329,7 @@ impl Tx {
         .bind(platform.to_string())
         .bind(chat.to_string())
         .bind(message_id.to_string())
-        .fetch_optional(self.conn())
+        .fetch_optional(self.db().await?)
         .await?;
         row.map(|r| col(&r, "ticket_id")).transpose()
     }
@@ -280,7 +348,7 @@ impl Tx {
         .bind(platform.to_string())
         .bind(chat.to_string())
         .bind(message_id.to_string())
-        .fetch_optional(self.conn())
+        .fetch_optional(self.db().await?)
         .await?;
         row.map(|r| col(&r, "id")).transpose()
     }
@@ -299,7 +367,7 @@ impl Tx {
             .bind(platform.to_string())
             .bind(reporter.to_string())
             .bind(limit)
-            .fetch_all(self.conn())
+            .fetch_all(self.db().await?)
             .await?;
         rows.iter().map(ticket_from).collect()
     }
@@ -315,7 +383,7 @@ impl Tx {
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(person.to_string())
             .bind(limit)
-            .fetch_all(self.conn())
+            .fetch_all(self.db().await?)
             .await?;
         rows.iter().map(ticket_from).collect()
     }
@@ -333,7 +401,7 @@ impl Tx {
         )
         .bind(path_prefix.to_string())
         .bind(since)
-        .fetch_all(self.conn())
+        .fetch_all(self.db().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -371,7 +439,7 @@ impl Tx {
             .bind(path_prefix.to_string())
             .bind(now)
             .bind(limit)
-            .fetch_all(self.conn())
+            .fetch_all(self.db().await?)
             .await?;
         rows.iter().map(ticket_from).collect()
     }

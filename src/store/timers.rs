@@ -4,7 +4,7 @@
 use sqlx::AssertSqlSafe;
 
 use super::roster::Person;
-use super::{Result, Store, Tx, col};
+use super::{Result, Store, Tx, col, row_placeholders};
 
 /// A timer as stored; `kind` is read by the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,14 +42,25 @@ pub struct Absence {
 }
 
 impl Tx {
-    pub async fn add_timers(&mut self, timers: &[(&str, i64, i64)]) -> Result<()> {
-        for (kind, ticket, due) in timers {
-            sqlx::query("INSERT INTO timers (kind, ticket_id, due_at) VALUES ($1, $2, $3)")
-                .bind(kind.to_string())
-                .bind(*ticket)
-                .bind(*due)
-                .execute(self.conn())
-                .await?;
+    /// Schedules `(kind, ticket, due)` timers. Written behind with the transaction's new
+    /// tickets (see `Held` in the store module): one statement for the lot.
+    pub fn add_timers(&mut self, timers: &[(&str, i64, i64)]) {
+        self.held
+            .timers
+            .extend(timers.iter().map(|(k, t, d)| (k.to_string(), *t, *d)));
+    }
+
+    pub(super) async fn write_timers(&mut self, timers: &[(String, i64, i64)]) -> Result<()> {
+        for chunk in timers.chunks(1_000) {
+            let sql = format!(
+                "INSERT INTO timers (kind, ticket_id, due_at) VALUES {}",
+                row_placeholders(self.backend, chunk.len(), 3)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (kind, ticket, due) in chunk {
+                q = q.bind(kind.clone()).bind(*ticket).bind(*due);
+            }
+            q.execute(self.conn()).await?;
         }
         Ok(())
     }
@@ -63,7 +74,7 @@ impl Tx {
         )
         .bind(now)
         .bind(limit)
-        .fetch_all(self.conn())
+        .fetch_all(self.db().await?)
         .await?;
         let mut taken = Vec::with_capacity(candidates.len());
         for row in &candidates {
@@ -74,7 +85,7 @@ impl Tx {
             )
             .bind(id)
             .bind(now)
-            .fetch_optional(self.conn())
+            .fetch_optional(self.db().await?)
             .await?;
             if let Some(r) = row {
                 taken.push(Timer {
@@ -97,7 +108,7 @@ impl Tx {
             .bind(ticket)
             .bind(kind.to_string())
             .bind(now)
-            .execute(self.conn())
+            .execute(self.db().await?)
             .await?;
         }
         Ok(())
@@ -108,7 +119,7 @@ impl Tx {
         sqlx::query("UPDATE timers SET fired_at = NULL, due_at = $2 WHERE id = $1")
             .bind(id)
             .bind(at)
-            .execute(self.conn())
+            .execute(self.db().await?)
             .await?;
         Ok(())
     }
@@ -122,7 +133,7 @@ impl Tx {
         .bind(ticket)
         .bind(kind.to_string())
         .bind(at)
-        .fetch_one(self.conn())
+        .fetch_one(self.db().await?)
         .await?;
         Ok(col::<i64>(&row, "n")? > 0)
     }
@@ -135,7 +146,7 @@ impl Tx {
         .bind(kind.to_string())
         .bind(period.to_string())
         .bind(now)
-        .execute(self.conn())
+        .execute(self.db().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -147,7 +158,7 @@ impl Tx {
              ORDER BY platform, chat_id",
         )
         .bind(grid.to_string())
-        .fetch_all(self.conn())
+        .fetch_all(self.db().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -158,22 +169,6 @@ impl Tx {
                 })
             })
             .collect()
-    }
-
-    /// Remembers which bot account serves a group.
-    pub async fn set_group_account(
-        &mut self,
-        platform: &str,
-        chat_id: &str,
-        account: &str,
-    ) -> Result<()> {
-        sqlx::query("UPDATE chat_groups SET account = $3 WHERE platform = $1 AND chat_id = $2")
-            .bind(platform.to_string())
-            .bind(chat_id.to_string())
-            .bind(account.to_string())
-            .execute(self.conn())
-            .await?;
-        Ok(())
     }
 
     /// People holding `role` on exactly `grid`, with their user id on `platform`, by code.
@@ -188,7 +183,7 @@ impl Tx {
         .bind(grid.to_string())
         .bind(role.to_string())
         .bind(platform.to_string())
-        .fetch_all(self.conn())
+        .fetch_all(self.db().await?)
         .await?;
         rows.iter().map(super::roster::person_from).collect()
     }
@@ -199,7 +194,7 @@ impl Tx {
             .bind(person.to_string())
             .bind(until)
             .bind(until.map(|_| since))
-            .execute(self.conn())
+            .execute(self.db().await?)
             .await?;
         Ok(())
     }
@@ -211,7 +206,7 @@ impl Tx {
         )
         .bind(person.to_string())
         .bind(now)
-        .fetch_optional(self.conn())
+        .fetch_optional(self.db().await?)
         .await?;
         row.map(|r| col(&r, "on_leave_until")).transpose()
     }
@@ -227,7 +222,7 @@ impl Tx {
         )
         .bind(path_prefix.to_string())
         .bind(now)
-        .fetch_all(self.conn())
+        .fetch_all(self.db().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -247,7 +242,7 @@ impl Tx {
             "SELECT id FROM tickets WHERE assignee = $1 AND state IN ('open', 'claimed') ORDER BY id",
         )
         .bind(person.to_string())
-        .fetch_all(self.conn())
+        .fetch_all(self.db().await?)
         .await?;
         rows.iter().map(|r| col(r, "id")).collect()
     }
@@ -265,7 +260,7 @@ impl Tx {
              GROUP BY t.platform, t.chat_id ORDER BY t.platform, t.chat_id",
         )
         .bind(since)
-        .fetch_all(self.conn())
+        .fetch_all(self.db().await?)
         .await?;
         let mut out = Vec::new();
         for r in &rows {
@@ -293,7 +288,7 @@ impl Tx {
         let rows = sqlx::query(
             "SELECT DISTINCT grid FROM grants WHERE role = 'coordinator' AND grid <> '' ORDER BY grid",
         )
-        .fetch_all(self.conn())
+        .fetch_all(self.db().await?)
         .await?;
         rows.iter().map(|r| col(r, "grid")).collect()
     }
@@ -313,7 +308,7 @@ impl Tx {
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(path_prefix.to_string())
             .bind(limit)
-            .fetch_all(self.conn())
+            .fetch_all(self.db().await?)
             .await?;
         rows.iter().map(super::tickets::ticket_from).collect()
     }
@@ -324,7 +319,7 @@ impl Tx {
             "UPDATE outbox SET status = 'pending' WHERE status = 'held' AND next_attempt_at <= $1",
         )
         .bind(now)
-        .execute(self.conn())
+        .execute(self.db().await?)
         .await?;
         Ok(done.rows_affected())
     }

@@ -363,3 +363,72 @@ both_backends!(
     offline_platform_waits_without_parking,
     offline_is_not_an_attempt
 );
+
+/// Many events applied in one engine transaction: new tickets are written behind, yet every
+/// later event of the batch sees them (linking, claiming, status), numbers are consecutive,
+/// and each ticket's timers are stored.
+async fn one_batch(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let events = vec![
+        message("g1", "res1", "王芳", "/report 5栋门口的路灯坏了", None),
+        message("g2", "res9", "孙丽", "/report 8号楼下水道堵了，污水漫出来", None),
+        message(
+            "g1",
+            "res2",
+            "李娜",
+            "5栋门口路灯不亮好几天了，晚上黑漆漆的，麻烦修一下",
+            None,
+        ),
+        message("g1", "leader1", "张伟", "/claim 1", None),
+        message("g2", "res9", "孙丽", "/status 2", None),
+        message("g1", "res1", "王芳", "/report 3栋电梯坏了", None),
+    ];
+    // One submission is one inbox commit, and the idle engine takes it as one batch.
+    let stored = app.intake.submit(events, None).await.expect("stored");
+    assert_eq!(stored.new, 6);
+    app.settle().await;
+
+    assert_eq!(app.store.ticket_count().await.expect("count"), 3);
+    // Chats are delivered independently, so only each chat's own order is fixed.
+    let chat = |id: &str| -> Vec<String> {
+        app.bot_messages()
+            .into_iter()
+            .filter(|(m, _)| m.chat == id)
+            .map(|(m, _)| m.text)
+            .collect()
+    };
+    let g1 = chat("g1");
+    assert_eq!(g1.len(), 4, "{g1:?}");
+    assert!(g1[0].contains("#1"), "{g1:?}");
+    assert!(g1[1].contains("#1") && g1[1].contains("并入"), "{g1:?}");
+    assert!(g1[2].contains("已由 张伟 接单"), "{g1:?}");
+    assert!(g1[3].contains("#3"), "{g1:?}");
+    let g2 = chat("g2");
+    assert_eq!(g2.len(), 2, "{g2:?}");
+    assert!(g2[0].contains("#2"), "{g2:?}");
+    assert!(g2[1].contains("#2") && g2[1].contains("待接单"), "{g2:?}");
+    let t1 = app.store.ticket(1).await.expect("db").expect("ticket 1");
+    assert_eq!(t1.state, TicketState::Claimed);
+    let t3 = app.store.ticket(3).await.expect("db").expect("ticket 3");
+    assert_eq!(t3.grid, "T1-V1-G1");
+    assert_eq!(t3.state, TicketState::Open);
+
+    // Every new ticket got its four timers (a claim does not remove the claim timers: they
+    // find the ticket claimed when they fall due).
+    let timers = app.store.pending_timers().await.expect("timers");
+    let kinds = |id: i64| {
+        let mut k: Vec<String> = timers
+            .iter()
+            .filter(|t| t.ticket_id == id)
+            .map(|t| t.kind.clone())
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(kinds(2).len(), 4, "{timers:?}");
+    assert_eq!(kinds(3), kinds(2));
+    assert_eq!(kinds(1), kinds(2));
+    app.stop().await;
+}
+both_backends!(one_batch_sees_its_own_new_tickets, one_batch);
