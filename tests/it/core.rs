@@ -372,13 +372,7 @@ async fn one_batch(db: Db) {
     seed(&app, ROSTER).await;
     let events = vec![
         message("g1", "res1", "王芳", "/report 5栋门口的路灯坏了", None),
-        message(
-            "g2",
-            "res9",
-            "孙丽",
-            "/report 8号楼下水道堵了，污水漫出来",
-            None,
-        ),
+        message("g2", "res9", "孙丽", "/report 8号楼下水道堵了，污水漫出来", None),
         message(
             "g1",
             "res2",
