@@ -179,7 +179,9 @@ pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
 
     let urgent = t.get(Kind::Urgent, 4.0);
     let intensifier = t.get(Kind::Intensifier, 1.0);
-    let calm = t.get(Kind::Negation, 1.0) > 0.0 || f[8] > 0.0 || t.get(Kind::Notice, 1.0) > 0.0;
+    // A notice, or a warning with a notice's weight, is calm; a lone "大家小心" in a report of a
+    // fire is the reporter warning the neighbours, not an announcement.
+    let calm = t.get(Kind::Negation, 1.0) > 0.0 || f[8] > 0.0 || t.get(Kind::Notice, 3.0) >= 3.0;
     let urgency = if !calm && (t.urgent_strong > 0.0 || urgent + intensifier >= 2.0) {
         Urgency::Urgent
     } else {
