@@ -9,7 +9,7 @@
 //! - A photo with a caption is one message: if the caption opens a ticket, the photo is its own.
 //!
 //! Photos of another sender, or older than the window, change nothing; waiting photos a report
-//! can no longer claim are forgotten when the same sender next posts a photo or a report.
+//! can no longer claim are forgotten when the same sender next posts a photo.
 
 use super::{Effects, Engine, Scene};
 use crate::platform::EventKind;
@@ -75,9 +75,9 @@ impl Engine {
                 "photos attached to a report"
             );
         }
+        // Waiting photos are not cleared here: a confirmed request is opened by the answer, and
+        // the photos around the original message are claimed after this, by its own time.
         tx.note_report(&ev.platform, &ev.chat.id, &ev.sender.id, ticket, at)
-            .await?;
-        tx.drop_waiting_photos(&ev.platform, &ev.chat.id, &ev.sender.id, at - window)
             .await?;
         Ok(())
     }

@@ -446,3 +446,42 @@ async fn photo_then_text(db: Db) {
     app.stop().await;
 }
 both_backends!(photo_before_text_goes_with_its_ticket, photo_then_text);
+
+async fn photo_with_confirmation(db: Db) {
+    let app = asking_app(db).await;
+    let t0 = gridline::store::now_millis();
+    send(
+        &app,
+        photo_message("g1", "res1", "王芳", "", &["file-before"], t0),
+    )
+    .await;
+    send(
+        &app,
+        photo_message(
+            "g1",
+            "res1",
+            "王芳",
+            "3栋楼道的灯坏了好几天了，晚上上楼看不见",
+            &[],
+            t0 + 20_000,
+        ),
+    )
+    .await;
+    assert!(app.last().text.contains("这是需要处理的诉求吗"));
+    // A photo while the question is open waits too; the answer opens one ticket with both.
+    send(
+        &app,
+        photo_message("g1", "res1", "王芳", "", &["file-after"], t0 + 40_000),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 0);
+    send(
+        &app,
+        photo_message("g1", "res1", "王芳", "1", &[], t0 + 300_000),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 1);
+    assert_eq!(photo_refs(&app, 1).await, ["file-before", "file-after"]);
+    app.stop().await;
+}
+both_backends!(photos_go_with_a_confirmed_request, photo_with_confirmation);
