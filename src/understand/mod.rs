@@ -295,6 +295,9 @@ impl Parser {
         let mut n_topics = 0;
         let mut problems: [u32; 16] = [0; 16];
         let mut n_problems = 0;
+        // Topic terms already counted: naming the same object twice ("桥上…过桥") is one object.
+        let mut counted: [u32; 16] = [u32::MAX; 16];
+        let mut n_counted = 0;
         for (i, hit) in hits.iter().enumerate() {
             for e in self.meanings(hit) {
                 if !self.on_boundary(hay, hit, e) {
@@ -314,6 +317,16 @@ impl Parser {
                     // "怕着火" fears a fire; it does not report one.
                     tally.add(&Entry { weight: 1.0, ..*e }, hit.start as usize);
                     continue;
+                }
+                if e.kind == Kind::Topic {
+                    let term = hit.pattern * 16 + e.category.map_or(15, |c| c as u32);
+                    if counted[..n_counted].contains(&term) {
+                        continue;
+                    }
+                    if n_counted < counted.len() {
+                        counted[n_counted] = term;
+                        n_counted += 1;
+                    }
                 }
                 tally.add(e, hit.start as usize);
                 // Danger to people is a safety matter unless the words say what else it is
