@@ -98,10 +98,14 @@ impl Application {
             .context("loading lexicons (general.lexicon_dir)")?;
         let shutdown = CancellationToken::new();
         let stored = Arc::new(Notify::new());
+        let applier = Arc::new(std::sync::OnceLock::new());
         let (intake, intake_task) = crate::intake::spawn(
             store.clone(),
             settings.intake.batch_max,
-            stored.clone(),
+            crate::intake::Handoff {
+                stored: stored.clone(),
+                applier: applier.clone(),
+            },
             shutdown.clone(),
         );
         let ctx = Context {
@@ -173,6 +177,11 @@ impl Application {
             outbox_wake.clone(),
             clock.clone(),
         ));
+        // From now on the intake applies new events itself when nothing older is waiting.
+        let _ = applier.set(crate::intake::Applier {
+            engine: engine.clone(),
+            outbox: outbox_wake.clone(),
+        });
         let listener = tokio::net::TcpListener::bind(settings.http.listen)
             .await
             .with_context(|| format!("binding http.listen = {}", settings.http.listen))?;

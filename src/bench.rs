@@ -22,7 +22,6 @@ use crate::platform::{
     Adapter, Capabilities, ChatKind, ChatRef, EventKind, InboundEvent, Rate, RateLimits, Sender,
 };
 
-const GRIDS: usize = 200;
 const CHATTER: [&str; 6] = [
     "谢谢网格长！",
     "收到",
@@ -47,6 +46,8 @@ pub struct BenchOptions {
     pub rate: u32,
     /// Length of the paced run.
     pub paced_for: Duration,
+    /// Groups in the roster, each bound to its own grid with a leader; messages go round them.
+    pub groups: usize,
 }
 
 /// Figures of one run.
@@ -66,6 +67,8 @@ pub struct Phase {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BenchReport {
     pub backend: String,
+    /// Groups (and grids, and leaders) in the roster.
+    pub groups: usize,
     pub full_load: Phase,
     pub paced_rate_per_s: u32,
     pub paced: Phase,
@@ -90,8 +93,9 @@ impl BenchReport {
             )
         };
         format!(
-            "backend {}\n{}\n{}\nreplies delivered to the in-process platform: {}",
+            "backend {}, {} groups in the roster\n{}\n{}\nreplies delivered to the in-process platform: {}",
             self.backend,
+            self.groups,
             line("full load", &self.full_load),
             line(
                 &format!("paced at {}/s", self.paced_rate_per_s),
@@ -102,23 +106,23 @@ impl BenchReport {
     }
 }
 
-fn roster() -> String {
+fn roster(groups: usize) -> String {
     let mut csv = String::from(
         "kind,code,name,parent,level,platform,external_id,role\ngrid,BT,镇,,town,,,\ngrid,BT-V,村,BT,village,,,\n",
     );
-    for g in 0..GRIDS {
+    for g in 0..groups {
         csv.push_str(&format!("grid,BT-V-{g},网格{g},BT-V,grid,,,\ngroup,,群{g},BT-V-{g},,memory,bg{g},\nperson,BL{g},网格长{g},BT-V-{g},,memory,bl{g},leader\n"));
     }
     csv
 }
 
-fn event(n: usize, text: &str) -> InboundEvent {
+fn event(n: usize, groups: usize, text: &str) -> InboundEvent {
     InboundEvent {
         platform: "memory".into(),
         account: "bench".into(),
         event_id: format!("b{n}"),
         chat: ChatRef {
-            id: format!("bg{}", n % GRIDS),
+            id: format!("bg{}", n % groups),
             kind: ChatKind::Group,
             title: None,
             thread: None,
@@ -218,11 +222,12 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
     if store.inbox_counts().await?.total > 0 {
         bail!("the bench needs an empty database; {database_url} already has messages");
     }
-    crate::import::import_csv(&store, roster().as_bytes())
+    crate::import::import_csv(&store, roster(opts.groups).as_bytes())
         .await
         .context("bench roster")?;
     let backend = format!("{:?}", store.backend());
     let messages = opts.messages;
+    let groups = opts.groups;
     let paced = ((f64::from(opts.rate) * opts.paced_for.as_secs_f64()) as usize).max(1);
     let total = messages + paced;
 
@@ -267,7 +272,7 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
                 let mut batch = Vec::with_capacity(16);
                 let mut numbers = Vec::with_capacity(16);
                 while batch.len() < 16 && n < messages {
-                    batch.push(event(n, text_for(n, every)));
+                    batch.push(event(n, groups, text_for(n, every)));
                     numbers.push(n);
                     n += producers;
                 }
@@ -303,7 +308,7 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
         let intake = intake.clone();
         pending.push(tokio::spawn(async move {
             intake
-                .submit(vec![event(n, REQUESTS[n % REQUESTS.len()])], None)
+                .submit(vec![event(n, groups, REQUESTS[n % REQUESTS.len()])], None)
                 .await
         }));
     }
@@ -340,6 +345,7 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
     let _ = running.await;
     Ok(BenchReport {
         backend,
+        groups,
         full_load,
         paced_rate_per_s: opts.rate,
         paced: paced_phase,

@@ -62,6 +62,10 @@ enum Command {
         /// Seconds the paced run lasts.
         #[arg(long, default_value_t = 10)]
         paced_seconds: u64,
+        /// Groups (each its own grid with a leader) in the roster the messages come from;
+        /// the default is a county's worth.
+        #[arg(long, default_value_t = 40_000)]
+        groups: usize,
         /// Database to use (default: a new SQLite file in a temporary directory).
         #[arg(long)]
         database: Option<String>,
@@ -157,6 +161,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             messages,
             rate,
             paced_seconds,
+            groups,
             database,
         } => {
             let dir = std::env::temp_dir().join(format!("gridline-bench-{}", std::process::id()));
@@ -165,6 +170,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
                 messages,
                 rate,
                 paced_for: std::time::Duration::from_secs(paced_seconds),
+                groups: groups.max(1),
             };
             let report = gridline::bench::run(&url, opts).await;
             let _ = std::fs::remove_dir_all(&dir);

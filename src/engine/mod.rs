@@ -197,6 +197,28 @@ impl Engine {
             return Ok(0);
         }
         let taken = t0.elapsed();
+        self.apply(&mut tx, &rows).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        tx.mark_processed(&ids, self.clock.now()).await?;
+        let applied = t0.elapsed();
+        tx.commit().await?;
+        // Where a batch's time goes (RUST_LOG=gridline::engine=debug).
+        tracing::debug!(
+            rows = rows.len(),
+            take_us = taken.as_micros() as u64,
+            apply_us = (applied - taken).as_micros() as u64,
+            commit_us = (t0.elapsed() - applied).as_micros() as u64,
+            "batch committed"
+        );
+        self.announce(&rows);
+        Ok(rows.len())
+    }
+
+    /// Applies inbox rows inside the caller's transaction: every ticket change, history line
+    /// and outbox row they cause. Marking the rows processed is the caller's part (the intake
+    /// stores them already processed when it applies them in its own transaction).
+    pub async fn apply(&self, tx: &mut Tx, rows: &[InboxRow]) -> Result<(), StoreError> {
+        let t0 = std::time::Instant::now();
         let now = self.clock.now();
         let mut fx = Effects::default();
         // A burst comes from a few groups and many senders: read their roster entries in a
@@ -211,51 +233,47 @@ impl Engine {
             .iter()
             .map(|r| (r.event.platform.clone(), r.event.sender.id.clone()))
             .collect();
-        tx.prefetch_roster(&chats, &senders).await?;
+        tx.prefetch_roster(&chats, &senders, now).await?;
         if tx.backend() == Backend::Postgres {
             // Ticket numbers for the batch's likely requests in one statement, not one each.
             let likely = rows.iter().filter(|r| self.likely_ticket(&r.event)).count();
             tx.reserve_ticket_ids(likely).await?;
         }
         let prefetched = t0.elapsed();
-        for row in &rows {
+        for row in rows {
             let span =
                 tracing::debug_span!("event", inbox = row.id, platform = %row.event.platform);
-            self.handle(&mut tx, &mut fx, row, now)
-                .instrument(span)
-                .await?;
+            self.handle(tx, &mut fx, row, now).instrument(span).await?;
         }
         let handled = t0.elapsed();
         tx.add_events(&fx.events).await?;
         tx.enqueue(&fx.outbound, now).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        tx.mark_processed(&ids, now).await?;
-        let written = t0.elapsed();
-        tx.commit().await?;
-        // Where a batch's time goes (RUST_LOG=gridline::engine=debug).
         tracing::debug!(
             rows = rows.len(),
-            take_us = taken.as_micros() as u64,
-            prefetch_us = (prefetched - taken).as_micros() as u64,
+            prefetch_us = prefetched.as_micros() as u64,
             handle_us = (handled - prefetched).as_micros() as u64,
-            write_us = (written - handled).as_micros() as u64,
-            commit_us = (t0.elapsed() - written).as_micros() as u64,
-            "batch committed"
+            write_us = (t0.elapsed() - handled).as_micros() as u64,
+            "batch applied"
         );
-        if self.committed.receiver_count() > 0 {
-            let events = rows
-                .iter()
-                .map(|r| {
-                    let e = &r.event;
-                    (e.platform.clone(), e.account.clone(), e.event_id.clone())
-                })
-                .collect();
-            let _ = self.committed.send(Arc::new(Committed {
-                at: std::time::Instant::now(),
-                events,
-            }));
+        Ok(())
+    }
+
+    /// Tells commit watchers (the benchmark) that `rows` were just committed.
+    pub fn announce(&self, rows: &[InboxRow]) {
+        if self.committed.receiver_count() == 0 {
+            return;
         }
-        Ok(rows.len())
+        let events = rows
+            .iter()
+            .map(|r| {
+                let e = &r.event;
+                (e.platform.clone(), e.account.clone(), e.event_id.clone())
+            })
+            .collect();
+        let _ = self.committed.send(Arc::new(Committed {
+            at: std::time::Instant::now(),
+            events,
+        }));
     }
 
     /// Whether an event will most likely open a ticket: a report command, or a group message
@@ -288,15 +306,28 @@ impl Engine {
         row: &InboxRow,
         now: i64,
     ) -> Result<(), StoreError> {
-        // Only plain messages and reports leave the roster as it was; anything else (a command,
-        // a button, a group event) may bind, grant, migrate or put someone on leave, so the
-        // batch's remembered roster is dropped before and after it.
-        let roster_kept = match &row.event.kind {
-            EventKind::Message { text, .. } => matches!(
+        // The batch remembers roster look-ups (groups, senders, who is on duty). Only the
+        // commands that bind groups, grant roles or start and end leave, and group events
+        // (migration, removal), change the roster: the remembered roster is dropped before and
+        // after them. Everything else, including chatter that looks like an incomplete
+        // command ("收到"), keeps it.
+        let changes_roster = |text: &str| {
+            matches!(
                 command::parse(text),
-                Parsed::NotCommand | Parsed::Command(Command::Report(_))
-            ),
-            _ => false,
+                Parsed::Command(
+                    Command::Bind(_)
+                        | Command::SetRole { .. }
+                        | Command::Leave(_)
+                        | Command::Back
+                        | Command::Handover(_)
+                )
+            )
+        };
+        let roster_kept = match &row.event.kind {
+            EventKind::Message { text, .. } => !changes_roster(text),
+            EventKind::Button { button, .. } => !changes_roster(button),
+            EventKind::Edited { .. } => true,
+            EventKind::ChatMigrated { .. } | EventKind::BotRemoved => false,
         };
         if !roster_kept {
             tx.forget_roster();

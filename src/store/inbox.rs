@@ -53,20 +53,23 @@ impl Tx {
     }
 
     /// Stores events from several submissions in as few statements as possible; ones already
-    /// stored (or earlier in `events`) are skipped. Returns, per event, whether it was new.
+    /// stored (or earlier in `events`) are skipped. Returns, per event, its inbox id when it
+    /// was new. `processed_at` is set when the caller applies the events in this same
+    /// transaction.
     pub async fn insert_events_flagged(
         &mut self,
         events: &[&InboundEvent],
         received_at: i64,
-    ) -> Result<Vec<bool>> {
-        let mut flags = Vec::with_capacity(events.len());
+        processed_at: Option<i64>,
+    ) -> Result<Vec<Option<i64>>> {
+        let mut ids = Vec::with_capacity(events.len());
         // Keep well under SQLite's parameter limit.
         for chunk in events.chunks(1_000) {
             let sql = format!(
-                "INSERT INTO inbox (platform, account, event_id, received_at, payload) VALUES {} \
-                 ON CONFLICT (platform, account, event_id) DO NOTHING \
-                 RETURNING platform, account, event_id",
-                row_placeholders(self.backend, chunk.len(), 5)
+                "INSERT INTO inbox (platform, account, event_id, received_at, payload, processed_at) \
+                 VALUES {} ON CONFLICT (platform, account, event_id) DO NOTHING \
+                 RETURNING id, platform, account, event_id",
+                row_placeholders(self.backend, chunk.len(), 6)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for ev in chunk {
@@ -77,24 +80,34 @@ impl Tx {
                     .bind(ev.account.clone())
                     .bind(ev.event_id.clone())
                     .bind(received_at)
-                    .bind(payload);
+                    .bind(payload)
+                    .bind(processed_at);
             }
-            let mut inserted = std::collections::HashSet::new();
+            let mut inserted = std::collections::HashMap::new();
             for row in q.fetch_all(self.conn()).await? {
                 let key: (String, String, String) = (
                     col(&row, "platform")?,
                     col(&row, "account")?,
                     col(&row, "event_id")?,
                 );
-                inserted.insert(key);
+                inserted.insert(key, col::<i64>(&row, "id")?);
             }
             // The first occurrence of a key in the chunk is the one that was inserted.
             for ev in chunk {
                 let key = (ev.platform.clone(), ev.account.clone(), ev.event_id.clone());
-                flags.push(inserted.remove(&key));
+                ids.push(inserted.remove(&key));
             }
         }
-        Ok(flags)
+        Ok(ids)
+    }
+
+    /// Whether any stored event still waits to be processed (or is being processed by another
+    /// replica right now).
+    pub async fn inbox_backlog(&mut self) -> Result<bool> {
+        let row = sqlx::query("SELECT id FROM inbox WHERE processed_at IS NULL LIMIT 1")
+            .fetch_optional(self.conn())
+            .await?;
+        Ok(row.is_some())
     }
 
     /// Saves an adapter position (e.g. Telegram's next getUpdates offset).

@@ -136,15 +136,9 @@ impl Store {
         // writes fails at once with "database is locked" when another commit came in between.
         let (inner, writer) = match self.backend {
             Backend::Sqlite => {
-                let writer = tokio::time::timeout(WRITER_WAIT, self.writer.clone().lock_owned())
-                    .await
-                    .map_err(|_| {
-                        StoreError::Unavailable(
-                            "database is locked: no write turn within 5 s".into(),
-                        )
-                    })?;
+                let writer = self.write_turn().await?;
                 let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                (inner, Some(writer))
+                (inner, writer)
             }
             Backend::Postgres => (self.pool.begin().await?, None),
         };
@@ -155,6 +149,22 @@ impl Store {
             held: Held::default(),
             _writer: writer,
         })
+    }
+
+    /// SQLite: waits for the write turn that [`Store::begin`] takes, for a statement or
+    /// transaction that writes outside a [`Tx`] (held until the returned guard drops). Without
+    /// it such a write meets a queued transaction in SQLite's busy handler, which polls with
+    /// sleeps, and stalls both for up to hundreds of milliseconds. PostgreSQL: no wait.
+    pub(crate) async fn write_turn(&self) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>> {
+        match self.backend {
+            Backend::Postgres => Ok(None),
+            Backend::Sqlite => tokio::time::timeout(WRITER_WAIT, self.writer.clone().lock_owned())
+                .await
+                .map(Some)
+                .map_err(|_| {
+                    StoreError::Unavailable("database is locked: no write turn within 5 s".into())
+                }),
+        }
     }
 
     /// Is the database answering?
@@ -315,6 +325,23 @@ pub(crate) fn row_placeholders(backend: Backend, rows: usize, width: usize) -> S
             vec![row; rows].join(",")
         }
     }
+}
+
+/// The `n`th (1-based) parameter of a statement whose parameters are all bound in the order
+/// they appear: `$n` on PostgreSQL, `?` on SQLite (see [`row_placeholders`]).
+pub(crate) fn param(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Postgres => format!("${n}"),
+        Backend::Sqlite => "?".to_string(),
+    }
+}
+
+/// `count` parameters starting at the `first`th, comma-separated (see [`param`]).
+pub(crate) fn params(backend: Backend, first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| param(backend, n))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Now, in Unix milliseconds.

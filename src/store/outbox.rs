@@ -126,7 +126,10 @@ impl Store {
         for id in &chosen {
             q = q.bind(*id);
         }
-        let leased = q.fetch_all(self.pool()).await?;
+        let leased = {
+            let _turn = self.write_turn().await?;
+            q.fetch_all(self.pool()).await?
+        };
         let mut out = Vec::with_capacity(leased.len());
         for row in &leased {
             let id: i64 = col(row, "id")?;
@@ -178,6 +181,7 @@ impl Store {
 
     /// A failure worth retrying at `next_at`.
     pub async fn mark_retry(&self, id: i64, next_at: i64, error: &str) -> Result<()> {
+        let _turn = self.write_turn().await?;
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, lease_until = NULL, \
              last_error = $3 WHERE id = $1",
@@ -192,6 +196,7 @@ impl Store {
 
     /// Waiting on the platform's rate limit: try again at `next_at` without counting an attempt.
     pub async fn postpone(&self, id: i64, next_at: i64) -> Result<()> {
+        let _turn = self.write_turn().await?;
         sqlx::query("UPDATE outbox SET next_attempt_at = $2, lease_until = NULL WHERE id = $1")
             .bind(id)
             .bind(next_at)
@@ -202,6 +207,7 @@ impl Store {
 
     /// Gives up on a row: kept for inspection, never sent.
     pub async fn park(&self, id: i64, error: &str) -> Result<()> {
+        let _turn = self.write_turn().await?;
         sqlx::query(
             "UPDATE outbox SET status = 'parked', attempts = attempts + 1, lease_until = NULL, last_error = $2 \
              WHERE id = $1",

@@ -1,11 +1,11 @@
 //! The roster: grids, chat groups bound to them, people, their platform identities and roles.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
-use super::{Result, Store, Tx, col, row_placeholders};
+use super::{Result, Store, Tx, col, param, params, row_placeholders};
 use crate::domain::{Grant, Role};
 
 /// A group's binding to a grid.
@@ -92,6 +92,15 @@ pub(crate) struct RosterCache {
     senders: HashMap<(String, String), SenderInfo>,
     /// Keyed by grid, platform and the `now` asked about (leave is judged at that time).
     on_duty: HashMap<(String, String, i64), Option<Person>>,
+}
+
+/// `(platform, id)` keys grouped by platform, in order.
+fn by_platform<'a>(keys: &[&'a (String, String)]) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (platform, id) in keys {
+        out.entry(platform.as_str()).or_default().push(id.as_str());
+    }
+    out
 }
 
 /// A [`Person`] from a row with `code`, `name` and `user_id` columns.
@@ -272,12 +281,14 @@ impl Tx {
         }
     }
 
-    /// With the cache on, reads the bindings of `chats` and the identities of `senders`
-    /// (`(platform, id)` pairs) in a few statements instead of one each.
+    /// With the cache on, reads the bindings of `chats`, the identities of `senders`
+    /// (`(platform, id)` pairs) and who is on duty at `now` for the chats' grids in a few
+    /// statements instead of one each.
     pub async fn prefetch_roster(
         &mut self,
         chats: &[(String, String)],
         senders: &[(String, String)],
+        now: i64,
     ) -> Result<()> {
         let Some(cache) = &self.roster else {
             return Ok(());
@@ -285,44 +296,52 @@ impl Tx {
         let chats: Vec<&(String, String)> = dedup(chats, |k| cache.groups.contains_key(k));
         let senders: Vec<&(String, String)> = dedup(senders, |k| cache.senders.contains_key(k));
         let mut groups = HashMap::new();
-        for chunk in chats.chunks(400) {
-            let sql = format!(
-                "SELECT g.platform, g.chat_id, g.grid, r.path, g.title, g.active, g.account FROM chat_groups g \
-                 JOIN grids r ON r.code = g.grid WHERE (g.platform, g.chat_id) IN (VALUES {})",
-                row_placeholders(self.backend, chunk.len(), 2)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (p, c) in chunk {
-                q = q.bind(p.clone()).bind(c.clone());
-            }
-            for r in q.fetch_all(self.conn()).await? {
-                let key: (String, String) = (col(&r, "platform")?, col(&r, "chat_id")?);
-                let binding = GroupBinding {
-                    grid: col(&r, "grid")?,
-                    grid_path: col(&r, "path")?,
-                    title: col(&r, "title")?,
-                    active: col::<i64>(&r, "active")? != 0,
-                    account: col(&r, "account")?,
-                };
-                groups.insert(key, binding);
+        // One platform per statement, so that SQLite searches the primary key
+        // (`platform = ? AND chat_id IN (…)`); a row-value IN over VALUES scans the table.
+        for (platform, ids) in by_platform(&chats) {
+            for chunk in ids.chunks(400) {
+                let sql = format!(
+                    "SELECT g.platform, g.chat_id, g.grid, r.path, g.title, g.active, g.account FROM chat_groups g \
+                     JOIN grids r ON r.code = g.grid WHERE g.platform = {} AND g.chat_id IN ({})",
+                    param(self.backend, 1),
+                    params(self.backend, 2, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(platform.to_string());
+                for c in chunk {
+                    q = q.bind(c.to_string());
+                }
+                for r in q.fetch_all(self.conn()).await? {
+                    let key: (String, String) = (col(&r, "platform")?, col(&r, "chat_id")?);
+                    let binding = GroupBinding {
+                        grid: col(&r, "grid")?,
+                        grid_path: col(&r, "path")?,
+                        title: col(&r, "title")?,
+                        active: col::<i64>(&r, "active")? != 0,
+                        account: col(&r, "account")?,
+                    };
+                    groups.insert(key, binding);
+                }
             }
         }
         let mut infos: HashMap<(String, String), SenderInfo> = HashMap::new();
-        for chunk in senders.chunks(400) {
-            let sql = format!(
-                "SELECT i.platform, i.user_id, i.person, g.role, g.grid, r.path FROM identities i \
-                 LEFT JOIN grants g ON g.person = i.person \
-                 LEFT JOIN grids r ON r.code = g.grid \
-                 WHERE (i.platform, i.user_id) IN (VALUES {})",
-                row_placeholders(self.backend, chunk.len(), 2)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (p, u) in chunk {
-                q = q.bind(p.clone()).bind(u.clone());
-            }
-            for r in q.fetch_all(self.conn()).await? {
-                let key: (String, String) = (col(&r, "platform")?, col(&r, "user_id")?);
-                add_sender_row(infos.entry(key).or_default(), &r)?;
+        for (platform, ids) in by_platform(&senders) {
+            for chunk in ids.chunks(400) {
+                let sql = format!(
+                    "SELECT i.platform, i.user_id, i.person, g.role, g.grid, r.path FROM identities i \
+                     LEFT JOIN grants g ON g.person = i.person \
+                     LEFT JOIN grids r ON r.code = g.grid \
+                     WHERE i.platform = {} AND i.user_id IN ({})",
+                    param(self.backend, 1),
+                    params(self.backend, 2, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(platform.to_string());
+                for u in chunk {
+                    q = q.bind(u.to_string());
+                }
+                for r in q.fetch_all(self.conn()).await? {
+                    let key: (String, String) = (col(&r, "platform")?, col(&r, "user_id")?);
+                    add_sender_row(infos.entry(key).or_default(), &r)?;
+                }
             }
         }
         let Some(cache) = &mut self.roster else {
@@ -335,6 +354,69 @@ impl Tx {
             cache
                 .senders
                 .insert(k.clone(), infos.remove(k).unwrap_or_default());
+        }
+        self.prefetch_on_duty(now).await
+    }
+
+    /// [`Tx::on_duty`] for the grid of every cached group binding, one statement per platform.
+    async fn prefetch_on_duty(&mut self, now: i64) -> Result<()> {
+        let Some(cache) = &self.roster else {
+            return Ok(());
+        };
+        let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for ((platform, _), binding) in &cache.groups {
+            let Some(b) = binding else { continue };
+            let key = (b.grid.clone(), platform.clone(), now);
+            if !cache.on_duty.contains_key(&key) {
+                wanted
+                    .entry(platform.clone())
+                    .or_default()
+                    .insert(b.grid.clone());
+            }
+        }
+        for (platform, grids) in wanted {
+            let grids: Vec<String> = grids.into_iter().collect();
+            for chunk in grids.chunks(400) {
+                // The same choice as `on_duty`, for many grids: leaders before deputies, then by
+                // code; nobody on leave at `now`.
+                let sql = format!(
+                    "SELECT g.grid, g.role, p.code, p.name, \
+                       (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = {} \
+                        ORDER BY i.user_id LIMIT 1) AS user_id \
+                     FROM grants g JOIN people p ON p.code = g.person \
+                     WHERE g.role IN ('leader', 'deputy') \
+                       AND (p.on_leave_until IS NULL OR p.on_leave_until <= {}) AND g.grid IN ({})",
+                    param(self.backend, 1),
+                    param(self.backend, 2),
+                    params(self.backend, 3, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql))
+                    .bind(platform.clone())
+                    .bind(now);
+                for g in chunk {
+                    q = q.bind(g.clone());
+                }
+                let mut best: HashMap<String, (bool, Person)> = HashMap::new();
+                for r in q.fetch_all(self.conn()).await? {
+                    let grid: String = col(&r, "grid")?;
+                    let deputy = col::<String>(&r, "role")? != "leader";
+                    let person = person_from(&r)?;
+                    let better = best
+                        .get(&grid)
+                        .is_none_or(|(d, p)| (deputy, &person.code) < (*d, &p.code));
+                    if better {
+                        best.insert(grid, (deputy, person));
+                    }
+                }
+                if let Some(cache) = &mut self.roster {
+                    for g in chunk {
+                        let person = best.remove(g).map(|(_, p)| p);
+                        cache
+                            .on_duty
+                            .insert((g.clone(), platform.clone(), now), person);
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -126,6 +126,7 @@ fn buttons_json(buttons: &[Button]) -> Result<String> {
 impl Store {
     /// Takes the next id for a sandbox message or button press.
     pub async fn sandbox_next_id(&self) -> Result<i64> {
+        let _turn = self.write_turn().await?;
         let row = sqlx::query(
             "UPDATE sandbox_counters SET value = value + 1 WHERE name = 'event' RETURNING value",
         )
@@ -136,6 +137,7 @@ impl Store {
 
     /// Appends a message with an id already taken.
     pub async fn sandbox_append(&self, msg: &NewSandboxMessage<'_>) -> Result<SandboxMessage> {
+        let _turn = self.write_turn().await?;
         let mut tx = self.pool().begin().await?;
         let stored = append_in(&mut tx, msg).await?;
         tx.commit().await?;
@@ -152,6 +154,7 @@ impl Store {
         buttons: &[Button],
         at: i64,
     ) -> Result<Vec<SandboxMessage>> {
+        let _turn = self.write_turn().await?;
         let mut tx = self.pool().begin().await?;
         let mut stored = Vec::with_capacity(parts.len());
         for (i, text) in parts.iter().enumerate() {
@@ -240,6 +243,7 @@ impl Store {
             "UPDATE sandbox_messages SET text = $1, buttons = $2, edited_at = $3 \
              WHERE id = $4 AND group_id = $5 RETURNING {MESSAGE_COLUMNS}"
         );
+        let _turn = self.write_turn().await?;
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(text.to_string())
             .bind(buttons_json(buttons)?)
@@ -253,6 +257,7 @@ impl Store {
 
     /// Records a button press (id from [`Store::sandbox_next_id`]).
     pub async fn sandbox_record_press(&self, press: &SandboxPress) -> Result<()> {
+        let _turn = self.write_turn().await?;
         sqlx::query(
             "INSERT INTO sandbox_presses (id, group_id, persona, message_id, button, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -401,6 +406,7 @@ impl Store {
 
     /// Records the grid residents live on (person code, grid code), for group membership.
     pub async fn sandbox_add_residents(&self, residents: &[(String, String)]) -> Result<()> {
+        let _turn = self.write_turn().await?;
         let mut tx = self.pool().begin().await?;
         for (person, grid) in residents {
             sqlx::query(

@@ -372,7 +372,13 @@ async fn one_batch(db: Db) {
     seed(&app, ROSTER).await;
     let events = vec![
         message("g1", "res1", "王芳", "/report 5栋门口的路灯坏了", None),
-        message("g2", "res9", "孙丽", "/report 8号楼下水道堵了，污水漫出来", None),
+        message(
+            "g2",
+            "res9",
+            "孙丽",
+            "/report 8号楼下水道堵了，污水漫出来",
+            None,
+        ),
         message(
             "g1",
             "res2",
@@ -432,3 +438,32 @@ async fn one_batch(db: Db) {
     app.stop().await;
 }
 both_backends!(one_batch_sees_its_own_new_tickets, one_batch);
+
+/// Events that arrive while older ones wait in the inbox are only stored, and applied after
+/// them: a claim never overtakes the report it claims.
+async fn backlog_order(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    // An older event already stored and waiting (as after a restart, or from another replica):
+    // written straight to the inbox, so nobody is woken to process it.
+    let report = message("g1", "res1", "王芳", "/report 5栋门口的路灯坏了", None);
+    let mut tx = app.store.begin().await.expect("tx");
+    tx.insert_events(&[report], gridline::store::now_millis())
+        .await
+        .expect("stored");
+    tx.commit().await.expect("commit");
+    app.say("g1", "leader1", "张伟", "/claim 1").await;
+
+    let t = app.store.ticket(1).await.expect("db").expect("ticket 1");
+    assert_eq!(t.state, TicketState::Claimed);
+    let g1: Vec<String> = app
+        .bot_messages()
+        .into_iter()
+        .map(|(m, _)| m.text)
+        .collect();
+    assert_eq!(g1.len(), 2, "{g1:?}");
+    assert!(g1[0].contains("已受理 #1"), "{g1:?}");
+    assert!(g1[1].contains("已由 张伟 接单"), "{g1:?}");
+    app.stop().await;
+}
+both_backends!(events_behind_a_backlog_wait_their_turn, backlog_order);

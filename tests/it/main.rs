@@ -3,6 +3,7 @@
 
 mod support;
 
+mod bench;
 mod core;
 mod fake_onebot;
 mod fake_telegram;

@@ -52,7 +52,7 @@ async fn node(configure: impl FnOnce(&mut Settings)) -> Node {
     let (intake, _writer) = gridline::intake::spawn(
         store.clone(),
         512,
-        Arc::new(tokio::sync::Notify::new()),
+        gridline::intake::Handoff::stored_only(Arc::new(tokio::sync::Notify::new())),
         shutdown.clone(),
     );
     let ctx = Context {

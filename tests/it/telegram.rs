@@ -75,7 +75,7 @@ impl Rig {
         let (intake, writer) = intake::spawn(
             store.clone(),
             settings.intake.batch_max,
-            Arc::new(Notify::new()),
+            intake::Handoff::stored_only(Arc::new(Notify::new())),
             shutdown.clone(),
         );
         let ctx = Context {

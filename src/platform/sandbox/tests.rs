@@ -45,8 +45,12 @@ async fn fixture(token: &str) -> Fixture {
         .expect("store");
     let intake_stop = CancellationToken::new();
     let stored = Arc::new(Notify::new());
-    let (intake, intake_task) =
-        crate::intake::spawn(store.clone(), 64, stored.clone(), intake_stop.clone());
+    let (intake, intake_task) = crate::intake::spawn(
+        store.clone(),
+        64,
+        crate::intake::Handoff::stored_only(stored.clone()),
+        intake_stop.clone(),
+    );
     let shutdown = CancellationToken::new();
     let ctx = Context {
         settings: Arc::new(settings),
