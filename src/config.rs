@@ -108,6 +108,8 @@ pub struct ParserSettings {
     pub me_too_window: HumanDuration,
     /// How far back an open ticket of the same problem and place absorbs a new report.
     pub link_window: HumanDuration,
+    /// A resident's photo and text sent this close together (either order) are one report.
+    pub photo_window: HumanDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]

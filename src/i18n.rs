@@ -492,6 +492,7 @@ impl Texts {
             "urged" => say!(self, "督办", "supervised"),
             "closed_unrated" => say!(self, "未评价结案", "closed without rating"),
             "handed_over" => say!(self, "交接", "handed over"),
+            "photo" => say!(self, "照片", "photo"),
             _ => say!(self, "记录", "event"),
         }
     }
@@ -499,6 +500,11 @@ impl Texts {
 
 /// Texts of the understanding step: confirmation questions, co-reports, linked reports.
 impl Texts {
+    /// The status line counting a ticket's photos.
+    pub fn photo_count(&self, n: i64) -> String {
+        say!(self, format!("照片 {n} 张"), format!("{n} photo(s)"))
+    }
+
     /// Asked when the parser is unsure a message is a request.
     pub fn confirm_question(&self, buttons: bool) -> String {
         match (self.lang, buttons) {

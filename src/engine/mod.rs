@@ -13,6 +13,7 @@
 mod admin;
 mod digest;
 mod duty;
+mod photos;
 mod queries;
 mod tickets;
 mod timers;

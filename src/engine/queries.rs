@@ -65,11 +65,16 @@ impl Engine {
             self.texts
                 .status_heading(t.id, t.state, t.category, &assignee),
         ];
+        let photos = tx.photo_count(n).await?;
+        if photos > 0 {
+            lines.push(self.texts.photo_count(photos));
+        }
         for e in tx.events(n).await? {
             let when = chrono::DateTime::from_timestamp_millis(e.at)
                 .map(|d| d.with_timezone(&zone).format("%m-%d %H:%M").to_string())
                 .unwrap_or_default();
-            let detail = if e.detail.is_empty() || e.kind == "opened" {
+            // A photo's reference is a file id or a long URL: the count above says enough.
+            let detail = if e.detail.is_empty() || e.kind == "opened" || e.kind == "photo" {
                 String::new()
             } else {
                 format!(" {}", e.detail)

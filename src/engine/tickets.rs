@@ -92,6 +92,7 @@ impl Engine {
             &format!("{} {}", category.id(), urgency.id()),
         );
         self.schedule(tx, id, urgency, scene.now, due, true).await?;
+        self.photos_for_report(tx, fx, scene, id, ev.at).await?;
         if assignee.is_none() {
             // Nobody on duty (no leader, everyone on leave): the village hears at once.
             if let Some(t) = tx.ticket(id).await? {

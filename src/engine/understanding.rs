@@ -65,8 +65,17 @@ impl Engine {
         let p = &self.settings.parser;
         match u.band(p.open_threshold, p.confirm_threshold) {
             Band::Open => self.open_or_link(tx, fx, scene, u).await,
-            Band::Confirm => self.ask_to_confirm(tx, scene, u).await,
-            Band::Silent => Ok(Vec::new()),
+            Band::Confirm => {
+                // The photos wait for the answer: a confirmed ticket takes them.
+                self.photos_without_report(tx, fx, scene, &u.body).await?;
+                self.ask_to_confirm(tx, scene, u).await
+            }
+            Band::Silent => {
+                // A photo alone, or with words that are no request: it may belong to the
+                // sender's report of a moment ago, or to the one they are about to type.
+                self.photos_without_report(tx, fx, scene, &u.body).await?;
+                Ok(Vec::new())
+            }
         }
     }
 
@@ -145,6 +154,7 @@ impl Engine {
                 fx.record(scene, t.id, "co_reporter", "linked");
             }
         }
+        self.photos_for_report(tx, fx, scene, t.id, ev.at).await?;
         tracing::info!(ticket = t.id, "second report linked to an open ticket");
         let place = t
             .location
@@ -272,7 +282,13 @@ impl Engine {
             callback: None,
         };
         tracing::info!(question = q.id, "request confirmed by its sender");
-        self.open_or_link(tx, fx, &original, &u).await.map(Some)
+        let notices = self.open_or_link(tx, fx, &original, &u).await?;
+        // Photos sent around the original message (not around the answer) are its photos.
+        if let Some(ticket) = notices.iter().find_map(|n| n.ticket) {
+            self.photos_for_report(tx, fx, &original, ticket, q.asked_at)
+                .await?;
+        }
+        Ok(Some(notices))
     }
 
     /// "+1" / "我家也是" about a ticket: the card it replies to, or the group's newest open

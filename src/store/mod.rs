@@ -9,6 +9,7 @@ pub mod confirm;
 pub mod inbox;
 pub mod onebot;
 pub mod outbox;
+pub mod photos;
 pub mod roster;
 pub mod sandbox;
 pub mod tickets;

@@ -295,6 +295,9 @@ impl Parser {
         let mut n_topics = 0;
         let mut problems: [u32; 16] = [0; 16];
         let mut n_problems = 0;
+        // Topic terms already counted: naming the same object twice ("桥上…过桥") is one object.
+        let mut counted: [u32; 16] = [u32::MAX; 16];
+        let mut n_counted = 0;
         for (i, hit) in hits.iter().enumerate() {
             for e in self.meanings(hit) {
                 if !self.on_boundary(hay, hit, e) {
@@ -315,13 +318,29 @@ impl Parser {
                     tally.add(&Entry { weight: 1.0, ..*e }, hit.start as usize);
                     continue;
                 }
+                if e.kind == Kind::Topic {
+                    let term = hit.pattern * 16 + e.category.map_or(15, |c| c as u32);
+                    if counted[..n_counted].contains(&term) {
+                        continue;
+                    }
+                    if n_counted < counted.len() {
+                        counted[n_counted] = term;
+                        n_counted += 1;
+                    }
+                }
                 tally.add(e, hit.start as usize);
-                // Danger to people is a safety matter unless the words say what else it is.
-                if e.kind == Kind::Urgent && e.weight >= 2.0 {
+                // Danger to people is a safety matter unless the words say what else it is
+                // ("晕倒" is a health word as well as an alarm: it counts for health only).
+                if e.kind == Kind::Urgent
+                    && e.weight >= 2.0
+                    && !self.meanings(hit).iter().any(|o| o.category.is_some())
+                {
                     tally.add(&DANGER, hit.start as usize);
                 }
                 // Weak topics (neighbours, older people) say who, not what: never the head.
-                if let (Kind::Topic, Some(c)) = (e.kind, e.category)
+                // A category's own problem word is an object too: in "在厕所晕倒了 怎么叫都没反应"
+                // the fainting, not the toilet, is what nobody answers.
+                if let (Kind::Topic | Kind::Issue, Some(c)) = (e.kind, e.category)
                     && e.weight >= 1.5
                     && n_topics < topics.len()
                 {
@@ -399,6 +418,13 @@ impl Parser {
             self.meanings(other).iter().any(|o| {
                 (contains && o.kind == e.kind && o.category == e.category)
                     || (contains && o.kind.polarity() * e.kind.polarity() < 0)
+                    // An alarm that only modifies a longer everyday problem is that problem
+                    // ("出不来" in "出不来水" is about water, nobody is trapped); an alarm that
+                    // ends the phrase is still the point ("卡住了喘不上气").
+                    || (contains
+                        && other.end > hit.end
+                        && e.kind == Kind::Urgent
+                        && o.kind == Kind::Issue)
                     || (earlier
                         && e.category.is_some()
                         && o.category.is_some()

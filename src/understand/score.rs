@@ -14,6 +14,9 @@ pub(crate) struct Tally {
     kinds: [f32; Kind::COUNT],
     /// Per category: topic and issue weights, and where the category was first seen.
     categories: [f32; 13],
+    /// Per category: words that say who is affected rather than what (neighbours, older
+    /// people), kept apart so they only decide when nothing names what is wrong.
+    weak: [f32; 13],
     first_seen: [usize; 13],
     /// Strong urgency cues (weight ≥ 2) separately: one is enough.
     urgent_strong: f32,
@@ -30,7 +33,11 @@ impl Tally {
             if self.categories[i] == 0.0 || at < self.first_seen[i] {
                 self.first_seen[i] = at;
             }
-            self.categories[i] += e.weight;
+            if e.kind == Kind::Topic && e.weight < WEAK_TOPIC {
+                self.weak[i] += e.weight;
+            } else {
+                self.categories[i] += e.weight;
+            }
             if e.kind == Kind::Issue {
                 // A category's own problem words are problems too ("漏水", "不亮").
                 self.kinds[Kind::Problem as usize] += 1.0;
@@ -52,10 +59,17 @@ impl Tally {
 
     /// The best category and its score; ties go to the one mentioned first.
     fn category(&self) -> Option<(Category, f32)> {
+        // "老人体检" is about the check-up: a "who" word counts for its category only when that
+        // category has words of its own, or when no category has any.
+        let named = self.categories.iter().any(|&s| s > 0.0);
         let mut best: Option<(Category, f32, usize)> = None;
         for c in Category::ALL {
             let i = c as usize;
-            let s = self.categories[i];
+            let s = if !named || self.categories[i] > 0.0 {
+                self.categories[i] + self.weak[i]
+            } else {
+                0.0
+            };
             if s <= 0.0 {
                 continue;
             }
@@ -78,6 +92,9 @@ pub(crate) struct Reading {
     pub urgency: Urgency,
     pub location: Option<String>,
 }
+
+/// Topic words weighing less than this say who a problem affects, not what it is.
+const WEAK_TOPIC: f32 = 1.5;
 
 /// Added to a category whose object is named right before a problem word.
 const HEAD_BONUS: f32 = 1.0;
@@ -162,7 +179,9 @@ pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
 
     let urgent = t.get(Kind::Urgent, 4.0);
     let intensifier = t.get(Kind::Intensifier, 1.0);
-    let calm = t.get(Kind::Negation, 1.0) > 0.0 || f[8] > 0.0 || t.get(Kind::Notice, 1.0) > 0.0;
+    // A notice, or a warning with a notice's weight, is calm; a lone "大家小心" in a report of a
+    // fire is the reporter warning the neighbours, not an announcement.
+    let calm = t.get(Kind::Negation, 1.0) > 0.0 || f[8] > 0.0 || t.get(Kind::Notice, 3.0) >= 3.0;
     let urgency = if !calm && (t.urgent_strong > 0.0 || urgent + intensifier >= 2.0) {
         Urgency::Urgent
     } else {

@@ -275,3 +275,213 @@ async fn duplicate(db: Db) {
     app.stop().await;
 }
 both_backends!(duplicate_report_is_linked, duplicate);
+
+/// A message from `user` carrying `photos`, sent at `at` (the platform's clock).
+fn photo_message(
+    chat: &str,
+    user: &str,
+    name: &str,
+    text: &str,
+    photos: &[&str],
+    at: i64,
+) -> gridline::platform::InboundEvent {
+    let mut ev = message(chat, user, name, text, None);
+    if let gridline::platform::EventKind::Message { photos: p, .. } = &mut ev.kind {
+        *p = photos.iter().map(|s| s.to_string()).collect();
+    }
+    ev.at = at;
+    ev
+}
+
+async fn send(app: &TestApp, ev: gridline::platform::InboundEvent) {
+    app.submit(ev).await.expect("stored");
+    app.settle().await;
+}
+
+async fn photo_refs(app: &TestApp, ticket: i64) -> Vec<String> {
+    app.store
+        .ticket_photos(ticket)
+        .await
+        .expect("photos")
+        .into_iter()
+        .map(|p| p.photo)
+        .collect()
+}
+
+async fn text_then_photo(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let window = app.settings.parser.photo_window.as_millis();
+    let t0 = gridline::store::now_millis();
+    send(
+        &app,
+        photo_message(
+            "g1",
+            "res1",
+            "王芳",
+            "5栋门口的路灯坏了，晚上黑漆漆的，麻烦修一下",
+            &[],
+            t0,
+        ),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 1);
+    let said = app.bot_messages().len();
+
+    // The same resident's photo a minute later belongs to that ticket: no ticket, no reply.
+    send(
+        &app,
+        photo_message("g1", "res1", "王芳", "", &["file-lamp-1"], t0 + 60_000),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 1, "a photo opens no ticket");
+    assert_eq!(app.bot_messages().len(), said, "and gets no answer");
+    assert_eq!(photo_refs(&app, 1).await, ["file-lamp-1"]);
+    let events = app.store.ticket_events(1).await.expect("events");
+    let photo = events
+        .iter()
+        .find(|e| e.kind == "photo")
+        .expect("a photo event");
+    assert_eq!(photo.detail, "file-lamp-1");
+
+    // Someone else's photo, and the reporter's own once the window has passed, change nothing.
+    send(
+        &app,
+        photo_message("g1", "res2", "李娜", "", &["file-other"], t0 + 61_000),
+    )
+    .await;
+    send(
+        &app,
+        photo_message(
+            "g1",
+            "res1",
+            "王芳",
+            " ",
+            &["file-late"],
+            t0 + window + 1_000,
+        ),
+    )
+    .await;
+    // Nor does a photo in another group.
+    send(
+        &app,
+        photo_message("g2", "res1", "王芳", "", &["file-g2"], t0 + 62_000),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 1);
+    assert_eq!(photo_refs(&app, 1).await, ["file-lamp-1"]);
+    assert_eq!(app.bot_messages().len(), said);
+
+    // The status shows how many photos the ticket has.
+    app.say("g1", "leader1", "张伟", "查询 1").await;
+    let status = app.last();
+    assert!(status.text.contains("照片 1 张"), "{}", status.text);
+    app.stop().await;
+}
+both_backends!(photo_after_text_joins_its_ticket, text_then_photo);
+
+async fn photo_then_text(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let window = app.settings.parser.photo_window.as_millis();
+    let t0 = gridline::store::now_millis();
+    // An old photo, another resident's photo, then two photos of the reporter's own.
+    send(
+        &app,
+        photo_message("g1", "res1", "王芳", "", &["file-old"], t0 - window - 1_000),
+    )
+    .await;
+    send(
+        &app,
+        photo_message("g1", "res2", "李娜", "", &["file-neighbour"], t0),
+    )
+    .await;
+    send(
+        &app,
+        photo_message("g1", "res1", "王芳", "", &["file-a", "file-b"], t0),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 0, "photos alone open nothing");
+    assert!(app.bot_messages().is_empty(), "and get no answer");
+
+    // The text follows within the window: one ticket, carrying the photos sent just before.
+    send(
+        &app,
+        photo_message(
+            "g1",
+            "res1",
+            "王芳",
+            "河边那条排水沟堵死了，一下雨就漫到路上，麻烦派人疏通一下",
+            &[],
+            t0 + 90_000,
+        ),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 1);
+    assert_eq!(photo_refs(&app, 1).await, ["file-a", "file-b"]);
+    let kinds = event_kinds(&app, 1).await;
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "photo").count(),
+        2,
+        "{kinds:?}"
+    );
+
+    // A photo with a caption is one message: the ticket it opens has the photo.
+    send(
+        &app,
+        photo_message(
+            "g1",
+            "res3",
+            "周杰",
+            "/report 9栋楼道的扶手断了",
+            &["file-rail"],
+            t0 + 100_000,
+        ),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 2);
+    assert_eq!(photo_refs(&app, 2).await, ["file-rail"]);
+    // The neighbour's photo stays nobody's.
+    assert_eq!(photo_refs(&app, 1).await, ["file-a", "file-b"]);
+    app.stop().await;
+}
+both_backends!(photo_before_text_goes_with_its_ticket, photo_then_text);
+
+async fn photo_with_confirmation(db: Db) {
+    let app = asking_app(db).await;
+    let t0 = gridline::store::now_millis();
+    send(
+        &app,
+        photo_message("g1", "res1", "王芳", "", &["file-before"], t0),
+    )
+    .await;
+    send(
+        &app,
+        photo_message(
+            "g1",
+            "res1",
+            "王芳",
+            "3栋楼道的灯坏了好几天了，晚上上楼看不见",
+            &[],
+            t0 + 20_000,
+        ),
+    )
+    .await;
+    assert!(app.last().text.contains("这是需要处理的诉求吗"));
+    // A photo while the question is open waits too; the answer opens one ticket with both.
+    send(
+        &app,
+        photo_message("g1", "res1", "王芳", "", &["file-after"], t0 + 40_000),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 0);
+    send(
+        &app,
+        photo_message("g1", "res1", "王芳", "1", &[], t0 + 300_000),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 1);
+    assert_eq!(photo_refs(&app, 1).await, ["file-before", "file-after"]);
+    app.stop().await;
+}
+both_backends!(photos_go_with_a_confirmed_request, photo_with_confirmation);

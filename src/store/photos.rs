@@ -1,0 +1,201 @@
+//! Photos residents send with or around a report, so that a text and its photos are one ticket
+//! (migration 0005_photos).
+
+use super::{Result, Store, Tx, col};
+
+/// A photo of a group message, before or after it belongs to a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Photo {
+    pub platform: String,
+    pub chat_id: String,
+    pub sender_id: String,
+    /// The inbox row of the message it came with.
+    pub inbox_id: i64,
+    /// The platform's file id or URL.
+    pub photo: String,
+    /// The platform's event time of its message.
+    pub sent_at: i64,
+}
+
+impl Tx {
+    /// Stores a message's photos, belonging to `ticket` or (`None`) waiting for a report.
+    /// Returns the photos newly stored (a replayed message adds none).
+    pub async fn add_photos(
+        &mut self,
+        photos: &[Photo],
+        ticket: Option<i64>,
+    ) -> Result<Vec<String>> {
+        let mut added = Vec::new();
+        for p in photos {
+            let done = sqlx::query(
+                "INSERT INTO photos (platform, chat_id, sender_id, inbox_id, photo, sent_at, ticket_id) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (inbox_id, photo) DO NOTHING",
+            )
+            .bind(p.platform.clone())
+            .bind(p.chat_id.clone())
+            .bind(p.sender_id.clone())
+            .bind(p.inbox_id)
+            .bind(p.photo.clone())
+            .bind(p.sent_at)
+            .bind(ticket)
+            // The ticket may be one of this transaction's held-back rows: write those first.
+            .execute(self.db().await?)
+            .await?;
+            if done.rows_affected() == 1 {
+                added.push(p.photo.clone());
+            }
+        }
+        Ok(added)
+    }
+
+    /// Gives `ticket` the photos of one sender in one chat still waiting for a report and sent
+    /// between `from` and `to` (event times, inclusive). Returns their references, oldest first.
+    pub async fn claim_waiting_photos(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        sender: &str,
+        from: i64,
+        to: i64,
+        ticket: i64,
+    ) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT id, photo FROM photos WHERE platform = $1 AND chat_id = $2 AND sender_id = $3 \
+             AND ticket_id IS NULL AND sent_at >= $4 AND sent_at <= $5 ORDER BY sent_at, id",
+        )
+        .bind(platform.to_string())
+        .bind(chat.to_string())
+        .bind(sender.to_string())
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.conn())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = col(r, "id")?;
+            let done =
+                sqlx::query("UPDATE photos SET ticket_id = $1 WHERE id = $2 AND ticket_id IS NULL")
+                    .bind(ticket)
+                    .bind(id)
+                    .execute(self.db().await?)
+                    .await?;
+            if done.rows_affected() == 1 {
+                out.push(col(r, "photo")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Forgets one sender's waiting photos in a chat sent before `before`: no report can claim
+    /// them any more.
+    pub async fn drop_waiting_photos(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        sender: &str,
+        before: i64,
+    ) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM photos WHERE platform = $1 AND chat_id = $2 AND sender_id = $3 \
+             AND ticket_id IS NULL AND sent_at < $4",
+        )
+        .bind(platform.to_string())
+        .bind(chat.to_string())
+        .bind(sender.to_string())
+        .bind(before)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Remembers a sender's newest report in a chat: the ticket it opened or joined, and the
+    /// event time of its message (for the same ticket, the later of the times given).
+    pub async fn note_report(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        sender: &str,
+        ticket: i64,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO photo_reports (platform, chat_id, sender_id, ticket_id, reported_at) \
+             VALUES ($1,$2,$3,$4,$5) ON CONFLICT (platform, chat_id, sender_id) \
+             DO UPDATE SET ticket_id = excluded.ticket_id, reported_at = excluded.reported_at \
+             WHERE photo_reports.ticket_id <> excluded.ticket_id \
+             OR photo_reports.reported_at < excluded.reported_at",
+        )
+        .bind(platform.to_string())
+        .bind(chat.to_string())
+        .bind(sender.to_string())
+        .bind(ticket)
+        .bind(at)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// The ticket of a sender's newest report in a chat, if its message was sent at or after
+    /// `since` (event time).
+    pub async fn recent_report(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        sender: &str,
+        since: i64,
+    ) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT ticket_id FROM photo_reports WHERE platform = $1 AND chat_id = $2 \
+             AND sender_id = $3 AND reported_at >= $4",
+        )
+        .bind(platform.to_string())
+        .bind(chat.to_string())
+        .bind(sender.to_string())
+        .bind(since)
+        .fetch_optional(self.conn())
+        .await?;
+        row.map(|r| col(&r, "ticket_id")).transpose()
+    }
+
+    /// How many photos a ticket has.
+    pub async fn photo_count(&mut self, ticket: i64) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM photos WHERE ticket_id = $1")
+            .bind(ticket)
+            .fetch_one(self.db().await?)
+            .await?;
+        col(&row, "n")
+    }
+
+    /// The photos of a ticket, in the order they were sent.
+    pub async fn ticket_photos(&mut self, ticket: i64) -> Result<Vec<Photo>> {
+        let rows = sqlx::query(
+            "SELECT platform, chat_id, sender_id, inbox_id, photo, sent_at FROM photos \
+             WHERE ticket_id = $1 ORDER BY sent_at, id",
+        )
+        .bind(ticket)
+        .fetch_all(self.db().await?)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Photo {
+                    platform: col(r, "platform")?,
+                    chat_id: col(r, "chat_id")?,
+                    sender_id: col(r, "sender_id")?,
+                    inbox_id: col(r, "inbox_id")?,
+                    photo: col(r, "photo")?,
+                    sent_at: col(r, "sent_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// The photos of a ticket, in the order they were sent.
+    pub async fn ticket_photos(&self, ticket: i64) -> Result<Vec<Photo>> {
+        let mut tx = self.begin().await?;
+        let out = tx.ticket_photos(ticket).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}
