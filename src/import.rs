@@ -93,6 +93,9 @@ pub async fn import_csv(store: &Store, input: impl Read) -> Result<ImportReport,
     tx.upsert_identities(&plan.identities).await?;
     tx.upsert_grants(&plan.grants).await?;
     tx.commit().await?;
+    // The planner's picture of the roster tables is from before the import; at county scale a
+    // stale one picks scans for the engine's per-batch look-ups until autovacuum catches up.
+    store.refresh_roster_statistics().await?;
     Ok(ImportReport {
         grids: plan.grids.len(),
         groups: plan.groups.len(),

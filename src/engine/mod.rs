@@ -234,6 +234,14 @@ impl Engine {
             .map(|r| (r.event.platform.clone(), r.event.sender.id.clone()))
             .collect();
         tx.prefetch_roster(&chats, &senders, now).await?;
+        // Photos a report in this batch could claim: sent within the photo window of its
+        // message, which for a confirmed request is the original message (confirm_ttl back).
+        let p = &self.settings.parser;
+        let earliest = rows.iter().map(|r| r.event.at).min().unwrap_or(now);
+        tx.prefetch_waiting_photos(
+            earliest - p.photo_window.as_millis() - p.confirm_ttl.as_millis(),
+        )
+        .await?;
         if tx.backend() == Backend::Postgres {
             // Ticket numbers for the batch's likely requests in one statement, not one each.
             let likely = rows.iter().filter(|r| self.likely_ticket(&r.event)).count();
@@ -370,8 +378,7 @@ impl Engine {
         };
         if let Some(g) = group.as_ref().filter(|g| g.account != ev.account) {
             // Notices that answer no message (reminders, digests) go out through this account.
-            tx.set_group_account(&ev.platform, &ev.chat.id, &ev.account)
-                .await?;
+            tx.set_group_account(&ev.platform, &ev.chat.id, &ev.account);
             tracing::debug!(chat = %ev.chat.id, old = %g.account, "group account recorded");
         }
         let sender = tx.sender(&ev.platform, &ev.sender.id).await?;

@@ -77,8 +77,7 @@ impl Engine {
         }
         // Waiting photos are not cleared here: a confirmed request is opened by the answer, and
         // the photos around the original message are claimed after this, by its own time.
-        tx.note_report(&ev.platform, &ev.chat.id, &ev.sender.id, ticket, at)
-            .await?;
+        tx.note_report(&ev.platform, &ev.chat.id, &ev.sender.id, ticket, at);
         Ok(())
     }
 

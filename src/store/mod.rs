@@ -208,6 +208,14 @@ struct Held {
     next_ticket: Option<i64>,
     /// PostgreSQL: numbers drawn from the tickets' sequence ahead of need.
     reserved: std::collections::VecDeque<i64>,
+    /// `(platform, chat, account)`: the bot account that serves a group (roster.rs).
+    accounts: Vec<(String, String, String)>,
+    /// `(platform, chat, sender, ticket, at)`: each reporter's newest report (photos.rs).
+    reports: Vec<(String, String, String, i64, i64)>,
+    /// `(platform, chat, sender)` with photos waiting for a report, when the caller read them
+    /// for the batch ([`Tx::prefetch_waiting_photos`]); reports by anyone else claim nothing
+    /// and skip the look-up.
+    photo_senders: Option<std::collections::HashSet<(String, String, String)>>,
 }
 
 impl Tx {
@@ -242,6 +250,18 @@ impl Tx {
         if !self.held.timers.is_empty() {
             let timers = std::mem::take(&mut self.held.timers);
             self.write_timers(&timers).await?;
+        }
+        if !self.held.accounts.is_empty() {
+            let mut accounts = std::mem::take(&mut self.held.accounts);
+            // Last one wins: keep each group's latest account only.
+            let mut seen = std::collections::HashSet::new();
+            accounts.reverse();
+            accounts.retain(|(p, c, _)| seen.insert((p.clone(), c.clone())));
+            self.write_accounts(&accounts).await?;
+        }
+        if !self.held.reports.is_empty() {
+            let reports = std::mem::take(&mut self.held.reports);
+            self.write_reports(&reports).await?;
         }
         Ok(())
     }

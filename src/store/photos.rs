@@ -1,7 +1,7 @@
 //! Photos residents send with or around a report, so that a text and its photos are one ticket
 //! (migration 0005_photos).
 
-use super::{Result, Store, Tx, col};
+use super::{Result, Store, Tx, col, row_placeholders};
 
 /// A photo of a group message, before or after it belongs to a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,9 +43,36 @@ impl Tx {
             .await?;
             if done.rows_affected() == 1 {
                 added.push(p.photo.clone());
+                if ticket.is_none()
+                    && let Some(waiting) = &mut self.held.photo_senders
+                {
+                    waiting.insert((p.platform.clone(), p.chat_id.clone(), p.sender_id.clone()));
+                }
             }
         }
         Ok(added)
+    }
+
+    /// Reads, for the rest of this transaction, who has photos waiting for a report that was
+    /// sent at or after `since`: one statement per batch instead of one per new ticket.
+    pub async fn prefetch_waiting_photos(&mut self, since: i64) -> Result<()> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT platform, chat_id, sender_id FROM photos \
+             WHERE ticket_id IS NULL AND sent_at >= $1",
+        )
+        .bind(since)
+        .fetch_all(self.conn())
+        .await?;
+        let mut waiting = std::collections::HashSet::with_capacity(rows.len());
+        for r in &rows {
+            waiting.insert((
+                col(r, "platform")?,
+                col(r, "chat_id")?,
+                col(r, "sender_id")?,
+            ));
+        }
+        self.held.photo_senders = Some(waiting);
+        Ok(())
     }
 
     /// Gives `ticket` the photos of one sender in one chat still waiting for a report and sent
@@ -59,6 +86,12 @@ impl Tx {
         to: i64,
         ticket: i64,
     ) -> Result<Vec<String>> {
+        let key = (platform.to_string(), chat.to_string(), sender.to_string());
+        if let Some(waiting) = &self.held.photo_senders
+            && !waiting.contains(&key)
+        {
+            return Ok(Vec::new());
+        }
         let rows = sqlx::query(
             "SELECT id, photo FROM photos WHERE platform = $1 AND chat_id = $2 AND sender_id = $3 \
              AND ticket_id IS NULL AND sent_at >= $4 AND sent_at <= $5 ORDER BY sent_at, id",
@@ -109,29 +142,53 @@ impl Tx {
     }
 
     /// Remembers a sender's newest report in a chat: the ticket it opened or joined, and the
-    /// event time of its message (for the same ticket, the later of the times given).
-    pub async fn note_report(
+    /// event time of its message (for the same ticket, the later of the times given). Written
+    /// behind with the batch's new tickets (see `Held`), one statement for the lot.
+    pub fn note_report(&mut self, platform: &str, chat: &str, sender: &str, ticket: i64, at: i64) {
+        self.held.reports.push((
+            platform.to_string(),
+            chat.to_string(),
+            sender.to_string(),
+            ticket,
+            at,
+        ));
+    }
+
+    pub(super) async fn write_reports(
         &mut self,
-        platform: &str,
-        chat: &str,
-        sender: &str,
-        ticket: i64,
-        at: i64,
+        reports: &[(String, String, String, i64, i64)],
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO photo_reports (platform, chat_id, sender_id, ticket_id, reported_at) \
-             VALUES ($1,$2,$3,$4,$5) ON CONFLICT (platform, chat_id, sender_id) \
-             DO UPDATE SET ticket_id = excluded.ticket_id, reported_at = excluded.reported_at \
-             WHERE photo_reports.ticket_id <> excluded.ticket_id \
-             OR photo_reports.reported_at < excluded.reported_at",
-        )
-        .bind(platform.to_string())
-        .bind(chat.to_string())
-        .bind(sender.to_string())
-        .bind(ticket)
-        .bind(at)
-        .execute(self.conn())
-        .await?;
+        // One row per key and statement (an upsert may not touch a row twice); the newest
+        // report of a key is the last one noted.
+        let mut newest: std::collections::HashMap<(&str, &str, &str), (i64, i64)> =
+            std::collections::HashMap::new();
+        for (p, c, s, ticket, at) in reports {
+            let entry = newest.entry((p, c, s)).or_insert((*ticket, *at));
+            if *ticket != entry.0 || *at > entry.1 {
+                *entry = (*ticket, *at);
+            }
+        }
+        let rows: Vec<_> = newest.into_iter().collect();
+        for chunk in rows.chunks(500) {
+            let sql = format!(
+                "INSERT INTO photo_reports (platform, chat_id, sender_id, ticket_id, reported_at) \
+                 VALUES {} ON CONFLICT (platform, chat_id, sender_id) \
+                 DO UPDATE SET ticket_id = excluded.ticket_id, reported_at = excluded.reported_at \
+                 WHERE photo_reports.ticket_id <> excluded.ticket_id \
+                 OR photo_reports.reported_at < excluded.reported_at",
+                row_placeholders(self.backend, chunk.len(), 5)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for ((p, c, s), (ticket, at)) in chunk {
+                q = q
+                    .bind(p.to_string())
+                    .bind(c.to_string())
+                    .bind(s.to_string())
+                    .bind(*ticket)
+                    .bind(*at);
+            }
+            q.execute(self.conn()).await?;
+        }
         Ok(())
     }
 
@@ -152,7 +209,7 @@ impl Tx {
         .bind(chat.to_string())
         .bind(sender.to_string())
         .bind(since)
-        .fetch_optional(self.conn())
+        .fetch_optional(self.db().await?)
         .await?;
         row.map(|r| col(&r, "ticket_id")).transpose()
     }

@@ -179,22 +179,37 @@ impl Tx {
         })
     }
 
-    /// Remembers which bot account serves a group.
-    pub async fn set_group_account(
-        &mut self,
-        platform: &str,
-        chat_id: &str,
-        account: &str,
-    ) -> Result<()> {
-        sqlx::query("UPDATE chat_groups SET account = $3 WHERE platform = $1 AND chat_id = $2")
-            .bind(platform.to_string())
-            .bind(chat_id.to_string())
-            .bind(account.to_string())
-            .execute(self.conn())
-            .await?;
+    /// Remembers which bot account serves a group. Written behind (see `Held`): at county
+    /// scale a burst reaches thousands of groups for the first time, one statement per batch.
+    pub fn set_group_account(&mut self, platform: &str, chat_id: &str, account: &str) {
+        self.held.accounts.push((
+            platform.to_string(),
+            chat_id.to_string(),
+            account.to_string(),
+        ));
         let key = (platform.to_string(), chat_id.to_string());
         if let Some(Some(g)) = self.roster.as_mut().and_then(|c| c.groups.get_mut(&key)) {
             g.account = account.to_string();
+        }
+    }
+
+    pub(super) async fn write_accounts(
+        &mut self,
+        accounts: &[(String, String, String)],
+    ) -> Result<()> {
+        for chunk in accounts.chunks(500) {
+            // VALUES columns are column1, column2 … on both backends. A group named twice takes
+            // the last account given.
+            let sql = format!(
+                "UPDATE chat_groups SET account = v.column3 FROM (VALUES {}) AS v \
+                 WHERE chat_groups.platform = v.column1 AND chat_groups.chat_id = v.column2",
+                row_placeholders(self.backend, chunk.len(), 3)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (p, c, a) in chunk {
+                q = q.bind(p.clone()).bind(c.clone()).bind(a.clone());
+            }
+            q.execute(self.conn()).await?;
         }
         Ok(())
     }
@@ -631,6 +646,17 @@ impl Tx {
 }
 
 impl Store {
+    /// Refreshes PostgreSQL's planner statistics of the roster tables (after an import).
+    /// SQLite plans these look-ups from their indexes alone and keeps no statistics here.
+    pub async fn refresh_roster_statistics(&self) -> Result<()> {
+        if self.backend() == super::Backend::Postgres {
+            sqlx::query("ANALYZE grids, chat_groups, people, identities, grants")
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn grid_count(&self) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM grids")
             .fetch_one(self.pool())

@@ -435,6 +435,15 @@ async fn one_batch(db: Db) {
     assert_eq!(kinds(2).len(), 4, "{timers:?}");
     assert_eq!(kinds(3), kinds(2));
     assert_eq!(kinds(1), kinds(2));
+
+    // The bot account that serves each group was recorded (reminders and digests use it).
+    let mut tx = app.store.begin().await.expect("tx");
+    for grid in ["T1-V1-G1", "T1-V1-G2"] {
+        let groups = tx.groups_of_grid(grid).await.expect("groups");
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!(groups[0].account, "bot", "{groups:?}");
+    }
+    drop(tx);
     app.stop().await;
 }
 both_backends!(one_batch_sees_its_own_new_tickets, one_batch);
