@@ -2,7 +2,6 @@
 //! the worker in `crate::outbox`, which never holds a transaction across a network call.
 
 use sqlx::AssertSqlSafe;
-use std::collections::HashSet;
 
 use super::{Result, Store, StoreError, Tx, col, row_placeholders};
 use crate::platform::Outbound;
@@ -84,34 +83,25 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<OutboxRow>> {
-        let rows = sqlx::query(
-            "SELECT id, platform, account, chat, ticket_id, payload, attempts, next_attempt_at, lease_until \
-             FROM outbox WHERE status = 'pending' ORDER BY id LIMIT $1",
+        // The first pending row of each chat, due and not leased; rows without a chat (button
+        // answers) have no order to keep. Asking for heads directly, rather than sifting the
+        // oldest rows in memory, means a chat with a long queue behind a failing first message
+        // cannot crowd every other chat out of the lease.
+        let heads = sqlx::query(
+            "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= $1 \
+             AND (o.lease_until IS NULL OR o.lease_until < $1) \
+             AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' \
+               AND e.platform = o.platform AND e.account = o.account AND e.chat = o.chat AND e.id < o.id) \
+             ORDER BY o.id LIMIT $2",
         )
-        .bind(limit * 4)
+        .bind(now)
+        .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        let mut blocked: HashSet<(String, String, String)> = HashSet::new();
-        let mut chosen = Vec::new();
-        for row in &rows {
-            let platform: String = col(row, "platform")?;
-            let account: String = col(row, "account")?;
-            let chat: Option<String> = col(row, "chat")?;
-            let next: i64 = col(row, "next_attempt_at")?;
-            let lease: Option<i64> = col(row, "lease_until")?;
-            let key = chat.clone().map(|c| (platform.clone(), account.clone(), c));
-            if key.as_ref().is_some_and(|k| blocked.contains(k)) {
-                continue;
-            }
-            let deliverable = next <= now && lease.is_none_or(|l| l < now);
-            if let Some(k) = key {
-                // Whatever happens to this row, later rows of the chat wait for it.
-                blocked.insert(k);
-            }
-            if deliverable && (chosen.len() as i64) < limit {
-                chosen.push(col::<i64>(row, "id")?);
-            }
-        }
+        let chosen = heads
+            .iter()
+            .map(|r| col::<i64>(r, "id"))
+            .collect::<Result<Vec<_>>>()?;
         if chosen.is_empty() {
             return Ok(Vec::new());
         }

@@ -476,3 +476,62 @@ async fn backlog_order(db: Db) {
     app.stop().await;
 }
 both_backends!(events_behind_a_backlog_wait_their_turn, backlog_order);
+
+/// A chat whose first message keeps failing holds back only its own later messages: with a
+/// queue longer than a lease's worth of rows behind it, other chats are still delivered.
+async fn stuck_chat(db: Db) {
+    use gridline::platform::{Outbound, OutboundMessage};
+    use gridline::store::outbox::NewOutbound;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = crate::support::database_url(db, &dir).await;
+    let store = gridline::store::Store::open(&url, 4, std::time::Duration::from_secs(5))
+        .await
+        .expect("store");
+    let row = |chat: &str, n: usize| NewOutbound {
+        platform: "memory".into(),
+        account: "bot".into(),
+        ticket_id: None,
+        item: Outbound::Send(OutboundMessage {
+            chat: chat.into(),
+            thread: None,
+            text: format!("{chat} {n}"),
+            reply_to: None,
+            mentions: vec![],
+            buttons: vec![],
+        }),
+        not_before: None,
+    };
+    let now = gridline::store::now_millis();
+    let mut items: Vec<NewOutbound> = (0..300).map(|n| row("stuck", n)).collect();
+    items.push(row("other", 0));
+    items.push(row("other", 1));
+    let mut tx = store.begin().await.expect("tx");
+    tx.enqueue(&items, now).await.expect("enqueue");
+    tx.commit().await.expect("commit");
+
+    // Each chat's first row is leased, however long the queue before the other chat's.
+    let first = store.lease_due(now, now + 60_000, 8).await.expect("lease");
+    let text = |r: &gridline::store::outbox::OutboxRow| match &r.item {
+        Outbound::Send(m) => m.text.clone(),
+        other => format!("{other:?}"),
+    };
+    let texts: Vec<String> = first.iter().map(text).collect();
+    assert_eq!(texts, ["stuck 0", "other 0"]);
+    // The stuck chat's first row failed and waits an hour for its retry; the other was sent.
+    store
+        .mark_retry(first[0].id, now + 3_600_000, "chat muted")
+        .await
+        .expect("retry");
+    store.mark_sent(&first[1], &[], now).await.expect("sent");
+
+    // Nothing of the stuck chat may go now (its later rows wait behind the first), but the
+    // other chat's next message does.
+    let next = store
+        .lease_due(now + 1, now + 60_000, 8)
+        .await
+        .expect("lease");
+    let texts: Vec<String> = next.iter().map(text).collect();
+    assert_eq!(texts, ["other 1"]);
+    store.close().await;
+}
+both_backends!(a_stuck_chat_does_not_hold_up_the_others, stuck_chat);
