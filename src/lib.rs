@@ -5,7 +5,8 @@
 //!
 //! - [`platform`]: the adapter interface and the adapters (in-process, sandbox, Telegram,
 //!   OneBot). The only code that knows a platform's wire format.
-//! - [`intake`]: the durable, de-duplicating inbox writer adapters submit events to.
+//! - [`intake`]: the durable, de-duplicating inbox writer adapters submit events to; it has
+//!   the engine apply them in the same transaction when nothing older is waiting.
 //! - [`understand`]: is a message a request (category, urgency, place), or a command?
 //! - [`engine`]: applies an event: opens tickets, runs commands, writes replies to the outbox;
 //!   acts on deadlines as they fall due (reminders, escalation, rating timeouts, digests).

@@ -2,7 +2,10 @@
 //! to a ticket card, a new request or nothing, changes tickets through the pure state machine,
 //! and writes every message the chat must see to the outbox in the same transaction.
 //!
-//! - [`process_batch`](Engine::process_batch): one transaction per batch of inbox rows.
+//! - [`apply`](Engine::apply): a batch of inbox rows in the caller's transaction — the intake's,
+//!   when it applies events as it stores them, or [`process_batch`](Engine::process_batch)'s,
+//!   which takes rows left unprocessed (a backlog, another replica's) in arrival order.
+//! - `photos.rs`: photos sent around a report join its ticket.
 //! - `tickets.rs`: opening tickets and every ticket command.
 //! - `queries.rs`: read-only commands (my tickets, to-do, status, stats, overdue, help).
 //! - `admin.rs`: binding groups and granting roles.

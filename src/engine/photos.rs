@@ -1,6 +1,7 @@
 //! One problem, one ticket, for photos: a resident's text and the photos they send just before
 //! or after it (within `parser.photo_window`, by the platform's event times) are one report.
 //!
+//! - A photo without text sent in reply to a ticket's card is attached to that ticket.
 //! - A photo without text from a resident whose report (a message that opened or joined a
 //!   ticket) in the same chat is at most a window old is attached to that ticket: a `photo`
 //!   history event with the photo's reference. No ticket, no reply.
@@ -97,11 +98,27 @@ impl Engine {
         let only_photos = text.trim().is_empty();
         let ev = scene.event;
         let window = self.photo_window();
-        if only_photos
-            && let Some(ticket) = tx
-                .recent_report(&ev.platform, &ev.chat.id, &ev.sender.id, ev.at - window)
-                .await?
-        {
+        // A photo sent in reply to a ticket's card belongs to that ticket, whoever sends it
+        // and however late; otherwise a photo without text joins its sender's report of a
+        // moment ago.
+        let replied = match &ev.kind {
+            EventKind::Message {
+                reply_to: Some(r), ..
+            } if only_photos => {
+                tx.ticket_of_bot_message(&ev.platform, &ev.chat.id, r)
+                    .await?
+            }
+            _ => None,
+        };
+        let ticket = match replied {
+            Some(t) => Some(t),
+            None if only_photos => {
+                tx.recent_report(&ev.platform, &ev.chat.id, &ev.sender.id, ev.at - window)
+                    .await?
+            }
+            None => None,
+        };
+        if let Some(ticket) = ticket {
             let added = tx.add_photos(&photos, Some(ticket)).await?;
             for photo in &added {
                 fx.record(scene, ticket, "photo", photo);

@@ -485,3 +485,42 @@ async fn photo_with_confirmation(db: Db) {
     app.stop().await;
 }
 both_backends!(photos_go_with_a_confirmed_request, photo_with_confirmation);
+
+/// A photo sent in reply to a ticket's card joins that ticket, whoever sends it and however
+/// late; no new ticket, no answer.
+async fn photo_reply_to_card(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let t0 = gridline::store::now_millis();
+    let source = app
+        .say("g1", "res1", "王芳", "/report 5栋门口的路灯坏了")
+        .await;
+    let card = app
+        .bot_messages()
+        .into_iter()
+        .find(|(m, _)| m.reply_to.as_deref() == Some(source.as_str()))
+        .and_then(|(_, ids)| ids.into_iter().next())
+        .expect("a card");
+    let said = app.bot_messages().len();
+    // A neighbour answers the card with a photo an hour later (well outside the window).
+    let mut ev = photo_message(
+        "g1",
+        "res2",
+        "李娜",
+        "",
+        &["file-neighbour"],
+        t0 + 3_600_000,
+    );
+    if let gridline::platform::EventKind::Message { reply_to, .. } = &mut ev.kind {
+        *reply_to = Some(card);
+    }
+    send(&app, ev).await;
+    assert_eq!(ticket_count(&app).await, 1);
+    assert_eq!(app.bot_messages().len(), said, "no answer to a photo");
+    assert_eq!(photo_refs(&app, 1).await, ["file-neighbour"]);
+    app.stop().await;
+}
+both_backends!(
+    photo_in_reply_to_a_card_joins_its_ticket,
+    photo_reply_to_card
+);
