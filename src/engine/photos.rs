@@ -10,7 +10,8 @@
 //! - A photo with a caption is one message: if the caption opens a ticket, the photo is its own.
 //!
 //! Photos of another sender, or older than the window, change nothing; waiting photos a report
-//! can no longer claim are forgotten when the same sender next posts a photo.
+//! can no longer claim are forgotten when the same sender next posts a photo, and by the
+//! timer pass a day after the longest claim window.
 
 use super::{Effects, Engine, Scene};
 use crate::platform::EventKind;

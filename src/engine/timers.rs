@@ -30,6 +30,8 @@ pub(super) const RATING_TIMEOUT: &str = "rating_timeout";
 
 /// Timers taken per transaction.
 const BATCH: i64 = 64;
+/// How long a photo that no report claimed is kept beyond the longest claim window.
+const DAY_MS: i64 = 24 * 60 * 60 * 1_000;
 
 /// The deadlines of a ticket's current window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +136,16 @@ impl Engine {
         }
         let mut tx = store.begin().await?;
         let released = tx.release_held(now).await?;
+        // A photo still waiting a day past anything that could claim it (its window, or a
+        // confirmation's) never will: a replayed backlog is the only later claimant, and a day
+        // covers it.
+        let p = &self.settings.parser;
+        let stale = now - p.photo_window.as_millis() - p.confirm_ttl.as_millis() - DAY_MS;
+        let forgotten = tx.forget_stale_photos(stale).await?;
         tx.commit().await?;
+        if forgotten > 0 {
+            tracing::info!(forgotten, "photos that no report claimed forgotten");
+        }
         if released > 0 {
             tracing::info!(released, "held notices released after quiet hours");
         }

@@ -247,7 +247,26 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Forgets photos still waiting for a report that were sent before `before`.
+    pub async fn forget_stale_photos(&mut self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM photos WHERE ticket_id IS NULL AND sent_at < $1")
+            .bind(before)
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
 impl Store {
+    /// How many photos wait for a report.
+    pub async fn waiting_photo_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM photos WHERE ticket_id IS NULL")
+            .fetch_one(self.pool())
+            .await?;
+        col(&row, "n")
+    }
+
     /// The photos of a ticket, in the order they were sent.
     pub async fn ticket_photos(&self, ticket: i64) -> Result<Vec<Photo>> {
         let mut tx = self.begin().await?;

@@ -524,3 +524,29 @@ both_backends!(
     photo_in_reply_to_a_card_joins_its_ticket,
     photo_reply_to_card
 );
+
+/// A photo no report ever claims is forgotten by the timer pass once nothing could claim it.
+async fn unclaimed_photo(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let now = app.clock.now();
+    send(
+        &app,
+        photo_message("g1", "res1", "王芳", "", &["file-alone"], now),
+    )
+    .await;
+    assert_eq!(app.store.waiting_photo_count().await.expect("count"), 1);
+    app.tick().await;
+    assert_eq!(
+        app.store.waiting_photo_count().await.expect("count"),
+        1,
+        "still claimable"
+    );
+    app.clock
+        .advance(std::time::Duration::from_secs(2 * 24 * 60 * 60));
+    app.tick().await;
+    assert_eq!(app.store.waiting_photo_count().await.expect("count"), 0);
+    assert_eq!(ticket_count(&app).await, 0);
+    app.stop().await;
+}
+both_backends!(unclaimed_photos_are_forgotten, unclaimed_photo);
