@@ -28,28 +28,9 @@ impl Tx {
         events: &[InboundEvent],
         received_at: i64,
     ) -> Result<u64> {
-        let mut new = 0;
-        // Keep well under SQLite's parameter limit.
-        for chunk in events.chunks(1_000) {
-            let sql = format!(
-                "INSERT INTO inbox (platform, account, event_id, received_at, payload) VALUES {} \
-                 ON CONFLICT (platform, account, event_id) DO NOTHING",
-                row_placeholders(self.backend, chunk.len(), 5)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for ev in chunk {
-                let payload = serde_json::to_string(ev)
-                    .map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
-                q = q
-                    .bind(ev.platform.clone())
-                    .bind(ev.account.clone())
-                    .bind(ev.event_id.clone())
-                    .bind(received_at)
-                    .bind(payload);
-            }
-            new += q.execute(self.conn()).await?.rows_affected();
-        }
-        Ok(new)
+        let refs: Vec<&InboundEvent> = events.iter().collect();
+        let ids = self.insert_events_flagged(&refs, received_at, None).await?;
+        Ok(ids.iter().filter(|id| id.is_some()).count() as u64)
     }
 
     /// Stores events from several submissions in as few statements as possible; ones already
