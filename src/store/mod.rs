@@ -252,12 +252,8 @@ impl Tx {
             self.write_timers(&timers).await?;
         }
         if !self.held.accounts.is_empty() {
-            let mut accounts = std::mem::take(&mut self.held.accounts);
-            // Last one wins: keep each group's latest account only.
-            let mut seen = std::collections::HashSet::new();
-            accounts.reverse();
-            accounts.retain(|(p, c, _)| seen.insert((p.clone(), c.clone())));
-            self.write_accounts(&accounts).await?;
+            let accounts = std::mem::take(&mut self.held.accounts);
+            self.write_accounts(accounts).await?;
         }
         if !self.held.reports.is_empty() {
             let reports = std::mem::take(&mut self.held.reports);

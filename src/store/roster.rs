@@ -195,11 +195,14 @@ impl Tx {
 
     pub(super) async fn write_accounts(
         &mut self,
-        accounts: &[(String, String, String)],
+        mut accounts: Vec<(String, String, String)>,
     ) -> Result<()> {
+        // An UPDATE … FROM may not meet a row twice: keep each group's latest account only.
+        let mut seen = std::collections::HashSet::new();
+        accounts.reverse();
+        accounts.retain(|(p, c, _)| seen.insert((p.clone(), c.clone())));
         for chunk in accounts.chunks(500) {
-            // VALUES columns are column1, column2 … on both backends. A group named twice takes
-            // the last account given.
+            // VALUES columns are column1, column2 … on both backends.
             let sql = format!(
                 "UPDATE chat_groups SET account = v.column3 FROM (VALUES {}) AS v \
                  WHERE chat_groups.platform = v.column1 AND chat_groups.chat_id = v.column2",
