@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{Mutex, Notify, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info_span, warn};
@@ -17,7 +17,7 @@ use tracing::{Instrument, info_span, warn};
 use crate::clock::Clock;
 use crate::config::OutboxSettings;
 use crate::platform::{Adapter, Delivered, Outbound, Rate, SendError, split_text};
-use crate::store::outbox::OutboxRow;
+use crate::store::outbox::{Delivery, OutboxRow};
 use crate::store::{Store, StoreError};
 
 /// Sliding-window send logs, one per chat and per account.
@@ -70,6 +70,58 @@ pub struct Worker {
     limiter: Mutex<RateLimiter>,
     wake: Arc<Notify>,
     clock: Arc<Clock>,
+    ledger: Ledger,
+}
+
+/// Records what became of delivered rows in groups. Deliveries to many chats finish at about
+/// the same time; whoever finds the ledger free records every outcome queued so far in one
+/// transaction, and the others find theirs recorded. Under load that is one commit for many
+/// rows instead of one each, which on SQLite would queue the intake behind a train of fsyncs.
+#[derive(Default)]
+struct Ledger {
+    queue: std::sync::Mutex<Vec<(Delivery, oneshot::Sender<Recorded>)>>,
+    turn: Mutex<()>,
+}
+
+/// How many outcomes were committed together, or why none was.
+type Recorded = Result<usize, String>;
+
+impl Ledger {
+    /// Returns once `delivery` is committed, with the number of outcomes committed with it
+    /// (itself included).
+    async fn record(&self, store: &Store, delivery: Delivery) -> Result<usize, StoreError> {
+        let (done, mut wait) = oneshot::channel();
+        self.queue().push((delivery, done));
+        let turn = self.turn.lock().await;
+        // The last holder recorded everything queued before it let go, this one included.
+        if let Ok(result) = wait.try_recv() {
+            return result.map_err(StoreError::Unavailable);
+        }
+        let (deliveries, waiting): (Vec<Delivery>, Vec<_>) =
+            std::mem::take(&mut *self.queue()).into_iter().unzip();
+        let result = store
+            .record_deliveries(&deliveries)
+            .await
+            .map(|()| deliveries.len())
+            .map_err(|e| e.to_string());
+        for w in waiting {
+            let _ = w.send(result.clone());
+        }
+        drop(turn);
+        match wait.await {
+            Ok(result) => result.map_err(StoreError::Unavailable),
+            Err(_) => Err(StoreError::Unavailable(
+                "delivery outcome not recorded".into(),
+            )),
+        }
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<(Delivery, oneshot::Sender<Recorded>)>> {
+        // Holders only push or take the whole list.
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// What happened to one row.
@@ -96,6 +148,7 @@ impl Worker {
             limiter: Mutex::new(RateLimiter::default()),
             wake,
             clock,
+            ledger: Ledger::default(),
         }
     }
 
@@ -181,12 +234,20 @@ impl Worker {
         Ok(total)
     }
 
+    async fn record(&self, delivery: Delivery) -> Result<(), StoreError> {
+        let together = self.ledger.record(&self.store, delivery).await?;
+        tracing::trace!(together, "delivery recorded");
+        Ok(())
+    }
+
     async fn deliver(&self, row: &OutboxRow) -> Result<Result_, StoreError> {
         let Some(adapter) = self.adapters.get(&row.platform) else {
             warn!(platform = %row.platform, "no adapter for platform; parking");
-            self.store
-                .park(row.id, &format!("no adapter for platform {}", row.platform))
-                .await?;
+            self.record(Delivery::Parked {
+                id: row.id,
+                error: format!("no adapter for platform {}", row.platform),
+            })
+            .await?;
             return Ok(Result_::Parked);
         };
         let caps = adapter.capabilities();
@@ -215,7 +276,11 @@ impl Worker {
                 if wait > Duration::from_millis(1_500) {
                     let next =
                         self.clock.now() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
-                    self.store.postpone(row.id, next).await?;
+                    self.record(Delivery::Postponed {
+                        id: row.id,
+                        next_at: next,
+                    })
+                    .await?;
                     return Ok(Result_::Postponed);
                 }
                 drop(limiter);
@@ -245,15 +310,25 @@ impl Worker {
         let now = self.clock.now();
         match failure {
             None => {
-                self.store
-                    .mark_sent(row, &delivered.message_ids, now)
-                    .await?;
+                self.record(Delivery::Sent {
+                    id: row.id,
+                    platform: row.platform.clone(),
+                    chat: row.chat.clone(),
+                    ticket_id: row.ticket_id,
+                    message_ids: delivered.message_ids,
+                    at: now,
+                })
+                .await?;
                 tracing::debug!("delivered");
                 Ok(Result_::Sent)
             }
             Some(SendError::Permanent(reason)) => {
                 warn!(%reason, "permanent delivery failure; parked");
-                self.store.park(row.id, &reason).await?;
+                self.record(Delivery::Parked {
+                    id: row.id,
+                    error: reason,
+                })
+                .await?;
                 Ok(Result_::Parked)
             }
             Some(SendError::Offline(reason)) => {
@@ -262,13 +337,21 @@ impl Worker {
                 let wait = self.settings.retry_max.0;
                 let next = now + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
                 warn!(%reason, retry_in_ms = wait.as_millis() as u64, "platform offline; delivery waits");
-                self.store.postpone(row.id, next).await?;
+                self.record(Delivery::Postponed {
+                    id: row.id,
+                    next_at: next,
+                })
+                .await?;
                 Ok(Result_::Postponed)
             }
             Some(SendError::Retry { after, reason }) => {
                 if row.attempts + 1 >= i64::from(self.settings.max_attempts) {
                     warn!(%reason, attempts = row.attempts + 1, "delivery failed too often; parked");
-                    self.store.park(row.id, &reason).await?;
+                    self.record(Delivery::Parked {
+                        id: row.id,
+                        error: reason,
+                    })
+                    .await?;
                     return Ok(Result_::Parked);
                 }
                 let wait = after.unwrap_or_else(|| {
@@ -280,7 +363,12 @@ impl Worker {
                 });
                 let next = now + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
                 warn!(%reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; will retry");
-                self.store.mark_retry(row.id, next, &reason).await?;
+                self.record(Delivery::Retry {
+                    id: row.id,
+                    next_at: next,
+                    error: reason,
+                })
+                .await?;
                 Ok(Result_::Retry)
             }
         }
@@ -315,6 +403,74 @@ fn parts_of(item: &Outbound, limit: usize) -> Vec<Outbound> {
 mod tests {
     use super::*;
     use crate::platform::{Button, OutboundMessage};
+    use crate::store::outbox::NewOutbound;
+
+    /// Deliveries finishing together are recorded together, and every one is recorded.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_ledger_records_concurrent_outcomes_in_groups() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/ledger.db", dir.path().display());
+        let store = Store::open(&url, 4, Duration::from_secs(5))
+            .await
+            .expect("store");
+        let items: Vec<NewOutbound> = (0..40)
+            .map(|i| NewOutbound {
+                platform: "memory".into(),
+                account: "bot".into(),
+                ticket_id: None,
+                item: Outbound::Send(OutboundMessage {
+                    chat: format!("c{i}"),
+                    thread: None,
+                    text: "好的".into(),
+                    reply_to: None,
+                    mentions: vec![],
+                    buttons: vec![],
+                }),
+                not_before: None,
+            })
+            .collect();
+        let mut tx = store.begin().await.expect("begin");
+        tx.enqueue(&items, 0).await.expect("enqueue");
+        tx.commit().await.expect("commit");
+        let rows = store.lease_due(0, 60_000, 100).await.expect("lease");
+        assert_eq!(rows.len(), 40);
+
+        let ledger = Arc::new(Ledger::default());
+        let tasks: Vec<_> = rows
+            .into_iter()
+            .map(|row| {
+                let (ledger, store) = (ledger.clone(), store.clone());
+                tokio::spawn(async move {
+                    let outcome = if row.id % 10 == 0 {
+                        Delivery::Parked {
+                            id: row.id,
+                            error: "blocked".into(),
+                        }
+                    } else {
+                        Delivery::Sent {
+                            id: row.id,
+                            platform: row.platform,
+                            chat: row.chat,
+                            ticket_id: None,
+                            message_ids: vec![],
+                            at: 1,
+                        }
+                    };
+                    ledger.record(&store, outcome).await.expect("recorded")
+                })
+            })
+            .collect();
+        let mut groups = Vec::new();
+        for t in tasks {
+            groups.push(t.await.expect("task"));
+        }
+        let counts = store.outbox_counts().await.expect("counts");
+        assert_eq!((counts.sent, counts.parked, counts.pending), (36, 4, 0));
+        assert!(
+            groups.iter().any(|&n| n > 1),
+            "one transaction per outcome: {groups:?}"
+        );
+    }
 
     #[test]
     fn limiter_waits_for_the_window() {

@@ -226,7 +226,7 @@ impl Engine {
         let mut fx = Effects::default();
         // A burst comes from a few groups and many senders: read their roster entries in a
         // few statements for the whole batch instead of one or two per event.
-        tx.cache_roster();
+        tx.cache_roster().await?;
         let chats: Vec<(String, String)> = rows
             .iter()
             .filter(|r| r.event.chat.kind == ChatKind::Group)
@@ -236,7 +236,7 @@ impl Engine {
             .iter()
             .map(|r| (r.event.platform.clone(), r.event.sender.id.clone()))
             .collect();
-        tx.prefetch_roster(&chats, &senders, now).await?;
+        tx.prefetch_roster(&chats, &senders).await?;
         // Photos a report in this batch could claim: sent within the photo window of its
         // message, which for a confirmed request is the original message (confirm_ttl back).
         let p = &self.settings.parser;

@@ -62,6 +62,8 @@ pub struct Store {
     /// SQLite has one writer at a time. Write transactions queue here, in order, instead of in
     /// SQLite's busy handler, which polls with sleeps of up to tens of milliseconds.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Roster lookups the transactions of this process share while the roster is unchanged.
+    memo: Arc<std::sync::Mutex<roster::RosterMemo>>,
 }
 
 /// How long a write transaction waits for the SQLite writer before giving up (as
@@ -96,6 +98,9 @@ impl Store {
                     conn.execute("PRAGMA synchronous = FULL").await?;
                     conn.execute("PRAGMA busy_timeout = 5000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
+                    // Checkpoints run beside the writers (`checkpoint_wal`), not inside
+                    // whichever commit crosses the threshold.
+                    conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                     Ok(())
                 })
             }),
@@ -106,8 +111,12 @@ impl Store {
             pool,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            memo: Arc::default(),
         };
         store.migrate().await?;
+        if backend == Backend::Sqlite {
+            tokio::spawn(checkpoint_wal(store.pool.clone()));
+        }
         Ok(store)
     }
 
@@ -146,6 +155,8 @@ impl Store {
             inner,
             backend: self.backend,
             roster: None,
+            memo: self.memo.clone(),
+            memo_generation: None,
             held: Held::default(),
             _writer: writer,
         })
@@ -186,6 +197,10 @@ pub struct Tx {
     /// Roster lookups remembered in this transaction, when the caller asked for it
     /// ([`Tx::cache_roster`]).
     roster: Option<roster::RosterCache>,
+    /// Roster lookups shared across transactions ([`roster::RosterMemo`]), and the roster
+    /// generation this transaction found it valid for (none: not to be used).
+    memo: Arc<std::sync::Mutex<roster::RosterMemo>>,
+    memo_generation: Option<i64>,
     /// New tickets and timers not yet written (see [`Held`]).
     held: Held,
     /// SQLite: this transaction's turn as the writer, released after `inner` ends (fields drop
@@ -221,7 +236,9 @@ struct Held {
 impl Tx {
     pub async fn commit(mut self) -> Result<()> {
         self.write_held().await?;
+        let lookups = (self.roster.take(), self.memo_generation, self.memo.clone());
         self.inner.commit().await?;
+        roster::remember(lookups.0, lookups.1, &lookups.2);
         Ok(())
     }
 
@@ -260,6 +277,31 @@ impl Tx {
             self.write_reports(&reports).await?;
         }
         Ok(())
+    }
+}
+
+/// How often the write-ahead log is copied back into the SQLite database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// SQLite: copies the write-ahead log into the database file every [`CHECKPOINT_EVERY`] on a
+/// connection of its own, until the pool closes. Left to SQLite, the commit that crosses the
+/// log's size threshold does the whole copy (and its fsync) itself, and a burst's commits take
+/// turns stalling for tens to hundreds of milliseconds. A passive checkpoint takes no write
+/// lock: commits go on while it copies.
+async fn checkpoint_wal(pool: AnyPool) {
+    let mut ticker = tokio::time::interval(CHECKPOINT_EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if pool.is_closed() {
+            break;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::debug!(error = %e, "WAL checkpoint did not run");
+        }
     }
 }
 

@@ -29,6 +29,30 @@ pub struct OutboxRow {
     pub attempts: i64,
 }
 
+/// What became of a leased row ([`Store::record_deliveries`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Delivered; `message_ids` are the platform's ids of what was sent.
+    Sent {
+        id: i64,
+        platform: String,
+        chat: Option<String>,
+        ticket_id: Option<i64>,
+        message_ids: Vec<String>,
+        at: i64,
+    },
+    /// Failed in a way worth retrying at `next_at` (an attempt counted).
+    Retry {
+        id: i64,
+        next_at: i64,
+        error: String,
+    },
+    /// Held back by a rate limit or an offline platform until `next_at` (no attempt counted).
+    Postponed { id: i64, next_at: i64 },
+    /// Given up on.
+    Parked { id: i64, error: String },
+}
+
 /// Counts for `gridline stats` and health.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct OutboxCounts {
@@ -143,70 +167,98 @@ impl Store {
     /// Delivered: mark sent and remember the platform ids of what was sent about a ticket, so
     /// that replies to them address the ticket.
     pub async fn mark_sent(&self, row: &OutboxRow, message_ids: &[String], now: i64) -> Result<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, lease_until = NULL \
-             WHERE id = $1",
-        )
-        .bind(row.id)
-        .bind(now)
-        .execute(tx.conn())
-        .await?;
-        if let (Some(ticket), Some(chat)) = (row.ticket_id, &row.chat) {
-            for mid in message_ids {
-                sqlx::query(
-                    "INSERT INTO bot_messages (platform, chat_id, message_id, ticket_id) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(row.platform.clone())
-                .bind(chat.clone())
-                .bind(mid.clone())
-                .bind(ticket)
-                .execute(tx.conn())
-                .await?;
-            }
-        }
-        tx.commit().await
+        self.record_deliveries(&[Delivery::Sent {
+            id: row.id,
+            platform: row.platform.clone(),
+            chat: row.chat.clone(),
+            ticket_id: row.ticket_id,
+            message_ids: message_ids.to_vec(),
+            at: now,
+        }])
+        .await
     }
 
     /// A failure worth retrying at `next_at`.
     pub async fn mark_retry(&self, id: i64, next_at: i64, error: &str) -> Result<()> {
-        let _turn = self.write_turn().await?;
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, lease_until = NULL, \
-             last_error = $3 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(next_at)
-        .bind(error.to_string())
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.record_deliveries(&[Delivery::Retry {
+            id,
+            next_at,
+            error: error.to_string(),
+        }])
+        .await
     }
 
     /// Waiting on the platform's rate limit: try again at `next_at` without counting an attempt.
     pub async fn postpone(&self, id: i64, next_at: i64) -> Result<()> {
-        let _turn = self.write_turn().await?;
-        sqlx::query("UPDATE outbox SET next_attempt_at = $2, lease_until = NULL WHERE id = $1")
-            .bind(id)
-            .bind(next_at)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        self.record_deliveries(&[Delivery::Postponed { id, next_at }])
+            .await
     }
 
     /// Gives up on a row: kept for inspection, never sent.
     pub async fn park(&self, id: i64, error: &str) -> Result<()> {
-        let _turn = self.write_turn().await?;
-        sqlx::query(
-            "UPDATE outbox SET status = 'parked', attempts = attempts + 1, lease_until = NULL, last_error = $2 \
-             WHERE id = $1",
-        )
-        .bind(id)
-        .bind(error.to_string())
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.record_deliveries(&[Delivery::Parked {
+            id,
+            error: error.to_string(),
+        }])
+        .await
+    }
+
+    /// Records what became of delivered rows, all in one transaction: the worker delivers to
+    /// many chats at once, and one commit (one fsync) for each would queue the intake behind
+    /// them.
+    pub async fn record_deliveries(&self, deliveries: &[Delivery]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for d in deliveries {
+            let q = match d {
+                Delivery::Sent { id, at, .. } => sqlx::query(
+                    "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, \
+                     lease_until = NULL WHERE id = $1",
+                )
+                .bind(*id)
+                .bind(*at),
+                Delivery::Retry { id, next_at, error } => sqlx::query(
+                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, \
+                     lease_until = NULL, last_error = $3 WHERE id = $1",
+                )
+                .bind(*id)
+                .bind(*next_at)
+                .bind(error.clone()),
+                Delivery::Postponed { id, next_at } => sqlx::query(
+                    "UPDATE outbox SET next_attempt_at = $2, lease_until = NULL WHERE id = $1",
+                )
+                .bind(*id)
+                .bind(*next_at),
+                Delivery::Parked { id, error } => sqlx::query(
+                    "UPDATE outbox SET status = 'parked', attempts = attempts + 1, \
+                     lease_until = NULL, last_error = $2 WHERE id = $1",
+                )
+                .bind(*id)
+                .bind(error.clone()),
+            };
+            q.execute(tx.conn()).await?;
+            if let Delivery::Sent {
+                platform,
+                chat: Some(chat),
+                ticket_id: Some(ticket),
+                message_ids,
+                ..
+            } = d
+            {
+                for mid in message_ids {
+                    sqlx::query(
+                        "INSERT INTO bot_messages (platform, chat_id, message_id, ticket_id) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(platform.clone())
+                    .bind(chat.clone())
+                    .bind(mid.clone())
+                    .bind(*ticket)
+                    .execute(tx.conn())
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await
     }
 
     pub async fn outbox_counts(&self) -> Result<OutboxCounts> {

@@ -83,15 +83,74 @@ pub struct GrantRow {
     pub grid: String,
 }
 
-/// Group bindings, senders and on-duty leaders already read in one transaction. The engine
-/// turns it on for a batch of events (most of a burst comes from the same groups and senders)
-/// and drops it whenever an event may change the roster; every roster write here drops it too.
+/// Group bindings, senders and on-duty candidates already read. The engine turns it on for a
+/// batch of events (most of a burst comes from the same groups and senders) and drops it
+/// whenever an event may change the roster; every roster write here drops it too.
 #[derive(Debug, Default)]
 pub(crate) struct RosterCache {
     groups: HashMap<(String, String), Option<GroupBinding>>,
     senders: HashMap<(String, String), SenderInfo>,
-    /// Keyed by grid, platform and the `now` asked about (leave is judged at that time).
-    on_duty: HashMap<(String, String, i64), Option<Person>>,
+    /// Keyed by grid and platform: leave is judged when asked ([`DutyCandidate::pick`]), so an
+    /// entry stays right as time passes.
+    on_duty: HashMap<(String, String), Vec<DutyCandidate>>,
+}
+
+/// How many entries of one kind the shared memo keeps before it starts afresh: a county's
+/// groups and its active senders fit, a runaway does not.
+const MEMO_MAX: usize = 200_000;
+
+impl RosterCache {
+    /// Takes over `other`'s entries (newer reads win).
+    fn absorb(&mut self, other: RosterCache) {
+        fn merge<K: std::hash::Hash + Eq, V>(into: &mut HashMap<K, V>, from: HashMap<K, V>) {
+            if into.len() + from.len() > MEMO_MAX {
+                into.clear();
+            }
+            into.extend(from);
+        }
+        merge(&mut self.groups, other.groups);
+        merge(&mut self.senders, other.senders);
+        merge(&mut self.on_duty, other.on_duty);
+    }
+}
+
+/// Roster lookups shared by the transactions of one process, valid for one roster generation
+/// (migration 0008: every roster change raises it, by trigger). A transaction checks the
+/// generation when it turns its cache on ([`Tx::cache_roster`]), reads from here what it lacks,
+/// and hands back what it read when it commits without having changed the roster. At county
+/// scale this spares each batch most of its roster statements: the busy groups and senders are
+/// the same from one batch to the next.
+#[derive(Debug, Default)]
+pub(crate) struct RosterMemo {
+    generation: Option<i64>,
+    cache: RosterCache,
+}
+
+/// A leader or deputy of a grid, as [`Tx::on_duty`] chooses among them.
+#[derive(Debug, Clone)]
+pub(crate) struct DutyCandidate {
+    deputy: bool,
+    person: Person,
+    on_leave_until: Option<i64>,
+}
+
+impl DutyCandidate {
+    /// Who is on duty at `now`: leaders before deputies, then by code; nobody on leave.
+    fn pick(candidates: &[DutyCandidate], now: i64) -> Option<Person> {
+        candidates
+            .iter()
+            .filter(|c| c.on_leave_until.is_none_or(|until| until <= now))
+            .min_by(|a, b| (a.deputy, &a.person.code).cmp(&(b.deputy, &b.person.code)))
+            .map(|c| c.person.clone())
+    }
+
+    fn from_row(row: &AnyRow) -> Result<DutyCandidate> {
+        Ok(DutyCandidate {
+            deputy: col::<String>(row, "role")? != "leader",
+            person: person_from(row)?,
+            on_leave_until: col(row, "on_leave_until")?,
+        })
+    }
 }
 
 /// `(platform, id)` keys grouped by platform, in order.
@@ -148,9 +207,50 @@ fn dedup(
         .collect()
 }
 
+/// The leaders and deputies of grids, with their user id on the platform bound as parameter
+/// `platform` (`$1`, or `?` where every parameter is anonymous: sqlx numbers SQLite's anonymous
+/// parameters apart from named ones, so one statement must not mix them) and their leave; the
+/// caller adds the grid condition. [`DutyCandidate::pick`] chooses.
+fn duty_candidates(platform: &str) -> String {
+    format!(
+        "SELECT g.grid, g.role, p.code, p.name, p.on_leave_until, \
+           (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = {platform} \
+            ORDER BY i.user_id LIMIT 1) AS user_id \
+         FROM grants g JOIN people p ON p.code = g.person \
+         WHERE g.role IN ('leader', 'deputy')"
+    )
+}
+
+/// The memo's lock. Its holders only copy maps, so a panic cannot leave it half-changed in a
+/// way that matters: a poisoned lock is used as it is.
+pub(crate) fn lock_memo(
+    memo: &std::sync::Mutex<RosterMemo>,
+) -> std::sync::MutexGuard<'_, RosterMemo> {
+    memo.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// After a commit: hands a transaction's lookups to the shared memo, unless the roster changed
+/// meanwhile (in that transaction, which then has no generation, or, as far as the generation
+/// tells, elsewhere).
+pub(super) fn remember(
+    cache: Option<RosterCache>,
+    generation: Option<i64>,
+    memo: &std::sync::Mutex<RosterMemo>,
+) {
+    let (Some(cache), Some(generation)) = (cache, generation) else {
+        return;
+    };
+    let mut memo = lock_memo(memo);
+    if memo.generation == Some(generation) {
+        memo.cache.absorb(cache);
+    }
+}
+
 impl Tx {
     pub async fn group(&mut self, platform: &str, chat_id: &str) -> Result<Option<GroupBinding>> {
         let key = (platform.to_string(), chat_id.to_string());
+        self.recall(std::slice::from_ref(&key), &[], &[]);
         if let Some(hit) = self.roster.as_ref().and_then(|c| c.groups.get(&key)) {
             return Ok(hit.clone());
         }
@@ -228,6 +328,7 @@ impl Tx {
     /// The sender's person and grants, through their platform identity.
     pub async fn sender(&mut self, platform: &str, user_id: &str) -> Result<SenderInfo> {
         let key = (platform.to_string(), user_id.to_string());
+        self.recall(&[], std::slice::from_ref(&key), &[]);
         if let Some(hit) = self.roster.as_ref().and_then(|c| c.senders.get(&key)) {
             return Ok(hit.clone());
         }
@@ -259,55 +360,100 @@ impl Tx {
         platform: &str,
         now: i64,
     ) -> Result<Option<Person>> {
-        let key = (grid.to_string(), platform.to_string(), now);
+        let key = (grid.to_string(), platform.to_string());
+        self.recall(&[], &[], std::slice::from_ref(&key));
         if let Some(hit) = self.roster.as_ref().and_then(|c| c.on_duty.get(&key)) {
-            return Ok(hit.clone());
+            return Ok(DutyCandidate::pick(hit, now));
         }
-        let rows = sqlx::query(
-            "SELECT p.code, p.name, g.role, \
-               (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $2 \
-                ORDER BY i.user_id LIMIT 1) AS user_id \
-             FROM grants g JOIN people p ON p.code = g.person \
-             WHERE g.grid = $1 AND g.role IN ('leader', 'deputy') \
-               AND (p.on_leave_until IS NULL OR p.on_leave_until <= $3) \
-             ORDER BY CASE g.role WHEN 'leader' THEN 0 ELSE 1 END, p.code LIMIT 1",
-        )
-        .bind(grid.to_string())
-        .bind(platform.to_string())
-        .bind(now)
-        .fetch_all(self.conn())
-        .await?;
-        let person = rows
-            .first()
-            .map(|r| -> Result<Person> { person_from(r) })
-            .transpose()?;
+        let sql = format!("{} AND g.grid = $2", duty_candidates("$1"));
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(platform.to_string())
+            .bind(grid.to_string())
+            .fetch_all(self.conn())
+            .await?;
+        let candidates = rows
+            .iter()
+            .map(DutyCandidate::from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let person = DutyCandidate::pick(&candidates, now);
         if let Some(c) = &mut self.roster {
-            c.on_duty.insert(key, person.clone());
+            c.on_duty.insert(key, candidates);
         }
         Ok(person)
     }
 
-    /// Remembers roster lookups for the rest of this transaction (until [`Tx::forget_roster`]).
-    pub fn cache_roster(&mut self) {
+    /// Remembers roster lookups for the rest of this transaction (until [`Tx::forget_roster`]),
+    /// and uses the lookups of earlier transactions while the roster has not changed since
+    /// ([`RosterMemo`]).
+    pub async fn cache_roster(&mut self) -> Result<()> {
         self.roster.get_or_insert_with(RosterCache::default);
+        let row = sqlx::query("SELECT n FROM roster_generation WHERE id = 1")
+            .fetch_optional(self.conn())
+            .await?;
+        let Some(row) = row else { return Ok(()) };
+        let generation: i64 = col(&row, "n")?;
+        let mut memo = lock_memo(&self.memo);
+        if memo.generation != Some(generation) {
+            *memo = RosterMemo {
+                generation: Some(generation),
+                cache: RosterCache::default(),
+            };
+        }
+        self.memo_generation = Some(generation);
+        Ok(())
     }
 
-    /// Drops what [`Tx::cache_roster`] remembered: the roster may have changed.
+    /// Drops what [`Tx::cache_roster`] remembered: the roster may have changed. This
+    /// transaction neither reads the shared memo again nor adds to it.
     pub fn forget_roster(&mut self) {
+        self.memo_generation = None;
         if let Some(c) = &mut self.roster {
             *c = RosterCache::default();
         }
     }
 
+    /// Copies what the shared memo knows of these group, sender and (grid, platform) keys into
+    /// this transaction's cache.
+    fn recall(
+        &mut self,
+        chats: &[(String, String)],
+        senders: &[(String, String)],
+        duty: &[(String, String)],
+    ) {
+        let (Some(cache), Some(generation)) = (&mut self.roster, self.memo_generation) else {
+            return;
+        };
+        let memo = lock_memo(&self.memo);
+        if memo.generation != Some(generation) {
+            return;
+        }
+        fn copy<V: Clone>(
+            into: &mut HashMap<(String, String), V>,
+            from: &HashMap<(String, String), V>,
+            keys: &[(String, String)],
+        ) {
+            for k in keys {
+                if !into.contains_key(k)
+                    && let Some(v) = from.get(k)
+                {
+                    into.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        copy(&mut cache.groups, &memo.cache.groups, chats);
+        copy(&mut cache.senders, &memo.cache.senders, senders);
+        copy(&mut cache.on_duty, &memo.cache.on_duty, duty);
+    }
+
     /// With the cache on, reads the bindings of `chats`, the identities of `senders`
-    /// (`(platform, id)` pairs) and who is on duty at `now` for the chats' grids in a few
+    /// (`(platform, id)` pairs) and who may be on duty for the chats' grids in a few
     /// statements instead of one each.
     pub async fn prefetch_roster(
         &mut self,
         chats: &[(String, String)],
         senders: &[(String, String)],
-        now: i64,
     ) -> Result<()> {
+        self.recall(chats, senders, &[]);
         let Some(cache) = &self.roster else {
             return Ok(());
         };
@@ -373,65 +519,57 @@ impl Tx {
                 .senders
                 .insert(k.clone(), infos.remove(k).unwrap_or_default());
         }
-        self.prefetch_on_duty(now).await
+        self.prefetch_on_duty().await
     }
 
     /// [`Tx::on_duty`] for the grid of every cached group binding, one statement per platform.
-    async fn prefetch_on_duty(&mut self, now: i64) -> Result<()> {
+    async fn prefetch_on_duty(&mut self) -> Result<()> {
+        let Some(cache) = &self.roster else {
+            return Ok(());
+        };
+        let keys: Vec<(String, String)> = cache
+            .groups
+            .iter()
+            .filter_map(|((platform, _), b)| Some((b.as_ref()?.grid.clone(), platform.clone())))
+            .collect();
+        self.recall(&[], &[], &keys);
         let Some(cache) = &self.roster else {
             return Ok(());
         };
         let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for ((platform, _), binding) in &cache.groups {
-            let Some(b) = binding else { continue };
-            let key = (b.grid.clone(), platform.clone(), now);
-            if !cache.on_duty.contains_key(&key) {
-                wanted
-                    .entry(platform.clone())
-                    .or_default()
-                    .insert(b.grid.clone());
+        for (grid, platform) in keys {
+            if !cache
+                .on_duty
+                .contains_key(&(grid.clone(), platform.clone()))
+            {
+                wanted.entry(platform).or_default().insert(grid);
             }
         }
         for (platform, grids) in wanted {
             let grids: Vec<String> = grids.into_iter().collect();
             for chunk in grids.chunks(400) {
-                // The same choice as `on_duty`, for many grids: leaders before deputies, then by
-                // code; nobody on leave at `now`.
                 let sql = format!(
-                    "SELECT g.grid, g.role, p.code, p.name, \
-                       (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = {} \
-                        ORDER BY i.user_id LIMIT 1) AS user_id \
-                     FROM grants g JOIN people p ON p.code = g.person \
-                     WHERE g.role IN ('leader', 'deputy') \
-                       AND (p.on_leave_until IS NULL OR p.on_leave_until <= {}) AND g.grid IN ({})",
-                    param(self.backend, 1),
-                    param(self.backend, 2),
-                    params(self.backend, 3, chunk.len())
+                    "{} AND g.grid IN ({})",
+                    duty_candidates(&param(self.backend, 1)),
+                    params(self.backend, 2, chunk.len())
                 );
-                let mut q = sqlx::query(AssertSqlSafe(sql))
-                    .bind(platform.clone())
-                    .bind(now);
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(platform.clone());
                 for g in chunk {
                     q = q.bind(g.clone());
                 }
-                let mut best: HashMap<String, (bool, Person)> = HashMap::new();
+                let mut found: HashMap<String, Vec<DutyCandidate>> = HashMap::new();
                 for r in q.fetch_all(self.conn()).await? {
-                    let grid: String = col(&r, "grid")?;
-                    let deputy = col::<String>(&r, "role")? != "leader";
-                    let person = person_from(&r)?;
-                    let better = best
-                        .get(&grid)
-                        .is_none_or(|(d, p)| (deputy, &person.code) < (*d, &p.code));
-                    if better {
-                        best.insert(grid, (deputy, person));
-                    }
+                    found
+                        .entry(col(&r, "grid")?)
+                        .or_default()
+                        .push(DutyCandidate::from_row(&r)?);
                 }
                 if let Some(cache) = &mut self.roster {
                     for g in chunk {
-                        let person = best.remove(g).map(|(_, p)| p);
+                        let candidates = found.remove(g).unwrap_or_default();
                         cache
                             .on_duty
-                            .insert((g.clone(), platform.clone(), now), person);
+                            .insert((g.clone(), platform.clone()), candidates);
                     }
                 }
             }
@@ -672,5 +810,66 @@ impl Store {
         let grid = tx.grid(code).await?;
         tx.commit().await?;
         Ok(grid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(code: &str, deputy: bool, on_leave_until: Option<i64>) -> DutyCandidate {
+        DutyCandidate {
+            deputy,
+            person: Person {
+                code: code.into(),
+                name: code.into(),
+                user_id: None,
+            },
+            on_leave_until,
+        }
+    }
+
+    #[test]
+    fn duty_goes_to_the_first_leader_not_on_leave() {
+        let grid = [
+            candidate("D1", true, None),
+            candidate("L2", false, None),
+            candidate("L1", false, Some(1_000)),
+        ];
+        let on_duty = |now| DutyCandidate::pick(&grid, now).map(|p| p.code);
+        // L1 is on leave until 1,000: the other leader, not the deputy.
+        assert_eq!(on_duty(999).as_deref(), Some("L2"));
+        // The leave ends by itself: the same candidates answer differently later.
+        assert_eq!(on_duty(1_000).as_deref(), Some("L1"));
+        let only_deputies = [candidate("D2", true, None), candidate("D1", true, None)];
+        assert_eq!(
+            DutyCandidate::pick(&only_deputies, 0).map(|p| p.code),
+            Some("D1".into())
+        );
+        let all_away = [candidate("L1", false, Some(5))];
+        assert_eq!(DutyCandidate::pick(&all_away, 4), None);
+    }
+
+    #[test]
+    fn the_memo_forgets_everything_past_its_bound() {
+        let mut memo = RosterCache::default();
+        let mut batch = RosterCache::default();
+        batch.groups.insert(("memory".into(), "g1".into()), None);
+        memo.absorb(batch);
+        assert_eq!(memo.groups.len(), 1);
+        let mut big = RosterCache::default();
+        for i in 0..MEMO_MAX {
+            big.senders
+                .insert(("memory".into(), format!("u{i}")), SenderInfo::default());
+        }
+        memo.absorb(big);
+        assert_eq!(memo.senders.len(), MEMO_MAX);
+        let mut one_more = RosterCache::default();
+        one_more
+            .senders
+            .insert(("memory".into(), "late".into()), SenderInfo::default());
+        memo.absorb(one_more);
+        assert_eq!(memo.senders.len(), 1, "started afresh");
+        assert_eq!(memo.groups.len(), 1, "other kinds kept");
     }
 }

@@ -250,6 +250,39 @@ async fn bad_import(db: Db) {
 }
 both_backends!(import_is_all_or_nothing, bad_import);
 
+/// The engine remembers roster lookups from one batch to the next; a change made outside it (an
+/// import) must still reach the very next message: the group moved to another grid, then a new
+/// leader who comes first by code.
+async fn roster_change(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    assert!(app.last().text.contains("@张伟"), "{}", app.last().text);
+    app.say("g1", "res1", "王芳", "/report 5栋门口垃圾没人收")
+        .await;
+    assert!(app.last().text.contains("@张伟"), "{}", app.last().text);
+
+    let moved = ROSTER.replace(
+        "group,,东门一网格群,T1-V1-G1,,memory,g1,",
+        "group,,东门一网格群,T1-V1-G2,,memory,g1,",
+    );
+    seed(&app, &moved).await;
+    app.say("g1", "res1", "王芳", "/report 7栋水管漏水").await;
+    assert!(app.last().text.contains("@李强"), "{}", app.last().text);
+
+    let newcomer = format!("{moved}person,L0,孙丽,T1-V1-G2,,memory,leader0,leader\n");
+    seed(&app, &newcomer).await;
+    app.say("g1", "res1", "王芳", "/report 9栋电梯停了").await;
+    let card = app.last();
+    assert!(card.text.contains("@孙丽"), "{}", card.text);
+    assert_eq!(card.mentions[0].user_id, "leader0");
+    app.stop().await;
+}
+both_backends!(
+    roster_changes_outside_the_engine_reach_the_next_message,
+    roster_change
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_going_away_acknowledges_nothing_unstored() {
     let app = spawn_app(Db::Postgres, |s| {
