@@ -28,6 +28,11 @@ pub(crate) struct Tally {
 impl Tally {
     pub(crate) fn add(&mut self, e: &Entry, at: usize) {
         self.kinds[e.kind as usize] += e.weight;
+        if e.kind == Kind::Caution {
+            // A judgement of danger ("很危险") is a weak urgency cue like any other; it is kept
+            // apart only so that it cannot stand for a hazard (see `decide`).
+            self.kinds[Kind::Urgent as usize] += e.weight;
+        }
         if let Some(c) = e.category {
             let i = c as usize;
             if self.categories[i] == 0.0 || at < self.first_seen[i] {
@@ -179,10 +184,20 @@ pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
 
     let urgent = t.get(Kind::Urgent, 4.0);
     let intensifier = t.get(Kind::Intensifier, 1.0);
+    // A hazard seen happening (something falling, water coming in, a child alone by the water)
+    // is an emergency when people are exposed to it or it is still going on; "孩子过马路很危险"
+    // is a judgement, not a hazard, so a child in it does not make it urgent.
+    let hazard = t.kinds[Kind::Urgent as usize] - t.kinds[Kind::Caution as usize] > 0.0;
+    // A standing state ("小孩老在里面玩", "now and then") is a risk to fix, not an emergency.
+    let exposure = if hazard && t.kinds[Kind::Habitual as usize] == 0.0 {
+        t.get(Kind::Exposure, 1.0)
+    } else {
+        0.0
+    };
     // A notice, or a warning with a notice's weight, is calm; a lone "大家小心" in a report of a
     // fire is the reporter warning the neighbours, not an announcement.
     let calm = t.get(Kind::Negation, 1.0) > 0.0 || f[8] > 0.0 || t.get(Kind::Notice, 3.0) >= 3.0;
-    let urgency = if !calm && (t.urgent_strong > 0.0 || urgent + intensifier >= 2.0) {
+    let urgency = if !calm && (t.urgent_strong > 0.0 || urgent + intensifier + exposure >= 2.0) {
         Urgency::Urgent
     } else {
         Urgency::Normal
