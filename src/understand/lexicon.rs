@@ -50,6 +50,8 @@ pub(crate) enum Kind {
     Exposure,
     Caution,
     Habitual,
+    Agent,
+    Sign,
     Hedge,
     NotFixed,
     Resolved,
@@ -68,7 +70,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 25;
+    pub(crate) const COUNT: usize = 27;
 
     fn parse(s: &str) -> Option<Kind> {
         Some(match s {
@@ -82,6 +84,8 @@ impl Kind {
             "exposure" => Kind::Exposure,
             "caution" => Kind::Caution,
             "habitual" => Kind::Habitual,
+            "agent" => Kind::Agent,
+            "sign" => Kind::Sign,
             "hedge" => Kind::Hedge,
             "not_fixed" => Kind::NotFixed,
             "resolved" => Kind::Resolved,
