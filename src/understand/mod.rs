@@ -642,6 +642,28 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn urgency_composed_from_hazard_agent_and_exposure() {
+        // A hazard seen happening with people in its way, or a dangerous agent with a sign of
+        // it loose, is urgent in words no lexicon lists as one phrase.
+        for t in [
+            "阳台上的铁皮一直往下掉，下面有人在走",
+            "楼下那根电线被大风刮断了，耷拉在路边",
+            "There's a whiff of gas by the back door of block 2",
+            "The storm brought the cables down, they're lying in the road outside the school",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        }
+        // A judgement of danger, a standing risk or an agent with nothing loose stays normal.
+        for t in [
+            "学校门口那段路很危险，孩子天天从那过，能不能装个护栏",
+            "电线杆上贴满了小广告，谁来清一下",
+            "瓷砖经常往下掉，下面是停车位，能不能找人看看",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
+        }
+    }
+
+    #[test]
     fn explicit_forms_always_open() {
         for t in [
             "/report 随便写点什么",
