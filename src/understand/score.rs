@@ -17,6 +17,8 @@ pub(crate) struct Tally {
     /// Per category: words that say who is affected rather than what (neighbours, older
     /// people), kept apart so they only decide when nothing names what is wrong.
     weak: [f32; 13],
+    /// Per category: the part of `categories` that came from topic words, capped when scored.
+    topics: [f32; 13],
     first_seen: [usize; 13],
     /// Strong urgency cues (weight ≥ 2) separately: one is enough.
     urgent_strong: f32,
@@ -42,6 +44,9 @@ impl Tally {
                 self.weak[i] += e.weight;
             } else {
                 self.categories[i] += e.weight;
+                if e.kind == Kind::Topic {
+                    self.topics[i] += e.weight;
+                }
             }
             if e.kind == Kind::Issue {
                 // A category's own problem words are problems too ("漏水", "不亮").
@@ -71,7 +76,10 @@ impl Tally {
         for c in Category::ALL {
             let i = c as usize;
             let s = if !named || self.categories[i] > 0.0 {
-                self.categories[i] + self.weak[i]
+                // Naming many objects of one kind ("楼顶…顶楼…阳台") says where, not what is
+                // wrong: topics count up to a cap, what is wrong counts in full.
+                let excess = (self.topics[i] - TOPIC_CAP).max(0.0);
+                self.categories[i] - excess + self.weak[i]
             } else {
                 0.0
             };
@@ -100,6 +108,9 @@ pub(crate) struct Reading {
 
 /// Topic words weighing less than this say who a problem affects, not what it is.
 const WEAK_TOPIC: f32 = 1.5;
+
+/// The most that topic words alone add to one category.
+const TOPIC_CAP: f32 = 3.0;
 
 /// Added to a category whose object is named right before a problem word.
 const HEAD_BONUS: f32 = 1.0;
