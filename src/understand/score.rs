@@ -207,7 +207,12 @@ pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
     };
     // A notice, or a warning with a notice's weight, is calm; a lone "大家小心" in a report of a
     // fire is the reporter warning the neighbours, not an announcement.
-    let calm = t.get(Kind::Negation, 1.0) > 0.0 || f[8] > 0.0 || t.get(Kind::Notice, 3.0) >= 3.0;
+    // A standing, recurring or past danger ("now and then", "上个月被水冲走的桥") is a risk
+    // to fix, not an emergency.
+    let calm = t.get(Kind::Negation, 1.0) > 0.0
+        || f[8] > 0.0
+        || t.get(Kind::Notice, 3.0) >= 3.0
+        || t.kinds[Kind::Habitual as usize] > 0.0;
     // A dangerous agent together with a sign of it loose ("燃气…刺鼻的气味", "电线…吹断了",
     // "wires … on the road") is as strong as a single emergency phrase, however it is worded.
     let loose = t.kinds[Kind::Agent as usize] > 0.0 && t.kinds[Kind::Sign as usize] > 0.0;
