@@ -69,17 +69,24 @@ impl Tally {
 
     /// The best category and its score; ties go to the one mentioned first.
     fn category(&self) -> Option<(Category, f32)> {
+        self.category_with(0.0)
+    }
+
+    /// The best category when safety gets `danger` more: an emergency is a safety matter
+    /// unless the words say what else is wrong (water in the home, a body in danger).
+    fn category_with(&self, danger: f32) -> Option<(Category, f32)> {
         // "老人体检" is about the check-up: a "who" word counts for its category only when that
         // category has words of its own, or when no category has any.
         let named = self.categories.iter().any(|&s| s > 0.0);
         let mut best: Option<(Category, f32, usize)> = None;
         for c in Category::ALL {
             let i = c as usize;
-            let s = if !named || self.categories[i] > 0.0 {
+            let bonus = if c == Category::Safety { danger } else { 0.0 };
+            let s = if !named || self.categories[i] > 0.0 || bonus > 0.0 {
                 // Naming many objects of one kind ("楼顶…顶楼…阳台") says where, not what is
                 // wrong: topics count up to a cap, what is wrong counts in full.
                 let excess = (self.topics[i] - TOPIC_CAP).max(0.0);
-                self.categories[i] - excess + self.weak[i]
+                self.categories[i] - excess + self.weak[i] + bonus
             } else {
                 0.0
             };
@@ -111,6 +118,9 @@ const WEAK_TOPIC: f32 = 1.5;
 
 /// The most that topic words alone add to one category.
 const TOPIC_CAP: f32 = 3.0;
+
+/// What an emergency adds to safety when choosing the category.
+const URGENT_SAFETY: f32 = 1.5;
 
 /// Added to a category whose object is named right before a problem word.
 const HEAD_BONUS: f32 = 1.0;
@@ -231,7 +241,12 @@ pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
     };
     Reading {
         confidence,
-        category: t.category().map(|(c, _)| c),
+        category: if urgency == Urgency::Urgent {
+            t.category_with(URGENT_SAFETY)
+        } else {
+            t.category()
+        }
+        .map(|(c, _)| c),
         urgency,
         location,
     }
