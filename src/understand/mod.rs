@@ -422,12 +422,14 @@ impl Parser {
                     // ("出不来" in "出不来水" is about water, nobody is trapped); an alarm that
                     // ends the phrase is still the point ("卡住了喘不上气").
                     // A longer health or safety problem around an alarm is still an alarm
-                    // ("出血了" is bleeding).
+                    // ("出血了" is bleeding) ...
                     || (contains
                         && other.end > hit.end
                         && e.kind == Kind::Urgent
                         && o.kind == Kind::Issue
                         && !matches!(o.category, Some(Category::Health | Category::Safety)))
+                    // ... but an alarm inside a phrase of risk is the risk ("a fire hazard").
+                    || (contains && e.kind == Kind::Urgent && o.kind == Kind::Hedge)
                     || (earlier
                         && e.category.is_some()
                         && o.category.is_some()
