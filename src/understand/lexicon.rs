@@ -47,6 +47,11 @@ pub(crate) enum Kind {
     Complaint,
     Urgent,
     Intensifier,
+    Exposure,
+    Caution,
+    Habitual,
+    Agent,
+    Sign,
     Hedge,
     NotFixed,
     Resolved,
@@ -65,7 +70,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 22;
+    pub(crate) const COUNT: usize = 27;
 
     fn parse(s: &str) -> Option<Kind> {
         Some(match s {
@@ -76,6 +81,11 @@ impl Kind {
             "complaint" => Kind::Complaint,
             "urgent" => Kind::Urgent,
             "intensifier" => Kind::Intensifier,
+            "exposure" => Kind::Exposure,
+            "caution" => Kind::Caution,
+            "habitual" => Kind::Habitual,
+            "agent" => Kind::Agent,
+            "sign" => Kind::Sign,
             "hedge" => Kind::Hedge,
             "not_fixed" => Kind::NotFixed,
             "resolved" => Kind::Resolved,
@@ -107,6 +117,7 @@ impl Kind {
             | Kind::Complaint
             | Kind::Urgent
             | Kind::Intensifier
+            | Kind::Caution
             | Kind::NotFixed => 1,
             Kind::Resolved
             | Kind::Thanks

@@ -421,10 +421,15 @@ impl Parser {
                     // An alarm that only modifies a longer everyday problem is that problem
                     // ("出不来" in "出不来水" is about water, nobody is trapped); an alarm that
                     // ends the phrase is still the point ("卡住了喘不上气").
+                    // A longer health or safety problem around an alarm is still an alarm
+                    // ("出血了" is bleeding) ...
                     || (contains
                         && other.end > hit.end
                         && e.kind == Kind::Urgent
-                        && o.kind == Kind::Issue)
+                        && o.kind == Kind::Issue
+                        && !matches!(o.category, Some(Category::Health | Category::Safety)))
+                    // ... but an alarm inside a phrase of risk is the risk ("a fire hazard").
+                    || (contains && e.kind == Kind::Urgent && o.kind == Kind::Hedge)
                     || (earlier
                         && e.category.is_some()
                         && o.category.is_some()
@@ -637,6 +642,28 @@ pub(crate) mod tests {
             "Big pothole outside No. 8 Station Road, nearly lost a wheel.",
         ];
         for t in normal {
+            assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
+        }
+    }
+
+    #[test]
+    fn urgency_composed_from_hazard_agent_and_exposure() {
+        // A hazard seen happening with people in its way, or a dangerous agent with a sign of
+        // it loose, is urgent in words no lexicon lists as one phrase.
+        for t in [
+            "阳台上的铁皮一直往下掉，下面有人在走",
+            "楼下那根电线被大风刮断了，耷拉在路边",
+            "There's a whiff of gas by the back door of block 2",
+            "The storm brought the cables down, they're lying in the road outside the school",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        }
+        // A judgement of danger, a standing risk or an agent with nothing loose stays normal.
+        for t in [
+            "学校门口那段路很危险，孩子天天从那过，能不能装个护栏",
+            "电线杆上贴满了小广告，谁来清一下",
+            "瓷砖经常往下掉，下面是停车位，能不能找人看看",
+        ] {
             assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
         }
     }

@@ -17,6 +17,8 @@ pub(crate) struct Tally {
     /// Per category: words that say who is affected rather than what (neighbours, older
     /// people), kept apart so they only decide when nothing names what is wrong.
     weak: [f32; 13],
+    /// Per category: the part of `categories` that came from topic words, capped when scored.
+    topics: [f32; 13],
     first_seen: [usize; 13],
     /// Strong urgency cues (weight ≥ 2) separately: one is enough.
     urgent_strong: f32,
@@ -28,6 +30,11 @@ pub(crate) struct Tally {
 impl Tally {
     pub(crate) fn add(&mut self, e: &Entry, at: usize) {
         self.kinds[e.kind as usize] += e.weight;
+        if e.kind == Kind::Caution {
+            // A judgement of danger ("很危险") is a weak urgency cue like any other; it is kept
+            // apart only so that it cannot stand for a hazard (see `decide`).
+            self.kinds[Kind::Urgent as usize] += e.weight;
+        }
         if let Some(c) = e.category {
             let i = c as usize;
             if self.categories[i] == 0.0 || at < self.first_seen[i] {
@@ -37,6 +44,9 @@ impl Tally {
                 self.weak[i] += e.weight;
             } else {
                 self.categories[i] += e.weight;
+                if e.kind == Kind::Topic {
+                    self.topics[i] += e.weight;
+                }
             }
             if e.kind == Kind::Issue {
                 // A category's own problem words are problems too ("漏水", "不亮").
@@ -59,14 +69,24 @@ impl Tally {
 
     /// The best category and its score; ties go to the one mentioned first.
     fn category(&self) -> Option<(Category, f32)> {
+        self.category_with(0.0)
+    }
+
+    /// The best category when safety gets `danger` more: an emergency is a safety matter
+    /// unless the words say what else is wrong (water in the home, a body in danger).
+    fn category_with(&self, danger: f32) -> Option<(Category, f32)> {
         // "老人体检" is about the check-up: a "who" word counts for its category only when that
         // category has words of its own, or when no category has any.
         let named = self.categories.iter().any(|&s| s > 0.0);
         let mut best: Option<(Category, f32, usize)> = None;
         for c in Category::ALL {
             let i = c as usize;
-            let s = if !named || self.categories[i] > 0.0 {
-                self.categories[i] + self.weak[i]
+            let bonus = if c == Category::Safety { danger } else { 0.0 };
+            let s = if !named || self.categories[i] > 0.0 || bonus > 0.0 {
+                // Naming many objects of one kind ("楼顶…顶楼…阳台") says where, not what is
+                // wrong: topics count up to a cap, what is wrong counts in full.
+                let excess = (self.topics[i] - TOPIC_CAP).max(0.0);
+                self.categories[i] - excess + self.weak[i] + bonus
             } else {
                 0.0
             };
@@ -95,6 +115,12 @@ pub(crate) struct Reading {
 
 /// Topic words weighing less than this say who a problem affects, not what it is.
 const WEAK_TOPIC: f32 = 1.5;
+
+/// The most that topic words alone add to one category.
+const TOPIC_CAP: f32 = 3.0;
+
+/// What an emergency adds to safety when choosing the category.
+const URGENT_SAFETY: f32 = 1.5;
 
 /// Added to a category whose object is named right before a problem word.
 const HEAD_BONUS: f32 = 1.0;
@@ -179,10 +205,29 @@ pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
 
     let urgent = t.get(Kind::Urgent, 4.0);
     let intensifier = t.get(Kind::Intensifier, 1.0);
+    // A hazard seen happening (something falling, water coming in, a child alone by the water)
+    // is an emergency when people are exposed to it or it is still going on; "孩子过马路很危险"
+    // is a judgement, not a hazard, so a child in it does not make it urgent.
+    let hazard = t.kinds[Kind::Urgent as usize] - t.kinds[Kind::Caution as usize] > 0.0;
+    // A standing state ("小孩老在里面玩", "now and then") is a risk to fix, not an emergency.
+    let exposure = if hazard && t.kinds[Kind::Habitual as usize] == 0.0 {
+        t.get(Kind::Exposure, 1.0)
+    } else {
+        0.0
+    };
     // A notice, or a warning with a notice's weight, is calm; a lone "大家小心" in a report of a
     // fire is the reporter warning the neighbours, not an announcement.
-    let calm = t.get(Kind::Negation, 1.0) > 0.0 || f[8] > 0.0 || t.get(Kind::Notice, 3.0) >= 3.0;
-    let urgency = if !calm && (t.urgent_strong > 0.0 || urgent + intensifier >= 2.0) {
+    // A standing, recurring or past danger ("now and then", "上个月被水冲走的桥") is a risk
+    // to fix, not an emergency.
+    let calm = t.get(Kind::Negation, 1.0) > 0.0
+        || f[8] > 0.0
+        || t.get(Kind::Notice, 3.0) >= 3.0
+        || t.kinds[Kind::Habitual as usize] > 0.0;
+    // A dangerous agent together with a sign of it loose ("燃气…刺鼻的气味", "电线…吹断了",
+    // "wires … on the road") is as strong as a single emergency phrase, however it is worded.
+    let loose = t.kinds[Kind::Agent as usize] > 0.0 && t.kinds[Kind::Sign as usize] > 0.0;
+    let strong = t.urgent_strong > 0.0 || loose;
+    let urgency = if !calm && (strong || urgent + intensifier + exposure >= 2.0) {
         Urgency::Urgent
     } else {
         Urgency::Normal
@@ -196,7 +241,12 @@ pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
     };
     Reading {
         confidence,
-        category: t.category().map(|(c, _)| c),
+        category: if urgency == Urgency::Urgent {
+            t.category_with(URGENT_SAFETY)
+        } else {
+            t.category()
+        }
+        .map(|(c, _)| c),
         urgency,
         location,
     }
