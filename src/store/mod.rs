@@ -236,9 +236,10 @@ struct Held {
 impl Tx {
     pub async fn commit(mut self) -> Result<()> {
         self.write_held().await?;
-        let lookups = (self.roster.take(), self.memo_generation, self.memo.clone());
+        let (lookups, generation, memo) =
+            (self.roster.take(), self.memo_generation, self.memo.clone());
         self.inner.commit().await?;
-        roster::remember(lookups.0, lookups.1, &lookups.2);
+        roster::remember(lookups, generation, &memo);
         Ok(())
     }
 

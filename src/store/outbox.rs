@@ -164,45 +164,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Delivered: mark sent and remember the platform ids of what was sent about a ticket, so
-    /// that replies to them address the ticket.
-    pub async fn mark_sent(&self, row: &OutboxRow, message_ids: &[String], now: i64) -> Result<()> {
-        self.record_deliveries(&[Delivery::Sent {
-            id: row.id,
-            platform: row.platform.clone(),
-            chat: row.chat.clone(),
-            ticket_id: row.ticket_id,
-            message_ids: message_ids.to_vec(),
-            at: now,
-        }])
-        .await
-    }
-
-    /// A failure worth retrying at `next_at`.
-    pub async fn mark_retry(&self, id: i64, next_at: i64, error: &str) -> Result<()> {
-        self.record_deliveries(&[Delivery::Retry {
-            id,
-            next_at,
-            error: error.to_string(),
-        }])
-        .await
-    }
-
-    /// Waiting on the platform's rate limit: try again at `next_at` without counting an attempt.
-    pub async fn postpone(&self, id: i64, next_at: i64) -> Result<()> {
-        self.record_deliveries(&[Delivery::Postponed { id, next_at }])
-            .await
-    }
-
-    /// Gives up on a row: kept for inspection, never sent.
-    pub async fn park(&self, id: i64, error: &str) -> Result<()> {
-        self.record_deliveries(&[Delivery::Parked {
-            id,
-            error: error.to_string(),
-        }])
-        .await
-    }
-
     /// Records what became of delivered rows, all in one transaction: the worker delivers to
     /// many chats at once, and one commit (one fsync) for each would queue the intake behind
     /// them.

@@ -171,6 +171,17 @@ pub(crate) fn person_from(row: &AnyRow) -> Result<Person> {
     })
 }
 
+/// A [`GroupBinding`] from a row with `grid`, `path`, `title`, `active` and `account`.
+fn binding_from(row: &AnyRow) -> Result<GroupBinding> {
+    Ok(GroupBinding {
+        grid: col(row, "grid")?,
+        grid_path: col(row, "path")?,
+        title: col(row, "title")?,
+        active: col::<i64>(row, "active")? != 0,
+        account: col(row, "account")?,
+    })
+}
+
 fn grid_from(row: &AnyRow) -> Result<Grid> {
     Ok(Grid {
         code: col(row, "code")?,
@@ -262,17 +273,7 @@ impl Tx {
         .bind(chat_id.to_string())
         .fetch_optional(self.conn())
         .await?;
-        row.map(|r| {
-            Ok(GroupBinding {
-                grid: col(&r, "grid")?,
-                grid_path: col(&r, "path")?,
-                title: col(&r, "title")?,
-                active: col::<i64>(&r, "active")? != 0,
-                account: col(&r, "account")?,
-            })
-        })
-        .transpose()
-        .inspect(|g| {
+        row.map(|r| binding_from(&r)).transpose().inspect(|g| {
             if let Some(c) = &mut self.roster {
                 c.groups.insert(key, g.clone());
             }
@@ -423,6 +424,13 @@ impl Tx {
         let (Some(cache), Some(generation)) = (&mut self.roster, self.memo_generation) else {
             return;
         };
+        // Most look-ups after a batch's prefetch are already here: no lock for them.
+        let known = chats.iter().all(|k| cache.groups.contains_key(k))
+            && senders.iter().all(|k| cache.senders.contains_key(k))
+            && duty.iter().all(|k| cache.on_duty.contains_key(k));
+        if known {
+            return;
+        }
         let memo = lock_memo(&self.memo);
         if memo.generation != Some(generation) {
             return;
@@ -460,52 +468,36 @@ impl Tx {
         let chats: Vec<&(String, String)> = dedup(chats, |k| cache.groups.contains_key(k));
         let senders: Vec<&(String, String)> = dedup(senders, |k| cache.senders.contains_key(k));
         let mut groups = HashMap::new();
-        // One platform per statement, so that SQLite searches the primary key
-        // (`platform = ? AND chat_id IN (…)`); a row-value IN over VALUES scans the table.
         for (platform, ids) in by_platform(&chats) {
-            for chunk in ids.chunks(400) {
-                let sql = format!(
-                    "SELECT g.platform, g.chat_id, g.grid, r.path, g.title, g.active, g.account FROM chat_groups g \
-                     JOIN grids r ON r.code = g.grid WHERE g.platform = {} AND g.chat_id IN ({})",
-                    param(self.backend, 1),
-                    params(self.backend, 2, chunk.len())
-                );
-                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(platform.to_string());
-                for c in chunk {
-                    q = q.bind(c.to_string());
-                }
-                for r in q.fetch_all(self.conn()).await? {
-                    let key: (String, String) = (col(&r, "platform")?, col(&r, "chat_id")?);
-                    let binding = GroupBinding {
-                        grid: col(&r, "grid")?,
-                        grid_path: col(&r, "path")?,
-                        title: col(&r, "title")?,
-                        active: col::<i64>(&r, "active")? != 0,
-                        account: col(&r, "account")?,
-                    };
-                    groups.insert(key, binding);
-                }
+            let rows = self
+                .select_in(platform, &ids, |platform, list| {
+                    format!(
+                        "SELECT g.platform, g.chat_id, g.grid, r.path, g.title, g.active, g.account \
+                         FROM chat_groups g JOIN grids r ON r.code = g.grid \
+                         WHERE g.platform = {platform} AND g.chat_id IN ({list})"
+                    )
+                })
+                .await?;
+            for r in rows {
+                let key: (String, String) = (col(&r, "platform")?, col(&r, "chat_id")?);
+                groups.insert(key, binding_from(&r)?);
             }
         }
         let mut infos: HashMap<(String, String), SenderInfo> = HashMap::new();
         for (platform, ids) in by_platform(&senders) {
-            for chunk in ids.chunks(400) {
-                let sql = format!(
-                    "SELECT i.platform, i.user_id, i.person, g.role, g.grid, r.path FROM identities i \
-                     LEFT JOIN grants g ON g.person = i.person \
-                     LEFT JOIN grids r ON r.code = g.grid \
-                     WHERE i.platform = {} AND i.user_id IN ({})",
-                    param(self.backend, 1),
-                    params(self.backend, 2, chunk.len())
-                );
-                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(platform.to_string());
-                for u in chunk {
-                    q = q.bind(u.to_string());
-                }
-                for r in q.fetch_all(self.conn()).await? {
-                    let key: (String, String) = (col(&r, "platform")?, col(&r, "user_id")?);
-                    add_sender_row(infos.entry(key).or_default(), &r)?;
-                }
+            let rows = self
+                .select_in(platform, &ids, |platform, list| {
+                    format!(
+                        "SELECT i.platform, i.user_id, i.person, g.role, g.grid, r.path FROM identities i \
+                         LEFT JOIN grants g ON g.person = i.person \
+                         LEFT JOIN grids r ON r.code = g.grid \
+                         WHERE i.platform = {platform} AND i.user_id IN ({list})"
+                    )
+                })
+                .await?;
+            for r in rows {
+                let key: (String, String) = (col(&r, "platform")?, col(&r, "user_id")?);
+                add_sender_row(infos.entry(key).or_default(), &r)?;
             }
         }
         let Some(cache) = &mut self.roster else {
@@ -546,35 +538,54 @@ impl Tx {
             }
         }
         for (platform, grids) in wanted {
-            let grids: Vec<String> = grids.into_iter().collect();
-            for chunk in grids.chunks(400) {
-                let sql = format!(
-                    "{} AND g.grid IN ({})",
-                    duty_candidates(&param(self.backend, 1)),
-                    params(self.backend, 2, chunk.len())
-                );
-                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(platform.clone());
-                for g in chunk {
-                    q = q.bind(g.clone());
-                }
-                let mut found: HashMap<String, Vec<DutyCandidate>> = HashMap::new();
-                for r in q.fetch_all(self.conn()).await? {
-                    found
-                        .entry(col(&r, "grid")?)
-                        .or_default()
-                        .push(DutyCandidate::from_row(&r)?);
-                }
-                if let Some(cache) = &mut self.roster {
-                    for g in chunk {
-                        let candidates = found.remove(g).unwrap_or_default();
-                        cache
-                            .on_duty
-                            .insert((g.clone(), platform.clone()), candidates);
-                    }
+            let grids: Vec<&str> = grids.iter().map(String::as_str).collect();
+            let rows = self
+                .select_in(&platform, &grids, |platform, list| {
+                    format!("{} AND g.grid IN ({list})", duty_candidates(platform))
+                })
+                .await?;
+            let mut found: HashMap<String, Vec<DutyCandidate>> = HashMap::new();
+            for r in rows {
+                found
+                    .entry(col(&r, "grid")?)
+                    .or_default()
+                    .push(DutyCandidate::from_row(&r)?);
+            }
+            if let Some(cache) = &mut self.roster {
+                for g in grids {
+                    let candidates = found.remove(g).unwrap_or_default();
+                    cache
+                        .on_duty
+                        .insert((g.to_string(), platform.clone()), candidates);
                 }
             }
         }
         Ok(())
+    }
+
+    /// The rows of `sql(platform parameter, id parameters)` for `ids` on `platform`, in
+    /// chunks well under the backends' parameter limits. One platform per statement, so that
+    /// SQLite searches the primary key (`platform = ? AND id IN (…)`); a row-value IN over
+    /// VALUES scans the table.
+    async fn select_in(
+        &mut self,
+        platform: &str,
+        ids: &[&str],
+        sql: impl Fn(&str, &str) -> String,
+    ) -> Result<Vec<AnyRow>> {
+        let mut rows = Vec::new();
+        for chunk in ids.chunks(400) {
+            let text = sql(
+                &param(self.backend, 1),
+                &params(self.backend, 2, chunk.len()),
+            );
+            let mut q = sqlx::query(AssertSqlSafe(text)).bind(platform.to_string());
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            rows.extend(q.fetch_all(self.conn()).await?);
+        }
+        Ok(rows)
     }
 
     /// A person by code, or by name (several matches possible), or by their user id on

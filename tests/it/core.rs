@@ -4,15 +4,7 @@ use crate::both_backends;
 use crate::support::{Db, ROSTER, message, seed, spawn_app};
 use gridline::domain::{Rating, TicketState};
 use gridline::intake::IntakeError;
-
-/// The card message id the bot sent for a ticket (the first bot message replying to `source`).
-fn card_id(app: &crate::support::TestApp, source: &str) -> String {
-    app.bot_messages()
-        .into_iter()
-        .find(|(m, _)| m.reply_to.as_deref() == Some(source))
-        .and_then(|(_, ids)| ids.into_iter().next())
-        .expect("a card answered the report")
-}
+use gridline::store::outbox::Delivery;
 
 async fn full_life(db: Db) {
     let app = spawn_app(db, |_| {}).await;
@@ -29,7 +21,7 @@ async fn full_life(db: Db) {
     assert!(card.text.contains("2小时"), "{}", card.text);
     assert_eq!(card.mentions[0].user_id, "leader1");
     assert_eq!(card.buttons[0].id, "/claim 1");
-    let card_message = card_id(&app, &source);
+    let card_message = app.card_for(&source);
 
     // The leader claims by replying 接单 to the card.
     app.say_reply("g1", "leader1", "张伟", "接单", Some(&card_message))
@@ -104,7 +96,7 @@ async fn buttons_act_like_commands(db: Db) {
     let app = spawn_app(db, |_| {}).await;
     seed(&app, ROSTER).await;
     let source = app.say("g1", "res1", "王芳", "/report 路灯不亮").await;
-    let card_message = card_id(&app, &source);
+    let card_message = app.card_for(&source);
     // A resident pressing 接单 is refused with a toast; nothing changes.
     app.press("g1", "res1", "王芳", &card_message, "/claim 1")
         .await;
@@ -332,7 +324,7 @@ async fn card_redrawn(db: Db) {
     let app = crate::support::spawn_app_with(db, memory).await;
     seed(&app, ROSTER).await;
     let source = app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
-    let card = card_id(&app, &source);
+    let card = app.card_for(&source);
     app.press("g1", "leader1", "张伟", &card, "/claim 1").await;
     let edits: Vec<_> = app
         .memory
@@ -552,10 +544,23 @@ async fn stuck_chat(db: Db) {
     assert_eq!(texts, ["stuck 0", "other 0"]);
     // The stuck chat's first row failed and waits an hour for its retry; the other was sent.
     store
-        .mark_retry(first[0].id, now + 3_600_000, "chat muted")
+        .record_deliveries(&[
+            Delivery::Retry {
+                id: first[0].id,
+                next_at: now + 3_600_000,
+                error: "chat muted".into(),
+            },
+            Delivery::Sent {
+                id: first[1].id,
+                platform: first[1].platform.clone(),
+                chat: first[1].chat.clone(),
+                ticket_id: None,
+                message_ids: vec![],
+                at: now,
+            },
+        ])
         .await
-        .expect("retry");
-    store.mark_sent(&first[1], &[], now).await.expect("sent");
+        .expect("recorded");
 
     // Nothing of the stuck chat may go now (its later rows wait behind the first), but the
     // other chat's next message does.

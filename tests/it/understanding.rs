@@ -152,12 +152,7 @@ async fn me_too(db: Db) {
     let source = app
         .say("g1", "res1", "王芳", "/report 8栋停水了，一滴水都没有")
         .await;
-    let card = app
-        .bot_messages()
-        .into_iter()
-        .find(|(m, _)| m.reply_to.as_deref() == Some(source.as_str()))
-        .and_then(|(_, ids)| ids.into_iter().next())
-        .expect("card");
+    let card = app.card_for(&source);
 
     // "+1" replying to the card.
     let plus = app.say_reply("g1", "res2", "李娜", "+1", Some(&card)).await;
@@ -495,12 +490,7 @@ async fn photo_reply_to_card(db: Db) {
     let source = app
         .say("g1", "res1", "王芳", "/report 5栋门口的路灯坏了")
         .await;
-    let card = app
-        .bot_messages()
-        .into_iter()
-        .find(|(m, _)| m.reply_to.as_deref() == Some(source.as_str()))
-        .and_then(|(_, ids)| ids.into_iter().next())
-        .expect("a card");
+    let card = app.card_for(&source);
     let said = app.bot_messages().len();
     // A neighbour answers the card with a photo an hour later (well outside the window).
     let mut ev = photo_message(

@@ -249,6 +249,16 @@ impl TestApp {
     }
 
     /// Messages the bot sent (not toasts or edits), in order.
+    /// The platform id of the card the bot sent for a report: the first bot message replying to
+    /// the report's message `source`.
+    pub fn card_for(&self, source: &str) -> String {
+        self.bot_messages()
+            .into_iter()
+            .find(|(m, _)| m.reply_to.as_deref() == Some(source))
+            .and_then(|(_, ids)| ids.into_iter().next())
+            .expect("a card answered the report")
+    }
+
     pub fn bot_messages(&self) -> Vec<(OutboundMessage, Vec<String>)> {
         self.memory
             .sent()
