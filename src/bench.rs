@@ -261,9 +261,11 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
     });
     let running = tokio::spawn(app.run_until_stopped());
 
-    // Full load: producers submit as fast as the intake takes them.
+    // Full load: producers submit as fast as the intake takes them. 64 producers of 16
+    // messages keep two batches' worth in flight (`intake.batch_max` is 512), as a county's
+    // many bot accounts would at peak: one batch is prepared while the other is written.
     let every = 4;
-    let producers = 32;
+    let producers = 64;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for p in 0..producers {

@@ -6,6 +6,14 @@
 //! `intake.batch_max` events, no fixed wait) and commits them in one transaction, so a burst
 //! costs one fsync per batch instead of one per message.
 //!
+//! Under load a second task cuts and prepares the next batch while the writer commits the
+//! current one, on the other core: it reads the batch's messages ahead
+//! ([`Engine::read_ahead`]) and brings their groups and senders into the shared roster memo
+//! ([`Store::warm_roster`]), outside any write transaction. Both are only ever a head start:
+//! the writer parses and looks up whatever was not prepared, so a failed or stale preparation
+//! costs time, never correctness. At most one batch waits prepared; submissions beyond it stay
+//! queued, in order.
+//!
 //! When no older event is waiting, the same transaction also applies the new events through
 //! the engine (tickets, history, outbox rows) and stores them already processed: the inbox row
 //! is still written before anything it causes, and commits together with it, so the platform
@@ -14,13 +22,14 @@
 //! processor is behind, or another replica holds some), or applying fails, the batch is only
 //! stored and the processor applies it in arrival order.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use crate::engine::Engine;
-use crate::platform::InboundEvent;
+use crate::engine::{Engine, Readings};
+use crate::platform::{ChatKind, InboundEvent};
 use crate::store::inbox::InboxRow;
 use crate::store::{Store, StoreError, now_millis};
 
@@ -51,6 +60,8 @@ pub enum IntakeError {
 
 struct Submission {
     events: Vec<InboundEvent>,
+    /// How many events were submitted (`events` is emptied into the batch).
+    size: usize,
     cursor: Option<Cursor>,
     done: oneshot::Sender<Result<Stored, IntakeError>>,
 }
@@ -71,6 +82,7 @@ impl Intake {
         let (done, wait) = oneshot::channel();
         self.tx
             .send(Submission {
+                size: events.len(),
                 events,
                 cursor,
                 done,
@@ -91,6 +103,7 @@ pub struct Applier {
 
 /// Where the intake hands its events: `stored` is notified after a commit that left events for
 /// the processor; `applier`, once set, applies them in the same transaction when it can.
+#[derive(Clone)]
 pub struct Handoff {
     pub stored: Arc<Notify>,
     pub applier: Arc<OnceLock<Applier>>,
@@ -125,7 +138,25 @@ async fn run(
     handoff: Handoff,
     shutdown: CancellationToken,
 ) {
+    let (ready, mut prepared) = mpsc::channel::<Batch>(1);
+    // Set while the writer has a batch in hand.
+    let writing = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (store, handoff, writing) = (store.clone(), handoff.clone(), writing.clone());
+        tokio::spawn(async move {
+            while let Some(batch) = prepared.recv().await {
+                writing.store(true, Ordering::Release);
+                commit_batch(&store, batch, &handoff).await;
+                writing.store(false, Ordering::Release);
+            }
+        })
+    };
     loop {
+        // Cut the next batch only once the writer has taken the last one: a batch cut earlier
+        // would be whatever trickled in meanwhile, and the queue behind it would wait longer.
+        let Ok(slot) = ready.reserve().await else {
+            break;
+        };
         let first = tokio::select! {
             biased;
             sub = rx.recv() => sub,
@@ -151,9 +182,66 @@ async fn run(
                 Err(_) => break,
             }
         }
-        commit_batch(&store, batch, &handoff).await;
+        // An idle writer would only wait for the preparation: it reads and parses the batch
+        // in its own transaction at the same cost, and a lone message's reply comes sooner.
+        let batch = if writing.load(Ordering::Acquire) {
+            prepare(&store, batch, &handoff).await
+        } else {
+            Batch::unprepared(batch)
+        };
+        slot.send(batch);
+    }
+    drop(ready);
+    if writer.await.is_err() {
+        warn!("intake writer failed");
     }
     debug!("intake writer stopped");
+}
+
+/// Submissions cut from the queue, their events in order, and what was read ahead of them.
+struct Batch {
+    submissions: Vec<Submission>,
+    events: Vec<InboundEvent>,
+    readings: Readings,
+}
+
+impl Batch {
+    fn unprepared(mut submissions: Vec<Submission>) -> Batch {
+        let events = submissions
+            .iter_mut()
+            .flat_map(|s| std::mem::take(&mut s.events))
+            .collect();
+        Batch {
+            submissions,
+            events,
+            readings: Readings::default(),
+        }
+    }
+}
+
+/// Readies a batch for its transaction (see the module docs).
+async fn prepare(store: &Store, submissions: Vec<Submission>, handoff: &Handoff) -> Batch {
+    let mut batch = Batch::unprepared(submissions);
+    let events = &batch.events;
+    batch.readings = match handoff.applier.get() {
+        Some(a) => {
+            let chats: Vec<(String, String)> = events
+                .iter()
+                .filter(|e| e.chat.kind == ChatKind::Group)
+                .map(|e| (e.platform.clone(), e.chat.id.clone()))
+                .collect();
+            let senders: Vec<(String, String)> = events
+                .iter()
+                .map(|e| (e.platform.clone(), e.sender.id.clone()))
+                .collect();
+            if let Err(e) = store.warm_roster(&chats, &senders).await {
+                debug!(error = %e, "roster not read ahead; the batch reads it itself");
+            }
+            a.engine.read_ahead(events)
+        }
+        None => Readings::default(),
+    };
+    batch
 }
 
 /// How a batch was committed.
@@ -164,19 +252,20 @@ enum Committed {
     Stored,
 }
 
-async fn commit_batch(store: &Store, mut batch: Vec<Submission>, handoff: &Handoff) {
+async fn commit_batch(store: &Store, batch: Batch, handoff: &Handoff) {
     let now = now_millis();
     let started = std::time::Instant::now();
-    let sizes: Vec<usize> = batch.iter().map(|s| s.events.len()).collect();
-    let events: Vec<InboundEvent> = batch
-        .iter_mut()
-        .flat_map(|s| std::mem::take(&mut s.events))
-        .collect();
+    let Batch {
+        submissions: batch,
+        events,
+        readings,
+    } = batch;
     let cursors: Vec<&Cursor> = batch.iter().filter_map(|s| s.cursor.as_ref()).collect();
     let mut result = Err(StoreError::Unavailable("not attempted".into()));
     // Applying in this transaction is only an optimisation: if it fails, the events are
     // stored alone and the processor applies them (and reports what failed) as usual.
     for apply in [handoff.applier.get(), None] {
+        let apply = apply.map(|a| (a, &readings));
         result = store_batch(store, &events, &cursors, now, apply).await;
         match &result {
             Err(e) if apply.is_some() => {
@@ -204,7 +293,8 @@ async fn commit_batch(store: &Store, mut batch: Vec<Submission>, handoff: &Hando
                 Committed::Stored => handoff.stored.notify_one(),
             }
             let mut ids = ids.into_iter();
-            for (sub, size) in batch.into_iter().zip(sizes) {
+            for sub in batch {
+                let size = sub.size;
                 let new = ids.by_ref().take(size).filter(Option::is_some).count() as u64;
                 let _ = sub.done.send(Ok(Stored {
                     new,
@@ -230,7 +320,7 @@ async fn store_batch(
     events: &[InboundEvent],
     cursors: &[&Cursor],
     now: i64,
-    apply: Option<&Applier>,
+    apply: Option<(&Applier, &Readings)>,
 ) -> Result<(Vec<Option<i64>>, Committed), StoreError> {
     let t0 = std::time::Instant::now();
     let mut tx = store.begin().await?;
@@ -248,7 +338,7 @@ async fn store_batch(
         tx.put_cursor(&c.key, &c.value, now).await?;
     }
     let committed = match apply {
-        Some(a) => {
+        Some((a, readings)) => {
             let rows: Vec<InboxRow> = events
                 .iter()
                 .zip(&ids)
@@ -260,7 +350,7 @@ async fn store_batch(
                     })
                 })
                 .collect();
-            a.engine.apply(&mut tx, &rows).await?;
+            a.engine.apply_read(&mut tx, &rows, readings).await?;
             Committed::Applied(rows)
         }
         None => Committed::Stored,

@@ -42,8 +42,8 @@ use crate::store::outbox::NewOutbound;
 use crate::store::roster::GroupBinding;
 use crate::store::tickets::TicketEvent;
 use crate::store::{Backend, Store, StoreError, Tx};
-use crate::understand::Parser;
 use crate::understand::command::{self, Command, Parsed};
+use crate::understand::{Parser, Understanding};
 
 /// Everything the engine needs, built once at start.
 pub struct Engine {
@@ -83,6 +83,8 @@ struct Scene<'a> {
     message_id: Option<String>,
     /// Set for button presses: refusals go to the toast, not the chat.
     callback: Option<String>,
+    /// The batch's texts read ahead of its transaction.
+    readings: &'a Readings,
 }
 
 impl Scene<'_> {
@@ -102,6 +104,11 @@ impl Scene<'_> {
         self.group.as_ref().map(|g| g.grid_path.as_str())
     }
 }
+
+/// What the parser made of a batch's texts before the batch's transaction began (see
+/// [`Engine::read_ahead`]), keyed by the text the engine asks about, read as a resident's.
+#[derive(Debug, Default)]
+pub struct Readings(HashMap<String, Understanding>);
 
 /// Writes a transaction collects before commit.
 #[derive(Default)]
@@ -217,10 +224,59 @@ impl Engine {
         Ok(rows.len())
     }
 
+    /// Reads the messages among `events` ahead of their transaction. Parsing is pure and the
+    /// costliest step of handling a message: the intake does it for the next batch while the
+    /// current one is being written, on another core, and the writer only looks the answers
+    /// up ([`Engine::apply_read`]). What it reads is what [`Engine::understand_and_act`] asks:
+    /// a message's text, or the report of a report command.
+    pub fn read_ahead(&self, events: &[InboundEvent]) -> Readings {
+        let mut readings = HashMap::new();
+        for ev in events {
+            let EventKind::Message { text, .. } = &ev.kind else {
+                continue;
+            };
+            if text.chars().count() > self.settings.intake.max_text_chars {
+                continue;
+            }
+            let asked = match command::parse(text) {
+                Parsed::Command(Command::Report(report)) => report_text(&report),
+                Parsed::NotCommand => text.clone(),
+                _ => continue,
+            };
+            if let std::collections::hash_map::Entry::Vacant(slot) = readings.entry(asked) {
+                let u = self.parser.parse(slot.key(), false);
+                slot.insert(u);
+            }
+        }
+        Readings(readings)
+    }
+
+    /// The parser's reading of `text` from the scene's sender: looked up when it was read
+    /// ahead, parsed now otherwise.
+    fn read(&self, scene: &Scene<'_>, text: &str) -> Understanding {
+        let staff = scene.standing.is_staff();
+        match scene.readings.0.get(text) {
+            Some(u) if staff => u.clone().as_staff(),
+            Some(u) => u.clone(),
+            None => self.parser.parse(text, staff),
+        }
+    }
+
     /// Applies inbox rows inside the caller's transaction: every ticket change, history line
     /// and outbox row they cause. Marking the rows processed is the caller's part (the intake
     /// stores them already processed when it applies them in its own transaction).
     pub async fn apply(&self, tx: &mut Tx, rows: &[InboxRow]) -> Result<(), StoreError> {
+        self.apply_read(tx, rows, &Readings::default()).await
+    }
+
+    /// [`Engine::apply`] with the rows' texts read ahead ([`Engine::read_ahead`]); a text not
+    /// among `readings` is parsed as it comes.
+    pub async fn apply_read(
+        &self,
+        tx: &mut Tx,
+        rows: &[InboxRow],
+        readings: &Readings,
+    ) -> Result<(), StoreError> {
         let t0 = std::time::Instant::now();
         let now = self.clock.now();
         let mut fx = Effects::default();
@@ -247,14 +303,19 @@ impl Engine {
         .await?;
         if tx.backend() == Backend::Postgres {
             // Ticket numbers for the batch's likely requests in one statement, not one each.
-            let likely = rows.iter().filter(|r| self.likely_ticket(&r.event)).count();
+            let likely = rows
+                .iter()
+                .filter(|r| self.likely_ticket(&r.event, readings))
+                .count();
             tx.reserve_ticket_ids(likely).await?;
         }
         let prefetched = t0.elapsed();
         for row in rows {
             let span =
                 tracing::debug_span!("event", inbox = row.id, platform = %row.event.platform);
-            self.handle(tx, &mut fx, row, now).instrument(span).await?;
+            self.handle(tx, &mut fx, row, readings, now)
+                .instrument(span)
+                .await?;
         }
         let handled = t0.elapsed();
         tx.add_events(&fx.events).await?;
@@ -289,7 +350,7 @@ impl Engine {
 
     /// Whether an event will most likely open a ticket: a report command, or a group message
     /// the parser would open one for. Only sizes the batch's reservation of ticket numbers.
-    fn likely_ticket(&self, ev: &InboundEvent) -> bool {
+    fn likely_ticket(&self, ev: &InboundEvent, readings: &Readings) -> bool {
         let EventKind::Message { text, .. } = &ev.kind else {
             return false;
         };
@@ -302,7 +363,14 @@ impl Engine {
             Parsed::Command(Command::Report(_)) => true,
             Parsed::NotCommand => {
                 let p = &self.settings.parser;
-                let u = self.parser.parse(text, false);
+                let read;
+                let u = match readings.0.get(text.as_str()) {
+                    Some(u) => u,
+                    None => {
+                        read = self.parser.parse(text, false);
+                        &read
+                    }
+                };
                 u.band(p.open_threshold, p.confirm_threshold) == crate::understand::Band::Open
                     && !crate::understand::is_me_too(text)
             }
@@ -315,6 +383,7 @@ impl Engine {
         tx: &mut Tx,
         fx: &mut Effects,
         row: &InboxRow,
+        readings: &Readings,
         now: i64,
     ) -> Result<(), StoreError> {
         // The batch remembers roster look-ups (groups, senders, who is on duty). Only the
@@ -343,7 +412,7 @@ impl Engine {
         if !roster_kept {
             tx.forget_roster();
         }
-        let handled = self.handle_event(tx, fx, row, now).await;
+        let handled = self.handle_event(tx, fx, row, readings, now).await;
         if !roster_kept {
             tx.forget_roster();
         }
@@ -355,6 +424,7 @@ impl Engine {
         tx: &mut Tx,
         fx: &mut Effects,
         row: &InboxRow,
+        readings: &Readings,
         now: i64,
     ) -> Result<(), StoreError> {
         let ev = &row.event;
@@ -411,6 +481,7 @@ impl Engine {
             standing,
             message_id,
             callback,
+            readings,
         };
         let notices = self.understand_and_act(tx, fx, &scene, text).await?;
         // A pressed button's card is redrawn with the ticket's new state and next buttons.
@@ -498,7 +569,7 @@ impl Engine {
         if let Some(notices) = self.me_too(tx, fx, scene, replied_ticket, text).await? {
             return Ok(notices);
         }
-        let u = self.parser.parse(text, scene.standing.is_staff());
+        let u = self.read(scene, text);
         self.act_on_request(tx, fx, scene, &u).await
     }
 
@@ -570,9 +641,7 @@ impl Engine {
     ) -> Result<Vec<Notice>, StoreError> {
         match cmd {
             Command::Report(text) => {
-                let mut u = self
-                    .parser
-                    .parse(&format!("/report {text}"), scene.standing.is_staff());
+                let mut u = self.read(scene, &report_text(&text));
                 u.explicit = true;
                 u.is_request = true;
                 self.open_ticket(tx, fx, scene, &u).await
@@ -612,4 +681,10 @@ impl Engine {
             }
         }
     }
+}
+
+/// The text a report command is read as: its words in explicit form, so that the parser never
+/// takes a report for chatter.
+fn report_text(report: &str) -> String {
+    format!("/report {report}")
 }

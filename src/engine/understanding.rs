@@ -280,6 +280,7 @@ impl Engine {
             standing: scene.standing,
             message_id: Some(q.message_id.clone()),
             callback: None,
+            readings: scene.readings,
         };
         tracing::info!(question = q.id, "request confirmed by its sender");
         let notices = self.open_or_link(tx, fx, &original, &u).await?;

@@ -162,6 +162,20 @@ impl Store {
         })
     }
 
+    /// Starts a transaction that only reads: on SQLite it takes no write turn and runs beside
+    /// the writer (WAL).
+    pub(crate) async fn begin_read(&self) -> Result<Tx> {
+        Ok(Tx {
+            inner: self.pool.begin().await?,
+            backend: self.backend,
+            roster: None,
+            memo: self.memo.clone(),
+            memo_generation: None,
+            held: Held::default(),
+            _writer: None,
+        })
+    }
+
     /// SQLite: waits for the write turn that [`Store::begin`] takes, for a statement or
     /// transaction that writes outside a [`Tx`] (held until the returned guard drops). Without
     /// it such a write meets a queued transaction in SQLite's busy handler, which polls with

@@ -126,6 +126,20 @@ pub(crate) struct RosterMemo {
     cache: RosterCache,
 }
 
+impl RosterMemo {
+    /// Starts afresh for a newer generation. Generations only grow: a reader still on an
+    /// older snapshot leaves the newer memo be (and, its generation not matching, neither
+    /// uses nor feeds it).
+    fn turn_to(&mut self, generation: i64) {
+        if self.generation.is_none_or(|g| g < generation) {
+            *self = RosterMemo {
+                generation: Some(generation),
+                cache: RosterCache::default(),
+            };
+        }
+    }
+}
+
 /// A leader or deputy of a grid, as [`Tx::on_duty`] chooses among them.
 #[derive(Debug, Clone)]
 pub(crate) struct DutyCandidate {
@@ -388,20 +402,20 @@ impl Tx {
     /// ([`RosterMemo`]).
     pub async fn cache_roster(&mut self) -> Result<()> {
         self.roster.get_or_insert_with(RosterCache::default);
+        let Some(generation) = self.roster_generation().await? else {
+            return Ok(());
+        };
+        lock_memo(&self.memo).turn_to(generation);
+        self.memo_generation = Some(generation);
+        Ok(())
+    }
+
+    /// The roster's generation (migration 0008), raised by every roster change.
+    async fn roster_generation(&mut self) -> Result<Option<i64>> {
         let row = sqlx::query("SELECT n FROM roster_generation WHERE id = 1")
             .fetch_optional(self.conn())
             .await?;
-        let Some(row) = row else { return Ok(()) };
-        let generation: i64 = col(&row, "n")?;
-        let mut memo = lock_memo(&self.memo);
-        if memo.generation != Some(generation) {
-            *memo = RosterMemo {
-                generation: Some(generation),
-                cache: RosterCache::default(),
-            };
-        }
-        self.memo_generation = Some(generation);
-        Ok(())
+        row.map(|r| col(&r, "n")).transpose()
     }
 
     /// Drops what [`Tx::cache_roster`] remembered: the roster may have changed. This
@@ -798,6 +812,29 @@ impl Tx {
 }
 
 impl Store {
+    /// Reads the roster entries of these groups and senders (and who is on duty for the
+    /// groups' grids) that the shared memo lacks, outside any write transaction, and adds them
+    /// to the memo. The intake does this for a batch while the batch before it is being
+    /// written, so the batch's own transaction finds its roster remembered.
+    ///
+    /// The entries are remembered under the generation read before them, and only if the
+    /// generation is unchanged after them: on PostgreSQL each statement of a read-committed
+    /// transaction sees the latest commits, and a roster change in between would otherwise
+    /// be remembered under the generation before it.
+    pub async fn warm_roster(
+        &self,
+        chats: &[(String, String)],
+        senders: &[(String, String)],
+    ) -> Result<()> {
+        let mut tx = self.begin_read().await?;
+        tx.cache_roster().await?;
+        tx.prefetch_roster(chats, senders).await?;
+        if tx.roster_generation().await? != tx.memo_generation {
+            tx.forget_roster();
+        }
+        tx.commit().await
+    }
+
     /// Refreshes PostgreSQL's planner statistics of the roster tables (after an import).
     /// SQLite plans these look-ups from their indexes alone and keeps no statistics here.
     pub async fn refresh_roster_statistics(&self) -> Result<()> {
@@ -859,6 +896,76 @@ mod tests {
         );
         let all_away = [candidate("L1", false, Some(5))];
         assert_eq!(DutyCandidate::pick(&all_away, 4), None);
+    }
+
+    #[test]
+    fn the_memo_follows_only_newer_generations() {
+        let mut memo = RosterMemo::default();
+        memo.turn_to(5);
+        memo.cache
+            .groups
+            .insert(("memory".into(), "g1".into()), None);
+        memo.turn_to(4);
+        assert_eq!(
+            memo.generation,
+            Some(5),
+            "an older reader does not turn it back"
+        );
+        assert_eq!(memo.cache.groups.len(), 1);
+        memo.turn_to(6);
+        assert_eq!(memo.generation, Some(6));
+        assert!(
+            memo.cache.groups.is_empty(),
+            "a newer generation starts afresh"
+        );
+
+        // What a transaction read under an older generation is not remembered.
+        let shared = std::sync::Mutex::new(memo);
+        let mut stale = RosterCache::default();
+        stale.groups.insert(("memory".into(), "g2".into()), None);
+        remember(Some(stale), Some(5), &shared);
+        assert!(lock_memo(&shared).cache.groups.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_roster_read_ahead_is_remembered_until_the_roster_changes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let store = Store::open(&url, 4, std::time::Duration::from_secs(5))
+            .await
+            .expect("store");
+        let roster = "kind,code,name,parent,level,platform,external_id,role\n\
+            grid,T,镇,,town,,,\ngrid,A,甲,T,grid,,,\ngrid,B,乙,T,grid,,,\n\
+            group,,群,A,,memory,g1,\nperson,L1,张伟,A,,memory,u1,leader\n";
+        crate::import::import_csv(&store, roster.as_bytes())
+            .await
+            .expect("import");
+        let key = ("memory".to_string(), "g1".to_string());
+        let sender = ("memory".to_string(), "u1".to_string());
+        store
+            .warm_roster(std::slice::from_ref(&key), std::slice::from_ref(&sender))
+            .await
+            .expect("warm");
+        {
+            let memo = lock_memo(&store.memo);
+            let bound = memo.cache.groups.get(&key).expect("group remembered");
+            assert_eq!(bound.as_ref().map(|b| b.grid.as_str()), Some("A"));
+            assert!(memo.cache.senders.contains_key(&sender));
+            assert!(
+                memo.cache
+                    .on_duty
+                    .contains_key(&("A".to_string(), "memory".to_string()))
+            );
+        }
+        // The group moves: the next transaction reads the new binding, not the memo's.
+        crate::import::import_csv(&store, roster.replace("群,A,", "群,B,").as_bytes())
+            .await
+            .expect("move");
+        let mut tx = store.begin().await.expect("begin");
+        tx.cache_roster().await.expect("cache");
+        let bound = tx.group("memory", "g1").await.expect("group");
+        assert_eq!(bound.map(|b| b.grid), Some("B".to_string()));
+        tx.commit().await.expect("commit");
     }
 
     #[test]

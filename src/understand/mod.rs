@@ -57,6 +57,30 @@ pub enum Band {
 }
 
 impl Understanding {
+    /// Not a request, no details: what a staff message reads as unless explicit.
+    fn silent(body: String) -> Understanding {
+        Understanding {
+            is_request: false,
+            category: None,
+            urgency: None,
+            location: None,
+            confidence: 0.0,
+            explicit: false,
+            body,
+        }
+    }
+
+    /// This reading of a resident's message as it reads from staff: `parse(text, true)` is
+    /// `parse(text, false).as_staff()`, so a message read ahead, before its sender is known,
+    /// serves both.
+    pub fn as_staff(self) -> Understanding {
+        if self.explicit {
+            self
+        } else {
+            Understanding::silent(self.body)
+        }
+    }
+
     /// The band for configured thresholds (`parser.open_threshold`, `parser.confirm_threshold`):
     /// explicit reports always open; otherwise confidence at or above `open_threshold` opens,
     /// at or above `confirm_threshold` asks, and anything lower stays silent.
@@ -171,15 +195,7 @@ impl Parser {
         }
         let body = text.trim().to_string();
         if from_staff {
-            return Understanding {
-                is_request: false,
-                category: None,
-                urgency: None,
-                location: None,
-                confidence: 0.0,
-                explicit: false,
-                body,
-            };
+            return Understanding::silent(body);
         }
         let reading = self.read(&norm);
         let is_request = reading.confidence >= 0.5;
@@ -604,6 +620,26 @@ pub(crate) mod tests {
     fn not_req(text: &str) {
         let u = parser().parse(text, false);
         assert!(!u.is_request, "expected no request: {text} → {u:?}");
+    }
+
+    #[test]
+    fn a_reading_made_ahead_serves_staff_too() {
+        for text in [
+            "3栋楼道灯坏了",
+            "#报修 5号楼电梯困人",
+            "/report the bins on Hill Road are overflowing",
+            "明天上午停水，请大家提前储水",
+            "谢谢网格长",
+        ] {
+            let resident = parser().parse(text, false);
+            assert_eq!(
+                resident.clone().as_staff(),
+                parser().parse(text, true),
+                "{text}"
+            );
+        }
+        assert!(parser().parse("3栋楼道灯坏了", false).is_request);
+        assert!(!parser().parse("3栋楼道灯坏了", true).is_request);
     }
 
     #[test]
