@@ -260,6 +260,9 @@ impl Application {
                 }
             })
         };
+        // The roster goes into memory while the first messages come in: until then each
+        // group is read as it first speaks.
+        tokio::spawn(remember_roster(ctx.store.clone()));
         let outbox_task = tokio::spawn(outbox.clone().run(shutdown.clone()));
         let processor = tokio::spawn(process_loop(
             engine.clone(),
@@ -384,5 +387,17 @@ async fn drain_inbox(engine: &Engine, store: &Store, batch: i64) {
                 return;
             }
         }
+    }
+}
+
+async fn remember_roster(store: Store) {
+    let started = std::time::Instant::now();
+    match store.remember_roster().await {
+        Ok(groups) => info!(
+            groups,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "roster read into memory"
+        ),
+        Err(e) => warn!(error = %e, "roster not read into memory; groups are read as they speak"),
     }
 }

@@ -228,6 +228,9 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
     crate::import::import_csv(&store, roster(opts.groups).as_bytes())
         .await
         .context("bench roster")?;
+    // As a daemon started with this roster has it (read in at start): the figures are those
+    // of a running daemon, not of its first seconds.
+    store.remember_roster().await.context("bench roster")?;
     let backend = format!("{:?}", store.backend());
     let messages = opts.messages;
     let groups = opts.groups;
