@@ -91,7 +91,7 @@ impl Engine {
             "opened",
             &format!("{} {}", category.id(), urgency.id()),
         );
-        self.schedule(tx, id, urgency, scene.now, due, true).await?;
+        self.schedule(tx, id, urgency, scene.now, true).await?;
         self.photos_for_report(tx, fx, scene, id, ev.at).await?;
         if assignee.is_none() {
             // Nobody on duty (no leader, everyone on leave): the village hears at once.
@@ -570,8 +570,7 @@ impl Engine {
                 scene.now,
             )
             .await?;
-            self.schedule(tx, t.id, t.urgency, scene.now, due, false)
-                .await?;
+            self.schedule(tx, t.id, t.urgency, scene.now, false).await?;
             fx.record(scene, t.id, "rated", rating.id());
             fx.record(scene, t.id, "reopened", "");
             let assignee = self.assignee(tx, &t).await?;

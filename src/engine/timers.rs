@@ -70,32 +70,32 @@ impl Engine {
         self.after(start, fraction)
     }
 
-    /// Writes the timers of a new ticket (claim and resolve) or of a reopened one (resolve).
+    /// Writes the timers of a new ticket (claim and resolve) or of a reopened one (resolve):
+    /// the reminders. Each reminder, when it fires, writes its deadline's escalation
+    /// ([`Engine::fire`]): one row per deadline waits at a time, and a burst of new tickets
+    /// writes half the timer rows it would otherwise.
     pub(super) async fn schedule(
         &self,
         tx: &mut Tx,
         ticket: i64,
         urgency: Urgency,
         start: i64,
-        due: Due,
         with_claim: bool,
     ) -> Result<(), StoreError> {
         let w = self.window(urgency);
-        let mut timers = Vec::with_capacity(4);
+        let mut timers = Vec::with_capacity(2);
         if with_claim {
             timers.push((
                 REMIND_CLAIM,
                 ticket,
                 self.remind_time(start, w.claim.as_millis()),
             ));
-            timers.push((ESCALATE_CLAIM, ticket, due.claim_by));
         }
         timers.push((
             REMIND_RESOLVE,
             ticket,
             self.remind_time(start, w.resolve.as_millis()),
         ));
-        timers.push((ESCALATE_RESOLVE, ticket, due.resolve_by));
         tx.add_timers(&timers);
         Ok(())
     }
@@ -164,31 +164,47 @@ impl Engine {
             return Ok(());
         };
         let active = t.state.is_active();
+        let open = t.state == TicketState::Open;
+        let mut rearmed = false;
         match timer.kind.as_str() {
-            REMIND_CLAIM if t.state == TicketState::Open && now < t.claim_due => {
-                self.remind(tx, fx, &t, timer, Deadline::Claim, t.claim_due, now)
-                    .await
+            REMIND_CLAIM if open && now < t.claim_due => {
+                rearmed = self
+                    .remind(tx, fx, &t, timer, Deadline::Claim, t.claim_due, now)
+                    .await?;
             }
-            ESCALATE_CLAIM if t.state == TicketState::Open && t.claim_due <= now => {
-                self.escalate(tx, fx, &mut t, Deadline::Claim, now).await
+            ESCALATE_CLAIM if open && t.claim_due <= now => {
+                self.escalate(tx, fx, &mut t, Deadline::Claim, now).await?;
             }
             REMIND_RESOLVE if active && now < t.resolve_due => {
-                self.remind(tx, fx, &t, timer, Deadline::Resolve, t.resolve_due, now)
-                    .await
+                rearmed = self
+                    .remind(tx, fx, &t, timer, Deadline::Resolve, t.resolve_due, now)
+                    .await?;
             }
             ESCALATE_RESOLVE if active && t.resolve_due <= now => {
-                self.escalate(tx, fx, &mut t, Deadline::Resolve, now).await
+                self.escalate(tx, fx, &mut t, Deadline::Resolve, now)
+                    .await?;
             }
             RATING_TIMEOUT if t.state == TicketState::Resolved => {
-                self.close_unrated(tx, fx, &mut t, now).await
+                self.close_unrated(tx, fx, &mut t, now).await?;
             }
-            _ => {
-                tracing::debug!(state = ?t.state, "timer no longer applies");
-                Ok(())
-            }
+            _ => tracing::debug!(state = ?t.state, "timer no longer applies"),
         }
+        // A reminder that is done (sent, or too late to send) brings its deadline's
+        // escalation, at the deadline the ticket has now; a claimed ticket never goes back to
+        // open, and a resolved one that reopens is scheduled afresh.
+        let escalation = match timer.kind.as_str() {
+            REMIND_CLAIM if open => Some((ESCALATE_CLAIM, t.claim_due)),
+            REMIND_RESOLVE if active => Some((ESCALATE_RESOLVE, t.resolve_due)),
+            _ => None,
+        };
+        if let Some((kind, due)) = escalation.filter(|_| !rearmed) {
+            tx.add_timers(&[(kind, t.id, due)]);
+        }
+        Ok(())
     }
 
+    /// Reminds the assignee of a deadline; true when the reminder was put back to fire after
+    /// quiet hours instead.
     #[allow(clippy::too_many_arguments)]
     async fn remind(
         &self,
@@ -199,14 +215,15 @@ impl Engine {
         deadline: Deadline,
         by: i64,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         if let Some(release) = self.hold(t.urgency, now) {
             // Held until morning; whether it is still needed is decided then.
             if release < by {
                 tx.rearm_timer(timer.id, release).await?;
                 tracing::info!(release, "reminder held for quiet hours");
+                return Ok(true);
             }
-            return Ok(());
+            return Ok(false);
         }
         let assignee = self.assignee(tx, t).await?;
         let name = assignee.as_ref().map_or("", |p| p.name.as_str());
@@ -215,7 +232,7 @@ impl Engine {
             .reminder(t.id, name, deadline, &self.texts.when(by, self.tz()));
         fx.record_system(t.id, now, "reminded", deadline_id(deadline));
         self.to_ticket_chat(fx, t, text, mention_of(assignee.iter()), None);
-        Ok(())
+        Ok(false)
     }
 
     /// A missed deadline: recorded on the ticket, shown in its group, reported upwards.

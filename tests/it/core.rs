@@ -445,8 +445,8 @@ async fn one_batch(db: Db) {
     assert_eq!(t3.grid, "T1-V1-G1");
     assert_eq!(t3.state, TicketState::Open);
 
-    // Every new ticket got its four timers (a claim does not remove the claim timers: they
-    // find the ticket claimed when they fall due).
+    // Every new ticket got its two reminders, which write the escalations when they fire (a
+    // claim does not remove the claim reminder: it finds the ticket claimed when it falls due).
     let timers = app.store.pending_timers().await.expect("timers");
     let kinds = |id: i64| {
         let mut k: Vec<String> = timers
@@ -457,7 +457,7 @@ async fn one_batch(db: Db) {
         k.sort();
         k
     };
-    assert_eq!(kinds(2).len(), 4, "{timers:?}");
+    assert_eq!(kinds(2), ["remind_claim", "remind_resolve"], "{timers:?}");
     assert_eq!(kinds(3), kinds(2));
     assert_eq!(kinds(1), kinds(2));
 
