@@ -129,6 +129,19 @@ pub(crate) struct RosterMemo {
 }
 
 impl RosterMemo {
+    /// Whether every one of these groups and senders, and who is on duty for the groups'
+    /// grids, is remembered (under whatever generation: a stale memo is caught by the
+    /// transaction that uses it).
+    fn knows(&self, chats: &[(String, String)], senders: &[(String, String)]) -> bool {
+        let c = &self.cache;
+        senders.iter().all(|k| c.senders.contains_key(k))
+            && chats.iter().all(|k| match c.groups.get(k) {
+                Some(Some(b)) => c.on_duty.contains_key(&(b.grid.clone(), k.0.clone())),
+                Some(None) => true,
+                None => false,
+            })
+    }
+
     /// Starts afresh for a newer generation. Generations only grow: a reader still on an
     /// older snapshot leaves the newer memo be (and, its generation not matching, neither
     /// uses nor feeds it).
@@ -838,6 +851,9 @@ impl Store {
         chats: &[(String, String)],
         senders: &[(String, String)],
     ) -> Result<()> {
+        if lock_memo(&self.memo).knows(chats, senders) {
+            return Ok(());
+        }
         let mut tx = self.begin_read().await?;
         tx.cache_roster().await?;
         tx.prefetch_roster(chats, senders).await?;
@@ -990,6 +1006,7 @@ mod tests {
             .expect("warm");
         {
             let memo = lock_memo(&store.memo);
+            assert!(memo.knows(std::slice::from_ref(&key), std::slice::from_ref(&sender)));
             let bound = memo.cache.groups.get(&key).expect("group remembered");
             assert_eq!(bound.as_ref().map(|b| b.grid.as_str()), Some("A"));
             assert!(memo.cache.senders.contains_key(&sender));
