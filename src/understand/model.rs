@@ -31,11 +31,13 @@ const BUILT_IN: (&str, &str) = (
     include_str!("../../corpus/train.jsonl"),
 );
 
-/// Table size (a power of two). Distinct pieces in the corpus are about 60,000; a table four
-/// times larger keeps collisions rare.
-const BUCKETS: usize = 1 << 18;
-/// Weights per bucket: request, not request, urgent, normal, then the 13 categories. One row
-/// per bucket keeps a piece's weights in one or two cache lines.
+/// Table size (a power of two). The train split has about 41,000 distinct pieces; a larger
+/// table collides less but is slower to score, because every piece is a random memory access
+/// and the table must stay in the processor's cache (2^16 rows of 16 bytes: 1 MB).
+const BITS: u32 = 16;
+const BUCKETS: usize = 1 << BITS;
+/// Weights per bucket while training: request, not request, urgent, normal, then the 13
+/// categories.
 const ROW: usize = 4 + 13;
 const REQ: usize = 0;
 const URG: usize = 2;
@@ -61,6 +63,7 @@ pub(crate) struct Opinion {
 
 impl Opinion {
     /// The most probable category and its probability.
+    #[cfg(test)]
     pub(crate) fn category(&self) -> (Category, f32) {
         let mut best = (Category::Other, -1.0);
         for c in Category::ALL {
@@ -73,8 +76,27 @@ impl Opinion {
     }
 }
 
-/// The trained weights.
+/// The trained weights as scored: per bucket, request log-odds, urgency log-odds and the 13
+/// category scores in one cache line.
 pub(crate) struct Model {
+    /// Weights quantised to bytes: the table is a quarter of the size, so it stays in cache.
+    rows: Vec<[i8; 16]>,
+    /// What one unit of a quantised weight is worth, per column.
+    unit: [f32; 16],
+    bias: Row,
+}
+
+/// Scoring columns of a [`Row`].
+const S_REQ: usize = 0;
+const S_URG: usize = 1;
+const S_CAT: usize = 2;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, align(64))]
+struct Row([f32; 16]);
+
+/// The weights while training (two columns per yes/no model, as softmax over two classes).
+struct Trainer {
     /// `BUCKETS` rows of `ROW` weights.
     weights: Vec<f32>,
     bias: [f32; ROW],
@@ -116,7 +138,42 @@ impl Model {
     }
 
     fn train(examples: &[Example]) -> Model {
-        let mut model = Model {
+        let t = Trainer::train(examples);
+        let row = |w: &[f32]| {
+            let mut r = [0.0f32; 16];
+            r[S_REQ] = w[REQ] - w[REQ + 1];
+            r[S_URG] = w[URG] - w[URG + 1];
+            r[S_CAT..S_CAT + 13].copy_from_slice(&w[CAT..CAT + 13]);
+            Row(r)
+        };
+        let rows: Vec<Row> = t.weights.chunks_exact(ROW).map(row).collect();
+        let mut unit = [0.0f32; 16];
+        for r in &rows {
+            for (u, w) in unit.iter_mut().zip(r.0) {
+                *u = u.max(w.abs());
+            }
+        }
+        for u in unit.iter_mut() {
+            *u = if *u > 0.0 { *u / 127.0 } else { 1.0 };
+        }
+        let quantise = |r: &Row| {
+            let mut q = [0i8; 16];
+            for ((q, w), u) in q.iter_mut().zip(r.0).zip(unit) {
+                *q = (w / u).round().clamp(-127.0, 127.0) as i8;
+            }
+            q
+        };
+        Model {
+            rows: rows.iter().map(quantise).collect(),
+            unit,
+            bias: row(&t.bias),
+        }
+    }
+}
+
+impl Trainer {
+    fn train(examples: &[Example]) -> Trainer {
+        let mut model = Trainer {
             weights: vec![0.0; BUCKETS * ROW],
             bias: [0.0; ROW],
         };
@@ -196,24 +253,25 @@ impl Model {
             *o /= z;
         }
     }
+}
 
+impl Model {
     /// The model's opinion of a (width-normalised) text.
     pub(crate) fn judge(&self, text: &str) -> Opinion {
         let mut buf = [0u32; MAX_PIECES];
         let n = pieces(text, &mut buf);
-        let pieces = &buf[..n];
         let scale = 1.0 / (n.max(1) as f32).sqrt();
-        let mut sums = [0.0f32; ROW];
-        for &piece in pieces {
-            let row = &self.weights[piece as usize * ROW..][..ROW];
-            for (s, w) in sums.iter_mut().zip(row) {
-                *s += w;
+        let mut sums = [0i32; 16];
+        for &piece in &buf[..n] {
+            let row = &self.rows[piece as usize];
+            for (s, &w) in sums.iter_mut().zip(row) {
+                *s += i32::from(w);
             }
         }
-        let score = |j: usize| self.bias[j] + sums[j] * scale;
+        let score = |j: usize| self.bias.0[j] + sums[j] as f32 * self.unit[j] * scale;
         let mut categories = [0.0f32; 13];
         for (j, c) in categories.iter_mut().enumerate() {
-            *c = score(CAT + j);
+            *c = score(S_CAT + j);
         }
         let max = categories.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut z = 0.0;
@@ -225,8 +283,8 @@ impl Model {
             *c /= z;
         }
         Opinion {
-            request: score(REQ) - score(REQ + 1),
-            urgent: score(URG) - score(URG + 1),
+            request: score(S_REQ),
+            urgent: score(S_URG),
             categories,
         }
     }
@@ -333,7 +391,7 @@ fn mix(h: u64, x: u64) -> u64 {
 
 fn bucket(h: u64) -> u32 {
     let h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (h >> (64 - 18)) as u32
+    (h >> (64 - BITS)) as u32
 }
 
 /// Adds one piece (if there is room).
@@ -444,4 +502,150 @@ pub(crate) fn pieces(text: &str, out: &mut [u32; MAX_PIECES]) -> usize {
         }
     }
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(text: &str, category: Option<&str>, urgency: &str) -> String {
+        match category {
+            Some(c) => format!(
+                r#"{{"id":"t","text":"{text}","is_request":true,"categories":["{c}"],"urgency":"{urgency}","location":null}}"#
+            ),
+            None => format!(
+                r#"{{"id":"t","text":"{text}","is_request":false,"categories":null,"urgency":null,"location":null}}"#
+            ),
+        }
+    }
+
+    fn tiny() -> String {
+        [
+            row("楼道的灯不亮了", Some("lighting"), "normal"),
+            row("路灯坏了好几天", Some("lighting"), "normal"),
+            row("the street lamp is flickering", Some("lighting"), "normal"),
+            row("水管漏水了", Some("water"), "normal"),
+            row("家里停水一天了", Some("water"), "normal"),
+            row("burst pipe leaking everywhere", Some("water"), "normal"),
+            row("厨房着火了快来人", Some("safety"), "urgent"),
+            row("house on fire help", Some("safety"), "urgent"),
+            row("早上好", None, ""),
+            row("谢谢大家", None, ""),
+            row("good morning all", None, ""),
+            row("thanks everyone", None, ""),
+        ]
+        .join("\n")
+        .replace(r#""urgency":"""#, r#""urgency":null"#)
+    }
+
+    #[test]
+    fn learns_categories_from_pieces_of_words() {
+        let model = Model::from_rows("tiny.jsonl", &tiny()).expect("valid rows");
+        // Phrasings the examples never used, sharing only characters or letter pieces.
+        assert_eq!(
+            model.judge("单元门口的灯坏了").category().0,
+            Category::Lighting
+        );
+        assert_eq!(
+            model.judge("lamps flicker at night").category().0,
+            Category::Lighting
+        );
+        assert_eq!(model.judge("卫生间水管爆了").category().0, Category::Water);
+        assert_eq!(model.judge("pipes leaked").category().0, Category::Water);
+        let fire = model.judge("仓库起火了");
+        assert_eq!(fire.category().0, Category::Safety);
+        assert!(fire.urgent > 0.0, "{fire:?}");
+        assert!(model.judge("路灯不亮").urgent < 0.0);
+        assert!(model.judge("谢谢").request < 0.0);
+        assert!(model.judge("水管漏了").request > 0.0);
+    }
+
+    #[test]
+    fn training_is_deterministic() {
+        let a = Model::from_rows("tiny.jsonl", &tiny()).expect("valid rows");
+        let b = Model::from_rows("tiny.jsonl", &tiny()).expect("valid rows");
+        assert_eq!(a.rows, b.rows);
+        for t in ["车库灯管一闪一闪", "pipes leaked", "", "🙂"] {
+            assert_eq!(a.judge(t), b.judge(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn pieces_are_shared_by_related_words_and_counted_once() {
+        let mut a = [0u32; MAX_PIECES];
+        let mut b = [0u32; MAX_PIECES];
+        let na = pieces("flooding", &mut a);
+        let nb = pieces("Flooded", &mut b);
+        let shared = a[..na].iter().filter(|p| b[..nb].contains(p)).count();
+        assert!(shared >= 6, "{shared} of {na}/{nb}");
+        // 煤气味 gives 3 characters, 2 pairs and 1 triple; repeating it adds nothing.
+        assert_eq!(pieces("煤气味", &mut a), 6);
+        assert_eq!(pieces("煤气味，煤气味", &mut a), 6);
+        // Numbers fold together.
+        let n5 = pieces("block 5", &mut a);
+        let n12 = pieces("block 12", &mut b);
+        assert_eq!(a[..n5], b[..n12]);
+        // A very long text stops at the table's end instead of allocating.
+        let long = "煤气泄漏了".repeat(1000);
+        assert!(pieces(&long, &mut a) <= MAX_PIECES);
+    }
+
+    #[test]
+    fn bad_examples_are_refused_with_file_and_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bad = [
+            (row("路灯坏了", Some("lighting"), "normal"), ""),
+            (
+                r#"{"id":"x","text":"路灯坏了","is_request":true,"categories":[],"urgency":"normal","location":null}"#.to_string(),
+                "needs at least one category",
+            ),
+            (
+                r#"{"id":"x","text":"早上好","is_request":false,"categories":null,"urgency":"urgent","location":null}"#.to_string(),
+                "urgency",
+            ),
+            (
+                r#"{"id":"x","text":"路灯坏了","is_request":true,"categories":["lamps"],"urgency":"normal","location":null}"#.to_string(),
+                "unknown variant",
+            ),
+            (
+                r#"{"id":"x","text":"  ","is_request":false,"categories":null,"urgency":null,"location":null}"#.to_string(),
+                "empty text",
+            ),
+        ];
+        for (line, want) in bad.iter().skip(1) {
+            let text = format!("{}\n\n{line}\n", bad[0].0);
+            std::fs::write(dir.path().join("local.jsonl"), text).expect("write");
+            let err = match Model::load(Some(dir.path())) {
+                Err(e) => e,
+                Ok(_) => panic!("accepted: {line}"),
+            };
+            assert!(err.file.ends_with("local.jsonl"), "{err}");
+            assert_eq!(err.line, 3, "{err}");
+            assert!(err.message.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn extra_examples_teach_the_model() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = "XQ9机器";
+        let before = Model::load(None).expect("built-in examples").judge(text);
+        let lessons: Vec<String> = [
+            "村口XQ9机器坏了",
+            "XQ9机器又不转了",
+            "活动室的XQ9机器没反应",
+        ]
+        .iter()
+        .map(|t| row(t, Some("property"), "normal"))
+        .collect();
+        std::fs::write(dir.path().join("local.jsonl"), lessons.join("\n")).expect("write");
+        let after = Model::load(Some(dir.path()))
+            .expect("valid examples")
+            .judge(text);
+        let property = Category::Property as usize;
+        assert!(
+            after.categories[property] > before.categories[property],
+            "{before:?} → {after:?}"
+        );
+    }
 }

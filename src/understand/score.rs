@@ -123,12 +123,16 @@ fn best_category(scores: &[f32; 13], first_seen: &[usize; 13]) -> Option<(Catego
 pub(crate) struct Reading {
     pub confidence: f32,
     /// The lexicon's linear score, before the model, squashing and the urgent floor.
+    // Read by the dump that fits the blend (eval.rs, `dump_readings`).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub logit: f32,
-    /// Something in the text says there is no emergency (a notice, a fix, "never mind").
-    pub calm: bool,
     /// The winning category's score (0 when none was named).
+    // Read by the dump that fits the blend (eval.rs, `dump_readings`).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub category_score: f32,
     /// Every category's score, in the order of `Category::ALL`.
+    // Read by the dump that fits the blend (eval.rs, `dump_readings`).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub category_scores: [f32; 13],
     pub category: Option<Category>,
     pub urgency: Urgency,
@@ -294,7 +298,6 @@ pub(crate) fn decide(t: &Tally, location: Option<String>, opinion: Option<&Opini
     Reading {
         confidence,
         logit: lexicon_score,
-        calm,
         category_score: best.map_or(0.0, |(_, s)| s),
         category_scores,
         category: best.map(|(c, _)| c),
