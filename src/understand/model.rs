@@ -270,6 +270,14 @@ impl Model {
         }
         let score = |j: usize| self.bias.0[j] + sums[j] as f32 * self.unit[j] * scale;
         let mut categories = [0.0f32; 13];
+        if n == 0 {
+            // No words, no category: the prior alone must not name one ("/report" bare).
+            return Opinion {
+                request: score(S_REQ),
+                urgent: score(S_URG),
+                categories,
+            };
+        }
         for (j, c) in categories.iter_mut().enumerate() {
             *c = score(S_CAT + j);
         }
@@ -552,7 +560,7 @@ mod tests {
         );
         assert_eq!(model.judge("卫生间水管爆了").category().0, Category::Water);
         assert_eq!(model.judge("pipes leaked").category().0, Category::Water);
-        let fire = model.judge("仓库起火了");
+        let fire = model.judge("楼下着火了");
         assert_eq!(fire.category().0, Category::Safety);
         assert!(fire.urgent > 0.0, "{fire:?}");
         assert!(model.judge("路灯不亮").urgent < 0.0);
