@@ -409,4 +409,37 @@ mod fit {
         }
         std::fs::write(out, csv).expect("write features");
     }
+
+    /// Dumps the lexicon's reading of every row (for fitting the blend with the model):
+    /// `GRIDLINE_READ_IN=corpus/dev.jsonl GRIDLINE_READ_OUT=/tmp/r.jsonl cargo test --lib dump_readings -- --ignored`.
+    #[test]
+    #[ignore = "a tool for fitting the blend, not a check"]
+    fn dump_readings() {
+        let (Ok(input), Ok(out)) = (
+            std::env::var("GRIDLINE_READ_IN"),
+            std::env::var("GRIDLINE_READ_OUT"),
+        ) else {
+            return;
+        };
+        let rows = read_corpus(&std::fs::read_to_string(input).expect("corpus file"))
+            .expect("valid corpus");
+        let mut text = String::new();
+        for row in rows {
+            let r = parser().lexicon_reading(&row.text);
+            text.push_str(
+                &serde_json::json!({
+                    "id": row.id,
+                    "confidence": r.confidence,
+                    "logit": r.logit,
+                    "category": r.category.map(|c| c.id()),
+                    "category_score": r.category_score,
+                    "scores": r.category_scores,
+                    "urgent": r.urgency == crate::domain::Urgency::Urgent,
+                })
+                .to_string(),
+            );
+            text.push('\n');
+        }
+        std::fs::write(out, text).expect("write readings");
+    }
 }

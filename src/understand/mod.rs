@@ -14,6 +14,7 @@ pub mod cli;
 pub mod command;
 pub mod eval;
 mod lexicon;
+mod model;
 mod place;
 mod score;
 mod text;
@@ -110,6 +111,7 @@ pub struct Parser {
     matcher: AhoCorasick,
     jieba: Jieba,
     places: PlaceRules,
+    model: model::Model,
 }
 
 /// Most lexicon hits one message can produce that are looked at; the rest of a very long text
@@ -142,6 +144,31 @@ struct Hit {
 impl Parser {
     /// Builds the parser from the built-in lexicons, extended by `*.toml` files in `dir` if given.
     pub fn load(dir: Option<&Path>) -> Result<Parser, LexiconError> {
+        // The model trains from its examples while the lexicons and the segmenter load: start-up
+        // is the slower of the two, not their sum, where there is a second core.
+        std::thread::scope(|scope| {
+            let trainer = scope.spawn(|| model::Model::load(dir));
+            let parts = Parser::load_lexicons(dir);
+            let model = trainer.join().map_err(|_| LexiconError {
+                file: "(examples)".to_string(),
+                line: 0,
+                message: "training the model failed".to_string(),
+            })??;
+            let (lex, matcher, jieba, places) = parts?;
+            Ok(Parser {
+                lex,
+                matcher,
+                jieba,
+                places,
+                model,
+            })
+        })
+    }
+
+    /// The lexicons, their matcher, the segmenter and the place rules.
+    fn load_lexicons(
+        dir: Option<&Path>,
+    ) -> Result<(Lexicon, AhoCorasick, Jieba, PlaceRules), LexiconError> {
         let mut builder = Builder::built_in()?;
         if let Some(dir) = dir {
             builder.add_dir(dir)?;
@@ -169,12 +196,7 @@ impl Parser {
                 jieba.add_word(pattern, None, Some("s"));
             }
         }
-        Ok(Parser {
-            lex,
-            matcher,
-            jieba,
-            places,
-        })
+        Ok((lex, matcher, jieba, places))
     }
 
     /// Understands one message. `from_staff` is true for leaders, deputies and coordinators,
@@ -296,7 +318,8 @@ impl Parser {
     fn read(&self, hay: &str) -> score::Reading {
         let tally = self.tally(hay);
         let location = tally.location.clone();
-        score::decide(&tally, location)
+        let opinion = self.model.judge(hay);
+        score::decide(&tally, location, Some(&opinion))
     }
 
     /// Tallies the evidence in a text (also used to fit the score's weights).
@@ -461,6 +484,16 @@ impl Parser {
         let norm = text::normalise(text);
         let hay = text::explicit_body(&norm).unwrap_or(&norm);
         score::features(&self.tally(hay))
+    }
+
+    /// The lexicon's reading of a resident's text, for fitting the blend.
+    #[cfg(test)]
+    pub(crate) fn lexicon_reading(&self, text: &str) -> score::Reading {
+        let norm = text::normalise(text);
+        let hay = text::explicit_body(&norm).unwrap_or(&norm);
+        let tally = self.tally(hay);
+        let location = tally.location.clone();
+        score::decide(&tally, location, None)
     }
 
     /// Whether `text` contains a term of `kind` (on word boundaries).

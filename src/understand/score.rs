@@ -7,6 +7,7 @@
 use crate::domain::{Category, Urgency};
 
 use super::lexicon::{Entry, Kind};
+use super::model::Opinion;
 
 /// Evidence found in one message.
 #[derive(Debug, Default)]
@@ -75,39 +76,64 @@ impl Tally {
     /// The best category when safety gets `danger` more: an emergency is a safety matter
     /// unless the words say what else is wrong (water in the home, a body in danger).
     fn category_with(&self, danger: f32) -> Option<(Category, f32)> {
+        best_category(&self.category_scores(danger), &self.first_seen)
+    }
+
+    /// Every category's score (0 when its words do not count), safety getting `danger` more.
+    fn category_scores(&self, danger: f32) -> [f32; 13] {
         // "老人体检" is about the check-up: a "who" word counts for its category only when that
         // category has words of its own, or when no category has any.
         let named = self.categories.iter().any(|&s| s > 0.0);
-        let mut best: Option<(Category, f32, usize)> = None;
+        let mut scores = [0.0; 13];
         for c in Category::ALL {
             let i = c as usize;
             let bonus = if c == Category::Safety { danger } else { 0.0 };
-            let s = if !named || self.categories[i] > 0.0 || bonus > 0.0 {
+            if !named || self.categories[i] > 0.0 || bonus > 0.0 {
                 // Naming many objects of one kind ("楼顶…顶楼…阳台") says where, not what is
                 // wrong: topics count up to a cap, what is wrong counts in full.
                 let excess = (self.topics[i] - TOPIC_CAP).max(0.0);
-                self.categories[i] - excess + self.weak[i] + bonus
-            } else {
-                0.0
-            };
-            if s <= 0.0 {
-                continue;
-            }
-            let better = match best {
-                None => true,
-                Some((_, bs, at)) => s > bs || (s == bs && self.first_seen[i] < at),
-            };
-            if better {
-                best = Some((c, s, self.first_seen[i]));
+                scores[i] = (self.categories[i] - excess + self.weak[i] + bonus).max(0.0);
             }
         }
-        best.map(|(c, s, _)| (c, s))
+        scores
     }
+}
+
+/// The best-scoring category and its score; ties go to the one mentioned first.
+fn best_category(scores: &[f32; 13], first_seen: &[usize; 13]) -> Option<(Category, f32)> {
+    let mut best: Option<(Category, f32, usize)> = None;
+    for c in Category::ALL {
+        let i = c as usize;
+        let s = scores[i];
+        if s <= 0.0 {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((_, bs, at)) => s > bs || (s == bs && first_seen[i] < at),
+        };
+        if better {
+            best = Some((c, s, first_seen[i]));
+        }
+    }
+    best.map(|(c, s, _)| (c, s))
 }
 
 /// The parser's conclusion before the explicit/staff rules are applied.
 pub(crate) struct Reading {
     pub confidence: f32,
+    /// The lexicon's linear score, before the model, squashing and the urgent floor.
+    // Read by the dump that fits the blend (eval.rs, `dump_readings`).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub logit: f32,
+    /// The winning category's score (0 when none was named).
+    // Read by the dump that fits the blend (eval.rs, `dump_readings`).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub category_score: f32,
+    /// Every category's score, in the order of `Category::ALL`.
+    // Read by the dump that fits the blend (eval.rs, `dump_readings`).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub category_scores: [f32; 13],
     pub category: Option<Category>,
     pub urgency: Urgency,
     pub location: Option<String>,
@@ -198,9 +224,25 @@ const BIAS: f32 = -2.85;
 /// default thresholds.
 const URGENT_FLOOR: f32 = 0.8;
 
-pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
+/// How much the model's request log-odds move the lexicon's score, and the most they may move
+/// it either way (so the model alone never outvotes a clear lexicon reading).
+const MODEL_REQUEST: f32 = 1.5;
+const MODEL_REQUEST_CAP: f32 = 2.0;
+/// How much the model's category probabilities (0..1) count beside the lexicon's category
+/// scores (a topic word is 1.5, an issue word 2–3): enough to decide between the lexicon's
+/// candidates or when it names none, not enough to overrule several words of one category.
+const MODEL_CATEGORY: f32 = 10.0;
+/// Model log-odds of urgency above which a request the lexicon finds calm-less is urgent.
+const MODEL_URGENT: f32 = 0.0;
+
+/// The lexicon's reading of the tallies, blended with the model's `opinion` when given.
+pub(crate) fn decide(t: &Tally, location: Option<String>, opinion: Option<&Opinion>) -> Reading {
     let f = features(t);
-    let s = BIAS + f.iter().zip(WEIGHTS).map(|(x, w)| x * w).sum::<f32>();
+    let lexicon_score = BIAS + f.iter().zip(WEIGHTS).map(|(x, w)| x * w).sum::<f32>();
+    let s = lexicon_score
+        + opinion.map_or(0.0, |o| {
+            MODEL_REQUEST * o.request.clamp(-MODEL_REQUEST_CAP, MODEL_REQUEST_CAP)
+        });
     let confidence = 1.0 / (1.0 + (-s).exp());
 
     let urgent = t.get(Kind::Urgent, 4.0);
@@ -227,7 +269,12 @@ pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
     // "wires … on the road") is as strong as a single emergency phrase, however it is worded.
     let loose = t.kinds[Kind::Agent as usize] > 0.0 && t.kinds[Kind::Sign as usize] > 0.0;
     let strong = t.urgent_strong > 0.0 || loose;
-    let urgency = if !calm && (strong || urgent + intensifier + exposure >= 2.0) {
+    let lexicon_urgent = !calm && (strong || urgent + intensifier + exposure >= 2.0);
+    // The model hears urgency in words no lexicon lists ("水已经到车门了"); it counts when the
+    // message reads as a request at all and nothing in it says calm (a notice, a fix, a
+    // standing risk, "never mind").
+    let model_urgent = !calm && s > 0.0 && opinion.is_some_and(|o| o.urgent > MODEL_URGENT);
+    let urgency = if lexicon_urgent || model_urgent {
         Urgency::Urgent
     } else {
         Urgency::Normal
@@ -239,14 +286,21 @@ pub(crate) fn decide(t: &Tally, location: Option<String>) -> Reading {
     } else {
         confidence
     };
+    let danger = if lexicon_urgent { URGENT_SAFETY } else { 0.0 };
+    let category_scores = t.category_scores(danger);
+    let mut blended = category_scores;
+    if let Some(o) = opinion {
+        for (b, p) in blended.iter_mut().zip(o.categories) {
+            *b += MODEL_CATEGORY * p;
+        }
+    }
+    let best = best_category(&blended, &t.first_seen);
     Reading {
         confidence,
-        category: if urgency == Urgency::Urgent {
-            t.category_with(URGENT_SAFETY)
-        } else {
-            t.category()
-        }
-        .map(|(c, _)| c),
+        logit: lexicon_score,
+        category_score: best.map_or(0.0, |(_, s)| s),
+        category_scores,
+        category: best.map(|(c, _)| c),
         urgency,
         location,
     }

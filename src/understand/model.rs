@@ -1,0 +1,659 @@
+//! The learned half of the parser: logistic regression over character and word pieces, scored
+//! beside the lexicon so that words no lexicon lists still count.
+//!
+//! Pieces of a message (all hashed into one fixed table, so scoring allocates nothing):
+//! - Chinese: every run of CJK characters gives its characters, pairs and triples
+//!   (`煤气味` → 煤, 气, 味, 煤气, 气味, 煤气味), so `燃起味` still shares `味` and `起味`-like
+//!   pieces with what was seen, and an unseen compound shares its characters;
+//! - English: lowercased words (digits folded to `0`), pairs of neighbouring words, and the
+//!   3–5 letter pieces of every word with its edges marked (`<flood`, `ood>`), so `flooding`,
+//!   `flooded` and `floodwater` share most of their pieces.
+//!
+//! Three models are trained at start from labelled examples: request or not, the preferred
+//! category of a request, and urgent or normal (requests labelled `any` are left out). The
+//! examples are the corpus's train split, compiled into the binary, plus any `*.jsonl` files a
+//! coordinator puts in the lexicon directory (the corpus schema, see corpus/README.md). There is
+//! no weights file: the same examples always give the same weights (fixed epochs, a fixed
+//! shuffle), and a bad example stops start-up with its file and line.
+//!
+//! Training is multinomial logistic regression with AdaGrad and a little L2, the piece vector
+//! scaled by 1/√n so long messages do not shout.
+
+use std::path::Path;
+
+use super::LexiconError;
+use super::eval::Labelled;
+use crate::domain::Category;
+
+/// The examples every gridline learns from: the corpus's train split (never dev or test).
+const BUILT_IN: (&str, &str) = (
+    "corpus/train.jsonl",
+    include_str!("../../corpus/train.jsonl"),
+);
+
+/// Table size (a power of two). The train split has about 41,000 distinct pieces; a larger
+/// table collides less but is slower to score, because every piece is a random memory access
+/// and the table must stay in the processor's cache (2^16 rows of 16 bytes: 1 MB).
+const BITS: u32 = 16;
+const BUCKETS: usize = 1 << BITS;
+/// Weights per bucket while training: request, not request, urgent, normal, then the 13
+/// categories.
+const ROW: usize = 4 + 13;
+const REQ: usize = 0;
+const URG: usize = 2;
+const CAT: usize = 4;
+
+/// Most pieces looked at in one message: about 250 Chinese characters or 80 English words.
+pub(crate) const MAX_PIECES: usize = 768;
+
+const EPOCHS: usize = 15;
+const RATE: f32 = 0.3;
+const L2: f32 = 1e-4;
+
+/// What the model thinks of one message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Opinion {
+    /// Log-odds that the message is a request.
+    pub request: f32,
+    /// Log-odds that a request is urgent.
+    pub urgent: f32,
+    /// Probability of each category (order of `Category::ALL`) if it is a request.
+    pub categories: [f32; 13],
+}
+
+impl Opinion {
+    /// The most probable category and its probability.
+    #[cfg(test)]
+    pub(crate) fn category(&self) -> (Category, f32) {
+        let mut best = (Category::Other, -1.0);
+        for c in Category::ALL {
+            let p = self.categories[c as usize];
+            if p > best.1 {
+                best = (c, p);
+            }
+        }
+        best
+    }
+}
+
+/// The trained weights as scored: per bucket, request log-odds, urgency log-odds and the 13
+/// category scores in one cache line.
+pub(crate) struct Model {
+    /// Weights quantised to bytes: the table is a quarter of the size, so it stays in cache.
+    rows: Vec<[i8; 16]>,
+    /// What one unit of a quantised weight is worth, per column.
+    unit: [f32; 16],
+    bias: Row,
+}
+
+/// Scoring columns of a [`Row`].
+const S_REQ: usize = 0;
+const S_URG: usize = 1;
+const S_CAT: usize = 2;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, align(64))]
+struct Row([f32; 16]);
+
+/// The weights while training (two columns per yes/no model, as softmax over two classes).
+struct Trainer {
+    /// `BUCKETS` rows of `ROW` weights.
+    weights: Vec<f32>,
+    bias: [f32; ROW],
+}
+
+/// One labelled example as the trainer sees it.
+struct Example {
+    pieces: Vec<u32>,
+    request: bool,
+    urgent: Option<bool>,
+    category: Option<Category>,
+}
+
+impl Model {
+    /// Trains on the built-in examples and, if given, every `*.jsonl` file in `dir`.
+    pub(crate) fn load(dir: Option<&Path>) -> Result<Model, LexiconError> {
+        let mut examples = Vec::new();
+        add_examples(&mut examples, BUILT_IN.0, BUILT_IN.1)?;
+        if let Some(dir) = dir {
+            for path in example_files(dir)? {
+                let name = path.display().to_string();
+                let text = std::fs::read_to_string(&path).map_err(|e| LexiconError {
+                    file: name.clone(),
+                    line: 0,
+                    message: format!("cannot read: {e}"),
+                })?;
+                add_examples(&mut examples, &name, &text)?;
+            }
+        }
+        Ok(Model::train(&examples))
+    }
+
+    /// Trains on labelled rows given directly (for tests).
+    #[cfg(test)]
+    pub(crate) fn from_rows(name: &str, text: &str) -> Result<Model, LexiconError> {
+        let mut examples = Vec::new();
+        add_examples(&mut examples, name, text)?;
+        Ok(Model::train(&examples))
+    }
+
+    fn train(examples: &[Example]) -> Model {
+        let t = Trainer::train(examples);
+        let row = |w: &[f32]| {
+            let mut r = [0.0f32; 16];
+            r[S_REQ] = w[REQ] - w[REQ + 1];
+            r[S_URG] = w[URG] - w[URG + 1];
+            r[S_CAT..S_CAT + 13].copy_from_slice(&w[CAT..CAT + 13]);
+            Row(r)
+        };
+        let rows: Vec<Row> = t.weights.chunks_exact(ROW).map(row).collect();
+        let mut unit = [0.0f32; 16];
+        for r in &rows {
+            for (u, w) in unit.iter_mut().zip(r.0) {
+                *u = u.max(w.abs());
+            }
+        }
+        for u in unit.iter_mut() {
+            *u = if *u > 0.0 { *u / 127.0 } else { 1.0 };
+        }
+        let quantise = |r: &Row| {
+            let mut q = [0i8; 16];
+            for ((q, w), u) in q.iter_mut().zip(r.0).zip(unit) {
+                *q = (w / u).round().clamp(-127.0, 127.0) as i8;
+            }
+            q
+        };
+        Model {
+            rows: rows.iter().map(quantise).collect(),
+            unit,
+            bias: row(&t.bias),
+        }
+    }
+}
+
+impl Trainer {
+    fn train(examples: &[Example]) -> Trainer {
+        let mut model = Trainer {
+            weights: vec![0.0; BUCKETS * ROW],
+            bias: [0.0; ROW],
+        };
+        // AdaGrad's running sums of squared gradients, per weight.
+        let mut g2 = vec![1e-8f32; BUCKETS * ROW];
+        let mut gb = [1e-8f32; ROW];
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut probs = [0.0f32; 13];
+        let mut targets: [(usize, usize, usize); 3] = [(0, 0, 0); 3];
+        for _ in 0..EPOCHS {
+            shuffle(&mut order, &mut rng);
+            for &i in &order {
+                let ex = &examples[i];
+                let scale = 1.0 / (ex.pieces.len().max(1) as f32).sqrt();
+                // (first weight, classes, target class) of each model this example teaches.
+                let mut n = 0;
+                targets[n] = (REQ, 2, usize::from(!ex.request));
+                n += 1;
+                if let Some(u) = ex.urgent {
+                    targets[n] = (URG, 2, usize::from(!u));
+                    n += 1;
+                }
+                if let Some(c) = ex.category {
+                    targets[n] = (CAT, 13, c as usize);
+                    n += 1;
+                }
+                for &(first, k, target) in &targets[..n] {
+                    let p = &mut probs[..k];
+                    model.softmax(&ex.pieces, scale, first, p);
+                    for (j, &pj) in p.iter().enumerate() {
+                        let g = pj - if j == target { 1.0 } else { 0.0 };
+                        // Classes the example no longer moves are skipped: most of the work
+                        // after the first epochs.
+                        if g.abs() < 1e-4 {
+                            continue;
+                        }
+                        let col = first + j;
+                        gb[col] += g * g;
+                        model.bias[col] -= RATE * g / gb[col].sqrt();
+                        for &piece in &ex.pieces {
+                            let at = piece as usize * ROW + col;
+                            let w = model.weights[at];
+                            let gg = g * scale + L2 * w;
+                            g2[at] += gg * gg;
+                            model.weights[at] = w - RATE * gg / g2[at].sqrt();
+                        }
+                    }
+                }
+            }
+        }
+        model
+    }
+
+    /// Class probabilities of one model (columns `first..first + out.len()`).
+    fn softmax(&self, pieces: &[u32], scale: f32, first: usize, out: &mut [f32]) {
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = self.bias[first + j];
+        }
+        let mut sums = [0.0f32; 13];
+        for &piece in pieces {
+            let row = &self.weights[piece as usize * ROW + first..][..out.len()];
+            for (s, w) in sums.iter_mut().zip(row) {
+                *s += w;
+            }
+        }
+        for (o, s) in out.iter_mut().zip(sums) {
+            *o += s * scale;
+        }
+        let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut z = 0.0;
+        for o in out.iter_mut() {
+            *o = (*o - max).exp();
+            z += *o;
+        }
+        for o in out.iter_mut() {
+            *o /= z;
+        }
+    }
+}
+
+impl Model {
+    /// The model's opinion of a (width-normalised) text.
+    pub(crate) fn judge(&self, text: &str) -> Opinion {
+        let mut buf = [0u32; MAX_PIECES];
+        let n = pieces(text, &mut buf);
+        let scale = 1.0 / (n.max(1) as f32).sqrt();
+        let mut sums = [0i32; 16];
+        for &piece in &buf[..n] {
+            let row = &self.rows[piece as usize];
+            for (s, &w) in sums.iter_mut().zip(row) {
+                *s += i32::from(w);
+            }
+        }
+        let score = |j: usize| self.bias.0[j] + sums[j] as f32 * self.unit[j] * scale;
+        let mut categories = [0.0f32; 13];
+        if n == 0 {
+            // No words, no category: the prior alone must not name one ("/report" bare).
+            return Opinion {
+                request: score(S_REQ),
+                urgent: score(S_URG),
+                categories,
+            };
+        }
+        for (j, c) in categories.iter_mut().enumerate() {
+            *c = score(S_CAT + j);
+        }
+        let max = categories.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut z = 0.0;
+        for c in categories.iter_mut() {
+            *c = (*c - max).exp();
+            z += *c;
+        }
+        for c in categories.iter_mut() {
+            *c /= z;
+        }
+        Opinion {
+            request: score(S_REQ),
+            urgent: score(S_URG),
+            categories,
+        }
+    }
+}
+
+/// The `*.jsonl` files of a directory, in name order.
+fn example_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, LexiconError> {
+    let unreadable = |message: String| LexiconError {
+        file: dir.display().to_string(),
+        line: 0,
+        message,
+    };
+    let mut files = Vec::new();
+    for item in
+        std::fs::read_dir(dir).map_err(|e| unreadable(format!("cannot read directory: {e}")))?
+    {
+        let path = item
+            .map_err(|e| unreadable(format!("cannot read directory: {e}")))?
+            .path();
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Reads labelled rows (the corpus schema) and checks each makes sense as a lesson.
+fn add_examples(out: &mut Vec<Example>, name: &str, text: &str) -> Result<(), LexiconError> {
+    for (i, line) in text.lines().enumerate() {
+        let fail = |message: String| LexiconError {
+            file: name.to_string(),
+            line: i + 1,
+            message,
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: Labelled = serde_json::from_str(line).map_err(|e| fail(e.to_string()))?;
+        if row.text.trim().is_empty() {
+            return Err(fail("empty text".to_string()));
+        }
+        let category = match (row.is_request, row.categories.as_deref()) {
+            (true, Some([first, ..])) => Some(*first),
+            (true, _) => return Err(fail("a request needs at least one category".to_string())),
+            (false, None | Some([])) => None,
+            (false, Some(_)) => return Err(fail("a non-request has no categories".to_string())),
+        };
+        let urgent = match (row.is_request, row.urgency.as_deref()) {
+            (true, Some("urgent")) => Some(true),
+            (true, Some("normal")) => Some(false),
+            (true, Some("any")) => None,
+            (false, None) => None,
+            (_, other) => {
+                return Err(fail(format!(
+                    "urgency {other:?} does not fit a {}",
+                    if row.is_request {
+                        "request (normal, urgent or any)"
+                    } else {
+                        "non-request (null)"
+                    }
+                )));
+            }
+        };
+        let norm = super::text::normalise(&row.text);
+        let mut buf = [0u32; MAX_PIECES];
+        let n = pieces(&norm, &mut buf);
+        out.push(Example {
+            pieces: buf[..n].to_vec(),
+            request: row.is_request,
+            urgent,
+            category,
+        });
+    }
+    Ok(())
+}
+
+/// Deterministic Fisher–Yates with xorshift64.
+fn shuffle(order: &mut [usize], state: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        let j = (*state % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{3400}'..='\u{9fff}').contains(&c)
+}
+
+/// Kinds of piece, mixed into the hash so a Chinese character and an English word never share
+/// a bucket by construction.
+const CJK: u64 = 0x9e37_79b9_7f4a_7c15;
+const WORD: u64 = 0xc2b2_ae3d_27d4_eb4f;
+const PAIR: u64 = 0x1656_67b1_9e37_79f9;
+const GRAM: u64 = 0x27d4_eb2f_1656_67c5;
+
+fn mix(h: u64, x: u64) -> u64 {
+    let h = (h ^ x).wrapping_mul(0x0000_0100_0000_01b3);
+    h ^ (h >> 29)
+}
+
+fn bucket(h: u64) -> u32 {
+    let h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> (64 - BITS)) as u32
+}
+
+/// Adds one piece (if there is room).
+fn push(out: &mut [u32; MAX_PIECES], n: &mut usize, h: u64) {
+    if *n < MAX_PIECES {
+        out[*n] = bucket(h);
+        *n += 1;
+    }
+}
+
+/// The pieces of one English word: the word, the pair with the word before, its letter pieces.
+fn word_pieces(word: &[u8], prev: &mut Option<u64>, out: &mut [u32; MAX_PIECES], n: &mut usize) {
+    // Apostrophes at the edges are quotes, not part of the word.
+    let mut w = word;
+    while let [b'\'', rest @ ..] = w {
+        w = rest;
+    }
+    while let [rest @ .., b'\''] = w {
+        w = rest;
+    }
+    if w.is_empty() {
+        return;
+    }
+    let mut h = WORD;
+    for &b in w {
+        h = mix(h, u64::from(b));
+    }
+    push(out, n, h);
+    if let Some(p) = *prev {
+        push(out, n, mix(mix(PAIR, p), h));
+    }
+    *prev = Some(h);
+    if w.len() > 2 {
+        // Letter pieces of 3 to 5 over the word with its edges marked ("<flo", "ood>").
+        let mut marked = [0u8; WORD_MAX + 2];
+        marked[0] = b'<';
+        marked[1..=w.len()].copy_from_slice(w);
+        marked[w.len() + 1] = b'>';
+        let m = &marked[..w.len() + 2];
+        for k in 3..=5 {
+            for piece in m.windows(k) {
+                let mut g = mix(GRAM, k as u64);
+                for &b in piece {
+                    g = mix(g, u64::from(b));
+                }
+                push(out, n, g);
+            }
+        }
+    }
+}
+
+/// Letters of an English word that are looked at; the rest of a longer one is ignored.
+const WORD_MAX: usize = 24;
+
+/// The hashed pieces of a text, each once, sorted; returns how many were written.
+pub(crate) fn pieces(text: &str, out: &mut [u32; MAX_PIECES]) -> usize {
+    let mut n = 0;
+    // The last three CJK characters of the current run.
+    let mut run: [u64; 3] = [0; 3];
+    let mut run_len = 0usize;
+    // The current English word (lowercase ASCII, digit runs folded to one '0').
+    let mut word = [0u8; WORD_MAX];
+    let mut word_len = 0usize;
+    // The hash of the previous English word, if no Chinese came between.
+    let mut prev_word: Option<u64> = None;
+    for c in text.chars() {
+        let lower = c.to_ascii_lowercase();
+        let english = lower.is_ascii_lowercase() || lower.is_ascii_digit() || lower == '\'';
+        if !english && word_len > 0 {
+            word_pieces(&word[..word_len], &mut prev_word, out, &mut n);
+            word_len = 0;
+        }
+        if is_cjk(c) {
+            prev_word = None;
+            let code = u64::from(u32::from(c));
+            run = [run[1], run[2], code];
+            run_len += 1;
+            push(out, &mut n, mix(CJK, code));
+            if run_len >= 2 {
+                push(out, &mut n, mix(mix(CJK, run[1]), code));
+            }
+            if run_len >= 3 {
+                push(out, &mut n, mix(mix(mix(CJK, run[0]), run[1]), code));
+            }
+            continue;
+        }
+        run_len = 0;
+        if english && word_len < WORD_MAX {
+            let b = lower as u8;
+            let b = if b.is_ascii_digit() { b'0' } else { b };
+            // "2024" and "5" are the same piece: a number.
+            if !(b == b'0' && word_len > 0 && word[word_len - 1] == b'0') {
+                word[word_len] = b;
+                word_len += 1;
+            }
+        }
+    }
+    if word_len > 0 {
+        word_pieces(&word[..word_len], &mut prev_word, out, &mut n);
+    }
+    let pieces = &mut out[..n];
+    pieces.sort_unstable();
+    let mut kept = 0;
+    for i in 0..n {
+        if kept == 0 || pieces[i] != pieces[kept - 1] {
+            pieces[kept] = pieces[i];
+            kept += 1;
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(text: &str, category: Option<&str>, urgency: &str) -> String {
+        match category {
+            Some(c) => format!(
+                r#"{{"id":"t","text":"{text}","is_request":true,"categories":["{c}"],"urgency":"{urgency}","location":null}}"#
+            ),
+            None => format!(
+                r#"{{"id":"t","text":"{text}","is_request":false,"categories":null,"urgency":null,"location":null}}"#
+            ),
+        }
+    }
+
+    fn tiny() -> String {
+        [
+            row("楼道的灯不亮了", Some("lighting"), "normal"),
+            row("路灯坏了好几天", Some("lighting"), "normal"),
+            row("the street lamp is flickering", Some("lighting"), "normal"),
+            row("水管漏水了", Some("water"), "normal"),
+            row("家里停水一天了", Some("water"), "normal"),
+            row("burst pipe leaking everywhere", Some("water"), "normal"),
+            row("厨房着火了快来人", Some("safety"), "urgent"),
+            row("house on fire help", Some("safety"), "urgent"),
+            row("早上好", None, ""),
+            row("谢谢大家", None, ""),
+            row("good morning all", None, ""),
+            row("thanks everyone", None, ""),
+        ]
+        .join("\n")
+        .replace(r#""urgency":"""#, r#""urgency":null"#)
+    }
+
+    #[test]
+    fn learns_categories_from_pieces_of_words() {
+        let model = Model::from_rows("tiny.jsonl", &tiny()).expect("valid rows");
+        // Phrasings the examples never used, sharing only characters or letter pieces.
+        assert_eq!(
+            model.judge("单元门口的灯坏了").category().0,
+            Category::Lighting
+        );
+        assert_eq!(
+            model.judge("lamps flicker at night").category().0,
+            Category::Lighting
+        );
+        assert_eq!(model.judge("卫生间水管爆了").category().0, Category::Water);
+        assert_eq!(model.judge("pipes leaked").category().0, Category::Water);
+        let fire = model.judge("楼下着火了");
+        assert_eq!(fire.category().0, Category::Safety);
+        assert!(fire.urgent > 0.0, "{fire:?}");
+        assert!(model.judge("路灯不亮").urgent < 0.0);
+        assert!(model.judge("谢谢").request < 0.0);
+        assert!(model.judge("水管漏了").request > 0.0);
+    }
+
+    #[test]
+    fn training_is_deterministic() {
+        let a = Model::from_rows("tiny.jsonl", &tiny()).expect("valid rows");
+        let b = Model::from_rows("tiny.jsonl", &tiny()).expect("valid rows");
+        assert_eq!(a.rows, b.rows);
+        for t in ["车库灯管一闪一闪", "pipes leaked", "", "🙂"] {
+            assert_eq!(a.judge(t), b.judge(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn pieces_are_shared_by_related_words_and_counted_once() {
+        let mut a = [0u32; MAX_PIECES];
+        let mut b = [0u32; MAX_PIECES];
+        let na = pieces("flooding", &mut a);
+        let nb = pieces("Flooded", &mut b);
+        let shared = a[..na].iter().filter(|p| b[..nb].contains(p)).count();
+        assert!(shared >= 6, "{shared} of {na}/{nb}");
+        // 煤气味 gives 3 characters, 2 pairs and 1 triple; repeating it adds nothing.
+        assert_eq!(pieces("煤气味", &mut a), 6);
+        assert_eq!(pieces("煤气味，煤气味", &mut a), 6);
+        // Numbers fold together.
+        let n5 = pieces("block 5", &mut a);
+        let n12 = pieces("block 12", &mut b);
+        assert_eq!(a[..n5], b[..n12]);
+        // A very long text stops at the table's end instead of allocating.
+        let long = "煤气泄漏了".repeat(1000);
+        assert!(pieces(&long, &mut a) <= MAX_PIECES);
+    }
+
+    #[test]
+    fn bad_examples_are_refused_with_file_and_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bad = [
+            (row("路灯坏了", Some("lighting"), "normal"), ""),
+            (
+                r#"{"id":"x","text":"路灯坏了","is_request":true,"categories":[],"urgency":"normal","location":null}"#.to_string(),
+                "needs at least one category",
+            ),
+            (
+                r#"{"id":"x","text":"早上好","is_request":false,"categories":null,"urgency":"urgent","location":null}"#.to_string(),
+                "urgency",
+            ),
+            (
+                r#"{"id":"x","text":"路灯坏了","is_request":true,"categories":["lamps"],"urgency":"normal","location":null}"#.to_string(),
+                "unknown variant",
+            ),
+            (
+                r#"{"id":"x","text":"  ","is_request":false,"categories":null,"urgency":null,"location":null}"#.to_string(),
+                "empty text",
+            ),
+        ];
+        for (line, want) in bad.iter().skip(1) {
+            let text = format!("{}\n\n{line}\n", bad[0].0);
+            std::fs::write(dir.path().join("local.jsonl"), text).expect("write");
+            let err = match Model::load(Some(dir.path())) {
+                Err(e) => e,
+                Ok(_) => panic!("accepted: {line}"),
+            };
+            assert!(err.file.ends_with("local.jsonl"), "{err}");
+            assert_eq!(err.line, 3, "{err}");
+            assert!(err.message.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn extra_examples_teach_the_model() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = "XQ9机器";
+        let before = Model::load(None).expect("built-in examples").judge(text);
+        let lessons: Vec<String> = [
+            "村口XQ9机器坏了",
+            "XQ9机器又不转了",
+            "活动室的XQ9机器没反应",
+        ]
+        .iter()
+        .map(|t| row(t, Some("property"), "normal"))
+        .collect();
+        std::fs::write(dir.path().join("local.jsonl"), lessons.join("\n")).expect("write");
+        let after = Model::load(Some(dir.path()))
+            .expect("valid examples")
+            .judge(text);
+        let property = Category::Property as usize;
+        assert!(
+            after.categories[property] > before.categories[property],
+            "{before:?} → {after:?}"
+        );
+    }
+}
