@@ -141,13 +141,17 @@ async fn run(
     let (ready, mut prepared) = mpsc::channel::<Batch>(1);
     // Set while the writer has a batch in hand.
     let writing = Arc::new(AtomicBool::new(false));
+    // Told when the writer has finished a batch.
+    let written = Arc::new(Notify::new());
     let writer = {
-        let (store, handoff, writing) = (store.clone(), handoff.clone(), writing.clone());
+        let (store, handoff) = (store.clone(), handoff.clone());
+        let (writing, written) = (writing.clone(), written.clone());
         tokio::spawn(async move {
             while let Some(batch) = prepared.recv().await {
                 writing.store(true, Ordering::Release);
                 commit_batch(&store, batch, &handoff).await;
                 writing.store(false, Ordering::Release);
+                written.notify_waiters();
             }
         })
     };
@@ -173,13 +177,36 @@ async fn run(
         tokio::task::yield_now().await;
         let mut batch = vec![first];
         let mut count = batch[0].events.len();
-        while count < batch_max {
-            match rx.try_recv() {
-                Ok(sub) => {
-                    count += sub.events.len();
-                    batch.push(sub);
+        loop {
+            while count < batch_max {
+                match rx.try_recv() {
+                    Ok(sub) => {
+                        count += sub.events.len();
+                        batch.push(sub);
+                    }
+                    Err(_) => break,
                 }
-                Err(_) => break,
+            }
+            // While the writer is busy, a batch is cut early only when it is full: a partial
+            // one would leave whatever arrives next for a batch of its own, and at a moderate
+            // rate the writer would commit twice as often for the same messages.
+            // (Registered for the writer's notice before looking at the flag: a batch that
+            // ends in between still wakes this wait.)
+            let done = written.notified();
+            tokio::pin!(done);
+            done.as_mut().enable();
+            if count >= batch_max || !writing.load(Ordering::Acquire) {
+                break;
+            }
+            tokio::select! {
+                sub = rx.recv() => match sub {
+                    Some(sub) => {
+                        count += sub.events.len();
+                        batch.push(sub);
+                    }
+                    None => break,
+                },
+                () = done => break,
             }
         }
         // An idle writer would only wait for the preparation: it reads and parses the batch
