@@ -139,7 +139,13 @@ struct Hit {
     start: u32,
     end: u32,
     pattern: u32,
+    /// Which of the pattern's first 32 meanings sit on their boundaries in this text (bit k for
+    /// meaning k), found once when the hit is kept; later meanings are checked when read.
+    ok: u32,
 }
+
+/// Meanings per pattern whose boundary check a [`Hit`] remembers.
+const MASKED: usize = 32;
 
 impl Parser {
     /// Builds the parser from the built-in lexicons, extended by `*.toml` files in `dir` if given.
@@ -243,16 +249,23 @@ impl Parser {
                 break;
             }
             let pattern = m.pattern().as_usize();
-            let hit = Hit {
+            let mut hit = Hit {
                 start: m.start() as u32,
                 end: m.end() as u32,
                 pattern: pattern as u32,
+                ok: 0,
             };
-            if self
-                .meanings(&hit)
-                .iter()
-                .any(|e| self.on_boundary(hay, &hit, e))
-            {
+            let meanings = self.meanings(&hit);
+            for (k, e) in meanings.iter().enumerate().take(MASKED) {
+                if self.on_boundary(hay, &hit, e) {
+                    hit.ok |= 1 << k;
+                }
+            }
+            let later = meanings.len() > MASKED
+                && meanings[MASKED..]
+                    .iter()
+                    .any(|e| self.on_boundary(hay, &hit, e));
+            if hit.ok != 0 || later {
                 out[n] = hit;
                 n += 1;
             }
@@ -262,6 +275,18 @@ impl Parser {
 
     fn meanings(&self, hit: &Hit) -> &[Entry] {
         &self.lex.entries[self.lex.meanings[hit.pattern as usize].clone()]
+    }
+
+    /// Whether meaning `k` (`e`) of a kept hit sits on its boundaries: remembered by [`hits`]
+    /// for the first [`MASKED`] meanings.
+    ///
+    /// [`hits`]: Parser::hits
+    fn passes(&self, hay: &str, hit: &Hit, k: usize, e: &Entry) -> bool {
+        if k < MASKED {
+            (hit.ok >> k) & 1 == 1
+        } else {
+            self.on_boundary(hay, hit, e)
+        }
     }
 
     /// English terms sit on word boundaries; `=` terms (other than places, which [`place`]
@@ -293,19 +318,17 @@ impl Parser {
 
     /// True when the segmenter's dictionary has a word covering `span` and more (水 in 水果).
     fn inside_longer_word(&self, hay: &str, span: Range<usize>) -> bool {
-        let before: Vec<usize> = hay[..span.start]
+        let before = hay[..span.start]
             .char_indices()
             .rev()
             .take(2)
-            .map(|(i, _)| i)
-            .collect();
-        let after: Vec<usize> = hay[span.end..]
+            .map(|(i, _)| i);
+        let after = hay[span.end..]
             .char_indices()
             .take(2)
-            .map(|(i, c)| span.end + i + c.len_utf8())
-            .collect();
-        for &start in std::iter::once(&span.start).chain(before.iter()) {
-            for &end in std::iter::once(&span.end).chain(after.iter()) {
+            .map(|(i, c)| span.end + i + c.len_utf8());
+        for start in std::iter::once(span.start).chain(before) {
+            for end in std::iter::once(span.end).chain(after.clone()) {
                 if (start, end) != (span.start, span.end) && self.jieba.has_word(&hay[start..end]) {
                     return true;
                 }
@@ -316,10 +339,12 @@ impl Parser {
 
     /// The request score, category, urgency and place of a text.
     fn read(&self, hay: &str) -> score::Reading {
-        let tally = self.tally(hay);
-        let location = tally.location.clone();
+        let mut tally = self.tally(hay);
         let opinion = self.model.judge(hay);
-        score::decide(&tally, location, Some(&opinion))
+        let mut reading = score::decide(&tally, None, Some(&opinion));
+        // The place is moved, not copied: the tally is done with.
+        reading.location = tally.location.take();
+        reading
     }
 
     /// Tallies the evidence in a text (also used to fit the score's weights).
@@ -338,8 +363,8 @@ impl Parser {
         let mut counted: [u32; 16] = [u32::MAX; 16];
         let mut n_counted = 0;
         for (i, hit) in hits.iter().enumerate() {
-            for e in self.meanings(hit) {
-                if !self.on_boundary(hay, hit, e) {
+            for (k, e) in self.meanings(hit).iter().enumerate() {
+                if !self.passes(hay, hit, k, e) {
                     continue;
                 }
                 if matches!(e.kind, Kind::Place | Kind::Relation) {
@@ -438,7 +463,8 @@ impl Parser {
                 && self
                     .meanings(h)
                     .iter()
-                    .any(|e| e.kind == Kind::Hedge && self.on_boundary(hay, h, e))
+                    .enumerate()
+                    .any(|(k, e)| e.kind == Kind::Hedge && self.passes(hay, h, k, e))
         })
     }
 
@@ -504,7 +530,8 @@ impl Parser {
         buf[..n].iter().any(|h| {
             self.meanings(h)
                 .iter()
-                .any(|e| e.kind == kind && self.on_boundary(&norm, h, e))
+                .enumerate()
+                .any(|(k, e)| e.kind == kind && self.passes(&norm, h, k, e))
         })
     }
 }
@@ -521,7 +548,11 @@ fn has_cjk_numeral(hay: &str) -> bool {
 /// Letters, digits and CJK characters: what is left of a message once emoji, stickers'
 /// brackets and punctuation are gone.
 fn is_content_char(c: char) -> bool {
-    c.is_alphanumeric()
+    // Most characters are ASCII or common Chinese characters, every one of them a letter
+    // (`content_chars_fast_path_agrees` checks the whole block); the rest take the table.
+    c.is_ascii_alphanumeric()
+        || ('\u{4E00}'..='\u{9FFF}').contains(&c)
+        || (!c.is_ascii() && c.is_alphanumeric())
 }
 
 /// The built-in parser, for the helpers that need no configuration.
@@ -673,6 +704,13 @@ pub(crate) mod tests {
         }
         assert!(parser().parse("3栋楼道灯坏了", false).is_request);
         assert!(!parser().parse("3栋楼道灯坏了", true).is_request);
+    }
+
+    #[test]
+    fn content_chars_fast_path_agrees() {
+        for c in ('\0'..='\u{FFFF}').chain('\u{20000}'..='\u{20100}') {
+            assert_eq!(is_content_char(c), c.is_alphanumeric(), "{c:?}");
+        }
     }
 
     #[test]

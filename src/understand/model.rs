@@ -80,7 +80,7 @@ impl Opinion {
 /// category scores in one cache line.
 pub(crate) struct Model {
     /// Weights quantised to bytes: the table is a quarter of the size, so it stays in cache.
-    rows: Vec<[i8; 16]>,
+    rows: Vec<QRow>,
     /// What one unit of a quantised weight is worth, per column.
     unit: [f32; 16],
     bias: Row,
@@ -94,6 +94,12 @@ const S_CAT: usize = 2;
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C, align(64))]
 struct Row([f32; 16]);
+
+/// One bucket's quantised scoring weights; aligned so a row is one access, never split
+/// between two cache lines.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, align(16))]
+struct QRow([i8; 16]);
 
 /// The weights while training (two columns per yes/no model, as softmax over two classes).
 struct Trainer {
@@ -114,7 +120,10 @@ impl Model {
     /// Trains on the built-in examples and, if given, every `*.jsonl` file in `dir`.
     pub(crate) fn load(dir: Option<&Path>) -> Result<Model, LexiconError> {
         let mut examples = Vec::new();
+        // What the weights depend on: the examples' text, in the order they are read.
+        let mut key = Key::default();
         add_examples(&mut examples, BUILT_IN.0, BUILT_IN.1)?;
+        key.add(BUILT_IN.1);
         if let Some(dir) = dir {
             for path in example_files(dir)? {
                 let name = path.display().to_string();
@@ -124,9 +133,10 @@ impl Model {
                     message: format!("cannot read: {e}"),
                 })?;
                 add_examples(&mut examples, &name, &text)?;
+                key.add(&text);
             }
         }
-        Ok(Model::train(&examples))
+        Ok(trained(&examples, key.0))
     }
 
     /// Trains on labelled rows given directly (for tests).
@@ -161,7 +171,7 @@ impl Model {
             for ((q, w), u) in q.iter_mut().zip(r.0).zip(unit) {
                 *q = (w / u).round().clamp(-127.0, 127.0) as i8;
             }
-            q
+            QRow(q)
         };
         Model {
             rows: rows.iter().map(quantise).collect(),
@@ -257,17 +267,32 @@ impl Trainer {
 
 impl Model {
     /// The model's opinion of a (width-normalised) text.
+    ///
+    /// One pass over the text: each piece is hashed, checked against the pieces already seen
+    /// and its row added to the sums as it is found; nothing is stored, sorted or allocated.
+    /// The sums are integers, so the order pieces are added in does not change the opinion.
     pub(crate) fn judge(&self, text: &str) -> Opinion {
-        let mut buf = [0u32; MAX_PIECES];
-        let n = pieces(text, &mut buf);
-        let scale = 1.0 / (n.max(1) as f32).sqrt();
-        let mut sums = [0i32; 16];
-        for &piece in &buf[..n] {
-            let row = &self.rows[piece as usize];
-            for (s, &w) in sums.iter_mut().zip(row) {
-                *s += i32::from(w);
+        SEEN.with_borrow_mut(|seen| {
+            let mut sink = Score {
+                rows: &self.rows,
+                seen,
+                taken: 0,
+                unique: [0; MAX_PIECES],
+                n: 0,
+                sums: [0; 16],
+            };
+            walk(text, &mut sink);
+            // Leave the bit set empty for the next message: only the words touched are cleared.
+            for &b in &sink.unique[..sink.n] {
+                sink.seen[usize::from(b) >> 6] = 0;
             }
-        }
+            self.opinion(&sink.sums, sink.n)
+        })
+    }
+
+    /// The opinion from the summed quantised rows of `n` distinct pieces.
+    fn opinion(&self, sums: &[i32; 16], n: usize) -> Opinion {
+        let scale = 1.0 / (n.max(1) as f32).sqrt();
         let score = |j: usize| self.bias.0[j] + sums[j] as f32 * self.unit[j] * scale;
         let mut categories = [0.0f32; 13];
         if n == 0 {
@@ -294,6 +319,216 @@ impl Model {
             request: score(S_REQ),
             urgent: score(S_URG),
             categories,
+        }
+    }
+
+    /// The opinion as it was first computed: pieces collected, sorted and deduplicated, then
+    /// summed. [`Model::judge`] must agree with it exactly.
+    #[cfg(test)]
+    fn judge_sorted(&self, text: &str) -> Opinion {
+        let mut buf = [0u32; MAX_PIECES];
+        let n = pieces(text, &mut buf);
+        let mut sums = [0i32; 16];
+        for &piece in &buf[..n] {
+            for (s, &w) in sums.iter_mut().zip(&self.rows[piece as usize].0) {
+                *s += i32::from(w);
+            }
+        }
+        self.opinion(&sums, n)
+    }
+}
+
+thread_local! {
+    /// Buckets already counted in the message being judged, one bit each (8 KB): a repeated
+    /// piece counts once. Kept per thread and cleared after each message, so judging neither
+    /// allocates nor zeroes the whole set.
+    static SEEN: std::cell::RefCell<[u64; BUCKETS / 64]> =
+        const { std::cell::RefCell::new([0; BUCKETS / 64]) };
+}
+
+/// Where [`walk`] sends each piece's bucket, in the order the pieces are found.
+trait Sink {
+    fn take(&mut self, bucket: u32);
+    /// True once no further piece would be looked at ([`MAX_PIECES`] taken).
+    fn full(&self) -> bool;
+}
+
+/// Collects buckets as found (duplicates included), for training and tests.
+struct Collect<'a> {
+    out: &'a mut [u32; MAX_PIECES],
+    n: usize,
+}
+
+impl Sink for Collect<'_> {
+    fn take(&mut self, bucket: u32) {
+        if self.n < MAX_PIECES {
+            self.out[self.n] = bucket;
+            self.n += 1;
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.n == MAX_PIECES
+    }
+}
+
+/// Sums the rows of the distinct buckets among the first [`MAX_PIECES`] found.
+struct Score<'a> {
+    rows: &'a [QRow],
+    seen: &'a mut [u64; BUCKETS / 64],
+    /// Pieces taken so far, repeats included (the cap counts them, as [`pieces`] does).
+    taken: usize,
+    /// The distinct buckets, to clear `seen` afterwards.
+    unique: [u16; MAX_PIECES],
+    n: usize,
+    sums: [i32; 16],
+}
+
+impl Sink for Score<'_> {
+    #[inline]
+    fn take(&mut self, bucket: u32) {
+        if self.taken == MAX_PIECES {
+            return;
+        }
+        self.taken += 1;
+        let b = bucket as usize & (BUCKETS - 1);
+        let (word, bit) = (b >> 6, 1u64 << (b & 63));
+        if self.seen[word] & bit != 0 {
+            return;
+        }
+        self.seen[word] |= bit;
+        self.unique[self.n] = b as u16;
+        self.n += 1;
+        for (s, &w) in self.sums.iter_mut().zip(&self.rows[b].0) {
+            *s += i32::from(w);
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.taken == MAX_PIECES
+    }
+}
+
+/// FNV-1a over the example texts, each followed by its length so files cannot run together.
+struct Key(u64);
+
+impl Default for Key {
+    fn default() -> Key {
+        Key(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Key {
+    fn add(&mut self, text: &str) {
+        for &b in text
+            .as_bytes()
+            .iter()
+            .chain(&(text.len() as u64).to_le_bytes())
+        {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+/// The model trained on `examples`.
+#[cfg(not(debug_assertions))]
+fn trained(examples: &[Example], _key: u64) -> Model {
+    Model::train(examples)
+}
+
+/// The model trained on `examples`, or the same weights kept from an earlier run of this
+/// executable (see [`cache`]).
+#[cfg(debug_assertions)]
+fn trained(examples: &[Example], key: u64) -> Model {
+    let Some((path, key)) = cache::place(key) else {
+        return Model::train(examples);
+    };
+    if let Some(model) = cache::read(&path, key) {
+        return model;
+    }
+    let model = Model::train(examples);
+    cache::write(&path, key, &model);
+    model
+}
+
+/// Debug builds only: training without optimisation takes seconds, and every test process
+/// that builds a parser would pay them again. The weights trained from given examples by a
+/// given executable never change, so the first process keeps them in a file next to the
+/// executable (`<executable>.model`) and later runs of the same build read them back. The key
+/// covers the examples' text and the executable's size and modification time, so a rebuild or
+/// a new example retrains. Release builds always train: there is no weights file.
+#[cfg(debug_assertions)]
+mod cache {
+    use std::path::{Path, PathBuf};
+
+    use super::{BUCKETS, Model, QRow, Row};
+
+    const MAGIC: &[u8; 8] = b"GLMODEL1";
+    const LEN: usize = 8 + 8 + 2 * 16 * 4 + BUCKETS * 16;
+
+    /// The cache file of this executable and the key mixed with its identity.
+    pub(super) fn place(examples: u64) -> Option<(PathBuf, u64)> {
+        let exe = std::env::current_exe().ok()?;
+        let meta = std::fs::metadata(&exe).ok()?;
+        let modified = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        let mut key = super::Key(examples);
+        key.add(&format!("{}:{}", meta.len(), modified.as_nanos()));
+        let mut name = exe.file_name()?.to_os_string();
+        name.push(".model");
+        Some((exe.with_file_name(name), key.0))
+    }
+
+    pub(super) fn read(path: &Path, key: u64) -> Option<Model> {
+        let bytes = std::fs::read(path).ok()?;
+        if bytes.len() != LEN || &bytes[..8] != MAGIC || bytes[8..16] != key.to_le_bytes() {
+            return None;
+        }
+        let floats = |at: usize| {
+            let mut out = [0.0f32; 16];
+            for (j, f) in out.iter_mut().enumerate() {
+                let b = &bytes[at + 4 * j..at + 4 * j + 4];
+                *f = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+            out
+        };
+        let unit = floats(16);
+        let bias = Row(floats(16 + 64));
+        let rows = bytes[16 + 128..]
+            .chunks_exact(16)
+            .map(|c| {
+                let mut q = [0i8; 16];
+                for (q, &b) in q.iter_mut().zip(c) {
+                    *q = b as i8;
+                }
+                QRow(q)
+            })
+            .collect();
+        Some(Model { rows, unit, bias })
+    }
+
+    /// Writes the file whole under a temporary name and renames it, so a process running at
+    /// the same time never reads half of it. A failure only means the next run trains again.
+    pub(super) fn write(path: &Path, key: u64, model: &Model) {
+        if model.rows.len() != BUCKETS {
+            return;
+        }
+        let mut bytes = Vec::with_capacity(LEN);
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&key.to_le_bytes());
+        for f in model.unit.iter().chain(&model.bias.0) {
+            bytes.extend_from_slice(&f.to_le_bytes());
+        }
+        for r in &model.rows {
+            bytes.extend(r.0.iter().map(|&q| q as u8));
+        }
+        let mut tmp = path.as_os_str().to_os_string();
+        tmp.push(format!(".{}", std::process::id()));
+        if std::fs::write(&tmp, &bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
         }
     }
 }
@@ -402,16 +637,14 @@ fn bucket(h: u64) -> u32 {
     (h >> (64 - BITS)) as u32
 }
 
-/// Adds one piece (if there is room).
-fn push(out: &mut [u32; MAX_PIECES], n: &mut usize, h: u64) {
-    if *n < MAX_PIECES {
-        out[*n] = bucket(h);
-        *n += 1;
-    }
+/// Adds one piece.
+#[inline]
+fn push<S: Sink>(out: &mut S, h: u64) {
+    out.take(bucket(h));
 }
 
 /// The pieces of one English word: the word, the pair with the word before, its letter pieces.
-fn word_pieces(word: &[u8], prev: &mut Option<u64>, out: &mut [u32; MAX_PIECES], n: &mut usize) {
+fn word_pieces<S: Sink>(word: &[u8], prev: &mut Option<u64>, out: &mut S) {
     // Apostrophes at the edges are quotes, not part of the word.
     let mut w = word;
     while let [b'\'', rest @ ..] = w {
@@ -427,9 +660,9 @@ fn word_pieces(word: &[u8], prev: &mut Option<u64>, out: &mut [u32; MAX_PIECES],
     for &b in w {
         h = mix(h, u64::from(b));
     }
-    push(out, n, h);
+    push(out, h);
     if let Some(p) = *prev {
-        push(out, n, mix(mix(PAIR, p), h));
+        push(out, mix(mix(PAIR, p), h));
     }
     *prev = Some(h);
     if w.len() > 2 {
@@ -445,7 +678,7 @@ fn word_pieces(word: &[u8], prev: &mut Option<u64>, out: &mut [u32; MAX_PIECES],
                 for &b in piece {
                     g = mix(g, u64::from(b));
                 }
-                push(out, n, g);
+                push(out, g);
             }
         }
     }
@@ -456,9 +689,28 @@ const WORD_MAX: usize = 24;
 
 /// The hashed pieces of a text, each once, sorted; returns how many were written.
 pub(crate) fn pieces(text: &str, out: &mut [u32; MAX_PIECES]) -> usize {
-    let mut n = 0;
-    // The last three CJK characters of the current run.
-    let mut run: [u64; 3] = [0; 3];
+    let mut sink = Collect { out, n: 0 };
+    walk(text, &mut sink);
+    let n = sink.n;
+    let pieces = &mut out[..n];
+    pieces.sort_unstable();
+    let mut kept = 0;
+    for i in 0..n {
+        if kept == 0 || pieces[i] != pieces[kept - 1] {
+            pieces[kept] = pieces[i];
+            kept += 1;
+        }
+    }
+    kept
+}
+
+/// Finds the pieces of a text in order, repeats included, until the sink is full.
+fn walk<S: Sink>(text: &str, out: &mut S) {
+    // The hashes of the last character and the last pair of the current CJK run: a pair is its
+    // first character's hash mixed with the second, a triple its first pair's hash mixed with
+    // the third, so each CJK character costs three mixes.
+    let mut last_char = 0u64;
+    let mut last_pair = 0u64;
     let mut run_len = 0usize;
     // The current English word (lowercase ASCII, digit runs folded to one '0').
     let mut word = [0u8; WORD_MAX];
@@ -466,24 +718,31 @@ pub(crate) fn pieces(text: &str, out: &mut [u32; MAX_PIECES]) -> usize {
     // The hash of the previous English word, if no Chinese came between.
     let mut prev_word: Option<u64> = None;
     for c in text.chars() {
+        if out.full() {
+            // Nothing more would be taken: the rest of a very long text is not read.
+            return;
+        }
         let lower = c.to_ascii_lowercase();
         let english = lower.is_ascii_lowercase() || lower.is_ascii_digit() || lower == '\'';
         if !english && word_len > 0 {
-            word_pieces(&word[..word_len], &mut prev_word, out, &mut n);
+            word_pieces(&word[..word_len], &mut prev_word, out);
             word_len = 0;
         }
         if is_cjk(c) {
             prev_word = None;
             let code = u64::from(u32::from(c));
-            run = [run[1], run[2], code];
             run_len += 1;
-            push(out, &mut n, mix(CJK, code));
+            let single = mix(CJK, code);
+            push(out, single);
+            let pair = mix(last_char, code);
             if run_len >= 2 {
-                push(out, &mut n, mix(mix(CJK, run[1]), code));
+                push(out, pair);
             }
             if run_len >= 3 {
-                push(out, &mut n, mix(mix(mix(CJK, run[0]), run[1]), code));
+                push(out, mix(last_pair, code));
             }
+            last_char = single;
+            last_pair = pair;
             continue;
         }
         run_len = 0;
@@ -498,18 +757,8 @@ pub(crate) fn pieces(text: &str, out: &mut [u32; MAX_PIECES]) -> usize {
         }
     }
     if word_len > 0 {
-        word_pieces(&word[..word_len], &mut prev_word, out, &mut n);
+        word_pieces(&word[..word_len], &mut prev_word, out);
     }
-    let pieces = &mut out[..n];
-    pieces.sort_unstable();
-    let mut kept = 0;
-    for i in 0..n {
-        if kept == 0 || pieces[i] != pieces[kept - 1] {
-            pieces[kept] = pieces[i];
-            kept += 1;
-        }
-    }
-    kept
 }
 
 #[cfg(test)]
@@ -576,6 +825,50 @@ mod tests {
         for t in ["车库灯管一闪一闪", "pipes leaked", "", "🙂"] {
             assert_eq!(a.judge(t), b.judge(t), "{t}");
         }
+    }
+
+    #[test]
+    fn judging_in_one_pass_agrees_with_sorted_pieces() {
+        let model = &crate::understand::tests::parser().model;
+        let corpus = [
+            include_str!("../../corpus/train.jsonl"),
+            include_str!("../../corpus/dev.jsonl"),
+            include_str!("../../corpus/test.jsonl"),
+        ];
+        let mut texts: Vec<String> = corpus
+            .iter()
+            .flat_map(|c| c.lines())
+            .filter_map(|l| serde_json::from_str::<Labelled>(l).ok())
+            .map(|r| super::super::text::normalise(&r.text).into_owned())
+            .collect();
+        assert!(texts.len() > 3000, "{}", texts.len());
+        // Past the piece cap, repeats, nothing at all, no words.
+        texts.push("煤气泄漏了 gas leak in block 5 ".repeat(200));
+        texts.push("漏水漏水漏水漏水".to_string());
+        texts.push(String::new());
+        texts.push("🙂🙂 !!".to_string());
+        for t in &texts {
+            assert_eq!(model.judge(t), model.judge_sorted(t), "{t}");
+        }
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    fn kept_weights_read_back_exactly_and_only_for_their_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("gridline.model");
+        let model = Model::from_rows("tiny.jsonl", &tiny()).expect("valid rows");
+        cache::write(&path, 7, &model);
+        let back = cache::read(&path, 7).expect("written");
+        assert_eq!(back.rows, model.rows);
+        assert_eq!(back.unit, model.unit);
+        assert_eq!(back.bias, model.bias);
+        for t in ["楼下着火了", "pipes leaked", ""] {
+            assert_eq!(back.judge(t), model.judge(t), "{t}");
+        }
+        assert!(cache::read(&path, 8).is_none(), "another key");
+        std::fs::write(&path, b"GLMODEL1 truncated").expect("write");
+        assert!(cache::read(&path, 7).is_none(), "a damaged file");
     }
 
     #[test]

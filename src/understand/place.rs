@@ -20,6 +20,8 @@ pub(crate) struct PlaceRules {
     numbered_en: Regex,
     /// Units with their weights, longest first, to weigh a numbered match.
     units: Vec<(String, f32)>,
+    /// Every English unit has a letter in it, so `numbered_en` needs one in the text.
+    en_needs_letter: bool,
 }
 
 const ZH_NUM: &str = "(?:[0-9]+|[一二三四五六七八九十两零百]+|[A-Za-z])";
@@ -56,10 +58,15 @@ impl PlaceRules {
         let numbered_en = Regex::new(&format!(
             "\\b(?i:{en})\\s*(?:[0-9]+[A-Za-z]?\\b|[A-Z]\\b)|\\b[0-9]+(?i:st|nd|rd|th)\\s+(?i:floor)\\b"
         ))?;
+        let en_needs_letter = units
+            .iter()
+            .filter(|(u, _)| u.is_ascii())
+            .all(|(u, _)| u.bytes().any(|b| b.is_ascii_alphabetic()));
         Ok(PlaceRules {
             numbered_zh,
             numbered_en,
             units,
+            en_needs_letter,
         })
     }
 
@@ -114,14 +121,22 @@ pub(crate) fn locate(
             score: rules.unit_weight(m.as_str()),
         });
     }
-    for m in rules.numbered_en.find_iter(hay) {
-        if found.len() == MAX_CANDIDATES {
-            break;
+    // English units are words ("Block 5", "3rd floor"): a text without a letter that can spell
+    // one (ASCII, or the two signs that fold to `k` and `s`) has none, and skipping it spares the
+    // Unicode word-boundary search, the slow part on Chinese text.
+    let spells_english = !rules.en_needs_letter
+        || hay.bytes().any(|b| b.is_ascii_alphabetic())
+        || hay.contains(['\u{17F}', '\u{212A}']);
+    if spells_english {
+        for m in rules.numbered_en.find_iter(hay) {
+            if found.len() == MAX_CANDIDATES {
+                break;
+            }
+            found.push(Candidate {
+                span: m.range(),
+                score: rules.unit_weight(m.as_str()),
+            });
         }
-        found.push(Candidate {
-            span: m.range(),
-            score: rules.unit_weight(m.as_str()),
-        });
     }
     for hit in hits.iter().filter(|h| h.entry.kind == Kind::Place) {
         if found.len() == MAX_CANDIDATES {
