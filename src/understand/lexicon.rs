@@ -200,29 +200,7 @@ impl Builder {
     /// Adds every `*.toml` file in `dir`, in name order so the result does not depend on the
     /// file system's listing order.
     pub(crate) fn add_dir(&mut self, dir: &Path) -> Result<(), LexiconError> {
-        let unreadable = |message: String| LexiconError {
-            file: dir.display().to_string(),
-            line: 0,
-            message,
-        };
-        let listing = std::fs::read_dir(dir)
-            .map_err(|e| unreadable(format!("cannot read directory: {e}")))?;
-        let mut files = Vec::new();
-        for item in listing {
-            let item = item.map_err(|e| unreadable(format!("cannot read directory: {e}")))?;
-            let path = item.path();
-            if path.extension().is_some_and(|e| e == "toml") {
-                files.push(path);
-            }
-        }
-        files.sort();
-        for path in files {
-            let name = path.display().to_string();
-            let text = std::fs::read_to_string(&path).map_err(|e| LexiconError {
-                file: name.clone(),
-                line: 0,
-                message: format!("cannot read: {e}"),
-            })?;
+        for (name, text) in data_files(dir, "toml")? {
             self.add_file(&name, &text)?;
         }
         Ok(())
@@ -364,6 +342,37 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+/// The files of `dir` whose names end in `.ext`, in name order (so that what is built from them
+/// does not depend on the file system's listing order), each with its name and text. An
+/// unreadable directory or file is an error naming it.
+pub(crate) fn data_files(dir: &Path, ext: &str) -> Result<Vec<(String, String)>, LexiconError> {
+    let unreadable = |file: &Path, message: String| LexiconError {
+        file: file.display().to_string(),
+        line: 0,
+        message,
+    };
+    let listing = std::fs::read_dir(dir)
+        .map_err(|e| unreadable(dir, format!("cannot read directory: {e}")))?;
+    let mut paths = Vec::new();
+    for item in listing {
+        let path = item
+            .map_err(|e| unreadable(dir, format!("cannot read directory: {e}")))?
+            .path();
+        if path.extension().is_some_and(|e| e == ext) {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| unreadable(&path, format!("cannot read: {e}")))?;
+            Ok((path.display().to_string(), text))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -125,13 +125,7 @@ impl Model {
         add_examples(&mut examples, BUILT_IN.0, BUILT_IN.1)?;
         key.add(BUILT_IN.1);
         if let Some(dir) = dir {
-            for path in example_files(dir)? {
-                let name = path.display().to_string();
-                let text = std::fs::read_to_string(&path).map_err(|e| LexiconError {
-                    file: name.clone(),
-                    line: 0,
-                    message: format!("cannot read: {e}"),
-                })?;
+            for (name, text) in super::lexicon::data_files(dir, "jsonl")? {
                 add_examples(&mut examples, &name, &text)?;
                 key.add(&text);
             }
@@ -531,28 +525,6 @@ mod cache {
             let _ = std::fs::remove_file(&tmp);
         }
     }
-}
-
-/// The `*.jsonl` files of a directory, in name order.
-fn example_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, LexiconError> {
-    let unreadable = |message: String| LexiconError {
-        file: dir.display().to_string(),
-        line: 0,
-        message,
-    };
-    let mut files = Vec::new();
-    for item in
-        std::fs::read_dir(dir).map_err(|e| unreadable(format!("cannot read directory: {e}")))?
-    {
-        let path = item
-            .map_err(|e| unreadable(format!("cannot read directory: {e}")))?
-            .path();
-        if path.extension().is_some_and(|e| e == "jsonl") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
 }
 
 /// Reads labelled rows (the corpus schema) and checks each makes sense as a lesson.
