@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use crate::engine::{Engine, Readings};
-use crate::platform::{ChatKind, InboundEvent};
+use crate::platform::InboundEvent;
 use crate::store::inbox::InboxRow;
 use crate::store::{Store, StoreError, now_millis};
 
@@ -252,15 +252,7 @@ async fn prepare(store: &Store, submissions: Vec<Submission>, handoff: &Handoff)
     let events = &batch.events;
     batch.readings = match handoff.applier.get() {
         Some(a) => {
-            let chats: Vec<(String, String)> = events
-                .iter()
-                .filter(|e| e.chat.kind == ChatKind::Group)
-                .map(|e| (e.platform.clone(), e.chat.id.clone()))
-                .collect();
-            let senders: Vec<(String, String)> = events
-                .iter()
-                .map(|e| (e.platform.clone(), e.sender.id.clone()))
-                .collect();
+            let (chats, senders) = crate::engine::roster_keys(events.iter());
             if let Err(e) = store.warm_roster(&chats, &senders).await {
                 debug!(error = %e, "roster not read ahead; the batch reads it itself");
             }

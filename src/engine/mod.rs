@@ -283,15 +283,7 @@ impl Engine {
         // A burst comes from a few groups and many senders: read their roster entries in a
         // few statements for the whole batch instead of one or two per event.
         tx.cache_roster().await?;
-        let chats: Vec<(String, String)> = rows
-            .iter()
-            .filter(|r| r.event.chat.kind == ChatKind::Group)
-            .map(|r| (r.event.platform.clone(), r.event.chat.id.clone()))
-            .collect();
-        let senders: Vec<(String, String)> = rows
-            .iter()
-            .map(|r| (r.event.platform.clone(), r.event.sender.id.clone()))
-            .collect();
+        let (chats, senders) = roster_keys(rows.iter().map(|r| &r.event));
         tx.prefetch_roster(&chats, &senders).await?;
         // Photos a report in this batch could claim: sent within the photo window of its
         // message, which for a confirmed request is the original message (confirm_ttl back).
@@ -681,6 +673,25 @@ impl Engine {
             }
         }
     }
+}
+
+/// A roster look-up key: `(platform, chat or user id)`.
+pub type RosterKey = (String, String);
+
+/// The `(platform, chat id)` of the group events among `events` and the `(platform, user id)`
+/// of their senders: the roster entries handling them reads.
+pub fn roster_keys<'a>(
+    events: impl Iterator<Item = &'a InboundEvent>,
+) -> (Vec<RosterKey>, Vec<RosterKey>) {
+    let mut chats = Vec::new();
+    let mut senders = Vec::new();
+    for ev in events {
+        if ev.chat.kind == ChatKind::Group {
+            chats.push((ev.platform.clone(), ev.chat.id.clone()));
+        }
+        senders.push((ev.platform.clone(), ev.sender.id.clone()));
+    }
+    (chats, senders)
 }
 
 /// The text a report command is read as: its words in explicit form, so that the parser never
