@@ -364,7 +364,7 @@ impl Engine {
                     }
                 };
                 u.band(p.open_threshold, p.confirm_threshold) == crate::understand::Band::Open
-                    && !crate::understand::is_me_too(text)
+                    && !self.parser.is_me_too(text)
             }
             _ => false,
         }

@@ -625,7 +625,7 @@ impl Engine {
         text: &str,
     ) -> Result<Option<Vec<Notice>>, StoreError> {
         let text = text.trim();
-        if scene.standing.is_staff() && crate::understand::claim_word(text) {
+        if scene.standing.is_staff() && self.parser.claim_word(text) {
             return self.claim(tx, fx, scene, ticket).await.map(Some);
         }
         let Some(t) = tx.ticket(ticket).await? else {
@@ -637,7 +637,7 @@ impl Engine {
         if let Some(rating) = parse_rating(text) {
             return self.rate(tx, fx, scene, ticket, rating).await.map(Some);
         }
-        if crate::understand::not_fixed(text) {
+        if self.parser.not_fixed(text) {
             return self
                 .rate(tx, fx, scene, ticket, Rating::Unsatisfied)
                 .await

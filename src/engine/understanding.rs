@@ -21,7 +21,7 @@ use crate::domain::mask::mask_personal_numbers;
 use crate::platform::{Button, EventKind};
 use crate::store::confirm::{NewCoReporter, NewConfirmation, OpenTicket};
 use crate::store::{StoreError, Tx};
-use crate::understand::{Band, Understanding, is_me_too, same_problem};
+use crate::understand::{Band, Understanding, same_problem};
 
 type Outcome = Result<Option<Vec<Notice>>, StoreError>;
 
@@ -302,7 +302,7 @@ impl Engine {
         replied_ticket: Option<i64>,
         text: &str,
     ) -> Outcome {
-        if scene.standing.is_staff() || !is_me_too(text) {
+        if scene.standing.is_staff() || !self.parser.is_me_too(text) {
             return Ok(None);
         }
         if !matches!(scene.event.kind, EventKind::Message { .. }) {

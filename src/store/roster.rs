@@ -295,9 +295,8 @@ pub(super) fn remember(
 impl Tx {
     pub async fn group(&mut self, platform: &str, chat_id: &str) -> Result<Option<GroupBinding>> {
         let key = (platform.to_string(), chat_id.to_string());
-        self.recall(std::slice::from_ref(&key), &[], &[]);
-        if let Some(hit) = self.roster.as_ref().and_then(|c| c.groups.get(&key)) {
-            return Ok(hit.clone());
+        if let Some(hit) = self.look(|c| c.groups.get(&key).cloned()) {
+            return Ok(hit);
         }
         let row = sqlx::query(
             "SELECT g.grid, r.path, g.title, g.active, g.account FROM chat_groups g \
@@ -323,8 +322,12 @@ impl Tx {
             account.to_string(),
         ));
         let key = (platform.to_string(), chat_id.to_string());
-        if let Some(Some(g)) = self.roster.as_mut().and_then(|c| c.groups.get_mut(&key)) {
-            g.account = account.to_string();
+        // The binding as this transaction will remember it: a copy of the shared memo's entry
+        // with the new account, so the memo learns the account at commit.
+        let remembered = self.look(|c| c.groups.get(&key).cloned());
+        if let (Some(cache), Some(Some(mut binding))) = (&mut self.roster, remembered) {
+            binding.account = account.to_string();
+            cache.groups.insert(key, Some(binding));
         }
     }
 
@@ -363,9 +366,8 @@ impl Tx {
     /// The sender's person and grants, through their platform identity.
     pub async fn sender(&mut self, platform: &str, user_id: &str) -> Result<SenderInfo> {
         let key = (platform.to_string(), user_id.to_string());
-        self.recall(&[], std::slice::from_ref(&key), &[]);
-        if let Some(hit) = self.roster.as_ref().and_then(|c| c.senders.get(&key)) {
-            return Ok(hit.clone());
+        if let Some(hit) = self.look(|c| c.senders.get(&key).cloned()) {
+            return Ok(hit);
         }
         let rows = sqlx::query(
             "SELECT i.person, g.role, g.grid, r.path FROM identities i \
@@ -396,9 +398,8 @@ impl Tx {
         now: i64,
     ) -> Result<Option<Person>> {
         let key = (grid.to_string(), platform.to_string());
-        self.recall(&[], &[], std::slice::from_ref(&key));
-        if let Some(hit) = self.roster.as_ref().and_then(|c| c.on_duty.get(&key)) {
-            return Ok(DutyCandidate::pick(hit, now));
+        if let Some(hit) = self.look(|c| c.on_duty.get(&key).map(|d| DutyCandidate::pick(d, now))) {
+            return Ok(hit);
         }
         let sql = format!("{} AND g.grid = $2", duty_candidates("$1"));
         let rows = sqlx::query(AssertSqlSafe(sql))
@@ -458,44 +459,34 @@ impl Tx {
         }
     }
 
-    /// Copies what the shared memo knows of these group, sender and (grid, platform) keys into
-    /// this transaction's cache.
-    fn recall(
-        &mut self,
-        chats: &[(String, String)],
-        senders: &[(String, String)],
-        duty: &[(String, String)],
-    ) {
-        let (Some(cache), Some(generation)) = (&mut self.roster, self.memo_generation) else {
-            return;
-        };
-        // Most look-ups after a batch's prefetch are already here: no lock for them.
-        let known = chats.iter().all(|k| cache.groups.contains_key(k))
-            && senders.iter().all(|k| cache.senders.contains_key(k))
-            && duty.iter().all(|k| cache.on_duty.contains_key(k));
-        if known {
-            return;
+    /// What this transaction's cache, or else the shared memo while its generation holds,
+    /// answers for `pick` (`None` when the cache is off). Entries read from the memo are not
+    /// copied into the transaction: it hands back at commit only what it read itself.
+    fn look<R>(&self, pick: impl Fn(&RosterCache) -> Option<R>) -> Option<R> {
+        let cache = self.roster.as_ref()?;
+        if let Some(hit) = pick(cache) {
+            return Some(hit);
         }
+        let generation = self.memo_generation?;
         let memo = lock_memo(&self.memo);
-        if memo.generation != Some(generation) {
-            return;
-        }
-        fn copy<V: Clone>(
-            into: &mut HashMap<(String, String), V>,
-            from: &HashMap<(String, String), V>,
-            keys: &[(String, String)],
-        ) {
-            for k in keys {
-                if !into.contains_key(k)
-                    && let Some(v) = from.get(k)
-                {
-                    into.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        copy(&mut cache.groups, &memo.cache.groups, chats);
-        copy(&mut cache.senders, &memo.cache.senders, senders);
-        copy(&mut cache.on_duty, &memo.cache.on_duty, duty);
+        (memo.generation == Some(generation))
+            .then(|| pick(&memo.cache))
+            .flatten()
+    }
+
+    /// The distinct keys of `keys` that neither this transaction's cache nor the shared memo
+    /// answers for `has` (all of them when the cache is off), in first-seen order.
+    fn unknown<'k>(
+        &self,
+        keys: &'k [(String, String)],
+        has: impl Fn(&RosterCache, &(String, String)) -> bool,
+    ) -> Vec<&'k (String, String)> {
+        let Some(cache) = &self.roster else {
+            return dedup(keys, |_| false);
+        };
+        let memo = lock_memo(&self.memo);
+        let current = self.memo_generation.is_some() && memo.generation == self.memo_generation;
+        dedup(keys, |k| has(cache, k) || (current && has(&memo.cache, k)))
     }
 
     /// With the cache on, reads the bindings of `chats`, the identities of `senders`
@@ -506,12 +497,12 @@ impl Tx {
         chats: &[(String, String)],
         senders: &[(String, String)],
     ) -> Result<()> {
-        self.recall(chats, senders, &[]);
-        let Some(cache) = &self.roster else {
+        if self.roster.is_none() {
             return Ok(());
-        };
-        let chats: Vec<&(String, String)> = dedup(chats, |k| cache.groups.contains_key(k));
-        let senders: Vec<&(String, String)> = dedup(senders, |k| cache.senders.contains_key(k));
+        }
+        let wanted_chats = chats;
+        let chats = self.unknown(chats, |c, k| c.groups.contains_key(k));
+        let senders = self.unknown(senders, |c, k| c.senders.contains_key(k));
         let mut groups = HashMap::new();
         for (platform, ids) in by_platform(&chats) {
             let rows = self
@@ -554,31 +545,27 @@ impl Tx {
                 .senders
                 .insert(k.clone(), infos.remove(k).unwrap_or_default());
         }
-        self.prefetch_on_duty().await
+        let grids: Vec<(String, String)> = wanted_chats
+            .iter()
+            .filter_map(|key| {
+                let binding = self.look(|c| c.groups.get(key).cloned()).flatten()?;
+                Some((binding.grid, key.0.clone()))
+            })
+            .collect();
+        self.prefetch_on_duty(&grids).await
     }
 
-    /// [`Tx::on_duty`] for the grid of every cached group binding, one statement per platform.
-    async fn prefetch_on_duty(&mut self) -> Result<()> {
-        let Some(cache) = &self.roster else {
+    /// [`Tx::on_duty`] for these (grid, platform) keys, one statement per platform.
+    async fn prefetch_on_duty(&mut self, keys: &[(String, String)]) -> Result<()> {
+        if self.roster.is_none() {
             return Ok(());
-        };
-        let keys: Vec<(String, String)> = cache
-            .groups
-            .iter()
-            .filter_map(|((platform, _), b)| Some((b.as_ref()?.grid.clone(), platform.clone())))
-            .collect();
-        self.recall(&[], &[], &keys);
-        let Some(cache) = &self.roster else {
-            return Ok(());
-        };
+        }
         let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (grid, platform) in keys {
-            if !cache
-                .on_duty
-                .contains_key(&(grid.clone(), platform.clone()))
-            {
-                wanted.entry(platform).or_default().insert(grid);
-            }
+        for (grid, platform) in self.unknown(keys, |c, k| c.on_duty.contains_key(k)) {
+            wanted
+                .entry(platform.clone())
+                .or_default()
+                .insert(grid.clone());
         }
         for (platform, grids) in wanted {
             let grids: Vec<&str> = grids.iter().map(String::as_str).collect();
@@ -879,11 +866,14 @@ impl Store {
         let Some(cache) = tx.roster.as_mut().filter(|_| rows.len() <= MEMO_MAX / 2) else {
             return Ok(0);
         };
+        let mut grids = Vec::with_capacity(rows.len());
         for r in &rows {
             let key: (String, String) = (col(r, "platform")?, col(r, "chat_id")?);
-            cache.groups.insert(key, Some(binding_from(r)?));
+            let binding = binding_from(r)?;
+            grids.push((binding.grid.clone(), key.0.clone()));
+            cache.groups.insert(key, Some(binding));
         }
-        tx.prefetch_on_duty().await?;
+        tx.prefetch_on_duty(&grids).await?;
         let generation = tx.memo_generation;
         tx.publish_read().await?;
         let mut memo = lock_memo(&self.memo);

@@ -3,7 +3,7 @@
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
-use super::{Backend, Result, Store, Tx, col, parse_col, placeholders, row_placeholders};
+use super::{Backend, Result, Store, Tx, col, parse_col, row_placeholders};
 use crate::domain::{Category, Rating, TicketState, Urgency};
 
 /// A ticket as stored.
@@ -277,7 +277,7 @@ impl Tx {
         for chunk in events.chunks(500) {
             let sql = format!(
                 "INSERT INTO ticket_events (ticket_id, at, actor, actor_name, kind, detail) VALUES {}",
-                placeholders(chunk.len(), 6, 0)
+                row_placeholders(self.backend, chunk.len(), 6)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for e in chunk {

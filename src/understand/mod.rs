@@ -25,7 +25,6 @@ use jieba_rs::Jieba;
 use serde::Serialize;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use lexicon::{Builder, Entry, Kind, Lexicon};
 use place::{PlaceHit, PlaceRules};
@@ -555,20 +554,6 @@ fn is_content_char(c: char) -> bool {
         || (!c.is_ascii() && c.is_alphanumeric())
 }
 
-/// The built-in parser, for the helpers that need no configuration.
-fn built_in() -> Option<&'static Parser> {
-    static PARSER: OnceLock<Option<Parser>> = OnceLock::new();
-    PARSER.get_or_init(|| Parser::load(None).ok()).as_ref()
-}
-
-/// Words a message is made of when it only says "me too": a reply adding its sender as a
-/// co-reporter of an open ticket ("我家也是", "+1", "同样的问题", "same here").
-pub fn is_me_too(text: &str) -> bool {
-    let t = text.trim();
-    // A long message is a report of its own, even if it says "me too" on the way.
-    t.chars().count() <= 20 && built_in().is_some_and(|p| p.mentions(t, Kind::MeToo))
-}
-
 /// Two reports are the same problem: same category and the same or overlapping place
 /// ("3栋" and "3栋2单元", "Block 5" and "block5"). Reports without a place never match, since
 /// "the light is out" in two different lanes are two tickets.
@@ -622,48 +607,60 @@ fn place_key(place: &str) -> String {
     key
 }
 
-/// A leader's reply to a ticket card that takes the ticket (接单, 收到, 好的, 马上去, OK, on it),
-/// and is not a refusal (接不了, can't).
-pub fn claim_word(text: &str) -> bool {
-    let t = text.trim();
-    if t.is_empty() || t.chars().count() > 30 {
-        return false;
+/// Short replies the engine recognises with this parser's lexicons (so a coordinator's
+/// added words count here too).
+impl Parser {
+    /// Words a message is made of when it only says "me too": a reply adding its sender as a
+    /// co-reporter of an open ticket ("我家也是", "+1", "同样的问题", "same here").
+    pub fn is_me_too(&self, text: &str) -> bool {
+        let t = text.trim();
+        // A long message is a report of its own, even if it says "me too" on the way.
+        t.chars().count() <= 20 && self.mentions(t, Kind::MeToo)
     }
-    let lower = t.to_lowercase();
-    const REFUSALS: [&str; 12] = [
-        "不接",
-        "接不了",
-        "不是我",
-        "没空",
-        "没时间",
-        "去不了",
-        "来不了",
-        "不行",
-        "can't",
-        "cannot",
-        "not mine",
-        "unable",
-    ];
-    if REFUSALS.iter().any(|r| lower.contains(r)) {
-        return false;
-    }
-    built_in().is_some_and(|p| p.mentions(t, Kind::Claim))
-}
 
-/// A resident saying a resolved ticket is not fixed (没修好, 还是坏的, 不行, still broken).
-pub fn not_fixed(text: &str) -> bool {
-    let t = text.trim();
-    if t.is_empty() {
-        return false;
+    /// A leader's reply to a ticket card that takes the ticket (接单, 收到, 好的, 马上去, OK, on it),
+    /// and is not a refusal (接不了, can't).
+    pub fn claim_word(&self, text: &str) -> bool {
+        let t = text.trim();
+        if t.is_empty() || t.chars().count() > 30 {
+            return false;
+        }
+        let lower = t.to_lowercase();
+        const REFUSALS: [&str; 12] = [
+            "不接",
+            "接不了",
+            "不是我",
+            "没空",
+            "没时间",
+            "去不了",
+            "来不了",
+            "不行",
+            "can't",
+            "cannot",
+            "not mine",
+            "unable",
+        ];
+        if REFUSALS.iter().any(|r| lower.contains(r)) {
+            return false;
+        }
+        self.mentions(t, Kind::Claim)
     }
-    if t.chars().count() <= 6
-        && ["不行", "没好", "还没好", "坏的", "no", "nope"]
-            .iter()
-            .any(|w| t.to_lowercase().starts_with(w))
-    {
-        return true;
+
+    /// A resident saying a resolved ticket is not fixed (没修好, 还是坏的, 不行, still broken).
+    pub fn not_fixed(&self, text: &str) -> bool {
+        let t = text.trim();
+        if t.is_empty() {
+            return false;
+        }
+        if t.chars().count() <= 6
+            && ["不行", "没好", "还没好", "坏的", "no", "nope"]
+                .iter()
+                .any(|w| t.to_lowercase().starts_with(w))
+        {
+            return true;
+        }
+        self.mentions(t, Kind::NotFixed)
     }
-    built_in().is_some_and(|p| p.mentions(t, Kind::NotFixed))
 }
 
 #[cfg(test)]
@@ -672,7 +669,8 @@ pub(crate) mod tests {
 
     /// One parser for all tests: building the segmenter's dictionary is the slow part.
     pub(crate) fn parser() -> &'static Parser {
-        built_in().expect("built-in lexicons load")
+        static PARSER: std::sync::OnceLock<Parser> = std::sync::OnceLock::new();
+        PARSER.get_or_init(|| Parser::load(None).expect("built-in lexicons load"))
     }
 
     fn req(text: &str) -> Understanding {
@@ -887,7 +885,7 @@ pub(crate) mod tests {
             "Same here!",
             "同上",
         ] {
-            assert!(is_me_too(t), "{t}");
+            assert!(parser().is_me_too(t), "{t}");
         }
         for t in [
             "好的",
@@ -895,7 +893,7 @@ pub(crate) mod tests {
             "thanks",
             "我也是网格员，我来说两句关于今天停水的通知，大家注意储水哈",
         ] {
-            assert!(!is_me_too(t), "{t}");
+            assert!(!parser().is_me_too(t), "{t}");
         }
     }
 
@@ -935,7 +933,7 @@ pub(crate) mod tests {
             "on it",
             "On my way",
         ] {
-            assert!(claim_word(t), "{t}");
+            assert!(parser().claim_word(t), "{t}");
         }
         for t in [
             "",
@@ -945,7 +943,7 @@ pub(crate) mod tests {
             "3栋路灯怎么还没修",
             "not mine",
         ] {
-            assert!(!claim_word(t), "{t}");
+            assert!(!parser().claim_word(t), "{t}");
         }
     }
 
@@ -960,10 +958,10 @@ pub(crate) mod tests {
             "still broken",
             "Nope, still not working",
         ] {
-            assert!(not_fixed(t), "{t}");
+            assert!(parser().not_fixed(t), "{t}");
         }
         for t in ["修好了，谢谢", "好的", "thanks, all sorted"] {
-            assert!(!not_fixed(t), "{t}");
+            assert!(!parser().not_fixed(t), "{t}");
         }
     }
 
