@@ -803,12 +803,11 @@ mod tests {
     fn built_in_examples_are_train_and_dev_never_test() {
         let names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
         assert_eq!(names, ["corpus/train.jsonl", "corpus/dev.jsonl"]);
-        let test_ids: std::collections::HashSet<String> =
-            include_str!("../../corpus/test.jsonl")
-                .lines()
-                .filter_map(|l| serde_json::from_str::<Labelled>(l).ok())
-                .map(|r| r.id)
-                .collect();
+        let test_ids: std::collections::HashSet<String> = include_str!("../../corpus/test.jsonl")
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Labelled>(l).ok())
+            .map(|r| r.id)
+            .collect();
         assert!(test_ids.len() > 100, "{}", test_ids.len());
         for (name, text) in BUILT_IN {
             let rows: Vec<Labelled> = text
@@ -817,7 +816,11 @@ mod tests {
                 .collect();
             assert!(rows.len() > 100, "{name}");
             for r in rows {
-                assert!(!test_ids.contains(&r.id), "{} of {name} is a test row", r.id);
+                assert!(
+                    !test_ids.contains(&r.id),
+                    "{} of {name} is a test row",
+                    r.id
+                );
             }
         }
     }

@@ -631,7 +631,10 @@ mod tests {
         let deck = place("An uncle fainted at the void deck just now").expect("a place");
         assert!(deck.contains("void deck"), "{deck}");
         // A time is not a flat.
-        assert_eq!(place("the streetlight comes on at 9am and goes off at 10am"), None);
+        assert_eq!(
+            place("the streetlight comes on at 9am and goes off at 10am"),
+            None
+        );
     }
 
     #[test]
@@ -648,13 +651,13 @@ mod tests {
         assert!(gate.contains("南门口"), "{gate}");
         let out = place("东门外面那个井盖翘起来了").expect("a place");
         assert!(out.contains("东门外"), "{out}");
-        assert_eq!(
-            place("东南角那盏路灯一直不亮").as_deref(),
-            Some("东南角")
-        );
+        assert_eq!(place("东南角那盏路灯一直不亮").as_deref(), Some("东南角"));
         // 东西 is a thing, not two directions.
         let thing = place("楼上总往下扔东西 砸坏了车");
-        assert!(!thing.as_deref().unwrap_or("").contains("东西"), "{thing:?}");
+        assert!(
+            !thing.as_deref().unwrap_or("").contains("东西"),
+            "{thing:?}"
+        );
     }
 
     #[test]
