@@ -376,9 +376,12 @@ impl Parser {
                 if self.shadowed(hits, i, e) {
                     continue;
                 }
-                if e.kind == Kind::Urgent && e.weight >= 2.0 && self.hedged(hay, hits, hit) {
-                    // "怕着火" fears a fire; it does not report one.
-                    tally.add(&Entry { weight: 1.0, ..*e }, hit.start as usize);
+                if e.kind == Kind::Urgent && self.hedged(hay, hits, hit) {
+                    // "怕着火" fears a fire and "砸到人咋办" asks what if; neither reports one.
+                    // A strong cue counts as a weak one, a weak one as half of one.
+                    let weight = if e.weight >= 2.0 { 1.0 } else { e.weight / 2.0 };
+                    tally.add(&Entry { weight, ..*e }, hit.start as usize);
+                    tally.feared();
                     continue;
                 }
                 if e.kind == Kind::Topic {
@@ -452,18 +455,32 @@ impl Parser {
         tally
     }
 
-    /// A hedge word ends just before this hit (within a few characters).
+    /// The alarm at this hit is feared or supposed, not reported: a hedge word comes shortly
+    /// before it in the same clause ("怕有人掉下去", "someone could fall"), or ends the clause
+    /// after it with nothing in between saying it happened ("掉下去砸到人咋办"; but
+    /// "着火了怎么办" is a fire).
     fn hedged(&self, hay: &str, hits: &[Hit], hit: &Hit) -> bool {
+        let (start, end) = (hit.start as usize, hit.end as usize);
         hits.iter().any(|h| {
-            h.end <= hit.start
-                && hit.start - h.end <= 6
-                && !hay[h.end as usize..hit.start as usize]
-                    .contains(['，', ',', '。', '.', '!', '！'])
-                && self
-                    .meanings(h)
+            let (hs, he) = (h.start as usize, h.end as usize);
+            let is_hedge = || {
+                self.meanings(h)
                     .iter()
                     .enumerate()
                     .any(|(k, e)| e.kind == Kind::Hedge && self.passes(hay, h, k, e))
+            };
+            if he <= start {
+                reach(&hay[he..start]) <= HEDGE_REACH && !clause_break(hay, he..start) && is_hedge()
+            } else if hs >= end {
+                let between = &hay[end..hs];
+                !hay[start..end].ends_with('了')
+                    && !between.contains(['了', '过'])
+                    && !clause_break(hay, end..hs)
+                    && clause_ends(hay, he)
+                    && is_hedge()
+            } else {
+                false
+            }
         })
     }
 
@@ -533,6 +550,45 @@ impl Parser {
                 .any(|(k, e)| e.kind == kind && self.passes(&norm, h, k, e))
         })
     }
+}
+
+/// How far a hedge reaches forward: 8 Chinese characters ("怕晚上路过的人掉下去") or 24
+/// letters and spaces, about four English words ("what if a child gets electrocuted").
+const HEDGE_REACH: usize = 24;
+
+/// The length of a stretch of text for [`HEDGE_REACH`]: a Chinese character is worth three
+/// ASCII ones, as it carries about as much as a short word.
+fn reach(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 3 }).sum()
+}
+
+/// Whether `span` of `hay` crosses a clause boundary: punctuation, or a space next to Chinese
+/// (voice typing separates clauses with spaces; in English a space separates words).
+fn clause_break(hay: &str, span: Range<usize>) -> bool {
+    let between = &hay[span.clone()];
+    if between.contains([
+        '，', ',', '。', '.', '!', '！', '?', '？', ';', '；', '\n', '~',
+    ]) {
+        return true;
+    }
+    let before = hay[..span.start].chars().next_back();
+    let after = hay[span.end..].chars().next();
+    let chars: Vec<char> = before
+        .into_iter()
+        .chain(between.chars())
+        .chain(after)
+        .collect();
+    chars
+        .windows(2)
+        .any(|w| (w[0] == ' ' && !w[1].is_ascii()) || (w[1] == ' ' && !w[0].is_ascii()))
+}
+
+/// Whether a clause ends at byte `at`: the text's end, punctuation or a space, after at most
+/// a closing particle ("咋办啊", "怎么办呢").
+fn clause_ends(hay: &str, at: usize) -> bool {
+    let rest = hay[at..].trim_start_matches(['啊', '呀', '呢', '哦', '嘛', '吧']);
+    // Punctuation, spaces and emoji all end it; a letter or a character goes on.
+    rest.chars().next().is_none_or(|c| !c.is_alphanumeric())
 }
 
 fn has_cjk_numeral(hay: &str) -> bool {
@@ -771,6 +827,81 @@ pub(crate) mod tests {
         ] {
             assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
         }
+    }
+
+    /// What the lexicon alone makes of a text (the model learned the corpus, so only the
+    /// lexicon's reading shows whether a rule, not a remembered row, does the work).
+    fn lexicon_urgency(text: &str) -> Urgency {
+        parser().lexicon_reading(text).urgency
+    }
+
+    #[test]
+    fn settled_events_are_not_urgent() {
+        for t in [
+            "上礼拜中风的那个大伯已经出院了 谢谢大家挂念",
+            "河水退了 大家可以回家收拾了",
+            "The burning smell earlier was the neighbour's barbecue, all clear",
+            "The alarm earlier was a test, all clear now",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+            let u = parser().parse(t, false);
+            assert!(
+                !u.is_request || u.urgency == Some(Urgency::Normal),
+                "{t} → {u:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn feared_dangers_are_not_urgent_but_real_ones_are() {
+        // A hedge before the alarm, a "what if" ending its clause, a hunch.
+        for t in [
+            "井盖松了 晚上路过的怕有人踩空掉下去",
+            "阳台上的花盆摆在外沿 掉下去砸到人咋办",
+            "总觉得楼道里有点燃气味 能不能派人来查查",
+            "The cover of the junction box by the swings is off, what if a child gets electrocuted",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+            assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
+        }
+        // 了 says it happened; a space or a comma ends the hedge's clause.
+        for t in [
+            "厨房着火了怎么办 烟越来越大",
+            "好怕 楼下着火了 烟都冲上来了",
+            "怎么办，有人掉进河里了",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+            assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        }
+        // A hedge must be a word of its own: 防 in 防盗窗 is no hedge.
+        let t = "防盗窗掉下来一半 下面就是人行道";
+        assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+    }
+
+    #[test]
+    fn nobody_answering_behind_a_locked_door_is_welfare_and_labour_is_health() {
+        for t in [
+            "楼上独居的大爷两天没露面 门反锁着 喊了没人应",
+            "My neighbour is elderly and not answering the door, her lights have been on for two days",
+        ] {
+            let u = req(t);
+            assert!(
+                matches!(u.category, Some(Category::Welfare | Category::Health)),
+                "{t} → {u:?}"
+            );
+            let lex = parser().lexicon_reading(t).category;
+            assert!(
+                matches!(lex, Some(Category::Welfare | Category::Health)),
+                "{t} → {lex:?}"
+            );
+        }
+        let t = "儿媳妇刚破水了 家里没车 能不能帮忙叫个车";
+        let u = req(t);
+        assert_eq!(
+            (u.category, u.urgency),
+            (Some(Category::Health), Some(Urgency::Urgent))
+        );
+        assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
     }
 
     #[test]

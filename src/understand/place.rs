@@ -3,8 +3,10 @@
 //! Candidates come from three sources: numbered units matched by patterns built from the
 //! `unit` lexicon (3栋, 12组, Block 5), place words from the `place` lexicon extended to the left
 //! over the words that name them (广场 → 文化广场, Road → Station Road), and `relation` words
-//! that follow a place (门口, 旁边). The strongest candidate wins and absorbs its neighbours,
-//! so "金桂园小区3栋" comes back whole.
+//! that follow a place (门口, 旁边). Fixed patterns add the places people name without a place
+//! word: Chinese directions (东头, 村西, 北门外), water with a modifier or a position (小河, 河边,
+//! 水沟里), English unit numbers (#05-12) and flat numbers after a preposition (at 3B). The
+//! strongest candidate wins and absorbs its neighbours, so "金桂园小区3栋" comes back whole.
 
 use jieba_rs::Jieba;
 use regex::Regex;
@@ -22,7 +24,35 @@ pub(crate) struct PlaceRules {
     units: Vec<(String, f32)>,
     /// Every English unit has a letter in it, so `numbered_en` needs one in the text.
     en_needs_letter: bool,
+    /// Chinese directions used as places: a side of the village or of a gate (村西, 东头, 北门外).
+    direction_zh: Regex,
+    /// Water as a place: a pond, stream or ditch named with a modifier or a position (小河,
+    /// 鱼塘, 河边, 水沟里); bare 河 is mostly in other words (河南, 河粉, 运河).
+    water_zh: Regex,
+    /// Flat numbers without a unit word: `#05-12`, or `3B` after at/in/from ("lives at 3B").
+    flat_en: Regex,
 }
+
+/// Directions: 村/镇/寨/屯/庄 + a direction (村西, 村东头), a corner (东南角), or a direction
+/// with a side or a gate (东头, 南边, 北门外, 西门口). Two directions only as a corner, so
+/// 东西 (a thing) is never one.
+const DIRECTION_ZH: &str = "(?:村|镇|寨|屯|庄)[东西南北](?:头|边|面|侧)?\
+    |(?:东南|东北|西南|西北)(?:角|侧|面|边)\
+    |[东西南北](?:门(?:口|外|里|内)?|头|边|侧|面)";
+/// Water with a modifier before it (小河, 鱼塘, 排水沟, 山沟) or a position after it (河里,
+/// 塘边, 沟底); 渠道 (a channel) and 沟通 (to talk) have neither.
+const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边沿岸底面]?\
+    |(?:河|塘|沟|渠)[里边沿岸底面]";
+/// `#05-12` (floor-unit) and a flat number after a preposition: digits and one capital
+/// (3B, 12A; "at 9am" has two lowercase letters and is a time).
+const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?\\b\
+    |\\b(?i:at|in|from)\\s+([0-9]{1,4}[A-Z])\\b";
+/// How much a direction and a water place weigh: a direction names a side as a place word does
+/// (2); water is a weaker place, like a part of a building (1.5).
+const DIRECTION_WEIGHT: f32 = 2.0;
+const WATER_WEIGHT: f32 = 1.5;
+/// A flat number names a home, as a building-level unit does.
+const FLAT_WEIGHT: f32 = 3.0;
 
 const ZH_NUM: &str = "(?:[0-9]+|[一二三四五六七八九十两零百]+|[A-Za-z])";
 
@@ -55,8 +85,9 @@ impl PlaceRules {
         let numbered_zh = Regex::new(&format!(
             "(?:第)?{ZH_NUM}(?:{zh})(?:-?{ZH_NUM}(?:{zh}))*(?:-?[0-9]+(?:室|号)?)?|(?-u:\\b)[0-9]{{1,3}}-[0-9]{{1,2}}-[0-9]{{3,4}}(?-u:\\b)"
         ))?;
+        // A unit's number may carry a letter or a second number (Flat 12-04, Blk 231A).
         let numbered_en = Regex::new(&format!(
-            "\\b(?i:{en})\\s*(?:[0-9]+[A-Za-z]?\\b|[A-Z]\\b)|\\b[0-9]+(?i:st|nd|rd|th)\\s+(?i:floor)\\b"
+            "\\b(?i:{en})\\s*(?:[0-9]+(?:-[0-9]+)?[A-Za-z]?\\b|[A-Z]\\b)|\\b[0-9]+(?i:st|nd|rd|th)\\s+(?i:floor)\\b"
         ))?;
         let en_needs_letter = units
             .iter()
@@ -67,6 +98,9 @@ impl PlaceRules {
             numbered_en,
             units,
             en_needs_letter,
+            direction_zh: Regex::new(DIRECTION_ZH)?,
+            water_zh: Regex::new(WATER_ZH)?,
+            flat_en: Regex::new(FLAT_EN)?,
         })
     }
 
@@ -121,6 +155,21 @@ pub(crate) fn locate(
             score: rules.unit_weight(m.as_str()),
         });
     }
+    // Before the lexicon's place words, so a direction wins a tie with one (村西那条沟…田里).
+    for (re, score) in [
+        (&rules.direction_zh, DIRECTION_WEIGHT),
+        (&rules.water_zh, WATER_WEIGHT),
+    ] {
+        for m in re.find_iter(hay) {
+            if found.len() == MAX_CANDIDATES {
+                break;
+            }
+            found.push(Candidate {
+                span: m.range(),
+                score,
+            });
+        }
+    }
     // English units are words ("Block 5", "3rd floor"): a text without a letter that can spell
     // one (ASCII, or the two signs that fold to `k` and `s`) has none, and skipping it spares the
     // Unicode word-boundary search, the slow part on Chinese text.
@@ -136,6 +185,18 @@ pub(crate) fn locate(
                 span: m.range(),
                 score: rules.unit_weight(m.as_str()),
             });
+        }
+        for c in rules.flat_en.captures_iter(hay) {
+            if found.len() == MAX_CANDIDATES {
+                break;
+            }
+            // The flat number alone ("3B"), not the preposition before it.
+            if let Some(m) = c.get(1).or_else(|| c.get(0)) {
+                found.push(Candidate {
+                    span: m.range(),
+                    score: FLAT_WEIGHT,
+                });
+            }
         }
     }
     for hit in hits.iter().filter(|h| h.entry.kind == Kind::Place) {
@@ -316,6 +377,10 @@ fn stops_name(c: char) -> bool {
             | '下'
             | '里'
             | '边'
+            // Quantities, not names: 全村, 整栋, 满街.
+            | '全'
+            | '整'
+            | '满'
     )
 }
 
@@ -345,6 +410,9 @@ fn chinese_name_start(
     let mut start = anchor.start;
     let mut steps = 0;
     let mut generic = false;
+    // A common word ending in the place word stays common whatever precedes it (老人走路,
+    // 开车上路) unless its head says which one, as in road names (北京东路, 解放大街).
+    let mut sticky = false;
     for t in tags.iter().rev() {
         let token_start = token_end - t.word.len();
         token_end = token_start;
@@ -353,8 +421,14 @@ fn chinese_name_start(
         }
         if token_start + t.word.len() > anchor.start {
             // The token holding the place word: its head is part of the name. A two-character
-            // word ending in a one-character suffix is a common noun (马路, 大路), not a name.
+            // word ending in a one-character suffix is a common noun (马路, 大路), not a name,
+            // and a verb ending in one (走路, 赶路, 让路) is no place at all, whatever
+            // precedes it (老人走路).
+            if suffix && t.tag.starts_with('v') {
+                return (anchor.start, false);
+            }
             generic = suffix && t.word.chars().count() == 2;
+            sticky = generic && !t.word.starts_with(NAMING_HEADS);
             start = token_start;
             continue;
         }
@@ -365,8 +439,13 @@ fn chinese_name_start(
             // Road and village names are often adjectives (幸福路, 老街), but only right
             // before the place word.
             "a" | "b" | "f" | "zg" => steps == 0,
-            // Words the segmenter did not know (下罗组): trust them when short.
-            "x" => t.word.chars().count() <= 3 && t.word.chars().all(is_han),
+            // Words the segmenter did not know (下罗组): trust them when short and not ending
+            // in a particle (天热得 + 路 is "so hot the road…").
+            "x" => {
+                t.word.chars().count() <= 3
+                    && t.word.chars().all(is_han)
+                    && !t.word.ends_with(['得', '地', '着', '过', '的'])
+            }
             _ => false,
         };
         if !nounish {
@@ -374,10 +453,14 @@ fn chinese_name_start(
         }
         start = token_start;
         steps += 1;
-        generic = false;
+        generic = sticky;
     }
     (start, start < anchor.start && !generic)
 }
+
+/// Heads of a two-character place word that make it part of a name (北京 + 东路, 解放 + 大街)
+/// rather than a common word (走路, 马路, 上路).
+const NAMING_HEADS: [char; 10] = ['东', '西', '南', '北', '中', '大', '小', '新', '老', '前'];
 
 /// Extends an English place word to the left over capitalised words or a number
 /// ("Station Road", "22 Pine Court"); a bare lowercase word counts only for a suffix like road.
@@ -518,5 +601,83 @@ mod tests {
             Some("block 5")
         );
         assert_eq!(place("the door won't close"), None);
+    }
+
+    #[test]
+    fn english_blocks_levels_and_flat_numbers() {
+        assert_eq!(
+            place("Blk 231 lift is down again, aunties can't go up").as_deref(),
+            Some("Blk 231")
+        );
+        let blk = place("Blk. 12 corridor lights all out since yesterday").expect("a place");
+        assert!(blk.starts_with("Blk. 12"), "{blk}");
+        assert_eq!(
+            place("Water dripping from the ceiling of #05-12, can someone check").as_deref(),
+            Some("#05-12")
+        );
+        assert_eq!(
+            place("The lady at 7C hasn't collected her post for a week, worried about her")
+                .as_deref(),
+            Some("7C")
+        );
+        assert_eq!(
+            place("Flat 12-04 has had no water since this morning").as_deref(),
+            Some("Flat 12-04")
+        );
+        assert_eq!(
+            place("Smoke coming out of a window on level 9, please hurry").as_deref(),
+            Some("level 9")
+        );
+        let deck = place("An uncle fainted at the void deck just now").expect("a place");
+        assert!(deck.contains("void deck"), "{deck}");
+        // A time is not a flat.
+        assert_eq!(
+            place("the streetlight comes on at 9am and goes off at 10am"),
+            None
+        );
+    }
+
+    #[test]
+    fn directions_are_places() {
+        assert_eq!(
+            place("村北头那几户家里好几天没来水了").as_deref(),
+            Some("村北头")
+        );
+        assert_eq!(
+            place("西头那家的狗天天半夜叫 吵得睡不着").as_deref(),
+            Some("西头")
+        );
+        let gate = place("南门口的垃圾桶满了好几天没人收").expect("a place");
+        assert!(gate.contains("南门口"), "{gate}");
+        let out = place("东门外面那个井盖翘起来了").expect("a place");
+        assert!(out.contains("东门外"), "{out}");
+        assert_eq!(place("东南角那盏路灯一直不亮").as_deref(), Some("东南角"));
+        // 东西 is a thing, not two directions.
+        let thing = place("楼上总往下扔东西 砸坏了车");
+        assert!(
+            !thing.as_deref().unwrap_or("").contains("东西"),
+            "{thing:?}"
+        );
+    }
+
+    #[test]
+    fn water_with_a_modifier_or_position_is_a_place() {
+        let stream = place("小河里全是塑料瓶 臭得很").expect("a place");
+        assert!(stream.contains("小河"), "{stream}");
+        let pond = place("塘边的护栏倒了一截").expect("a place");
+        assert!(pond.contains("塘边"), "{pond}");
+        let ditch = place("屋后水沟堵了 一下雨就漫进院子").expect("a place");
+        assert!(ditch.contains("水沟"), "{ditch}");
+        // 沟通 is talking, 渠道 a channel.
+        assert_eq!(place("跟物业沟通了好几次 垃圾还是没人清"), None);
+    }
+
+    #[test]
+    fn verbs_and_quantities_before_a_place_word_are_not_names() {
+        let walk = place("地砖翘了 老人走路老摔跤");
+        assert!(!walk.as_deref().unwrap_or("").contains("走路"), "{walk:?}");
+        assert_eq!(place("一停电全村都黑了 啥时候来电"), None);
+        let road = place("北京东路的红绿灯坏了").expect("a place");
+        assert!(road.contains("北京东路"), "{road}");
     }
 }
