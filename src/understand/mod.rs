@@ -207,9 +207,22 @@ impl Parser {
     /// Understands one message. `from_staff` is true for leaders, deputies and coordinators,
     /// whose messages are requests only in explicit form.
     pub fn parse(&self, text: &str, from_staff: bool) -> Understanding {
+        self.parse_with(text, from_staff, &self.model, &score::Blend::SHIPPED)
+    }
+
+    /// [`Parser::parse`] with a given model and blend: cross-validation scores held-out rows
+    /// with a model that never learned them, through the same code the parser runs.
+    #[inline(always)]
+    pub(crate) fn parse_with(
+        &self,
+        text: &str,
+        from_staff: bool,
+        model: &model::Model,
+        blend: &score::Blend,
+    ) -> Understanding {
         let norm = text::normalise(text);
         if let Some(body) = text::explicit_body(&norm) {
-            let reading = self.read(body);
+            let reading = self.read(body, model, blend);
             return Understanding {
                 is_request: true,
                 category: Some(reading.category.unwrap_or(Category::Other)),
@@ -224,7 +237,7 @@ impl Parser {
         if from_staff {
             return Understanding::silent(body);
         }
-        let reading = self.read(&norm);
+        let reading = self.read(&norm, model, blend);
         let is_request = reading.confidence >= 0.5;
         // Below this the message is plainly not a request: report no details at all.
         let detailed = reading.confidence >= 0.3;
@@ -337,10 +350,11 @@ impl Parser {
     }
 
     /// The request score, category, urgency and place of a text.
-    fn read(&self, hay: &str) -> score::Reading {
+    #[inline]
+    fn read(&self, hay: &str, model: &model::Model, blend: &score::Blend) -> score::Reading {
         let mut tally = self.tally(hay);
-        let opinion = self.model.judge(hay);
-        let mut reading = score::decide(&tally, None, Some(&opinion));
+        let opinion = model.judge(hay);
+        let mut reading = score::decide(&tally, None, Some(&opinion), blend);
         // The place is moved, not copied: the tally is done with.
         reading.location = tally.location.take();
         reading
@@ -535,7 +549,7 @@ impl Parser {
         let hay = text::explicit_body(&norm).unwrap_or(&norm);
         let tally = self.tally(hay);
         let location = tally.location.clone();
-        score::decide(&tally, location, None)
+        score::decide(&tally, location, None, &score::Blend::SHIPPED)
     }
 
     /// Whether `text` contains a term of `kind` (on word boundaries).
