@@ -13,10 +13,11 @@
 //! category of a request, and urgent or normal (requests labelled `any` are left out). The
 //! examples are the corpus's train and dev splits, compiled into the binary, plus any `*.jsonl`
 //! files a coordinator puts in the lexicon directory (the corpus schema, see corpus/README.md).
-//! The blend's constants (score.rs) were chosen with dev held out; once chosen, the model learns
-//! from dev too, because more examples measurably help on text it has never seen. So dev no
-//! longer checks the model: a change to it is checked on a fresh batch before that batch is
-//! committed to the corpus (docs/parser.md, "The learned model"). There is
+//! The model learns from dev too, because more examples measurably help on text it has never
+//! seen. So dev no longer checks the model: the blend's constants (score.rs) are chosen by
+//! cross-validation over train+dev (eval.rs, `cross_validate`), and a change to the model is
+//! checked on a fresh batch before that batch is committed to the corpus (docs/parser.md,
+//! "The learned model"). There is
 //! no weights file: the same examples always give the same weights (fixed epochs, a fixed
 //! shuffle), and a bad example stops start-up with its file and line.
 //!
