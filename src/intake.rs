@@ -30,7 +30,7 @@ use tracing::{debug, warn};
 
 use crate::engine::{Engine, Readings};
 use crate::platform::InboundEvent;
-use crate::store::inbox::InboxRow;
+use crate::store::inbox::{InboxRow, event_payload};
 use crate::store::{Store, StoreError, now_millis};
 
 /// An adapter position to store in the same transaction as the events it covers.
@@ -229,6 +229,8 @@ async fn run(
 struct Batch {
     submissions: Vec<Submission>,
     events: Vec<InboundEvent>,
+    /// The events' stored forms, made ahead (empty: made in the transaction).
+    payloads: Vec<String>,
     readings: Readings,
 }
 
@@ -241,6 +243,7 @@ impl Batch {
         Batch {
             submissions,
             events,
+            payloads: Vec::new(),
             readings: Readings::default(),
         }
     }
@@ -249,6 +252,13 @@ impl Batch {
 /// Readies a batch for its transaction (see the module docs).
 async fn prepare(store: &Store, submissions: Vec<Submission>, handoff: &Handoff) -> Batch {
     let mut batch = Batch::unprepared(submissions);
+    // Only complete: a payload that cannot be made is reported by the transaction.
+    batch.payloads = batch
+        .events
+        .iter()
+        .map(event_payload)
+        .collect::<Result<_, _>>()
+        .unwrap_or_default();
     let events = &batch.events;
     batch.readings = match handoff.applier.get() {
         Some(a) => {
@@ -277,6 +287,7 @@ async fn commit_batch(store: &Store, batch: Batch, handoff: &Handoff) {
     let Batch {
         submissions: batch,
         events,
+        mut payloads,
         readings,
     } = batch;
     let cursors: Vec<&Cursor> = batch.iter().filter_map(|s| s.cursor.as_ref()).collect();
@@ -285,7 +296,9 @@ async fn commit_batch(store: &Store, batch: Batch, handoff: &Handoff) {
     // stored alone and the processor applies them (and reports what failed) as usual.
     for apply in [handoff.applier.get(), None] {
         let apply = apply.map(|a| (a, &readings));
-        result = store_batch(store, &events, &cursors, now, apply).await;
+        // The payloads made ahead go with the first attempt; a second makes its own.
+        let made = std::mem::take(&mut payloads);
+        result = store_batch(store, &events, made, &cursors, now, apply).await;
         match &result {
             Err(e) if apply.is_some() => {
                 warn!(error = %e, "applying events with their intake failed; storing them for the processor")
@@ -337,6 +350,7 @@ async fn commit_batch(store: &Store, batch: Batch, handoff: &Handoff) {
 async fn store_batch(
     store: &Store,
     events: &[InboundEvent],
+    payloads: Vec<String>,
     cursors: &[&Cursor],
     now: i64,
     apply: Option<(&Applier, &Readings)>,
@@ -350,7 +364,7 @@ async fn store_batch(
     };
     let refs: Vec<&InboundEvent> = events.iter().collect();
     let ids = tx
-        .insert_events_flagged(&refs, now, apply.map(|_| now))
+        .insert_events_flagged(&refs, payloads, now, apply.map(|_| now))
         .await?;
     let inserted = t0.elapsed();
     for c in cursors {

@@ -106,9 +106,24 @@ impl Scene<'_> {
 }
 
 /// What the parser made of a batch's texts before the batch's transaction began (see
-/// [`Engine::read_ahead`]), keyed by the text the engine asks about, read as a resident's.
+/// [`Engine::read_ahead`]).
 #[derive(Debug, Default)]
-pub struct Readings(HashMap<String, Understanding>);
+pub struct Readings {
+    /// Keyed by the text the engine asks about, read as a resident's.
+    understood: HashMap<String, Understanding>,
+    /// What each message's text is as a command, keyed by the text.
+    commands: HashMap<String, Parsed>,
+}
+
+impl Readings {
+    /// What `text` is as a command: looked up when it was read ahead, parsed now otherwise.
+    fn command(&self, text: &str) -> Parsed {
+        match self.commands.get(text) {
+            Some(parsed) => parsed.clone(),
+            None => command::parse(text),
+        }
+    }
+}
 
 /// Writes a transaction collects before commit.
 #[derive(Default)]
@@ -230,32 +245,38 @@ impl Engine {
     /// up ([`Engine::apply_read`]). What it reads is what [`Engine::understand_and_act`] asks:
     /// a message's text, or the report of a report command.
     pub fn read_ahead(&self, events: &[InboundEvent]) -> Readings {
-        let mut readings = HashMap::new();
+        let mut readings = Readings::default();
         for ev in events {
             let EventKind::Message { text, .. } = &ev.kind else {
                 continue;
             };
-            if text.chars().count() > self.settings.intake.max_text_chars {
+            if text.chars().count() > self.settings.intake.max_text_chars
+                || readings.commands.contains_key(text)
+            {
                 continue;
             }
-            let asked = match command::parse(text) {
-                Parsed::Command(Command::Report(report)) => report_text(&report),
-                Parsed::NotCommand => text.clone(),
-                _ => continue,
+            let parsed = command::parse(text);
+            let asked = match &parsed {
+                Parsed::Command(Command::Report(report)) => Some(report_text(report)),
+                Parsed::NotCommand => Some(text.clone()),
+                _ => None,
             };
-            if let std::collections::hash_map::Entry::Vacant(slot) = readings.entry(asked) {
+            readings.commands.insert(text.clone(), parsed);
+            if let Some(std::collections::hash_map::Entry::Vacant(slot)) =
+                asked.map(|a| readings.understood.entry(a))
+            {
                 let u = self.parser.parse(slot.key(), false);
                 slot.insert(u);
             }
         }
-        Readings(readings)
+        readings
     }
 
     /// The parser's reading of `text` from the scene's sender: looked up when it was read
     /// ahead, parsed now otherwise.
     fn read(&self, scene: &Scene<'_>, text: &str) -> Understanding {
         let staff = scene.standing.is_staff();
-        match scene.readings.0.get(text) {
+        match scene.readings.understood.get(text) {
             Some(u) if staff => u.clone().as_staff(),
             Some(u) => u.clone(),
             None => self.parser.parse(text, staff),
@@ -351,12 +372,12 @@ impl Engine {
         {
             return false;
         }
-        match command::parse(text) {
+        match readings.command(text) {
             Parsed::Command(Command::Report(_)) => true,
             Parsed::NotCommand => {
                 let p = &self.settings.parser;
                 let read;
-                let u = match readings.0.get(text.as_str()) {
+                let u = match readings.understood.get(text.as_str()) {
                     Some(u) => u,
                     None => {
                         read = self.parser.parse(text, false);
@@ -385,7 +406,7 @@ impl Engine {
         // command ("收到"), keeps it.
         let changes_roster = |text: &str| {
             matches!(
-                command::parse(text),
+                readings.command(text),
                 Parsed::Command(
                     Command::Bind(_)
                         | Command::SetRole { .. }
@@ -526,7 +547,7 @@ impl Engine {
         if let Some(notices) = self.confirmation(tx, fx, scene, text).await? {
             return Ok(notices);
         }
-        match command::parse(text) {
+        match scene.readings.command(text) {
             Parsed::Command(cmd) => return self.command(tx, fx, scene, cmd).await,
             // "接单" in reply to a card: the card says which ticket.
             Parsed::Invalid {

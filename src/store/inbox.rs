@@ -29,7 +29,9 @@ impl Tx {
         received_at: i64,
     ) -> Result<u64> {
         let refs: Vec<&InboundEvent> = events.iter().collect();
-        let ids = self.insert_events_flagged(&refs, received_at, None).await?;
+        let ids = self
+            .insert_events_flagged(&refs, Vec::new(), received_at, None)
+            .await?;
         Ok(ids.iter().filter(|id| id.is_some()).count() as u64)
     }
 
@@ -37,15 +39,20 @@ impl Tx {
     /// stored (or earlier in `events`) are skipped. Returns, per event, its inbox id when it
     /// was new. `processed_at` is set when the caller applies the events in this same
     /// transaction.
+    ///
+    /// `payloads` are the events' stored forms ([`event_payload`]) when the caller made them
+    /// ahead of the transaction, one per event; otherwise (empty) they are made here.
     pub async fn insert_events_flagged(
         &mut self,
         events: &[&InboundEvent],
+        mut payloads: Vec<String>,
         received_at: i64,
         processed_at: Option<i64>,
     ) -> Result<Vec<Option<i64>>> {
         let mut ids = Vec::with_capacity(events.len());
+        let made_ahead = payloads.len() == events.len();
         // Keep well under SQLite's parameter limit.
-        for chunk in events.chunks(1_000) {
+        for (n, chunk) in events.chunks(1_000).enumerate() {
             let sql = format!(
                 "INSERT INTO inbox (platform, account, event_id, received_at, payload, processed_at) \
                  VALUES {} ON CONFLICT (platform, account, event_id) DO NOTHING \
@@ -53,9 +60,12 @@ impl Tx {
                 row_placeholders(self.backend, chunk.len(), 6)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for ev in chunk {
-                let payload = serde_json::to_string(ev)
-                    .map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
+            for (i, ev) in chunk.iter().enumerate() {
+                let payload = if made_ahead {
+                    std::mem::take(&mut payloads[n * 1_000 + i])
+                } else {
+                    event_payload(ev)?
+                };
                 q = q
                     .bind(ev.platform.clone())
                     .bind(ev.account.clone())
@@ -200,4 +210,9 @@ pub(crate) fn col_i64_lenient(row: &sqlx::any::AnyRow, name: &str) -> Result<i64
     let text: String = col(row, name)?;
     text.parse()
         .map_err(|_| StoreError::Corrupt(format!("column {name}: `{text}` is not a number")))
+}
+
+/// An event as the inbox stores it (JSON).
+pub fn event_payload(event: &InboundEvent) -> Result<String> {
+    serde_json::to_string(event).map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))
 }
