@@ -681,3 +681,59 @@ mod tests {
         assert!(road.contains("北京东路"), "{road}");
     }
 }
+
+#[cfg(test)]
+mod everyday_places {
+    use super::super::tests::parser;
+
+    fn place(text: &str) -> Option<String> {
+        parser().parse(text, false).location
+    }
+
+    fn has(text: &str, want: &str) {
+        let got = place(text);
+        assert!(
+            got.as_deref().is_some_and(|p| p.contains(want)),
+            "{text} → {got:?}, want {want}"
+        );
+    }
+
+    #[test]
+    fn facilities_stalls_transport_water_and_farms() {
+        has("水果摊那边有人晕倒了 快来", "水果摊");
+        has("地下通道积水到膝盖了 车过不去", "地下通道");
+        has("堰塘边上的护栏断了 小孩天天在那玩", "堰塘");
+        has("养鸡场后面的电线垂下来了", "养鸡场");
+        has(
+            "someone collapsed at the food court, please send help",
+            "food court",
+        );
+        has(
+            "water pouring into the underpass near the school",
+            "underpass",
+        );
+        has(
+            "a kid is stuck on the overhead bridge railing",
+            "overhead bridge",
+        );
+    }
+
+    #[test]
+    fn equipment_is_more_specific_than_the_building_part_or_site() {
+        has("楼道电表箱冒烟了 一股焦味", "电表箱");
+        has("工地那边有人从塔吊上摔下来了", "塔吊");
+        has(
+            "the refuse chute is jammed again and the corridor stinks",
+            "refuse chute",
+        );
+    }
+
+    #[test]
+    fn a_numbered_floor_holds_its_own_against_a_building_part() {
+        has(
+            "a window on the 5th floor is hanging loose over the walkway",
+            "5th floor",
+        );
+        has("stuck in lift C with two kids, alarm not working", "lift C");
+    }
+}
