@@ -31,7 +31,68 @@ pub(crate) struct PlaceRules {
     water_zh: Regex,
     /// Flat numbers without a unit word: `#05-12`, or `3B` after at/in/from ("lives at 3B").
     flat_en: Regex,
+    /// A capitalised name after a locative preposition ("across Jalan Kayu", "behind Lok Fu").
+    name_en: Regex,
 }
+
+/// One to three capitalised words after a preposition that says where; the name is group 1.
+/// Days, months, people and holidays are filtered by [`NOT_PLACE_NAMES`].
+const NAME_EN: &str = "(?-u:\\b)(?:at|along|across|on|behind|near|outside|opposite|beside|past|off)\\s+\
+    ([A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2})(?-u:\\b)";
+/// A capitalised name is a place about as much as a building part with its relation word.
+const NAME_WEIGHT: f32 = 1.75;
+/// Capitalised words after a preposition that are times, people, holidays or media, not places
+/// ("on Monday", "near Grandma", "at Christmas", "on Facebook").
+const NOT_PLACE_NAMES: [&str; 48] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Miss",
+    "Dr",
+    "Mum",
+    "Mom",
+    "Dad",
+    "Grandma",
+    "Grandpa",
+    "Granny",
+    "Nan",
+    "Auntie",
+    "Aunty",
+    "Aunt",
+    "Uncle",
+    "Christmas",
+    "Easter",
+    "Deepavali",
+    "Hari",
+    "New",
+    "The",
+    "Facebook",
+    "Whatsapp",
+    "WhatsApp",
+    "Telegram",
+    "Google",
+    "Please",
+    "Tonight",
+];
 
 /// Directions: 村/镇/寨/屯/庄 + a direction (村西, 村东头), a corner (东南角), or a direction
 /// with a side or a gate (东头, 南边, 北门外, 西门口). Two directions only as a corner, so
@@ -101,6 +162,7 @@ impl PlaceRules {
             direction_zh: Regex::new(DIRECTION_ZH)?,
             water_zh: Regex::new(WATER_ZH)?,
             flat_en: Regex::new(FLAT_EN)?,
+            name_en: Regex::new(NAME_EN)?,
         })
     }
 
@@ -199,6 +261,23 @@ pub(crate) fn locate(
             }
         }
     }
+    // Capitalised names after a preposition: only a text with a capital letter can have one.
+    if hay.bytes().any(|b| b.is_ascii_uppercase()) {
+        for c in rules.name_en.captures_iter(hay) {
+            if found.len() == MAX_CANDIDATES {
+                break;
+            }
+            let Some(m) = c.get(1) else { continue };
+            let first = m.as_str().split(' ').next().unwrap_or("");
+            if NOT_PLACE_NAMES.contains(&first) {
+                continue;
+            }
+            found.push(Candidate {
+                span: m.range(),
+                score: NAME_WEIGHT,
+            });
+        }
+    }
     for hit in hits.iter().filter(|h| h.entry.kind == Kind::Place) {
         if found.len() == MAX_CANDIDATES {
             break;
@@ -258,7 +337,18 @@ fn touches(hay: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
     } else {
         &hay[b.end..a.start]
     };
-    gap.len() <= 2 && gap.chars().all(|c| c == ' ' || c == ',')
+    if gap.len() <= 2 && gap.chars().all(|c| c == ' ' || c == ',') {
+        return true;
+    }
+    // In English one place locates another: "the slope behind Lok Fu", "the bin chute in the
+    // corridor". Together they say where, and whichever the reader quotes is inside.
+    let mut words = gap.split(' ').filter(|w| !w.is_empty());
+    let linked = match (words.next(), words.next(), words.next()) {
+        (Some(p), None, None) => LOCATIVE_PREPOSITIONS.contains(&p),
+        (Some(p), Some(d), None) => LOCATIVE_PREPOSITIONS.contains(&p) && DETERMINERS.contains(&d),
+        _ => false,
+    };
+    linked && gap.starts_with(' ') && gap.ends_with(' ')
 }
 
 fn is_ascii_word_char(c: Option<char>) -> bool {
@@ -501,8 +591,64 @@ fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool) {
             break;
         }
     }
+    if words == 0
+        && let Some(s) = locative_start(hay, anchor)
+    {
+        return (s, true);
+    }
     (start, words > 0)
 }
+
+/// The word before byte `end` (spaces skipped): its start and text.
+fn word_before(hay: &str, end: usize) -> Option<(usize, &str)> {
+    let before = hay[..end].trim_end_matches(' ');
+    let ws = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_alphabetic() || *c == '\'')
+        .last()
+        .map(|(i, _)| i)?;
+    Some((ws, &before[ws..]))
+}
+
+/// A place noun in a locative phrase takes the lowercase words describing it: "at the drinks
+/// stall", "on the basketball court", "in the back lane". The phrase must open with a
+/// preposition that says where, with or without a determiner, so "the main road" after a verb
+/// or "a nice park" in passing stays the bare place word. Up to two describing words.
+fn locative_start(hay: &str, anchor: usize) -> Option<usize> {
+    let mut start = anchor;
+    let mut modifiers = 0;
+    let mut at = anchor;
+    while let Some((ws, word)) = word_before(hay, at) {
+        let lower = word.to_ascii_lowercase();
+        let lower = lower.as_str();
+        if LOCATIVE_PREPOSITIONS.contains(&lower) {
+            return (modifiers > 0).then_some(start);
+        }
+        if DETERMINERS.contains(&lower) {
+            let (_, prep) = word_before(hay, ws)?;
+            let prep = prep.to_ascii_lowercase();
+            return (modifiers > 0 && LOCATIVE_PREPOSITIONS.contains(&prep.as_str()))
+                .then_some(start);
+        }
+        let describes = word.len() > 2
+            && word.bytes().all(|b| b.is_ascii_lowercase())
+            && !ENGLISH_STOPWORDS.contains(&lower);
+        if !describes || modifiers == 2 {
+            return None;
+        }
+        start = ws;
+        at = ws;
+        modifiers += 1;
+    }
+    None
+}
+
+const LOCATIVE_PREPOSITIONS: [&str; 12] = [
+    "at", "in", "on", "near", "by", "outside", "behind", "under", "across", "along", "opposite",
+    "beside",
+];
+const DETERMINERS: [&str; 7] = ["the", "a", "an", "our", "my", "this", "that"];
 
 const ROAD_WORDS: [&str; 4] = ["road", "street", "lane", "avenue"];
 
@@ -735,5 +881,61 @@ mod everyday_places {
             "5th floor",
         );
         has("stuck in lift C with two kids, alarm not working", "lift C");
+    }
+}
+
+#[cfg(test)]
+mod english_locatives {
+    use super::super::tests::parser;
+
+    fn place(text: &str) -> Option<String> {
+        parser().parse(text, false).location
+    }
+
+    #[test]
+    fn capitalised_names_after_a_preposition() {
+        assert_eq!(
+            place("big tree came down along Bukit Timah, blocking both lanes").as_deref(),
+            Some("Bukit Timah")
+        );
+        assert_eq!(
+            place("pipe burst outside Kwun Tong and water is everywhere").as_deref(),
+            Some("Kwun Tong")
+        );
+    }
+
+    #[test]
+    fn times_people_and_holidays_are_not_names() {
+        assert_eq!(
+            place("the tap started leaking on Monday and again at Christmas"),
+            None
+        );
+        assert_eq!(place("my leg hurts, sitting near Grandma now"), None);
+        assert_eq!(
+            place("the pipe burst at the moment we got home in the morning"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_place_noun_takes_its_describing_words_in_a_locative() {
+        assert_eq!(
+            place("someone fell over at the noodle stall, bleeding").as_deref(),
+            Some("noodle stall")
+        );
+        assert_eq!(
+            place("a van hit a cyclist on the main road, he's not moving").as_deref(),
+            Some("main road")
+        );
+        // A bare suffix with no describing word names no place.
+        assert_eq!(place("there's a crack at the end of the road"), None);
+    }
+
+    #[test]
+    fn one_place_locating_another_comes_back_whole() {
+        let p = place("the ramp behind Sha Tin has cracked open").expect("a place");
+        assert!(p.contains("Sha Tin"), "{p}");
+        let p = place("smoke from the riser in the corridor, smells of burning").expect("a place");
+        assert!(p.starts_with("riser"), "{p}");
     }
 }
