@@ -483,10 +483,16 @@ fn chinese_name_start(
     anchor: Range<usize>,
     suffix: bool,
 ) -> (usize, bool) {
+    // Settlements and villagers' groups are often named by position (下坝组, 上寨村): there
+    // 上 and 下 start the name instead of ending it.
+    let settlement = suffix && hay[anchor.clone()].ends_with(SETTLEMENTS);
     let window_start = hay[..anchor.start]
         .char_indices()
         .rev()
-        .take_while(|&(_, c)| (is_han(c) || c.is_ascii_alphanumeric()) && !stops_name(c))
+        .take_while(|&(_, c)| {
+            (is_han(c) || c.is_ascii_alphanumeric())
+                && (!stops_name(c) || (settlement && matches!(c, '上' | '下')))
+        })
         .take(MAX_NAME_CHARS)
         .last()
         .map_or(anchor.start, |(i, _)| i);
@@ -518,6 +524,11 @@ fn chinese_name_start(
                 return (anchor.start, false);
             }
             generic = suffix && t.word.chars().count() == 2;
+            // A settlement name the dictionary does not know, or knows as a place (李庄, 老屯,
+            // 三屯), is a name unless it is a move to one (回村, 进村).
+            if settlement && matches!(t.tag, "x" | "ns" | "nr") && !t.word.starts_with(MOVES_TO) {
+                generic = false;
+            }
             sticky = generic && !t.word.starts_with(NAMING_HEADS);
             start = token_start;
             continue;
@@ -547,6 +558,11 @@ fn chinese_name_start(
     }
     (start, start < anchor.start && !generic)
 }
+
+/// Place words that end a settlement's or a villagers' group's name.
+const SETTLEMENTS: [char; 7] = ['组', '村', '屯', '寨', '庄', '湾', '坝'];
+/// Verbs of going that join a settlement word without naming one (回村, 进村, 出寨).
+const MOVES_TO: [char; 7] = ['回', '进', '出', '离', '返', '入', '下'];
 
 /// Heads of a two-character place word that make it part of a name (北京 + 东路, 解放 + 大街)
 /// rather than a common word (走路, 马路, 上路).
@@ -937,5 +953,32 @@ mod english_locatives {
         assert!(p.contains("Sha Tin"), "{p}");
         let p = place("smoke from the riser in the corridor, smells of burning").expect("a place");
         assert!(p.starts_with("riser"), "{p}");
+    }
+}
+
+#[cfg(test)]
+mod settlements {
+    use super::super::tests::parser;
+
+    fn place(text: &str) -> Option<String> {
+        parser().parse(text, false).location
+    }
+
+    #[test]
+    fn named_settlements_and_villagers_groups() {
+        assert_eq!(
+            place("上塘组的堤垮了一截 水往田里灌").as_deref(),
+            Some("上塘组")
+        );
+        assert_eq!(place("下湾村停电一整天了").as_deref(), Some("下湾村"));
+        let p = place("老屯那边的桥被冲断了").expect("a place");
+        assert!(p.starts_with("老屯"), "{p}");
+    }
+
+    #[test]
+    fn common_words_and_moves_are_not_settlement_names() {
+        assert_eq!(place("我刚回村 家里水管冻裂了"), None);
+        assert_eq!(place("这个小组的人都不来开会"), None);
+        assert_eq!(place("农村的路灯总是坏"), None);
     }
 }
