@@ -178,6 +178,10 @@ impl PlaceRules {
     }
 }
 
+/// Below this score a place is a common noun (a named place word scores 2.5, a building-level
+/// unit 3), which a linked place may locate.
+const LINK_BELOW: f32 = 2.5;
+
 /// A place found in the text, as a byte range of it.
 #[derive(Debug, Clone)]
 struct Candidate {
@@ -321,6 +325,13 @@ pub(crate) fn locate(
             }
         }
     }
+    // A common place noun is located by the place linked to it ("the slope behind Lok Fu");
+    // a named place or a numbered unit says where on its own, so it takes no link.
+    if found[best].score < LINK_BELOW
+        && let Some(c) = found.iter().find(|c| linked(hay, &span, &c.span))
+    {
+        span = span.start.min(c.span.start)..span.end.max(c.span.end);
+    }
     let text =
         hay[span.clone()].trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == '.');
     let start = span.start + (text.len() - text.trim_start().len());
@@ -337,11 +348,20 @@ fn touches(hay: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
     } else {
         &hay[b.end..a.start]
     };
-    if gap.len() <= 2 && gap.chars().all(|c| c == ' ' || c == ',') {
-        return true;
+    gap.len() <= 2 && gap.chars().all(|c| c == ' ' || c == ',')
+}
+
+/// In English one place locates another: "the slope behind Lok Fu", "the bin chute in the
+/// corridor". Together they say where, and whichever the reader quotes is inside.
+fn linked(hay: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
+    if a.start < b.end && b.start < a.end {
+        return false;
     }
-    // In English one place locates another: "the slope behind Lok Fu", "the bin chute in the
-    // corridor". Together they say where, and whichever the reader quotes is inside.
+    let gap = if a.end <= b.start {
+        &hay[a.end..b.start]
+    } else {
+        &hay[b.end..a.start]
+    };
     let mut words = gap.split(' ').filter(|w| !w.is_empty());
     let linked = match (words.next(), words.next(), words.next()) {
         (Some(p), None, None) => LOCATIVE_PREPOSITIONS.contains(&p),
@@ -695,7 +715,8 @@ mod tests {
         let lift = place("3号楼电梯又停了").expect("a place");
         assert!(lift.starts_with("3号楼"), "{lift}");
         assert_eq!(place("三组的路灯不亮").as_deref(), Some("三组"));
-        assert_eq!(place("B座大堂的灯坏了").as_deref(), Some("B座"));
+        // The lobby touches its block: both are the place.
+        assert_eq!(place("B座大堂的灯坏了").as_deref(), Some("B座大堂"));
         assert_eq!(place("5-2-301楼上漏水").as_deref(), Some("5-2-301"));
         assert_eq!(place("１２栋的水管爆了").as_deref(), Some("12栋"));
     }
@@ -769,7 +790,8 @@ mod tests {
     fn english_blocks_levels_and_flat_numbers() {
         assert_eq!(
             place("Blk 231 lift is down again, aunties can't go up").as_deref(),
-            Some("Blk 231")
+            // The lift touches its block: both are the place.
+            Some("Blk 231 lift")
         );
         let blk = place("Blk. 12 corridor lights all out since yesterday").expect("a place");
         assert!(blk.starts_with("Blk. 12"), "{blk}");
