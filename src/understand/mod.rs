@@ -1138,3 +1138,42 @@ pub(crate) mod tests {
         assert_eq!(err.line, 7, "{err}");
     }
 }
+
+#[cfg(test)]
+mod crisis_cues {
+    use super::tests::parser;
+    use crate::domain::{Category, Urgency};
+
+    /// Both the lexicon on its own and the whole parser read the text as an urgent safety
+    /// request.
+    fn urgent_safety(text: &str) {
+        let lexicon = parser().lexicon_reading(text);
+        assert!(lexicon.confidence >= 0.5, "lexicon: not a request: {text}");
+        assert_eq!(lexicon.urgency, Urgency::Urgent, "lexicon: {text}");
+        assert_eq!(lexicon.category, Some(Category::Safety), "lexicon: {text}");
+        let u = parser().parse(text, false);
+        assert!(u.is_request, "{text} → {u:?}");
+        assert_eq!(u.urgency, Some(Urgency::Urgent), "{text} → {u:?}");
+    }
+
+    #[test]
+    fn someone_who_will_take_their_life_is_an_emergency() {
+        urgent_safety("我表哥刚打电话说活不下去了 现在在大桥上");
+        urgent_safety("隔壁阿姨说不想活了 一个人坐在天台边");
+        urgent_safety("my flatmate texted that he wants to end it and now his phone is off");
+        urgent_safety("a girl on the footbridge says she doesn't want to live anymore");
+    }
+
+    #[test]
+    fn a_lost_child_or_older_person_is_an_emergency() {
+        urgent_safety("在菜市场跟丢了 我家娃娃不见了 穿红衣服 大家帮忙找找");
+        urgent_safety("lost my 6yo near the playground, blue cap, please help");
+        urgent_safety("my son is missing, he was at the bus stop ten minutes ago");
+    }
+
+    #[test]
+    fn losing_a_parent_to_illness_is_not_a_lost_person() {
+        let lexicon = parser().lexicon_reading("lost my mum last year, still miss her");
+        assert_ne!(lexicon.urgency, Urgency::Urgent);
+    }
+}

@@ -31,7 +31,68 @@ pub(crate) struct PlaceRules {
     water_zh: Regex,
     /// Flat numbers without a unit word: `#05-12`, or `3B` after at/in/from ("lives at 3B").
     flat_en: Regex,
+    /// A capitalised name after a locative preposition ("across Jalan Kayu", "behind Lok Fu").
+    name_en: Regex,
 }
+
+/// One to three capitalised words after a preposition that says where; the name is group 1.
+/// Days, months, people and holidays are filtered by [`NOT_PLACE_NAMES`].
+const NAME_EN: &str = "(?-u:\\b)(?:at|along|across|on|behind|near|outside|opposite|beside|past|off)\\s+\
+    ([A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2})(?-u:\\b)";
+/// A capitalised name is a place about as much as a building part with its relation word.
+const NAME_WEIGHT: f32 = 1.75;
+/// Capitalised words after a preposition that are times, people, holidays or media, not places
+/// ("on Monday", "near Grandma", "at Christmas", "on Facebook").
+const NOT_PLACE_NAMES: [&str; 48] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Miss",
+    "Dr",
+    "Mum",
+    "Mom",
+    "Dad",
+    "Grandma",
+    "Grandpa",
+    "Granny",
+    "Nan",
+    "Auntie",
+    "Aunty",
+    "Aunt",
+    "Uncle",
+    "Christmas",
+    "Easter",
+    "Deepavali",
+    "Hari",
+    "New",
+    "The",
+    "Facebook",
+    "Whatsapp",
+    "WhatsApp",
+    "Telegram",
+    "Google",
+    "Please",
+    "Tonight",
+];
 
 /// Directions: 村/镇/寨/屯/庄 + a direction (村西, 村东头), a corner (东南角), or a direction
 /// with a side or a gate (东头, 南边, 北门外, 西门口). Two directions only as a corner, so
@@ -101,6 +162,7 @@ impl PlaceRules {
             direction_zh: Regex::new(DIRECTION_ZH)?,
             water_zh: Regex::new(WATER_ZH)?,
             flat_en: Regex::new(FLAT_EN)?,
+            name_en: Regex::new(NAME_EN)?,
         })
     }
 
@@ -115,6 +177,10 @@ impl PlaceRules {
         best.max(1.0)
     }
 }
+
+/// Below this score a place is a common noun (a named place word scores 2.5, a building-level
+/// unit 3), which a linked place may locate.
+const LINK_BELOW: f32 = 2.5;
 
 /// A place found in the text, as a byte range of it.
 #[derive(Debug, Clone)]
@@ -199,6 +265,23 @@ pub(crate) fn locate(
             }
         }
     }
+    // Capitalised names after a preposition: only a text with a capital letter can have one.
+    if hay.bytes().any(|b| b.is_ascii_uppercase()) {
+        for c in rules.name_en.captures_iter(hay) {
+            if found.len() == MAX_CANDIDATES {
+                break;
+            }
+            let Some(m) = c.get(1) else { continue };
+            let first = m.as_str().split(' ').next().unwrap_or("");
+            if NOT_PLACE_NAMES.contains(&first) {
+                continue;
+            }
+            found.push(Candidate {
+                span: m.range(),
+                score: NAME_WEIGHT,
+            });
+        }
+    }
     for hit in hits.iter().filter(|h| h.entry.kind == Kind::Place) {
         if found.len() == MAX_CANDIDATES {
             break;
@@ -242,6 +325,13 @@ pub(crate) fn locate(
             }
         }
     }
+    // A common place noun is located by the place linked to it ("the slope behind Lok Fu");
+    // a named place or a numbered unit says where on its own, so it takes no link.
+    if found[best].score < LINK_BELOW
+        && let Some(c) = found.iter().find(|c| linked(hay, &span, &c.span))
+    {
+        span = span.start.min(c.span.start)..span.end.max(c.span.end);
+    }
     let text =
         hay[span.clone()].trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == '.');
     let start = span.start + (text.len() - text.trim_start().len());
@@ -259,6 +349,26 @@ fn touches(hay: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
         &hay[b.end..a.start]
     };
     gap.len() <= 2 && gap.chars().all(|c| c == ' ' || c == ',')
+}
+
+/// In English one place locates another: "the slope behind Lok Fu", "the bin chute in the
+/// corridor". Together they say where, and whichever the reader quotes is inside.
+fn linked(hay: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
+    if a.start < b.end && b.start < a.end {
+        return false;
+    }
+    let gap = if a.end <= b.start {
+        &hay[a.end..b.start]
+    } else {
+        &hay[b.end..a.start]
+    };
+    let mut words = gap.split(' ').filter(|w| !w.is_empty());
+    let linked = match (words.next(), words.next(), words.next()) {
+        (Some(p), None, None) => LOCATIVE_PREPOSITIONS.contains(&p),
+        (Some(p), Some(d), None) => LOCATIVE_PREPOSITIONS.contains(&p) && DETERMINERS.contains(&d),
+        _ => false,
+    };
+    linked && gap.starts_with(' ') && gap.ends_with(' ')
 }
 
 fn is_ascii_word_char(c: Option<char>) -> bool {
@@ -393,10 +503,16 @@ fn chinese_name_start(
     anchor: Range<usize>,
     suffix: bool,
 ) -> (usize, bool) {
+    // Settlements and villagers' groups are often named by position (下坝组, 上寨村): there
+    // 上 and 下 start the name instead of ending it.
+    let settlement = suffix && hay[anchor.clone()].ends_with(SETTLEMENTS);
     let window_start = hay[..anchor.start]
         .char_indices()
         .rev()
-        .take_while(|&(_, c)| (is_han(c) || c.is_ascii_alphanumeric()) && !stops_name(c))
+        .take_while(|&(_, c)| {
+            (is_han(c) || c.is_ascii_alphanumeric())
+                && (!stops_name(c) || (settlement && matches!(c, '上' | '下')))
+        })
         .take(MAX_NAME_CHARS)
         .last()
         .map_or(anchor.start, |(i, _)| i);
@@ -428,6 +544,11 @@ fn chinese_name_start(
                 return (anchor.start, false);
             }
             generic = suffix && t.word.chars().count() == 2;
+            // A settlement name the dictionary does not know, or knows as a place (李庄, 老屯,
+            // 三屯), is a name unless it is a move to one (回村, 进村).
+            if settlement && matches!(t.tag, "x" | "ns" | "nr") && !t.word.starts_with(MOVES_TO) {
+                generic = false;
+            }
             sticky = generic && !t.word.starts_with(NAMING_HEADS);
             start = token_start;
             continue;
@@ -457,6 +578,11 @@ fn chinese_name_start(
     }
     (start, start < anchor.start && !generic)
 }
+
+/// Place words that end a settlement's or a villagers' group's name.
+const SETTLEMENTS: [char; 7] = ['组', '村', '屯', '寨', '庄', '湾', '坝'];
+/// Verbs of going that join a settlement word without naming one (回村, 进村, 出寨).
+const MOVES_TO: [char; 7] = ['回', '进', '出', '离', '返', '入', '下'];
 
 /// Heads of a two-character place word that make it part of a name (北京 + 东路, 解放 + 大街)
 /// rather than a common word (走路, 马路, 上路).
@@ -501,8 +627,64 @@ fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool) {
             break;
         }
     }
+    if words == 0
+        && let Some(s) = locative_start(hay, anchor)
+    {
+        return (s, true);
+    }
     (start, words > 0)
 }
+
+/// The word before byte `end` (spaces skipped): its start and text.
+fn word_before(hay: &str, end: usize) -> Option<(usize, &str)> {
+    let before = hay[..end].trim_end_matches(' ');
+    let ws = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_alphabetic() || *c == '\'')
+        .last()
+        .map(|(i, _)| i)?;
+    Some((ws, &before[ws..]))
+}
+
+/// A place noun in a locative phrase takes the lowercase words describing it: "at the drinks
+/// stall", "on the basketball court", "in the back lane". The phrase must open with a
+/// preposition that says where, with or without a determiner, so "the main road" after a verb
+/// or "a nice park" in passing stays the bare place word. Up to two describing words.
+fn locative_start(hay: &str, anchor: usize) -> Option<usize> {
+    let mut start = anchor;
+    let mut modifiers = 0;
+    let mut at = anchor;
+    while let Some((ws, word)) = word_before(hay, at) {
+        let lower = word.to_ascii_lowercase();
+        let lower = lower.as_str();
+        if LOCATIVE_PREPOSITIONS.contains(&lower) {
+            return (modifiers > 0).then_some(start);
+        }
+        if DETERMINERS.contains(&lower) {
+            let (_, prep) = word_before(hay, ws)?;
+            let prep = prep.to_ascii_lowercase();
+            return (modifiers > 0 && LOCATIVE_PREPOSITIONS.contains(&prep.as_str()))
+                .then_some(start);
+        }
+        let describes = word.len() > 2
+            && word.bytes().all(|b| b.is_ascii_lowercase())
+            && !ENGLISH_STOPWORDS.contains(&lower);
+        if !describes || modifiers == 2 {
+            return None;
+        }
+        start = ws;
+        at = ws;
+        modifiers += 1;
+    }
+    None
+}
+
+const LOCATIVE_PREPOSITIONS: [&str; 12] = [
+    "at", "in", "on", "near", "by", "outside", "behind", "under", "across", "along", "opposite",
+    "beside",
+];
+const DETERMINERS: [&str; 7] = ["the", "a", "an", "our", "my", "this", "that"];
 
 const ROAD_WORDS: [&str; 4] = ["road", "street", "lane", "avenue"];
 
@@ -533,7 +715,8 @@ mod tests {
         let lift = place("3号楼电梯又停了").expect("a place");
         assert!(lift.starts_with("3号楼"), "{lift}");
         assert_eq!(place("三组的路灯不亮").as_deref(), Some("三组"));
-        assert_eq!(place("B座大堂的灯坏了").as_deref(), Some("B座"));
+        // The lobby touches its block: both are the place.
+        assert_eq!(place("B座大堂的灯坏了").as_deref(), Some("B座大堂"));
         assert_eq!(place("5-2-301楼上漏水").as_deref(), Some("5-2-301"));
         assert_eq!(place("１２栋的水管爆了").as_deref(), Some("12栋"));
     }
@@ -607,7 +790,8 @@ mod tests {
     fn english_blocks_levels_and_flat_numbers() {
         assert_eq!(
             place("Blk 231 lift is down again, aunties can't go up").as_deref(),
-            Some("Blk 231")
+            // The lift touches its block: both are the place.
+            Some("Blk 231 lift")
         );
         let blk = place("Blk. 12 corridor lights all out since yesterday").expect("a place");
         assert!(blk.starts_with("Blk. 12"), "{blk}");
@@ -679,5 +863,144 @@ mod tests {
         assert_eq!(place("一停电全村都黑了 啥时候来电"), None);
         let road = place("北京东路的红绿灯坏了").expect("a place");
         assert!(road.contains("北京东路"), "{road}");
+    }
+}
+
+#[cfg(test)]
+mod everyday_places {
+    use super::super::tests::parser;
+
+    fn place(text: &str) -> Option<String> {
+        parser().parse(text, false).location
+    }
+
+    fn has(text: &str, want: &str) {
+        let got = place(text);
+        assert!(
+            got.as_deref().is_some_and(|p| p.contains(want)),
+            "{text} → {got:?}, want {want}"
+        );
+    }
+
+    #[test]
+    fn facilities_stalls_transport_water_and_farms() {
+        has("水果摊那边有人晕倒了 快来", "水果摊");
+        has("地下通道积水到膝盖了 车过不去", "地下通道");
+        has("堰塘边上的护栏断了 小孩天天在那玩", "堰塘");
+        has("养鸡场后面的电线垂下来了", "养鸡场");
+        has(
+            "someone collapsed at the food court, please send help",
+            "food court",
+        );
+        has(
+            "water pouring into the underpass near the school",
+            "underpass",
+        );
+        has(
+            "a kid is stuck on the overhead bridge railing",
+            "overhead bridge",
+        );
+    }
+
+    #[test]
+    fn equipment_is_more_specific_than_the_building_part_or_site() {
+        has("楼道电表箱冒烟了 一股焦味", "电表箱");
+        has("工地那边有人从塔吊上摔下来了", "塔吊");
+        has(
+            "the refuse chute is jammed again and the corridor stinks",
+            "refuse chute",
+        );
+    }
+
+    #[test]
+    fn a_numbered_floor_holds_its_own_against_a_building_part() {
+        has(
+            "a window on the 5th floor is hanging loose over the walkway",
+            "5th floor",
+        );
+        has("stuck in lift C with two kids, alarm not working", "lift C");
+    }
+}
+
+#[cfg(test)]
+mod english_locatives {
+    use super::super::tests::parser;
+
+    fn place(text: &str) -> Option<String> {
+        parser().parse(text, false).location
+    }
+
+    #[test]
+    fn capitalised_names_after_a_preposition() {
+        assert_eq!(
+            place("big tree came down along Bukit Timah, blocking both lanes").as_deref(),
+            Some("Bukit Timah")
+        );
+        assert_eq!(
+            place("pipe burst outside Kwun Tong and water is everywhere").as_deref(),
+            Some("Kwun Tong")
+        );
+    }
+
+    #[test]
+    fn times_people_and_holidays_are_not_names() {
+        assert_eq!(
+            place("the tap started leaking on Monday and again at Christmas"),
+            None
+        );
+        assert_eq!(place("my leg hurts, sitting near Grandma now"), None);
+        assert_eq!(
+            place("the pipe burst at the moment we got home in the morning"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_place_noun_takes_its_describing_words_in_a_locative() {
+        assert_eq!(
+            place("someone fell over at the noodle stall, bleeding").as_deref(),
+            Some("noodle stall")
+        );
+        assert_eq!(
+            place("a van hit a cyclist on the main road, he's not moving").as_deref(),
+            Some("main road")
+        );
+        // A bare suffix with no describing word names no place.
+        assert_eq!(place("there's a crack at the end of the road"), None);
+    }
+
+    #[test]
+    fn one_place_locating_another_comes_back_whole() {
+        let p = place("the ramp behind Sha Tin has cracked open").expect("a place");
+        assert!(p.contains("Sha Tin"), "{p}");
+        let p = place("smoke from the riser in the corridor, smells of burning").expect("a place");
+        assert!(p.starts_with("riser"), "{p}");
+    }
+}
+
+#[cfg(test)]
+mod settlements {
+    use super::super::tests::parser;
+
+    fn place(text: &str) -> Option<String> {
+        parser().parse(text, false).location
+    }
+
+    #[test]
+    fn named_settlements_and_villagers_groups() {
+        assert_eq!(
+            place("上塘组的堤垮了一截 水往田里灌").as_deref(),
+            Some("上塘组")
+        );
+        assert_eq!(place("下湾村停电一整天了").as_deref(), Some("下湾村"));
+        let p = place("老屯那边的桥被冲断了").expect("a place");
+        assert!(p.starts_with("老屯"), "{p}");
+    }
+
+    #[test]
+    fn common_words_and_moves_are_not_settlement_names() {
+        assert_eq!(place("我刚回村 家里水管冻裂了"), None);
+        assert_eq!(place("这个小组的人都不来开会"), None);
+        assert_eq!(place("农村的路灯总是坏"), None);
     }
 }
