@@ -1,7 +1,7 @@
 //! The `gridline` binary: a thin shell over the library. Every subcommand's work lives in the
 //! library; this file parses arguments, loads configuration and reports errors.
 
-use std::io;
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -88,13 +88,23 @@ fn load_parser(settings: &Settings) -> anyhow::Result<Parser> {
 }
 
 /// One tracing set-up for the process; `RUST_LOG` overrides the default level.
-fn init_tracing() {
+///
+/// Log lines go to standard error from a thread of their own: the intake's writer logs every
+/// ticket it opens, and a write to a slow terminal or pipe must not hold up the transaction.
+/// Nothing is dropped (a full queue makes the logger wait); the returned guard flushes what is
+/// queued when `main` ends. Colours only on a terminal.
+fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
+        .with_writer(writer)
         .try_init();
+    guard
 }
 
 fn main() -> std::process::ExitCode {
@@ -110,7 +120,7 @@ fn main() -> std::process::ExitCode {
 
 fn real_main(cli: Cli) -> anyhow::Result<()> {
     let settings = load_settings(&cli)?;
-    init_tracing();
+    let _logs = init_tracing();
     match cli.command.as_ref().unwrap_or(&Command::Run) {
         Command::Classify => {
             let parser = load_parser(&settings)?;
