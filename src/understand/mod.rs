@@ -587,14 +587,17 @@ fn clause_break(hay: &str, span: Range<usize>) -> bool {
     }
     let before = hay[..span.start].chars().next_back();
     let after = hay[span.end..].chars().next();
-    let chars: Vec<char> = before
-        .into_iter()
-        .chain(between.chars())
-        .chain(after)
-        .collect();
-    chars
-        .windows(2)
-        .any(|w| (w[0] == ' ' && !w[1].is_ascii()) || (w[1] == ' ' && !w[0].is_ascii()))
+    // Each pair of neighbours, the characters on either side of the span included, walked
+    // without collecting them.
+    let mut chars = before.into_iter().chain(between.chars()).chain(after);
+    let Some(mut prev) = chars.next() else {
+        return false;
+    };
+    chars.any(|c| {
+        let space_next_to_cjk = (prev == ' ' && !c.is_ascii()) || (c == ' ' && !prev.is_ascii());
+        prev = c;
+        space_next_to_cjk
+    })
 }
 
 /// Whether a clause ends at byte `at`: the text's end, punctuation or a space, after at most

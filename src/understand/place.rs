@@ -265,19 +265,26 @@ pub(crate) fn locate(
             }
         }
     }
-    // Capitalised names after a preposition: only a text with a capital letter can have one.
-    if hay.bytes().any(|b| b.is_ascii_uppercase()) {
-        for c in rules.name_en.captures_iter(hay) {
+    // Capitalised names after a preposition: only a text with a capitalised word after a space
+    // can have one, and most texts (all Chinese ones, English ones capitalised only at the
+    // start) have none, which spares the search.
+    if may_have_name_en(hay) {
+        // The whole match, not its captures: the name is what follows the preposition and its
+        // spaces, and finding the groups would take a second, slower engine.
+        for m in rules.name_en.find_iter(hay) {
             if found.len() == MAX_CANDIDATES {
                 break;
             }
-            let Some(m) = c.get(1) else { continue };
-            let first = m.as_str().split(' ').next().unwrap_or("");
+            let name = m
+                .as_str()
+                .trim_start_matches(|c: char| c.is_ascii_lowercase())
+                .trim_start();
+            let first = name.split(' ').next().unwrap_or("");
             if NOT_PLACE_NAMES.contains(&first) {
                 continue;
             }
             found.push(Candidate {
-                span: m.range(),
+                span: m.end() - name.len()..m.end(),
                 score: NAME_WEIGHT,
             });
         }
@@ -337,6 +344,21 @@ pub(crate) fn locate(
     let start = span.start + (text.len() - text.trim_start().len());
     let end = span.start + text.len();
     (start < end).then_some(start..end)
+}
+
+/// Whether `hay` may hold a [`NAME_EN`] match: the name's capital and small letter after a
+/// space (`\s` may be a Unicode space, whose last byte is not ASCII).
+fn may_have_name_en(hay: &str) -> bool {
+    hay.as_bytes().windows(3).any(|w| {
+        (w[0].is_ascii_whitespace() || w[0] == 0x0b || w[0] >= 0x80)
+            && w[1].is_ascii_uppercase()
+            && w[2].is_ascii_lowercase()
+    })
+}
+
+/// `word` is in `list` (lowercase words) whatever its case, without lowercasing a copy.
+fn one_of(list: &[&str], word: &str) -> bool {
+    list.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
 fn touches(hay: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
@@ -400,14 +422,14 @@ fn named_place(jieba: &Jieba, hay: &str, hit: &PlaceHit) -> Option<Candidate> {
 /// True when the dictionary has a word that runs from inside the match past its end
 /// ("路" in "路灯", "组" in "组织"): then the match is not the end of a place name.
 fn continues_word(jieba: &Jieba, hay: &str, span: Range<usize>) -> bool {
-    let after: Vec<(usize, char)> = hay[span.end..].char_indices().take(3).collect();
+    let after = hay[span.end..].char_indices().take(3);
     let last_start = hay[..span.end]
         .char_indices()
         .next_back()
         .map_or(span.start, |(i, _)| i);
-    for (i, (off, c)) in after.iter().enumerate() {
+    for (i, (off, c)) in after.enumerate() {
         // "路上", "村里", "桥下" are a place and where on it, not another word.
-        if !is_han(*c)
+        if !is_han(c)
             || (i == 0
                 && matches!(
                     c,
@@ -591,11 +613,11 @@ const NAMING_HEADS: [char; 10] = ['东', '西', '南', '北', '中', '大', '小
 /// Extends an English place word to the left over capitalised words or a number
 /// ("Station Road", "22 Pine Court"); a bare lowercase word counts only for a suffix like road.
 fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool) {
-    let anchor_word: String = hay[anchor..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let letters = hay[anchor..]
+        .bytes()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    let anchor_word = &hay[anchor..anchor + letters];
     let mut start = anchor;
     let mut words = 0;
     loop {
@@ -613,10 +635,9 @@ fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool) {
         let word = &before[ws..];
         let capital = word.starts_with(|c: char| c.is_ascii_uppercase());
         let number = word.chars().all(|c| c.is_ascii_digit());
-        let stop = ENGLISH_STOPWORDS.contains(&word.to_ascii_lowercase().as_str());
+        let stop = one_of(&ENGLISH_STOPWORDS, word);
         // Typed in lower case ("hill road") a name still counts before the commonest suffixes.
-        let lower_ok =
-            suffix && words == 0 && word.len() > 2 && ROAD_WORDS.contains(&anchor_word.as_str());
+        let lower_ok = suffix && words == 0 && word.len() > 2 && one_of(&ROAD_WORDS, anchor_word);
         let accept = !stop && (capital || number || lower_ok);
         if !accept || words == 3 {
             break;
@@ -656,20 +677,16 @@ fn locative_start(hay: &str, anchor: usize) -> Option<usize> {
     let mut modifiers = 0;
     let mut at = anchor;
     while let Some((ws, word)) = word_before(hay, at) {
-        let lower = word.to_ascii_lowercase();
-        let lower = lower.as_str();
-        if LOCATIVE_PREPOSITIONS.contains(&lower) {
+        if one_of(&LOCATIVE_PREPOSITIONS, word) {
             return (modifiers > 0).then_some(start);
         }
-        if DETERMINERS.contains(&lower) {
+        if one_of(&DETERMINERS, word) {
             let (_, prep) = word_before(hay, ws)?;
-            let prep = prep.to_ascii_lowercase();
-            return (modifiers > 0 && LOCATIVE_PREPOSITIONS.contains(&prep.as_str()))
-                .then_some(start);
+            return (modifiers > 0 && one_of(&LOCATIVE_PREPOSITIONS, prep)).then_some(start);
         }
         let describes = word.len() > 2
             && word.bytes().all(|b| b.is_ascii_lowercase())
-            && !ENGLISH_STOPWORDS.contains(&lower);
+            && !one_of(&ENGLISH_STOPWORDS, word);
         if !describes || modifiers == 2 {
             return None;
         }
