@@ -718,7 +718,8 @@ const ENGLISH_STOPWORDS: [&str; 72] = [
 mod tests {
     use super::super::tests::parser;
 
-    fn place(text: &str) -> Option<String> {
+    /// The place the parser finds in a resident's text (shared by the test modules below).
+    pub(super) fn place(text: &str) -> Option<String> {
         parser().parse(text, false).location
     }
 
@@ -885,11 +886,7 @@ mod tests {
 
 #[cfg(test)]
 mod everyday_places {
-    use super::super::tests::parser;
-
-    fn place(text: &str) -> Option<String> {
-        parser().parse(text, false).location
-    }
+    use super::tests::place;
 
     fn has(text: &str, want: &str) {
         let got = place(text);
@@ -941,11 +938,7 @@ mod everyday_places {
 
 #[cfg(test)]
 mod english_locatives {
-    use super::super::tests::parser;
-
-    fn place(text: &str) -> Option<String> {
-        parser().parse(text, false).location
-    }
+    use super::tests::place;
 
     #[test]
     fn capitalised_names_after_a_preposition() {
@@ -997,11 +990,7 @@ mod english_locatives {
 
 #[cfg(test)]
 mod settlements {
-    use super::super::tests::parser;
-
-    fn place(text: &str) -> Option<String> {
-        parser().parse(text, false).location
-    }
+    use super::tests::place;
 
     #[test]
     fn named_settlements_and_villagers_groups() {
