@@ -61,6 +61,9 @@ pub struct Phase {
     pub latency_p50_ms: f64,
     pub latency_p99_ms: f64,
     pub latency_max_ms: f64,
+    /// When the slowest message arrived, in seconds from the run's start: a stall shows as
+    /// one slow stretch, and this says where to look in the log.
+    pub latency_max_at_s: f64,
 }
 
 /// Figures of both runs.
@@ -82,14 +85,15 @@ impl BenchReport {
         let line = |name: &str, p: &Phase| {
             format!(
                 "{name}: {} messages ({} requests) in {:.2} s = {:.0} messages/s; \
-                 arrival → committed reply: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                 arrival → committed reply: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (at {:.2} s)",
                 p.messages,
                 p.requests,
                 p.seconds,
                 p.messages_per_s,
                 p.latency_p50_ms,
                 p.latency_p99_ms,
-                p.latency_max_ms
+                p.latency_max_ms,
+                p.latency_max_at_s
             )
         };
         format!(
@@ -160,14 +164,21 @@ fn phase(
     committed: &[Option<Instant>],
     started: Instant,
 ) -> Phase {
-    let mut latencies: Vec<f64> = range
+    let samples: Vec<(f64, Instant)> = range
         .clone()
         .filter(|n| is_request(*n))
         .filter_map(|n| {
             let (a, c) = (arrived[n]?, committed[n]?);
-            Some(c.saturating_duration_since(a).as_secs_f64() * 1_000.0)
+            Some((c.saturating_duration_since(a).as_secs_f64() * 1_000.0, a))
         })
         .collect();
+    let slowest = samples
+        .iter()
+        .max_by(|x, y| x.0.total_cmp(&y.0))
+        .map_or(f64::NAN, |(_, a)| {
+            a.saturating_duration_since(started).as_secs_f64()
+        });
+    let mut latencies: Vec<f64> = samples.into_iter().map(|(ms, _)| ms).collect();
     latencies.sort_by(|a, b| a.total_cmp(b));
     let pick = |p: f64| {
         latencies
@@ -191,6 +202,7 @@ fn phase(
         latency_p50_ms: pick(0.50),
         latency_p99_ms: pick(0.99),
         latency_max_ms: latencies.last().copied().unwrap_or(f64::NAN),
+        latency_max_at_s: slowest,
     }
 }
 
@@ -269,6 +281,7 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
     // many bot accounts would at peak: one batch is prepared while the other is written.
     let every = 4;
     let producers = 64;
+    tracing::info!(messages, "bench: full-load run starts");
     let started = Instant::now();
     let mut tasks = Vec::new();
     for p in 0..producers {
@@ -306,6 +319,11 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
         .context("the full-load run did not finish")??;
 
     // Paced: every message a request, one every 1/rate s, each submitted on its own.
+    tracing::info!(
+        rate = opts.rate,
+        messages = paced,
+        "bench: paced run starts"
+    );
     let paced_started = Instant::now();
     let mut ticker =
         tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(opts.rate.max(1))));

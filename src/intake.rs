@@ -33,6 +33,9 @@ use crate::platform::InboundEvent;
 use crate::store::inbox::{InboxRow, event_payload};
 use crate::store::{Store, StoreError, now_millis};
 
+/// A transaction or a batch's preparation that takes this long is logged as a warning.
+const SLOW: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// An adapter position to store in the same transaction as the events it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
@@ -212,7 +215,16 @@ async fn run(
         // An idle writer would only wait for the preparation: it reads and parses the batch
         // in its own transaction at the same cost, and a lone message's reply comes sooner.
         let batch = if writing.load(Ordering::Acquire) {
-            prepare(&store, batch, &handoff).await
+            let started = std::time::Instant::now();
+            let batch = prepare(&store, batch, &handoff).await;
+            if started.elapsed() >= SLOW {
+                warn!(
+                    events = batch.events.len(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "slow batch preparation"
+                );
+            }
+            batch
         } else {
             Batch::unprepared(batch)
         };
@@ -390,13 +402,25 @@ async fn store_batch(
     };
     let applied = t0.elapsed();
     tx.commit().await?;
-    // Where an intake transaction's time goes (RUST_LOG=gridline::intake=debug).
-    debug!(
-        begin_us = began.as_micros() as u64,
-        insert_us = (inserted - began).as_micros() as u64,
-        apply_us = (applied - inserted).as_micros() as u64,
-        commit_us = (t0.elapsed() - applied).as_micros() as u64,
-        "intake transaction"
+    let took = t0.elapsed();
+    // Where an intake transaction's time goes (RUST_LOG=gridline::intake=debug; a slow one is
+    // always told: every event waiting behind it waits as long).
+    let (begin_us, insert_us, apply_us, commit_us) = (
+        began.as_micros() as u64,
+        (inserted - began).as_micros() as u64,
+        (applied - inserted).as_micros() as u64,
+        (took - applied).as_micros() as u64,
     );
+    if took >= SLOW {
+        warn!(
+            events = events.len(),
+            begin_us, insert_us, apply_us, commit_us, "slow intake transaction"
+        );
+    } else {
+        debug!(
+            begin_us,
+            insert_us, apply_us, commit_us, "intake transaction"
+        );
+    }
     Ok((ids, committed))
 }

@@ -305,15 +305,17 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// SQLite: copies the write-ahead log into the database file every [`CHECKPOINT_EVERY`], until
 /// the pool closes, so that the log starts over from its beginning instead of growing.
 ///
-/// Each round has two passes. The first copies what is there on a connection of its own and
-/// takes no write turn: commits go on while it copies. Under steady writes that alone never
-/// lets the log start over, because a transaction is nearly always under way during the copy
-/// and its commit appends to the log's end; the log file then grows as long as the writes go
-/// on (to 660 MB in a benchmark run of 110,000 messages). The second pass therefore holds the
-/// write turn ([`Store::write_turn`]) and copies only what the commits during the first pass
-/// added: 1.4–2.5 ms (median, p90) at 1,000 messages/s, 6–11 ms at full load, when a batch
-/// commits every 20 ms. The log is then copied entirely, and the next commit writes from its
-/// start again, over blocks the file already has.
+/// Each round copies what is there on a connection of its own and takes no write turn:
+/// commits go on while it copies. Under steady writes that alone never lets the log start
+/// over, because a transaction is nearly always under way during the copy and its commit
+/// appends to the log's end; the log file then grows as long as the writes go on (to 660 MB in
+/// a benchmark run of 110,000 messages). So once the log reaches [`RESTART_AFTER_FRAMES`], a
+/// round makes a second pass that holds the write turn ([`Store::write_turn`]) and copies only
+/// what the commits during the first pass added: 1.4–2.5 ms (median, p90) at 1,000
+/// messages/s, 6–11 ms at full load, when a batch commits every 20 ms. The log is then copied
+/// entirely, and the next commit writes from its start again, over blocks the file already
+/// has. When the disk is slow (the first pass took [`RESTART_WITHIN`] or more), the second
+/// pass would be slow too and hold every writer up: it waits for a later round.
 ///
 /// Left to SQLite, the commit that crosses the log's size threshold would do the whole copy
 /// (and its fsync) itself, and a burst's commits would take turns stalling for tens to
@@ -327,35 +329,70 @@ async fn checkpoint_wal(store: Store) {
         if store.pool.is_closed() {
             break;
         }
-        if let Err(e) = checkpoint_round(&store, &mut settled).await {
+        if let Err(e) =
+            checkpoint_round(&store, &mut settled, RESTART_AFTER_FRAMES, RESTART_WITHIN).await
+        {
             tracing::debug!(error = %e, "WAL checkpoint did not run");
         }
     }
 }
 
-/// One round of [`checkpoint_wal`]. `settled` is the log's length after the last round that
-/// copied it entirely under the write turn: while the log stays so, nothing was committed
-/// since, and the round has nothing to do.
-async fn checkpoint_round(store: &Store, settled: &mut i64) -> Result<()> {
+/// The log's length (in 4 KB pages) from which a round makes it start over: 16 MB, a third of
+/// a second of writes at 1,000 messages/s, under a second at full load.
+const RESTART_AFTER_FRAMES: i64 = 4_096;
+
+/// A first pass slower than this means the disk is slow just now: a second pass under the write
+/// turn would hold every writer up as long, so the round leaves it for later.
+const RESTART_WITHIN: Duration = Duration::from_millis(50);
+
+/// One round of [`checkpoint_wal`]: the first pass, then, when the log has reached
+/// `after_frames` and the first pass took less than `within`, the second pass under the write
+/// turn. `settled` is the log's length after the last round that copied it entirely under the
+/// write turn: while the log stays so, nothing was committed since, and the round has nothing
+/// to do.
+async fn checkpoint_round(
+    store: &Store,
+    settled: &mut i64,
+    after_frames: i64,
+    within: Duration,
+) -> Result<()> {
     let started = std::time::Instant::now();
     let first = checkpoint_pass(&store.pool).await?;
     // Even a whole copy does not let the log start over when a transaction was under way
     // during it: that transaction's commit appends to the log's end.
-    if first.frames == 0 || (first.is_whole() && first.frames == *settled) {
+    if first.frames < after_frames.max(1)
+        || (first.is_whole() && first.frames == *settled)
+        || started.elapsed() >= within
+    {
         return Ok(());
     }
     let first_us = started.elapsed().as_micros() as u64;
     let _turn = store.write_turn().await?;
     let turn_at = std::time::Instant::now();
     let second = checkpoint_pass(&store.pool).await?;
-    // Where a round's time goes (RUST_LOG=gridline::store=debug).
-    tracing::debug!(
-        frames = first.frames,
-        first_us,
-        wait_us = (turn_at - started).as_micros() as u64 - first_us,
-        second_us = turn_at.elapsed().as_micros() as u64,
-        "WAL checkpoint"
+    let (wait_us, second_us) = (
+        (turn_at - started).as_micros() as u64 - first_us,
+        turn_at.elapsed().as_micros() as u64,
     );
+    // Where a round's time goes (RUST_LOG=gridline::store=debug). The second pass holds up
+    // every writer, so a long one is always told.
+    if second_us >= 200_000 {
+        tracing::warn!(
+            frames = first.frames,
+            first_us,
+            wait_us,
+            second_us,
+            "slow WAL checkpoint under the write turn"
+        );
+    } else {
+        tracing::debug!(
+            frames = first.frames,
+            first_us,
+            wait_us,
+            second_us,
+            "WAL checkpoint"
+        );
+    }
     if second.is_whole() {
         *settled = second.frames;
     } else {
@@ -525,6 +562,13 @@ mod tests {
         tx.commit().await.expect("commit");
     }
 
+    /// A round that makes the log start over whenever it has anything in it.
+    async fn eager_round(store: &Store, settled: &mut i64) {
+        checkpoint_round(store, settled, 1, Duration::from_secs(10))
+            .await
+            .expect("checkpoint round");
+    }
+
     /// A transaction under way while the log is copied commits to the log's end: a copy that
     /// takes no write turn never lets the log start over under steady writes. The round's
     /// second pass, under the turn, does.
@@ -538,16 +582,27 @@ mod tests {
         for n in 0..50 {
             write(&store, n).await;
         }
-        let mut settled = 0;
-        // A transaction holds the write turn while the round's first pass runs.
+        // A transaction holds the write turn while the rounds' first passes run.
         let mut tx = store.begin().await.expect("begin");
         tx.put_cursor("during", "x", 0).await.expect("write");
+        // A log shorter than the threshold, or a slow first pass, and the round does not wait
+        // for the turn at all.
+        let mut settled = 0;
+        let short = tokio::time::timeout(
+            Duration::from_secs(2),
+            checkpoint_round(&store, &mut settled, 1_000_000, Duration::from_secs(10)),
+        );
+        short.await.expect("no wait").expect("round");
+        let slow = tokio::time::timeout(
+            Duration::from_secs(2),
+            checkpoint_round(&store, &mut settled, 1, Duration::ZERO),
+        );
+        slow.await.expect("no wait").expect("round");
         let round = {
             let store = store.clone();
             tokio::spawn(async move {
-                checkpoint_round(&store, &mut settled)
-                    .await
-                    .map(|()| settled)
+                eager_round(&store, &mut settled).await;
+                settled
             })
         };
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -556,7 +611,7 @@ mod tests {
             "the second pass waits for the write turn"
         );
         tx.commit().await.expect("commit");
-        let settled = round.await.expect("round").expect("checkpoint");
+        let settled = round.await.expect("round");
         let before = log_frames(&store).await;
         assert_eq!(settled, before, "the second pass copied the whole log");
         write(&store, 99).await;
@@ -568,12 +623,10 @@ mod tests {
         // Nothing new: the next round leaves the log alone.
         write(&store, 100).await;
         let mut settled = 0;
-        checkpoint_round(&store, &mut settled).await.expect("round");
+        eager_round(&store, &mut settled).await;
         let frames = log_frames(&store).await;
         assert_eq!(settled, frames);
-        checkpoint_round(&store, &mut settled)
-            .await
-            .expect("idle round");
+        eager_round(&store, &mut settled).await;
         assert_eq!(log_frames(&store).await, frames);
     }
 

@@ -33,6 +33,11 @@ async fn small_bench(db: Db) {
                 && phase.latency_p99_ms <= phase.latency_max_ms,
             "{phase:?}"
         );
+        // The slowest message arrived within its run.
+        assert!(
+            (0.0..=phase.seconds).contains(&phase.latency_max_at_s),
+            "{phase:?}"
+        );
     }
     assert!(report.delivered > 0, "{report:?}");
     let text = report.render();
