@@ -1,6 +1,6 @@
 //! A throwaway PostgreSQL server for the test binary: initdb in a temporary directory, listen
-//! on loopback at a free port, one fresh database per test. The server stops when the test
-//! process exits (a watchdog shell waits for our pid).
+//! on loopback at a free port, one fresh database per test. The server stops, and its
+//! directory is deleted, when the test process exits (a watchdog shell waits for our pid).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -95,12 +95,20 @@ fn start() -> Result<Server, String> {
     } else {
         postgres.display().to_string()
     };
-    // The watchdog ends the server when this test process is gone.
+    // The watchdog ends the server when this test process is gone, and deletes its directory
+    // (the `TempDir` lives in a static and is never dropped). The signal goes to the server's
+    // own pid from postmaster.pid: as root, `$!` is `runuser`, which does not pass SIGINT on,
+    // and every test process would leave a server running behind it.
     let script = format!(
         "{runner} -D '{data}' -p {port} -h 127.0.0.1 -k '{sock}' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 > '{log}' 2>&1 & pg=$!; \
-         while kill -0 {me} 2>/dev/null && kill -0 $pg 2>/dev/null; do sleep 1; done; kill -INT $pg 2>/dev/null",
+         while kill -0 {me} 2>/dev/null && kill -0 $pg 2>/dev/null; do sleep 1; done; \
+         pid=$(head -n 1 '{data}/postmaster.pid' 2>/dev/null); \
+         [ -n \"$pid\" ] && kill -INT \"$pid\" 2>/dev/null; kill -INT $pg 2>/dev/null; \
+         i=0; while [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; \
+         rm -rf '{dir}'",
         data = data.display(),
         sock = dir.path().display(),
+        dir = dir.path().display(),
         log = dir.path().join("server.log").display(),
         me = std::process::id(),
     );
