@@ -31,10 +31,7 @@ use tracing::{debug, warn};
 use crate::engine::{Engine, Readings};
 use crate::platform::InboundEvent;
 use crate::store::inbox::{InboxRow, event_payload};
-use crate::store::{Store, StoreError, now_millis};
-
-/// A transaction or a batch's preparation that takes this long is logged as a warning.
-const SLOW: std::time::Duration = std::time::Duration::from_millis(200);
+use crate::store::{SLOW_WRITE, Store, StoreError, now_millis};
 
 /// An adapter position to store in the same transaction as the events it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,7 +214,7 @@ async fn run(
         let batch = if writing.load(Ordering::Acquire) {
             let started = std::time::Instant::now();
             let batch = prepare(&store, batch, &handoff).await;
-            if started.elapsed() >= SLOW {
+            if started.elapsed() >= SLOW_WRITE {
                 warn!(
                     events = batch.events.len(),
                     elapsed_ms = started.elapsed().as_millis() as u64,
@@ -411,7 +408,7 @@ async fn store_batch(
         (applied - inserted).as_micros() as u64,
         (took - applied).as_micros() as u64,
     );
-    if took >= SLOW {
+    if took >= SLOW_WRITE {
         warn!(
             events = events.len(),
             begin_us, insert_us, apply_us, commit_us, "slow intake transaction"

@@ -66,6 +66,11 @@ pub struct Store {
     memo: Arc<std::sync::Mutex<roster::RosterMemo>>,
 }
 
+/// A write (an intake transaction, a checkpoint pass under the write turn), or the preparation
+/// of the intake's next batch, that takes this long holds up everything queued behind it, and
+/// is logged as a warning.
+pub(crate) const SLOW_WRITE: Duration = Duration::from_millis(200);
+
 /// How long a write transaction waits for the SQLite writer before giving up (as
 /// `busy_timeout` does for other processes).
 const WRITER_WAIT: Duration = Duration::from_secs(5);
@@ -370,13 +375,14 @@ async fn checkpoint_round(
     let _turn = store.write_turn().await?;
     let turn_at = std::time::Instant::now();
     let second = checkpoint_pass(&store.pool).await?;
+    let held = turn_at.elapsed();
     let (wait_us, second_us) = (
         (turn_at - started).as_micros() as u64 - first_us,
-        turn_at.elapsed().as_micros() as u64,
+        held.as_micros() as u64,
     );
     // Where a round's time goes (RUST_LOG=gridline::store=debug). The second pass holds up
     // every writer, so a long one is always told.
-    if second_us >= 200_000 {
+    if held >= SLOW_WRITE {
         tracing::warn!(
             frames = first.frames,
             first_us,
