@@ -4,6 +4,7 @@
 //! - [`ticket`]: the ticket state machine and ratings.
 //! - [`role`]: roles, grants on the grid tree and permission checks.
 //! - [`sla`]: durations and deadline arithmetic.
+//! - [`number`]: ticket numbers as shown (`#12`, `QS-DF-01#12`) and as typed.
 //! - [`mask`]: masking phone and ID numbers on bot cards.
 //! - [`calendar`]: working-time calendars (working hours, holidays, make-up days).
 //! - [`quiet`]: quiet hours during which non-urgent notices are held.
@@ -11,12 +12,14 @@
 pub mod calendar;
 pub mod category;
 pub mod mask;
+pub mod number;
 pub mod quiet;
 pub mod role;
 pub mod sla;
 pub mod ticket;
 
 pub use category::{Category, UnknownValue, Urgency};
+pub use number::{Number, TicketRef};
 pub use role::{Grant, Permission, Role, Subject};
 pub use sla::{Deadlines, Due, HumanDuration};
 pub use ticket::{Rating, TicketState, Transition};

@@ -131,7 +131,7 @@ impl Engine {
             t.updated_at = scene.now;
             tx.update_ticket(&t).await?;
             fx.record(scene, t.id, "handed_over", &target.code);
-            moved.push(t.id);
+            moved.push(scene.number(&t.grid, t.no));
         }
         tracing::info!(from = %person, to = %target.code, count = moved.len(), "tickets handed over");
         let mut notice = Notice::plain(self.texts.handed_over(&target.name, &moved), None);
@@ -184,7 +184,11 @@ impl Engine {
         n: i64,
     ) -> Outcome {
         let Some(t) = tx.ticket(n).await? else {
-            return Ok(vec![Notice::plain(self.texts.no_such_ticket(n), None)]);
+            return Ok(vec![Notice::plain(
+                self.texts
+                    .no_such_ticket(&crate::domain::TicketRef::here(n)),
+                None,
+            )]);
         };
         let path = tx.grid(&t.grid).await?.map(|g| g.path);
         let subject = role::Subject {
@@ -200,21 +204,28 @@ impl Engine {
             .any(|g| matches!(g.role, Role::Coordinator | Role::Admin));
         if !(coordinator && role::may(subject, Permission::Supervise)) {
             return Ok(vec![Notice::plain(
-                self.texts.not_permitted(&format!("/urge {n}")),
+                self.texts.not_permitted(&format!("/urge {}", t.number())),
                 None,
             )]);
         }
         if !t.state.is_active() {
             return Ok(vec![Notice::plain(
-                self.texts
-                    .wrong_state(t.id, t.state, self.texts.action_word("urge")),
+                self.texts.wrong_state(
+                    &scene.number(&t.grid, t.no),
+                    t.state,
+                    self.texts.action_word("urge"),
+                ),
                 None,
             )]);
         }
         fx.record(scene, t.id, "urged", "");
         let assignee = self.assignee(tx, &t).await?;
         let name = assignee.as_ref().map_or("", |p| p.name.as_str());
-        let text = self.texts.urged(t.id, &scene.event.sender.name, name);
+        let text = self.texts.urged(
+            &crate::domain::Number::local(&t.grid, t.no),
+            &scene.event.sender.name,
+            name,
+        );
         let in_ticket_chat = t.platform == scene.platform() && t.chat_id == scene.event.chat.id;
         // A reminder like any other: a normal ticket's waits for the end of quiet hours.
         let hold = self.hold(t.urgency, scene.now);
@@ -225,7 +236,10 @@ impl Engine {
             return Ok(vec![notice]);
         }
         self.to_ticket_chat(fx, &t, text, mention_of(assignee.iter()), hold);
-        Ok(vec![Notice::plain(self.texts.urge_recorded(t.id), None)])
+        Ok(vec![Notice::plain(
+            self.texts.urge_recorded(&scene.number(&t.grid, t.no)),
+            None,
+        )])
     }
 }
 

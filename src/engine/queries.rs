@@ -17,7 +17,10 @@ impl Engine {
             .await?;
         let lines: Vec<String> = tickets
             .iter()
-            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .map(|t| {
+                self.texts
+                    .ticket_line(&scene.number(&t.grid, t.no), t.state, t.category, &t.body)
+            })
             .collect();
         Ok(vec![self.listing(self.texts.heading_my(), lines)])
     }
@@ -33,7 +36,10 @@ impl Engine {
         let tickets = tx.todo(person, LIST_LIMIT).await?;
         let lines: Vec<String> = tickets
             .iter()
-            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .map(|t| {
+                self.texts
+                    .ticket_line(&scene.number(&t.grid, t.no), t.state, t.category, &t.body)
+            })
             .collect();
         Ok(vec![self.listing(self.texts.heading_todo(), lines)])
     }
@@ -48,9 +54,12 @@ impl Engine {
     }
 
     pub(super) async fn status(&self, tx: &mut Tx, scene: &Scene<'_>, n: i64) -> Outcome {
-        let _ = scene;
         let Some(t) = tx.ticket(n).await? else {
-            return Ok(vec![Notice::plain(self.texts.no_such_ticket(n), None)]);
+            return Ok(vec![Notice::plain(
+                self.texts
+                    .no_such_ticket(&crate::domain::TicketRef::here(n)),
+                None,
+            )]);
         };
         let assignee = match &t.assignee {
             Some(code) => tx
@@ -61,10 +70,12 @@ impl Engine {
             None => "—".to_string(),
         };
         let zone = self.settings.general.timezone.0;
-        let mut lines = vec![
-            self.texts
-                .status_heading(t.id, t.state, t.category, &assignee),
-        ];
+        let mut lines = vec![self.texts.status_heading(
+            &scene.number(&t.grid, t.no),
+            t.state,
+            t.category,
+            &assignee,
+        )];
         let photos = tx.photo_count(n).await?;
         if photos > 0 {
             lines.push(self.texts.photo_count(photos));
@@ -181,7 +192,10 @@ impl Engine {
         let tickets = tx.overdue(&path, scene.now, LIST_LIMIT).await?;
         let lines: Vec<String> = tickets
             .iter()
-            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .map(|t| {
+                self.texts
+                    .ticket_line(&scene.number(&t.grid, t.no), t.state, t.category, &t.body)
+            })
             .collect();
         Ok(vec![self.listing(self.texts.heading_overdue(), lines)])
     }

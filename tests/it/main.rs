@@ -8,6 +8,7 @@ mod core;
 mod fake_onebot;
 mod fake_telegram;
 mod fake_wecom;
+mod numbers;
 mod onebot;
 mod sandbox;
 mod sandbox_browser;

@@ -555,6 +555,9 @@ async fn press_button(
 #[derive(Debug, Serialize)]
 struct TicketView {
     id: i64,
+    /// The number shown in the group (`#12`).
+    no: i64,
+    /// `withdrawn` for a ticket its reporter withdrew, else the stored state.
     state: String,
     state_label: &'static str,
     category: String,
@@ -570,11 +573,18 @@ struct TicketView {
     resolve_due: i64,
     rating: Option<String>,
     rating_label: Option<&'static str>,
+    co_reporters: Vec<String>,
 }
 
 impl From<GroupTicket> for TicketView {
     fn from(t: GroupTicket) -> Self {
-        let state_label = match t.state.as_str() {
+        let state = if t.withdrawn {
+            "withdrawn".to_string()
+        } else {
+            t.state
+        };
+        let state_label = match state.as_str() {
+            "withdrawn" => "已撤销",
             "open" => "待接单",
             "claimed" => "已接单",
             "resolved" => "已办结",
@@ -595,8 +605,9 @@ impl From<GroupTicket> for TicketView {
         });
         TicketView {
             id: t.id,
+            no: t.no,
             state_label,
-            state: t.state,
+            state,
             category: t.category,
             category_label,
             urgency: t.urgency,
@@ -610,6 +621,7 @@ impl From<GroupTicket> for TicketView {
             resolve_due: t.resolve_due,
             rating: t.rating,
             rating_label,
+            co_reporters: t.co_reporters,
         }
     }
 }
