@@ -29,13 +29,13 @@ use tracing::Instrument;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::domain::Role;
 use crate::domain::calendar::Calendar;
 use crate::domain::message::{
     Button, Capabilities, ChatKind, EventKind, InboundEvent, Mention, Outbound, OutboundMessage,
 };
 use crate::domain::quiet::QuietHours;
 use crate::domain::role::{self, Grant};
+use crate::domain::{HistoryKind, Role};
 use crate::i18n::Texts;
 use crate::store::inbox::InboxRow;
 use crate::store::outbox::NewOutbound;
@@ -133,25 +133,25 @@ struct Effects {
 }
 
 impl Effects {
-    fn record(&mut self, scene: &Scene<'_>, ticket: i64, kind: &str, detail: &str) {
+    fn record(&mut self, scene: &Scene<'_>, ticket: i64, kind: HistoryKind, detail: &str) {
         self.events.push(TicketEvent {
             ticket_id: ticket,
             at: scene.now,
             actor: scene.actor(),
             actor_name: scene.event.sender.name.clone(),
-            kind: kind.to_string(),
+            kind,
             detail: detail.to_string(),
         });
     }
 
     /// A history line written by gridline itself (timers), not by a person.
-    fn record_system(&mut self, ticket: i64, at: i64, kind: &str, detail: &str) {
+    fn record_system(&mut self, ticket: i64, at: i64, kind: HistoryKind, detail: &str) {
         self.events.push(TicketEvent {
             ticket_id: ticket,
             at,
             actor: "system".into(),
             actor_name: "gridline".into(),
-            kind: kind.to_string(),
+            kind,
             detail: detail.to_string(),
         });
     }

@@ -1,6 +1,7 @@
 //! Opening tickets and the commands that move them through their life.
 
 use super::{Effects, Engine, Notice, Scene};
+use crate::domain::HistoryKind;
 use crate::domain::mask::mask_personal_numbers;
 use crate::domain::message::{Button, InboundEvent, Mention};
 use crate::domain::role::{self, Permission, Subject};
@@ -88,7 +89,7 @@ impl Engine {
         fx.record(
             scene,
             id,
-            "opened",
+            HistoryKind::Opened,
             &format!("{} {}", category.id(), urgency.id()),
         );
         self.schedule(tx, id, urgency, scene.now, true).await?;
@@ -322,7 +323,7 @@ impl Engine {
             t.assignee = scene.person.clone();
         }
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "claimed", "");
+        fx.record(scene, t.id, HistoryKind::Claimed, "");
         let mut notice = Notice::plain(
             self.texts.claimed(t.id, &scene.event.sender.name),
             Some(t.id),
@@ -353,7 +354,7 @@ impl Engine {
         Self::staff_responded(&mut t, scene.now);
         tx.update_ticket(&t).await?;
         let text = mask_personal_numbers(text);
-        fx.record(scene, t.id, "note", &text);
+        fx.record(scene, t.id, HistoryKind::Note, &text);
         Ok(vec![Notice::plain(
             self.texts.note(t.id, &scene.event.sender.name, &text),
             Some(t.id),
@@ -387,7 +388,7 @@ impl Engine {
         let timeout = self.settings.rating.timeout.as_millis();
         tx.add_timers(&[(super::timers::RATING_TIMEOUT, t.id, scene.now + timeout)]);
         let text = mask_personal_numbers(text);
-        fx.record(scene, t.id, "resolved", &text);
+        fx.record(scene, t.id, HistoryKind::Resolved, &text);
         let buttons = self.buttons_on(&t.platform);
         let mut notice = Notice::plain(
             self.texts.resolved(
@@ -467,7 +468,7 @@ impl Engine {
         Self::staff_responded(&mut t, scene.now);
         t.assignee = Some(target.code.clone());
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "transferred", &target.code);
+        fx.record(scene, t.id, HistoryKind::Transferred, &target.code);
         let mut notice = Notice::plain(self.texts.transferred(t.id, &target.name), Some(t.id));
         if let Some(uid) = target.user_id {
             notice.mentions = vec![Mention {
@@ -506,7 +507,7 @@ impl Engine {
         t.closed_at = Some(scene.now);
         t.duplicate_of = duplicate_of;
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "dismissed", reason);
+        fx.record(scene, t.id, HistoryKind::Dismissed, reason);
         let text = match duplicate_of {
             Some(of) => self.texts.duplicate(t.id, of),
             None => self.texts.dismissed(t.id, reason),
@@ -531,7 +532,7 @@ impl Engine {
         t.closed_at = Some(scene.now);
         t.updated_at = scene.now;
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "cancelled", "");
+        fx.record(scene, t.id, HistoryKind::Cancelled, "");
         Ok(vec![Notice::plain(self.texts.cancelled(t.id), Some(t.id))])
     }
 
@@ -571,8 +572,8 @@ impl Engine {
             )
             .await?;
             self.schedule(tx, t.id, t.urgency, scene.now, false).await?;
-            fx.record(scene, t.id, "rated", rating.id());
-            fx.record(scene, t.id, "reopened", "");
+            fx.record(scene, t.id, HistoryKind::Rated, rating.id());
+            fx.record(scene, t.id, HistoryKind::Reopened, "");
             let assignee = self.assignee(tx, &t).await?;
             let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
             let report = self.texts.reopen_report(
@@ -589,7 +590,7 @@ impl Engine {
         }
         t.closed_at = Some(scene.now);
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "rated", rating.id());
+        fx.record(scene, t.id, HistoryKind::Rated, rating.id());
         Ok(vec![Notice::plain(
             self.texts.rated(t.id, rating),
             Some(t.id),
@@ -678,7 +679,7 @@ impl Engine {
             at: now,
             actor: format!("{}:{}", ev.platform, ev.sender.id),
             actor_name: ev.sender.name.clone(),
-            kind: "edited".into(),
+            kind: HistoryKind::Edited,
             detail: String::new(),
         });
         Ok(())
