@@ -2,8 +2,8 @@
 //! Keeping them here keeps the engine free of wording and lets a translator work in one file.
 
 use crate::config::Language;
-use crate::domain::{Category, Number, Rating, TicketRef, TicketState, Urgency};
-use crate::understand::command::Problem;
+use crate::domain::{Category, HistoryKind, Number, Rating, Role, TicketRef, TicketState, Urgency};
+use crate::understand::command::{Period, Problem};
 
 /// The bot's voice in one language.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +40,54 @@ impl Texts {
             TicketState::Closed => say!(self, "已关闭", "closed"),
             TicketState::Dismissed => say!(self, "已驳回", "dismissed"),
         }
+    }
+
+    /// A ticket's state as the sandbox's side panel labels it ("已接单" rather than the card's
+    /// "处理中": the panel lists tickets by what was done to them).
+    pub fn state_done(&self, s: TicketState) -> &'static str {
+        match s {
+            TicketState::Open => say!(self, "待接单", "open"),
+            TicketState::Claimed => say!(self, "已接单", "claimed"),
+            TicketState::Resolved => say!(self, "已办结", "resolved"),
+            TicketState::Closed => say!(self, "已关闭", "closed"),
+            TicketState::Dismissed => say!(self, "已驳回", "dismissed"),
+        }
+    }
+
+    /// A ticket its reporter withdrew (stored as dismissed).
+    pub fn withdrawn(&self) -> &'static str {
+        say!(self, "已撤销", "withdrawn")
+    }
+
+    /// A role as people call it; a coordinator with the level of the grid they hold
+    /// (`town`, `village`) when known.
+    pub fn role_label(&self, role: Role, level: Option<&str>) -> &'static str {
+        match (role, level) {
+            (Role::Resident, _) => say!(self, "居民", "resident"),
+            (Role::Leader, _) => say!(self, "网格长", "grid leader"),
+            (Role::Deputy, _) => say!(self, "副网格长", "deputy leader"),
+            (Role::Coordinator, Some("town")) => say!(self, "镇级协调员", "town coordinator"),
+            (Role::Coordinator, Some("village")) => {
+                say!(self, "村级协调员", "village coordinator")
+            }
+            (Role::Coordinator, _) => say!(self, "协调员", "coordinator"),
+            (Role::Admin, _) => say!(self, "管理员", "admin"),
+        }
+    }
+
+    /// A statistics period: "近7天" / "last 7 days".
+    pub fn period(&self, period: Period) -> &'static str {
+        match period {
+            Period::Today => say!(self, "今天", "today"),
+            Period::Days7 => say!(self, "近7天", "last 7 days"),
+            Period::Days30 => say!(self, "近30天", "last 30 days"),
+            Period::All => say!(self, "累计", "all time"),
+        }
+    }
+
+    /// The scope of statistics over every grid.
+    pub fn all_grids(&self) -> &'static str {
+        say!(self, "全部", "all grids")
     }
 
     pub fn rating(&self, r: Rating) -> &'static str {
@@ -494,27 +542,27 @@ impl Texts {
         )
     }
 
-    pub fn event_kind(&self, kind: &str) -> &'static str {
+    pub fn event_kind(&self, kind: HistoryKind) -> &'static str {
         match kind {
-            "opened" => say!(self, "受理", "opened"),
-            "claimed" => say!(self, "接单", "claimed"),
-            "note" => say!(self, "进展", "update"),
-            "resolved" => say!(self, "办结", "resolved"),
-            "rated" => say!(self, "评价", "rated"),
-            "closed" => say!(self, "关闭", "closed"),
-            "reopened" => say!(self, "重新打开", "reopened"),
-            "transferred" => say!(self, "转派", "transferred"),
-            "dismissed" => say!(self, "驳回", "dismissed"),
-            "cancelled" => say!(self, "撤销", "withdrawn"),
-            "edited" => say!(self, "修改", "edited"),
-            "linked" => say!(self, "关联", "linked"),
-            "reminded" => say!(self, "提醒", "reminded"),
-            "escalated" => say!(self, "超时上报", "escalated"),
-            "urged" => say!(self, "督办", "supervised"),
-            "closed_unrated" => say!(self, "未评价结案", "closed without rating"),
-            "handed_over" => say!(self, "交接", "handed over"),
-            "photo" => say!(self, "照片", "photo"),
-            _ => say!(self, "记录", "event"),
+            HistoryKind::Opened => say!(self, "受理", "opened"),
+            HistoryKind::Claimed => say!(self, "接单", "claimed"),
+            HistoryKind::Note => say!(self, "进展", "update"),
+            HistoryKind::Resolved => say!(self, "办结", "resolved"),
+            HistoryKind::Rated => say!(self, "评价", "rated"),
+            HistoryKind::Closed => say!(self, "关闭", "closed"),
+            HistoryKind::Reopened => say!(self, "重新打开", "reopened"),
+            HistoryKind::Transferred => say!(self, "转派", "transferred"),
+            HistoryKind::Dismissed => say!(self, "驳回", "dismissed"),
+            HistoryKind::Cancelled => say!(self, "撤销", "withdrawn"),
+            HistoryKind::Edited => say!(self, "修改", "edited"),
+            HistoryKind::Linked => say!(self, "关联", "linked"),
+            HistoryKind::CoReporter => say!(self, "同报", "also reported"),
+            HistoryKind::Reminded => say!(self, "提醒", "reminded"),
+            HistoryKind::Escalated => say!(self, "超时上报", "escalated"),
+            HistoryKind::Urged => say!(self, "督办", "supervised"),
+            HistoryKind::ClosedUnrated => say!(self, "未评价结案", "closed without rating"),
+            HistoryKind::HandedOver => say!(self, "交接", "handed over"),
+            HistoryKind::Photo => say!(self, "照片", "photo"),
         }
     }
 }

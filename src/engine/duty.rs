@@ -4,6 +4,7 @@
 //! Leave is a date on the person (`people.on_leave_until`); assignment of new tickets skips
 //! people on leave (see `Tx::on_duty`), so leave ends by itself when the day has passed.
 
+use crate::domain::HistoryKind;
 use chrono::{Datelike, NaiveDate, TimeZone as _};
 
 use super::timers::mention_of;
@@ -130,7 +131,7 @@ impl Engine {
             t.assignee = Some(target.code.clone());
             t.updated_at = scene.now;
             tx.update_ticket(&t).await?;
-            fx.record(scene, t.id, "handed_over", &target.code);
+            fx.record(scene, t.id, HistoryKind::HandedOver, &target.code);
             moved.push(scene.number(&t.grid, t.no));
         }
         tracing::info!(from = %person, to = %target.code, count = moved.len(), "tickets handed over");
@@ -218,7 +219,7 @@ impl Engine {
                 None,
             )]);
         }
-        fx.record(scene, t.id, "urged", "");
+        fx.record(scene, t.id, HistoryKind::Urged, "");
         let assignee = self.assignee(tx, &t).await?;
         let name = assignee.as_ref().map_or("", |p| p.name.as_str());
         let text = self.texts.urged(

@@ -30,13 +30,13 @@ use tracing::Instrument;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::calendar::Calendar;
-use crate::domain::quiet::QuietHours;
-use crate::domain::role::{self, Grant};
-use crate::domain::{Number, Role, TicketRef};
-use crate::i18n::Texts;
-use crate::platform::{
+use crate::domain::message::{
     Button, Capabilities, ChatKind, EventKind, InboundEvent, Mention, Outbound, OutboundMessage,
 };
+use crate::domain::quiet::QuietHours;
+use crate::domain::role::{self, Grant};
+use crate::domain::{HistoryKind, Number, Role, TicketRef};
+use crate::i18n::Texts;
 use crate::store::inbox::InboxRow;
 use crate::store::outbox::NewOutbound;
 use crate::store::roster::GroupBinding;
@@ -158,24 +158,26 @@ struct Effects {
     touched: Vec<(i64, Option<(String, String)>)>,
 }
 
-/// History kinds that change what a ticket's card shows.
-const CARD_CHANGES: &[&str] = &[
-    "claimed",
-    "resolved",
-    "rated",
-    "reopened",
-    "dismissed",
-    "cancelled",
-    "transferred",
-    "handed_over",
-    "closed_unrated",
-    "recategorized",
-    "urgency_changed",
-];
+/// Whether a history line of this kind changes what the ticket's card shows.
+fn changes_card(kind: HistoryKind) -> bool {
+    matches!(
+        kind,
+        HistoryKind::Claimed
+            | HistoryKind::Resolved
+            | HistoryKind::Rated
+            | HistoryKind::Closed
+            | HistoryKind::Reopened
+            | HistoryKind::Dismissed
+            | HistoryKind::Cancelled
+            | HistoryKind::Transferred
+            | HistoryKind::HandedOver
+            | HistoryKind::ClosedUnrated
+    )
+}
 
 impl Effects {
-    fn record(&mut self, scene: &Scene<'_>, ticket: i64, kind: &str, detail: &str) {
-        if CARD_CHANGES.contains(&kind) {
+    fn record(&mut self, scene: &Scene<'_>, ticket: i64, kind: HistoryKind, detail: &str) {
+        if changes_card(kind) {
             let from = (scene.event.platform.clone(), scene.event.chat.id.clone());
             self.touched.push((ticket, Some(from)));
         }
@@ -184,14 +186,14 @@ impl Effects {
             at: scene.now,
             actor: scene.actor(),
             actor_name: scene.event.sender.name.clone(),
-            kind: kind.to_string(),
+            kind,
             detail: detail.to_string(),
         });
     }
 
     /// A history line written by gridline itself (timers), not by a person.
-    fn record_system(&mut self, ticket: i64, at: i64, kind: &str, detail: &str) {
-        if CARD_CHANGES.contains(&kind) {
+    fn record_system(&mut self, ticket: i64, at: i64, kind: HistoryKind, detail: &str) {
+        if changes_card(kind) {
             self.touched.push((ticket, None));
         }
         self.events.push(TicketEvent {
@@ -199,7 +201,7 @@ impl Effects {
             at,
             actor: "system".into(),
             actor_name: "gridline".into(),
-            kind: kind.to_string(),
+            kind,
             detail: detail.to_string(),
         });
     }

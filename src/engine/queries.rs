@@ -1,6 +1,7 @@
 //! Read-only commands: my tickets, to-do, status, statistics, overdue, help.
 
 use super::{Engine, Notice, Scene};
+use crate::domain::HistoryKind;
 use crate::domain::Role;
 use crate::domain::role::{self, Permission, Subject};
 use crate::store::{StoreError, Tx};
@@ -85,14 +86,16 @@ impl Engine {
                 .map(|d| d.with_timezone(&zone).format("%m-%d %H:%M").to_string())
                 .unwrap_or_default();
             // A photo's reference is a file id or a long URL: the count above says enough.
-            let detail = if e.detail.is_empty() || e.kind == "opened" || e.kind == "photo" {
+            let detail = if e.detail.is_empty()
+                || matches!(e.kind, HistoryKind::Opened | HistoryKind::Photo)
+            {
                 String::new()
             } else {
                 format!(" {}", e.detail)
             };
             lines.push(format!(
                 "{when} {} {}{detail}",
-                self.texts.event_kind(&e.kind),
+                self.texts.event_kind(e.kind),
                 e.actor_name
             ));
         }
@@ -165,23 +168,15 @@ impl Engine {
         let since = crate::stats::period_start(period, scene.now, self.settings.general.timezone.0);
         let facts = tx.ticket_facts(&path, since).await?;
         let stats = crate::stats::compute(&facts, scene.now);
-        let scope = if code == "*" { self.texts_all() } else { code };
+        let scope = if code == "*" {
+            self.texts.all_grids().to_string()
+        } else {
+            code
+        };
         Ok(vec![Notice::plain(
-            crate::stats::render(
-                &stats,
-                &scope,
-                &crate::stats::period_label(period, &self.texts),
-                &self.texts,
-            ),
+            crate::stats::render(&stats, &scope, self.texts.period(period), &self.texts),
             None,
         )])
-    }
-
-    fn texts_all(&self) -> String {
-        match self.texts.lang {
-            crate::config::Language::Zh => "全部".into(),
-            crate::config::Language::En => "all grids".into(),
-        }
     }
 
     pub(super) async fn overdue(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {

@@ -1,12 +1,13 @@
 //! Opening tickets and the commands that move them through their life.
 
 use super::{Effects, Engine, Notice, Scene};
+use crate::domain::HistoryKind;
 use crate::domain::mask::mask_personal_numbers;
+use crate::domain::message::{Button, InboundEvent, Mention};
 use crate::domain::role::{self, Permission, Subject};
 use crate::domain::ticket::{self, Transition};
 use crate::domain::{Category, Number, Rating, TicketState, Urgency};
 use crate::i18n::Card;
-use crate::platform::{Button, InboundEvent, Mention};
 use crate::store::tickets::{NewTicket, Ticket};
 use crate::store::{StoreError, Tx};
 use crate::understand::Understanding;
@@ -45,7 +46,7 @@ impl Engine {
                 return Ok(Vec::new());
             }
             let text = if scene.group.is_none()
-                && scene.event.chat.kind == crate::platform::ChatKind::Private
+                && scene.event.chat.kind == crate::domain::message::ChatKind::Private
             {
                 self.texts.private_needs_group()
             } else {
@@ -88,7 +89,7 @@ impl Engine {
         fx.record(
             scene,
             id,
-            "opened",
+            HistoryKind::Opened,
             &format!("{} {}", category.id(), urgency.id()),
         );
         self.schedule(tx, id, urgency, scene.now, true).await?;
@@ -177,7 +178,7 @@ impl Engine {
                 .events
                 .iter()
                 .rev()
-                .find(|e| e.ticket_id == t.id && super::CARD_CHANGES.contains(&e.kind.as_str()))
+                .find(|e| e.ticket_id == t.id && super::changes_card(e.kind))
             {
                 Some(e) => Some(e.clone()),
                 None => tx.last_change(t.id).await?,
@@ -390,7 +391,7 @@ impl Engine {
             t.assignee = scene.person.clone();
         }
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "claimed", "");
+        fx.record(scene, t.id, HistoryKind::Claimed, "");
         let mut notice = Notice::plain(
             self.texts
                 .claimed(&scene.number(&t.grid, t.no), &scene.event.sender.name),
@@ -425,7 +426,7 @@ impl Engine {
         Self::staff_responded(&mut t, scene.now);
         tx.update_ticket(&t).await?;
         let text = mask_personal_numbers(text);
-        fx.record(scene, t.id, "note", &text);
+        fx.record(scene, t.id, HistoryKind::Note, &text);
         Ok(vec![Notice::plain(
             self.texts.note(
                 &scene.number(&t.grid, t.no),
@@ -463,7 +464,7 @@ impl Engine {
         let timeout = self.settings.rating.timeout.as_millis();
         tx.add_timers(&[(super::timers::RATING_TIMEOUT, t.id, scene.now + timeout)]);
         let text = mask_personal_numbers(text);
-        fx.record(scene, t.id, "resolved", &text);
+        fx.record(scene, t.id, HistoryKind::Resolved, &text);
         let buttons = self.buttons_on(&t.platform);
         let mut notice = Notice::plain(
             self.texts.resolved(
@@ -534,7 +535,7 @@ impl Engine {
         let mut people = tx.find_people(who, scene.platform()).await?;
         // "@名字" typed by hand may not match; a real mention carries the user id.
         if people.is_empty()
-            && let crate::platform::EventKind::Message { mentions, .. } = &scene.event.kind
+            && let crate::domain::message::EventKind::Message { mentions, .. } = &scene.event.kind
             && let Some(uid) = mentions.first()
         {
             people = tx.find_people(uid, scene.platform()).await?;
@@ -547,7 +548,7 @@ impl Engine {
         Self::staff_responded(&mut t, scene.now);
         t.assignee = Some(target.code.clone());
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "transferred", &target.code);
+        fx.record(scene, t.id, HistoryKind::Transferred, &target.code);
         let mut notice = Notice::plain(
             self.texts
                 .transferred(&scene.number(&t.grid, t.no), &target.name),
@@ -595,7 +596,7 @@ impl Engine {
         t.closed_at = Some(scene.now);
         t.duplicate_of = duplicate_of;
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "dismissed", reason);
+        fx.record(scene, t.id, HistoryKind::Dismissed, reason);
         let text = match &original {
             Some(of) => self.texts.duplicate(&scene.number(&t.grid, t.no), of),
             None => self.texts.dismissed(&scene.number(&t.grid, t.no), reason),
@@ -620,7 +621,7 @@ impl Engine {
         t.closed_at = Some(scene.now);
         t.updated_at = scene.now;
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "cancelled", "");
+        fx.record(scene, t.id, HistoryKind::Cancelled, "");
         Ok(vec![Notice::plain(
             self.texts.cancelled(&scene.number(&t.grid, t.no)),
             Some(t.id),
@@ -663,8 +664,8 @@ impl Engine {
             )
             .await?;
             self.schedule(tx, t.id, t.urgency, scene.now, false).await?;
-            fx.record(scene, t.id, "rated", rating.id());
-            fx.record(scene, t.id, "reopened", "");
+            fx.record(scene, t.id, HistoryKind::Rated, rating.id());
+            fx.record(scene, t.id, HistoryKind::Reopened, "");
             let assignee = self.assignee(tx, &t).await?;
             let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
             let report = self.texts.reopen_report(
@@ -681,7 +682,7 @@ impl Engine {
         }
         t.closed_at = Some(scene.now);
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "rated", rating.id());
+        fx.record(scene, t.id, HistoryKind::Rated, rating.id());
         Ok(vec![Notice::plain(
             self.texts.rated(&scene.number(&t.grid, t.no), rating),
             Some(t.id),
@@ -773,7 +774,7 @@ impl Engine {
             at: now,
             actor: format!("{}:{}", ev.platform, ev.sender.id),
             actor_name: ev.sender.name.clone(),
-            kind: "edited".into(),
+            kind: HistoryKind::Edited,
             detail: String::new(),
         });
         Ok(())

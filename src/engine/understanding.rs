@@ -16,9 +16,10 @@
 //!   its own ticket, so that danger never waits behind a routine deadline.
 
 use super::{Effects, Engine, Notice, Scene};
+use crate::domain::HistoryKind;
 use crate::domain::Urgency;
 use crate::domain::mask::mask_personal_numbers;
-use crate::platform::{Button, EventKind};
+use crate::domain::message::{Button, EventKind};
 use crate::store::confirm::{NewCoReporter, NewConfirmation, OpenTicket};
 use crate::store::{StoreError, Tx};
 use crate::understand::{Band, Understanding, same_problem};
@@ -137,7 +138,7 @@ impl Engine {
             .chars()
             .take(self.settings.intake.max_text_chars)
             .collect();
-        fx.record(scene, t.id, "linked", &body);
+        fx.record(scene, t.id, HistoryKind::Linked, &body);
         if ev.sender.id != t.reporter_id {
             let added = tx
                 .add_co_reporter(&NewCoReporter {
@@ -151,7 +152,7 @@ impl Engine {
                 })
                 .await?;
             if added {
-                fx.record(scene, t.id, "co_reporter", "linked");
+                fx.record(scene, t.id, HistoryKind::CoReporter, "linked");
             }
         }
         self.photos_for_report(tx, fx, scene, t.id, ev.at).await?;
@@ -354,7 +355,7 @@ impl Engine {
         if !added {
             return Ok(Some(Vec::new()));
         }
-        fx.record(scene, t.id, "co_reporter", "me_too");
+        fx.record(scene, t.id, HistoryKind::CoReporter, "me_too");
         tracing::info!(ticket = t.id, "co-reporter added");
         Ok(Some(vec![Notice::plain(
             self.texts.co_reported(&scene.number(&t.grid, t.no)),
