@@ -190,7 +190,7 @@ impl Engine {
                     platform: t.platform.clone(),
                     account: t.account.clone(),
                     ticket_id: Some(t.id),
-                    item: crate::platform::Outbound::Edit {
+                    item: crate::domain::message::Outbound::Edit {
                         chat: t.chat_id.clone(),
                         message_id: card,
                         text,
@@ -205,14 +205,16 @@ impl Engine {
                     platform: t.platform.clone(),
                     account: t.account.clone(),
                     ticket_id: Some(t.id),
-                    item: crate::platform::Outbound::Send(crate::platform::OutboundMessage {
-                        chat: t.chat_id.clone(),
-                        thread: t.thread.clone(),
-                        text: format!("{} {status}", Number::local(&t.grid, t.no)),
-                        reply_to: Some(card),
-                        mentions: Vec::new(),
-                        buttons: Vec::new(),
-                    }),
+                    item: crate::domain::message::Outbound::Send(
+                        crate::domain::message::OutboundMessage {
+                            chat: t.chat_id.clone(),
+                            thread: t.thread.clone(),
+                            text: format!("{} {status}", Number::local(&t.grid, t.no)),
+                            reply_to: Some(card),
+                            mentions: Vec::new(),
+                            buttons: Vec::new(),
+                        },
+                    ),
                     not_before: None,
                 });
             }
