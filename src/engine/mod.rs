@@ -125,6 +125,9 @@ impl Readings {
     }
 }
 
+/// What a command or step answers: the notices for the chat.
+type Outcome = Result<Vec<Notice>, StoreError>;
+
 /// Writes a transaction collects before commit.
 #[derive(Default)]
 struct Effects {
@@ -400,22 +403,11 @@ impl Engine {
         now: i64,
     ) -> Result<(), StoreError> {
         // The batch remembers roster look-ups (groups, senders, who is on duty). Only the
-        // commands that bind groups, grant roles or start and end leave, and group events
+        // commands that change the roster (`Name::changes_roster`), and group events
         // (migration, removal), change the roster: the remembered roster is dropped before and
         // after them. Everything else, including chatter that looks like an incomplete
         // command ("收到"), keeps it.
-        let changes_roster = |text: &str| {
-            matches!(
-                readings.command(text),
-                Parsed::Command(
-                    Command::Bind(_)
-                        | Command::SetRole { .. }
-                        | Command::Leave(_)
-                        | Command::Back
-                        | Command::Handover(_)
-                )
-            )
-        };
+        let changes_roster = |text: &str| matches!(readings.command(text), Parsed::Command(c) if c.name().changes_roster());
         let roster_kept = match &row.event.kind {
             EventKind::Message { text, .. } => !changes_roster(text),
             EventKind::Button { button, .. } => !changes_roster(button),
@@ -638,8 +630,9 @@ impl Engine {
         fx: &mut Effects,
         scene: &Scene<'_>,
         cmd: Command,
-    ) -> Result<Vec<Notice>, StoreError> {
-        let span = tracing::info_span!("command", command = ?std::mem::discriminant(&cmd), sender = %scene.sender_id());
+    ) -> Outcome {
+        let span =
+            tracing::info_span!("command", command = ?cmd.name(), sender = %scene.sender_id());
         // Instrumented, not entered: an entered span guard held across an await corrupts the
         // subscriber's span stack when the task moves between threads.
         self.run_command(tx, fx, scene, cmd).instrument(span).await
