@@ -8,23 +8,24 @@ use crate::domain::HistoryKind;
 use chrono::{Datelike, NaiveDate, TimeZone as _};
 
 use super::timers::mention_of;
-use super::{Effects, Engine, Notice, Scene};
-use crate::domain::Role;
-use crate::domain::role::{self, Permission};
+use super::{Effects, Engine, Notice, Outcome, Scene};
+use crate::domain::role;
 use crate::store::roster::Person;
 use crate::store::{StoreError, Tx};
-use crate::understand::command::LeaveDate;
-
-type Outcome = Result<Vec<Notice>, StoreError>;
+use crate::understand::command::{LeaveDate, Name};
 
 impl Engine {
-    /// The sender's person code when they hold a leader or deputy role somewhere.
-    fn on_duty_person(&self, scene: &Scene<'_>) -> Option<String> {
-        let staff = scene
-            .grants
-            .iter()
-            .any(|g| matches!(g.role, Role::Leader | Role::Deputy));
-        scene.person.clone().filter(|_| staff)
+    /// The sender's person code when they may use `name` (a duty command: leaders and
+    /// deputies).
+    fn on_duty_person(&self, scene: &Scene<'_>, name: Name) -> Option<String> {
+        let subject = role::Subject {
+            grants: &scene.grants,
+            grid_path: scene.grid_path(),
+            is_reporter: false,
+            is_assignee: false,
+        };
+        let on_duty = name.spec().who.admits(subject);
+        scene.person.clone().filter(|_| on_duty)
     }
 
     pub(super) async fn leave(
@@ -34,9 +35,9 @@ impl Engine {
         scene: &Scene<'_>,
         until: LeaveDate,
     ) -> Outcome {
-        let Some(person) = self.on_duty_person(scene) else {
+        let Some(person) = self.on_duty_person(scene, Name::Leave) else {
             return Ok(vec![Notice::plain(
-                self.texts.not_permitted("/leave"),
+                self.texts.not_permitted(&Name::Leave.slash()),
                 None,
             )]);
         };
@@ -69,8 +70,11 @@ impl Engine {
     }
 
     pub(super) async fn back(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
-        let Some(person) = self.on_duty_person(scene) else {
-            return Ok(vec![Notice::plain(self.texts.not_permitted("/back"), None)]);
+        let Some(person) = self.on_duty_person(scene, Name::Back) else {
+            return Ok(vec![Notice::plain(
+                self.texts.not_permitted(&Name::Back.slash()),
+                None,
+            )]);
         };
         if tx.leave_until(&person, scene.now).await?.is_none() {
             return Ok(vec![Notice::plain(self.texts.not_on_leave(), None)]);
@@ -92,9 +96,9 @@ impl Engine {
         scene: &Scene<'_>,
         to: Option<&str>,
     ) -> Outcome {
-        let Some(person) = self.on_duty_person(scene) else {
+        let Some(person) = self.on_duty_person(scene, Name::Handover) else {
             return Ok(vec![Notice::plain(
-                self.texts.not_permitted("/handover"),
+                self.texts.not_permitted(&Name::Handover.slash()),
                 None,
             )]);
         };
@@ -159,7 +163,7 @@ impl Engine {
     }
 
     pub(super) async fn on_leave_list(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
-        let (_, path) = match self.scope(tx, scene, None, "/onleave").await? {
+        let (_, path) = match self.scope(tx, scene, None, Name::OnLeave).await? {
             Ok(scope) => scope,
             Err(notice) => return Ok(vec![notice]),
         };
@@ -198,14 +202,10 @@ impl Engine {
             is_reporter: false,
             is_assignee: false,
         };
-        // Supervision is the coordinators' (and admins'); a leader does not urge themselves.
-        let coordinator = scene
-            .grants
-            .iter()
-            .any(|g| matches!(g.role, Role::Coordinator | Role::Admin));
-        if !(coordinator && role::may(subject, Permission::Supervise)) {
+        if !Name::Urge.spec().who.admits(subject) {
             return Ok(vec![Notice::plain(
-                self.texts.not_permitted(&format!("/urge {}", t.number())),
+                self.texts
+                    .not_permitted(&format!("{} {}", Name::Urge.slash(), t.number())),
                 None,
             )]);
         }
@@ -214,7 +214,7 @@ impl Engine {
                 self.texts.wrong_state(
                     &scene.number(&t.grid, t.no),
                     t.state,
-                    self.texts.action_word("urge"),
+                    self.texts.action_word(Name::Urge),
                 ),
                 None,
             )]);

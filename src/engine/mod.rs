@@ -2,9 +2,9 @@
 //! to a ticket card, a new request or nothing, changes tickets through the pure state machine,
 //! and writes every message the chat must see to the outbox in the same transaction.
 //!
-//! - [`apply`](Engine::apply): a batch of inbox rows in the caller's transaction — the intake's,
-//!   when it applies events as it stores them, or [`process_batch`](Engine::process_batch)'s,
-//!   which takes rows left unprocessed (a backlog, another replica's) in arrival order.
+//! - [`apply_read`](Engine::apply_read): a batch of inbox rows in the caller's transaction.
+//!   The engine is the intake's [`Apply`](crate::intake::Apply): the intake calls it in its
+//!   own transaction for fresh events and in its processor's for a backlog.
 //! - `photos.rs`: photos sent around a report join its ticket.
 //! - `tickets.rs`: opening tickets and every ticket command.
 //! - `queries.rs`: read-only commands (my tickets, to-do, status, stats, overdue, help).
@@ -71,7 +71,7 @@ pub struct Engine {
     committed: tokio::sync::broadcast::Sender<Arc<Committed>>,
 }
 
-/// The events one [`Engine::process_batch`] transaction applied, and when it committed.
+/// The events one transaction applied, and when it committed.
 #[derive(Debug)]
 pub struct Committed {
     pub at: std::time::Instant,
@@ -147,6 +147,9 @@ impl Readings {
         }
     }
 }
+
+/// What a command or step answers: the notices for the chat.
+type Outcome = Result<Vec<Notice>, StoreError>;
 
 /// Writes a transaction collects before commit.
 #[derive(Default)]
@@ -262,33 +265,6 @@ impl Engine {
         self.capabilities.get(platform).is_some_and(|c| c.buttons)
     }
 
-    /// Takes up to `limit` unprocessed inbox rows and applies them in one transaction.
-    /// Returns how many rows were processed (0 when the inbox is drained).
-    pub async fn process_batch(&self, store: &Store, limit: i64) -> Result<usize, StoreError> {
-        let t0 = std::time::Instant::now();
-        let mut tx = store.begin().await?;
-        let rows = tx.take_unprocessed(limit).await?;
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let taken = t0.elapsed();
-        self.apply(&mut tx, &rows).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        tx.mark_processed(&ids, self.clock.now()).await?;
-        let applied = t0.elapsed();
-        tx.commit().await?;
-        // Where a batch's time goes (RUST_LOG=gridline::engine=debug).
-        tracing::debug!(
-            rows = rows.len(),
-            take_us = taken.as_micros() as u64,
-            apply_us = (applied - taken).as_micros() as u64,
-            commit_us = (t0.elapsed() - applied).as_micros() as u64,
-            "batch committed"
-        );
-        self.announce(&rows);
-        Ok(rows.len())
-    }
-
     /// Reads the messages among `events` ahead of their transaction. Parsing is pure and the
     /// costliest step of handling a message: the intake does it for the next batch while the
     /// current one is being written, on another core, and the writer only looks the answers
@@ -334,14 +310,9 @@ impl Engine {
     }
 
     /// Applies inbox rows inside the caller's transaction: every ticket change, history line
-    /// and outbox row they cause. Marking the rows processed is the caller's part (the intake
-    /// stores them already processed when it applies them in its own transaction).
-    pub async fn apply(&self, tx: &mut Tx, rows: &[InboxRow]) -> Result<(), StoreError> {
-        self.apply_read(tx, rows, &Readings::default()).await
-    }
-
-    /// [`Engine::apply`] with the rows' texts read ahead ([`Engine::read_ahead`]); a text not
-    /// among `readings` is parsed as it comes.
+    /// and outbox row they cause, with the rows' texts read ahead ([`Engine::read_ahead`]); a
+    /// text not among `readings` is parsed as it comes. Marking the rows processed is the
+    /// caller's part.
     pub async fn apply_read(
         &self,
         tx: &mut Tx,
@@ -451,22 +422,11 @@ impl Engine {
         now: i64,
     ) -> Result<(), StoreError> {
         // The batch remembers roster look-ups (groups, senders, who is on duty). Only the
-        // commands that bind groups, grant roles or start and end leave, and group events
+        // commands that change the roster (`Name::changes_roster`), and group events
         // (migration, removal), change the roster: the remembered roster is dropped before and
         // after them. Everything else, including chatter that looks like an incomplete
         // command ("收到"), keeps it.
-        let changes_roster = |text: &str| {
-            matches!(
-                readings.command(text),
-                Parsed::Command(
-                    Command::Bind(_)
-                        | Command::SetRole { .. }
-                        | Command::Leave(_)
-                        | Command::Back
-                        | Command::Handover(_)
-                )
-            )
-        };
+        let changes_roster = |text: &str| matches!(readings.command(text), Parsed::Command(c) if c.name().changes_roster());
         let roster_kept = match &row.event.kind {
             EventKind::Message { text, .. } => !changes_roster(text),
             EventKind::Button { button, .. } => !changes_roster(button),
@@ -732,8 +692,9 @@ impl Engine {
         fx: &mut Effects,
         scene: &Scene<'_>,
         cmd: Command,
-    ) -> Result<Vec<Notice>, StoreError> {
-        let span = tracing::info_span!("command", command = ?std::mem::discriminant(&cmd), sender = %scene.sender_id());
+    ) -> Outcome {
+        let span =
+            tracing::info_span!("command", command = ?cmd.name(), sender = %scene.sender_id());
         // Instrumented, not entered: an entered span guard held across an await corrupts the
         // subscriber's span stack when the task moves between threads.
         self.run_command(tx, fx, scene, cmd).instrument(span).await
@@ -813,6 +774,34 @@ impl Engine {
                     .await
             }
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::intake::Apply for Engine {
+    type Prepared = Readings;
+
+    /// Brings the batch's groups and senders into the shared roster memo and reads its texts,
+    /// outside any write transaction.
+    async fn prepare(&self, store: &Store, events: &[InboundEvent]) -> Readings {
+        let (chats, senders) = roster_keys(events.iter());
+        if let Err(e) = store.warm_roster(&chats, &senders).await {
+            tracing::debug!(error = %e, "roster not read ahead; the batch reads it itself");
+        }
+        self.read_ahead(events)
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut Tx,
+        rows: &[InboxRow],
+        readings: &Readings,
+    ) -> Result<(), StoreError> {
+        self.apply_read(tx, rows, readings).await
+    }
+
+    fn applied(&self, rows: &[InboxRow]) {
+        self.announce(rows);
     }
 }
 

@@ -1,13 +1,11 @@
 //! Read-only commands: my tickets, to-do, status, statistics, overdue, help.
 
-use super::{Engine, Notice, Scene};
+use super::{Engine, Notice, Outcome, Scene};
 use crate::domain::HistoryKind;
 use crate::domain::Role;
-use crate::domain::role::{self, Permission, Subject};
+use crate::domain::role::Subject;
 use crate::store::{StoreError, Tx};
-use crate::understand::command::{Period, help_entries};
-
-type Outcome = Result<Vec<Notice>, StoreError>;
+use crate::understand::command::{Name, Period, help_entries};
 
 const LIST_LIMIT: i64 = 20;
 
@@ -27,12 +25,18 @@ impl Engine {
     }
 
     pub(super) async fn todo(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
-        let Some(person) = scene
-            .person
-            .as_ref()
-            .filter(|_| role::is_staff_anywhere(&scene.grants))
-        else {
-            return Ok(vec![Notice::plain(self.texts.not_permitted("/list"), None)]);
+        let subject = Subject {
+            grants: &scene.grants,
+            grid_path: scene.grid_path(),
+            is_reporter: false,
+            is_assignee: false,
+        };
+        let staff = Name::List.spec().who.admits(subject);
+        let Some(person) = scene.person.as_ref().filter(|_| staff) else {
+            return Ok(vec![Notice::plain(
+                self.texts.not_permitted(&Name::List.slash()),
+                None,
+            )]);
         };
         let tickets = tx.todo(person, LIST_LIMIT).await?;
         let lines: Vec<String> = tickets
@@ -54,6 +58,10 @@ impl Engine {
         Notice::plain(format!("{heading}\n{body}"), None)
     }
 
+    /// A ticket's state and history, for whoever can see the ticket anyway: people in its own
+    /// group, its reporters, staff over its grid. Anyone else (another grid's group, a stranger
+    /// in a private chat) is told there is no such ticket, so that nothing about it leaks, not
+    /// even that it exists.
     pub(super) async fn status(&self, tx: &mut Tx, scene: &Scene<'_>, n: i64) -> Outcome {
         let Some(t) = tx.ticket(n).await? else {
             return Ok(vec![Notice::plain(
@@ -62,6 +70,25 @@ impl Engine {
                 None,
             )]);
         };
+        let in_ticket_chat = t.platform == scene.platform() && t.chat_id == scene.event.chat.id;
+        let visible = in_ticket_chat || {
+            let path = tx.grid(&t.grid).await?.map(|g| g.path);
+            let subject = Subject {
+                grants: &scene.grants,
+                grid_path: path.as_deref(),
+                is_reporter: self.is_reporter(tx, &t, scene, true).await?,
+                is_assignee: false,
+            };
+            Name::Status.spec().who.admits(subject)
+        };
+        if !visible {
+            tracing::info!(ticket = n, sender = %scene.sender_id(), "status refused: not the ticket's group, reporter or staff");
+            let typed = match scene.number(&t.grid, t.no) {
+                shown if shown.local => crate::domain::TicketRef::here(t.no),
+                _ => crate::domain::TicketRef::in_grid(&t.grid, t.no),
+            };
+            return Ok(vec![Notice::plain(self.texts.no_such_ticket(&typed), None)]);
+        }
         let assignee = match &t.assignee {
             Some(code) => tx
                 .person(code, &t.platform)
@@ -108,7 +135,7 @@ impl Engine {
         tx: &mut Tx,
         scene: &Scene<'_>,
         grid: Option<&str>,
-        command: &str,
+        command: Name,
     ) -> Result<Result<(String, String), Notice>, StoreError> {
         let (code, path) = match grid {
             Some(code) => match tx.grid(code).await? {
@@ -138,7 +165,12 @@ impl Engine {
                             .to_string();
                         (code, path)
                     }
-                    None => return Ok(Err(Notice::plain(self.texts.not_permitted(command), None))),
+                    None => {
+                        return Ok(Err(Notice::plain(
+                            self.texts.not_permitted(&command.slash()),
+                            None,
+                        )));
+                    }
                 }
             }
         };
@@ -148,8 +180,11 @@ impl Engine {
             is_reporter: false,
             is_assignee: false,
         };
-        if !role::may(subject, Permission::Supervise) {
-            return Ok(Err(Notice::plain(self.texts.not_permitted(command), None)));
+        if !command.spec().who.admits(subject) {
+            return Ok(Err(Notice::plain(
+                self.texts.not_permitted(&command.slash()),
+                None,
+            )));
         }
         Ok(Ok((code, path)))
     }
@@ -161,7 +196,7 @@ impl Engine {
         period: Period,
         grid: Option<&str>,
     ) -> Outcome {
-        let (code, path) = match self.scope(tx, scene, grid, "/stats").await? {
+        let (code, path) = match self.scope(tx, scene, grid, Name::Stats).await? {
             Ok(scope) => scope,
             Err(notice) => return Ok(vec![notice]),
         };
@@ -180,7 +215,7 @@ impl Engine {
     }
 
     pub(super) async fn overdue(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
-        let (_, path) = match self.scope(tx, scene, None, "/overdue").await? {
+        let (_, path) = match self.scope(tx, scene, None, Name::Overdue).await? {
             Ok(scope) => scope,
             Err(notice) => return Ok(vec![notice]),
         };

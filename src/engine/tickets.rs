@@ -1,19 +1,17 @@
 //! Opening tickets and the commands that move them through their life.
 
-use super::{Effects, Engine, Notice, Scene};
+use super::{Effects, Engine, Notice, Outcome, Scene};
 use crate::domain::HistoryKind;
 use crate::domain::mask::mask_personal_numbers;
 use crate::domain::message::{Button, InboundEvent, Mention};
-use crate::domain::role::{self, Permission, Subject};
+use crate::domain::role::Subject;
 use crate::domain::ticket::{self, Transition};
 use crate::domain::{Category, Number, Rating, TicketState, Urgency};
 use crate::i18n::Card;
 use crate::store::tickets::{NewTicket, Ticket};
 use crate::store::{StoreError, Tx};
 use crate::understand::Understanding;
-use crate::understand::command::parse_rating;
-
-type Outcome = Result<Vec<Notice>, StoreError>;
+use crate::understand::command::{Name, parse_rating};
 
 /// The ticket of an [`Access`], or return its refusal as the command's answer.
 macro_rules! granted {
@@ -282,14 +280,13 @@ impl Engine {
             .collect()
     }
 
-    /// Loads ticket `n` and checks that the sender may act on it with `permission`.
+    /// Loads ticket `n` and checks that the sender may act on it with command `name`.
     async fn access(
         &self,
         tx: &mut Tx,
         scene: &Scene<'_>,
         n: i64,
-        permission: Permission,
-        command: &str,
+        name: Name,
     ) -> Result<Access, StoreError> {
         let Some(t) = tx.ticket(n).await? else {
             return Ok(Access::Refused(Notice::plain(
@@ -300,25 +297,17 @@ impl Engine {
         };
         let path = tx.grid(&t.grid).await?.map(|g| g.path);
         // Co-reporters ("我家也是") are asked to rate too, so they may.
-        let is_reporter = self.is_reporter(tx, &t, scene, command == "rate").await?;
+        let is_reporter = self.is_reporter(tx, &t, scene, name == Name::Rate).await?;
         let subject = Subject {
             grants: &scene.grants,
             grid_path: path.as_deref(),
             is_reporter,
             is_assignee: scene.person.is_some() && t.assignee == scene.person,
         };
-        let allowed = match permission {
-            // Cancelling: the reporter, or staff who could handle it.
-            Permission::ReporterOnly if command == "cancel" => {
-                role::may(subject, Permission::ReporterOnly)
-                    || role::may(subject, Permission::Handle)
-            }
-            p => role::may(subject, p),
-        };
-        if !allowed {
-            tracing::info!(ticket = n, sender = %scene.sender_id(), command, "refused: not permitted");
+        if !name.spec().who.admits(subject) {
+            tracing::info!(ticket = n, sender = %scene.sender_id(), command = ?name, "refused: not permitted");
             return Ok(Access::Refused(Notice::plain(
-                self.texts.not_permitted(&format!("/{command} {n}")),
+                self.texts.not_permitted(&format!("{} {n}", name.slash())),
                 None,
             )));
         }
@@ -326,7 +315,7 @@ impl Engine {
     }
 
     /// Whether the sender reported ticket `t` (or, with `or_co_reporter`, joined the report).
-    async fn is_reporter(
+    pub(super) async fn is_reporter(
         &self,
         tx: &mut Tx,
         t: &Ticket,
@@ -351,7 +340,7 @@ impl Engine {
         &self,
         t: &mut Ticket,
         transition: Transition,
-        action: &str,
+        action: Name,
     ) -> Result<(), Notice> {
         match ticket::apply(t.state, transition) {
             Ok(to) => {
@@ -380,11 +369,8 @@ impl Engine {
         scene: &Scene<'_>,
         n: i64,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::Handle, "claim")
-                .await?
-        );
-        if let Err(notice) = self.transition(&mut t, Transition::Claim, "claim") {
+        let mut t = granted!(self.access(tx, scene, n, Name::Claim).await?);
+        if let Err(notice) = self.transition(&mut t, Transition::Claim, Name::Claim) {
             return Ok(vec![notice]);
         }
         Self::staff_responded(&mut t, scene.now);
@@ -411,16 +397,13 @@ impl Engine {
         n: i64,
         text: &str,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::Handle, "note")
-                .await?
-        );
+        let mut t = granted!(self.access(tx, scene, n, Name::Note).await?);
         if !t.state.is_active() {
             return Ok(vec![Notice::plain(
                 self.texts.wrong_state(
                     &scene.number(&t.grid, t.no),
                     t.state,
-                    self.texts.action_word("note"),
+                    self.texts.action_word(Name::Note),
                 ),
                 None,
             )]);
@@ -447,11 +430,8 @@ impl Engine {
         n: i64,
         text: &str,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::Handle, "done")
-                .await?
-        );
-        if let Err(notice) = self.transition(&mut t, Transition::Resolve, "resolve") {
+        let mut t = granted!(self.access(tx, scene, n, Name::Done).await?);
+        if let Err(notice) = self.transition(&mut t, Transition::Resolve, Name::Done) {
             return Ok(vec![notice]);
         }
         Self::staff_responded(&mut t, scene.now);
@@ -520,16 +500,13 @@ impl Engine {
         n: i64,
         who: &str,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::Handle, "transfer")
-                .await?
-        );
+        let mut t = granted!(self.access(tx, scene, n, Name::Transfer).await?);
         if !t.state.is_active() {
             return Ok(vec![Notice::plain(
                 self.texts.wrong_state(
                     &scene.number(&t.grid, t.no),
                     t.state,
-                    self.texts.action_word("transfer"),
+                    self.texts.action_word(Name::Transfer),
                 ),
                 None,
             )]);
@@ -577,10 +554,7 @@ impl Engine {
         reason: &str,
         duplicate_of: Option<i64>,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::Handle, "dismiss")
-                .await?
-        );
+        let mut t = granted!(self.access(tx, scene, n, Name::Dismiss).await?);
         let original = match duplicate_of {
             Some(of) => match tx.ticket(of).await?.filter(|o| o.id != t.id) {
                 Some(o) => Some(scene.number(&o.grid, o.no)),
@@ -591,7 +565,7 @@ impl Engine {
             },
             None => None,
         };
-        if let Err(notice) = self.transition(&mut t, Transition::Dismiss, "dismiss") {
+        if let Err(notice) = self.transition(&mut t, Transition::Dismiss, Name::Dismiss) {
             return Ok(vec![notice]);
         }
         Self::staff_responded(&mut t, scene.now);
@@ -613,11 +587,8 @@ impl Engine {
         scene: &Scene<'_>,
         n: i64,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::ReporterOnly, "cancel")
-                .await?
-        );
-        if let Err(notice) = self.transition(&mut t, Transition::Cancel, "cancel") {
+        let mut t = granted!(self.access(tx, scene, n, Name::Cancel).await?);
+        if let Err(notice) = self.transition(&mut t, Transition::Cancel, Name::Cancel) {
             return Ok(vec![notice]);
         }
         t.closed_at = Some(scene.now);
@@ -639,14 +610,11 @@ impl Engine {
         n: i64,
         rating: Rating,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::ReporterOnly, "rate")
-                .await?
-        );
+        let mut t = granted!(self.access(tx, scene, n, Name::Rate).await?);
         t.rating = Some(rating);
         t.updated_at = scene.now;
         if rating == Rating::Unsatisfied {
-            if let Err(notice) = self.transition(&mut t, Transition::Reopen, "rate") {
+            if let Err(notice) = self.transition(&mut t, Transition::Reopen, Name::Rate) {
                 return Ok(vec![notice]);
             }
             t.resolved_at = None;
@@ -679,7 +647,7 @@ impl Engine {
             self.tell_level(tx, fx, &t, "village", report, None).await?;
             return Ok(vec![self.reopened_notice(tx, &t).await?]);
         }
-        if let Err(notice) = self.transition(&mut t, Transition::Close, "rate") {
+        if let Err(notice) = self.transition(&mut t, Transition::Close, Name::Rate) {
             return Ok(vec![notice]);
         }
         t.closed_at = Some(scene.now);

@@ -24,7 +24,8 @@ use crate::store::confirm::{NewCoReporter, NewConfirmation, OpenTicket};
 use crate::store::{StoreError, Tx};
 use crate::understand::{Band, Understanding, same_problem};
 
-type Outcome = Result<Option<Vec<Notice>>, StoreError>;
+/// What a step that may or may not handle a message returns: `None` when it did not.
+type Handled = Result<Option<Vec<Notice>>, StoreError>;
 
 /// The button id of a confirmation question (a button id is the text it stands for).
 const CONFIRM_COMMAND: &str = "/confirm";
@@ -227,7 +228,7 @@ impl Engine {
         fx: &mut Effects,
         scene: &Scene<'_>,
         text: &str,
-    ) -> Outcome {
+    ) -> Handled {
         let Some(answer) = answer(text) else {
             return Ok(None);
         };
@@ -304,7 +305,7 @@ impl Engine {
         scene: &Scene<'_>,
         replied_ticket: Option<i64>,
         text: &str,
-    ) -> Outcome {
+    ) -> Handled {
         if scene.standing.is_staff() || !self.parser.is_me_too(text) {
             return Ok(None);
         }

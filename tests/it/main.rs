@@ -11,6 +11,7 @@ mod fake_telegram;
 mod fake_wecom;
 mod numbers;
 mod onebot;
+mod permissions;
 mod sandbox;
 mod sandbox_browser;
 mod sla;
