@@ -160,9 +160,9 @@ async fn status_from_another_grid_shows_nothing_about_the_ticket() {
 
     let hidden = texts.no_such_ticket(&TicketRef::in_grid("T1-V1-G1", 1));
     let asked = app.say("g3", "res8", "周杰", "查询 T1-V1-G1#1").await;
-    assert_eq!(replies_to(&app, &asked), [hidden.clone()]);
+    assert_eq!(replies_to(&app, &asked), std::slice::from_ref(&hidden));
     let asked = app.say("g3", "leader3", "李强", "查询 T1-V1-G1#1").await;
-    assert_eq!(replies_to(&app, &asked), [hidden.clone()]);
+    assert_eq!(replies_to(&app, &asked), std::slice::from_ref(&hidden));
     let asked = app.say("p-res8", "res8", "周杰", "查询 T1-V1-G1#1").await;
     assert_eq!(replies_to(&app, &asked), [hidden]);
 
