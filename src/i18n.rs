@@ -347,6 +347,22 @@ impl Texts {
         )
     }
 
+    /// "#3 已由 黄丽华 于 12月5日 12:05 办结，不能接单。"
+    pub fn already_done(
+        &self,
+        no: &Number,
+        who: &str,
+        when: &str,
+        did: &str,
+        action: &str,
+    ) -> String {
+        say!(
+            self,
+            format!("{no} 已由 {who} 于 {when} {did}，不能{action}。"),
+            format!("{no} was {did} by {who} at {when}, so it cannot be {action}.")
+        )
+    }
+
     pub fn wrong_state(&self, no: &Number, state: TicketState, action: &str) -> String {
         say!(
             self,

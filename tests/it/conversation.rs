@@ -127,6 +127,24 @@ async fn phrasings_and_a_true_card(db: Db) {
     assert!(text.contains("状态：已关闭（王芳"), "{text}");
     assert!(buttons.is_empty(), "{buttons:?}");
 
+    // A stale button says what happened, not only that it cannot be done.
+    app.press("g1", "leader1", "张伟", &card, "/done T1-V1-G1#1")
+        .await;
+    let toast = app
+        .memory
+        .sent()
+        .into_iter()
+        .filter_map(|s| match s.item {
+            Outbound::AnswerButton { text, .. } => Some(text),
+            _ => None,
+        })
+        .next_back()
+        .expect("the press is answered");
+    assert!(
+        toast.contains("#1 已由 王芳 于") && toast.contains("评价，不能办结"),
+        "{toast}"
+    );
+
     // A dismissed ticket's card loses its buttons too, whoever typed the command.
     let second = app.say("g1", "res1", "王芳", "/report 5栋电梯坏了").await;
     let second_card = app.card_for(&second);
