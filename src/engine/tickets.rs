@@ -24,7 +24,7 @@ macro_rules! granted {
 }
 
 /// A ticket the sender may act on, or the notice that says why not.
-enum Access {
+pub(super) enum Access {
     Granted(Box<Ticket>),
     Refused(Notice),
 }
@@ -281,7 +281,7 @@ impl Engine {
     }
 
     /// Loads ticket `n` and checks that the sender may act on it with command `name`.
-    async fn access(
+    pub(super) async fn access(
         &self,
         tx: &mut Tx,
         scene: &Scene<'_>,

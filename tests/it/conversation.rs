@@ -196,3 +196,64 @@ async fn yes_and_no(db: Db) {
     app.stop().await;
 }
 both_backends!(confirmation_yes_and_no, yes_and_no);
+
+/// 改为紧急 / 改类: leaders over the grid and coordinators above it; deadlines follow the new
+/// urgency from the report; the history keeps who changed what.
+async fn corrections(db: Db) {
+    let memory = MemoryAdapter::new(Capabilities {
+        edits: true,
+        ..MemoryAdapter::default().capabilities()
+    });
+    let app = spawn_app_with(db, memory).await;
+    seed(&app, ROSTER).await;
+    let source = app
+        .say("g1", "res1", "王芳", "/report 狗在小区里乱拉屎")
+        .await;
+    let card = app.card_for(&source);
+    let before = app.store.ticket(1).await.expect("db").expect("ticket");
+
+    // The parser took it for a danger; the leader says it is not urgent.
+    app.say("g1", "leader1", "张伟", "改为一般 1").await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.urgency, gridline::domain::Urgency::Normal);
+    assert_eq!(t.claim_due, t.created_at + 2 * 3_600_000);
+    assert!(app.last().text.contains("2小时"), "{}", app.last().text);
+    app.say("g1", "leader1", "张伟", "改为一般 1").await;
+    assert!(app.last().text.contains("已经是"), "{}", app.last().text);
+    app.say("g1", "leader1", "张伟", "改为紧急 1").await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.urgency, gridline::domain::Urgency::Urgent);
+    assert_eq!(t.claim_due, t.created_at + 15 * 60_000);
+    let _ = before.urgency;
+
+    // A resident may not; a leader of another grid may not; the coordinator above may.
+    app.say("g1", "res1", "王芳", "改类 1 道路交通").await;
+    app.say("g2", "leader2", "李强", "改类 T1-V1-G1#1 道路交通")
+        .await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.category, before.category);
+    app.say("g1", "coord1", "陈静", "改类 1 环境卫生").await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.category, gridline::domain::Category::Sanitation);
+    let (text, _) = edits_of(&app, &card).pop().expect("the card was redrawn");
+    assert!(text.contains("环境卫生"), "{text}");
+
+    let history = app.store.ticket_events(1).await.expect("events");
+    let corrections: Vec<(String, String, String)> = history
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                gridline::domain::HistoryKind::Recategorized
+                    | gridline::domain::HistoryKind::UrgencyChanged
+            )
+        })
+        .map(|e| (e.kind.to_string(), e.actor.clone(), e.detail.clone()))
+        .collect();
+    assert_eq!(corrections.len(), 3, "{corrections:?}");
+    assert_eq!(corrections[0].1, "L1");
+    assert_eq!(corrections[2].1, "C1");
+    assert!(corrections[2].2.ends_with(" sanitation"), "{corrections:?}");
+    app.stop().await;
+}
+both_backends!(corrections_by_leaders_and_coordinators, corrections);
