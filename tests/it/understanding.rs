@@ -548,7 +548,8 @@ async fn labelled_examples_round_trip(db: Db) {
     use gridline::store::examples::{self, ExampleSource, LabelledExample};
     let app = spawn_app(db, |_| {}).await;
     seed(&app, ROSTER).await;
-    app.say("g1", "res1", "王芳", "/report 3栋门口的路灯不亮").await;
+    app.say("g1", "res1", "王芳", "/report 3栋门口的路灯不亮")
+        .await;
     let ticket = app
         .store
         .tickets_in_chat("memory", "g1", 1)
