@@ -2,8 +2,8 @@
 //! Keeping them here keeps the engine free of wording and lets a translator work in one file.
 
 use crate::config::Language;
-use crate::domain::{Category, Rating, TicketState, Urgency};
-use crate::understand::command::Problem;
+use crate::domain::{Category, HistoryKind, Rating, Role, TicketState, Urgency};
+use crate::understand::command::{Name, Period, Problem};
 
 /// The bot's voice in one language.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +40,49 @@ impl Texts {
             TicketState::Closed => say!(self, "已关闭", "closed"),
             TicketState::Dismissed => say!(self, "已驳回", "dismissed"),
         }
+    }
+
+    /// A ticket's state as the sandbox's side panel labels it ("已接单" rather than the card's
+    /// "处理中": the panel lists tickets by what was done to them).
+    pub fn state_done(&self, s: TicketState) -> &'static str {
+        match s {
+            TicketState::Open => say!(self, "待接单", "open"),
+            TicketState::Claimed => say!(self, "已接单", "claimed"),
+            TicketState::Resolved => say!(self, "已办结", "resolved"),
+            TicketState::Closed => say!(self, "已关闭", "closed"),
+            TicketState::Dismissed => say!(self, "已驳回", "dismissed"),
+        }
+    }
+
+    /// A role as people call it; a coordinator with the level of the grid they hold
+    /// (`town`, `village`) when known.
+    pub fn role_label(&self, role: Role, level: Option<&str>) -> &'static str {
+        match (role, level) {
+            (Role::Resident, _) => say!(self, "居民", "resident"),
+            (Role::Leader, _) => say!(self, "网格长", "grid leader"),
+            (Role::Deputy, _) => say!(self, "副网格长", "deputy leader"),
+            (Role::Coordinator, Some("town")) => say!(self, "镇级协调员", "town coordinator"),
+            (Role::Coordinator, Some("village")) => {
+                say!(self, "村级协调员", "village coordinator")
+            }
+            (Role::Coordinator, _) => say!(self, "协调员", "coordinator"),
+            (Role::Admin, _) => say!(self, "管理员", "admin"),
+        }
+    }
+
+    /// A statistics period: "近7天" / "last 7 days".
+    pub fn period(&self, period: Period) -> &'static str {
+        match period {
+            Period::Today => say!(self, "今天", "today"),
+            Period::Days7 => say!(self, "近7天", "last 7 days"),
+            Period::Days30 => say!(self, "近30天", "last 30 days"),
+            Period::All => say!(self, "累计", "all time"),
+        }
+    }
+
+    /// The scope of statistics over every grid.
+    pub fn all_grids(&self) -> &'static str {
+        say!(self, "全部", "all grids")
     }
 
     pub fn rating(&self, r: Rating) -> &'static str {
@@ -290,18 +333,93 @@ impl Texts {
         )
     }
 
-    pub fn action_word(&self, action: &str) -> &'static str {
+    /// What a command does to a ticket, for "#42 cannot be … now".
+    pub fn action_word(&self, action: Name) -> &'static str {
         match action {
-            "claim" => say!(self, "接单", "claimed"),
-            "resolve" => say!(self, "办结", "resolved"),
-            "close" | "rate" => say!(self, "评价", "rated"),
-            "dismiss" => say!(self, "驳回", "dismissed"),
-            "reopen" => say!(self, "重新打开", "reopened"),
-            "cancel" => say!(self, "撤销", "withdrawn"),
-            "note" => say!(self, "添加进展", "updated"),
-            "transfer" => say!(self, "转派", "transferred"),
-            "urge" => say!(self, "督办", "supervised"),
-            _ => say!(self, "操作", "changed"),
+            Name::Claim => say!(self, "接单", "claimed"),
+            Name::Done => say!(self, "办结", "resolved"),
+            Name::Rate => say!(self, "评价", "rated"),
+            Name::Dismiss => say!(self, "驳回", "dismissed"),
+            Name::Cancel => say!(self, "撤销", "withdrawn"),
+            Name::Note => say!(self, "添加进展", "updated"),
+            Name::Transfer => say!(self, "转派", "transferred"),
+            Name::Urge => say!(self, "督办", "supervised"),
+            Name::Report
+            | Name::My
+            | Name::Status
+            | Name::List
+            | Name::Leave
+            | Name::Back
+            | Name::Handover
+            | Name::Stats
+            | Name::Overdue
+            | Name::OnLeave
+            | Name::Bind
+            | Name::Role
+            | Name::Help => say!(self, "操作", "changed"),
+        }
+    }
+
+    /// A command's entry in the platform's command menu (Telegram's `/` list).
+    pub fn menu_description(&self, name: Name) -> &'static str {
+        match name {
+            Name::Report => say!(
+                self,
+                "报事：/report 什么问题、在哪里",
+                "Report a problem: /report what and where"
+            ),
+            Name::My => say!(self, "我反映的诉求", "Tickets you reported"),
+            Name::Status => say!(self, "查询进度：/status 42", "A ticket's state: /status 42"),
+            Name::Cancel => say!(self, "撤销：/cancel 42", "Withdraw your report: /cancel 42"),
+            Name::Rate => say!(
+                self,
+                "评价：/rate 42 满意|一般|不满意",
+                "Rate a result: /rate 42 good|ok|bad"
+            ),
+            Name::Claim => say!(self, "接单：/claim 42", "Take a ticket: /claim 42"),
+            Name::Note => say!(self, "进展：/note 42 内容", "Post progress: /note 42 text"),
+            Name::Done => say!(
+                self,
+                "办结：/done 42 处理结果",
+                "Resolve a ticket: /done 42 what was done"
+            ),
+            Name::Transfer => say!(
+                self,
+                "转派：/transfer 42 @姓名",
+                "Hand over: /transfer 42 @name"
+            ),
+            Name::Dismiss => say!(
+                self,
+                "驳回：/dismiss 42 理由",
+                "Dismiss: /dismiss 42 reason"
+            ),
+            Name::List => say!(self, "我的待办", "Your to-do list"),
+            Name::Leave => say!(
+                self,
+                "请假：/leave until 日期",
+                "Go on leave: /leave until date"
+            ),
+            Name::Back => say!(self, "销假", "Back from leave"),
+            Name::Handover => say!(self, "交接在办诉求", "Hand over your active tickets"),
+            Name::Stats => say!(
+                self,
+                "统计：/stats 今天|7天|30天|全部",
+                "Statistics: /stats today|7d|30d|all"
+            ),
+            Name::Overdue => say!(self, "超时未办", "Overdue tickets"),
+            Name::Urge => say!(self, "督办：/urge 42", "Supervise: /urge 42"),
+            Name::OnLeave => say!(self, "请假名单", "Who is on leave"),
+            Name::Bind => say!(
+                self,
+                "绑定网格：/bind 网格编号",
+                "Bind this group: /bind grid"
+            ),
+            Name::Role => say!(
+                self,
+                "设置角色：/role @姓名 角色",
+                "Give a role: /role @name role"
+            ),
+            Name::Help => say!(self, "帮助", "What you may do here"),
         }
     }
 
@@ -313,7 +431,7 @@ impl Texts {
         )
     }
 
-    pub fn invalid_command(&self, name: &str, problem: &Problem) -> String {
+    pub fn invalid_command(&self, name: Name, problem: &Problem) -> String {
         let what = match problem {
             Problem::MissingNumber => {
                 say!(self, "请写上诉求编号，例如", "add the ticket number, e.g.")
@@ -342,23 +460,8 @@ impl Texts {
                 "give the last day of leave, e.g."
             ),
         };
-        let example = match name {
-            "claim" => "/claim 42",
-            "done" => "/done 42 换了灯泡",
-            "note" => "/note 42 已联系电工",
-            "rate" => "/rate 42 满意",
-            "transfer" => "/transfer 42 @李强",
-            "dismiss" => "/dismiss 42 重复 7",
-            "report" => "/report 3栋楼道灯坏了",
-            "stats" => "/stats 7d",
-            "bind" => "/bind T01-V01-G01",
-            "role" => "/role @王芳 leader T01-V01-G01",
-            "status" => "/status 42",
-            "cancel" => "/cancel 42",
-            "urge" => "/urge 42",
-            "leave" => "/leave until 2026-12-03",
-            _ => "/help",
-        };
+        let example = name.spec().example;
+        let name = name.spec().slash;
         say!(
             self,
             format!("{what} {example}"),
@@ -473,27 +576,27 @@ impl Texts {
         )
     }
 
-    pub fn event_kind(&self, kind: &str) -> &'static str {
+    pub fn event_kind(&self, kind: HistoryKind) -> &'static str {
         match kind {
-            "opened" => say!(self, "受理", "opened"),
-            "claimed" => say!(self, "接单", "claimed"),
-            "note" => say!(self, "进展", "update"),
-            "resolved" => say!(self, "办结", "resolved"),
-            "rated" => say!(self, "评价", "rated"),
-            "closed" => say!(self, "关闭", "closed"),
-            "reopened" => say!(self, "重新打开", "reopened"),
-            "transferred" => say!(self, "转派", "transferred"),
-            "dismissed" => say!(self, "驳回", "dismissed"),
-            "cancelled" => say!(self, "撤销", "withdrawn"),
-            "edited" => say!(self, "修改", "edited"),
-            "linked" => say!(self, "关联", "linked"),
-            "reminded" => say!(self, "提醒", "reminded"),
-            "escalated" => say!(self, "超时上报", "escalated"),
-            "urged" => say!(self, "督办", "supervised"),
-            "closed_unrated" => say!(self, "未评价结案", "closed without rating"),
-            "handed_over" => say!(self, "交接", "handed over"),
-            "photo" => say!(self, "照片", "photo"),
-            _ => say!(self, "记录", "event"),
+            HistoryKind::Opened => say!(self, "受理", "opened"),
+            HistoryKind::Claimed => say!(self, "接单", "claimed"),
+            HistoryKind::Note => say!(self, "进展", "update"),
+            HistoryKind::Resolved => say!(self, "办结", "resolved"),
+            HistoryKind::Rated => say!(self, "评价", "rated"),
+            HistoryKind::Closed => say!(self, "关闭", "closed"),
+            HistoryKind::Reopened => say!(self, "重新打开", "reopened"),
+            HistoryKind::Transferred => say!(self, "转派", "transferred"),
+            HistoryKind::Dismissed => say!(self, "驳回", "dismissed"),
+            HistoryKind::Cancelled => say!(self, "撤销", "withdrawn"),
+            HistoryKind::Edited => say!(self, "修改", "edited"),
+            HistoryKind::Linked => say!(self, "关联", "linked"),
+            HistoryKind::CoReporter => say!(self, "同报", "also reported"),
+            HistoryKind::Reminded => say!(self, "提醒", "reminded"),
+            HistoryKind::Escalated => say!(self, "超时上报", "escalated"),
+            HistoryKind::Urged => say!(self, "督办", "supervised"),
+            HistoryKind::ClosedUnrated => say!(self, "未评价结案", "closed without rating"),
+            HistoryKind::HandedOver => say!(self, "交接", "handed over"),
+            HistoryKind::Photo => say!(self, "照片", "photo"),
         }
     }
 }

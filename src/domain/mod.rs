@@ -5,12 +5,14 @@
 //! - [`role`]: roles, grants on the grid tree and permission checks.
 //! - [`sla`]: durations and deadline arithmetic.
 //! - [`message`]: the platform-neutral message model (inbound events, outbound items, chats).
+//! - [`history`]: what a ticket history line and a deadline timer record (stored ids).
 //! - [`mask`]: masking phone and ID numbers on bot cards.
 //! - [`calendar`]: working-time calendars (working hours, holidays, make-up days).
 //! - [`quiet`]: quiet hours during which non-urgent notices are held.
 
 pub mod calendar;
 pub mod category;
+pub mod history;
 pub mod mask;
 pub mod message;
 pub mod quiet;
@@ -19,6 +21,7 @@ pub mod sla;
 pub mod ticket;
 
 pub use category::{Category, UnknownValue, Urgency};
+pub use history::{DigestKind, HistoryKind, TimerKind};
 pub use role::{Grant, Permission, Role, Subject};
 pub use sla::{Deadlines, Due, HumanDuration};
 pub use ticket::{Rating, TicketState, Transition};

@@ -6,6 +6,7 @@
 //! (kind, period) row sends it; a daemon that was down at that time sends it when it comes
 //! back, if that is within [`LATE_LIMIT_MS`], and never twice.
 
+use crate::domain::DigestKind;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone as _, Weekday};
 
 use super::{Effects, Engine};
@@ -48,7 +49,7 @@ impl Engine {
     ) -> Result<(), StoreError> {
         let period = due.date_naive().to_string();
         let mut tx = store.begin().await?;
-        if !tx.claim_digest("daily", &period, now).await? {
+        if !tx.claim_digest(DigestKind::Daily, &period, now).await? {
             return Ok(());
         }
         let day_start = due
@@ -78,7 +79,7 @@ impl Engine {
     ) -> Result<(), StoreError> {
         let period = format!("{}", due.date_naive());
         let mut tx = store.begin().await?;
-        if !tx.claim_digest("weekly", &period, now).await? {
+        if !tx.claim_digest(DigestKind::Weekly, &period, now).await? {
             return Ok(());
         }
         let mut fx = Effects::default();

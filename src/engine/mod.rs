@@ -29,13 +29,13 @@ use tracing::Instrument;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::domain::Role;
 use crate::domain::calendar::Calendar;
 use crate::domain::message::{
     Button, Capabilities, ChatKind, EventKind, InboundEvent, Mention, Outbound, OutboundMessage,
 };
 use crate::domain::quiet::QuietHours;
 use crate::domain::role::{self, Grant};
+use crate::domain::{HistoryKind, Role};
 use crate::i18n::Texts;
 use crate::store::inbox::InboxRow;
 use crate::store::outbox::NewOutbound;
@@ -125,6 +125,9 @@ impl Readings {
     }
 }
 
+/// What a command or step answers: the notices for the chat.
+type Outcome = Result<Vec<Notice>, StoreError>;
+
 /// Writes a transaction collects before commit.
 #[derive(Default)]
 struct Effects {
@@ -133,25 +136,25 @@ struct Effects {
 }
 
 impl Effects {
-    fn record(&mut self, scene: &Scene<'_>, ticket: i64, kind: &str, detail: &str) {
+    fn record(&mut self, scene: &Scene<'_>, ticket: i64, kind: HistoryKind, detail: &str) {
         self.events.push(TicketEvent {
             ticket_id: ticket,
             at: scene.now,
             actor: scene.actor(),
             actor_name: scene.event.sender.name.clone(),
-            kind: kind.to_string(),
+            kind,
             detail: detail.to_string(),
         });
     }
 
     /// A history line written by gridline itself (timers), not by a person.
-    fn record_system(&mut self, ticket: i64, at: i64, kind: &str, detail: &str) {
+    fn record_system(&mut self, ticket: i64, at: i64, kind: HistoryKind, detail: &str) {
         self.events.push(TicketEvent {
             ticket_id: ticket,
             at,
             actor: "system".into(),
             actor_name: "gridline".into(),
-            kind: kind.to_string(),
+            kind,
             detail: detail.to_string(),
         });
     }
@@ -400,22 +403,11 @@ impl Engine {
         now: i64,
     ) -> Result<(), StoreError> {
         // The batch remembers roster look-ups (groups, senders, who is on duty). Only the
-        // commands that bind groups, grant roles or start and end leave, and group events
+        // commands that change the roster (`Name::changes_roster`), and group events
         // (migration, removal), change the roster: the remembered roster is dropped before and
         // after them. Everything else, including chatter that looks like an incomplete
         // command ("收到"), keeps it.
-        let changes_roster = |text: &str| {
-            matches!(
-                readings.command(text),
-                Parsed::Command(
-                    Command::Bind(_)
-                        | Command::SetRole { .. }
-                        | Command::Leave(_)
-                        | Command::Back
-                        | Command::Handover(_)
-                )
-            )
-        };
+        let changes_roster = |text: &str| matches!(readings.command(text), Parsed::Command(c) if c.name().changes_roster());
         let roster_kept = match &row.event.kind {
             EventKind::Message { text, .. } => !changes_roster(text),
             EventKind::Button { button, .. } => !changes_roster(button),
@@ -638,8 +630,9 @@ impl Engine {
         fx: &mut Effects,
         scene: &Scene<'_>,
         cmd: Command,
-    ) -> Result<Vec<Notice>, StoreError> {
-        let span = tracing::info_span!("command", command = ?std::mem::discriminant(&cmd), sender = %scene.sender_id());
+    ) -> Outcome {
+        let span =
+            tracing::info_span!("command", command = ?cmd.name(), sender = %scene.sender_id());
         // Instrumented, not entered: an entered span guard held across an await corrupts the
         // subscriber's span stack when the task moves between threads.
         self.run_command(tx, fx, scene, cmd).instrument(span).await

@@ -1,18 +1,17 @@
 //! Opening tickets and the commands that move them through their life.
 
-use super::{Effects, Engine, Notice, Scene};
+use super::{Effects, Engine, Notice, Outcome, Scene};
+use crate::domain::HistoryKind;
 use crate::domain::mask::mask_personal_numbers;
 use crate::domain::message::{Button, InboundEvent, Mention};
-use crate::domain::role::{self, Permission, Subject};
+use crate::domain::role::Subject;
 use crate::domain::ticket::{self, Transition};
 use crate::domain::{Category, Rating, TicketState, Urgency};
 use crate::i18n::Card;
 use crate::store::tickets::{NewTicket, Ticket};
 use crate::store::{StoreError, Tx};
 use crate::understand::Understanding;
-use crate::understand::command::parse_rating;
-
-type Outcome = Result<Vec<Notice>, StoreError>;
+use crate::understand::command::{Name, parse_rating};
 
 /// The ticket of an [`Access`], or return its refusal as the command's answer.
 macro_rules! granted {
@@ -88,7 +87,7 @@ impl Engine {
         fx.record(
             scene,
             id,
-            "opened",
+            HistoryKind::Opened,
             &format!("{} {}", category.id(), urgency.id()),
         );
         self.schedule(tx, id, urgency, scene.now, true).await?;
@@ -212,14 +211,13 @@ impl Engine {
             .collect()
     }
 
-    /// Loads ticket `n` and checks that the sender may act on it with `permission`.
+    /// Loads ticket `n` and checks that the sender may act on it with command `name`.
     async fn access(
         &self,
         tx: &mut Tx,
         scene: &Scene<'_>,
         n: i64,
-        permission: Permission,
-        command: &str,
+        name: Name,
     ) -> Result<Access, StoreError> {
         let Some(t) = tx.ticket(n).await? else {
             return Ok(Access::Refused(Notice::plain(
@@ -229,25 +227,17 @@ impl Engine {
         };
         let path = tx.grid(&t.grid).await?.map(|g| g.path);
         // Co-reporters ("我家也是") are asked to rate too, so they may.
-        let is_reporter = self.is_reporter(tx, &t, scene, command == "rate").await?;
+        let is_reporter = self.is_reporter(tx, &t, scene, name == Name::Rate).await?;
         let subject = Subject {
             grants: &scene.grants,
             grid_path: path.as_deref(),
             is_reporter,
             is_assignee: scene.person.is_some() && t.assignee == scene.person,
         };
-        let allowed = match permission {
-            // Cancelling: the reporter, or staff who could handle it.
-            Permission::ReporterOnly if command == "cancel" => {
-                role::may(subject, Permission::ReporterOnly)
-                    || role::may(subject, Permission::Handle)
-            }
-            p => role::may(subject, p),
-        };
-        if !allowed {
-            tracing::info!(ticket = n, sender = %scene.sender_id(), command, "refused: not permitted");
+        if !name.spec().who.admits(subject) {
+            tracing::info!(ticket = n, sender = %scene.sender_id(), command = ?name, "refused: not permitted");
             return Ok(Access::Refused(Notice::plain(
-                self.texts.not_permitted(&format!("/{command} {n}")),
+                self.texts.not_permitted(&format!("{} {n}", name.slash())),
                 None,
             )));
         }
@@ -255,7 +245,7 @@ impl Engine {
     }
 
     /// Whether the sender reported ticket `t` (or, with `or_co_reporter`, joined the report).
-    async fn is_reporter(
+    pub(super) async fn is_reporter(
         &self,
         tx: &mut Tx,
         t: &Ticket,
@@ -280,7 +270,7 @@ impl Engine {
         &self,
         t: &mut Ticket,
         transition: Transition,
-        action: &str,
+        action: Name,
     ) -> Result<(), Notice> {
         match ticket::apply(t.state, transition) {
             Ok(to) => {
@@ -309,11 +299,8 @@ impl Engine {
         scene: &Scene<'_>,
         n: i64,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::Handle, "claim")
-                .await?
-        );
-        if let Err(notice) = self.transition(&mut t, Transition::Claim, "claim") {
+        let mut t = granted!(self.access(tx, scene, n, Name::Claim).await?);
+        if let Err(notice) = self.transition(&mut t, Transition::Claim, Name::Claim) {
             return Ok(vec![notice]);
         }
         Self::staff_responded(&mut t, scene.now);
@@ -322,7 +309,7 @@ impl Engine {
             t.assignee = scene.person.clone();
         }
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "claimed", "");
+        fx.record(scene, t.id, HistoryKind::Claimed, "");
         let mut notice = Notice::plain(
             self.texts.claimed(t.id, &scene.event.sender.name),
             Some(t.id),
@@ -339,21 +326,18 @@ impl Engine {
         n: i64,
         text: &str,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::Handle, "note")
-                .await?
-        );
+        let mut t = granted!(self.access(tx, scene, n, Name::Note).await?);
         if !t.state.is_active() {
             return Ok(vec![Notice::plain(
                 self.texts
-                    .wrong_state(t.id, t.state, self.texts.action_word("note")),
+                    .wrong_state(t.id, t.state, self.texts.action_word(Name::Note)),
                 None,
             )]);
         }
         Self::staff_responded(&mut t, scene.now);
         tx.update_ticket(&t).await?;
         let text = mask_personal_numbers(text);
-        fx.record(scene, t.id, "note", &text);
+        fx.record(scene, t.id, HistoryKind::Note, &text);
         Ok(vec![Notice::plain(
             self.texts.note(t.id, &scene.event.sender.name, &text),
             Some(t.id),
@@ -368,11 +352,8 @@ impl Engine {
         n: i64,
         text: &str,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::Handle, "done")
-                .await?
-        );
-        if let Err(notice) = self.transition(&mut t, Transition::Resolve, "resolve") {
+        let mut t = granted!(self.access(tx, scene, n, Name::Done).await?);
+        if let Err(notice) = self.transition(&mut t, Transition::Resolve, Name::Done) {
             return Ok(vec![notice]);
         }
         Self::staff_responded(&mut t, scene.now);
@@ -387,7 +368,7 @@ impl Engine {
         let timeout = self.settings.rating.timeout.as_millis();
         tx.add_timers(&[(super::timers::RATING_TIMEOUT, t.id, scene.now + timeout)]);
         let text = mask_personal_numbers(text);
-        fx.record(scene, t.id, "resolved", &text);
+        fx.record(scene, t.id, HistoryKind::Resolved, &text);
         let buttons = self.buttons_on(&t.platform);
         let mut notice = Notice::plain(
             self.texts.resolved(
@@ -440,14 +421,11 @@ impl Engine {
         n: i64,
         who: &str,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::Handle, "transfer")
-                .await?
-        );
+        let mut t = granted!(self.access(tx, scene, n, Name::Transfer).await?);
         if !t.state.is_active() {
             return Ok(vec![Notice::plain(
                 self.texts
-                    .wrong_state(t.id, t.state, self.texts.action_word("transfer")),
+                    .wrong_state(t.id, t.state, self.texts.action_word(Name::Transfer)),
                 None,
             )]);
         }
@@ -467,7 +445,7 @@ impl Engine {
         Self::staff_responded(&mut t, scene.now);
         t.assignee = Some(target.code.clone());
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "transferred", &target.code);
+        fx.record(scene, t.id, HistoryKind::Transferred, &target.code);
         let mut notice = Notice::plain(self.texts.transferred(t.id, &target.name), Some(t.id));
         if let Some(uid) = target.user_id {
             notice.mentions = vec![Mention {
@@ -490,23 +468,20 @@ impl Engine {
         reason: &str,
         duplicate_of: Option<i64>,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::Handle, "dismiss")
-                .await?
-        );
+        let mut t = granted!(self.access(tx, scene, n, Name::Dismiss).await?);
         if let Some(of) = duplicate_of
             && (of == t.id || tx.ticket(of).await?.is_none())
         {
             return Ok(vec![Notice::plain(self.texts.no_such_ticket(of), None)]);
         }
-        if let Err(notice) = self.transition(&mut t, Transition::Dismiss, "dismiss") {
+        if let Err(notice) = self.transition(&mut t, Transition::Dismiss, Name::Dismiss) {
             return Ok(vec![notice]);
         }
         Self::staff_responded(&mut t, scene.now);
         t.closed_at = Some(scene.now);
         t.duplicate_of = duplicate_of;
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "dismissed", reason);
+        fx.record(scene, t.id, HistoryKind::Dismissed, reason);
         let text = match duplicate_of {
             Some(of) => self.texts.duplicate(t.id, of),
             None => self.texts.dismissed(t.id, reason),
@@ -521,17 +496,14 @@ impl Engine {
         scene: &Scene<'_>,
         n: i64,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::ReporterOnly, "cancel")
-                .await?
-        );
-        if let Err(notice) = self.transition(&mut t, Transition::Cancel, "cancel") {
+        let mut t = granted!(self.access(tx, scene, n, Name::Cancel).await?);
+        if let Err(notice) = self.transition(&mut t, Transition::Cancel, Name::Cancel) {
             return Ok(vec![notice]);
         }
         t.closed_at = Some(scene.now);
         t.updated_at = scene.now;
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "cancelled", "");
+        fx.record(scene, t.id, HistoryKind::Cancelled, "");
         Ok(vec![Notice::plain(self.texts.cancelled(t.id), Some(t.id))])
     }
 
@@ -544,14 +516,11 @@ impl Engine {
         n: i64,
         rating: Rating,
     ) -> Outcome {
-        let mut t = granted!(
-            self.access(tx, scene, n, Permission::ReporterOnly, "rate")
-                .await?
-        );
+        let mut t = granted!(self.access(tx, scene, n, Name::Rate).await?);
         t.rating = Some(rating);
         t.updated_at = scene.now;
         if rating == Rating::Unsatisfied {
-            if let Err(notice) = self.transition(&mut t, Transition::Reopen, "rate") {
+            if let Err(notice) = self.transition(&mut t, Transition::Reopen, Name::Rate) {
                 return Ok(vec![notice]);
             }
             t.resolved_at = None;
@@ -571,8 +540,8 @@ impl Engine {
             )
             .await?;
             self.schedule(tx, t.id, t.urgency, scene.now, false).await?;
-            fx.record(scene, t.id, "rated", rating.id());
-            fx.record(scene, t.id, "reopened", "");
+            fx.record(scene, t.id, HistoryKind::Rated, rating.id());
+            fx.record(scene, t.id, HistoryKind::Reopened, "");
             let assignee = self.assignee(tx, &t).await?;
             let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
             let report = self.texts.reopen_report(
@@ -584,12 +553,12 @@ impl Engine {
             self.tell_level(tx, fx, &t, "village", report, None).await?;
             return Ok(vec![self.reopened_notice(tx, &t).await?]);
         }
-        if let Err(notice) = self.transition(&mut t, Transition::Close, "rate") {
+        if let Err(notice) = self.transition(&mut t, Transition::Close, Name::Rate) {
             return Ok(vec![notice]);
         }
         t.closed_at = Some(scene.now);
         tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, "rated", rating.id());
+        fx.record(scene, t.id, HistoryKind::Rated, rating.id());
         Ok(vec![Notice::plain(
             self.texts.rated(t.id, rating),
             Some(t.id),
@@ -678,7 +647,7 @@ impl Engine {
             at: now,
             actor: format!("{}:{}", ev.platform, ev.sender.id),
             actor_name: ev.sender.name.clone(),
-            kind: "edited".into(),
+            kind: HistoryKind::Edited,
             detail: String::new(),
         });
         Ok(())

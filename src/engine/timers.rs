@@ -9,6 +9,8 @@
 //!
 //! [`run_timers`]: Engine::run_timers
 
+use crate::domain::HistoryKind;
+use crate::domain::TimerKind;
 use tracing::Instrument;
 
 use super::{Effects, Engine};
@@ -22,11 +24,11 @@ use crate::store::tickets::Ticket;
 use crate::store::timers::{ChatTarget, Timer};
 use crate::store::{Store, StoreError, Tx};
 
-pub(super) const REMIND_CLAIM: &str = "remind_claim";
-pub(super) const ESCALATE_CLAIM: &str = "escalate_claim";
-pub(super) const REMIND_RESOLVE: &str = "remind_resolve";
-pub(super) const ESCALATE_RESOLVE: &str = "escalate_resolve";
-pub(super) const RATING_TIMEOUT: &str = "rating_timeout";
+pub(super) const REMIND_CLAIM: TimerKind = TimerKind::RemindClaim;
+pub(super) const ESCALATE_CLAIM: TimerKind = TimerKind::EscalateClaim;
+pub(super) const REMIND_RESOLVE: TimerKind = TimerKind::RemindResolve;
+pub(super) const ESCALATE_RESOLVE: TimerKind = TimerKind::EscalateResolve;
+pub(super) const RATING_TIMEOUT: TimerKind = TimerKind::RatingTimeout;
 
 /// Timers taken per transaction.
 const BATCH: i64 = 64;
@@ -166,7 +168,7 @@ impl Engine {
         let active = t.state.is_active();
         let open = t.state == TicketState::Open;
         let mut rearmed = false;
-        match timer.kind.as_str() {
+        match timer.kind {
             REMIND_CLAIM if open && now < t.claim_due => {
                 rearmed = self
                     .remind(tx, fx, &t, timer, Deadline::Claim, t.claim_due, now)
@@ -192,7 +194,7 @@ impl Engine {
         // A reminder that is done (sent, or too late to send) brings its deadline's
         // escalation, at the deadline the ticket has now; a claimed ticket never goes back to
         // open, and a resolved one that reopens is scheduled afresh.
-        let escalation = match timer.kind.as_str() {
+        let escalation = match timer.kind {
             REMIND_CLAIM if open => Some((ESCALATE_CLAIM, t.claim_due)),
             REMIND_RESOLVE if active => Some((ESCALATE_RESOLVE, t.resolve_due)),
             _ => None,
@@ -230,7 +232,7 @@ impl Engine {
         let text = self
             .texts
             .reminder(t.id, name, deadline, &self.texts.when(by, self.tz()));
-        fx.record_system(t.id, now, "reminded", deadline_id(deadline));
+        fx.record_system(t.id, now, HistoryKind::Reminded, deadline_id(deadline));
         self.to_ticket_chat(fx, t, text, mention_of(assignee.iter()), None);
         Ok(false)
     }
@@ -256,7 +258,7 @@ impl Engine {
         fx.record_system(
             t.id,
             now,
-            "escalated",
+            HistoryKind::Escalated,
             &format!("{} {level}", deadline_id(deadline)),
         );
         tracing::info!(ticket = t.id, level, "deadline missed; escalated");
@@ -298,7 +300,7 @@ impl Engine {
         t.closed_at = Some(now);
         t.updated_at = now;
         tx.update_ticket(t).await?;
-        fx.record_system(t.id, now, "closed_unrated", "");
+        fx.record_system(t.id, now, HistoryKind::ClosedUnrated, "");
         let text = self.texts.closed_unrated(t.id);
         self.to_ticket_chat(fx, t, text, Vec::new(), self.hold(Urgency::Normal, now));
         Ok(())

@@ -4,7 +4,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
 use super::{Backend, Result, Store, Tx, col, parse_col, row_placeholders};
-use crate::domain::{Category, Rating, TicketState, Urgency};
+use crate::domain::{Category, HistoryKind, Rating, TicketState, Urgency};
 
 /// A ticket as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,8 +72,7 @@ pub struct TicketEvent {
     /// Person code, or `platform:user id` for residents, or `system`.
     pub actor: String,
     pub actor_name: String,
-    /// opened, claimed, note, resolved, rated, closed, reopened, transferred, dismissed, …
-    pub kind: String,
+    pub kind: HistoryKind,
     pub detail: String,
 }
 
@@ -286,7 +285,7 @@ impl Tx {
                     .bind(e.at)
                     .bind(e.actor.clone())
                     .bind(e.actor_name.clone())
-                    .bind(e.kind.clone())
+                    .bind(e.kind.id())
                     .bind(e.detail.clone());
             }
             q.execute(self.db().await?).await?;
@@ -309,7 +308,7 @@ impl Tx {
                     at: col(r, "at")?,
                     actor: col(r, "actor")?,
                     actor_name: col(r, "actor_name")?,
-                    kind: col(r, "kind")?,
+                    kind: parse_col(r, "kind")?,
                     detail: col(r, "detail")?,
                 })
             })

@@ -59,7 +59,7 @@ async fn full_life(db: Db) {
         .await
         .expect("events")
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.kind.to_string())
         .collect();
     assert_eq!(kinds, ["opened", "claimed", "note", "resolved", "rated"]);
 
@@ -452,7 +452,7 @@ async fn one_batch(db: Db) {
         let mut k: Vec<String> = timers
             .iter()
             .filter(|t| t.ticket_id == id)
-            .map(|t| t.kind.clone())
+            .map(|t| t.kind.to_string())
             .collect();
         k.sort();
         k

@@ -10,6 +10,7 @@ mod fake_onebot;
 mod fake_telegram;
 mod fake_wecom;
 mod onebot;
+mod permissions;
 mod sandbox;
 mod sandbox_browser;
 mod sla;

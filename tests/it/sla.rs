@@ -51,7 +51,7 @@ async fn event_kinds(app: &TestApp, ticket: i64) -> Vec<String> {
         .await
         .expect("events")
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.kind.to_string())
         .collect()
 }
 
