@@ -6,6 +6,7 @@
 use super::timers::{ESCALATE_CLAIM, ESCALATE_RESOLVE, REMIND_CLAIM, REMIND_RESOLVE};
 use super::{Effects, Engine, Notice, Scene};
 use crate::domain::{Category, HistoryKind, TicketState, Urgency};
+use crate::store::examples::{self, ExampleSource, LabelledExample};
 use crate::store::{StoreError, Tx};
 use crate::understand::command::Name;
 
@@ -95,6 +96,25 @@ impl Engine {
         t.updated_at = scene.now;
         tx.update_ticket(&t).await?;
         fx.record(scene, t.id, kind, &detail);
+        // Kept for the parser to learn from: the resident's words with the corrected reading.
+        let (category, urgency, source) = match correction {
+            Correction::Category(c) => (Some(c), None, ExampleSource::Recategorize),
+            Correction::Urgency(u) => (None, Some(u), ExampleSource::Urgency),
+        };
+        examples::record(
+            tx,
+            &LabelledExample {
+                ticket_id: Some(t.id),
+                text: t.body.clone(),
+                is_request: true,
+                category,
+                urgency,
+                source,
+                actor: scene.actor(),
+                created_at: scene.now,
+            },
+        )
+        .await?;
         tracing::info!(ticket = t.id, %kind, %detail, "ticket corrected");
         Ok(vec![Notice::plain(text, Some(t.id))])
     }

@@ -595,6 +595,20 @@ impl Engine {
         t.duplicate_of = duplicate_of;
         tx.update_ticket(&t).await?;
         fx.record(scene, t.id, HistoryKind::Dismissed, reason);
+        if original.is_none() {
+            // Not a request (a duplicate is one): an example for the parser to learn from.
+            let example = crate::store::examples::LabelledExample {
+                ticket_id: Some(t.id),
+                text: t.body.clone(),
+                is_request: false,
+                category: None,
+                urgency: None,
+                source: crate::store::examples::ExampleSource::Dismiss,
+                actor: scene.actor(),
+                created_at: scene.now,
+            };
+            crate::store::examples::record(tx, &example).await?;
+        }
         let text = match &original {
             Some(of) => self.texts.duplicate(&scene.number(&t.grid, t.no), of),
             None => self.texts.dismissed(&scene.number(&t.grid, t.no), reason),

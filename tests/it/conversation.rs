@@ -193,6 +193,20 @@ async fn yes_and_no(db: Db) {
         .await;
     app.say("g1", "res1", "王芳", "是的").await;
     assert_eq!(app.store.ticket_count().await.expect("count"), 1);
+    let examples = gridline::store::examples::load_all(&app.store)
+        .await
+        .expect("examples");
+    let answers: Vec<(String, bool)> = examples
+        .iter()
+        .map(|e| (e.example.source.to_string(), e.example.is_request))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("confirm_no".to_string(), false),
+            ("confirm_yes".to_string(), true)
+        ]
+    );
     app.stop().await;
 }
 both_backends!(confirmation_yes_and_no, yes_and_no);
@@ -251,6 +265,20 @@ async fn corrections(db: Db) {
         .map(|e| (e.kind.to_string(), e.actor.clone(), e.detail.clone()))
         .collect();
     assert_eq!(corrections.len(), 3, "{corrections:?}");
+    // Each correction is kept as a labelled example for the parser.
+    let examples = gridline::store::examples::load_all(&app.store)
+        .await
+        .expect("examples");
+    let sources: Vec<String> = examples
+        .iter()
+        .map(|e| e.example.source.to_string())
+        .collect();
+    assert_eq!(sources, ["urgency", "urgency", "recategorize"]);
+    assert_eq!(examples[0].example.text, "狗在小区里乱拉屎");
+    assert_eq!(
+        examples[2].example.category,
+        Some(gridline::domain::Category::Sanitation)
+    );
     assert_eq!(corrections[0].1, "L1");
     assert_eq!(corrections[2].1, "C1");
     assert!(corrections[2].2.ends_with(" sanitation"), "{corrections:?}");
