@@ -6,7 +6,6 @@
 use serde::Deserialize;
 
 use super::Category;
-use crate::config::Language;
 
 /// The built-in list (its copy in the repository documents the format).
 pub const BUILT_IN: &str = include_str!("../../config/safety.toml");
@@ -63,9 +62,9 @@ impl SafetyAdvice {
         })
     }
 
-    /// The advice for a report: the first entry with one of its words in `text`, else the
-    /// first whose categories include `category`.
-    pub fn for_report(&self, text: &str, category: Category, lang: Language) -> Option<&str> {
+    /// The advice for a report, `(Chinese, English)`: the first entry with one of its words in
+    /// `text`, else the first whose categories include `category`.
+    pub fn for_report(&self, text: &str, category: Category) -> Option<(&str, &str)> {
         let lower = text.to_lowercase();
         let entry = self
             .entries
@@ -76,10 +75,7 @@ impl SafetyAdvice {
                     .iter()
                     .find(|e| e.categories.iter().any(|c| c == category.id()))
             })?;
-        Some(match lang {
-            Language::Zh => entry.zh.as_str(),
-            Language::En => entry.en.as_str(),
-        })
+        Some((entry.zh.as_str(), entry.en.as_str()))
     }
 }
 
@@ -90,7 +86,7 @@ mod tests {
     #[test]
     fn the_built_in_list_reads_and_picks_by_words_then_category() {
         let advice = SafetyAdvice::parse(BUILT_IN).expect("built-in list");
-        let zh = |text, category| advice.for_report(text, category, Language::Zh);
+        let zh = |text, category| advice.for_report(text, category).map(|(zh, _)| zh);
         let gas = zh("厨房煤气泄漏，味道很大", Category::Safety).expect("gas");
         assert!(
             gas.contains("开窗通风") && gas.contains("不要开关电器") && gas.contains("燃气抢修")
@@ -116,8 +112,8 @@ mod tests {
                 .contains("110")
         );
         assert_eq!(zh("楼道灯坏了", Category::Lighting), None);
-        let en = advice.for_report("gas smell in the stairwell", Category::Safety, Language::En);
-        assert!(en.is_some_and(|a| a.contains("gas emergency")));
+        let en = advice.for_report("gas smell in the stairwell", Category::Safety);
+        assert!(en.is_some_and(|(_, en)| en.contains("gas emergency")));
     }
 
     #[test]
@@ -125,13 +121,10 @@ mod tests {
         let office = "[[advice]]\nwords = [\"煤气\"]\nzh = \"请拨打 96777\"\nen = \"Call 96777\"\n";
         let advice = SafetyAdvice::parse(office).expect("office list");
         assert_eq!(
-            advice.for_report("煤气味", Category::Safety, Language::Zh),
-            Some("请拨打 96777")
+            advice.for_report("煤气味", Category::Safety),
+            Some(("请拨打 96777", "Call 96777"))
         );
-        assert_eq!(
-            advice.for_report("着火了", Category::Safety, Language::Zh),
-            None
-        );
+        assert_eq!(advice.for_report("着火了", Category::Safety), None);
         assert!(SafetyAdvice::parse("[[advice]]\nwords = 3\n").is_err());
         let bad = "[[advice]]\nwords = []\ncategories = [\"aliens\"]\nzh = \"x\"\nen = \"x\"\n";
         assert!(matches!(

@@ -266,12 +266,14 @@ impl Engine {
 
     /// The advice line an urgent card carries for a report, if any.
     fn safety_line(&self, urgency: Urgency, body: &str, category: Category) -> Option<&str> {
-        (urgency == Urgency::Urgent)
-            .then(|| {
-                self.safety
-                    .for_report(body, category, self.settings.general.language)
-            })
-            .flatten()
+        let (zh, en) = self
+            .safety
+            .for_report(body, category)
+            .filter(|_| urgency == Urgency::Urgent)?;
+        Some(match self.settings.general.language {
+            crate::config::Language::Zh => zh,
+            crate::config::Language::En => en,
+        })
     }
 
     fn tz(&self) -> chrono_tz::Tz {
