@@ -5,10 +5,12 @@ mod support;
 
 mod architecture;
 mod bench;
+mod conversation;
 mod core;
 mod fake_onebot;
 mod fake_telegram;
 mod fake_wecom;
+mod numbers;
 mod onebot;
 mod permissions;
 mod sandbox;
