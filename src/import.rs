@@ -82,11 +82,18 @@ struct Plan {
 /// Imports a roster from CSV text. All or nothing.
 pub async fn import_csv(store: &Store, input: impl Read) -> Result<ImportReport, ImportError> {
     let mut tx = store.begin().await?;
-    let existing = tx.existing_grids().await?;
-    let plan = validate(
-        input,
-        &existing.into_iter().map(|g| (g.code, g.path)).collect(),
-    )?;
+    let existing: std::collections::HashMap<String, String> = tx
+        .existing_grids()
+        .await?
+        .into_iter()
+        .map(|g| (g.code, g.path))
+        .collect();
+    let plan = validate(input, &existing)?;
+    // A grid moved under another parent now counts towards other ancestors.
+    let moved = plan
+        .grids
+        .iter()
+        .any(|g| existing.get(&g.code).is_some_and(|p| *p != g.path));
     tx.upsert_grids(&plan.grids).await?;
     tx.upsert_groups(&plan.groups).await?;
     tx.upsert_people(&plan.people).await?;
@@ -96,6 +103,9 @@ pub async fn import_csv(store: &Store, input: impl Read) -> Result<ImportReport,
     // The planner's picture of the roster tables is from before the import; at county scale a
     // stale one picks scans for the engine's per-batch look-ups until autovacuum catches up.
     store.refresh_roster_statistics().await?;
+    if moved {
+        store.rebuild_rollups().await?;
+    }
     Ok(ImportReport {
         grids: plan.grids.len(),
         groups: plan.groups.len(),

@@ -3,6 +3,7 @@
 //! - [`category`]: request categories and urgency.
 //! - [`ticket`]: the ticket state machine and ratings.
 //! - [`role`]: roles, grants on the grid tree and permission checks.
+//! - [`rollup`]: what one ticket adds to the statistics rollups.
 //! - [`sla`]: durations and deadline arithmetic.
 //! - [`mask`]: masking phone and ID numbers on bot cards.
 //! - [`calendar`]: working-time calendars (working hours, holidays, make-up days).
@@ -13,6 +14,7 @@ pub mod category;
 pub mod mask;
 pub mod quiet;
 pub mod role;
+pub mod rollup;
 pub mod sla;
 pub mod ticket;
 

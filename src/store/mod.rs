@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod onebot;
 pub mod outbox;
 pub mod photos;
+pub mod rollups;
 pub mod roster;
 pub mod sandbox;
 pub mod tickets;
@@ -64,6 +65,10 @@ pub struct Store {
     writer: Arc<tokio::sync::Mutex<()>>,
     /// Roster lookups the transactions of this process share while the roster is unchanged.
     memo: Arc<std::sync::Mutex<roster::RosterMemo>>,
+    /// The zone whose local days the statistics rollups count by ([`Store::ensure_rollups`]).
+    zone: Arc<std::sync::RwLock<chrono_tz::Tz>>,
+    /// Grid → the tree nodes its figures count towards.
+    tree: rollups::TreeMemo,
 }
 
 /// A write (an intake transaction, a checkpoint pass under the write turn), or the preparation
@@ -119,6 +124,8 @@ impl Store {
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             memo: Arc::default(),
+            zone: Arc::new(std::sync::RwLock::new(chrono_tz::Asia::Shanghai)),
+            tree: Arc::default(),
         };
         store.migrate().await?;
         if backend == Backend::Sqlite {
@@ -140,6 +147,15 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The zone statistics count local days in.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        *self.zone.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_zone(&self, zone: chrono_tz::Tz) {
+        *self.zone.write().unwrap_or_else(|e| e.into_inner()) = zone;
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -165,6 +181,8 @@ impl Store {
             memo: self.memo.clone(),
             memo_generation: None,
             held: Held::default(),
+            zone: self.zone(),
+            tree: self.tree.clone(),
             _writer: writer,
         })
     }
@@ -179,6 +197,8 @@ impl Store {
             memo: self.memo.clone(),
             memo_generation: None,
             held: Held::default(),
+            zone: self.zone(),
+            tree: self.tree.clone(),
             _writer: None,
         })
     }
@@ -224,6 +244,9 @@ pub struct Tx {
     memo_generation: Option<i64>,
     /// New tickets and timers not yet written (see [`Held`]).
     held: Held,
+    /// The zone of the statistics' local days, and the shared grid → nodes memo.
+    zone: chrono_tz::Tz,
+    tree: rollups::TreeMemo,
     /// SQLite: this transaction's turn as the writer, released after `inner` ends (fields drop
     /// in order).
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -252,11 +275,14 @@ struct Held {
     /// for the batch ([`Tx::prefetch_waiting_photos`]); reports by anyone else claim nothing
     /// and skip the look-up.
     photo_senders: Option<std::collections::HashSet<(String, String, String)>>,
+    /// Statistics figures changed by this transaction, written at commit (rollups.rs).
+    rollup: rollups::Deltas,
 }
 
 impl Tx {
     pub async fn commit(mut self) -> Result<()> {
         self.write_held().await?;
+        self.write_rollups().await?;
         let (lookups, generation, memo) =
             (self.roster.take(), self.memo_generation, self.memo.clone());
         self.inner.commit().await?;

@@ -135,6 +135,7 @@ impl Tx {
     /// the store module), with the batch's other new tickets, before anything reads tickets.
     pub async fn insert_ticket(&mut self, t: &NewTicket) -> Result<i64> {
         let id = self.next_ticket_id().await?;
+        self.rollup_new(id, t);
         self.held.tickets.push((id, t.clone()));
         Ok(id)
     }
@@ -240,11 +241,16 @@ impl Tx {
             .bind(id)
             .fetch_optional(self.db().await?)
             .await?;
-        row.map(|r| ticket_from(&r)).transpose()
+        let t = row.map(|r| ticket_from(&r)).transpose()?;
+        if let Some(t) = &t {
+            self.rollup_seen(t);
+        }
+        Ok(t)
     }
 
     /// Writes back every field that changes during a ticket's life.
     pub async fn update_ticket(&mut self, t: &Ticket) -> Result<()> {
+        self.rollup_change(t).await?;
         sqlx::query(
             "UPDATE tickets SET assignee = $2, state = $3, first_response_at = $4, claimed_at = $5, \
              resolved_at = $6, closed_at = $7, rating = $8, duplicate_of = $9, body = $10, \

@@ -12,5 +12,6 @@ mod onebot;
 mod sandbox;
 mod sandbox_browser;
 mod sla;
+mod stats;
 mod telegram;
 mod understanding;
