@@ -22,6 +22,8 @@ macro_rules! say {
 
 // Deadlines, reminders, escalation, duty, ratings and digests.
 pub mod sla;
+// Statistics: the report sentence, detail, ranking, scope questions.
+pub mod stats;
 
 impl Texts {
     pub fn new(lang: Language) -> Texts {

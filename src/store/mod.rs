@@ -40,6 +40,11 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migration failed: {0}")]
     Migrate(String),
+    /// [`Store::open_existing`] found no gridline database at the URL (shown without password).
+    #[error(
+        "there is no gridline database at {0}: create it with `gridline migrate` (or start the daemon with `gridline run`)"
+    )]
+    Missing(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -132,6 +137,45 @@ impl Store {
             tokio::spawn(checkpoint_wal(store.clone()));
         }
         Ok(store)
+    }
+
+    /// [`Store::open`] for commands that read or change an existing database (everything but
+    /// `run` and `migrate`): a SQLite file that is not there, or a PostgreSQL database without
+    /// gridline's tables, is refused with [`StoreError::Missing`] instead of being created.
+    pub async fn open_existing(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Store> {
+        let shown = redact_url(url);
+        if url.starts_with("sqlite:") {
+            let rest = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            let path = rest.split('?').next().unwrap_or(rest);
+            if path.is_empty() || path == ":memory:" || !Path::new(path).is_file() {
+                return Err(StoreError::Missing(shown));
+            }
+        } else {
+            sqlx::any::install_default_drivers();
+            let pool = AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(acquire_timeout)
+                .connect(url)
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("{shown}: {e}")))?;
+            let found = sqlx::query(
+                "SELECT 1 AS one FROM information_schema.tables WHERE table_name = 'tickets'",
+            )
+            .fetch_optional(&pool)
+            .await?;
+            pool.close().await;
+            if found.is_none() {
+                return Err(StoreError::Missing(shown));
+            }
+        }
+        Store::open(url, max_connections, acquire_timeout).await
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -464,6 +508,20 @@ async fn checkpoint_pass(pool: &AnyPool) -> Result<CheckpointPass> {
     })
 }
 
+/// The URL as it may be shown: a password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let auth = &url[scheme + 3..at];
+            match auth.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// `sqlite://data/gridline.db` → creates `data/` and asks SQLite to create the file.
 fn prepare_sqlite_url(url: &str) -> Result<String> {
     let rest = url
@@ -660,6 +718,37 @@ mod tests {
         assert_eq!(settled, frames);
         eager_round(&store, &mut settled).await;
         assert_eq!(log_frames(&store).await, frames);
+    }
+
+    #[test]
+    fn urls_are_shown_without_password() {
+        assert_eq!(
+            redact_url("postgres://grid:s3cret@db:5432/gridline"),
+            "postgres://grid:***@db:5432/gridline"
+        );
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[tokio::test]
+    async fn a_missing_database_is_refused_and_not_created() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/sub/none.db", dir.path().display());
+        let err = Store::open_existing(&url, 1, Duration::from_secs(5))
+            .await
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(err, StoreError::Missing(ref u) if *u == url),
+            "{err}"
+        );
+        assert!(err.to_string().contains("gridline migrate"));
+        assert!(!dir.path().join("sub").exists(), "nothing created");
+        Store::open(&url, 1, Duration::from_secs(5))
+            .await
+            .expect("created");
+        Store::open_existing(&url, 1, Duration::from_secs(5))
+            .await
+            .expect("now it exists");
     }
 
     #[test]

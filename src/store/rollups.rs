@@ -180,7 +180,7 @@ impl Tx {
             .chain(times.keys().map(|k| k.0.as_str()))
             .collect();
         let nodes = self.nodes_of_grids(grids).await?;
-        let mut by_node: BTreeMap<(String, i32, Category, Urgency), Counts> = BTreeMap::new();
+        let mut by_node: BTreeMap<DayKey, Counts> = BTreeMap::new();
         for ((grid, day, cat, urg), counts) in days {
             if counts.iter().all(|n| *n == 0) {
                 continue;
@@ -195,7 +195,7 @@ impl Tx {
                 );
             }
         }
-        let mut times_by_node: BTreeMap<(String, i32, &'static str, u8), i64> = BTreeMap::new();
+        let mut times_by_node: BTreeMap<TimeKey, i64> = BTreeMap::new();
         for ((grid, day, kind, bucket), n) in times {
             if n == 0 {
                 continue;
@@ -263,7 +263,7 @@ impl Tx {
 async fn upsert_days(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
-    rows: &[((String, i32, Category, Urgency), Counts)],
+    rows: &[(DayKey, Counts)],
 ) -> Result<()> {
     let cols = COUNTERS.join(", ");
     let set = COUNTERS
@@ -296,7 +296,7 @@ async fn upsert_days(
 async fn upsert_times(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
-    rows: &[((String, i32, &'static str, u8), i64)],
+    rows: &[(TimeKey, i64)],
 ) -> Result<()> {
     for chunk in rows.chunks(500) {
         let sql = format!(
@@ -356,10 +356,7 @@ fn counts_from(row: &AnyRow) -> Result<Counts> {
 }
 
 /// Aggregates all tickets' contributions, expanded to nodes.
-type Recount = (
-    BTreeMap<(String, i32, Category, Urgency), Counts>,
-    BTreeMap<(String, i32, &'static str, u8), i64>,
-);
+type Recount = (BTreeMap<DayKey, Counts>, BTreeMap<TimeKey, i64>);
 
 impl Store {
     /// Makes the rollups match this zone: when they were built for another (or never, as
@@ -428,7 +425,7 @@ impl Store {
             "SELECT node, day, category, urgency, {} FROM rollup_days",
             COUNTERS.join(", ")
         );
-        let mut stored_days: HashMap<(String, i32, Category, Urgency), Counts> = HashMap::new();
+        let mut stored_days: HashMap<DayKey, Counts> = HashMap::new();
         {
             let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(tx.conn());
             while let Some(r) = rows.try_next().await? {
@@ -555,6 +552,43 @@ impl Store {
         Ok(out)
     }
 
+    /// The names of these grids.
+    pub async fn grid_names(&self, codes: &[String]) -> Result<HashMap<String, String>> {
+        let mut out = HashMap::with_capacity(codes.len());
+        for chunk in codes.chunks(500) {
+            let sql = format!(
+                "SELECT code, name FROM grids WHERE code IN ({})",
+                super::params(self.backend(), 1, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for code in chunk {
+                q = q.bind(code.clone());
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                out.insert(col(&r, "code")?, col(&r, "name")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every grid (to find one by name).
+    pub async fn all_grids(&self) -> Result<Vec<super::roster::Grid>> {
+        let rows = sqlx::query("SELECT code, name, parent, level, path FROM grids ORDER BY path")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(super::roster::Grid {
+                    code: col(r, "code")?,
+                    name: col(r, "name")?,
+                    parent: col(r, "parent")?,
+                    level: col(r, "level")?,
+                    path: col(r, "path")?,
+                })
+            })
+            .collect()
+    }
+
     /// The figures of each child of `node` (`'*'`: the tree's top grids) over `from..=to`,
     /// as `(grid code, counters)`; children with nothing received are left out.
     pub async fn rollup_children(
@@ -603,8 +637,8 @@ async fn recount(tx: &mut Tx, zone: chrono_tz::Tz) -> Result<Recount> {
             })
             .collect::<Result<_>>()?
     };
-    let mut days: BTreeMap<(String, i32, Category, Urgency), Counts> = BTreeMap::new();
-    let mut times: BTreeMap<(String, i32, &'static str, u8), i64> = BTreeMap::new();
+    let mut days: BTreeMap<DayKey, Counts> = BTreeMap::new();
+    let mut times: BTreeMap<TimeKey, i64> = BTreeMap::new();
     let sql = format!("SELECT {FACT_COLUMNS} FROM tickets");
     let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(tx.conn());
     while let Some(r) = rows.try_next().await? {

@@ -85,8 +85,8 @@ async fn full_life(db: Db) {
         .expect("report");
     assert_eq!(report.stats.received, 1);
     assert_eq!(report.stats.replied, 1);
-    assert_eq!(report.stats.resolved, 1);
-    assert_eq!(report.stats.satisfaction, Some(1.0));
+    assert_eq!(report.stats.finished(), 1);
+    assert_eq!(report.stats.rates.satisfaction, Some(1.0));
     assert_eq!(report.outbox.parked, 0);
     app.stop().await;
 }

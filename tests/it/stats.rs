@@ -305,3 +305,137 @@ async fn rollups_are_rebuilt_for_another_zone() {
     let (found, _) = store.verify_rollups(ZONE, 5).await.expect("verify");
     assert!(found > 0, "figures by Shanghai days differ from UTC days");
 }
+
+/// The sentence on a constructed history: every state shown, and they add up to received.
+#[tokio::test]
+async fn the_sentence_adds_up_and_names_the_scope() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(Db::Sqlite, &dir).await;
+    let now = gridline::store::now_millis();
+    let mut rng = fastrand::Rng::with_seed(3);
+    let mut tx = store.begin().await.expect("begin");
+    // In T1-V1-G1, an hour ago: 2 waiting, 1 claimed, 1 resolved, 3 closed (2 satisfied, 1 neutral),
+    // 1 dismissed.
+    let states = [
+        TicketState::Open,
+        TicketState::Open,
+        TicketState::Claimed,
+        TicketState::Resolved,
+        TicketState::Closed,
+        TicketState::Closed,
+        TicketState::Closed,
+        TicketState::Dismissed,
+    ];
+    for (n, state) in states.iter().enumerate() {
+        let mut new = new_ticket(&mut rng, n as i64 + 1);
+        new.grid = "T1-V1-G1".into();
+        new.created_at = now - H;
+        new.claim_due = now + H;
+        new.resolve_due = now + 70 * H;
+        let id = tx.insert_ticket(&new).await.expect("insert");
+        let mut t = as_stored(id, &new);
+        t.state = *state;
+        t.updated_at = now;
+        if *state != TicketState::Open && *state != TicketState::Dismissed {
+            t.first_response_at = Some(now - H / 2);
+            t.claimed_at = Some(now - H / 2);
+        }
+        if matches!(state, TicketState::Resolved | TicketState::Closed) {
+            t.resolved_at = Some(now - H / 4);
+        }
+        if *state == TicketState::Closed {
+            t.rating = Some(if n == 6 {
+                Rating::Neutral
+            } else {
+                Rating::Satisfied
+            });
+        }
+        tx.update_ticket(&t).await.expect("update");
+    }
+    tx.commit().await.expect("commit");
+    let settings = crate::support::test_settings("sqlite::memory:");
+    let report = gridline::stats::report(&store, &settings, "近7天", Some("东门村"))
+        .await
+        .expect("report");
+    let s = &report.stats;
+    assert_eq!(report.scope, "东门村");
+    assert_eq!(
+        s.received,
+        s.open + s.claimed + s.resolved + s.closed + s.dismissed
+    );
+    assert_eq!((s.received, s.open, s.claimed), (8, 2, 1));
+    assert_eq!((s.resolved, s.closed, s.dismissed), (1, 3, 1));
+    let text = report.render(&settings, gridline::stats::View::Summary);
+    for part in [
+        "东门村 ",
+        "收到群众诉求8件",
+        "已回复5件",
+        "3件正在处理中（待接单2件、已接单1件）",
+        "已办结4件（已关闭3件、待评价1件）",
+        "不予受理1件",
+        "满意度66.7%（评价3件）",
+    ] {
+        assert!(text.contains(part), "{text}\nlacks {part}");
+    }
+    // An unknown name suggests the closest grids; an ambiguous one lists them.
+    let err = gridline::stats::report(&store, &settings, "今天", Some("东门三网格"))
+        .await
+        .err()
+        .expect("unknown");
+    assert!(err.to_string().contains("您是指"), "{err}");
+    let err = gridline::stats::report(&store, &settings, "下周五", None)
+        .await
+        .err()
+        .expect("bad period");
+    assert!(err.to_string().contains("看不懂时间段"), "{err}");
+    // Detail: one line per grid of the village, worst first.
+    let report = gridline::stats::report_view(
+        &store,
+        &settings,
+        "近7天",
+        Some("T1-V1"),
+        gridline::stats::View::Detail,
+    )
+    .await
+    .expect("detail");
+    let text = report.render(&settings, gridline::stats::View::Detail);
+    assert!(text.contains("东门一网格：收到8，处理中3"), "{text}");
+}
+
+/// Every command but `run` and `migrate` refuses a database that is not there.
+#[test]
+fn the_cli_refuses_a_missing_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/data/none.db", dir.path().display());
+    for args in [&["stats"][..], &["stats", "--verify"], &["import", "x.csv"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+            .args(args)
+            .env_remove("GRIDLINE_CONFIG")
+            .env("GRIDLINE__DATABASE__URL", &url)
+            .output()
+            .expect("run gridline");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(err.contains(&url), "{args:?}: {err}");
+        assert!(!dir.path().join("data").exists(), "{args:?} created it");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .arg("migrate")
+        .env_remove("GRIDLINE_CONFIG")
+        .env("GRIDLINE__DATABASE__URL", &url)
+        .output()
+        .expect("run gridline");
+    assert!(out.status.success());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .args(["stats", "--verify"])
+        .env_remove("GRIDLINE_CONFIG")
+        .env("GRIDLINE__DATABASE__URL", &url)
+        .output()
+        .expect("run gridline");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("match the tickets"));
+}
