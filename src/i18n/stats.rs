@@ -242,9 +242,4 @@ impl Texts {
             )
         )
     }
-
-    /// Tells the whole tree apart from a grid.
-    pub fn all_grids(&self) -> &'static str {
-        say!(self, "全部网格", "all grids")
-    }
 }

@@ -61,9 +61,10 @@ fn new_ticket(rng: &mut fastrand::Rng, inbox_id: i64) -> NewTicket {
 }
 
 /// The stored row a new ticket becomes.
-fn as_stored(id: i64, t: &NewTicket) -> Ticket {
+fn as_stored((id, no): (i64, i64), t: &NewTicket) -> Ticket {
     Ticket {
         id,
+        no,
         grid: t.grid.clone(),
         platform: t.platform.clone(),
         account: t.account.clone(),
@@ -174,8 +175,8 @@ async fn random_histories(db: Db, seed: u64) {
             if known.is_empty() || rng.u8(0..3) == 0 {
                 inbox += 1;
                 let new = new_ticket(&mut rng, inbox);
-                let id = tx.insert_ticket(&new).await.expect("insert");
-                changed.insert(id, as_stored(id, &new));
+                let ids = tx.insert_ticket(&new).await.expect("insert");
+                changed.insert(ids.0, as_stored(ids, &new));
                 continue;
             }
             let id = known[rng.usize(0..known.len())];
@@ -332,8 +333,8 @@ async fn the_sentence_adds_up_and_names_the_scope() {
         new.created_at = now - H;
         new.claim_due = now + H;
         new.resolve_due = now + 70 * H;
-        let id = tx.insert_ticket(&new).await.expect("insert");
-        let mut t = as_stored(id, &new);
+        let ids = tx.insert_ticket(&new).await.expect("insert");
+        let mut t = as_stored(ids, &new);
         t.state = *state;
         t.updated_at = now;
         if *state != TicketState::Open && *state != TicketState::Dismissed {
@@ -380,13 +381,11 @@ async fn the_sentence_adds_up_and_names_the_scope() {
     // An unknown name suggests the closest grids; an ambiguous one lists them.
     let err = gridline::stats::report(&store, &settings, "今天", Some("东门三网格"))
         .await
-        .err()
-        .expect("unknown");
+        .expect_err("unknown");
     assert!(err.to_string().contains("您是指"), "{err}");
     let err = gridline::stats::report(&store, &settings, "下周五", None)
         .await
-        .err()
-        .expect("bad period");
+        .expect_err("bad period");
     assert!(err.to_string().contains("看不懂时间段"), "{err}");
     // Detail: one line per grid of the village, worst first.
     let report = gridline::stats::report_view(
