@@ -22,8 +22,6 @@ macro_rules! say {
 
 // Deadlines, reminders, escalation, duty, ratings and digests.
 pub mod sla;
-// Statistics: the report sentence, detail, ranking, scope questions.
-pub mod stats;
 
 impl Texts {
     pub fn new(lang: Language) -> Texts {

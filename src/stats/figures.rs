@@ -110,7 +110,7 @@ impl Summary {
         }
     }
 
-    fn from_figures(f: &crate::store::rollups::Figures) -> Summary {
+    pub fn from_figures(f: &crate::store::rollups::Figures) -> Summary {
         let mut s = Summary::from_counts(&f.counts);
         s.response_p50_ms = rollup::percentile(&f.response, 50);
         s.response_p90_ms = rollup::percentile(&f.response, 90);
@@ -198,6 +198,15 @@ pub async fn children(
     let rows = store.rollup_children(node, from, to).await?;
     let codes: Vec<String> = rows.iter().map(|(code, _)| code.clone()).collect();
     let names = store.grid_names(&codes).await?;
+    Ok(children_from(rows, &names, weights))
+}
+
+/// Child rows with their names, worst score first.
+pub fn children_from(
+    rows: Vec<(String, Counts)>,
+    names: &std::collections::HashMap<String, String>,
+    weights: &StatsSettings,
+) -> Vec<Child> {
     let mut out: Vec<Child> = rows
         .into_iter()
         .filter(|(_, k)| k[c::RECEIVED] > 0)
@@ -217,7 +226,32 @@ pub async fn children(
         }
         .then_with(|| a.code.cmp(&b.code))
     });
-    Ok(out)
+    out
+}
+
+/// Splits what follows 统计 into a period and a scope: the longest run of leading words that
+/// is a period, else the longest trailing one; the other words are the scope (a code or a
+/// name). No period means 全部.
+pub fn split_period_scope(args: &str, today: chrono::NaiveDate) -> (Span, Option<String>) {
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let is_period = |w: &[&str]| super::period::parse(&w.join(" "), today).ok();
+    for k in (1..=words.len()).rev() {
+        if let Some(span) = is_period(&words[..k]) {
+            let rest = words[k..].join(" ");
+            return (span, (!rest.is_empty()).then_some(rest));
+        }
+    }
+    for k in 1..words.len() {
+        if let Some(span) = is_period(&words[k..]) {
+            return (span, Some(words[..k].join(" ")));
+        }
+    }
+    let all = super::period::parse("全部", today).unwrap_or(Span {
+        from: None,
+        to: today,
+        kind: super::period::SpanKind::All,
+    });
+    (all, (!words.is_empty()).then(|| words.join(" ")))
 }
 
 /// The scope a coordinator names: a code (indexed look-up) or a name (compared with every
@@ -350,6 +384,22 @@ mod tests {
             Err(ScopeError::Unknown(list)) => assert_eq!(list[0].code, "QS-DF"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn period_and_scope_in_either_order() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).expect("date");
+        let (span, scope) = split_period_scope("11月 东风社区", today);
+        assert_eq!(span.days(), (20261101, 20261130));
+        assert_eq!(scope.as_deref(), Some("东风社区"));
+        let (span, scope) = split_period_scope("东风社区 last month", today);
+        assert_eq!(span.days(), (20261101, 20261130));
+        assert_eq!(scope.as_deref(), Some("东风社区"));
+        let (span, scope) = split_period_scope("QS-DF", today);
+        assert_eq!(span.from, None);
+        assert_eq!(scope.as_deref(), Some("QS-DF"));
+        let (span, scope) = split_period_scope("", today);
+        assert_eq!((span.from, scope), (None, None));
     }
 
     #[test]

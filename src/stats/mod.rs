@@ -15,9 +15,13 @@
 
 pub mod figures;
 pub mod period;
+pub mod text;
+
+pub use text::StatsTexts;
 
 pub use figures::{
-    Child, Rates, Scope, ScopeError, Summary, children, find_scope, resolve_scope, summary,
+    Child, Rates, Scope, ScopeError, Summary, children, children_from, find_scope, resolve_scope,
+    split_period_scope, summary,
 };
 
 use serde::Serialize;
@@ -261,28 +265,6 @@ mod tests {
         assert_eq!(percentile(&mut v, 50), Some(5));
         assert_eq!(percentile(&mut v, 90), Some(9));
         assert_eq!(percentile(&mut [], 50), None);
-    }
-}
-
-/// When a period starts, as of `now`, in the configured zone ("today" starts at local midnight).
-pub fn period_start(
-    period: crate::understand::command::Period,
-    now: i64,
-    zone: chrono_tz::Tz,
-) -> i64 {
-    use crate::understand::command::Period;
-    const DAY: i64 = 86_400_000;
-    match period {
-        Period::All => 0,
-        Period::Days7 => now - 7 * DAY,
-        Period::Days30 => now - 30 * DAY,
-        Period::Today => {
-            let local = chrono::DateTime::from_timestamp_millis(now)
-                .map(|d| d.with_timezone(&zone).date_naive())
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .and_then(|midnight| midnight.and_local_timezone(zone).earliest());
-            local.map(|t| t.timestamp_millis()).unwrap_or(now - DAY)
-        }
     }
 }
 

@@ -510,65 +510,15 @@ impl Store {
     /// A node's figures for the local days `from..=to` (yyyymmdd). Runs beside the writer.
     pub async fn rollup_figures(&self, node: &str, from: i32, to: i32) -> Result<Figures> {
         let mut tx = self.begin_read().await?;
-        let sql = format!(
-            "SELECT category, {} FROM rollup_days WHERE node = $1 AND day >= $2 AND day <= $3 \
-             GROUP BY category",
-            sums()
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(node.to_string())
-            .bind(i64::from(from))
-            .bind(i64::from(to))
-            .fetch_all(tx.conn())
-            .await?;
-        let mut out = Figures::default();
-        for r in &rows {
-            let k = counts_from(r)?;
-            rollup::add(&mut out.counts, &k, 1);
-            out.by_category.insert(parse_col(r, "category")?, k);
-        }
-        let rows = sqlx::query(
-            "SELECT kind, bucket, CAST(SUM(n) AS BIGINT) AS n FROM rollup_times \
-             WHERE node = $1 AND day >= $2 AND day <= $3 GROUP BY kind, bucket",
-        )
-        .bind(node.to_string())
-        .bind(i64::from(from))
-        .bind(i64::from(to))
-        .fetch_all(tx.conn())
-        .await?;
-        for r in &rows {
-            let kind: String = col(r, "kind")?;
-            let entry = (
-                col::<i64>(r, "bucket")? as u8,
-                col::<Option<i64>>(r, "n")?.unwrap_or(0),
-            );
-            if kind == rollup::RESPONSE {
-                out.response.push(entry);
-            } else {
-                out.resolution.push(entry);
-            }
-        }
+        let out = figures_on(tx.conn(), node, from, to).await?;
         tx.commit().await?;
         Ok(out)
     }
 
     /// The names of these grids.
     pub async fn grid_names(&self, codes: &[String]) -> Result<HashMap<String, String>> {
-        let mut out = HashMap::with_capacity(codes.len());
-        for chunk in codes.chunks(500) {
-            let sql = format!(
-                "SELECT code, name FROM grids WHERE code IN ({})",
-                super::params(self.backend(), 1, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for code in chunk {
-                q = q.bind(code.clone());
-            }
-            for r in q.fetch_all(self.pool()).await? {
-                out.insert(col(&r, "code")?, col(&r, "name")?);
-            }
-        }
-        Ok(out)
+        let mut conn = self.pool().acquire().await?;
+        names_on(&mut conn, self.backend(), codes).await
     }
 
     /// Every grid (to find one by name).
@@ -590,7 +540,7 @@ impl Store {
     }
 
     /// The figures of each child of `node` (`'*'`: the tree's top grids) over `from..=to`,
-    /// as `(grid code, counters)`; children with nothing received are left out.
+    /// as `(grid code, counters)`; children with no rows are left out.
     pub async fn rollup_children(
         &self,
         node: &str,
@@ -598,29 +548,129 @@ impl Store {
         to: i32,
     ) -> Result<Vec<(String, Counts)>> {
         let mut tx = self.begin_read().await?;
-        let children = if node == "*" {
-            "SELECT code FROM grids WHERE parent IS NULL OR parent = $1"
-        } else {
-            "SELECT code FROM grids WHERE parent = $1"
-        };
-        let sql = format!(
-            "SELECT node, {} FROM rollup_days WHERE node IN ({children}) \
-             AND day >= $2 AND day <= $3 GROUP BY node ORDER BY node",
-            sums()
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(if node == "*" { "" } else { node }.to_string())
-            .bind(i64::from(from))
-            .bind(i64::from(to))
-            .fetch_all(tx.conn())
-            .await?;
-        let out = rows
-            .iter()
-            .map(|r| Ok((col(r, "node")?, counts_from(r)?)))
-            .collect::<Result<Vec<_>>>()?;
+        let out = children_on(tx.conn(), node, from, to).await?;
         tx.commit().await?;
         Ok(out)
     }
+}
+
+impl Tx {
+    /// [`Store::rollup_figures`] on this transaction's connection (the engine's chat answers:
+    /// one node's rows for the period's days, a few milliseconds at most).
+    pub async fn rollup_figures(&mut self, node: &str, from: i32, to: i32) -> Result<Figures> {
+        figures_on(&mut self.inner, node, from, to).await
+    }
+
+    /// [`Store::rollup_children`] on this transaction's connection.
+    pub async fn rollup_children(
+        &mut self,
+        node: &str,
+        from: i32,
+        to: i32,
+    ) -> Result<Vec<(String, Counts)>> {
+        children_on(&mut self.inner, node, from, to).await
+    }
+
+    /// The names of these grids.
+    pub async fn grid_names(&mut self, codes: &[String]) -> Result<HashMap<String, String>> {
+        names_on(&mut self.inner, self.backend, codes).await
+    }
+}
+
+async fn names_on(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    codes: &[String],
+) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::with_capacity(codes.len());
+    for chunk in codes.chunks(500) {
+        let sql = format!(
+            "SELECT code, name FROM grids WHERE code IN ({})",
+            super::params(backend, 1, chunk.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for code in chunk {
+            q = q.bind(code.clone());
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.insert(col(&r, "code")?, col(&r, "name")?);
+        }
+    }
+    Ok(out)
+}
+
+async fn figures_on(
+    conn: &mut sqlx::AnyConnection,
+    node: &str,
+    from: i32,
+    to: i32,
+) -> Result<Figures> {
+    let sql = format!(
+        "SELECT category, {} FROM rollup_days WHERE node = $1 AND day >= $2 AND day <= $3 \
+         GROUP BY category",
+        sums()
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(node.to_string())
+        .bind(i64::from(from))
+        .bind(i64::from(to))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Figures::default();
+    for r in &rows {
+        let k = counts_from(r)?;
+        rollup::add(&mut out.counts, &k, 1);
+        out.by_category.insert(parse_col(r, "category")?, k);
+    }
+    let rows = sqlx::query(
+        "SELECT kind, bucket, CAST(SUM(n) AS BIGINT) AS n FROM rollup_times \
+         WHERE node = $1 AND day >= $2 AND day <= $3 GROUP BY kind, bucket",
+    )
+    .bind(node.to_string())
+    .bind(i64::from(from))
+    .bind(i64::from(to))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let kind: String = col(r, "kind")?;
+        let entry = (
+            col::<i64>(r, "bucket")? as u8,
+            col::<Option<i64>>(r, "n")?.unwrap_or(0),
+        );
+        if kind == rollup::RESPONSE {
+            out.response.push(entry);
+        } else {
+            out.resolution.push(entry);
+        }
+    }
+    Ok(out)
+}
+
+async fn children_on(
+    conn: &mut sqlx::AnyConnection,
+    node: &str,
+    from: i32,
+    to: i32,
+) -> Result<Vec<(String, Counts)>> {
+    let children = if node == "*" {
+        "SELECT code FROM grids WHERE parent IS NULL OR parent = $1"
+    } else {
+        "SELECT code FROM grids WHERE parent = $1"
+    };
+    let sql = format!(
+        "SELECT node, {} FROM rollup_days WHERE node IN ({children}) \
+         AND day >= $2 AND day <= $3 GROUP BY node ORDER BY node",
+        sums()
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(if node == "*" { "" } else { node }.to_string())
+        .bind(i64::from(from))
+        .bind(i64::from(to))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "node")?, counts_from(r)?)))
+        .collect()
 }
 
 /// Every ticket's figures, summed per node (the brute-force count).

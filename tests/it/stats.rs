@@ -130,9 +130,8 @@ fn mutate(rng: &mut fastrand::Rng, t: &mut Ticket) {
         t.reopened += 1;
         t.resolve_due = later(rng, t.resolve_due);
     }
-    if rng.u8(0..6) == 0 {
-        t.grid = GRIDS[rng.usize(0..GRIDS.len())].to_string();
-    }
+    // The grid stays: tickets are numbered within their grid (a move is a rebuild's case, as
+    // after an import that moves grids).
 }
 
 /// The brute-force count: every ticket's figures for `node` over the local days `from..=to`.

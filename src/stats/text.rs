@@ -1,18 +1,39 @@
-//! Texts for statistics: the sentence offices paste upward, the detail per unit, the ranking,
-//! and the scope questions.
+//! Texts for statistics, in both languages: the sentence offices paste upward, the detail per
+//! unit, the ranking, and the scope questions. They live beside the figures (as an extension of
+//! [`Texts`]) so that i18n need not know the statistics' types.
 
-use super::Texts;
+use super::{Child, ScopeError, Summary};
 use crate::config::Language;
-use crate::stats::{Child, ScopeError, Summary};
+use crate::i18n::Texts;
+
+macro_rules! say {
+    ($self:expr, $zh:expr, $en:expr $(,)?) => {
+        match $self.lang {
+            Language::Zh => $zh,
+            Language::En => $en,
+        }
+    };
+}
 
 fn pct(r: Option<f64>) -> String {
     r.map_or_else(|| "—".into(), |v| format!("{:.1}%", v * 100.0))
 }
 
-impl Texts {
+/// The statistics' sentences, on [`Texts`].
+pub trait StatsTexts {
+    fn stats_sentence(&self, s: &Summary, scope: &str, period: &str) -> String;
+    fn duration_rounded(&self, ms: i64) -> String;
+    fn stats_detail(&self, scope: &str, period: &str, children: &[Child]) -> String;
+    fn stats_ranking(&self, scope: &str, period: &str, children: &[(Child, Option<f64>)])
+    -> String;
+    fn scope_problem(&self, asked: &str, problem: &ScopeError) -> String;
+    fn bad_period(&self, asked: &str) -> String;
+}
+
+impl StatsTexts for Texts {
     /// The headline in the seed reports' form, then the deadlines and times. Every figure adds
     /// up: received = waiting + claimed + resolved + closed + dismissed.
-    pub fn stats_sentence(&self, s: &Summary, scope: &str, period: &str) -> String {
+    fn stats_sentence(&self, s: &Summary, scope: &str, period: &str) -> String {
         let dur = |ms: Option<i64>| {
             ms.map(|m| self.duration_rounded(m))
                 .unwrap_or_else(|| "—".into())
@@ -105,7 +126,7 @@ impl Texts {
     }
 
     /// A duration from a histogram: "25分钟", "3.5小时", "2.1天".
-    pub fn duration_rounded(&self, ms: i64) -> String {
+    fn duration_rounded(&self, ms: i64) -> String {
         let mins = ms as f64 / 60_000.0;
         let (n, zh, en) = if mins < 90.0 {
             (format!("{:.0}", mins.max(1.0)), "分钟", "min")
@@ -118,7 +139,7 @@ impl Texts {
     }
 
     /// `统计明细`: one line per child unit, worst first.
-    pub fn stats_detail(&self, scope: &str, period: &str, children: &[Child]) -> String {
+    fn stats_detail(&self, scope: &str, period: &str, children: &[Child]) -> String {
         let mut out = say!(
             self,
             format!("{scope} {period} 明细（按综合得分由低到高）"),
@@ -159,7 +180,7 @@ impl Texts {
     }
 
     /// `统计 排名`: 红榜 (best) and 黑榜 (worst) by weighted score. `children` are worst first.
-    pub fn stats_ranking(
+    fn stats_ranking(
         &self,
         scope: &str,
         period: &str,
@@ -193,7 +214,7 @@ impl Texts {
     }
 
     /// A scope that is not one grid: the candidates to choose from.
-    pub fn scope_problem(&self, asked: &str, problem: &ScopeError) -> String {
+    fn scope_problem(&self, asked: &str, problem: &ScopeError) -> String {
         let (list, ambiguous) = match problem {
             ScopeError::Ambiguous(l) => (l, true),
             ScopeError::Unknown(l) => (l, false),
@@ -231,7 +252,7 @@ impl Texts {
     }
 
     /// The period could not be read.
-    pub fn bad_period(&self, asked: &str) -> String {
+    fn bad_period(&self, asked: &str) -> String {
         say!(
             self,
             format!(
