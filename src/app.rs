@@ -73,6 +73,10 @@ impl Application {
         let store = Store::open(db.url.expose(), db.max_connections, db.acquire_timeout.0)
             .await
             .context("opening the database (database.url)")?;
+        store
+            .ensure_rollups(tz)
+            .await
+            .context("building the statistics rollups")?;
         let lexicons = &settings.general.lexicon_dir;
         let parser = Parser::load((!lexicons.is_empty()).then(|| std::path::Path::new(lexicons)))
             .context("loading lexicons (general.lexicon_dir)")?;

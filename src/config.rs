@@ -28,6 +28,8 @@ pub struct Settings {
     pub sla: Sla,
     pub rating: RatingSettings,
     pub digest: DigestSettings,
+    #[serde(default)]
+    pub stats: StatsSettings,
     pub sandbox: SandboxSettings,
     pub telegram: TelegramSettings,
     pub onebot: OneBotSettings,
@@ -162,6 +164,33 @@ impl Sla {
 #[serde(deny_unknown_fields)]
 pub struct RatingSettings {
     pub timeout: HumanDuration,
+}
+
+/// How `统计 排名` (`/stats ranking`) scores units: a weighted mean of their rates, each 0–1
+/// (the reopen rate counts as 1 − rate). A rate with nothing to measure (no ticket rated, none
+/// resolved) is left out and the other weights share its part.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatsSettings {
+    /// 及时签收率: claimed before the claim deadline / received.
+    pub weight_on_time_claim: f64,
+    /// 按时办结率: resolved before the resolve deadline / resolved.
+    pub weight_on_time_resolve: f64,
+    /// 满意率: satisfied / rated.
+    pub weight_satisfaction: f64,
+    /// 重办率: reopened / resolved (lower is better).
+    pub weight_reopen: f64,
+}
+
+impl Default for StatsSettings {
+    fn default() -> Self {
+        StatsSettings {
+            weight_on_time_claim: 0.3,
+            weight_on_time_resolve: 0.3,
+            weight_satisfaction: 0.3,
+            weight_reopen: 0.1,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -359,6 +388,17 @@ impl Settings {
                 "digest.weekly_at",
                 "must be a weekday and local time, e.g. \"mon 09:00\", or \"\"",
             );
+        }
+        let w = &self.stats;
+        for (key, v) in [
+            ("stats.weight_on_time_claim", w.weight_on_time_claim),
+            ("stats.weight_on_time_resolve", w.weight_on_time_resolve),
+            ("stats.weight_satisfaction", w.weight_satisfaction),
+            ("stats.weight_reopen", w.weight_reopen),
+        ] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return invalid(key, "must be a number of 0 or more");
+            }
         }
         if self.sla.check_interval.0.is_zero() {
             return invalid("sla.check_interval", "must be longer than 0s");

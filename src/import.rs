@@ -129,11 +129,18 @@ pub async fn import_csv_with_progress(
         .map_err(|e| ImportError::Read(e.to_string()))?;
     let (text, converted_from) = decode(&bytes)?;
     let mut tx = store.begin().await?;
-    let existing = tx.existing_grids().await?;
-    let plan = validate(
-        text.as_bytes(),
-        &existing.into_iter().map(|g| (g.code, g.path)).collect(),
-    )?;
+    let existing: HashMap<String, String> = tx
+        .existing_grids()
+        .await?
+        .into_iter()
+        .map(|g| (g.code, g.path))
+        .collect();
+    let plan = validate(text.as_bytes(), &existing)?;
+    // A grid moved under another parent now counts towards other ancestors.
+    let moved = plan
+        .grids
+        .iter()
+        .any(|g| existing.get(&g.code).is_some_and(|p| *p != g.path));
     let total = plan.grids.len()
         + plan.groups.len()
         + plan.people.len()
@@ -171,6 +178,9 @@ pub async fn import_csv_with_progress(
     // The planner's picture of the roster tables is from before the import; at county scale a
     // stale one picks scans for the engine's per-batch look-ups until autovacuum catches up.
     store.refresh_roster_statistics().await?;
+    if moved {
+        store.rebuild_rollups().await?;
+    }
     Ok(ImportReport {
         grids: plan.grids.len(),
         groups: plan.groups.len(),

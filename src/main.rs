@@ -43,13 +43,28 @@ enum Command {
     },
     /// Import a roster CSV (grids, groups, people with roles). All or nothing.
     Import { file: PathBuf },
-    /// Print statistics for a period and grid subtree.
+    /// Print statistics for a period and grid subtree (from the rollups).
     Stats {
-        /// today, 7d, 30d or all.
+        /// 今天 昨天 本周 上周 本月 上月 本季度 上季度 今年 去年 近7天 近30天 全部, a month
+        /// (11月, 2026-11), a day or a range (2026-11-01..2026-11-15), or the English words
+        /// (today, last week, this month, 7d, all …).
         #[arg(default_value = "all")]
         period: String,
-        /// A grid code; the whole tree when omitted.
+        /// A grid code or name (东风社区); the whole tree when omitted.
         grid: Option<String>,
+        /// One line per child unit with its rates, worst first.
+        #[arg(long, conflicts_with = "ranking")]
+        detail: bool,
+        /// Child units ranked by the weighted score of their rates (stats.weight_*).
+        #[arg(long)]
+        ranking: bool,
+        /// Recount every figure from the tickets and list where the rollups differ (exit
+        /// status 1 when they do).
+        #[arg(long)]
+        verify: bool,
+        /// Rebuild the rollups from the tickets (holds the writers while it runs).
+        #[arg(long, conflicts_with = "verify")]
+        rebuild: bool,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -170,7 +185,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             Ok(())
         }
         Command::Import { file } => {
-            let store = open_store(&settings).await?;
+            let store = open_existing(&settings).await?;
             let reader = std::fs::File::open(&file)
                 .with_context(|| format!("opening {}", file.display()))?;
             let report =
@@ -196,14 +211,36 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             }
             Ok(())
         }
-        Command::Stats { period, grid, json } => {
-            let store = open_store(&settings).await?;
+        Command::Stats {
+            period,
+            grid,
+            detail,
+            ranking,
+            verify,
+            rebuild,
+            json,
+        } => {
+            let store = open_existing(&settings).await?;
+            if rebuild {
+                store.rebuild_rollups().await?;
+                println!("statistics rollups rebuilt from the tickets");
+                return Ok(());
+            }
+            if verify {
+                return verify_rollups(&store, &settings).await;
+            }
+            let view = match (detail, ranking) {
+                (true, _) => gridline::stats::View::Detail,
+                (_, true) => gridline::stats::View::Ranking,
+                _ => gridline::stats::View::Summary,
+            };
             let report =
-                gridline::stats::report(&store, &settings, &period, grid.as_deref()).await?;
+                gridline::stats::report_view(&store, &settings, &period, grid.as_deref(), view)
+                    .await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                println!("{}", report.render(&settings));
+                println!("{}", report.render(&settings, view));
             }
             Ok(())
         }
@@ -233,6 +270,47 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
 
 fn unreachable_cli() -> anyhow::Result<()> {
     anyhow::bail!("this subcommand does not use the runtime")
+}
+
+/// Recounts the statistics from the tickets and compares them with the rollups.
+async fn verify_rollups(store: &gridline::store::Store, settings: &Settings) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let (found, diffs) = store
+        .verify_rollups(settings.general.timezone.0, 50)
+        .await
+        .context("recounting the statistics")?;
+    let ms = started.elapsed().as_millis();
+    if found == 0 {
+        println!("statistics rollups match the tickets ({ms} ms)");
+        return Ok(());
+    }
+    for d in &diffs {
+        println!(
+            "{} {}: stored {}, counted {}",
+            d.key, d.figure, d.stored, d.counted
+        );
+    }
+    anyhow::bail!(
+        "{found} figures differ from the tickets ({} shown); `gridline stats --rebuild` rebuilds them",
+        diffs.len()
+    )
+}
+
+/// Opens a database that must already exist (every command but `run` and `migrate`).
+async fn open_existing(settings: &Settings) -> anyhow::Result<gridline::store::Store> {
+    let db = &settings.database;
+    let store = gridline::store::Store::open_existing(
+        db.url.expose(),
+        db.max_connections,
+        db.acquire_timeout.0,
+    )
+    .await
+    .context("opening the database (database.url)")?;
+    store
+        .ensure_rollups(settings.general.timezone.0)
+        .await
+        .context("building the statistics rollups")?;
+    Ok(store)
 }
 
 async fn open_store(settings: &Settings) -> anyhow::Result<gridline::store::Store> {

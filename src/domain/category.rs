@@ -114,7 +114,7 @@ impl FromStr for Category {
 }
 
 /// `urgent` when people or property are in immediate danger; otherwise `normal`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Urgency {
     Normal,

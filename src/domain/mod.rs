@@ -3,6 +3,7 @@
 //! - [`category`]: request categories and urgency.
 //! - [`ticket`]: the ticket state machine and ratings.
 //! - [`role`]: roles, grants on the grid tree and permission checks.
+//! - [`rollup`]: what one ticket adds to the statistics rollups.
 //! - [`sla`]: durations and deadline arithmetic.
 //! - [`number`]: ticket numbers as shown (`#12`, `QS-DF-01#12`) and as typed.
 //! - [`message`]: the platform-neutral message model (inbound events, outbound items, chats).
@@ -20,6 +21,7 @@ pub mod message;
 pub mod number;
 pub mod quiet;
 pub mod role;
+pub mod rollup;
 pub mod safety;
 pub mod sla;
 pub mod ticket;

@@ -782,7 +782,7 @@ impl Engine {
                 self.status(tx, scene, n).await
             }
             Command::List => self.todo(tx, scene).await,
-            Command::Stats(period, grid) => self.stats(tx, scene, period, grid.as_deref()).await,
+            Command::Stats { view, args } => self.stats(tx, scene, view, &args).await,
             Command::Overdue => self.overdue(tx, scene).await,
             Command::Help => Ok(vec![self.help(scene)]),
             Command::Recategorize(n, category) => {

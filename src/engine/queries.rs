@@ -4,8 +4,9 @@ use super::{Engine, Notice, Outcome, Scene};
 use crate::domain::HistoryKind;
 use crate::domain::Role;
 use crate::domain::role::Subject;
+use crate::stats::StatsTexts as _;
 use crate::store::{StoreError, Tx};
-use crate::understand::command::{Name, Period, help_entries};
+use crate::understand::command::{Name, StatsView, help_entries};
 
 const LIST_LIMIT: i64 = 20;
 
@@ -189,29 +190,81 @@ impl Engine {
         Ok(Ok((code, path)))
     }
 
+    /// `统计 [明细|排名] [period] [scope]`: from the rollups (one node's rows for the period's
+    /// days), never from the tickets.
     pub(super) async fn stats(
         &self,
         tx: &mut Tx,
         scene: &Scene<'_>,
-        period: Period,
-        grid: Option<&str>,
+        view: StatsView,
+        args: &str,
     ) -> Outcome {
-        let (code, path) = match self.scope(tx, scene, grid, Name::Stats).await? {
+        let zone = self.settings.general.timezone.0;
+        let (span, asked) =
+            crate::stats::split_period_scope(args, crate::stats::today(scene.now, zone));
+        // A name (东风社区) is looked up among the grids; a code goes straight to `scope`.
+        let code = match &asked {
+            None => None,
+            Some(text) => match tx.grid(text).await? {
+                Some(g) => Some(g.code),
+                None => {
+                    let grids = tx.existing_grids().await?;
+                    match crate::stats::resolve_scope(text, &grids) {
+                        Ok(g) => Some(g.code),
+                        Err(problem) => {
+                            return Ok(vec![Notice::plain(
+                                self.texts.scope_problem(text, &problem),
+                                None,
+                            )]);
+                        }
+                    }
+                }
+            },
+        };
+        let (code, _) = match self.scope(tx, scene, code.as_deref(), Name::Stats).await? {
             Ok(scope) => scope,
             Err(notice) => return Ok(vec![notice]),
         };
-        let since = crate::stats::period_start(period, scene.now, self.settings.general.timezone.0);
-        let facts = tx.ticket_facts(&path, since).await?;
-        let stats = crate::stats::compute(&facts, scene.now);
-        let scope = if code == "*" {
-            self.texts.all_grids().to_string()
+        let (node, name) = if code == "*" {
+            ("*".to_string(), self.texts.all_grids().to_string())
         } else {
-            code
+            let name = tx
+                .grid(&code)
+                .await?
+                .map_or_else(|| code.clone(), |g| g.name);
+            (code, name)
         };
-        Ok(vec![Notice::plain(
-            crate::stats::render(&stats, &scope, self.texts.period(period), &self.texts),
-            None,
-        )])
+        let label = match self.texts.lang {
+            crate::config::Language::Zh => span.label_zh(),
+            crate::config::Language::En => span.label_en(),
+        };
+        let (from, to) = span.days();
+        let text = match view {
+            StatsView::Summary => {
+                let figures = tx.rollup_figures(&node, from, to).await?;
+                let summary = crate::stats::Summary::from_figures(&figures);
+                self.texts.stats_sentence(&summary, &name, &label)
+            }
+            StatsView::Detail | StatsView::Ranking => {
+                let rows = tx.rollup_children(&node, from, to).await?;
+                let codes: Vec<String> = rows.iter().map(|(c, _)| c.clone()).collect();
+                let names = tx.grid_names(&codes).await?;
+                let children = crate::stats::children_from(rows, &names, &self.settings.stats);
+                if view == StatsView::Detail {
+                    self.texts.stats_detail(&name, &label, &children)
+                } else {
+                    let scored: Vec<_> = children
+                        .into_iter()
+                        .map(|c| {
+                            let score = c.summary.score(&self.settings.stats);
+                            (c, score)
+                        })
+                        .collect();
+                    self.texts.stats_ranking(&name, &label, &scored)
+                }
+            }
+        };
+        Ok(vec![Notice::plain(text, None)])
     }
 
     pub(super) async fn overdue(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {

@@ -11,6 +11,7 @@ pub mod inbox;
 pub mod onebot;
 pub mod outbox;
 pub mod photos;
+pub mod rollups;
 pub mod roster;
 pub mod sandbox;
 pub mod tickets;
@@ -41,6 +42,11 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migration failed: {0}")]
     Migrate(String),
+    /// [`Store::open_existing`] found no gridline database at the URL (shown without password).
+    #[error(
+        "there is no gridline database at {0}: create it with `gridline migrate` (or start the daemon with `gridline run`)"
+    )]
+    Missing(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -66,6 +72,10 @@ pub struct Store {
     writer: Arc<tokio::sync::Mutex<()>>,
     /// Roster lookups the transactions of this process share while the roster is unchanged.
     memo: Arc<std::sync::Mutex<roster::RosterMemo>>,
+    /// The zone whose local days the statistics rollups count by ([`Store::ensure_rollups`]).
+    zone: Arc<std::sync::RwLock<chrono_tz::Tz>>,
+    /// Grid → the tree nodes its figures count towards.
+    tree: rollups::TreeMemo,
 }
 
 /// A write (an intake transaction, a checkpoint pass under the write turn), or the preparation
@@ -121,12 +131,53 @@ impl Store {
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             memo: Arc::default(),
+            zone: Arc::new(std::sync::RwLock::new(chrono_tz::Asia::Shanghai)),
+            tree: Arc::default(),
         };
         store.migrate().await?;
         if backend == Backend::Sqlite {
             tokio::spawn(checkpoint_wal(store.clone()));
         }
         Ok(store)
+    }
+
+    /// [`Store::open`] for commands that read or change an existing database (everything but
+    /// `run` and `migrate`): a SQLite file that is not there, or a PostgreSQL database without
+    /// gridline's tables, is refused with [`StoreError::Missing`] instead of being created.
+    pub async fn open_existing(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Store> {
+        let shown = redact_url(url);
+        if url.starts_with("sqlite:") {
+            let rest = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            let path = rest.split('?').next().unwrap_or(rest);
+            if path.is_empty() || path == ":memory:" || !Path::new(path).is_file() {
+                return Err(StoreError::Missing(shown));
+            }
+        } else {
+            sqlx::any::install_default_drivers();
+            let pool = AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(acquire_timeout)
+                .connect(url)
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("{shown}: {e}")))?;
+            let found = sqlx::query(
+                "SELECT 1 AS one FROM information_schema.tables WHERE table_name = 'tickets'",
+            )
+            .fetch_optional(&pool)
+            .await?;
+            pool.close().await;
+            if found.is_none() {
+                return Err(StoreError::Missing(shown));
+            }
+        }
+        Store::open(url, max_connections, acquire_timeout).await
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -142,6 +193,15 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The zone statistics count local days in.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        *self.zone.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_zone(&self, zone: chrono_tz::Tz) {
+        *self.zone.write().unwrap_or_else(|e| e.into_inner()) = zone;
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -167,6 +227,8 @@ impl Store {
             memo: self.memo.clone(),
             memo_generation: None,
             held: Held::default(),
+            zone: self.zone(),
+            tree: self.tree.clone(),
             _writer: writer,
         })
     }
@@ -181,6 +243,8 @@ impl Store {
             memo: self.memo.clone(),
             memo_generation: None,
             held: Held::default(),
+            zone: self.zone(),
+            tree: self.tree.clone(),
             _writer: None,
         })
     }
@@ -226,6 +290,9 @@ pub struct Tx {
     memo_generation: Option<i64>,
     /// New tickets and timers not yet written (see [`Held`]).
     held: Held,
+    /// The zone of the statistics' local days, and the shared grid → nodes memo.
+    zone: chrono_tz::Tz,
+    tree: rollups::TreeMemo,
     /// SQLite: this transaction's turn as the writer, released after `inner` ends (fields drop
     /// in order).
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -254,11 +321,14 @@ struct Held {
     /// for the batch ([`Tx::prefetch_waiting_photos`]); reports by anyone else claim nothing
     /// and skip the look-up.
     photo_senders: Option<std::collections::HashSet<(String, String, String)>>,
+    /// Statistics figures changed by this transaction, written at commit (rollups.rs).
+    rollup: rollups::Deltas,
 }
 
 impl Tx {
     pub async fn commit(mut self) -> Result<()> {
         self.write_held().await?;
+        self.write_rollups().await?;
         let (lookups, generation, memo) =
             (self.roster.take(), self.memo_generation, self.memo.clone());
         self.inner.commit().await?;
@@ -438,6 +508,20 @@ async fn checkpoint_pass(pool: &AnyPool) -> Result<CheckpointPass> {
         frames: row.try_get::<i64, _>(1)?,
         copied: row.try_get::<i64, _>(2)?,
     })
+}
+
+/// The URL as it may be shown: a password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let auth = &url[scheme + 3..at];
+            match auth.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// `sqlite://data/gridline.db` → creates `data/` and asks SQLite to create the file.
@@ -632,6 +716,37 @@ mod tests {
         assert_eq!(settled, frames);
         eager_round(&store, &mut settled).await;
         assert_eq!(log_frames(&store).await, frames);
+    }
+
+    #[test]
+    fn urls_are_shown_without_password() {
+        assert_eq!(
+            redact_url("postgres://grid:s3cret@db:5432/gridline"),
+            "postgres://grid:***@db:5432/gridline"
+        );
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[tokio::test]
+    async fn a_missing_database_is_refused_and_not_created() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/sub/none.db", dir.path().display());
+        let err = Store::open_existing(&url, 1, Duration::from_secs(5))
+            .await
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(err, StoreError::Missing(ref u) if *u == url),
+            "{err}"
+        );
+        assert!(err.to_string().contains("gridline migrate"));
+        assert!(!dir.path().join("sub").exists(), "nothing created");
+        Store::open(&url, 1, Duration::from_secs(5))
+            .await
+            .expect("created");
+        Store::open_existing(&url, 1, Duration::from_secs(5))
+            .await
+            .expect("now it exists");
     }
 
     #[test]

@@ -147,6 +147,7 @@ impl Tx {
     pub async fn insert_ticket(&mut self, t: &NewTicket) -> Result<(i64, i64)> {
         let id = self.next_ticket_id().await?;
         let no = self.next_grid_no(&t.grid).await?;
+        self.rollup_new(id, t);
         self.held.tickets.push((id, no, t.clone()));
         Ok((id, no))
     }
@@ -285,11 +286,16 @@ impl Tx {
             .bind(id)
             .fetch_optional(self.db().await?)
             .await?;
-        row.map(|r| ticket_from(&r)).transpose()
+        let t = row.map(|r| ticket_from(&r)).transpose()?;
+        if let Some(t) = &t {
+            self.rollup_seen(t);
+        }
+        Ok(t)
     }
 
     /// Writes back every field that changes during a ticket's life.
     pub async fn update_ticket(&mut self, t: &Ticket) -> Result<()> {
+        self.rollup_change(t).await?;
         sqlx::query(
             "UPDATE tickets SET assignee = $2, state = $3, first_response_at = $4, claimed_at = $5, \
              resolved_at = $6, closed_at = $7, rating = $8, duplicate_of = $9, body = $10, \

@@ -41,6 +41,29 @@ impl Period {
     }
 }
 
+/// What a statistics command shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatsView {
+    /// The sentence for one scope.
+    #[default]
+    Summary,
+    /// One line per child unit with its rates (统计明细).
+    Detail,
+    /// 红黑榜 of the child units by weighted score (统计 排名).
+    Ranking,
+}
+
+impl StatsView {
+    /// `明细` / `detail`, `排名` / `ranking` as the first word of a statistics command.
+    fn from_word(word: &str) -> Option<StatsView> {
+        match word.to_lowercase().as_str() {
+            "明细" | "detail" | "details" => Some(StatsView::Detail),
+            "排名" | "排行" | "红黑榜" | "ranking" | "rank" => Some(StatsView::Ranking),
+            _ => None,
+        }
+    }
+}
+
 /// A command as written, with its arguments read. Its words, who may use it, its help line
 /// and its menu entry are its definition, [`Name::spec`]; a new command adds a variant here,
 /// a [`Name`] with its [`Spec`], its arguments in `build`, its handler and its texts.
@@ -72,8 +95,10 @@ pub enum Command {
     },
     /// Your to-do list: `/list` (待办).
     List,
-    /// Statistics: `/stats [today|7d|30d|all] [grid]` (统计 7天).
-    Stats(Period, Option<String>),
+    /// Statistics: `/stats [detail|ranking] [period] [grid code or name]` (统计 本月 东风社区,
+    /// 统计明细, 统计 排名). The engine reads the period and the scope from `args`
+    /// (`stats::split_period_scope`): which words are a period depends on nothing but the words.
+    Stats { view: StatsView, args: String },
     /// Overdue tickets: `/overdue` (超时).
     Overdue,
     /// Bind this group to a grid: `/bind T01-V01-G01` (绑定 …).
@@ -420,8 +445,11 @@ impl Name {
             ..spec(
                 Name::Stats,
                 "stats",
-                &["统计"],
-                ("/stats [today|7d|30d|all] [网格]", "统计 7天"),
+                &["统计", "统计明细", "统计排名"],
+                (
+                    "/stats [detail|ranking] [本月|上月|11月|…] [网格]",
+                    "统计 本月 东风社区",
+                ),
                 "/stats 7d",
                 Who::Supervisors,
                 Grid,
@@ -602,7 +630,7 @@ impl Command {
             Command::Transfer(..) => Name::Transfer,
             Command::Dismiss { .. } => Name::Dismiss,
             Command::List => Name::List,
-            Command::Stats(..) => Name::Stats,
+            Command::Stats { .. } => Name::Stats,
             Command::Overdue => Name::Overdue,
             Command::Bind(_) => Name::Bind,
             Command::SetRole { .. } => Name::Role,
@@ -859,6 +887,12 @@ fn parse_canonical(text: String) -> Parsed {
             Parsed::NotCommand
         };
     };
+    // 统计明细 and 统计排名 are 统计 明细 and 统计 排名.
+    let rest = match word.as_str() {
+        "统计明细" => format!("明细 {rest}"),
+        "统计排名" => format!("排名 {rest}"),
+        _ => rest.to_string(),
+    };
     let rest = rest.trim();
     // A Chinese word is a command only when what follows fits; "待办事项都做完了" is not `待办`.
     match build(spec.name, rest) {
@@ -965,16 +999,15 @@ fn build(kind: Name, rest: &str) -> Result<Command, Problem> {
             })
         }
         Name::Stats => {
-            let mut period = Period::All;
-            let mut grid = None;
-            for word in rest.split_whitespace() {
-                match Period::parse(word) {
-                    Some(p) => period = p,
-                    None if grid.is_none() => grid = Some(word.to_string()),
-                    None => return Err(Problem::BadPeriod),
-                }
-            }
-            Ok(Command::Stats(period, grid))
+            let (first, after) = split_word(rest);
+            let (view, args) = match StatsView::from_word(first) {
+                Some(view) => (view, after.trim()),
+                None => (StatsView::Summary, rest),
+            };
+            Ok(Command::Stats {
+                view,
+                args: args.to_string(),
+            })
         }
         Name::Bind => {
             let code = rest.split_whitespace().next().ok_or(Problem::MissingGrid)?;
@@ -1358,12 +1391,25 @@ mod tests {
             Command::Done(n(42), "换了灯泡".into())
         );
         assert_eq!(cmd("/done 42"), Command::Done(n(42), String::new()));
-        assert_eq!(cmd("/stats"), Command::Stats(Period::All, None));
-        assert_eq!(cmd("统计"), Command::Stats(Period::All, None));
+        let stats = |view, args: &str| Command::Stats {
+            view,
+            args: args.into(),
+        };
+        assert_eq!(cmd("/stats"), stats(StatsView::Summary, ""));
+        assert_eq!(cmd("统计"), stats(StatsView::Summary, ""));
         assert_eq!(
             cmd("统计 7天 T01-V01"),
-            Command::Stats(Period::Days7, Some("T01-V01".into()))
+            stats(StatsView::Summary, "7天 T01-V01")
         );
+        assert_eq!(cmd("统计明细"), stats(StatsView::Detail, ""));
+        assert_eq!(cmd("统计明细 上月"), stats(StatsView::Detail, "上月"));
+        assert_eq!(cmd("统计 排名 本季度"), stats(StatsView::Ranking, "本季度"));
+        assert_eq!(cmd("/stats ranking"), stats(StatsView::Ranking, ""));
+        assert_eq!(
+            cmd("/stats detail last month"),
+            stats(StatsView::Detail, "last month")
+        );
+        assert_eq!(parse("统计明细表做好了"), Parsed::NotCommand);
         assert_eq!(cmd("/my"), Command::My);
         assert_eq!(cmd("我的诉求"), Command::My);
         assert_eq!(cmd("/list"), Command::List);

@@ -67,12 +67,12 @@ async fn full_life(db: Db) {
     app.say("g1", "coord1", "陈静", "统计").await;
     let stats = app.last().text;
     for part in [
-        "受理 1",
-        "已回复 1",
-        "处理中 0",
-        "已办结 1",
-        "超时 0",
-        "满意率 100.0% (1/1)",
+        "收到群众诉求1件",
+        "已回复1件",
+        "0件正在处理中",
+        "已办结1件（已关闭1件、待评价0件）",
+        "超时签收0件，超时办结0件",
+        "满意度100.0%（评价1件）",
         "路灯照明 1",
     ] {
         assert!(
@@ -85,8 +85,8 @@ async fn full_life(db: Db) {
         .expect("report");
     assert_eq!(report.stats.received, 1);
     assert_eq!(report.stats.replied, 1);
-    assert_eq!(report.stats.resolved, 1);
-    assert_eq!(report.stats.satisfaction, Some(1.0));
+    assert_eq!(report.stats.finished(), 1);
+    assert_eq!(report.stats.rates.satisfaction, Some(1.0));
     assert_eq!(report.outbox.parked, 0);
     app.stop().await;
 }

@@ -16,5 +16,6 @@ mod permissions;
 mod sandbox;
 mod sandbox_browser;
 mod sla;
+mod stats;
 mod telegram;
 mod understanding;

@@ -696,7 +696,7 @@ async fn onebot_full_ticket_life(db: Db) {
         .collect();
     assert_eq!(private.len(), 1, "{private:#?}");
     assert_eq!(private[0]["params"]["user_id"], json!(40004));
-    assert!(fake_onebot::message_text(&private[0]).contains("受理 1"));
+    assert!(fake_onebot::message_text(&private[0]).contains("收到群众诉求1件"));
 
     bridge.disconnect().await;
     app.stop().await;

@@ -218,11 +218,11 @@ async fn full_life(db: Db) {
     let ask = api.say("df-01", "zhouhaitao", "统计", None).await;
     let stats = api.answer_to("df-01", ask).await;
     for part in [
-        "受理 2",
-        "已回复 2",
-        "处理中 1",
-        "已办结 1",
-        "满意率 100.0% (1/1)",
+        "东风社区 累计：收到群众诉求2件",
+        "已回复2件",
+        "1件正在处理中",
+        "已办结1件",
+        "满意度100.0%（评价1件）",
     ] {
         assert!(text(&stats).contains(part), "`{part}` in {stats}");
     }

@@ -129,8 +129,8 @@ async fn reminder_then_claim_escalation(db: Db) {
     assert_eq!(t.escalated.as_deref(), Some("village"));
 
     let stats = stats_text(&app).await;
-    assert!(stats.contains("超时 1"), "{stats}");
-    assert!(stats.contains("已上报 1"), "{stats}");
+    assert!(stats.contains("超时签收1件"), "{stats}");
+    assert!(stats.contains("上报1件"), "{stats}");
     app.stop().await;
 }
 both_backends!(
@@ -424,10 +424,10 @@ async fn ratings(db: Db) {
     assert_eq!(t2.state, TicketState::Claimed);
 
     let stats = stats_text(&app).await;
-    assert!(stats.contains("未评价结案 1"), "{stats}");
-    assert!(stats.contains("被退回重办 1"), "{stats}");
+    assert!(stats.contains("未评价结案1件"), "{stats}");
+    assert!(stats.contains("重办1件"), "{stats}");
     // Two ratings (满意, 不满意); the unrated closure is not counted as satisfied.
-    assert!(stats.contains("50.0% (1/2)"), "{stats}");
+    assert!(stats.contains("满意度50.0%（评价2件）"), "{stats}");
     app.stop().await;
 }
 both_backends!(rating_satisfied_reopen_and_timeout, ratings);

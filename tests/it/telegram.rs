@@ -877,7 +877,9 @@ async fn ticket_life_in_a_group(db: Db) {
     fake.send_text(&private, &coordinator, "/stats");
     let (_, stats) = nth_bot_message(&fake, coordinator.id, 1).await;
     assert!(
-        stats["text"].as_str().is_some_and(|t| t.contains("受理 1")),
+        stats["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("收到群众诉求1件")),
         "{stats}"
     );
     app.stop().await;

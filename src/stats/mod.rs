@@ -1,4 +1,28 @@
-//! The numbers coordinators report, computed from ticket facts. Pure.
+//! The numbers coordinators report.
+//!
+//! - [`period`]: the periods people report on (今天 … 2026-11-01..2026-11-15), as local days.
+//! - [`figures`]: the API every reader uses (chat, CLI, console): [`summary`] of one node and
+//!   span, [`children`] for detail and ranking, [`find_scope`] by code or name. Figures come
+//!   from the rollups the store keeps with every ticket change (`store::rollups`,
+//!   `domain::rollup`): a question reads one node's rows for the span's days, at any number of
+//!   tickets, in a read transaction of its own.
+//! - [`compute`] / [`render`]: the older figures counted from ticket facts, still used by the
+//!   weekly digest.
+//!
+//! Console use: `let span = period::parse("本月", today(now, zone))?;`
+//! `let s = summary(&store, &scope.node, &span).await?;` then `s.received`, `s.rates` …;
+//! `children(&store, &scope.node, &span, &settings.stats)` for the per-unit table, worst first.
+
+pub mod figures;
+pub mod period;
+pub mod text;
+
+pub use text::StatsTexts;
+
+pub use figures::{
+    Child, Rates, Scope, ScopeError, Summary, children, children_from, find_scope, resolve_scope,
+    split_period_scope, summary,
+};
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -244,46 +268,55 @@ mod tests {
     }
 }
 
-/// When a period starts, as of `now`, in the configured zone ("today" starts at local midnight).
-pub fn period_start(
-    period: crate::understand::command::Period,
-    now: i64,
-    zone: chrono_tz::Tz,
-) -> i64 {
-    use crate::understand::command::Period;
-    const DAY: i64 = 86_400_000;
-    match period {
-        Period::All => 0,
-        Period::Days7 => now - 7 * DAY,
-        Period::Days30 => now - 30 * DAY,
-        Period::Today => {
-            let local = chrono::DateTime::from_timestamp_millis(now)
-                .map(|d| d.with_timezone(&zone).date_naive())
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .and_then(|midnight| midnight.and_local_timezone(zone).earliest());
-            local.map(|t| t.timestamp_millis()).unwrap_or(now - DAY)
-        }
-    }
+/// Today's date in `zone` at `now` (Unix ms).
+pub fn today(now: i64, zone: chrono_tz::Tz) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp_millis(now)
+        .map(|d| d.with_timezone(&zone).date_naive())
+        .unwrap_or_default()
 }
 
 /// A statistics report as `gridline stats` prints it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The period as named in the sentence ("2026年11月").
     pub period: String,
+    /// First and last local day, yyyymmdd (0: from the beginning).
+    pub from_day: i32,
+    pub to_day: i32,
+    /// The grid code, or none for the whole tree.
     pub grid: Option<String>,
-    #[serde(flatten)]
-    pub stats: Stats,
+    /// The scope's name.
+    pub scope: String,
+    pub stats: Summary,
+    /// Per child unit, worst first, with its weighted score (`--detail`, `--ranking`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<(Child, Option<f64>)>>,
     pub inbox: crate::store::inbox::InboxCounts,
     pub outbox: crate::store::outbox::OutboxCounts,
 }
 
+/// What `gridline stats` shows besides the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Summary,
+    Detail,
+    Ranking,
+}
+
 impl Report {
-    pub fn render(&self, settings: &crate::config::Settings) -> String {
+    pub fn render(&self, settings: &crate::config::Settings, view: View) -> String {
         let texts = Texts::new(settings.general.language);
-        let scope = self.grid.clone().unwrap_or_else(|| "*".into());
+        let head = match (view, &self.children) {
+            (View::Detail, Some(ch)) => {
+                let ch: Vec<Child> = ch.iter().map(|(c, _)| c.clone()).collect();
+                texts.stats_detail(&self.scope, &self.period, &ch)
+            }
+            (View::Ranking, Some(ch)) => texts.stats_ranking(&self.scope, &self.period, ch),
+            _ => texts.stats_sentence(&self.stats, &self.scope, &self.period),
+        };
         format!(
-            "{}\ninbox: {} stored, {} waiting\noutbox: {} pending, {} sent, {} parked",
-            render(&self.stats, &scope, &self.period, &texts),
+            "{head}\ninbox: {} stored, {} waiting\noutbox: {} pending, {} sent, {} parked",
             self.inbox.total,
             self.inbox.unprocessed,
             self.outbox.pending,
@@ -295,41 +328,72 @@ impl Report {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("unknown period `{0}`: use today, 7d, 30d or all")]
+    #[error("{0}")]
     Period(String),
-    #[error("no grid with code `{0}`")]
-    Grid(String),
+    #[error("{0}")]
+    Scope(String),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
 
-/// Statistics for `gridline stats`: the same numbers as the chat command, plus delivery health.
+/// Statistics for `gridline stats`: the same figures as the chat command, plus delivery health.
+/// `period` is any period word or range ([`period::parse`]); `grid` a code or a name.
 pub async fn report(
     store: &crate::store::Store,
     settings: &crate::config::Settings,
-    period: &str,
+    period_text: &str,
     grid: Option<&str>,
 ) -> Result<Report, ReportError> {
-    let p = crate::understand::command::Period::parse(period)
-        .ok_or_else(|| ReportError::Period(period.to_string()))?;
-    let path = match grid {
-        Some(code) => {
-            store
-                .grid(code)
-                .await?
-                .ok_or_else(|| ReportError::Grid(code.to_string()))?
-                .path
-        }
-        None => "/".to_string(),
+    report_view(store, settings, period_text, grid, View::Summary).await
+}
+
+/// [`report`] with the per-unit figures for detail or ranking.
+pub async fn report_view(
+    store: &crate::store::Store,
+    settings: &crate::config::Settings,
+    period_text: &str,
+    grid: Option<&str>,
+    view: View,
+) -> Result<Report, ReportError> {
+    let texts = Texts::new(settings.general.language);
+    let zone = settings.general.timezone.0;
+    let span = period::parse(period_text, today(crate::store::now_millis(), zone))
+        .map_err(|_| ReportError::Period(texts.bad_period(period_text)))?;
+    let scope = match grid {
+        Some(text) => find_scope(store, text)
+            .await?
+            .map_err(|e| ReportError::Scope(texts.scope_problem(text, &e)))?,
+        None => Scope::all(),
     };
-    let now = crate::store::now_millis();
-    let facts = store
-        .ticket_facts(&path, period_start(p, now, settings.general.timezone.0))
-        .await?;
+    let stats = summary(store, &scope.node, &span).await?;
+    let children = match view {
+        View::Summary => None,
+        View::Detail | View::Ranking => Some(
+            figures::children(store, &scope.node, &span, &settings.stats)
+                .await?
+                .into_iter()
+                .map(|c| {
+                    let score = c.summary.score(&settings.stats);
+                    (c, score)
+                })
+                .collect(),
+        ),
+    };
+    let (from_day, to_day) = span.days();
     Ok(Report {
-        period: p.id().to_string(),
-        grid: grid.map(str::to_string),
-        stats: compute(&facts, now),
+        period: match texts.lang {
+            Language::Zh => span.label_zh(),
+            Language::En => span.label_en(),
+        },
+        from_day,
+        to_day,
+        grid: scope.grid.as_ref().map(|g| g.code.clone()),
+        scope: scope
+            .grid
+            .as_ref()
+            .map_or_else(|| texts.all_grids().to_string(), |g| g.name.clone()),
+        stats,
+        children,
         inbox: store.inbox_counts().await?,
         outbox: store.outbox_counts().await?,
     })

@@ -1,0 +1,266 @@
+//! Texts for statistics, in both languages: the sentence offices paste upward, the detail per
+//! unit, the ranking, and the scope questions. They live beside the figures (as an extension of
+//! [`Texts`]) so that i18n need not know the statistics' types.
+
+use super::{Child, ScopeError, Summary};
+use crate::config::Language;
+use crate::i18n::Texts;
+
+macro_rules! say {
+    ($self:expr, $zh:expr, $en:expr $(,)?) => {
+        match $self.lang {
+            Language::Zh => $zh,
+            Language::En => $en,
+        }
+    };
+}
+
+fn pct(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// The statistics' sentences, on [`Texts`].
+pub trait StatsTexts {
+    fn stats_sentence(&self, s: &Summary, scope: &str, period: &str) -> String;
+    fn duration_rounded(&self, ms: i64) -> String;
+    fn stats_detail(&self, scope: &str, period: &str, children: &[Child]) -> String;
+    fn stats_ranking(&self, scope: &str, period: &str, children: &[(Child, Option<f64>)])
+    -> String;
+    fn scope_problem(&self, asked: &str, problem: &ScopeError) -> String;
+    fn bad_period(&self, asked: &str) -> String;
+}
+
+impl StatsTexts for Texts {
+    /// The headline in the seed reports' form, then the deadlines and times. Every figure adds
+    /// up: received = waiting + claimed + resolved + closed + dismissed.
+    fn stats_sentence(&self, s: &Summary, scope: &str, period: &str) -> String {
+        let dur = |ms: Option<i64>| {
+            ms.map(|m| self.duration_rounded(m))
+                .unwrap_or_else(|| "—".into())
+        };
+        let cats: Vec<String> = s
+            .by_category
+            .iter()
+            .map(|(c, n)| format!("{} {n}", self.category(*c)))
+            .collect();
+        match self.lang {
+            Language::Zh => {
+                let satisfaction = match s.rates.satisfaction {
+                    Some(v) => format!("满意度{:.1}%（评价{}件）", v * 100.0, s.rated),
+                    None => "暂无评价".into(),
+                };
+                format!(
+                    "{scope} {period}：收到群众诉求{}件，已回复{}件，{}件正在处理中（待接单{}件、已接单{}件），已办结{}件（已关闭{}件、待评价{}件），不予受理{}件，{satisfaction}。\n\
+                     超时签收{}件，超时办结{}件，上报{}件，重办{}件，未评价结案{}件。\n\
+                     及时签收率{}，按时办结率{}，重办率{}。\n\
+                     首次响应：中位{}／P90 {}；办结用时：中位{}／P90 {}\n\
+                     分类：{}",
+                    s.received,
+                    s.replied,
+                    s.in_progress(),
+                    s.open,
+                    s.claimed,
+                    s.finished(),
+                    s.closed,
+                    s.resolved,
+                    s.dismissed,
+                    s.claim_overdue,
+                    s.resolve_overdue,
+                    s.escalated,
+                    s.reopened,
+                    s.closed_unrated,
+                    pct(s.rates.on_time_claim),
+                    pct(s.rates.on_time_resolve),
+                    pct(s.rates.reopen),
+                    dur(s.response_p50_ms),
+                    dur(s.response_p90_ms),
+                    dur(s.resolution_p50_ms),
+                    dur(s.resolution_p90_ms),
+                    if cats.is_empty() {
+                        "—".into()
+                    } else {
+                        cats.join("，")
+                    }
+                )
+            }
+            Language::En => {
+                let satisfaction = match s.rates.satisfaction {
+                    Some(v) => format!("satisfaction {:.1}% ({} rated)", v * 100.0, s.rated),
+                    None => "nothing rated yet".into(),
+                };
+                format!(
+                    "{scope}, {period}: {} requests received, {} answered, {} in progress ({} waiting, {} claimed), {} resolved ({} closed, {} awaiting rating), {} dismissed; {satisfaction}.\n\
+                     Claimed late {}, resolved late {}, escalated {}, reopened {}, closed without rating {}.\n\
+                     On-time claim {}, on-time resolution {}, reopen rate {}.\n\
+                     First response: median {} / p90 {}; resolution: median {} / p90 {}\n\
+                     By category: {}",
+                    s.received,
+                    s.replied,
+                    s.in_progress(),
+                    s.open,
+                    s.claimed,
+                    s.finished(),
+                    s.closed,
+                    s.resolved,
+                    s.dismissed,
+                    s.claim_overdue,
+                    s.resolve_overdue,
+                    s.escalated,
+                    s.reopened,
+                    s.closed_unrated,
+                    pct(s.rates.on_time_claim),
+                    pct(s.rates.on_time_resolve),
+                    pct(s.rates.reopen),
+                    dur(s.response_p50_ms),
+                    dur(s.response_p90_ms),
+                    dur(s.resolution_p50_ms),
+                    dur(s.resolution_p90_ms),
+                    if cats.is_empty() {
+                        "—".into()
+                    } else {
+                        cats.join(", ")
+                    }
+                )
+            }
+        }
+    }
+
+    /// A duration from a histogram: "25分钟", "3.5小时", "2.1天".
+    fn duration_rounded(&self, ms: i64) -> String {
+        let mins = ms as f64 / 60_000.0;
+        let (n, zh, en) = if mins < 90.0 {
+            (format!("{:.0}", mins.max(1.0)), "分钟", "min")
+        } else if mins < 48.0 * 60.0 {
+            (format!("{:.1}", mins / 60.0), "小时", "h")
+        } else {
+            (format!("{:.1}", mins / 1440.0), "天", "days")
+        };
+        say!(self, format!("{n}{zh}"), format!("{n} {en}"))
+    }
+
+    /// `统计明细`: one line per child unit, worst first.
+    fn stats_detail(&self, scope: &str, period: &str, children: &[Child]) -> String {
+        let mut out = say!(
+            self,
+            format!("{scope} {period} 明细（按综合得分由低到高）"),
+            format!("{scope}, {period}: by unit (lowest score first)")
+        );
+        if children.is_empty() {
+            out.push('\n');
+            out.push_str(&self.nothing());
+        }
+        for ch in children {
+            let s = &ch.summary;
+            out.push('\n');
+            out.push_str(&say!(
+                self,
+                format!(
+                    "{}：收到{}，处理中{}，及时签收率{}，按时办结率{}，满意率{}，重办率{}",
+                    ch.name,
+                    s.received,
+                    s.in_progress(),
+                    pct(s.rates.on_time_claim),
+                    pct(s.rates.on_time_resolve),
+                    pct(s.rates.satisfaction),
+                    pct(s.rates.reopen)
+                ),
+                format!(
+                    "{}: received {}, in progress {}, on-time claim {}, on-time resolution {}, satisfaction {}, reopened {}",
+                    ch.name,
+                    s.received,
+                    s.in_progress(),
+                    pct(s.rates.on_time_claim),
+                    pct(s.rates.on_time_resolve),
+                    pct(s.rates.satisfaction),
+                    pct(s.rates.reopen)
+                )
+            ));
+        }
+        out
+    }
+
+    /// `统计 排名`: 红榜 (best) and 黑榜 (worst) by weighted score. `children` are worst first.
+    fn stats_ranking(
+        &self,
+        scope: &str,
+        period: &str,
+        children: &[(Child, Option<f64>)],
+    ) -> String {
+        let mut out = say!(
+            self,
+            format!("{scope} {period} 排名（综合得分）"),
+            format!("{scope}, {period}: ranking (weighted score)")
+        );
+        let scored: Vec<&(Child, Option<f64>)> =
+            children.iter().filter(|(_, s)| s.is_some()).collect();
+        if scored.is_empty() {
+            out.push('\n');
+            out.push_str(&self.nothing());
+            return out;
+        }
+        let line = |rank: usize, (ch, score): &(Child, Option<f64>)| {
+            format!("\n{rank}. {} {:.1}", ch.name, score.unwrap_or_default())
+        };
+        let n = scored.len().min(5);
+        out.push_str(say!(self, "\n🔴 红榜", "\n🔴 Best"));
+        for (i, entry) in scored.iter().rev().take(n).enumerate() {
+            out.push_str(&line(i + 1, entry));
+        }
+        out.push_str(say!(self, "\n⚫ 黑榜", "\n⚫ Worst"));
+        for (i, entry) in scored.iter().take(n).enumerate() {
+            out.push_str(&line(i + 1, entry));
+        }
+        out
+    }
+
+    /// A scope that is not one grid: the candidates to choose from.
+    fn scope_problem(&self, asked: &str, problem: &ScopeError) -> String {
+        let (list, ambiguous) = match problem {
+            ScopeError::Ambiguous(l) => (l, true),
+            ScopeError::Unknown(l) => (l, false),
+        };
+        let names: Vec<String> = list
+            .iter()
+            .map(|g| format!("{}（{}）", g.name, g.code))
+            .collect();
+        match (ambiguous, names.is_empty()) {
+            (true, _) => say!(
+                self,
+                format!("“{asked}”对应多个网格，您是指：{}？", names.join("、")),
+                format!(
+                    "“{asked}” matches several grids; did you mean {}?",
+                    names.join(", ")
+                )
+            ),
+            (false, true) => say!(
+                self,
+                format!("没有名为或编号为“{asked}”的网格。"),
+                format!("There is no grid named or numbered “{asked}”.")
+            ),
+            (false, false) => say!(
+                self,
+                format!(
+                    "没有名为或编号为“{asked}”的网格。您是指：{}？",
+                    names.join("、")
+                ),
+                format!(
+                    "There is no grid named or numbered “{asked}”. Did you mean {}?",
+                    names.join(", ")
+                )
+            ),
+        }
+    }
+
+    /// The period could not be read.
+    fn bad_period(&self, asked: &str) -> String {
+        say!(
+            self,
+            format!(
+                "看不懂时间段“{asked}”。可用：今天、昨天、本周、上周、本月、上月、本季度、上季度、今年、去年、近7天、近30天、全部、11月、2026年11月、11月1日-11月15日、2026-11-01..2026-11-15"
+            ),
+            format!(
+                "Cannot read the period “{asked}”. Use: today, yesterday, this week, last week, this month, last month, this quarter, last quarter, this year, last year, 7d, 30d, all, nov, 2026-11, 2026-11-01..2026-11-15"
+            )
+        )
+    }
+}

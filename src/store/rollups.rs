@@ -1,0 +1,717 @@
+//! Statistics rollups (tables `rollup_days`, `rollup_times`, `rollup_meta`; migration 0011).
+//!
+//! Every ticket change made through a [`Tx`] (a new ticket, [`Tx::update_ticket`]) adds the
+//! difference between the ticket's figures after and before ([`crate::domain::rollup`]) to the
+//! transaction's pending deltas; the commit writes them, expanded to every node above the
+//! ticket's grid, with one multi-row upsert per table. Reads ([`Store::rollup_figures`],
+//! [`Store::rollup_children`]) run in read transactions of their own, beside the writer, and
+//! read one node's rows for the period's days: the same cost at any number of tickets.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use futures_util::TryStreamExt;
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
+
+use super::tickets::{NewTicket, Ticket};
+use super::{Result, Store, Tx, col, parse_col, row_placeholders};
+use crate::domain::rollup::{self, COUNTERS, Contribution, Counts, Facts};
+use crate::domain::{Category, Urgency};
+
+/// Grid code → the nodes its figures count towards (shared by a store's transactions; cleared
+/// when the rollups are rebuilt, [`Store::rebuild_rollups`]).
+pub(crate) type TreeMemo = Arc<std::sync::Mutex<HashMap<String, Arc<[String]>>>>;
+
+type DayKey = (String, i32, Category, Urgency);
+type TimeKey = (String, i32, &'static str, u8);
+
+/// Figure changes not yet written, by grid (expanded into nodes when written).
+#[derive(Default)]
+pub(crate) struct Deltas {
+    days: HashMap<DayKey, Counts>,
+    times: HashMap<TimeKey, i64>,
+    /// The figures of tickets this transaction has read or written, as they now stand, so an
+    /// update knows what to subtract without reading the row again.
+    seen: HashMap<i64, Facts>,
+}
+
+impl Deltas {
+    fn apply(&mut self, c: &Contribution, sign: i64) {
+        let key = (c.grid.clone(), c.day, c.category, c.urgency);
+        rollup::add(
+            self.days.entry(key).or_insert([0; COUNTERS.len()]),
+            &c.counts,
+            sign,
+        );
+        for (kind, bucket) in [
+            (rollup::RESPONSE, c.response),
+            (rollup::RESOLUTION, c.resolution),
+        ] {
+            if let Some(b) = bucket {
+                *self
+                    .times
+                    .entry((c.grid.clone(), c.day, kind, b))
+                    .or_default() += sign;
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.days.is_empty() && self.times.is_empty()
+    }
+}
+
+/// The figures a stored ticket counts with.
+pub fn facts_of(t: &Ticket) -> Facts {
+    Facts {
+        grid: t.grid.clone(),
+        state: t.state,
+        category: t.category,
+        urgency: t.urgency,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        first_response_at: t.first_response_at,
+        claimed_at: t.claimed_at,
+        resolved_at: t.resolved_at,
+        claim_due: t.claim_due,
+        resolve_due: t.resolve_due,
+        rating: t.rating,
+        escalated: t.escalated.is_some(),
+        reopened: t.reopened,
+    }
+}
+
+/// The figures of a ticket as it is first written.
+fn facts_of_new(t: &NewTicket) -> Facts {
+    Facts {
+        grid: t.grid.clone(),
+        state: crate::domain::TicketState::Open,
+        category: t.category,
+        urgency: t.urgency,
+        created_at: t.created_at,
+        updated_at: t.created_at,
+        first_response_at: None,
+        claimed_at: None,
+        resolved_at: None,
+        claim_due: t.claim_due,
+        resolve_due: t.resolve_due,
+        rating: None,
+        escalated: false,
+        reopened: 0,
+    }
+}
+
+const FACT_COLUMNS: &str = "id, grid, state, category, urgency, created_at, updated_at, \
+    first_response_at, claimed_at, resolved_at, claim_due, resolve_due, rating, escalated, reopened";
+
+fn facts_from(row: &AnyRow) -> Result<Facts> {
+    let rating: Option<String> = col(row, "rating")?;
+    Ok(Facts {
+        grid: col(row, "grid")?,
+        state: parse_col(row, "state")?,
+        category: parse_col(row, "category")?,
+        urgency: parse_col(row, "urgency")?,
+        created_at: col(row, "created_at")?,
+        updated_at: col(row, "updated_at")?,
+        first_response_at: col(row, "first_response_at")?,
+        claimed_at: col(row, "claimed_at")?,
+        resolved_at: col(row, "resolved_at")?,
+        claim_due: col(row, "claim_due")?,
+        resolve_due: col(row, "resolve_due")?,
+        rating: rating.and_then(|r| r.parse().ok()),
+        escalated: col::<Option<String>>(row, "escalated")?.is_some(),
+        reopened: col(row, "reopened")?,
+    })
+}
+
+impl Tx {
+    /// A new ticket's figures (called as the ticket is inserted).
+    pub(super) fn rollup_new(&mut self, id: i64, t: &NewTicket) {
+        let f = facts_of_new(t);
+        let c = rollup::contribution(&f, self.zone);
+        self.held.rollup.apply(&c, 1);
+        self.held.rollup.seen.insert(id, f);
+    }
+
+    /// Remembers a ticket read in this transaction, for a later update's delta.
+    pub(super) fn rollup_seen(&mut self, t: &Ticket) {
+        self.held.rollup.seen.insert(t.id, facts_of(t));
+    }
+
+    /// A ticket's figures change from what they were to what `t` says.
+    pub(super) async fn rollup_change(&mut self, t: &Ticket) -> Result<()> {
+        let before = match self.held.rollup.seen.remove(&t.id) {
+            Some(f) => Some(f),
+            None => {
+                let sql = format!("SELECT {FACT_COLUMNS} FROM tickets WHERE id = $1");
+                let row = sqlx::query(AssertSqlSafe(sql))
+                    .bind(t.id)
+                    .fetch_optional(self.db().await?)
+                    .await?;
+                row.map(|r| facts_from(&r)).transpose()?
+            }
+        };
+        let after = facts_of(t);
+        if before.as_ref() == Some(&after) {
+            self.held.rollup.seen.insert(t.id, after);
+            return Ok(());
+        }
+        if let Some(b) = &before {
+            let c = rollup::contribution(b, self.zone);
+            self.held.rollup.apply(&c, -1);
+        }
+        let c = rollup::contribution(&after, self.zone);
+        self.held.rollup.apply(&c, 1);
+        self.held.rollup.seen.insert(t.id, after);
+        Ok(())
+    }
+
+    /// Writes the pending deltas (at commit).
+    pub(super) async fn write_rollups(&mut self) -> Result<()> {
+        if self.held.rollup.is_empty() {
+            return Ok(());
+        }
+        let days = std::mem::take(&mut self.held.rollup.days);
+        let times = std::mem::take(&mut self.held.rollup.times);
+        let grids: HashSet<&str> = days
+            .keys()
+            .map(|k| k.0.as_str())
+            .chain(times.keys().map(|k| k.0.as_str()))
+            .collect();
+        let nodes = self.nodes_of_grids(grids).await?;
+        let mut by_node: BTreeMap<DayKey, Counts> = BTreeMap::new();
+        for ((grid, day, cat, urg), counts) in days {
+            if counts.iter().all(|n| *n == 0) {
+                continue;
+            }
+            for node in nodes.get(&grid).map_or(&[][..], |n| &n[..]) {
+                rollup::add(
+                    by_node
+                        .entry((node.clone(), day, cat, urg))
+                        .or_insert([0; COUNTERS.len()]),
+                    &counts,
+                    1,
+                );
+            }
+        }
+        let mut times_by_node: BTreeMap<TimeKey, i64> = BTreeMap::new();
+        for ((grid, day, kind, bucket), n) in times {
+            if n == 0 {
+                continue;
+            }
+            for node in nodes.get(&grid).map_or(&[][..], |n| &n[..]) {
+                *times_by_node
+                    .entry((node.clone(), day, kind, bucket))
+                    .or_default() += n;
+            }
+        }
+        let days: Vec<_> = by_node.into_iter().collect();
+        let times: Vec<_> = times_by_node.into_iter().collect();
+        upsert_days(&mut self.inner, self.backend, &days).await?;
+        upsert_times(&mut self.inner, self.backend, &times).await?;
+        Ok(())
+    }
+
+    /// The nodes each grid's figures count towards, from the shared memo or the grid table.
+    async fn nodes_of_grids(
+        &mut self,
+        grids: HashSet<&str>,
+    ) -> Result<HashMap<String, Arc<[String]>>> {
+        let mut out = HashMap::with_capacity(grids.len());
+        let mut missing = Vec::new();
+        {
+            let memo = self.tree.lock().unwrap_or_else(|e| e.into_inner());
+            for g in grids {
+                match memo.get(g) {
+                    Some(n) => {
+                        out.insert(g.to_string(), n.clone());
+                    }
+                    None => missing.push(g.to_string()),
+                }
+            }
+        }
+        for chunk in missing.chunks(500) {
+            let sql = format!(
+                "SELECT code, path FROM grids WHERE code IN ({})",
+                super::params(self.backend, 1, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for g in chunk {
+                q = q.bind(g.clone());
+            }
+            let rows = q.fetch_all(&mut *self.inner).await?;
+            let mut memo = self.tree.lock().unwrap_or_else(|e| e.into_inner());
+            for r in rows {
+                let code: String = col(&r, "code")?;
+                let path: String = col(&r, "path")?;
+                let nodes: Arc<[String]> = rollup::nodes_of(&path).into();
+                memo.insert(code.clone(), nodes.clone());
+                out.insert(code, nodes);
+            }
+        }
+        // A grid no longer in the tree still counts towards itself and the whole tree.
+        for g in missing {
+            out.entry(g.clone())
+                .or_insert_with(|| vec!["*".to_string(), g].into());
+        }
+        Ok(out)
+    }
+}
+
+/// Adds counters to `rollup_days` rows (one statement per 500 rows).
+async fn upsert_days(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    rows: &[(DayKey, Counts)],
+) -> Result<()> {
+    let cols = COUNTERS.join(", ");
+    let set = COUNTERS
+        .iter()
+        .map(|c| format!("{c} = rollup_days.{c} + excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for chunk in rows.chunks(500) {
+        let sql = format!(
+            "INSERT INTO rollup_days (node, day, category, urgency, {cols}) VALUES {} \
+             ON CONFLICT (node, day, category, urgency) DO UPDATE SET {set}",
+            row_placeholders(backend, chunk.len(), 4 + COUNTERS.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for ((node, day, cat, urg), counts) in chunk {
+            q = q
+                .bind(node.clone())
+                .bind(i64::from(*day))
+                .bind(cat.id().to_string())
+                .bind(urg.id().to_string());
+            for n in counts {
+                q = q.bind(*n);
+            }
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn upsert_times(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    rows: &[(TimeKey, i64)],
+) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let sql = format!(
+            "INSERT INTO rollup_times (node, day, kind, bucket, n) VALUES {} \
+             ON CONFLICT (node, day, kind, bucket) DO UPDATE SET n = rollup_times.n + excluded.n",
+            row_placeholders(backend, chunk.len(), 5)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for ((node, day, kind, bucket), n) in chunk {
+            q = q
+                .bind(node.clone())
+                .bind(i64::from(*day))
+                .bind(kind.to_string())
+                .bind(i64::from(*bucket))
+                .bind(*n);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The figures of one node over a range of days.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub counts: Counts,
+    pub by_category: BTreeMap<Category, Counts>,
+    /// `(bucket, tickets)` of the time to first response.
+    pub response: Vec<(u8, i64)>,
+    /// `(bucket, tickets)` of the time to resolution.
+    pub resolution: Vec<(u8, i64)>,
+}
+
+/// A difference `gridline stats --verify` found: stored against recounted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// `node day category urgency` or `node day kind bucket`.
+    pub key: String,
+    pub figure: String,
+    pub stored: i64,
+    pub counted: i64,
+}
+
+fn sums() -> String {
+    COUNTERS
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn counts_from(row: &AnyRow) -> Result<Counts> {
+    let mut k = [0; COUNTERS.len()];
+    for (i, c) in COUNTERS.iter().enumerate() {
+        k[i] = col::<Option<i64>>(row, c)?.unwrap_or(0);
+    }
+    Ok(k)
+}
+
+/// Aggregates all tickets' contributions, expanded to nodes.
+type Recount = (BTreeMap<DayKey, Counts>, BTreeMap<TimeKey, i64>);
+
+impl Store {
+    /// Makes the rollups match this zone: when they were built for another (or never, as
+    /// after migration 0011 on a database with tickets), rebuilds them from the tickets.
+    /// Called at start and by the CLI. Returns whether it rebuilt.
+    pub async fn ensure_rollups(&self, zone: chrono_tz::Tz) -> Result<bool> {
+        self.set_zone(zone);
+        let row = sqlx::query("SELECT value FROM rollup_meta WHERE key = 'built_for'")
+            .fetch_optional(self.pool())
+            .await?;
+        let built: Option<String> = row.map(|r| col(&r, "value")).transpose()?;
+        if built.as_deref() == Some(zone.name()) {
+            return Ok(false);
+        }
+        self.rebuild_rollups().await?;
+        Ok(true)
+    }
+
+    /// Rebuilds the rollups from the tickets, in the store's zone: after a zone change, and
+    /// after an import that moved grids to other parents (their figures now count towards
+    /// other ancestors). Holds the write turn while it runs (seconds per million tickets).
+    pub async fn rebuild_rollups(&self) -> Result<()> {
+        let zone = self.zone();
+        self.tree.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let started = std::time::Instant::now();
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM rollup_days")
+            .execute(tx.conn())
+            .await?;
+        sqlx::query("DELETE FROM rollup_times")
+            .execute(tx.conn())
+            .await?;
+        let (days, times) = recount(&mut tx, zone).await?;
+        let days: Vec<_> = days.into_iter().collect();
+        let times: Vec<_> = times.into_iter().collect();
+        upsert_days(tx.conn(), self.backend(), &days).await?;
+        upsert_times(tx.conn(), self.backend(), &times).await?;
+        sqlx::query(
+            "INSERT INTO rollup_meta (key, value) VALUES ('built_for', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(zone.name().to_string())
+        .execute(tx.conn())
+        .await?;
+        tx.commit().await?;
+        self.tree.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        tracing::info!(
+            rows = days.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "statistics rollups rebuilt from the tickets"
+        );
+        Ok(())
+    }
+
+    /// Recounts every figure from the tickets and lists where the rollups differ (at most
+    /// `limit` differences). Reads in one transaction, so run it when nothing writes, or
+    /// expect the differences of tickets changed meanwhile.
+    pub async fn verify_rollups(
+        &self,
+        zone: chrono_tz::Tz,
+        limit: usize,
+    ) -> Result<(usize, Vec<Difference>)> {
+        let mut tx = self.begin_read().await?;
+        let (days, times) = recount(&mut tx, zone).await?;
+        let sql = format!(
+            "SELECT node, day, category, urgency, {} FROM rollup_days",
+            COUNTERS.join(", ")
+        );
+        let mut stored_days: HashMap<DayKey, Counts> = HashMap::new();
+        {
+            let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(tx.conn());
+            while let Some(r) = rows.try_next().await? {
+                let key = (
+                    col::<String>(&r, "node")?,
+                    col::<i64>(&r, "day")? as i32,
+                    parse_col::<Category>(&r, "category")?,
+                    parse_col::<Urgency>(&r, "urgency")?,
+                );
+                stored_days.insert(key, counts_from(&r)?);
+            }
+        }
+        let mut stored_times: HashMap<(String, i32, String, u8), i64> = HashMap::new();
+        {
+            let mut rows =
+                sqlx::query("SELECT node, day, kind, bucket, n FROM rollup_times").fetch(tx.conn());
+            while let Some(r) = rows.try_next().await? {
+                let key = (
+                    col::<String>(&r, "node")?,
+                    col::<i64>(&r, "day")? as i32,
+                    col::<String>(&r, "kind")?,
+                    col::<i64>(&r, "bucket")? as u8,
+                );
+                stored_times.insert(key, col(&r, "n")?);
+            }
+        }
+        tx.commit().await?;
+        let mut found = 0;
+        let mut diffs = Vec::new();
+        let mut note = |key: String, figure: &str, stored: i64, counted: i64| {
+            found += 1;
+            if diffs.len() < limit {
+                diffs.push(Difference {
+                    key,
+                    figure: figure.to_string(),
+                    stored,
+                    counted,
+                });
+            }
+        };
+        let zero = [0; COUNTERS.len()];
+        let mut keys: Vec<_> = days.keys().chain(stored_days.keys()).cloned().collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let want = days.get(&key).unwrap_or(&zero);
+            let have = stored_days.get(&key).unwrap_or(&zero);
+            for (i, name) in COUNTERS.iter().enumerate() {
+                if want[i] != have[i] {
+                    let (n, d, c, u) = &key;
+                    note(
+                        format!("{n} {d} {} {}", c.id(), u.id()),
+                        name,
+                        have[i],
+                        want[i],
+                    );
+                }
+            }
+        }
+        let counted_times: HashMap<(String, i32, String, u8), i64> = times
+            .into_iter()
+            .map(|((n, d, k, b), v)| ((n, d, k.to_string(), b), v))
+            .collect();
+        let mut keys: Vec<_> = counted_times
+            .keys()
+            .chain(stored_times.keys())
+            .cloned()
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let want = counted_times.get(&key).copied().unwrap_or(0);
+            let have = stored_times.get(&key).copied().unwrap_or(0);
+            if want != have {
+                let (n, d, k, b) = &key;
+                note(format!("{n} {d} {k} {b}"), "tickets", have, want);
+            }
+        }
+        Ok((found, diffs))
+    }
+
+    /// A node's figures for the local days `from..=to` (yyyymmdd). Runs beside the writer.
+    pub async fn rollup_figures(&self, node: &str, from: i32, to: i32) -> Result<Figures> {
+        let mut tx = self.begin_read().await?;
+        let out = figures_on(tx.conn(), node, from, to).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// The names of these grids.
+    pub async fn grid_names(&self, codes: &[String]) -> Result<HashMap<String, String>> {
+        let mut conn = self.pool().acquire().await?;
+        names_on(&mut conn, self.backend(), codes).await
+    }
+
+    /// Every grid (to find one by name).
+    pub async fn all_grids(&self) -> Result<Vec<super::roster::Grid>> {
+        let rows = sqlx::query("SELECT code, name, parent, level, path FROM grids ORDER BY path")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(super::roster::Grid {
+                    code: col(r, "code")?,
+                    name: col(r, "name")?,
+                    parent: col(r, "parent")?,
+                    level: col(r, "level")?,
+                    path: col(r, "path")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The figures of each child of `node` (`'*'`: the tree's top grids) over `from..=to`,
+    /// as `(grid code, counters)`; children with no rows are left out.
+    pub async fn rollup_children(
+        &self,
+        node: &str,
+        from: i32,
+        to: i32,
+    ) -> Result<Vec<(String, Counts)>> {
+        let mut tx = self.begin_read().await?;
+        let out = children_on(tx.conn(), node, from, to).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+impl Tx {
+    /// [`Store::rollup_figures`] on this transaction's connection (the engine's chat answers:
+    /// one node's rows for the period's days, a few milliseconds at most).
+    pub async fn rollup_figures(&mut self, node: &str, from: i32, to: i32) -> Result<Figures> {
+        figures_on(&mut self.inner, node, from, to).await
+    }
+
+    /// [`Store::rollup_children`] on this transaction's connection.
+    pub async fn rollup_children(
+        &mut self,
+        node: &str,
+        from: i32,
+        to: i32,
+    ) -> Result<Vec<(String, Counts)>> {
+        children_on(&mut self.inner, node, from, to).await
+    }
+
+    /// The names of these grids.
+    pub async fn grid_names(&mut self, codes: &[String]) -> Result<HashMap<String, String>> {
+        names_on(&mut self.inner, self.backend, codes).await
+    }
+}
+
+async fn names_on(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    codes: &[String],
+) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::with_capacity(codes.len());
+    for chunk in codes.chunks(500) {
+        let sql = format!(
+            "SELECT code, name FROM grids WHERE code IN ({})",
+            super::params(backend, 1, chunk.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for code in chunk {
+            q = q.bind(code.clone());
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.insert(col(&r, "code")?, col(&r, "name")?);
+        }
+    }
+    Ok(out)
+}
+
+async fn figures_on(
+    conn: &mut sqlx::AnyConnection,
+    node: &str,
+    from: i32,
+    to: i32,
+) -> Result<Figures> {
+    let sql = format!(
+        "SELECT category, {} FROM rollup_days WHERE node = $1 AND day >= $2 AND day <= $3 \
+         GROUP BY category",
+        sums()
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(node.to_string())
+        .bind(i64::from(from))
+        .bind(i64::from(to))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Figures::default();
+    for r in &rows {
+        let k = counts_from(r)?;
+        rollup::add(&mut out.counts, &k, 1);
+        out.by_category.insert(parse_col(r, "category")?, k);
+    }
+    let rows = sqlx::query(
+        "SELECT kind, bucket, CAST(SUM(n) AS BIGINT) AS n FROM rollup_times \
+         WHERE node = $1 AND day >= $2 AND day <= $3 GROUP BY kind, bucket",
+    )
+    .bind(node.to_string())
+    .bind(i64::from(from))
+    .bind(i64::from(to))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let kind: String = col(r, "kind")?;
+        let entry = (
+            col::<i64>(r, "bucket")? as u8,
+            col::<Option<i64>>(r, "n")?.unwrap_or(0),
+        );
+        if kind == rollup::RESPONSE {
+            out.response.push(entry);
+        } else {
+            out.resolution.push(entry);
+        }
+    }
+    Ok(out)
+}
+
+async fn children_on(
+    conn: &mut sqlx::AnyConnection,
+    node: &str,
+    from: i32,
+    to: i32,
+) -> Result<Vec<(String, Counts)>> {
+    let children = if node == "*" {
+        "SELECT code FROM grids WHERE parent IS NULL OR parent = $1"
+    } else {
+        "SELECT code FROM grids WHERE parent = $1"
+    };
+    let sql = format!(
+        "SELECT node, {} FROM rollup_days WHERE node IN ({children}) \
+         AND day >= $2 AND day <= $3 GROUP BY node ORDER BY node",
+        sums()
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(if node == "*" { "" } else { node }.to_string())
+        .bind(i64::from(from))
+        .bind(i64::from(to))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "node")?, counts_from(r)?)))
+        .collect()
+}
+
+/// Every ticket's figures, summed per node (the brute-force count).
+async fn recount(tx: &mut Tx, zone: chrono_tz::Tz) -> Result<Recount> {
+    let paths: HashMap<String, Arc<[String]>> = {
+        let rows = sqlx::query("SELECT code, path FROM grids")
+            .fetch_all(tx.conn())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let code: String = col(r, "code")?;
+                let path: String = col(r, "path")?;
+                Ok((code, rollup::nodes_of(&path).into()))
+            })
+            .collect::<Result<_>>()?
+    };
+    let mut days: BTreeMap<DayKey, Counts> = BTreeMap::new();
+    let mut times: BTreeMap<TimeKey, i64> = BTreeMap::new();
+    let sql = format!("SELECT {FACT_COLUMNS} FROM tickets");
+    let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(tx.conn());
+    while let Some(r) = rows.try_next().await? {
+        let f = facts_from(&r)?;
+        let c = rollup::contribution(&f, zone);
+        let fallback: Arc<[String]> = vec!["*".to_string(), f.grid.clone()].into();
+        let nodes = paths.get(&f.grid).unwrap_or(&fallback);
+        for node in nodes.iter() {
+            rollup::add(
+                days.entry((node.clone(), c.day, c.category, c.urgency))
+                    .or_insert([0; COUNTERS.len()]),
+                &c.counts,
+                1,
+            );
+            for (kind, bucket) in [
+                (rollup::RESPONSE, c.response),
+                (rollup::RESOLUTION, c.resolution),
+            ] {
+                if let Some(b) = bucket {
+                    *times.entry((node.clone(), c.day, kind, b)).or_default() += 1;
+                }
+            }
+        }
+    }
+    Ok((days, times))
+}

@@ -1,0 +1,439 @@
+//! Statistics: rollups against a brute-force count over random ticket histories (both
+//! backends), and the rebuild from the tickets.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use gridline::domain::rollup::{self, COUNTERS, Counts};
+use gridline::domain::{Category, Rating, TicketState, Urgency};
+use gridline::store::Store;
+use gridline::store::tickets::{NewTicket, Ticket};
+
+use crate::support::{Db, ROSTER, database_url};
+
+const DAY: i64 = 86_400_000;
+const H: i64 = 3_600_000;
+/// 2026-01-01T00:00:00Z.
+const START: i64 = 1_767_225_600_000;
+const ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+const GRIDS: [&str; 3] = ["T1-V1-G1", "T1-V1-G2", "T1-V1"];
+const NODES: [&str; 5] = ["*", "T1", "T1-V1", "T1-V1-G1", "T1-V1-G2"];
+
+async fn store(db: Db, dir: &tempfile::TempDir) -> Store {
+    let url = database_url(db, dir).await;
+    let store = Store::open(&url, 4, Duration::from_secs(5))
+        .await
+        .expect("store");
+    store.ensure_rollups(ZONE).await.expect("rollups");
+    gridline::import::import_csv(&store, ROSTER.as_bytes())
+        .await
+        .expect("roster");
+    store
+}
+
+fn new_ticket(rng: &mut fastrand::Rng, inbox_id: i64) -> NewTicket {
+    let created_at = START + rng.i64(0..400 * DAY);
+    let urgency = if rng.u8(0..4) == 0 {
+        Urgency::Urgent
+    } else {
+        Urgency::Normal
+    };
+    NewTicket {
+        grid: GRIDS[rng.usize(0..GRIDS.len())].to_string(),
+        platform: "memory".into(),
+        account: String::new(),
+        chat_id: "g1".into(),
+        thread: None,
+        source_message_id: format!("m{inbox_id}"),
+        inbox_id,
+        reporter_id: "res1".into(),
+        reporter_name: "王芳".into(),
+        category: Category::ALL[rng.usize(0..Category::ALL.len())],
+        urgency,
+        location: None,
+        body: "路灯坏了".into(),
+        assignee: None,
+        created_at,
+        claim_due: created_at + 2 * H,
+        resolve_due: created_at + 72 * H,
+        duplicate_of: None,
+    }
+}
+
+/// The stored row a new ticket becomes.
+fn as_stored((id, no): (i64, i64), t: &NewTicket) -> Ticket {
+    Ticket {
+        id,
+        no,
+        grid: t.grid.clone(),
+        platform: t.platform.clone(),
+        account: t.account.clone(),
+        chat_id: t.chat_id.clone(),
+        thread: None,
+        source_message_id: t.source_message_id.clone(),
+        reporter_id: t.reporter_id.clone(),
+        reporter_name: t.reporter_name.clone(),
+        category: t.category,
+        urgency: t.urgency,
+        location: None,
+        body: t.body.clone(),
+        assignee: None,
+        state: TicketState::Open,
+        created_at: t.created_at,
+        first_response_at: None,
+        claimed_at: None,
+        resolved_at: None,
+        closed_at: None,
+        claim_due: t.claim_due,
+        resolve_due: t.resolve_due,
+        rating: None,
+        duplicate_of: None,
+        updated_at: t.created_at,
+        escalated: None,
+        reopened: 0,
+    }
+}
+
+/// Any change a ticket's life could bring, at random (including ones the engine never makes:
+/// the rollups must follow the row whatever it says).
+fn later(rng: &mut fastrand::Rng, at: i64) -> i64 {
+    at + rng.i64(0..6 * DAY)
+}
+
+fn mutate(rng: &mut fastrand::Rng, t: &mut Ticket) {
+    t.updated_at = later(rng, t.updated_at);
+    t.state = TicketState::ALL[rng.usize(0..5)];
+    if rng.bool() {
+        t.first_response_at = t.first_response_at.or(Some(later(rng, t.created_at)));
+    }
+    match rng.u8(0..4) {
+        0 => t.claimed_at = None,
+        1 => t.claimed_at = Some(later(rng, t.created_at)),
+        _ => {}
+    }
+    match rng.u8(0..4) {
+        0 => t.resolved_at = None,
+        1 => t.resolved_at = Some(later(rng, t.created_at)),
+        _ => {}
+    }
+    t.rating = match rng.u8(0..5) {
+        0 => Some(Rating::Satisfied),
+        1 => Some(Rating::Neutral),
+        2 => Some(Rating::Unsatisfied),
+        3 => None,
+        _ => t.rating,
+    };
+    if rng.u8(0..4) == 0 {
+        t.escalated = Some(if rng.bool() { "village" } else { "town" }.into());
+    }
+    if rng.u8(0..5) == 0 {
+        t.reopened += 1;
+        t.resolve_due = later(rng, t.resolve_due);
+    }
+    // The grid stays: tickets are numbered within their grid (a move is a rebuild's case, as
+    // after an import that moves grids).
+}
+
+/// The brute-force count: every ticket's figures for `node` over the local days `from..=to`.
+fn brute(
+    tickets: &HashMap<i64, Ticket>,
+    node: &str,
+    from: i32,
+    to: i32,
+) -> (Counts, Vec<i64>, Vec<i64>) {
+    let mut counts = [0; COUNTERS.len()];
+    let (mut response, mut resolution) = (Vec::new(), Vec::new());
+    for t in tickets.values() {
+        let nodes = match t.grid.as_str() {
+            "T1-V1" => vec!["*", "T1", "T1-V1"],
+            g => vec!["*", "T1", "T1-V1", g],
+        };
+        let f = gridline::store::rollups::facts_of(t);
+        let c = rollup::contribution(&f, ZONE);
+        if !nodes.contains(&node) || c.day < from || c.day > to {
+            continue;
+        }
+        rollup::add(&mut counts, &c.counts, 1);
+        response.extend(t.first_response_at.map(|x| x - t.created_at));
+        resolution.extend(t.resolved_at.map(|x| x - t.created_at));
+    }
+    (counts, response, resolution)
+}
+
+async fn random_histories(db: Db, seed: u64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(db, &dir).await;
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut tickets: HashMap<i64, Ticket> = HashMap::new();
+    let mut inbox = 0;
+    for _ in 0..60 {
+        let mut tx = store.begin().await.expect("begin");
+        let mut changed: HashMap<i64, Ticket> = HashMap::new();
+        for _ in 0..rng.usize(1..8) {
+            let known: Vec<i64> = tickets.keys().chain(changed.keys()).copied().collect();
+            if known.is_empty() || rng.u8(0..3) == 0 {
+                inbox += 1;
+                let new = new_ticket(&mut rng, inbox);
+                let ids = tx.insert_ticket(&new).await.expect("insert");
+                changed.insert(ids.0, as_stored(ids, &new));
+                continue;
+            }
+            let id = known[rng.usize(0..known.len())];
+            let mut t = changed
+                .get(&id)
+                .or_else(|| tickets.get(&id))
+                .cloned()
+                .expect("known ticket");
+            // Read first (as the engine does) or not (the store reads what it needs).
+            if rng.bool() {
+                let read = tx.ticket(id).await.expect("read").expect("exists");
+                assert_eq!(read, t);
+            }
+            mutate(&mut rng, &mut t);
+            tx.update_ticket(&t).await.expect("update");
+            changed.insert(id, t);
+        }
+        if rng.u8(0..5) == 0 {
+            drop(tx);
+        } else {
+            tx.commit().await.expect("commit");
+            tickets.extend(changed);
+        }
+    }
+    assert!(tickets.len() > 20, "{} tickets", tickets.len());
+
+    let (found, diffs) = store.verify_rollups(ZONE, 10).await.expect("verify");
+    assert_eq!(found, 0, "rollups differ from the tickets: {diffs:?}");
+
+    let day = |ms: i64| rollup::day_of(ms, ZONE);
+    let mut ranges = vec![(0, 99_991_231)];
+    for _ in 0..6 {
+        let a = START + rng.i64(0..400 * DAY);
+        let b = a + rng.i64(0..90 * DAY);
+        ranges.push((day(a), day(b)));
+    }
+    for node in NODES {
+        for &(from, to) in &ranges {
+            let figures = store.rollup_figures(node, from, to).await.expect("figures");
+            let (want, mut response, mut resolution) = brute(&tickets, node, from, to);
+            assert_eq!(figures.counts, want, "{node} {from}..{to}");
+            let hist_n = |h: &[(u8, i64)]| h.iter().map(|(_, n)| n).sum::<i64>();
+            assert_eq!(hist_n(&figures.response), response.len() as i64);
+            assert_eq!(hist_n(&figures.resolution), resolution.len() as i64);
+            // A percentile from the buckets lands in the bucket of the exact one.
+            for p in [50, 90] {
+                let exact = gridline::stats::percentile(&mut response, p);
+                let bucketed = rollup::percentile(&figures.response, p);
+                assert_eq!(
+                    exact.map(|e| rollup::bucket_value(rollup::bucket(e))),
+                    bucketed,
+                    "response p{p} {node}"
+                );
+                let exact = gridline::stats::percentile(&mut resolution, p);
+                let bucketed = rollup::percentile(&figures.resolution, p);
+                assert_eq!(
+                    exact.map(|e| rollup::bucket_value(rollup::bucket(e))),
+                    bucketed,
+                    "resolution p{p} {node}"
+                );
+            }
+        }
+    }
+    // Children of a village: its grids.
+    let children = store
+        .rollup_children("T1-V1", 0, 99_991_231)
+        .await
+        .expect("children");
+    for (code, counts) in &children {
+        assert_eq!(*counts, brute(&tickets, code, 0, 99_991_231).0, "{code}");
+    }
+
+    // A rebuild from the tickets gives the same figures.
+    let before = store
+        .rollup_figures("T1", 0, 99_991_231)
+        .await
+        .expect("fig");
+    store.rebuild_rollups().await.expect("rebuild");
+    let after = store
+        .rollup_figures("T1", 0, 99_991_231)
+        .await
+        .expect("fig");
+    assert_eq!(before.counts, after.counts);
+    assert_eq!(store.verify_rollups(ZONE, 10).await.expect("verify").0, 0);
+}
+
+#[tokio::test]
+async fn rollups_equal_the_brute_force_count_sqlite() {
+    for seed in [1, 2, 3] {
+        random_histories(Db::Sqlite, seed).await;
+    }
+}
+
+#[tokio::test]
+async fn rollups_equal_the_brute_force_count_postgres() {
+    for seed in [4, 5] {
+        random_histories(Db::Postgres, seed).await;
+    }
+}
+
+/// A database with tickets from before the rollups (or built for another zone) gets them
+/// rebuilt at start; `verify` then finds nothing.
+#[tokio::test]
+async fn rollups_are_rebuilt_for_another_zone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(Db::Sqlite, &dir).await;
+    let mut rng = fastrand::Rng::with_seed(9);
+    let mut tx = store.begin().await.expect("begin");
+    for n in 1..=30 {
+        tx.insert_ticket(&new_ticket(&mut rng, n))
+            .await
+            .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    assert!(!store.ensure_rollups(ZONE).await.expect("same zone"));
+    assert!(
+        store
+            .ensure_rollups(chrono_tz::UTC)
+            .await
+            .expect("new zone")
+    );
+    let (found, diffs) = store
+        .verify_rollups(chrono_tz::UTC, 5)
+        .await
+        .expect("verify");
+    assert_eq!(found, 0, "{diffs:?}");
+    let (found, _) = store.verify_rollups(ZONE, 5).await.expect("verify");
+    assert!(found > 0, "figures by Shanghai days differ from UTC days");
+}
+
+/// The sentence on a constructed history: every state shown, and they add up to received.
+#[tokio::test]
+async fn the_sentence_adds_up_and_names_the_scope() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(Db::Sqlite, &dir).await;
+    let now = gridline::store::now_millis();
+    let mut rng = fastrand::Rng::with_seed(3);
+    let mut tx = store.begin().await.expect("begin");
+    // In T1-V1-G1, an hour ago: 2 waiting, 1 claimed, 1 resolved, 3 closed (2 satisfied, 1 neutral),
+    // 1 dismissed.
+    let states = [
+        TicketState::Open,
+        TicketState::Open,
+        TicketState::Claimed,
+        TicketState::Resolved,
+        TicketState::Closed,
+        TicketState::Closed,
+        TicketState::Closed,
+        TicketState::Dismissed,
+    ];
+    for (n, state) in states.iter().enumerate() {
+        let mut new = new_ticket(&mut rng, n as i64 + 1);
+        new.grid = "T1-V1-G1".into();
+        new.created_at = now - H;
+        new.claim_due = now + H;
+        new.resolve_due = now + 70 * H;
+        let ids = tx.insert_ticket(&new).await.expect("insert");
+        let mut t = as_stored(ids, &new);
+        t.state = *state;
+        t.updated_at = now;
+        if *state != TicketState::Open && *state != TicketState::Dismissed {
+            t.first_response_at = Some(now - H / 2);
+            t.claimed_at = Some(now - H / 2);
+        }
+        if matches!(state, TicketState::Resolved | TicketState::Closed) {
+            t.resolved_at = Some(now - H / 4);
+        }
+        if *state == TicketState::Closed {
+            t.rating = Some(if n == 6 {
+                Rating::Neutral
+            } else {
+                Rating::Satisfied
+            });
+        }
+        tx.update_ticket(&t).await.expect("update");
+    }
+    tx.commit().await.expect("commit");
+    let settings = crate::support::test_settings("sqlite::memory:");
+    let report = gridline::stats::report(&store, &settings, "近7天", Some("东门村"))
+        .await
+        .expect("report");
+    let s = &report.stats;
+    assert_eq!(report.scope, "东门村");
+    assert_eq!(
+        s.received,
+        s.open + s.claimed + s.resolved + s.closed + s.dismissed
+    );
+    assert_eq!((s.received, s.open, s.claimed), (8, 2, 1));
+    assert_eq!((s.resolved, s.closed, s.dismissed), (1, 3, 1));
+    let text = report.render(&settings, gridline::stats::View::Summary);
+    for part in [
+        "东门村 ",
+        "收到群众诉求8件",
+        "已回复5件",
+        "3件正在处理中（待接单2件、已接单1件）",
+        "已办结4件（已关闭3件、待评价1件）",
+        "不予受理1件",
+        "满意度66.7%（评价3件）",
+    ] {
+        assert!(text.contains(part), "{text}\nlacks {part}");
+    }
+    // An unknown name suggests the closest grids; an ambiguous one lists them.
+    let err = gridline::stats::report(&store, &settings, "今天", Some("东门三网格"))
+        .await
+        .expect_err("unknown");
+    assert!(err.to_string().contains("您是指"), "{err}");
+    let err = gridline::stats::report(&store, &settings, "下周五", None)
+        .await
+        .expect_err("bad period");
+    assert!(err.to_string().contains("看不懂时间段"), "{err}");
+    // Detail: one line per grid of the village, worst first.
+    let report = gridline::stats::report_view(
+        &store,
+        &settings,
+        "近7天",
+        Some("T1-V1"),
+        gridline::stats::View::Detail,
+    )
+    .await
+    .expect("detail");
+    let text = report.render(&settings, gridline::stats::View::Detail);
+    assert!(text.contains("东门一网格：收到8，处理中3"), "{text}");
+}
+
+/// Every command but `run` and `migrate` refuses a database that is not there.
+#[test]
+fn the_cli_refuses_a_missing_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/data/none.db", dir.path().display());
+    for args in [&["stats"][..], &["stats", "--verify"], &["import", "x.csv"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+            .args(args)
+            .env_remove("GRIDLINE_CONFIG")
+            .env("GRIDLINE__DATABASE__URL", &url)
+            .output()
+            .expect("run gridline");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(err.contains(&url), "{args:?}: {err}");
+        assert!(!dir.path().join("data").exists(), "{args:?} created it");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .arg("migrate")
+        .env_remove("GRIDLINE_CONFIG")
+        .env("GRIDLINE__DATABASE__URL", &url)
+        .output()
+        .expect("run gridline");
+    assert!(out.status.success());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .args(["stats", "--verify"])
+        .env_remove("GRIDLINE_CONFIG")
+        .env("GRIDLINE__DATABASE__URL", &url)
+        .output()
+        .expect("run gridline");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("match the tickets"));
+}
