@@ -22,6 +22,8 @@ macro_rules! say {
 
 // Deadlines, reminders, escalation, duty, ratings and digests.
 pub mod sla;
+// The coordinator console: pages, figures, letters, the login link.
+pub mod console;
 
 impl Texts {
     pub fn new(lang: Language) -> Texts {

@@ -7,6 +7,7 @@
 //! - [`mask`]: masking phone and ID numbers on bot cards.
 //! - [`calendar`]: working-time calendars (working hours, holidays, make-up days).
 //! - [`quiet`]: quiet hours during which non-urgent notices are held.
+//! - [`token`]: signed one-time console sign-in tokens.
 
 pub mod calendar;
 pub mod category;
@@ -15,6 +16,7 @@ pub mod quiet;
 pub mod role;
 pub mod sla;
 pub mod ticket;
+pub mod token;
 
 pub use category::{Category, UnknownValue, Urgency};
 pub use role::{Grant, Permission, Role, Subject};

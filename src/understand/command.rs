@@ -90,6 +90,8 @@ pub enum Command {
     Handover(Option<String>),
     /// Who is on leave under your grids: `/onleave` (请假名单).
     OnLeave,
+    /// A one-time sign-in link to the web console, sent in a private chat: `/console` (控制台).
+    Console,
     /// What you may do: `/help` (帮助).
     Help,
 }
@@ -152,6 +154,7 @@ const WORDS: &[(&str, &[&str], Kind)] = &[
     ("back", &["销假"], Kind::Back),
     ("handover", &["交接", "移交"], Kind::Handover),
     ("onleave", &["请假名单", "休假名单"], Kind::OnLeave),
+    ("console", &["控制台"], Kind::Console),
     ("help", &["帮助", "菜单"], Kind::Help),
     ("start", &[], Kind::Help),
 ];
@@ -178,6 +181,7 @@ enum Kind {
     Back,
     Handover,
     OnLeave,
+    Console,
     Help,
 }
 
@@ -275,6 +279,7 @@ fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
         Kind::Help => Ok(Command::Help),
         Kind::Back => no_args(Command::Back),
         Kind::OnLeave => no_args(Command::OnLeave),
+        Kind::Console => no_args(Command::Console),
         Kind::Urge => number_only(rest).map(Command::Urge),
         Kind::Leave => leave_date(rest).map(Command::Leave),
         Kind::Handover => {

@@ -4,6 +4,8 @@
 mod support;
 
 mod bench;
+mod console;
+mod console_browser;
 mod core;
 mod fake_onebot;
 mod fake_telegram;
