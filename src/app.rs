@@ -1,8 +1,6 @@
 //! Wiring: build every part from [`Settings`], run until the shutdown signal, drain, stop.
 //!
-//! Platform adapters plug in through [`Context`] and [`Mounted`]: an adapter module exposes
-//! `async fn mount(ctx: &Context) -> anyhow::Result<Mounted>`, giving gridline its sender, its
-//! HTTP routes (merged into the one listener) and its background tasks.
+//! Platform adapters mount from the one list in [`crate::platform`].
 
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -12,24 +10,7 @@ use crate::intake::Intake;
 use crate::platform::Adapter;
 use crate::store::Store;
 
-/// What an adapter may use while mounting.
-#[derive(Clone)]
-pub struct Context {
-    pub settings: Arc<Settings>,
-    pub store: Store,
-    pub intake: Intake,
-    /// Fires when gridline is stopping: stop intake, let in-flight work finish.
-    pub shutdown: CancellationToken,
-}
-
-/// What a mounted adapter gives back.
-pub struct Mounted {
-    pub adapter: Arc<dyn Adapter>,
-    /// Routes merged into the HTTP listener (webhooks, the sandbox page, OneBot endpoints).
-    pub routes: axum::Router,
-    /// Long-running tasks (a polling loop); awaited at shutdown.
-    pub tasks: Vec<tokio::task::JoinHandle<()>>,
-}
+pub use crate::platform::{Context, Mounted};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -120,37 +101,8 @@ impl Application {
             .route("/health", get(health))
             .with_state(store.clone());
         let mut adapter_tasks = Vec::new();
-        let mut mounted: Vec<Mounted> = Vec::new();
-        if settings.telegram.enabled {
-            mounted.push(
-                crate::platform::telegram::mount(&ctx)
-                    .await
-                    .context("starting Telegram (telegram.*)")?,
-            );
-        }
-        // Platform adapters mount here when enabled in configuration.
-        if settings.sandbox.enabled {
-            mounted.push(
-                crate::platform::sandbox::mount(&ctx)
-                    .await
-                    .context("mounting the sandbox (sandbox.*)")?,
-            );
-        }
-        if settings.onebot.enabled {
-            mounted.push(
-                crate::platform::onebot::mount(&ctx)
-                    .await
-                    .context("mounting OneBot (onebot.*)")?,
-            );
-        }
-        if !settings.wecom.webhooks.is_empty() {
-            mounted.push(
-                crate::platform::wecom::mount(&ctx)
-                    .await
-                    .context("mounting WeCom robots (wecom.webhooks)")?,
-            );
-        }
-        for m in mounted.drain(..) {
+        let mounted = crate::platform::mount_enabled(&ctx).await?;
+        for m in mounted {
             adapters.insert(m.adapter.platform().to_string(), m.adapter);
             router = router.merge(m.routes);
             adapter_tasks.extend(m.tasks);

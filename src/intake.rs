@@ -28,8 +28,8 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
+use crate::domain::message::InboundEvent;
 use crate::engine::{Engine, Readings};
-use crate::platform::InboundEvent;
 use crate::store::inbox::{InboxRow, event_payload};
 use crate::store::{SLOW_WRITE, Store, StoreError, now_millis};
 

@@ -4,6 +4,7 @@
 //! - [`ticket`]: the ticket state machine and ratings.
 //! - [`role`]: roles, grants on the grid tree and permission checks.
 //! - [`sla`]: durations and deadline arithmetic.
+//! - [`message`]: the platform-neutral message model (inbound events, outbound items, chats).
 //! - [`mask`]: masking phone and ID numbers on bot cards.
 //! - [`calendar`]: working-time calendars (working hours, holidays, make-up days).
 //! - [`quiet`]: quiet hours during which non-urgent notices are held.
@@ -12,6 +13,7 @@
 pub mod calendar;
 pub mod category;
 pub mod mask;
+pub mod message;
 pub mod quiet;
 pub mod role;
 pub mod sla;

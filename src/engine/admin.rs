@@ -2,8 +2,8 @@
 
 use super::{Engine, Notice, Scene};
 use crate::domain::Role;
+use crate::domain::message::ChatKind;
 use crate::domain::role::{self, Permission, Subject};
-use crate::platform::ChatKind;
 use crate::store::{StoreError, Tx};
 
 type Outcome = Result<Vec<Notice>, StoreError>;

@@ -118,11 +118,17 @@ impl Engine {
                 )
             })
             .collect();
-        let text = self.texts.weekly_report(&grid.name, &stats, &slowest);
+        let body = crate::stats::render(
+            &stats,
+            &grid.name,
+            self.texts.last_seven_days(),
+            &self.texts,
+        );
+        let text = self.texts.weekly_report(&body, &slowest);
         let mut targets = tx.groups_of_grid(code).await?;
         if self.settings.wecom.webhooks.contains_key(&grid.level) {
             targets.push(ChatTarget {
-                platform: crate::platform::wecom::PLATFORM.into(),
+                platform: crate::domain::message::WECOM.into(),
                 account: String::new(),
                 chat_id: grid.level.clone(),
             });

@@ -33,12 +33,12 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::Role;
 use crate::domain::calendar::Calendar;
+use crate::domain::message::{
+    Button, Capabilities, ChatKind, EventKind, InboundEvent, Mention, Outbound, OutboundMessage,
+};
 use crate::domain::quiet::QuietHours;
 use crate::domain::role::{self, Grant};
 use crate::i18n::Texts;
-use crate::platform::{
-    Button, Capabilities, ChatKind, EventKind, InboundEvent, Mention, Outbound, OutboundMessage,
-};
 use crate::store::inbox::InboxRow;
 use crate::store::outbox::NewOutbound;
 use crate::store::roster::GroupBinding;

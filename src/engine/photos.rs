@@ -14,7 +14,7 @@
 //! timer pass a day after the longest claim window.
 
 use super::{Effects, Engine, Scene};
-use crate::platform::EventKind;
+use crate::domain::message::EventKind;
 use crate::store::photos::Photo;
 use crate::store::{StoreError, Tx};
 

@@ -2,11 +2,11 @@
 
 use super::{Effects, Engine, Notice, Scene};
 use crate::domain::mask::mask_personal_numbers;
+use crate::domain::message::{Button, InboundEvent, Mention};
 use crate::domain::role::{self, Permission, Subject};
 use crate::domain::ticket::{self, Transition};
 use crate::domain::{Category, Rating, TicketState, Urgency};
 use crate::i18n::Card;
-use crate::platform::{Button, InboundEvent, Mention};
 use crate::store::tickets::{NewTicket, Ticket};
 use crate::store::{StoreError, Tx};
 use crate::understand::Understanding;
@@ -45,7 +45,7 @@ impl Engine {
                 return Ok(Vec::new());
             }
             let text = if scene.group.is_none()
-                && scene.event.chat.kind == crate::platform::ChatKind::Private
+                && scene.event.chat.kind == crate::domain::message::ChatKind::Private
             {
                 self.texts.private_needs_group()
             } else {
@@ -177,7 +177,7 @@ impl Engine {
             platform: ev.platform.clone(),
             account: ev.account.clone(),
             ticket_id: Some(t.id),
-            item: crate::platform::Outbound::Edit {
+            item: crate::domain::message::Outbound::Edit {
                 chat: ev.chat.id.clone(),
                 message_id: message_id.to_string(),
                 text,
@@ -454,7 +454,7 @@ impl Engine {
         let mut people = tx.find_people(who, scene.platform()).await?;
         // "@名字" typed by hand may not match; a real mention carries the user id.
         if people.is_empty()
-            && let crate::platform::EventKind::Message { mentions, .. } = &scene.event.kind
+            && let crate::domain::message::EventKind::Message { mentions, .. } = &scene.event.kind
             && let Some(uid) = mentions.first()
         {
             people = tx.find_people(uid, scene.platform()).await?;

@@ -12,10 +12,10 @@
 use tracing::Instrument;
 
 use super::{Effects, Engine};
+use crate::domain::message::{Mention, Outbound, OutboundMessage};
 use crate::domain::ticket::{self, Transition};
 use crate::domain::{TicketState, Urgency};
 use crate::i18n::sla::Deadline;
-use crate::platform::{Mention, Outbound, OutboundMessage};
 use crate::store::outbox::NewOutbound;
 use crate::store::roster::Person;
 use crate::store::tickets::Ticket;
@@ -336,7 +336,7 @@ impl Engine {
         }
         if self.settings.wecom.webhooks.contains_key(level) {
             let robot = ChatTarget {
-                platform: crate::platform::wecom::PLATFORM.into(),
+                platform: crate::domain::message::WECOM.into(),
                 account: String::new(),
                 chat_id: level.to_string(),
             };

@@ -18,7 +18,7 @@
 use super::{Effects, Engine, Notice, Scene};
 use crate::domain::Urgency;
 use crate::domain::mask::mask_personal_numbers;
-use crate::platform::{Button, EventKind};
+use crate::domain::message::{Button, EventKind};
 use crate::store::confirm::{NewCoReporter, NewConfirmation, OpenTicket};
 use crate::store::{StoreError, Tx};
 use crate::understand::{Band, Understanding, same_problem};

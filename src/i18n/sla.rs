@@ -4,7 +4,6 @@ use chrono::TimeZone as _;
 
 use super::Texts;
 use crate::config::Language;
-use crate::stats::Stats;
 
 /// Which deadline a reminder or escalation is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,13 +256,13 @@ impl Texts {
         )
     }
 
-    pub fn weekly_report(
-        &self,
-        scope: &str,
-        stats: &Stats,
-        slowest: &[(i64, String, i64)],
-    ) -> String {
-        let body = crate::stats::render(stats, scope, say!(self, "近7天", "last 7 days"), self);
+    /// The period a weekly report covers: "近7天" / "last 7 days".
+    pub fn last_seven_days(&self) -> &'static str {
+        say!(self, "近7天", "last 7 days")
+    }
+
+    /// A weekly report around `body`, the statistics as rendered for the period.
+    pub fn weekly_report(&self, body: &str, slowest: &[(i64, String, i64)]) -> String {
         let mut text = say!(
             self,
             format!("📊 周报\n{body}"),

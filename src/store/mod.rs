@@ -535,11 +535,7 @@ pub(crate) fn params(backend: Backend, first: usize, count: usize) -> String {
         .collect::<Vec<_>>()
         .join(",")
 }
-
-/// Now, in Unix milliseconds.
-pub fn now_millis() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+pub use crate::clock::now_millis;
 
 #[cfg(test)]
 mod tests {

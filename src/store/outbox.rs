@@ -4,7 +4,7 @@
 use sqlx::AssertSqlSafe;
 
 use super::{Result, Store, StoreError, Tx, col, row_placeholders};
-use crate::platform::Outbound;
+use crate::domain::message::Outbound;
 
 /// A row to write.
 #[derive(Debug, Clone)]

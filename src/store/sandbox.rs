@@ -9,7 +9,7 @@ use sqlx::AssertSqlSafe;
 
 use super::{Result, Store, StoreError, col};
 use crate::domain::Role;
-use crate::platform::{Button, InboundEvent};
+use crate::domain::message::{Button, InboundEvent};
 
 /// The sender id of the bot's messages.
 pub const BOT: &str = "bot";

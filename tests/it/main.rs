@@ -3,6 +3,7 @@
 
 mod support;
 
+mod architecture;
 mod bench;
 mod console;
 mod console_browser;

@@ -25,10 +25,10 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 use tracing::{info, warn};
 
-use crate::app::{Context, Mounted};
 use crate::platform::{
     Adapter, Capabilities, Delivered, EventKind, Outbound, RateLimits, SendError, split_text,
 };
+use crate::platform::{Context, Mounted};
 use crate::store::sandbox::{NewSandboxMessage, SandboxMessage, SandboxPress};
 use crate::store::{Store, StoreError, now_millis};
 

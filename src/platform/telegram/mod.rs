@@ -25,8 +25,8 @@ use teloxide::types::Me;
 use teloxide::{ApiError, Bot, RequestError};
 use tracing::{info, warn};
 
-use crate::app::{Context, Mounted};
 use crate::config::{Language, TelegramMode, TelegramSettings};
+use crate::platform::{Context, Mounted};
 
 pub use send::TelegramAdapter;
 pub use update::{BotIdentity, PLATFORM};
