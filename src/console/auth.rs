@@ -96,11 +96,7 @@ pub fn session_cookie(header: &str) -> Option<&str> {
 
 /// The `Set-Cookie` value for a new session (or an empty one that ends it).
 pub fn set_cookie(value: &str, secure: bool) -> String {
-    let end = if value.is_empty() {
-        "; Max-Age=0"
-    } else {
-        ""
-    };
+    let end = if value.is_empty() { "; Max-Age=0" } else { "" };
     format!(
         "{COOKIE}={value}; Path=/console; HttpOnly; SameSite=Strict{}{end}",
         if secure { "; Secure" } else { "" }
@@ -109,7 +105,9 @@ pub fn set_cookie(value: &str, secure: bool) -> String {
 
 /// Compares a submitted CSRF token with the session's, in constant time.
 pub fn csrf_matches(expected: &str, given: Option<&str>) -> bool {
-    given.is_some_and(|g| !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(g.as_bytes())))
+    given.is_some_and(|g| {
+        !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(g.as_bytes()))
+    })
 }
 
 #[cfg(test)]

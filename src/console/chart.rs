@@ -206,7 +206,11 @@ mod tests {
         assert!(svg.contains(r#"role="img""#));
         assert!(svg.contains(r#"<title id="daily-t">每日收到与办结</title>"#));
         assert!(svg.contains("&lt;全部&gt;"));
-        assert_eq!(svg.matches("<rect").count(), 3, "two columns and a legend key");
+        assert_eq!(
+            svg.matches("<rect").count(),
+            3,
+            "two columns and a legend key"
+        );
         let svg = bars("cat", "类别", "d", "件", &[("路灯照明".into(), 4.0)]);
         assert!(svg.contains("路灯照明: 4"));
     }

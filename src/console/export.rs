@@ -70,7 +70,9 @@ fn row(s: &ConsoleState, names: &Names, t: &Ticket, now: i64) -> [String; 16] {
         local_time(t.resolve_due, tz),
         time(t.first_response_at),
         time(t.resolved_at),
-        t.rating.map(|r| tx.rating(r).to_string()).unwrap_or_default(),
+        t.rating
+            .map(|r| tx.rating(r).to_string())
+            .unwrap_or_default(),
         if is_overdue(t, now) {
             tx.ui("yes").to_string()
         } else {
@@ -252,9 +254,7 @@ fn build_xlsx(
             let sheet = book.worksheet_from_index(slot.0).map_err(x)?;
             for (c, value) in row(s, &names, tk, now).iter().enumerate() {
                 if c == 0 {
-                    sheet
-                        .write_number(slot.1, 0, tk.id as f64)
-                        .map_err(x)?;
+                    sheet.write_number(slot.1, 0, tk.id as f64).map_err(x)?;
                 } else {
                     sheet.write_string(slot.1, c as u16, value).map_err(x)?;
                 }

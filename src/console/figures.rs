@@ -110,7 +110,11 @@ pub fn period(key: &str, now: i64, tz: Tz, texts: &Texts) -> Option<Period> {
                 from: midnight(end, tz) - days * DAY,
                 to: midnight(end, tz),
                 label: texts
-                    .ui(if key == "7d" { "period_7d" } else { "period_30d" })
+                    .ui(if key == "7d" {
+                        "period_7d"
+                    } else {
+                        "period_30d"
+                    })
                     .to_string(),
             })
         }
@@ -219,7 +223,10 @@ pub fn figures(facts: &[ConsoleFact], period: &Period, now: i64, tz: Tz) -> Figu
         on_time_claim: rate(claim_hit, claim_of),
         on_time_resolve: rate(resolve_hit, resolve_of),
         daily,
-        weekly_satisfaction: weeks.into_iter().map(|(d, (s, n))| (d, rate(s, n))).collect(),
+        weekly_satisfaction: weeks
+            .into_iter()
+            .map(|(d, (s, n))| (d, rate(s, n)))
+            .collect(),
     }
 }
 

@@ -205,9 +205,6 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
         assert_eq!(url_value("东风 a&b"), "%E4%B8%9C%E9%A3%8E%20a%26b");
-        assert_eq!(
-            query(&[("a", "1".into()), ("b", String::new())]),
-            "?a=1"
-        );
+        assert_eq!(query(&[("a", "1".into()), ("b", String::new())]), "?a=1");
     }
 }

@@ -87,6 +87,7 @@ pub async fn routes(
         .route("/console/", get(pages::overview))
         .route("/console/login", get(pages::login))
         .route("/console/logout", post(pages::logout))
+        .route("/console/sandbox", get(pages::sandbox_login))
         .route("/console/tree", get(pages::tree))
         .route("/console/ledger", get(pages::ledger))
         .route("/console/ledger.csv", get(export::csv))

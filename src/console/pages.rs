@@ -19,9 +19,11 @@ use crate::store::roster::Grid;
 use crate::store::tickets::Ticket;
 use crate::understand::command::Command;
 
+/// The sandbox adapter's platform name (its personas' accounts are on it).
+const SANDBOX_PLATFORM: &str = "sandbox";
+
 /// Rows on one ledger page.
 pub(super) const PAGE_ROWS: i64 = 50;
-
 
 /// A signed-in page.
 fn page(s: &ConsoleState, v: &Viewer, title: &str, nav: Nav, body: &str) -> Response {
@@ -134,6 +136,45 @@ pub(super) async fn login(State(s): State<ConsoleState>, Query(q): Query<LoginQu
 }
 
 #[derive(Deserialize)]
+pub(super) struct SandboxLogin {
+    #[serde(rename = "as")]
+    persona: Option<String>,
+    token: Option<String>,
+}
+
+/// The sandbox's "open the console" for a staff persona: a fresh one-time link for the person
+/// behind the persona, followed at once. Only with the sandbox on, and with its token when it
+/// has one (whoever may speak as a persona may act as them).
+pub(super) async fn sandbox_login(
+    State(s): State<ConsoleState>,
+    Query(q): Query<SandboxLogin>,
+) -> Response {
+    let r = async {
+        let sandbox = &s.settings.sandbox;
+        if !sandbox.enabled {
+            return Err(ConsoleError::NotFound);
+        }
+        let expected = sandbox.token.expose();
+        if !expected.is_empty() && !auth::csrf_matches(expected, q.token.as_deref()) {
+            return Err(ConsoleError::NotFound);
+        }
+        let persona = q.persona.unwrap_or_default();
+        let person = s
+            .store
+            .console_person_of(SANDBOX_PLATFORM, &persona)
+            .await?
+            .ok_or(ConsoleError::NotFound)?;
+        let link = auth::issue_link(&s.store, &s.settings, &person, s.now())
+            .await
+            .map_err(|_| ConsoleError::NotFound)?;
+        let token = link.split("token=").nth(1).unwrap_or_default();
+        Ok(see_other(&format!("/console/login?token={token}")))
+    }
+    .await;
+    s.respond(r)
+}
+
+#[derive(Deserialize)]
 pub(super) struct CsrfForm {
     csrf: Option<String>,
 }
@@ -153,10 +194,9 @@ pub(super) async fn logout(
         let t = &s.texts;
         let body = format!("<p>{}</p>", esc(t.ui("signed_out")));
         let mut r = Html(bare_page(t, t.ui("signed_out"), &body)).into_response();
-        if let Ok(c) = HeaderValue::from_str(&auth::set_cookie(
-            "",
-            s.settings.console.secure_cookies(),
-        )) {
+        if let Ok(c) =
+            HeaderValue::from_str(&auth::set_cookie("", s.settings.console.secure_cookies()))
+        {
             r.headers_mut().insert(header::SET_COOKIE, c);
         }
         Ok(r)
@@ -296,7 +336,11 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
         );
     };
     // Received and resolved per day.
-    let labels: Vec<String> = f.daily.iter().map(|(d, _, _)| d.format("%d").to_string()).collect();
+    let labels: Vec<String> = f
+        .daily
+        .iter()
+        .map(|(d, _, _)| d.format("%d").to_string())
+        .collect();
     let received: Vec<f64> = f.daily.iter().map(|(_, r, _)| *r as f64).collect();
     let resolved: Vec<f64> = f.daily.iter().map(|(_, _, r)| *r as f64).collect();
     let desc = format!(
@@ -569,7 +613,12 @@ async fn branches(
                     .unwrap_or(1.0)
                     .total_cmp(&b.figures.on_time_resolve.unwrap_or(1.0)),
             )
-            .then(b.figures.stats.in_progress.cmp(&a.figures.stats.in_progress))
+            .then(
+                b.figures
+                    .stats
+                    .in_progress
+                    .cmp(&a.figures.stats.in_progress),
+            )
             .then(a.grid.code.cmp(&b.grid.code))
     });
     Ok(out)
@@ -797,7 +846,9 @@ pub(super) async fn ledger_query(
     q.rating = match r {
         "" => None,
         "none" => Some(None),
-        other => Some(Some(other.parse::<Rating>().map_err(|_| bad("rating", other))?)),
+        other => Some(Some(
+            other.parse::<Rating>().map_err(|_| bad("rating", other))?,
+        )),
     };
     let text = opt(&p.q);
     q.text = (!text.is_empty()).then(|| text.chars().take(100).collect());
@@ -1023,7 +1074,10 @@ pub(super) struct TicketQuery {
 }
 
 async fn scoped_ticket(s: &ConsoleState, v: &Viewer, id: &str) -> Result<Ticket, ConsoleError> {
-    let id: i64 = id.trim_start_matches('#').parse().map_err(|_| ConsoleError::NotFound)?;
+    let id: i64 = id
+        .trim_start_matches('#')
+        .parse()
+        .map_err(|_| ConsoleError::NotFound)?;
     s.store
         .console_ticket(&v.scope, id)
         .await?
@@ -1387,7 +1441,11 @@ pub(super) async fn letter_ticket(
         } else {
             tk.resolve_due
         };
-        let year = local_date(now, tz).format("%Y").to_string().parse().unwrap_or(0);
+        let year = local_date(now, tz)
+            .format("%Y")
+            .to_string()
+            .parse()
+            .unwrap_or(0);
         let assignee = names.person(tk.assignee.as_deref());
         let grid = names.grid(&tk.grid);
         let to = if assignee.is_empty() {

@@ -5,7 +5,7 @@
 //! back as text for the console to show; what it would have posted about the ticket goes to
 //! the ticket's group.
 
-use crate::platform::{ChatKind, ChatRef, EventKind, InboundEvent, Sender};
+use crate::domain::message::{ChatKind, ChatRef, EventKind, InboundEvent, Sender};
 use crate::store::{Store, StoreError};
 use crate::understand::command::Command;
 

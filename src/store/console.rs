@@ -11,8 +11,8 @@ use sqlx::any::AnyRow;
 use super::roster::Grid;
 use super::tickets::{COLUMNS, Ticket, ticket_from};
 use super::{Result, Store, col, parse_col};
+use crate::domain::message::Outbound;
 use crate::domain::{Category, Rating, TicketState, Urgency};
-use crate::platform::Outbound;
 
 /// Which grids a console user may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -413,6 +413,16 @@ impl Store {
         Ok(Some((name, grants)))
     }
 
+    /// The person behind a platform account.
+    pub async fn console_person_of(&self, platform: &str, user_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT person FROM identities WHERE platform = $1 AND user_id = $2")
+            .bind(platform.to_string())
+            .bind(user_id.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| col(&r, "person")).transpose()
+    }
+
     /// People's names by code.
     pub async fn console_names(
         &self,
@@ -631,31 +641,6 @@ fn fact_from(r: &AnyRow) -> Result<ConsoleFact> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_subtree_is_a_range_of_paths() {
-        assert_eq!(subtree_end("/QS/QS-DF/"), "/QS/QS-DF0");
-        let end = subtree_end("/QS/");
-        for inside in ["/QS/", "/QS/QS-DF/", "/QS/QS-XL/QS-XL-01/"] {
-            assert!(inside >= "/QS/" && inside < end.as_str(), "{inside}");
-        }
-        for outside in ["/QS0/", "/QT/", "/Q/", "/QSX/"] {
-            assert!(!(outside >= "/QS/" && outside < end.as_str()), "{outside}");
-        }
-    }
-
-    #[test]
-    fn scope_covers_subtrees_only() {
-        let s = Scope::Under(vec!["/T1/T1-V1/".into()]);
-        assert!(s.covers("/T1/T1-V1/T1-V1-G1/"));
-        assert!(!s.covers("/T1/T1-V2/T1-V2-G1/"));
-        assert!(Scope::All.covers("/anything/"));
-    }
-}
-
 impl super::Tx {
     /// The console's signing secret, when the console has made one.
     pub async fn console_secret(&mut self) -> Result<Option<String>> {
@@ -701,5 +686,30 @@ impl super::Tx {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subtree_is_a_range_of_paths() {
+        assert_eq!(subtree_end("/QS/QS-DF/"), "/QS/QS-DF0");
+        let end = subtree_end("/QS/");
+        for inside in ["/QS/", "/QS/QS-DF/", "/QS/QS-XL/QS-XL-01/"] {
+            assert!(inside >= "/QS/" && inside < end.as_str(), "{inside}");
+        }
+        for outside in ["/QS0/", "/QT/", "/Q/", "/QSX/"] {
+            assert!(!(outside >= "/QS/" && outside < end.as_str()), "{outside}");
+        }
+    }
+
+    #[test]
+    fn scope_covers_subtrees_only() {
+        let s = Scope::Under(vec!["/T1/T1-V1/".into()]);
+        assert!(s.covers("/T1/T1-V1/T1-V1-G1/"));
+        assert!(!s.covers("/T1/T1-V2/T1-V2-G1/"));
+        assert!(Scope::All.covers("/anything/"));
     }
 }

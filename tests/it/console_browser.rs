@@ -51,8 +51,10 @@ async fn print_pdf(page: &mut Page) -> Vec<u8> {
 }
 
 async fn go(page: &mut Page, url: &str) {
-    page.eval(&format!("(() => {{ location.href = {url:?}; return true; }})()"))
-        .await;
+    page.eval(&format!(
+        "(() => {{ location.href = {url:?}; return true; }})()"
+    ))
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,7 +114,11 @@ async fn a_coordinator_works_a_ticket_in_the_console() {
     let charts = charts.as_array().expect("charts").clone();
     assert_eq!(charts.len(), 5, "{charts:?}");
     assert!(charts.iter().any(|c| c[0] == "每日收到与办结"));
-    assert!(charts.iter().all(|c| !c[1].as_str().unwrap_or("").is_empty()));
+    assert!(
+        charts
+            .iter()
+            .all(|c| !c[1].as_str().unwrap_or("").is_empty())
+    );
 
     // The ledger, filtered to sanitation by its form.
     go(&mut page, &format!("{base}/console/ledger")).await;
@@ -164,7 +170,11 @@ async fn a_coordinator_works_a_ticket_in_the_console() {
         .map(|(m, _)| m)
         .find(|m| m.chat == "g1" && m.text.contains("督办"))
         .expect("the reminder in the group");
-    assert!(reminder.text.contains("#1") && reminder.text.contains("张伟"), "{}", reminder.text);
+    assert!(
+        reminder.text.contains("#1") && reminder.text.contains("张伟"),
+        "{}",
+        reminder.text
+    );
 
     // The monthly report and the letter, printed to PDF: non-empty, with the ticket's number.
     go(&mut page, &format!("{base}/console/report")).await;
@@ -182,7 +192,11 @@ async fn a_coordinator_works_a_ticket_in_the_console() {
         .await;
     let letter = print_pdf(&mut page).await;
     assert!(letter.starts_with(b"%PDF") && letter.len() > 1_000);
-    assert!(pdf_title(&letter).contains("督办函 #1"), "{}", pdf_title(&letter));
+    assert!(
+        pdf_title(&letter).contains("督办函 #1"),
+        "{}",
+        pdf_title(&letter)
+    );
     assert!(String::from_utf8_lossy(&letter).contains("/console/tickets/1)"));
 
     page.close_browser().await;
