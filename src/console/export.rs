@@ -51,7 +51,7 @@ fn row(s: &ConsoleState, names: &Names, t: &Ticket, now: i64) -> [String; 16] {
     let tz = s.tz();
     let time = |at: Option<i64>| at.map(|a| local_time(a, tz)).unwrap_or_default();
     [
-        t.id.to_string(),
+        t.number().to_string(),
         local_time(t.created_at, tz),
         names.grid(&t.grid),
         tx.category(t.category).to_string(),
@@ -253,11 +253,7 @@ fn build_xlsx(
             };
             let sheet = book.worksheet_from_index(slot.0).map_err(x)?;
             for (c, value) in row(s, &names, tk, now).iter().enumerate() {
-                if c == 0 {
-                    sheet.write_number(slot.1, 0, tk.id as f64).map_err(x)?;
-                } else {
-                    sheet.write_string(slot.1, c as u16, value).map_err(x)?;
-                }
+                sheet.write_string(slot.1, c as u16, value).map_err(x)?;
             }
             slot.1 += 1;
         }

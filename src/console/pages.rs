@@ -13,7 +13,7 @@ use super::figures::{self, Figures, Period, hours, local_date, local_time, perce
 use super::html::{Frame, Nav, bare_page, esc, options, query};
 use super::{ConsoleError, ConsoleState, Node, Viewer, auth};
 use crate::domain::mask::mask_personal_numbers;
-use crate::domain::{Category, Rating, TicketState, Urgency};
+use crate::domain::{Category, Rating, TicketRef, TicketState, Urgency};
 use crate::store::console::{ConsoleFact, LedgerQuery, Scope};
 use crate::store::roster::Grid;
 use crate::store::tickets::Ticket;
@@ -1022,7 +1022,7 @@ pub(super) async fn ledger(
             let content: String = mask_personal_numbers(&tk.body).chars().take(40).collect();
             let _ = write!(
                 body,
-                r#"<tr data-ticket="{id}"{cls}><td class="num"><a href="/console/tickets/{id}">#{id}</a></td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td data-state="{}">{}</td><td>{}</td></tr>"#,
+                r#"<tr data-ticket="{id}"{cls}><td class="num"><a href="/console/tickets/{id}">{no}</a></td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td data-state="{}">{}</td><td>{}</td></tr>"#,
                 esc(&local_time(tk.created_at, tz)),
                 esc(&names.grid(&tk.grid)),
                 esc(t.category(tk.category)),
@@ -1038,6 +1038,7 @@ pub(super) async fn ledger(
                 esc(t.state(tk.state)),
                 if late { esc(t.ui("yes")) } else { String::new() },
                 id = tk.id,
+                no = esc(&tk.number().to_string()),
                 cls = if late { r#" class="overdue""# } else { "" },
             );
         }
@@ -1102,8 +1103,8 @@ pub(super) async fn ticket(
         let now = s.now();
         let opt_time = |at: Option<i64>| at.map(|a| local_time(a, tz)).unwrap_or_default();
         let mut body = format!(
-            r#"<h1 id="ticket-title">#{} · {}</h1>"#,
-            tk.id,
+            r#"<h1 id="ticket-title">{} · {}</h1>"#,
+            esc(&tk.number().to_string()),
             esc(t.category(tk.category))
         );
         if let Some(msg) = q.msg.as_deref().filter(|m| !m.is_empty()) {
@@ -1181,10 +1182,10 @@ pub(super) async fn ticket(
             let _ = write!(
                 body,
                 r#"<tr data-kind="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-                esc(&e.kind),
+                e.kind.id(),
                 esc(&local_time(e.at, tz)),
                 esc(&mask_personal_numbers(&e.actor_name)),
-                esc(t.event_kind(&e.kind)),
+                esc(t.event_kind(e.kind)),
                 esc(&mask_personal_numbers(&e.detail)),
             );
         }
@@ -1244,7 +1245,7 @@ pub(super) async fn ticket(
             esc(t.ui("letter_ticket")),
             esc(t.ui("ledger")),
         );
-        let title = format!("#{}", tk.id);
+        let title = tk.number().to_string();
         Ok(page(&s, &v, &title, Nav::Ledger, &body))
     }
     .await;
@@ -1281,12 +1282,14 @@ pub(super) async fn action(
                 Ok(cmd)
             }
         };
+        // The ticket as a command names it from anywhere: its grid and its number there.
+        let here = TicketRef::in_grid(&tk.grid, tk.no);
         let cmd = match action {
-            "urge" => Command::Urge(tk.id),
-            "note" => needs_text(Command::Note(tk.id, text.clone()))?,
-            "transfer" => needs_text(Command::Transfer(tk.id, text.clone()))?,
+            "urge" => Command::Urge(here),
+            "note" => needs_text(Command::Note(here, text.clone()))?,
+            "transfer" => needs_text(Command::Transfer(here, text.clone()))?,
             "dismiss" => needs_text(Command::Dismiss {
-                ticket: tk.id,
+                ticket: here,
                 reason: text.clone(),
                 duplicate_of: None,
             })?,
@@ -1301,7 +1304,8 @@ pub(super) async fn action(
             s.outbox_wake.notify_one();
         }
         let msg = if outcome.answers.is_empty() {
-            s.texts.console_action_done(action, tk.id)
+            s.texts
+                .console_action_done(action, &tk.number().to_string())
         } else {
             outcome.answers.join("\n")
         };
@@ -1375,13 +1379,14 @@ pub(super) async fn report(
                 let content: String = mask_personal_numbers(&tk.body).chars().take(40).collect();
                 let _ = write!(
                     overdue,
-                    r#"<tr><td><a href="/console/tickets/{id}">#{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                    r#"<tr><td><a href="/console/tickets/{id}">{no}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
                     esc(&names.grid(&tk.grid)),
                     esc(&content),
                     esc(&names.person(tk.assignee.as_deref())),
                     esc(t.state(tk.state)),
                     esc(&local_time(tk.resolve_due, tz)),
                     id = tk.id,
+                    no = esc(&tk.number().to_string()),
                 );
             }
             overdue.push_str("</tbody></table>");
@@ -1456,9 +1461,9 @@ pub(super) async fn letter_ticket(
         // The new deadline: one day from the letter.
         let deadline = local_time(now + 86_400_000, tz);
         let content = format!(
-            r#"<p>{}</p><p>{}：{}</p><p>{}：<a href="/console/tickets/{}">#{}</a></p>"#,
+            r#"<p>{}</p><p>{}：{}</p><p>{}：<a href="/console/tickets/{}">{}</a></p>"#,
             esc(&t.letter_ticket_body(
-                tk.id,
+                &tk.number().to_string(),
                 &local_time(tk.created_at, tz),
                 &grid,
                 tk.location.as_deref().unwrap_or("—"),
@@ -1470,12 +1475,12 @@ pub(super) async fn letter_ticket(
             esc(&deadline),
             esc(t.ui("no")),
             tk.id,
-            tk.id,
+            esc(&tk.number().to_string()),
         );
-        let number = t.letter_number("督办", year, tk.id);
+        let number = t.letter_number("督办", year, &tk.number().to_string());
         s.audit(&v, "letter_ticket", Some(tk.id), &number).await?;
         let body = letter(&s, "letter_ticket", &number, &to, &content);
-        let title = format!("{} #{}", t.ui("letter_ticket"), tk.id);
+        let title = format!("{} {}", t.ui("letter_ticket"), tk.number());
         Ok(print_page(&s, &v, &title, &body))
     }
     .await;
@@ -1504,11 +1509,8 @@ pub(super) async fn letter_grid(
         let tickets = s.store.console_ledger(&v.scope, &q).await?;
         let names = Names::of(&s, &tickets).await?;
         let year: i32 = local_date(now, tz).format("%Y").to_string().parse().unwrap_or(0);
-        let number = t.letter_number(
-            "提示",
-            year,
-            local_date(now, tz).format("%m%d").to_string().parse().unwrap_or(0),
-        );
+        let serial = format!("{}-{}", node.code.as_deref().unwrap_or(""), local_date(now, tz).format("%m%d"));
+        let number = t.letter_number("提示", year, &serial);
         let mut content = format!(
             "<p>{}</p>",
             esc(&t.letter_grid_body(&node.name, tickets.len()))
@@ -1530,8 +1532,8 @@ pub(super) async fn letter_grid(
                 let body: String = mask_personal_numbers(&tk.body).chars().take(40).collect();
                 let _ = write!(
                     content,
-                    "<tr><td>#{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    tk.id,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&tk.number().to_string()),
                     esc(&names.grid(&tk.grid)),
                     esc(&body),
                     esc(&names.person(tk.assignee.as_deref())),

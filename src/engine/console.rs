@@ -80,6 +80,7 @@ impl Engine {
             grants,
             message_id: None,
             callback: None,
+            card: None,
             readings: &readings,
         };
         let mut fx = Effects::default();

@@ -304,11 +304,11 @@ impl Texts {
     }
 
     /// A supervision letter's number: 督办〔2026〕第42号.
-    pub fn letter_number(&self, kind_zh: &str, year: i32, no: i64) -> String {
+    pub fn letter_number(&self, kind_zh: &str, year: i32, no: &str) -> String {
         say!(
             self,
-            format!("{kind_zh}〔{year}〕第{no}号"),
-            format!("No. {year}-{no}")
+            format!("{kind_zh}〔{year}〕{no}号"),
+            format!("No. {year}/{no}")
         )
     }
 
@@ -316,7 +316,7 @@ impl Texts {
     #[allow(clippy::too_many_arguments)]
     pub fn letter_ticket_body(
         &self,
-        no: i64,
+        no: &str,
         reported: &str,
         grid: &str,
         place: &str,
@@ -327,10 +327,10 @@ impl Texts {
         say!(
             self,
             format!(
-                "{reported}，{grid}群众反映（诉求编号 #{no}，地点：{place}）：“{content}”。该诉求目前状态为“{state}”，已超过规定办理时限（{due}）。请按照“接诉即办”要求，立即组织办理，并于办理时限前将办理结果书面回复。"
+                "{reported}，{grid}群众反映（诉求编号 {no}，地点：{place}）：“{content}”。该诉求目前状态为“{state}”，已超过规定办理时限（{due}）。请按照“接诉即办”要求，立即组织办理，并于办理时限前将办理结果书面回复。"
             ),
             format!(
-                "On {reported} a resident of {grid} reported (ticket #{no}, place: {place}): \"{content}\". The ticket is {state} and has missed its deadline ({due}). Please act on it at once and report the result in writing before the deadline below."
+                "On {reported} a resident of {grid} reported (ticket {no}, place: {place}): \"{content}\". The ticket is {state} and has missed its deadline ({due}). Please act on it at once and report the result in writing before the deadline below."
             )
         )
     }
@@ -354,11 +354,11 @@ impl Texts {
     }
 
     /// A console action the engine did not answer (nothing changed).
-    pub fn console_action_done(&self, action: &str, no: i64) -> String {
+    pub fn console_action_done(&self, action: &str, no: &str) -> String {
         say!(
             self,
-            format!("已提交：{action} #{no}"),
-            format!("Submitted: {action} #{no}")
+            format!("已提交：{action} {no}"),
+            format!("Submitted: {action} {no}")
         )
     }
 }

@@ -201,7 +201,7 @@ async fn scope(db: Db) {
             .await
             .expect("events")
             .iter()
-            .any(|e| e.kind == "urged")
+            .any(|e| e.kind.id() == "urged")
     );
 
     // A leader sees their own grid only; an admin everything.
@@ -319,7 +319,7 @@ async fn actions_need_the_csrf_token_and_run_the_chat_commands() {
             .await
             .expect("events")
             .iter()
-            .any(|e| e.kind == "urged")
+            .any(|e| e.kind.id() == "urged")
     );
     assert_eq!(app.bot_messages().len(), before);
     // With it: 督办 recorded in the history as C1, the reminder in the ticket's group.
@@ -337,7 +337,10 @@ async fn actions_need_the_csrf_token_and_run_the_chat_commands() {
     );
     app.settle().await;
     let events = app.store.ticket_events(1).await.expect("events");
-    let urged = events.iter().find(|e| e.kind == "urged").expect("urged");
+    let urged = events
+        .iter()
+        .find(|e| e.kind.id() == "urged")
+        .expect("urged");
     assert_eq!(
         (urged.actor.as_str(), urged.actor_name.as_str()),
         ("C1", "陈静")
@@ -374,7 +377,7 @@ async fn actions_need_the_csrf_token_and_run_the_chat_commands() {
             .await
             .expect("events")
             .iter()
-            .any(|e| e.kind == "urged")
+            .any(|e| e.kind.id() == "urged")
     );
     let audit = app.store.console_audit_of("C1", 10).await.expect("audit");
     assert!(

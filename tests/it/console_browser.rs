@@ -193,7 +193,7 @@ async fn a_coordinator_works_a_ticket_in_the_console() {
     let letter = print_pdf(&mut page).await;
     assert!(letter.starts_with(b"%PDF") && letter.len() > 1_000);
     assert!(
-        pdf_title(&letter).contains("督办函 #1"),
+        pdf_title(&letter).contains("督办函 T1-V1-G1#1"),
         "{}",
         pdf_title(&letter)
     );

@@ -70,6 +70,7 @@ pub async fn mount(ctx: &Context) -> anyhow::Result<Mounted> {
         shutdown: ctx.shutdown.clone(),
         token_digest: (!token.is_empty()).then(|| Sha1::digest(token.as_bytes()).into()),
         page: page().into(),
+        texts: crate::i18n::Texts::new(ctx.settings.general.language),
     };
     info!(listen = %ctx.settings.http.listen, "sandbox at http://{}/", ctx.settings.http.listen);
     Ok(Mounted {
