@@ -1228,13 +1228,33 @@ pub(super) async fn ticket(
                     esc(hint)
                 )
             };
+            let select = |action: &str, label: &str, items: Vec<(String, String)>, current: &str| {
+                format!(
+                    r#"<form class="action" method="post" action="/console/tickets/{}/action" data-action="{action}"><input type="hidden" name="csrf" value="{}"><input type="hidden" name="action" value="{action}"><label>{} <select name="text">{}</select></label> <button type="submit">{}</button></form>"#,
+                    tk.id,
+                    esc(&v.csrf),
+                    esc(label),
+                    options(&items, current),
+                    esc(t.ui("submit")),
+                )
+            };
+            let cats = Category::ALL
+                .iter()
+                .map(|c| (c.id().to_string(), t.category(*c).to_string()))
+                .collect();
+            let urgencies = vec![
+                ("normal".to_string(), t.ui("normal").to_string()),
+                ("urgent".to_string(), t.ui("urgent").to_string()),
+            ];
             let _ = write!(
                 body,
-                r#"<h2 class="noprint">{}</h2><div class="noprint">{}{}{}{}</div>"#,
+                r#"<h2 class="noprint">{}</h2><div class="noprint">{}{}{}{}{}{}</div>"#,
                 esc(t.ui("actions")),
                 form("urge", t.ui("urge"), None, t.ui("urge_hint")),
                 form("note", t.ui("note"), Some(t.ui("note")), ""),
                 form("transfer", t.ui("transfer"), Some(t.ui("transfer_to")), ""),
+                select("category", t.ui("change_category"), cats, tk.category.id()),
+                select("urgency", t.ui("change_urgency"), urgencies, tk.urgency.id()),
                 form("dismiss", t.ui("dismiss"), Some(t.ui("reason")), ""),
             );
         }
@@ -1288,6 +1308,16 @@ pub(super) async fn action(
             "urge" => Command::Urge(here),
             "note" => needs_text(Command::Note(here, text.clone()))?,
             "transfer" => needs_text(Command::Transfer(here, text.clone()))?,
+            "category" => Command::Recategorize(
+                here,
+                text.parse::<Category>()
+                    .map_err(|_| ConsoleError::Bad(format!("category `{text}`")))?,
+            ),
+            "urgency" => Command::Urgency(
+                here,
+                text.parse::<Urgency>()
+                    .map_err(|_| ConsoleError::Bad(format!("urgency `{text}`")))?,
+            ),
             "dismiss" => needs_text(Command::Dismiss {
                 ticket: here,
                 reason: text.clone(),

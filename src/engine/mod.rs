@@ -16,6 +16,7 @@
 
 mod admin;
 mod console;
+mod corrections;
 mod digest;
 mod duty;
 mod photos;
@@ -179,6 +180,8 @@ fn changes_card(kind: HistoryKind) -> bool {
             | HistoryKind::Transferred
             | HistoryKind::HandedOver
             | HistoryKind::ClosedUnrated
+            | HistoryKind::Recategorized
+            | HistoryKind::UrgencyChanged
     )
 }
 
@@ -412,6 +415,7 @@ impl Engine {
                 };
                 u.band(p.open_threshold, p.confirm_threshold) == crate::understand::Band::Open
                     && !self.parser.is_me_too(text)
+                    && !command::sounds_me_too(text)
             }
             _ => false,
         }
@@ -764,6 +768,16 @@ impl Engine {
             Command::Stats(period, grid) => self.stats(tx, scene, period, grid.as_deref()).await,
             Command::Overdue => self.overdue(tx, scene).await,
             Command::Help => Ok(vec![self.help(scene)]),
+            Command::Recategorize(n, category) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
+                let to = corrections::Correction::Category(category);
+                self.correct(tx, fx, scene, n, to).await
+            }
+            Command::Urgency(n, urgency) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
+                let to = corrections::Correction::Urgency(urgency);
+                self.correct(tx, fx, scene, n, to).await
+            }
             Command::Urge(n) => {
                 let n = found!(self.find_ticket(tx, scene, &n).await?);
                 self.urge(tx, fx, scene, n).await

@@ -77,6 +77,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("note", "添加进展", "Add a note"),
     ("dismiss", "驳回", "Dismiss"),
+    ("change_category", "改类", "Change the category"),
+    ("change_urgency", "紧急程度", "Change the urgency"),
     ("reason", "理由", "Reason"),
     ("submit", "提交", "Submit"),
     ("letter_ticket", "督办函", "Supervision letter"),

@@ -7,6 +7,7 @@ mod architecture;
 mod bench;
 mod console;
 mod console_browser;
+mod conversation;
 mod core;
 mod fake_onebot;
 mod fake_telegram;
