@@ -106,13 +106,25 @@ impl Application {
             .iter()
             .map(|(k, a)| (k.clone(), a.capabilities()))
             .collect();
-        let engine = Arc::new(Engine::new(
-            Arc::new(parser),
-            settings.clone(),
-            capabilities,
-            clock.clone(),
-            calendar,
-        ));
+        let safety = match settings.general.safety_advice.as_str() {
+            "" => crate::domain::safety::SafetyAdvice::built_in(),
+            path => std::fs::read_to_string(path)
+                .map_err(anyhow::Error::from)
+                .and_then(|text| Ok(crate::domain::safety::SafetyAdvice::parse(&text)?))
+                .with_context(|| {
+                    format!("loading safety advice from {path} (general.safety_advice)")
+                })?,
+        };
+        let engine = Arc::new(
+            Engine::new(
+                Arc::new(parser),
+                settings.clone(),
+                capabilities,
+                clock.clone(),
+                calendar,
+            )
+            .with_safety(safety),
+        );
         let outbox_wake = Arc::new(Notify::new());
         let outbox = Arc::new(Worker::new(
             store.clone(),
@@ -121,13 +133,6 @@ impl Application {
             outbox_wake.clone(),
             clock.clone(),
         ));
-        let intake_task = crate::intake::start(
-            queue,
-            store.clone(),
-            settings.intake.batch_max,
-            crate::intake::Handoff::applying(engine.clone(), outbox_wake.clone()),
-            shutdown.clone(),
-        );
         // The coordinator console, with or without the sandbox.
         let router = router.merge(
             crate::console::routes(
@@ -143,6 +148,14 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(settings.http.listen)
             .await
             .with_context(|| format!("binding http.listen = {}", settings.http.listen))?;
+        // Last, once nothing can fail any more: from here on events are applied.
+        let intake_task = crate::intake::start(
+            queue,
+            store.clone(),
+            settings.intake.batch_max,
+            crate::intake::Handoff::applying(engine.clone(), outbox_wake.clone()),
+            shutdown.clone(),
+        );
         Ok(Application {
             listener,
             router,

@@ -11,6 +11,7 @@
 //! - [`calendar`]: working-time calendars (working hours, holidays, make-up days).
 //! - [`quiet`]: quiet hours during which non-urgent notices are held.
 //! - [`token`]: signed one-time console sign-in tokens.
+//! - [`safety`]: safety advice on urgent cards, from an editable list.
 
 pub mod calendar;
 pub mod category;
@@ -20,6 +21,7 @@ pub mod message;
 pub mod number;
 pub mod quiet;
 pub mod role;
+pub mod safety;
 pub mod sla;
 pub mod ticket;
 pub mod token;
