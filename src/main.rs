@@ -165,10 +165,15 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             let store = open_store(&settings).await?;
             let report =
                 gridline::stats::report(&store, &settings, &period, grid.as_deref()).await?;
+            let unread = store.unread_count().await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 println!("{}", report.render(&settings));
+                // Platform payloads kept as received because they could not be read.
+                if unread > 0 {
+                    println!("unreadable platform events kept: {unread}");
+                }
             }
             Ok(())
         }

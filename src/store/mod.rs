@@ -14,6 +14,7 @@ pub mod roster;
 pub mod sandbox;
 pub mod tickets;
 pub mod timers;
+pub mod unread;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
