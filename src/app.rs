@@ -1,8 +1,6 @@
 //! Wiring: build every part from [`Settings`], run until the shutdown signal, drain, stop.
 //!
-//! Platform adapters plug in through [`Context`] and [`Mounted`]: an adapter module exposes
-//! `async fn mount(ctx: &Context) -> anyhow::Result<Mounted>`, giving gridline its sender, its
-//! HTTP routes (merged into the one listener) and its background tasks.
+//! Platform adapters mount from the one list in [`crate::platform`].
 
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -12,24 +10,7 @@ use crate::intake::Intake;
 use crate::platform::Adapter;
 use crate::store::Store;
 
-/// What an adapter may use while mounting.
-#[derive(Clone)]
-pub struct Context {
-    pub settings: Arc<Settings>,
-    pub store: Store,
-    pub intake: Intake,
-    /// Fires when gridline is stopping: stop intake, let in-flight work finish.
-    pub shutdown: CancellationToken,
-}
-
-/// What a mounted adapter gives back.
-pub struct Mounted {
-    pub adapter: Arc<dyn Adapter>,
-    /// Routes merged into the HTTP listener (webhooks, the sandbox page, OneBot endpoints).
-    pub routes: axum::Router,
-    /// Long-running tasks (a polling loop); awaited at shutdown.
-    pub tasks: Vec<tokio::task::JoinHandle<()>>,
-}
+pub use crate::platform::{Context, Mounted};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -56,7 +37,6 @@ pub struct Application {
     engine: Arc<Engine>,
     outbox: Arc<Worker>,
     clock: Arc<Clock>,
-    stored: Arc<Notify>,
     outbox_wake: Arc<Notify>,
     intake_task: tokio::task::JoinHandle<()>,
     adapter_tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -97,17 +77,10 @@ impl Application {
         let parser = Parser::load((!lexicons.is_empty()).then(|| std::path::Path::new(lexicons)))
             .context("loading lexicons (general.lexicon_dir)")?;
         let shutdown = CancellationToken::new();
-        let stored = Arc::new(Notify::new());
-        let applier = Arc::new(std::sync::OnceLock::new());
-        let (intake, intake_task) = crate::intake::spawn(
-            store.clone(),
-            settings.intake.batch_max,
-            crate::intake::Handoff {
-                stored: stored.clone(),
-                applier: applier.clone(),
-            },
-            shutdown.clone(),
-        );
+        // Adapters hold the intake's handle while they mount; the intake itself starts once
+        // what applies events (the engine, which needs the adapters' capabilities) exists.
+        // Anything submitted meanwhile waits in its queue.
+        let (intake, queue) = crate::intake::channel(settings.intake.batch_max);
         let ctx = Context {
             settings: settings.clone(),
             store: store.clone(),
@@ -120,37 +93,8 @@ impl Application {
             .route("/health", get(health))
             .with_state(store.clone());
         let mut adapter_tasks = Vec::new();
-        let mut mounted: Vec<Mounted> = Vec::new();
-        if settings.telegram.enabled {
-            mounted.push(
-                crate::platform::telegram::mount(&ctx)
-                    .await
-                    .context("starting Telegram (telegram.*)")?,
-            );
-        }
-        // Platform adapters mount here when enabled in configuration.
-        if settings.sandbox.enabled {
-            mounted.push(
-                crate::platform::sandbox::mount(&ctx)
-                    .await
-                    .context("mounting the sandbox (sandbox.*)")?,
-            );
-        }
-        if settings.onebot.enabled {
-            mounted.push(
-                crate::platform::onebot::mount(&ctx)
-                    .await
-                    .context("mounting OneBot (onebot.*)")?,
-            );
-        }
-        if !settings.wecom.webhooks.is_empty() {
-            mounted.push(
-                crate::platform::wecom::mount(&ctx)
-                    .await
-                    .context("mounting WeCom robots (wecom.webhooks)")?,
-            );
-        }
-        for m in mounted.drain(..) {
+        let mounted = crate::platform::mount_enabled(&ctx).await?;
+        for m in mounted {
             adapters.insert(m.adapter.platform().to_string(), m.adapter);
             router = router.merge(m.routes);
             adapter_tasks.extend(m.tasks);
@@ -177,11 +121,13 @@ impl Application {
             outbox_wake.clone(),
             clock.clone(),
         ));
-        // From now on the intake applies new events itself when nothing older is waiting.
-        let _ = applier.set(crate::intake::Applier {
-            engine: engine.clone(),
-            outbox: outbox_wake.clone(),
-        });
+        let intake_task = crate::intake::start(
+            queue,
+            store.clone(),
+            settings.intake.batch_max,
+            crate::intake::Handoff::applying(engine.clone(), outbox_wake.clone()),
+            shutdown.clone(),
+        );
         let listener = tokio::net::TcpListener::bind(settings.http.listen)
             .await
             .with_context(|| format!("binding http.listen = {}", settings.http.listen))?;
@@ -192,7 +138,6 @@ impl Application {
             engine,
             outbox,
             clock,
-            stored,
             outbox_wake,
             intake_task,
             adapter_tasks,
@@ -243,7 +188,6 @@ impl Application {
             engine,
             outbox,
             clock: _,
-            stored,
             outbox_wake,
             intake_task,
             adapter_tasks,
@@ -264,14 +208,6 @@ impl Application {
         // group is read as it first speaks.
         tokio::spawn(remember_roster(ctx.store.clone()));
         let outbox_task = tokio::spawn(outbox.clone().run(shutdown.clone()));
-        let processor = tokio::spawn(process_loop(
-            engine.clone(),
-            ctx.store.clone(),
-            ctx.settings.intake.batch_max as i64,
-            stored.clone(),
-            outbox_wake.clone(),
-            shutdown.clone(),
-        ));
         let timers = tokio::spawn(timer_loop(
             engine.clone(),
             ctx.store.clone(),
@@ -286,10 +222,9 @@ impl Application {
             let _ = t.await;
         }
         let _ = http.await;
+        // The intake stops taking events, applies what it stored last, then the outbox makes
+        // its final pass.
         let _ = intake_task.await;
-        let _ = processor.await;
-        // Whatever the intake stored last is processed before the outbox's final pass.
-        drain_inbox(&engine, &ctx.store, ctx.settings.intake.batch_max as i64).await;
         outbox_wake.notify_one();
         let _ = outbox_task.await;
         ctx.store.close().await;
@@ -308,44 +243,6 @@ async fn health(State(store): State<Store>) -> (StatusCode, Json<serde_json::Val
             StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({"status": "degraded", "database": e.to_string()})),
         ),
-    }
-}
-
-/// Applies stored events as they arrive: woken by the intake after each commit, and polling as
-/// a fallback (another replica may have stored them).
-async fn process_loop(
-    engine: Arc<Engine>,
-    store: Store,
-    batch: i64,
-    stored: Arc<Notify>,
-    outbox: Arc<Notify>,
-    shutdown: CancellationToken,
-) {
-    let mut failures = 0u32;
-    loop {
-        match engine.process_batch(&store, batch).await {
-            Ok(0) => {
-                failures = 0;
-                tokio::select! {
-                    () = stored.notified() => {}
-                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
-                    () = shutdown.cancelled() => return,
-                }
-            }
-            Ok(_) => {
-                failures = 0;
-                outbox.notify_one();
-            }
-            Err(e) => {
-                failures += 1;
-                let wait = Duration::from_millis(200 * u64::from(failures.min(25)));
-                warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "processing failed; events stay in the inbox");
-                tokio::select! {
-                    () = tokio::time::sleep(wait) => {}
-                    () = shutdown.cancelled() => return,
-                }
-            }
-        }
     }
 }
 
@@ -373,19 +270,6 @@ async fn timer_loop(
                 outbox.notify_one();
             }
             Err(e) => warn!(error = %e, "timer pass failed; due timers stay stored"),
-        }
-    }
-}
-
-async fn drain_inbox(engine: &Engine, store: &Store, batch: i64) {
-    loop {
-        match engine.process_batch(store, batch).await {
-            Ok(0) => return,
-            Ok(_) => {}
-            Err(e) => {
-                warn!(error = %e, "could not process the rest of the inbox at shutdown; it stays stored");
-                return;
-            }
         }
     }
 }

@@ -7,6 +7,12 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+/// The system time in Unix milliseconds (UTC), unshifted: for what measures real time
+/// (commit times, leases) rather than deciding on deadlines.
+pub fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 /// Unix milliseconds (UTC), shifted by an offset that only tests change.
 #[derive(Debug, Default)]
 pub struct Clock {
@@ -20,7 +26,7 @@ impl Clock {
     }
 
     pub fn now(&self) -> i64 {
-        crate::store::now_millis() + self.offset_ms.load(Ordering::SeqCst)
+        now_millis() + self.offset_ms.load(Ordering::SeqCst)
     }
 
     /// Moves the clock forward (tests).
@@ -31,8 +37,7 @@ impl Clock {
 
     /// Sets the clock so that `now()` reads `at` at this moment (tests).
     pub fn set(&self, at: i64) {
-        self.offset_ms
-            .store(at - crate::store::now_millis(), Ordering::SeqCst);
+        self.offset_ms.store(at - now_millis(), Ordering::SeqCst);
     }
 }
 

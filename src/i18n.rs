@@ -2,8 +2,8 @@
 //! Keeping them here keeps the engine free of wording and lets a translator work in one file.
 
 use crate::config::Language;
-use crate::domain::{Category, Rating, TicketState, Urgency};
-use crate::understand::command::Problem;
+use crate::domain::{Category, HistoryKind, Number, Rating, Role, TicketRef, TicketState, Urgency};
+use crate::understand::command::{Name, Period, Problem};
 
 /// The bot's voice in one language.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +40,54 @@ impl Texts {
             TicketState::Closed => say!(self, "已关闭", "closed"),
             TicketState::Dismissed => say!(self, "已驳回", "dismissed"),
         }
+    }
+
+    /// A ticket's state as the sandbox's side panel labels it ("已接单" rather than the card's
+    /// "处理中": the panel lists tickets by what was done to them).
+    pub fn state_done(&self, s: TicketState) -> &'static str {
+        match s {
+            TicketState::Open => say!(self, "待接单", "open"),
+            TicketState::Claimed => say!(self, "已接单", "claimed"),
+            TicketState::Resolved => say!(self, "已办结", "resolved"),
+            TicketState::Closed => say!(self, "已关闭", "closed"),
+            TicketState::Dismissed => say!(self, "已驳回", "dismissed"),
+        }
+    }
+
+    /// A ticket its reporter withdrew (stored as dismissed).
+    pub fn withdrawn(&self) -> &'static str {
+        say!(self, "已撤销", "withdrawn")
+    }
+
+    /// A role as people call it; a coordinator with the level of the grid they hold
+    /// (`town`, `village`) when known.
+    pub fn role_label(&self, role: Role, level: Option<&str>) -> &'static str {
+        match (role, level) {
+            (Role::Resident, _) => say!(self, "居民", "resident"),
+            (Role::Leader, _) => say!(self, "网格长", "grid leader"),
+            (Role::Deputy, _) => say!(self, "副网格长", "deputy leader"),
+            (Role::Coordinator, Some("town")) => say!(self, "镇级协调员", "town coordinator"),
+            (Role::Coordinator, Some("village")) => {
+                say!(self, "村级协调员", "village coordinator")
+            }
+            (Role::Coordinator, _) => say!(self, "协调员", "coordinator"),
+            (Role::Admin, _) => say!(self, "管理员", "admin"),
+        }
+    }
+
+    /// A statistics period: "近7天" / "last 7 days".
+    pub fn period(&self, period: Period) -> &'static str {
+        match period {
+            Period::Today => say!(self, "今天", "today"),
+            Period::Days7 => say!(self, "近7天", "last 7 days"),
+            Period::Days30 => say!(self, "近30天", "last 30 days"),
+            Period::All => say!(self, "累计", "all time"),
+        }
+    }
+
+    /// The scope of statistics over every grid.
+    pub fn all_grids(&self) -> &'static str {
+        say!(self, "全部", "all grids")
     }
 
     pub fn rating(&self, r: Rating) -> &'static str {
@@ -96,21 +144,21 @@ impl Texts {
         let mut text = say!(
             self,
             format!(
-                "{urgent}已受理 #{no}\n类别：{cat}\n地点：{place}\n负责：{assignee}\n承诺：{promise}内响应",
-                no = card.ticket,
+                "{urgent}已受理 {no}\n类别：{cat}\n地点：{place}\n负责：{assignee}\n承诺：{promise}内响应",
+                no = &card.ticket,
                 cat = self.category(card.category)
             ),
             format!(
-                "{urgent}Ticket #{no} opened\nCategory: {cat}\nPlace: {place}\nAssigned to: {assignee}\nPromise: a response within {promise}",
-                no = card.ticket,
+                "{urgent}Ticket {no} opened\nCategory: {cat}\nPlace: {place}\nAssigned to: {assignee}\nPromise: a response within {promise}",
+                no = &card.ticket,
                 cat = self.category(card.category)
             )
         );
-        if let Some(dup) = card.linked_to {
+        if let Some(dup) = &card.linked_to {
             text.push_str(&say!(
                 self,
-                format!("\n（与 #{dup} 可能是同一问题，已关联）"),
-                format!("\n(Possibly the same problem as #{dup}; linked)")
+                format!("\n（与 {dup} 可能是同一问题，已关联）"),
+                format!("\n(Possibly the same problem as {dup}; linked)")
             ));
         }
         if !card.buttons {
@@ -124,12 +172,20 @@ impl Texts {
     }
 
     /// The status line under a redrawn card.
-    pub fn card_state(&self, state: TicketState) -> String {
-        say!(
-            self,
-            format!("状态：{}", self.state(state)),
-            format!("Status: {}", self.state(state))
-        )
+    /// The status line under a redrawn card, with who made the latest change and when.
+    pub fn card_state(&self, state: TicketState, by: Option<(&str, &str)>) -> String {
+        match by {
+            Some((who, at)) => say!(
+                self,
+                format!("状态：{}（{who} {at}）", self.state(state)),
+                format!("Status: {} ({who}, {at})", self.state(state))
+            ),
+            None => say!(
+                self,
+                format!("状态：{}", self.state(state)),
+                format!("Status: {}", self.state(state))
+            ),
+        }
     }
 
     pub fn button_claim(&self) -> &'static str {
@@ -139,34 +195,34 @@ impl Texts {
         say!(self, "办结", "Resolve")
     }
 
-    pub fn claimed(&self, no: i64, by: &str) -> String {
+    pub fn claimed(&self, no: &Number, by: &str) -> String {
         say!(
             self,
-            format!("#{no} 已由 {by} 接单，正在处理。"),
-            format!("#{no} was claimed by {by} and is being handled.")
+            format!("{no} 已由 {by} 接单，正在处理。"),
+            format!("{no} was claimed by {by} and is being handled.")
         )
     }
 
-    pub fn note(&self, no: i64, by: &str, text: &str) -> String {
+    pub fn note(&self, no: &Number, by: &str, text: &str) -> String {
         say!(
             self,
-            format!("#{no} 进展（{by}）：{text}"),
-            format!("#{no} update from {by}: {text}")
+            format!("{no} 进展（{by}）：{text}"),
+            format!("{no} update from {by}: {text}")
         )
     }
 
-    pub fn transferred(&self, no: i64, to: &str) -> String {
+    pub fn transferred(&self, no: &Number, to: &str) -> String {
         say!(
             self,
-            format!("#{no} 已转派给 @{to}。"),
-            format!("#{no} was transferred to @{to}.")
+            format!("{no} 已转派给 @{to}。"),
+            format!("{no} was transferred to @{to}.")
         )
     }
 
     /// Resolution notice with the rating prompt for the reporter.
     pub fn resolved(
         &self,
-        no: i64,
+        no: &Number,
         by: &str,
         result: &str,
         reporter: &str,
@@ -193,33 +249,33 @@ impl Texts {
         say!(
             self,
             format!(
-                "#{no} 已由 {by} 办结{result}\n@{reporter} 请评价处理结果（{how}）；如果没有解决，回复「没修好」。"
+                "{no} 已由 {by} 办结{result}\n@{reporter} 请评价处理结果（{how}）；如果没有解决，回复「没修好」。"
             ),
             format!(
-                "#{no} was resolved by {by}{result}\n@{reporter} please rate the result ({how}); if it is not fixed, reply \"not fixed\"."
+                "{no} was resolved by {by}{result}\n@{reporter} please rate the result ({how}); if it is not fixed, reply \"not fixed\"."
             )
         )
     }
 
-    pub fn rated(&self, no: i64, rating: Rating) -> String {
+    pub fn rated(&self, no: &Number, rating: Rating) -> String {
         say!(
             self,
-            format!("#{no} 评价：{}。感谢反馈！", self.rating(rating)),
-            format!("#{no} rated {}. Thank you!", self.rating(rating))
+            format!("{no} 评价：{}。感谢反馈！", self.rating(rating)),
+            format!("{no} rated {}. Thank you!", self.rating(rating))
         )
     }
 
-    pub fn reopened(&self, no: i64, assignee: &str) -> String {
+    pub fn reopened(&self, no: &Number, assignee: &str) -> String {
         say!(
             self,
-            format!("#{no} 居民反馈未解决，已重新打开，请 @{assignee} 继续处理。"),
+            format!("{no} 居民反馈未解决，已重新打开，请 @{assignee} 继续处理。"),
             format!(
-                "#{no} was reopened: the resident says it is not fixed. @{assignee} please follow up."
+                "{no} was reopened: the resident says it is not fixed. @{assignee} please follow up."
             )
         )
     }
 
-    pub fn dismissed(&self, no: i64, reason: &str) -> String {
+    pub fn dismissed(&self, no: &Number, reason: &str) -> String {
         let reason = if reason.is_empty() {
             say!(self, "未说明", "no reason given")
         } else {
@@ -227,24 +283,24 @@ impl Texts {
         };
         say!(
             self,
-            format!("#{no} 已驳回：{reason}"),
-            format!("#{no} was dismissed: {reason}")
+            format!("{no} 已驳回：{reason}"),
+            format!("{no} was dismissed: {reason}")
         )
     }
 
-    pub fn duplicate(&self, no: i64, of: i64) -> String {
+    pub fn duplicate(&self, no: &Number, of: &Number) -> String {
         say!(
             self,
-            format!("#{no} 与 #{of} 重复，已合并到 #{of} 跟进。"),
-            format!("#{no} duplicates #{of} and will be followed up there.")
+            format!("{no} 与 {of} 重复，已合并到 {of} 跟进。"),
+            format!("{no} duplicates {of} and will be followed up there.")
         )
     }
 
-    pub fn cancelled(&self, no: i64) -> String {
+    pub fn cancelled(&self, no: &Number) -> String {
         say!(
             self,
-            format!("#{no} 已撤销。"),
-            format!("#{no} was withdrawn.")
+            format!("{no} 已撤销。"),
+            format!("{no} was withdrawn.")
         )
     }
 
@@ -274,34 +330,109 @@ impl Texts {
         )
     }
 
-    pub fn no_such_ticket(&self, no: i64) -> String {
+    pub fn no_such_ticket(&self, no: &TicketRef) -> String {
         say!(
             self,
-            format!("没有找到诉求 #{no}，请核对编号。"),
-            format!("There is no ticket #{no}; please check the number.")
+            format!("没有找到诉求 {no}，请核对编号。"),
+            format!("There is no ticket {no}; please check the number.")
         )
     }
 
-    pub fn wrong_state(&self, no: i64, state: TicketState, action: &str) -> String {
+    pub fn wrong_state(&self, no: &Number, state: TicketState, action: &str) -> String {
         say!(
             self,
-            format!("#{no} 当前状态为「{}」，不能{action}。", self.state(state)),
-            format!("#{no} is {}, so it cannot be {action}.", self.state(state))
+            format!("{no} 当前状态为「{}」，不能{action}。", self.state(state)),
+            format!("{no} is {}, so it cannot be {action}.", self.state(state))
         )
     }
 
-    pub fn action_word(&self, action: &str) -> &'static str {
+    /// What a command does to a ticket, for "#42 cannot be … now".
+    pub fn action_word(&self, action: Name) -> &'static str {
         match action {
-            "claim" => say!(self, "接单", "claimed"),
-            "resolve" => say!(self, "办结", "resolved"),
-            "close" | "rate" => say!(self, "评价", "rated"),
-            "dismiss" => say!(self, "驳回", "dismissed"),
-            "reopen" => say!(self, "重新打开", "reopened"),
-            "cancel" => say!(self, "撤销", "withdrawn"),
-            "note" => say!(self, "添加进展", "updated"),
-            "transfer" => say!(self, "转派", "transferred"),
-            "urge" => say!(self, "督办", "supervised"),
-            _ => say!(self, "操作", "changed"),
+            Name::Claim => say!(self, "接单", "claimed"),
+            Name::Done => say!(self, "办结", "resolved"),
+            Name::Rate => say!(self, "评价", "rated"),
+            Name::Dismiss => say!(self, "驳回", "dismissed"),
+            Name::Cancel => say!(self, "撤销", "withdrawn"),
+            Name::Note => say!(self, "添加进展", "updated"),
+            Name::Transfer => say!(self, "转派", "transferred"),
+            Name::Urge => say!(self, "督办", "supervised"),
+            Name::Report
+            | Name::My
+            | Name::Status
+            | Name::List
+            | Name::Leave
+            | Name::Back
+            | Name::Handover
+            | Name::Stats
+            | Name::Overdue
+            | Name::OnLeave
+            | Name::Bind
+            | Name::Role
+            | Name::Help => say!(self, "操作", "changed"),
+        }
+    }
+
+    /// A command's entry in the platform's command menu (Telegram's `/` list).
+    pub fn menu_description(&self, name: Name) -> &'static str {
+        match name {
+            Name::Report => say!(
+                self,
+                "报事：/report 什么问题、在哪里",
+                "Report a problem: /report what and where"
+            ),
+            Name::My => say!(self, "我反映的诉求", "Tickets you reported"),
+            Name::Status => say!(self, "查询进度：/status 42", "A ticket's state: /status 42"),
+            Name::Cancel => say!(self, "撤销：/cancel 42", "Withdraw your report: /cancel 42"),
+            Name::Rate => say!(
+                self,
+                "评价：/rate 42 满意|一般|不满意",
+                "Rate a result: /rate 42 good|ok|bad"
+            ),
+            Name::Claim => say!(self, "接单：/claim 42", "Take a ticket: /claim 42"),
+            Name::Note => say!(self, "进展：/note 42 内容", "Post progress: /note 42 text"),
+            Name::Done => say!(
+                self,
+                "办结：/done 42 处理结果",
+                "Resolve a ticket: /done 42 what was done"
+            ),
+            Name::Transfer => say!(
+                self,
+                "转派：/transfer 42 @姓名",
+                "Hand over: /transfer 42 @name"
+            ),
+            Name::Dismiss => say!(
+                self,
+                "驳回：/dismiss 42 理由",
+                "Dismiss: /dismiss 42 reason"
+            ),
+            Name::List => say!(self, "我的待办", "Your to-do list"),
+            Name::Leave => say!(
+                self,
+                "请假：/leave until 日期",
+                "Go on leave: /leave until date"
+            ),
+            Name::Back => say!(self, "销假", "Back from leave"),
+            Name::Handover => say!(self, "交接在办诉求", "Hand over your active tickets"),
+            Name::Stats => say!(
+                self,
+                "统计：/stats 今天|7天|30天|全部",
+                "Statistics: /stats today|7d|30d|all"
+            ),
+            Name::Overdue => say!(self, "超时未办", "Overdue tickets"),
+            Name::Urge => say!(self, "督办：/urge 42", "Supervise: /urge 42"),
+            Name::OnLeave => say!(self, "请假名单", "Who is on leave"),
+            Name::Bind => say!(
+                self,
+                "绑定网格：/bind 网格编号",
+                "Bind this group: /bind grid"
+            ),
+            Name::Role => say!(
+                self,
+                "设置角色：/role @姓名 角色",
+                "Give a role: /role @name role"
+            ),
+            Name::Help => say!(self, "帮助", "What you may do here"),
         }
     }
 
@@ -313,7 +444,7 @@ impl Texts {
         )
     }
 
-    pub fn invalid_command(&self, name: &str, problem: &Problem) -> String {
+    pub fn invalid_command(&self, name: Name, problem: &Problem) -> String {
         let what = match problem {
             Problem::MissingNumber => {
                 say!(self, "请写上诉求编号，例如", "add the ticket number, e.g.")
@@ -342,27 +473,25 @@ impl Texts {
                 "give the last day of leave, e.g."
             ),
         };
-        let example = match name {
-            "claim" => "/claim 42",
-            "done" => "/done 42 换了灯泡",
-            "note" => "/note 42 已联系电工",
-            "rate" => "/rate 42 满意",
-            "transfer" => "/transfer 42 @李强",
-            "dismiss" => "/dismiss 42 重复 7",
-            "report" => "/report 3栋楼道灯坏了",
-            "stats" => "/stats 7d",
-            "bind" => "/bind T01-V01-G01",
-            "role" => "/role @王芳 leader T01-V01-G01",
-            "status" => "/status 42",
-            "cancel" => "/cancel 42",
-            "urge" => "/urge 42",
-            "leave" => "/leave until 2026-12-03",
-            _ => "/help",
-        };
+        let example = name.spec().example;
+        let name = name.spec().slash;
         say!(
             self,
             format!("{what} {example}"),
             format!("To use /{name}, {what} {example}")
+        )
+    }
+
+    /// A bare number typed where no grid says which ticket it is (a private chat).
+    pub fn number_needs_grid(&self, example_grid: &str, no: i64) -> String {
+        say!(
+            self,
+            format!(
+                "请写上网格编号，例如「查询 {example_grid}#{no}」（群外的诉求卡片和列表都写着完整编号）。"
+            ),
+            format!(
+                "Please add the grid's code, e.g. \"/status {example_grid}#{no}\" (lists and notices outside the group show it)."
+            )
         )
     }
 
@@ -437,7 +566,7 @@ impl Texts {
     /// One line of a ticket list.
     pub fn ticket_line(
         &self,
-        no: i64,
+        no: &Number,
         state: TicketState,
         category: Category,
         body: &str,
@@ -445,7 +574,7 @@ impl Texts {
         let short: String = body.chars().take(24).collect();
         let ellipsis = if body.chars().count() > 24 { "…" } else { "" };
         format!(
-            "#{no} [{}] {} {short}{ellipsis}",
+            "{no} [{}] {} {short}{ellipsis}",
             self.state(state),
             self.category(category)
         )
@@ -453,7 +582,7 @@ impl Texts {
 
     pub fn status_heading(
         &self,
-        no: i64,
+        no: &Number,
         state: TicketState,
         category: Category,
         assignee: &str,
@@ -461,39 +590,39 @@ impl Texts {
         say!(
             self,
             format!(
-                "#{no} {}｜{}｜负责：{assignee}",
+                "{no} {}｜{}｜负责：{assignee}",
                 self.state(state),
                 self.category(category)
             ),
             format!(
-                "#{no} {} | {} | assigned to {assignee}",
+                "{no} {} | {} | assigned to {assignee}",
                 self.state(state),
                 self.category(category)
             )
         )
     }
 
-    pub fn event_kind(&self, kind: &str) -> &'static str {
+    pub fn event_kind(&self, kind: HistoryKind) -> &'static str {
         match kind {
-            "opened" => say!(self, "受理", "opened"),
-            "claimed" => say!(self, "接单", "claimed"),
-            "note" => say!(self, "进展", "update"),
-            "resolved" => say!(self, "办结", "resolved"),
-            "rated" => say!(self, "评价", "rated"),
-            "closed" => say!(self, "关闭", "closed"),
-            "reopened" => say!(self, "重新打开", "reopened"),
-            "transferred" => say!(self, "转派", "transferred"),
-            "dismissed" => say!(self, "驳回", "dismissed"),
-            "cancelled" => say!(self, "撤销", "withdrawn"),
-            "edited" => say!(self, "修改", "edited"),
-            "linked" => say!(self, "关联", "linked"),
-            "reminded" => say!(self, "提醒", "reminded"),
-            "escalated" => say!(self, "超时上报", "escalated"),
-            "urged" => say!(self, "督办", "supervised"),
-            "closed_unrated" => say!(self, "未评价结案", "closed without rating"),
-            "handed_over" => say!(self, "交接", "handed over"),
-            "photo" => say!(self, "照片", "photo"),
-            _ => say!(self, "记录", "event"),
+            HistoryKind::Opened => say!(self, "受理", "opened"),
+            HistoryKind::Claimed => say!(self, "接单", "claimed"),
+            HistoryKind::Note => say!(self, "进展", "update"),
+            HistoryKind::Resolved => say!(self, "办结", "resolved"),
+            HistoryKind::Rated => say!(self, "评价", "rated"),
+            HistoryKind::Closed => say!(self, "关闭", "closed"),
+            HistoryKind::Reopened => say!(self, "重新打开", "reopened"),
+            HistoryKind::Transferred => say!(self, "转派", "transferred"),
+            HistoryKind::Dismissed => say!(self, "驳回", "dismissed"),
+            HistoryKind::Cancelled => say!(self, "撤销", "withdrawn"),
+            HistoryKind::Edited => say!(self, "修改", "edited"),
+            HistoryKind::Linked => say!(self, "关联", "linked"),
+            HistoryKind::CoReporter => say!(self, "同报", "also reported"),
+            HistoryKind::Reminded => say!(self, "提醒", "reminded"),
+            HistoryKind::Escalated => say!(self, "超时上报", "escalated"),
+            HistoryKind::Urged => say!(self, "督办", "supervised"),
+            HistoryKind::ClosedUnrated => say!(self, "未评价结案", "closed without rating"),
+            HistoryKind::HandedOver => say!(self, "交接", "handed over"),
+            HistoryKind::Photo => say!(self, "照片", "photo"),
         }
     }
 }
@@ -533,24 +662,24 @@ impl Texts {
     }
 
     /// "+1" / "我家也是" added the sender to ticket `no`.
-    pub fn co_reported(&self, no: i64) -> String {
+    pub fn co_reported(&self, no: &Number) -> String {
         say!(
             self,
-            format!("已记录：您也反映了 #{no} 的问题，处理进展会一并告知。"),
-            format!("Noted: you are affected by #{no} too; you will hear of its progress.")
+            format!("已记录：您也反映了 {no} 的问题，处理进展会一并告知。"),
+            format!("Noted: you are affected by {no} too; you will hear of its progress.")
         )
     }
 
     /// A second report of an open ticket's problem was added to that ticket.
-    pub fn linked_report(&self, no: i64, category: Category, place: &str) -> String {
+    pub fn linked_report(&self, no: &Number, category: Category, place: &str) -> String {
         say!(
             self,
             format!(
-                "#{no}（{cat}，{place}）已在处理同一问题，您的反映已并入 #{no}，进展会一并告知。",
+                "{no}（{cat}，{place}）已在处理同一问题，您的反映已并入 {no}，进展会一并告知。",
                 cat = self.category(category)
             ),
             format!(
-                "#{no} ({cat}, {place}) is already open for the same problem; your report was added to #{no} and you will hear of its progress.",
+                "{no} ({cat}, {place}) is already open for the same problem; your report was added to {no} and you will hear of its progress.",
                 cat = self.category(category)
             )
         )
@@ -560,7 +689,7 @@ impl Texts {
 /// What a ticket card shows.
 #[derive(Debug, Clone)]
 pub struct Card<'a> {
-    pub ticket: i64,
+    pub ticket: Number,
     pub category: Category,
     pub urgency: Urgency,
     pub location: Option<&'a str>,
@@ -569,7 +698,7 @@ pub struct Card<'a> {
     pub claim_within: i64,
     /// The claim deadline spelled out, when deadlines count working time only.
     pub respond_by: Option<String>,
-    pub linked_to: Option<i64>,
+    pub linked_to: Option<Number>,
     /// Whether the platform shows buttons (else the card says what to type).
     pub buttons: bool,
 }
@@ -582,7 +711,7 @@ mod tests {
     fn card_names_number_category_place_leader_and_promise() {
         let zh = Texts::new(Language::Zh);
         let card = Card {
-            ticket: 42,
+            ticket: Number::local("QS-DF-01", 42),
             category: Category::Lighting,
             urgency: Urgency::Normal,
             location: Some("3栋"),
@@ -602,7 +731,7 @@ mod tests {
             claim_within: 15 * 60_000,
             ..card
         });
-        for part in ["#42", "Lighting", "15 minutes", "[URGENT]", "/claim 42"] {
+        for part in ["#42", "Lighting", "15 minutes", "[URGENT]", "/claim #42"] {
             assert!(en.contains(part), "{en} lacks {part}");
         }
     }

@@ -16,7 +16,8 @@ use tracing::{Instrument, info_span, warn};
 
 use crate::clock::Clock;
 use crate::config::OutboxSettings;
-use crate::platform::{Adapter, Delivered, Outbound, Rate, SendError, split_text};
+use crate::domain::message::{Outbound, Rate};
+use crate::platform::{Adapter, Delivered, SendError, split_text};
 use crate::store::outbox::{Delivery, OutboxRow};
 use crate::store::{Store, StoreError};
 

@@ -266,23 +266,6 @@ pub fn period_start(
     }
 }
 
-/// "近7天" / "last 7 days".
-pub fn period_label(period: crate::understand::command::Period, texts: &Texts) -> String {
-    use crate::understand::command::Period;
-    let en = texts.lang == Language::En;
-    match (period, en) {
-        (Period::Today, false) => "今天",
-        (Period::Days7, false) => "近7天",
-        (Period::Days30, false) => "近30天",
-        (Period::All, false) => "累计",
-        (Period::Today, true) => "today",
-        (Period::Days7, true) => "last 7 days",
-        (Period::Days30, true) => "last 30 days",
-        (Period::All, true) => "all time",
-    }
-    .to_string()
-}
-
 /// A statistics report as `gridline stats` prints it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

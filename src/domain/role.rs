@@ -111,12 +111,7 @@ pub struct Subject<'a> {
 
 /// Whether `subject` may act with `permission`. Pure; the caller turns `false` into a refusal.
 pub fn may(subject: Subject<'_>, permission: Permission) -> bool {
-    let covers = |roles: &[Role]| {
-        subject.grants.iter().any(|g| {
-            roles.contains(&g.role) && subject.grid_path.is_some_and(|p| g.covers(p))
-                || g.role == Role::Admin && roles.contains(&Role::Admin)
-        })
-    };
+    let covers = |roles: &[Role]| covers(subject, roles);
     match permission {
         Permission::Report => true,
         Permission::ReporterOnly => subject.is_reporter,
@@ -127,6 +122,14 @@ pub fn may(subject: Subject<'_>, permission: Permission) -> bool {
         Permission::Supervise => covers(&[Role::Leader, Role::Coordinator, Role::Admin]),
         Permission::Administer => covers(&[Role::Admin]),
     }
+}
+
+/// Whether one of `roles` is held over the subject's grid (an admin's everywhere).
+fn covers(subject: Subject<'_>, roles: &[Role]) -> bool {
+    subject.grants.iter().any(|g| {
+        roles.contains(&g.role) && subject.grid_path.is_some_and(|p| g.covers(p))
+            || g.role == Role::Admin && roles.contains(&Role::Admin)
+    })
 }
 
 /// The most senior role a sender holds over `grid_path` (resident when none).
@@ -142,6 +145,120 @@ pub fn standing(grants: &[Grant], grid_path: Option<&str>) -> Role {
 /// Whether a sender holds any staff role anywhere (for private chats, which have no grid).
 pub fn is_staff_anywhere(grants: &[Grant]) -> bool {
     grants.iter().any(|g| g.role.is_staff())
+}
+
+/// Who may use a command: one typed rule per command (see `understand::command::Spec`), read
+/// by the engine's checks, the help and the README's command table (a test compares them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// Anyone who can write to the bot.
+    Anyone,
+    /// Whoever can see the ticket anyway: people in its own group, its reporters, staff over
+    /// its grid. Anyone else is told there is no such ticket: nothing about it leaks.
+    TicketViewers,
+    /// The ticket's reporter (co-reporters included).
+    Reporter,
+    /// The reporter, or staff who may handle the ticket.
+    ReporterOrHandler,
+    /// The ticket's assignee, its grid's leader and deputies, coordinators above, admins.
+    Handlers,
+    /// Anyone holding a staff role anywhere (their own to-do list).
+    Staff,
+    /// Leaders and deputies (their own leave and handover), and admins, who may do anything
+    /// but rate another's ticket.
+    OnDuty,
+    /// A grid's leader, coordinators above it, admins.
+    Supervisors,
+    /// Coordinators above the grid, admins.
+    Coordinators,
+    Admins,
+}
+
+/// Where the grid a command is about lies from the sender's own role: the grid they hold it
+/// on (or below, for a coordinator), or another grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Own,
+    Other,
+}
+
+impl Who {
+    /// Whether `subject` may use a command of this rule. For [`Who::TicketViewers`] the
+    /// engine also lets in whoever writes in the ticket's own group, which only it knows.
+    pub fn admits(self, subject: Subject<'_>) -> bool {
+        let staff_over = covers(
+            subject,
+            &[Role::Leader, Role::Deputy, Role::Coordinator, Role::Admin],
+        );
+        match self {
+            Who::Anyone => true,
+            Who::TicketViewers => subject.is_reporter || staff_over,
+            Who::Reporter => may(subject, Permission::ReporterOnly),
+            Who::ReporterOrHandler => {
+                may(subject, Permission::ReporterOnly) || may(subject, Permission::Handle)
+            }
+            Who::Handlers => may(subject, Permission::Handle),
+            Who::Staff => is_staff_anywhere(subject.grants),
+            Who::OnDuty => subject
+                .grants
+                .iter()
+                .any(|g| matches!(g.role, Role::Leader | Role::Deputy | Role::Admin)),
+            Who::Supervisors => may(subject, Permission::Supervise),
+            // Supervision (督办) is the coordinators' and admins'; a leader does not urge
+            // themselves.
+            Who::Coordinators => covers(subject, &[Role::Coordinator, Role::Admin]),
+            Who::Admins => may(subject, Permission::Administer),
+        }
+    }
+
+    /// The permission table: whether someone whose most senior role is `role` may use a command
+    /// of this rule on a grid at `reach`, when they are neither the ticket's reporter nor its
+    /// assignee (those relations only ever add to it). For commands about no grid (`/my`,
+    /// `/list`, `/overdue`, `/leave`) `reach` does not matter.
+    pub fn allows(self, role: Role, reach: Reach) -> bool {
+        let own = reach == Reach::Own;
+        match self {
+            Who::Anyone => true,
+            Who::TicketViewers => own || role == Role::Admin,
+            Who::Reporter => false,
+            Who::ReporterOrHandler | Who::Handlers => match role {
+                Role::Resident => false,
+                Role::Leader | Role::Deputy | Role::Coordinator => own,
+                Role::Admin => true,
+            },
+            Who::Staff => role.is_staff(),
+            Who::OnDuty => matches!(role, Role::Leader | Role::Deputy | Role::Admin),
+            Who::Supervisors => match role {
+                Role::Resident | Role::Deputy => false,
+                Role::Leader | Role::Coordinator => own,
+                Role::Admin => true,
+            },
+            Who::Coordinators => match role {
+                Role::Coordinator => own,
+                Role::Admin => true,
+                _ => false,
+            },
+            Who::Admins => role == Role::Admin,
+        }
+    }
+
+    /// The rule as the README's command table words it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Who::Anyone => "anyone",
+            Who::TicketViewers => "the ticket's group, reporter and staff over its grid",
+            Who::Reporter => "reporter",
+            Who::ReporterOrHandler => "reporter; staff who may handle it",
+            Who::Handlers => {
+                "assignee, leader and deputy (own grid), coordinator (own subtree), admin"
+            }
+            Who::Staff => "leader, deputy, coordinator, admin",
+            Who::OnDuty => "leader, deputy, admin",
+            Who::Supervisors => "leader (own grid), coordinator (own subtree), admin",
+            Who::Coordinators => "coordinator (own subtree), admin",
+            Who::Admins => "admin",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -234,5 +351,50 @@ mod tests {
         assert_eq!("网格长".parse::<Role>(), Ok(Role::Leader));
         assert_eq!("coordinator".parse::<Role>(), Ok(Role::Coordinator));
         assert!("boss".parse::<Role>().is_err());
+    }
+
+    /// The table ([`Who::allows`]) and the check ([`Who::admits`]) agree for every rule and
+    /// role, on the grid the role is held on and on another, for someone who neither reported
+    /// nor holds the ticket.
+    #[test]
+    fn the_permission_table_is_what_is_checked() {
+        let rules = [
+            Who::Anyone,
+            Who::TicketViewers,
+            Who::Reporter,
+            Who::ReporterOrHandler,
+            Who::Handlers,
+            Who::Staff,
+            Who::OnDuty,
+            Who::Supervisors,
+            Who::Coordinators,
+            Who::Admins,
+        ];
+        let own_grid = "/T1/V1/G1/";
+        let other_grid = "/T1/V2/G3/";
+        for role in Role::ALL {
+            let grants: Vec<Grant> = match role {
+                Role::Resident => Vec::new(),
+                Role::Leader | Role::Deputy => vec![grant(role, Some(own_grid))],
+                Role::Coordinator => vec![grant(role, Some("/T1/V1/"))],
+                Role::Admin => vec![grant(role, None)],
+            };
+            for (reach, path) in [(Reach::Own, own_grid), (Reach::Other, other_grid)] {
+                let subject = Subject {
+                    grants: &grants,
+                    grid_path: Some(path),
+                    is_reporter: false,
+                    is_assignee: false,
+                };
+                for who in rules {
+                    let own_group = who == Who::TicketViewers && reach == Reach::Own;
+                    assert_eq!(
+                        who.admits(subject) || own_group,
+                        who.allows(role, reach),
+                        "{who:?} {role:?} {reach:?}"
+                    );
+                }
+            }
+        }
     }
 }

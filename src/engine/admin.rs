@@ -1,27 +1,30 @@
 //! Admin commands: binding a group to a grid, granting roles.
 
-use super::{Engine, Notice, Scene};
+use super::{Engine, Notice, Outcome, Scene};
 use crate::domain::Role;
-use crate::domain::role::{self, Permission, Subject};
-use crate::platform::ChatKind;
-use crate::store::{StoreError, Tx};
-
-type Outcome = Result<Vec<Notice>, StoreError>;
+use crate::domain::message::ChatKind;
+use crate::domain::role::Subject;
+use crate::store::Tx;
+use crate::understand::command::Name;
 
 impl Engine {
-    fn is_admin(scene: &Scene<'_>) -> bool {
+    /// Whether the sender may use `name` (an admin command) here.
+    fn may_administer(scene: &Scene<'_>, name: Name) -> bool {
         let subject = Subject {
             grants: &scene.grants,
             grid_path: scene.grid_path(),
             is_reporter: false,
             is_assignee: false,
         };
-        role::may(subject, Permission::Administer)
+        name.spec().who.admits(subject)
     }
 
     pub(super) async fn bind(&self, tx: &mut Tx, scene: &Scene<'_>, code: &str) -> Outcome {
-        if !Self::is_admin(scene) {
-            return Ok(vec![Notice::plain(self.texts.not_permitted("/bind"), None)]);
+        if !Self::may_administer(scene, Name::Bind) {
+            return Ok(vec![Notice::plain(
+                self.texts.not_permitted(&Name::Bind.slash()),
+                None,
+            )]);
         }
         if scene.event.chat.kind != ChatKind::Group {
             return Ok(vec![Notice::plain(self.texts.private_needs_group(), None)]);
@@ -44,8 +47,11 @@ impl Engine {
         role: Role,
         grid: Option<&str>,
     ) -> Outcome {
-        if !Self::is_admin(scene) {
-            return Ok(vec![Notice::plain(self.texts.not_permitted("/role"), None)]);
+        if !Self::may_administer(scene, Name::Role) {
+            return Ok(vec![Notice::plain(
+                self.texts.not_permitted(&Name::Role.slash()),
+                None,
+            )]);
         }
         let mut people = tx.find_people(target, scene.platform()).await?;
         let person = match people.len() {
@@ -66,7 +72,7 @@ impl Engine {
                 None => {
                     return Ok(vec![Notice::plain(
                         self.texts.invalid_command(
-                            "role",
+                            crate::understand::command::Name::Role,
                             &crate::understand::command::Problem::MissingGrid,
                         ),
                         None,

@@ -6,6 +6,7 @@
 //! (kind, period) row sends it; a daemon that was down at that time sends it when it comes
 //! back, if that is within [`LATE_LIMIT_MS`], and never twice.
 
+use crate::domain::DigestKind;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone as _, Weekday};
 
 use super::{Effects, Engine};
@@ -48,7 +49,7 @@ impl Engine {
     ) -> Result<(), StoreError> {
         let period = due.date_naive().to_string();
         let mut tx = store.begin().await?;
-        if !tx.claim_digest("daily", &period, now).await? {
+        if !tx.claim_digest(DigestKind::Daily, &period, now).await? {
             return Ok(());
         }
         let day_start = due
@@ -78,7 +79,7 @@ impl Engine {
     ) -> Result<(), StoreError> {
         let period = format!("{}", due.date_naive());
         let mut tx = store.begin().await?;
-        if !tx.claim_digest("weekly", &period, now).await? {
+        if !tx.claim_digest(DigestKind::Weekly, &period, now).await? {
             return Ok(());
         }
         let mut fx = Effects::default();
@@ -106,23 +107,29 @@ impl Engine {
         };
         let facts = tx.ticket_facts(&grid.path, now - WEEK_MS).await?;
         let stats = crate::stats::compute(&facts, now);
-        let slowest: Vec<(i64, String, i64)> = tx
+        let slowest: Vec<(crate::domain::Number, String, i64)> = tx
             .slowest_open(&grid.path, SLOWEST)
             .await?
             .into_iter()
             .map(|t| {
                 (
-                    t.id,
+                    t.number(),
                     self.texts.category(t.category).to_string(),
                     now - t.created_at,
                 )
             })
             .collect();
-        let text = self.texts.weekly_report(&grid.name, &stats, &slowest);
+        let body = crate::stats::render(
+            &stats,
+            &grid.name,
+            self.texts.last_seven_days(),
+            &self.texts,
+        );
+        let text = self.texts.weekly_report(&body, &slowest);
         let mut targets = tx.groups_of_grid(code).await?;
         if self.settings.wecom.webhooks.contains_key(&grid.level) {
             targets.push(ChatTarget {
-                platform: crate::platform::wecom::PLATFORM.into(),
+                platform: crate::domain::message::WECOM.into(),
                 account: String::new(),
                 chat_id: grid.level.clone(),
             });

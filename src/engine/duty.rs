@@ -4,26 +4,28 @@
 //! Leave is a date on the person (`people.on_leave_until`); assignment of new tickets skips
 //! people on leave (see `Tx::on_duty`), so leave ends by itself when the day has passed.
 
+use crate::domain::HistoryKind;
 use chrono::{Datelike, NaiveDate, TimeZone as _};
 
 use super::timers::mention_of;
-use super::{Effects, Engine, Notice, Scene};
-use crate::domain::Role;
-use crate::domain::role::{self, Permission};
+use super::{Effects, Engine, Notice, Outcome, Scene};
+use crate::domain::role;
 use crate::store::roster::Person;
 use crate::store::{StoreError, Tx};
-use crate::understand::command::LeaveDate;
-
-type Outcome = Result<Vec<Notice>, StoreError>;
+use crate::understand::command::{LeaveDate, Name};
 
 impl Engine {
-    /// The sender's person code when they hold a leader or deputy role somewhere.
-    fn on_duty_person(&self, scene: &Scene<'_>) -> Option<String> {
-        let staff = scene
-            .grants
-            .iter()
-            .any(|g| matches!(g.role, Role::Leader | Role::Deputy));
-        scene.person.clone().filter(|_| staff)
+    /// The sender's person code when they may use `name` (a duty command: leaders and
+    /// deputies).
+    fn on_duty_person(&self, scene: &Scene<'_>, name: Name) -> Option<String> {
+        let subject = role::Subject {
+            grants: &scene.grants,
+            grid_path: scene.grid_path(),
+            is_reporter: false,
+            is_assignee: false,
+        };
+        let on_duty = name.spec().who.admits(subject);
+        scene.person.clone().filter(|_| on_duty)
     }
 
     pub(super) async fn leave(
@@ -33,9 +35,9 @@ impl Engine {
         scene: &Scene<'_>,
         until: LeaveDate,
     ) -> Outcome {
-        let Some(person) = self.on_duty_person(scene) else {
+        let Some(person) = self.on_duty_person(scene, Name::Leave) else {
             return Ok(vec![Notice::plain(
-                self.texts.not_permitted("/leave"),
+                self.texts.not_permitted(&Name::Leave.slash()),
                 None,
             )]);
         };
@@ -68,8 +70,11 @@ impl Engine {
     }
 
     pub(super) async fn back(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
-        let Some(person) = self.on_duty_person(scene) else {
-            return Ok(vec![Notice::plain(self.texts.not_permitted("/back"), None)]);
+        let Some(person) = self.on_duty_person(scene, Name::Back) else {
+            return Ok(vec![Notice::plain(
+                self.texts.not_permitted(&Name::Back.slash()),
+                None,
+            )]);
         };
         if tx.leave_until(&person, scene.now).await?.is_none() {
             return Ok(vec![Notice::plain(self.texts.not_on_leave(), None)]);
@@ -91,9 +96,9 @@ impl Engine {
         scene: &Scene<'_>,
         to: Option<&str>,
     ) -> Outcome {
-        let Some(person) = self.on_duty_person(scene) else {
+        let Some(person) = self.on_duty_person(scene, Name::Handover) else {
             return Ok(vec![Notice::plain(
-                self.texts.not_permitted("/handover"),
+                self.texts.not_permitted(&Name::Handover.slash()),
                 None,
             )]);
         };
@@ -130,8 +135,8 @@ impl Engine {
             t.assignee = Some(target.code.clone());
             t.updated_at = scene.now;
             tx.update_ticket(&t).await?;
-            fx.record(scene, t.id, "handed_over", &target.code);
-            moved.push(t.id);
+            fx.record(scene, t.id, HistoryKind::HandedOver, &target.code);
+            moved.push(scene.number(&t.grid, t.no));
         }
         tracing::info!(from = %person, to = %target.code, count = moved.len(), "tickets handed over");
         let mut notice = Notice::plain(self.texts.handed_over(&target.name, &moved), None);
@@ -158,7 +163,7 @@ impl Engine {
     }
 
     pub(super) async fn on_leave_list(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
-        let (_, path) = match self.scope(tx, scene, None, "/onleave").await? {
+        let (_, path) = match self.scope(tx, scene, None, Name::OnLeave).await? {
             Ok(scope) => scope,
             Err(notice) => return Ok(vec![notice]),
         };
@@ -184,7 +189,11 @@ impl Engine {
         n: i64,
     ) -> Outcome {
         let Some(t) = tx.ticket(n).await? else {
-            return Ok(vec![Notice::plain(self.texts.no_such_ticket(n), None)]);
+            return Ok(vec![Notice::plain(
+                self.texts
+                    .no_such_ticket(&crate::domain::TicketRef::here(n)),
+                None,
+            )]);
         };
         let path = tx.grid(&t.grid).await?.map(|g| g.path);
         let subject = role::Subject {
@@ -193,28 +202,31 @@ impl Engine {
             is_reporter: false,
             is_assignee: false,
         };
-        // Supervision is the coordinators' (and admins'); a leader does not urge themselves.
-        let coordinator = scene
-            .grants
-            .iter()
-            .any(|g| matches!(g.role, Role::Coordinator | Role::Admin));
-        if !(coordinator && role::may(subject, Permission::Supervise)) {
+        if !Name::Urge.spec().who.admits(subject) {
             return Ok(vec![Notice::plain(
-                self.texts.not_permitted(&format!("/urge {n}")),
+                self.texts
+                    .not_permitted(&format!("{} {}", Name::Urge.slash(), t.number())),
                 None,
             )]);
         }
         if !t.state.is_active() {
             return Ok(vec![Notice::plain(
-                self.texts
-                    .wrong_state(t.id, t.state, self.texts.action_word("urge")),
+                self.texts.wrong_state(
+                    &scene.number(&t.grid, t.no),
+                    t.state,
+                    self.texts.action_word(Name::Urge),
+                ),
                 None,
             )]);
         }
-        fx.record(scene, t.id, "urged", "");
+        fx.record(scene, t.id, HistoryKind::Urged, "");
         let assignee = self.assignee(tx, &t).await?;
         let name = assignee.as_ref().map_or("", |p| p.name.as_str());
-        let text = self.texts.urged(t.id, &scene.event.sender.name, name);
+        let text = self.texts.urged(
+            &crate::domain::Number::local(&t.grid, t.no),
+            &scene.event.sender.name,
+            name,
+        );
         let in_ticket_chat = t.platform == scene.platform() && t.chat_id == scene.event.chat.id;
         // A reminder like any other: a normal ticket's waits for the end of quiet hours.
         let hold = self.hold(t.urgency, scene.now);
@@ -225,7 +237,10 @@ impl Engine {
             return Ok(vec![notice]);
         }
         self.to_ticket_chat(fx, &t, text, mention_of(assignee.iter()), hold);
-        Ok(vec![Notice::plain(self.texts.urge_recorded(t.id), None)])
+        Ok(vec![Notice::plain(
+            self.texts.urge_recorded(&scene.number(&t.grid, t.no)),
+            None,
+        )])
     }
 }
 

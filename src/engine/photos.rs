@@ -14,7 +14,8 @@
 //! timer pass a day after the longest claim window.
 
 use super::{Effects, Engine, Scene};
-use crate::platform::EventKind;
+use crate::domain::HistoryKind;
+use crate::domain::message::EventKind;
 use crate::store::photos::Photo;
 use crate::store::{StoreError, Tx};
 
@@ -68,7 +69,7 @@ impl Engine {
             )
             .await?;
         for photo in waiting.iter().chain(own.iter()) {
-            fx.record(scene, ticket, "photo", photo);
+            fx.record(scene, ticket, HistoryKind::Photo, photo);
         }
         if !waiting.is_empty() || !own.is_empty() {
             tracing::info!(
@@ -122,7 +123,7 @@ impl Engine {
         if let Some(ticket) = ticket {
             let added = tx.add_photos(&photos, Some(ticket)).await?;
             for photo in &added {
-                fx.record(scene, ticket, "photo", photo);
+                fx.record(scene, ticket, HistoryKind::Photo, photo);
             }
             tracing::info!(
                 ticket,

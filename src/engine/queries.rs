@@ -1,12 +1,11 @@
 //! Read-only commands: my tickets, to-do, status, statistics, overdue, help.
 
-use super::{Engine, Notice, Scene};
+use super::{Engine, Notice, Outcome, Scene};
+use crate::domain::HistoryKind;
 use crate::domain::Role;
-use crate::domain::role::{self, Permission, Subject};
+use crate::domain::role::Subject;
 use crate::store::{StoreError, Tx};
-use crate::understand::command::{Period, help_entries};
-
-type Outcome = Result<Vec<Notice>, StoreError>;
+use crate::understand::command::{Name, Period, help_entries};
 
 const LIST_LIMIT: i64 = 20;
 
@@ -17,23 +16,35 @@ impl Engine {
             .await?;
         let lines: Vec<String> = tickets
             .iter()
-            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .map(|t| {
+                self.texts
+                    .ticket_line(&scene.number(&t.grid, t.no), t.state, t.category, &t.body)
+            })
             .collect();
         Ok(vec![self.listing(self.texts.heading_my(), lines)])
     }
 
     pub(super) async fn todo(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
-        let Some(person) = scene
-            .person
-            .as_ref()
-            .filter(|_| role::is_staff_anywhere(&scene.grants))
-        else {
-            return Ok(vec![Notice::plain(self.texts.not_permitted("/list"), None)]);
+        let subject = Subject {
+            grants: &scene.grants,
+            grid_path: scene.grid_path(),
+            is_reporter: false,
+            is_assignee: false,
+        };
+        let staff = Name::List.spec().who.admits(subject);
+        let Some(person) = scene.person.as_ref().filter(|_| staff) else {
+            return Ok(vec![Notice::plain(
+                self.texts.not_permitted(&Name::List.slash()),
+                None,
+            )]);
         };
         let tickets = tx.todo(person, LIST_LIMIT).await?;
         let lines: Vec<String> = tickets
             .iter()
-            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .map(|t| {
+                self.texts
+                    .ticket_line(&scene.number(&t.grid, t.no), t.state, t.category, &t.body)
+            })
             .collect();
         Ok(vec![self.listing(self.texts.heading_todo(), lines)])
     }
@@ -47,11 +58,37 @@ impl Engine {
         Notice::plain(format!("{heading}\n{body}"), None)
     }
 
+    /// A ticket's state and history, for whoever can see the ticket anyway: people in its own
+    /// group, its reporters, staff over its grid. Anyone else (another grid's group, a stranger
+    /// in a private chat) is told there is no such ticket, so that nothing about it leaks, not
+    /// even that it exists.
     pub(super) async fn status(&self, tx: &mut Tx, scene: &Scene<'_>, n: i64) -> Outcome {
-        let _ = scene;
         let Some(t) = tx.ticket(n).await? else {
-            return Ok(vec![Notice::plain(self.texts.no_such_ticket(n), None)]);
+            return Ok(vec![Notice::plain(
+                self.texts
+                    .no_such_ticket(&crate::domain::TicketRef::here(n)),
+                None,
+            )]);
         };
+        let in_ticket_chat = t.platform == scene.platform() && t.chat_id == scene.event.chat.id;
+        let visible = in_ticket_chat || {
+            let path = tx.grid(&t.grid).await?.map(|g| g.path);
+            let subject = Subject {
+                grants: &scene.grants,
+                grid_path: path.as_deref(),
+                is_reporter: self.is_reporter(tx, &t, scene, true).await?,
+                is_assignee: false,
+            };
+            Name::Status.spec().who.admits(subject)
+        };
+        if !visible {
+            tracing::info!(ticket = n, sender = %scene.sender_id(), "status refused: not the ticket's group, reporter or staff");
+            let typed = match scene.number(&t.grid, t.no) {
+                shown if shown.local => crate::domain::TicketRef::here(t.no),
+                _ => crate::domain::TicketRef::in_grid(&t.grid, t.no),
+            };
+            return Ok(vec![Notice::plain(self.texts.no_such_ticket(&typed), None)]);
+        }
         let assignee = match &t.assignee {
             Some(code) => tx
                 .person(code, &t.platform)
@@ -61,10 +98,12 @@ impl Engine {
             None => "—".to_string(),
         };
         let zone = self.settings.general.timezone.0;
-        let mut lines = vec![
-            self.texts
-                .status_heading(t.id, t.state, t.category, &assignee),
-        ];
+        let mut lines = vec![self.texts.status_heading(
+            &scene.number(&t.grid, t.no),
+            t.state,
+            t.category,
+            &assignee,
+        )];
         let photos = tx.photo_count(n).await?;
         if photos > 0 {
             lines.push(self.texts.photo_count(photos));
@@ -74,14 +113,16 @@ impl Engine {
                 .map(|d| d.with_timezone(&zone).format("%m-%d %H:%M").to_string())
                 .unwrap_or_default();
             // A photo's reference is a file id or a long URL: the count above says enough.
-            let detail = if e.detail.is_empty() || e.kind == "opened" || e.kind == "photo" {
+            let detail = if e.detail.is_empty()
+                || matches!(e.kind, HistoryKind::Opened | HistoryKind::Photo)
+            {
                 String::new()
             } else {
                 format!(" {}", e.detail)
             };
             lines.push(format!(
                 "{when} {} {}{detail}",
-                self.texts.event_kind(&e.kind),
+                self.texts.event_kind(e.kind),
                 e.actor_name
             ));
         }
@@ -94,7 +135,7 @@ impl Engine {
         tx: &mut Tx,
         scene: &Scene<'_>,
         grid: Option<&str>,
-        command: &str,
+        command: Name,
     ) -> Result<Result<(String, String), Notice>, StoreError> {
         let (code, path) = match grid {
             Some(code) => match tx.grid(code).await? {
@@ -124,7 +165,12 @@ impl Engine {
                             .to_string();
                         (code, path)
                     }
-                    None => return Ok(Err(Notice::plain(self.texts.not_permitted(command), None))),
+                    None => {
+                        return Ok(Err(Notice::plain(
+                            self.texts.not_permitted(&command.slash()),
+                            None,
+                        )));
+                    }
                 }
             }
         };
@@ -134,8 +180,11 @@ impl Engine {
             is_reporter: false,
             is_assignee: false,
         };
-        if !role::may(subject, Permission::Supervise) {
-            return Ok(Err(Notice::plain(self.texts.not_permitted(command), None)));
+        if !command.spec().who.admits(subject) {
+            return Ok(Err(Notice::plain(
+                self.texts.not_permitted(&command.slash()),
+                None,
+            )));
         }
         Ok(Ok((code, path)))
     }
@@ -147,41 +196,36 @@ impl Engine {
         period: Period,
         grid: Option<&str>,
     ) -> Outcome {
-        let (code, path) = match self.scope(tx, scene, grid, "/stats").await? {
+        let (code, path) = match self.scope(tx, scene, grid, Name::Stats).await? {
             Ok(scope) => scope,
             Err(notice) => return Ok(vec![notice]),
         };
         let since = crate::stats::period_start(period, scene.now, self.settings.general.timezone.0);
         let facts = tx.ticket_facts(&path, since).await?;
         let stats = crate::stats::compute(&facts, scene.now);
-        let scope = if code == "*" { self.texts_all() } else { code };
+        let scope = if code == "*" {
+            self.texts.all_grids().to_string()
+        } else {
+            code
+        };
         Ok(vec![Notice::plain(
-            crate::stats::render(
-                &stats,
-                &scope,
-                &crate::stats::period_label(period, &self.texts),
-                &self.texts,
-            ),
+            crate::stats::render(&stats, &scope, self.texts.period(period), &self.texts),
             None,
         )])
     }
 
-    fn texts_all(&self) -> String {
-        match self.texts.lang {
-            crate::config::Language::Zh => "全部".into(),
-            crate::config::Language::En => "all grids".into(),
-        }
-    }
-
     pub(super) async fn overdue(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
-        let (_, path) = match self.scope(tx, scene, None, "/overdue").await? {
+        let (_, path) = match self.scope(tx, scene, None, Name::Overdue).await? {
             Ok(scope) => scope,
             Err(notice) => return Ok(vec![notice]),
         };
         let tickets = tx.overdue(&path, scene.now, LIST_LIMIT).await?;
         let lines: Vec<String> = tickets
             .iter()
-            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .map(|t| {
+                self.texts
+                    .ticket_line(&scene.number(&t.grid, t.no), t.state, t.category, &t.body)
+            })
             .collect();
         Ok(vec![self.listing(self.texts.heading_overdue(), lines)])
     }

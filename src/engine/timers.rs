@@ -9,24 +9,26 @@
 //!
 //! [`run_timers`]: Engine::run_timers
 
+use crate::domain::HistoryKind;
+use crate::domain::TimerKind;
 use tracing::Instrument;
 
 use super::{Effects, Engine};
+use crate::domain::message::{Mention, Outbound, OutboundMessage};
 use crate::domain::ticket::{self, Transition};
-use crate::domain::{TicketState, Urgency};
+use crate::domain::{Number, TicketState, Urgency};
 use crate::i18n::sla::Deadline;
-use crate::platform::{Mention, Outbound, OutboundMessage};
 use crate::store::outbox::NewOutbound;
 use crate::store::roster::Person;
 use crate::store::tickets::Ticket;
 use crate::store::timers::{ChatTarget, Timer};
 use crate::store::{Store, StoreError, Tx};
 
-pub(super) const REMIND_CLAIM: &str = "remind_claim";
-pub(super) const ESCALATE_CLAIM: &str = "escalate_claim";
-pub(super) const REMIND_RESOLVE: &str = "remind_resolve";
-pub(super) const ESCALATE_RESOLVE: &str = "escalate_resolve";
-pub(super) const RATING_TIMEOUT: &str = "rating_timeout";
+pub(super) const REMIND_CLAIM: TimerKind = TimerKind::RemindClaim;
+pub(super) const ESCALATE_CLAIM: TimerKind = TimerKind::EscalateClaim;
+pub(super) const REMIND_RESOLVE: TimerKind = TimerKind::RemindResolve;
+pub(super) const ESCALATE_RESOLVE: TimerKind = TimerKind::EscalateResolve;
+pub(super) const RATING_TIMEOUT: TimerKind = TimerKind::RatingTimeout;
 
 /// Timers taken per transaction.
 const BATCH: i64 = 64;
@@ -129,6 +131,7 @@ impl Engine {
                     .instrument(span)
                     .await?;
             }
+            self.keep_cards_true(&mut tx, &mut fx).await?;
             tx.add_events(&fx.events).await?;
             tx.enqueue(&fx.outbound, now).await?;
             tx.commit().await?;
@@ -166,7 +169,7 @@ impl Engine {
         let active = t.state.is_active();
         let open = t.state == TicketState::Open;
         let mut rearmed = false;
-        match timer.kind.as_str() {
+        match timer.kind {
             REMIND_CLAIM if open && now < t.claim_due => {
                 rearmed = self
                     .remind(tx, fx, &t, timer, Deadline::Claim, t.claim_due, now)
@@ -192,7 +195,7 @@ impl Engine {
         // A reminder that is done (sent, or too late to send) brings its deadline's
         // escalation, at the deadline the ticket has now; a claimed ticket never goes back to
         // open, and a resolved one that reopens is scheduled afresh.
-        let escalation = match timer.kind.as_str() {
+        let escalation = match timer.kind {
             REMIND_CLAIM if open => Some((ESCALATE_CLAIM, t.claim_due)),
             REMIND_RESOLVE if active => Some((ESCALATE_RESOLVE, t.resolve_due)),
             _ => None,
@@ -227,10 +230,13 @@ impl Engine {
         }
         let assignee = self.assignee(tx, t).await?;
         let name = assignee.as_ref().map_or("", |p| p.name.as_str());
-        let text = self
-            .texts
-            .reminder(t.id, name, deadline, &self.texts.when(by, self.tz()));
-        fx.record_system(t.id, now, "reminded", deadline_id(deadline));
+        let text = self.texts.reminder(
+            &Number::local(&t.grid, t.no),
+            name,
+            deadline,
+            &self.texts.when(by, self.tz()),
+        );
+        fx.record_system(t.id, now, HistoryKind::Reminded, deadline_id(deadline));
         self.to_ticket_chat(fx, t, text, mention_of(assignee.iter()), None);
         Ok(false)
     }
@@ -256,7 +262,7 @@ impl Engine {
         fx.record_system(
             t.id,
             now,
-            "escalated",
+            HistoryKind::Escalated,
             &format!("{} {level}", deadline_id(deadline)),
         );
         tracing::info!(ticket = t.id, level, "deadline missed; escalated");
@@ -271,11 +277,13 @@ impl Engine {
                 }
             }
         }
-        let text = self.texts.escalated(t.id, deadline, level);
+        let text = self
+            .texts
+            .escalated(&Number::local(&t.grid, t.no), deadline, level);
         self.to_ticket_chat(fx, t, text, mention_of(people.iter()), hold);
         let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
         let report = self.texts.escalation_report(
-            t.id,
+            &t.number(),
             deadline,
             &grid_name,
             self.texts.category(t.category),
@@ -298,8 +306,8 @@ impl Engine {
         t.closed_at = Some(now);
         t.updated_at = now;
         tx.update_ticket(t).await?;
-        fx.record_system(t.id, now, "closed_unrated", "");
-        let text = self.texts.closed_unrated(t.id);
+        fx.record_system(t.id, now, HistoryKind::ClosedUnrated, "");
+        let text = self.texts.closed_unrated(&Number::local(&t.grid, t.no));
         self.to_ticket_chat(fx, t, text, Vec::new(), self.hold(Urgency::Normal, now));
         Ok(())
     }
@@ -336,7 +344,7 @@ impl Engine {
         }
         if self.settings.wecom.webhooks.contains_key(level) {
             let robot = ChatTarget {
-                platform: crate::platform::wecom::PLATFORM.into(),
+                platform: crate::domain::message::WECOM.into(),
                 account: String::new(),
                 chat_id: level.to_string(),
             };

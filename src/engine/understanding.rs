@@ -16,14 +16,16 @@
 //!   its own ticket, so that danger never waits behind a routine deadline.
 
 use super::{Effects, Engine, Notice, Scene};
+use crate::domain::HistoryKind;
 use crate::domain::Urgency;
 use crate::domain::mask::mask_personal_numbers;
-use crate::platform::{Button, EventKind};
+use crate::domain::message::{Button, EventKind};
 use crate::store::confirm::{NewCoReporter, NewConfirmation, OpenTicket};
 use crate::store::{StoreError, Tx};
 use crate::understand::{Band, Understanding, same_problem};
 
-type Outcome = Result<Option<Vec<Notice>>, StoreError>;
+/// What a step that may or may not handle a message returns: `None` when it did not.
+type Handled = Result<Option<Vec<Notice>>, StoreError>;
 
 /// The button id of a confirmation question (a button id is the text it stands for).
 const CONFIRM_COMMAND: &str = "/confirm";
@@ -137,7 +139,7 @@ impl Engine {
             .chars()
             .take(self.settings.intake.max_text_chars)
             .collect();
-        fx.record(scene, t.id, "linked", &body);
+        fx.record(scene, t.id, HistoryKind::Linked, &body);
         if ev.sender.id != t.reporter_id {
             let added = tx
                 .add_co_reporter(&NewCoReporter {
@@ -151,7 +153,7 @@ impl Engine {
                 })
                 .await?;
             if added {
-                fx.record(scene, t.id, "co_reporter", "linked");
+                fx.record(scene, t.id, HistoryKind::CoReporter, "linked");
             }
         }
         self.photos_for_report(tx, fx, scene, t.id, ev.at).await?;
@@ -162,7 +164,8 @@ impl Engine {
             .map(mask_personal_numbers)
             .unwrap_or_default();
         Ok(vec![Notice::plain(
-            self.texts.linked_report(t.id, t.category, &place),
+            self.texts
+                .linked_report(&scene.number(&t.grid, t.no), t.category, &place),
             Some(t.id),
         )])
     }
@@ -225,7 +228,7 @@ impl Engine {
         fx: &mut Effects,
         scene: &Scene<'_>,
         text: &str,
-    ) -> Outcome {
+    ) -> Handled {
         let Some(answer) = answer(text) else {
             return Ok(None);
         };
@@ -280,6 +283,7 @@ impl Engine {
             standing: scene.standing,
             message_id: Some(q.message_id.clone()),
             callback: None,
+            card: None,
             readings: scene.readings,
         };
         tracing::info!(question = q.id, "request confirmed by its sender");
@@ -301,7 +305,7 @@ impl Engine {
         scene: &Scene<'_>,
         replied_ticket: Option<i64>,
         text: &str,
-    ) -> Outcome {
+    ) -> Handled {
         if scene.standing.is_staff() || !self.parser.is_me_too(text) {
             return Ok(None);
         }
@@ -352,10 +356,10 @@ impl Engine {
         if !added {
             return Ok(Some(Vec::new()));
         }
-        fx.record(scene, t.id, "co_reporter", "me_too");
+        fx.record(scene, t.id, HistoryKind::CoReporter, "me_too");
         tracing::info!(ticket = t.id, "co-reporter added");
         Ok(Some(vec![Notice::plain(
-            self.texts.co_reported(t.id),
+            self.texts.co_reported(&scene.number(&t.grid, t.no)),
             Some(t.id),
         )]))
     }

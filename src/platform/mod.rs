@@ -4,7 +4,13 @@
 //! [`crate::intake::Intake`] (which stores them durably before the adapter acknowledges anything
 //! to the platform) and delivers [`Outbound`] items that the outbox worker gives it. Nothing
 //! outside `platform/` knows which platform a message came from beyond the opaque ids here and
-//! the declared [`Capabilities`].
+//! the declared [`Capabilities`]. The message model itself is plain data in
+//! [`crate::domain::message`], re-exported here for the adapters.
+//!
+//! Adapters plug in through [`Context`] and [`Mounted`]: an adapter module exposes
+//! `async fn mount(ctx: &Context) -> anyhow::Result<Mounted>`, giving gridline its sender, its
+//! HTTP routes (merged into the one listener) and its background tasks, and is listed once in
+//! [`ADAPTERS`].
 
 pub mod memory;
 pub mod onebot;
@@ -12,176 +18,83 @@ pub mod sandbox;
 pub mod telegram;
 pub mod wecom;
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Unix time in milliseconds (UTC).
-pub type Millis = i64;
+use anyhow::Context as _;
+use async_trait::async_trait;
+use futures_util::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
 
-/// One thing that happened on a platform, as gridline stores it in the inbox.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InboundEvent {
-    /// "sandbox", "telegram", "onebot", "memory" …
-    pub platform: String,
-    /// The bot account on that platform (Telegram bot id, OneBot self_id, …).
-    pub account: String,
-    /// Unique per (platform, account): the de-duplication key.
-    pub event_id: String,
-    pub chat: ChatRef,
-    pub sender: Sender,
-    pub kind: EventKind,
-    /// When the platform says it happened.
-    pub at: Millis,
+pub use crate::domain::message::{
+    Button, Capabilities, ChatKind, ChatRef, EventKind, InboundEvent, Mention, Millis, Outbound,
+    OutboundMessage, Rate, RateLimits, Sender,
+};
+
+use crate::config::Settings;
+use crate::intake::Intake;
+use crate::store::Store;
+
+/// What an adapter may use while mounting.
+#[derive(Clone)]
+pub struct Context {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub intake: Intake,
+    /// Fires when gridline is stopping: stop intake, let in-flight work finish.
+    pub shutdown: CancellationToken,
 }
 
-/// Where a message was posted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChatRef {
-    /// The platform's chat id, opaque to gridline.
-    pub id: String,
-    pub kind: ChatKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// A topic inside a forum group, kept on tickets and replies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thread: Option<String>,
+/// What a mounted adapter gives back.
+pub struct Mounted {
+    pub adapter: Arc<dyn Adapter>,
+    /// Routes merged into the HTTP listener (webhooks, the sandbox page, OneBot endpoints).
+    pub routes: axum::Router,
+    /// Long-running tasks (a polling loop); awaited at shutdown.
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChatKind {
-    Group,
-    Private,
+/// One adapter gridline can run: when configuration enables it, and how it mounts.
+struct Entry {
+    enabled: fn(&Settings) -> bool,
+    mount: for<'a> fn(&'a Context) -> BoxFuture<'a, anyhow::Result<Mounted>>,
+    /// Named in the error when mounting fails (the configuration keys to look at).
+    what: &'static str,
 }
 
-/// Who sent it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Sender {
-    /// The platform's user id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-}
-
-/// What happened.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum EventKind {
-    /// A new message.
-    Message {
-        message_id: String,
-        text: String,
-        /// The platform id of the message this one replies to.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reply_to: Option<String>,
-        /// Platform user ids mentioned in the text (the bot itself excluded).
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        mentions: Vec<String>,
-        /// Platform file ids or URLs of attached photos.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        photos: Vec<String>,
+/// Every adapter, in mount order. A new platform is one module and one line here.
+const ADAPTERS: &[Entry] = &[
+    Entry {
+        enabled: |s| s.telegram.enabled,
+        mount: |ctx| Box::pin(telegram::mount(ctx)),
+        what: "starting Telegram (telegram.*)",
     },
-    /// A message was edited; `text` is its new text.
-    Edited { message_id: String, text: String },
-    /// A button on a bot card was pressed. `button` is the button id the bot gave it, which is
-    /// the command it stands for (`/claim 42`).
-    Button {
-        message_id: String,
-        button: String,
-        /// Platform handle to answer the press (Telegram callback query id).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        callback_id: Option<String>,
+    Entry {
+        enabled: |s| s.sandbox.enabled,
+        mount: |ctx| Box::pin(sandbox::mount(ctx)),
+        what: "mounting the sandbox (sandbox.*)",
     },
-    /// The group got a new id (Telegram group → supergroup).
-    ChatMigrated { new_chat_id: String },
-    /// The bot was removed from the group.
-    BotRemoved,
-}
-
-/// What the bot sends. Written to the outbox as JSON, delivered by the adapter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Outbound {
-    /// A new message in a chat.
-    Send(OutboundMessage),
-    /// Replace the text and buttons of a message the bot sent (only where `capabilities().edits`).
-    Edit {
-        chat: String,
-        message_id: String,
-        text: String,
-        #[serde(default)]
-        buttons: Vec<Button>,
+    Entry {
+        enabled: |s| s.onebot.enabled,
+        mount: |ctx| Box::pin(onebot::mount(ctx)),
+        what: "mounting OneBot (onebot.*)",
     },
-    /// Answer a button press with a short toast (Telegram answerCallbackQuery).
-    AnswerButton { callback_id: String, text: String },
-}
+    Entry {
+        enabled: |s| !s.wecom.webhooks.is_empty(),
+        mount: |ctx| Box::pin(wecom::mount(ctx)),
+        what: "mounting WeCom robots (wecom.webhooks)",
+    },
+];
 
-impl Outbound {
-    /// The chat this item goes to, for per-chat ordering and rate limits.
-    pub fn chat(&self) -> Option<&str> {
-        match self {
-            Outbound::Send(m) => Some(&m.chat),
-            Outbound::Edit { chat, .. } => Some(chat),
-            Outbound::AnswerButton { .. } => None,
+/// Mounts every adapter the configuration enables, in [`ADAPTERS`] order.
+pub async fn mount_enabled(ctx: &Context) -> anyhow::Result<Vec<Mounted>> {
+    let mut mounted = Vec::new();
+    for entry in ADAPTERS {
+        if (entry.enabled)(&ctx.settings) {
+            mounted.push((entry.mount)(ctx).await.context(entry.what)?);
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OutboundMessage {
-    pub chat: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thread: Option<String>,
-    pub text: String,
-    /// Platform message id this answers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_to: Option<String>,
-    /// People named in `text` as `@name`, to be turned into real mentions.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub mentions: Vec<Mention>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub buttons: Vec<Button>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Mention {
-    pub user_id: String,
-    pub name: String,
-}
-
-/// A button on a bot card. `id` is the command it stands for; `label` what people see.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Button {
-    pub id: String,
-    pub label: String,
-}
-
-/// What an adapter can do, declared once.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Capabilities {
-    /// Longest text one message may carry, in characters.
-    pub text_limit: usize,
-    pub buttons: bool,
-    pub replies: bool,
-    pub edits: bool,
-    pub limits: RateLimits,
-}
-
-/// Sending limits the outbox worker enforces for an adapter.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RateLimits {
-    pub per_chat: Vec<Rate>,
-    pub per_account: Vec<Rate>,
-}
-
-/// At most `max` sends in any `per`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rate {
-    pub max: u32,
-    pub per: Duration,
+    Ok(mounted)
 }
 
 /// A delivery that worked: the platform ids of what was sent (one per part of a split text).
@@ -264,38 +177,5 @@ mod tests {
         assert!(parts.iter().all(|p| p.chars().count() <= 12));
         assert_eq!(parts.concat(), text);
         assert_eq!(split_text("short", 10), vec!["short".to_string()]);
-    }
-
-    #[test]
-    fn inbound_events_round_trip_as_json() {
-        let ev = InboundEvent {
-            platform: "memory".into(),
-            account: "bot".into(),
-            event_id: "1".into(),
-            chat: ChatRef {
-                id: "g1".into(),
-                kind: ChatKind::Group,
-                title: None,
-                thread: None,
-            },
-            sender: Sender {
-                id: "u1".into(),
-                name: "王芳".into(),
-                username: None,
-            },
-            kind: EventKind::Message {
-                message_id: "m1".into(),
-                text: "3栋楼道灯坏了".into(),
-                reply_to: None,
-                mentions: vec![],
-                photos: vec![],
-            },
-            at: 1,
-        };
-        let json = serde_json::to_string(&ev).expect("serialise");
-        assert_eq!(
-            serde_json::from_str::<InboundEvent>(&json).expect("parse"),
-            ev
-        );
     }
 }

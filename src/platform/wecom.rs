@@ -23,11 +23,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
-use crate::app::{Context, Mounted};
 use crate::config::Secret;
 use crate::platform::{Adapter, Capabilities, Delivered, Outbound, Rate, RateLimits, SendError};
+use crate::platform::{Context, Mounted};
 
-pub const PLATFORM: &str = "wecom";
+pub const PLATFORM: &str = crate::domain::message::WECOM;
 
 /// What WeCom allows per robot.
 pub const ROBOT_RATE: Rate = Rate {

@@ -4,7 +4,7 @@
 use sqlx::AssertSqlSafe;
 
 use super::{Backend, Result, Store, StoreError, Tx, col, row_placeholders};
-use crate::platform::InboundEvent;
+use crate::domain::message::InboundEvent;
 
 /// An event waiting to be processed.
 #[derive(Debug, Clone)]

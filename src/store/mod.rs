@@ -16,6 +16,7 @@ pub mod tickets;
 pub mod timers;
 pub mod unread;
 
+use crate::domain::TimerKind;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 use std::path::Path;
@@ -238,9 +239,9 @@ pub struct Tx {
 /// Ticket numbers are known at once all the same ([`Tx::insert_ticket`]).
 #[derive(Default)]
 struct Held {
-    tickets: Vec<(i64, tickets::NewTicket)>,
+    tickets: Vec<(i64, i64, tickets::NewTicket)>,
     /// `(kind, ticket, due)`.
-    timers: Vec<(String, i64, i64)>,
+    timers: Vec<(TimerKind, i64, i64)>,
     /// SQLite: the next ticket number, read once per transaction (it holds the only write turn).
     next_ticket: Option<i64>,
     /// PostgreSQL: numbers drawn from the tickets' sequence ahead of need.
@@ -535,11 +536,7 @@ pub(crate) fn params(backend: Backend, first: usize, count: usize) -> String {
         .collect::<Vec<_>>()
         .join(",")
 }
-
-/// Now, in Unix milliseconds.
-pub fn now_millis() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+pub use crate::clock::now_millis;
 
 #[cfg(test)]
 mod tests {

@@ -4,13 +4,14 @@
 use sqlx::AssertSqlSafe;
 
 use super::roster::Person;
-use super::{Result, Store, Tx, col, row_placeholders};
+use super::{Result, Store, Tx, col, parse_col, row_placeholders};
+use crate::domain::{DigestKind, TimerKind};
 
-/// A timer as stored; `kind` is read by the engine.
+/// A timer as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timer {
     pub id: i64,
-    pub kind: String,
+    pub kind: TimerKind,
     pub ticket_id: i64,
     pub due_at: i64,
 }
@@ -44,13 +45,11 @@ pub struct Absence {
 impl Tx {
     /// Schedules `(kind, ticket, due)` timers. Written behind with the transaction's new
     /// tickets (see `Held` in the store module): one statement for the lot.
-    pub fn add_timers(&mut self, timers: &[(&str, i64, i64)]) {
-        self.held
-            .timers
-            .extend(timers.iter().map(|(k, t, d)| (k.to_string(), *t, *d)));
+    pub fn add_timers(&mut self, timers: &[(TimerKind, i64, i64)]) {
+        self.held.timers.extend_from_slice(timers);
     }
 
-    pub(super) async fn write_timers(&mut self, timers: &[(String, i64, i64)]) -> Result<()> {
+    pub(super) async fn write_timers(&mut self, timers: &[(TimerKind, i64, i64)]) -> Result<()> {
         for chunk in timers.chunks(1_000) {
             let sql = format!(
                 "INSERT INTO timers (kind, ticket_id, due_at) VALUES {}",
@@ -58,7 +57,7 @@ impl Tx {
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (kind, ticket, due) in chunk {
-                q = q.bind(kind.clone()).bind(*ticket).bind(*due);
+                q = q.bind(kind.id()).bind(*ticket).bind(*due);
             }
             q.execute(self.conn()).await?;
         }
@@ -90,7 +89,7 @@ impl Tx {
             if let Some(r) = row {
                 taken.push(Timer {
                     id: col(&r, "id")?,
-                    kind: col(&r, "kind")?,
+                    kind: parse_col(&r, "kind")?,
                     ticket_id: col(&r, "ticket_id")?,
                     due_at: col(&r, "due_at")?,
                 });
@@ -100,13 +99,18 @@ impl Tx {
     }
 
     /// Retires a ticket's unfired timers of the given kinds (its window was reset).
-    pub async fn cancel_timers(&mut self, ticket: i64, kinds: &[&str], now: i64) -> Result<()> {
+    pub async fn cancel_timers(
+        &mut self,
+        ticket: i64,
+        kinds: &[TimerKind],
+        now: i64,
+    ) -> Result<()> {
         for kind in kinds {
             sqlx::query(
                 "UPDATE timers SET fired_at = $3 WHERE ticket_id = $1 AND kind = $2 AND fired_at IS NULL",
             )
             .bind(ticket)
-            .bind(kind.to_string())
+            .bind(kind.id())
             .bind(now)
             .execute(self.db().await?)
             .await?;
@@ -125,13 +129,13 @@ impl Tx {
     }
 
     /// Whether a ticket still has an unfired timer of `kind` due at or before `at`.
-    pub async fn timer_pending(&mut self, ticket: i64, kind: &str, at: i64) -> Result<bool> {
+    pub async fn timer_pending(&mut self, ticket: i64, kind: TimerKind, at: i64) -> Result<bool> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n FROM timers WHERE ticket_id = $1 AND kind = $2 \
              AND fired_at IS NULL AND due_at <= $3",
         )
         .bind(ticket)
-        .bind(kind.to_string())
+        .bind(kind.id())
         .bind(at)
         .fetch_one(self.db().await?)
         .await?;
@@ -139,11 +143,11 @@ impl Tx {
     }
 
     /// Claims the right to send one digest: true for exactly one caller per (kind, period).
-    pub async fn claim_digest(&mut self, kind: &str, period: &str, now: i64) -> Result<bool> {
+    pub async fn claim_digest(&mut self, kind: DigestKind, period: &str, now: i64) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO digests (kind, period, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
-        .bind(kind.to_string())
+        .bind(kind.id())
         .bind(period.to_string())
         .bind(now)
         .execute(self.db().await?)
@@ -337,7 +341,7 @@ impl Store {
             .map(|r| {
                 Ok(Timer {
                     id: col(r, "id")?,
-                    kind: col(r, "kind")?,
+                    kind: parse_col(r, "kind")?,
                     ticket_id: col(r, "ticket_id")?,
                     due_at: col(r, "due_at")?,
                 })

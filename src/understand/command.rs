@@ -1,12 +1,15 @@
 //! Chat commands in slash form (Telegram style) and Chinese words (WeChat style):
 //! `/claim 42` = `接单 42`, `/done 42 换了灯泡` = `办结 42 换了灯泡`, `/stats` = `统计`.
 //!
-//! Parsing is pure and knows nothing of permissions; the engine checks those.
+//! Each command has one definition ([`Name::spec`]): its slash word and Chinese words, who may
+//! use it ([`Who`], the permission table), its help line and whether the platform's command
+//! menu lists it. Parsing is pure; the engine checks permissions against the definition.
 
-use crate::domain::{Rating, Role};
+use crate::domain::role::{Reach, Who};
+use crate::domain::{Rating, Role, TicketRef};
 
-/// A ticket's short number as people type it (`42`, `#42`).
-pub type TicketNo = i64;
+/// A ticket as people type it: `42`, `#42`, `42号`, or `QS-DF-01#42` from another grid's chat.
+pub type TicketNo = TicketRef;
 
 /// A statistics period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +41,9 @@ impl Period {
     }
 }
 
-/// Every command gridline understands. The doc comment of each is its help line.
+/// A command as written, with its arguments read. Its words, who may use it, its help line
+/// and its menu entry are its definition, [`Name::spec`]; a new command adds a variant here,
+/// a [`Name`] with its [`Spec`], its arguments in `build`, its handler and its texts.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Report a problem: `/report 3栋楼道灯坏了` (报修 / 诉求).
@@ -121,43 +126,18 @@ pub enum Parsed {
     /// Not a command: ordinary text, for the request parser.
     NotCommand,
     Command(Command),
-    /// A known command written wrongly; `name` is its canonical slash form.
+    /// A known command written wrongly.
     Invalid {
-        name: &'static str,
+        name: Name,
         problem: Problem,
     },
     /// A slash word gridline does not know (`/foo`).
     Unknown(String),
 }
 
-/// The command words: (slash form, Chinese forms, kind).
-const WORDS: &[(&str, &[&str], Kind)] = &[
-    ("report", &["诉求", "报事"], Kind::Report),
-    ("my", &["我的诉求", "我的工单"], Kind::My),
-    ("status", &["查询", "进度"], Kind::Status),
-    ("cancel", &["撤销", "撤回"], Kind::Cancel),
-    ("rate", &["评价"], Kind::Rate),
-    ("claim", &["接单"], Kind::Claim),
-    ("note", &["进展", "备注"], Kind::Note),
-    ("done", &["办结", "完成"], Kind::Done),
-    ("transfer", &["转派", "转交"], Kind::Transfer),
-    ("dismiss", &["驳回"], Kind::Dismiss),
-    ("list", &["待办"], Kind::List),
-    ("stats", &["统计"], Kind::Stats),
-    ("overdue", &["超时", "逾期"], Kind::Overdue),
-    ("bind", &["绑定"], Kind::Bind),
-    ("role", &["设置角色"], Kind::Role),
-    ("urge", &["督办", "催办"], Kind::Urge),
-    ("leave", &["请假", "休假"], Kind::Leave),
-    ("back", &["销假"], Kind::Back),
-    ("handover", &["交接", "移交"], Kind::Handover),
-    ("onleave", &["请假名单", "休假名单"], Kind::OnLeave),
-    ("help", &["帮助", "菜单"], Kind::Help),
-    ("start", &[], Kind::Help),
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// Every command by name: the typed id the engine, the permission table and the help use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Name {
     Report,
     My,
     Status,
@@ -169,16 +149,432 @@ enum Kind {
     Transfer,
     Dismiss,
     List,
-    Stats,
-    Overdue,
-    Bind,
-    Role,
-    Urge,
     Leave,
     Back,
     Handover,
+    Stats,
+    Overdue,
+    Urge,
     OnLeave,
+    Bind,
+    Role,
     Help,
+}
+
+/// What grid a command is about, for the permission table's [`Reach`]: the ticket's, a named
+/// grid's, the group's it is sent in, or none (the sender's own lists and duty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    Ticket,
+    Grid,
+    Group,
+    Nothing,
+}
+
+/// One command's definition: its words, who may use it, its help line and menu entry. Its
+/// arguments are read by [`build`]; its menu description is in i18n.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spec {
+    pub name: Name,
+    /// The slash word: `claim` for `/claim`.
+    pub slash: &'static str,
+    /// Further slash words for it (`/start` opens the help, as Telegram sends it first).
+    pub slash_aliases: &'static [&'static str],
+    /// Chinese words, the first one preferred.
+    pub words: &'static [&'static str],
+    /// The help line: the slash form and the Chinese form with their arguments.
+    pub usage: (&'static str, &'static str),
+    /// An example told when the arguments cannot be read.
+    pub example: &'static str,
+    pub who: Who,
+    pub about: About,
+    /// Listed in the platform's command menu (Telegram's `/` list).
+    pub menu: bool,
+    /// The Chinese word alone, with nothing readable after it, is still answered with how to
+    /// write it (otherwise it is ordinary speech: "完成了吗").
+    pub told_when_bare: bool,
+}
+
+impl Name {
+    /// Every command, in the order the help lists them.
+    pub const ALL: [Name; 21] = [
+        Name::Report,
+        Name::My,
+        Name::Status,
+        Name::Cancel,
+        Name::Rate,
+        Name::Claim,
+        Name::Note,
+        Name::Done,
+        Name::Transfer,
+        Name::Dismiss,
+        Name::List,
+        Name::Leave,
+        Name::Back,
+        Name::Handover,
+        Name::Stats,
+        Name::Overdue,
+        Name::Urge,
+        Name::OnLeave,
+        Name::Bind,
+        Name::Role,
+        Name::Help,
+    ];
+
+    /// The command's definition.
+    pub fn spec(self) -> &'static Spec {
+        const fn spec(
+            name: Name,
+            slash: &'static str,
+            words: &'static [&'static str],
+            usage: (&'static str, &'static str),
+            example: &'static str,
+            who: Who,
+            about: About,
+        ) -> Spec {
+            Spec {
+                name,
+                slash,
+                slash_aliases: &[],
+                words,
+                usage,
+                example,
+                who,
+                about,
+                menu: false,
+                told_when_bare: false,
+            }
+        }
+        use About::{Grid, Group, Nothing, Ticket};
+        const REPORT: Spec = Spec {
+            menu: true,
+            ..spec(
+                Name::Report,
+                "report",
+                &["诉求", "报事"],
+                ("/report 内容", "诉求 内容"),
+                "/report 3栋楼道灯坏了",
+                Who::Anyone,
+                Nothing,
+            )
+        };
+        const MY: Spec = Spec {
+            menu: true,
+            ..spec(
+                Name::My,
+                "my",
+                &["我的诉求", "我的工单"],
+                ("/my", "我的诉求"),
+                "/help",
+                Who::Anyone,
+                Nothing,
+            )
+        };
+        const STATUS: Spec = Spec {
+            menu: true,
+            ..spec(
+                Name::Status,
+                "status",
+                &["查询", "进度"],
+                ("/status 42", "查询 42"),
+                "/status 42",
+                Who::TicketViewers,
+                Ticket,
+            )
+        };
+        const CANCEL: Spec = Spec {
+            told_when_bare: true,
+            ..spec(
+                Name::Cancel,
+                "cancel",
+                &["撤销", "撤回"],
+                ("/cancel 42", "撤销 42"),
+                "/cancel 42",
+                Who::ReporterOrHandler,
+                Ticket,
+            )
+        };
+        const RATE: Spec = Spec {
+            menu: true,
+            told_when_bare: true,
+            ..spec(
+                Name::Rate,
+                "rate",
+                &["评价"],
+                ("/rate 42 满意|一般|不满意", "评价 42 满意"),
+                "/rate 42 满意",
+                Who::Reporter,
+                Ticket,
+            )
+        };
+        const CLAIM: Spec = Spec {
+            menu: true,
+            told_when_bare: true,
+            ..spec(
+                Name::Claim,
+                "claim",
+                &["接单"],
+                ("/claim 42", "接单 42"),
+                "/claim 42",
+                Who::Handlers,
+                Ticket,
+            )
+        };
+        const NOTE: Spec = Spec {
+            menu: true,
+            ..spec(
+                Name::Note,
+                "note",
+                &["进展", "备注"],
+                ("/note 42 进展", "进展 42 …"),
+                "/note 42 已联系电工",
+                Who::Handlers,
+                Ticket,
+            )
+        };
+        const DONE: Spec = Spec {
+            menu: true,
+            told_when_bare: true,
+            ..spec(
+                Name::Done,
+                "done",
+                &["办结", "完成"],
+                ("/done 42 结果", "办结 42 …"),
+                "/done 42 换了灯泡",
+                Who::Handlers,
+                Ticket,
+            )
+        };
+        const TRANSFER: Spec = spec(
+            Name::Transfer,
+            "transfer",
+            &["转派", "转交"],
+            ("/transfer 42 @姓名", "转派 42 @姓名"),
+            "/transfer 42 @李强",
+            Who::Handlers,
+            Ticket,
+        );
+        const DISMISS: Spec = spec(
+            Name::Dismiss,
+            "dismiss",
+            &["驳回"],
+            ("/dismiss 42 理由", "驳回 42 理由"),
+            "/dismiss 42 重复 7",
+            Who::Handlers,
+            Ticket,
+        );
+        const LIST: Spec = Spec {
+            menu: true,
+            ..spec(
+                Name::List,
+                "list",
+                &["待办"],
+                ("/list", "待办"),
+                "/help",
+                Who::Staff,
+                Nothing,
+            )
+        };
+        const LEAVE: Spec = Spec {
+            told_when_bare: true,
+            ..spec(
+                Name::Leave,
+                "leave",
+                &["请假", "休假"],
+                ("/leave until 2026-12-03", "请假 至 12月3日"),
+                "/leave until 2026-12-03",
+                Who::OnDuty,
+                Nothing,
+            )
+        };
+        const BACK: Spec = spec(
+            Name::Back,
+            "back",
+            &["销假"],
+            ("/back", "销假"),
+            "/help",
+            Who::OnDuty,
+            Nothing,
+        );
+        const HANDOVER: Spec = spec(
+            Name::Handover,
+            "handover",
+            &["交接", "移交"],
+            ("/handover [@姓名]", "交接 [@姓名]"),
+            "/help",
+            Who::OnDuty,
+            Nothing,
+        );
+        const STATS: Spec = Spec {
+            menu: true,
+            ..spec(
+                Name::Stats,
+                "stats",
+                &["统计"],
+                ("/stats [today|7d|30d|all] [网格]", "统计 7天"),
+                "/stats 7d",
+                Who::Supervisors,
+                Grid,
+            )
+        };
+        const OVERDUE: Spec = Spec {
+            menu: true,
+            ..spec(
+                Name::Overdue,
+                "overdue",
+                &["超时", "逾期"],
+                ("/overdue", "超时"),
+                "/help",
+                Who::Supervisors,
+                Nothing,
+            )
+        };
+        const URGE: Spec = Spec {
+            told_when_bare: true,
+            ..spec(
+                Name::Urge,
+                "urge",
+                &["督办", "催办"],
+                ("/urge 42", "督办 42"),
+                "/urge 42",
+                Who::Coordinators,
+                Ticket,
+            )
+        };
+        const ON_LEAVE: Spec = spec(
+            Name::OnLeave,
+            "onleave",
+            &["请假名单", "休假名单"],
+            ("/onleave", "请假名单"),
+            "/help",
+            Who::Supervisors,
+            Nothing,
+        );
+        const BIND: Spec = spec(
+            Name::Bind,
+            "bind",
+            &["绑定"],
+            ("/bind 网格编号", "绑定 网格编号"),
+            "/bind T01-V01-G01",
+            Who::Admins,
+            Group,
+        );
+        const ROLE: Spec = spec(
+            Name::Role,
+            "role",
+            &["设置角色"],
+            ("/role @姓名 角色 [网格]", "设置角色 @姓名 网格长"),
+            "/role @王芳 leader T01-V01-G01",
+            Who::Admins,
+            Grid,
+        );
+        const HELP: Spec = Spec {
+            menu: true,
+            slash_aliases: &["start"],
+            ..spec(
+                Name::Help,
+                "help",
+                &["帮助", "菜单"],
+                ("/help", "帮助"),
+                "/help",
+                Who::Anyone,
+                Nothing,
+            )
+        };
+        match self {
+            Name::Report => &REPORT,
+            Name::My => &MY,
+            Name::Status => &STATUS,
+            Name::Cancel => &CANCEL,
+            Name::Rate => &RATE,
+            Name::Claim => &CLAIM,
+            Name::Note => &NOTE,
+            Name::Done => &DONE,
+            Name::Transfer => &TRANSFER,
+            Name::Dismiss => &DISMISS,
+            Name::List => &LIST,
+            Name::Leave => &LEAVE,
+            Name::Back => &BACK,
+            Name::Handover => &HANDOVER,
+            Name::Stats => &STATS,
+            Name::Overdue => &OVERDUE,
+            Name::Urge => &URGE,
+            Name::OnLeave => &ON_LEAVE,
+            Name::Bind => &BIND,
+            Name::Role => &ROLE,
+            Name::Help => &HELP,
+        }
+    }
+
+    /// Whether the command changes the roster (bindings, roles, who is on duty): the engine
+    /// forgets what it remembered of the roster before and after one. Exhaustive, so that a
+    /// new command must say.
+    pub fn changes_roster(self) -> bool {
+        match self {
+            Name::Bind | Name::Role | Name::Leave | Name::Back | Name::Handover => true,
+            Name::Report
+            | Name::My
+            | Name::Status
+            | Name::Cancel
+            | Name::Rate
+            | Name::Claim
+            | Name::Note
+            | Name::Done
+            | Name::Transfer
+            | Name::Dismiss
+            | Name::List
+            | Name::Stats
+            | Name::Overdue
+            | Name::Urge
+            | Name::OnLeave
+            | Name::Help => false,
+        }
+    }
+
+    /// The slash form: `/claim`.
+    pub fn slash(self) -> String {
+        format!("/{}", self.spec().slash)
+    }
+
+    /// Whether someone whose most senior role is `role` may use the command on a grid at
+    /// `reach`, being neither the ticket's reporter nor its assignee: the permission table.
+    /// Commands about no grid ignore `reach`.
+    pub fn permitted(self, role: Role, reach: Reach) -> bool {
+        let spec = self.spec();
+        let reach = match spec.about {
+            About::Nothing => Reach::Own,
+            About::Ticket | About::Grid | About::Group => reach,
+        };
+        spec.who.allows(role, reach)
+    }
+}
+
+impl Command {
+    pub fn name(&self) -> Name {
+        match self {
+            Command::Report(_) => Name::Report,
+            Command::My => Name::My,
+            Command::Status(_) => Name::Status,
+            Command::Cancel(_) => Name::Cancel,
+            Command::Rate(..) => Name::Rate,
+            Command::Claim(_) => Name::Claim,
+            Command::Note(..) => Name::Note,
+            Command::Done(..) => Name::Done,
+            Command::Transfer(..) => Name::Transfer,
+            Command::Dismiss { .. } => Name::Dismiss,
+            Command::List => Name::List,
+            Command::Stats(..) => Name::Stats,
+            Command::Overdue => Name::Overdue,
+            Command::Bind(_) => Name::Bind,
+            Command::SetRole { .. } => Name::Role,
+            Command::Urge(_) => Name::Urge,
+            Command::Leave(_) => Name::Leave,
+            Command::Back => Name::Back,
+            Command::Handover(_) => Name::Handover,
+            Command::OnLeave => Name::OnLeave,
+            Command::Help => Name::Help,
+        }
+    }
 }
 
 /// Reads `text` as a command. Full-width digits, `＃` and the ideographic space are folded first;
@@ -209,14 +605,11 @@ pub fn parse(text: &str) -> Parsed {
             (word.to_string(), rest, false)
         }
     };
-    let found = WORDS.iter().find(|(slash_form, zh, _)| {
-        if slash {
-            *slash_form == word || zh.contains(&word.as_str())
-        } else {
-            zh.contains(&word.as_str())
-        }
+    let found = Name::ALL.into_iter().map(Name::spec).find(|spec| {
+        let chinese = spec.words.contains(&word.as_str());
+        chinese || slash && (spec.slash == word || spec.slash_aliases.contains(&word.as_str()))
     });
-    let Some((name, _, kind)) = found else {
+    let Some(spec) = found else {
         return if slash && !word.is_empty() {
             Parsed::Unknown(format!("/{word}"))
         } else {
@@ -225,35 +618,17 @@ pub fn parse(text: &str) -> Parsed {
     };
     let rest = rest.trim();
     // A Chinese word is a command only when what follows fits; "待办事项都做完了" is not `待办`.
-    match build(*kind, rest) {
+    match build(spec.name, rest) {
         Ok(cmd) => Parsed::Command(cmd),
-        Err(problem) if slash || fits_loosely(*kind, rest) => Parsed::Invalid {
-            name: canonical(name),
+        Err(problem) if slash || (spec.told_when_bare && rest.is_empty()) => Parsed::Invalid {
+            name: spec.name,
             problem,
         },
         Err(_) => Parsed::NotCommand,
     }
 }
 
-fn canonical(name: &str) -> &'static str {
-    WORDS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(n, _, _)| *n)
-        .unwrap_or("help")
-}
-
-/// For a Chinese command word with unreadable arguments: report the problem only when the
-/// message is short and command-like, otherwise treat it as ordinary speech.
-fn fits_loosely(kind: Kind, rest: &str) -> bool {
-    rest.is_empty()
-        && matches!(
-            kind,
-            Kind::Claim | Kind::Done | Kind::Cancel | Kind::Rate | Kind::Urge | Kind::Leave
-        )
-}
-
-fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
+fn build(kind: Name, rest: &str) -> Result<Command, Problem> {
     let no_args = |cmd: Command| {
         if rest.is_empty() {
             Ok(cmd)
@@ -262,36 +637,36 @@ fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
         }
     };
     match kind {
-        Kind::Report => {
+        Name::Report => {
             if rest.is_empty() {
                 Err(Problem::MissingText)
             } else {
                 Ok(Command::Report(rest.to_string()))
             }
         }
-        Kind::My => no_args(Command::My),
-        Kind::List => no_args(Command::List),
-        Kind::Overdue => no_args(Command::Overdue),
-        Kind::Help => Ok(Command::Help),
-        Kind::Back => no_args(Command::Back),
-        Kind::OnLeave => no_args(Command::OnLeave),
-        Kind::Urge => number_only(rest).map(Command::Urge),
-        Kind::Leave => leave_date(rest).map(Command::Leave),
-        Kind::Handover => {
+        Name::My => no_args(Command::My),
+        Name::List => no_args(Command::List),
+        Name::Overdue => no_args(Command::Overdue),
+        Name::Help => Ok(Command::Help),
+        Name::Back => no_args(Command::Back),
+        Name::OnLeave => no_args(Command::OnLeave),
+        Name::Urge => number_only(rest).map(Command::Urge),
+        Name::Leave => leave_date(rest).map(Command::Leave),
+        Name::Handover => {
             let target = rest.trim().trim_start_matches('@').trim();
             Ok(Command::Handover(
                 (!target.is_empty()).then(|| target.to_string()),
             ))
         }
-        Kind::Status => number_only(rest).map(Command::Status),
-        Kind::Cancel => number_only(rest).map(Command::Cancel),
-        Kind::Claim => number_only(rest).map(Command::Claim),
-        Kind::Rate => {
+        Name::Status => number_only(rest).map(Command::Status),
+        Name::Cancel => number_only(rest).map(Command::Cancel),
+        Name::Claim => number_only(rest).map(Command::Claim),
+        Name::Rate => {
             let (n, rest) = number(rest)?;
             let rating = parse_rating(rest.trim()).ok_or(Problem::BadRating)?;
             Ok(Command::Rate(n, rating))
         }
-        Kind::Note => {
+        Name::Note => {
             let (n, rest) = number(rest)?;
             let text = rest.trim();
             if text.is_empty() {
@@ -299,11 +674,11 @@ fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
             }
             Ok(Command::Note(n, text.to_string()))
         }
-        Kind::Done => {
+        Name::Done => {
             let (n, rest) = number(rest)?;
             Ok(Command::Done(n, rest.trim().to_string()))
         }
-        Kind::Transfer => {
+        Name::Transfer => {
             let (n, rest) = number(rest)?;
             let target = rest.trim();
             if target.is_empty() {
@@ -314,7 +689,7 @@ fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
                 target.trim_start_matches('@').to_string(),
             ))
         }
-        Kind::Dismiss => {
+        Name::Dismiss => {
             let (n, rest) = number(rest)?;
             let reason = rest.trim().to_string();
             let duplicate_of = duplicate_reference(&reason);
@@ -324,7 +699,7 @@ fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
                 duplicate_of,
             })
         }
-        Kind::Stats => {
+        Name::Stats => {
             let mut period = Period::All;
             let mut grid = None;
             for word in rest.split_whitespace() {
@@ -336,11 +711,11 @@ fn build(kind: Kind, rest: &str) -> Result<Command, Problem> {
             }
             Ok(Command::Stats(period, grid))
         }
-        Kind::Bind => {
+        Name::Bind => {
             let code = rest.split_whitespace().next().ok_or(Problem::MissingGrid)?;
             Ok(Command::Bind(code.to_string()))
         }
-        Kind::Role => {
+        Name::Role => {
             let mut words = rest.split_whitespace();
             let target = words.next().ok_or(Problem::MissingTarget)?;
             let role = words
@@ -394,18 +769,25 @@ pub fn parse_rating(word: &str) -> Option<Rating> {
     }
 }
 
-/// "重复 7", "与7重复", "duplicate of 7", "dup #7" → 7.
+/// "重复 7", "与7重复", "duplicate of 7", "dup #7" → 7; "重复 QS-DF-01#7" → that ticket.
 fn duplicate_reference(reason: &str) -> Option<TicketNo> {
     let lower = reason.to_lowercase();
     if !(lower.contains("重复") || lower.contains("dup")) {
         return None;
+    }
+    let qualified = reason
+        .split(|c: char| c.is_whitespace() || "，,。:：与和".contains(c))
+        .filter_map(TicketRef::parse)
+        .find(|r| r.grid.is_some());
+    if qualified.is_some() {
+        return qualified;
     }
     let digits: String = lower
         .chars()
         .skip_while(|c| !c.is_ascii_digit())
         .take_while(|c| c.is_ascii_digit())
         .collect();
-    digits.parse().ok()
+    digits.parse().ok().filter(|n| *n > 0).map(TicketRef::here)
 }
 
 fn number_only(rest: &str) -> Result<TicketNo, Problem> {
@@ -417,21 +799,40 @@ fn number_only(rest: &str) -> Result<TicketNo, Problem> {
     }
 }
 
-/// A leading ticket number, with an optional `#` or `No.`.
+/// A leading ticket reference: a number with an optional `#`, `No.` or trailing `号`, or a
+/// grid code, `#` and a number (`QS-DF-01#42`).
 fn number(rest: &str) -> Result<(TicketNo, &str), Problem> {
     let s = rest.trim_start();
+    if let Some((code, after)) = s.split_once('#')
+        && crate::domain::number::is_grid_code(code)
+    {
+        let (n, after) = digits(after)?;
+        return Ok((TicketRef::in_grid(code, n), after));
+    }
     let s = s
         .strip_prefix('#')
         .or_else(|| s.strip_prefix("No."))
         .or_else(|| s.strip_prefix("no."))
         .unwrap_or(s)
         .trim_start();
+    let (n, after) = digits(s)?;
+    Ok((
+        TicketRef::here(n),
+        after.strip_prefix('号').unwrap_or(after),
+    ))
+}
+
+/// A leading positive number of at most 12 digits.
+fn digits(s: &str) -> Result<(i64, &str), Problem> {
     let end = s
         .char_indices()
         .find(|(_, c)| !c.is_ascii_digit())
         .map(|(i, _)| i)
         .unwrap_or(s.len());
-    let n: TicketNo = s[..end].parse().map_err(|_| Problem::MissingNumber)?;
+    if end == 0 || end > 12 {
+        return Err(Problem::MissingNumber);
+    }
+    let n: i64 = s[..end].parse().map_err(|_| Problem::MissingNumber)?;
     if n <= 0 {
         return Err(Problem::MissingNumber);
     }
@@ -448,8 +849,8 @@ fn split_word(s: &str) -> (&str, &str) {
 /// Chinese commands are written with or without a space: `接单42`, `接单 42`, `办结42 换了灯泡`.
 fn split_chinese_word(s: &str) -> (&str, &str) {
     let mut best: Option<&str> = None;
-    for (_, zh, _) in WORDS {
-        for w in *zh {
+    for spec in Name::ALL.map(Name::spec) {
+        for w in spec.words {
             if s.starts_with(w) && best.is_none_or(|b| w.len() > b.len()) {
                 best = Some(w);
             }
@@ -474,59 +875,27 @@ pub fn normalise(s: &str) -> String {
         .collect()
 }
 
-/// The commands a role may use, for `/help`: (slash form, Chinese form, description key).
+/// The commands someone whose most senior role is `role` may use, for `/help`: (slash form,
+/// Chinese form). Rating and withdrawing are listed for everyone: they are a reporter's.
 pub fn help_entries(role: Role) -> Vec<(&'static str, &'static str)> {
-    let resident: &[(&str, &str)] = &[
-        ("/report 内容", "诉求 内容"),
-        ("/my", "我的诉求"),
-        ("/status 42", "查询 42"),
-        ("/cancel 42", "撤销 42"),
-        ("/rate 42 满意|一般|不满意", "评价 42 满意"),
-    ];
-    let staff: &[(&str, &str)] = &[
-        ("/claim 42", "接单 42"),
-        ("/note 42 进展", "进展 42 …"),
-        ("/done 42 结果", "办结 42 …"),
-        ("/transfer 42 @姓名", "转派 42 @姓名"),
-        ("/dismiss 42 理由", "驳回 42 理由"),
-        ("/list", "待办"),
-    ];
-    let duty: &[(&str, &str)] = &[
-        ("/leave until 2026-12-03", "请假 至 12月3日"),
-        ("/back", "销假"),
-        ("/handover [@姓名]", "交接 [@姓名]"),
-    ];
-    let supervise: &[(&str, &str)] = &[
-        ("/stats [today|7d|30d|all] [网格]", "统计 7天"),
-        ("/overdue", "超时"),
-        ("/urge 42", "督办 42"),
-        ("/onleave", "请假名单"),
-    ];
-    let admin: &[(&str, &str)] = &[
-        ("/bind 网格编号", "绑定 网格编号"),
-        ("/role @姓名 角色 [网格]", "设置角色 @姓名 网格长"),
-    ];
-    let mut out: Vec<(&str, &str)> = resident.to_vec();
-    if matches!(
-        role,
-        Role::Leader | Role::Deputy | Role::Coordinator | Role::Admin
-    ) {
-        out.extend_from_slice(staff);
-        out.extend_from_slice(duty);
-    }
-    if matches!(role, Role::Leader | Role::Coordinator | Role::Admin) {
-        out.extend_from_slice(supervise);
-    }
-    if role == Role::Admin {
-        out.extend_from_slice(admin);
-    }
-    out.push(("/help", "帮助"));
-    out
+    Name::ALL
+        .into_iter()
+        .map(Name::spec)
+        .filter(|spec| {
+            spec.who.allows(role, Reach::Own)
+                || matches!(spec.who, Who::Reporter | Who::ReporterOrHandler)
+        })
+        .map(|spec| spec.usage)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn n(no: i64) -> TicketNo {
+        TicketRef::here(no)
+    }
 
     fn cmd(text: &str) -> Command {
         match parse(text) {
@@ -552,14 +921,14 @@ mod tests {
         assert_eq!(
             parse("/leave until someday"),
             Parsed::Invalid {
-                name: "leave",
+                name: Name::Leave,
                 problem: Problem::BadDate
             }
         );
         assert_eq!(
             parse("/leave 13/40"),
             Parsed::Invalid {
-                name: "leave",
+                name: Name::Leave,
                 problem: Problem::BadDate
             }
         );
@@ -568,29 +937,29 @@ mod tests {
         assert_eq!(cmd("/back"), Command::Back);
         assert_eq!(cmd("交接 @刘洋"), Command::Handover(Some("刘洋".into())));
         assert_eq!(cmd("/handover"), Command::Handover(None));
-        assert_eq!(cmd("督办 42"), Command::Urge(42));
-        assert_eq!(cmd("/urge #42"), Command::Urge(42));
+        assert_eq!(cmd("督办 42"), Command::Urge(n(42)));
+        assert_eq!(cmd("/urge #42"), Command::Urge(n(42)));
         assert_eq!(cmd("请假名单"), Command::OnLeave);
         assert_eq!(cmd("/onleave"), Command::OnLeave);
     }
 
     #[test]
     fn slash_and_chinese_forms_agree() {
-        assert_eq!(cmd("/claim 42"), Command::Claim(42));
-        assert_eq!(cmd("接单 42"), Command::Claim(42));
-        assert_eq!(cmd("接单42"), Command::Claim(42));
-        assert_eq!(cmd("接单 ＃４２"), Command::Claim(42));
-        assert_eq!(cmd("/claim@gridline_bot 42"), Command::Claim(42));
-        assert_eq!(cmd("/CLAIM #42"), Command::Claim(42));
+        assert_eq!(cmd("/claim 42"), Command::Claim(n(42)));
+        assert_eq!(cmd("接单 42"), Command::Claim(n(42)));
+        assert_eq!(cmd("接单42"), Command::Claim(n(42)));
+        assert_eq!(cmd("接单 ＃４２"), Command::Claim(n(42)));
+        assert_eq!(cmd("/claim@gridline_bot 42"), Command::Claim(n(42)));
+        assert_eq!(cmd("/CLAIM #42"), Command::Claim(n(42)));
         assert_eq!(
             cmd("/done 42 换了灯泡"),
-            Command::Done(42, "换了灯泡".into())
+            Command::Done(n(42), "换了灯泡".into())
         );
         assert_eq!(
             cmd("办结 42 换了灯泡"),
-            Command::Done(42, "换了灯泡".into())
+            Command::Done(n(42), "换了灯泡".into())
         );
-        assert_eq!(cmd("/done 42"), Command::Done(42, String::new()));
+        assert_eq!(cmd("/done 42"), Command::Done(n(42), String::new()));
         assert_eq!(cmd("/stats"), Command::Stats(Period::All, None));
         assert_eq!(cmd("统计"), Command::Stats(Period::All, None));
         assert_eq!(
@@ -601,15 +970,18 @@ mod tests {
         assert_eq!(cmd("我的诉求"), Command::My);
         assert_eq!(cmd("/list"), Command::List);
         assert_eq!(cmd("待办"), Command::List);
-        assert_eq!(cmd("/rate 7 满意"), Command::Rate(7, Rating::Satisfied));
-        assert_eq!(cmd("评价 7 不满意"), Command::Rate(7, Rating::Unsatisfied));
+        assert_eq!(cmd("/rate 7 满意"), Command::Rate(n(7), Rating::Satisfied));
+        assert_eq!(
+            cmd("评价 7 不满意"),
+            Command::Rate(n(7), Rating::Unsatisfied)
+        );
         assert_eq!(
             cmd("/note 3 已联系电工"),
-            Command::Note(3, "已联系电工".into())
+            Command::Note(n(3), "已联系电工".into())
         );
         assert_eq!(
             cmd("/transfer 3 @李强"),
-            Command::Transfer(3, "李强".into())
+            Command::Transfer(n(3), "李强".into())
         );
         assert_eq!(
             cmd("/report 3栋楼道灯坏了"),
@@ -644,23 +1016,23 @@ mod tests {
         assert_eq!(
             cmd("/dismiss 9 重复 7"),
             Command::Dismiss {
-                ticket: 9,
+                ticket: n(9),
                 reason: "重复 7".into(),
-                duplicate_of: Some(7)
+                duplicate_of: Some(n(7))
             }
         );
         assert_eq!(
             cmd("驳回 9 duplicate of #7"),
             Command::Dismiss {
-                ticket: 9,
+                ticket: n(9),
                 reason: "duplicate of #7".into(),
-                duplicate_of: Some(7)
+                duplicate_of: Some(n(7))
             }
         );
         assert_eq!(
             cmd("/dismiss 9 不属于本网格"),
             Command::Dismiss {
-                ticket: 9,
+                ticket: n(9),
                 reason: "不属于本网格".into(),
                 duplicate_of: None
             }
@@ -672,21 +1044,21 @@ mod tests {
         assert_eq!(
             parse("/claim"),
             Parsed::Invalid {
-                name: "claim",
+                name: Name::Claim,
                 problem: Problem::MissingNumber
             }
         );
         assert_eq!(
             parse("/rate 4 great"),
             Parsed::Invalid {
-                name: "rate",
+                name: Name::Rate,
                 problem: Problem::BadRating
             }
         );
         assert_eq!(
             parse("/report"),
             Parsed::Invalid {
-                name: "report",
+                name: Name::Report,
                 problem: Problem::MissingText
             }
         );
@@ -697,7 +1069,7 @@ mod tests {
         assert_eq!(
             parse("接单"),
             Parsed::Invalid {
-                name: "claim",
+                name: Name::Claim,
                 problem: Problem::MissingNumber
             }
         );

@@ -3,12 +3,15 @@
 
 mod support;
 
+mod architecture;
 mod bench;
 mod core;
 mod fake_onebot;
 mod fake_telegram;
 mod fake_wecom;
+mod numbers;
 mod onebot;
+mod permissions;
 mod sandbox;
 mod sandbox_browser;
 mod sla;

@@ -26,7 +26,7 @@ async fn event_kinds(app: &TestApp, ticket: i64) -> Vec<String> {
         .await
         .expect("events")
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.kind.to_string())
         .collect()
 }
 
@@ -243,7 +243,7 @@ async fn duplicate(db: Db) {
     let events = app.store.ticket_events(1).await.expect("events");
     let linked = events
         .iter()
-        .find(|e| e.kind == "linked")
+        .find(|e| e.kind.id() == "linked")
         .expect("a linked event");
     assert!(linked.detail.contains("黑漆漆"), "{}", linked.detail);
     let co = app.store.co_reporters(1).await.expect("co");
@@ -335,7 +335,7 @@ async fn text_then_photo(db: Db) {
     let events = app.store.ticket_events(1).await.expect("events");
     let photo = events
         .iter()
-        .find(|e| e.kind == "photo")
+        .find(|e| e.kind.id() == "photo")
         .expect("a photo event");
     assert_eq!(photo.detail, "file-lamp-1");
 

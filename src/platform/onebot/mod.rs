@@ -28,11 +28,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tracing::debug;
 
-use crate::app::{Context, Mounted};
 use crate::platform::{
     Adapter, Capabilities, Delivered, Outbound, OutboundMessage, Rate, RateLimits, SendError,
     split_text,
 };
+use crate::platform::{Context, Mounted};
 use action::{ActionResponse, Target};
 
 /// The platform name on events and outbox rows.

@@ -24,6 +24,7 @@ use tracing::{debug, warn};
 
 use super::roster::{Persona, Roster};
 use super::{ACCOUNT, Hub, Live, MAX_TEXT_CHARS, PLATFORM};
+use crate::i18n::Texts;
 use crate::intake::{Intake, IntakeError};
 use crate::platform::{Button, ChatKind, ChatRef, EventKind, InboundEvent, Sender};
 use crate::store::sandbox::{BOT, GroupTicket, NewSandboxMessage, SandboxMessage, SandboxPress};
@@ -49,6 +50,8 @@ pub(crate) struct SandboxState {
     pub token_digest: Option<[u8; 20]>,
     /// The page, built once at mount.
     pub page: axum::body::Bytes,
+    /// Labels in the configured language (general.language).
+    pub texts: Texts,
 }
 
 /// The sandbox's routes, with the token check in front of all of them.
@@ -182,7 +185,7 @@ impl SandboxState {
     async fn roster(&self) -> Result<Roster, ApiError> {
         let groups = self.store.sandbox_groups().await?;
         let grants = self.store.sandbox_persona_grants().await?;
-        Ok(Roster::build(groups, grants))
+        Ok(Roster::build(groups, grants, &self.texts))
     }
 }
 
@@ -555,8 +558,11 @@ async fn press_button(
 #[derive(Debug, Serialize)]
 struct TicketView {
     id: i64,
+    /// The number shown in the group (`#12`).
+    no: i64,
+    /// `withdrawn` for a ticket its reporter withdrew, else the stored state.
     state: String,
-    state_label: &'static str,
+    state_label: String,
     category: String,
     category_label: String,
     urgency: String,
@@ -569,34 +575,42 @@ struct TicketView {
     claim_due: i64,
     resolve_due: i64,
     rating: Option<String>,
-    rating_label: Option<&'static str>,
+    rating_label: Option<String>,
+    co_reporters: Vec<String>,
 }
 
-impl From<GroupTicket> for TicketView {
-    fn from(t: GroupTicket) -> Self {
-        let state_label = match t.state.as_str() {
-            "open" => "待接单",
-            "claimed" => "已接单",
-            "resolved" => "已办结",
-            "closed" => "已关闭",
-            "dismissed" => "已驳回",
-            _ => "未知",
+impl TicketView {
+    /// Labels come from i18n; a stored id gridline does not know is shown as it is.
+    fn new(t: GroupTicket, texts: &Texts) -> Self {
+        let state_label = if t.withdrawn {
+            texts.withdrawn().to_string()
+        } else {
+            t.state
+                .parse::<crate::domain::TicketState>()
+                .map(|s| texts.state_done(s).to_string())
+                .unwrap_or_else(|_| t.state.clone())
+        };
+        // A withdrawn ticket is stored as dismissed; the page tells the two apart.
+        let state = if t.withdrawn {
+            "withdrawn".to_string()
+        } else {
+            t.state
         };
         let category_label = t
             .category
             .parse::<crate::domain::Category>()
-            .map(|c| c.label_zh().to_string())
+            .map(|c| texts.category(c).to_string())
             .unwrap_or_else(|_| t.category.clone());
-        let rating_label = t.rating.as_deref().map(|r| match r {
-            "satisfied" => "满意",
-            "neutral" => "一般",
-            "unsatisfied" => "不满意",
-            _ => "未知",
+        let rating_label = t.rating.as_deref().map(|r| {
+            r.parse::<crate::domain::Rating>()
+                .map(|r| texts.rating(r).to_string())
+                .unwrap_or_else(|_| r.to_string())
         });
         TicketView {
             id: t.id,
+            no: t.no,
             state_label,
-            state: t.state,
+            state,
             category: t.category,
             category_label,
             urgency: t.urgency,
@@ -610,6 +624,7 @@ impl From<GroupTicket> for TicketView {
             resolve_due: t.resolve_due,
             rating: t.rating,
             rating_label,
+            co_reporters: t.co_reporters,
         }
     }
 }
@@ -624,7 +639,12 @@ async fn list_tickets(
         .store
         .sandbox_group_tickets(ACCOUNT, &group_id, 200)
         .await?;
-    Ok(Json(tickets.into_iter().map(TicketView::from).collect()))
+    Ok(Json(
+        tickets
+            .into_iter()
+            .map(|t| TicketView::new(t, &state.texts))
+            .collect(),
+    ))
 }
 
 /// Server-sent events for one group: `message` (a new message, with the message id as the

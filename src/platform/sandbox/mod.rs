@@ -25,10 +25,10 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 use tracing::{info, warn};
 
-use crate::app::{Context, Mounted};
 use crate::platform::{
     Adapter, Capabilities, Delivered, EventKind, Outbound, RateLimits, SendError, split_text,
 };
+use crate::platform::{Context, Mounted};
 use crate::store::sandbox::{NewSandboxMessage, SandboxMessage, SandboxPress};
 use crate::store::{Store, StoreError, now_millis};
 
@@ -70,6 +70,7 @@ pub async fn mount(ctx: &Context) -> anyhow::Result<Mounted> {
         shutdown: ctx.shutdown.clone(),
         token_digest: (!token.is_empty()).then(|| Sha1::digest(token.as_bytes()).into()),
         page: page().into(),
+        texts: crate::i18n::Texts::new(ctx.settings.general.language),
     };
     info!(listen = %ctx.settings.http.listen, "sandbox at http://{}/", ctx.settings.http.listen);
     Ok(Mounted {

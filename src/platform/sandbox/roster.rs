@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use crate::domain::Role;
+use crate::i18n::Texts;
 use crate::store::sandbox::{PersonaGrant, SandboxGroup};
 
 /// The roster as the page and the API show it.
@@ -34,7 +35,7 @@ pub struct Persona {
     pub name: String,
     /// The most senior role held anywhere.
     pub role: Role,
-    /// That role in Chinese, with the level for coordinators (镇级协调员, 村级协调员).
+    /// That role in the configured language, with the level for coordinators (镇级协调员).
     pub role_label: String,
     /// Ids of the groups this persona is in.
     pub groups: Vec<String>,
@@ -43,7 +44,7 @@ pub struct Persona {
 }
 
 impl Roster {
-    pub fn build(groups: Vec<SandboxGroup>, grants: Vec<PersonaGrant>) -> Roster {
+    pub fn build(groups: Vec<SandboxGroup>, grants: Vec<PersonaGrant>, texts: &Texts) -> Roster {
         let mut by_persona: BTreeMap<String, Persona> = BTreeMap::new();
         let mut levels: BTreeMap<String, Option<String>> = BTreeMap::new();
         for g in grants {
@@ -81,7 +82,7 @@ impl Roster {
                 .map(|group| group.id.clone())
                 .collect();
             let level = levels.get(&persona.id).cloned().flatten();
-            persona.role_label = role_label(persona.role, level.as_deref()).to_string();
+            persona.role_label = texts.role_label(persona.role, level.as_deref()).to_string();
         }
         let mut personas: Vec<Persona> = by_persona.into_values().collect();
         // Staff first (admins, coordinators, leaders, deputies), then residents, each by id.
@@ -143,18 +144,6 @@ fn rank(role: Role) -> u8 {
     }
 }
 
-fn role_label(role: Role, level: Option<&str>) -> &'static str {
-    match (role, level) {
-        (Role::Resident, _) => "居民",
-        (Role::Leader, _) => "网格长",
-        (Role::Deputy, _) => "副网格长",
-        (Role::Coordinator, Some("town")) => "镇级协调员",
-        (Role::Coordinator, Some("village")) => "村级协调员",
-        (Role::Coordinator, _) => "协调员",
-        (Role::Admin, _) => "管理员",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,7 +185,7 @@ mod tests {
             grant("adm", Some(Role::Admin), None, ""),
             grant("nobody", None, None, ""),
         ];
-        Roster::build(groups, grants)
+        Roster::build(groups, grants, &Texts::new(crate::config::Language::Zh))
     }
 
     #[test]

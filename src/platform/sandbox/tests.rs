@@ -10,8 +10,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::*;
-use crate::app::Context;
 use crate::config::Settings;
+use crate::platform::Context;
 use crate::platform::{Button, ChatKind, InboundEvent, OutboundMessage};
 
 struct Fixture {

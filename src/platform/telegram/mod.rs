@@ -26,8 +26,8 @@ use teloxide::payloads::{SetMyCommandsSetters, SetWebhookSetters};
 use teloxide::requests::Requester;
 use tracing::{info, warn};
 
-use crate::app::{Context, Mounted};
 use crate::config::{Language, TelegramMode, TelegramSettings};
+use crate::platform::{Context, Mounted};
 
 pub use send::TelegramAdapter;
 pub use update::{BotIdentity, PLATFORM};

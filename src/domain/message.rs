@@ -1,0 +1,217 @@
+//! The platform-neutral message model: what an adapter hands gridline ([`InboundEvent`]) and
+//! what gridline asks an adapter to deliver ([`Outbound`]), with the opaque chat and sender
+//! references and the capabilities an adapter declares. Plain data; adapters translate it to and
+//! from their wire formats, the store keeps it as JSON, the engine reads and writes it.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The platform name of WeCom group robots, which the engine addresses directly for escalation
+/// notices to coordinators' groups.
+pub const WECOM: &str = "wecom";
+
+/// Unix time in milliseconds (UTC).
+pub type Millis = i64;
+
+/// One thing that happened on a platform, as gridline stores it in the inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboundEvent {
+    /// "sandbox", "telegram", "onebot", "memory" …
+    pub platform: String,
+    /// The bot account on that platform (Telegram bot id, OneBot self_id, …).
+    pub account: String,
+    /// Unique per (platform, account): the de-duplication key.
+    pub event_id: String,
+    pub chat: ChatRef,
+    pub sender: Sender,
+    pub kind: EventKind,
+    /// When the platform says it happened.
+    pub at: Millis,
+}
+
+/// Where a message was posted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatRef {
+    /// The platform's chat id, opaque to gridline.
+    pub id: String,
+    pub kind: ChatKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// A topic inside a forum group, kept on tickets and replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatKind {
+    Group,
+    Private,
+}
+
+/// Who sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sender {
+    /// The platform's user id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A new message.
+    Message {
+        message_id: String,
+        text: String,
+        /// The platform id of the message this one replies to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<String>,
+        /// Platform user ids mentioned in the text (the bot itself excluded).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<String>,
+        /// Platform file ids or URLs of attached photos.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        photos: Vec<String>,
+    },
+    /// A message was edited; `text` is its new text.
+    Edited { message_id: String, text: String },
+    /// A button on a bot card was pressed. `button` is the button id the bot gave it, which is
+    /// the command it stands for (`/claim 42`).
+    Button {
+        message_id: String,
+        button: String,
+        /// Platform handle to answer the press (Telegram callback query id).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        callback_id: Option<String>,
+    },
+    /// The group got a new id (Telegram group → supergroup).
+    ChatMigrated { new_chat_id: String },
+    /// The bot was removed from the group.
+    BotRemoved,
+}
+
+/// What the bot sends. Written to the outbox as JSON, delivered by the adapter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Outbound {
+    /// A new message in a chat.
+    Send(OutboundMessage),
+    /// Replace the text and buttons of a message the bot sent (only where `capabilities().edits`).
+    Edit {
+        chat: String,
+        message_id: String,
+        text: String,
+        #[serde(default)]
+        buttons: Vec<Button>,
+    },
+    /// Answer a button press with a short toast (Telegram answerCallbackQuery).
+    AnswerButton { callback_id: String, text: String },
+}
+
+impl Outbound {
+    /// The chat this item goes to, for per-chat ordering and rate limits.
+    pub fn chat(&self) -> Option<&str> {
+        match self {
+            Outbound::Send(m) => Some(&m.chat),
+            Outbound::Edit { chat, .. } => Some(chat),
+            Outbound::AnswerButton { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboundMessage {
+    pub chat: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<String>,
+    pub text: String,
+    /// Platform message id this answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// People named in `text` as `@name`, to be turned into real mentions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<Mention>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<Button>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mention {
+    pub user_id: String,
+    pub name: String,
+}
+
+/// A button on a bot card. `id` is the command it stands for; `label` what people see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub id: String,
+    pub label: String,
+}
+
+/// What an adapter can do, declared once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capabilities {
+    /// Longest text one message may carry, in characters.
+    pub text_limit: usize,
+    pub buttons: bool,
+    pub replies: bool,
+    pub edits: bool,
+    pub limits: RateLimits,
+}
+
+/// Sending limits the outbox worker enforces for an adapter.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RateLimits {
+    pub per_chat: Vec<Rate>,
+    pub per_account: Vec<Rate>,
+}
+
+/// At most `max` sends in any `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub max: u32,
+    pub per: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inbound_events_round_trip_as_json() {
+        let ev = InboundEvent {
+            platform: "memory".into(),
+            account: "bot".into(),
+            event_id: "1".into(),
+            chat: ChatRef {
+                id: "g1".into(),
+                kind: ChatKind::Group,
+                title: None,
+                thread: None,
+            },
+            sender: Sender {
+                id: "u1".into(),
+                name: "王芳".into(),
+                username: None,
+            },
+            kind: EventKind::Message {
+                message_id: "m1".into(),
+                text: "3栋楼道灯坏了".into(),
+                reply_to: None,
+                mentions: vec![],
+                photos: vec![],
+            },
+            at: 1,
+        };
+        let json = serde_json::to_string(&ev).expect("serialise");
+        assert_eq!(
+            serde_json::from_str::<InboundEvent>(&json).expect("parse"),
+            ev
+        );
+    }
+}
