@@ -54,6 +54,15 @@ impl Texts {
         }
     }
 
+    /// A "搞定了" reply with nothing on what was done.
+    pub fn done_needs_result(&self, no: &Number) -> String {
+        say!(
+            self,
+            format!("请说一下怎么处理的，例如「办结 {no} 换了灯泡」。"),
+            format!("Please say what was done, e.g. \"/done {no} replaced the bulb\".")
+        )
+    }
+
     /// A ticket its reporter withdrew (stored as dismissed).
     pub fn withdrawn(&self) -> &'static str {
         say!(self, "已撤销", "withdrawn")
@@ -637,19 +646,38 @@ impl Texts {
     /// Asked when the parser is unsure a message is a request.
     pub fn confirm_question(&self, buttons: bool) -> String {
         match (self.lang, buttons) {
-            (Language::Zh, true) => "这是需要处理的诉求吗？回复 1 或点确认。".to_string(),
-            (Language::Zh, false) => "这是需要处理的诉求吗？回复 1 确认。".to_string(),
+            (Language::Zh, true) => {
+                "这是需要处理的诉求吗？回复「是」或点确认；不是请回复「不是」。".to_string()
+            }
+            (Language::Zh, false) => {
+                "这是需要处理的诉求吗？回复「是」或 1 确认；不是请回复「不是」或 0。".to_string()
+            }
             (Language::En, true) => {
-                "Is this a request for the grid to handle? Reply 1 or press Confirm.".to_string()
+                "Is this a request for the grid to handle? Reply yes or press Confirm; otherwise reply no."
+                    .to_string()
             }
             (Language::En, false) => {
-                "Is this a request for the grid to handle? Reply 1 to confirm.".to_string()
+                "Is this a request for the grid to handle? Reply yes (or 1) to confirm, no (or 0) if not."
+                    .to_string()
             }
         }
     }
 
     pub fn button_confirm(&self) -> &'static str {
         say!(self, "确认", "Confirm")
+    }
+
+    pub fn button_decline(&self) -> &'static str {
+        say!(self, "不是", "No")
+    }
+
+    /// The answer to "no, it is not a request".
+    pub fn confirm_declined(&self) -> String {
+        say!(
+            self,
+            "好的，这条不作为诉求处理。".to_string(),
+            "All right: this is not taken as a request.".to_string()
+        )
     }
 
     /// A confirm button pressed after its question expired (a toast for the presser only).

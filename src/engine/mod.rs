@@ -408,6 +408,7 @@ impl Engine {
                 };
                 u.band(p.open_threshold, p.confirm_threshold) == crate::understand::Band::Open
                     && !self.parser.is_me_too(text)
+                    && !command::sounds_me_too(text)
             }
             _ => false,
         }

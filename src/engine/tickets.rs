@@ -691,6 +691,23 @@ impl Engine {
         text: &str,
     ) -> Result<Option<Vec<Notice>>, StoreError> {
         let text = text.trim();
+        if scene.standing.is_staff()
+            && let Some(what) = crate::understand::command::done_reply(text)
+        {
+            // "搞定了" alone: ask for a word on what was done, and resolve with it.
+            if what.is_empty() {
+                let t = tx.ticket(ticket).await?;
+                if let Some(t) = t.filter(|t| t.state.is_active()) {
+                    let no = scene.number(&t.grid, t.no);
+                    return Ok(Some(vec![Notice::plain(
+                        self.texts.done_needs_result(&no),
+                        None,
+                    )]));
+                }
+            } else {
+                return self.resolve(tx, fx, scene, ticket, what).await.map(Some);
+            }
+        }
         if scene.standing.is_staff() && self.parser.claim_word(text) {
             return self.claim(tx, fx, scene, ticket).await.map(Some);
         }
@@ -703,7 +720,7 @@ impl Engine {
         if let Some(rating) = parse_rating(text) {
             return self.rate(tx, fx, scene, ticket, rating).await.map(Some);
         }
-        if self.parser.not_fixed(text) {
+        if self.parser.not_fixed(text) || crate::understand::command::sounds_not_fixed(text) {
             return self
                 .rate(tx, fx, scene, ticket, Rating::Unsatisfied)
                 .await
