@@ -302,10 +302,22 @@ impl Engine {
             );
             return late();
         }
+        let example = |source, is_request| crate::store::examples::LabelledExample {
+            ticket_id: None,
+            text: q.body.clone(),
+            is_request,
+            category: None,
+            urgency: None,
+            source,
+            actor: scene.actor(),
+            created_at: scene.now,
+        };
         if !yes {
             if !tx.settle_confirmation(q.id, "declined").await? {
                 return late();
             }
+            let no = example(crate::store::examples::ExampleSource::ConfirmNo, false);
+            crate::store::examples::record(tx, &no).await?;
             tracing::info!(question = q.id, "not a request, says its sender");
             return Ok(Some(vec![Notice::plain(
                 self.texts.confirm_declined(),
@@ -315,6 +327,8 @@ impl Engine {
         if !tx.settle_confirmation(q.id, "confirmed").await? {
             return late();
         }
+        let yes = example(crate::store::examples::ExampleSource::ConfirmYes, true);
+        crate::store::examples::record(tx, &yes).await?;
         // The ticket is the original message's: its inbox row, its message, its words.
         let mut u = self.parser.parse(&q.body, false);
         u.explicit = true;

@@ -6,7 +6,7 @@
 //! menu lists it. Parsing is pure; the engine checks permissions against the definition.
 
 use crate::domain::role::{Reach, Who};
-use crate::domain::{Rating, Role, TicketRef};
+use crate::domain::{Category, Rating, Role, TicketRef, Urgency};
 
 /// A ticket as people type it: `42`, `#42`, `42号`, or `QS-DF-01#42` from another grid's chat.
 pub type TicketNo = TicketRef;
@@ -97,6 +97,10 @@ pub enum Command {
     OnLeave,
     /// What you may do: `/help` (帮助).
     Help,
+    /// Correct a ticket's category: `/recategorize 42 sanitation` (改类 42 环境卫生).
+    Recategorize(TicketNo, Category),
+    /// Correct a ticket's urgency: `/urgency 42 urgent|normal` (改为紧急 42, 改为一般 42).
+    Urgency(TicketNo, Urgency),
 }
 
 /// The last day of a leave as written; the year is the next occurrence when left out.
@@ -118,6 +122,8 @@ pub enum Problem {
     BadPeriod,
     MissingGrid,
     BadDate,
+    BadCategory,
+    BadUrgency,
 }
 
 /// What a text turned out to be.
@@ -159,6 +165,8 @@ pub enum Name {
     Bind,
     Role,
     Help,
+    Recategorize,
+    Urgency,
 }
 
 /// What grid a command is about, for the permission table's [`Reach`]: the ticket's, a named
@@ -197,7 +205,7 @@ pub struct Spec {
 
 impl Name {
     /// Every command, in the order the help lists them.
-    pub const ALL: [Name; 21] = [
+    pub const ALL: [Name; 23] = [
         Name::Report,
         Name::My,
         Name::Status,
@@ -219,6 +227,8 @@ impl Name {
         Name::Bind,
         Name::Role,
         Name::Help,
+        Name::Recategorize,
+        Name::Urgency,
     ];
 
     /// The command's definition.
@@ -441,6 +451,31 @@ impl Name {
                 Ticket,
             )
         };
+        const RECATEGORIZE: Spec = Spec {
+            told_when_bare: true,
+            ..spec(
+                Name::Recategorize,
+                "recategorize",
+                &["改类", "改类别"],
+                ("/recategorize 42 类别", "改类 42 环境卫生"),
+                "/recategorize 42 sanitation",
+                Who::Supervisors,
+                Ticket,
+            )
+        };
+        // 改为紧急 N / 改为一般 N are rewritten to this form before the words are looked up.
+        const URGENCY: Spec = Spec {
+            told_when_bare: true,
+            ..spec(
+                Name::Urgency,
+                "urgency",
+                &["改为紧急", "改为一般"],
+                ("/urgency 42 urgent|normal", "改为紧急 42"),
+                "/urgency 42 urgent",
+                Who::Supervisors,
+                Ticket,
+            )
+        };
         const ON_LEAVE: Spec = spec(
             Name::OnLeave,
             "onleave",
@@ -503,6 +538,8 @@ impl Name {
             Name::Bind => &BIND,
             Name::Role => &ROLE,
             Name::Help => &HELP,
+            Name::Recategorize => &RECATEGORIZE,
+            Name::Urgency => &URGENCY,
         }
     }
 
@@ -527,7 +564,9 @@ impl Name {
             | Name::Overdue
             | Name::Urge
             | Name::OnLeave
-            | Name::Help => false,
+            | Name::Help
+            | Name::Recategorize
+            | Name::Urgency => false,
         }
     }
 
@@ -573,6 +612,8 @@ impl Command {
             Command::Handover(_) => Name::Handover,
             Command::OnLeave => Name::OnLeave,
             Command::Help => Name::Help,
+            Command::Recategorize(..) => Name::Recategorize,
+            Command::Urgency(..) => Name::Urgency,
         }
     }
 }
@@ -626,6 +667,21 @@ const DONE_PHRASES: &[&str] = &[
 /// 杂物已清理", "已办结 3" → "办结 #3". A question ("3号办结了没", "#3 接单了吗") and a
 /// number that belongs to a place ("3号楼办结了没") are not commands.
 fn rephrase(text: &str) -> Option<String> {
+    for (lead, level) in [
+        ("改为紧急", "urgent"),
+        ("改成紧急", "urgent"),
+        ("改为一般", "normal"),
+        ("改成一般", "normal"),
+    ] {
+        if let Some(rest) = text.strip_prefix(lead) {
+            return match number(rest) {
+                Ok((r, after)) if after.trim().is_empty() => Some(format!("/urgency {r} {level}")),
+                // "改为紧急" with no number: told how to write it.
+                _ if rest.trim().is_empty() => Some("/urgency".to_string()),
+                _ => None,
+            };
+        }
+    }
     for (lead, word) in [("已办结", "办结"), ("已接单", "接单")] {
         if let Some(rest) = text.strip_prefix(lead) {
             let (r, after) = number(rest).ok()?;
@@ -807,10 +863,18 @@ fn parse_canonical(text: String) -> Parsed {
     // A Chinese word is a command only when what follows fits; "待办事项都做完了" is not `待办`.
     match build(spec.name, rest) {
         Ok(cmd) => Parsed::Command(cmd),
-        Err(problem) if slash || (spec.told_when_bare && rest.is_empty()) => Parsed::Invalid {
-            name: spec.name,
-            problem,
-        },
+        // A number followed by a word no category names ("改类 3 外星人") is a command
+        // written wrongly, not speech.
+        Err(problem)
+            if slash
+                || (spec.told_when_bare && rest.is_empty())
+                || matches!(problem, Problem::BadCategory | Problem::BadUrgency) =>
+        {
+            Parsed::Invalid {
+                name: spec.name,
+                problem,
+            }
+        }
         Err(_) => Parsed::NotCommand,
     }
 }
@@ -838,6 +902,20 @@ fn build(kind: Name, rest: &str) -> Result<Command, Problem> {
         Name::Back => no_args(Command::Back),
         Name::OnLeave => no_args(Command::OnLeave),
         Name::Urge => number_only(rest).map(Command::Urge),
+        Name::Recategorize => {
+            let (n, rest) = number(rest)?;
+            let category = category_word(rest.trim()).ok_or(Problem::BadCategory)?;
+            Ok(Command::Recategorize(n, category))
+        }
+        Name::Urgency => {
+            let (n, rest) = number(rest)?;
+            let urgency = match rest.trim().to_lowercase().as_str() {
+                "urgent" | "紧急" | "急" => Urgency::Urgent,
+                "normal" | "一般" | "普通" | "不急" => Urgency::Normal,
+                _ => return Err(Problem::BadUrgency),
+            };
+            Ok(Command::Urgency(n, urgency))
+        }
         Name::Leave => leave_date(rest).map(Command::Leave),
         Name::Handover => {
             let target = rest.trim().trim_start_matches('@').trim();
@@ -944,6 +1022,22 @@ fn leave_date(rest: &str) -> Result<LeaveDate, Problem> {
         (Some(month @ 1..=12), Some(day @ 1..=31)) => Ok(LeaveDate { year, month, day }),
         _ => Err(Problem::BadDate),
     }
+}
+
+/// A category as typed: its id (`sanitation`), its Chinese label (`环境卫生`) or the label's
+/// first two characters (`卫生` is not one: `环境`), in either language's label.
+pub fn category_word(word: &str) -> Option<Category> {
+    let w = word.trim().to_lowercase();
+    if w.is_empty() {
+        return None;
+    }
+    Category::ALL.into_iter().find(|c| {
+        c.id() == w
+            || c.label_zh() == w
+            || c.label_en().to_lowercase() == w
+            || c.label_zh().chars().count() == 4
+                && c.label_zh().chars().take(2).collect::<String>() == w
+    })
 }
 
 /// Ratings in both languages.
@@ -1158,6 +1252,35 @@ mod tests {
         assert_eq!(done_reply("搞定了"), Some(""));
         assert_eq!(done_reply("修好了吗？"), None);
         assert_eq!(done_reply("好的"), None);
+    }
+
+    #[test]
+    fn corrections() {
+        let sanitation = Command::Recategorize(n(3), Category::Sanitation);
+        assert_eq!(cmd("改类 3 环境卫生"), sanitation);
+        assert_eq!(cmd("改类3 环境"), sanitation);
+        assert_eq!(cmd("/recategorize #3 sanitation"), sanitation);
+        assert_eq!(cmd("改为紧急 3"), Command::Urgency(n(3), Urgency::Urgent));
+        assert_eq!(cmd("改为一般3"), Command::Urgency(n(3), Urgency::Normal));
+        assert_eq!(
+            cmd("/urgency 3 normal"),
+            Command::Urgency(n(3), Urgency::Normal)
+        );
+        assert_eq!(
+            parse("改类 3 外星人"),
+            Parsed::Invalid {
+                name: Name::Recategorize,
+                problem: Problem::BadCategory
+            }
+        );
+        assert!(matches!(
+            parse("改为紧急"),
+            Parsed::Invalid {
+                name: Name::Urgency,
+                ..
+            }
+        ));
+        assert_eq!(parse("改为紧急的事情要快"), Parsed::NotCommand);
     }
 
     #[test]

@@ -127,6 +127,24 @@ async fn phrasings_and_a_true_card(db: Db) {
     assert!(text.contains("状态：已关闭（王芳"), "{text}");
     assert!(buttons.is_empty(), "{buttons:?}");
 
+    // A stale button says what happened, not only that it cannot be done.
+    app.press("g1", "leader1", "张伟", &card, "/done T1-V1-G1#1")
+        .await;
+    let toast = app
+        .memory
+        .sent()
+        .into_iter()
+        .filter_map(|s| match s.item {
+            Outbound::AnswerButton { text, .. } => Some(text),
+            _ => None,
+        })
+        .next_back()
+        .expect("the press is answered");
+    assert!(
+        toast.contains("#1 已由 王芳 于") && toast.contains("评价，不能办结"),
+        "{toast}"
+    );
+
     // A dismissed ticket's card loses its buttons too, whoever typed the command.
     let second = app.say("g1", "res1", "王芳", "/report 5栋电梯坏了").await;
     let second_card = app.card_for(&second);
@@ -175,6 +193,95 @@ async fn yes_and_no(db: Db) {
         .await;
     app.say("g1", "res1", "王芳", "是的").await;
     assert_eq!(app.store.ticket_count().await.expect("count"), 1);
+    let examples = gridline::store::examples::load_all(&app.store)
+        .await
+        .expect("examples");
+    let answers: Vec<(String, bool)> = examples
+        .iter()
+        .map(|e| (e.example.source.to_string(), e.example.is_request))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("confirm_no".to_string(), false),
+            ("confirm_yes".to_string(), true)
+        ]
+    );
     app.stop().await;
 }
 both_backends!(confirmation_yes_and_no, yes_and_no);
+
+/// 改为紧急 / 改类: leaders over the grid and coordinators above it; deadlines follow the new
+/// urgency from the report; the history keeps who changed what.
+async fn corrections(db: Db) {
+    let memory = MemoryAdapter::new(Capabilities {
+        edits: true,
+        ..MemoryAdapter::default().capabilities()
+    });
+    let app = spawn_app_with(db, memory).await;
+    seed(&app, ROSTER).await;
+    let source = app
+        .say("g1", "res1", "王芳", "/report 狗在小区里乱拉屎")
+        .await;
+    let card = app.card_for(&source);
+    let before = app.store.ticket(1).await.expect("db").expect("ticket");
+
+    // The parser took it for a danger; the leader says it is not urgent.
+    app.say("g1", "leader1", "张伟", "改为一般 1").await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.urgency, gridline::domain::Urgency::Normal);
+    assert_eq!(t.claim_due, t.created_at + 2 * 3_600_000);
+    assert!(app.last().text.contains("2小时"), "{}", app.last().text);
+    app.say("g1", "leader1", "张伟", "改为一般 1").await;
+    assert!(app.last().text.contains("已经是"), "{}", app.last().text);
+    app.say("g1", "leader1", "张伟", "改为紧急 1").await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.urgency, gridline::domain::Urgency::Urgent);
+    assert_eq!(t.claim_due, t.created_at + 15 * 60_000);
+    let _ = before.urgency;
+
+    // A resident may not; a leader of another grid may not; the coordinator above may.
+    app.say("g1", "res1", "王芳", "改类 1 道路交通").await;
+    app.say("g2", "leader2", "李强", "改类 T1-V1-G1#1 道路交通")
+        .await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.category, before.category);
+    app.say("g1", "coord1", "陈静", "改类 1 环境卫生").await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.category, gridline::domain::Category::Sanitation);
+    let (text, _) = edits_of(&app, &card).pop().expect("the card was redrawn");
+    assert!(text.contains("环境卫生"), "{text}");
+
+    let history = app.store.ticket_events(1).await.expect("events");
+    let corrections: Vec<(String, String, String)> = history
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                gridline::domain::HistoryKind::Recategorized
+                    | gridline::domain::HistoryKind::UrgencyChanged
+            )
+        })
+        .map(|e| (e.kind.to_string(), e.actor.clone(), e.detail.clone()))
+        .collect();
+    assert_eq!(corrections.len(), 3, "{corrections:?}");
+    // Each correction is kept as a labelled example for the parser.
+    let examples = gridline::store::examples::load_all(&app.store)
+        .await
+        .expect("examples");
+    let sources: Vec<String> = examples
+        .iter()
+        .map(|e| e.example.source.to_string())
+        .collect();
+    assert_eq!(sources, ["urgency", "urgency", "recategorize"]);
+    assert_eq!(examples[0].example.text, "狗在小区里乱拉屎");
+    assert_eq!(
+        examples[2].example.category,
+        Some(gridline::domain::Category::Sanitation)
+    );
+    assert_eq!(corrections[0].1, "L1");
+    assert_eq!(corrections[2].1, "C1");
+    assert!(corrections[2].2.ends_with(" sanitation"), "{corrections:?}");
+    app.stop().await;
+}
+both_backends!(corrections_by_leaders_and_coordinators, corrections);

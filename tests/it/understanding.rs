@@ -540,3 +540,63 @@ async fn unclaimed_photo(db: Db) {
     app.stop().await;
 }
 both_backends!(unclaimed_photos_are_forgotten, unclaimed_photo);
+
+/// Corrections stored as labelled examples come back whole, in order, on both backends; the
+/// ticket they correct may be one the same transaction still holds back.
+async fn labelled_examples_round_trip(db: Db) {
+    use gridline::domain::category::{Category, Urgency};
+    use gridline::store::examples::{self, ExampleSource, LabelledExample};
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 3栋门口的路灯不亮")
+        .await;
+    let ticket = app
+        .store
+        .tickets_in_chat("memory", "g1", 1)
+        .await
+        .expect("tickets")
+        .pop()
+        .expect("a ticket")
+        .id;
+    let corrected = LabelledExample {
+        ticket_id: Some(ticket),
+        text: "3栋门口的路灯不亮".into(),
+        is_request: true,
+        category: Some(Category::Lighting),
+        urgency: Some(Urgency::Normal),
+        source: ExampleSource::Recategorize,
+        actor: "leader0".into(),
+        created_at: 1_700_000_000_000,
+    };
+    let refused = LabelledExample {
+        ticket_id: None,
+        text: "谁家有梯子借用一下".into(),
+        is_request: false,
+        category: None,
+        urgency: None,
+        source: ExampleSource::ConfirmNo,
+        actor: "res2".into(),
+        created_at: 1_700_000_000_500,
+    };
+    let mut tx = app.store.begin().await.expect("begin");
+    let first = examples::record(&mut tx, &corrected).await.expect("record");
+    let second = examples::record(&mut tx, &refused).await.expect("record");
+    tx.commit().await.expect("commit");
+    assert!(second > first);
+
+    // A transaction that rolls back leaves nothing behind.
+    let mut tx = app.store.begin().await.expect("begin");
+    examples::record(&mut tx, &refused).await.expect("record");
+    drop(tx);
+
+    let all = examples::load_all(&app.store).await.expect("load");
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].id, first);
+    assert_eq!(all[0].example, corrected);
+    assert_eq!(all[1].example, refused);
+    app.stop().await;
+}
+both_backends!(
+    labelled_examples_are_stored_and_loaded,
+    labelled_examples_round_trip
+);
