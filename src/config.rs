@@ -35,6 +35,15 @@ pub struct Settings {
     pub onebot: OneBotSettings,
     pub wecom: WeComSettings,
     pub console: ConsoleSettings,
+    pub shutdown: ShutdownSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShutdownSettings {
+    /// How long SIGTERM may take: after it, what is still in flight is abandoned (and stays
+    /// queued for the next start).
+    pub grace: HumanDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -350,13 +359,27 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
-        let overrides = env_overrides(env);
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let overrides = env_overrides(env.iter().cloned());
         if !overrides.is_empty() {
             figment = figment.merge(Toml::string(&overrides));
         }
-        let settings: Settings = figment
+        let mut settings: Settings = figment
             .extract()
             .map_err(|e| ConfigError::Load(describe_figment_error(e)))?;
+        // A platform's token given in the environment is enough to enable it (a deployment
+        // sets GRIDLINE__TELEGRAM__TOKEN and nothing else), unless the environment also says
+        // whether it is enabled.
+        let given = |name: &str| {
+            env.iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case(name) && !v.trim().is_empty())
+        };
+        if given("GRIDLINE__TELEGRAM__TOKEN") && !given("GRIDLINE__TELEGRAM__ENABLED") {
+            settings.telegram.enabled = true;
+        }
+        if given("GRIDLINE__ONEBOT__ACCESS_TOKEN") && !given("GRIDLINE__ONEBOT__ENABLED") {
+            settings.onebot.enabled = true;
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -580,6 +603,36 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_token_in_the_environment_enables_its_platform() {
+        let env = |pairs: &[(&str, &str)]| {
+            Settings::load(
+                None,
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect::<Vec<_>>(),
+            )
+            .expect("valid")
+        };
+        let s = env(&[("GRIDLINE__TELEGRAM__TOKEN", "123456:ABCdefGHIjklMNO")]);
+        assert!(s.telegram.enabled);
+        assert!(!s.onebot.enabled);
+        let s = env(&[
+            ("GRIDLINE__TELEGRAM__TOKEN", "123456:ABCdefGHIjklMNO"),
+            ("GRIDLINE__TELEGRAM__ENABLED", "false"),
+        ]);
+        assert!(!s.telegram.enabled, "an explicit switch wins");
+        let s = env(&[("GRIDLINE__TELEGRAM__TOKEN", "")]);
+        assert!(
+            !s.telegram.enabled,
+            "an empty token (compose's default) enables nothing"
+        );
+        let s = env(&[("GRIDLINE__ONEBOT__ACCESS_TOKEN", "t0ken")]);
+        assert!(s.onebot.enabled);
+        assert_eq!(s.shutdown.grace.0, std::time::Duration::from_secs(5));
     }
 
     #[test]

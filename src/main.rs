@@ -159,7 +159,11 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         | Command::ConsoleLink { .. }
         | Command::Bench { .. } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(async_main(cli.command, settings))
+            let result = runtime.block_on(async_main(cli.command, settings));
+            // Work abandoned at the end of the shutdown grace (a send with no answer) is not
+            // waited for.
+            runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+            result
         }
     }
 }
@@ -256,10 +260,15 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             let report =
                 gridline::stats::report_view(&store, &settings, &period, grid.as_deref(), view)
                     .await?;
+            let unread = store.unread_count().await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 println!("{}", report.render(&settings, view));
+                // Platform payloads kept as received because they could not be read.
+                if unread > 0 {
+                    println!("unreadable platform events kept: {unread}");
+                }
             }
             Ok(())
         }
@@ -339,15 +348,36 @@ async fn open_store(settings: &Settings) -> anyhow::Result<gridline::store::Stor
         .context("opening the database (database.url)")
 }
 
+/// Runs the daemon until SIGTERM/SIGINT, then gives it `shutdown.grace` to stop in order.
+/// Whatever is still under way then (a send the network never answers, a database that does
+/// not) is abandoned: nothing unconfirmed was marked done, so it is retried after the restart.
 async fn run(settings: Settings) -> anyhow::Result<()> {
+    let grace = settings.shutdown.grace.0;
     let app = gridline::app::Application::build(settings, Vec::new()).await?;
     let stop = app.shutdown_token();
+    let stopping = stop.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::info!("signal received; shutting down");
+        tracing::info!(
+            grace_ms = grace.as_millis() as u64,
+            "signal received; shutting down"
+        );
         stop.cancel();
     });
-    app.run_until_stopped().await
+    let deadline = async move {
+        stopping.cancelled().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = app.run_until_stopped() => result,
+        () = deadline => {
+            tracing::warn!(
+                grace_ms = grace.as_millis() as u64,
+                "shutdown grace over; exiting with work under way (unconfirmed deliveries stay queued)"
+            );
+            Ok(())
+        }
+    }
 }
 
 async fn wait_for_signal() {

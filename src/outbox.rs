@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::config::OutboxSettings;
 use crate::domain::message::{Outbound, Rate};
 use crate::platform::{Adapter, Delivered, SendError, split_text};
-use crate::store::outbox::{Delivery, OutboxRow};
+use crate::store::outbox::{Delivery, Lessee, OutboxRow};
 use crate::store::{Store, StoreError};
 
 /// Sliding-window send logs, one per chat and per account.
@@ -64,8 +64,21 @@ pub fn backoff(attempts: i64, base: Duration, max: Duration) -> Duration {
     exp.mul_f64(jitter)
 }
 
+/// How often a running worker tells the database it is alive.
+const HEARTBEAT: Duration = Duration::from_secs(2);
+/// Silence after which a worker counts as dead and its leases are taken over. Three missed
+/// heartbeats: a crashed or killed process's deliveries are retried within seconds.
+const DEAD_AFTER: Duration = Duration::from_secs(6);
+/// A worker that could not beat for this long stops starting sends, well before others may
+/// take its rows (`DEAD_AFTER`): a row is never sent twice while its first sender may live.
+const SEND_ONLY_WITHIN: Duration = Duration::from_secs(4);
+
 pub struct Worker {
     store: Store,
+    /// This process's lease identity ([`Store::register_incarnation`]).
+    incarnation: String,
+    /// When the database last heard this worker's heartbeat (`None`: not registered yet).
+    beat: std::sync::Mutex<Option<std::time::Instant>>,
     adapters: HashMap<String, Arc<dyn Adapter>>,
     settings: OutboxSettings,
     limiter: Mutex<RateLimiter>,
@@ -144,6 +157,8 @@ impl Worker {
     ) -> Worker {
         Worker {
             store,
+            incarnation: format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
+            beat: std::sync::Mutex::new(None),
             adapters,
             settings,
             limiter: Mutex::new(RateLimiter::default()),
@@ -153,9 +168,66 @@ impl Worker {
         }
     }
 
+    /// Registers or re-registers this worker and records the beat. `false` when the
+    /// database could not be told.
+    async fn beat(&self) -> bool {
+        let now = self.clock.now();
+        let registered = self.last_beat().is_some();
+        let result = if registered {
+            self.store.heartbeat(&self.incarnation, now).await
+        } else {
+            let node = std::env::var("HOSTNAME").unwrap_or_default();
+            let node = format!("{node}:{}", std::process::id());
+            self.store
+                .register_incarnation(&self.incarnation, &node, now)
+                .await
+        };
+        match result {
+            Ok(()) => {
+                *self
+                    .beat
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some(std::time::Instant::now());
+                true
+            }
+            Err(e) => {
+                warn!(error = %e, "outbox heartbeat failed");
+                false
+            }
+        }
+    }
+
+    fn last_beat(&self) -> Option<std::time::Instant> {
+        *self
+            .beat
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether this worker may lease and send now: its heartbeat is fresh (beating now if not).
+    async fn alive(&self) -> bool {
+        match self.last_beat() {
+            Some(t) if t.elapsed() < SEND_ONLY_WITHIN => true,
+            _ => self.beat().await,
+        }
+    }
+
     /// Runs until `shutdown`, then makes one last pass so that replies already committed go out.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let poll = self.settings.poll_interval.0;
+        let heart = {
+            let (me, stop) = (self.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                loop {
+                    me.beat().await;
+                    tokio::select! {
+                        () = tokio::time::sleep(HEARTBEAT) => {}
+                        () = stop.cancelled() => return,
+                    }
+                }
+            })
+        };
         loop {
             let delivered = match self.deliver_once().await {
                 Ok(n) => n,
@@ -190,6 +262,15 @@ impl Worker {
         {
             warn!("outbox drain cut short at shutdown; undelivered rows stay queued");
         }
+        heart.abort();
+        // Rows whose delivery was cut short are free for the next start at once.
+        if let Err(e) = self
+            .store
+            .end_incarnation(&self.incarnation, self.clock.now())
+            .await
+        {
+            warn!(error = %e, "could not record the outbox's stop; its leases free up in seconds");
+        }
     }
 
     /// One pass: lease what is due and deliver it. Returns how many rows were sent.
@@ -197,7 +278,17 @@ impl Worker {
         let now = self.clock.now();
         let lease = self.settings.lease.as_millis();
         let limit = (self.settings.concurrency * 8) as i64;
-        let rows = self.store.lease_due(now, now + lease, limit).await?;
+        if !self.alive().await {
+            return Ok(0);
+        }
+        let lessee = Lessee {
+            incarnation: self.incarnation.clone(),
+            alive_since: now - DEAD_AFTER.as_millis() as i64,
+        };
+        let rows = self
+            .store
+            .lease_due_as(now, now + lease, limit, Some(&lessee))
+            .await?;
         if rows.is_empty() {
             return Ok(0);
         }

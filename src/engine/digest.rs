@@ -65,7 +65,8 @@ impl Engine {
             let text = self.texts.daily_digest(&day, g.created, g.resolved, g.open);
             self.to_chat(&mut fx, &g.target, None, text, Vec::new(), hold);
         }
-        tx.enqueue(&fx.outbound, now).await?;
+        tx.enqueue_with(&fx.outbound, now, crate::store::outbox::Priority::Digest)
+            .await?;
         tx.commit().await?;
         tracing::info!(%period, groups = groups.len(), "daily digest sent");
         Ok(())
@@ -88,7 +89,8 @@ impl Engine {
         for code in &grids {
             self.weekly_for(&mut tx, &mut fx, code, now, hold).await?;
         }
-        tx.enqueue(&fx.outbound, now).await?;
+        tx.enqueue_with(&fx.outbound, now, crate::store::outbox::Priority::Digest)
+            .await?;
         tx.commit().await?;
         tracing::info!(%period, grids = grids.len(), "weekly reports sent");
         Ok(())

@@ -133,7 +133,8 @@ impl Engine {
             }
             self.keep_cards_true(&mut tx, &mut fx).await?;
             tx.add_events(&fx.events).await?;
-            tx.enqueue(&fx.outbound, now).await?;
+            tx.enqueue_with(&fx.outbound, now, crate::store::outbox::Priority::Reminder)
+                .await?;
             tx.commit().await?;
             fired += timers.len();
         }

@@ -17,6 +17,7 @@ pub mod roster;
 pub mod sandbox;
 pub mod tickets;
 pub mod timers;
+pub mod unread;
 
 use crate::domain::TimerKind;
 use sqlx::any::{AnyPoolOptions, AnyRow};

@@ -63,13 +63,34 @@ pub struct OutboxCounts {
     pub held: i64,
 }
 
+/// Delivery order across chats: lower goes first. Within a chat, rows keep their order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priority {
+    /// Replies to a resident or leader: cards, answers, claim/resolve notices.
+    Reply = 0,
+    /// Reminders, escalations and what other timers send.
+    Reminder = 1,
+    /// Daily digests and weekly reports.
+    Digest = 2,
+}
+
 impl Tx {
-    /// Queues items for delivery (one statement for the lot).
+    /// Queues replies for delivery (one statement for the lot).
     pub async fn enqueue(&mut self, items: &[NewOutbound], now: i64) -> Result<()> {
+        self.enqueue_with(items, now, Priority::Reply).await
+    }
+
+    /// Queues items for delivery at `priority`.
+    pub async fn enqueue_with(
+        &mut self,
+        items: &[NewOutbound],
+        now: i64,
+        priority: Priority,
+    ) -> Result<()> {
         for chunk in items.chunks(500) {
             let sql = format!(
-                "INSERT INTO outbox (platform, account, chat, ticket_id, payload, next_attempt_at, created_at, status) VALUES {}",
-                row_placeholders(self.backend, chunk.len(), 8)
+                "INSERT INTO outbox (platform, account, chat, ticket_id, payload, next_attempt_at, created_at, status, priority) VALUES {}",
+                row_placeholders(self.backend, chunk.len(), 9)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for it in chunk {
@@ -89,7 +110,8 @@ impl Tx {
                         "held"
                     } else {
                         "pending"
-                    });
+                    })
+                    .bind(priority as i64);
             }
             q.execute(self.db().await?).await?;
         }
@@ -97,29 +119,103 @@ impl Tx {
     }
 }
 
+/// Who takes a lease: a running process ([`Store::register_incarnation`]) and the heartbeat
+/// age after which another process counts as dead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lessee {
+    pub incarnation: String,
+    /// Incarnations whose last heartbeat is older than this are dead: their leases are free.
+    pub alive_since: i64,
+}
+
 impl Store {
+    /// Records a running process; its leases stay its own while it beats
+    /// ([`Store::heartbeat`]).
+    pub async fn register_incarnation(&self, id: &str, node: &str, now: i64) -> Result<()> {
+        let _turn = self.write_turn().await?;
+        sqlx::query(
+            "INSERT INTO incarnations (id, node, started_at, heartbeat_at) VALUES ($1, $2, $3, $3) \
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, ended_at = NULL",
+        )
+        .bind(id.to_string())
+        .bind(node.to_string())
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// "Still alive". Old incarnations (ended, or silent for a day) are cleared on the way.
+    pub async fn heartbeat(&self, id: &str, now: i64) -> Result<()> {
+        let _turn = self.write_turn().await?;
+        sqlx::query("UPDATE incarnations SET heartbeat_at = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        sqlx::query("DELETE FROM incarnations WHERE heartbeat_at < $1")
+            .bind(now - 86_400_000)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// A clean stop: this incarnation's leases (deliveries cut short) are free at once.
+    pub async fn end_incarnation(&self, id: &str, now: i64) -> Result<()> {
+        let _turn = self.write_turn().await?;
+        sqlx::query("UPDATE incarnations SET ended_at = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Leases up to `limit` rows that may be delivered now: due, not leased by another worker,
     /// and first in line for their chat (a later message never overtakes an earlier one that is
-    /// waiting for a retry). The lease expires at `lease_until`.
+    /// waiting for a retry). Replies to people go first, then reminders, then digests. The
+    /// lease expires at `lease_until`.
     pub async fn lease_due(
         &self,
         now: i64,
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<OutboxRow>> {
+        self.lease_due_as(now, lease_until, limit, None).await
+    }
+
+    /// [`Store::lease_due`] for `lessee`: rows leased by an incarnation that has ended or whose
+    /// heartbeat is older than `lessee.alive_since` are free again at once, without waiting
+    /// for `lease_until`, so a delivery cut by a crash is retried within seconds. The lessee's
+    /// own live leases are never taken twice.
+    pub async fn lease_due_as(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+        lessee: Option<&Lessee>,
+    ) -> Result<Vec<OutboxRow>> {
+        let (me, alive_since) = match lessee {
+            Some(l) => (l.incarnation.clone(), l.alive_since),
+            None => (String::new(), i64::MIN),
+        };
         // The first pending row of each chat, due and not leased; rows without a chat (button
         // answers) have no order to keep. Asking for heads directly, rather than sifting the
         // oldest rows in memory, means a chat with a long queue behind a failing first message
         // cannot crowd every other chat out of the lease.
         let heads = sqlx::query(
             "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= $1 \
-             AND (o.lease_until IS NULL OR o.lease_until < $1) \
+             AND (o.lease_until IS NULL OR o.lease_until < $1 OR (o.leased_by <> $3 \
+               AND NOT EXISTS (SELECT 1 FROM incarnations i WHERE i.id = o.leased_by \
+                 AND i.ended_at IS NULL AND i.heartbeat_at >= $4))) \
              AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' \
                AND e.platform = o.platform AND e.account = o.account AND e.chat = o.chat AND e.id < o.id) \
-             ORDER BY o.id LIMIT $2",
+             ORDER BY o.priority, o.id LIMIT $2",
         )
         .bind(now)
         .bind(limit)
+        .bind(me.clone())
+        .bind(alive_since)
         .fetch_all(self.pool())
         .await?;
         let chosen = heads
@@ -129,14 +225,21 @@ impl Store {
         if chosen.is_empty() {
             return Ok(Vec::new());
         }
-        let list: Vec<String> = (0..chosen.len()).map(|i| format!("${}", i + 3)).collect();
+        let list: Vec<String> = (0..chosen.len()).map(|i| format!("${}", i + 5)).collect();
+        // The same test again, so that of two workers choosing the same row only one leases it.
         let sql = format!(
-            "UPDATE outbox SET lease_until = $1 WHERE id IN ({}) AND status = 'pending' \
-             AND (lease_until IS NULL OR lease_until < $2) \
+            "UPDATE outbox SET lease_until = $1, leased_by = $3 WHERE id IN ({}) \
+             AND status = 'pending' AND (lease_until IS NULL OR lease_until < $2 \
+               OR (leased_by <> $3 AND NOT EXISTS (SELECT 1 FROM incarnations i \
+                 WHERE i.id = outbox.leased_by AND i.ended_at IS NULL AND i.heartbeat_at >= $4))) \
              RETURNING id, platform, account, chat, ticket_id, payload, attempts",
             list.join(",")
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(lease_until).bind(now);
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(lease_until)
+            .bind(now)
+            .bind(me)
+            .bind(alive_since);
         for id in &chosen {
             q = q.bind(*id);
         }
@@ -173,25 +276,25 @@ impl Store {
             let q = match d {
                 Delivery::Sent { id, at, .. } => sqlx::query(
                     "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, \
-                     lease_until = NULL WHERE id = $1",
+                     lease_until = NULL, leased_by = NULL WHERE id = $1",
                 )
                 .bind(*id)
                 .bind(*at),
                 Delivery::Retry { id, next_at, error } => sqlx::query(
                     "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, \
-                     lease_until = NULL, last_error = $3 WHERE id = $1",
+                     lease_until = NULL, leased_by = NULL, last_error = $3 WHERE id = $1",
                 )
                 .bind(*id)
                 .bind(*next_at)
                 .bind(error.clone()),
                 Delivery::Postponed { id, next_at } => sqlx::query(
-                    "UPDATE outbox SET next_attempt_at = $2, lease_until = NULL WHERE id = $1",
+                    "UPDATE outbox SET next_attempt_at = $2, lease_until = NULL, leased_by = NULL WHERE id = $1",
                 )
                 .bind(*id)
                 .bind(*next_at),
                 Delivery::Parked { id, error } => sqlx::query(
                     "UPDATE outbox SET status = 'parked', attempts = attempts + 1, \
-                     lease_until = NULL, last_error = $2 WHERE id = $1",
+                     lease_until = NULL, leased_by = NULL, last_error = $2 WHERE id = $1",
                 )
                 .bind(*id)
                 .bind(error.clone()),

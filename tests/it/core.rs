@@ -574,3 +574,124 @@ async fn stuck_chat(db: Db) {
     store.close().await;
 }
 both_backends!(a_stuck_chat_does_not_hold_up_the_others, stuck_chat);
+
+/// Leases belong to a running process. While its heartbeat is fresh nobody else takes its rows;
+/// once it is silent for the dead-after time (a kill -9) or has stopped, another process takes
+/// them at once instead of waiting for the lease to run out. Replies go before reminders, which
+/// go before digests.
+async fn leases_of_the_dead(db: Db) {
+    use gridline::platform::{Outbound, OutboundMessage};
+    use gridline::store::outbox::{Lessee, NewOutbound, Priority};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = crate::support::database_url(db, &dir).await;
+    let store = gridline::store::Store::open(&url, 4, std::time::Duration::from_secs(5))
+        .await
+        .expect("store");
+    let row = |chat: &str| NewOutbound {
+        platform: "memory".into(),
+        account: "bot".into(),
+        ticket_id: None,
+        item: Outbound::Send(OutboundMessage {
+            chat: chat.into(),
+            thread: None,
+            text: chat.into(),
+            reply_to: None,
+            mentions: vec![],
+            buttons: vec![],
+        }),
+        not_before: None,
+    };
+    let now = 1_000_000;
+    let mut tx = store.begin().await.expect("tx");
+    tx.enqueue_with(&[row("digest")], now, Priority::Digest)
+        .await
+        .expect("enqueue");
+    tx.enqueue_with(&[row("reminder")], now, Priority::Reminder)
+        .await
+        .expect("enqueue");
+    tx.enqueue(&[row("card")], now).await.expect("enqueue");
+    tx.commit().await.expect("commit");
+    let lessee = |me: &str, at: i64| Lessee {
+        incarnation: me.into(),
+        alive_since: at - 6_000,
+    };
+    let chats = |rows: &[gridline::store::outbox::OutboxRow]| -> Vec<String> {
+        let mut c: Vec<String> = rows.iter().filter_map(|r| r.chat.clone()).collect();
+        c.sort();
+        c
+    };
+
+    store
+        .register_incarnation("a", "host:1", now)
+        .await
+        .expect("a");
+    store
+        .register_incarnation("b", "host:2", now)
+        .await
+        .expect("b");
+    // An hour-long lease, as a process would take before delivering.
+    let taken = store
+        .lease_due_as(now, now + 3_600_000, 2, Some(&lessee("a", now)))
+        .await
+        .expect("lease");
+    assert_eq!(
+        chats(&taken),
+        ["card", "reminder"],
+        "by priority, the digest last"
+    );
+    // a beats; b finds only the digest.
+    store.heartbeat("a", now + 4_000).await.expect("beat");
+    let b = store
+        .lease_due_as(
+            now + 5_000,
+            now + 3_600_000,
+            8,
+            Some(&lessee("b", now + 5_000)),
+        )
+        .await
+        .expect("lease");
+    assert_eq!(chats(&b), ["digest"]);
+    // a goes silent (killed): 6 s after its last beat its rows are b's, not an hour later.
+    let still = store
+        .lease_due_as(
+            now + 9_000,
+            now + 3_600_000,
+            8,
+            Some(&lessee("b", now + 9_000)),
+        )
+        .await
+        .expect("lease");
+    assert!(still.is_empty(), "a beat at +4 s: alive until +10 s");
+    let after = store
+        .lease_due_as(
+            now + 10_500,
+            now + 3_600_000,
+            8,
+            Some(&lessee("b", now + 10_500)),
+        )
+        .await
+        .expect("lease");
+    assert_eq!(chats(&after), ["card", "reminder"]);
+    // A clean stop frees its rows at once.
+    store
+        .register_incarnation("c", "host:3", now)
+        .await
+        .expect("c");
+    store.heartbeat("b", now + 11_000).await.expect("beat");
+    store.end_incarnation("b", now + 11_000).await.expect("end");
+    let taken_over = store
+        .lease_due_as(
+            now + 11_001,
+            now + 3_600_000,
+            8,
+            Some(&lessee("c", now + 11_001)),
+        )
+        .await
+        .expect("lease");
+    assert_eq!(chats(&taken_over), ["card", "digest", "reminder"]);
+    store.close().await;
+}
+both_backends!(
+    dead_processes_leases_are_taken_over_in_seconds,
+    leases_of_the_dead
+);

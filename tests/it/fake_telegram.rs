@@ -166,6 +166,9 @@ struct Inner {
     chats: HashMap<i64, Chat>,
     webhook: Option<(String, Option<String>)>,
     can_read_all_group_messages: bool,
+    /// getMe answers without `username` (a bot Telegram would not make; gridline must not
+    /// panic on it).
+    no_username: bool,
 }
 
 /// The running fake. Dropping it stops the server.
@@ -230,6 +233,11 @@ impl FakeTelegram {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().expect("fake telegram state")
+    }
+
+    /// getMe answers without a `username` from now on.
+    pub fn drop_username(&self) {
+        self.lock().no_username = true;
     }
 
     /// getMe's `can_read_all_group_messages` (privacy mode off when true).
@@ -657,6 +665,11 @@ async fn answer(shared: &Shared, method: &str, params: &Value) -> Response {
             me["supports_inline_queries"] = json!(false);
             me["can_connect_to_business"] = json!(false);
             me["has_main_web_app"] = json!(false);
+            if inner.no_username
+                && let Some(m) = me.as_object_mut()
+            {
+                m.remove("username");
+            }
             ok(me)
         }
         "getupdates" => get_updates(shared, params).await,

@@ -251,6 +251,54 @@ async fn onebot_http_events_need_a_valid_signature() {
     assert_eq!(node.inbox().await.len(), 1);
 }
 
+/// Events a bridge sends that gridline cannot read are kept as received, over HTTP and over the
+/// WebSocket, each once; the readable ones around them are stored as usual.
+#[tokio::test]
+async fn onebot_unreadable_events_are_kept_not_dropped() {
+    let node = node(|_| {}).await;
+    let broken = json!({"time": 1, "self_id": 10001, "post_type": "message",
+        "message_type": "group", "message_id": 5, "user_id": 20002, "message": "没有群号"});
+    assert_eq!(
+        post_event(node.addr, "10001", Some(SECRET), &broken).await,
+        204
+    );
+    assert_eq!(
+        post_event(node.addr, "10001", Some(SECRET), &broken).await,
+        204
+    );
+    let mut bridge = FakeBridge::new(node.addr, "10001", Some(TOKEN));
+    bridge.connect().await.expect("connect");
+    bridge.send(
+        json!({"post_type": "message", "self_id": 10001, "message_type": "channel",
+        "message_id": 6, "user_id": 20002, "message": "新的消息类型"}),
+    );
+    bridge.send(group_message(
+        "10001",
+        "812345678",
+        "20002",
+        "王芳",
+        7,
+        json!("路灯不亮了"),
+    ));
+    let events = node.wait_inbox(1).await;
+    assert_eq!(text_of(&events[0]), "路灯不亮了");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let kept = node.store.recent_unread(10).await.expect("unread");
+        if kept.len() == 2 {
+            assert!(kept.iter().any(|u| u.raw.contains("没有群号")));
+            assert!(kept.iter().any(|u| u.raw.contains("新的消息类型")));
+            assert!(
+                kept.iter()
+                    .all(|u| u.platform == "onebot" && !u.reason.is_empty())
+            );
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "kept: {kept:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn onebot_sends_with_reply_and_at_segments_and_maps_retcodes() {
     let node = node(|_| {}).await;

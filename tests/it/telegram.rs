@@ -704,6 +704,134 @@ async fn telegram_webhook_refuses_a_wrong_secret_and_stores_before_200() {
     rig.ctx.shutdown.cancel();
 }
 
+/// Updates teloxide cannot type: an entity type, a chat type and fields from a newer Bot API, a
+/// date that is not a number, an update kind gridline never heard of.
+fn newer_api_updates(group: &Chat) -> Vec<(&'static str, serde_json::Value)> {
+    let from = json!({"id": 111, "is_bot": false, "first_name": "王芳"});
+    let chat = json!({"id": group.id, "type": "supergroup", "title": group.title});
+    vec![
+        (
+            "message",
+            json!({"message_id": 71, "from": from, "chat": chat, "date": 1_717_000_000,
+            "text": "3栋电梯坏了 ✨",
+            "entities": [{"type": "sparkle_effect", "offset": 7, "length": 1}]}),
+        ),
+        (
+            "message",
+            json!({"message_id": 72, "from": from, "chat": chat, "date": "2026-12-05",
+            "text": "5栋漏水了"}),
+        ),
+        (
+            "message",
+            json!({"message_id": 73, "from": from, "chat": chat, "date": 1_717_000_000,
+            "text": "路灯不亮", "paid_star_reaction_count": {"stars": [1, 2]},
+            "reply_markup_v2": "anything"}),
+        ),
+        (
+            "message",
+            json!({"message_id": 74, "from": from, "date": 1_717_000_000,
+            "chat": {"id": -100_777, "type": "community_hub", "title": "新型群"},
+            "text": "新型群里的诉求"}),
+        ),
+        ("guild_post", json!({"id": 1, "text": "一种新的更新"})),
+    ]
+}
+
+/// Every one is stored: three read leniently as messages, two kept unread.
+async fn assert_newer_api_updates_stored(rig: &Rig, group: &Chat) {
+    let events = rig.wait_inbox(4).await;
+    let texts: Vec<&str> = events.iter().map(text_of).collect();
+    assert_eq!(
+        texts,
+        vec!["楼道灯坏了", "3栋电梯坏了 ✨", "5栋漏水了", "路灯不亮"],
+        "every readable update is an event"
+    );
+    assert!(events.iter().all(|e| e.chat.id == group.id.to_string()));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let kept = rig.store.recent_unread(10).await.expect("unread");
+        if kept.len() == 2 {
+            assert!(
+                kept.iter()
+                    .any(|u| u.raw.contains("community_hub") && u.reason.contains("community_hub"))
+            );
+            assert!(kept.iter().any(|u| u.raw.contains("guild_post")));
+            assert_eq!(rig.store.unread_count().await.expect("count"), 2);
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "kept: {kept:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn telegram_polling_stores_updates_from_a_newer_bot_api() {
+    let fake = FakeTelegram::start().await;
+    // A getMe without a username must not stop gridline either.
+    fake.drop_username();
+    let rig = Rig::new(&fake, false).await;
+    let group = Chat::supergroup(-100_300, "幸福小区3号网格");
+    fake.send_text(&group, &User::new(111, "王芳"), "楼道灯坏了");
+    let mut last = 0;
+    for (key, value) in newer_api_updates(&group) {
+        last = fake.push_raw(key, value);
+    }
+    let mounted = telegram::mount(&rig.ctx).await.expect("mount");
+    assert_newer_api_updates_stored(&rig, &group).await;
+    // Confirmed only once stored, and then for good.
+    fake.wait_for(WAIT, "offset confirmed", |f| {
+        (f.confirmed_offset() == last + 1).then_some(())
+    })
+    .await;
+    assert_eq!(fake.pending_updates(), 0);
+    rig.ctx.shutdown.cancel();
+    for t in mounted.tasks {
+        t.await.expect("task ends");
+    }
+}
+
+#[tokio::test]
+async fn telegram_webhook_stores_updates_from_a_newer_bot_api() {
+    let fake = FakeTelegram::start().await;
+    let rig = Rig::new(&fake, true).await;
+    let mounted = telegram::mount(&rig.ctx).await.expect("mount");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let stop = rig.ctx.shutdown.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, mounted.routes)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+    });
+    let group = Chat::supergroup(-100_300, "幸福小区3号网格");
+    let url = format!("http://{addr}/tg/hook");
+    let http = reqwest::Client::new();
+    let mut updates = vec![json!({"update_id": 1, "message": {"message_id": 70,
+        "from": {"id": 111, "is_bot": false, "first_name": "王芳"},
+        "chat": {"id": group.id, "type": "supergroup", "title": group.title},
+        "date": 1_717_000_000, "text": "楼道灯坏了"}})];
+    for (n, (key, value)) in newer_api_updates(&group).into_iter().enumerate() {
+        let mut update = json!({"update_id": n + 2});
+        update[key] = value;
+        updates.push(update);
+    }
+    for update in &updates {
+        let status = http
+            .post(&url)
+            .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+            .json(update)
+            .send()
+            .await
+            .expect("answer")
+            .status();
+        assert_eq!(status, 200, "{update}");
+    }
+    assert_newer_api_updates_stored(&rig, &group).await;
+    rig.ctx.shutdown.cancel();
+}
+
 // ---- The whole daemon against the fake Telegram ------------------------------------------------
 
 use crate::both_backends;

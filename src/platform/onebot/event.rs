@@ -25,6 +25,10 @@ pub enum ParseError {
     NotAnObject,
     #[error("event has no usable `{0}`")]
     Missing(&'static str),
+    /// A kind of event gridline does not know: kept as received rather than ignored, since it
+    /// may be a message a newer bridge reports differently.
+    #[error("unknown {0} `{1}`")]
+    Unknown(&'static str, String),
 }
 
 /// Reads an id given as a number or a string. `1.0` (some bridges serialise through doubles)
@@ -71,7 +75,7 @@ pub fn parse(event: &Value, self_hint: Option<&str>, now: Millis) -> Result<Pars
         "meta_event" => Ok(Parsed::Ignored("meta event")),
         "request" => Ok(Parsed::Ignored("request")),
         "" => Err(ParseError::Missing("post_type")),
-        _ => Ok(Parsed::Ignored("unknown post_type")),
+        other => Err(ParseError::Unknown("post_type", other.to_string())),
     }
 }
 
@@ -91,7 +95,7 @@ fn parse_message(
             ChatKind::Group,
         ),
         Some("private") => (private_chat(&user_id), ChatKind::Private),
-        Some(_) => return Ok(Parsed::Ignored("unknown message_type")),
+        Some(other) => return Err(ParseError::Unknown("message_type", other.to_string())),
         None => return Err(ParseError::Missing("message_type")),
     };
     let segments = match obj.get("message").or_else(|| obj.get("raw_message")) {

@@ -28,6 +28,7 @@ use crate::store::now_millis;
 #[derive(Clone)]
 pub struct EventState {
     pub intake: Intake,
+    pub store: crate::store::Store,
     pub secret: Secret,
 }
 
@@ -89,11 +90,12 @@ async fn receive(State(state): State<EventState>, headers: HeaderMap, body: Byte
         warn!(%status, "OneBot event refused: bad or missing signature");
         return status;
     }
+    let hint = headers.get("x-self-id").and_then(|v| v.to_str().ok());
+    // A signed body comes from the bridge: what cannot be read is kept, not dropped.
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(_) => return StatusCode::BAD_REQUEST,
+        Err(e) => return keep(&state, hint, &body, format!("not JSON: {e}")).await,
     };
-    let hint = headers.get("x-self-id").and_then(|v| v.to_str().ok());
     match event::parse(&value, hint, now_millis()) {
         Ok(Parsed::Inbound(ev)) => match state.intake.submit(vec![*ev], None).await {
             Ok(_) => StatusCode::NO_CONTENT,
@@ -107,9 +109,37 @@ async fn receive(State(state): State<EventState>, headers: HeaderMap, body: Byte
             debug!(why, "OneBot event ignored");
             StatusCode::NO_CONTENT
         }
+        Err(e) => keep(&state, hint, &body, e.to_string()).await,
+    }
+}
+
+/// Keeps an event that could not be read; 204 once it is stored, 503 (the bridge may post it
+/// again) when it is not.
+async fn keep(
+    state: &EventState,
+    account: Option<&str>,
+    body: &[u8],
+    reason: String,
+) -> StatusCode {
+    let row = super::unread(
+        account.unwrap_or(""),
+        &String::from_utf8_lossy(body),
+        reason,
+    );
+    match state
+        .store
+        .keep_unread(std::slice::from_ref(&row), now_millis())
+        .await
+    {
+        Ok(new) => {
+            if new.first() == Some(&true) {
+                warn!(reason = %row.reason, key = %row.key, "OneBot event not understood; kept as received");
+            }
+            StatusCode::NO_CONTENT
+        }
         Err(e) => {
-            warn!(error = %e, "malformed OneBot event");
-            StatusCode::BAD_REQUEST
+            warn!(error = %e, "unreadable OneBot event not stored");
+            StatusCode::SERVICE_UNAVAILABLE
         }
     }
 }

@@ -37,6 +37,18 @@ use action::{ActionResponse, Target};
 
 /// The platform name on events and outbox rows.
 pub const PLATFORM: &str = "onebot";
+
+/// An event a bridge sent that gridline could not read, to be kept as received
+/// ([`crate::store::unread`]). OneBot events have no id of their own: the key is a hash.
+pub fn unread(account: &str, raw: &str, reason: String) -> crate::store::unread::Unread {
+    crate::store::unread::Unread {
+        platform: PLATFORM.into(),
+        account: account.to_string(),
+        key: crate::store::unread::hash_key(raw.as_bytes()),
+        reason,
+        raw: raw.to_string(),
+    }
+}
 /// Prefix of private chat ids.
 pub const PRIVATE_PREFIX: &str = "private:";
 /// Texts longer than this are sent as several messages. QQ takes about 5000 characters; the
@@ -186,6 +198,7 @@ pub async fn mount(ctx: &Context) -> anyhow::Result<Mounted> {
     })
     .merge(http::routes(http::EventState {
         intake: ctx.intake.clone(),
+        store: ctx.store.clone(),
         secret: settings.secret.clone(),
     }));
     Ok(Mounted {

@@ -30,6 +30,7 @@ use super::event::{self, Parsed, id_of};
 use crate::config::Secret;
 use crate::intake::{Intake, IntakeError};
 use crate::platform::{InboundEvent, SendError};
+use crate::store::unread::Unread;
 use crate::store::{Store, now_millis};
 
 /// The most events read from one socket before they are committed.
@@ -265,14 +266,20 @@ async fn serve(socket: WebSocket, state: WsState, account: String, role: Role) {
         };
         let Some(Ok(first)) = first else { break };
         let mut events = Vec::new();
-        open = read_frame(first, &conn, &mut events);
+        let mut unread = Vec::new();
+        open = read_frame(first, &conn, &mut events, &mut unread);
         // Take what is already waiting, so a burst is committed in one transaction.
         while open && events.len() < BATCH_MAX {
             match stream.next().now_or_never() {
-                Some(Some(Ok(frame))) => open = read_frame(frame, &conn, &mut events),
+                Some(Some(Ok(frame))) => {
+                    open = read_frame(frame, &conn, &mut events, &mut unread);
+                }
                 Some(_) => open = false,
                 None => break,
             }
+        }
+        if !unread.is_empty() {
+            keep(&state, &unread).await;
         }
         if !events.is_empty() {
             store(&state, events).await;
@@ -287,20 +294,31 @@ async fn serve(socket: WebSocket, state: WsState, account: String, role: Role) {
     info!(%account, "OneBot bridge disconnected");
 }
 
-/// Handles one frame; returns false when the bridge closed the socket.
-fn read_frame(frame: Message, conn: &Connection, events: &mut Vec<InboundEvent>) -> bool {
+/// Handles one frame; returns false when the bridge closed the socket. Events that cannot be
+/// read go to `unread`, to be kept as received.
+fn read_frame(
+    frame: Message,
+    conn: &Connection,
+    events: &mut Vec<InboundEvent>,
+    unread: &mut Vec<Unread>,
+) -> bool {
     let value: Value = match &frame {
         Message::Text(t) => match serde_json::from_str(t.as_str()) {
             Ok(v) => v,
             Err(e) => {
-                warn!(account = %conn.account, error = %e, "unreadable frame skipped");
+                unread.push(super::unread(
+                    &conn.account,
+                    t.as_str(),
+                    format!("not JSON: {e}"),
+                ));
                 return true;
             }
         },
         Message::Binary(b) => match serde_json::from_slice(b) {
             Ok(v) => v,
             Err(e) => {
-                warn!(account = %conn.account, error = %e, "unreadable frame skipped");
+                let raw = String::from_utf8_lossy(b);
+                unread.push(super::unread(&conn.account, &raw, format!("not JSON: {e}")));
                 return true;
             }
         },
@@ -311,7 +329,11 @@ fn read_frame(frame: Message, conn: &Connection, events: &mut Vec<InboundEvent>)
         match event::parse(&value, Some(&conn.account), now_millis()) {
             Ok(Parsed::Inbound(ev)) => events.push(*ev),
             Ok(Parsed::Ignored(why)) => debug!(account = %conn.account, why, "event ignored"),
-            Err(e) => warn!(account = %conn.account, error = %e, "malformed event skipped"),
+            Err(e) => unread.push(super::unread(
+                &conn.account,
+                &value.to_string(),
+                e.to_string(),
+            )),
         }
     } else if value.get("echo").is_some() || value.get("retcode").is_some() {
         match serde_json::from_value::<ActionResponse>(value) {
@@ -322,6 +344,30 @@ fn read_frame(frame: Message, conn: &Connection, events: &mut Vec<InboundEvent>)
         debug!(account = %conn.account, "frame that is neither event nor answer ignored");
     }
     true
+}
+
+/// Keeps events that could not be read, retrying while the database is unavailable (nothing
+/// else is read from the socket meanwhile); each is logged once, when first stored.
+async fn keep(state: &WsState, rows: &[Unread]) {
+    let mut wait = Duration::from_millis(100);
+    loop {
+        match state.store.keep_unread(rows, now_millis()).await {
+            Ok(new) => {
+                for (row, _) in rows.iter().zip(new).filter(|(_, n)| *n) {
+                    warn!(account = %row.account, reason = %row.reason, key = %row.key, "OneBot event not understood; kept as received");
+                }
+                return;
+            }
+            Err(e) => {
+                warn!(error = %e, retry_in = ?wait, "unreadable OneBot events not stored yet");
+                tokio::select! {
+                    () = state.shutdown.cancelled() => return,
+                    () = tokio::time::sleep(wait) => {}
+                }
+                wait = (wait * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
 }
 
 /// Submits events, retrying while the database is unavailable: nothing else is read from this

@@ -10,8 +10,10 @@
 //! teloxide-core's `Bot` does the HTTP; teloxide's Dispatcher and update listeners are not used,
 //! because they confirm updates to Telegram before anything is stored.
 
+pub mod api;
 pub mod menu;
 pub mod poll;
+pub mod raw;
 pub mod send;
 pub mod update;
 pub mod webhook;
@@ -19,10 +21,9 @@ pub mod webhook;
 use anyhow::Context as _;
 use std::sync::Arc;
 use std::time::Duration;
+use teloxide::Bot;
 use teloxide::payloads::{SetMyCommandsSetters, SetWebhookSetters};
 use teloxide::requests::Requester;
-use teloxide::types::Me;
-use teloxide::{ApiError, Bot, RequestError};
 use tracing::{info, warn};
 
 use crate::config::{Language, TelegramMode, TelegramSettings};
@@ -39,13 +40,17 @@ const START_ATTEMPTS: u32 = 5;
 pub async fn mount(ctx: &Context) -> anyhow::Result<Mounted> {
     let cfg = &ctx.settings.telegram;
     let bot = build_bot(cfg)?;
-    let me = get_me(&bot).await?;
-    let identity = BotIdentity {
-        id: me.user.id.0,
-        username: me.username().to_string(),
-    };
+    let api = api::RawApi::new(http_client()?, &cfg.api_url, cfg.token.expose());
+    let me = get_me(&api).await?;
+    let identity = me.identity;
+    if identity.username.is_empty() {
+        warn!(
+            id = identity.id,
+            "getMe gave no bot username; commands addressed /command@name are not taken as this bot's"
+        );
+    }
     info!(bot = %identity.username, id = identity.id, mode = ?cfg.mode, "telegram bot connected");
-    if !me.can_read_all_group_messages {
+    if !me.reads_all_group_messages {
         warn!(
             bot = %identity.username,
             "privacy mode is on: in groups where the bot is not an admin it sees only commands and \
@@ -65,7 +70,7 @@ pub async fn mount(ctx: &Context) -> anyhow::Result<Mounted> {
                 warn!(error = %e, "deleteWebhook failed; polling may be refused until it is removed");
             }
             let poller = poll::Poller {
-                bot,
+                api,
                 me: identity,
                 store: ctx.store.clone(),
                 intake: ctx.intake.clone(),
@@ -87,6 +92,7 @@ pub async fn mount(ctx: &Context) -> anyhow::Result<Mounted> {
                 identity,
                 cfg.webhook_secret.clone(),
                 ctx.intake.clone(),
+                ctx.store.clone(),
             );
         }
     }
@@ -101,21 +107,25 @@ pub async fn mount(ctx: &Context) -> anyhow::Result<Mounted> {
 pub fn build_bot(cfg: &TelegramSettings) -> anyhow::Result<Bot> {
     let api_url = reqwest::Url::parse(&cfg.api_url)
         .with_context(|| format!("telegram.api_url `{}` is not a URL", cfg.api_url))?;
-    let client = teloxide::net::default_reqwest_settings()
+    Ok(Bot::with_client(cfg.token.expose(), http_client()?).set_api_url(api_url))
+}
+
+/// The HTTP client for the Bot API, its timeout outlasting a long poll.
+fn http_client() -> anyhow::Result<reqwest::Client> {
+    teloxide::net::default_reqwest_settings()
         .timeout(poll::LONG_POLL + Duration::from_secs(15))
         .build()
-        .context("building the Telegram HTTP client")?;
-    Ok(Bot::with_client(cfg.token.expose(), client).set_api_url(api_url))
+        .context("building the Telegram HTTP client")
 }
 
 /// getMe, retried briefly for network trouble; a rejected token fails at once.
-async fn get_me(bot: &Bot) -> anyhow::Result<Me> {
+async fn get_me(api: &api::RawApi) -> anyhow::Result<api::Me> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match bot.get_me().await {
+        match api.get_me().await {
             Ok(me) => return Ok(me),
-            Err(RequestError::Api(ApiError::InvalidToken)) => {
+            Err(api::ApiError::Unauthorized(_)) => {
                 anyhow::bail!(
                     "telegram.token was rejected by the Bot API (getMe: Unauthorized); check GRIDLINE__TELEGRAM__TOKEN"
                 )

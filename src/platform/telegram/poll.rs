@@ -8,16 +8,16 @@
 //! already stored it.
 
 use std::time::Duration;
-use teloxide::payloads::GetUpdatesSetters;
-use teloxide::requests::{Request, Requester};
 use teloxide::types::AllowedUpdate;
-use teloxide::{ApiError, Bot, RequestError};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
-use super::update::{BotIdentity, to_event};
+use super::api::{ApiError, RawApi};
+use super::raw::{Read, read_update, update_id};
+use super::update::BotIdentity;
 use crate::intake::{Cursor, Intake, IntakeError};
-use crate::store::Store;
+use crate::store::unread::Unread;
+use crate::store::{Store, now_millis};
 
 /// How long one getUpdates call may wait for news on Telegram's side.
 pub const LONG_POLL: Duration = Duration::from_secs(25);
@@ -28,6 +28,7 @@ const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
 /// The update kinds gridline asks for. Everything else never reaches it.
 pub fn allowed_updates() -> Vec<AllowedUpdate> {
+    // Keep in step with ALLOWED.
     vec![
         AllowedUpdate::Message,
         AllowedUpdate::EditedMessage,
@@ -36,13 +37,21 @@ pub fn allowed_updates() -> Vec<AllowedUpdate> {
     ]
 }
 
+/// [`allowed_updates`] as the Bot API spells them.
+pub const ALLOWED: &[&str] = &[
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+];
+
 /// Where the next offset is stored: one cursor per bot.
 pub fn cursor_key(me: &BotIdentity) -> String {
     format!("telegram:{}:offset", me.id)
 }
 
 pub struct Poller {
-    pub bot: Bot,
+    pub api: RawApi,
     pub me: BotIdentity,
     pub store: Store,
     pub intake: Intake,
@@ -60,33 +69,27 @@ impl Poller {
         info!(bot = %self.me.username, offset, "telegram polling started");
         let mut backoff = Backoff::default();
         loop {
-            let request = self
-                .bot
-                .get_updates()
-                .offset(offset)
-                .timeout(LONG_POLL.as_secs() as u32)
-                .limit(BATCH)
-                .allowed_updates(allowed_updates());
+            let fetch = self.api.get_updates(offset, LONG_POLL, BATCH, ALLOWED);
             let result = tokio::select! {
                 () = self.shutdown.cancelled() => break,
-                r = request.send() => r,
+                r = fetch => r,
             };
             let updates = match result {
                 Ok(updates) => updates,
                 Err(e) => {
                     let wait = match &e {
-                        RequestError::RetryAfter(s) => s.duration(),
-                        RequestError::Api(ApiError::TerminatedByOtherGetUpdates) => {
+                        ApiError::RetryAfter(d) => *d,
+                        ApiError::Conflict(_) => {
                             warn!(
                                 "another process is polling this bot token (another gridline, or a webhook being set); retrying"
                             );
                             backoff.next()
                         }
-                        RequestError::Api(ApiError::InvalidToken) => {
+                        ApiError::Unauthorized(_) => {
                             error!("telegram rejected the bot token (telegram.token)");
                             BACKOFF_MAX
                         }
-                        _ => {
+                        ApiError::Other(_) => {
                             warn!(error = %e, "getUpdates failed; retrying");
                             backoff.next()
                         }
@@ -98,39 +101,58 @@ impl Poller {
                 }
             };
             backoff.reset();
-            let Some(next) = updates.iter().map(|u| u.id.as_offset()).max() else {
+            if updates.is_empty() {
                 continue;
-            };
-            let events: Vec<_> = updates
-                .iter()
-                .filter_map(|u| to_event(&self.me, u))
-                .collect();
-            let cursor = Cursor {
-                key: key.clone(),
-                value: next.to_string(),
-            };
+            }
+            let now = now_millis();
+            let mut events = Vec::with_capacity(updates.len());
+            let mut unread = Vec::new();
+            for raw in &updates {
+                match read_update(&self.me, raw, now) {
+                    Read::Event { event, lenient } => {
+                        if let Some(why) = lenient {
+                            info!(update = update_id(raw), reason = %why, "telegram update read leniently");
+                        }
+                        events.push(*event);
+                    }
+                    Read::Skip => {}
+                    Read::Unread(u) => unread.push(u),
+                }
+            }
+            // An update without an id cannot be confirmed; it is kept all the same.
+            let next = updates.iter().filter_map(update_id).max().map(|m| m + 1);
             debug!(
                 updates = updates.len(),
                 events = events.len(),
+                unread = unread.len(),
                 next,
                 "telegram batch fetched"
             );
+            if !self.keep_unread(&unread).await {
+                break;
+            }
+            let cursor = next.map(|n| Cursor {
+                key: key.clone(),
+                value: n.to_string(),
+            });
             if !self.store_batch(events, cursor).await {
                 break;
             }
             // Only now does Telegram learn (through the next call's offset) that the batch arrived.
-            offset = next;
+            if let Some(n) = next {
+                offset = n;
+            }
         }
         info!(bot = %self.me.username, "telegram polling stopped");
     }
 
     /// The offset to resume from. `None` when shutdown came first.
-    async fn stored_offset(&self, key: &str) -> Option<i32> {
+    async fn stored_offset(&self, key: &str) -> Option<i64> {
         let mut backoff = Backoff::default();
         loop {
             match self.store.cursor(key).await {
                 Ok(None) => return Some(0),
-                Ok(Some(v)) => match v.parse::<i32>() {
+                Ok(Some(v)) => match v.parse::<i64>() {
                     Ok(n) => return Some(n),
                     Err(_) => {
                         // Starting from 0 re-reads what Telegram still holds; the inbox drops
@@ -149,20 +171,38 @@ impl Poller {
         }
     }
 
+    /// Stores the updates that could not be read, logging each once. `false` when gridline
+    /// is stopping first (nothing is confirmed then).
+    async fn keep_unread(&self, rows: &[Unread]) -> bool {
+        let mut backoff = Backoff::default();
+        loop {
+            match self.store.keep_unread(rows, now_millis()).await {
+                Ok(new) => {
+                    for (row, _) in rows.iter().zip(new).filter(|(_, n)| *n) {
+                        warn!(key = %row.key, reason = %row.reason, "telegram update not understood; kept as received");
+                    }
+                    return true;
+                }
+                Err(e) => {
+                    warn!(error = %e, "unreadable telegram updates not stored; retrying before confirming them");
+                    if self.sleep(backoff.next()).await {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
     /// Submits until the batch is committed. `false` when gridline is stopping and the batch was
     /// not stored (it stays unconfirmed on Telegram).
     async fn store_batch(
         &self,
         events: Vec<crate::platform::InboundEvent>,
-        cursor: Cursor,
+        cursor: Option<Cursor>,
     ) -> bool {
         let mut backoff = Backoff::default();
         loop {
-            match self
-                .intake
-                .submit(events.clone(), Some(cursor.clone()))
-                .await
-            {
+            match self.intake.submit(events.clone(), cursor.clone()).await {
                 Ok(stored) => {
                     debug!(
                         new = stored.new,

@@ -12,12 +12,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
-use teloxide::types::Update;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
-use super::update::{BotIdentity, to_event};
+use super::raw::{Read, read_update, update_id};
+use super::update::BotIdentity;
 use crate::config::Secret;
 use crate::intake::{Intake, IntakeError};
+use crate::store::{Store, now_millis};
 
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 /// Where updates are received when `telegram.webhook_url` has no path of its own.
@@ -27,6 +28,7 @@ struct Hook {
     me: BotIdentity,
     secret: Secret,
     intake: Intake,
+    store: Store,
 }
 
 /// The route path for `webhook_url`: its own path (a reverse proxy forwards it unchanged), or
@@ -38,8 +40,13 @@ pub fn path_of(webhook_url: &str) -> String {
     }
 }
 
-pub fn routes(path: &str, me: BotIdentity, secret: Secret, intake: Intake) -> Router {
-    let hook = Arc::new(Hook { me, secret, intake });
+pub fn routes(path: &str, me: BotIdentity, secret: Secret, intake: Intake, store: Store) -> Router {
+    let hook = Arc::new(Hook {
+        me,
+        secret,
+        intake,
+        store,
+    });
     Router::new().route(path, post(receive)).with_state(hook)
 }
 
@@ -52,28 +59,57 @@ async fn receive(State(hook): State<Arc<Hook>>, headers: HeaderMap, body: Bytes)
         warn!("telegram webhook request with a wrong or missing secret token refused");
         return StatusCode::UNAUTHORIZED;
     }
-    let update: Update = match serde_json::from_slice(&body) {
-        Ok(u) => u,
-        Err(e) => {
-            warn!(error = %e, "telegram webhook body is not an update");
-            return StatusCode::BAD_REQUEST;
+    // Read as JSON first and typed afterwards (see `raw`): an update teloxide cannot type is
+    // read leniently or kept as received, never answered 200 and dropped.
+    let raw: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => serde_json::Value::String(format!(
+            "{} (not JSON: {e})",
+            String::from_utf8_lossy(&body)
+        )),
+    };
+    match read_update(&hook.me, &raw, now_millis()) {
+        Read::Event { event, lenient } => {
+            if let Some(why) = lenient {
+                info!(update = update_id(&raw), reason = %why, "telegram update read leniently");
+            }
+            match hook.intake.submit(vec![*event], None).await {
+                Ok(_) => StatusCode::OK,
+                // Not stored: Telegram keeps the update and sends it again.
+                Err(IntakeError::Unavailable(e)) => {
+                    warn!(error = %e, "telegram update not stored; asking Telegram to resend");
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+                Err(IntakeError::ShuttingDown) => StatusCode::SERVICE_UNAVAILABLE,
+            }
         }
-    };
-    let Some(event) = to_event(&hook.me, &update) else {
-        debug!(
-            update = update.id.0,
-            "telegram update not for gridline; confirmed"
-        );
-        return StatusCode::OK;
-    };
-    match hook.intake.submit(vec![event], None).await {
-        Ok(_) => StatusCode::OK,
-        // Not stored: Telegram keeps the update and sends it again.
-        Err(IntakeError::Unavailable(e)) => {
-            warn!(error = %e, "telegram update not stored; asking Telegram to resend");
+        Read::Skip => {
+            debug!(
+                update = update_id(&raw),
+                "telegram update not for gridline; confirmed"
+            );
+            StatusCode::OK
+        }
+        Read::Unread(row) => keep(&hook, row).await,
+    }
+}
+
+async fn keep(hook: &Hook, row: crate::store::unread::Unread) -> StatusCode {
+    match hook
+        .store
+        .keep_unread(std::slice::from_ref(&row), now_millis())
+        .await
+    {
+        Ok(new) => {
+            if new.first() == Some(&true) {
+                warn!(key = %row.key, reason = %row.reason, "telegram update not understood; kept as received");
+            }
+            StatusCode::OK
+        }
+        Err(e) => {
+            warn!(error = %e, "unreadable telegram update not stored; asking Telegram to resend");
             StatusCode::SERVICE_UNAVAILABLE
         }
-        Err(IntakeError::ShuttingDown) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

@@ -1,0 +1,89 @@
+//! What a platform sent that gridline could not read, kept exactly as received.
+//!
+//! An adapter stores such a payload here before it tells the platform the payload arrived
+//! (the next getUpdates offset, a webhook's 200), so that a new field, entity type or chat type
+//! costs a log line and a row to look at, never a resident's message.
+
+use super::{Result, Store, col};
+
+/// One payload not understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    pub platform: String,
+    pub account: String,
+    /// The platform's id for the payload when one could be read, else a hash of `raw`: the
+    /// same payload fetched again is stored once.
+    pub key: String,
+    /// Why it could not be read (the parser's error).
+    pub reason: String,
+    /// The payload as received.
+    pub raw: String,
+}
+
+impl Store {
+    /// Stores payloads not understood; ones already stored are skipped. Returns, per row,
+    /// whether it was new (the caller logs those, once each).
+    pub async fn keep_unread(&self, rows: &[Unread], received_at: i64) -> Result<Vec<bool>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin().await?;
+        let mut new = Vec::with_capacity(rows.len());
+        for r in rows {
+            let done = sqlx::query(
+                "INSERT INTO inbox_unread (platform, account, key, received_at, reason, raw) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (platform, account, key) DO NOTHING",
+            )
+            .bind(r.platform.clone())
+            .bind(r.account.clone())
+            .bind(r.key.clone())
+            .bind(received_at)
+            .bind(r.reason.clone())
+            .bind(r.raw.clone())
+            .execute(tx.conn())
+            .await?;
+            new.push(done.rows_affected() > 0);
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// How many payloads were kept unread (for `gridline stats`).
+    pub async fn unread_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM inbox_unread")
+            .fetch_one(self.pool())
+            .await?;
+        col(&row, "n")
+    }
+
+    /// The newest payloads kept unread, newest first: `(platform, key, reason, raw)`.
+    pub async fn recent_unread(&self, limit: i64) -> Result<Vec<Unread>> {
+        let rows = sqlx::query(
+            "SELECT platform, account, key, reason, raw FROM inbox_unread ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Unread {
+                    platform: col(r, "platform")?,
+                    account: col(r, "account")?,
+                    key: col(r, "key")?,
+                    reason: col(r, "reason")?,
+                    raw: col(r, "raw")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A stable key for a payload without an id of its own (FNV-1a over its bytes).
+pub fn hash_key(raw: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in raw {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("h:{h:016x}")
+}
