@@ -37,7 +37,6 @@ pub struct Application {
     engine: Arc<Engine>,
     outbox: Arc<Worker>,
     clock: Arc<Clock>,
-    stored: Arc<Notify>,
     outbox_wake: Arc<Notify>,
     intake_task: tokio::task::JoinHandle<()>,
     adapter_tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -78,17 +77,10 @@ impl Application {
         let parser = Parser::load((!lexicons.is_empty()).then(|| std::path::Path::new(lexicons)))
             .context("loading lexicons (general.lexicon_dir)")?;
         let shutdown = CancellationToken::new();
-        let stored = Arc::new(Notify::new());
-        let applier = Arc::new(std::sync::OnceLock::new());
-        let (intake, intake_task) = crate::intake::spawn(
-            store.clone(),
-            settings.intake.batch_max,
-            crate::intake::Handoff {
-                stored: stored.clone(),
-                applier: applier.clone(),
-            },
-            shutdown.clone(),
-        );
+        // Adapters hold the intake's handle while they mount; the intake itself starts once
+        // what applies events (the engine, which needs the adapters' capabilities) exists.
+        // Anything submitted meanwhile waits in its queue.
+        let (intake, queue) = crate::intake::channel(settings.intake.batch_max);
         let ctx = Context {
             settings: settings.clone(),
             store: store.clone(),
@@ -129,11 +121,13 @@ impl Application {
             outbox_wake.clone(),
             clock.clone(),
         ));
-        // From now on the intake applies new events itself when nothing older is waiting.
-        let _ = applier.set(crate::intake::Applier {
-            engine: engine.clone(),
-            outbox: outbox_wake.clone(),
-        });
+        let intake_task = crate::intake::start(
+            queue,
+            store.clone(),
+            settings.intake.batch_max,
+            crate::intake::Handoff::applying(engine.clone(), outbox_wake.clone()),
+            shutdown.clone(),
+        );
         let listener = tokio::net::TcpListener::bind(settings.http.listen)
             .await
             .with_context(|| format!("binding http.listen = {}", settings.http.listen))?;
@@ -144,7 +138,6 @@ impl Application {
             engine,
             outbox,
             clock,
-            stored,
             outbox_wake,
             intake_task,
             adapter_tasks,
@@ -195,7 +188,6 @@ impl Application {
             engine,
             outbox,
             clock: _,
-            stored,
             outbox_wake,
             intake_task,
             adapter_tasks,
@@ -216,14 +208,6 @@ impl Application {
         // group is read as it first speaks.
         tokio::spawn(remember_roster(ctx.store.clone()));
         let outbox_task = tokio::spawn(outbox.clone().run(shutdown.clone()));
-        let processor = tokio::spawn(process_loop(
-            engine.clone(),
-            ctx.store.clone(),
-            ctx.settings.intake.batch_max as i64,
-            stored.clone(),
-            outbox_wake.clone(),
-            shutdown.clone(),
-        ));
         let timers = tokio::spawn(timer_loop(
             engine.clone(),
             ctx.store.clone(),
@@ -238,10 +222,9 @@ impl Application {
             let _ = t.await;
         }
         let _ = http.await;
+        // The intake stops taking events, applies what it stored last, then the outbox makes
+        // its final pass.
         let _ = intake_task.await;
-        let _ = processor.await;
-        // Whatever the intake stored last is processed before the outbox's final pass.
-        drain_inbox(&engine, &ctx.store, ctx.settings.intake.batch_max as i64).await;
         outbox_wake.notify_one();
         let _ = outbox_task.await;
         ctx.store.close().await;
@@ -260,44 +243,6 @@ async fn health(State(store): State<Store>) -> (StatusCode, Json<serde_json::Val
             StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({"status": "degraded", "database": e.to_string()})),
         ),
-    }
-}
-
-/// Applies stored events as they arrive: woken by the intake after each commit, and polling as
-/// a fallback (another replica may have stored them).
-async fn process_loop(
-    engine: Arc<Engine>,
-    store: Store,
-    batch: i64,
-    stored: Arc<Notify>,
-    outbox: Arc<Notify>,
-    shutdown: CancellationToken,
-) {
-    let mut failures = 0u32;
-    loop {
-        match engine.process_batch(&store, batch).await {
-            Ok(0) => {
-                failures = 0;
-                tokio::select! {
-                    () = stored.notified() => {}
-                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
-                    () = shutdown.cancelled() => return,
-                }
-            }
-            Ok(_) => {
-                failures = 0;
-                outbox.notify_one();
-            }
-            Err(e) => {
-                failures += 1;
-                let wait = Duration::from_millis(200 * u64::from(failures.min(25)));
-                warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "processing failed; events stay in the inbox");
-                tokio::select! {
-                    () = tokio::time::sleep(wait) => {}
-                    () = shutdown.cancelled() => return,
-                }
-            }
-        }
     }
 }
 
@@ -325,19 +270,6 @@ async fn timer_loop(
                 outbox.notify_one();
             }
             Err(e) => warn!(error = %e, "timer pass failed; due timers stay stored"),
-        }
-    }
-}
-
-async fn drain_inbox(engine: &Engine, store: &Store, batch: i64) {
-    loop {
-        match engine.process_batch(store, batch).await {
-            Ok(0) => return,
-            Ok(_) => {}
-            Err(e) => {
-                warn!(error = %e, "could not process the rest of the inbox at shutdown; it stays stored");
-                return;
-            }
         }
     }
 }

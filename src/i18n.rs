@@ -2,7 +2,7 @@
 //! Keeping them here keeps the engine free of wording and lets a translator work in one file.
 
 use crate::config::Language;
-use crate::domain::{Category, HistoryKind, Rating, Role, TicketState, Urgency};
+use crate::domain::{Category, HistoryKind, Number, Rating, Role, TicketRef, TicketState, Urgency};
 use crate::understand::command::{Name, Period, Problem};
 
 /// The bot's voice in one language.
@@ -52,6 +52,11 @@ impl Texts {
             TicketState::Closed => say!(self, "已关闭", "closed"),
             TicketState::Dismissed => say!(self, "已驳回", "dismissed"),
         }
+    }
+
+    /// A ticket its reporter withdrew (stored as dismissed).
+    pub fn withdrawn(&self) -> &'static str {
+        say!(self, "已撤销", "withdrawn")
     }
 
     /// A role as people call it; a coordinator with the level of the grid they hold
@@ -139,21 +144,21 @@ impl Texts {
         let mut text = say!(
             self,
             format!(
-                "{urgent}已受理 #{no}\n类别：{cat}\n地点：{place}\n负责：{assignee}\n承诺：{promise}内响应",
-                no = card.ticket,
+                "{urgent}已受理 {no}\n类别：{cat}\n地点：{place}\n负责：{assignee}\n承诺：{promise}内响应",
+                no = &card.ticket,
                 cat = self.category(card.category)
             ),
             format!(
-                "{urgent}Ticket #{no} opened\nCategory: {cat}\nPlace: {place}\nAssigned to: {assignee}\nPromise: a response within {promise}",
-                no = card.ticket,
+                "{urgent}Ticket {no} opened\nCategory: {cat}\nPlace: {place}\nAssigned to: {assignee}\nPromise: a response within {promise}",
+                no = &card.ticket,
                 cat = self.category(card.category)
             )
         );
-        if let Some(dup) = card.linked_to {
+        if let Some(dup) = &card.linked_to {
             text.push_str(&say!(
                 self,
-                format!("\n（与 #{dup} 可能是同一问题，已关联）"),
-                format!("\n(Possibly the same problem as #{dup}; linked)")
+                format!("\n（与 {dup} 可能是同一问题，已关联）"),
+                format!("\n(Possibly the same problem as {dup}; linked)")
             ));
         }
         if !card.buttons {
@@ -167,12 +172,20 @@ impl Texts {
     }
 
     /// The status line under a redrawn card.
-    pub fn card_state(&self, state: TicketState) -> String {
-        say!(
-            self,
-            format!("状态：{}", self.state(state)),
-            format!("Status: {}", self.state(state))
-        )
+    /// The status line under a redrawn card, with who made the latest change and when.
+    pub fn card_state(&self, state: TicketState, by: Option<(&str, &str)>) -> String {
+        match by {
+            Some((who, at)) => say!(
+                self,
+                format!("状态：{}（{who} {at}）", self.state(state)),
+                format!("Status: {} ({who}, {at})", self.state(state))
+            ),
+            None => say!(
+                self,
+                format!("状态：{}", self.state(state)),
+                format!("Status: {}", self.state(state))
+            ),
+        }
     }
 
     pub fn button_claim(&self) -> &'static str {
@@ -182,34 +195,34 @@ impl Texts {
         say!(self, "办结", "Resolve")
     }
 
-    pub fn claimed(&self, no: i64, by: &str) -> String {
+    pub fn claimed(&self, no: &Number, by: &str) -> String {
         say!(
             self,
-            format!("#{no} 已由 {by} 接单，正在处理。"),
-            format!("#{no} was claimed by {by} and is being handled.")
+            format!("{no} 已由 {by} 接单，正在处理。"),
+            format!("{no} was claimed by {by} and is being handled.")
         )
     }
 
-    pub fn note(&self, no: i64, by: &str, text: &str) -> String {
+    pub fn note(&self, no: &Number, by: &str, text: &str) -> String {
         say!(
             self,
-            format!("#{no} 进展（{by}）：{text}"),
-            format!("#{no} update from {by}: {text}")
+            format!("{no} 进展（{by}）：{text}"),
+            format!("{no} update from {by}: {text}")
         )
     }
 
-    pub fn transferred(&self, no: i64, to: &str) -> String {
+    pub fn transferred(&self, no: &Number, to: &str) -> String {
         say!(
             self,
-            format!("#{no} 已转派给 @{to}。"),
-            format!("#{no} was transferred to @{to}.")
+            format!("{no} 已转派给 @{to}。"),
+            format!("{no} was transferred to @{to}.")
         )
     }
 
     /// Resolution notice with the rating prompt for the reporter.
     pub fn resolved(
         &self,
-        no: i64,
+        no: &Number,
         by: &str,
         result: &str,
         reporter: &str,
@@ -236,33 +249,33 @@ impl Texts {
         say!(
             self,
             format!(
-                "#{no} 已由 {by} 办结{result}\n@{reporter} 请评价处理结果（{how}）；如果没有解决，回复「没修好」。"
+                "{no} 已由 {by} 办结{result}\n@{reporter} 请评价处理结果（{how}）；如果没有解决，回复「没修好」。"
             ),
             format!(
-                "#{no} was resolved by {by}{result}\n@{reporter} please rate the result ({how}); if it is not fixed, reply \"not fixed\"."
+                "{no} was resolved by {by}{result}\n@{reporter} please rate the result ({how}); if it is not fixed, reply \"not fixed\"."
             )
         )
     }
 
-    pub fn rated(&self, no: i64, rating: Rating) -> String {
+    pub fn rated(&self, no: &Number, rating: Rating) -> String {
         say!(
             self,
-            format!("#{no} 评价：{}。感谢反馈！", self.rating(rating)),
-            format!("#{no} rated {}. Thank you!", self.rating(rating))
+            format!("{no} 评价：{}。感谢反馈！", self.rating(rating)),
+            format!("{no} rated {}. Thank you!", self.rating(rating))
         )
     }
 
-    pub fn reopened(&self, no: i64, assignee: &str) -> String {
+    pub fn reopened(&self, no: &Number, assignee: &str) -> String {
         say!(
             self,
-            format!("#{no} 居民反馈未解决，已重新打开，请 @{assignee} 继续处理。"),
+            format!("{no} 居民反馈未解决，已重新打开，请 @{assignee} 继续处理。"),
             format!(
-                "#{no} was reopened: the resident says it is not fixed. @{assignee} please follow up."
+                "{no} was reopened: the resident says it is not fixed. @{assignee} please follow up."
             )
         )
     }
 
-    pub fn dismissed(&self, no: i64, reason: &str) -> String {
+    pub fn dismissed(&self, no: &Number, reason: &str) -> String {
         let reason = if reason.is_empty() {
             say!(self, "未说明", "no reason given")
         } else {
@@ -270,24 +283,24 @@ impl Texts {
         };
         say!(
             self,
-            format!("#{no} 已驳回：{reason}"),
-            format!("#{no} was dismissed: {reason}")
+            format!("{no} 已驳回：{reason}"),
+            format!("{no} was dismissed: {reason}")
         )
     }
 
-    pub fn duplicate(&self, no: i64, of: i64) -> String {
+    pub fn duplicate(&self, no: &Number, of: &Number) -> String {
         say!(
             self,
-            format!("#{no} 与 #{of} 重复，已合并到 #{of} 跟进。"),
-            format!("#{no} duplicates #{of} and will be followed up there.")
+            format!("{no} 与 {of} 重复，已合并到 {of} 跟进。"),
+            format!("{no} duplicates {of} and will be followed up there.")
         )
     }
 
-    pub fn cancelled(&self, no: i64) -> String {
+    pub fn cancelled(&self, no: &Number) -> String {
         say!(
             self,
-            format!("#{no} 已撤销。"),
-            format!("#{no} was withdrawn.")
+            format!("{no} 已撤销。"),
+            format!("{no} was withdrawn.")
         )
     }
 
@@ -317,19 +330,19 @@ impl Texts {
         )
     }
 
-    pub fn no_such_ticket(&self, no: i64) -> String {
+    pub fn no_such_ticket(&self, no: &TicketRef) -> String {
         say!(
             self,
-            format!("没有找到诉求 #{no}，请核对编号。"),
-            format!("There is no ticket #{no}; please check the number.")
+            format!("没有找到诉求 {no}，请核对编号。"),
+            format!("There is no ticket {no}; please check the number.")
         )
     }
 
-    pub fn wrong_state(&self, no: i64, state: TicketState, action: &str) -> String {
+    pub fn wrong_state(&self, no: &Number, state: TicketState, action: &str) -> String {
         say!(
             self,
-            format!("#{no} 当前状态为「{}」，不能{action}。", self.state(state)),
-            format!("#{no} is {}, so it cannot be {action}.", self.state(state))
+            format!("{no} 当前状态为「{}」，不能{action}。", self.state(state)),
+            format!("{no} is {}, so it cannot be {action}.", self.state(state))
         )
     }
 
@@ -469,6 +482,19 @@ impl Texts {
         )
     }
 
+    /// A bare number typed where no grid says which ticket it is (a private chat).
+    pub fn number_needs_grid(&self, example_grid: &str, no: i64) -> String {
+        say!(
+            self,
+            format!(
+                "请写上网格编号，例如「查询 {example_grid}#{no}」（群外的诉求卡片和列表都写着完整编号）。"
+            ),
+            format!(
+                "Please add the grid's code, e.g. \"/status {example_grid}#{no}\" (lists and notices outside the group show it)."
+            )
+        )
+    }
+
     pub fn too_long(&self, max: usize) -> String {
         say!(
             self,
@@ -540,7 +566,7 @@ impl Texts {
     /// One line of a ticket list.
     pub fn ticket_line(
         &self,
-        no: i64,
+        no: &Number,
         state: TicketState,
         category: Category,
         body: &str,
@@ -548,7 +574,7 @@ impl Texts {
         let short: String = body.chars().take(24).collect();
         let ellipsis = if body.chars().count() > 24 { "…" } else { "" };
         format!(
-            "#{no} [{}] {} {short}{ellipsis}",
+            "{no} [{}] {} {short}{ellipsis}",
             self.state(state),
             self.category(category)
         )
@@ -556,7 +582,7 @@ impl Texts {
 
     pub fn status_heading(
         &self,
-        no: i64,
+        no: &Number,
         state: TicketState,
         category: Category,
         assignee: &str,
@@ -564,12 +590,12 @@ impl Texts {
         say!(
             self,
             format!(
-                "#{no} {}｜{}｜负责：{assignee}",
+                "{no} {}｜{}｜负责：{assignee}",
                 self.state(state),
                 self.category(category)
             ),
             format!(
-                "#{no} {} | {} | assigned to {assignee}",
+                "{no} {} | {} | assigned to {assignee}",
                 self.state(state),
                 self.category(category)
             )
@@ -636,24 +662,24 @@ impl Texts {
     }
 
     /// "+1" / "我家也是" added the sender to ticket `no`.
-    pub fn co_reported(&self, no: i64) -> String {
+    pub fn co_reported(&self, no: &Number) -> String {
         say!(
             self,
-            format!("已记录：您也反映了 #{no} 的问题，处理进展会一并告知。"),
-            format!("Noted: you are affected by #{no} too; you will hear of its progress.")
+            format!("已记录：您也反映了 {no} 的问题，处理进展会一并告知。"),
+            format!("Noted: you are affected by {no} too; you will hear of its progress.")
         )
     }
 
     /// A second report of an open ticket's problem was added to that ticket.
-    pub fn linked_report(&self, no: i64, category: Category, place: &str) -> String {
+    pub fn linked_report(&self, no: &Number, category: Category, place: &str) -> String {
         say!(
             self,
             format!(
-                "#{no}（{cat}，{place}）已在处理同一问题，您的反映已并入 #{no}，进展会一并告知。",
+                "{no}（{cat}，{place}）已在处理同一问题，您的反映已并入 {no}，进展会一并告知。",
                 cat = self.category(category)
             ),
             format!(
-                "#{no} ({cat}, {place}) is already open for the same problem; your report was added to #{no} and you will hear of its progress.",
+                "{no} ({cat}, {place}) is already open for the same problem; your report was added to {no} and you will hear of its progress.",
                 cat = self.category(category)
             )
         )
@@ -663,7 +689,7 @@ impl Texts {
 /// What a ticket card shows.
 #[derive(Debug, Clone)]
 pub struct Card<'a> {
-    pub ticket: i64,
+    pub ticket: Number,
     pub category: Category,
     pub urgency: Urgency,
     pub location: Option<&'a str>,
@@ -672,7 +698,7 @@ pub struct Card<'a> {
     pub claim_within: i64,
     /// The claim deadline spelled out, when deadlines count working time only.
     pub respond_by: Option<String>,
-    pub linked_to: Option<i64>,
+    pub linked_to: Option<Number>,
     /// Whether the platform shows buttons (else the card says what to type).
     pub buttons: bool,
 }
@@ -685,7 +711,7 @@ mod tests {
     fn card_names_number_category_place_leader_and_promise() {
         let zh = Texts::new(Language::Zh);
         let card = Card {
-            ticket: 42,
+            ticket: Number::local("QS-DF-01", 42),
             category: Category::Lighting,
             urgency: Urgency::Normal,
             location: Some("3栋"),
@@ -705,7 +731,7 @@ mod tests {
             claim_within: 15 * 60_000,
             ..card
         });
-        for part in ["#42", "Lighting", "15 minutes", "[URGENT]", "/claim 42"] {
+        for part in ["#42", "Lighting", "15 minutes", "[URGENT]", "/claim #42"] {
             assert!(en.contains(part), "{en} lacks {part}");
         }
     }

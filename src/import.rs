@@ -1,7 +1,13 @@
 //! `gridline import FILE.csv`: the roster — grids with their parents, chat groups per platform,
 //! people with roles — in one CSV file. Everything is validated first; any bad row means
 //! nothing changes, and every bad row is reported by line number. Importing the same file
-//! again changes nothing (upserts keyed on codes and platform ids).
+//! again changes nothing (upserts keyed on codes and platform ids) and says so.
+//!
+//! Encoding: UTF-8 (with or without Excel's byte-order mark) is read as it is. A file saved by
+//! Excel on Chinese Windows ("CSV (逗号分隔)") is GBK; it is recognised (not valid UTF-8,
+//! valid GB18030, which contains GBK) and converted. UTF-16 with a byte-order mark (Excel's
+//! "Unicode text") is converted too. Anything else is refused with one message saying how to
+//! save the file as UTF-8, instead of one "invalid UTF-8" error per row.
 //!
 //! Header: `kind,code,name,parent,level,platform,external_id,role`
 //!
@@ -42,6 +48,11 @@ pub struct RowError {
 pub enum ImportError {
     #[error("{}", describe(.0))]
     Invalid(Vec<RowError>),
+    #[error(
+        "the file is neither UTF-8 nor GBK/GB18030 text; in Excel choose 另存为 (Save As) → \
+         \"CSV UTF-8 (逗号分隔)\" and import that file"
+    )]
+    Encoding,
     #[error("cannot read the file: {0}")]
     Read(String),
     #[error(transparent)]
@@ -59,7 +70,7 @@ fn describe(errors: &[RowError]) -> String {
     out
 }
 
-/// What an import wrote.
+/// What an import read and wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportReport {
     pub grids: usize,
@@ -67,7 +78,29 @@ pub struct ImportReport {
     pub people: usize,
     pub identities: usize,
     pub grants: usize,
+    /// Rows that were new or different: 0 when the database already matched the file.
+    pub changed: u64,
+    /// The encoding the file was converted from, when it was not UTF-8 (`GBK/GB18030`).
+    pub converted_from: Option<&'static str>,
 }
+
+impl ImportReport {
+    /// Nothing was new: the file matched what was already there.
+    pub fn unchanged(&self) -> bool {
+        self.changed == 0
+    }
+}
+
+/// How far an import's writing has got, for a progress line on a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Rows written so far and in all (grids, groups, people, identities and grants together).
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Rows written per statement group between progress reports.
+const STEP: usize = 2_000;
 
 /// The validated content of a file, ready to write.
 #[derive(Debug, Default)]
@@ -81,17 +114,59 @@ struct Plan {
 
 /// Imports a roster from CSV text. All or nothing.
 pub async fn import_csv(store: &Store, input: impl Read) -> Result<ImportReport, ImportError> {
+    import_csv_with_progress(store, input, |_| {}).await
+}
+
+/// [`import_csv`], telling `progress` how far the writing has got after every few thousand rows.
+pub async fn import_csv_with_progress(
+    store: &Store,
+    mut input: impl Read,
+    mut progress: impl FnMut(Progress),
+) -> Result<ImportReport, ImportError> {
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| ImportError::Read(e.to_string()))?;
+    let (text, converted_from) = decode(&bytes)?;
     let mut tx = store.begin().await?;
     let existing = tx.existing_grids().await?;
     let plan = validate(
-        input,
+        text.as_bytes(),
         &existing.into_iter().map(|g| (g.code, g.path)).collect(),
     )?;
-    tx.upsert_grids(&plan.grids).await?;
-    tx.upsert_groups(&plan.groups).await?;
-    tx.upsert_people(&plan.people).await?;
-    tx.upsert_identities(&plan.identities).await?;
-    tx.upsert_grants(&plan.grants).await?;
+    let total = plan.grids.len()
+        + plan.groups.len()
+        + plan.people.len()
+        + plan.identities.len()
+        + plan.grants.len();
+    let mut done = 0;
+    let mut changed = 0;
+    // Grids first, parents before children (the plan's order), then what refers to them.
+    for chunk in plan.grids.chunks(STEP) {
+        changed += tx.upsert_grids(chunk).await?;
+        done += chunk.len();
+        progress(Progress { done, total });
+    }
+    for chunk in plan.groups.chunks(STEP) {
+        changed += tx.upsert_groups(chunk).await?;
+        done += chunk.len();
+        progress(Progress { done, total });
+    }
+    for chunk in plan.people.chunks(STEP) {
+        changed += tx.upsert_people(chunk).await?;
+        done += chunk.len();
+        progress(Progress { done, total });
+    }
+    for chunk in plan.identities.chunks(STEP) {
+        changed += tx.upsert_identities(chunk).await?;
+        done += chunk.len();
+        progress(Progress { done, total });
+    }
+    for chunk in plan.grants.chunks(STEP) {
+        changed += tx.upsert_grants(chunk).await?;
+        done += chunk.len();
+        progress(Progress { done, total });
+    }
     tx.commit().await?;
     // The planner's picture of the roster tables is from before the import; at county scale a
     // stale one picks scans for the engine's per-batch look-ups until autovacuum catches up.
@@ -102,7 +177,33 @@ pub async fn import_csv(store: &Store, input: impl Read) -> Result<ImportReport,
         people: plan.people.len(),
         identities: plan.identities.len(),
         grants: plan.grants.len(),
+        changed,
+        converted_from,
     })
+}
+
+/// The file's text: UTF-8 as it is (without a byte-order mark), GBK/GB18030 or UTF-16 with a
+/// byte-order mark converted, anything else refused.
+fn decode(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, str>, Option<&'static str>), ImportError> {
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let body = &bytes[bom..];
+        if encoding == encoding_rs::UTF_8 {
+            return std::str::from_utf8(body)
+                .map(|s| (std::borrow::Cow::Borrowed(s), None))
+                .map_err(|_| ImportError::Encoding);
+        }
+        return encoding
+            .decode_without_bom_handling_and_without_replacement(body)
+            .map(|s| (s, Some(encoding.name())))
+            .ok_or(ImportError::Encoding);
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok((std::borrow::Cow::Borrowed(s), None));
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|s| (s, Some("GBK/GB18030")))
+        .ok_or(ImportError::Encoding)
 }
 
 struct RawGrid {
@@ -166,8 +267,12 @@ fn validate(input: impl Read, existing: &HashMap<String, String>) -> Result<Plan
         let mut bad = |message: String| errors.push(RowError { line, message });
         match kind.as_str() {
             "grid" => {
-                if code.is_empty() || code.contains('/') {
-                    bad("a grid needs a code without `/`".into());
+                if code.is_empty()
+                    || code.contains(['/', '#'])
+                    || code.chars().any(char::is_whitespace)
+                {
+                    // `#` separates grid and number in a ticket number (QS-DF-01#12).
+                    bad("a grid needs a code without `/`, `#` or spaces".into());
                 } else if name.is_empty() {
                     bad(format!("grid {code} needs a name"));
                 } else if !LEVELS.contains(&level.as_str()) {
@@ -403,6 +508,42 @@ person,P1,张伟,T1-V1,,,,coordinator
 person,P2,王芳,T1-V1-G1,,memory,u2,resident
 person,A1,管理员,,,memory,a1,admin
 ";
+
+    #[test]
+    fn excel_encodings_are_read_and_anything_else_refused_in_one_message() {
+        // UTF-8 with Excel's byte-order mark.
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(GOOD.as_bytes());
+        let (text, from) = decode(&bom).expect("utf-8 with bom");
+        assert_eq!((text.as_ref(), from), (GOOD, None));
+        // "CSV (逗号分隔)" from Excel on Chinese Windows: GBK.
+        let (gbk, _, unmappable) = encoding_rs::GBK.encode(GOOD);
+        assert!(!unmappable);
+        assert!(std::str::from_utf8(&gbk).is_err());
+        let (text, from) = decode(&gbk).expect("gbk");
+        assert_eq!((text.as_ref(), from), (GOOD, Some("GBK/GB18030")));
+        assert!(validate(text.as_bytes(), &HashMap::new()).is_ok());
+        // Excel's "Unicode text": UTF-16LE with its mark.
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in GOOD.encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let (text, from) = decode(&utf16).expect("utf-16");
+        assert_eq!((text.as_ref(), from), (GOOD, Some("UTF-16LE")));
+        // Not text in any of these: one message on how to save the file.
+        let err = decode(&[0x80, 0xFF, 0x30, 0xFF]).expect_err("refused");
+        assert!(err.to_string().contains("CSV UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn grid_codes_cannot_hold_the_number_separator() {
+        let bad =
+            "kind,code,name,parent,level,platform,external_id,role\ngrid,T#1,城关镇,,town,,,\n";
+        let Err(ImportError::Invalid(errors)) = validate(bad.as_bytes(), &HashMap::new()) else {
+            panic!("refused");
+        };
+        assert_eq!(errors[0].line, 2);
+    }
 
     #[test]
     fn a_good_file_plans_paths_and_grants() {

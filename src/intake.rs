@@ -15,23 +15,32 @@
 //! queued, in order.
 //!
 //! When no older event is waiting, the same transaction also applies the new events through
-//! the engine (tickets, history, outbox rows) and stores them already processed: the inbox row
+//! [`Apply`] (the engine: tickets, history, outbox rows) and stores them already processed: the
+//! inbox row
 //! is still written before anything it causes, and commits together with it, so the platform
 //! is acknowledged only for events that are stored, and a reply exists only for a stored
 //! event. That halves the commits (and fsyncs) per message. When events are waiting (the
 //! processor is behind, or another replica holds some), or applying fails, the batch is only
-//! stored and the processor applies it in arrival order.
+//! stored and the intake's processor applies it in arrival order, through the same [`Apply`].
+//!
+//! So every inbound event takes one route, whichever adapter it came from: [`Intake::submit`]
+//! → the inbox → [`Apply::apply`] → outbox rows, in the intake's transaction or, behind a
+//! backlog, in the processor's. The intake is given what applies events when it starts
+//! ([`start`]); adapters may hold its handle ([`channel`]) before that, their submissions
+//! queue meanwhile.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use crate::domain::message::InboundEvent;
-use crate::engine::{Engine, Readings};
 use crate::store::inbox::{InboxRow, event_payload};
-use crate::store::{SLOW_WRITE, Store, StoreError, now_millis};
+use crate::store::{SLOW_WRITE, Store, StoreError, Tx, now_millis};
 
 /// An adapter position to store in the same transaction as the events it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,52 +102,244 @@ impl Intake {
     }
 }
 
-/// Applies stored events in the intake's own transaction (see the module docs). Set once the
-/// engine exists: adapters, and so the intake, start before it.
-pub struct Applier {
-    pub engine: Arc<Engine>,
-    /// Woken after events were applied: their replies are in the outbox.
-    pub outbox: Arc<Notify>,
+/// What applies stored events: the engine. The intake calls it in its own transaction for
+/// fresh events and in the processor's for a backlog; it knows nothing else of the engine.
+#[async_trait]
+pub trait Apply: Send + Sync + 'static {
+    /// What is worked out of a batch ahead of its transaction (parsing, roster look-ups).
+    type Prepared: Default + Send + Sync + 'static;
+
+    /// Works a batch out ahead of its transaction, on another core while the current batch
+    /// commits. Only a head start: [`Apply::apply`] works out whatever is missing.
+    async fn prepare(&self, store: &Store, events: &[InboundEvent]) -> Self::Prepared;
+
+    /// Applies inbox rows inside `tx`: every ticket change, history line and outbox row they
+    /// cause. Marking them processed is the intake's part.
+    async fn apply(
+        &self,
+        tx: &mut Tx,
+        rows: &[InboxRow],
+        prepared: &Self::Prepared,
+    ) -> Result<(), StoreError>;
+
+    /// Told after the transaction that applied `rows` committed.
+    fn applied(&self, rows: &[InboxRow]);
 }
 
-/// Where the intake hands its events: `stored` is notified after a commit that left events for
-/// the processor; `applier`, once set, applies them in the same transaction when it can.
-#[derive(Clone)]
-pub struct Handoff {
+/// Applies nothing: an intake with it only stores (adapter tests read the inbox).
+pub struct StoreOnly;
+
+#[async_trait]
+impl Apply for StoreOnly {
+    type Prepared = ();
+    async fn prepare(&self, _store: &Store, _events: &[InboundEvent]) {}
+    async fn apply(
+        &self,
+        _tx: &mut Tx,
+        _rows: &[InboxRow],
+        _prepared: &(),
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn applied(&self, _rows: &[InboxRow]) {}
+}
+
+/// Where the intake hands its events: `applier` applies them (none: they are only stored);
+/// `stored` is notified after a commit that left events for the processor; `outbox` after
+/// events were applied (their replies are in the outbox).
+pub struct Handoff<A: Apply = StoreOnly> {
     pub stored: Arc<Notify>,
-    pub applier: Arc<OnceLock<Applier>>,
+    pub outbox: Arc<Notify>,
+    pub applier: Option<Arc<A>>,
 }
 
-impl Handoff {
-    /// Events are only stored; whoever waits on `stored` applies them.
-    pub fn stored_only(stored: Arc<Notify>) -> Handoff {
+impl<A: Apply> Clone for Handoff<A> {
+    fn clone(&self) -> Self {
         Handoff {
-            stored,
-            applier: Arc::new(OnceLock::new()),
+            stored: self.stored.clone(),
+            outbox: self.outbox.clone(),
+            applier: self.applier.clone(),
         }
     }
 }
 
-/// Starts the intake writer. The writer stops when `shutdown` fires and the queue is drained.
-pub fn spawn(
-    store: Store,
-    batch_max: usize,
-    handoff: Handoff,
-    shutdown: CancellationToken,
-) -> (Intake, tokio::task::JoinHandle<()>) {
-    let (tx, rx) = mpsc::channel::<Submission>(batch_max.max(64) * 4);
-    let handle = tokio::spawn(run(store, batch_max, rx, handoff, shutdown));
-    (Intake { tx }, handle)
+impl Handoff<StoreOnly> {
+    /// Events are only stored; whoever waits on `stored` applies them.
+    pub fn stored_only(stored: Arc<Notify>) -> Handoff<StoreOnly> {
+        Handoff {
+            stored,
+            outbox: Arc::new(Notify::new()),
+            applier: None,
+        }
+    }
 }
 
-async fn run(
+impl<A: Apply> Handoff<A> {
+    /// Events are applied by `applier`, fresh ones in the intake's own transaction.
+    pub fn applying(applier: Arc<A>, outbox: Arc<Notify>) -> Handoff<A> {
+        Handoff {
+            stored: Arc::new(Notify::new()),
+            outbox,
+            applier: Some(applier),
+        }
+    }
+}
+
+/// The receiving end of the intake's queue, for [`start`].
+pub struct Queue {
+    rx: mpsc::Receiver<Submission>,
+}
+
+/// The intake's queue: the handle adapters submit to, and the end [`start`] takes.
+pub fn channel(batch_max: usize) -> (Intake, Queue) {
+    let (tx, rx) = mpsc::channel::<Submission>(batch_max.max(64) * 4);
+    (Intake { tx }, Queue { rx })
+}
+
+/// Starts the intake on `queue`: the writer and, with an applier, the processor that applies
+/// what was stored without being applied. The task ends when `shutdown` fired, the queue is
+/// drained and (with an applier) every stored event is applied, or left stored after a failure.
+pub fn start<A: Apply>(
+    queue: Queue,
+    store: Store,
+    batch_max: usize,
+    handoff: Handoff<A>,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let processor = handoff.applier.clone().map(|applier| {
+            tokio::spawn(process_loop(
+                applier,
+                store.clone(),
+                batch_max as i64,
+                handoff.clone(),
+                shutdown.clone(),
+            ))
+        });
+        run(
+            store.clone(),
+            batch_max,
+            queue.rx,
+            handoff.clone(),
+            shutdown,
+        )
+        .await;
+        if let Some(p) = processor
+            && p.await.is_err()
+        {
+            warn!("intake processor failed");
+        }
+        // Whatever was stored last is applied before the outbox's final pass.
+        if let Some(applier) = &handoff.applier {
+            drain(applier.as_ref(), &store, batch_max as i64).await;
+            handoff.outbox.notify_one();
+        }
+    })
+}
+
+/// Starts an intake with its own queue (see [`channel`] and [`start`]).
+pub fn spawn<A: Apply>(
+    store: Store,
+    batch_max: usize,
+    handoff: Handoff<A>,
+    shutdown: CancellationToken,
+) -> (Intake, tokio::task::JoinHandle<()>) {
+    let (intake, queue) = channel(batch_max);
+    (intake, start(queue, store, batch_max, handoff, shutdown))
+}
+
+/// Takes up to `limit` stored, unapplied events in arrival order and applies them in one
+/// transaction through the same [`Apply`] as fresh events. Returns how many (0: none left).
+pub async fn apply_waiting<A: Apply>(
+    applier: &A,
+    store: &Store,
+    limit: i64,
+) -> Result<usize, StoreError> {
+    let t0 = std::time::Instant::now();
+    let mut tx = store.begin().await?;
+    let rows = tx.take_unprocessed(limit).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let taken = t0.elapsed();
+    applier
+        .apply(&mut tx, &rows, &A::Prepared::default())
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    tx.mark_processed(&ids, now_millis()).await?;
+    let applied = t0.elapsed();
+    tx.commit().await?;
+    // Where a batch's time goes (RUST_LOG=gridline::intake=debug).
+    debug!(
+        rows = rows.len(),
+        take_us = taken.as_micros() as u64,
+        apply_us = (applied - taken).as_micros() as u64,
+        commit_us = (t0.elapsed() - applied).as_micros() as u64,
+        "waiting events applied"
+    );
+    applier.applied(&rows);
+    Ok(rows.len())
+}
+
+/// Applies stored events as they are left for it: woken after each commit that only stored
+/// them, and polling as a fallback (another replica may have stored them).
+async fn process_loop<A: Apply>(
+    applier: Arc<A>,
+    store: Store,
+    batch: i64,
+    handoff: Handoff<A>,
+    shutdown: CancellationToken,
+) {
+    let mut failures = 0u32;
+    loop {
+        match apply_waiting(applier.as_ref(), &store, batch).await {
+            Ok(0) => {
+                failures = 0;
+                tokio::select! {
+                    () = handoff.stored.notified() => {}
+                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    () = shutdown.cancelled() => return,
+                }
+            }
+            Ok(_) => {
+                failures = 0;
+                handoff.outbox.notify_one();
+            }
+            Err(e) => {
+                failures += 1;
+                let wait = Duration::from_millis(200 * u64::from(failures.min(25)));
+                warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "processing failed; events stay in the inbox");
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = shutdown.cancelled() => return,
+                }
+            }
+        }
+    }
+}
+
+/// Applies every stored, unapplied event (at shutdown).
+async fn drain<A: Apply>(applier: &A, store: &Store, batch: i64) {
+    loop {
+        match apply_waiting(applier, store, batch).await {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => {
+                warn!(error = %e, "could not process the rest of the inbox at shutdown; it stays stored");
+                return;
+            }
+        }
+    }
+}
+
+async fn run<A: Apply>(
     store: Store,
     batch_max: usize,
     mut rx: mpsc::Receiver<Submission>,
-    handoff: Handoff,
+    handoff: Handoff<A>,
     shutdown: CancellationToken,
 ) {
-    let (ready, mut prepared) = mpsc::channel::<Batch>(1);
+    let (ready, mut prepared) = mpsc::channel::<Batch<A::Prepared>>(1);
     // Set while the writer has a batch in hand.
     let writing = Arc::new(AtomicBool::new(false));
     // Told when the writer has finished a batch.
@@ -234,17 +435,17 @@ async fn run(
     debug!("intake writer stopped");
 }
 
-/// Submissions cut from the queue, their events in order, and what was read ahead of them.
-struct Batch {
+/// Submissions cut from the queue, their events in order, and what was worked out ahead.
+struct Batch<P> {
     submissions: Vec<Submission>,
     events: Vec<InboundEvent>,
     /// The events' stored forms, made ahead (empty: made in the transaction).
     payloads: Vec<String>,
-    readings: Readings,
+    prepared: P,
 }
 
-impl Batch {
-    fn unprepared(mut submissions: Vec<Submission>) -> Batch {
+impl<P: Default> Batch<P> {
+    fn unprepared(mut submissions: Vec<Submission>) -> Batch<P> {
         let events = submissions
             .iter_mut()
             .flat_map(|s| std::mem::take(&mut s.events))
@@ -253,13 +454,17 @@ impl Batch {
             submissions,
             events,
             payloads: Vec::new(),
-            readings: Readings::default(),
+            prepared: P::default(),
         }
     }
 }
 
 /// Readies a batch for its transaction (see the module docs).
-async fn prepare(store: &Store, submissions: Vec<Submission>, handoff: &Handoff) -> Batch {
+async fn prepare<A: Apply>(
+    store: &Store,
+    submissions: Vec<Submission>,
+    handoff: &Handoff<A>,
+) -> Batch<A::Prepared> {
     let mut batch = Batch::unprepared(submissions);
     // Only complete: a payload that cannot be made is reported by the transaction.
     batch.payloads = batch
@@ -268,17 +473,9 @@ async fn prepare(store: &Store, submissions: Vec<Submission>, handoff: &Handoff)
         .map(event_payload)
         .collect::<Result<_, _>>()
         .unwrap_or_default();
-    let events = &batch.events;
-    batch.readings = match handoff.applier.get() {
-        Some(a) => {
-            let (chats, senders) = crate::engine::roster_keys(events.iter());
-            if let Err(e) = store.warm_roster(&chats, &senders).await {
-                debug!(error = %e, "roster not read ahead; the batch reads it itself");
-            }
-            a.engine.read_ahead(events)
-        }
-        None => Readings::default(),
-    };
+    if let Some(a) = &handoff.applier {
+        batch.prepared = a.prepare(store, &batch.events).await;
+    }
     batch
 }
 
@@ -290,21 +487,21 @@ enum Committed {
     Stored,
 }
 
-async fn commit_batch(store: &Store, batch: Batch, handoff: &Handoff) {
+async fn commit_batch<A: Apply>(store: &Store, batch: Batch<A::Prepared>, handoff: &Handoff<A>) {
     let now = now_millis();
     let started = std::time::Instant::now();
     let Batch {
         submissions: batch,
         events,
         mut payloads,
-        readings,
+        prepared,
     } = batch;
     let cursors: Vec<&Cursor> = batch.iter().filter_map(|s| s.cursor.as_ref()).collect();
     let mut result = Err(StoreError::Unavailable("not attempted".into()));
     // Applying in this transaction is only an optimisation: if it fails, the events are
     // stored alone and the processor applies them (and reports what failed) as usual.
-    for apply in [handoff.applier.get(), None] {
-        let apply = apply.map(|a| (a, &readings));
+    for apply in [handoff.applier.as_deref(), None] {
+        let apply = apply.map(|a| (a, &prepared));
         // The payloads made ahead go with the first attempt; a second makes its own.
         let made = std::mem::take(&mut payloads);
         result = store_batch(store, &events, made, &cursors, now, apply).await;
@@ -326,10 +523,10 @@ async fn commit_batch(store: &Store, batch: Batch, handoff: &Handoff) {
             );
             match committed {
                 Committed::Applied(rows) => {
-                    if let Some(a) = handoff.applier.get() {
-                        a.engine.announce(&rows);
-                        a.outbox.notify_one();
+                    if let Some(a) = &handoff.applier {
+                        a.applied(&rows);
                     }
+                    handoff.outbox.notify_one();
                 }
                 Committed::Stored => handoff.stored.notify_one(),
             }
@@ -356,13 +553,13 @@ async fn commit_batch(store: &Store, batch: Batch, handoff: &Handoff) {
 /// no older events waiting, everything the new events cause. Older events waiting means the
 /// processor is behind (or another replica is at work): applying these first would answer a
 /// chat out of order, so they are only stored.
-async fn store_batch(
+async fn store_batch<A: Apply>(
     store: &Store,
     events: &[InboundEvent],
     payloads: Vec<String>,
     cursors: &[&Cursor],
     now: i64,
-    apply: Option<(&Applier, &Readings)>,
+    apply: Option<(&A, &A::Prepared)>,
 ) -> Result<(Vec<Option<i64>>, Committed), StoreError> {
     let t0 = std::time::Instant::now();
     let mut tx = store.begin().await?;
@@ -380,7 +577,7 @@ async fn store_batch(
         tx.put_cursor(&c.key, &c.value, now).await?;
     }
     let committed = match apply {
-        Some((a, readings)) => {
+        Some((a, prepared)) => {
             let rows: Vec<InboxRow> = events
                 .iter()
                 .zip(&ids)
@@ -392,7 +589,7 @@ async fn store_batch(
                     })
                 })
                 .collect();
-            a.engine.apply_read(&mut tx, &rows, readings).await?;
+            a.apply(&mut tx, &rows, prepared).await?;
             Committed::Applied(rows)
         }
         None => Committed::Stored,

@@ -5,12 +5,14 @@
 //!
 //! - [`platform`]: the adapter interface and the adapters (in-process, sandbox, Telegram,
 //!   OneBot). The only code that knows a platform's wire format.
-//! - [`intake`]: the durable, de-duplicating inbox writer adapters submit events to; it has
-//!   the engine apply them in the same transaction when nothing older is waiting.
+//! - [`intake`]: the durable, de-duplicating inbox writer adapters submit events to; it applies
+//!   them through [`intake::Apply`] (the engine), in the same transaction when nothing older
+//!   is waiting, else in arrival order behind the backlog.
 //! - [`understand`]: is a message a request (category, urgency, place), or a command?
 //! - [`engine`]: applies an event: opens tickets, runs commands, writes replies to the outbox;
 //!   acts on deadlines as they fall due (reminders, escalation, rating timeouts, digests).
-//! - [`domain`]: the ticket state machine, roles and permissions, deadlines. Pure.
+//! - [`domain`]: the message model, the ticket state machine, roles and the permission table,
+//!   deadlines. Pure.
 //! - [`store`]: SQLite/PostgreSQL storage; the only module with SQL.
 //! - [`outbox`]: the delivery worker: rate limits, retries with backoff, parking.
 //! - [`i18n`]: every sentence the bot says, in Chinese and English.

@@ -142,6 +142,25 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// A progress line on standard error for imports that take more than two seconds, when it is
+/// a terminal (a pipe or a log file gets only the summary).
+fn import_progress() -> impl FnMut(gridline::import::Progress) {
+    use std::io::{IsTerminal as _, Write as _};
+    let started = std::time::Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    move |p| {
+        if !terminal || started.elapsed() < std::time::Duration::from_secs(2) {
+            return;
+        }
+        let mut err = std::io::stderr();
+        let _ = write!(err, "\rwriting rows: {}/{}", p.done, p.total);
+        if p.done == p.total {
+            let _ = writeln!(err);
+        }
+        let _ = err.flush();
+    }
+}
+
 async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
     match command.unwrap_or(Command::Run) {
         Command::Run => run(settings).await,
@@ -154,11 +173,27 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             let store = open_store(&settings).await?;
             let reader = std::fs::File::open(&file)
                 .with_context(|| format!("opening {}", file.display()))?;
-            let report = gridline::import::import_csv(&store, reader).await?;
-            println!(
-                "imported {} grids, {} groups, {} people, {} identities, {} role grants",
+            let report =
+                gridline::import::import_csv_with_progress(&store, reader, import_progress())
+                    .await?;
+            if let Some(encoding) = report.converted_from {
+                println!(
+                    "read {} as {encoding} and converted it to UTF-8",
+                    file.display()
+                );
+            }
+            let counts = format!(
+                "{} grids, {} groups, {} people, {} identities, {} role grants",
                 report.grids, report.groups, report.people, report.identities, report.grants
             );
+            if report.unchanged() {
+                println!(
+                    "unchanged: the database already matches {} ({counts})",
+                    file.display()
+                );
+            } else {
+                println!("imported {counts} ({} rows new or changed)", report.changed);
+            }
             Ok(())
         }
         Command::Stats { period, grid, json } => {

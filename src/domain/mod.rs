@@ -4,6 +4,7 @@
 //! - [`ticket`]: the ticket state machine and ratings.
 //! - [`role`]: roles, grants on the grid tree and permission checks.
 //! - [`sla`]: durations and deadline arithmetic.
+//! - [`number`]: ticket numbers as shown (`#12`, `QS-DF-01#12`) and as typed.
 //! - [`message`]: the platform-neutral message model (inbound events, outbound items, chats).
 //! - [`history`]: what a ticket history line and a deadline timer record (stored ids).
 //! - [`mask`]: masking phone and ID numbers on bot cards.
@@ -15,6 +16,7 @@ pub mod category;
 pub mod history;
 pub mod mask;
 pub mod message;
+pub mod number;
 pub mod quiet;
 pub mod role;
 pub mod sla;
@@ -22,6 +24,7 @@ pub mod ticket;
 
 pub use category::{Category, UnknownValue, Urgency};
 pub use history::{DigestKind, HistoryKind, TimerKind};
+pub use number::{Number, TicketRef};
 pub use role::{Grant, Permission, Role, Subject};
 pub use sla::{Deadlines, Due, HumanDuration};
 pub use ticket::{Rating, TicketState, Transition};

@@ -107,13 +107,13 @@ impl Engine {
         };
         let facts = tx.ticket_facts(&grid.path, now - WEEK_MS).await?;
         let stats = crate::stats::compute(&facts, now);
-        let slowest: Vec<(i64, String, i64)> = tx
+        let slowest: Vec<(crate::domain::Number, String, i64)> = tx
             .slowest_open(&grid.path, SLOWEST)
             .await?
             .into_iter()
             .map(|t| {
                 (
-                    t.id,
+                    t.number(),
                     self.texts.category(t.category).to_string(),
                     now - t.created_at,
                 )

@@ -136,7 +136,7 @@ impl Engine {
             t.updated_at = scene.now;
             tx.update_ticket(&t).await?;
             fx.record(scene, t.id, HistoryKind::HandedOver, &target.code);
-            moved.push(t.id);
+            moved.push(scene.number(&t.grid, t.no));
         }
         tracing::info!(from = %person, to = %target.code, count = moved.len(), "tickets handed over");
         let mut notice = Notice::plain(self.texts.handed_over(&target.name, &moved), None);
@@ -189,7 +189,11 @@ impl Engine {
         n: i64,
     ) -> Outcome {
         let Some(t) = tx.ticket(n).await? else {
-            return Ok(vec![Notice::plain(self.texts.no_such_ticket(n), None)]);
+            return Ok(vec![Notice::plain(
+                self.texts
+                    .no_such_ticket(&crate::domain::TicketRef::here(n)),
+                None,
+            )]);
         };
         let path = tx.grid(&t.grid).await?.map(|g| g.path);
         let subject = role::Subject {
@@ -201,21 +205,28 @@ impl Engine {
         if !Name::Urge.spec().who.admits(subject) {
             return Ok(vec![Notice::plain(
                 self.texts
-                    .not_permitted(&format!("{} {n}", Name::Urge.slash())),
+                    .not_permitted(&format!("{} {}", Name::Urge.slash(), t.number())),
                 None,
             )]);
         }
         if !t.state.is_active() {
             return Ok(vec![Notice::plain(
-                self.texts
-                    .wrong_state(t.id, t.state, self.texts.action_word(Name::Urge)),
+                self.texts.wrong_state(
+                    &scene.number(&t.grid, t.no),
+                    t.state,
+                    self.texts.action_word(Name::Urge),
+                ),
                 None,
             )]);
         }
         fx.record(scene, t.id, HistoryKind::Urged, "");
         let assignee = self.assignee(tx, &t).await?;
         let name = assignee.as_ref().map_or("", |p| p.name.as_str());
-        let text = self.texts.urged(t.id, &scene.event.sender.name, name);
+        let text = self.texts.urged(
+            &crate::domain::Number::local(&t.grid, t.no),
+            &scene.event.sender.name,
+            name,
+        );
         let in_ticket_chat = t.platform == scene.platform() && t.chat_id == scene.event.chat.id;
         // A reminder like any other: a normal ticket's waits for the end of quiet hours.
         let hold = self.hold(t.urgency, scene.now);
@@ -226,7 +237,10 @@ impl Engine {
             return Ok(vec![notice]);
         }
         self.to_ticket_chat(fx, &t, text, mention_of(assignee.iter()), hold);
-        Ok(vec![Notice::plain(self.texts.urge_recorded(t.id), None)])
+        Ok(vec![Notice::plain(
+            self.texts.urge_recorded(&scene.number(&t.grid, t.no)),
+            None,
+        )])
     }
 }
 

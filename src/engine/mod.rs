@@ -2,9 +2,9 @@
 //! to a ticket card, a new request or nothing, changes tickets through the pure state machine,
 //! and writes every message the chat must see to the outbox in the same transaction.
 //!
-//! - [`apply`](Engine::apply): a batch of inbox rows in the caller's transaction — the intake's,
-//!   when it applies events as it stores them, or [`process_batch`](Engine::process_batch)'s,
-//!   which takes rows left unprocessed (a backlog, another replica's) in arrival order.
+//! - [`apply_read`](Engine::apply_read): a batch of inbox rows in the caller's transaction.
+//!   The engine is the intake's [`Apply`](crate::intake::Apply): the intake calls it in its
+//!   own transaction for fresh events and in its processor's for a backlog.
 //! - `photos.rs`: photos sent around a report join its ticket.
 //! - `tickets.rs`: opening tickets and every ticket command.
 //! - `queries.rs`: read-only commands (my tickets, to-do, status, stats, overdue, help).
@@ -35,7 +35,7 @@ use crate::domain::message::{
 };
 use crate::domain::quiet::QuietHours;
 use crate::domain::role::{self, Grant};
-use crate::domain::{HistoryKind, Role};
+use crate::domain::{HistoryKind, Number, Role, TicketRef};
 use crate::i18n::Texts;
 use crate::store::inbox::InboxRow;
 use crate::store::outbox::NewOutbound;
@@ -44,6 +44,16 @@ use crate::store::tickets::TicketEvent;
 use crate::store::{Backend, Store, StoreError, Tx};
 use crate::understand::command::{self, Command, Parsed};
 use crate::understand::{Parser, Understanding};
+
+/// The ticket id a [`Engine::find_ticket`] found, or return its notice as the answer.
+macro_rules! found {
+    ($found:expr) => {
+        match $found {
+            Ok(id) => id,
+            Err(notice) => return Ok(vec![notice]),
+        }
+    };
+}
 
 /// Everything the engine needs, built once at start.
 pub struct Engine {
@@ -61,7 +71,7 @@ pub struct Engine {
     committed: tokio::sync::broadcast::Sender<Arc<Committed>>,
 }
 
-/// The events one [`Engine::process_batch`] transaction applied, and when it committed.
+/// The events one transaction applied, and when it committed.
 #[derive(Debug)]
 pub struct Committed {
     pub at: std::time::Instant,
@@ -83,6 +93,10 @@ struct Scene<'a> {
     message_id: Option<String>,
     /// Set for button presses: refusals go to the toast, not the chat.
     callback: Option<String>,
+    /// The ticket of the bot message a pressed button sits on: it, not the number in the
+    /// button, says which ticket is meant (cards posted before tickets were numbered per grid
+    /// carry old numbers).
+    card: Option<i64>,
     /// The batch's texts read ahead of its transaction.
     readings: &'a Readings,
 }
@@ -102,6 +116,15 @@ impl Scene<'_> {
     }
     fn grid_path(&self) -> Option<&str> {
         self.group.as_ref().map(|g| g.grid_path.as_str())
+    }
+    /// A ticket's number as this chat should see it: `#12` in a chat of the ticket's own
+    /// grid, `QS-DF-01#12` anywhere else.
+    fn number(&self, grid: &str, no: i64) -> Number {
+        if self.group.as_ref().is_some_and(|g| g.grid == grid) {
+            Number::local(grid, no)
+        } else {
+            Number::qualified(grid, no)
+        }
     }
 }
 
@@ -133,10 +156,34 @@ type Outcome = Result<Vec<Notice>, StoreError>;
 struct Effects {
     outbound: Vec<NewOutbound>,
     events: Vec<TicketEvent>,
+    /// Tickets whose card must be redrawn before commit, with the `(platform, chat)` the change
+    /// was made from (`None`: a timer, which tells the ticket's chat itself).
+    touched: Vec<(i64, Option<(String, String)>)>,
+}
+
+/// Whether a history line of this kind changes what the ticket's card shows.
+fn changes_card(kind: HistoryKind) -> bool {
+    matches!(
+        kind,
+        HistoryKind::Claimed
+            | HistoryKind::Resolved
+            | HistoryKind::Rated
+            | HistoryKind::Closed
+            | HistoryKind::Reopened
+            | HistoryKind::Dismissed
+            | HistoryKind::Cancelled
+            | HistoryKind::Transferred
+            | HistoryKind::HandedOver
+            | HistoryKind::ClosedUnrated
+    )
 }
 
 impl Effects {
     fn record(&mut self, scene: &Scene<'_>, ticket: i64, kind: HistoryKind, detail: &str) {
+        if changes_card(kind) {
+            let from = (scene.event.platform.clone(), scene.event.chat.id.clone());
+            self.touched.push((ticket, Some(from)));
+        }
         self.events.push(TicketEvent {
             ticket_id: ticket,
             at: scene.now,
@@ -149,6 +196,9 @@ impl Effects {
 
     /// A history line written by gridline itself (timers), not by a person.
     fn record_system(&mut self, ticket: i64, at: i64, kind: HistoryKind, detail: &str) {
+        if changes_card(kind) {
+            self.touched.push((ticket, None));
+        }
         self.events.push(TicketEvent {
             ticket_id: ticket,
             at,
@@ -215,33 +265,6 @@ impl Engine {
         self.capabilities.get(platform).is_some_and(|c| c.buttons)
     }
 
-    /// Takes up to `limit` unprocessed inbox rows and applies them in one transaction.
-    /// Returns how many rows were processed (0 when the inbox is drained).
-    pub async fn process_batch(&self, store: &Store, limit: i64) -> Result<usize, StoreError> {
-        let t0 = std::time::Instant::now();
-        let mut tx = store.begin().await?;
-        let rows = tx.take_unprocessed(limit).await?;
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let taken = t0.elapsed();
-        self.apply(&mut tx, &rows).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        tx.mark_processed(&ids, self.clock.now()).await?;
-        let applied = t0.elapsed();
-        tx.commit().await?;
-        // Where a batch's time goes (RUST_LOG=gridline::engine=debug).
-        tracing::debug!(
-            rows = rows.len(),
-            take_us = taken.as_micros() as u64,
-            apply_us = (applied - taken).as_micros() as u64,
-            commit_us = (t0.elapsed() - applied).as_micros() as u64,
-            "batch committed"
-        );
-        self.announce(&rows);
-        Ok(rows.len())
-    }
-
     /// Reads the messages among `events` ahead of their transaction. Parsing is pure and the
     /// costliest step of handling a message: the intake does it for the next batch while the
     /// current one is being written, on another core, and the writer only looks the answers
@@ -287,14 +310,9 @@ impl Engine {
     }
 
     /// Applies inbox rows inside the caller's transaction: every ticket change, history line
-    /// and outbox row they cause. Marking the rows processed is the caller's part (the intake
-    /// stores them already processed when it applies them in its own transaction).
-    pub async fn apply(&self, tx: &mut Tx, rows: &[InboxRow]) -> Result<(), StoreError> {
-        self.apply_read(tx, rows, &Readings::default()).await
-    }
-
-    /// [`Engine::apply`] with the rows' texts read ahead ([`Engine::read_ahead`]); a text not
-    /// among `readings` is parsed as it comes.
+    /// and outbox row they cause, with the rows' texts read ahead ([`Engine::read_ahead`]); a
+    /// text not among `readings` is parsed as it comes. Marking the rows processed is the
+    /// caller's part.
     pub async fn apply_read(
         &self,
         tx: &mut Tx,
@@ -333,6 +351,7 @@ impl Engine {
                 .instrument(span)
                 .await?;
         }
+        self.keep_cards_true(tx, &mut fx).await?;
         let handled = t0.elapsed();
         tx.add_events(&fx.events).await?;
         tx.enqueue(&fx.outbound, now).await?;
@@ -476,6 +495,13 @@ impl Engine {
             ),
             _ => return Ok(()),
         };
+        let card = match &ev.kind {
+            EventKind::Button { message_id, .. } => {
+                tx.ticket_of_bot_message(&ev.platform, &ev.chat.id, message_id)
+                    .await?
+            }
+            _ => None,
+        };
         let scene = Scene {
             event: ev,
             inbox_id: row.id,
@@ -486,16 +512,11 @@ impl Engine {
             standing,
             message_id,
             callback,
+            card,
             readings,
         };
+        // Whatever the event changed, its card is redrawn before commit (`keep_cards_true`).
         let notices = self.understand_and_act(tx, fx, &scene, text).await?;
-        // A pressed button's card is redrawn with the ticket's new state and next buttons.
-        if let EventKind::Button { message_id, .. } = &ev.kind {
-            let changed = notices.iter().find_map(|n| n.ticket);
-            if let Some(ticket) = changed.filter(|_| self.edits_on(&ev.platform)) {
-                self.redraw_card(tx, fx, ev, message_id, ticket).await?;
-            }
-        }
         for n in notices {
             self.post(fx, &scene, n);
         }
@@ -624,6 +645,47 @@ impl Engine {
         });
     }
 
+    /// The id of the ticket a typed reference names: `#12` in the chat's own grid, or
+    /// `QS-DF-01#12` anywhere. A pressed button means the ticket of the card it sits on.
+    async fn find_ticket(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        r: &TicketRef,
+    ) -> Result<Result<i64, Notice>, StoreError> {
+        if let Some(card) = scene.card {
+            return Ok(Ok(card));
+        }
+        let grid = match (&r.grid, &scene.group) {
+            (Some(grid), _) => grid.as_str(),
+            (None, Some(group)) => group.grid.as_str(),
+            (None, None) => {
+                let example = scene
+                    .grants
+                    .iter()
+                    .filter_map(|g| g.grid_path.as_deref())
+                    .find_map(|path| path.trim_end_matches('/').rsplit('/').next())
+                    .filter(|code| !code.is_empty())
+                    .unwrap_or("QS-DF-01");
+                return Ok(Err(Notice::plain(
+                    self.texts.number_needs_grid(example, r.no),
+                    None,
+                )));
+            }
+        };
+        if let Some(id) = tx.ticket_by_number(grid, r.no).await? {
+            return Ok(Ok(id));
+        }
+        // A bare number in a village or town group: its tickets live in the grids below.
+        if r.grid.is_none()
+            && let Some(child) = tx.first_child_grid(grid).await?
+        {
+            let text = self.texts.number_needs_grid(&child, r.no);
+            return Ok(Err(Notice::plain(text, None)));
+        }
+        Ok(Err(Notice::plain(self.texts.no_such_ticket(r), None)))
+    }
+
     async fn command(
         &self,
         tx: &mut Tx,
@@ -652,22 +714,45 @@ impl Engine {
                 u.is_request = true;
                 self.open_ticket(tx, fx, scene, &u).await
             }
-            Command::Claim(n) => self.claim(tx, fx, scene, n).await,
-            Command::Note(n, text) => self.note(tx, fx, scene, n, &text).await,
-            Command::Done(n, text) => self.resolve(tx, fx, scene, n, &text).await,
-            Command::Transfer(n, who) => self.transfer(tx, fx, scene, n, &who).await,
+            Command::Claim(n) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
+                self.claim(tx, fx, scene, n).await
+            }
+            Command::Note(n, text) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
+                self.note(tx, fx, scene, n, &text).await
+            }
+            Command::Done(n, text) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
+                self.resolve(tx, fx, scene, n, &text).await
+            }
+            Command::Transfer(n, who) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
+                self.transfer(tx, fx, scene, n, &who).await
+            }
             Command::Dismiss {
                 ticket,
                 reason,
                 duplicate_of,
             } => {
-                self.dismiss(tx, fx, scene, ticket, &reason, duplicate_of)
-                    .await
+                let n = found!(self.find_ticket(tx, scene, &ticket).await?);
+                let duplicate_of = match duplicate_of {
+                    Some(of) => Some(found!(self.find_ticket(tx, scene, &of).await?)),
+                    None => None,
+                };
+                self.dismiss(tx, fx, scene, n, &reason, duplicate_of).await
             }
-            Command::Cancel(n) => self.cancel(tx, fx, scene, n).await,
-            Command::Rate(n, rating) => self.rate(tx, fx, scene, n, rating).await,
+            Command::Cancel(n) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
+                self.cancel(tx, fx, scene, n).await
+            }
+            Command::Rate(n, rating) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
+                self.rate(tx, fx, scene, n, rating).await
+            }
             Command::My => self.my(tx, scene).await,
             Command::Status(n) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
                 tx.add_events(&std::mem::take(&mut fx.events)).await?;
                 self.status(tx, scene, n).await
             }
@@ -675,7 +760,10 @@ impl Engine {
             Command::Stats(period, grid) => self.stats(tx, scene, period, grid.as_deref()).await,
             Command::Overdue => self.overdue(tx, scene).await,
             Command::Help => Ok(vec![self.help(scene)]),
-            Command::Urge(n) => self.urge(tx, fx, scene, n).await,
+            Command::Urge(n) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
+                self.urge(tx, fx, scene, n).await
+            }
             Command::Leave(until) => self.leave(tx, fx, scene, until).await,
             Command::Back => self.back(tx, scene).await,
             Command::Handover(to) => self.handover(tx, fx, scene, to.as_deref()).await,
@@ -686,6 +774,34 @@ impl Engine {
                     .await
             }
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::intake::Apply for Engine {
+    type Prepared = Readings;
+
+    /// Brings the batch's groups and senders into the shared roster memo and reads its texts,
+    /// outside any write transaction.
+    async fn prepare(&self, store: &Store, events: &[InboundEvent]) -> Readings {
+        let (chats, senders) = roster_keys(events.iter());
+        if let Err(e) = store.warm_roster(&chats, &senders).await {
+            tracing::debug!(error = %e, "roster not read ahead; the batch reads it itself");
+        }
+        self.read_ahead(events)
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut Tx,
+        rows: &[InboxRow],
+        readings: &Readings,
+    ) -> Result<(), StoreError> {
+        self.apply_read(tx, rows, readings).await
+    }
+
+    fn applied(&self, rows: &[InboxRow]) {
+        self.announce(rows);
     }
 }
 

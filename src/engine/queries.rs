@@ -16,7 +16,10 @@ impl Engine {
             .await?;
         let lines: Vec<String> = tickets
             .iter()
-            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .map(|t| {
+                self.texts
+                    .ticket_line(&scene.number(&t.grid, t.no), t.state, t.category, &t.body)
+            })
             .collect();
         Ok(vec![self.listing(self.texts.heading_my(), lines)])
     }
@@ -38,7 +41,10 @@ impl Engine {
         let tickets = tx.todo(person, LIST_LIMIT).await?;
         let lines: Vec<String> = tickets
             .iter()
-            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .map(|t| {
+                self.texts
+                    .ticket_line(&scene.number(&t.grid, t.no), t.state, t.category, &t.body)
+            })
             .collect();
         Ok(vec![self.listing(self.texts.heading_todo(), lines)])
     }
@@ -58,7 +64,11 @@ impl Engine {
     /// even that it exists.
     pub(super) async fn status(&self, tx: &mut Tx, scene: &Scene<'_>, n: i64) -> Outcome {
         let Some(t) = tx.ticket(n).await? else {
-            return Ok(vec![Notice::plain(self.texts.no_such_ticket(n), None)]);
+            return Ok(vec![Notice::plain(
+                self.texts
+                    .no_such_ticket(&crate::domain::TicketRef::here(n)),
+                None,
+            )]);
         };
         let in_ticket_chat = t.platform == scene.platform() && t.chat_id == scene.event.chat.id;
         let visible = in_ticket_chat || {
@@ -73,7 +83,11 @@ impl Engine {
         };
         if !visible {
             tracing::info!(ticket = n, sender = %scene.sender_id(), "status refused: not the ticket's group, reporter or staff");
-            return Ok(vec![Notice::plain(self.texts.no_such_ticket(n), None)]);
+            let typed = match scene.number(&t.grid, t.no) {
+                shown if shown.local => crate::domain::TicketRef::here(t.no),
+                _ => crate::domain::TicketRef::in_grid(&t.grid, t.no),
+            };
+            return Ok(vec![Notice::plain(self.texts.no_such_ticket(&typed), None)]);
         }
         let assignee = match &t.assignee {
             Some(code) => tx
@@ -84,10 +98,12 @@ impl Engine {
             None => "—".to_string(),
         };
         let zone = self.settings.general.timezone.0;
-        let mut lines = vec![
-            self.texts
-                .status_heading(t.id, t.state, t.category, &assignee),
-        ];
+        let mut lines = vec![self.texts.status_heading(
+            &scene.number(&t.grid, t.no),
+            t.state,
+            t.category,
+            &assignee,
+        )];
         let photos = tx.photo_count(n).await?;
         if photos > 0 {
             lines.push(self.texts.photo_count(photos));
@@ -206,7 +222,10 @@ impl Engine {
         let tickets = tx.overdue(&path, scene.now, LIST_LIMIT).await?;
         let lines: Vec<String> = tickets
             .iter()
-            .map(|t| self.texts.ticket_line(t.id, t.state, t.category, &t.body))
+            .map(|t| {
+                self.texts
+                    .ticket_line(&scene.number(&t.grid, t.no), t.state, t.category, &t.body)
+            })
             .collect();
         Ok(vec![self.listing(self.texts.heading_overdue(), lines)])
     }

@@ -6,7 +6,7 @@ use crate::domain::mask::mask_personal_numbers;
 use crate::domain::message::{Button, InboundEvent, Mention};
 use crate::domain::role::Subject;
 use crate::domain::ticket::{self, Transition};
-use crate::domain::{Category, Rating, TicketState, Urgency};
+use crate::domain::{Category, Number, Rating, TicketState, Urgency};
 use crate::i18n::Card;
 use crate::store::tickets::{NewTicket, Ticket};
 use crate::store::{StoreError, Tx};
@@ -62,7 +62,7 @@ impl Engine {
         } else {
             u.body.trim().to_string()
         };
-        let id = tx
+        let (id, no) = tx
             .insert_ticket(&NewTicket {
                 grid: group.grid.clone(),
                 platform: ev.platform.clone(),
@@ -97,7 +97,7 @@ impl Engine {
             if let Some(t) = tx.ticket(id).await? {
                 let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
                 let report = self.texts.escalation_report(
-                    id,
+                    &Number::qualified(&t.grid, t.no),
                     crate::i18n::sla::Deadline::Claim,
                     &grid_name,
                     self.texts.category(category),
@@ -108,7 +108,7 @@ impl Engine {
         }
         let location = u.location.as_deref().map(mask_personal_numbers);
         let text = self.texts.card(&Card {
-            ticket: id,
+            ticket: scene.number(&group.grid, no),
             category,
             urgency,
             location: location.as_deref(),
@@ -133,28 +133,99 @@ impl Engine {
             text,
             ticket: Some(id),
             mentions,
-            buttons: vec![self.claim_button(id)],
+            buttons: vec![self.claim_button(&Number::qualified(&group.grid, no))],
             as_reply: true,
         }])
     }
 
-    /// Replaces a bot message about a ticket with its card as it stands now: state, assignee,
-    /// and the buttons for the next step.
-    pub(super) async fn redraw_card(
+    /// Redraws the card of every ticket this transaction changed, so that a card never shows
+    /// a state its ticket has left, whatever changed it: a typed command, a reply, a button, a
+    /// timer or the console. Where the platform edits messages (Telegram, the sandbox) the card
+    /// is edited in place; elsewhere a change made outside the ticket's chat (a private chat,
+    /// a timer that did not already say so) is told there as a short status line threaded to
+    /// the card, since a change made in the chat was answered there already.
+    pub(super) async fn keep_cards_true(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
-        ev: &InboundEvent,
-        message_id: &str,
-        id: i64,
     ) -> Result<(), StoreError> {
-        let Some(t) = tx.ticket(id).await? else {
-            return Ok(());
-        };
-        let assignee = self.assignee(tx, &t).await?;
+        let touched = std::mem::take(&mut fx.touched);
+        let mut ids: Vec<i64> = touched.iter().map(|(id, _)| *id).collect();
+        ids.dedup();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            let Some(t) = tx.ticket(id).await? else {
+                continue;
+            };
+            let froms = touched.iter().filter(|(t2, _)| *t2 == id).map(|(_, f)| f);
+            let (mut inside, mut outside) = (false, false);
+            for from in froms {
+                match from {
+                    Some((p, c)) if *p == t.platform && *c == t.chat_id => inside = true,
+                    Some(_) => outside = true,
+                    // A timer: it tells the ticket's chat itself.
+                    None => inside = true,
+                }
+            }
+            let Some(card) = tx.card_message(&t.platform, &t.chat_id, t.id).await? else {
+                // Not delivered yet: it goes out as it was drawn, before anything changed.
+                continue;
+            };
+            let last = match fx
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.ticket_id == t.id && super::changes_card(e.kind))
+            {
+                Some(e) => Some(e.clone()),
+                None => tx.last_change(t.id).await?,
+            };
+            let status = self.card_status(&t, last.as_ref());
+            if self.edits_on(&t.platform) {
+                let text = format!("{}\n{status}", self.card_text(tx, &t).await?);
+                fx.outbound.push(crate::store::outbox::NewOutbound {
+                    platform: t.platform.clone(),
+                    account: t.account.clone(),
+                    ticket_id: Some(t.id),
+                    item: crate::domain::message::Outbound::Edit {
+                        chat: t.chat_id.clone(),
+                        message_id: card,
+                        text,
+                        buttons: self.next_buttons(&t),
+                    },
+                    not_before: None,
+                });
+                continue;
+            }
+            if outside && !inside {
+                fx.outbound.push(crate::store::outbox::NewOutbound {
+                    platform: t.platform.clone(),
+                    account: t.account.clone(),
+                    ticket_id: Some(t.id),
+                    item: crate::domain::message::Outbound::Send(
+                        crate::domain::message::OutboundMessage {
+                            chat: t.chat_id.clone(),
+                            thread: t.thread.clone(),
+                            text: format!("{} {status}", Number::local(&t.grid, t.no)),
+                            reply_to: Some(card),
+                            mentions: Vec::new(),
+                            buttons: Vec::new(),
+                        },
+                    ),
+                    not_before: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The card as it stands now, without its status line.
+    async fn card_text(&self, tx: &mut Tx, t: &Ticket) -> Result<String, StoreError> {
+        let assignee = self.assignee(tx, t).await?;
         let location = t.location.as_deref().map(mask_personal_numbers);
-        let mut text = self.texts.card(&Card {
-            ticket: t.id,
+        Ok(self.texts.card(&Card {
+            ticket: Number::local(&t.grid, t.no),
             category: t.category,
             urgency: t.urgency,
             location: location.as_deref(),
@@ -162,50 +233,48 @@ impl Engine {
             claim_within: self.window(t.urgency).claim.as_millis(),
             respond_by: None,
             linked_to: None,
-            buttons: true,
-        });
-        text.push('\n');
-        text.push_str(&self.texts.card_state(t.state));
-        let buttons = match t.state {
-            TicketState::Open => vec![self.claim_button(t.id)],
-            TicketState::Claimed => vec![self.done_button(t.id)],
-            TicketState::Resolved => self.rating_buttons(t.id),
-            TicketState::Closed | TicketState::Dismissed => Vec::new(),
-        };
-        fx.outbound.push(crate::store::outbox::NewOutbound {
-            platform: ev.platform.clone(),
-            account: ev.account.clone(),
-            ticket_id: Some(t.id),
-            item: crate::domain::message::Outbound::Edit {
-                chat: ev.chat.id.clone(),
-                message_id: message_id.to_string(),
-                text,
-                buttons,
-            },
-            not_before: None,
-        });
-        Ok(())
+            buttons: self.buttons_on(&t.platform),
+        }))
     }
 
-    fn claim_button(&self, id: i64) -> Button {
+    /// "状态：已办结（黄丽华 12-05 12:05）".
+    fn card_status(&self, t: &Ticket, last: Option<&crate::store::tickets::TicketEvent>) -> String {
+        let by = last.map(|e| (e.actor_name.as_str(), self.texts.when(e.at, self.tz())));
+        self.texts
+            .card_state(t.state, by.as_ref().map(|(who, at)| (*who, at.as_str())))
+    }
+
+    /// The buttons for a ticket's next step.
+    fn next_buttons(&self, t: &Ticket) -> Vec<Button> {
+        match t.state {
+            TicketState::Open => vec![self.claim_button(&t.number())],
+            TicketState::Claimed => vec![self.done_button(&t.number())],
+            TicketState::Resolved => self.rating_buttons(&t.number()),
+            TicketState::Closed | TicketState::Dismissed => Vec::new(),
+        }
+    }
+
+    // Buttons carry the number in the form read in every chat; a press is matched to the
+    // card it sits on first (see `Scene::card`).
+    fn claim_button(&self, no: &Number) -> Button {
         Button {
-            id: format!("/claim {id}"),
+            id: format!("/claim {no}"),
             label: self.texts.button_claim().to_string(),
         }
     }
 
-    fn done_button(&self, id: i64) -> Button {
+    fn done_button(&self, no: &Number) -> Button {
         Button {
-            id: format!("/done {id}"),
+            id: format!("/done {no}"),
             label: self.texts.button_done().to_string(),
         }
     }
 
-    fn rating_buttons(&self, id: i64) -> Vec<Button> {
+    fn rating_buttons(&self, no: &Number) -> Vec<Button> {
         [Rating::Satisfied, Rating::Neutral, Rating::Unsatisfied]
             .into_iter()
             .map(|r| Button {
-                id: format!("/rate {id} {}", r.id()),
+                id: format!("/rate {no} {}", r.id()),
                 label: self.texts.rating(r).to_string(),
             })
             .collect()
@@ -221,7 +290,8 @@ impl Engine {
     ) -> Result<Access, StoreError> {
         let Some(t) = tx.ticket(n).await? else {
             return Ok(Access::Refused(Notice::plain(
-                self.texts.no_such_ticket(n),
+                self.texts
+                    .no_such_ticket(&crate::domain::TicketRef::here(n)),
                 None,
             )));
         };
@@ -279,7 +349,7 @@ impl Engine {
             }
             Err(refused) => Err(Notice::plain(
                 self.texts
-                    .wrong_state(t.id, refused.from, self.texts.action_word(action)),
+                    .wrong_state(&t.number(), refused.from, self.texts.action_word(action)),
                 None,
             )),
         }
@@ -311,10 +381,11 @@ impl Engine {
         tx.update_ticket(&t).await?;
         fx.record(scene, t.id, HistoryKind::Claimed, "");
         let mut notice = Notice::plain(
-            self.texts.claimed(t.id, &scene.event.sender.name),
+            self.texts
+                .claimed(&scene.number(&t.grid, t.no), &scene.event.sender.name),
             Some(t.id),
         );
-        notice.buttons = vec![self.done_button(t.id)];
+        notice.buttons = vec![self.done_button(&t.number())];
         Ok(vec![notice])
     }
 
@@ -329,8 +400,11 @@ impl Engine {
         let mut t = granted!(self.access(tx, scene, n, Name::Note).await?);
         if !t.state.is_active() {
             return Ok(vec![Notice::plain(
-                self.texts
-                    .wrong_state(t.id, t.state, self.texts.action_word(Name::Note)),
+                self.texts.wrong_state(
+                    &scene.number(&t.grid, t.no),
+                    t.state,
+                    self.texts.action_word(Name::Note),
+                ),
                 None,
             )]);
         }
@@ -339,7 +413,11 @@ impl Engine {
         let text = mask_personal_numbers(text);
         fx.record(scene, t.id, HistoryKind::Note, &text);
         Ok(vec![Notice::plain(
-            self.texts.note(t.id, &scene.event.sender.name, &text),
+            self.texts.note(
+                &scene.number(&t.grid, t.no),
+                &scene.event.sender.name,
+                &text,
+            ),
             Some(t.id),
         )])
     }
@@ -372,7 +450,7 @@ impl Engine {
         let buttons = self.buttons_on(&t.platform);
         let mut notice = Notice::plain(
             self.texts.resolved(
-                t.id,
+                &scene.number(&t.grid, t.no),
                 &scene.event.sender.name,
                 &text,
                 &t.reporter_name,
@@ -384,7 +462,7 @@ impl Engine {
             user_id: t.reporter_id.clone(),
             name: t.reporter_name.clone(),
         }];
-        notice.buttons = self.rating_buttons(t.id);
+        notice.buttons = self.rating_buttons(&t.number());
         let mut notices = vec![notice];
         // Those who joined the report are asked too, in the same chat.
         let co: Vec<_> = tx
@@ -396,7 +474,8 @@ impl Engine {
         if !co.is_empty() {
             let names: Vec<&str> = co.iter().map(|c| c.name.as_str()).collect();
             let mut ask = Notice::plain(
-                self.texts.rate_prompt_co_reporters(t.id, &names),
+                self.texts
+                    .rate_prompt_co_reporters(&scene.number(&t.grid, t.no), &names),
                 Some(t.id),
             );
             ask.mentions = co
@@ -406,7 +485,7 @@ impl Engine {
                     name: c.name.clone(),
                 })
                 .collect();
-            ask.buttons = self.rating_buttons(t.id);
+            ask.buttons = self.rating_buttons(&t.number());
             ask.as_reply = false;
             notices.push(ask);
         }
@@ -424,8 +503,11 @@ impl Engine {
         let mut t = granted!(self.access(tx, scene, n, Name::Transfer).await?);
         if !t.state.is_active() {
             return Ok(vec![Notice::plain(
-                self.texts
-                    .wrong_state(t.id, t.state, self.texts.action_word(Name::Transfer)),
+                self.texts.wrong_state(
+                    &scene.number(&t.grid, t.no),
+                    t.state,
+                    self.texts.action_word(Name::Transfer),
+                ),
                 None,
             )]);
         }
@@ -446,7 +528,11 @@ impl Engine {
         t.assignee = Some(target.code.clone());
         tx.update_ticket(&t).await?;
         fx.record(scene, t.id, HistoryKind::Transferred, &target.code);
-        let mut notice = Notice::plain(self.texts.transferred(t.id, &target.name), Some(t.id));
+        let mut notice = Notice::plain(
+            self.texts
+                .transferred(&scene.number(&t.grid, t.no), &target.name),
+            Some(t.id),
+        );
         if let Some(uid) = target.user_id {
             notice.mentions = vec![Mention {
                 user_id: uid,
@@ -454,7 +540,7 @@ impl Engine {
             }];
         }
         if t.state == TicketState::Open {
-            notice.buttons = vec![self.claim_button(t.id)];
+            notice.buttons = vec![self.claim_button(&t.number())];
         }
         Ok(vec![notice])
     }
@@ -469,11 +555,16 @@ impl Engine {
         duplicate_of: Option<i64>,
     ) -> Outcome {
         let mut t = granted!(self.access(tx, scene, n, Name::Dismiss).await?);
-        if let Some(of) = duplicate_of
-            && (of == t.id || tx.ticket(of).await?.is_none())
-        {
-            return Ok(vec![Notice::plain(self.texts.no_such_ticket(of), None)]);
-        }
+        let original = match duplicate_of {
+            Some(of) => match tx.ticket(of).await?.filter(|o| o.id != t.id) {
+                Some(o) => Some(scene.number(&o.grid, o.no)),
+                None => {
+                    let typed = crate::domain::TicketRef::here(t.no);
+                    return Ok(vec![Notice::plain(self.texts.no_such_ticket(&typed), None)]);
+                }
+            },
+            None => None,
+        };
         if let Err(notice) = self.transition(&mut t, Transition::Dismiss, Name::Dismiss) {
             return Ok(vec![notice]);
         }
@@ -482,9 +573,9 @@ impl Engine {
         t.duplicate_of = duplicate_of;
         tx.update_ticket(&t).await?;
         fx.record(scene, t.id, HistoryKind::Dismissed, reason);
-        let text = match duplicate_of {
-            Some(of) => self.texts.duplicate(t.id, of),
-            None => self.texts.dismissed(t.id, reason),
+        let text = match &original {
+            Some(of) => self.texts.duplicate(&scene.number(&t.grid, t.no), of),
+            None => self.texts.dismissed(&scene.number(&t.grid, t.no), reason),
         };
         Ok(vec![Notice::plain(text, Some(t.id))])
     }
@@ -504,7 +595,10 @@ impl Engine {
         t.updated_at = scene.now;
         tx.update_ticket(&t).await?;
         fx.record(scene, t.id, HistoryKind::Cancelled, "");
-        Ok(vec![Notice::plain(self.texts.cancelled(t.id), Some(t.id))])
+        Ok(vec![Notice::plain(
+            self.texts.cancelled(&scene.number(&t.grid, t.no)),
+            Some(t.id),
+        )])
     }
 
     /// The reporter's rating. 不满意 reopens the ticket for the same leader.
@@ -545,7 +639,7 @@ impl Engine {
             let assignee = self.assignee(tx, &t).await?;
             let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
             let report = self.texts.reopen_report(
-                t.id,
+                &t.number(),
                 &grid_name,
                 self.texts.category(t.category),
                 assignee.as_ref().map_or("—", |p| p.name.as_str()),
@@ -560,7 +654,7 @@ impl Engine {
         tx.update_ticket(&t).await?;
         fx.record(scene, t.id, HistoryKind::Rated, rating.id());
         Ok(vec![Notice::plain(
-            self.texts.rated(t.id, rating),
+            self.texts.rated(&scene.number(&t.grid, t.no), rating),
             Some(t.id),
         )])
     }
@@ -574,11 +668,14 @@ impl Engine {
             .as_ref()
             .map(|p| p.name.clone())
             .unwrap_or_default();
-        let mut notice = Notice::plain(self.texts.reopened(t.id, &name), Some(t.id));
+        let mut notice = Notice::plain(
+            self.texts.reopened(&Number::local(&t.grid, t.no), &name),
+            Some(t.id),
+        );
         if let Some(uid) = assignee.and_then(|p| p.user_id) {
             notice.mentions = vec![Mention { user_id: uid, name }];
         }
-        notice.buttons = vec![self.done_button(t.id)];
+        notice.buttons = vec![self.done_button(&t.number())];
         Ok(notice)
     }
 

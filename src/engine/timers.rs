@@ -16,7 +16,7 @@ use tracing::Instrument;
 use super::{Effects, Engine};
 use crate::domain::message::{Mention, Outbound, OutboundMessage};
 use crate::domain::ticket::{self, Transition};
-use crate::domain::{TicketState, Urgency};
+use crate::domain::{Number, TicketState, Urgency};
 use crate::i18n::sla::Deadline;
 use crate::store::outbox::NewOutbound;
 use crate::store::roster::Person;
@@ -131,6 +131,7 @@ impl Engine {
                     .instrument(span)
                     .await?;
             }
+            self.keep_cards_true(&mut tx, &mut fx).await?;
             tx.add_events(&fx.events).await?;
             tx.enqueue(&fx.outbound, now).await?;
             tx.commit().await?;
@@ -229,9 +230,12 @@ impl Engine {
         }
         let assignee = self.assignee(tx, t).await?;
         let name = assignee.as_ref().map_or("", |p| p.name.as_str());
-        let text = self
-            .texts
-            .reminder(t.id, name, deadline, &self.texts.when(by, self.tz()));
+        let text = self.texts.reminder(
+            &Number::local(&t.grid, t.no),
+            name,
+            deadline,
+            &self.texts.when(by, self.tz()),
+        );
         fx.record_system(t.id, now, HistoryKind::Reminded, deadline_id(deadline));
         self.to_ticket_chat(fx, t, text, mention_of(assignee.iter()), None);
         Ok(false)
@@ -273,11 +277,13 @@ impl Engine {
                 }
             }
         }
-        let text = self.texts.escalated(t.id, deadline, level);
+        let text = self
+            .texts
+            .escalated(&Number::local(&t.grid, t.no), deadline, level);
         self.to_ticket_chat(fx, t, text, mention_of(people.iter()), hold);
         let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
         let report = self.texts.escalation_report(
-            t.id,
+            &t.number(),
             deadline,
             &grid_name,
             self.texts.category(t.category),
@@ -301,7 +307,7 @@ impl Engine {
         t.updated_at = now;
         tx.update_ticket(t).await?;
         fx.record_system(t.id, now, HistoryKind::ClosedUnrated, "");
-        let text = self.texts.closed_unrated(t.id);
+        let text = self.texts.closed_unrated(&Number::local(&t.grid, t.no));
         self.to_ticket_chat(fx, t, text, Vec::new(), self.hold(Urgency::Normal, now));
         Ok(())
     }

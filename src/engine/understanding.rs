@@ -164,7 +164,8 @@ impl Engine {
             .map(mask_personal_numbers)
             .unwrap_or_default();
         Ok(vec![Notice::plain(
-            self.texts.linked_report(t.id, t.category, &place),
+            self.texts
+                .linked_report(&scene.number(&t.grid, t.no), t.category, &place),
             Some(t.id),
         )])
     }
@@ -282,6 +283,7 @@ impl Engine {
             standing: scene.standing,
             message_id: Some(q.message_id.clone()),
             callback: None,
+            card: None,
             readings: scene.readings,
         };
         tracing::info!(question = q.id, "request confirmed by its sender");
@@ -357,7 +359,7 @@ impl Engine {
         fx.record(scene, t.id, HistoryKind::CoReporter, "me_too");
         tracing::info!(ticket = t.id, "co-reporter added");
         Ok(Some(vec![Notice::plain(
-            self.texts.co_reported(t.id),
+            self.texts.co_reported(&scene.number(&t.grid, t.no)),
             Some(t.id),
         )]))
     }

@@ -4,6 +4,7 @@ use chrono::TimeZone as _;
 
 use super::Texts;
 use crate::config::Language;
+use crate::domain::Number;
 
 /// Which deadline a reminder or escalation is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,34 +46,34 @@ impl Texts {
         }
     }
 
-    pub fn reminder(&self, no: i64, who: &str, deadline: Deadline, by: &str) -> String {
+    pub fn reminder(&self, no: &Number, who: &str, deadline: Deadline, by: &str) -> String {
         match deadline {
             Deadline::Claim => say!(
                 self,
-                format!("⏰ 提醒 @{who}：#{no} 尚未接单，请在 {by} 前接单。"),
-                format!("⏰ Reminder @{who}: #{no} is not claimed yet; please claim it by {by}.")
+                format!("⏰ 提醒 @{who}：{no} 尚未接单，请在 {by} 前接单。"),
+                format!("⏰ Reminder @{who}: {no} is not claimed yet; please claim it by {by}.")
             ),
             Deadline::Resolve => say!(
                 self,
-                format!("⏰ 提醒 @{who}：#{no} 请在 {by} 前办结。"),
-                format!("⏰ Reminder @{who}: #{no} is due to be resolved by {by}.")
+                format!("⏰ 提醒 @{who}：{no} 请在 {by} 前办结。"),
+                format!("⏰ Reminder @{who}: {no} is due to be resolved by {by}.")
             ),
         }
     }
 
     /// In the ticket's group: the card's status line after a missed deadline.
-    pub fn escalated(&self, no: i64, deadline: Deadline, level: &str) -> String {
+    pub fn escalated(&self, no: &Number, deadline: Deadline, level: &str) -> String {
         let level = self.level(level);
         match deadline {
             Deadline::Claim => say!(
                 self,
-                format!("#{no} 已超时，已上报{level}（超过接单时限仍未接单）。"),
-                format!("#{no} is overdue and was escalated to {level} (not claimed in time).")
+                format!("{no} 已超时，已上报{level}（超过接单时限仍未接单）。"),
+                format!("{no} is overdue and was escalated to {level} (not claimed in time).")
             ),
             Deadline::Resolve => say!(
                 self,
-                format!("#{no} 已超时，已上报{level}（超过办结时限仍未办结）。"),
-                format!("#{no} is overdue and was escalated to {level} (not resolved in time).")
+                format!("{no} 已超时，已上报{level}（超过办结时限仍未办结）。"),
+                format!("{no} is overdue and was escalated to {level} (not resolved in time).")
             ),
         }
     }
@@ -80,7 +81,7 @@ impl Texts {
     /// To the coordinators: what was missed, where, and by whom.
     pub fn escalation_report(
         &self,
-        no: i64,
+        no: &Number,
         deadline: Deadline,
         grid: &str,
         category: &str,
@@ -93,42 +94,42 @@ impl Texts {
         say!(
             self,
             format!(
-                "【超时上报】#{no}（{grid}，{category}）{what}，负责人：{assignee}。督办请发送「督办 {no}」。"
+                "【超时上报】{no}（{grid}，{category}）{what}，负责人：{assignee}。督办请发送「督办 {no}」。"
             ),
             format!(
-                "[Escalation] #{no} ({grid}, {category}) {what}; assigned to {assignee}. To supervise, send \"/urge {no}\"."
+                "[Escalation] {no} ({grid}, {category}) {what}; assigned to {assignee}. To supervise, send \"/urge {no}\"."
             )
         )
     }
 
     /// To the coordinators: a resident reopened a resolved ticket.
-    pub fn reopen_report(&self, no: i64, grid: &str, category: &str, assignee: &str) -> String {
+    pub fn reopen_report(&self, no: &Number, grid: &str, category: &str, assignee: &str) -> String {
         say!(
             self,
             format!(
-                "【退回重办】#{no}（{grid}，{category}）居民反馈未解决，已重新打开，负责人：{assignee}。"
+                "【退回重办】{no}（{grid}，{category}）居民反馈未解决，已重新打开，负责人：{assignee}。"
             ),
             format!(
-                "[Reopened] #{no} ({grid}, {category}): the resident says it is not fixed; assigned to {assignee}."
+                "[Reopened] {no} ({grid}, {category}): the resident says it is not fixed; assigned to {assignee}."
             )
         )
     }
 
-    pub fn urged(&self, no: i64, by: &str, assignee: &str) -> String {
+    pub fn urged(&self, no: &Number, by: &str, assignee: &str) -> String {
         say!(
             self,
-            format!("【督办】{by} 督办 #{no}，请 @{assignee} 尽快处理并回复进展。"),
+            format!("【督办】{by} 督办 {no}，请 @{assignee} 尽快处理并回复进展。"),
             format!(
-                "[Supervision] {by} is following up #{no}: @{assignee} please act on it and post an update."
+                "[Supervision] {by} is following up {no}: @{assignee} please act on it and post an update."
             )
         )
     }
 
-    pub fn urge_recorded(&self, no: i64) -> String {
+    pub fn urge_recorded(&self, no: &Number) -> String {
         say!(
             self,
-            format!("已督办 #{no}，已提醒负责人。"),
-            format!("Follow-up on #{no} recorded; the assignee was reminded.")
+            format!("已督办 {no}，已提醒负责人。"),
+            format!("Follow-up on {no} recorded; the assignee was reminded.")
         )
     }
 
@@ -178,8 +179,8 @@ impl Texts {
         )
     }
 
-    pub fn handed_over(&self, to: &str, tickets: &[i64]) -> String {
-        let list: Vec<String> = tickets.iter().map(|n| format!("#{n}")).collect();
+    pub fn handed_over(&self, to: &str, tickets: &[Number]) -> String {
+        let list: Vec<String> = tickets.iter().map(Number::to_string).collect();
         say!(
             self,
             format!(
@@ -224,23 +225,23 @@ impl Texts {
         )
     }
 
-    pub fn closed_unrated(&self, no: i64) -> String {
+    pub fn closed_unrated(&self, no: &Number) -> String {
         say!(
             self,
-            format!("#{no} 超过评价期限未收到评价，已结案（未评价）。"),
-            format!("#{no} was closed without a rating: no answer within the rating period.")
+            format!("{no} 超过评价期限未收到评价，已结案（未评价）。"),
+            format!("{no} was closed without a rating: no answer within the rating period.")
         )
     }
 
     /// To the co-reporters of a resolved ticket.
-    pub fn rate_prompt_co_reporters(&self, no: i64, who: &[&str]) -> String {
+    pub fn rate_prompt_co_reporters(&self, no: &Number, who: &[&str]) -> String {
         let who: Vec<String> = who.iter().map(|n| format!("@{n}")).collect();
         let who = who.join(" ");
         say!(
             self,
-            format!("{who} 您也反映过 #{no}，请评价处理结果：回复「评价 {no} 满意/一般/不满意」。"),
+            format!("{who} 您也反映过 {no}，请评价处理结果：回复「评价 {no} 满意/一般/不满意」。"),
             format!(
-                "{who} you reported #{no} too; please rate the result: \"/rate {no} satisfied|neutral|unsatisfied\"."
+                "{who} you reported {no} too; please rate the result: \"/rate {no} satisfied|neutral|unsatisfied\"."
             )
         )
     }
@@ -262,7 +263,7 @@ impl Texts {
     }
 
     /// A weekly report around `body`, the statistics as rendered for the period.
-    pub fn weekly_report(&self, body: &str, slowest: &[(i64, String, i64)]) -> String {
+    pub fn weekly_report(&self, body: &str, slowest: &[(Number, String, i64)]) -> String {
         let mut text = say!(
             self,
             format!("📊 周报\n{body}"),
@@ -274,8 +275,8 @@ impl Texts {
                 let age = self.duration(*age);
                 text.push_str(&say!(
                     self,
-                    format!("\n#{no} {category} 已 {age}"),
-                    format!("\n#{no} {category}, open {age}")
+                    format!("\n{no} {category} 已 {age}"),
+                    format!("\n{no} {category}, open {age}")
                 ));
             }
         }

@@ -66,6 +66,9 @@ pub struct NewCoReporter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenTicket {
     pub id: i64,
+    pub grid: String,
+    /// The number within the grid that people see.
+    pub no: i64,
     pub reporter_id: String,
     pub category: Category,
     pub urgency: Urgency,
@@ -209,7 +212,7 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<OpenTicket>> {
         let rows = sqlx::query(
-            "SELECT id, reporter_id, category, urgency, location, assignee, state, created_at \
+            "SELECT id, grid, grid_no, reporter_id, category, urgency, location, assignee, state, created_at \
              FROM tickets WHERE platform = $1 AND chat_id = $2 AND created_at >= $3 \
              AND state IN ('open', 'claimed') ORDER BY id DESC LIMIT $4",
         )
@@ -219,13 +222,14 @@ impl Tx {
         .bind(limit)
         .fetch_all(self.conn())
         .await?;
-        let held =
-            self.held.tickets.iter().filter(|(_, t)| {
-                t.platform == platform && t.chat_id == chat && t.created_at >= since
-            });
+        let held = self.held.tickets.iter().filter(|(_, _, t)| {
+            t.platform == platform && t.chat_id == chat && t.created_at >= since
+        });
         let mut out: Vec<OpenTicket> = held
-            .map(|(id, t)| OpenTicket {
+            .map(|(id, no, t)| OpenTicket {
                 id: *id,
+                grid: t.grid.clone(),
+                no: *no,
                 reporter_id: t.reporter_id.clone(),
                 category: t.category,
                 urgency: t.urgency,
@@ -238,6 +242,8 @@ impl Tx {
         for r in &rows {
             out.push(OpenTicket {
                 id: col(r, "id")?,
+                grid: col(r, "grid")?,
+                no: col(r, "grid_no")?,
                 reporter_id: col(r, "reporter_id")?,
                 category: parse_col(r, "category")?,
                 urgency: parse_col(r, "urgency")?,

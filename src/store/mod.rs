@@ -239,7 +239,7 @@ pub struct Tx {
 /// Ticket numbers are known at once all the same ([`Tx::insert_ticket`]).
 #[derive(Default)]
 struct Held {
-    tickets: Vec<(i64, tickets::NewTicket)>,
+    tickets: Vec<(i64, i64, tickets::NewTicket)>,
     /// `(kind, ticket, due)`.
     timers: Vec<(TimerKind, i64, i64)>,
     /// SQLite: the next ticket number, read once per transaction (it holds the only write turn).

@@ -198,6 +198,7 @@ impl Store {
             };
             q.execute(tx.conn()).await?;
             if let Delivery::Sent {
+                id,
                 platform,
                 chat: Some(chat),
                 ticket_id: Some(ticket),
@@ -206,14 +207,16 @@ impl Store {
             } = d
             {
                 for mid in message_ids {
+                    // The outbox row orders a ticket's messages: its first in its chat is its card.
                     sqlx::query(
-                        "INSERT INTO bot_messages (platform, chat_id, message_id, ticket_id) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                        "INSERT INTO bot_messages (platform, chat_id, message_id, ticket_id, outbox_id) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                     )
                     .bind(platform.clone())
                     .bind(chat.clone())
                     .bind(mid.clone())
                     .bind(*ticket)
+                    .bind(*id)
                     .execute(tx.conn())
                     .await?;
                 }

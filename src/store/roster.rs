@@ -363,6 +363,15 @@ impl Tx {
         row.map(|r| grid_from(&r)).transpose()
     }
 
+    /// A grid directly under `code`, for an example of a full ticket number.
+    pub async fn first_child_grid(&mut self, code: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT code FROM grids WHERE parent = $1 ORDER BY code LIMIT 1")
+            .bind(code.to_string())
+            .fetch_optional(self.conn())
+            .await?;
+        row.map(|r| col(&r, "code")).transpose()
+    }
+
     /// The sender's person and grants, through their platform identity.
     pub async fn sender(&mut self, platform: &str, user_id: &str) -> Result<SenderInfo> {
         let key = (platform.to_string(), user_id.to_string());
@@ -711,8 +720,10 @@ impl Tx {
     // Multi-row statements in the importer's one transaction. A row that is already as the
     // file says is left alone (the `WHERE` on `DO UPDATE`), so a re-import writes nothing.
 
-    pub async fn upsert_grids(&mut self, rows: &[GridRow]) -> Result<()> {
+    /// The upserts return how many rows were new or changed (an unchanged row is not written).
+    pub async fn upsert_grids(&mut self, rows: &[GridRow]) -> Result<u64> {
         self.forget_roster();
+        let mut written = 0;
         for chunk in rows.chunks(500) {
             let sql = format!(
                 "INSERT INTO grids (code, name, parent, level, path) VALUES {} \
@@ -732,13 +743,14 @@ impl Tx {
                     .bind(r.level.clone())
                     .bind(r.path.clone());
             }
-            q.execute(self.conn()).await?;
+            written += q.execute(self.conn()).await?.rows_affected();
         }
-        Ok(())
+        Ok(written)
     }
 
-    pub async fn upsert_groups(&mut self, rows: &[GroupRow]) -> Result<()> {
+    pub async fn upsert_groups(&mut self, rows: &[GroupRow]) -> Result<u64> {
         self.forget_roster();
+        let mut written = 0;
         for chunk in rows.chunks(500) {
             let sql = format!(
                 "INSERT INTO chat_groups (platform, chat_id, grid, title) VALUES {} \
@@ -754,13 +766,14 @@ impl Tx {
                     .bind(r.grid.clone())
                     .bind(r.title.clone());
             }
-            q.execute(self.conn()).await?;
+            written += q.execute(self.conn()).await?.rows_affected();
         }
-        Ok(())
+        Ok(written)
     }
 
-    pub async fn upsert_people(&mut self, rows: &[PersonRow]) -> Result<()> {
+    pub async fn upsert_people(&mut self, rows: &[PersonRow]) -> Result<u64> {
         self.forget_roster();
+        let mut written = 0;
         for chunk in rows.chunks(1_000) {
             let sql = format!(
                 "INSERT INTO people (code, name) VALUES {} \
@@ -772,13 +785,14 @@ impl Tx {
             for r in chunk {
                 q = q.bind(r.code.clone()).bind(r.name.clone());
             }
-            q.execute(self.conn()).await?;
+            written += q.execute(self.conn()).await?.rows_affected();
         }
-        Ok(())
+        Ok(written)
     }
 
-    pub async fn upsert_identities(&mut self, rows: &[IdentityRow]) -> Result<()> {
+    pub async fn upsert_identities(&mut self, rows: &[IdentityRow]) -> Result<u64> {
         self.forget_roster();
+        let mut written = 0;
         for chunk in rows.chunks(1_000) {
             let sql = format!(
                 "INSERT INTO identities (platform, user_id, person) VALUES {} \
@@ -793,13 +807,14 @@ impl Tx {
                     .bind(r.user_id.clone())
                     .bind(r.person.clone());
             }
-            q.execute(self.conn()).await?;
+            written += q.execute(self.conn()).await?.rows_affected();
         }
-        Ok(())
+        Ok(written)
     }
 
-    pub async fn upsert_grants(&mut self, rows: &[GrantRow]) -> Result<()> {
+    pub async fn upsert_grants(&mut self, rows: &[GrantRow]) -> Result<u64> {
         self.forget_roster();
+        let mut written = 0;
         for chunk in rows.chunks(1_000) {
             let sql = format!(
                 "INSERT INTO grants (person, role, grid) VALUES {} ON CONFLICT DO NOTHING",
@@ -812,9 +827,9 @@ impl Tx {
                     .bind(r.role.id().to_string())
                     .bind(r.grid.clone());
             }
-            q.execute(self.conn()).await?;
+            written += q.execute(self.conn()).await?.rows_affected();
         }
-        Ok(())
+        Ok(written)
     }
 
     /// Codes of grids that already exist among `codes` (parents named by an import may be

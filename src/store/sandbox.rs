@@ -83,7 +83,13 @@ pub struct PersonaGrant {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupTicket {
     pub id: i64,
+    /// The number within the grid people see (`#12`).
+    pub no: i64,
     pub state: String,
+    /// Withdrawn by its reporter (撤销): stored as dismissed, told apart by its history.
+    pub withdrawn: bool,
+    /// Names of the residents who reported the same problem (我家也是, +1, linked reports).
+    pub co_reporters: Vec<String>,
     pub category: String,
     pub urgency: String,
     pub location: Option<String>,
@@ -439,7 +445,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<GroupTicket>> {
         let rows = sqlx::query(
-            "SELECT t.id, t.state, t.category, t.urgency, t.location, t.body, t.reporter_name, \
+            "SELECT t.id, t.grid_no, t.state, \
+             CAST(CASE WHEN EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id \
+             AND e.kind = 'cancelled') THEN 1 ELSE 0 END AS BIGINT) AS withdrawn, \
+             t.category, t.urgency, t.location, t.body, t.reporter_name, \
              t.assignee, p.name AS assignee_name, t.created_at, t.claim_due, t.resolve_due, \
              t.rating \
              FROM tickets t LEFT JOIN people p ON p.code = t.assignee \
@@ -451,11 +460,30 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
+        let co_rows = sqlx::query(
+            "SELECT c.ticket_id, c.name FROM co_reporters c JOIN tickets t ON t.id = c.ticket_id \
+             WHERE t.platform = 'sandbox' AND t.account = $1 AND t.chat_id = $2 \
+             ORDER BY c.added_at, c.user_id",
+        )
+        .bind(account.to_string())
+        .bind(group_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut co: std::collections::HashMap<i64, Vec<String>> = Default::default();
+        for r in &co_rows {
+            co.entry(col(r, "ticket_id")?)
+                .or_default()
+                .push(col(r, "name")?);
+        }
         rows.iter()
             .map(|r| {
+                let id: i64 = col(r, "id")?;
                 Ok(GroupTicket {
-                    id: col(r, "id")?,
+                    id,
+                    no: col(r, "grid_no")?,
                     state: col(r, "state")?,
+                    withdrawn: col::<i64>(r, "withdrawn")? != 0,
+                    co_reporters: co.remove(&id).unwrap_or_default(),
                     category: col(r, "category")?,
                     urgency: col(r, "urgency")?,
                     location: col(r, "location")?,

@@ -9,8 +9,11 @@ use crate::domain::{Category, HistoryKind, Rating, TicketState, Urgency};
 /// A ticket as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ticket {
+    /// The key other tables refer to; never shown to people.
     pub id: i64,
     pub grid: String,
+    /// The number within the grid that people see and type (`#12`).
+    pub no: i64,
     pub platform: String,
     pub account: String,
     pub chat_id: String,
@@ -39,6 +42,13 @@ pub struct Ticket {
     pub escalated: Option<String>,
     /// How many times the reporter reopened it.
     pub reopened: i64,
+}
+
+impl Ticket {
+    /// The ticket's number in the form understood in every chat (`QS-DF-01#12`).
+    pub fn number(&self) -> crate::domain::Number {
+        crate::domain::Number::qualified(&self.grid, self.no)
+    }
 }
 
 /// Everything a new ticket needs; the id comes from the database.
@@ -92,7 +102,7 @@ pub struct TicketFacts {
     pub reopened: i64,
 }
 
-pub(crate) const COLUMNS: &str = "id, grid, platform, account, chat_id, thread, source_message_id, reporter_id, \
+pub(crate) const COLUMNS: &str = "id, grid, grid_no, platform, account, chat_id, thread, source_message_id, reporter_id, \
     reporter_name, category, urgency, location, body, assignee, state, created_at, first_response_at, \
     claimed_at, resolved_at, closed_at, claim_due, resolve_due, rating, duplicate_of, updated_at, escalated, reopened";
 
@@ -101,6 +111,7 @@ pub(crate) fn ticket_from(row: &AnyRow) -> Result<Ticket> {
     Ok(Ticket {
         id: col(row, "id")?,
         grid: col(row, "grid")?,
+        no: col(row, "grid_no")?,
         platform: col(row, "platform")?,
         account: col(row, "account")?,
         chat_id: col(row, "chat_id")?,
@@ -130,12 +141,46 @@ pub(crate) fn ticket_from(row: &AnyRow) -> Result<Ticket> {
 }
 
 impl Tx {
-    /// Opens a ticket and returns its number. The row itself is written behind (see `Held` in
-    /// the store module), with the batch's other new tickets, before anything reads tickets.
-    pub async fn insert_ticket(&mut self, t: &NewTicket) -> Result<i64> {
+    /// Opens a ticket and returns its id and its number within the grid. The row itself is
+    /// written behind (see `Held` in the store module), with the batch's other new tickets,
+    /// before anything reads tickets.
+    pub async fn insert_ticket(&mut self, t: &NewTicket) -> Result<(i64, i64)> {
         let id = self.next_ticket_id().await?;
-        self.held.tickets.push((id, t.clone()));
-        Ok(id)
+        let no = self.next_grid_no(&t.grid).await?;
+        self.held.tickets.push((id, no, t.clone()));
+        Ok((id, no))
+    }
+
+    /// The grid's next ticket number. The counter row stays locked on PostgreSQL until the
+    /// transaction ends, so replicas opening tickets in the same grid take turns; SQLite's
+    /// transaction holds the only write turn anyway.
+    async fn next_grid_no(&mut self, grid: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "UPDATE grids SET last_ticket_no = last_ticket_no + 1 WHERE code = $1 RETURNING last_ticket_no",
+        )
+        .bind(grid.to_string())
+        .fetch_optional(self.conn())
+        .await?;
+        match row {
+            Some(r) => col(&r, "last_ticket_no"),
+            None => Err(super::StoreError::Unavailable(format!(
+                "no grid {grid} to number a ticket in"
+            ))),
+        }
+    }
+
+    /// The id of ticket number `no` of a grid; the grid code is matched without regard to
+    /// case, as people type it.
+    pub async fn ticket_by_number(&mut self, grid: &str, no: i64) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT t.id FROM tickets t JOIN grids g ON g.code = t.grid \
+             WHERE (g.code = $1 OR lower(g.code) = lower($1)) AND t.grid_no = $2 ORDER BY t.id LIMIT 1",
+        )
+        .bind(grid.to_string())
+        .bind(no)
+        .fetch_optional(self.db().await?)
+        .await?;
+        row.map(|r| col(&r, "id")).transpose()
     }
 
     /// PostgreSQL: draws `n` ticket numbers in one statement for the tickets this transaction
@@ -190,19 +235,20 @@ impl Tx {
         }
     }
 
-    pub(super) async fn write_tickets(&mut self, tickets: &[(i64, NewTicket)]) -> Result<()> {
+    pub(super) async fn write_tickets(&mut self, tickets: &[(i64, i64, NewTicket)]) -> Result<()> {
         for chunk in tickets.chunks(500) {
             let sql = format!(
-                "INSERT INTO tickets (id, grid, platform, account, chat_id, thread, source_message_id, inbox_id, \
+                "INSERT INTO tickets (id, grid, grid_no, platform, account, chat_id, thread, source_message_id, inbox_id, \
                  reporter_id, reporter_name, category, urgency, location, body, assignee, state, created_at, \
                  claim_due, resolve_due, duplicate_of, updated_at) VALUES {}",
-                row_placeholders(self.backend, chunk.len(), 21)
+                row_placeholders(self.backend, chunk.len(), 22)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (id, t) in chunk {
+            for (id, no, t) in chunk {
                 q = q
                     .bind(*id)
                     .bind(t.grid.clone())
+                    .bind(*no)
                     .bind(t.platform.clone())
                     .bind(t.account.clone())
                     .bind(t.chat_id.clone())
@@ -331,6 +377,49 @@ impl Tx {
         .fetch_optional(self.db().await?)
         .await?;
         row.map(|r| col(&r, "ticket_id")).transpose()
+    }
+
+    /// The platform id of a ticket's card: the first message the bot sent about it in `chat`.
+    pub async fn card_message(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        ticket: i64,
+    ) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT message_id FROM bot_messages WHERE ticket_id = $1 AND platform = $2 AND chat_id = $3 \
+             ORDER BY COALESCE(outbox_id, 0), message_id LIMIT 1",
+        )
+        .bind(ticket)
+        .bind(platform.to_string())
+        .bind(chat.to_string())
+        .fetch_optional(self.db().await?)
+        .await?;
+        row.map(|r| col(&r, "message_id")).transpose()
+    }
+
+    /// The latest change of state of a ticket (claimed, resolved, rated, dismissed …), for
+    /// telling someone who presses an old button what happened.
+    pub async fn last_change(&mut self, ticket: i64) -> Result<Option<TicketEvent>> {
+        let row = sqlx::query(
+            "SELECT ticket_id, at, actor, actor_name, kind, detail FROM ticket_events \
+             WHERE ticket_id = $1 AND kind IN ('claimed', 'resolved', 'rated', 'reopened', \
+             'dismissed', 'cancelled', 'closed_unrated') ORDER BY id DESC LIMIT 1",
+        )
+        .bind(ticket)
+        .fetch_optional(self.db().await?)
+        .await?;
+        row.map(|r| {
+            Ok(TicketEvent {
+                ticket_id: col(&r, "ticket_id")?,
+                at: col(&r, "at")?,
+                actor: col(&r, "actor")?,
+                actor_name: col(&r, "actor_name")?,
+                kind: parse_col(&r, "kind")?,
+                detail: col(&r, "detail")?,
+            })
+        })
+        .transpose()
     }
 
     /// The ticket a resident's message opened.

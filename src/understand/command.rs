@@ -6,10 +6,10 @@
 //! menu lists it. Parsing is pure; the engine checks permissions against the definition.
 
 use crate::domain::role::{Reach, Who};
-use crate::domain::{Rating, Role};
+use crate::domain::{Rating, Role, TicketRef};
 
-/// A ticket's short number as people type it (`42`, `#42`).
-pub type TicketNo = i64;
+/// A ticket as people type it: `42`, `#42`, `42号`, or `QS-DF-01#42` from another grid's chat.
+pub type TicketNo = TicketRef;
 
 /// A statistics period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -769,18 +769,25 @@ pub fn parse_rating(word: &str) -> Option<Rating> {
     }
 }
 
-/// "重复 7", "与7重复", "duplicate of 7", "dup #7" → 7.
+/// "重复 7", "与7重复", "duplicate of 7", "dup #7" → 7; "重复 QS-DF-01#7" → that ticket.
 fn duplicate_reference(reason: &str) -> Option<TicketNo> {
     let lower = reason.to_lowercase();
     if !(lower.contains("重复") || lower.contains("dup")) {
         return None;
+    }
+    let qualified = reason
+        .split(|c: char| c.is_whitespace() || "，,。:：与和".contains(c))
+        .filter_map(TicketRef::parse)
+        .find(|r| r.grid.is_some());
+    if qualified.is_some() {
+        return qualified;
     }
     let digits: String = lower
         .chars()
         .skip_while(|c| !c.is_ascii_digit())
         .take_while(|c| c.is_ascii_digit())
         .collect();
-    digits.parse().ok()
+    digits.parse().ok().filter(|n| *n > 0).map(TicketRef::here)
 }
 
 fn number_only(rest: &str) -> Result<TicketNo, Problem> {
@@ -792,21 +799,40 @@ fn number_only(rest: &str) -> Result<TicketNo, Problem> {
     }
 }
 
-/// A leading ticket number, with an optional `#` or `No.`.
+/// A leading ticket reference: a number with an optional `#`, `No.` or trailing `号`, or a
+/// grid code, `#` and a number (`QS-DF-01#42`).
 fn number(rest: &str) -> Result<(TicketNo, &str), Problem> {
     let s = rest.trim_start();
+    if let Some((code, after)) = s.split_once('#')
+        && crate::domain::number::is_grid_code(code)
+    {
+        let (n, after) = digits(after)?;
+        return Ok((TicketRef::in_grid(code, n), after));
+    }
     let s = s
         .strip_prefix('#')
         .or_else(|| s.strip_prefix("No."))
         .or_else(|| s.strip_prefix("no."))
         .unwrap_or(s)
         .trim_start();
+    let (n, after) = digits(s)?;
+    Ok((
+        TicketRef::here(n),
+        after.strip_prefix('号').unwrap_or(after),
+    ))
+}
+
+/// A leading positive number of at most 12 digits.
+fn digits(s: &str) -> Result<(i64, &str), Problem> {
     let end = s
         .char_indices()
         .find(|(_, c)| !c.is_ascii_digit())
         .map(|(i, _)| i)
         .unwrap_or(s.len());
-    let n: TicketNo = s[..end].parse().map_err(|_| Problem::MissingNumber)?;
+    if end == 0 || end > 12 {
+        return Err(Problem::MissingNumber);
+    }
+    let n: i64 = s[..end].parse().map_err(|_| Problem::MissingNumber)?;
     if n <= 0 {
         return Err(Problem::MissingNumber);
     }
@@ -867,6 +893,10 @@ pub fn help_entries(role: Role) -> Vec<(&'static str, &'static str)> {
 mod tests {
     use super::*;
 
+    fn n(no: i64) -> TicketNo {
+        TicketRef::here(no)
+    }
+
     fn cmd(text: &str) -> Command {
         match parse(text) {
             Parsed::Command(c) => c,
@@ -907,29 +937,29 @@ mod tests {
         assert_eq!(cmd("/back"), Command::Back);
         assert_eq!(cmd("交接 @刘洋"), Command::Handover(Some("刘洋".into())));
         assert_eq!(cmd("/handover"), Command::Handover(None));
-        assert_eq!(cmd("督办 42"), Command::Urge(42));
-        assert_eq!(cmd("/urge #42"), Command::Urge(42));
+        assert_eq!(cmd("督办 42"), Command::Urge(n(42)));
+        assert_eq!(cmd("/urge #42"), Command::Urge(n(42)));
         assert_eq!(cmd("请假名单"), Command::OnLeave);
         assert_eq!(cmd("/onleave"), Command::OnLeave);
     }
 
     #[test]
     fn slash_and_chinese_forms_agree() {
-        assert_eq!(cmd("/claim 42"), Command::Claim(42));
-        assert_eq!(cmd("接单 42"), Command::Claim(42));
-        assert_eq!(cmd("接单42"), Command::Claim(42));
-        assert_eq!(cmd("接单 ＃４２"), Command::Claim(42));
-        assert_eq!(cmd("/claim@gridline_bot 42"), Command::Claim(42));
-        assert_eq!(cmd("/CLAIM #42"), Command::Claim(42));
+        assert_eq!(cmd("/claim 42"), Command::Claim(n(42)));
+        assert_eq!(cmd("接单 42"), Command::Claim(n(42)));
+        assert_eq!(cmd("接单42"), Command::Claim(n(42)));
+        assert_eq!(cmd("接单 ＃４２"), Command::Claim(n(42)));
+        assert_eq!(cmd("/claim@gridline_bot 42"), Command::Claim(n(42)));
+        assert_eq!(cmd("/CLAIM #42"), Command::Claim(n(42)));
         assert_eq!(
             cmd("/done 42 换了灯泡"),
-            Command::Done(42, "换了灯泡".into())
+            Command::Done(n(42), "换了灯泡".into())
         );
         assert_eq!(
             cmd("办结 42 换了灯泡"),
-            Command::Done(42, "换了灯泡".into())
+            Command::Done(n(42), "换了灯泡".into())
         );
-        assert_eq!(cmd("/done 42"), Command::Done(42, String::new()));
+        assert_eq!(cmd("/done 42"), Command::Done(n(42), String::new()));
         assert_eq!(cmd("/stats"), Command::Stats(Period::All, None));
         assert_eq!(cmd("统计"), Command::Stats(Period::All, None));
         assert_eq!(
@@ -940,15 +970,18 @@ mod tests {
         assert_eq!(cmd("我的诉求"), Command::My);
         assert_eq!(cmd("/list"), Command::List);
         assert_eq!(cmd("待办"), Command::List);
-        assert_eq!(cmd("/rate 7 满意"), Command::Rate(7, Rating::Satisfied));
-        assert_eq!(cmd("评价 7 不满意"), Command::Rate(7, Rating::Unsatisfied));
+        assert_eq!(cmd("/rate 7 满意"), Command::Rate(n(7), Rating::Satisfied));
+        assert_eq!(
+            cmd("评价 7 不满意"),
+            Command::Rate(n(7), Rating::Unsatisfied)
+        );
         assert_eq!(
             cmd("/note 3 已联系电工"),
-            Command::Note(3, "已联系电工".into())
+            Command::Note(n(3), "已联系电工".into())
         );
         assert_eq!(
             cmd("/transfer 3 @李强"),
-            Command::Transfer(3, "李强".into())
+            Command::Transfer(n(3), "李强".into())
         );
         assert_eq!(
             cmd("/report 3栋楼道灯坏了"),
@@ -983,23 +1016,23 @@ mod tests {
         assert_eq!(
             cmd("/dismiss 9 重复 7"),
             Command::Dismiss {
-                ticket: 9,
+                ticket: n(9),
                 reason: "重复 7".into(),
-                duplicate_of: Some(7)
+                duplicate_of: Some(n(7))
             }
         );
         assert_eq!(
             cmd("驳回 9 duplicate of #7"),
             Command::Dismiss {
-                ticket: 9,
+                ticket: n(9),
                 reason: "duplicate of #7".into(),
-                duplicate_of: Some(7)
+                duplicate_of: Some(n(7))
             }
         );
         assert_eq!(
             cmd("/dismiss 9 不属于本网格"),
             Command::Dismiss {
-                ticket: 9,
+                ticket: n(9),
                 reason: "不属于本网格".into(),
                 duplicate_of: None
             }

@@ -20,7 +20,7 @@ async fn full_life(db: Db) {
     assert!(card.text.contains("@张伟"), "{}", card.text);
     assert!(card.text.contains("2小时"), "{}", card.text);
     assert_eq!(card.mentions[0].user_id, "leader1");
-    assert_eq!(card.buttons[0].id, "/claim 1");
+    assert_eq!(card.buttons[0].id, "/claim T1-V1-G1#1");
     let card_message = app.card_for(&source);
 
     // The leader claims by replying 接单 to the card.
@@ -349,7 +349,7 @@ async fn card_redrawn(db: Db) {
     );
     assert_eq!(
         buttons.iter().map(|b| b.id.as_str()).collect::<Vec<_>>(),
-        ["/done 1"]
+        ["/done T1-V1-G1#1"]
     );
     // A refused press (a resident) changes nothing and redraws nothing.
     app.press("g1", "res1", "王芳", &card, "/done 1").await;
@@ -412,7 +412,7 @@ async fn one_batch(db: Db) {
             None,
         ),
         message("g1", "leader1", "张伟", "/claim 1", None),
-        message("g2", "res9", "孙丽", "/status 2", None),
+        message("g2", "res9", "孙丽", "/status 1", None),
         message("g1", "res1", "王芳", "/report 3栋电梯坏了", None),
     ];
     // One submission is one inbox commit, and the idle engine takes it as one batch.
@@ -434,11 +434,12 @@ async fn one_batch(db: Db) {
     assert!(g1[0].contains("#1"), "{g1:?}");
     assert!(g1[1].contains("#1") && g1[1].contains("并入"), "{g1:?}");
     assert!(g1[2].contains("已由 张伟 接单"), "{g1:?}");
-    assert!(g1[3].contains("#3"), "{g1:?}");
+    // Numbers count within each grid: g1's second ticket is #2, g2's first is #1.
+    assert!(g1[3].contains("#2"), "{g1:?}");
     let g2 = chat("g2");
     assert_eq!(g2.len(), 2, "{g2:?}");
-    assert!(g2[0].contains("#2"), "{g2:?}");
-    assert!(g2[1].contains("#2") && g2[1].contains("待接单"), "{g2:?}");
+    assert!(g2[0].contains("#1"), "{g2:?}");
+    assert!(g2[1].contains("#1") && g2[1].contains("待接单"), "{g2:?}");
     let t1 = app.store.ticket(1).await.expect("db").expect("ticket 1");
     assert_eq!(t1.state, TicketState::Claimed);
     let t3 = app.store.ticket(3).await.expect("db").expect("ticket 3");

@@ -9,6 +9,7 @@ mod core;
 mod fake_onebot;
 mod fake_telegram;
 mod fake_wecom;
+mod numbers;
 mod onebot;
 mod permissions;
 mod sandbox;

@@ -625,7 +625,7 @@ async fn onebot_full_ticket_life(db: Db) {
     let card_text = fake_onebot::message_text(card);
     assert!(card_text.contains("#1"), "{card_text}");
     // No buttons on OneBot: the card says what to type.
-    assert!(card_text.contains("接单 1"), "{card_text}");
+    assert!(card_text.contains("接单 #1"), "{card_text}");
     let card_id = fake_onebot::sent_id(card).expect("card id");
     let ticket = app.store.ticket(1).await.expect("db").expect("ticket");
     assert_eq!(ticket.state, TicketState::Open);
@@ -662,7 +662,7 @@ async fn onebot_full_ticket_life(db: Db) {
     let resolved_text = fake_onebot::message_text(&resolved[0]);
     assert!(resolved_text.contains("换了灯泡&灯罩"), "{resolved_text}");
     assert!(
-        resolved_text.contains("评价 1"),
+        resolved_text.contains("评价 #1"),
         "typed rating: {resolved_text}"
     );
     assert_eq!(fake_onebot::at_targets(&resolved[0]), vec![RESIDENT]);

@@ -4,8 +4,8 @@
 //! against the same table.
 
 use gridline::config::Language;
-use gridline::domain::Role;
 use gridline::domain::role::Reach;
+use gridline::domain::{Role, TicketRef};
 use gridline::i18n::Texts;
 use gridline::understand::command::{About, Name};
 
@@ -45,8 +45,8 @@ fn sender(role: Role) -> (&'static str, &'static str) {
 }
 
 /// The text that uses `name` on the grid at `reach`, and the chat it is sent in. `own` and
-/// `other` are the two tickets' numbers.
-fn command(name: Name, reach: Reach, own: i64, other: i64) -> (String, &'static str) {
+/// `other` are the two tickets' numbers, in the form that names them from any chat.
+fn command(name: Name, reach: Reach, own: &str, other: &str) -> (String, &'static str) {
     let (n, grid, colleague) = match reach {
         Reach::Own => (own, "T1-V1-G1", "@刘洋"),
         Reach::Other => (other, "T1-V2-G3", "@李强"),
@@ -88,7 +88,7 @@ async fn every_role_may_do_what_the_table_says_and_nothing_else() {
     seed(&app, ROSTER).await;
     app.say("g1", "res9", "孙丽", "/report 3栋楼道灯坏了").await;
     app.say("g3", "res8", "周杰", "/report 5栋门口积水").await;
-    let (own, other) = (1, 2);
+    let (own, other) = ("T1-V1-G1#1", "T1-V2-G3#1");
     let texts = Texts::new(Language::Zh);
     let refusal_head = texts
         .not_permitted("\u{0}")
@@ -114,7 +114,9 @@ async fn every_role_may_do_what_the_table_says_and_nothing_else() {
                 let ticket = if reach == Reach::Own { own } else { other };
                 let refused = replies.iter().any(|r| {
                     r.starts_with(&refusal_head)
-                        || name == Name::Status && *r == texts.no_such_ticket(ticket)
+                        || name == Name::Status
+                            && TicketRef::parse(ticket)
+                                .is_some_and(|typed| *r == texts.no_such_ticket(&typed))
                 });
                 let expected = name.permitted(role, reach);
                 cells += 1;
@@ -156,12 +158,13 @@ async fn status_from_another_grid_shows_nothing_about_the_ticket() {
     app.say("g1", "res9", "孙丽", "/report 3栋楼道灯坏了").await;
     let texts = Texts::new(Language::Zh);
 
-    let asked = app.say("g3", "res8", "周杰", "查询 1").await;
-    assert_eq!(replies_to(&app, &asked), [texts.no_such_ticket(1)]);
-    let asked = app.say("g3", "leader3", "李强", "查询 1").await;
-    assert_eq!(replies_to(&app, &asked), [texts.no_such_ticket(1)]);
-    let asked = app.say("p-res8", "res8", "周杰", "查询 1").await;
-    assert_eq!(replies_to(&app, &asked), [texts.no_such_ticket(1)]);
+    let hidden = texts.no_such_ticket(&TicketRef::in_grid("T1-V1-G1", 1));
+    let asked = app.say("g3", "res8", "周杰", "查询 T1-V1-G1#1").await;
+    assert_eq!(replies_to(&app, &asked), std::slice::from_ref(&hidden));
+    let asked = app.say("g3", "leader3", "李强", "查询 T1-V1-G1#1").await;
+    assert_eq!(replies_to(&app, &asked), std::slice::from_ref(&hidden));
+    let asked = app.say("p-res8", "res8", "周杰", "查询 T1-V1-G1#1").await;
+    assert_eq!(replies_to(&app, &asked), [hidden]);
 
     // In its own group, from its reporter in private, and from staff over the grid: shown.
     for (chat, user, name) in [
@@ -169,7 +172,7 @@ async fn status_from_another_grid_shows_nothing_about_the_ticket() {
         ("p-res9", "res9", "孙丽"),
         ("p-coord1", "coord1", "陈静"),
     ] {
-        let asked = app.say(chat, user, name, "查询 1").await;
+        let asked = app.say(chat, user, name, "查询 T1-V1-G1#1").await;
         let replies = replies_to(&app, &asked);
         assert!(
             replies

@@ -100,7 +100,7 @@ async fn reminder_then_claim_escalation(db: Db) {
     let village = sent_to(&app, "v1");
     assert_eq!(village.len(), 1, "{village:?}");
     assert!(
-        village[0].text.contains("#1") && village[0].text.contains("督办 1"),
+        village[0].text.contains("T1-V1-G1#1") && village[0].text.contains("督办 T1-V1-G1#1"),
         "{}",
         village[0].text
     );
@@ -324,8 +324,19 @@ async fn urge(db: Db) {
     seed(&app, &roster()).await;
     app.clock.set(local(2026, 11, 23, 10, 0));
     app.say("g1", "res1", "王芳", "/report 楼道灯坏了").await;
+    // A bare number in the village group names no grid: gridline asks for the full number.
     app.say("v1", "coord1", "陈静", "督办 1").await;
-    assert!(app.last().text.contains("已督办 #1"), "{}", app.last().text);
+    assert!(
+        app.last().text.contains("T1-V1-G1#1"),
+        "{}",
+        app.last().text
+    );
+    app.say("v1", "coord1", "陈静", "督办 T1-V1-G1#1").await;
+    assert!(
+        app.last().text.contains("已督办 T1-V1-G1#1"),
+        "{}",
+        app.last().text
+    );
     let notice = sent_to(&app, "g1").pop().expect("urge notice");
     assert!(
         notice.text.contains("督办") && notice.text.contains("@张伟"),

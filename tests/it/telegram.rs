@@ -803,7 +803,7 @@ async fn ticket_life_in_a_group(db: Db) {
         .and_then(|e| e.iter().find(|e| e["type"] == "text_mention").cloned())
         .expect("a text mention of the leader");
     assert_eq!(mention["user"]["id"], 201);
-    assert_eq!(buttons(&card), vec!["/claim 1".to_string()]);
+    assert_eq!(buttons(&card), vec!["/claim T1-V1-G1#1".to_string()]);
 
     // A resident may not claim: the press is answered, nothing changes.
     let refused = fake.press_button(&group, &resident(), card_id, "/claim 1");
@@ -839,7 +839,7 @@ async fn ticket_life_in_a_group(db: Db) {
         .wait_for(Duration::from_secs(30), "the rating buttons", |f| {
             f.bot_messages(GROUP)
                 .into_iter()
-                .find(|(_, m)| buttons(m).iter().any(|b| b.starts_with("/rate 1")))
+                .find(|(_, m)| buttons(m).iter().any(|b| b.starts_with("/rate T1-V1-G1#1")))
         })
         .await;
     assert_eq!(buttons(&resolved.1).len(), 3, "满意 / 一般 / 不满意");

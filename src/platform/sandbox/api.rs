@@ -558,6 +558,9 @@ async fn press_button(
 #[derive(Debug, Serialize)]
 struct TicketView {
     id: i64,
+    /// The number shown in the group (`#12`).
+    no: i64,
+    /// `withdrawn` for a ticket its reporter withdrew, else the stored state.
     state: String,
     state_label: String,
     category: String,
@@ -573,16 +576,26 @@ struct TicketView {
     resolve_due: i64,
     rating: Option<String>,
     rating_label: Option<String>,
+    co_reporters: Vec<String>,
 }
 
 impl TicketView {
     /// Labels come from i18n; a stored id gridline does not know is shown as it is.
     fn new(t: GroupTicket, texts: &Texts) -> Self {
-        let state_label = t
-            .state
-            .parse::<crate::domain::TicketState>()
-            .map(|s| texts.state_done(s).to_string())
-            .unwrap_or_else(|_| t.state.clone());
+        let state_label = if t.withdrawn {
+            texts.withdrawn().to_string()
+        } else {
+            t.state
+                .parse::<crate::domain::TicketState>()
+                .map(|s| texts.state_done(s).to_string())
+                .unwrap_or_else(|_| t.state.clone())
+        };
+        // A withdrawn ticket is stored as dismissed; the page tells the two apart.
+        let state = if t.withdrawn {
+            "withdrawn".to_string()
+        } else {
+            t.state
+        };
         let category_label = t
             .category
             .parse::<crate::domain::Category>()
@@ -595,8 +608,9 @@ impl TicketView {
         });
         TicketView {
             id: t.id,
+            no: t.no,
             state_label,
-            state: t.state,
+            state,
             category: t.category,
             category_label,
             urgency: t.urgency,
@@ -610,6 +624,7 @@ impl TicketView {
             resolve_due: t.resolve_due,
             rating: t.rating,
             rating_label,
+            co_reporters: t.co_reporters,
         }
     }
 }

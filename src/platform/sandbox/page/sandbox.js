@@ -12,7 +12,7 @@
       bot: "网格助手", replying: "回复", original: "原消息", send_failed: "发送失败",
       press_failed: "操作失败", load_failed: "加载失败", connected: "实时连接正常",
       reconnecting: "连接中断，正在重连…", nobody: "（本群没有可选身份）", no_groups: "（没有沙盒群）",
-      assignee: "负责人", reporter: "上报人", location: "地点", urgent: "紧急", edited: "已编辑",
+      assignee: "负责人", reporter: "上报人", co_reporters: "也反映", location: "地点", urgent: "紧急", edited: "已编辑",
       you_are: "当前身份", rating: "评价",
     },
     en: {
@@ -27,7 +27,7 @@
       bot: "gridline bot", original: "original message", send_failed: "Not sent", press_failed: "Failed",
       load_failed: "Could not load", connected: "Live", reconnecting: "Disconnected, reconnecting…",
       nobody: "(no personas in this group)", no_groups: "(no sandbox groups)", assignee: "Assignee",
-      reporter: "Reporter", location: "Place", urgent: "Urgent", edited: "edited", you_are: "You are",
+      reporter: "Reporter", co_reporters: "Also reported by", location: "Place", urgent: "Urgent", edited: "edited", you_are: "You are",
       rating: "Rating",
     },
   };
@@ -388,7 +388,7 @@
       item.dataset.ticket = String(tk.id);
       item.dataset.state = tk.state;
       const head = el("div", "t-head");
-      head.appendChild(el("span", "t-id", "#" + tk.id));
+      head.appendChild(el("span", "t-id", "#" + tk.no));
       head.appendChild(el("span", "state " + tk.state, lang === "en" ? tk.state : tk.state_label));
       head.appendChild(el("span", null, lang === "en" ? tk.category : tk.category_label));
       if (tk.urgency === "urgent") head.appendChild(el("span", "urgent", t("urgent")));
@@ -397,6 +397,7 @@
       const meta = [];
       if (tk.location) meta.push(t("location") + "：" + tk.location);
       meta.push(t("reporter") + "：" + tk.reporter);
+      if (tk.co_reporters && tk.co_reporters.length) meta.push(t("co_reporters") + "：" + tk.co_reporters.join("、"));
       if (tk.assignee_name) meta.push(t("assignee") + "：" + tk.assignee_name);
       if (tk.rating) meta.push(t("rating") + "：" + (lang === "en" ? tk.rating : tk.rating_label));
       item.appendChild(el("div", "t-meta", meta.join(" · ")));
