@@ -131,6 +131,10 @@ impl Application {
             outbox_wake.clone(),
             clock.clone(),
         ));
+        let listener = tokio::net::TcpListener::bind(settings.http.listen)
+            .await
+            .with_context(|| format!("binding http.listen = {}", settings.http.listen))?;
+        // Last, once nothing can fail any more: from here on events are applied.
         let intake_task = crate::intake::start(
             queue,
             store.clone(),
@@ -138,9 +142,6 @@ impl Application {
             crate::intake::Handoff::applying(engine.clone(), outbox_wake.clone()),
             shutdown.clone(),
         );
-        let listener = tokio::net::TcpListener::bind(settings.http.listen)
-            .await
-            .with_context(|| format!("binding http.listen = {}", settings.http.listen))?;
         Ok(Application {
             listener,
             router,

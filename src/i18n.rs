@@ -54,6 +54,58 @@ impl Texts {
         }
     }
 
+    pub fn urgency(&self, u: Urgency) -> &'static str {
+        match u {
+            Urgency::Urgent => say!(self, "紧急", "urgent"),
+            Urgency::Normal => say!(self, "一般", "normal"),
+        }
+    }
+
+    /// A correction that changes nothing.
+    pub fn already_so(&self, no: &Number, what: &str) -> String {
+        say!(
+            self,
+            format!("{no} 已经是「{what}」，无需修改。"),
+            format!("{no} is already {what}; nothing changed.")
+        )
+    }
+
+    pub fn recategorized(&self, no: &Number, category: &str, by: &str) -> String {
+        say!(
+            self,
+            format!("{no} 类别已由 {by} 改为「{category}」。"),
+            format!("{no} was recategorised as {category} by {by}.")
+        )
+    }
+
+    pub fn urgency_changed(
+        &self,
+        no: &Number,
+        urgency: &str,
+        claim_within: &str,
+        resolve_within: &str,
+        by: &str,
+    ) -> String {
+        say!(
+            self,
+            format!(
+                "{no} 已由 {by} 改为「{urgency}」：受理后 {claim_within}内接单、{resolve_within}内办结。"
+            ),
+            format!(
+                "{no} was marked {urgency} by {by}: to be claimed within {claim_within} and resolved within {resolve_within} of the report."
+            )
+        )
+    }
+
+    /// A "搞定了" reply with nothing on what was done.
+    pub fn done_needs_result(&self, no: &Number) -> String {
+        say!(
+            self,
+            format!("请说一下怎么处理的，例如「办结 {no} 换了灯泡」。"),
+            format!("Please say what was done, e.g. \"/done {no} replaced the bulb\".")
+        )
+    }
+
     /// A ticket its reporter withdrew (stored as dismissed).
     pub fn withdrawn(&self) -> &'static str {
         say!(self, "已撤销", "withdrawn")
@@ -357,6 +409,22 @@ impl Texts {
         )
     }
 
+    /// "#3 已由 黄丽华 于 12月5日 12:05 办结，不能接单。"
+    pub fn already_done(
+        &self,
+        no: &Number,
+        who: &str,
+        when: &str,
+        did: &str,
+        action: &str,
+    ) -> String {
+        say!(
+            self,
+            format!("{no} 已由 {who} 于 {when} {did}，不能{action}。"),
+            format!("{no} was {did} by {who} at {when}, so it cannot be {action}.")
+        )
+    }
+
     pub fn wrong_state(&self, no: &Number, state: TicketState, action: &str) -> String {
         say!(
             self,
@@ -376,6 +444,8 @@ impl Texts {
             Name::Note => say!(self, "添加进展", "updated"),
             Name::Transfer => say!(self, "转派", "transferred"),
             Name::Urge => say!(self, "督办", "supervised"),
+            Name::Recategorize => say!(self, "改类", "recategorised"),
+            Name::Urgency => say!(self, "改紧急程度", "changed in urgency"),
             Name::Report
             | Name::My
             | Name::Status
@@ -440,6 +510,16 @@ impl Texts {
             ),
             Name::Overdue => say!(self, "超时未办", "Overdue tickets"),
             Name::Urge => say!(self, "督办：/urge 42", "Supervise: /urge 42"),
+            Name::Recategorize => say!(
+                self,
+                "改类：/recategorize 42 类别",
+                "Correct the category: /recategorize 42 category"
+            ),
+            Name::Urgency => say!(
+                self,
+                "改为紧急/一般：/urgency 42 urgent|normal",
+                "Correct the urgency: /urgency 42 urgent|normal"
+            ),
             Name::OnLeave => say!(self, "请假名单", "Who is on leave"),
             Name::Bind => say!(
                 self,
@@ -490,6 +570,16 @@ impl Texts {
                 self,
                 "请写上请假到哪一天，例如",
                 "give the last day of leave, e.g."
+            ),
+            Problem::BadCategory => say!(
+                self,
+                "类别请用 路灯照明/环境卫生/供水排水/供电/道路交通/园林绿化/安全隐患/矛盾纠纷/民生帮扶/医疗卫生/物业设施/政务咨询/其他，例如",
+                "use a category id (lighting, sanitation, water, power, road, greenery, safety, dispute, welfare, health, property, admin, other), e.g."
+            ),
+            Problem::BadUrgency => say!(
+                self,
+                "请写 urgent（紧急）或 normal（一般），例如",
+                "use urgent or normal, e.g."
             ),
         };
         let example = name.spec().example;
@@ -642,6 +732,8 @@ impl Texts {
             HistoryKind::ClosedUnrated => say!(self, "未评价结案", "closed without rating"),
             HistoryKind::HandedOver => say!(self, "交接", "handed over"),
             HistoryKind::Photo => say!(self, "照片", "photo"),
+            HistoryKind::Recategorized => say!(self, "改类", "recategorised"),
+            HistoryKind::UrgencyChanged => say!(self, "改紧急程度", "urgency changed"),
         }
     }
 }
@@ -656,19 +748,38 @@ impl Texts {
     /// Asked when the parser is unsure a message is a request.
     pub fn confirm_question(&self, buttons: bool) -> String {
         match (self.lang, buttons) {
-            (Language::Zh, true) => "这是需要处理的诉求吗？回复 1 或点确认。".to_string(),
-            (Language::Zh, false) => "这是需要处理的诉求吗？回复 1 确认。".to_string(),
+            (Language::Zh, true) => {
+                "这是需要处理的诉求吗？回复「是」或点确认；不是请回复「不是」。".to_string()
+            }
+            (Language::Zh, false) => {
+                "这是需要处理的诉求吗？回复「是」或 1 确认；不是请回复「不是」或 0。".to_string()
+            }
             (Language::En, true) => {
-                "Is this a request for the grid to handle? Reply 1 or press Confirm.".to_string()
+                "Is this a request for the grid to handle? Reply yes or press Confirm; otherwise reply no."
+                    .to_string()
             }
             (Language::En, false) => {
-                "Is this a request for the grid to handle? Reply 1 to confirm.".to_string()
+                "Is this a request for the grid to handle? Reply yes (or 1) to confirm, no (or 0) if not."
+                    .to_string()
             }
         }
     }
 
     pub fn button_confirm(&self) -> &'static str {
         say!(self, "确认", "Confirm")
+    }
+
+    pub fn button_decline(&self) -> &'static str {
+        say!(self, "不是", "No")
+    }
+
+    /// The answer to "no, it is not a request".
+    pub fn confirm_declined(&self) -> String {
+        say!(
+            self,
+            "好的，这条不作为诉求处理。".to_string(),
+            "All right: this is not taken as a request.".to_string()
+        )
     }
 
     /// A confirm button pressed after its question expired (a toast for the presser only).

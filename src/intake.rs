@@ -7,9 +7,9 @@
 //! costs one fsync per batch instead of one per message.
 //!
 //! Under load a second task cuts and prepares the next batch while the writer commits the
-//! current one, on the other core: it reads the batch's messages ahead
-//! ([`Engine::read_ahead`]) and brings their groups and senders into the shared roster memo
-//! ([`Store::warm_roster`]), outside any write transaction. Both are only ever a head start:
+//! current one, on the other core: [`Apply::prepare`] (the engine reads the batch's messages
+//! and brings their groups and senders into the shared roster memo), outside any write
+//! transaction. That is only ever a head start:
 //! the writer parses and looks up whatever was not prepared, so a failed or stale preparation
 //! costs time, never correctness. At most one batch waits prepared; submissions beyond it stay
 //! queued, in order.

@@ -43,10 +43,14 @@ pub enum HistoryKind {
     HandedOver,
     /// A photo joined the ticket (detail: the platform's file reference).
     Photo,
+    /// The category was corrected (detail: `old new` category ids).
+    Recategorized,
+    /// The urgency was corrected (detail: `old new` urgency ids).
+    UrgencyChanged,
 }
 
 impl HistoryKind {
-    pub const ALL: [HistoryKind; 19] = [
+    pub const ALL: [HistoryKind; 21] = [
         HistoryKind::Opened,
         HistoryKind::Claimed,
         HistoryKind::Note,
@@ -66,6 +70,8 @@ impl HistoryKind {
         HistoryKind::ClosedUnrated,
         HistoryKind::HandedOver,
         HistoryKind::Photo,
+        HistoryKind::Recategorized,
+        HistoryKind::UrgencyChanged,
     ];
 
     /// The id stored in the database. Never change one: stored history is read back by it.
@@ -90,6 +96,8 @@ impl HistoryKind {
             HistoryKind::ClosedUnrated => "closed_unrated",
             HistoryKind::HandedOver => "handed_over",
             HistoryKind::Photo => "photo",
+            HistoryKind::Recategorized => "recategorized",
+            HistoryKind::UrgencyChanged => "urgency_changed",
         }
     }
 }

@@ -238,7 +238,11 @@ impl Engine {
         }
         self.to_ticket_chat(fx, &t, text, mention_of(assignee.iter()), hold);
         Ok(vec![Notice::plain(
-            self.texts.urge_recorded(&scene.number(&t.grid, t.no)),
+            self.texts.urge_recorded(
+                &scene.number(&t.grid, t.no),
+                hold.map(|at| self.texts.clock_time(at, self.tz()))
+                    .as_deref(),
+            ),
             None,
         )])
     }

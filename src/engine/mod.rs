@@ -14,6 +14,7 @@
 //! - `digest.rs`: the daily group summary and the weekly coordinator report.
 
 mod admin;
+mod corrections;
 mod digest;
 mod duty;
 mod photos;
@@ -175,6 +176,8 @@ fn changes_card(kind: HistoryKind) -> bool {
             | HistoryKind::Transferred
             | HistoryKind::HandedOver
             | HistoryKind::ClosedUnrated
+            | HistoryKind::Recategorized
+            | HistoryKind::UrgencyChanged
     )
 }
 
@@ -408,6 +411,7 @@ impl Engine {
                 };
                 u.band(p.open_threshold, p.confirm_threshold) == crate::understand::Band::Open
                     && !self.parser.is_me_too(text)
+                    && !command::sounds_me_too(text)
             }
             _ => false,
         }
@@ -760,6 +764,16 @@ impl Engine {
             Command::Stats(period, grid) => self.stats(tx, scene, period, grid.as_deref()).await,
             Command::Overdue => self.overdue(tx, scene).await,
             Command::Help => Ok(vec![self.help(scene)]),
+            Command::Recategorize(n, category) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
+                let to = corrections::Correction::Category(category);
+                self.correct(tx, fx, scene, n, to).await
+            }
+            Command::Urgency(n, urgency) => {
+                let n = found!(self.find_ticket(tx, scene, &n).await?);
+                let to = corrections::Correction::Urgency(urgency);
+                self.correct(tx, fx, scene, n, to).await
+            }
             Command::Urge(n) => {
                 let n = found!(self.find_ticket(tx, scene, &n).await?);
                 self.urge(tx, fx, scene, n).await

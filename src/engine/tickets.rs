@@ -24,7 +24,7 @@ macro_rules! granted {
 }
 
 /// A ticket the sender may act on, or the notice that says why not.
-enum Access {
+pub(super) enum Access {
     Granted(Box<Ticket>),
     Refused(Notice),
 }
@@ -281,7 +281,7 @@ impl Engine {
     }
 
     /// Loads ticket `n` and checks that the sender may act on it with command `name`.
-    async fn access(
+    pub(super) async fn access(
         &self,
         tx: &mut Tx,
         scene: &Scene<'_>,
@@ -336,23 +336,36 @@ impl Engine {
     }
 
     /// Applies a transition, or explains why the ticket's state does not allow it.
-    fn transition(
+    /// A refusal says what happened instead of only the state: someone pressing an old button
+    /// learns "#3 已由 黄丽华 于 12月5日 12:05 办结，不能接单。".
+    async fn transition(
         &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
         t: &mut Ticket,
         transition: Transition,
         action: Name,
-    ) -> Result<(), Notice> {
-        match ticket::apply(t.state, transition) {
+    ) -> Result<Result<(), Notice>, StoreError> {
+        let refused = match ticket::apply(t.state, transition) {
             Ok(to) => {
                 t.state = to;
-                Ok(())
+                return Ok(Ok(()));
             }
-            Err(refused) => Err(Notice::plain(
-                self.texts
-                    .wrong_state(&t.number(), refused.from, self.texts.action_word(action)),
-                None,
-            )),
-        }
+            Err(refused) => refused,
+        };
+        let no = scene.number(&t.grid, t.no);
+        let action = self.texts.action_word(action);
+        let text = match tx.last_change(t.id).await? {
+            Some(e) if e.actor != "system" => self.texts.already_done(
+                &no,
+                &e.actor_name,
+                &self.texts.when(e.at, self.tz()),
+                self.texts.event_kind(e.kind),
+                action,
+            ),
+            _ => self.texts.wrong_state(&no, refused.from, action),
+        };
+        Ok(Err(Notice::plain(text, None)))
     }
 
     fn staff_responded(t: &mut Ticket, now: i64) {
@@ -370,7 +383,10 @@ impl Engine {
         n: i64,
     ) -> Outcome {
         let mut t = granted!(self.access(tx, scene, n, Name::Claim).await?);
-        if let Err(notice) = self.transition(&mut t, Transition::Claim, Name::Claim) {
+        if let Err(notice) = self
+            .transition(tx, scene, &mut t, Transition::Claim, Name::Claim)
+            .await?
+        {
             return Ok(vec![notice]);
         }
         Self::staff_responded(&mut t, scene.now);
@@ -431,7 +447,10 @@ impl Engine {
         text: &str,
     ) -> Outcome {
         let mut t = granted!(self.access(tx, scene, n, Name::Done).await?);
-        if let Err(notice) = self.transition(&mut t, Transition::Resolve, Name::Done) {
+        if let Err(notice) = self
+            .transition(tx, scene, &mut t, Transition::Resolve, Name::Done)
+            .await?
+        {
             return Ok(vec![notice]);
         }
         Self::staff_responded(&mut t, scene.now);
@@ -565,7 +584,10 @@ impl Engine {
             },
             None => None,
         };
-        if let Err(notice) = self.transition(&mut t, Transition::Dismiss, Name::Dismiss) {
+        if let Err(notice) = self
+            .transition(tx, scene, &mut t, Transition::Dismiss, Name::Dismiss)
+            .await?
+        {
             return Ok(vec![notice]);
         }
         Self::staff_responded(&mut t, scene.now);
@@ -573,6 +595,20 @@ impl Engine {
         t.duplicate_of = duplicate_of;
         tx.update_ticket(&t).await?;
         fx.record(scene, t.id, HistoryKind::Dismissed, reason);
+        if original.is_none() {
+            // Not a request (a duplicate is one): an example for the parser to learn from.
+            let example = crate::store::examples::LabelledExample {
+                ticket_id: Some(t.id),
+                text: t.body.clone(),
+                is_request: false,
+                category: None,
+                urgency: None,
+                source: crate::store::examples::ExampleSource::Dismiss,
+                actor: scene.actor(),
+                created_at: scene.now,
+            };
+            crate::store::examples::record(tx, &example).await?;
+        }
         let text = match &original {
             Some(of) => self.texts.duplicate(&scene.number(&t.grid, t.no), of),
             None => self.texts.dismissed(&scene.number(&t.grid, t.no), reason),
@@ -588,7 +624,10 @@ impl Engine {
         n: i64,
     ) -> Outcome {
         let mut t = granted!(self.access(tx, scene, n, Name::Cancel).await?);
-        if let Err(notice) = self.transition(&mut t, Transition::Cancel, Name::Cancel) {
+        if let Err(notice) = self
+            .transition(tx, scene, &mut t, Transition::Cancel, Name::Cancel)
+            .await?
+        {
             return Ok(vec![notice]);
         }
         t.closed_at = Some(scene.now);
@@ -614,7 +653,10 @@ impl Engine {
         t.rating = Some(rating);
         t.updated_at = scene.now;
         if rating == Rating::Unsatisfied {
-            if let Err(notice) = self.transition(&mut t, Transition::Reopen, Name::Rate) {
+            if let Err(notice) = self
+                .transition(tx, scene, &mut t, Transition::Reopen, Name::Rate)
+                .await?
+            {
                 return Ok(vec![notice]);
             }
             t.resolved_at = None;
@@ -647,7 +689,10 @@ impl Engine {
             self.tell_level(tx, fx, &t, "village", report, None).await?;
             return Ok(vec![self.reopened_notice(tx, &t).await?]);
         }
-        if let Err(notice) = self.transition(&mut t, Transition::Close, Name::Rate) {
+        if let Err(notice) = self
+            .transition(tx, scene, &mut t, Transition::Close, Name::Rate)
+            .await?
+        {
             return Ok(vec![notice]);
         }
         t.closed_at = Some(scene.now);
@@ -691,6 +736,23 @@ impl Engine {
         text: &str,
     ) -> Result<Option<Vec<Notice>>, StoreError> {
         let text = text.trim();
+        if scene.standing.is_staff()
+            && let Some(what) = crate::understand::command::done_reply(text)
+        {
+            // "搞定了" alone: ask for a word on what was done, and resolve with it.
+            if what.is_empty() {
+                let t = tx.ticket(ticket).await?;
+                if let Some(t) = t.filter(|t| t.state.is_active()) {
+                    let no = scene.number(&t.grid, t.no);
+                    return Ok(Some(vec![Notice::plain(
+                        self.texts.done_needs_result(&no),
+                        None,
+                    )]));
+                }
+            } else {
+                return self.resolve(tx, fx, scene, ticket, what).await.map(Some);
+            }
+        }
         if scene.standing.is_staff() && self.parser.claim_word(text) {
             return self.claim(tx, fx, scene, ticket).await.map(Some);
         }
@@ -703,7 +765,7 @@ impl Engine {
         if let Some(rating) = parse_rating(text) {
             return self.rate(tx, fx, scene, ticket, rating).await.map(Some);
         }
-        if self.parser.not_fixed(text) {
+        if self.parser.not_fixed(text) || crate::understand::command::sounds_not_fixed(text) {
             return self
                 .rate(tx, fx, scene, ticket, Rating::Unsatisfied)
                 .await

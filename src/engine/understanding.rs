@@ -36,23 +36,52 @@ const LINK_CANDIDATES: i64 = 50;
 
 /// What a confirmation answer says.
 enum Answer {
-    /// "1", 确认, confirm: the sender's newest question in this chat.
-    Newest,
-    /// The button: question `id`.
-    Question(i64),
+    /// "1", 是的, 确认 (yes) or "0", 不是, 不用了 (no): the sender's newest question in this chat.
+    Newest(bool),
+    /// A button: question `id`, yes or no.
+    Question(i64, bool),
 }
+
+/// Typed answers to "这是需要处理的诉求吗？": yes, then no. Matched whole, after trailing
+/// punctuation, and only when the sender has a question pending (otherwise they are chatter).
+const YES: &[&str] = &[
+    "1", "是", "是的", "是啊", "对", "对的", "确认", "確認", "确定", "要", "需要", "confirm",
+    "yes", "y",
+];
+const NO: &[&str] = &[
+    "0",
+    "不是",
+    "不是的",
+    "不用",
+    "不用了",
+    "不需要",
+    "否",
+    "没事",
+    "没事了",
+    "no",
+    "n",
+];
 
 fn answer(text: &str) -> Option<Answer> {
     let t = text.trim();
     if let Some(rest) = t.strip_prefix(CONFIRM_COMMAND) {
-        return rest.trim().parse().ok().map(Answer::Question);
+        let mut words = rest.split_whitespace();
+        let id = words.next()?.parse().ok()?;
+        let yes = words.next() != Some("no");
+        return Some(Answer::Question(id, yes));
     }
-    let t = t.trim_end_matches(['。', '.', '!', '！']);
-    matches!(
-        t,
-        "1" | "１" | "确认" | "確認" | "确定" | "confirm" | "Confirm" | "CONFIRM"
-    )
-    .then_some(Answer::Newest)
+    let t = t
+        .trim_end_matches(['。', '.', '!', '！', '~', '～', '，', ','])
+        .replace('１', "1")
+        .replace('０', "0")
+        .to_lowercase();
+    if YES.contains(&t.as_str()) {
+        Some(Answer::Newest(true))
+    } else if NO.contains(&t.as_str()) {
+        Some(Answer::Newest(false))
+    } else {
+        None
+    }
 }
 
 impl Engine {
@@ -211,10 +240,16 @@ impl Engine {
             text: self.texts.confirm_question(buttons),
             ticket: None,
             mentions: Vec::new(),
-            buttons: vec![Button {
-                id: format!("{CONFIRM_COMMAND} {id}"),
-                label: self.texts.button_confirm().to_string(),
-            }],
+            buttons: vec![
+                Button {
+                    id: format!("{CONFIRM_COMMAND} {id}"),
+                    label: self.texts.button_confirm().to_string(),
+                },
+                Button {
+                    id: format!("{CONFIRM_COMMAND} {id} no"),
+                    label: self.texts.button_decline().to_string(),
+                },
+            ],
             as_reply: true,
         }])
     }
@@ -233,14 +268,15 @@ impl Engine {
             return Ok(None);
         };
         let ev = scene.event;
-        let question = match answer {
-            Answer::Newest => {
+        let (question, yes) = match answer {
+            Answer::Newest(yes) => (
                 tx.pending_confirmation(&ev.platform, &ev.chat.id, &ev.sender.id)
-                    .await?
-            }
-            Answer::Question(id) => tx.confirmation(id).await?,
+                    .await?,
+                yes,
+            ),
+            Answer::Question(id, yes) => (tx.confirmation(id).await?, yes),
         };
-        let by_button = matches!(answer, Answer::Question(_));
+        let by_button = matches!(answer, Answer::Question(..));
         let late =
             || Ok(by_button.then(|| vec![Notice::plain(self.texts.confirm_expired(), None)]));
         let Some(q) = question else {
@@ -266,9 +302,33 @@ impl Engine {
             );
             return late();
         }
+        let example = |source, is_request| crate::store::examples::LabelledExample {
+            ticket_id: None,
+            text: q.body.clone(),
+            is_request,
+            category: None,
+            urgency: None,
+            source,
+            actor: scene.actor(),
+            created_at: scene.now,
+        };
+        if !yes {
+            if !tx.settle_confirmation(q.id, "declined").await? {
+                return late();
+            }
+            let no = example(crate::store::examples::ExampleSource::ConfirmNo, false);
+            crate::store::examples::record(tx, &no).await?;
+            tracing::info!(question = q.id, "not a request, says its sender");
+            return Ok(Some(vec![Notice::plain(
+                self.texts.confirm_declined(),
+                None,
+            )]));
+        }
         if !tx.settle_confirmation(q.id, "confirmed").await? {
             return late();
         }
+        let yes = example(crate::store::examples::ExampleSource::ConfirmYes, true);
+        crate::store::examples::record(tx, &yes).await?;
         // The ticket is the original message's: its inbox row, its message, its words.
         let mut u = self.parser.parse(&q.body, false);
         u.explicit = true;
@@ -306,7 +366,8 @@ impl Engine {
         replied_ticket: Option<i64>,
         text: &str,
     ) -> Handled {
-        if scene.standing.is_staff() || !self.parser.is_me_too(text) {
+        let me_too = self.parser.is_me_too(text) || crate::understand::command::sounds_me_too(text);
+        if scene.standing.is_staff() || !me_too {
             return Ok(None);
         }
         if !matches!(scene.event.kind, EventKind::Message { .. }) {

@@ -15,6 +15,14 @@ pub enum Deadline {
 
 impl Texts {
     /// A local date and time: "11月25日 14:30" / "Nov 25 14:30".
+    /// "07:00": a time later today or tomorrow, for quiet hours.
+    pub fn clock_time(&self, at_ms: i64, tz: chrono_tz::Tz) -> String {
+        tz.timestamp_millis_opt(at_ms)
+            .single()
+            .map(|local| local.format("%H:%M").to_string())
+            .unwrap_or_default()
+    }
+
     pub fn when(&self, at_ms: i64, tz: chrono_tz::Tz) -> String {
         let Some(local) = tz.timestamp_millis_opt(at_ms).single() else {
             return String::new();
@@ -125,12 +133,20 @@ impl Texts {
         )
     }
 
-    pub fn urge_recorded(&self, no: &Number) -> String {
-        say!(
-            self,
-            format!("已督办 {no}，已提醒负责人。"),
-            format!("Follow-up on {no} recorded; the assignee was reminded.")
-        )
+    /// The supervisor's answer; `held_until` says when a reminder held by quiet hours goes out.
+    pub fn urge_recorded(&self, no: &Number, held_until: Option<&str>) -> String {
+        match held_until {
+            None => say!(
+                self,
+                format!("已督办 {no}，已提醒负责人。"),
+                format!("Follow-up on {no} recorded; the assignee was reminded.")
+            ),
+            Some(at) => say!(
+                self,
+                format!("已督办 {no}，提醒将于 {at} 发出（免打扰时段）。"),
+                format!("Follow-up on {no} recorded; the reminder goes out at {at} (quiet hours).")
+            ),
+        }
     }
 
     pub fn on_leave(&self, name: &str, until: &str, active: usize) -> String {

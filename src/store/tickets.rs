@@ -294,7 +294,7 @@ impl Tx {
             "UPDATE tickets SET assignee = $2, state = $3, first_response_at = $4, claimed_at = $5, \
              resolved_at = $6, closed_at = $7, rating = $8, duplicate_of = $9, body = $10, \
              grid = $11, updated_at = $12, claim_due = $13, resolve_due = $14, escalated = $15, \
-             reopened = $16 WHERE id = $1",
+             reopened = $16, category = $17, urgency = $18 WHERE id = $1",
         )
         .bind(t.id)
         .bind(t.assignee.clone())
@@ -312,6 +312,8 @@ impl Tx {
         .bind(t.resolve_due)
         .bind(t.escalated.clone())
         .bind(t.reopened)
+        .bind(t.category.id().to_string())
+        .bind(t.urgency.id().to_string())
         .execute(self.db().await?)
         .await?;
         Ok(())

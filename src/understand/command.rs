@@ -6,7 +6,7 @@
 //! menu lists it. Parsing is pure; the engine checks permissions against the definition.
 
 use crate::domain::role::{Reach, Who};
-use crate::domain::{Rating, Role, TicketRef};
+use crate::domain::{Category, Rating, Role, TicketRef, Urgency};
 
 /// A ticket as people type it: `42`, `#42`, `42号`, or `QS-DF-01#42` from another grid's chat.
 pub type TicketNo = TicketRef;
@@ -97,6 +97,10 @@ pub enum Command {
     OnLeave,
     /// What you may do: `/help` (帮助).
     Help,
+    /// Correct a ticket's category: `/recategorize 42 sanitation` (改类 42 环境卫生).
+    Recategorize(TicketNo, Category),
+    /// Correct a ticket's urgency: `/urgency 42 urgent|normal` (改为紧急 42, 改为一般 42).
+    Urgency(TicketNo, Urgency),
 }
 
 /// The last day of a leave as written; the year is the next occurrence when left out.
@@ -118,6 +122,8 @@ pub enum Problem {
     BadPeriod,
     MissingGrid,
     BadDate,
+    BadCategory,
+    BadUrgency,
 }
 
 /// What a text turned out to be.
@@ -159,6 +165,8 @@ pub enum Name {
     Bind,
     Role,
     Help,
+    Recategorize,
+    Urgency,
 }
 
 /// What grid a command is about, for the permission table's [`Reach`]: the ticket's, a named
@@ -197,7 +205,7 @@ pub struct Spec {
 
 impl Name {
     /// Every command, in the order the help lists them.
-    pub const ALL: [Name; 21] = [
+    pub const ALL: [Name; 23] = [
         Name::Report,
         Name::My,
         Name::Status,
@@ -219,6 +227,8 @@ impl Name {
         Name::Bind,
         Name::Role,
         Name::Help,
+        Name::Recategorize,
+        Name::Urgency,
     ];
 
     /// The command's definition.
@@ -441,6 +451,31 @@ impl Name {
                 Ticket,
             )
         };
+        const RECATEGORIZE: Spec = Spec {
+            told_when_bare: true,
+            ..spec(
+                Name::Recategorize,
+                "recategorize",
+                &["改类", "改类别"],
+                ("/recategorize 42 类别", "改类 42 环境卫生"),
+                "/recategorize 42 sanitation",
+                Who::Supervisors,
+                Ticket,
+            )
+        };
+        // 改为紧急 N / 改为一般 N are rewritten to this form before the words are looked up.
+        const URGENCY: Spec = Spec {
+            told_when_bare: true,
+            ..spec(
+                Name::Urgency,
+                "urgency",
+                &["改为紧急", "改为一般"],
+                ("/urgency 42 urgent|normal", "改为紧急 42"),
+                "/urgency 42 urgent",
+                Who::Supervisors,
+                Ticket,
+            )
+        };
         const ON_LEAVE: Spec = spec(
             Name::OnLeave,
             "onleave",
@@ -503,6 +538,8 @@ impl Name {
             Name::Bind => &BIND,
             Name::Role => &ROLE,
             Name::Help => &HELP,
+            Name::Recategorize => &RECATEGORIZE,
+            Name::Urgency => &URGENCY,
         }
     }
 
@@ -527,7 +564,9 @@ impl Name {
             | Name::Overdue
             | Name::Urge
             | Name::OnLeave
-            | Name::Help => false,
+            | Name::Help
+            | Name::Recategorize
+            | Name::Urgency => false,
         }
     }
 
@@ -573,6 +612,8 @@ impl Command {
             Command::Handover(_) => Name::Handover,
             Command::OnLeave => Name::OnLeave,
             Command::Help => Name::Help,
+            Command::Recategorize(..) => Name::Recategorize,
+            Command::Urgency(..) => Name::Urgency,
         }
     }
 }
@@ -581,6 +622,208 @@ impl Command {
 /// `/cmd@botname` is accepted.
 pub fn parse(text: &str) -> Parsed {
     let text = normalise(text.trim());
+    if let Some(canonical) = rephrase(&text) {
+        return parse_canonical(canonical);
+    }
+    parse_canonical(text)
+}
+
+/// Command words that take a ticket, as people also write them after the number
+/// ("#3 接单", "3号 进展 已联系电工").
+const TICKET_WORDS: &[&str] = &[
+    "接单", "办结", "完成", "进展", "备注", "转派", "转交", "驳回", "撤销", "撤回", "评价", "查询",
+    "进度", "督办", "催办",
+];
+
+/// Phrasings that say "I take it" after a ticket number: "3号我来", "#3 我来处理".
+const CLAIM_PHRASES: &[&str] = &[
+    "我来处理",
+    "我来",
+    "我去处理",
+    "我去看看",
+    "我去",
+    "我负责",
+    "接了",
+    "收到",
+];
+
+/// Phrasings that say "done" after a ticket number: "3号办结了，杂物已清理", "#3 搞定了".
+const DONE_PHRASES: &[&str] = &[
+    "已办结",
+    "办结了",
+    "办好了",
+    "搞定了",
+    "修好了",
+    "处理好了",
+    "处理完了",
+    "弄好了",
+    "已处理",
+    "已完成",
+    "完成了",
+];
+
+/// The canonical command for the ways people put the number first or say it in a sentence:
+/// "#3 接单" → "接单 #3", "3号我来处理" → "接单 #3", "3号办结了，杂物已清理" → "办结 #3
+/// 杂物已清理", "已办结 3" → "办结 #3". A question ("3号办结了没", "#3 接单了吗") and a
+/// number that belongs to a place ("3号楼办结了没") are not commands.
+fn rephrase(text: &str) -> Option<String> {
+    for (lead, level) in [
+        ("改为紧急", "urgent"),
+        ("改成紧急", "urgent"),
+        ("改为一般", "normal"),
+        ("改成一般", "normal"),
+    ] {
+        if let Some(rest) = text.strip_prefix(lead) {
+            return match number(rest) {
+                Ok((r, after)) if after.trim().is_empty() => Some(format!("/urgency {r} {level}")),
+                // "改为紧急" with no number: told how to write it.
+                _ if rest.trim().is_empty() => Some("/urgency".to_string()),
+                _ => None,
+            };
+        }
+    }
+    for (lead, word) in [("已办结", "办结"), ("已接单", "接单")] {
+        if let Some(rest) = text.strip_prefix(lead) {
+            let (r, after) = number(rest).ok()?;
+            let after = trim_joiners(after);
+            return (!is_question(after)).then(|| format!("{word} {r} {after}"));
+        }
+    }
+    let (r, after) = leading_ref(text)?;
+    let after = after.trim_start();
+    if is_question(after) {
+        return None;
+    }
+    let bare = after.trim_end_matches(['。', '.', '!', '！', '~', '～', '，', ',']);
+    if CLAIM_PHRASES.iter().any(|p| {
+        bare.strip_prefix(p)
+            .is_some_and(|rest| matches!(rest, "" | "了" | "吧" | "啦"))
+    }) {
+        return Some(format!("接单 {r}"));
+    }
+    if let Some(rest) = DONE_PHRASES.iter().find_map(|p| after.strip_prefix(p)) {
+        return Some(format!("办结 {r} {}", trim_joiners(rest)));
+    }
+    let word = TICKET_WORDS.iter().find(|w| after.starts_with(*w))?;
+    let rest = trim_joiners(&after[word.len()..]);
+    Some(format!("{word} {r} {rest}").trim_end().to_string())
+}
+
+/// A leader's reply to a card or claim notice that says it is done ("搞定了", "修好了，换了灯泡"):
+/// what was done, possibly empty. `None` for anything else, and for questions ("修好了吗").
+pub fn done_reply(text: &str) -> Option<&str> {
+    let t = text.trim();
+    if is_question(t) {
+        return None;
+    }
+    let t = t.strip_prefix("已经").unwrap_or(t);
+    DONE_PHRASES
+        .iter()
+        .chain(&["办结"])
+        .find_map(|p| t.strip_prefix(p))
+        .map(trim_joiners)
+}
+
+/// A resident's reply to a resolution notice or card saying it is not fixed, in the ways the
+/// parser's lexicon may not list: "还是堵着呢", "还没好", "没清干净", "又坏了".
+pub fn sounds_not_fixed(text: &str) -> bool {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > 40 {
+        return false;
+    }
+    [
+        "还是",
+        "还没",
+        "仍然",
+        "依然",
+        "根本没",
+        "并没有",
+        "没有修",
+        "没修",
+        "没清",
+        "没弄",
+        "又坏",
+        "又堵",
+        "不行",
+    ]
+    .iter()
+    .any(|w| t.starts_with(w))
+        || [
+            "没修好",
+            "没好",
+            "没清干净",
+            "没弄好",
+            "还在漏",
+            "还是坏",
+            "还是不亮",
+            "还是堵",
+        ]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
+/// "Me too" in the short forms the parser's lexicon may not list: "我家楼下也是", "我们这也一样",
+/// "同". Only a short message: a longer one is a report of its own.
+pub fn sounds_me_too(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_end_matches(|c: char| "。.!！~～，,".contains(c));
+    if t.is_empty() || t.chars().count() > 12 {
+        return false;
+    }
+    matches!(t, "同" | "同+1" | "一样" | "我也" | "也是")
+        || ["也是", "也一样", "也这样", "也是这样"]
+            .iter()
+            .any(|end| t.ends_with(end))
+            && ["我", "俺", "咱"].iter().any(|who| t.starts_with(who))
+}
+
+/// A ticket reference at the start of a sentence: `#3`, `3号`, `QS-DF-01#3`. A bare number
+/// is not one here: "3栋" and "3楼" are places.
+fn leading_ref(s: &str) -> Option<(TicketRef, &str)> {
+    let end = s.find(char::is_whitespace).unwrap_or(s.len());
+    let head = &s[..end];
+    // "#3接单", "3号我来": the reference ends where its digits do.
+    let digits_end = |from: usize| {
+        s[from..]
+            .char_indices()
+            .find(|(_, c)| !c.is_ascii_digit())
+            .map_or(s.len(), |(i, _)| from + i)
+    };
+    if let Some(hash) = head.find('#') {
+        let stop = digits_end(hash + 1);
+        if stop == hash + 1 {
+            return None;
+        }
+        let r = TicketRef::parse(&s[..stop])?;
+        return Some((r, &s[stop..]));
+    }
+    let stop = digits_end(0);
+    if stop == 0 {
+        return None;
+    }
+    let rest = s[stop..].strip_prefix('号')?;
+    let no = s[..stop].parse().ok().filter(|n: &i64| *n > 0)?;
+    Some((TicketRef::here(no), rest))
+}
+
+/// Punctuation and joining words between the number, the verb and the text that follows.
+fn trim_joiners(s: &str) -> &str {
+    s.trim_start_matches(|c: char| c.is_whitespace() || "，,。.：:、；;-—了".contains(c))
+        .trim_end()
+}
+
+/// Does the rest of the sentence ask rather than tell?
+fn is_question(s: &str) -> bool {
+    let s = s.trim_end_matches(|c: char| c.is_whitespace() || "。.!！~～".contains(c));
+    s.ends_with(['?', '？', '吗', '么', '呢', '没'])
+        || s.ends_with("没有")
+        || s.ends_with("了没")
+        || s.contains("是不是")
+        || s.contains("有没有")
+}
+
+fn parse_canonical(text: String) -> Parsed {
     let (word, rest, slash) = match text.strip_prefix('/') {
         Some(after) => {
             let (word, rest) = split_word(after);
@@ -620,10 +863,18 @@ pub fn parse(text: &str) -> Parsed {
     // A Chinese word is a command only when what follows fits; "待办事项都做完了" is not `待办`.
     match build(spec.name, rest) {
         Ok(cmd) => Parsed::Command(cmd),
-        Err(problem) if slash || (spec.told_when_bare && rest.is_empty()) => Parsed::Invalid {
-            name: spec.name,
-            problem,
-        },
+        // A number followed by a word no category names ("改类 3 外星人") is a command
+        // written wrongly, not speech.
+        Err(problem)
+            if slash
+                || (spec.told_when_bare && rest.is_empty())
+                || matches!(problem, Problem::BadCategory | Problem::BadUrgency) =>
+        {
+            Parsed::Invalid {
+                name: spec.name,
+                problem,
+            }
+        }
         Err(_) => Parsed::NotCommand,
     }
 }
@@ -651,6 +902,20 @@ fn build(kind: Name, rest: &str) -> Result<Command, Problem> {
         Name::Back => no_args(Command::Back),
         Name::OnLeave => no_args(Command::OnLeave),
         Name::Urge => number_only(rest).map(Command::Urge),
+        Name::Recategorize => {
+            let (n, rest) = number(rest)?;
+            let category = category_word(rest.trim()).ok_or(Problem::BadCategory)?;
+            Ok(Command::Recategorize(n, category))
+        }
+        Name::Urgency => {
+            let (n, rest) = number(rest)?;
+            let urgency = match rest.trim().to_lowercase().as_str() {
+                "urgent" | "紧急" | "急" => Urgency::Urgent,
+                "normal" | "一般" | "普通" | "不急" => Urgency::Normal,
+                _ => return Err(Problem::BadUrgency),
+            };
+            Ok(Command::Urgency(n, urgency))
+        }
         Name::Leave => leave_date(rest).map(Command::Leave),
         Name::Handover => {
             let target = rest.trim().trim_start_matches('@').trim();
@@ -757,6 +1022,22 @@ fn leave_date(rest: &str) -> Result<LeaveDate, Problem> {
         (Some(month @ 1..=12), Some(day @ 1..=31)) => Ok(LeaveDate { year, month, day }),
         _ => Err(Problem::BadDate),
     }
+}
+
+/// A category as typed: its id (`sanitation`), its Chinese label (`环境卫生`) or the label's
+/// first two characters (`卫生` is not one: `环境`), in either language's label.
+pub fn category_word(word: &str) -> Option<Category> {
+    let w = word.trim().to_lowercase();
+    if w.is_empty() {
+        return None;
+    }
+    Category::ALL.into_iter().find(|c| {
+        c.id() == w
+            || c.label_zh() == w
+            || c.label_en().to_lowercase() == w
+            || c.label_zh().chars().count() == 4
+                && c.label_zh().chars().take(2).collect::<String>() == w
+    })
 }
 
 /// Ratings in both languages.
@@ -901,6 +1182,123 @@ mod tests {
         match parse(text) {
             Parsed::Command(c) => c,
             other => panic!("{text:?} → {other:?}"),
+        }
+    }
+
+    #[test]
+    fn phrasings_people_use() {
+        let done = |no, text: &str| Command::Done(n(no), text.to_string());
+        let cases: &[(&str, Command)] = &[
+            ("#3 接单", Command::Claim(n(3))),
+            ("#3接单", Command::Claim(n(3))),
+            ("3号接单", Command::Claim(n(3))),
+            ("3号我来", Command::Claim(n(3))),
+            ("3号我来处理", Command::Claim(n(3))),
+            ("#3 我去看看", Command::Claim(n(3))),
+            ("3号 收到！", Command::Claim(n(3))),
+            ("已接单 3", Command::Claim(n(3))),
+            (
+                "QS-DF-01#3 接单",
+                Command::Claim(TicketRef::in_grid("QS-DF-01", 3)),
+            ),
+            ("3号办结了，杂物已清理", done(3, "杂物已清理")),
+            ("#3 办结 换了灯泡", done(3, "换了灯泡")),
+            ("3号搞定了", done(3, "")),
+            ("#12 修好了：换了水管", done(12, "换了水管")),
+            ("已办结 3", done(3, "")),
+            ("已办结3号 门已修好", done(3, "门已修好")),
+            (
+                "#3 进展 已联系电工",
+                Command::Note(n(3), "已联系电工".into()),
+            ),
+            ("3号 查询", Command::Status(n(3))),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&cmd(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn me_too_in_short_forms() {
+        for text in [
+            "我家楼下也是",
+            "我们这也一样",
+            "同",
+            "我也是！",
+            "俺家也这样",
+        ] {
+            assert!(sounds_me_too(text), "{text}");
+        }
+        for text in [
+            "也是醉了，楼道灯又坏了还没人修",
+            "他们家也是",
+            "同意",
+            "今天也是晴天",
+        ] {
+            assert!(!sounds_me_too(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn not_fixed_and_done_replies() {
+        for text in ["还是堵着呢，没清干净", "还没好", "又坏了", "灯还是不亮"]
+        {
+            assert!(sounds_not_fixed(text), "{text}");
+        }
+        for text in ["好了，谢谢", "修好了", "满意"] {
+            assert!(!sounds_not_fixed(text), "{text}");
+        }
+        assert_eq!(done_reply("修好了，换了灯泡"), Some("换了灯泡"));
+        assert_eq!(done_reply("搞定了"), Some(""));
+        assert_eq!(done_reply("修好了吗？"), None);
+        assert_eq!(done_reply("好的"), None);
+    }
+
+    #[test]
+    fn corrections() {
+        let sanitation = Command::Recategorize(n(3), Category::Sanitation);
+        assert_eq!(cmd("改类 3 环境卫生"), sanitation);
+        assert_eq!(cmd("改类3 环境"), sanitation);
+        assert_eq!(cmd("/recategorize #3 sanitation"), sanitation);
+        assert_eq!(cmd("改为紧急 3"), Command::Urgency(n(3), Urgency::Urgent));
+        assert_eq!(cmd("改为一般3"), Command::Urgency(n(3), Urgency::Normal));
+        assert_eq!(
+            cmd("/urgency 3 normal"),
+            Command::Urgency(n(3), Urgency::Normal)
+        );
+        assert_eq!(
+            parse("改类 3 外星人"),
+            Parsed::Invalid {
+                name: Name::Recategorize,
+                problem: Problem::BadCategory
+            }
+        );
+        assert!(matches!(
+            parse("改为紧急"),
+            Parsed::Invalid {
+                name: Name::Urgency,
+                ..
+            }
+        ));
+        assert_eq!(parse("改为紧急的事情要快"), Parsed::NotCommand);
+    }
+
+    #[test]
+    fn near_misses_do_not_act() {
+        for text in [
+            "我来了",
+            "我来处理一下家里的事",
+            "3号楼办结了没",
+            "3号办结了没",
+            "3号办结了吗？",
+            "#3 接单了吗",
+            "3号楼的灯修好了",
+            "3栋我来看看",
+            "搞定了",
+            "今天3号，我来值班",
+            "已办结的事情就不说了",
+        ] {
+            assert_eq!(parse(text), Parsed::NotCommand, "{text}");
         }
     }
 

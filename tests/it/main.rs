@@ -5,6 +5,7 @@ mod support;
 
 mod architecture;
 mod bench;
+mod conversation;
 mod core;
 mod fake_onebot;
 mod fake_telegram;

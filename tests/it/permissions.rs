@@ -73,6 +73,8 @@ fn command(name: Name, reach: Reach, own: &str, other: &str) -> (String, &'stati
         Name::Bind => format!("/bind {grid}"),
         Name::Role => format!("/role @吴磊 resident {grid}"),
         Name::Help => "/help".into(),
+        Name::Recategorize => format!("/recategorize {n} sanitation"),
+        Name::Urgency => format!("/urgency {n} urgent"),
     };
     // A command about a group is sent in that group; every other one in the sender's own.
     let chat = match (name.spec().about, reach) {

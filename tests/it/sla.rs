@@ -358,6 +358,31 @@ async fn urge(db: Db) {
 }
 both_backends!(coordinator_supervises_by_command, urge);
 
+/// At 22:40, with quiet hours until 07:00, supervision says when the reminder goes out; an
+/// urgent ticket's goes out at once.
+async fn urge_in_quiet_hours(db: Db) {
+    let app = spawn_app(db, |s| s.sla.quiet_hours = "22:00-07:00".into()).await;
+    seed(&app, &roster()).await;
+    app.clock.set(local(2026, 11, 23, 22, 40));
+    app.say("g1", "res1", "王芳", "/report 楼道灯坏了").await;
+    app.say("v1", "coord1", "陈静", "督办 T1-V1-G1#1").await;
+    let answer = app.last().text;
+    assert!(answer.contains("提醒将于 07:00 发出"), "{answer}");
+    assert!(!answer.contains("已提醒负责人"), "{answer}");
+    app.say("g1", "res1", "王芳", "/report 厨房煤气泄漏，味道很大")
+        .await;
+    let t = app.store.ticket(2).await.expect("db").expect("ticket");
+    assert_eq!(t.urgency, gridline::domain::Urgency::Urgent);
+    app.say("v1", "coord1", "陈静", "督办 T1-V1-G1#2").await;
+    let answer = app.last().text;
+    assert!(
+        answer.contains("已督办") && !answer.contains("07:00"),
+        "{answer}"
+    );
+    app.stop().await;
+}
+both_backends!(urge_in_quiet_hours_says_when, urge_in_quiet_hours);
+
 async fn ratings(db: Db) {
     let app = spawn_app(db, |_| {}).await;
     seed(&app, &roster()).await;

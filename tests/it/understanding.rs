@@ -47,7 +47,7 @@ async fn confirm_then_one_opens(db: Db) {
         question.text
     );
     assert_eq!(question.reply_to.as_deref(), Some(source.as_str()));
-    assert_eq!(question.buttons.len(), 1);
+    assert_eq!(question.buttons.len(), 2, "确认 and 不是");
     assert!(question.buttons[0].id.starts_with("/confirm "));
     assert_eq!(ticket_count(&app).await, 0, "no ticket before the answer");
 
