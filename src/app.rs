@@ -35,6 +35,8 @@ pub struct Application {
     router: axum::Router,
     ctx: Context,
     engine: Arc<Engine>,
+    /// The engine's parser, to learn corrections again without a restart (crate::learn).
+    parser: Arc<Parser>,
     outbox: Arc<Worker>,
     clock: Arc<Clock>,
     outbox_wake: Arc<Notify>,
@@ -78,8 +80,16 @@ impl Application {
             .await
             .context("building the statistics rollups")?;
         let lexicons = &settings.general.lexicon_dir;
-        let parser = Parser::load((!lexicons.is_empty()).then(|| std::path::Path::new(lexicons)))
-            .context("loading lexicons (general.lexicon_dir)")?;
+        // The model learns from people's corrections from the start (crate::learn).
+        let stored = crate::store::examples::load_all(&store)
+            .await
+            .context("reading the labelled examples")?;
+        let parser = Parser::load_with(
+            (!lexicons.is_empty()).then(|| std::path::Path::new(lexicons)),
+            &crate::learn::corrections(&stored),
+        )
+        .context("loading lexicons (general.lexicon_dir)")?;
+        let parser = Arc::new(parser);
         let shutdown = CancellationToken::new();
         // Adapters hold the intake's handle while they mount; the intake itself starts once
         // what applies events (the engine, which needs the adapters' capabilities) exists.
@@ -121,7 +131,7 @@ impl Application {
         };
         let engine = Arc::new(
             Engine::new(
-                Arc::new(parser),
+                parser.clone(),
                 settings.clone(),
                 capabilities,
                 clock.clone(),
@@ -165,6 +175,7 @@ impl Application {
             router,
             ctx,
             engine,
+            parser,
             outbox,
             clock,
             outbox_wake,
@@ -202,6 +213,12 @@ impl Application {
         self.engine.watch_commits()
     }
 
+    /// The store and the parser, to make the parser learn the stored corrections again
+    /// (`crate::learn::relearn`).
+    pub fn learner(&self) -> (Store, Arc<Parser>) {
+        (self.ctx.store.clone(), self.parser.clone())
+    }
+
     /// The token that stops this application; cancel it to shut down.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.ctx.shutdown.clone()
@@ -215,6 +232,7 @@ impl Application {
             router,
             ctx,
             engine,
+            parser: _,
             outbox,
             clock: _,
             outbox_wake,

@@ -225,6 +225,25 @@ impl Texts {
         text
     }
 
+    /// One line for the urgent card saying why the report was read as urgent: the cues the
+    /// parser found (`Understanding::why`), or, when the learned model alone heard it, that.
+    pub fn urgent_why(&self, cues: &[String]) -> String {
+        if cues.is_empty() {
+            say!(
+                self,
+                "紧急依据：与以往紧急求助的说法相近",
+                "Why urgent: worded like earlier emergencies"
+            )
+            .to_string()
+        } else {
+            say!(
+                self,
+                format!("紧急依据：{}", cues.join("、")),
+                format!("Why urgent: {}", cues.join(", "))
+            )
+        }
+    }
+
     /// The status line under a redrawn card.
     /// The status line under a redrawn card, with who made the latest change and when.
     pub fn card_state(&self, state: TicketState, by: Option<(&str, &str)>) -> String {

@@ -34,6 +34,7 @@ pub mod engine;
 pub mod i18n;
 pub mod import;
 pub mod intake;
+pub mod learn;
 pub mod outbox;
 pub mod platform;
 pub mod stats;

@@ -40,6 +40,20 @@ enum Command {
         /// Print every miss.
         #[arg(short, long)]
         verbose: bool,
+        /// Also score it after learning the corrections stored in the database, and print
+        /// both (what the office's corrections changed).
+        #[arg(long)]
+        corrections: bool,
+    },
+    /// Learn the corrections stored in the database: check them, print how the parser reads
+    /// them before and after, and with --pid make the running daemon learn them (SIGHUP).
+    Retrain {
+        /// The running daemon's process id (`systemctl reload gridline` does the same).
+        #[arg(long)]
+        pid: Option<u32>,
+        /// Also score a labelled file (e.g. the corpus's test split) with and without them.
+        #[arg(long)]
+        eval: Option<PathBuf>,
     },
     /// Import a roster CSV (grids, groups, people with roles). All or nothing.
     Import { file: PathBuf },
@@ -148,11 +162,19 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             gridline::understand::cli::classify(&parser, io::stdin().lock(), io::stdout().lock())?;
             Ok(())
         }
-        Command::Eval { file, verbose } => {
+        Command::Eval {
+            file,
+            verbose,
+            corrections: false,
+        } => {
             let parser = load_parser(&settings)?;
             gridline::understand::cli::eval(&parser, file, *verbose, io::stdout().lock())
         }
-        Command::Run
+        Command::Eval {
+            corrections: true, ..
+        }
+        | Command::Retrain { .. }
+        | Command::Run
         | Command::Import { .. }
         | Command::Stats { .. }
         | Command::Migrate
@@ -292,6 +314,46 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             println!("{}", report?.render());
             Ok(())
         }
+        Command::Eval {
+            file,
+            verbose,
+            corrections: true,
+        } => {
+            let store = open_store(&settings).await?;
+            let lessons = stored_corrections(&store).await?;
+            let parser = load_parser(&settings)?;
+            gridline::understand::cli::eval_compare(
+                &parser,
+                &lessons,
+                &file,
+                verbose,
+                io::stdout().lock(),
+            )
+        }
+        Command::Retrain { pid, eval } => {
+            let store = open_store(&settings).await?;
+            let lessons = stored_corrections(&store).await?;
+            let parser = load_parser(&settings)?;
+            gridline::understand::cli::retrain_report(&parser, &lessons, io::stdout().lock())?;
+            if let Some(file) = eval {
+                gridline::understand::cli::eval_compare(
+                    &parser,
+                    &lessons,
+                    &file,
+                    false,
+                    io::stdout().lock(),
+                )?;
+            }
+            if let Some(pid) = pid {
+                let status = std::process::Command::new("kill")
+                    .args(["-HUP", &pid.to_string()])
+                    .status()
+                    .context("running kill")?;
+                anyhow::ensure!(status.success(), "could not signal process {pid}");
+                println!("process {pid} is learning the corrections now (SIGHUP sent)");
+            }
+            Ok(())
+        }
         Command::Classify | Command::Eval { .. } => unreachable_cli(),
     }
 }
@@ -348,6 +410,16 @@ async fn open_store(settings: &Settings) -> anyhow::Result<gridline::store::Stor
         .context("opening the database (database.url)")
 }
 
+/// The stored corrections as lessons for the parser.
+async fn stored_corrections(
+    store: &gridline::store::Store,
+) -> anyhow::Result<Vec<gridline::understand::Correction>> {
+    let stored = gridline::store::examples::load_all(store)
+        .await
+        .context("reading the labelled examples")?;
+    Ok(gridline::learn::corrections(&stored))
+}
+
 /// Runs the daemon until SIGTERM/SIGINT, then gives it `shutdown.grace` to stop in order.
 /// Whatever is still under way then (a send the network never answers, a database that does
 /// not) is abandoned: nothing unconfirmed was marked done, so it is retried after the restart.
@@ -356,6 +428,9 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let app = gridline::app::Application::build(settings, Vec::new()).await?;
     let stop = app.shutdown_token();
     let stopping = stop.clone();
+    // SIGHUP: learn the stored corrections again, without a restart.
+    let (store, parser) = app.learner();
+    gridline::learn::relearn_on_hangup(store, parser, stop.clone());
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!(

@@ -61,6 +61,7 @@ fn classify_line(parser: &Parser, raw: &[u8]) -> Result<Value, (Value, String)> 
         "urgency": u.urgency.map(|x| x.id()),
         "location": u.location,
         "confidence": (f64::from(u.confidence) * 1000.0).round() / 1000.0,
+        "why": u.why,
     }))
 }
 
@@ -77,6 +78,64 @@ pub fn eval(
     let rows = read_corpus(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let report = evaluate(parser, &rows);
     output.write_all(render(&report, verbose).as_bytes())?;
+    output.flush()?;
+    Ok(())
+}
+
+/// Scores the parser on a labelled file as shipped, then after learning `corrections`, and
+/// prints both: what an office's corrections changed on the same rows. The parser keeps the
+/// model with the corrections.
+pub fn eval_compare(
+    parser: &Parser,
+    corrections: &[super::Correction],
+    path: &Path,
+    verbose: bool,
+    mut output: impl Write,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let rows = read_corpus(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    parser.learn(&[])?;
+    let without = evaluate(parser, &rows);
+    parser.learn(corrections)?;
+    let with = evaluate(parser, &rows);
+    writeln!(output, "== without corrections")?;
+    output.write_all(render(&without, verbose).as_bytes())?;
+    writeln!(output, "== with {} corrections", corrections.len())?;
+    output.write_all(render(&with, verbose).as_bytes())?;
+    output.flush()?;
+    Ok(())
+}
+
+/// Prints how many corrections there are and how the parser reads them before and after
+/// learning them (the parser keeps the model with them).
+pub fn retrain_report(
+    parser: &Parser,
+    corrections: &[super::Correction],
+    mut output: impl Write,
+) -> anyhow::Result<()> {
+    let agree = |parser: &Parser| {
+        corrections
+            .iter()
+            .filter(|c| {
+                let u = parser.parse(&c.text, false);
+                u.is_request == c.is_request
+                    && (!c.is_request
+                        || (c.category.is_none_or(|k| u.category == Some(k))
+                            && c.urgency.is_none_or(|x| u.urgency == Some(x))))
+            })
+            .count()
+    };
+    let before = agree(parser);
+    parser.learn(corrections)?;
+    let after = agree(parser);
+    let requests = corrections.iter().filter(|c| c.is_request).count();
+    writeln!(
+        output,
+        "{} corrections ({requests} requests, {} not)\nread as corrected: {before} before, {after} after learning them",
+        corrections.len(),
+        corrections.len() - requests
+    )?;
     output.flush()?;
     Ok(())
 }

@@ -43,6 +43,21 @@ pub struct Understanding {
     pub explicit: bool,
     /// The text with any explicit prefix removed.
     pub body: String,
+    /// For an urgent reading, the cues that decided it, as written in the message (`煤气味`,
+    /// `老人`); empty when the learned model alone heard the urgency, and for normal readings.
+    pub why: Vec<String>,
+}
+
+/// A person's correction of a reading (改类, 改为紧急/一般, 驳回, a confirmation answered), as the
+/// learned model learns from it. The stored form is `store::examples`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    pub text: String,
+    pub is_request: bool,
+    /// The corrected category, when the correction says one.
+    pub category: Option<Category>,
+    /// The corrected urgency, when the correction says one.
+    pub urgency: Option<Urgency>,
 }
 
 /// What the engine should do with a message, by confidence.
@@ -67,6 +82,25 @@ impl Understanding {
             confidence: 0.0,
             explicit: false,
             body,
+            why: Vec::new(),
+        }
+    }
+
+    /// This reading as a person corrected it.
+    fn corrected(&mut self, c: &Correction) {
+        if c.is_request {
+            self.is_request = true;
+            self.confidence = self.confidence.max(CORRECTED_REQUEST);
+            self.category = c.category.or(self.category).or(Some(Category::Other));
+            self.urgency = c.urgency.or(self.urgency).or(Some(Urgency::Normal));
+            if self.urgency != Some(Urgency::Urgent) {
+                self.why.clear();
+            }
+        } else {
+            *self = Understanding {
+                confidence: self.confidence.min(CORRECTED_NOT),
+                ..Understanding::silent(std::mem::take(&mut self.body))
+            };
         }
     }
 
@@ -95,6 +129,11 @@ impl Understanding {
     }
 }
 
+/// The confidence of a message a person said is a request (opens at the default
+/// thresholds) and the most of one they said is not (silent at them).
+const CORRECTED_REQUEST: f32 = 0.9;
+const CORRECTED_NOT: f32 = 0.1;
+
 /// Loading the lexicons failed: names the file and line.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
@@ -110,7 +149,29 @@ pub struct Parser {
     matcher: AhoCorasick,
     jieba: Jieba,
     places: PlaceRules,
+    /// The model and the corrected texts, replaced whole when corrections are learned
+    /// ([`Parser::learn`]); a message is read with those current when its reading began.
+    learned: std::sync::RwLock<std::sync::Arc<Learned>>,
+    /// Where the extra lexicons and examples were read from, to learn again from the same.
+    dir: Option<std::path::PathBuf>,
+}
+
+/// What the parser learned from examples and corrections.
+struct Learned {
     model: model::Model,
+    /// Corrected messages by their normalised, trimmed text: the same words sent again (a
+    /// forwarded advert, a repeated report) are read as the person corrected them.
+    exact: std::collections::HashMap<String, Correction>,
+}
+
+impl Learned {
+    fn new(model: model::Model, corrections: &[Correction]) -> Learned {
+        let exact = corrections
+            .iter()
+            .map(|c| (text::normalise(&c.text).trim().to_string(), c.clone()))
+            .collect();
+        Learned { model, exact }
+    }
 }
 
 /// Most lexicon hits one message can produce that are looked at; the rest of a very long text
@@ -149,10 +210,18 @@ const MASKED: usize = 32;
 impl Parser {
     /// Builds the parser from the built-in lexicons, extended by `*.toml` files in `dir` if given.
     pub fn load(dir: Option<&Path>) -> Result<Parser, LexiconError> {
+        Parser::load_with(dir, &[])
+    }
+
+    /// [`Parser::load`], the model also learning from people's corrections.
+    pub fn load_with(
+        dir: Option<&Path>,
+        corrections: &[Correction],
+    ) -> Result<Parser, LexiconError> {
         // The model trains from its examples while the lexicons and the segmenter load: start-up
         // is the slower of the two, not their sum, where there is a second core.
         std::thread::scope(|scope| {
-            let trainer = scope.spawn(|| model::Model::load(dir));
+            let trainer = scope.spawn(|| model::Model::load_with(dir, corrections));
             let parts = Parser::load_lexicons(dir);
             let model = trainer.join().map_err(|_| LexiconError {
                 file: "(examples)".to_string(),
@@ -165,9 +234,43 @@ impl Parser {
                 matcher,
                 jieba,
                 places,
-                model,
+                learned: std::sync::RwLock::new(std::sync::Arc::new(Learned::new(
+                    model,
+                    corrections,
+                ))),
+                dir: dir.map(Path::to_path_buf),
             })
         })
+    }
+
+    /// Trains the model again from the built-in examples, the lexicon directory's and
+    /// `corrections`, and reads every later message with it; messages being read meanwhile
+    /// finish with the model they began with. Takes as long as start-up's training (about a
+    /// third of a second): call it off the async threads. Explicit forms (`/report`, `报修：`)
+    /// open tickets whatever the model learns: they are decided before it is asked.
+    pub fn learn(&self, corrections: &[Correction]) -> Result<(), LexiconError> {
+        let model = model::Model::load_with(self.dir.as_deref(), corrections)?;
+        let learned = std::sync::Arc::new(Learned::new(model, corrections));
+        *self.learned.write().unwrap_or_else(|p| p.into_inner()) = learned;
+        Ok(())
+    }
+
+    /// The model messages are read with now.
+    #[cfg(test)]
+    pub(crate) fn model(&self) -> impl std::ops::Deref<Target = model::Model> + '_ {
+        struct Current(std::sync::Arc<Learned>);
+        impl std::ops::Deref for Current {
+            type Target = model::Model;
+            fn deref(&self) -> &model::Model {
+                &self.0.model
+            }
+        }
+        Current(
+            self.learned
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        )
     }
 
     /// The lexicons, their matcher, the segmenter and the place rules.
@@ -207,7 +310,18 @@ impl Parser {
     /// Understands one message. `from_staff` is true for leaders, deputies and coordinators,
     /// whose messages are requests only in explicit form.
     pub fn parse(&self, text: &str, from_staff: bool) -> Understanding {
-        self.parse_with(text, from_staff, &self.model, &score::Blend::SHIPPED)
+        let learned = self.learned.read().unwrap_or_else(|p| p.into_inner());
+        let mut u = self.parse_with(text, from_staff, &learned.model, &score::Blend::SHIPPED);
+        // A message a person corrected, sent again, is read as corrected; explicit forms
+        // always open and staff messages are never requests, whatever was corrected.
+        if !u.explicit
+            && !from_staff
+            && !learned.exact.is_empty()
+            && let Some(c) = learned.exact.get(text::normalise(text).trim())
+        {
+            u.corrected(c);
+        }
+        u
     }
 
     /// [`Parser::parse`] with a given model and blend: cross-validation scores held-out rows
@@ -222,7 +336,7 @@ impl Parser {
     ) -> Understanding {
         let norm = text::normalise(text);
         if let Some(body) = text::explicit_body(&norm) {
-            let reading = self.read(body, model, blend);
+            let (reading, why) = self.read(body, model, blend);
             return Understanding {
                 is_request: true,
                 category: Some(reading.category.unwrap_or(Category::Other)),
@@ -231,13 +345,20 @@ impl Parser {
                 confidence: 1.0,
                 explicit: true,
                 body: body.to_string(),
+                why,
             };
         }
         let body = text.trim().to_string();
         if from_staff {
             return Understanding::silent(body);
         }
-        let reading = self.read(&norm, model, blend);
+        // In a reply that quotes another message, the reply says what this message is.
+        let own = text::own_words(&norm);
+        let (mut reading, why) = self.read(own, model, blend);
+        if own.len() < norm.len() && reading.location.is_none() && reading.confidence >= 0.3 {
+            // "「孙叔：小区路灯坏了」—— 篮球场那边的灯也坏了": the place may be in the quote.
+            reading.location = self.tally(&norm).location;
+        }
         let is_request = reading.confidence >= 0.5;
         // Below this the message is plainly not a request: report no details at all.
         let detailed = reading.confidence >= 0.3;
@@ -249,6 +370,7 @@ impl Parser {
             confidence: reading.confidence,
             explicit: false,
             body,
+            why: if detailed { why } else { Vec::new() },
         }
     }
 
@@ -351,13 +473,23 @@ impl Parser {
 
     /// The request score, category, urgency and place of a text.
     #[inline]
-    fn read(&self, hay: &str, model: &model::Model, blend: &score::Blend) -> score::Reading {
+    fn read(
+        &self,
+        hay: &str,
+        model: &model::Model,
+        blend: &score::Blend,
+    ) -> (score::Reading, Vec<String>) {
         let mut tally = self.tally(hay);
         let opinion = model.judge(hay);
         let mut reading = score::decide(&tally, None, Some(&opinion), blend);
         // The place is moved, not copied: the tally is done with.
         reading.location = tally.location.take();
-        reading
+        let why = if reading.urgency == Urgency::Urgent && reading.lexicon_urgent {
+            tally.cue_words(hay)
+        } else {
+            Vec::new()
+        };
+        (reading, why)
     }
 
     /// Tallies the evidence in a text (also used to fit the score's weights).
@@ -409,6 +541,12 @@ impl Parser {
                     }
                 }
                 tally.add(e, hit.start as usize);
+                if matches!(
+                    e.kind,
+                    Kind::Urgent | Kind::Agent | Kind::Sign | Kind::Exposure
+                ) {
+                    tally.cue(hit.start, hit.end);
+                }
                 // Danger to people is a safety matter unless the words say what else it is
                 // ("晕倒" is a health word as well as an alarm: it counts for health only).
                 if e.kind == Kind::Urgent
@@ -943,6 +1081,73 @@ pub(crate) mod tests {
         assert_eq!(u.location.as_deref(), Some("活动中心"));
         let u = parser().parse("/report", false);
         assert_eq!(u.category, Some(Category::Other));
+    }
+
+    /// Corrections are learned (and unlearned) without a new parser; a corrected text is read
+    /// as corrected, but explicit forms and staff messages are untouched by any correction.
+    #[test]
+    fn corrections_are_learned_but_never_silence_explicit_forms() {
+        let lamp = "3栋楼道的灯坏了好几天了，晚上上楼看不见";
+        let ladder = "谁家有梯子借用一下，明天还";
+        let p = Parser::load(None).expect("parser");
+        assert!(p.parse(lamp, false).is_request);
+        assert!(!p.parse(ladder, false).is_request);
+        let lessons = [
+            Correction {
+                text: lamp.into(),
+                is_request: false,
+                category: None,
+                urgency: None,
+            },
+            Correction {
+                text: format!("/report {lamp}"),
+                is_request: false,
+                category: None,
+                urgency: None,
+            },
+            Correction {
+                text: ladder.into(),
+                is_request: true,
+                category: Some(Category::Welfare),
+                urgency: Some(Urgency::Urgent),
+            },
+        ];
+        p.learn(&lessons).expect("learn");
+        let u = p.parse(lamp, false);
+        assert!(!u.is_request && u.category.is_none(), "{u:?}");
+        assert!(
+            !p.parse(&format!(" {lamp} "), false).is_request,
+            "the same words, spaced"
+        );
+        let u = p.parse(ladder, false);
+        assert!(u.is_request, "{u:?}");
+        assert_eq!(u.category, Some(Category::Welfare));
+        assert_eq!(u.urgency, Some(Urgency::Urgent));
+        assert!(!p.parse(ladder, true).is_request, "staff: never a request");
+        for explicit in [
+            format!("/report {lamp}"),
+            format!("报修：{lamp}"),
+            format!("#诉求 {lamp}"),
+        ] {
+            let u = p.parse(&explicit, false);
+            assert!(u.explicit && u.is_request, "{explicit}: {u:?}");
+            assert_eq!(u.band(0.7, 0.45), Band::Open);
+        }
+        // Forgetting them restores the reading.
+        p.learn(&[]).expect("learn");
+        assert!(p.parse(lamp, false).is_request);
+        assert!(!p.parse(ladder, false).is_request);
+    }
+
+    /// An urgent reading names the cues it rests on; a normal one names none.
+    #[test]
+    fn urgent_readings_say_why() {
+        let u = req("厨房闻到一股很浓的煤气味，10栋2单元");
+        assert_eq!(u.urgency, Some(Urgency::Urgent));
+        assert!(u.why.iter().any(|w| w.contains("煤气")), "{:?}", u.why);
+        let u = req("3栋楼道的灯坏了好几天了，晚上上楼看不见");
+        assert_eq!(u.urgency, Some(Urgency::Normal));
+        assert!(u.why.is_empty(), "{:?}", u.why);
     }
 
     #[test]

@@ -117,7 +117,11 @@ struct Trainer {
     bias: [f32; ROW],
 }
 
+/// How many times a correction counts beside a corpus example (see [`Model::load_with`]).
+const CORRECTION_WEIGHT: usize = 4;
+
 /// One labelled example as the trainer sees it.
+#[derive(Clone)]
 struct Example {
     pieces: Vec<u32>,
     request: bool,
@@ -142,6 +146,53 @@ impl Model {
             }
         }
         Ok(trained(&examples, key.0))
+    }
+
+    /// [`Model::load`] plus people's corrections (`store::examples`), each counted
+    /// [`CORRECTION_WEIGHT`] times: a correction is this office's own reading of its own
+    /// residents' words, and one row among thousands would barely move the weights.
+    pub(crate) fn load_with(
+        dir: Option<&Path>,
+        corrections: &[super::Correction],
+    ) -> Result<Model, LexiconError> {
+        if corrections.is_empty() {
+            return Model::load(dir);
+        }
+        let mut examples = Vec::new();
+        for (name, text) in BUILT_IN {
+            add_examples(&mut examples, name, text)?;
+        }
+        if let Some(dir) = dir {
+            for (name, text) in super::lexicon::data_files(dir, "jsonl")? {
+                add_examples(&mut examples, &name, &text)?;
+            }
+        }
+        for c in corrections {
+            let norm = super::text::normalise(&c.text);
+            // What the correction is about is the words, not the form they were sent in.
+            let body = super::text::explicit_body(&norm).unwrap_or(&norm);
+            if body.trim().is_empty() {
+                continue;
+            }
+            let mut buf = [0u32; MAX_PIECES];
+            let n = pieces(body, &mut buf);
+            let example = Example {
+                pieces: buf[..n].to_vec(),
+                request: c.is_request,
+                urgent: c
+                    .is_request
+                    .then_some(c.urgency)
+                    .flatten()
+                    .map(|u| u == crate::domain::Urgency::Urgent),
+                category: c.is_request.then_some(c.category).flatten(),
+            };
+            for _ in 0..CORRECTION_WEIGHT {
+                examples.push(example.clone());
+            }
+        }
+        // Not kept in the debug builds' weights file: that holds the model without
+        // corrections, which every test process reads.
+        Ok(Model::train(&examples))
     }
 
     /// Trains on labelled rows given directly (for tests).
@@ -838,7 +889,7 @@ mod tests {
 
     #[test]
     fn judging_in_one_pass_agrees_with_sorted_pieces() {
-        let model = &crate::understand::tests::parser().model;
+        let model = crate::understand::tests::parser().model();
         let corpus = [
             include_str!("../../corpus/train.jsonl"),
             include_str!("../../corpus/dev.jsonl"),

@@ -28,7 +28,14 @@ pub(crate) struct Tally {
     pub chars: usize,
     pub substantive: usize,
     pub location: Option<String>,
+    /// Where the first urgency cues were found (alarms, agents, signs, exposure; not hedged):
+    /// what an urgent reading says it rests on.
+    cues: [(u32, u32); MAX_CUES],
+    n_cues: usize,
 }
+
+/// Most cues an urgent reading names.
+const MAX_CUES: usize = 4;
 
 impl Tally {
     pub(crate) fn add(&mut self, e: &Entry, at: usize) {
@@ -59,6 +66,27 @@ impl Tally {
         if e.kind == Kind::Urgent && e.weight >= 2.0 {
             self.urgent_strong += 1.0;
         }
+    }
+
+    /// An urgency cue at `start..end` counted in full.
+    pub(crate) fn cue(&mut self, start: u32, end: u32) {
+        if self.n_cues < MAX_CUES && !self.cues[..self.n_cues].contains(&(start, end)) {
+            self.cues[self.n_cues] = (start, end);
+            self.n_cues += 1;
+        }
+    }
+
+    /// The cues' words in `hay`, in the order found, each once.
+    pub(crate) fn cue_words(&self, hay: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::with_capacity(self.n_cues);
+        for &(start, end) in &self.cues[..self.n_cues] {
+            if let Some(word) = hay.get(start as usize..end as usize)
+                && !out.iter().any(|w| w == word)
+            {
+                out.push(word.to_string());
+            }
+        }
+        out
     }
 
     /// An urgency cue was hedged (it was added at its reduced weight).
@@ -144,6 +172,8 @@ pub(crate) struct Reading {
     pub category: Option<Category>,
     pub urgency: Urgency,
     pub location: Option<String>,
+    /// The lexicon's cues made it urgent (not the model alone): the tally's cues explain it.
+    pub lexicon_urgent: bool,
 }
 
 /// Topic words weighing less than this say who a problem affects, not what it is.
@@ -342,5 +372,6 @@ pub(crate) fn decide(
         category: best.map(|(c, _)| c),
         urgency,
         location,
+        lexicon_urgent,
     }
 }

@@ -77,6 +77,96 @@ pub(crate) fn explicit_body(text: &str) -> Option<&str> {
     None
 }
 
+/// Quotation marks that open a quoted message at the start of a reply, with their closers.
+const QUOTES: [(char, char); 6] = [
+    ('«', '»'),
+    ('「', '」'),
+    ('『', '』'),
+    ('“', '”'),
+    ('"', '"'),
+    ('【', '】'),
+];
+
+/// What separates a quoted message from the reply to it (`「…」—— 已经修好了`).
+const REPLY_MARKS: [&str; 4] = ["——", "—", " -- ", " - "];
+
+/// The sender's own words in a reply that quotes another message: what follows the quote
+/// (`«王姐：3栋电梯又坏了» 已经修好了` → `已经修好了`; `> Mrs Tan: is the lift working? — yes`
+/// → `yes`; `回复 老刘：宅基地证明去哪开 —— 先村里盖章` → `先村里盖章`; `回复 @黄阿姨：您说的…` →
+/// `您说的…`). A quoted problem is someone else's report: the reply may say it is solved, answer
+/// it, or add a problem of its own, and only the reply says which. A message that is all quote
+/// (nothing after it) is returned whole.
+pub(crate) fn own_words(text: &str) -> &str {
+    let t = text.trim_start();
+    fn after(rest: &str) -> Option<&str> {
+        let own = trim_reply_start(rest);
+        (own.chars().filter(|c| c.is_alphanumeric()).count() >= 2).then_some(own)
+    }
+    let mut chars = t.chars();
+    let first = chars.next();
+    // `> a: … — reply`, `>> a: … >> b: …`: the reply is after the last mark, else the last
+    // quoted turn is the newest word.
+    if first == Some('>') {
+        if let Some(own) = last_reply(t).and_then(after) {
+            return own;
+        }
+        if let Some(at) = t.rfind(">>")
+            && at > 0
+            && let Some(own) = after(&t[at + 2..])
+        {
+            return own;
+        }
+        return text;
+    }
+    if let Some(open) = first
+        && let Some(&(_, close)) = QUOTES.iter().find(|(o, _)| *o == open)
+        && let Some(end) = t[open.len_utf8()..].find(close)
+    {
+        let rest = &t[open.len_utf8() + end + close.len_utf8()..];
+        // `【停电通知】明天停电` is a headline, not a quote: only a quote with a speaker (`王姐：…`)
+        // or a reply mark after it counts.
+        let quoted = &t[open.len_utf8()..open.len_utf8() + end];
+        let speaker = quoted.contains(['：', ':']);
+        let marked = REPLY_MARKS
+            .iter()
+            .any(|m| rest.trim_start().starts_with(m.trim()));
+        if marked || (speaker && open != '【') {
+            return after(rest).unwrap_or(text);
+        }
+        return text;
+    }
+    for lead in ["回复", "replying to", "reply to", "re:"] {
+        if let Some(rest) = strip_prefix_ignore_ascii_case(t, lead) {
+            if let Some(own) = last_reply(rest).and_then(after) {
+                return own;
+            }
+            if let Some(colon) = rest.find(['：', ':'])
+                && let Some(own) =
+                    after(&rest[colon + rest[colon..].chars().next().map_or(1, char::len_utf8)..])
+            {
+                return own;
+            }
+            return text;
+        }
+    }
+    text
+}
+
+/// What follows the last reply mark in `text`, if any.
+fn last_reply(text: &str) -> Option<&str> {
+    REPLY_MARKS
+        .iter()
+        .filter_map(|m| text.rfind(m).map(|at| &text[at + m.len()..]))
+        .min_by_key(|rest| rest.len())
+}
+
+fn trim_reply_start(rest: &str) -> &str {
+    rest.trim_start_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ':' | '：' | ',' | '，' | '—' | '-' | '>' | '»' | '」')
+    })
+    .trim_end()
+}
+
 fn trim_separator(rest: &str) -> &str {
     rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '：' | ',' | '，'))
         .trim_end()
@@ -97,6 +187,38 @@ mod tests {
         assert_eq!(normalise("１２栋３单元：ＯＫ"), "12栋3单元:OK");
         assert!(matches!(normalise("3栋路灯坏了"), Cow::Borrowed(_)));
         assert_eq!(normalise("a\u{3000}b"), "a b");
+    }
+
+    #[test]
+    fn own_words_of_a_reply() {
+        let cases = [
+            ("«王姐：3栋电梯又坏了» 已经修好了", "已经修好了"),
+            (
+                "「孙叔：小区路灯坏了没人修」—— 孙叔你看看，今晚已经亮了",
+                "孙叔你看看，今晚已经亮了",
+            ),
+            ("回复 老刘：宅基地证明去哪开 —— 先村里盖章", "先村里盖章"),
+            (
+                "回复 @黄阿姨：您说的那个老年卡去社区办",
+                "您说的那个老年卡去社区办",
+            ),
+            (
+                "> Mrs Tan: is the lift at Blk 5 working? — yes working since this morning",
+                "yes working since this morning",
+            ),
+            (
+                ">> Uncle Lim: lift spoil >> Mei: same >> Uncle Lim: ok working now",
+                "Uncle Lim: ok working now",
+            ),
+            // Not replies: a headline, a whole message in quotes, plain text.
+            ("【停电通知】明天9点停电", "【停电通知】明天9点停电"),
+            ("「王姐：3栋电梯又坏了」", "「王姐：3栋电梯又坏了」"),
+            ("3栋电梯又坏了 — 麻烦看看", "3栋电梯又坏了 — 麻烦看看"),
+            ("\"小心地滑\"的牌子倒了", "\"小心地滑\"的牌子倒了"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(own_words(text), want, "{text}");
+        }
     }
 
     #[test]

@@ -600,3 +600,53 @@ both_backends!(
     labelled_examples_are_stored_and_loaded,
     labelled_examples_round_trip
 );
+
+/// A stored correction is learned by the running application without a restart: the same
+/// words no longer open a ticket, but the explicit form of them still does.
+async fn corrections_are_learned_without_a_restart(db: Db) {
+    use gridline::store::examples::{self, ExampleSource, LabelledExample};
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let text = "3栋楼道的灯坏了好几天了，晚上上楼看不见";
+    let (store, parser) = (app.store.clone(), app.parser.clone());
+    assert!(parser.parse(text, false).is_request);
+    let mut tx = store.begin().await.expect("begin");
+    examples::record(
+        &mut tx,
+        &LabelledExample {
+            ticket_id: None,
+            text: text.into(),
+            is_request: false,
+            category: None,
+            urgency: None,
+            source: ExampleSource::ConfirmNo,
+            actor: "res1".into(),
+            created_at: 1,
+        },
+    )
+    .await
+    .expect("record");
+    tx.commit().await.expect("commit");
+    let learned = gridline::learn::relearn(&store, &parser)
+        .await
+        .expect("relearn");
+    assert_eq!(learned, 1);
+    app.say("g1", "res1", "王芳", text).await;
+    assert_eq!(
+        ticket_count(&app).await,
+        0,
+        "the corrected words open nothing"
+    );
+    app.say("g1", "res1", "王芳", &format!("/report {text}"))
+        .await;
+    assert_eq!(
+        ticket_count(&app).await,
+        1,
+        "the explicit form always opens"
+    );
+    app.stop().await;
+}
+both_backends!(
+    corrections_reach_the_running_parser,
+    corrections_are_learned_without_a_restart
+);

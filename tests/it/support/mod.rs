@@ -36,6 +36,8 @@ pub struct TestApp {
     /// The application's clock: move it to cross deadlines, then call [`TestApp::tick`].
     pub clock: Arc<Clock>,
     pub engine: Arc<Engine>,
+    /// The engine's parser (to make it learn corrections, as SIGHUP does).
+    pub parser: Arc<gridline::understand::Parser>,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _dir: tempfile::TempDir,
@@ -110,6 +112,7 @@ async fn start(
     let intake = app.intake();
     let shutdown = app.shutdown_token();
     let engine = app.engine();
+    let (_, parser) = app.learner();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
         addr,
@@ -120,6 +123,7 @@ async fn start(
         db_url,
         clock,
         engine,
+        parser,
         shutdown,
         task,
         _dir: dir,
