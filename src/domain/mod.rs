@@ -11,6 +11,7 @@
 //! - [`mask`]: masking phone and ID numbers on bot cards.
 //! - [`calendar`]: working-time calendars (working hours, holidays, make-up days).
 //! - [`quiet`]: quiet hours during which non-urgent notices are held.
+//! - [`safety`]: safety advice on urgent cards, from an editable list.
 
 pub mod calendar;
 pub mod category;
@@ -21,6 +22,7 @@ pub mod number;
 pub mod quiet;
 pub mod role;
 pub mod rollup;
+pub mod safety;
 pub mod sla;
 pub mod ticket;
 
