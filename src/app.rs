@@ -106,13 +106,25 @@ impl Application {
             .iter()
             .map(|(k, a)| (k.clone(), a.capabilities()))
             .collect();
-        let engine = Arc::new(Engine::new(
-            Arc::new(parser),
-            settings.clone(),
-            capabilities,
-            clock.clone(),
-            calendar,
-        ));
+        let safety = match settings.general.safety_advice.as_str() {
+            "" => crate::domain::safety::SafetyAdvice::built_in(),
+            path => std::fs::read_to_string(path)
+                .map_err(anyhow::Error::from)
+                .and_then(|text| Ok(crate::domain::safety::SafetyAdvice::parse(&text)?))
+                .with_context(|| {
+                    format!("loading safety advice from {path} (general.safety_advice)")
+                })?,
+        };
+        let engine = Arc::new(
+            Engine::new(
+                Arc::new(parser),
+                settings.clone(),
+                capabilities,
+                clock.clone(),
+                calendar,
+            )
+            .with_safety(safety),
+        );
         let outbox_wake = Arc::new(Notify::new());
         let outbox = Arc::new(Worker::new(
             store.clone(),

@@ -49,6 +49,8 @@ pub struct General {
     pub language: Language,
     pub timezone: TimeZone,
     pub lexicon_dir: String,
+    /// A safety advice file replacing the built-in one (`config/safety.toml`); "" for none.
+    pub safety_advice: String,
 }
 
 /// The language the bot writes in.

@@ -10,6 +10,7 @@
 //! - [`mask`]: masking phone and ID numbers on bot cards.
 //! - [`calendar`]: working-time calendars (working hours, holidays, make-up days).
 //! - [`quiet`]: quiet hours during which non-urgent notices are held.
+//! - [`safety`]: safety advice on urgent cards, from an editable list.
 
 pub mod calendar;
 pub mod category;
@@ -19,6 +20,7 @@ pub mod message;
 pub mod number;
 pub mod quiet;
 pub mod role;
+pub mod safety;
 pub mod sla;
 pub mod ticket;
 

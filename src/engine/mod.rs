@@ -36,7 +36,7 @@ use crate::domain::message::{
 };
 use crate::domain::quiet::QuietHours;
 use crate::domain::role::{self, Grant};
-use crate::domain::{HistoryKind, Number, Role, TicketRef};
+use crate::domain::{Category, HistoryKind, Number, Role, TicketRef, Urgency};
 use crate::i18n::Texts;
 use crate::store::inbox::InboxRow;
 use crate::store::outbox::NewOutbound;
@@ -67,6 +67,8 @@ pub struct Engine {
     calendar: Calendar,
     /// When non-urgent reminders and notices wait (sla.quiet_hours).
     quiet: Option<QuietHours>,
+    /// Safety advice on urgent cards (general.safety_advice).
+    safety: crate::domain::safety::SafetyAdvice,
     /// Told after every commit which events it covered (the benchmark times replies with it);
     /// nothing is built when nobody listens.
     committed: tokio::sync::broadcast::Sender<Arc<Committed>>,
@@ -247,12 +249,31 @@ impl Engine {
             parser,
             texts: Texts::new(settings.general.language),
             quiet: settings.sla.quiet(),
+            safety: crate::domain::safety::SafetyAdvice::built_in(),
             settings,
             capabilities,
             clock,
             calendar,
             committed: tokio::sync::broadcast::channel(4_096).0,
         }
+    }
+
+    /// The same engine with this safety advice instead of the built-in list.
+    pub fn with_safety(mut self, safety: crate::domain::safety::SafetyAdvice) -> Engine {
+        self.safety = safety;
+        self
+    }
+
+    /// The advice line an urgent card carries for a report, if any.
+    fn safety_line(&self, urgency: Urgency, body: &str, category: Category) -> Option<&str> {
+        let (zh, en) = self
+            .safety
+            .for_report(body, category)
+            .filter(|_| urgency == Urgency::Urgent)?;
+        Some(match self.settings.general.language {
+            crate::config::Language::Zh => zh,
+            crate::config::Language::En => en,
+        })
     }
 
     fn tz(&self) -> chrono_tz::Tz {

@@ -107,7 +107,7 @@ impl Engine {
             }
         }
         let location = u.location.as_deref().map(mask_personal_numbers);
-        let text = self.texts.card(&Card {
+        let mut text = self.texts.card(&Card {
             ticket: scene.number(&group.grid, no),
             category,
             urgency,
@@ -119,7 +119,43 @@ impl Engine {
             linked_to: None,
             buttons: self.buttons_on(&ev.platform),
         });
-        let mentions = assignee
+        let mut people: Vec<crate::store::roster::Person> = assignee.iter().cloned().collect();
+        if urgency == Urgency::Urgent {
+            if let Some(advice) = self.safety_line(urgency, &u.body, category) {
+                text.push('\n');
+                text.push_str(advice);
+            }
+            // Urgent means act now: the deputies are called at once beside the leader, and
+            // the village coordinators hear of it without waiting for a missed deadline.
+            for d in tx.holders(&group.grid, "deputy", &ev.platform).await? {
+                if !people.iter().any(|p| p.code == d.code) {
+                    people.push(d);
+                }
+            }
+            let called: Vec<&str> = people
+                .iter()
+                .filter(|p| assignee.as_ref().is_none_or(|a| a.code != p.code))
+                .map(|p| p.name.as_str())
+                .collect();
+            if !called.is_empty() {
+                text.push('\n');
+                text.push_str(&self.texts.also_called(&called));
+            }
+            if assignee.is_some()
+                && let Some(t) = tx.ticket(id).await?
+            {
+                let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
+                let report = self.texts.urgent_report(
+                    &t.number(),
+                    &grid_name,
+                    self.texts.category(category),
+                    &mask_personal_numbers(&t.body),
+                    assignee.as_ref().map_or("—", |p| p.name.as_str()),
+                );
+                self.tell_level(tx, fx, &t, "village", report, None).await?;
+            }
+        }
+        let mentions = people
             .iter()
             .filter_map(|p| {
                 p.user_id.clone().map(|uid| Mention {
@@ -224,7 +260,7 @@ impl Engine {
     async fn card_text(&self, tx: &mut Tx, t: &Ticket) -> Result<String, StoreError> {
         let assignee = self.assignee(tx, t).await?;
         let location = t.location.as_deref().map(mask_personal_numbers);
-        Ok(self.texts.card(&Card {
+        let mut text = self.texts.card(&Card {
             ticket: Number::local(&t.grid, t.no),
             category: t.category,
             urgency: t.urgency,
@@ -234,7 +270,12 @@ impl Engine {
             respond_by: None,
             linked_to: None,
             buttons: self.buttons_on(&t.platform),
-        }))
+        });
+        if let Some(advice) = self.safety_line(t.urgency, &t.body, t.category) {
+            text.push('\n');
+            text.push_str(advice);
+        }
+        Ok(text)
     }
 
     /// "状态：已办结（黄丽华 12-05 12:05）".

@@ -111,6 +111,37 @@ impl Texts {
     }
 
     /// To the coordinators: a resident reopened a resolved ticket.
+    /// Under an urgent card: the deputies called beside the leader.
+    pub fn also_called(&self, names: &[&str]) -> String {
+        let at: Vec<String> = names.iter().map(|n| format!("@{n}")).collect();
+        say!(
+            self,
+            format!("同时通知：{}", at.join(" ")),
+            format!("Also called: {}", at.join(" "))
+        )
+    }
+
+    /// To the village coordinators, at once, for an urgent ticket.
+    pub fn urgent_report(
+        &self,
+        no: &Number,
+        grid: &str,
+        category: &str,
+        body: &str,
+        assignee: &str,
+    ) -> String {
+        let short: String = body.chars().take(60).collect();
+        say!(
+            self,
+            format!(
+                "【紧急】{no}（{grid}，{category}）：{short}。负责人：{assignee}，已同时通知副网格长。"
+            ),
+            format!(
+                "[URGENT] {no} ({grid}, {category}): {short}. Assigned to {assignee}; the deputies were told too."
+            )
+        )
+    }
+
     pub fn reopen_report(&self, no: &Number, grid: &str, category: &str, assignee: &str) -> String {
         say!(
             self,

@@ -285,3 +285,56 @@ async fn corrections(db: Db) {
     app.stop().await;
 }
 both_backends!(corrections_by_leaders_and_coordinators, corrections);
+
+/// An urgent report calls the leader and the deputies at once, tells the village coordinators
+/// without waiting for a deadline, and its card carries safety advice for its kind.
+async fn urgent_fan_out(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    let roster = format!("{ROSTER}group,,东门村协调群,T1-V1,,memory,v1,\n");
+    seed(&app, &roster).await;
+    let source = app
+        .say("g1", "res1", "王芳", "厨房煤气泄漏，味道很大，快来人")
+        .await;
+    let card = app
+        .bot_messages()
+        .into_iter()
+        .map(|(m, _)| m)
+        .find(|m| m.reply_to.as_deref() == Some(source.as_str()))
+        .expect("card");
+    assert!(card.text.contains("紧急"), "{}", card.text);
+    assert!(
+        card.text.contains("开窗通风") && card.text.contains("不要开关电器"),
+        "{}",
+        card.text
+    );
+    let called: Vec<&str> = card.mentions.iter().map(|m| m.user_id.as_str()).collect();
+    assert!(
+        called.contains(&"leader1") && called.contains(&"deputy1"),
+        "{called:?}"
+    );
+    let village: Vec<String> = app
+        .bot_messages()
+        .into_iter()
+        .filter(|(m, _)| m.chat == "v1")
+        .map(|(m, _)| m.text)
+        .collect();
+    assert_eq!(village.len(), 1, "{village:?}");
+    assert!(
+        village[0].contains("【紧急】T1-V1-G1#1") && village[0].contains("煤气"),
+        "{village:?}"
+    );
+    // A normal report calls the leader only, with no advice and nothing to the village.
+    app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    let normal = app.last();
+    assert!(!normal.text.contains("安全提示"), "{}", normal.text);
+    assert_eq!(normal.mentions.len(), 1);
+    assert_eq!(
+        app.bot_messages()
+            .into_iter()
+            .filter(|(m, _)| m.chat == "v1")
+            .count(),
+        1
+    );
+    app.stop().await;
+}
+both_backends!(urgent_calls_everyone_at_once, urgent_fan_out);

@@ -972,6 +972,21 @@ async fn ticket_life_in_a_group(db: Db) {
         .await;
     assert_eq!(buttons(&resolved.1).len(), 3, "满意 / 一般 / 不满意");
     let satisfied = buttons(&resolved.1)[0].clone();
+    // The typed command changed the card too: edited in place to its new state.
+    let edit = fake
+        .wait_for(WAIT, "the card edited after the typed /done", |f| {
+            f.calls("editMessageText").into_iter().find(|p| {
+                p["message_id"] == json!(card_id)
+                    && p["text"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("状态：已办结"))
+            })
+        })
+        .await;
+    assert!(
+        edit["text"].as_str().is_some_and(|t| t.contains("#1")),
+        "{edit}"
+    );
 
     // The reporter rates with a button; the ticket closes.
     fake.press_button(&group, &resident(), resolved.0, &satisfied);
