@@ -137,6 +137,18 @@ impl Application {
             outbox_wake.clone(),
             clock.clone(),
         ));
+        // The coordinator console, with or without the sandbox.
+        let router = router.merge(
+            crate::console::routes(
+                store.clone(),
+                settings.clone(),
+                engine.clone(),
+                outbox_wake.clone(),
+                clock.clone(),
+            )
+            .await
+            .context("mounting the console (console.*)")?,
+        );
         let listener = tokio::net::TcpListener::bind(settings.http.listen)
             .await
             .with_context(|| format!("binding http.listen = {}", settings.http.listen))?;

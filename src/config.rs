@@ -34,6 +34,7 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub onebot: OneBotSettings,
     pub wecom: WeComSettings,
+    pub console: ConsoleSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -220,6 +221,39 @@ fn parse_clock(text: &str) -> Option<chrono::NaiveTime> {
     chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()
 }
 
+/// The coordinator console (`/console` on the HTTP listener).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// The address people open the console at, as links in chat should show it (e.g.
+    /// "https://grid.example.gov.cn"); "" uses http://<http.listen>. With https the session
+    /// cookie is marked Secure.
+    pub public_url: String,
+    /// How long a login link works (once).
+    pub link_ttl: HumanDuration,
+    /// A session not used for this long ends.
+    pub idle_timeout: HumanDuration,
+    /// The office named on printed reports and letters ("" for the tree's top node's name).
+    pub office: String,
+}
+
+impl ConsoleSettings {
+    /// The console's base address, without a trailing slash.
+    pub fn base_url(&self, listen: SocketAddr) -> String {
+        let url = self.public_url.trim().trim_end_matches('/');
+        if url.is_empty() {
+            format!("http://{listen}")
+        } else {
+            url.to_string()
+        }
+    }
+
+    /// Cookies are Secure when the console is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.trim().starts_with("https://")
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SandboxSettings {
@@ -357,6 +391,19 @@ impl Settings {
         }
         if self.intake.max_text_chars < 10 {
             return invalid("intake.max_text_chars", "must be at least 10");
+        }
+        let public = self.console.public_url.trim();
+        if !(public.is_empty() || public.starts_with("http://") || public.starts_with("https://")) {
+            return invalid(
+                "console.public_url",
+                "must be empty or start with http:// or https://",
+            );
+        }
+        if self.console.link_ttl.0.is_zero() {
+            return invalid("console.link_ttl", "must be longer than zero");
+        }
+        if self.console.idle_timeout.0.is_zero() {
+            return invalid("console.idle_timeout", "must be longer than zero");
         }
         if self.outbox.max_attempts == 0 {
             return invalid("outbox.max_attempts", "must be at least 1");

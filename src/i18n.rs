@@ -22,6 +22,8 @@ macro_rules! say {
 
 // Deadlines, reminders, escalation, duty, ratings and digests.
 pub mod sla;
+// The coordinator console: pages, figures, letters, the login link.
+pub mod console;
 
 impl Texts {
     pub fn new(lang: Language) -> Texts {
@@ -439,6 +441,7 @@ impl Texts {
             | Name::OnLeave
             | Name::Bind
             | Name::Role
+            | Name::Console
             | Name::Help => say!(self, "操作", "changed"),
         }
     }
@@ -511,6 +514,11 @@ impl Texts {
                 self,
                 "设置角色：/role @姓名 角色",
                 "Give a role: /role @name role"
+            ),
+            Name::Console => say!(
+                self,
+                "控制台登录链接（私聊）",
+                "A sign-in link to the web console (private chat)"
             ),
             Name::Help => say!(self, "帮助", "What you may do here"),
         }

@@ -18,6 +18,8 @@
 //! - [`i18n`]: every sentence the bot says, in Chinese and English.
 //! - [`stats`]: the numbers coordinators report.
 //! - [`import`]: the roster CSV importer.
+//! - [`console`]: the coordinator console on the HTTP listener (ledger, charts, exports,
+//!   letters).
 //! - [`app`]: wiring, HTTP listener, shutdown.
 //! - [`config`]: layered, validated configuration.
 //! - [`clock`]: the time decisions are made at (tests move it).
@@ -26,6 +28,7 @@ pub mod app;
 pub mod bench;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod domain;
 pub mod engine;
 pub mod i18n;

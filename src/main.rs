@@ -71,6 +71,12 @@ enum Command {
     },
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Print a one-time sign-in link to the coordinator console for a person (by code), for an
+    /// operator to hand over. It works once, within console.link_ttl.
+    ConsoleLink {
+        /// The person's code in the roster (an admin, coordinator or grid leader).
+        person: String,
+    },
     /// Push synthetic messages through the real pipeline and print messages/s and latency.
     Bench {
         /// Messages for the throughput run.
@@ -150,6 +156,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         | Command::Import { .. }
         | Command::Stats { .. }
         | Command::Migrate
+        | Command::ConsoleLink { .. }
         | Command::Bench { .. } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(async_main(cli.command, settings))
@@ -182,6 +189,18 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
         Command::Migrate => {
             open_store(&settings).await?;
             println!("database is up to date");
+            Ok(())
+        }
+        Command::ConsoleLink { person } => {
+            let store = open_store(&settings).await?;
+            let link = gridline::console::auth::issue_link(
+                &store,
+                &settings,
+                &person,
+                gridline::store::now_millis(),
+            )
+            .await?;
+            println!("{link}");
             Ok(())
         }
         Command::Import { file } => {

@@ -11,6 +11,7 @@
 //! - [`mask`]: masking phone and ID numbers on bot cards.
 //! - [`calendar`]: working-time calendars (working hours, holidays, make-up days).
 //! - [`quiet`]: quiet hours during which non-urgent notices are held.
+//! - [`token`]: signed one-time console sign-in tokens.
 //! - [`safety`]: safety advice on urgent cards, from an editable list.
 
 pub mod calendar;
@@ -25,6 +26,7 @@ pub mod rollup;
 pub mod safety;
 pub mod sla;
 pub mod ticket;
+pub mod token;
 
 pub use category::{Category, UnknownValue, Urgency};
 pub use history::{DigestKind, HistoryKind, TimerKind};

@@ -12,8 +12,10 @@
 //! - `timers.rs`: deadlines as they fall due — reminders, escalation, rating timeouts.
 //! - `duty.rs`: leave, return, handover and supervision (督办).
 //! - `digest.rs`: the daily group summary and the weekly coordinator report.
+//! - `console.rs`: the web console's actions, through the same commands.
 
 mod admin;
+mod console;
 mod corrections;
 mod digest;
 mod duty;
@@ -73,6 +75,8 @@ pub struct Engine {
     /// nothing is built when nobody listens.
     committed: tokio::sync::broadcast::Sender<Arc<Committed>>,
 }
+
+pub use console::ConsoleOutcome;
 
 /// The events one transaction applied, and when it committed.
 #[derive(Debug)]
@@ -803,6 +807,7 @@ impl Engine {
             Command::Back => self.back(tx, scene).await,
             Command::Handover(to) => self.handover(tx, fx, scene, to.as_deref()).await,
             Command::OnLeave => self.on_leave_list(tx, scene).await,
+            Command::Console => self.console_link(tx, scene).await,
             Command::Bind(code) => self.bind(tx, scene, &code).await,
             Command::SetRole { target, role, grid } => {
                 self.set_role(tx, scene, &target, role, grid.as_deref())

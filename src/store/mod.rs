@@ -6,6 +6,7 @@
 //! [`Backend`] says so. Times are Unix milliseconds (UTC) in `BIGINT`/`INTEGER` columns.
 
 pub mod confirm;
+pub mod console;
 pub mod examples;
 pub mod inbox;
 pub mod onebot;

@@ -120,6 +120,8 @@ pub enum Command {
     Handover(Option<String>),
     /// Who is on leave under your grids: `/onleave` (请假名单).
     OnLeave,
+    /// A one-time sign-in link to the web console, sent in a private chat: `/console` (控制台).
+    Console,
     /// What you may do: `/help` (帮助).
     Help,
     /// Correct a ticket's category: `/recategorize 42 sanitation` (改类 42 环境卫生).
@@ -189,6 +191,7 @@ pub enum Name {
     OnLeave,
     Bind,
     Role,
+    Console,
     Help,
     Recategorize,
     Urgency,
@@ -230,7 +233,7 @@ pub struct Spec {
 
 impl Name {
     /// Every command, in the order the help lists them.
-    pub const ALL: [Name; 23] = [
+    pub const ALL: [Name; 24] = [
         Name::Report,
         Name::My,
         Name::Status,
@@ -251,6 +254,7 @@ impl Name {
         Name::OnLeave,
         Name::Bind,
         Name::Role,
+        Name::Console,
         Name::Help,
         Name::Recategorize,
         Name::Urgency,
@@ -531,6 +535,15 @@ impl Name {
             Who::Admins,
             Grid,
         );
+        const CONSOLE: Spec = spec(
+            Name::Console,
+            "console",
+            &["控制台"],
+            ("/console", "控制台"),
+            "/console",
+            Who::Staff,
+            Nothing,
+        );
         const HELP: Spec = Spec {
             menu: true,
             slash_aliases: &["start"],
@@ -565,6 +578,7 @@ impl Name {
             Name::OnLeave => &ON_LEAVE,
             Name::Bind => &BIND,
             Name::Role => &ROLE,
+            Name::Console => &CONSOLE,
             Name::Help => &HELP,
             Name::Recategorize => &RECATEGORIZE,
             Name::Urgency => &URGENCY,
@@ -592,6 +606,7 @@ impl Name {
             | Name::Overdue
             | Name::Urge
             | Name::OnLeave
+            | Name::Console
             | Name::Help
             | Name::Recategorize
             | Name::Urgency => false,
@@ -639,6 +654,7 @@ impl Command {
             Command::Back => Name::Back,
             Command::Handover(_) => Name::Handover,
             Command::OnLeave => Name::OnLeave,
+            Command::Console => Name::Console,
             Command::Help => Name::Help,
             Command::Recategorize(..) => Name::Recategorize,
             Command::Urgency(..) => Name::Urgency,
@@ -935,6 +951,7 @@ fn build(kind: Name, rest: &str) -> Result<Command, Problem> {
         Name::Help => Ok(Command::Help),
         Name::Back => no_args(Command::Back),
         Name::OnLeave => no_args(Command::OnLeave),
+        Name::Console => no_args(Command::Console),
         Name::Urge => number_only(rest).map(Command::Urge),
         Name::Recategorize => {
             let (n, rest) = number(rest)?;

@@ -5,6 +5,8 @@ mod support;
 
 mod architecture;
 mod bench;
+mod console;
+mod console_browser;
 mod conversation;
 mod core;
 mod fake_onebot;

@@ -72,6 +72,7 @@ fn command(name: Name, reach: Reach, own: &str, other: &str) -> (String, &'stati
         Name::OnLeave => "/onleave".into(),
         Name::Bind => format!("/bind {grid}"),
         Name::Role => format!("/role @吴磊 resident {grid}"),
+        Name::Console => "/console".into(),
         Name::Help => "/help".into(),
         Name::Recategorize => format!("/recategorize {n} sanitation"),
         Name::Urgency => format!("/urgency {n} urgent"),

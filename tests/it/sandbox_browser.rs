@@ -18,10 +18,10 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::support::{Db, spawn_app};
 use gridline::config::Secret;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// The browser process; killed when the test ends, however it ends.
-struct Browser {
+pub(crate) struct Browser {
     child: Child,
     _profile: tempfile::TempDir,
 }
@@ -41,7 +41,7 @@ impl Drop for Browser {
 }
 
 impl Browser {
-    fn launch(url: &str) -> (Browser, PathBuf) {
+    pub(crate) fn launch(url: &str) -> (Browser, PathBuf) {
         let profile = tempfile::tempdir().expect("profile dir");
         let child = Command::new(CHROMIUM)
             .args([
@@ -75,7 +75,7 @@ impl Browser {
 }
 
 /// Chromium writes the port it picked to DevToolsActivePort in its profile.
-async fn devtools_port(port_file: &Path) -> u16 {
+pub(crate) async fn devtools_port(port_file: &Path) -> u16 {
     for _ in 0..300 {
         if let Ok(text) = std::fs::read_to_string(port_file)
             && let Some(port) = text.lines().next().and_then(|l| l.trim().parse().ok())
@@ -91,13 +91,13 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// One page's DevTools session.
-struct Page {
+pub(crate) struct Page {
     socket: Socket,
     next_id: u64,
 }
 
 impl Page {
-    async fn attach(port: u16) -> Page {
+    pub(crate) async fn attach(port: u16) -> Page {
         let http = reqwest::Client::new();
         let mut ws_url = None;
         for _ in 0..100 {
@@ -127,8 +127,30 @@ impl Page {
         Page { socket, next_id: 1 }
     }
 
+    /// Calls a DevTools method on the page and returns its result.
+    pub(crate) async fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let call = json!({"id": id, "method": method, "params": params});
+        self.socket
+            .send(Message::text(call.to_string()))
+            .await
+            .expect("send to DevTools");
+        while let Some(frame) = self.socket.next().await {
+            let Ok(Message::Text(text)) = frame else {
+                continue;
+            };
+            let reply: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
+            if reply["id"] == id {
+                assert!(reply.get("error").is_none(), "{method}: {reply}");
+                return reply["result"].clone();
+            }
+        }
+        panic!("DevTools closed");
+    }
+
     /// Evaluates `expression` in the page: its value, or the exception it threw.
-    async fn try_eval(&mut self, expression: &str) -> Result<Value, String> {
+    pub(crate) async fn try_eval(&mut self, expression: &str) -> Result<Value, String> {
         let id = self.next_id;
         self.next_id += 1;
         let call = json!({
@@ -155,21 +177,21 @@ impl Page {
         panic!("DevTools closed");
     }
 
-    async fn eval(&mut self, expression: &str) -> Value {
+    pub(crate) async fn eval(&mut self, expression: &str) -> Value {
         self.try_eval(expression)
             .await
             .unwrap_or_else(|e| panic!("{expression}: {e}"))
     }
 
     /// Asks the browser to quit.
-    async fn close_browser(&mut self) {
+    pub(crate) async fn close_browser(&mut self) {
         let call = json!({"id": self.next_id, "method": "Browser.close"});
         let _ = self.socket.send(Message::text(call.to_string())).await;
     }
 
     /// Polls `expression` until it yields something other than null or false. Exceptions
     /// count as "not yet" (the page may still be loading) and are reported at the deadline.
-    async fn wait_for(&mut self, what: &str, expression: &str) -> Value {
+    pub(crate) async fn wait_for(&mut self, what: &str, expression: &str) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             let last = match self.try_eval(expression).await {

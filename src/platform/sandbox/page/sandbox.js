@@ -13,7 +13,7 @@
       press_failed: "操作失败", load_failed: "加载失败", connected: "实时连接正常",
       reconnecting: "连接中断，正在重连…", nobody: "（本群没有可选身份）", no_groups: "（没有沙盒群）",
       assignee: "负责人", reporter: "上报人", co_reporters: "也反映", location: "地点", urgent: "紧急", edited: "已编辑",
-      you_are: "当前身份", rating: "评价",
+      you_are: "当前身份", rating: "评价", open_console: "打开控制台",
     },
     en: {
       subtitle: "Sandbox · try the grid group-chat bot in a browser", group: "Group", persona: "I am",
@@ -28,7 +28,7 @@
       load_failed: "Could not load", connected: "Live", reconnecting: "Disconnected, reconnecting…",
       nobody: "(no personas in this group)", no_groups: "(no sandbox groups)", assignee: "Assignee",
       reporter: "Reporter", co_reporters: "Also reported by", location: "Place", urgent: "Urgent", edited: "edited", you_are: "You are",
-      rating: "Rating",
+      rating: "Rating", open_console: "Open the console",
     },
   };
   const t = (key) => (TEXT[lang] && TEXT[lang][key]) || TEXT.zh[key] || key;
@@ -154,6 +154,18 @@
     $("chat-grid").textContent = g ? g.grid_name + " · " + g.grid : "";
     const p = personaById(state.persona);
     $("whoami").textContent = p ? t("you_are") + "：" + p.name + "（" + p.role_label + "）" : "";
+    // Staff open the coordinator console as themselves (a one-time sign-in, as the bot's link).
+    if (p && p.role !== "resident") {
+      const q = new URLSearchParams({ as: p.id });
+      if (token) q.set("token", token);
+      const a = el("a", "open-console", t("open_console"));
+      a.id = "open-console";
+      a.href = "/console/sandbox?" + q.toString();
+      a.target = "_blank";
+      a.rel = "noopener";
+      $("whoami").appendChild(document.createTextNode(" "));
+      $("whoami").appendChild(a);
+    }
     const chips = $("chips");
     chips.textContent = "";
     for (const text of (p && CHIPS[p.role]) || []) {

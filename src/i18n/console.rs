@@ -1,0 +1,366 @@
+//! The coordinator console's words: page labels, headings, figures, letters and the login link
+//! message. Labels are looked up by key ([`Texts::ui`]); sentences with values have methods.
+
+use super::Texts;
+use crate::config::Language;
+
+/// `(key, 中文, English)`.
+const LABELS: &[(&str, &str, &str)] = &[
+    ("console", "网格治理控制台", "Grid console"),
+    ("overview", "概览", "Overview"),
+    ("tree", "网格树", "Grid tree"),
+    ("ledger", "台账", "Ledger"),
+    ("report", "月度报告", "Monthly report"),
+    ("logout", "退出登录", "Sign out"),
+    ("signed_in_as", "当前用户", "Signed in as"),
+    ("scope", "范围", "Scope"),
+    ("node", "节点", "Node"),
+    ("period", "时间段", "Period"),
+    ("show", "查看", "Show"),
+    ("filter", "筛选", "Filter"),
+    ("reset", "清除筛选", "Clear filters"),
+    ("all", "全部", "All"),
+    ("from", "起始日期", "From"),
+    ("to", "截止日期", "To"),
+    ("category", "类别", "Category"),
+    ("urgency", "紧急程度", "Urgency"),
+    ("urgent", "紧急", "urgent"),
+    ("normal", "一般", "normal"),
+    ("state", "状态", "State"),
+    ("overdue", "超时", "Overdue"),
+    ("overdue_only", "只看超时", "Overdue only"),
+    ("rating", "评价", "Rating"),
+    ("unrated", "未评价", "not rated"),
+    ("text", "关键词", "Words"),
+    ("sort", "排序", "Order"),
+    ("newest", "最新在前", "Newest first"),
+    ("oldest", "最早在前", "Oldest first"),
+    ("next_page", "下一页", "Next page"),
+    ("first_page", "第一页", "First page"),
+    ("export_csv", "导出 CSV", "Export CSV"),
+    ("export_xlsx", "导出 Excel", "Export Excel"),
+    ("no", "编号", "No."),
+    ("created", "上报时间", "Reported"),
+    ("grid", "网格", "Grid"),
+    ("place", "地点", "Place"),
+    ("content", "内容", "Content"),
+    ("assignee", "负责人", "Assignee"),
+    ("reporter", "上报人", "Reporter"),
+    ("claim_due", "接单时限", "Claim by"),
+    ("resolve_due", "办结时限", "Resolve by"),
+    ("claimed_at", "接单时间", "Claimed"),
+    ("resolved_at", "办结时间", "Resolved"),
+    ("first_response", "首次回复", "First response"),
+    ("yes", "是", "yes"),
+    ("none", "无", "none"),
+    ("history", "办理记录", "History"),
+    ("messages", "机器人发出的消息", "Messages the bot sent"),
+    ("photos", "照片", "Photos"),
+    ("actions", "操作", "Actions"),
+    ("time", "时间", "Time"),
+    ("actor", "操作人", "By"),
+    ("event", "事项", "What"),
+    ("detail", "说明", "Detail"),
+    ("chat", "群聊", "Chat"),
+    ("delivery", "发送状态", "Delivery"),
+    ("urge", "督办", "Supervise (督办)"),
+    (
+        "urge_hint",
+        "在群里提醒负责人并记录在案",
+        "Remind the assignee in the group, on the record",
+    ),
+    ("transfer", "转派", "Reassign"),
+    (
+        "transfer_to",
+        "转派给（姓名或编号）",
+        "Reassign to (name or code)",
+    ),
+    ("note", "添加进展", "Add a note"),
+    ("dismiss", "驳回", "Dismiss"),
+    ("change_category", "改类", "Change the category"),
+    ("change_urgency", "紧急程度", "Change the urgency"),
+    ("reason", "理由", "Reason"),
+    ("submit", "提交", "Submit"),
+    ("letter_ticket", "督办函", "Supervision letter"),
+    ("letter_grid", "提示函", "Reminder letter"),
+    ("print", "打印 / 存为 PDF", "Print / save as PDF"),
+    ("received", "收到", "Received"),
+    ("replied", "已回复", "Replied"),
+    ("in_progress", "处理中", "In progress"),
+    ("resolved", "已办结", "Resolved"),
+    ("dismissed", "已驳回", "Dismissed"),
+    ("escalated", "已上报", "Escalated"),
+    ("reopened", "退回重办", "Reopened"),
+    ("satisfaction", "满意度", "Satisfaction"),
+    ("on_time_claim", "按时接单率", "Claimed on time"),
+    ("on_time_resolve", "按时办结率", "Resolved on time"),
+    ("response_p50", "首次回复中位用时", "First response, median"),
+    ("response_p90", "首次回复P90用时", "First response, p90"),
+    ("resolution_p50", "办结中位用时", "Resolution, median"),
+    ("resolution_p90", "办结P90用时", "Resolution, p90"),
+    ("rank", "排名", "Rank"),
+    ("children", "下级节点", "Nodes below"),
+    ("worst_first", "问题多的在前", "Worst first"),
+    (
+        "chart_daily",
+        "每日收到与办结",
+        "Received and resolved per day",
+    ),
+    ("chart_category", "类别构成", "Requests by category"),
+    ("chart_on_time", "按时率", "On-time rates"),
+    (
+        "chart_satisfaction",
+        "满意度趋势（按周）",
+        "Satisfaction by week",
+    ),
+    (
+        "chart_times",
+        "响应与办结用时",
+        "Response and resolution times",
+    ),
+    ("unit_count", "件", "tickets"),
+    ("unit_percent", "%", "%"),
+    ("unit_hours", "小时", "hours"),
+    ("p50", "中位数", "median"),
+    ("p90", "P90", "p90"),
+    ("first_response_short", "首次回复", "First response"),
+    ("resolution_short", "办结", "Resolution"),
+    ("period_month", "本月", "this month"),
+    ("period_last_month", "上月", "last month"),
+    ("period_quarter", "本季度", "this quarter"),
+    ("period_year", "今年", "this year"),
+    ("period_7d", "近7天", "last 7 days"),
+    ("period_30d", "近30天", "last 30 days"),
+    (
+        "not_found",
+        "未找到，或不在您的管辖范围内。",
+        "Not found, or outside your scope.",
+    ),
+    ("login_needed", "请登录", "Please sign in"),
+    (
+        "login_how",
+        "请在与机器人的私聊中发送“控制台”（或 /console），点击收到的一次性链接登录。链接10分钟内有效，只能使用一次。",
+        "Send /console (控制台) to the bot in a private chat and open the one-time link it sends. The link works once, within 10 minutes.",
+    ),
+    (
+        "link_refused",
+        "链接无效、已使用或已过期",
+        "This link is invalid, used or expired",
+    ),
+    ("signed_out", "您已退出登录。", "You are signed out."),
+    (
+        "not_staff",
+        "只有管理员、协调员和网格长可以使用控制台。",
+        "Only admins, coordinators and grid leaders may use the console.",
+    ),
+    (
+        "csrf_refused",
+        "表单已失效，请返回刷新页面后重试。",
+        "This form has expired: go back, reload the page and try again.",
+    ),
+    ("signing_in", "正在登录……", "Signing in…"),
+    ("continue", "继续", "Continue"),
+    ("issuer", "签发单位", "Issued by"),
+    ("signature", "签发人：", "Signed:"),
+    ("date", "日期", "Date"),
+    ("deadline", "办理时限", "Deadline"),
+    ("letter_to", "致", "To"),
+    ("summary", "汇总", "Summary"),
+    ("count", "件数", "Count"),
+    ("share", "占比", "Share"),
+    ("back", "返回", "Back"),
+    ("open_ticket", "查看", "Open"),
+    ("done", "已完成", "Done"),
+    ("audit", "操作记录", "Audit log"),
+    ("action", "操作", "Action"),
+    ("overdue_list", "超时未办结诉求", "Tickets still overdue"),
+    (
+        "no_overdue",
+        "当前没有超时诉求。",
+        "No overdue tickets now.",
+    ),
+    ("open_console", "打开控制台", "Open the console"),
+];
+
+impl Texts {
+    /// A console label by key (the key itself when unknown, so a missing label shows).
+    pub fn ui(&self, key: &'static str) -> &'static str {
+        LABELS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, zh, en)| match self.lang {
+                Language::Zh => *zh,
+                Language::En => *en,
+            })
+            .unwrap_or(key)
+    }
+
+    /// A role's name (管理员 / 协调员 / 网格长 …).
+    pub fn role_name(&self, role: crate::domain::Role) -> &'static str {
+        use crate::domain::Role;
+        match role {
+            Role::Admin => say!(self, "管理员", "admin"),
+            Role::Coordinator => say!(self, "协调员", "coordinator"),
+            Role::Leader => say!(self, "网格长", "grid leader"),
+            Role::Deputy => say!(self, "副网格长", "deputy leader"),
+            Role::Resident => say!(self, "居民", "resident"),
+        }
+    }
+
+    /// The `lang` attribute of console pages.
+    pub fn html_lang(&self) -> &'static str {
+        say!(self, "zh-CN", "en")
+    }
+
+    /// The private message carrying a one-time login link.
+    pub fn console_link(&self, url: &str, minutes: i64) -> String {
+        say!(
+            self,
+            format!("控制台登录链接（{minutes}分钟内有效，只能使用一次，请勿转发）：\n{url}"),
+            format!(
+                "Your console sign-in link (works once, within {minutes} minutes; do not forward it):\n{url}"
+            )
+        )
+    }
+
+    /// Asked in a group: the link goes only to a private chat.
+    pub fn console_private_only(&self) -> String {
+        say!(
+            self,
+            "控制台链接只在私聊中发送，请私聊机器人发送“控制台”。".to_string(),
+            "The console link is only sent in a private chat: send /console to the bot privately."
+                .to_string()
+        )
+    }
+
+    /// The headline of a node and period, as offices write it.
+    pub fn console_sentence(
+        &self,
+        node: &str,
+        period: &str,
+        received: i64,
+        replied: i64,
+        in_progress: i64,
+        satisfaction: Option<f64>,
+    ) -> String {
+        let sat = satisfaction.map(|v| format!("{:.1}%", v * 100.0));
+        match self.lang {
+            Language::Zh => format!(
+                "{node} {period}：收到群众诉求{received}件，已回复{replied}件，{in_progress}件正在处理中，满意度{}",
+                sat.unwrap_or_else(|| "暂无评价".into())
+            ),
+            Language::En => format!(
+                "{node}, {period}: {received} requests received, {replied} replied, {in_progress} in progress, satisfaction {}",
+                sat.unwrap_or_else(|| "not yet rated".into())
+            ),
+        }
+    }
+
+    /// "2026年11月" / "November 2026".
+    pub fn month_label(&self, year: i32, month: u32) -> String {
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        say!(
+            self,
+            format!("{year}年{month}月"),
+            format!(
+                "{} {year}",
+                EN.get(month.saturating_sub(1) as usize).unwrap_or(&"")
+            )
+        )
+    }
+
+    /// A date range label.
+    pub fn range_label(&self, from: &str, to: &str) -> String {
+        say!(self, format!("{from}至{to}"), format!("{from} to {to}"))
+    }
+
+    /// "第 3 页，共 50 条" style count of a ledger page.
+    pub fn ledger_count(&self, shown: usize) -> String {
+        say!(
+            self,
+            format!("本页 {shown} 条"),
+            format!("{shown} on this page")
+        )
+    }
+
+    /// The monthly report's title.
+    pub fn report_title(&self, node: &str, period: &str) -> String {
+        say!(
+            self,
+            format!("{node}{period}群众诉求办理情况报告"),
+            format!("{node}: requests handled, {period}")
+        )
+    }
+
+    /// A supervision letter's number: 督办〔2026〕第42号.
+    pub fn letter_number(&self, kind_zh: &str, year: i32, no: &str) -> String {
+        say!(
+            self,
+            format!("{kind_zh}〔{year}〕{no}号"),
+            format!("No. {year}/{no}")
+        )
+    }
+
+    /// The body of a supervision letter (督办函) about one ticket.
+    #[allow(clippy::too_many_arguments)]
+    pub fn letter_ticket_body(
+        &self,
+        no: &str,
+        reported: &str,
+        grid: &str,
+        place: &str,
+        content: &str,
+        state: &str,
+        due: &str,
+    ) -> String {
+        say!(
+            self,
+            format!(
+                "{reported}，{grid}群众反映（诉求编号 {no}，地点：{place}）：“{content}”。该诉求目前状态为“{state}”，已超过规定办理时限（{due}）。请按照“接诉即办”要求，立即组织办理，并于办理时限前将办理结果书面回复。"
+            ),
+            format!(
+                "On {reported} a resident of {grid} reported (ticket {no}, place: {place}): \"{content}\". The ticket is {state} and has missed its deadline ({due}). Please act on it at once and report the result in writing before the deadline below."
+            )
+        )
+    }
+
+    /// The body of a reminder letter (提示函) for a grid's overdue list.
+    pub fn letter_grid_body(&self, grid: &str, count: usize) -> String {
+        say!(
+            self,
+            format!(
+                "截至目前，{grid}共有{count}件群众诉求超过规定办理时限，明细如下。请逐件落实责任人，限期办结，并将办理情况书面回复。"
+            ),
+            format!(
+                "{grid} has {count} requests past their deadlines, listed below. Please name who answers for each, resolve them by the deadline and report in writing."
+            )
+        )
+    }
+
+    /// Salutation of a letter.
+    pub fn letter_salutation(&self, to: &str) -> String {
+        say!(self, format!("{to}："), format!("To {to}:"))
+    }
+
+    /// A console action the engine did not answer (nothing changed).
+    pub fn console_action_done(&self, action: &str, no: &str) -> String {
+        say!(
+            self,
+            format!("已提交：{action} {no}"),
+            format!("Submitted: {action} {no}")
+        )
+    }
+}
