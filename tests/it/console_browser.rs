@@ -135,8 +135,10 @@ async fn a_coordinator_works_a_ticket_in_the_console() {
     let rows = page
         .wait_for(
             "the filtered ledger",
-            "location.search.includes('category=sanitation') && \
-             [...document.querySelectorAll('#ledger tr[data-ticket]')].map(r => r.dataset.ticket)",
+            "(() => { if (!location.search.includes('category=sanitation') \
+             || document.readyState !== 'complete') return null; \
+             const rows = [...document.querySelectorAll('#ledger tr[data-ticket]')]; \
+             return rows.length > 0 && rows.map(r => r.dataset.ticket); })()",
         )
         .await;
     assert_eq!(rows, json!(["2"]));
