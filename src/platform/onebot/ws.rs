@@ -31,6 +31,9 @@ use crate::config::Secret;
 use crate::intake::{Intake, IntakeError};
 use crate::platform::{InboundEvent, SendError};
 use crate::store::unread::Unread;
+
+/// The largest WebSocket message a bridge may send (1 MiB).
+const MAX_MESSAGE: usize = 1 << 20;
 use crate::store::{Store, now_millis};
 
 /// The most events read from one socket before they are committed.
@@ -220,7 +223,11 @@ async fn upgrade(
             .into_response();
     };
     let account = account.to_string();
-    ws.on_upgrade(move |socket| serve(socket, state, account, role))
+    // A OneBot event is a few kilobytes; a frame or message over this closes the socket (with
+    // a log line saying why) instead of being held in memory.
+    ws.max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| serve(socket, state, account, role))
 }
 
 async fn serve(socket: WebSocket, state: WsState, account: String, role: Role) {
@@ -264,7 +271,14 @@ async fn serve(socket: WebSocket, state: WsState, account: String, role: Role) {
             () = state.shutdown.cancelled() => break,
             frame = stream.next() => frame,
         };
-        let Some(Ok(first)) = first else { break };
+        let first = match first {
+            Some(Ok(frame)) => frame,
+            Some(Err(e)) => {
+                warn!(%account, error = %e, limit = MAX_MESSAGE, "OneBot connection closed: unreadable or oversized frame");
+                break;
+            }
+            None => break,
+        };
         let mut events = Vec::new();
         let mut unread = Vec::new();
         open = read_frame(first, &conn, &mut events, &mut unread);
