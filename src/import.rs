@@ -148,32 +148,22 @@ pub async fn import_csv_with_progress(
         + plan.grants.len();
     let mut done = 0;
     let mut changed = 0;
+    // Each table in steps of STEP rows, counting what changed and reporting progress.
+    macro_rules! upsert_in_steps {
+        ($rows:expr, $upsert:ident) => {
+            for chunk in $rows.chunks(STEP) {
+                changed += tx.$upsert(chunk).await?;
+                done += chunk.len();
+                progress(Progress { done, total });
+            }
+        };
+    }
     // Grids first, parents before children (the plan's order), then what refers to them.
-    for chunk in plan.grids.chunks(STEP) {
-        changed += tx.upsert_grids(chunk).await?;
-        done += chunk.len();
-        progress(Progress { done, total });
-    }
-    for chunk in plan.groups.chunks(STEP) {
-        changed += tx.upsert_groups(chunk).await?;
-        done += chunk.len();
-        progress(Progress { done, total });
-    }
-    for chunk in plan.people.chunks(STEP) {
-        changed += tx.upsert_people(chunk).await?;
-        done += chunk.len();
-        progress(Progress { done, total });
-    }
-    for chunk in plan.identities.chunks(STEP) {
-        changed += tx.upsert_identities(chunk).await?;
-        done += chunk.len();
-        progress(Progress { done, total });
-    }
-    for chunk in plan.grants.chunks(STEP) {
-        changed += tx.upsert_grants(chunk).await?;
-        done += chunk.len();
-        progress(Progress { done, total });
-    }
+    upsert_in_steps!(plan.grids, upsert_grids);
+    upsert_in_steps!(plan.groups, upsert_groups);
+    upsert_in_steps!(plan.people, upsert_people);
+    upsert_in_steps!(plan.identities, upsert_identities);
+    upsert_in_steps!(plan.grants, upsert_grants);
     tx.commit().await?;
     // The planner's picture of the roster tables is from before the import; at county scale a
     // stale one picks scans for the engine's per-batch look-ups until autovacuum catches up.
