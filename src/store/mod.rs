@@ -7,6 +7,7 @@
 
 pub mod confirm;
 pub mod console;
+pub mod duty;
 pub mod examples;
 pub mod inbox;
 pub mod onebot;

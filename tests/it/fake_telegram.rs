@@ -131,6 +131,8 @@ pub struct Request {
     pub params: Value,
     /// The HTTP status the fake answered.
     pub status: u16,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 /// A failure to answer instead of the real result.
@@ -602,6 +604,7 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let at = std::time::Instant::now();
     let method = method.to_lowercase();
     let content_type = headers
         .get(CONTENT_TYPE)
@@ -634,6 +637,7 @@ async fn handle(
             method,
             params,
             status,
+            at,
         });
     }
     shared.changed.notify_waiters();

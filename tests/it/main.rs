@@ -16,6 +16,7 @@ mod fake_wecom;
 mod numbers;
 mod onebot;
 mod permissions;
+mod replicas;
 mod sandbox;
 mod sandbox_browser;
 mod sla;
