@@ -10,6 +10,7 @@ mod console_browser;
 mod conversation;
 mod core;
 mod crash;
+mod delivery;
 mod fake_onebot;
 mod fake_telegram;
 mod fake_wecom;
