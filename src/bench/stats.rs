@@ -905,14 +905,14 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
     let (_, rss_peak) = rss();
 
     tracing::info!("bench: paced intake while coordinators ask");
-    let (intake, coordinator_questions, refused) = intake_under_questions(&app, &opts).await?;
+    let (intake, coordinator_questions, refused) = intake_under_questions(app, &opts).await?;
 
     tracing::info!("bench: console pages");
-    let (pages, pages_all) = pages(&app, &settings, &opts).await?;
+    let (pages, pages_all) = pages(app, &settings, &opts).await?;
 
     tracing::info!("bench: XLSX export");
     let (export_rows, export_bytes, export_seconds, export_rss_before_mib, export_rss_peak_mib) =
-        export(&app, &settings, &opts, today).await?;
+        export(app, &settings, &opts, today).await?;
 
     stop.cancel();
     let _ = running.await;
