@@ -27,6 +27,10 @@ pub struct Settings {
     pub parser: ParserSettings,
     pub sla: Sla,
     pub rating: RatingSettings,
+    #[serde(default)]
+    pub evidence: EvidenceSettings,
+    #[serde(default)]
+    pub extension: ExtensionSettings,
     pub digest: DigestSettings,
     #[serde(default)]
     pub stats: StatsSettings,
@@ -92,6 +96,8 @@ pub struct Database {
 #[serde(deny_unknown_fields)]
 pub struct Http {
     pub listen: SocketAddr,
+    /// The largest request body, and WebSocket message, accepted (bytes).
+    pub max_body_bytes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +180,35 @@ impl Sla {
 #[serde(deny_unknown_fields)]
 pub struct RatingSettings {
     pub timeout: HumanDuration,
+}
+
+/// Photos as evidence of the work (办结凭证): staff photos sent with 办结, replying to the
+/// ticket's card or notices, or just before or after it (see docs/conversation.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvidenceSettings {
+    /// Categories whose tickets are not resolved without at least one evidence photo.
+    pub photo_required: Vec<crate::domain::Category>,
+}
+
+/// More time to resolve a ticket (延期), asked by its handler and approved by a village
+/// coordinator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExtensionSettings {
+    /// Extensions approved per ticket, at most.
+    pub max: u32,
+    /// Days one extension may ask for, at most.
+    pub max_days: u32,
+}
+
+impl Default for ExtensionSettings {
+    fn default() -> Self {
+        ExtensionSettings {
+            max: 3,
+            max_days: 30,
+        }
+    }
 }
 
 /// How `统计 排名` (`/stats ranking`) scores units: a weighted mean of their rates, each 0–1
@@ -412,6 +447,9 @@ impl Settings {
         if self.intake.batch_max == 0 {
             return invalid("intake.batch_max", "must be at least 1");
         }
+        if self.http.max_body_bytes < 4096 {
+            return invalid("http.max_body_bytes", "must be at least 4096");
+        }
         if self.intake.max_text_chars < 10 {
             return invalid("intake.max_text_chars", "must be at least 10");
         }
@@ -427,6 +465,9 @@ impl Settings {
         }
         if self.console.idle_timeout.0.is_zero() {
             return invalid("console.idle_timeout", "must be longer than zero");
+        }
+        if self.extension.max_days == 0 {
+            return invalid("extension.max_days", "must be at least 1");
         }
         if self.outbox.max_attempts == 0 {
             return invalid("outbox.max_attempts", "must be at least 1");

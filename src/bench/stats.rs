@@ -307,6 +307,7 @@ fn ticket(
         claim_due,
         resolve_due,
         rating: None,
+        ratings: crate::domain::Ratings::default(),
         duplicate_of: None,
         updated_at: created,
         escalated: None,
@@ -353,13 +354,15 @@ fn ticket(
     let closes = resolved + 3 * DAY_MS;
     if rng.u8(..100) < 60 && rated_by <= now {
         let r = rng.u8(..100);
-        t.rating = Some(if r < 85 {
+        let rating = if r < 85 {
             Rating::Satisfied
         } else if r < 95 {
             Rating::Neutral
         } else {
             Rating::Unsatisfied
-        });
+        };
+        t.rating = Some(rating);
+        t.ratings = crate::domain::Ratings::one(rating);
         t.state = TicketState::Closed;
         t.closed_at = Some(rated_by);
         t.updated_at = rated_by;
