@@ -11,7 +11,6 @@ use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone as _, Weekday};
 
 use super::{Effects, Engine};
 use crate::domain::Urgency;
-use crate::store::timers::ChatTarget;
 use crate::store::{Store, StoreError, Tx};
 
 /// How late a missed digest may still go out (a summary days late helps nobody).
@@ -128,18 +127,11 @@ impl Engine {
             &self.texts,
         );
         let text = self.texts.weekly_report(&body, &slowest);
-        let mut targets = tx.groups_of_grid(code).await?;
-        if self.settings.wecom.webhooks.contains_key(&grid.level) {
-            targets.push(ChatTarget {
-                platform: crate::domain::message::WECOM.into(),
-                account: String::new(),
-                chat_id: grid.level.clone(),
-            });
-        }
+        let targets = self.channels(tx, code, &grid.level).await?;
         if targets.is_empty() {
-            tracing::info!(grid = %code, "weekly report has nowhere to go: no group bound to the grid and no WeCom robot for its level");
+            tracing::warn!(grid = %code, "weekly report reached nobody: no group bound to the grid, no coordinator reachable in a private chat, no WeCom robot for its level (see `gridline doctor`)");
         }
-        for chat in &targets {
+        for (chat, _) in &targets {
             self.to_chat(fx, chat, None, text.clone(), Vec::new(), hold);
         }
         Ok(())

@@ -15,6 +15,7 @@ mod fake_wecom;
 mod numbers;
 mod onebot;
 mod permissions;
+mod reach;
 mod sandbox;
 mod sandbox_browser;
 mod sla;
