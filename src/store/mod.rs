@@ -16,6 +16,7 @@ pub mod reach;
 pub mod rollups;
 pub mod roster;
 pub mod sandbox;
+pub mod send_log;
 pub mod tickets;
 pub mod timers;
 pub mod unread;
