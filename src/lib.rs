@@ -21,6 +21,8 @@
 //! - [`doctor`]: which grid nodes would receive escalations with no channel to receive them.
 //! - [`console`]: the coordinator console on the HTTP listener (ledger, charts, exports,
 //!   letters).
+//! - [`limits`]: bounds on untrusted input (body and message sizes, text caps) and log lines
+//!   a flood of refusals cannot multiply.
 //! - [`app`]: wiring, HTTP listener, shutdown.
 //! - [`config`]: layered, validated configuration.
 //! - [`clock`]: the time decisions are made at (tests move it).
@@ -37,6 +39,7 @@ pub mod i18n;
 pub mod import;
 pub mod intake;
 pub mod learn;
+pub mod limits;
 pub mod outbox;
 pub mod platform;
 pub mod stats;
