@@ -18,6 +18,7 @@
 pub mod calendar;
 pub mod category;
 pub mod escalation;
+pub mod extension;
 pub mod history;
 pub mod mask;
 pub mod message;
@@ -35,4 +36,4 @@ pub use history::{DigestKind, HistoryKind, TimerKind};
 pub use number::{Number, TicketRef};
 pub use role::{Grant, Permission, Role, Subject};
 pub use sla::{Deadlines, Due, HumanDuration};
-pub use ticket::{Rating, TicketState, Transition};
+pub use ticket::{Rating, Ratings, TicketState, Transition};

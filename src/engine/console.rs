@@ -7,7 +7,7 @@
 
 use crate::domain::message::{ChatKind, ChatRef, EventKind, InboundEvent, Sender};
 use crate::store::{Store, StoreError};
-use crate::understand::command::Command;
+use crate::understand::command::{Command, Name};
 
 use super::{Effects, Engine, Notice, Readings, Scene};
 use crate::domain::role;
@@ -119,10 +119,7 @@ impl Engine {
             .as_deref()
             .filter(|_| role::is_staff_anywhere(&scene.grants))
         else {
-            return Ok(vec![Notice::plain(
-                self.texts.not_permitted("/console"),
-                None,
-            )]);
+            return Ok(vec![self.refusal(scene, Name::Console, None)]);
         };
         // A link is a key: never posted where others read.
         if scene.event.chat.kind != ChatKind::Private {
@@ -132,10 +129,7 @@ impl Engine {
         let mut random = [0u8; 16];
         if secret.is_empty() || getrandom::fill(&mut random).is_err() {
             tracing::warn!("no console secret or no randomness: console link not made");
-            return Ok(vec![Notice::plain(
-                self.texts.not_permitted("/console"),
-                None,
-            )]);
+            return Ok(vec![self.refusal(scene, Name::Console, None)]);
         }
         let token = token::token(secret.as_bytes(), &random);
         let console = &self.settings.console;

@@ -45,7 +45,7 @@ use crate::store::outbox::NewOutbound;
 use crate::store::roster::GroupBinding;
 use crate::store::tickets::TicketEvent;
 use crate::store::{Backend, Store, StoreError, Tx};
-use crate::understand::command::{self, Command, Parsed};
+use crate::understand::command::{self, Command, Name, Parsed};
 use crate::understand::{Parser, Understanding};
 
 /// The ticket id a [`Engine::find_ticket`] found, or return its notice as the answer.
@@ -124,6 +124,16 @@ impl Scene<'_> {
     fn grid_path(&self) -> Option<&str> {
         self.group.as_ref().map(|g| g.grid_path.as_str())
     }
+    /// Whether the sender wrote a slash command (`/done 3`) rather than the Chinese word (办结
+    /// 3): answers about how to write things use the sender's form. A button press counts as
+    /// the Chinese form (nobody typed it).
+    fn typed_slash(&self) -> bool {
+        match &self.event.kind {
+            EventKind::Message { text, .. } => text.trim_start().starts_with('/'),
+            _ => false,
+        }
+    }
+
     /// A ticket's number as this chat should see it: `#12` in a chat of the ticket's own
     /// grid, `QS-DF-01#12` anywhere else.
     fn number(&self, grid: &str, no: i64) -> Number {
@@ -184,6 +194,8 @@ fn changes_card(kind: HistoryKind) -> bool {
             | HistoryKind::ClosedUnrated
             | HistoryKind::Recategorized
             | HistoryKind::UrgencyChanged
+            | HistoryKind::Evidence
+            | HistoryKind::ExtensionApproved
     )
 }
 
@@ -615,7 +627,8 @@ impl Engine {
             }
             Parsed::Invalid { name, problem } => {
                 return Ok(vec![Notice::plain(
-                    self.texts.invalid_command(name, &problem),
+                    self.texts
+                        .invalid_command(name, &problem, scene.typed_slash()),
                     None,
                 )]);
             }
@@ -684,6 +697,15 @@ impl Engine {
             }),
             not_before: None,
         });
+    }
+
+    /// The refusal of command `name` (about `ticket`, if any), naming who may use it, in the
+    /// sender's form.
+    fn refusal(&self, scene: &Scene<'_>, name: Name, ticket: Option<&Number>) -> Notice {
+        let text = self
+            .texts
+            .not_permitted(name.spec().who, name, ticket, scene.typed_slash());
+        Notice::plain(text, None)
     }
 
     /// The id of the ticket a typed reference names: `#12` in the chat's own grid, or

@@ -13,6 +13,7 @@ pub mod onebot;
 pub mod outbox;
 pub mod photos;
 pub mod reach;
+pub mod ratings;
 pub mod rollups;
 pub mod roster;
 pub mod sandbox;
