@@ -8,6 +8,7 @@
 pub mod bulk;
 pub mod confirm;
 pub mod console;
+pub mod duty;
 pub mod examples;
 pub mod inbox;
 pub mod onebot;

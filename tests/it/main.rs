@@ -20,6 +20,7 @@ mod numbers;
 mod onebot;
 mod permissions;
 mod reach;
+mod replicas;
 mod sandbox;
 mod sandbox_browser;
 mod sla;
