@@ -25,6 +25,8 @@ macro_rules! say {
 pub mod sla;
 // The coordinator console: pages, figures, letters, the login link.
 pub mod console;
+// Private answers and the channels escalations reach (gridline doctor).
+pub mod reach;
 
 impl Texts {
     pub fn new(lang: Language) -> Texts {

@@ -85,6 +85,10 @@ enum Command {
     },
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Check the roster: list each grid node that would receive escalations but has no channel
+    /// (no bound group, no coordinator reachable privately, no WeCom robot for its level).
+    /// Exit status 1 when there is one.
+    Doctor,
     /// Print a one-time sign-in link to the coordinator console for a person (by code), for an
     /// operator to hand over. It works once, within console.link_ttl.
     ConsoleLink {
@@ -202,6 +206,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         | Command::Import { .. }
         | Command::Stats { .. }
         | Command::Migrate
+        | Command::Doctor
         | Command::ConsoleLink { .. }
         | Command::Bench { .. } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -241,6 +246,20 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             println!("database is up to date");
             Ok(())
         }
+        Command::Doctor => {
+            let store = open_existing(&settings).await?;
+            let report = doctor(&store, &settings).await?;
+            for line in report.lines(&gridline::i18n::Texts::new(settings.general.language)) {
+                println!("{line}");
+            }
+            if !report.missing.is_empty() {
+                anyhow::bail!(
+                    "{} nodes would receive escalations with no channel",
+                    report.missing.len()
+                );
+            }
+            Ok(())
+        }
         Command::ConsoleLink { person } => {
             let store = open_store(&settings).await?;
             let link = gridline::console::auth::issue_link(
@@ -277,6 +296,13 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
                 );
             } else {
                 println!("imported {counts} ({} rows new or changed)", report.changed);
+            }
+            // The roster may have left a node without a channel for its escalations.
+            let checked = doctor(&store, &settings).await?;
+            if !checked.missing.is_empty() {
+                for line in checked.lines(&gridline::i18n::Texts::new(settings.general.language)) {
+                    println!("{line}");
+                }
             }
             Ok(())
         }
@@ -448,6 +474,17 @@ async fn verify_rollups(store: &gridline::store::Store, settings: &Settings) -> 
         "{found} figures differ from the tickets ({} shown); `gridline stats --rebuild` rebuilds them",
         diffs.len()
     )
+}
+
+/// The escalation-channel check over the platforms the configuration enables.
+async fn doctor(
+    store: &gridline::store::Store,
+    settings: &Settings,
+) -> anyhow::Result<gridline::doctor::Report> {
+    let reach = gridline::platform::private_reach(settings);
+    gridline::doctor::check(store, settings, &reach)
+        .await
+        .context("checking the escalation channels")
 }
 
 /// Opens a database that must already exist (every command but `run` and `migrate`).

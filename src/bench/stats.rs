@@ -864,6 +864,7 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
         buttons: true,
         replies: true,
         edits: false,
+        private_chats: crate::platform::PrivateChats::Never,
         limits: RateLimits {
             per_chat: Vec::new(),
             per_account: vec![Rate {
