@@ -76,6 +76,7 @@ pub async fn run(database_url: &str, opts: DrainOptions) -> anyhow::Result<Drain
         buttons: true,
         replies: true,
         edits: false,
+        private_chats: crate::platform::PrivateChats::Never,
         limits: RateLimits {
             per_chat: vec![
                 Rate {
