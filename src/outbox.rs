@@ -1,16 +1,25 @@
 //! The delivery worker. It leases due outbox rows, sends them through their platform's adapter
 //! outside any transaction, and records the result: sent, retry later (exponential backoff with
 //! jitter, or the platform's Retry-After), or parked after a permanent failure or too many
-//! attempts. Rows of one chat go out in order; a row waiting for a retry holds back the rows
-//! behind it. Rate limits are the adapter's declared ones, per chat and per account.
+//! attempts. Rows of one chat go out in order within their priority; a row waiting for a retry
+//! holds back the rows behind it.
+//!
+//! Fairness: each platform account (a lane) is leased on its own, up to what it may send in
+//! about a second, replies before reminders before digests. A backlog in one account (a
+//! county's daily digest, a bridge that is down) therefore never holds up another account's
+//! rows, and a new card in a busy account takes its next free slot. Rows of a platform that is
+//! not configured are set aside in one statement as soon as they are seen.
+//!
+//! Rate limits are the adapter's declared ones, per chat and per account, and hold for the
+//! whole deployment ([`pace`]).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::Arc;
+pub mod pace;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-use futures_util::future::join_all;
-use tokio::sync::{Mutex, Notify, oneshot};
-use tokio::time::Instant;
+use tokio::sync::{Mutex, Notify, Semaphore, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info_span, warn};
 
@@ -18,42 +27,12 @@ use crate::clock::Clock;
 use crate::config::OutboxSettings;
 use crate::domain::message::{Outbound, Rate};
 use crate::platform::{Adapter, Delivered, SendError, split_text};
-use crate::store::outbox::{Delivery, Lessee, OutboxRow};
-use crate::store::{Store, StoreError};
+use crate::store::outbox::{Delivery, Lane, Lessee, OutboxRow};
+use crate::store::send_log::SendKey;
+use crate::store::{Backend, Store, StoreError};
+use pace::{NoSlot, Pacer, SendTicket};
 
-/// Sliding-window send logs, one per chat and per account.
-#[derive(Default)]
-pub struct RateLimiter {
-    logs: HashMap<String, VecDeque<Instant>>,
-}
-
-impl RateLimiter {
-    /// How long to wait before one more send under `rates` for `key` (None: send now).
-    pub fn wait(&self, key: &str, rates: &[Rate], now: Instant) -> Option<Duration> {
-        let log = self.logs.get(key)?;
-        rates
-            .iter()
-            .filter_map(|rate| {
-                let window_start = now.checked_sub(rate.per)?;
-                let in_window: Vec<&Instant> = log.iter().filter(|t| **t > window_start).collect();
-                if in_window.len() < rate.max as usize {
-                    return None;
-                }
-                // The oldest send that still counts must leave the window first.
-                let oldest = in_window[in_window.len() - rate.max as usize];
-                Some(*oldest + rate.per - now)
-            })
-            .max()
-    }
-
-    pub fn record(&mut self, key: &str, now: Instant, keep: Duration) {
-        let log = self.logs.entry(key.to_string()).or_default();
-        log.push_back(now);
-        while log.front().is_some_and(|t| now.duration_since(*t) > keep) {
-            log.pop_front();
-        }
-    }
-}
+pub use pace::RateLimiter;
 
 /// Backoff before attempt `attempts + 1`: base · 2^attempts, capped, with ±20% jitter.
 pub fn backoff(attempts: i64, base: Duration, max: Duration) -> Duration {
@@ -81,10 +60,29 @@ pub struct Worker {
     beat: std::sync::Mutex<Option<std::time::Instant>>,
     adapters: HashMap<String, Arc<dyn Adapter>>,
     settings: OutboxSettings,
-    limiter: Mutex<RateLimiter>,
+    pacer: Pacer,
+    /// Network sends under way at once, across chats.
+    sending: Arc<Semaphore>,
     wake: Arc<Notify>,
     clock: Arc<Clock>,
     ledger: Ledger,
+    /// Rows leased and not yet done, by chat and by lane.
+    flight: std::sync::Mutex<Flight>,
+    /// A chat's rows are done: the lane may lease more.
+    landed: Notify,
+    /// Serialises lease passes (the loop's and a drain's).
+    passing: Mutex<()>,
+    /// Lanes are leased starting from a different one each pass.
+    rotation: std::sync::atomic::AtomicUsize,
+}
+
+/// A chat's rows in flight go out one after the other, by priority then age.
+type ChatKey = (String, String, String);
+
+#[derive(Default)]
+struct Flight {
+    chats: HashMap<ChatKey, VecDeque<OutboxRow>>,
+    lanes: HashMap<Lane, usize>,
 }
 
 /// Records what became of delivered rows in groups. Deliveries to many chats finish at about
@@ -95,6 +93,8 @@ pub struct Worker {
 struct Ledger {
     queue: std::sync::Mutex<Vec<(Delivery, oneshot::Sender<Recorded>)>>,
     turn: Mutex<()>,
+    /// Rows recorded as sent by this process.
+    sent: std::sync::atomic::AtomicUsize,
 }
 
 /// How many outcomes were committed together, or why none was.
@@ -147,6 +147,10 @@ enum Result_ {
     Postponed,
 }
 
+/// A send that would wait longer than this for its slot is put back for a later pass instead
+/// of holding its lane's lease.
+const PATIENCE: Duration = Duration::from_millis(1_500);
+
 impl Worker {
     pub fn new(
         store: Store,
@@ -155,17 +159,33 @@ impl Worker {
         wake: Arc<Notify>,
         clock: Arc<Clock>,
     ) -> Worker {
+        // SQLite belongs to one process: its schedule can live in memory. PostgreSQL may be
+        // shared by replicas: the schedule is the database's.
+        let pacer = match store.backend() {
+            Backend::Sqlite => Pacer::local(),
+            Backend::Postgres => Pacer::shared(store.clone()),
+        };
         Worker {
-            store,
             incarnation: format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
             beat: std::sync::Mutex::new(None),
             adapters,
+            sending: Arc::new(Semaphore::new(settings.concurrency.max(1))),
             settings,
-            limiter: Mutex::new(RateLimiter::default()),
+            pacer,
             wake,
             clock,
             ledger: Ledger::default(),
+            flight: std::sync::Mutex::new(Flight::default()),
+            landed: Notify::new(),
+            passing: Mutex::new(()),
+            rotation: std::sync::atomic::AtomicUsize::new(0),
+            store,
         }
+    }
+
+    /// This process's lease identity, as recorded in the database.
+    pub fn incarnation(&self) -> &str {
+        &self.incarnation
     }
 
     /// Registers or re-registers this worker and records the beat. `false` when the
@@ -184,10 +204,7 @@ impl Worker {
         };
         match result {
             Ok(()) => {
-                *self
-                    .beat
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                *self.beat.lock().unwrap_or_else(PoisonError::into_inner) =
                     Some(std::time::Instant::now());
                 true
             }
@@ -199,10 +216,7 @@ impl Worker {
     }
 
     fn last_beat(&self) -> Option<std::time::Instant> {
-        *self
-            .beat
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self.beat.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether this worker may lease and send now: its heartbeat is fresh (beating now if not).
@@ -211,6 +225,15 @@ impl Worker {
             Some(t) if t.elapsed() < SEND_ONLY_WITHIN => true,
             _ => self.beat().await,
         }
+    }
+
+    fn flight(&self) -> std::sync::MutexGuard<'_, Flight> {
+        self.flight.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Rows leased and not yet done.
+    fn in_flight(&self) -> usize {
+        self.flight().lanes.values().sum()
     }
 
     /// Runs until `shutdown`, then makes one last pass so that replies already committed go out.
@@ -229,7 +252,9 @@ impl Worker {
             })
         };
         loop {
-            let delivered = match self.deliver_once().await {
+            // Registered before the pass, so that a row landing during it is not missed.
+            let landed = self.landed.notified();
+            let leased = match self.lease_pass().await {
                 Ok(n) => n,
                 Err(e) => {
                     warn!(error = %e, "outbox pass failed; will retry");
@@ -239,11 +264,12 @@ impl Worker {
             if shutdown.is_cancelled() {
                 break;
             }
-            if delivered > 0 {
+            if leased > 0 {
                 continue;
             }
             tokio::select! {
                 () = self.wake.notified() => {}
+                () = landed => {}
                 () = tokio::time::sleep(poll) => {}
                 () = shutdown.cancelled() => {}
             }
@@ -273,61 +299,165 @@ impl Worker {
         }
     }
 
-    /// One pass: lease what is due and deliver it. Returns how many rows were sent.
-    pub async fn deliver_once(&self) -> Result<usize, StoreError> {
-        let now = self.clock.now();
-        let lease = self.settings.lease.as_millis();
-        let limit = (self.settings.concurrency * 8) as i64;
+    /// Leases what is due, hands it to chat tasks and waits until they are all done. Returns
+    /// how many rows were sent.
+    pub async fn deliver_once(self: &Arc<Self>) -> Result<usize, StoreError> {
+        let before = self.sent_count();
+        self.lease_pass().await?;
+        loop {
+            let landed = self.landed.notified();
+            if self.in_flight() == 0 {
+                break;
+            }
+            landed.await;
+        }
+        Ok(self.sent_count() - before)
+    }
+
+    fn sent_count(&self) -> usize {
+        self.ledger.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// One pass over the lanes with due rows: each leases up to what it may send in about a
+    /// second, minus what it has in flight, and the rows go to their chats' tasks. Returns
+    /// how many rows were leased.
+    async fn lease_pass(self: &Arc<Self>) -> Result<usize, StoreError> {
+        let _pass = self.passing.lock().await;
         if !self.alive().await {
             return Ok(0);
         }
+        let mut lanes = self.store.pending_lanes().await?;
+        if !lanes.is_empty() {
+            let turn = self
+                .rotation
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let k = turn % lanes.len();
+            lanes.rotate_left(k);
+        }
+        let now = self.clock.now();
         let lessee = Lessee {
             incarnation: self.incarnation.clone(),
             alive_since: now - DEAD_AFTER.as_millis() as i64,
         };
-        let rows = self
-            .store
-            .lease_due_as(now, now + lease, limit, Some(&lessee))
-            .await?;
-        if rows.is_empty() {
-            return Ok(0);
+        let lease_until = now + self.settings.lease.as_millis();
+        let mut leased = 0;
+        for lane in lanes {
+            let Some(adapter) = self.adapters.get(&lane.platform) else {
+                let reason = format!("no adapter for platform {}", lane.platform);
+                let n = self.store.set_aside(&lane.platform, &reason).await?;
+                if n > 0 {
+                    warn!(platform = %lane.platform, rows = n, "platform not configured; its queued messages are set aside (parked)");
+                }
+                continue;
+            };
+            let budget = self.lane_budget(&adapter.capabilities().limits.per_account);
+            let busy = self.flight().lanes.get(&lane).copied().unwrap_or(0);
+            if busy >= budget {
+                continue;
+            }
+            let rows = self
+                .store
+                .lease_lane(now, lease_until, &lane, (budget - busy) as i64, &lessee)
+                .await?;
+            leased += rows.len();
+            for row in rows {
+                self.take_off(row);
+            }
         }
-        // Chats in parallel (bounded), rows of one chat in order.
-        let mut by_chat: BTreeMap<(String, String, String), Vec<OutboxRow>> = BTreeMap::new();
-        for row in rows {
-            let key = (
-                row.platform.clone(),
-                row.account.clone(),
-                row.chat.clone().unwrap_or_else(|| format!("#{}", row.id)),
-            );
-            by_chat.entry(key).or_default().push(row);
+        Ok(leased)
+    }
+
+    /// Rows a lane may have in flight: what its account may send in about a second (at least
+    /// one), or a fixed number when it declares no account limit.
+    fn lane_budget(&self, per_account: &[Rate]) -> usize {
+        let unbounded = self.settings.concurrency.max(1) * 8;
+        per_account
+            .iter()
+            .map(|r| {
+                let per_second = f64::from(r.max) / r.per.as_secs_f64().max(0.001);
+                (per_second.ceil() as usize).max(1)
+            })
+            .min()
+            .unwrap_or(unbounded)
+            .min(unbounded)
+    }
+
+    /// Puts a leased row in its chat's queue, starting the chat's task if it has none.
+    fn take_off(self: &Arc<Self>, row: OutboxRow) {
+        let lane = Lane {
+            platform: row.platform.clone(),
+            account: row.account.clone(),
+        };
+        let key: ChatKey = (
+            row.platform.clone(),
+            row.account.clone(),
+            row.chat.clone().unwrap_or_else(|| format!("#{}", row.id)),
+        );
+        let start = {
+            let mut flight = self.flight();
+            *flight.lanes.entry(lane).or_default() += 1;
+            match flight.chats.get_mut(&key) {
+                Some(queue) => {
+                    queue.push_back(row);
+                    queue.make_contiguous().sort_by_key(|r| (r.priority, r.id));
+                    false
+                }
+                None => {
+                    flight.chats.insert(key.clone(), VecDeque::from([row]));
+                    true
+                }
+            }
+        };
+        if start {
+            let me = self.clone();
+            tokio::spawn(async move { me.run_chat(key).await });
         }
-        let semaphore = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency));
-        let tasks = by_chat.into_values().map(|rows| {
-            let semaphore = semaphore.clone();
-            async move {
-                let Ok(_permit) = semaphore.acquire().await else { return Ok(0) };
-                let mut sent = 0;
-                for row in rows {
-                    let span = info_span!("deliver", outbox = row.id, platform = %row.platform, attempt = row.attempts + 1);
-                    match self.deliver(&row).instrument(span).await? {
-                        Result_::Sent => sent += 1,
-                        // Later rows of the chat wait for this one: release their leases.
-                        Result_::Retry | Result_::Parked | Result_::Postponed => break,
+    }
+
+    /// Delivers a chat's rows in flight, one at a time.
+    async fn run_chat(self: Arc<Self>, key: ChatKey) {
+        loop {
+            let row = {
+                let mut flight = self.flight();
+                let next = flight.chats.get_mut(&key).and_then(VecDeque::pop_front);
+                if next.is_none() {
+                    flight.chats.remove(&key);
+                }
+                next
+            };
+            let Some(row) = row else { break };
+            let span = info_span!("deliver", outbox = row.id, platform = %row.platform, attempt = row.attempts + 1);
+            if let Err(e) = self.deliver(&row).instrument(span).await {
+                // The row stays leased by this process and is taken again once its lease
+                // runs out.
+                warn!(error = %e, outbox = row.id, "delivery not recorded; it will be retried");
+            }
+            let lane = Lane {
+                platform: row.platform,
+                account: row.account,
+            };
+            {
+                let mut flight = self.flight();
+                if let Some(n) = flight.lanes.get_mut(&lane) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        flight.lanes.remove(&lane);
                     }
                 }
-                Ok::<usize, StoreError>(sent)
             }
-        });
-        let mut total = 0;
-        for r in join_all(tasks).await {
-            total += r?;
+            self.landed.notify_waiters();
         }
-        Ok(total)
+        self.landed.notify_waiters();
     }
 
     async fn record(&self, delivery: Delivery) -> Result<(), StoreError> {
+        let sent = matches!(delivery, Delivery::Sent { .. });
         let together = self.ledger.record(&self.store, delivery).await?;
+        if sent {
+            self.ledger
+                .sent
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         tracing::trace!(together, "delivery recorded");
         Ok(())
     }
@@ -351,21 +481,27 @@ impl Worker {
         );
         let account_key = format!("{}\u{1}{}", row.platform, row.account);
         let parts = parts_of(&row.item, caps.text_limit);
-        {
-            let mut limiter = self.limiter.lock().await;
-            let now = Instant::now();
-            let wait = [
-                row.chat
-                    .as_ref()
-                    .and_then(|_| limiter.wait(&chat_key, &caps.limits.per_chat, now)),
-                limiter.wait(&account_key, &caps.limits.per_account, now),
-            ]
-            .into_iter()
-            .flatten()
-            .max();
-            if let Some(wait) = wait {
-                // Short waits are slept here; long ones release the row to a later pass.
-                if wait > Duration::from_millis(1_500) {
+        let mut delivered = Delivered::default();
+        let mut failure = None;
+        for (i, part) in parts.iter().enumerate() {
+            let ticket = SendTicket {
+                chat: row.chat.as_ref().map(|_| SendKey {
+                    key: &chat_key,
+                    rates: &caps.limits.per_chat,
+                }),
+                account: SendKey {
+                    key: &account_key,
+                    rates: &caps.limits.per_account,
+                },
+                priority: row.priority,
+                id: row.id,
+            };
+            // A long wait puts the row back for later, unless part of it has gone already:
+            // then the rest waits, so that nothing is sent twice.
+            let patience = (i == 0).then_some(PATIENCE);
+            match self.pacer.slot(&ticket, patience).await {
+                Ok(()) => {}
+                Err(NoSlot::Later(wait)) => {
                     let next =
                         self.clock.now() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
                     self.record(Delivery::Postponed {
@@ -375,23 +511,19 @@ impl Worker {
                     .await?;
                     return Ok(Result_::Postponed);
                 }
-                drop(limiter);
-                tokio::time::sleep(wait).await;
-                limiter = self.limiter.lock().await;
-            }
-            let now = Instant::now();
-            let keep = Duration::from_secs(120);
-            for _ in 0..parts.len() {
-                if row.chat.is_some() {
-                    limiter.record(&chat_key, now, keep);
+                Err(NoSlot::Store(e)) => {
+                    if i == 0 {
+                        return Err(e);
+                    }
+                    // Part of the message is out: better over the limit than half a message.
+                    warn!(error = %e, "send schedule unavailable; sending the rest of a split message");
                 }
-                limiter.record(&account_key, now, keep);
             }
-        }
-        let mut delivered = Delivered::default();
-        let mut failure = None;
-        for part in &parts {
-            match adapter.send(&row.account, part).await {
+            let sent = {
+                let _permit = self.sending.acquire().await;
+                adapter.send(&row.account, part).await
+            };
+            match sent {
                 Ok(d) => delivered.message_ids.extend(d.message_ids),
                 Err(e) => {
                     failure = Some(e);
@@ -562,29 +694,6 @@ mod tests {
             groups.iter().any(|&n| n > 1),
             "one transaction per outcome: {groups:?}"
         );
-    }
-
-    #[test]
-    fn limiter_waits_for_the_window() {
-        let mut l = RateLimiter::default();
-        let rates = [Rate {
-            max: 2,
-            per: Duration::from_secs(1),
-        }];
-        let t0 = Instant::now();
-        assert_eq!(l.wait("c", &rates, t0), None);
-        l.record("c", t0, Duration::from_secs(60));
-        l.record(
-            "c",
-            t0 + Duration::from_millis(100),
-            Duration::from_secs(60),
-        );
-        let wait = l
-            .wait("c", &rates, t0 + Duration::from_millis(200))
-            .expect("must wait");
-        assert_eq!(wait, Duration::from_millis(800));
-        assert_eq!(l.wait("c", &rates, t0 + Duration::from_millis(1_001)), None);
-        assert_eq!(l.wait("other", &rates, t0), None);
     }
 
     #[test]

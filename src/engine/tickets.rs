@@ -122,6 +122,10 @@ impl Engine {
         });
         let mut people: Vec<crate::store::roster::Person> = assignee.iter().cloned().collect();
         if urgency == Urgency::Urgent {
+            // Why it was read as urgent ("紧急依据：煤气味"): a leader woken at night sees at
+            // once what the alarm rests on. An explicit report marked urgent carries it too.
+            text.push('\n');
+            text.push_str(&self.texts.urgent_why(&u.why));
             if let Some(advice) = self.safety_line(urgency, &u.body, category) {
                 text.push('\n');
                 text.push_str(advice);
@@ -272,6 +276,16 @@ impl Engine {
             linked_to: None,
             buttons: self.buttons_on(&t.platform),
         });
+        if t.urgency == Urgency::Urgent {
+            // The reading is not stored: the same words read again give the same cues. When a
+            // person made the ticket urgent (改为紧急) and the parser does not read it so, there
+            // is no parser's reason to show.
+            let u = self.parser.parse(&t.body, false);
+            if u.urgency == Some(Urgency::Urgent) {
+                text.push('\n');
+                text.push_str(&self.texts.urgent_why(&u.why));
+            }
+        }
         if let Some(advice) = self.safety_line(t.urgency, &t.body, t.category) {
             text.push('\n');
             text.push_str(advice);

@@ -15,6 +15,7 @@ pub mod photos;
 pub mod rollups;
 pub mod roster;
 pub mod sandbox;
+pub mod send_log;
 pub mod tickets;
 pub mod timers;
 pub mod unread;

@@ -27,6 +27,15 @@ pub struct OutboxRow {
     pub ticket_id: Option<i64>,
     pub item: Outbound,
     pub attempts: i64,
+    pub priority: Priority,
+}
+
+/// A platform account: what the worker leases for fairly, and what account-wide rate limits
+/// count against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Lane {
+    pub platform: String,
+    pub account: String,
 }
 
 /// What became of a leased row ([`Store::record_deliveries`]).
@@ -72,6 +81,16 @@ pub enum Priority {
     Reminder = 1,
     /// Daily digests and weekly reports.
     Digest = 2,
+}
+
+impl Priority {
+    fn from_stored(n: i64) -> Priority {
+        match n {
+            0 => Priority::Reply,
+            1 => Priority::Reminder,
+            _ => Priority::Digest,
+        }
+    }
 }
 
 impl Tx {
@@ -195,29 +214,67 @@ impl Store {
         limit: i64,
         lessee: Option<&Lessee>,
     ) -> Result<Vec<OutboxRow>> {
+        self.lease_heads(now, lease_until, limit, lessee, None)
+            .await
+    }
+
+    /// [`Store::lease_due_as`] for one account's rows only. The worker leases each account on
+    /// its own, up to what that account may send soon, so that a backlog of one platform or
+    /// account (a county's daily digest, a bridge that is down) never holds up another's.
+    pub async fn lease_lane(
+        &self,
+        now: i64,
+        lease_until: i64,
+        lane: &Lane,
+        limit: i64,
+        lessee: &Lessee,
+    ) -> Result<Vec<OutboxRow>> {
+        self.lease_heads(now, lease_until, limit, Some(lessee), Some(lane))
+            .await
+    }
+
+    async fn lease_heads(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+        lessee: Option<&Lessee>,
+        lane: Option<&Lane>,
+    ) -> Result<Vec<OutboxRow>> {
         let (me, alive_since) = match lessee {
             Some(l) => (l.incarnation.clone(), l.alive_since),
             None => (String::new(), i64::MIN),
         };
-        // The first pending row of each chat, due and not leased; rows without a chat (button
-        // answers) have no order to keep. Asking for heads directly, rather than sifting the
-        // oldest rows in memory, means a chat with a long queue behind a failing first message
-        // cannot crowd every other chat out of the lease.
-        let heads = sqlx::query(
-            "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= $1 \
+        // The first pending row of each chat among those of its priority or more urgent, due
+        // and not leased; rows without a chat (button answers) have no order to keep. A chat's
+        // replies stay in order, and so do its reminders behind its replies, but a card does
+        // not wait behind the day's digest to the same group. Asking for heads directly, rather
+        // than sifting the oldest rows in memory, means a chat with a long queue behind a
+        // failing first message cannot crowd every other chat out of the lease.
+        let lane_filter = if lane.is_some() {
+            " AND o.platform = $5 AND o.account = $6"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= $1{lane_filter} \
              AND (o.lease_until IS NULL OR o.lease_until < $1 OR (o.leased_by <> $3 \
                AND NOT EXISTS (SELECT 1 FROM incarnations i WHERE i.id = o.leased_by \
                  AND i.ended_at IS NULL AND i.heartbeat_at >= $4))) \
              AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' \
-               AND e.platform = o.platform AND e.account = o.account AND e.chat = o.chat AND e.id < o.id) \
-             ORDER BY o.priority, o.id LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .bind(me.clone())
-        .bind(alive_since)
-        .fetch_all(self.pool())
-        .await?;
+               AND e.platform = o.platform AND e.account = o.account AND e.chat = o.chat \
+               AND e.id < o.id AND e.priority <= o.priority) \
+             ORDER BY o.priority, o.id LIMIT $2"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(now)
+            .bind(limit)
+            .bind(me.clone())
+            .bind(alive_since);
+        if let Some(lane) = lane {
+            q = q.bind(lane.platform.clone()).bind(lane.account.clone());
+        }
+        let heads = q.fetch_all(self.pool()).await?;
         let chosen = heads
             .iter()
             .map(|r| col::<i64>(r, "id"))
@@ -232,7 +289,7 @@ impl Store {
              AND status = 'pending' AND (lease_until IS NULL OR lease_until < $2 \
                OR (leased_by <> $3 AND NOT EXISTS (SELECT 1 FROM incarnations i \
                  WHERE i.id = outbox.leased_by AND i.ended_at IS NULL AND i.heartbeat_at >= $4))) \
-             RETURNING id, platform, account, chat, ticket_id, payload, attempts",
+             RETURNING id, platform, account, chat, ticket_id, payload, attempts, priority",
             list.join(",")
         );
         let mut q = sqlx::query(AssertSqlSafe(sql))
@@ -261,10 +318,65 @@ impl Store {
                 ticket_id: col(row, "ticket_id")?,
                 item,
                 attempts: col(row, "attempts")?,
+                priority: Priority::from_stored(col(row, "priority")?),
             });
         }
-        out.sort_by_key(|r| r.id);
+        out.sort_by_key(|r| (r.priority, r.id));
         Ok(out)
+    }
+
+    /// The accounts that have pending rows, found by stepping through the pending-rows index
+    /// (one look-up per account, however many rows each has).
+    pub async fn pending_lanes(&self) -> Result<Vec<Lane>> {
+        let mut lanes: Vec<Lane> = Vec::new();
+        loop {
+            let next = match lanes.last() {
+                None => {
+                    sqlx::query(
+                        "SELECT platform, account FROM outbox WHERE status = 'pending' \
+                         ORDER BY platform, account LIMIT 1",
+                    )
+                    .fetch_optional(self.pool())
+                    .await?
+                }
+                Some(last) => {
+                    sqlx::query(
+                        "SELECT platform, account FROM outbox WHERE status = 'pending' \
+                         AND (platform, account) > ($1, $2) \
+                         ORDER BY platform, account LIMIT 1",
+                    )
+                    .bind(last.platform.clone())
+                    .bind(last.account.clone())
+                    .fetch_optional(self.pool())
+                    .await?
+                }
+            };
+            let Some(row) = next else { break };
+            lanes.push(Lane {
+                platform: col(&row, "platform")?,
+                account: col(&row, "account")?,
+            });
+            if lanes.len() >= 10_000 {
+                break;
+            }
+        }
+        Ok(lanes)
+    }
+
+    /// Sets aside every pending row of `platform` (one that is not configured) in one
+    /// statement: parked with `reason`, so that they neither wait in the queue nor cost a
+    /// statement each. Returns how many.
+    pub async fn set_aside(&self, platform: &str, reason: &str) -> Result<u64> {
+        let _turn = self.write_turn().await?;
+        let done = sqlx::query(
+            "UPDATE outbox SET status = 'parked', last_error = $2, lease_until = NULL, \
+             leased_by = NULL WHERE status = 'pending' AND platform = $1",
+        )
+        .bind(platform.to_string())
+        .bind(reason.to_string())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Records what became of delivered rows, all in one transaction: the worker delivers to

@@ -302,6 +302,14 @@ async fn urgent_fan_out(db: Db) {
         .find(|m| m.reply_to.as_deref() == Some(source.as_str()))
         .expect("card");
     assert!(card.text.contains("紧急"), "{}", card.text);
+    // The card says what the urgent reading rests on, in the words of the report.
+    assert!(
+        card.text
+            .lines()
+            .any(|l| l.starts_with("紧急依据：") && l.contains("煤气")),
+        "{}",
+        card.text
+    );
     assert!(
         card.text.contains("开窗通风") && card.text.contains("不要开关电器"),
         "{}",
@@ -327,6 +335,7 @@ async fn urgent_fan_out(db: Db) {
     app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
     let normal = app.last();
     assert!(!normal.text.contains("安全提示"), "{}", normal.text);
+    assert!(!normal.text.contains("紧急依据"), "{}", normal.text);
     assert_eq!(normal.mentions.len(), 1);
     assert_eq!(
         app.bot_messages()

@@ -9,6 +9,7 @@ mod console;
 mod console_browser;
 mod conversation;
 mod core;
+mod delivery;
 mod fake_onebot;
 mod fake_telegram;
 mod fake_wecom;

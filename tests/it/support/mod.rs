@@ -319,6 +319,11 @@ impl TestApp {
 
     /// A second daemon (replica) on the same database and clock, with its own adapter.
     pub async fn replica(&self) -> TestApp {
+        self.replica_with(MemoryAdapter::default()).await
+    }
+
+    /// [`TestApp::replica`] with an in-process adapter of the given capabilities.
+    pub async fn replica_with(&self, memory: MemoryAdapter) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut settings = self.settings.clone();
         settings.http.listen = "127.0.0.1:0".parse().expect("addr");
@@ -327,7 +332,7 @@ impl TestApp {
             self.db_url.clone(),
             self.clock.clone(),
             dir,
-            MemoryAdapter::default(),
+            memory,
         )
         .await
     }

@@ -1,0 +1,441 @@
+//! Pacing: every send waits until it really fits its chat's and its account's declared limits.
+//!
+//! The schedule of sends made is either this process's ([`RateLimiter`], on SQLite, whose
+//! database one process owns) or the deployment's (the database's send log, on PostgreSQL,
+//! which several replicas share). Either way a slot is checked and recorded in one step, and a
+//! send that had to wait asks again after its wait: sends that waited together do not go
+//! together.
+//!
+//! Within a process, the sends of one account queue at a gate by priority (replies, then
+//! reminders, then digests; older first): only the send at the front asks for a slot, so a
+//! card that comes while a digest drains takes the account's next free slot, and a full
+//! account costs one question per slot, not one per waiting send.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use crate::domain::message::Rate;
+use crate::store::outbox::Priority;
+use crate::store::send_log::{SendKey, Slot};
+use crate::store::{Store, StoreError};
+
+/// Sliding-window send logs, one per chat and per account, in this process.
+#[derive(Default)]
+pub struct RateLimiter {
+    logs: HashMap<String, VecDeque<Instant>>,
+}
+
+impl RateLimiter {
+    /// How long to wait before one more send under `rates` for `key` (None: send now).
+    pub fn wait(&self, key: &str, rates: &[Rate], now: Instant) -> Option<Duration> {
+        let log = self.logs.get(key)?;
+        rates
+            .iter()
+            .filter_map(|rate| {
+                let window_start = now.checked_sub(rate.per)?;
+                let in_window: Vec<&Instant> = log.iter().filter(|t| **t > window_start).collect();
+                let max = rate.max.max(1) as usize;
+                if in_window.len() < max {
+                    return None;
+                }
+                // The oldest send that still counts must leave the window first.
+                let oldest = in_window[in_window.len() - max];
+                Some(*oldest + rate.per - now)
+            })
+            .max()
+    }
+
+    pub fn record(&mut self, key: &str, now: Instant, keep: Duration) {
+        let log = self.logs.entry(key.to_string()).or_default();
+        log.push_back(now);
+        while log.front().is_some_and(|t| now.duration_since(*t) > keep) {
+            log.pop_front();
+        }
+    }
+
+    /// Checks every key and records the send against all of them only if all have room.
+    fn take(&mut self, keys: &[SendKey<'_>], now: Instant) -> Slot {
+        let waits: Vec<Option<Duration>> = keys
+            .iter()
+            .map(|k| self.wait(k.key, k.rates, now))
+            .collect();
+        if waits.iter().any(Option::is_some) {
+            return Slot::Wait(
+                waits
+                    .into_iter()
+                    .map(|w| w.map_or(0, |d| d.as_millis().max(1) as i64))
+                    .collect(),
+            );
+        }
+        for k in keys {
+            let keep = k.rates.iter().map(|r| r.per).max().unwrap_or_default();
+            self.record(k.key, now, keep);
+        }
+        Slot::Taken
+    }
+
+    /// Drops keys whose sends have all left their windows.
+    fn forget_idle(&mut self, now: Instant, keep: Duration) {
+        self.logs
+            .retain(|_, log| log.back().is_some_and(|t| now.duration_since(*t) <= keep));
+    }
+}
+
+/// Where the schedule lives.
+enum Schedule {
+    Local(Mutex<RateLimiter>),
+    Shared(Store),
+}
+
+/// What a send is: its keys and limits, and its place in the queue.
+pub struct SendTicket<'a> {
+    pub chat: Option<SendKey<'a>>,
+    pub account: SendKey<'a>,
+    pub priority: Priority,
+    pub id: i64,
+}
+
+/// Why a send did not get a slot now.
+pub enum NoSlot {
+    /// It would wait this long: better put back and tried later.
+    Later(Duration),
+    Store(StoreError),
+}
+
+pub struct Pacer {
+    schedule: Schedule,
+    gates: Mutex<HashMap<String, Arc<Gate>>>,
+    last_prune: Mutex<Option<Instant>>,
+}
+
+impl Pacer {
+    /// A schedule in this process.
+    pub fn local() -> Pacer {
+        Pacer::with(Schedule::Local(Mutex::new(RateLimiter::default())))
+    }
+
+    /// The deployment's schedule in `store`.
+    pub fn shared(store: Store) -> Pacer {
+        Pacer::with(Schedule::Shared(store))
+    }
+
+    fn with(schedule: Schedule) -> Pacer {
+        Pacer {
+            schedule,
+            gates: Mutex::new(HashMap::new()),
+            last_prune: Mutex::new(None),
+        }
+    }
+
+    fn gate(&self, key: &str) -> Arc<Gate> {
+        self.gates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// Waits for a slot for `send` and takes it. A wait longer than `patience` is answered
+    /// with [`NoSlot::Later`] instead (none: wait as long as it takes).
+    pub async fn slot(
+        &self,
+        send: &SendTicket<'_>,
+        patience: Option<Duration>,
+    ) -> Result<(), NoSlot> {
+        let gate = self.gate(send.account.key);
+        let rank = (Reverse(send.priority), Reverse(send.id));
+        let mut keys = Vec::with_capacity(2);
+        keys.push(send.account);
+        if let Some(chat) = send.chat {
+            keys.push(chat);
+        }
+        let mut turn = gate.enter(rank).await;
+        loop {
+            let waits = match self.take(&keys).await.map_err(NoSlot::Store)? {
+                Slot::Taken => return Ok(()),
+                Slot::Wait(waits) => waits,
+            };
+            let ms =
+                |i: usize| Duration::from_millis(waits.get(i).copied().unwrap_or(0).max(0) as u64);
+            let (account_wait, chat_wait) = (ms(0), ms(1));
+            let wait = account_wait.max(chat_wait);
+            if patience.is_some_and(|p| wait > p) {
+                return Err(NoSlot::Later(wait));
+            }
+            if chat_wait > account_wait {
+                // Only this chat is full: the account's other sends go meanwhile.
+                drop(turn);
+                tokio::time::sleep(wait).await;
+                turn = gate.enter(rank).await;
+            } else {
+                // The account is full: the front of its queue waits for the next slot, and
+                // gives way if a more urgent send came meanwhile.
+                tokio::time::sleep(wait).await;
+                if gate.outranked(rank) {
+                    drop(turn);
+                    turn = gate.enter(rank).await;
+                }
+            }
+        }
+    }
+
+    async fn take(&self, keys: &[SendKey<'_>]) -> Result<Slot, StoreError> {
+        match &self.schedule {
+            Schedule::Local(limiter) => {
+                let now = Instant::now();
+                let mut limiter = limiter.lock().unwrap_or_else(PoisonError::into_inner);
+                let slot = limiter.take(keys, now);
+                let mut last = self
+                    .last_prune
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if last.is_none_or(|t| now.duration_since(t) > PRUNE_EVERY) {
+                    limiter.forget_idle(now, KEEP);
+                    *last = Some(now);
+                }
+                Ok(slot)
+            }
+            Schedule::Shared(store) => {
+                let slot = store.take_send_slot(keys).await?;
+                let due = {
+                    let mut last = self
+                        .last_prune
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    let now = Instant::now();
+                    let due = last.is_none_or(|t| now.duration_since(t) > PRUNE_EVERY);
+                    if due {
+                        *last = Some(now);
+                    }
+                    due
+                };
+                if due {
+                    let before = crate::store::now_millis() - KEEP.as_millis() as i64;
+                    if let Err(e) = store.prune_send_log(before).await {
+                        tracing::debug!(error = %e, "send log not pruned");
+                    }
+                }
+                Ok(slot)
+            }
+        }
+    }
+}
+
+/// How often old sends are forgotten, and how old they must be (longer than any platform's
+/// longest window).
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+const KEEP: Duration = Duration::from_secs(600);
+
+type Rank = (Reverse<Priority>, Reverse<i64>);
+
+/// One account's queue: one holder at a time, the rest by rank.
+#[derive(Default)]
+struct Gate {
+    state: Mutex<GateState>,
+}
+
+#[derive(Default)]
+struct GateState {
+    busy: bool,
+    waiting: BinaryHeap<Waiter>,
+}
+
+struct Waiter {
+    rank: Rank,
+    wake: oneshot::Sender<()>,
+}
+
+impl PartialEq for Waiter {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank == other.rank
+    }
+}
+impl Eq for Waiter {}
+impl PartialOrd for Waiter {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Waiter {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank.cmp(&other.rank)
+    }
+}
+
+/// The turn at a gate; the next in line gets it when this drops.
+struct Turn {
+    gate: Arc<Gate>,
+}
+
+impl Gate {
+    fn state(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn enter(self: &Arc<Self>, rank: Rank) -> Turn {
+        let wait = {
+            let mut state = self.state();
+            if state.busy {
+                let (wake, wait) = oneshot::channel();
+                state.waiting.push(Waiter { rank, wake });
+                Some(wait)
+            } else {
+                state.busy = true;
+                None
+            }
+        };
+        if let Some(wait) = wait {
+            // The holder hands the turn over by waking us; a dropped gate cannot happen while
+            // a turn is held.
+            let _ = wait.await;
+        }
+        Turn { gate: self.clone() }
+    }
+
+    /// Someone more urgent than `rank` is waiting.
+    fn outranked(&self, rank: Rank) -> bool {
+        self.state().waiting.peek().is_some_and(|w| w.rank > rank)
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut state = self.gate.state();
+        // Hand over to the best waiter still waiting (one whose send was abandoned is skipped).
+        while let Some(next) = state.waiting.pop() {
+            if next.wake.send(()).is_ok() {
+                return;
+            }
+        }
+        state.busy = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_waits_for_the_window() {
+        let mut l = RateLimiter::default();
+        let rates = [Rate {
+            max: 2,
+            per: Duration::from_secs(1),
+        }];
+        let t0 = Instant::now();
+        assert_eq!(l.wait("c", &rates, t0), None);
+        l.record("c", t0, Duration::from_secs(60));
+        l.record(
+            "c",
+            t0 + Duration::from_millis(100),
+            Duration::from_secs(60),
+        );
+        let wait = l
+            .wait("c", &rates, t0 + Duration::from_millis(200))
+            .expect("must wait");
+        assert_eq!(wait, Duration::from_millis(800));
+        assert_eq!(l.wait("c", &rates, t0 + Duration::from_millis(1_001)), None);
+        assert_eq!(l.wait("other", &rates, t0), None);
+    }
+
+    /// Many sends to one account at once: none goes before it fits, however they wake. (Short
+    /// windows, so that the test takes a second; the count allows 50 ms for the scheduling of
+    /// the tasks that note the time.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_sends_never_exceed_the_account_limit() {
+        let pacer = Arc::new(Pacer::local());
+        let per = Duration::from_millis(300);
+        let window = per - Duration::from_millis(50);
+        let account = [Rate { max: 5, per }];
+        let chat = [Rate { max: 1, per }];
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for i in 0..40i64 {
+            let (pacer, sent) = (pacer.clone(), sent.clone());
+            tasks.push(tokio::spawn(async move {
+                let chat_key = format!("c{}", i % 8);
+                let send = SendTicket {
+                    chat: Some(SendKey {
+                        key: &chat_key,
+                        rates: &chat,
+                    }),
+                    account: SendKey {
+                        key: "bot",
+                        rates: &account,
+                    },
+                    priority: Priority::Digest,
+                    id: i,
+                };
+                if pacer.slot(&send, None).await.is_ok() {
+                    sent.lock().expect("log").push((Instant::now(), i % 8));
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("task");
+        }
+        let sent = sent.lock().expect("log").clone();
+        assert_eq!(sent.len(), 40);
+        for (i, (t, chat)) in sent.iter().enumerate() {
+            let account_in_window = sent[..=i]
+                .iter()
+                .filter(|(u, _)| t.duration_since(*u) < window)
+                .count();
+            assert!(account_in_window <= 5, "{account_in_window} in a window");
+            let chat_in_window = sent[..=i]
+                .iter()
+                .filter(|(u, c)| c == chat && t.duration_since(*u) < window)
+                .count();
+            assert!(
+                chat_in_window <= 1,
+                "chat {chat}: {chat_in_window} in a window"
+            );
+        }
+    }
+
+    /// A reply that comes while digests wait for the account takes the next slot.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reply_overtakes_waiting_digests() {
+        let pacer = Arc::new(Pacer::local());
+        let account = [Rate {
+            max: 2,
+            per: Duration::from_millis(200),
+        }];
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let go = |id: i64, priority: Priority| {
+            let (pacer, order) = (pacer.clone(), order.clone());
+            tokio::spawn(async move {
+                let send = SendTicket {
+                    chat: None,
+                    account: SendKey {
+                        key: "bot",
+                        rates: &account,
+                    },
+                    priority,
+                    id,
+                };
+                if pacer.slot(&send, None).await.is_ok() {
+                    order.lock().expect("order").push(id);
+                }
+            })
+        };
+        let mut tasks: Vec<_> = (1..=10).map(|id| go(id, Priority::Digest)).collect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        tasks.push(go(100, Priority::Reply));
+        for t in tasks {
+            t.await.expect("task");
+        }
+        let order = order.lock().expect("order").clone();
+        let at = order
+            .iter()
+            .position(|id| *id == 100)
+            .expect("the reply went");
+        assert!(at <= 5, "the reply went {at}th: {order:?}");
+    }
+}
