@@ -95,6 +95,7 @@ impl Application {
         // what applies events (the engine, which needs the adapters' capabilities) exists.
         // Anything submitted meanwhile waits in its queue.
         let (intake, queue) = crate::intake::channel(settings.intake.batch_max);
+        let intake = intake.capping(settings.intake.max_text_chars);
         let ctx = Context {
             settings: settings.clone(),
             store: store.clone(),
@@ -159,6 +160,15 @@ impl Application {
             .await
             .context("mounting the console (console.*)")?,
         );
+        // Every route's body is bounded, and refusals are counted (crate::limits).
+        let max_body = settings.http.max_body_bytes;
+        let router = router
+            .layer(axum::extract::DefaultBodyLimit::max(max_body))
+            .layer(axum::middleware::from_fn(
+                move |req: axum::extract::Request, next: axum::middleware::Next| {
+                    crate::limits::guard(max_body, req, next)
+                },
+            ));
         let listener = tokio::net::TcpListener::bind(settings.http.listen)
             .await
             .with_context(|| format!("binding http.listen = {}", settings.http.listen))?;
@@ -262,8 +272,24 @@ impl Application {
             outbox_wake.clone(),
             shutdown.clone(),
         ));
+        // Refusals counted by crate::limits are logged once per interval, even after a
+        // flood stopped.
+        let refusals = {
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(crate::limits::LOG_INTERVAL);
+                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = every.tick() => crate::limits::flush_all(),
+                        () = shutdown.cancelled() => break,
+                    }
+                }
+            })
+        };
         shutdown.cancelled().await;
         info!("stopping: intake closed, draining");
+        let _ = refusals.await;
         let _ = timers.await;
         for t in adapter_tasks {
             let _ = t.await;

@@ -92,6 +92,8 @@ pub struct Database {
 #[serde(deny_unknown_fields)]
 pub struct Http {
     pub listen: SocketAddr,
+    /// The largest request body, and WebSocket message, accepted (bytes).
+    pub max_body_bytes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -411,6 +413,9 @@ impl Settings {
         }
         if self.intake.batch_max == 0 {
             return invalid("intake.batch_max", "must be at least 1");
+        }
+        if self.http.max_body_bytes < 4096 {
+            return invalid("http.max_body_bytes", "must be at least 4096");
         }
         if self.intake.max_text_chars < 10 {
             return invalid("intake.max_text_chars", "must be at least 10");

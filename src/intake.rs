@@ -79,15 +79,34 @@ struct Submission {
 #[derive(Clone)]
 pub struct Intake {
     tx: mpsc::Sender<Submission>,
+    /// Texts longer than this are cut before they are stored (`intake.max_text_chars`).
+    max_text_chars: usize,
 }
 
 impl Intake {
+    /// This handle, cutting texts to `max_text_chars` characters (plus a mark) before they are
+    /// stored. A handle from [`channel`] keeps texts whole until told.
+    pub fn capping(mut self, max_text_chars: usize) -> Intake {
+        self.max_text_chars = max_text_chars;
+        self
+    }
+
     /// Stores `events` (and `cursor`) durably. When this returns `Ok`, they are committed.
+    /// Texts are cut to the intake's limit first ([`InboundEvent::cap`]): what is stored, and
+    /// so what is parsed, is bounded whatever the platform sent.
     pub async fn submit(
         &self,
-        events: Vec<InboundEvent>,
+        mut events: Vec<InboundEvent>,
         cursor: Option<Cursor>,
     ) -> Result<Stored, IntakeError> {
+        for ev in &mut events {
+            if let Some(cut) = ev.cap(self.max_text_chars) {
+                crate::limits::CUT_TEXTS.note(format_args!(
+                    "{} {}: {} characters",
+                    ev.platform, cut.field, cut.chars
+                ));
+            }
+        }
         let (done, wait) = oneshot::channel();
         self.tx
             .send(Submission {
@@ -193,7 +212,13 @@ pub struct Queue {
 /// The intake's queue: the handle adapters submit to, and the end [`start`] takes.
 pub fn channel(batch_max: usize) -> (Intake, Queue) {
     let (tx, rx) = mpsc::channel::<Submission>(batch_max.max(64) * 4);
-    (Intake { tx }, Queue { rx })
+    (
+        Intake {
+            tx,
+            max_text_chars: usize::MAX,
+        },
+        Queue { rx },
+    )
 }
 
 /// Starts the intake on `queue`: the writer and, with an applier, the processor that applies

@@ -23,6 +23,8 @@
 //! - [`import`]: the roster CSV importer.
 //! - [`console`]: the coordinator console on the HTTP listener (ledger, charts, exports,
 //!   letters).
+//! - [`limits`]: bounds on untrusted input (body and message sizes, text caps) and log lines
+//!   a flood of refusals cannot multiply.
 //! - [`app`]: wiring, HTTP listener, shutdown.
 //! - [`config`]: layered, validated configuration.
 //! - [`clock`]: the time decisions are made at (tests move it).
@@ -38,6 +40,7 @@ pub mod i18n;
 pub mod import;
 pub mod intake;
 pub mod learn;
+pub mod limits;
 pub mod outbox;
 pub mod platform;
 pub mod stats;

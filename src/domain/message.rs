@@ -178,6 +178,76 @@ pub struct Rate {
     pub per: Duration,
 }
 
+/// The most characters kept of a display name, a username or a chat title; longer ones are
+/// cut like texts.
+pub const MAX_NAME_CHARS: usize = 128;
+/// The most mentions or photos kept from one message.
+pub const MAX_ITEMS: usize = 64;
+/// What ends a text that was cut: a cut text is one character longer than the limit, so
+/// everything that asks "is this text over the limit?" still says yes.
+pub const CUT_MARK: char = '…';
+
+/// A text that [`InboundEvent::cap`] cut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cut {
+    /// Which field ("text", "name", …).
+    pub field: &'static str,
+    /// How many characters it had.
+    pub chars: usize,
+}
+
+impl InboundEvent {
+    /// Cuts what the platform sent to the sizes gridline keeps, before it is stored or parsed:
+    /// texts (and the button id, which is read as a command) to `max_text_chars` characters
+    /// followed by [`CUT_MARK`], names and titles to [`MAX_NAME_CHARS`], mention and photo
+    /// lists to [`MAX_ITEMS`]. Ids are left whole (the request body limit bounds them).
+    /// Returns the longest text that was cut, if any.
+    pub fn cap(&mut self, max_text_chars: usize) -> Option<Cut> {
+        let mut cut: Option<Cut> = None;
+        let mut note = |field: &'static str, c: Option<usize>| {
+            if let Some(chars) = c
+                && cut.as_ref().is_none_or(|k| k.chars < chars)
+            {
+                cut = Some(Cut { field, chars });
+            }
+        };
+        note("name", cut_text(&mut self.sender.name, MAX_NAME_CHARS));
+        if let Some(u) = &mut self.sender.username {
+            note("username", cut_text(u, MAX_NAME_CHARS));
+        }
+        if let Some(t) = &mut self.chat.title {
+            note("title", cut_text(t, MAX_NAME_CHARS));
+        }
+        match &mut self.kind {
+            EventKind::Message {
+                text,
+                mentions,
+                photos,
+                ..
+            } => {
+                note("text", cut_text(text, max_text_chars));
+                mentions.truncate(MAX_ITEMS);
+                photos.truncate(MAX_ITEMS);
+            }
+            EventKind::Edited { text, .. } => note("text", cut_text(text, max_text_chars)),
+            EventKind::Button { button, .. } => note("button", cut_text(button, max_text_chars)),
+            EventKind::ChatMigrated { .. } | EventKind::BotRemoved => {}
+        }
+        cut
+    }
+}
+
+/// Cuts `text` to `max` characters plus [`CUT_MARK`] when it is longer; returns how many
+/// characters it had then.
+pub fn cut_text(text: &mut String, max: usize) -> Option<usize> {
+    let (at, _) = text.char_indices().nth(max)?;
+    let chars = max + text[at..].chars().count();
+    text.truncate(at);
+    text.push(CUT_MARK);
+    text.shrink_to_fit();
+    Some(chars)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +283,69 @@ mod tests {
             serde_json::from_str::<InboundEvent>(&json).expect("parse"),
             ev
         );
+    }
+
+    #[test]
+    fn capping_cuts_long_texts_names_and_lists_and_says_so() {
+        let mut ev = InboundEvent {
+            platform: "memory".into(),
+            account: "bot".into(),
+            event_id: "1".into(),
+            chat: ChatRef {
+                id: "g1".into(),
+                kind: ChatKind::Group,
+                title: Some("群".repeat(500)),
+                thread: None,
+            },
+            sender: Sender {
+                id: "u1".into(),
+                name: "王芳".into(),
+                username: None,
+            },
+            kind: EventKind::Message {
+                message_id: "m1".into(),
+                text: "灯".repeat(5_000),
+                reply_to: None,
+                mentions: vec!["x".into(); 1_000],
+                photos: vec![],
+            },
+            at: 1,
+        };
+        let cut = ev.cap(2_000).expect("cut");
+        assert_eq!(
+            cut,
+            Cut {
+                field: "text",
+                chars: 5_000
+            }
+        );
+        let EventKind::Message { text, mentions, .. } = &ev.kind else {
+            panic!("a message");
+        };
+        // Still over the limit by its mark, so it is never read as a request.
+        assert_eq!(text.chars().count(), 2_001);
+        assert!(text.ends_with(CUT_MARK));
+        assert!(text.starts_with("灯灯"));
+        assert_eq!(mentions.len(), MAX_ITEMS);
+        assert_eq!(
+            ev.chat.title.as_deref().map(|t| t.chars().count()),
+            Some(MAX_NAME_CHARS + 1)
+        );
+        assert_eq!(ev.sender.name, "王芳");
+        // A second cap changes nothing more than the first.
+        let again = ev.clone();
+        let mut twice = ev.clone();
+        twice.cap(2_000);
+        assert_eq!(twice.kind, again.kind);
+    }
+
+    #[test]
+    fn texts_at_the_limit_are_kept_whole() {
+        let mut s = "a".repeat(10);
+        assert_eq!(cut_text(&mut s, 10), None);
+        assert_eq!(s.len(), 10);
+        let mut s = "ab".to_string();
+        assert_eq!(cut_text(&mut s, 1), Some(2));
+        assert_eq!(s, "a…");
     }
 }

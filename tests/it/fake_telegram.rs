@@ -131,6 +131,8 @@ pub struct Request {
     pub params: Value,
     /// The HTTP status the fake answered.
     pub status: u16,
+    /// When the fake answered (or, for a hanging call, received) it.
+    pub at: std::time::Instant,
 }
 
 /// A failure to answer instead of the real result.
@@ -142,6 +144,9 @@ pub enum Failure {
     ServerError,
     /// Any Bot API error, e.g. (403, "Forbidden: bot was blocked by the user").
     Api { code: u16, description: String },
+    /// No answer at all: the call is recorded (status 0) and then never answered, like a
+    /// network that swallowed it.
+    Hang,
 }
 
 #[derive(Default)]
@@ -634,6 +639,7 @@ async fn handle(
             method,
             params,
             status,
+            at: std::time::Instant::now(),
         });
     }
     shared.changed.notify_waiters();
@@ -647,6 +653,19 @@ async fn answer(shared: &Shared, method: &str, params: &Value) -> Response {
     };
     if let Some(f) = injected {
         return match f {
+            Failure::Hang => {
+                {
+                    let mut inner = shared.inner.lock().expect("fake telegram state");
+                    inner.requests.push(Request {
+                        method: method.to_string(),
+                        params: params.clone(),
+                        status: 0,
+                        at: std::time::Instant::now(),
+                    });
+                }
+                shared.changed.notify_waiters();
+                std::future::pending::<Response>().await
+            }
             Failure::TooManyRequests { retry_after } => error(
                 429,
                 &format!("Too Many Requests: retry after {retry_after}"),

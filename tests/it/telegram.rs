@@ -1145,6 +1145,16 @@ impl Drop for Daemon {
 }
 
 fn daemon(fake: &FakeTelegram, db_url: &str, log: &std::path::Path) -> Daemon {
+    daemon_with(fake, db_url, log, &[])
+}
+
+/// [`daemon`] with more environment (`GRIDLINE__…` keys).
+fn daemon_with(
+    fake: &FakeTelegram,
+    db_url: &str,
+    log: &std::path::Path,
+    env: &[(&str, &str)],
+) -> Daemon {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -1162,6 +1172,7 @@ fn daemon(fake: &FakeTelegram, db_url: &str, log: &std::path::Path) -> Daemon {
         .env("GRIDLINE__TELEGRAM__ENABLED", "true")
         .env("GRIDLINE__TELEGRAM__TOKEN", fake::TOKEN)
         .env("GRIDLINE__TELEGRAM__API_URL", fake.api_url())
+        .envs(env.iter().copied())
         .stdout(log)
         .stderr(err)
         .spawn()
@@ -1355,4 +1366,74 @@ async fn telegram_topics_photos_edits_and_migration_through_the_daemon() {
         "T1-V1-G1"
     );
     app.stop().await;
+}
+
+/// SIGTERM while a sendMessage never gets an answer: the daemon still exits within
+/// `shutdown.grace` (1 s here; without the grace it would wait on the network), and the card
+/// that was not confirmed stays queued and goes out after the restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_exits_within_the_grace_while_a_send_hangs_and_the_send_survives() {
+    let fake = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db_url = format!("sqlite://{}/gridline.db", dir.path().display());
+    let log = dir.path().join("gridline.log");
+    let store = Store::open(&db_url, 2, Duration::from_secs(5))
+        .await
+        .expect("store");
+    gridline::import::import_csv(&store, telegram_roster().as_bytes())
+        .await
+        .expect("roster");
+    let group = Chat::supergroup(GROUP, "东门一网格群");
+    fake.fail_next("sendMessage", Failure::Hang, 1);
+    fake.send_text(&group, &resident(), "/report 3栋路灯不亮");
+    let mut child = daemon_with(&fake, &db_url, &log, &[("GRIDLINE__SHUTDOWN__GRACE", "1s")]);
+    // The card's sendMessage reached the fake and will never be answered.
+    fake.wait_for(Duration::from_secs(60), "the hanging sendMessage", |f| {
+        f.requests()
+            .iter()
+            .any(|r| r.method == "sendmessage" && r.status == 0)
+            .then_some(())
+    })
+    .await;
+    let pid = child.0.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill -TERM");
+    assert!(sent.success());
+    let signalled = std::time::Instant::now();
+    // Generous against a loaded machine, far below what waiting on the network would take
+    // (the send is never answered).
+    let bound = Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().expect("wait") {
+            break status;
+        }
+        if signalled.elapsed() > bound {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("still running {bound:?} after SIGTERM; daemon log:\n{log}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    eprintln!("exited {:?} after SIGTERM", signalled.elapsed());
+    assert!(status.success(), "exit status {status}");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(text.contains("shutdown grace over"), "{text}");
+    // The card was not confirmed: it is still queued and the restarted daemon sends it.
+    assert!(store.outbox_counts().await.expect("counts").pending >= 1);
+    let _child = daemon(&fake, &db_url, &log);
+    let card = fake
+        .wait_for(Duration::from_secs(60), "the card after restart", |f| {
+            f.requests()
+                .into_iter()
+                .find(|r| r.method == "sendmessage" && r.status == 200)
+        })
+        .await;
+    assert!(
+        card.params["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("#1")),
+        "{:?}",
+        card.params
+    );
 }

@@ -195,6 +195,7 @@ pub async fn mount(ctx: &Context) -> anyhow::Result<Mounted> {
         intake: ctx.intake.clone(),
         access_token: settings.access_token.clone(),
         shutdown: ctx.shutdown.clone(),
+        max_message: ctx.settings.http.max_body_bytes,
     })
     .merge(http::routes(http::EventState {
         intake: ctx.intake.clone(),

@@ -32,8 +32,6 @@ use crate::intake::{Intake, IntakeError};
 use crate::platform::{InboundEvent, SendError};
 use crate::store::unread::Unread;
 
-/// The largest WebSocket message a bridge may send (1 MiB).
-const MAX_MESSAGE: usize = 1 << 20;
 use crate::store::{Store, now_millis};
 
 /// The most events read from one socket before they are committed.
@@ -148,6 +146,8 @@ pub struct WsState {
     pub intake: Intake,
     pub access_token: Secret,
     pub shutdown: CancellationToken,
+    /// The largest WebSocket message a bridge may send (`http.max_body_bytes`).
+    pub max_message: usize,
 }
 
 pub fn routes(state: WsState) -> Router {
@@ -208,7 +208,8 @@ async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     if let Err(status) = check_token(&state.access_token, &headers) {
-        warn!(%status, "OneBot bridge refused: bad or missing access token");
+        // Counted and logged once a minute by crate::limits, not once per attempt.
+        debug!(%status, "OneBot bridge refused: bad or missing access token");
         return status.into_response();
     }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -225,8 +226,9 @@ async fn upgrade(
     let account = account.to_string();
     // A OneBot event is a few kilobytes; a frame or message over this closes the socket (with
     // a log line saying why) instead of being held in memory.
-    ws.max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE)
+    let max = state.max_message;
+    ws.max_message_size(max)
+        .max_frame_size(max)
         .on_upgrade(move |socket| serve(socket, state, account, role))
 }
 
@@ -274,7 +276,12 @@ async fn serve(socket: WebSocket, state: WsState, account: String, role: Role) {
         let first = match first {
             Some(Ok(frame)) => frame,
             Some(Err(e)) => {
-                warn!(%account, error = %e, limit = MAX_MESSAGE, "OneBot connection closed: unreadable or oversized frame");
+                debug!(%account, error = %e, "OneBot connection closed: unreadable or oversized frame");
+                crate::limits::OVERSIZED_FRAMES.note(format_args!(
+                    "OneBot account {}: {e} (limit {} bytes)",
+                    account.chars().take(32).collect::<String>(),
+                    state.max_message
+                ));
                 break;
             }
             None => break,

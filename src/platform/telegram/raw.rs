@@ -293,7 +293,10 @@ fn largest_photo(sizes: Option<&Value>) -> Option<String> {
         .iter()
         .filter_map(|s| {
             let file = text_of(s.get("file_id"))?;
-            let area = id(s.get("width")).unwrap_or(0) * id(s.get("height")).unwrap_or(0);
+            // Saturating: the sizes are whatever the update says, however large.
+            let area = id(s.get("width"))
+                .unwrap_or(0)
+                .saturating_mul(id(s.get("height")).unwrap_or(0));
             Some((area, file))
         })
         .max_by_key(|(area, _)| *area)

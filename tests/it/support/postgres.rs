@@ -177,3 +177,110 @@ async fn connect(url: &str) -> sqlx::PgConnection {
     }
     panic!("cannot connect to the test PostgreSQL server: {last:?}");
 }
+
+/// A PostgreSQL server of one test's own, which the test may stop and start (the crash test
+/// stops it under the daemon). Stopped, and its directory deleted, when dropped.
+pub struct OwnedServer {
+    pub port: u16,
+    bin: PathBuf,
+    root: bool,
+    data: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl OwnedServer {
+    pub fn start() -> Result<OwnedServer, String> {
+        let bin = bin_dir()?;
+        let root = is_root();
+        let dir = tempfile::Builder::new()
+            .prefix("gridline-pg-own-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        let data = dir.path().join("data");
+        if root {
+            Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .map_err(|e| e.to_string())?;
+        }
+        let out = pg_command(&bin.join("initdb"), root)
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"])
+            .arg("--locale=C")
+            .output()
+            .map_err(|e| format!("initdb: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let server = OwnedServer {
+            port,
+            bin,
+            root,
+            data,
+            dir,
+        };
+        server.resume()?;
+        Ok(server)
+    }
+
+    /// The URL of the `postgres` database on it.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Starts the (stopped) server and waits until it takes connections.
+    pub fn resume(&self) -> Result<(), String> {
+        let options = format!(
+            "-p {} -h 127.0.0.1 -k {} -c max_connections=200",
+            self.port,
+            self.dir.path().display()
+        );
+        let out = pg_command(&self.bin.join("pg_ctl"), self.root)
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-o", &options, "-l"])
+            .arg(self.dir.path().join("server.log"))
+            .args(["-w", "-t", "60", "start"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .output()
+            .map_err(|e| format!("pg_ctl start: {e}"))?;
+        if !out.status.success() {
+            let log =
+                std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+            return Err(format!(
+                "pg_ctl start failed: {}{log}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Stops the server at once (`-m immediate`: no checkpoint, clients cut off, as in a
+    /// crash of the server process; it recovers from its log at the next start).
+    pub fn stop_immediately(&self) {
+        let _ = pg_command(&self.bin.join("pg_ctl"), self.root)
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for OwnedServer {
+    fn drop(&mut self) {
+        self.stop_immediately();
+    }
+}
