@@ -27,6 +27,10 @@ pub struct Settings {
     pub parser: ParserSettings,
     pub sla: Sla,
     pub rating: RatingSettings,
+    #[serde(default)]
+    pub evidence: EvidenceSettings,
+    #[serde(default)]
+    pub extension: ExtensionSettings,
     pub digest: DigestSettings,
     #[serde(default)]
     pub stats: StatsSettings,
@@ -176,6 +180,35 @@ impl Sla {
 #[serde(deny_unknown_fields)]
 pub struct RatingSettings {
     pub timeout: HumanDuration,
+}
+
+/// Photos as evidence of the work (办结凭证): staff photos sent with 办结, replying to the
+/// ticket's card or notices, or just before or after it (see docs/conversation.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvidenceSettings {
+    /// Categories whose tickets are not resolved without at least one evidence photo.
+    pub photo_required: Vec<crate::domain::Category>,
+}
+
+/// More time to resolve a ticket (延期), asked by its handler and approved by a village
+/// coordinator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExtensionSettings {
+    /// Extensions approved per ticket, at most.
+    pub max: u32,
+    /// Days one extension may ask for, at most.
+    pub max_days: u32,
+}
+
+impl Default for ExtensionSettings {
+    fn default() -> Self {
+        ExtensionSettings {
+            max: 3,
+            max_days: 30,
+        }
+    }
 }
 
 /// How `统计 排名` (`/stats ranking`) scores units: a weighted mean of their rates, each 0–1
@@ -432,6 +465,9 @@ impl Settings {
         }
         if self.console.idle_timeout.0.is_zero() {
             return invalid("console.idle_timeout", "must be longer than zero");
+        }
+        if self.extension.max_days == 0 {
+            return invalid("extension.max_days", "must be at least 1");
         }
         if self.outbox.max_attempts == 0 {
             return invalid("outbox.max_attempts", "must be at least 1");

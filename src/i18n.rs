@@ -2,7 +2,9 @@
 //! Keeping them here keeps the engine free of wording and lets a translator work in one file.
 
 use crate::config::Language;
+use crate::domain::role::Who;
 use crate::domain::{Category, HistoryKind, Number, Rating, Role, TicketRef, TicketState, Urgency};
+use crate::i18n::commands::Named;
 use crate::understand::command::{Period, Problem};
 
 /// The bot's voice in one language.
@@ -397,11 +399,83 @@ impl Texts {
 
     // ---- refusals and errors -------------------------------------------------------------
 
-    pub fn not_permitted(&self, command: &str) -> String {
+    /// Who may use a command, as a refusal names them.
+    pub fn who_may(&self, who: Who) -> &'static str {
+        match who {
+            Who::Anyone => say!(self, "任何人", "anyone"),
+            Who::TicketViewers => say!(
+                self,
+                "本群成员、反映人和本网格工作人员",
+                "the ticket's group, its reporters and staff over its grid"
+            ),
+            Who::Reporter => say!(self, "反映人", "whoever reported it"),
+            Who::ReporterOrHandler => say!(
+                self,
+                "反映人或负责人",
+                "whoever reported it or whoever handles it"
+            ),
+            Who::Handlers => say!(
+                self,
+                "负责人、副网格长或上级协调员",
+                "its assignee, the grid's leader or deputy, or a coordinator above"
+            ),
+            Who::Staff => say!(
+                self,
+                "网格长、副网格长、协调员和管理员",
+                "leaders, deputies, coordinators and admins"
+            ),
+            Who::OnDuty => say!(self, "网格长或副网格长", "leaders and deputies"),
+            Who::Supervisors => say!(
+                self,
+                "网格长或上级协调员",
+                "the grid's leader or a coordinator above it"
+            ),
+            Who::Coordinators => say!(self, "上级协调员", "a coordinator above the grid"),
+            Who::Admins => say!(self, "管理员", "an admin"),
+        }
+    }
+
+    /// A refusal that names who may do it, in the form the sender wrote (`slash`: they typed
+    /// `/done`, not 办结): "抱歉，只有负责人、副网格长或上级协调员可以办结 #3。".
+    pub fn not_permitted(
+        &self,
+        who: Who,
+        name: Named,
+        ticket: Option<&Number>,
+        slash: bool,
+    ) -> String {
+        let who = self.who_may(who);
+        match self.lang {
+            Language::Zh => {
+                let what = match ticket {
+                    Some(no) => format!("{} {no}", name.action),
+                    None if slash => format!("使用「/{}」", name.slash),
+                    None => format!("使用「{}」", name.word),
+                };
+                let help = if slash { "/help" } else { "帮助" };
+                format!("抱歉，只有{who}可以{what}。发送「{help}」查看您能用的命令。")
+            }
+            Language::En => {
+                let what = match ticket {
+                    Some(no) => format!("use /{} on {no}", name.slash),
+                    None => format!("use /{}", name.slash),
+                };
+                format!("Sorry, only {who} may {what}. Send /help to see what you can do.")
+            }
+        }
+    }
+
+    /// The start every refusal of [`Texts::not_permitted`] shares.
+    pub fn refusal_head(&self) -> &'static str {
+        say!(self, "抱歉，只有", "Sorry, only ")
+    }
+
+    /// Someone answers a confirmation question that was asked of another.
+    pub fn not_your_question(&self) -> String {
         say!(
             self,
-            format!("抱歉，您没有权限使用「{command}」。发送 /help 查看可用命令。"),
-            format!("Sorry, you may not use {command}. Send /help to see what you can do.")
+            "抱歉，只有被问到的人可以回答这个问题。".to_string(),
+            "Sorry, only the person asked can answer that question.".to_string()
         )
     }
 
@@ -445,8 +519,9 @@ impl Texts {
         )
     }
 
-    /// A command written wrongly: what is missing, with the command's example (`/claim 42`).
-    pub fn invalid_command(&self, slash: &str, example: &str, problem: &Problem) -> String {
+    /// How to write a command whose arguments could not be read, with the example in the form
+    /// the sender used (`slash`: `/claim 42`; otherwise the Chinese word: `接单 42`).
+    pub fn invalid_command(&self, name: Named, problem: &Problem, slash: bool) -> String {
         let what = match problem {
             Problem::MissingNumber => {
                 say!(self, "请写上诉求编号，例如", "add the ticket number, e.g.")
@@ -485,10 +560,18 @@ impl Texts {
                 "use urgent or normal, e.g."
             ),
         };
+        let example = match (slash, self.lang) {
+            (false, Language::Zh) if !name.word.is_empty() => {
+                name.example
+                    .replacen(&format!("/{}", name.slash), name.word, 1)
+            }
+            _ => name.example.to_string(),
+        };
+        let name = name.slash;
         say!(
             self,
             format!("{what} {example}"),
-            format!("To use /{slash}, {what} {example}")
+            format!("To use /{name}, {what} {example}")
         )
     }
 
@@ -635,15 +718,48 @@ impl Texts {
             HistoryKind::Photo => say!(self, "照片", "photo"),
             HistoryKind::Recategorized => say!(self, "改类", "recategorised"),
             HistoryKind::UrgencyChanged => say!(self, "改紧急程度", "urgency changed"),
+            HistoryKind::Evidence => say!(self, "办结凭证", "evidence photo"),
+            HistoryKind::ExtensionAsked => say!(self, "申请延期", "extension asked"),
+            HistoryKind::ExtensionApproved => say!(self, "同意延期", "extension approved"),
+            HistoryKind::ExtensionRefused => say!(self, "不同意延期", "extension refused"),
         }
     }
 }
 
 /// Texts of the understanding step: confirmation questions, co-reports, linked reports.
 impl Texts {
-    /// The status line counting a ticket's photos.
-    pub fn photo_count(&self, n: i64) -> String {
-        say!(self, format!("照片 {n} 张"), format!("{n} photo(s)"))
+    /// The status line counting a ticket's photos, `evidence` of them from staff (办结凭证).
+    pub fn photo_count(&self, n: i64, evidence: i64) -> String {
+        if evidence == 0 {
+            return say!(self, format!("照片 {n} 张"), format!("{n} photo(s)"));
+        }
+        say!(
+            self,
+            format!("照片 {n} 张（其中办结凭证 {evidence} 张）"),
+            format!("{n} photo(s), {evidence} of them evidence of the work")
+        )
+    }
+
+    /// The card's line for the evidence photos staff attached.
+    pub fn evidence_line(&self, n: i64) -> String {
+        say!(
+            self,
+            format!("办结凭证：照片 {n} 张"),
+            format!("Evidence: {n} photo(s)")
+        )
+    }
+
+    /// 办结 refused for a category that needs a photo (`evidence.photo_required`).
+    pub fn evidence_required(&self, no: &Number, category: &str) -> String {
+        say!(
+            self,
+            format!(
+                "{no} 属于「{category}」，办结需附现场照片：发照片时附上「办结 {no} 处理结果」，或先回复工单卡片发照片，再办结。"
+            ),
+            format!(
+                "{no} is {category}: resolving it needs a photo of the work. Send the photo with \"/done {no} what was done\", or reply to the ticket's card with the photo first, then resolve."
+            )
+        )
     }
 
     /// Asked when the parser is unsure a message is a request.

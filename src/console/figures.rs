@@ -3,7 +3,7 @@
 use chrono::{Datelike, NaiveDate, TimeZone as _};
 use chrono_tz::Tz;
 
-use crate::domain::{Rating, TicketState};
+use crate::domain::TicketState;
 use crate::i18n::Texts;
 use crate::stats::{Stats, compute};
 use crate::store::console::ConsoleFact;
@@ -213,10 +213,8 @@ pub fn figures(facts: &[ConsoleFact], period: &Period, now: i64, tz: Tz) -> Figu
         let d = local_date(f.created_at, tz);
         let monday = d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()));
         let w = weeks.entry(monday).or_default();
-        if let Some(r) = f.rating {
-            w.1 += 1;
-            w.0 += i64::from(r == Rating::Satisfied);
-        }
+        w.1 += f.ratings.total();
+        w.0 += f.ratings.satisfied;
     }
     Figures {
         stats,
@@ -263,7 +261,7 @@ mod tests {
                 resolved_at: None,
                 claim_due: created + 2 * H,
                 resolve_due: created + 72 * H,
-                rating: None,
+                ratings: crate::domain::Ratings::default(),
                 claimed_at: None,
                 escalated: false,
                 reopened: 0,

@@ -1160,11 +1160,17 @@ pub(super) async fn ticket(
         if !photos.is_empty() {
             let _ = write!(body, "<h2>{}</h2><ul>", esc(t.ui("photos")));
             for ph in &photos {
+                let what = if ph.evidence {
+                    format!(" · {}", t.ui("evidence"))
+                } else {
+                    String::new()
+                };
                 let _ = write!(
                     body,
-                    "<li>{} · {}</li>",
+                    "<li>{} · {}{}</li>",
                     esc(&local_time(ph.sent_at, tz)),
-                    esc(&ph.photo)
+                    esc(&ph.photo),
+                    esc(&what)
                 );
             }
             body.push_str("</ul>");

@@ -47,10 +47,18 @@ pub enum HistoryKind {
     Recategorized,
     /// The urgency was corrected (detail: `old new` urgency ids).
     UrgencyChanged,
+    /// A photo from staff, as evidence of the work (办结凭证; detail: the file reference).
+    Evidence,
+    /// More time asked for (延期; detail: `days reason`).
+    ExtensionAsked,
+    /// An extension approved: the resolve deadline moved (detail: `days old_due new_due`).
+    ExtensionApproved,
+    /// An extension refused (detail: the reason given, if any).
+    ExtensionRefused,
 }
 
 impl HistoryKind {
-    pub const ALL: [HistoryKind; 21] = [
+    pub const ALL: [HistoryKind; 25] = [
         HistoryKind::Opened,
         HistoryKind::Claimed,
         HistoryKind::Note,
@@ -72,6 +80,10 @@ impl HistoryKind {
         HistoryKind::Photo,
         HistoryKind::Recategorized,
         HistoryKind::UrgencyChanged,
+        HistoryKind::Evidence,
+        HistoryKind::ExtensionAsked,
+        HistoryKind::ExtensionApproved,
+        HistoryKind::ExtensionRefused,
     ];
 
     /// The id stored in the database. Never change one: stored history is read back by it.
@@ -98,6 +110,10 @@ impl HistoryKind {
             HistoryKind::Photo => "photo",
             HistoryKind::Recategorized => "recategorized",
             HistoryKind::UrgencyChanged => "urgency_changed",
+            HistoryKind::Evidence => "evidence",
+            HistoryKind::ExtensionAsked => "extension_asked",
+            HistoryKind::ExtensionApproved => "extension_approved",
+            HistoryKind::ExtensionRefused => "extension_refused",
         }
     }
 }

@@ -16,6 +16,7 @@
 
 pub mod calendar;
 pub mod category;
+pub mod extension;
 pub mod history;
 pub mod mask;
 pub mod message;
@@ -33,4 +34,4 @@ pub use history::{DigestKind, HistoryKind, TimerKind};
 pub use number::{Number, TicketRef};
 pub use role::{Grant, Permission, Role, Subject};
 pub use sla::{Deadlines, Due, HumanDuration};
-pub use ticket::{Rating, TicketState, Transition};
+pub use ticket::{Rating, Ratings, TicketState, Transition};

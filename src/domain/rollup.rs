@@ -14,7 +14,7 @@
 use chrono::Datelike;
 
 use super::sla::is_overdue;
-use super::{Category, Rating, TicketState, Urgency};
+use super::{Category, Ratings, TicketState, Urgency};
 
 /// The counters kept per node, day, category and urgency, in column order.
 pub const COUNTERS: [&str; 18] = [
@@ -132,7 +132,9 @@ pub struct Facts {
     pub resolved_at: Option<i64>,
     pub claim_due: i64,
     pub resolve_due: i64,
-    pub rating: Option<Rating>,
+    /// Every rating of the ticket (one per person asked, their latest): satisfaction counts
+    /// each one, so a ticket its reporter and two neighbours rated counts three times.
+    pub ratings: Ratings,
     pub escalated: bool,
     pub reopened: i64,
 }
@@ -183,13 +185,10 @@ pub fn contribution(f: &Facts, zone: chrono_tz::Tz) -> Contribution {
     }
     k[c::ESCALATED] = i64::from(f.escalated);
     k[c::REOPENED] = i64::from(f.reopened > 0);
-    match f.rating {
-        Some(Rating::Satisfied) => k[c::SATISFIED] = 1,
-        Some(Rating::Neutral) => k[c::NEUTRAL] = 1,
-        Some(Rating::Unsatisfied) => k[c::UNSATISFIED] = 1,
-        None => {}
-    }
-    k[c::CLOSED_UNRATED] = i64::from(f.state == TicketState::Closed && f.rating.is_none());
+    k[c::SATISFIED] = f.ratings.satisfied;
+    k[c::NEUTRAL] = f.ratings.neutral;
+    k[c::UNSATISFIED] = f.ratings.unsatisfied;
+    k[c::CLOSED_UNRATED] = i64::from(f.state == TicketState::Closed && f.ratings.total() == 0);
     Contribution {
         grid: f.grid.clone(),
         day: day_of(f.created_at, zone),
@@ -229,7 +228,7 @@ mod tests {
             resolved_at: None,
             claim_due: 2 * H,
             resolve_due: 72 * H,
-            rating: None,
+            ratings: Ratings::default(),
             escalated: false,
             reopened: 0,
         }
@@ -267,7 +266,7 @@ mod tests {
         f.claimed_at = Some(H);
         f.resolved_at = Some(80 * H);
         f.updated_at = 90 * H;
-        f.rating = Some(Rating::Satisfied);
+        f.ratings = Ratings::one(crate::domain::Rating::Satisfied);
         let k = contribution(&f, chrono_tz::Asia::Shanghai).counts;
         assert_eq!(k[c::RECEIVED], 1);
         assert_eq!(k[c::CLOSED], 1);
@@ -282,6 +281,30 @@ mod tests {
         assert_eq!(k[c::CLAIM_OVERDUE], 0);
         assert_eq!(k[c::SATISFIED], 1);
         assert_eq!(k[c::CLOSED_UNRATED], 0);
+    }
+
+    /// The reporter and two neighbours rated: satisfaction counts three ratings, and a ticket
+    /// with ratings is never "closed unrated".
+    #[test]
+    fn every_rating_counts() {
+        let mut f = facts();
+        f.state = TicketState::Closed;
+        f.resolved_at = Some(H);
+        f.ratings = Ratings {
+            satisfied: 2,
+            neutral: 0,
+            unsatisfied: 1,
+        };
+        let k = contribution(&f, chrono_tz::UTC).counts;
+        assert_eq!(
+            (k[c::SATISFIED], k[c::NEUTRAL], k[c::UNSATISFIED]),
+            (2, 0, 1)
+        );
+        assert_eq!(k[c::CLOSED], 1, "still one ticket");
+        assert_eq!(k[c::CLOSED_UNRATED], 0);
+        f.ratings = Ratings::default();
+        let k = contribution(&f, chrono_tz::UTC).counts;
+        assert_eq!(k[c::CLOSED_UNRATED], 1);
     }
 
     #[test]

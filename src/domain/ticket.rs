@@ -140,6 +140,38 @@ impl FromStr for Rating {
     }
 }
 
+/// How many ratings of each value a ticket holds: one per person asked to rate (its reporter
+/// and each co-reporter), each person's latest. Satisfaction counts each of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Ratings {
+    pub satisfied: i64,
+    pub neutral: i64,
+    pub unsatisfied: i64,
+}
+
+impl Ratings {
+    /// One rating of `r`.
+    pub fn one(r: Rating) -> Ratings {
+        let mut out = Ratings::default();
+        out.add(r, 1);
+        out
+    }
+
+    /// Adds `n` (which may be negative) ratings of `r`.
+    pub fn add(&mut self, r: Rating, n: i64) {
+        match r {
+            Rating::Satisfied => self.satisfied += n,
+            Rating::Neutral => self.neutral += n,
+            Rating::Unsatisfied => self.unsatisfied += n,
+        }
+    }
+
+    /// Every rating, whatever its value.
+    pub fn total(&self) -> i64 {
+        self.satisfied + self.neutral + self.unsatisfied
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::TicketState::*;

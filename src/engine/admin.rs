@@ -21,10 +21,7 @@ impl Engine {
 
     pub(super) async fn bind(&self, tx: &mut Tx, scene: &Scene<'_>, code: &str) -> Outcome {
         if !Self::may_administer(scene, Name::Bind) {
-            return Ok(vec![Notice::plain(
-                self.texts.not_permitted(&Name::Bind.slash()),
-                None,
-            )]);
+            return Ok(vec![self.refusal(scene, Name::Bind, None)]);
         }
         if scene.event.chat.kind != ChatKind::Group {
             return Ok(vec![Notice::plain(self.texts.private_needs_group(), None)]);
@@ -48,10 +45,7 @@ impl Engine {
         grid: Option<&str>,
     ) -> Outcome {
         if !Self::may_administer(scene, Name::Role) {
-            return Ok(vec![Notice::plain(
-                self.texts.not_permitted(&Name::Role.slash()),
-                None,
-            )]);
+            return Ok(vec![self.refusal(scene, Name::Role, None)]);
         }
         let mut people = tx.find_people(target, scene.platform()).await?;
         let person = match people.len() {
@@ -72,9 +66,9 @@ impl Engine {
                 None => {
                     return Ok(vec![Notice::plain(
                         self.texts.invalid_command(
-                            Name::Role.spec().slash,
-                            Name::Role.spec().example,
+                            Name::Role.named(&self.texts),
                             &crate::understand::command::Problem::MissingGrid,
+                            scene.typed_slash(),
                         ),
                         None,
                     )]);

@@ -5,7 +5,7 @@
 //! back as text for the console to show; what it would have posted about the ticket goes to
 //! the ticket's group.
 
-use super::commands::Command;
+use super::commands::{Command, Name};
 use crate::domain::message::{ChatKind, ChatRef, EventKind, InboundEvent, Sender};
 use crate::store::{Store, StoreError};
 
@@ -119,10 +119,7 @@ impl Engine {
             .as_deref()
             .filter(|_| role::is_staff_anywhere(&scene.grants))
         else {
-            return Ok(vec![Notice::plain(
-                self.texts.not_permitted("/console"),
-                None,
-            )]);
+            return Ok(vec![self.refusal(scene, Name::Console, None)]);
         };
         // A link is a key: never posted where others read.
         if scene.event.chat.kind != ChatKind::Private {
@@ -132,10 +129,7 @@ impl Engine {
         let mut random = [0u8; 16];
         if secret.is_empty() || getrandom::fill(&mut random).is_err() {
             tracing::warn!("no console secret or no randomness: console link not made");
-            return Ok(vec![Notice::plain(
-                self.texts.not_permitted("/console"),
-                None,
-            )]);
+            return Ok(vec![self.refusal(scene, Name::Console, None)]);
         }
         let token = token::token(secret.as_bytes(), &random);
         let console = &self.settings.console;

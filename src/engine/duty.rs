@@ -37,10 +37,7 @@ impl Engine {
         until: LeaveDate,
     ) -> Outcome {
         let Some(person) = self.on_duty_person(scene, Name::Leave) else {
-            return Ok(vec![Notice::plain(
-                self.texts.not_permitted(&Name::Leave.slash()),
-                None,
-            )]);
+            return Ok(vec![self.refusal(scene, Name::Leave, None)]);
         };
         let tz = self.tz();
         let today = tz
@@ -72,10 +69,7 @@ impl Engine {
 
     pub(super) async fn back(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {
         let Some(person) = self.on_duty_person(scene, Name::Back) else {
-            return Ok(vec![Notice::plain(
-                self.texts.not_permitted(&Name::Back.slash()),
-                None,
-            )]);
+            return Ok(vec![self.refusal(scene, Name::Back, None)]);
         };
         if tx.leave_until(&person, scene.now).await?.is_none() {
             return Ok(vec![Notice::plain(self.texts.not_on_leave(), None)]);
@@ -98,10 +92,7 @@ impl Engine {
         to: Option<&str>,
     ) -> Outcome {
         let Some(person) = self.on_duty_person(scene, Name::Handover) else {
-            return Ok(vec![Notice::plain(
-                self.texts.not_permitted(&Name::Handover.slash()),
-                None,
-            )]);
+            return Ok(vec![self.refusal(scene, Name::Handover, None)]);
         };
         let ids = tx.active_tickets_of(&person).await?;
         let Some(first) = ids.first() else {
@@ -204,10 +195,10 @@ impl Engine {
             is_assignee: false,
         };
         if !Name::Urge.spec().who.admits(subject) {
-            return Ok(vec![Notice::plain(
-                self.texts
-                    .not_permitted(&format!("{} {}", Name::Urge.slash(), t.number())),
-                None,
+            return Ok(vec![self.refusal(
+                scene,
+                Name::Urge,
+                Some(&scene.number(&t.grid, t.no)),
             )]);
         }
         if !t.state.is_active() {

@@ -60,7 +60,7 @@ macro_rules! found {
 
 pub mod commands;
 
-use commands::{Command, Parsed};
+use commands::{Command, Name, Parsed};
 
 /// Everything the engine needs, built once at start.
 pub struct Engine {
@@ -128,6 +128,16 @@ impl Scene<'_> {
     fn grid_path(&self) -> Option<&str> {
         self.group.as_ref().map(|g| g.grid_path.as_str())
     }
+    /// Whether the sender wrote a slash command (`/done 3`) rather than the Chinese word (办结
+    /// 3): answers about how to write things use the sender's form. A button press counts as
+    /// the Chinese form (nobody typed it).
+    fn typed_slash(&self) -> bool {
+        match &self.event.kind {
+            EventKind::Message { text, .. } => text.trim_start().starts_with('/'),
+            _ => false,
+        }
+    }
+
     /// A ticket's number as this chat should see it: `#12` in a chat of the ticket's own
     /// grid, `QS-DF-01#12` anywhere else.
     fn number(&self, grid: &str, no: i64) -> Number {
@@ -188,6 +198,8 @@ fn changes_card(kind: HistoryKind) -> bool {
             | HistoryKind::ClosedUnrated
             | HistoryKind::Recategorized
             | HistoryKind::UrgencyChanged
+            | HistoryKind::Evidence
+            | HistoryKind::ExtensionApproved
     )
 }
 
@@ -607,8 +619,11 @@ impl Engine {
             }
             Parsed::Invalid { name, problem } => {
                 return Ok(vec![Notice::plain(
-                    self.texts
-                        .invalid_command(name.spec().slash, name.spec().example, &problem),
+                    self.texts.invalid_command(
+                        name.named(&self.texts),
+                        &problem,
+                        scene.typed_slash(),
+                    ),
                     None,
                 )]);
             }
@@ -677,6 +692,18 @@ impl Engine {
             }),
             not_before: None,
         });
+    }
+
+    /// The refusal of command `name` (about `ticket`, if any), naming who may use it, in the
+    /// sender's form.
+    fn refusal(&self, scene: &Scene<'_>, name: Name, ticket: Option<&Number>) -> Notice {
+        let text = self.texts.not_permitted(
+            name.spec().who,
+            name.named(&self.texts),
+            ticket,
+            scene.typed_slash(),
+        );
+        Notice::plain(text, None)
     }
 
     /// The id of the ticket a typed reference names: `#12` in the chat's own grid, or

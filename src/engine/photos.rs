@@ -12,6 +12,14 @@
 //! Photos of another sender, or older than the window, change nothing; waiting photos a report
 //! can no longer claim are forgotten when the same sender next posts a photo, and by the
 //! timer pass a day after the longest claim window.
+//!
+//! Photos from staff (the sender's standing over the group's grid) are evidence of the work
+//! (办结凭证) rather than part of a report: sent with 办结, replying to any of the ticket's
+//! messages (card, claim notice, resolution notice) before or after 办结, or sent without text
+//! by the resolver within the window before their 办结. A photo sent after 办结 without replying
+//! waits for that sender's next 办结 (which one it shows cannot be told otherwise).
+//! `evidence.photo_required` categories are not resolved without one
+//! ([`Engine::evidence_for_resolve`]).
 
 use super::{Effects, Engine, Scene};
 use crate::domain::HistoryKind;
@@ -20,8 +28,8 @@ use crate::store::photos::Photo;
 use crate::store::{StoreError, Tx};
 
 impl Engine {
-    /// The photos the scene's message came with.
-    fn photos_of(scene: &Scene<'_>) -> Vec<Photo> {
+    /// The photos the scene's message came with, as evidence of the work or not.
+    fn photos_of(scene: &Scene<'_>, evidence: bool) -> Vec<Photo> {
         let ev = scene.event;
         let EventKind::Message { photos, .. } = &ev.kind else {
             return Vec::new();
@@ -36,6 +44,7 @@ impl Engine {
                 inbox_id: scene.inbox_id,
                 photo: p.clone(),
                 sent_at: ev.at,
+                evidence,
             })
             .collect()
     }
@@ -57,7 +66,9 @@ impl Engine {
     ) -> Result<(), StoreError> {
         let ev = scene.event;
         let window = self.photo_window();
-        let own = tx.add_photos(&Self::photos_of(scene), Some(ticket)).await?;
+        let own = tx
+            .add_photos(&Self::photos_of(scene, false), Some(ticket))
+            .await?;
         let waiting = tx
             .claim_waiting_photos(
                 &ev.platform,
@@ -93,7 +104,8 @@ impl Engine {
         scene: &Scene<'_>,
         text: &str,
     ) -> Result<(), StoreError> {
-        let photos = Self::photos_of(scene);
+        let evidence = scene.standing.is_staff();
+        let photos = Self::photos_of(scene, evidence);
         if photos.is_empty() || !scene.group.as_ref().is_some_and(|g| g.active) {
             return Ok(());
         }
@@ -122,13 +134,19 @@ impl Engine {
         };
         if let Some(ticket) = ticket {
             let added = tx.add_photos(&photos, Some(ticket)).await?;
+            let kind = if evidence {
+                HistoryKind::Evidence
+            } else {
+                HistoryKind::Photo
+            };
             for photo in &added {
-                fx.record(scene, ticket, HistoryKind::Photo, photo);
+                fx.record(scene, ticket, kind, photo);
             }
             tracing::info!(
                 ticket,
                 photos = added.len(),
-                "photo joined its sender's report"
+                evidence,
+                "photo joined its ticket"
             );
             return Ok(());
         }
@@ -136,5 +154,50 @@ impl Engine {
             .await?;
         tx.add_photos(&photos, None).await?;
         Ok(())
+    }
+
+    /// The evidence a 办结 comes with: the message's own photos and the resolver's photos
+    /// waiting from the window before it, attached to the ticket as evidence. `Err` with the
+    /// refusal when the ticket's category needs a photo and it has none.
+    pub(super) async fn evidence_for_resolve(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        t: &crate::store::tickets::Ticket,
+    ) -> Result<Result<(), super::Notice>, StoreError> {
+        let ev = scene.event;
+        let mut added = tx
+            .add_photos(&Self::photos_of(scene, true), Some(t.id))
+            .await?;
+        if scene.group.is_some() {
+            let window = self.photo_window();
+            added.extend(
+                tx.claim_waiting_evidence(
+                    &ev.platform,
+                    &ev.chat.id,
+                    &ev.sender.id,
+                    ev.at - window,
+                    ev.at,
+                    t.id,
+                )
+                .await?,
+            );
+        }
+        if added.is_empty()
+            && self.settings.evidence.photo_required.contains(&t.category)
+            && tx.evidence_count(t.id).await? == 0
+        {
+            tracing::info!(ticket = t.id, category = %t.category, "resolve refused: no evidence photo");
+            let no = scene.number(&t.grid, t.no);
+            let text = self
+                .texts
+                .evidence_required(&no, self.texts.category(t.category));
+            return Ok(Err(super::Notice::plain(text, None)));
+        }
+        for photo in &added {
+            fx.record(scene, t.id, HistoryKind::Evidence, photo);
+        }
+        Ok(Ok(()))
     }
 }

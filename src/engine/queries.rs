@@ -35,10 +35,7 @@ impl Engine {
         };
         let staff = Name::List.spec().who.admits(subject);
         let Some(person) = scene.person.as_ref().filter(|_| staff) else {
-            return Ok(vec![Notice::plain(
-                self.texts.not_permitted(&Name::List.slash()),
-                None,
-            )]);
+            return Ok(vec![self.refusal(scene, Name::List, None)]);
         };
         let tickets = tx.todo(person, LIST_LIMIT).await?;
         let lines: Vec<String> = tickets
@@ -108,7 +105,8 @@ impl Engine {
         )];
         let photos = tx.photo_count(n).await?;
         if photos > 0 {
-            lines.push(self.texts.photo_count(photos));
+            let evidence = tx.evidence_count(n).await?;
+            lines.push(self.texts.photo_count(photos, evidence));
         }
         for e in tx.events(n).await? {
             let when = chrono::DateTime::from_timestamp_millis(e.at)
@@ -116,8 +114,10 @@ impl Engine {
                 .unwrap_or_default();
             // A photo's reference is a file id or a long URL: the count above says enough.
             let detail = if e.detail.is_empty()
-                || matches!(e.kind, HistoryKind::Opened | HistoryKind::Photo)
-            {
+                || matches!(
+                    e.kind,
+                    HistoryKind::Opened | HistoryKind::Photo | HistoryKind::Evidence
+                ) {
                 String::new()
             } else {
                 format!(" {}", e.detail)
@@ -168,10 +168,7 @@ impl Engine {
                         (code, path)
                     }
                     None => {
-                        return Ok(Err(Notice::plain(
-                            self.texts.not_permitted(&command.slash()),
-                            None,
-                        )));
+                        return Ok(Err(self.refusal(scene, command, None)));
                     }
                 }
             }
@@ -183,10 +180,7 @@ impl Engine {
             is_assignee: false,
         };
         if !command.spec().who.admits(subject) {
-            return Ok(Err(Notice::plain(
-                self.texts.not_permitted(&command.slash()),
-                None,
-            )));
+            return Ok(Err(self.refusal(scene, command, None)));
         }
         Ok(Ok((code, path)))
     }
@@ -295,9 +289,18 @@ impl Engine {
                 .max()
                 .unwrap_or(Role::Resident)
         };
+        // The sender's own form first: the Chinese words in a Chinese chat, unless they typed
+        // the slash command; the slash form in an English one.
+        let chinese_first = self.texts.lang == crate::config::Language::Zh && !scene.typed_slash();
         let lines: Vec<String> = help_entries(standing)
             .into_iter()
-            .map(|(slash, zh)| format!("{slash}  ({zh})"))
+            .map(|(slash, zh)| {
+                if chinese_first {
+                    format!("{zh}（{slash}）")
+                } else {
+                    format!("{slash}  ({zh})")
+                }
+            })
             .collect();
         Notice::plain(
             format!("{}\n{}", self.texts.heading_help(), lines.join("\n")),

@@ -290,6 +290,11 @@ impl Engine {
             text.push('\n');
             text.push_str(advice);
         }
+        let evidence = tx.evidence_count(t.id).await?;
+        if evidence > 0 {
+            text.push('\n');
+            text.push_str(&self.texts.evidence_line(evidence));
+        }
         Ok(text)
     }
 
@@ -362,10 +367,8 @@ impl Engine {
         };
         if !name.spec().who.admits(subject) {
             tracing::info!(ticket = n, sender = %scene.sender_id(), command = ?name, "refused: not permitted");
-            return Ok(Access::Refused(Notice::plain(
-                self.texts.not_permitted(&format!("{} {n}", name.slash())),
-                None,
-            )));
+            let no = scene.number(&t.grid, t.no);
+            return Ok(Access::Refused(self.refusal(scene, name, Some(&no))));
         }
         Ok(Access::Granted(Box::new(t)))
     }
@@ -509,6 +512,9 @@ impl Engine {
         {
             return Ok(vec![notice]);
         }
+        if let Err(notice) = self.evidence_for_resolve(tx, fx, scene, &t).await? {
+            return Ok(vec![notice]);
+        }
         Self::staff_responded(&mut t, scene.now);
         t.resolved_at = Some(scene.now);
         if t.claimed_at.is_none() {
@@ -548,9 +554,10 @@ impl Engine {
             .collect();
         if !co.is_empty() {
             let names: Vec<&str> = co.iter().map(|c| c.name.as_str()).collect();
+            let until = self.texts.when(self.rating_window_end(&t), self.tz());
             let mut ask = Notice::plain(
                 self.texts
-                    .rate_prompt_co_reporters(&scene.number(&t.grid, t.no), &names),
+                    .rate_prompt_co_reporters(&scene.number(&t.grid, t.no), &names, &until),
                 Some(t.id),
             );
             ask.mentions = co
@@ -696,7 +703,12 @@ impl Engine {
         )])
     }
 
-    /// The reporter's rating. 不满意 reopens the ticket for the same leader.
+    /// A rating by someone asked to rate (the reporter or a co-reporter). Everyone asked rates
+    /// once per resolution, until the rating window (`rating.timeout` after the resolution)
+    /// ends. The first rating decides what happens to the ticket: 满意/一般 close it, 不满意
+    /// reopens it for the same leader. Later ratings in the window are counted (statistics
+    /// count every rating) without changing the ticket; a later 不满意 is passed to the
+    /// assignee. Documented in docs/conversation.md ("Ratings").
     pub(super) async fn rate(
         &self,
         tx: &mut Tx,
@@ -706,8 +718,58 @@ impl Engine {
         rating: Rating,
     ) -> Outcome {
         let mut t = granted!(self.access(tx, scene, n, Name::Rate).await?);
-        t.rating = Some(rating);
-        t.updated_at = scene.now;
+        let no = scene.number(&t.grid, t.no);
+        let earlier = tx
+            .rating_by(t.id, scene.platform(), scene.sender_id())
+            .await?;
+        let rated_now = matches!(t.state, TicketState::Resolved | TicketState::Closed);
+        if let Some(e) = earlier
+            .as_ref()
+            .filter(|e| rated_now && e.round == t.reopened)
+        {
+            return Ok(vec![Notice::plain(
+                self.texts
+                    .already_rated(&no, &self.texts.when(e.rated_at, self.tz()), e.rating),
+                None,
+            )]);
+        }
+        if t.state == TicketState::Closed && t.rating.is_some() {
+            let ends = self.rating_window_end(&t);
+            if scene.now >= ends {
+                let when = self.texts.when(ends, self.tz());
+                return Ok(vec![Notice::plain(
+                    self.texts.rating_window_over(&no, &when),
+                    None,
+                )]);
+            }
+            // Closed by an earlier rating of this resolution: counted, the ticket stays closed.
+            self.count_rating(tx, scene, &mut t, rating, earlier.as_ref())
+                .await?;
+            tx.update_ticket(&t).await?;
+            fx.record(scene, t.id, HistoryKind::Rated, rating.id());
+            if rating != Rating::Unsatisfied {
+                return Ok(vec![Notice::plain(
+                    self.texts.rated(&no, rating),
+                    Some(t.id),
+                )]);
+            }
+            let assignee = self.assignee(tx, &t).await?;
+            let name = assignee.as_ref().map_or("", |p| p.name.as_str());
+            let mut notice = Notice::plain(
+                self.texts
+                    .rated_unsatisfied_after_close(&no, &scene.event.sender.name, name),
+                Some(t.id),
+            );
+            if let Some(p) = assignee
+                && let Some(uid) = p.user_id
+            {
+                notice.mentions = vec![Mention {
+                    user_id: uid,
+                    name: p.name,
+                }];
+            }
+            return Ok(vec![notice]);
+        }
         if rating == Rating::Unsatisfied {
             if let Err(notice) = self
                 .transition(tx, scene, &mut t, Transition::Reopen, Name::Rate)
@@ -715,6 +777,10 @@ impl Engine {
             {
                 return Ok(vec![notice]);
             }
+            t.rating = Some(rating);
+            t.updated_at = scene.now;
+            self.count_rating(tx, scene, &mut t, rating, earlier.as_ref())
+                .await?;
             t.resolved_at = None;
             t.reopened += 1;
             // A fresh resolve window from now, with its own reminder and escalation.
@@ -751,13 +817,49 @@ impl Engine {
         {
             return Ok(vec![notice]);
         }
+        t.rating = Some(rating);
+        t.updated_at = scene.now;
         t.closed_at = Some(scene.now);
+        self.count_rating(tx, scene, &mut t, rating, earlier.as_ref())
+            .await?;
         tx.update_ticket(&t).await?;
         fx.record(scene, t.id, HistoryKind::Rated, rating.id());
         Ok(vec![Notice::plain(
-            self.texts.rated(&scene.number(&t.grid, t.no), rating),
+            self.texts.rated(&no, rating),
             Some(t.id),
         )])
+    }
+
+    /// When the rating window of a ticket's latest resolution ends.
+    pub(super) fn rating_window_end(&self, t: &Ticket) -> i64 {
+        let resolved = t.resolved_at.unwrap_or(t.updated_at);
+        resolved + self.settings.rating.timeout.as_millis()
+    }
+
+    /// Records the sender's rating of `t` for its current resolution and counts it in the
+    /// ticket's `ratings` (their rating of an earlier resolution is replaced, not added to).
+    async fn count_rating(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        t: &mut Ticket,
+        rating: Rating,
+        earlier: Option<&crate::store::ratings::PersonRating>,
+    ) -> Result<(), StoreError> {
+        if let Some(e) = earlier {
+            t.ratings.add(e.rating, -1);
+        }
+        t.ratings.add(rating, 1);
+        tx.put_rating(&crate::store::ratings::PersonRating {
+            ticket_id: t.id,
+            platform: scene.platform().to_string(),
+            user_id: scene.sender_id().to_string(),
+            name: scene.event.sender.name.clone(),
+            rating,
+            round: t.reopened,
+            rated_at: scene.now,
+        })
+        .await
     }
 
     async fn reopened_notice(&self, tx: &mut Tx, t: &Ticket) -> Result<Notice, StoreError> {
@@ -815,7 +917,14 @@ impl Engine {
         let Some(t) = tx.ticket(ticket).await? else {
             return Ok(None);
         };
-        if t.state != TicketState::Resolved || !self.is_reporter(tx, &t, scene, true).await? {
+        // Rating words count while the ticket waits for its ratings: resolved, or closed by a
+        // rating with the window still open (co-reporters rate after the reporter).
+        let rating_open = match t.state {
+            TicketState::Resolved => true,
+            TicketState::Closed => t.rating.is_some() && scene.now < self.rating_window_end(&t),
+            _ => false,
+        };
+        if !rating_open || !self.is_reporter(tx, &t, scene, true).await? {
             return Ok(None);
         }
         if let Some(rating) = parse_rating(text) {

@@ -287,7 +287,7 @@ impl Engine {
         }
         if q.sender_id != ev.sender.id {
             return Ok(Some(vec![Notice::plain(
-                self.texts.not_permitted(text.trim()),
+                self.texts.not_your_question(),
                 None,
             )]));
         }

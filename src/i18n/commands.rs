@@ -10,8 +10,22 @@ use super::{Language, Texts};
 pub struct CommandWords {
     /// Its entry in the platform's command menu (Telegram's `/` list).
     pub menu: &'static str,
-    /// What it does to a ticket, for "#42 cannot be claimed now" ("操作" / "changed" for a
-    /// command that does nothing to a ticket).
+    /// What it does to a ticket, for "#42 cannot be claimed now" and "只有…可以办结 #3"
+    /// ("操作" / "changed" for a command that does nothing to a ticket).
+    pub action: &'static str,
+}
+
+/// A command as sentences about it name it (from `engine::commands::Name::named`): "只有…可以
+/// 办结 #3", "To use /claim, add the ticket number, e.g. /claim 42".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Named {
+    /// The slash word, without its `/`: `claim`.
+    pub slash: &'static str,
+    /// The preferred Chinese word: `接单`.
+    pub word: &'static str,
+    /// The example told when its arguments cannot be read: `/claim 42`.
+    pub example: &'static str,
+    /// Its verb in the configured language ([`CommandWords::action`]).
     pub action: &'static str,
 }
 
@@ -47,7 +61,7 @@ impl Texts {
     pub fn status_command(&self) -> CommandWords {
         self.command_words(
             ["查询进度：/status 42", "A ticket's state: /status 42"],
-            None,
+            Some(["查询", "looked up"]),
         )
     }
 

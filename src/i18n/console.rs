@@ -56,6 +56,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("history", "办理记录", "History"),
     ("messages", "机器人发出的消息", "Messages the bot sent"),
     ("photos", "照片", "Photos"),
+    ("evidence", "办结凭证", "evidence of the work"),
     ("actions", "操作", "Actions"),
     ("time", "时间", "Time"),
     ("actor", "操作人", "By"),

@@ -4,7 +4,7 @@ use chrono::TimeZone as _;
 
 use super::Texts;
 use crate::config::Language;
-use crate::domain::Number;
+use crate::domain::{Number, Rating};
 
 /// Which deadline a reminder or escalation is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,16 +280,180 @@ impl Texts {
         )
     }
 
-    /// To the co-reporters of a resolved ticket.
-    pub fn rate_prompt_co_reporters(&self, no: &Number, who: &[&str]) -> String {
+    /// To the co-reporters of a resolved ticket: each of them may rate once, until `until`.
+    pub fn rate_prompt_co_reporters(&self, no: &Number, who: &[&str], until: &str) -> String {
         let who: Vec<String> = who.iter().map(|n| format!("@{n}")).collect();
         let who = who.join(" ");
         say!(
             self,
-            format!("{who} 您也反映过 {no}，请评价处理结果：回复「评价 {no} 满意/一般/不满意」。"),
             format!(
-                "{who} you reported {no} too; please rate the result: \"/rate {no} satisfied|neutral|unsatisfied\"."
+                "{who} 您也反映过 {no}，请评价处理结果：回复「评价 {no} 满意/一般/不满意」（{until}前有效，每人一次）。"
+            ),
+            format!(
+                "{who} you reported {no} too; please rate the result: \"/rate {no} satisfied|neutral|unsatisfied\" (once each, until {until})."
             )
+        )
+    }
+
+    /// Someone who already rated this resolution rates again.
+    pub fn already_rated(&self, no: &Number, when: &str, rating: Rating) -> String {
+        say!(
+            self,
+            format!(
+                "您已于 {when} 评价过 {no}（{}），每人评价一次。",
+                self.rating(rating)
+            ),
+            format!(
+                "You rated {no} at {when} ({}); everyone rates once.",
+                self.rating(rating)
+            )
+        )
+    }
+
+    /// A rating after the rating window of the latest resolution ended.
+    pub fn rating_window_over(&self, no: &Number, ended: &str) -> String {
+        say!(
+            self,
+            format!("{no} 的评价已于 {ended} 截止，不能再评价。"),
+            format!("Rating {no} closed at {ended}; it can no longer be rated.")
+        )
+    }
+
+    /// A 不满意 from a co-reporter after the ticket was closed by another's rating: counted,
+    /// and passed on to the assignee.
+    pub fn rated_unsatisfied_after_close(&self, no: &Number, by: &str, assignee: &str) -> String {
+        let to = if assignee.is_empty() {
+            String::new()
+        } else {
+            say!(
+                self,
+                format!("，已转告 @{assignee}"),
+                format!("; @{assignee} has been told")
+            )
+        };
+        say!(
+            self,
+            format!(
+                "{no} 收到 {by} 的评价：{}{to}。感谢反馈！",
+                self.rating(Rating::Unsatisfied)
+            ),
+            format!(
+                "{no} rated {} by {by}{to}. Thank you!",
+                self.rating(Rating::Unsatisfied)
+            )
+        )
+    }
+
+    // ---- extensions (延期) ---------------------------------------------------------------
+
+    /// The answer to the handler who asked for more time.
+    pub fn extension_asked(&self, no: &Number, days: i64, village: &str) -> String {
+        say!(
+            self,
+            format!(
+                "已提交 {no} 延期 {days} 天的申请，等待{village}协调员审批；审批前办结时限不变。"
+            ),
+            format!(
+                "Asked to extend {no} by {days} day(s); waiting for {village}'s coordinator. The deadline stays until then."
+            )
+        )
+    }
+
+    /// To the village coordinators: a request to decide, with how to answer.
+    #[allow(clippy::too_many_arguments)]
+    pub fn extension_request(
+        &self,
+        no: &Number,
+        grid: &str,
+        who: &str,
+        days: i64,
+        reason: &str,
+        due: &str,
+        nth: i64,
+        buttons: bool,
+    ) -> String {
+        let how = if buttons {
+            say!(self, "点下方按钮，或回复", "tap a button, or reply")
+        } else {
+            say!(self, "请回复", "reply")
+        };
+        say!(
+            self,
+            format!(
+                "【延期申请】{no}（{grid}）{who} 申请延期 {days} 天（第 {nth} 次），理由：{reason}。当前办结时限：{due}。\n{how}「同意延期 {no}」或「不同意延期 {no} 理由」。"
+            ),
+            format!(
+                "[Extension] {no} ({grid}): {who} asks for {days} more day(s) (request {nth}), because: {reason}. Due now: {due}.\n{how} \"/approve {no}\" or \"/reject {no} reason\"."
+            )
+        )
+    }
+
+    pub fn button_approve(&self) -> &'static str {
+        say!(self, "同意延期", "Approve")
+    }
+
+    pub fn button_reject(&self) -> &'static str {
+        say!(self, "不同意", "Refuse")
+    }
+
+    /// An approval, told in the ticket's group and to the coordinator.
+    pub fn extension_approved(&self, no: &Number, days: i64, by: &str, due: &str) -> String {
+        say!(
+            self,
+            format!("{no} 延期 {days} 天已由 {by} 同意，新的办结时限：{due}。"),
+            format!("{by} approved extending {no} by {days} day(s); now due {due}.")
+        )
+    }
+
+    /// A refusal, told in the ticket's group and to the coordinator.
+    pub fn extension_refused(&self, no: &Number, by: &str, note: &str, due: &str) -> String {
+        let why = if note.is_empty() {
+            String::new()
+        } else {
+            say!(self, format!("（{note}）"), format!(" ({note})"))
+        };
+        say!(
+            self,
+            format!("{no} 的延期申请未获 {by} 同意{why}，办结时限不变：{due}。"),
+            format!("{by} refused to extend {no}{why}; it is still due {due}.")
+        )
+    }
+
+    /// No more extensions for this ticket.
+    pub fn extension_no_more(&self, no: &Number, max: u32) -> String {
+        say!(
+            self,
+            format!("{no} 已延期 {max} 次，不能再申请延期（每件最多 {max} 次）。"),
+            format!("{no} was extended {max} times already, the most a ticket may be.")
+        )
+    }
+
+    /// More days than one extension may give.
+    pub fn extension_too_long(&self, max_days: u32) -> String {
+        say!(
+            self,
+            format!("一次最多延期 {max_days} 天。"),
+            format!("One extension gives at most {max_days} days.")
+        )
+    }
+
+    /// A request is already waiting.
+    pub fn extension_pending(&self, no: &Number, who: &str, days: i64, when: &str) -> String {
+        say!(
+            self,
+            format!("{no} 已有延期申请等待审批（{who} 于 {when} 申请 {days} 天）。"),
+            format!(
+                "{no} already has a request waiting ({who} asked for {days} day(s) at {when})."
+            )
+        )
+    }
+
+    /// Nothing to decide.
+    pub fn extension_none_pending(&self, no: &Number) -> String {
+        say!(
+            self,
+            format!("{no} 没有待审批的延期申请。"),
+            format!("{no} has no extension request waiting.")
         )
     }
 

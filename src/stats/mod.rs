@@ -28,7 +28,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use crate::config::Language;
-use crate::domain::{Category, Rating, TicketState};
+use crate::domain::{Category, TicketState};
 use crate::i18n::Texts;
 use crate::store::tickets::TicketFacts;
 
@@ -106,15 +106,12 @@ pub fn compute(facts: &[TicketFacts], now: i64) -> Stats {
         }
         s.escalated += i64::from(f.escalated);
         s.reopened += i64::from(f.reopened > 0);
-        if f.state == TicketState::Closed && f.rating.is_none() {
+        if f.state == TicketState::Closed && f.ratings.total() == 0 {
             s.closed_unrated += 1;
         }
-        if let Some(r) = f.rating {
-            s.rated += 1;
-            if r == Rating::Satisfied {
-                s.satisfied += 1;
-            }
-        }
+        // Every rating counts: the reporter's and each co-reporter's.
+        s.rated += f.ratings.total();
+        s.satisfied += f.ratings.satisfied;
     }
     if s.rated > 0 {
         s.satisfaction = Some(s.satisfied as f64 / s.rated as f64);
@@ -206,6 +203,7 @@ pub fn render(stats: &Stats, scope: &str, period: &str, texts: &Texts) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Rating;
 
     const H: i64 = 3_600_000;
 
@@ -218,7 +216,7 @@ mod tests {
             resolved_at: None,
             claim_due: created + 2 * H,
             resolve_due: created + 72 * H,
-            rating: None,
+            ratings: crate::domain::Ratings::default(),
             claimed_at: None,
             escalated: false,
             reopened: 0,
@@ -231,7 +229,7 @@ mod tests {
         a.first_response_at = Some(H);
         a.claimed_at = Some(H);
         a.resolved_at = Some(3 * H);
-        a.rating = Some(Rating::Satisfied);
+        a.ratings = crate::domain::Ratings::one(Rating::Satisfied);
         let mut b = fact(TicketState::Resolved, 0);
         b.first_response_at = Some(H / 2);
         b.claimed_at = Some(H / 2);
@@ -250,6 +248,24 @@ mod tests {
         assert_eq!(s.response_p90_ms, Some(H));
         assert_eq!(s.resolution_p50_ms, Some(3 * H));
         assert_eq!(s.by_category.get(&Category::Water), Some(&1));
+    }
+
+    /// A ticket rated by its reporter and two co-reporters counts three ratings.
+    #[test]
+    fn satisfaction_counts_every_rating() {
+        let mut a = fact(TicketState::Closed, 0);
+        a.resolved_at = Some(H);
+        a.ratings = crate::domain::Ratings {
+            satisfied: 2,
+            neutral: 1,
+            unsatisfied: 0,
+        };
+        let mut b = fact(TicketState::Closed, 0);
+        b.resolved_at = Some(H);
+        b.ratings = crate::domain::Ratings::one(Rating::Unsatisfied);
+        let s = compute(&[a, b], 2 * H);
+        assert_eq!((s.rated, s.satisfied, s.closed_unrated), (4, 2, 0));
+        assert_eq!(s.satisfaction, Some(0.5));
     }
 
     #[test]

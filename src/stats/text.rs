@@ -46,7 +46,7 @@ impl StatsTexts for Texts {
         match self.lang {
             Language::Zh => {
                 let satisfaction = match s.rates.satisfaction {
-                    Some(v) => format!("满意度{:.1}%（评价{}件）", v * 100.0, s.rated),
+                    Some(v) => format!("满意度{:.1}%（评价{}人次）", v * 100.0, s.rated),
                     None => "暂无评价".into(),
                 };
                 format!(
@@ -85,7 +85,7 @@ impl StatsTexts for Texts {
             }
             Language::En => {
                 let satisfaction = match s.rates.satisfaction {
-                    Some(v) => format!("satisfaction {:.1}% ({} rated)", v * 100.0, s.rated),
+                    Some(v) => format!("satisfaction {:.1}% ({} ratings)", v * 100.0, s.rated),
                     None => "nothing rated yet".into(),
                 };
                 format!(

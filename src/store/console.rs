@@ -572,7 +572,8 @@ impl Store {
         let mut sql = Sql::new(
             self.backend(),
             "SELECT t.id, t.grid, t.state, t.category, t.created_at, t.first_response_at, t.resolved_at, \
-             t.claim_due, t.resolve_due, t.rating, t.claimed_at, t.escalated, t.reopened FROM tickets t WHERE 1 = 1",
+             t.claim_due, t.resolve_due, t.rated_satisfied, t.rated_neutral, t.rated_unsatisfied, \
+             t.claimed_at, t.escalated, t.reopened FROM tickets t WHERE 1 = 1",
         );
         push_scope(&mut sql, &Scope::Under(vec![node_path.to_string()]), None);
         sql.push(
@@ -621,7 +622,6 @@ fn grid_from(r: &AnyRow) -> Result<Grid> {
 }
 
 fn fact_from(r: &AnyRow) -> Result<ConsoleFact> {
-    let rating: Option<String> = col(r, "rating")?;
     Ok(ConsoleFact {
         id: col(r, "id")?,
         grid: col(r, "grid")?,
@@ -633,7 +633,7 @@ fn fact_from(r: &AnyRow) -> Result<ConsoleFact> {
             resolved_at: col(r, "resolved_at")?,
             claim_due: col(r, "claim_due")?,
             resolve_due: col(r, "resolve_due")?,
-            rating: rating.and_then(|x| x.parse().ok()),
+            ratings: super::tickets::ratings_from(r)?,
             claimed_at: col(r, "claimed_at")?,
             escalated: col::<Option<String>>(r, "escalated")?.is_some(),
             reopened: col(r, "reopened")?,

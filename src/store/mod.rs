@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod onebot;
 pub mod outbox;
 pub mod photos;
+pub mod ratings;
 pub mod rollups;
 pub mod roster;
 pub mod sandbox;

@@ -15,11 +15,14 @@ pub struct Photo {
     pub photo: String,
     /// The platform's event time of its message.
     pub sent_at: i64,
+    /// Sent by staff as evidence of the work (办结凭证), not by a resident with a report.
+    pub evidence: bool,
 }
 
 impl Tx {
     /// Stores a message's photos, belonging to `ticket` or (`None`) waiting for a report.
     /// Returns the photos newly stored (a replayed message adds none).
+    /// A photo's `evidence` flag says whether it is evidence of the work.
     pub async fn add_photos(
         &mut self,
         photos: &[Photo],
@@ -28,8 +31,8 @@ impl Tx {
         let mut added = Vec::new();
         for p in photos {
             let done = sqlx::query(
-                "INSERT INTO photos (platform, chat_id, sender_id, inbox_id, photo, sent_at, ticket_id) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (inbox_id, photo) DO NOTHING",
+                "INSERT INTO photos (platform, chat_id, sender_id, inbox_id, photo, sent_at, ticket_id, evidence) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (inbox_id, photo) DO NOTHING",
             )
             .bind(p.platform.clone())
             .bind(p.chat_id.clone())
@@ -38,6 +41,7 @@ impl Tx {
             .bind(p.photo.clone())
             .bind(p.sent_at)
             .bind(ticket)
+            .bind(i64::from(p.evidence))
             // The ticket may be one of this transaction's held-back rows: write those first.
             .execute(self.db().await?)
             .await?;
@@ -86,6 +90,34 @@ impl Tx {
         to: i64,
         ticket: i64,
     ) -> Result<Vec<String>> {
+        self.claim_waiting(platform, chat, sender, (from, to), ticket, false)
+            .await
+    }
+
+    /// [`Tx::claim_waiting_photos`] for photos staff sent just before their 办结: they become
+    /// the ticket's evidence.
+    pub async fn claim_waiting_evidence(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        sender: &str,
+        from: i64,
+        to: i64,
+        ticket: i64,
+    ) -> Result<Vec<String>> {
+        self.claim_waiting(platform, chat, sender, (from, to), ticket, true)
+            .await
+    }
+
+    async fn claim_waiting(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        sender: &str,
+        (from, to): (i64, i64),
+        ticket: i64,
+        evidence: bool,
+    ) -> Result<Vec<String>> {
         let key = (platform.to_string(), chat.to_string(), sender.to_string());
         if let Some(waiting) = &self.held.photo_senders
             && !waiting.contains(&key)
@@ -106,12 +138,14 @@ impl Tx {
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: i64 = col(r, "id")?;
-            let done =
-                sqlx::query("UPDATE photos SET ticket_id = $1 WHERE id = $2 AND ticket_id IS NULL")
-                    .bind(ticket)
-                    .bind(id)
-                    .execute(self.db().await?)
-                    .await?;
+            let done = sqlx::query(
+                "UPDATE photos SET ticket_id = $1, evidence = $2 WHERE id = $3 AND ticket_id IS NULL",
+            )
+            .bind(ticket)
+            .bind(i64::from(evidence))
+            .bind(id)
+            .execute(self.db().await?)
+            .await?;
             if done.rows_affected() == 1 {
                 out.push(col(r, "photo")?);
             }
@@ -223,10 +257,20 @@ impl Tx {
         col(&row, "n")
     }
 
+    /// How many of a ticket's photos are evidence of the work.
+    pub async fn evidence_count(&mut self, ticket: i64) -> Result<i64> {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM photos WHERE ticket_id = $1 AND evidence = 1")
+                .bind(ticket)
+                .fetch_one(self.db().await?)
+                .await?;
+        col(&row, "n")
+    }
+
     /// The photos of a ticket, in the order they were sent.
     pub async fn ticket_photos(&mut self, ticket: i64) -> Result<Vec<Photo>> {
         let rows = sqlx::query(
-            "SELECT platform, chat_id, sender_id, inbox_id, photo, sent_at FROM photos \
+            "SELECT platform, chat_id, sender_id, inbox_id, photo, sent_at, evidence FROM photos \
              WHERE ticket_id = $1 ORDER BY sent_at, id",
         )
         .bind(ticket)
@@ -241,6 +285,7 @@ impl Tx {
                     inbox_id: col(r, "inbox_id")?,
                     photo: col(r, "photo")?,
                     sent_at: col(r, "sent_at")?,
+                    evidence: col::<i64>(r, "evidence")? != 0,
                 })
             })
             .collect()

@@ -76,7 +76,7 @@ pub fn facts_of(t: &Ticket) -> Facts {
         resolved_at: t.resolved_at,
         claim_due: t.claim_due,
         resolve_due: t.resolve_due,
-        rating: t.rating,
+        ratings: t.ratings,
         escalated: t.escalated.is_some(),
         reopened: t.reopened,
     }
@@ -96,17 +96,17 @@ fn facts_of_new(t: &NewTicket) -> Facts {
         resolved_at: None,
         claim_due: t.claim_due,
         resolve_due: t.resolve_due,
-        rating: None,
+        ratings: crate::domain::Ratings::default(),
         escalated: false,
         reopened: 0,
     }
 }
 
 const FACT_COLUMNS: &str = "id, grid, state, category, urgency, created_at, updated_at, \
-    first_response_at, claimed_at, resolved_at, claim_due, resolve_due, rating, escalated, reopened";
+    first_response_at, claimed_at, resolved_at, claim_due, resolve_due, rated_satisfied, \
+    rated_neutral, rated_unsatisfied, escalated, reopened";
 
 fn facts_from(row: &AnyRow) -> Result<Facts> {
-    let rating: Option<String> = col(row, "rating")?;
     Ok(Facts {
         grid: col(row, "grid")?,
         state: parse_col(row, "state")?,
@@ -119,7 +119,7 @@ fn facts_from(row: &AnyRow) -> Result<Facts> {
         resolved_at: col(row, "resolved_at")?,
         claim_due: col(row, "claim_due")?,
         resolve_due: col(row, "resolve_due")?,
-        rating: rating.and_then(|r| r.parse().ok()),
+        ratings: super::tickets::ratings_from(row)?,
         escalated: col::<Option<String>>(row, "escalated")?.is_some(),
         reopened: col(row, "reopened")?,
     })

@@ -100,7 +100,13 @@ pub struct GroupTicket {
     pub created_at: i64,
     pub claim_due: i64,
     pub resolve_due: i64,
+    /// The rating that decided the latest resolution.
     pub rating: Option<String>,
+    /// Every rating it holds (the reporter's and each co-reporter's).
+    pub ratings: i64,
+    /// Its photos, and how many of them are evidence of the work (办结凭证).
+    pub photos: i64,
+    pub evidence: i64,
 }
 
 const MESSAGE_COLUMNS: &str =
@@ -450,7 +456,9 @@ impl Store {
              AND e.kind = 'cancelled') THEN 1 ELSE 0 END AS BIGINT) AS withdrawn, \
              t.category, t.urgency, t.location, t.body, t.reporter_name, \
              t.assignee, p.name AS assignee_name, t.created_at, t.claim_due, t.resolve_due, \
-             t.rating \
+             t.rating, CAST(t.rated_satisfied + t.rated_neutral + t.rated_unsatisfied AS BIGINT) AS ratings, \
+             CAST((SELECT COUNT(*) FROM photos ph WHERE ph.ticket_id = t.id) AS BIGINT) AS photos, \
+             CAST((SELECT COUNT(*) FROM photos ph WHERE ph.ticket_id = t.id AND ph.evidence = 1) AS BIGINT) AS evidence \
              FROM tickets t LEFT JOIN people p ON p.code = t.assignee \
              WHERE t.platform = 'sandbox' AND t.account = $1 AND t.chat_id = $2 \
              ORDER BY t.id DESC LIMIT $3",
@@ -495,6 +503,9 @@ impl Store {
                     claim_due: col(r, "claim_due")?,
                     resolve_due: col(r, "resolve_due")?,
                     rating: col(r, "rating")?,
+                    ratings: col(r, "ratings")?,
+                    photos: col(r, "photos")?,
+                    evidence: col(r, "evidence")?,
                 })
             })
             .collect()

@@ -4,7 +4,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
 use super::{Backend, Result, Store, Tx, col, parse_col, row_placeholders};
-use crate::domain::{Category, HistoryKind, Rating, TicketState, Urgency};
+use crate::domain::{Category, HistoryKind, Rating, Ratings, TicketState, Urgency};
 
 /// A ticket as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +35,10 @@ pub struct Ticket {
     pub closed_at: Option<i64>,
     pub claim_due: i64,
     pub resolve_due: i64,
+    /// The rating that decided the latest resolution (closed or reopened it).
     pub rating: Option<Rating>,
+    /// Every rating it holds, one per person who rated (see `store::ratings`).
+    pub ratings: Ratings,
     pub duplicate_of: Option<i64>,
     pub updated_at: i64,
     /// Highest level the ticket was escalated to ("village", "town").
@@ -96,7 +99,8 @@ pub struct TicketFacts {
     pub resolved_at: Option<i64>,
     pub claim_due: i64,
     pub resolve_due: i64,
-    pub rating: Option<Rating>,
+    /// Every rating, one per person who rated.
+    pub ratings: Ratings,
     pub claimed_at: Option<i64>,
     pub escalated: bool,
     pub reopened: i64,
@@ -104,7 +108,17 @@ pub struct TicketFacts {
 
 pub(crate) const COLUMNS: &str = "id, grid, grid_no, platform, account, chat_id, thread, source_message_id, reporter_id, \
     reporter_name, category, urgency, location, body, assignee, state, created_at, first_response_at, \
-    claimed_at, resolved_at, closed_at, claim_due, resolve_due, rating, duplicate_of, updated_at, escalated, reopened";
+    claimed_at, resolved_at, closed_at, claim_due, resolve_due, rating, rated_satisfied, rated_neutral, \
+    rated_unsatisfied, duplicate_of, updated_at, escalated, reopened";
+
+/// The `rated_*` counts of a row.
+pub(crate) fn ratings_from(row: &AnyRow) -> Result<Ratings> {
+    Ok(Ratings {
+        satisfied: col(row, "rated_satisfied")?,
+        neutral: col(row, "rated_neutral")?,
+        unsatisfied: col(row, "rated_unsatisfied")?,
+    })
+}
 
 pub(crate) fn ticket_from(row: &AnyRow) -> Result<Ticket> {
     let rating: Option<String> = col(row, "rating")?;
@@ -133,6 +147,7 @@ pub(crate) fn ticket_from(row: &AnyRow) -> Result<Ticket> {
         claim_due: col(row, "claim_due")?,
         resolve_due: col(row, "resolve_due")?,
         rating: rating.and_then(|r| r.parse().ok()),
+        ratings: ratings_from(row)?,
         duplicate_of: col(row, "duplicate_of")?,
         updated_at: col(row, "updated_at")?,
         escalated: col(row, "escalated")?,
@@ -300,7 +315,8 @@ impl Tx {
             "UPDATE tickets SET assignee = $2, state = $3, first_response_at = $4, claimed_at = $5, \
              resolved_at = $6, closed_at = $7, rating = $8, duplicate_of = $9, body = $10, \
              grid = $11, updated_at = $12, claim_due = $13, resolve_due = $14, escalated = $15, \
-             reopened = $16, category = $17, urgency = $18 WHERE id = $1",
+             reopened = $16, category = $17, urgency = $18, rated_satisfied = $19, \
+             rated_neutral = $20, rated_unsatisfied = $21 WHERE id = $1",
         )
         .bind(t.id)
         .bind(t.assignee.clone())
@@ -320,6 +336,9 @@ impl Tx {
         .bind(t.reopened)
         .bind(t.category.id().to_string())
         .bind(t.urgency.id().to_string())
+        .bind(t.ratings.satisfied)
+        .bind(t.ratings.neutral)
+        .bind(t.ratings.unsatisfied)
         .execute(self.db().await?)
         .await?;
         Ok(())
@@ -492,7 +511,7 @@ impl Tx {
     ) -> Result<Vec<TicketFacts>> {
         let rows = sqlx::query(
             "SELECT state, category, created_at, first_response_at, resolved_at, claim_due, resolve_due, \
-             rating, claimed_at, escalated, reopened FROM tickets \
+             rated_satisfied, rated_neutral, rated_unsatisfied, claimed_at, escalated, reopened FROM tickets \
              WHERE created_at >= $2 AND grid IN (SELECT code FROM grids WHERE substr(path, 1, length(CAST($1 AS TEXT))) = $1)",
         )
         .bind(path_prefix.to_string())
@@ -501,7 +520,6 @@ impl Tx {
         .await?;
         rows.iter()
             .map(|r| {
-                let rating: Option<String> = col(r, "rating")?;
                 Ok(TicketFacts {
                     state: parse_col(r, "state")?,
                     category: parse_col(r, "category")?,
@@ -510,7 +528,7 @@ impl Tx {
                     resolved_at: col(r, "resolved_at")?,
                     claim_due: col(r, "claim_due")?,
                     resolve_due: col(r, "resolve_due")?,
-                    rating: rating.and_then(|x| x.parse().ok()),
+                    ratings: ratings_from(r)?,
                     claimed_at: col(r, "claimed_at")?,
                     escalated: col::<Option<String>>(r, "escalated")?.is_some(),
                     reopened: col(r, "reopened")?,

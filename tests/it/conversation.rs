@@ -3,10 +3,10 @@
 //! always shows its ticket's state, on a platform that edits messages.
 
 use crate::both_backends;
-use crate::support::{Db, ROSTER, TestApp, seed, spawn_app, spawn_app_with};
+use crate::support::{Db, ROSTER, TestApp, message, seed, spawn_app, spawn_app_with};
 use gridline::domain::TicketState;
 use gridline::platform::memory::MemoryAdapter;
-use gridline::platform::{Adapter as _, Capabilities, Outbound};
+use gridline::platform::{Adapter as _, Capabilities, EventKind, Outbound};
 
 /// The edits of message `card`: (text, button ids), oldest first.
 fn edits_of(app: &TestApp, card: &str) -> Vec<(String, Vec<String>)> {
@@ -347,3 +347,354 @@ async fn urgent_fan_out(db: Db) {
     app.stop().await;
 }
 both_backends!(urgent_calls_everyone_at_once, urgent_fan_out);
+
+/// Everyone asked rates once each until the window ends: the reporter's rating closes the
+/// ticket, a co-reporter's after it is counted (not refused), a second rating by the same
+/// person is answered with the first, a late 不满意 is passed to the leader, and after the
+/// window nobody may rate. Statistics count every rating.
+async fn everyone_asked_rates_once(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let source = app
+        .say("g1", "res1", "王芳", "/report 3栋门口下水道堵了")
+        .await;
+    let card = app.card_for(&source);
+    for (user, name) in [("res2", "李娜"), ("res3", "周杰"), ("res5", "吴磊")] {
+        app.say_reply("g1", user, name, "我家也是", Some(&card))
+            .await;
+    }
+    assert_eq!(app.store.co_reporters(1).await.expect("co").len(), 3);
+    app.say("g1", "leader1", "张伟", "办结 1 疏通了管道").await;
+    let ask = app.last();
+    assert!(
+        ask.text.contains("@李娜") && ask.text.contains("每人一次"),
+        "the co-reporters are asked, with the deadline: {}",
+        ask.text
+    );
+
+    // The reporter rates first: closed.
+    app.say("g1", "res1", "王芳", "评价 1 满意").await;
+    assert_eq!(state(&app, 1).await, TicketState::Closed);
+    // A co-reporter after her: counted, not refused.
+    app.say("g1", "res2", "李娜", "评价 1 满意").await;
+    let answer = app.last().text;
+    assert!(answer.contains("#1 评价：满意"), "{answer}");
+    assert!(!answer.contains("不能"), "{answer}");
+    // The same person again: told they rated, nothing counted twice.
+    app.say("g1", "res2", "李娜", "评价 1 不满意").await;
+    let answer = app.last().text;
+    assert!(
+        answer.contains("评价过 #1（满意）") && answer.contains("每人评价一次"),
+        "{answer}"
+    );
+    // Another co-reporter says it is not fixed, replying to the card: counted as 不满意 and
+    // passed to the leader; the ticket stays closed.
+    app.say_reply("g1", "res3", "周杰", "还是堵着", Some(&card))
+        .await;
+    let answer = app.last();
+    assert!(
+        answer.text.contains("周杰 的评价：不满意") && answer.text.contains("@张伟"),
+        "{}",
+        answer.text
+    );
+    assert_eq!(state(&app, 1).await, TicketState::Closed);
+    // Someone who did not report may not rate.
+    app.say("g1", "res4", "孙丽", "评价 1 满意").await;
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(
+        (
+            t.ratings.satisfied,
+            t.ratings.neutral,
+            t.ratings.unsatisfied
+        ),
+        (2, 0, 1)
+    );
+    assert_eq!(t.rating, Some(gridline::domain::Rating::Satisfied));
+    let rated: Vec<String> = app
+        .store
+        .ticket_events(1)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|e| e.kind == gridline::domain::HistoryKind::Rated)
+        .map(|e| format!("{} {}", e.actor_name, e.detail))
+        .collect();
+    assert_eq!(
+        rated,
+        ["王芳 satisfied", "李娜 satisfied", "周杰 unsatisfied"]
+    );
+
+    // Every rating counts in the statistics: 2 of 3 satisfied.
+    app.say("g1", "leader1", "张伟", "统计").await;
+    let stats = app.last().text;
+    assert!(stats.contains("满意度66.7%（评价3人次）"), "{stats}");
+
+    // After the window the last co-reporter is told it ended.
+    app.clock
+        .advance(std::time::Duration::from_secs(4 * 24 * 3600));
+    app.say("g1", "res5", "吴磊", "评价 1 满意").await;
+    let answer = app.last().text;
+    assert!(
+        answer.contains("评价已于") && answer.contains("截止"),
+        "{answer}"
+    );
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.ratings.total(), 3);
+    // The rollups agree with a recount from the tickets.
+    let (found, diffs) = app
+        .store
+        .verify_rollups(app.settings.general.timezone.0, 10)
+        .await
+        .expect("verify");
+    assert_eq!(found, 0, "{diffs:?}");
+    app.stop().await;
+}
+both_backends!(everyone_asked_rates_once, everyone_asked_rates_once);
+
+/// Help and refusals in the sender's own form: a resident's 帮助 starts with the Chinese forms
+/// and lists only what a resident may do; "/help" starts with the slash forms; a leader's help
+/// has no 督办; a bare command word is answered with the Chinese example.
+async fn help_in_the_senders_form(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "帮助").await;
+    let help = app.last().text;
+    let lines: Vec<&str> = help.lines().collect();
+    assert_eq!(lines.get(1), Some(&"诉求 内容（/report 内容）"), "{help}");
+    for not_hers in ["接单", "办结", "统计", "督办", "绑定"] {
+        assert!(
+            !lines.iter().any(|l| l.starts_with(not_hers)),
+            "a resident is not offered {not_hers}: {help}"
+        );
+    }
+    app.say("g1", "res1", "王芳", "/help").await;
+    let help = app.last().text;
+    assert!(
+        help.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("/report")),
+        "{help}"
+    );
+    app.say("g1", "leader1", "张伟", "帮助").await;
+    let help = app.last().text;
+    assert!(help.contains("办结 42 …（/done 42 结果）"), "{help}");
+    assert!(!help.contains("督办"), "a leader may not urge: {help}");
+    // A command word with nothing after it: the example in the same form.
+    app.say("g1", "leader1", "张伟", "接单").await;
+    assert!(app.last().text.contains("接单 42"), "{}", app.last().text);
+    app.stop().await;
+}
+both_backends!(help_in_the_senders_form, help_in_the_senders_form);
+
+/// Someone sends a photo (with `text`, possibly empty), optionally replying to `reply_to`.
+async fn send_photo(
+    app: &TestApp,
+    (chat, user, name): (&str, &str, &str),
+    text: &str,
+    reply_to: Option<&str>,
+    photo: &str,
+) {
+    let mut ev = message(chat, user, name, text, reply_to);
+    if let EventKind::Message { photos, .. } = &mut ev.kind {
+        photos.push(photo.to_string());
+    }
+    app.submit(ev).await.expect("stored");
+    app.settle().await;
+}
+
+/// (photo, evidence) of a ticket, in the order sent.
+async fn photos_of(app: &TestApp, ticket: i64) -> Vec<(String, bool)> {
+    app.store
+        .ticket_photos(ticket)
+        .await
+        .expect("photos")
+        .into_iter()
+        .map(|p| (p.photo, p.evidence))
+        .collect()
+}
+
+/// 办结 takes photos as evidence: sent with it, replying to the card or the claim notice
+/// before it, or just before or after it; a category that requires a photo refuses 办结
+/// without one and says so; 查询 and the card show the evidence.
+async fn evidence_photos(db: Db) {
+    let app = spawn_app(db, |s| {
+        s.evidence.photo_required = vec![gridline::domain::Category::Safety];
+    })
+    .await;
+    seed(&app, ROSTER).await;
+    let leader = ("g1", "leader1", "张伟");
+    let source = app
+        .say("g1", "res1", "王芳", "/report 5栋楼道堆满杂物")
+        .await;
+    let card = app.card_for(&source);
+    // A resident's photo replying to the card belongs to the report, not the evidence.
+    send_photo(&app, ("g1", "res1", "王芳"), "", Some(&card), "report-1").await;
+    app.say("g1", "leader1", "张伟", "接单 1").await;
+    app.say("g1", "leader1", "张伟", "改类 1 安全隐患").await;
+
+    // No photo yet: refused, saying why; nothing changed.
+    app.say("g1", "leader1", "张伟", "办结 1 已清理").await;
+    let refusal = app.last().text;
+    assert!(
+        refusal.contains("#1 属于「安全隐患」，办结需附现场照片"),
+        "{refusal}"
+    );
+    assert_eq!(state(&app, 1).await, TicketState::Claimed);
+
+    // A photo replying to the claim notice: evidence. Then 办结 is accepted.
+    let claim_notice = app
+        .bot_messages()
+        .into_iter()
+        .find(|(m, _)| m.text.contains("#1 已由 张伟 接单"))
+        .and_then(|(_, ids)| ids.into_iter().next())
+        .expect("claim notice");
+    send_photo(&app, leader, "", Some(&claim_notice), "done-1").await;
+    app.say("g1", "leader1", "张伟", "办结 1 已清理").await;
+    assert_eq!(state(&app, 1).await, TicketState::Resolved);
+    assert_eq!(
+        photos_of(&app, 1).await,
+        [
+            ("report-1".to_string(), false),
+            ("done-1".to_string(), true)
+        ]
+    );
+    app.say("g1", "res1", "王芳", "查询 1").await;
+    let status = app.last().text;
+    assert!(
+        status.contains("照片 2 张（其中办结凭证 1 张）"),
+        "{status}"
+    );
+    assert!(status.contains("办结凭证 张伟"), "{status}");
+
+    // A photo sent with 办结 (a caption), and one replying to the card just after: evidence.
+    let source = app
+        .say("g1", "res1", "王芳", "/report 7栋门口垃圾没人清")
+        .await;
+    let card2 = app.card_for(&source);
+    app.say("g1", "leader1", "张伟", "接单 2").await;
+    send_photo(&app, leader, "办结 2 已清运", None, "done-2a").await;
+    assert_eq!(state(&app, 2).await, TicketState::Resolved);
+    send_photo(&app, leader, "", Some(&card2), "done-2b").await;
+    assert_eq!(
+        photos_of(&app, 2).await,
+        [("done-2a".to_string(), true), ("done-2b".to_string(), true)]
+    );
+
+    // A photo just before 办结, not a reply: evidence too, and enough for a safety ticket.
+    app.say("g1", "res1", "王芳", "/report 9栋电梯口有裸露电线")
+        .await;
+    app.say("g1", "leader1", "张伟", "改类 3 安全隐患").await;
+    send_photo(&app, leader, "", None, "done-3").await;
+    app.say("g1", "leader1", "张伟", "办结 3 已包扎电线").await;
+    assert_eq!(state(&app, 3).await, TicketState::Resolved);
+    assert_eq!(photos_of(&app, 3).await, [("done-3".to_string(), true)]);
+    let kinds: Vec<String> = app
+        .store
+        .ticket_events(3)
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|e| e.kind.id().to_string())
+        .collect();
+    assert!(kinds.contains(&"evidence".to_string()), "{kinds:?}");
+    app.stop().await;
+}
+both_backends!(evidence_photos, evidence_photos);
+
+/// Migration 0030 keeps the ratings given before it as the reporters' and counts them, so the
+/// rollups built so far still add up.
+async fn migration_keeps_existing_ratings(db: Db) {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = crate::support::database_url(db, &dir).await;
+    let url = match db {
+        Db::Sqlite => format!("{url}?mode=rwc"),
+        Db::Postgres => url,
+    };
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    let folder = match db {
+        Db::Sqlite => "sqlite",
+        Db::Postgres => "postgres",
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(folder);
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .expect("migrations")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    let version = |p: &std::path::Path| -> u32 {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.split('_').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(u32::MAX)
+    };
+    let run = |path: &std::path::Path| std::fs::read_to_string(path).expect("sql");
+    for f in files.iter().filter(|f| version(f) < 30) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(run(f)))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+    sqlx::raw_sql(
+        "INSERT INTO grids (code, name, parent, level, path) VALUES ('G1', '一网格', NULL, 'grid', '/G1/')",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("grid");
+    // Closed satisfied; closed unrated; reopened by 不满意 (now claimed again).
+    for (id, state, rating, reopened) in [
+        (1, "closed", "'satisfied'", 0),
+        (2, "closed", "NULL", 0),
+        (3, "claimed", "'unsatisfied'", 1),
+    ] {
+        let sql = format!(
+            "INSERT INTO tickets (id, grid, grid_no, platform, account, chat_id, source_message_id, \
+             inbox_id, reporter_id, reporter_name, category, urgency, body, state, created_at, \
+             claim_due, resolve_due, updated_at, rating, reopened) VALUES ({id}, 'G1', {id}, \
+             'memory', 'bot', 'c', 'm{id}', {id}, 'r{id}', '王芳', 'other', 'normal', '事', \
+             '{state}', 0, 0, 0, 5, {rating}, {reopened})"
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .expect("ticket");
+    }
+    let migration = files
+        .iter()
+        .find(|f| version(f) == 30)
+        .expect("migration 0030");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(run(migration)))
+        .execute(&mut conn)
+        .await
+        .expect("0030 applies");
+    let counts: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, rated_satisfied, rated_neutral, rated_unsatisfied FROM tickets ORDER BY id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("tickets");
+    assert_eq!(counts, [(1, 1, 0, 0), (2, 0, 0, 0), (3, 0, 0, 1)]);
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT ticket_id, user_id, rating, round FROM ticket_ratings ORDER BY ticket_id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("ratings");
+    assert_eq!(
+        rows,
+        [
+            (1, "r1".into(), "satisfied".into(), 0),
+            (3, "r3".into(), "unsatisfied".into(), 0),
+        ],
+        "the reporter's rating, of the resolution they rated"
+    );
+    conn.close().await.expect("close");
+}
+both_backends!(
+    migration_keeps_existing_ratings,
+    migration_keeps_existing_ratings
+);

@@ -72,7 +72,7 @@ async fn full_life(db: Db) {
         "0件正在处理中",
         "已办结1件（已关闭1件、待评价0件）",
         "超时签收0件，超时办结0件",
-        "满意度100.0%（评价1件）",
+        "满意度100.0%（评价1人次）",
         "路灯照明 1",
     ] {
         assert!(
@@ -120,7 +120,10 @@ async fn buttons_act_like_commands(db: Db) {
         })
         .collect();
     assert_eq!(toasts.len(), 2);
-    assert!(toasts[0].contains("没有权限"), "{toasts:?}");
+    assert!(
+        toasts[0].contains("只有负责人、副网格长或上级协调员可以接单 #1"),
+        "the refusal names who may: {toasts:?}"
+    );
     app.stop().await;
 }
 both_backends!(buttons, buttons_act_like_commands);
@@ -146,20 +149,41 @@ async fn refusals(db: Db) {
     app.say("g1", "res1", "王芳", "/report 井盖丢了").await;
 
     // A resident cannot claim or resolve.
+    // Refusals name who may do it, in the form the sender wrote.
     app.say("g1", "res1", "王芳", "/claim 1").await;
-    assert!(app.last().text.contains("没有权限"), "{}", app.last().text);
+    let refusal = app.last().text;
+    assert!(
+        refusal.contains("只有负责人、副网格长或上级协调员可以接单 #1")
+            && refusal.contains("/help"),
+        "{refusal}"
+    );
     app.say("g1", "res1", "王芳", "办结 1 好了").await;
-    assert!(app.last().text.contains("没有权限"));
+    let refusal = app.last().text;
+    assert!(
+        refusal.contains("只有负责人、副网格长或上级协调员可以办结 #1")
+            && refusal.contains("发送「帮助」"),
+        "{refusal}"
+    );
     // A leader of another grid cannot either.
     app.say("g1", "leader2", "李强", "/claim 1").await;
-    assert!(app.last().text.contains("没有权限"));
+    assert!(
+        app.last().text.contains("只有负责人"),
+        "{}",
+        app.last().text
+    );
     assert_eq!(
         app.store.ticket(1).await.expect("db").expect("t").state,
         TicketState::Open
     );
     // Nor can a resident see statistics.
     app.say("g1", "res1", "王芳", "/stats").await;
-    assert!(app.last().text.contains("没有权限"));
+    assert!(
+        app.last()
+            .text
+            .contains("只有网格长或上级协调员可以使用「/stats」"),
+        "{}",
+        app.last().text
+    );
 
     // Unknown and malformed commands get specific answers.
     app.say("g1", "res1", "王芳", "/frobnicate 3").await;
@@ -174,7 +198,7 @@ async fn refusals(db: Db) {
     assert!(app.last().text.contains("没有找到诉求 #99"));
     app.say("g1", "leader1", "张伟", "/rate 1 满意").await;
     assert!(
-        app.last().text.contains("没有权限"),
+        app.last().text.contains("只有反映人可以评价 #1"),
         "only the reporter rates"
     );
     // Wrong state: resolving twice.

@@ -93,12 +93,7 @@ async fn every_role_may_do_what_the_table_says_and_nothing_else() {
     app.say("g3", "res8", "周杰", "/report 5栋门口积水").await;
     let (own, other) = ("T1-V1-G1#1", "T1-V2-G3#1");
     let texts = Texts::new(Language::Zh);
-    let refusal_head = texts
-        .not_permitted("\u{0}")
-        .split('\u{0}')
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let refusal_head = texts.refusal_head().to_string();
     let mut wrong = Vec::new();
     let mut cells = 0;
     for role in [

@@ -222,7 +222,7 @@ async fn full_life(db: Db) {
         "已回复2件",
         "1件正在处理中",
         "已办结1件",
-        "满意度100.0%（评价1件）",
+        "满意度100.0%（评价1人次）",
     ] {
         assert!(text(&stats).contains(part), "`{part}` in {stats}");
     }

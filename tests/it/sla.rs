@@ -280,7 +280,9 @@ async fn leave_and_return(db: Db) {
     );
     app.say("g1", "res1", "王芳", "/onleave").await;
     assert!(
-        app.last().text.contains("权限") || app.last().text.contains("不能"),
+        app.last()
+            .text
+            .contains("只有网格长或上级协调员可以使用「/onleave」"),
         "{}",
         app.last().text
     );
@@ -427,7 +429,7 @@ async fn ratings(db: Db) {
     assert!(stats.contains("未评价结案1件"), "{stats}");
     assert!(stats.contains("重办1件"), "{stats}");
     // Two ratings (满意, 不满意); the unrated closure is not counted as satisfied.
-    assert!(stats.contains("满意度50.0%（评价2件）"), "{stats}");
+    assert!(stats.contains("满意度50.0%（评价2人次）"), "{stats}");
     app.stop().await;
 }
 both_backends!(rating_satisfied_reopen_and_timeout, ratings);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use gridline::domain::rollup::{self, COUNTERS, Counts};
-use gridline::domain::{Category, Rating, TicketState, Urgency};
+use gridline::domain::{Category, Rating, Ratings, TicketState, Urgency};
 use gridline::store::Store;
 use gridline::store::tickets::{NewTicket, Ticket};
 
@@ -87,6 +87,7 @@ fn as_stored((id, no): (i64, i64), t: &NewTicket) -> Ticket {
         claim_due: t.claim_due,
         resolve_due: t.resolve_due,
         rating: None,
+        ratings: Ratings::default(),
         duplicate_of: None,
         updated_at: t.created_at,
         escalated: None,
@@ -123,6 +124,14 @@ fn mutate(rng: &mut fastrand::Rng, t: &mut Ticket) {
         3 => None,
         _ => t.rating,
     };
+    // Every rating counts: the reporter's and any number of co-reporters'.
+    if rng.bool() {
+        t.ratings = Ratings {
+            satisfied: rng.i64(0..3),
+            neutral: rng.i64(0..2),
+            unsatisfied: rng.i64(0..2),
+        };
+    }
     if rng.u8(0..4) == 0 {
         t.escalated = Some(if rng.bool() { "village" } else { "town" }.into());
     }
@@ -344,11 +353,13 @@ async fn the_sentence_adds_up_and_names_the_scope() {
             t.resolved_at = Some(now - H / 4);
         }
         if *state == TicketState::Closed {
-            t.rating = Some(if n == 6 {
+            let rating = if n == 6 {
                 Rating::Neutral
             } else {
                 Rating::Satisfied
-            });
+            };
+            t.rating = Some(rating);
+            t.ratings = Ratings::one(rating);
         }
         tx.update_ticket(&t).await.expect("update");
     }
@@ -373,7 +384,7 @@ async fn the_sentence_adds_up_and_names_the_scope() {
         "3件正在处理中（待接单2件、已接单1件）",
         "已办结4件（已关闭3件、待评价1件）",
         "不予受理1件",
-        "满意度66.7%（评价3件）",
+        "满意度66.7%（评价3人次）",
     ] {
         assert!(text.contains(part), "{text}\nlacks {part}");
     }

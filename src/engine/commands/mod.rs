@@ -16,7 +16,7 @@ mod grammar;
 use crate::domain::Role;
 use crate::domain::role::{Reach, Who};
 use crate::i18n::Texts;
-use crate::i18n::commands::CommandWords;
+use crate::i18n::commands::{CommandWords, Named};
 use crate::store::Tx;
 use crate::understand::command::Problem;
 
@@ -214,6 +214,17 @@ impl Name {
     /// Its menu line and verb in the language of `texts`.
     pub fn words(self, texts: &Texts) -> CommandWords {
         (self.spec().words_in)(texts)
+    }
+
+    /// The command as sentences about it name it, in the language of `texts`.
+    pub fn named(self, texts: &Texts) -> Named {
+        let spec = self.spec();
+        Named {
+            slash: spec.slash,
+            word: spec.words.first().copied().unwrap_or(spec.slash),
+            example: spec.example,
+            action: self.words(texts).action,
+        }
     }
 
     /// Whether someone whose most senior role is `role` may use the command on a grid at

@@ -576,6 +576,11 @@ struct TicketView {
     resolve_due: i64,
     rating: Option<String>,
     rating_label: Option<String>,
+    /// Every rating (the reporter's and each co-reporter's).
+    ratings: i64,
+    photos: i64,
+    /// Photos from staff as evidence of the work (办结凭证).
+    evidence: i64,
     co_reporters: Vec<String>,
 }
 
@@ -624,6 +629,9 @@ impl TicketView {
             resolve_due: t.resolve_due,
             rating: t.rating,
             rating_label,
+            ratings: t.ratings,
+            photos: t.photos,
+            evidence: t.evidence,
             co_reporters: t.co_reporters,
         }
     }

@@ -13,7 +13,8 @@
       press_failed: "操作失败", load_failed: "加载失败", connected: "实时连接正常",
       reconnecting: "连接中断，正在重连…", nobody: "（本群没有可选身份）", no_groups: "（没有沙盒群）",
       assignee: "负责人", reporter: "上报人", co_reporters: "也反映", location: "地点", urgent: "紧急", edited: "已编辑",
-      you_are: "当前身份", rating: "评价", open_console: "打开控制台",
+      you_are: "当前身份", rating: "评价", open_console: "打开控制台", ratings: "人次",
+      photos: "照片", evidence: "办结凭证",
     },
     en: {
       subtitle: "Sandbox · try the grid group-chat bot in a browser", group: "Group", persona: "I am",
@@ -28,7 +29,8 @@
       load_failed: "Could not load", connected: "Live", reconnecting: "Disconnected, reconnecting…",
       nobody: "(no personas in this group)", no_groups: "(no sandbox groups)", assignee: "Assignee",
       reporter: "Reporter", co_reporters: "Also reported by", location: "Place", urgent: "Urgent", edited: "edited", you_are: "You are",
-      rating: "Rating", open_console: "Open the console",
+      rating: "Rating", open_console: "Open the console", ratings: "ratings",
+      photos: "Photos", evidence: "evidence",
     },
   };
   const t = (key) => (TEXT[lang] && TEXT[lang][key]) || TEXT.zh[key] || key;
@@ -411,7 +413,16 @@
       meta.push(t("reporter") + "：" + tk.reporter);
       if (tk.co_reporters && tk.co_reporters.length) meta.push(t("co_reporters") + "：" + tk.co_reporters.join("、"));
       if (tk.assignee_name) meta.push(t("assignee") + "：" + tk.assignee_name);
-      if (tk.rating) meta.push(t("rating") + "：" + (lang === "en" ? tk.rating : tk.rating_label));
+      if (tk.rating) {
+        let r = t("rating") + "：" + (lang === "en" ? tk.rating : tk.rating_label);
+        if (tk.ratings > 1) r += "（" + tk.ratings + " " + t("ratings") + "）";
+        meta.push(r);
+      }
+      if (tk.photos) {
+        let p = t("photos") + "：" + tk.photos;
+        if (tk.evidence) p += "（" + t("evidence") + " " + tk.evidence + "）";
+        meta.push(p);
+      }
       item.appendChild(el("div", "t-meta", meta.join(" · ")));
       box.appendChild(item);
     }
