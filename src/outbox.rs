@@ -198,9 +198,19 @@ impl Worker {
         } else {
             let node = std::env::var("HOSTNAME").unwrap_or_default();
             let node = format!("{node}:{}", std::process::id());
-            self.store
+            let registered = self
+                .store
                 .register_incarnation(&self.incarnation, &node, now)
-                .await
+                .await;
+            // A SQLite database belongs to one process: what a killed predecessor leased is
+            // free at once, not after its heartbeat goes stale.
+            if registered.is_ok() && self.store.backend() == Backend::Sqlite {
+                self.store
+                    .end_other_incarnations(&self.incarnation, now)
+                    .await
+            } else {
+                registered
+            }
         };
         match result {
             Ok(()) => {
