@@ -28,6 +28,8 @@ pub mod sla;
 pub mod console;
 // Each chat command's menu line and verb.
 pub mod commands;
+// Private answers and the channels escalations reach (gridline doctor).
+pub mod reach;
 
 impl Texts {
     pub fn new(lang: Language) -> Texts {

@@ -21,6 +21,7 @@
 //! - [`i18n`]: every sentence the bot says, in Chinese and English.
 //! - [`stats`]: the numbers coordinators report.
 //! - [`import`]: the roster CSV importer.
+//! - [`doctor`]: which grid nodes would receive escalations with no channel to receive them.
 //! - [`console`]: the coordinator console on the HTTP listener (ledger, charts, exports,
 //!   letters).
 //! - [`limits`]: bounds on untrusted input (body and message sizes, text caps) and log lines
@@ -34,6 +35,7 @@ pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod doctor;
 pub mod domain;
 pub mod engine;
 pub mod i18n;

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, Notify, Semaphore, oneshot};
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, info_span, warn};
+use tracing::{Instrument, info, info_span, warn};
 
 use crate::clock::Clock;
 use crate::config::OutboxSettings;
@@ -558,6 +558,17 @@ impl Worker {
             }
             Some(SendError::Permanent(reason)) => {
                 warn!(%reason, "permanent delivery failure; parked");
+                // A private chat that refuses for good (the person blocked the bot) is no
+                // longer one gridline can write in: answers go to the group again.
+                if let Outbound::Send(m) = &row.item {
+                    match self.store.forget_private_chat(&row.platform, &m.chat).await {
+                        Ok(0) => {}
+                        Ok(_) => {
+                            info!(chat = %m.chat, "private chat forgotten: the bot cannot write there")
+                        }
+                        Err(e) => warn!(error = %e, "could not forget a private chat"),
+                    }
+                }
                 self.record(Delivery::Parked {
                     id: row.id,
                     error: reason,

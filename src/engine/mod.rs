@@ -516,7 +516,19 @@ impl Engine {
         }
         let group = match ev.chat.kind {
             ChatKind::Group => tx.group(&ev.platform, &ev.chat.id).await?,
-            ChatKind::Private => None,
+            ChatKind::Private => {
+                // Someone who wrote here can be written to here: private answers and
+                // escalations come to this chat from now on.
+                tx.remember_private_chat(
+                    &ev.platform,
+                    &ev.sender.id,
+                    &ev.account,
+                    &ev.chat.id,
+                    now,
+                )
+                .await?;
+                None
+            }
         };
         if let Some(g) = group.as_ref().filter(|g| g.account != ev.account) {
             // Notices that answer no message (reminders, digests) go out through this account.

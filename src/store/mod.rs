@@ -15,6 +15,7 @@ pub mod onebot;
 pub mod outbox;
 pub mod photos;
 pub mod ratings;
+pub mod reach;
 pub mod rollups;
 pub mod roster;
 pub mod sandbox;

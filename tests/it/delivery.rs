@@ -129,6 +129,7 @@ fn tight() -> MemoryAdapter {
         buttons: true,
         replies: true,
         edits: false,
+        private_chats: gridline::platform::PrivateChats::Never,
         limits: RateLimits {
             per_chat: vec![
                 Rate {

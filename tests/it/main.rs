@@ -19,6 +19,7 @@ mod limits;
 mod numbers;
 mod onebot;
 mod permissions;
+mod reach;
 mod replicas;
 mod sandbox;
 mod sandbox_browser;

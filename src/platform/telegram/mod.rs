@@ -32,6 +32,11 @@ use crate::platform::{Context, Mounted};
 pub use send::TelegramAdapter;
 pub use update::{BotIdentity, PLATFORM};
 
+/// A bot may write only to users who started it (/start): their private chat is remembered
+/// when they write to it.
+pub const PRIVATE_CHATS: crate::platform::PrivateChats =
+    crate::platform::PrivateChats::AfterContact;
+
 /// How often getMe is tried at start before gridline gives up.
 const START_ATTEMPTS: u32 = 5;
 

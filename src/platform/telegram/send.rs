@@ -185,12 +185,15 @@ impl Adapter for TelegramAdapter {
             buttons: true,
             replies: true,
             edits: true,
+            // A bot may write only to users who started it (/start).
+            private_chats: super::PRIVATE_CHATS,
             limits: rate_limits(),
         }
     }
 
     async fn send(&self, account: &str, item: &Outbound) -> Result<Delivered, SendError> {
-        if account != self.me.account() {
+        // "" is a group bound by import that has not spoken yet: the one bot serves it.
+        if !account.is_empty() && account != self.me.account() {
             return Err(SendError::Permanent(format!(
                 "telegram account {account} is not the configured bot {}",
                 self.me.account()
