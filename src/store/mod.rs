@@ -8,6 +8,7 @@
 pub mod confirm;
 pub mod console;
 pub mod examples;
+pub mod extensions;
 pub mod inbox;
 pub mod onebot;
 pub mod outbox;
