@@ -8,6 +8,11 @@
 //! request, at a fixed rate). The outbox worker runs throughout and delivers the replies to an
 //! in-process adapter that declares Telegram's per-bot limit (30 messages/s), the pace at which
 //! one real bot account's replies leave.
+//!
+//! [`stats`] is the supervision scenario (`--scenario stats`): a year of a county's tickets, its
+//! statistics questions, intake while coordinators ask, console pages and an XLSX export.
+
+pub mod stats;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

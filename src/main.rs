@@ -91,8 +91,25 @@ enum Command {
         /// The person's code in the roster (an admin, coordinator or grid leader).
         person: String,
     },
-    /// Push synthetic messages through the real pipeline and print messages/s and latency.
+    /// Push synthetic messages through the real pipeline and print messages/s and latency;
+    /// with `--scenario stats`, a year of a county's tickets and what supervising it costs
+    /// (statistics questions, intake while coordinators ask, console pages, XLSX export).
     Bench {
+        /// `intake` (the default): full load and paced runs; `stats`: the supervision scenario.
+        #[arg(long, default_value = "intake")]
+        scenario: String,
+        /// Stats scenario: tickets loaded before measuring.
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        /// Stats scenario: days the tickets spread over, ending today.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        /// Stats scenario: node × period questions asked.
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+        /// Stats scenario: rows of the XLSX export.
+        #[arg(long, default_value_t = 50_000)]
+        export_rows: usize,
         /// Messages for the throughput run.
         #[arg(long, default_value_t = 100_000)]
         messages: usize,
@@ -295,6 +312,11 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             Ok(())
         }
         Command::Bench {
+            scenario,
+            tickets,
+            days,
+            queries,
+            export_rows,
             messages,
             rate,
             paced_seconds,
@@ -303,6 +325,26 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
         } => {
             let dir = std::env::temp_dir().join(format!("gridline-bench-{}", std::process::id()));
             let url = database.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
+            match scenario.as_str() {
+                "intake" => {}
+                "stats" => {
+                    let opts = gridline::bench::stats::StatsOptions {
+                        tickets: tickets.max(1),
+                        days: days.max(1),
+                        groups: groups.max(1),
+                        queries: queries.max(1),
+                        rate,
+                        paced_for: std::time::Duration::from_secs(paced_seconds),
+                        export_rows: export_rows.max(1),
+                        ..Default::default()
+                    };
+                    let report = gridline::bench::stats::run(&url, opts).await;
+                    let _ = std::fs::remove_dir_all(&dir);
+                    println!("{}", report?.render());
+                    return Ok(());
+                }
+                other => anyhow::bail!("unknown bench scenario `{other}`: intake or stats"),
+            }
             let opts = gridline::bench::BenchOptions {
                 messages,
                 rate,

@@ -1,21 +1,30 @@
 //! Periods as offices report them, and the figures and chart series of a node and period.
+//!
+//! Every figure comes from the statistics rollups (`crate::stats`): a page reads one node's
+//! rows for the period's days (and its children's for the tree), never the tickets, so it
+//! costs the same at a thousand tickets and at a million. The rollups count a ticket on the
+//! local day it was received, so the per-day series shows, for each day, the requests
+//! received that day and how many of those are resolved by now; the satisfaction trend is
+//! the satisfied share of the ratings given to the requests of each week (or month).
 
 use chrono::{Datelike, NaiveDate, TimeZone as _};
 use chrono_tz::Tz;
 
-use crate::domain::TicketState;
+use crate::config::Language;
 use crate::i18n::Texts;
-use crate::stats::{Stats, compute};
-use crate::store::console::ConsoleFact;
+use crate::stats::Summary;
+use crate::stats::period::{self as span_words, Span};
+use crate::store::{Store, StoreError};
 
-const DAY: i64 = 86_400_000;
-
-/// A reporting period, `[from, to)` in Unix milliseconds, with its label.
+/// A reporting period: local days `span`, and `[from, to)` in Unix milliseconds for the
+/// ledger's filter on when a ticket was received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {
-    /// What the period was asked as (`month`, `2026-11`, `30d` …), to keep in links.
+    /// What the period was asked as (`month`, `2026-11`, `上月` …), to keep in links.
     pub key: String,
-    pub from: i64,
+    pub span: Span,
+    /// `None`: from the beginning.
+    pub from: Option<i64>,
     pub to: i64,
     pub label: String,
 }
@@ -25,18 +34,6 @@ fn midnight(date: NaiveDate, tz: Tz) -> i64 {
         .and_then(|d| tz.from_local_datetime(&d).earliest())
         .map(|d| d.timestamp_millis())
         .unwrap_or(0)
-}
-
-fn month_start(year: i32, month: u32) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(year, month, 1)
-}
-
-fn next_month(year: i32, month: u32) -> (i32, u32) {
-    if month == 12 {
-        (year + 1, 1)
-    } else {
-        (year, month + 1)
-    }
 }
 
 /// The local date of `at`.
@@ -53,80 +50,37 @@ pub fn local_time(at: i64, tz: Tz) -> String {
         .unwrap_or_default()
 }
 
-/// The period named `key` as of `now`: `month` (the default), `last_month`, `quarter`,
-/// `year`, `7d`, `30d` or a month `YYYY-MM`. `None` for anything else.
+/// The period named `key` as of `now`: the keys the pages offer (`month`, the default,
+/// `last_month`, `quarter`, `year`, `7d`, `30d`, `all`), or anything the chat's 统计 takes
+/// (`2026-11`, `上月`, `11月1日-11月15日`, `2026-11-01..2026-11-15` …). `None` otherwise.
 pub fn period(key: &str, now: i64, tz: Tz, texts: &Texts) -> Option<Period> {
-    let today = local_date(now, tz);
-    let month = |y: i32, m: u32, label: String| {
-        let start = month_start(y, m)?;
-        let (ny, nm) = next_month(y, m);
-        let end = month_start(ny, nm)?;
-        Some(Period {
-            key: key.to_string(),
-            from: midnight(start, tz),
-            to: midnight(end, tz),
-            label,
-        })
+    let words = match key.trim() {
+        "" | "month" => "本月",
+        "last_month" => "上月",
+        "week" => "本周",
+        "last_week" => "上周",
+        "quarter" => "本季度",
+        "last_quarter" => "上季度",
+        "year" => "今年",
+        "last_year" => "去年",
+        "7d" => "近7天",
+        "30d" => "近30天",
+        "all" => "全部",
+        other => other,
     };
-    match key {
-        "" | "month" => month(
-            today.year(),
-            today.month(),
-            texts.month_label(today.year(), today.month()),
-        ),
-        "last_month" => {
-            let (y, m) = if today.month() == 1 {
-                (today.year() - 1, 12)
-            } else {
-                (today.year(), today.month() - 1)
-            };
-            month(y, m, texts.month_label(y, m))
-        }
-        "quarter" => {
-            let q0 = (today.month() - 1) / 3 * 3 + 1;
-            let start = month_start(today.year(), q0)?;
-            let (mut y, mut m) = (today.year(), q0);
-            for _ in 0..3 {
-                (y, m) = next_month(y, m);
-            }
-            Some(Period {
-                key: key.to_string(),
-                from: midnight(start, tz),
-                to: midnight(month_start(y, m)?, tz),
-                label: texts.ui("period_quarter").to_string(),
-            })
-        }
-        "year" => Some(Period {
-            key: key.to_string(),
-            from: midnight(month_start(today.year(), 1)?, tz),
-            to: midnight(month_start(today.year() + 1, 1)?, tz),
-            label: texts.ui("period_year").to_string(),
-        }),
-        "7d" | "30d" => {
-            let days = if key == "7d" { 7 } else { 30 };
-            let end = today.succ_opt()?;
-            Some(Period {
-                key: key.to_string(),
-                from: midnight(end, tz) - days * DAY,
-                to: midnight(end, tz),
-                label: texts
-                    .ui(if key == "7d" {
-                        "period_7d"
-                    } else {
-                        "period_30d"
-                    })
-                    .to_string(),
-            })
-        }
-        other => {
-            let (y, m) = other.split_once('-')?;
-            let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
-            if !(1..=12).contains(&m) || !(2000..=2100).contains(&y) {
-                return None;
-            }
-            month(y, m, texts.month_label(y, m))
-        }
-    }
+    let today = local_date(now, tz);
+    let span = span_words::parse(words, today).ok()?;
+    let label = match texts.lang {
+        Language::Zh => span.label_zh(),
+        Language::En => span.label_en(),
+    };
+    Some(Period {
+        key: key.trim().to_string(),
+        from: span.from.map(|d| midnight(d, tz)),
+        to: midnight(span.to.succ_opt()?, tz),
+        label,
+        span,
+    })
 }
 
 /// The period choices offered on pages.
@@ -138,94 +92,128 @@ pub fn period_choices(texts: &Texts) -> Vec<(String, String)> {
         ("year", "period_year"),
         ("7d", "period_7d"),
         ("30d", "period_30d"),
+        ("all", "period_all"),
     ]
     .iter()
     .map(|(k, l)| (k.to_string(), texts.ui(l).to_string()))
     .collect()
 }
 
+/// How a series' points are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Day,
+    Week,
+    Month,
+}
+
+/// One point of a series: the figures of the requests received in `[first, next step)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub first: NaiveDate,
+    pub received: i64,
+    /// Of those, resolved by now (办结, closed or not).
+    pub done: i64,
+    pub satisfied: i64,
+    pub rated: i64,
+}
+
 /// Everything the overview and the report show for a node and period.
 #[derive(Debug, Clone)]
 pub struct Figures {
-    pub stats: Stats,
-    /// Claimed by the claim deadline, of those claimed or past it.
-    pub on_time_claim: Option<f64>,
-    /// Resolved by the resolve deadline, of those resolved or past it.
-    pub on_time_resolve: Option<f64>,
-    /// `(day, received, resolved)` for every day of the period up to today.
-    pub daily: Vec<(NaiveDate, i64, i64)>,
-    /// `(week's first day, satisfied / rated)`.
-    pub weekly_satisfaction: Vec<(NaiveDate, Option<f64>)>,
+    pub summary: Summary,
+    /// Received and resolved, per day for up to two months, per month beyond.
+    pub volume_step: Step,
+    pub volume: Vec<Point>,
+    /// Satisfaction, per week for up to three months, per month beyond.
+    pub trend_step: Step,
+    pub trend: Vec<Point>,
 }
 
-fn rate(hit: i64, of: i64) -> Option<f64> {
-    (of > 0).then(|| hit as f64 / of as f64)
-}
-
-/// The figures of `facts` (tickets created in `period`) as of `now`.
-pub fn figures(facts: &[ConsoleFact], period: &Period, now: i64, tz: Tz) -> Figures {
-    let plain: Vec<_> = facts.iter().map(|f| f.facts.clone()).collect();
-    let stats = compute(&plain, now);
-    let (mut claim_hit, mut claim_of, mut resolve_hit, mut resolve_of) = (0, 0, 0, 0);
-    for f in &plain {
-        if f.state == TicketState::Dismissed {
-            continue;
-        }
-        let claimed = f.claimed_at.or(f.resolved_at);
-        if claimed.is_some() || f.claim_due < now {
-            claim_of += 1;
-            claim_hit += i64::from(claimed.is_some_and(|c| c <= f.claim_due));
-        }
-        if f.resolved_at.is_some() || f.resolve_due < now {
-            resolve_of += 1;
-            resolve_hit += i64::from(f.resolved_at.is_some_and(|r| r <= f.resolve_due));
-        }
+impl Figures {
+    /// Tickets past a deadline (claim or resolve), as the rollups count them.
+    pub fn overdue(&self) -> i64 {
+        self.summary.claim_overdue + self.summary.resolve_overdue
     }
-    let first = local_date(period.from, tz);
-    let last = local_date(period.to.min(now.max(period.from + 1)) - 1, tz);
-    let mut daily = Vec::new();
-    let mut day = first;
-    while day <= last && daily.len() < 400 {
-        daily.push((day, 0, 0));
-        match day.succ_opt() {
-            Some(d) => day = d,
+}
+
+fn first_of(d: NaiveDate, step: Step) -> NaiveDate {
+    match step {
+        Step::Day => d,
+        Step::Week => d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday())),
+        Step::Month => d.with_day(1).unwrap_or(d),
+    }
+}
+
+fn next_of(d: NaiveDate, step: Step) -> Option<NaiveDate> {
+    match step {
+        Step::Day => d.succ_opt(),
+        Step::Week => d.checked_add_days(chrono::Days::new(7)),
+        Step::Month => d.checked_add_months(chrono::Months::new(1)),
+    }
+}
+
+/// The points of `days` (one summary per local day with anything received), every step
+/// from `from` to `to` present, at most 400 of them.
+pub fn series(
+    days: &[(NaiveDate, Summary)],
+    from: NaiveDate,
+    to: NaiveDate,
+    step: Step,
+) -> Vec<Point> {
+    let mut out: Vec<Point> = Vec::new();
+    let mut at = first_of(from, step);
+    while at <= to && out.len() < 400 {
+        out.push(Point {
+            first: at,
+            received: 0,
+            done: 0,
+            satisfied: 0,
+            rated: 0,
+        });
+        match next_of(at, step) {
+            Some(n) => at = n,
             None => break,
         }
     }
-    let index = |d: NaiveDate| (d - first).num_days();
-    for f in &plain {
-        if let Some(slot) = usize::try_from(index(local_date(f.created_at, tz)))
-            .ok()
-            .and_then(|i| daily.get_mut(i))
-        {
-            slot.1 += 1;
-        }
-        if let Some(r) = f.resolved_at
-            && let Some(slot) = usize::try_from(index(local_date(r, tz)))
-                .ok()
-                .and_then(|i| daily.get_mut(i))
-        {
-            slot.2 += 1;
+    for (day, s) in days {
+        let key = first_of(*day, step);
+        if let Ok(i) = out.binary_search_by(|p| p.first.cmp(&key)) {
+            let p = &mut out[i];
+            p.received += s.received;
+            p.done += s.done;
+            p.satisfied += s.satisfied;
+            p.rated += s.rated;
         }
     }
-    let mut weeks: std::collections::BTreeMap<NaiveDate, (i64, i64)> = Default::default();
-    for f in &plain {
-        let d = local_date(f.created_at, tz);
-        let monday = d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()));
-        let w = weeks.entry(monday).or_default();
-        w.1 += f.ratings.total();
-        w.0 += f.ratings.satisfied;
-    }
-    Figures {
-        stats,
-        on_time_claim: rate(claim_hit, claim_of),
-        on_time_resolve: rate(resolve_hit, resolve_of),
-        daily,
-        weekly_satisfaction: weeks
-            .into_iter()
-            .map(|(d, (s, n))| (d, rate(s, n)))
-            .collect(),
-    }
+    out
+}
+
+/// The figures of `node` (`"*"`: the whole tree, else a grid code) over `period`, from the
+/// rollups: the node's rows for the period's days, twice (totals, then per day).
+pub async fn figures(store: &Store, node: &str, period: &Period) -> Result<Figures, StoreError> {
+    let summary = crate::stats::summary(store, node, &period.span).await?;
+    let days = crate::stats::daily(store, node, &period.span).await?;
+    let first = period
+        .span
+        .from
+        .or_else(|| days.first().map(|(d, _)| *d))
+        .unwrap_or(period.span.to);
+    let last = period.span.to;
+    let length = (last - first).num_days() + 1;
+    let volume_step = if length <= 62 { Step::Day } else { Step::Month };
+    let trend_step = if length <= 92 {
+        Step::Week
+    } else {
+        Step::Month
+    };
+    Ok(Figures {
+        volume: series(&days, first, last, volume_step),
+        trend: series(&days, first, last, trend_step),
+        summary,
+        volume_step,
+        trend_step,
+    })
 }
 
 /// "97.8%" or "—".
@@ -243,29 +231,14 @@ pub fn hours(ms: Option<i64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Language;
-    use crate::domain::Category;
-    use crate::store::tickets::TicketFacts;
 
-    const H: i64 = 3_600_000;
+    const DAY: i64 = 86_400_000;
 
-    fn fact(created: i64) -> ConsoleFact {
-        ConsoleFact {
-            id: 1,
-            grid: "G".into(),
-            facts: TicketFacts {
-                state: TicketState::Open,
-                category: Category::Lighting,
-                created_at: created,
-                first_response_at: None,
-                resolved_at: None,
-                claim_due: created + 2 * H,
-                resolve_due: created + 72 * H,
-                ratings: crate::domain::Ratings::default(),
-                claimed_at: None,
-                escalated: false,
-                reopened: 0,
-            },
+    fn summary(received: i64, done: i64) -> Summary {
+        Summary {
+            received,
+            done,
+            ..Summary::default()
         }
     }
 
@@ -281,33 +254,49 @@ mod tests {
             .timestamp_millis();
         let p = period("month", now, tz, &texts).expect("period");
         assert_eq!(p.label, "2026年12月");
-        assert_eq!(local_time(p.from, tz), "2026-12-01 00:00");
+        assert_eq!(
+            p.from.map(|f| local_time(f, tz)).as_deref(),
+            Some("2026-12-01 00:00")
+        );
         let last = period("last_month", now, tz, &texts).expect("period");
         assert_eq!(last.label, "2026年11月");
-        assert_eq!(last.to, p.from);
+        assert_eq!(Some(last.to), p.from);
         assert!(period("2026-13", now, tz, &texts).is_none());
-        assert_eq!(
-            period("2026-02", now, tz, &texts).map(|p| (p.to - p.from) / DAY),
-            Some(28)
-        );
+        let feb = period("2026-02", now, tz, &texts).expect("period");
+        assert_eq!(feb.from.map(|f| (feb.to - f) / DAY), Some(28));
+        // The chat's words work too.
+        let range = period("11月1日-11月15日", now, tz, &texts).expect("period");
+        assert_eq!(range.span.days(), (20261101, 20261115));
+        let all = period("all", now, tz, &texts).expect("period");
+        assert_eq!(all.from, None);
     }
 
     #[test]
-    fn on_time_rates_and_daily_series() {
-        let tz: Tz = "UTC".parse().expect("zone");
-        let texts = Texts::new(Language::En);
-        let p = period("2026-11", 0, tz, &texts).expect("period");
-        let start = p.from;
-        let mut on_time = fact(start);
-        on_time.facts.claimed_at = Some(start + H);
-        on_time.facts.resolved_at = Some(start + DAY + H);
-        on_time.facts.state = TicketState::Resolved;
-        let late = fact(start + DAY);
-        let figures = figures(&[on_time, late], &p, start + 3 * DAY, tz);
-        assert_eq!(figures.on_time_claim, Some(0.5));
-        assert_eq!(figures.on_time_resolve, Some(1.0));
-        assert_eq!(figures.daily.len(), 3);
-        assert_eq!(figures.daily[0].1, 1);
-        assert_eq!(figures.daily[1], (figures.daily[1].0, 1, 1));
+    fn series_have_every_step_and_sum_by_step() {
+        let d = |m: u32, day: u32| NaiveDate::from_ymd_opt(2026, m, day).expect("date");
+        let days = vec![
+            (d(11, 2), summary(3, 1)),
+            (d(11, 4), summary(2, 2)),
+            (d(11, 10), summary(1, 0)),
+        ];
+        let daily = series(&days, d(11, 1), d(11, 10), Step::Day);
+        assert_eq!(daily.len(), 10);
+        assert_eq!((daily[1].received, daily[1].done), (3, 1));
+        assert_eq!(daily[2].received, 0);
+        // Weeks start on Monday: 2026-11-02 is a Monday.
+        let weekly = series(&days, d(11, 1), d(11, 10), Step::Week);
+        assert_eq!(
+            weekly.iter().map(|p| p.first).collect::<Vec<_>>(),
+            vec![d(10, 26), d(11, 2), d(11, 9)]
+        );
+        assert_eq!(
+            weekly.iter().map(|p| p.received).collect::<Vec<_>>(),
+            vec![0, 5, 1]
+        );
+        let monthly = series(&days, d(10, 15), d(11, 10), Step::Month);
+        assert_eq!(
+            monthly.iter().map(|p| p.received).collect::<Vec<_>>(),
+            vec![0, 6]
+        );
     }
 }

@@ -92,10 +92,15 @@ pub async fn routes(
         .route("/console/ledger", get(pages::ledger))
         .route("/console/ledger.csv", get(export::csv))
         .route("/console/ledger.xlsx", get(export::xlsx))
-        .route("/console/tickets/{id}", get(pages::ticket))
-        .route("/console/tickets/{id}/action", post(pages::action))
+        .route("/console/tickets/{key}", get(pages::ticket_redirect))
+        .route("/console/tickets/{grid}/{no}", get(pages::ticket))
+        .route("/console/tickets/{grid}/{no}/action", post(pages::action))
         .route("/console/report", get(pages::report))
-        .route("/console/letters/ticket/{id}", get(pages::letter_ticket))
+        .route("/console/letters/ticket/{key}", get(pages::letter_redirect))
+        .route(
+            "/console/letters/ticket/{grid}/{no}",
+            get(pages::letter_ticket),
+        )
         .route("/console/letters/grid/{code}", get(pages::letter_grid))
         .route("/console/{*rest}", get(not_found).post(not_found))
         .with_state(state))

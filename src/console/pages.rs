@@ -14,7 +14,8 @@ use super::html::{Frame, Nav, bare_page, esc, options, query};
 use super::{ConsoleError, ConsoleState, Node, Viewer, auth};
 use crate::domain::mask::mask_personal_numbers;
 use crate::domain::{Category, Rating, TicketRef, TicketState, Urgency};
-use crate::store::console::{ConsoleFact, LedgerQuery, Scope};
+use crate::stats::StatsTexts as _;
+use crate::store::console::{LedgerPlan, LedgerQuery, Scope};
 use crate::store::roster::Grid;
 use crate::store::tickets::Ticket;
 use crate::understand::command::Command;
@@ -261,58 +262,65 @@ async fn picker(
     ))
 }
 
+/// The rollup node of a page's node: its grid code, or `*` for the whole tree.
+fn rollup_node(node: &Node) -> &str {
+    node.code.as_deref().unwrap_or("*")
+}
+
 async fn node_figures(
     s: &ConsoleState,
     node: &Node,
     period: &Period,
-) -> Result<(Figures, Vec<ConsoleFact>), ConsoleError> {
-    let facts = s
-        .store
-        .console_facts(&node.path, period.from, period.to)
-        .await?;
-    Ok((figures::figures(&facts, period, s.now(), s.tz()), facts))
+) -> Result<Figures, ConsoleError> {
+    Ok(figures::figures(&s.store, rollup_node(node), period).await?)
 }
 
+/// The headline in the form offices paste upward (the first line of the chat's 统计 answer).
 fn sentence(s: &ConsoleState, node: &Node, period: &Period, f: &Figures) -> String {
-    s.texts.console_sentence(
-        &node.name,
-        &period.label,
-        f.stats.received,
-        f.stats.replied,
-        f.stats.in_progress,
-        f.stats.satisfaction,
-    )
+    let full = s
+        .texts
+        .stats_sentence(&f.summary, &node.name, &period.label);
+    full.lines().next().unwrap_or_default().to_string()
 }
 
 fn key_figures(s: &ConsoleState, f: &Figures) -> String {
     let t = &s.texts;
-    let st = &f.stats;
-    let items: Vec<(&'static str, String)> = vec![
-        ("received", st.received.to_string()),
-        ("replied", st.replied.to_string()),
-        ("in_progress", st.in_progress.to_string()),
-        ("resolved", st.resolved.to_string()),
-        ("overdue", st.overdue.to_string()),
-        ("escalated", st.escalated.to_string()),
-        ("satisfaction", percent(st.satisfaction)),
-        ("on_time_claim", percent(f.on_time_claim)),
-        ("on_time_resolve", percent(f.on_time_resolve)),
+    let st = &f.summary;
+    let items: Vec<(&'static str, String, bool)> = vec![
+        ("received", st.received.to_string(), false),
+        ("replied", st.replied.to_string(), false),
+        ("in_progress", st.in_progress().to_string(), false),
+        ("resolved", st.finished().to_string(), false),
+        ("dismissed", st.dismissed.to_string(), false),
+        (
+            "claim_overdue",
+            st.claim_overdue.to_string(),
+            st.claim_overdue > 0,
+        ),
+        (
+            "resolve_overdue",
+            st.resolve_overdue.to_string(),
+            st.resolve_overdue > 0,
+        ),
+        ("escalated", st.escalated.to_string(), false),
+        ("reopened", st.reopened.to_string(), false),
+        ("satisfaction", percent(st.rates.satisfaction), false),
+        ("on_time_claim", percent(st.rates.on_time_claim), false),
+        ("on_time_resolve", percent(st.rates.on_time_resolve), false),
         (
             "response_p50",
             format!("{} {}", hours(st.response_p50_ms), t.ui("unit_hours")),
+            false,
         ),
         (
             "resolution_p50",
             format!("{} {}", hours(st.resolution_p50_ms), t.ui("unit_hours")),
+            false,
         ),
     ];
     let mut out = String::from(r#"<div class="figures">"#);
-    for (k, v) in items {
-        let class = if k == "overdue" && st.overdue > 0 {
-            " overdue"
-        } else {
-            ""
-        };
+    for (k, v, late) in items {
+        let class = if late { " overdue" } else { "" };
         let _ = write!(
             out,
             r#"<div class="figure" data-figure="{k}"><div class="v{class}">{}</div><div class="k">{}</div></div>"#,
@@ -335,26 +343,36 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
             esc(t.ui(key))
         );
     };
-    // Received and resolved per day.
+    let step_label = |d: chrono::NaiveDate, step: figures::Step| match step {
+        figures::Step::Day => d.format("%d").to_string(),
+        figures::Step::Week => d.format("%m-%d").to_string(),
+        figures::Step::Month => d.format("%Y-%m").to_string(),
+    };
+    // Received, and of those resolved by now, per day (per month for long periods).
+    let volume_key = if f.volume_step == figures::Step::Day {
+        "chart_daily"
+    } else {
+        "chart_monthly"
+    };
     let labels: Vec<String> = f
-        .daily
+        .volume
         .iter()
-        .map(|(d, _, _)| d.format("%d").to_string())
+        .map(|p| step_label(p.first, f.volume_step))
         .collect();
-    let received: Vec<f64> = f.daily.iter().map(|(_, r, _)| *r as f64).collect();
-    let resolved: Vec<f64> = f.daily.iter().map(|(_, _, r)| *r as f64).collect();
+    let received: Vec<f64> = f.volume.iter().map(|p| p.received as f64).collect();
+    let resolved: Vec<f64> = f.volume.iter().map(|p| p.done as f64).collect();
     let desc = format!(
         "{} {}, {} {}",
         t.ui("received"),
         received.iter().sum::<f64>(),
-        t.ui("resolved"),
+        t.ui("of_which_resolved"),
         resolved.iter().sum::<f64>()
     );
     figure(
-        "chart_daily",
+        volume_key,
         chart::columns(
             "daily",
-            t.ui("chart_daily"),
+            t.ui(volume_key),
             &desc,
             t.ui("unit_count"),
             &labels,
@@ -365,7 +383,7 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
                     color: "#1d5fa8",
                 },
                 Series {
-                    name: t.ui("resolved"),
+                    name: t.ui("of_which_resolved"),
                     values: resolved,
                     color: "#2e7d32",
                 },
@@ -374,7 +392,7 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
     );
     // Category mix, largest first.
     let mut cats: Vec<(String, f64)> = f
-        .stats
+        .summary
         .by_category
         .iter()
         .map(|(c, n)| (t.category(*c).to_string(), *n as f64))
@@ -396,22 +414,23 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
         ),
     );
     // On-time rates.
-    let rates = vec![
+    let rates = &f.summary.rates;
+    let bars = vec![
         (
             t.ui("on_time_claim").to_string(),
-            f.on_time_claim.unwrap_or(0.0) * 100.0,
+            rates.on_time_claim.unwrap_or(0.0) * 100.0,
         ),
         (
             t.ui("on_time_resolve").to_string(),
-            f.on_time_resolve.unwrap_or(0.0) * 100.0,
+            rates.on_time_resolve.unwrap_or(0.0) * 100.0,
         ),
     ];
     let desc = format!(
         "{} {}, {} {}",
         t.ui("on_time_claim"),
-        percent(f.on_time_claim),
+        percent(rates.on_time_claim),
         t.ui("on_time_resolve"),
-        percent(f.on_time_resolve)
+        percent(rates.on_time_resolve)
     );
     figure(
         "chart_on_time",
@@ -420,31 +439,43 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
             t.ui("chart_on_time"),
             &desc,
             t.ui("unit_percent"),
-            &rates,
+            &bars,
         ),
     );
-    // Satisfaction by week.
+    // Satisfaction by week (by month for long periods).
+    let trend_key = if f.trend_step == figures::Step::Month {
+        "chart_satisfaction_month"
+    } else {
+        "chart_satisfaction"
+    };
+    let share = |p: &figures::Point| (p.rated > 0).then(|| p.satisfied as f64 / p.rated as f64);
     let labels: Vec<String> = f
-        .weekly_satisfaction
+        .trend
         .iter()
-        .map(|(d, _)| d.format("%m-%d").to_string())
+        .map(|p| step_label(p.first, f.trend_step))
         .collect();
     let values: Vec<f64> = f
-        .weekly_satisfaction
+        .trend
         .iter()
-        .map(|(_, v)| v.unwrap_or(0.0) * 100.0)
+        .map(|p| share(p).unwrap_or(0.0) * 100.0)
         .collect();
     let desc = f
-        .weekly_satisfaction
+        .trend
         .iter()
-        .map(|(d, v)| format!("{} {}", d.format("%m-%d"), percent(*v)))
+        .map(|p| {
+            format!(
+                "{} {}",
+                step_label(p.first, f.trend_step),
+                percent(share(p))
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     figure(
-        "chart_satisfaction",
+        trend_key,
         chart::columns(
             "satisfaction",
-            t.ui("chart_satisfaction"),
+            t.ui(trend_key),
             &desc,
             t.ui("unit_percent"),
             &labels,
@@ -455,9 +486,9 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
             }],
         ),
     );
-    // Response and resolution percentiles, in hours.
+    // Response and resolution percentiles, in hours, from the rollups' histograms.
     let h = |ms: Option<i64>| ms.map(|m| m as f64 / 3_600_000.0).unwrap_or(0.0);
-    let st = &f.stats;
+    let st = &f.summary;
     let labels = vec![
         t.ui("first_response_short").to_string(),
         t.ui("resolution_short").to_string(),
@@ -511,7 +542,7 @@ pub(super) async fn overview(
         };
         let node = s.node(&v, q.node.as_deref()).await?;
         let period = the_period(&s, q.period.as_deref())?;
-        let (f, _) = node_figures(&s, &node, &period).await?;
+        let f = node_figures(&s, &node, &period).await?;
         let t = &s.texts;
         let node_q = node.code.clone().unwrap_or_default();
         let body = format!(
@@ -550,20 +581,21 @@ fn login_help(s: &ConsoleState) -> Response {
 
 // ---- the tree ------------------------------------------------------------------------------
 
-/// One row of the tree: a node below and its figures.
+/// One row of the tree: a node below, its figures and its weighted score.
 struct Branch {
     grid: Grid,
-    figures: Figures,
+    summary: crate::stats::Summary,
+    score: Option<f64>,
 }
 
-/// The figures of every node directly below `node`, worst first (most overdue, then the
-/// lowest on-time resolve rate, then the most in progress).
+/// The figures of every node directly below `node` from the rollups (one read of the
+/// children's rows for the period's days), worst first by the weighted score of the rates
+/// the ranking (统计 排名) uses; nodes with nothing received last.
 async fn branches(
     s: &ConsoleState,
     v: &Viewer,
     node: &Node,
     period: &Period,
-    facts: &[ConsoleFact],
 ) -> Result<Vec<Branch>, ConsoleError> {
     let children: Vec<Grid> = s
         .store
@@ -572,75 +604,58 @@ async fn branches(
         .into_iter()
         .filter(|c| v.scope.covers(&c.path))
         .collect();
-    let codes: Vec<String> = {
-        let mut c: Vec<String> = facts.iter().map(|f| f.grid.clone()).collect();
-        c.sort();
-        c.dedup();
-        c
-    };
-    let grids = s.store.console_grids_by_code(&codes).await?;
-    let mut per_child: HashMap<String, Vec<ConsoleFact>> = HashMap::new();
-    for f in facts {
-        let Some(path) = grids.get(&f.grid).map(|g| g.path.as_str()) else {
-            continue;
-        };
-        if let Some(child) = children.iter().find(|c| path.starts_with(c.path.as_str())) {
-            per_child
-                .entry(child.code.clone())
-                .or_default()
-                .push(f.clone());
+    let weights = &s.settings.stats;
+    let ranked = crate::stats::children(&s.store, rollup_node(node), &period.span, weights).await?;
+    let mut by_code: HashMap<String, Grid> =
+        children.into_iter().map(|g| (g.code.clone(), g)).collect();
+    let mut out = Vec::with_capacity(by_code.len());
+    for child in ranked {
+        if let Some(grid) = by_code.remove(&child.code) {
+            out.push(Branch {
+                score: child.summary.score(weights),
+                grid,
+                summary: child.summary,
+            });
         }
     }
-    let now = s.now();
-    let mut out: Vec<Branch> = children
-        .into_iter()
-        .map(|grid| {
-            let facts = per_child.remove(&grid.code).unwrap_or_default();
-            Branch {
-                figures: figures::figures(&facts, period, now, s.tz()),
-                grid,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        b.figures
-            .stats
-            .overdue
-            .cmp(&a.figures.stats.overdue)
-            .then(
-                a.figures
-                    .on_time_resolve
-                    .unwrap_or(1.0)
-                    .total_cmp(&b.figures.on_time_resolve.unwrap_or(1.0)),
-            )
-            .then(
-                b.figures
-                    .stats
-                    .in_progress
-                    .cmp(&a.figures.stats.in_progress),
-            )
-            .then(a.grid.code.cmp(&b.grid.code))
-    });
+    let mut quiet: Vec<Grid> = by_code.into_values().collect();
+    quiet.sort_by(|a, b| a.code.cmp(&b.code));
+    out.extend(quiet.into_iter().map(|grid| Branch {
+        grid,
+        summary: crate::stats::Summary::default(),
+        score: None,
+    }));
     Ok(out)
 }
 
 fn branch_table(s: &ConsoleState, period: &Period, rows: &[Branch], link: bool) -> String {
     let t = &s.texts;
-    let mut out = format!(
-        r#"<table class="tree"><thead><tr><th class="num">{}</th><th>{}</th><th class="num">{}</th><th class="num">{}</th><th class="num">{}</th><th class="num">{}</th><th class="num">{}</th><th class="num">{}</th><th class="num">{}</th><th class="num">{}</th></tr></thead><tbody>"#,
-        esc(t.ui("rank")),
-        esc(t.ui("node")),
-        esc(t.ui("received")),
-        esc(t.ui("replied")),
-        esc(t.ui("in_progress")),
-        esc(t.ui("resolved")),
-        esc(t.ui("overdue")),
-        esc(t.ui("on_time_claim")),
-        esc(t.ui("on_time_resolve")),
-        esc(t.ui("satisfaction")),
-    );
+    let mut out = String::from(r#"<table class="tree"><thead><tr>"#);
+    for (key, num) in [
+        ("rank", true),
+        ("node", false),
+        ("received", true),
+        ("replied", true),
+        ("in_progress", true),
+        ("resolved", true),
+        ("claim_overdue", true),
+        ("resolve_overdue", true),
+        ("on_time_claim", true),
+        ("on_time_resolve", true),
+        ("satisfaction", true),
+        ("score", true),
+    ] {
+        let _ = write!(
+            out,
+            "<th{}>{}</th>",
+            if num { r#" class="num""# } else { "" },
+            esc(t.ui(key))
+        );
+    }
+    out.push_str("</tr></thead><tbody>");
     for (i, b) in rows.iter().enumerate() {
-        let st = &b.figures.stats;
+        let st = &b.summary;
+        let late = st.claim_overdue + st.resolve_overdue > 0;
         let name = if link {
             format!(
                 r#"<a href="/console/tree{}">{}</a>"#,
@@ -653,25 +668,26 @@ fn branch_table(s: &ConsoleState, period: &Period, rows: &[Branch], link: bool) 
         } else {
             esc(&b.grid.name)
         };
+        let red = |n: i64| if n > 0 { " overdue" } else { "" };
         let _ = write!(
             out,
-            r#"<tr data-node="{}"{}><td class="num">{}</td><td>{name}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num{}">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+            r#"<tr data-node="{}"{}><td class="num">{}</td><td>{name}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num{}">{}</td><td class="num{}">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
             esc(&b.grid.code),
-            if st.overdue > 0 {
-                r#" class="overdue""#
-            } else {
-                ""
-            },
+            if late { r#" class="overdue""# } else { "" },
             i + 1,
             st.received,
             st.replied,
-            st.in_progress,
-            st.resolved,
-            if st.overdue > 0 { " overdue" } else { "" },
-            st.overdue,
-            percent(b.figures.on_time_claim),
-            percent(b.figures.on_time_resolve),
-            percent(st.satisfaction),
+            st.in_progress(),
+            st.finished(),
+            red(st.claim_overdue),
+            st.claim_overdue,
+            red(st.resolve_overdue),
+            st.resolve_overdue,
+            percent(st.rates.on_time_claim),
+            percent(st.rates.on_time_resolve),
+            percent(st.rates.satisfaction),
+            b.score
+                .map_or_else(|| "—".to_string(), |x| format!("{x:.1}")),
         );
     }
     out.push_str("</tbody></table>");
@@ -687,8 +703,8 @@ pub(super) async fn tree(
         let v = s.viewer(&headers).await?;
         let node = s.node(&v, q.node.as_deref()).await?;
         let period = the_period(&s, q.period.as_deref())?;
-        let (f, facts) = node_figures(&s, &node, &period).await?;
-        let rows = branches(&s, &v, &node, &period, &facts).await?;
+        let f = node_figures(&s, &node, &period).await?;
+        let rows = branches(&s, &v, &node, &period).await?;
         let t = &s.texts;
         // The way up, as far as the scope reaches.
         let mut crumbs = String::new();
@@ -716,7 +732,7 @@ pub(super) async fn tree(
             );
         }
         let node_q = node.code.clone().unwrap_or_default();
-        let letter = if node.code.is_some() && f.stats.overdue > 0 {
+        let letter = if node.code.is_some() && f.overdue() > 0 {
             format!(
                 r#" · <a href="/console/letters/grid/{}">{}</a>"#,
                 esc(&html_path(&node_q)),
@@ -819,7 +835,7 @@ pub(super) async fn ledger_query(
     };
     if !opt(&p.period).is_empty() {
         let period = the_period(s, Some(opt(&p.period)))?;
-        q.from = Some(period.from);
+        q.from = period.from;
         q.to = Some(period.to);
     }
     if let Some(from) = date(opt(&p.from), "from")? {
@@ -861,7 +877,103 @@ pub(super) async fn ledger_query(
             id.parse().map_err(|_| bad("after", after))?,
         ));
     }
+    let explicit = (!opt(&p.node).is_empty()).then_some(&node);
+    q.plan = ledger_plan(s, v, explicit, &q).await?;
     Ok((q, node))
+}
+
+/// The cheapest way to find a ledger page, sized from the rollups (SQLite; PostgreSQL plans
+/// from its own statistics). Walking the tickets by time costs about a page's rows divided by
+/// the share of tickets that match; reading the scope's grids costs the scope's tickets in
+/// the period; the active tickets' index costs the tickets open now. Shares the rollups know
+/// exactly (node, days, category, urgency, state, rating) are used as they are; words in the
+/// text are taken to match one ticket in a hundred.
+pub(super) async fn ledger_plan(
+    s: &ConsoleState,
+    v: &Viewer,
+    node: Option<&Node>,
+    q: &LedgerQuery,
+) -> Result<LedgerPlan, ConsoleError> {
+    if s.store.backend() != crate::store::Backend::Sqlite {
+        return Ok(LedgerPlan::Auto);
+    }
+    let tz = s.tz();
+    let from = q.from.map_or(0, |f| crate::domain::rollup::day_of(f, tz));
+    let to = crate::domain::rollup::day_of(q.to.unwrap_or(q.now + 86_400_000) - 1, tz);
+    let nodes: Vec<String> = match (node, &v.scope) {
+        (Some(n), _) => vec![rollup_node(n).to_string()],
+        (None, Scope::All) => vec!["*".to_string()],
+        (None, Scope::Under(_)) => v.roots.iter().map(|g| g.code.clone()).collect(),
+    };
+    let whole = nodes.iter().all(|n| n == "*");
+    let mut sub = [0i64; crate::domain::rollup::COUNTERS.len()];
+    let mut by_category = 0;
+    for n in &nodes {
+        let f = s.store.rollup_counts(n, from, to, q.urgency).await?;
+        crate::domain::rollup::add(&mut sub, &f.counts, 1);
+        if let Some(c) = q.category {
+            by_category += f.by_category.get(&c).map_or(0, |k| k[0]);
+        }
+    }
+    use crate::domain::rollup::c;
+    let received = sub[c::RECEIVED].max(1) as f64;
+    let mut matching = received;
+    if q.category.is_some() {
+        matching *= by_category as f64 / received;
+    }
+    if let Some(st) = q.state {
+        let n = sub[match st {
+            TicketState::Open => c::OPEN,
+            TicketState::Claimed => c::CLAIMED,
+            TicketState::Resolved => c::RESOLVED,
+            TicketState::Closed => c::CLOSED,
+            TicketState::Dismissed => c::DISMISSED,
+        }];
+        matching *= n as f64 / received;
+    }
+    match q.rating {
+        Some(Some(r)) => {
+            let n = sub[match r {
+                Rating::Satisfied => c::SATISFIED,
+                Rating::Neutral => c::NEUTRAL,
+                Rating::Unsatisfied => c::UNSATISFIED,
+            }];
+            matching *= n as f64 / received;
+        }
+        Some(None) => {
+            let rated = sub[c::SATISFIED] + sub[c::NEUTRAL] + sub[c::UNSATISFIED];
+            matching *= (sub[c::RECEIVED] - rated) as f64 / received;
+        }
+        None => {}
+    }
+    if q.text.is_some() {
+        matching /= 100.0;
+    }
+    // Rows the period holds over the whole tree: what walking by time passes over.
+    let everything = if whole {
+        sub[c::RECEIVED]
+    } else {
+        s.store.rollup_counts("*", from, to, None).await?.counts[c::RECEIVED]
+    } as f64;
+    let by_time = q.limit as f64 * everything / matching.max(0.5);
+    let by_grid = if whole {
+        f64::INFINITY
+    } else {
+        2.0 * sub[c::RECEIVED] as f64
+    };
+    let active = if q.overdue || matches!(q.state, Some(TicketState::Open | TicketState::Claimed)) {
+        let all = s.store.rollup_counts("*", 0, to, None).await?.counts;
+        (all[c::OPEN] + all[c::CLAIMED]) as f64
+    } else {
+        f64::INFINITY
+    };
+    Ok(if active <= by_time && active <= by_grid {
+        LedgerPlan::Active
+    } else if by_grid < by_time {
+        LedgerPlan::ByGrid
+    } else {
+        LedgerPlan::ByTime
+    })
 }
 
 /// Names for a page of tickets: grids and assignees.
@@ -1022,7 +1134,7 @@ pub(super) async fn ledger(
             let content: String = mask_personal_numbers(&tk.body).chars().take(40).collect();
             let _ = write!(
                 body,
-                r#"<tr data-ticket="{id}"{cls}><td class="num"><a href="/console/tickets/{id}">{no}</a></td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td data-state="{}">{}</td><td>{}</td></tr>"#,
+                r#"<tr data-ticket="{no}"{cls}><td class="num"><a href="{href}">{no}</a></td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td data-state="{}">{}</td><td>{}</td></tr>"#,
                 esc(&local_time(tk.created_at, tz)),
                 esc(&names.grid(&tk.grid)),
                 esc(t.category(tk.category)),
@@ -1037,7 +1149,7 @@ pub(super) async fn ledger(
                 tk.state.id(),
                 esc(t.state(tk.state)),
                 if late { esc(t.ui("yes")) } else { String::new() },
-                id = tk.id,
+                href = esc(&ticket_path(tk)),
                 no = esc(&tk.number().to_string()),
                 cls = if late { r#" class="overdue""# } else { "" },
             );
@@ -1074,26 +1186,103 @@ pub(super) struct TicketQuery {
     msg: Option<String>,
 }
 
-async fn scoped_ticket(s: &ConsoleState, v: &Viewer, id: &str) -> Result<Ticket, ConsoleError> {
-    let id: i64 = id
+/// Where a ticket's page is: its grid code and its number there (`/console/tickets/QS-DF-01/12`),
+/// the number people see in chat as `QS-DF-01#12`.
+pub(super) fn ticket_path(tk: &Ticket) -> String {
+    format!(
+        "/console/tickets/{}/{}",
+        super::html::url_value(&tk.grid),
+        tk.no
+    )
+}
+
+/// The ticket numbered `no` in grid `grid`, if it is in the viewer's scope.
+async fn scoped_ticket(
+    s: &ConsoleState,
+    v: &Viewer,
+    grid: &str,
+    no: &str,
+) -> Result<Ticket, ConsoleError> {
+    let no: i64 = no
         .trim_start_matches('#')
         .parse()
         .map_err(|_| ConsoleError::NotFound)?;
     s.store
-        .console_ticket(&v.scope, id)
+        .console_ticket_by_number(&v.scope, grid, no)
         .await?
         .ok_or(ConsoleError::NotFound)
+}
+
+/// A ticket named by one path segment: `QS-DF-01#12` (typed or pasted, `#` encoded as `%23`)
+/// or, from links made before tickets were numbered within their grid, the database id.
+async fn ticket_by_key(s: &ConsoleState, v: &Viewer, key: &str) -> Result<Ticket, ConsoleError> {
+    match TicketRef::parse(key) {
+        Some(TicketRef {
+            grid: Some(grid),
+            no,
+        }) => scoped_ticket(s, v, &grid, &no.to_string()).await,
+        _ => {
+            let id: i64 = key.trim().parse().map_err(|_| ConsoleError::NotFound)?;
+            s.store
+                .console_ticket(&v.scope, id)
+                .await?
+                .ok_or(ConsoleError::NotFound)
+        }
+    }
+}
+
+/// An old or pasted ticket address (`/console/tickets/17`, `/console/tickets/QS-DF-01%2312`):
+/// a permanent redirect to the ticket's page, when it is in scope.
+pub(super) async fn ticket_redirect(
+    State(s): State<ConsoleState>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> Response {
+    let r = async {
+        let v = s.viewer(&headers).await?;
+        let tk = ticket_by_key(&s, &v, &key).await?;
+        Ok(moved(&ticket_path(&tk)))
+    }
+    .await;
+    s.respond(r)
+}
+
+/// The same for a supervision letter's old address.
+pub(super) async fn letter_redirect(
+    State(s): State<ConsoleState>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> Response {
+    let r = async {
+        let v = s.viewer(&headers).await?;
+        let tk = ticket_by_key(&s, &v, &key).await?;
+        Ok(moved(&ticket_path(&tk).replacen(
+            "/console/tickets/",
+            "/console/letters/ticket/",
+            1,
+        )))
+    }
+    .await;
+    s.respond(r)
+}
+
+fn moved(to: &str) -> Response {
+    let mut r = StatusCode::MOVED_PERMANENTLY.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
 }
 
 pub(super) async fn ticket(
     State(s): State<ConsoleState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path((grid, no)): Path<(String, String)>,
     Query(q): Query<TicketQuery>,
 ) -> Response {
     let r = async {
         let v = s.viewer(&headers).await?;
-        let tk = scoped_ticket(&s, &v, &id).await?;
+        let tk = scoped_ticket(&s, &v, &grid, &no).await?;
         let names = Names::of(&s, std::slice::from_ref(&tk)).await?;
         let events = s.store.ticket_events(tk.id).await?;
         let messages = s.store.console_ticket_messages(tk.id).await?;
@@ -1227,8 +1416,8 @@ pub(super) async fn ticket(
                     })
                     .unwrap_or_default();
                 format!(
-                    r#"<form class="action" method="post" action="/console/tickets/{}/action" data-action="{action}"><input type="hidden" name="csrf" value="{}"><input type="hidden" name="action" value="{action}">{input}<button type="submit">{}</button> <span class="muted">{}</span></form>"#,
-                    tk.id,
+                    r#"<form class="action" method="post" action="{}/action" data-action="{action}"><input type="hidden" name="csrf" value="{}"><input type="hidden" name="action" value="{action}">{input}<button type="submit">{}</button> <span class="muted">{}</span></form>"#,
+                    esc(&ticket_path(&tk)),
                     esc(&v.csrf),
                     esc(label),
                     esc(hint)
@@ -1236,8 +1425,8 @@ pub(super) async fn ticket(
             };
             let select = |action: &str, label: &str, items: Vec<(String, String)>, current: &str| {
                 format!(
-                    r#"<form class="action" method="post" action="/console/tickets/{}/action" data-action="{action}"><input type="hidden" name="csrf" value="{}"><input type="hidden" name="action" value="{action}"><label>{} <select name="text">{}</select></label> <button type="submit">{}</button></form>"#,
-                    tk.id,
+                    r#"<form class="action" method="post" action="{}/action" data-action="{action}"><input type="hidden" name="csrf" value="{}"><input type="hidden" name="action" value="{action}"><label>{} <select name="text">{}</select></label> <button type="submit">{}</button></form>"#,
+                    esc(&ticket_path(&tk)),
                     esc(&v.csrf),
                     esc(label),
                     options(&items, current),
@@ -1266,8 +1455,8 @@ pub(super) async fn ticket(
         }
         let _ = write!(
             body,
-            r#"<p class="noprint"><a href="/console/letters/ticket/{}" id="letter-link">{}</a> · <a href="/console/ledger">{}</a></p>"#,
-            tk.id,
+            r#"<p class="noprint"><a href="{}" id="letter-link">{}</a> · <a href="/console/ledger">{}</a></p>"#,
+            esc(&ticket_path(&tk).replacen("/console/tickets/", "/console/letters/ticket/", 1)),
             esc(t.ui("letter_ticket")),
             esc(t.ui("ledger")),
         );
@@ -1289,7 +1478,7 @@ pub(super) struct ActionForm {
 pub(super) async fn action(
     State(s): State<ConsoleState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path((grid, no)): Path<(String, String)>,
     Form(f): Form<ActionForm>,
 ) -> Response {
     let r = async {
@@ -1298,7 +1487,7 @@ pub(super) async fn action(
             tracing::info!(person = %v.person, "console POST without its CSRF token refused");
             return Err(ConsoleError::Csrf);
         }
-        let tk = scoped_ticket(&s, &v, &id).await?;
+        let tk = scoped_ticket(&s, &v, &grid, &no).await?;
         let text = f.text.as_deref().unwrap_or("").trim().to_string();
         let action = f.action.as_deref().unwrap_or("");
         let needs_text = |cmd: Command| {
@@ -1346,8 +1535,8 @@ pub(super) async fn action(
             outcome.answers.join("\n")
         };
         Ok(see_other(&format!(
-            "/console/tickets/{}{}",
-            tk.id,
+            "{}{}",
+            ticket_path(&tk),
             query(&[("msg", msg)])
         )))
     }
@@ -1375,27 +1564,23 @@ pub(super) async fn report(
         let v = s.viewer(&headers).await?;
         let node = s.node(&v, q.node.as_deref()).await?;
         let period = the_period(&s, q.period.as_deref())?;
-        let (f, facts) = node_figures(&s, &node, &period).await?;
-        let rows = branches(&s, &v, &node, &period, &facts).await?;
+        let f = node_figures(&s, &node, &period).await?;
+        let rows = branches(&s, &v, &node, &period).await?;
         let t = &s.texts;
         let tz = s.tz();
         // The period's tickets still overdue, oldest first: what the office follows up.
-        let late = s
-            .store
-            .console_ledger(
-                &v.scope,
-                &LedgerQuery {
-                    node_path: Some(node.path.clone()),
-                    from: Some(period.from),
-                    to: Some(period.to),
-                    overdue: true,
-                    oldest_first: true,
-                    limit: 100,
-                    now: s.now(),
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let mut late_q = LedgerQuery {
+            node_path: Some(node.path.clone()),
+            from: period.from,
+            to: Some(period.to),
+            overdue: true,
+            oldest_first: true,
+            limit: 100,
+            now: s.now(),
+            ..Default::default()
+        };
+        late_q.plan = ledger_plan(&s, &v, Some(&node), &late_q).await?;
+        let late = s.store.console_ledger(&v.scope, &late_q).await?;
         let names = Names::of(&s, &late).await?;
         let mut overdue = String::new();
         if late.is_empty() {
@@ -1415,13 +1600,13 @@ pub(super) async fn report(
                 let content: String = mask_personal_numbers(&tk.body).chars().take(40).collect();
                 let _ = write!(
                     overdue,
-                    r#"<tr><td><a href="/console/tickets/{id}">{no}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                    r#"<tr><td><a href="{href}">{no}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
                     esc(&names.grid(&tk.grid)),
                     esc(&content),
                     esc(&names.person(tk.assignee.as_deref())),
                     esc(t.state(tk.state)),
                     esc(&local_time(tk.resolve_due, tz)),
-                    id = tk.id,
+                    href = esc(&ticket_path(tk)),
                     no = esc(&tk.number().to_string()),
                 );
             }
@@ -1468,11 +1653,11 @@ fn letter(s: &ConsoleState, kind: &'static str, number: &str, to: &str, content:
 pub(super) async fn letter_ticket(
     State(s): State<ConsoleState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path((grid, no)): Path<(String, String)>,
 ) -> Response {
     let r = async {
         let v = s.viewer(&headers).await?;
-        let tk = scoped_ticket(&s, &v, &id).await?;
+        let tk = scoped_ticket(&s, &v, &grid, &no).await?;
         let names = Names::of(&s, std::slice::from_ref(&tk)).await?;
         let t = &s.texts;
         let tz = s.tz();
@@ -1497,7 +1682,7 @@ pub(super) async fn letter_ticket(
         // The new deadline: one day from the letter.
         let deadline = local_time(now + 86_400_000, tz);
         let content = format!(
-            r#"<p>{}</p><p>{}：{}</p><p>{}：<a href="/console/tickets/{}">{}</a></p>"#,
+            r#"<p>{}</p><p>{}：{}</p><p>{}：<a href="{}">{}</a></p>"#,
             esc(&t.letter_ticket_body(
                 &tk.number().to_string(),
                 &local_time(tk.created_at, tz),
@@ -1510,7 +1695,7 @@ pub(super) async fn letter_ticket(
             esc(t.ui("deadline")),
             esc(&deadline),
             esc(t.ui("no")),
-            tk.id,
+            esc(&ticket_path(&tk)),
             esc(&tk.number().to_string()),
         );
         let number = t.letter_number("督办", year, &tk.number().to_string());
@@ -1534,7 +1719,7 @@ pub(super) async fn letter_grid(
         let t = &s.texts;
         let tz = s.tz();
         let now = s.now();
-        let q = LedgerQuery {
+        let mut q = LedgerQuery {
             node_path: Some(node.path.clone()),
             overdue: true,
             oldest_first: true,
@@ -1542,6 +1727,7 @@ pub(super) async fn letter_grid(
             now,
             ..Default::default()
         };
+        q.plan = ledger_plan(&s, &v, Some(&node), &q).await?;
         let tickets = s.store.console_ledger(&v.scope, &q).await?;
         let names = Names::of(&s, &tickets).await?;
         let year: i32 = local_date(now, tz).format("%Y").to_string().parse().unwrap_or(0);

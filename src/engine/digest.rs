@@ -11,13 +11,15 @@ use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone as _, Weekday};
 
 use super::{Effects, Engine};
 use crate::domain::Urgency;
+use crate::stats::StatsTexts as _;
+use crate::stats::period::{Span, SpanKind};
+use crate::store::roster::Grid;
 use crate::store::timers::ChatTarget;
 use crate::store::{Store, StoreError, Tx};
 
 /// How late a missed digest may still go out (a summary days late helps nobody).
 pub(super) const LATE_LIMIT_MS: i64 = 12 * 3_600_000;
 
-const WEEK_MS: i64 = 7 * 86_400_000;
 const SLOWEST: i64 = 5;
 
 impl Engine {
@@ -79,37 +81,70 @@ impl Engine {
         now: i64,
     ) -> Result<(), StoreError> {
         let period = format!("{}", due.date_naive());
+        // The report covers the seven whole local days before the one it is due on.
+        let last = due.date_naive().pred_opt().unwrap_or(due.date_naive());
+        let span = Span {
+            from: last.checked_sub_days(chrono::Days::new(6)),
+            to: last,
+            kind: SpanKind::Range,
+        };
+        // Figures first, in a read transaction of their own: each coordinator's node reads its
+        // rollup rows for seven days, never the tickets, and the write turn is not held.
+        let mut texts = Vec::new();
+        {
+            let mut read = store.begin_read().await?;
+            for code in read.coordinated_grids().await? {
+                if let Some(text) = self.weekly_for(&mut read, &code, &span, now).await? {
+                    texts.push(text);
+                }
+            }
+            read.commit().await?;
+        }
         let mut tx = store.begin().await?;
         if !tx.claim_digest(DigestKind::Weekly, &period, now).await? {
             return Ok(());
         }
         let mut fx = Effects::default();
         let hold = self.hold(Urgency::Normal, now);
-        let grids = tx.coordinated_grids().await?;
-        for code in &grids {
-            self.weekly_for(&mut tx, &mut fx, code, now, hold).await?;
+        for (grid, text) in &texts {
+            let mut targets = tx.groups_of_grid(&grid.code).await?;
+            if self.settings.wecom.webhooks.contains_key(&grid.level) {
+                targets.push(ChatTarget {
+                    platform: crate::domain::message::WECOM.into(),
+                    account: String::new(),
+                    chat_id: grid.level.clone(),
+                });
+            }
+            if targets.is_empty() {
+                tracing::info!(grid = %grid.code, "weekly report has nowhere to go: no group bound to the grid and no WeCom robot for its level");
+            }
+            for chat in &targets {
+                self.to_chat(&mut fx, chat, None, text.clone(), Vec::new(), hold);
+            }
         }
         tx.enqueue_with(&fx.outbound, now, crate::store::outbox::Priority::Digest)
             .await?;
         tx.commit().await?;
-        tracing::info!(%period, grids = grids.len(), "weekly reports sent");
+        tracing::info!(%period, grids = texts.len(), "weekly reports sent");
         Ok(())
     }
 
+    /// The weekly report of one coordinator's grid: the statistics sentence of its subtree
+    /// over `span` (from the rollups) and its longest-open tickets.
     async fn weekly_for(
         &self,
-        tx: &mut Tx,
-        fx: &mut Effects,
+        read: &mut Tx,
         code: &str,
+        span: &Span,
         now: i64,
-        hold: Option<i64>,
-    ) -> Result<(), StoreError> {
-        let Some(grid) = tx.grid(code).await? else {
-            return Ok(());
+    ) -> Result<Option<(Grid, String)>, StoreError> {
+        let Some(grid) = read.grid(code).await? else {
+            return Ok(None);
         };
-        let facts = tx.ticket_facts(&grid.path, now - WEEK_MS).await?;
-        let stats = crate::stats::compute(&facts, now);
-        let slowest: Vec<(crate::domain::Number, String, i64)> = tx
+        let (from, to) = span.days();
+        let figures = read.rollup_figures(&grid.code, from, to).await?;
+        let summary = crate::stats::Summary::from_figures(&figures);
+        let slowest: Vec<(crate::domain::Number, String, i64)> = read
             .slowest_open(&grid.path, SLOWEST)
             .await?
             .into_iter()
@@ -121,28 +156,12 @@ impl Engine {
                 )
             })
             .collect();
-        let body = crate::stats::render(
-            &stats,
-            &grid.name,
-            self.texts.last_seven_days(),
-            &self.texts,
-        );
-        let text = self.texts.weekly_report(&body, &slowest);
-        let mut targets = tx.groups_of_grid(code).await?;
-        if self.settings.wecom.webhooks.contains_key(&grid.level) {
-            targets.push(ChatTarget {
-                platform: crate::domain::message::WECOM.into(),
-                account: String::new(),
-                chat_id: grid.level.clone(),
-            });
-        }
-        if targets.is_empty() {
-            tracing::info!(grid = %code, "weekly report has nowhere to go: no group bound to the grid and no WeCom robot for its level");
-        }
-        for chat in &targets {
-            self.to_chat(fx, chat, None, text.clone(), Vec::new(), hold);
-        }
-        Ok(())
+        let label = match self.texts.lang {
+            crate::config::Language::Zh => span.label_zh(),
+            crate::config::Language::En => span.label_en(),
+        };
+        let body = self.texts.stats_sentence(&summary, &grid.name, &label);
+        Ok(Some((grid, self.texts.weekly_report(&body, &slowest))))
     }
 }
 

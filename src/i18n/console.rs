@@ -132,6 +132,21 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("period_year", "今年", "this year"),
     ("period_7d", "近7天", "last 7 days"),
     ("period_30d", "近30天", "last 30 days"),
+    ("period_all", "全部", "all time"),
+    ("claim_overdue", "超时签收", "Claimed late"),
+    ("resolve_overdue", "超时办结", "Resolved late"),
+    ("score", "综合得分", "Score"),
+    (
+        "chart_monthly",
+        "每月收到与办结",
+        "Received and resolved per month",
+    ),
+    (
+        "chart_satisfaction_month",
+        "满意度趋势（按月）",
+        "Satisfaction by month",
+    ),
+    ("of_which_resolved", "其中已办结", "of which resolved"),
     (
         "not_found",
         "未找到，或不在您的管辖范围内。",

@@ -181,6 +181,28 @@ pub async fn summary(store: &Store, node: &str, span: &Span) -> Result<Summary, 
     Ok(Summary::from_figures(&figures))
 }
 
+/// A node's figures for each local day of a span that has anything received, oldest first
+/// (the console's charts): one row per day read, never the tickets.
+pub async fn daily(
+    store: &Store,
+    node: &str,
+    span: &Span,
+) -> Result<Vec<(chrono::NaiveDate, Summary)>, StoreError> {
+    let (from, to) = span.days();
+    let rows = store.rollup_by_day(node, from, to).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(day, k)| {
+            let date = chrono::NaiveDate::from_ymd_opt(
+                day / 10_000,
+                (day / 100 % 100) as u32,
+                (day % 100) as u32,
+            )?;
+            Some((date, Summary::from_counts(&k)))
+        })
+        .collect())
+}
+
 /// One child node's figures (for detail and ranking).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Child {

@@ -20,8 +20,8 @@ pub mod text;
 pub use text::StatsTexts;
 
 pub use figures::{
-    Child, Rates, Scope, ScopeError, Summary, children, children_from, find_scope, resolve_scope,
-    split_period_scope, summary,
+    Child, Rates, Scope, ScopeError, Summary, children, children_from, daily, find_scope,
+    resolve_scope, split_period_scope, summary,
 };
 
 use serde::Serialize;

@@ -1,6 +1,6 @@
 //! The coordinator console's storage: login links, sessions, the audit log, and the reads the
 //! console pages need (the ledger with keyset pagination, a ticket's chat messages, the grid
-//! tree, facts for figures).
+//! tree). Figures come from the statistics rollups, not from here.
 //!
 //! Scope is always a list of grid paths (a subtree is every grid whose path starts with one of
 //! them); an empty list with `all` means everything. The pages never see a ticket outside it.
@@ -55,14 +55,25 @@ pub struct LedgerQuery {
     pub after: Option<(i64, i64)>,
     pub limit: i64,
     pub now: i64,
+    /// Which index to walk (SQLite; PostgreSQL's planner chooses from its statistics).
+    pub plan: LedgerPlan,
 }
 
-/// The facts figures are computed from, with the ticket's grid.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConsoleFact {
-    pub id: i64,
-    pub grid: String,
-    pub facts: super::tickets::TicketFacts,
+/// How a ledger page is found. Every plan walks an index in the page's order or reads a
+/// bounded set of rows; the console picks the cheapest from the rollups' counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LedgerPlan {
+    /// Left to the database's planner.
+    #[default]
+    Auto,
+    /// Walk `tickets_created` in the page's order, checking scope and filters on each row
+    /// until the page is full: cheap when the rows asked for are common.
+    ByTime,
+    /// Read the scope's grids through `tickets_grid_created` and sort: cheap when the scope
+    /// holds few tickets (a grid, a village).
+    ByGrid,
+    /// Walk `tickets_active_created` (open and claimed tickets only): overdue lists.
+    Active,
 }
 
 /// A message the bot sent (or will send) about a ticket.
@@ -191,10 +202,13 @@ fn push_filters(sql: &mut Sql, q: &LedgerQuery) {
         sql.push(" AND t.state = ?", vec![Arg::Text(s.id().into())]);
     }
     if q.overdue {
+        // The first term, implied by the rest, lets the partial index of active tickets serve.
         sql.push(
-            " AND ((t.state = 'open' AND t.claim_due < ?) OR (t.state IN ('open', 'claimed') AND t.resolve_due < ?))",
+            " AND t.state IN ('open', 'claimed') AND ((t.state = 'open' AND t.claim_due < ?) OR t.resolve_due < ?)",
             vec![Arg::Int(q.now), Arg::Int(q.now)],
         );
+    } else if matches!(q.state, Some(TicketState::Open | TicketState::Claimed)) {
+        sql.push(" AND t.state IN ('open', 'claimed')", vec![]);
     }
     match &q.rating {
         Some(None) => sql.push(" AND t.rating IS NULL", vec![]),
@@ -528,9 +542,22 @@ impl Store {
             .map(|c| format!("t.{}", c.trim()))
             .collect::<Vec<_>>()
             .join(", ");
+        let active = q.overdue || matches!(q.state, Some(TicketState::Open | TicketState::Claimed));
+        let index = match (self.backend(), q.plan) {
+            (super::Backend::Sqlite, LedgerPlan::ByTime) => " INDEXED BY tickets_created",
+            (super::Backend::Sqlite, LedgerPlan::ByGrid)
+                if q.node_path.is_some() || matches!(scope, Scope::Under(_)) =>
+            {
+                " INDEXED BY tickets_grid_created"
+            }
+            (super::Backend::Sqlite, LedgerPlan::Active) if active => {
+                " INDEXED BY tickets_active_created"
+            }
+            _ => "",
+        };
         let mut sql = Sql::new(
             self.backend(),
-            &format!("SELECT {cols} FROM tickets t WHERE 1 = 1"),
+            &format!("SELECT {cols} FROM tickets t{index} WHERE 1 = 1"),
         );
         push_scope(&mut sql, scope, q.node_path.as_deref());
         push_filters(&mut sql, q);
@@ -562,26 +589,33 @@ impl Store {
         row.map(|r| ticket_from(&r)).transpose()
     }
 
-    /// Facts for figures: tickets created in `[from, to)` under `node_path` (in scope).
-    pub async fn console_facts(
+    /// The ticket numbered `no` in grid `grid` (the code as written, else in capitals), if it
+    /// is in `scope`. One look-up in the (grid, grid_no) index.
+    pub async fn console_ticket_by_number(
         &self,
-        node_path: &str,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<ConsoleFact>> {
-        let mut sql = Sql::new(
-            self.backend(),
-            "SELECT t.id, t.grid, t.state, t.category, t.created_at, t.first_response_at, t.resolved_at, \
-             t.claim_due, t.resolve_due, t.rated_satisfied, t.rated_neutral, t.rated_unsatisfied, \
-             t.claimed_at, t.escalated, t.reopened FROM tickets t WHERE 1 = 1",
-        );
-        push_scope(&mut sql, &Scope::Under(vec![node_path.to_string()]), None);
-        sql.push(
-            " AND t.created_at >= ? AND t.created_at < ?",
-            vec![Arg::Int(from), Arg::Int(to)],
-        );
-        let rows = sql.query().fetch_all(self.pool()).await?;
-        rows.iter().map(fact_from).collect()
+        scope: &Scope,
+        grid: &str,
+        no: i64,
+    ) -> Result<Option<Ticket>> {
+        let mut codes = vec![grid.to_string()];
+        if grid.to_uppercase() != grid {
+            codes.push(grid.to_uppercase());
+        }
+        for code in codes {
+            let mut sql = Sql::new(
+                self.backend(),
+                &format!("SELECT {COLUMNS} FROM tickets t WHERE 1 = 1"),
+            );
+            sql.push(
+                " AND t.grid = ? AND t.grid_no = ?",
+                vec![Arg::Text(code), Arg::Int(no)],
+            );
+            push_scope(&mut sql, scope, None);
+            if let Some(row) = sql.query().fetch_optional(self.pool()).await? {
+                return ticket_from(&row).map(Some);
+            }
+        }
+        Ok(None)
     }
 
     /// The messages the bot wrote about a ticket, oldest first.
@@ -618,26 +652,6 @@ fn grid_from(r: &AnyRow) -> Result<Grid> {
         parent: col(r, "parent")?,
         level: col(r, "level")?,
         path: col(r, "path")?,
-    })
-}
-
-fn fact_from(r: &AnyRow) -> Result<ConsoleFact> {
-    Ok(ConsoleFact {
-        id: col(r, "id")?,
-        grid: col(r, "grid")?,
-        facts: super::tickets::TicketFacts {
-            state: parse_col(r, "state")?,
-            category: parse_col(r, "category")?,
-            created_at: col(r, "created_at")?,
-            first_response_at: col(r, "first_response_at")?,
-            resolved_at: col(r, "resolved_at")?,
-            claim_due: col(r, "claim_due")?,
-            resolve_due: col(r, "resolve_due")?,
-            ratings: super::tickets::ratings_from(r)?,
-            claimed_at: col(r, "claimed_at")?,
-            escalated: col::<Option<String>>(r, "escalated")?.is_some(),
-            reopened: col(r, "reopened")?,
-        },
     })
 }
 

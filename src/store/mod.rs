@@ -5,6 +5,7 @@
 //! dialect they share (`$1` parameters, `ON CONFLICT`, `RETURNING`). Where they differ the
 //! [`Backend`] says so. Times are Unix milliseconds (UTC) in `BIGINT`/`INTEGER` columns.
 
+pub mod bulk;
 pub mod confirm;
 pub mod console;
 pub mod examples;

@@ -137,6 +137,12 @@ impl Tx {
         self.held.rollup.seen.insert(id, f);
     }
 
+    /// Adds a whole ticket's figures as it stands (a ticket loaded in bulk, `store::bulk`).
+    pub(super) fn rollup_add(&mut self, t: &Ticket) {
+        let c = rollup::contribution(&facts_of(t), self.zone);
+        self.held.rollup.apply(&c, 1);
+    }
+
     /// Remembers a ticket read in this transaction, for a later update's delta.
     pub(super) fn rollup_seen(&mut self, t: &Ticket) {
         self.held.rollup.seen.insert(t.id, facts_of(t));
@@ -515,6 +521,70 @@ impl Store {
         let mut tx = self.begin_read().await?;
         let out = figures_on(tx.conn(), node, from, to).await?;
         tx.commit().await?;
+        Ok(out)
+    }
+
+    /// A node's counters per local day over `from..=to` (yyyymmdd), days with rows only,
+    /// oldest first. Runs beside the writer.
+    pub async fn rollup_by_day(
+        &self,
+        node: &str,
+        from: i32,
+        to: i32,
+    ) -> Result<Vec<(i32, Counts)>> {
+        let sql = format!(
+            "SELECT day, {} FROM rollup_days WHERE node = $1 AND day >= $2 AND day <= $3 \
+             GROUP BY day ORDER BY day",
+            sums()
+        );
+        let mut tx = self.begin_read().await?;
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(node.to_string())
+            .bind(i64::from(from))
+            .bind(i64::from(to))
+            .fetch_all(tx.conn())
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| Ok((col::<i64>(r, "day")? as i32, counts_from(r)?)))
+            .collect()
+    }
+
+    /// A node's counters per category over `from..=to`, of one urgency or both, without the
+    /// time histograms (what the console needs to size a ledger query).
+    pub async fn rollup_counts(
+        &self,
+        node: &str,
+        from: i32,
+        to: i32,
+        urgency: Option<Urgency>,
+    ) -> Result<Figures> {
+        let only = if urgency.is_some() {
+            " AND urgency = $4"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT category, {} FROM rollup_days WHERE node = $1 AND day >= $2 AND day <= $3{only} \
+             GROUP BY category",
+            sums()
+        );
+        let mut tx = self.begin_read().await?;
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(node.to_string())
+            .bind(i64::from(from))
+            .bind(i64::from(to));
+        if let Some(u) = urgency {
+            q = q.bind(u.id().to_string());
+        }
+        let rows = q.fetch_all(tx.conn()).await?;
+        tx.commit().await?;
+        let mut out = Figures::default();
+        for r in &rows {
+            let k = counts_from(r)?;
+            rollup::add(&mut out.counts, &k, 1);
+            out.by_category.insert(parse_col(r, "category")?, k);
+        }
         Ok(out)
     }
 

@@ -521,8 +521,9 @@ mod fit {
             .collect();
         println!("{} rows scored, folds {sizes:?}", rows.len());
         println!(
-            "{:>6} {:>6} {:>6} | {:>5} {:>5} {:>5} | {:>5} | {:>13} {:>13} | {:>5}",
+            "{:>6} {:>6} {:>6} {:>6} | {:>5} {:>5} {:>5} | {:>5} | {:>13} {:>13} | {:>5}",
             "urgent",
+            "alone",
             "categ",
             "reqst",
             "P",
@@ -535,29 +536,81 @@ mod fit {
         );
         let ratio = |x: Ratio| format!("{:.3} {:>3}/{:<3}", x.value(), x.hits, x.total);
         let shipped = Blend::SHIPPED;
-        let others = [
-            (shipped.category, shipped.request),
-            (5.0, shipped.request),
-            (7.5, shipped.request),
-            (15.0, shipped.request),
-            (shipped.category, 1.0),
-            (shipped.category, 2.0),
-        ];
-        for (category, request) in others {
-            for urgent in [-1.5, -1.25, -1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5] {
+        let also: Vec<String> = std::env::var("GRIDLINE_CV_ALSO")
+            .map(|v| v.split(',').map(|f| format!("{}-", f.trim())).collect())
+            .unwrap_or_default();
+        // The urgent thresholds: with danger heard by the lexicon, and for the model alone.
+        let grid: Vec<(f32, f32)> = std::env::var("GRIDLINE_CV_GRID")
+            .map(|v| {
+                v.split(';')
+                    .filter_map(|p| {
+                        let (a, b) = p.split_once(',')?;
+                        Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_else(|_| {
+                let mut g = Vec::new();
+                for urgent in [-1.5, -1.0, -0.5, 0.0] {
+                    for alone in [urgent, 0.0, 1.0, 2.0, 3.0, 4.0, f32::INFINITY] {
+                        if alone >= urgent {
+                            g.push((urgent, alone));
+                        }
+                    }
+                }
+                g
+            });
+        for (category, request) in [(shipped.category, shipped.request)] {
+            for &(urgent, urgent_alone) in &grid {
                 let blend = Blend {
                     urgent,
+                    urgent_alone,
                     category,
                     request,
                     ..shipped
                 };
-                let r = evaluate_with(&rows, |row| {
-                    let model = &models[fold(row) as usize];
-                    parser().parse_with(&row.text, false, model, &blend)
-                });
+                let readings: Vec<Understanding> = rows
+                    .iter()
+                    .map(|row| {
+                        let model = &models[fold(row) as usize];
+                        parser().parse_with(&row.text, false, model, &blend)
+                    })
+                    .collect();
+                let at: std::collections::HashMap<&str, usize> = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.id.as_str(), i))
+                    .collect();
+                let r = evaluate_with(&rows, |row| readings[at[row.id.as_str()]].clone());
+                // `GRIDLINE_CV_MISSES=1`: the shipped blend's held-out misses (train and dev rows).
+                if blend == shipped && std::env::var_os("GRIDLINE_CV_MISSES").is_some() {
+                    println!("{}", render(&r, true));
+                }
+                // The same readings, the rows in another register only (`GRIDLINE_CV_ALSO=en24,mx2`).
+                if !also.is_empty() {
+                    let sub: Vec<Labelled> = rows
+                        .iter()
+                        .filter(|r| also.iter().any(|f| r.id.starts_with(f.as_str())))
+                        .cloned()
+                        .collect();
+                    let s = evaluate_with(&sub, |row| readings[at[row.id.as_str()]].clone());
+                    println!(
+                        "{:>34} | {:.3} {:.3} {:.3} | {:.3} | {} {} | {:.3}  ({} rows)",
+                        "",
+                        s.precision(),
+                        s.recall(),
+                        s.f1(),
+                        s.category.value(),
+                        ratio(s.urgent_recall),
+                        ratio(s.urgent_precision),
+                        s.location.value(),
+                        s.rows,
+                    );
+                }
                 println!(
-                    "{:>6.2} {:>6.1} {:>6.1} | {:.3} {:.3} {:.3} | {:.3} | {} {} | {:.3}{}",
+                    "{:>6.2} {:>6.1} {:>6.1} {:>6.1} | {:.3} {:.3} {:.3} | {:.3} | {} {} | {:.3}{}",
                     urgent,
+                    urgent_alone,
                     category,
                     request,
                     r.precision(),

@@ -52,6 +52,8 @@ pub(crate) enum Kind {
     Habitual,
     Agent,
     Sign,
+    Vulnerable,
+    Unaccounted,
     Hedge,
     NotFixed,
     Resolved,
@@ -70,7 +72,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 27;
+    pub(crate) const COUNT: usize = 29;
 
     fn parse(s: &str) -> Option<Kind> {
         Some(match s {
@@ -86,6 +88,8 @@ impl Kind {
             "habitual" => Kind::Habitual,
             "agent" => Kind::Agent,
             "sign" => Kind::Sign,
+            "vulnerable" => Kind::Vulnerable,
+            "unaccounted" => Kind::Unaccounted,
             "hedge" => Kind::Hedge,
             "not_fixed" => Kind::NotFixed,
             "resolved" => Kind::Resolved,

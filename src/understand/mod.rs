@@ -543,7 +543,12 @@ impl Parser {
                 tally.add(e, hit.start as usize);
                 if matches!(
                     e.kind,
-                    Kind::Urgent | Kind::Agent | Kind::Sign | Kind::Exposure
+                    Kind::Urgent
+                        | Kind::Agent
+                        | Kind::Sign
+                        | Kind::Exposure
+                        | Kind::Vulnerable
+                        | Kind::Unaccounted
                 ) {
                     tally.cue(hit.start, hit.end);
                 }
@@ -1004,6 +1009,40 @@ pub(crate) mod tests {
                 !u.is_request || u.urgency == Some(Urgency::Normal),
                 "{t} → {u:?}"
             );
+        }
+    }
+
+    #[test]
+    fn someone_vulnerable_and_unaccounted_for_is_urgent() {
+        // Who cannot look after themselves alone, not seen, not answering or not back: the
+        // lexicon hears it in any order and register, without an alarm word.
+        for t in [
+            "五楼独居的孙大爷两天没见人了 敲门也不应",
+            "我家孩子放学冇回来 平时早到屋了",
+            "old Mrs Begum lives alone at no. 7, nobody has seen her since Sunday",
+            "our grandpa has dementia and walked out this morning, not back yet",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        }
+        // Found again, or only one of the two: not an emergency.
+        for t in [
+            "走丢的那个爷爷找到了 在他女儿家",
+            "物业电话打不通 电梯坏了两天了",
+            "老人家的高龄补贴怎么申请",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
+    fn near_misses_and_stories_are_not_emergencies() {
+        for t in [
+            "路口那个坑昨天有辆电动车差点摔进去 麻烦补一下",
+            "a scooter nearly knocked a kid over on the footpath, can something be done",
+            "八几年那场大水把整条街都淹了",
+            "刚才说的烟味原来是楼下在熏腊肉 冇得事",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
         }
     }
 

@@ -276,6 +276,8 @@ pub(crate) struct Blend {
     pub category: f32,
     /// Model log-odds of urgency above which a request the lexicon finds calm-less is urgent.
     pub urgent: f32,
+    /// The same when the lexicon hears no danger at all: the model alone must be surer.
+    pub urgent_alone: f32,
 }
 
 impl Blend {
@@ -291,6 +293,7 @@ impl Blend {
         request_cap: 2.0,
         category: 5.0,
         urgent: -1.0,
+        urgent_alone: -1.0,
     };
 }
 
@@ -336,13 +339,36 @@ pub(crate) fn decide(
     // A dangerous agent together with a sign of it loose ("燃气…刺鼻的气味", "电线…吹断了",
     // "wires … on the road") is as strong as a single emergency phrase, however it is worded.
     let loose = t.kinds[Kind::Agent as usize] > 0.0 && t.kinds[Kind::Sign as usize] > 0.0;
-    let strong = t.urgent_strong > 0.0 || (loose && !feared);
+    // Someone who cannot look after themselves alone (an older person living alone, a child,
+    // someone with dementia) and not seen, not answering or not back: whatever the words, the
+    // person may be lying hurt or lost now ("独居的奶奶三天没见人了，敲门也不应").
+    let unaccounted =
+        t.kinds[Kind::Vulnerable as usize] > 0.0 && t.kinds[Kind::Unaccounted as usize] > 0.0;
+    let strong = t.urgent_strong > 0.0 || ((loose || unaccounted) && !feared);
     let lexicon_urgent = !calm && (strong || urgent + intensifier + exposure >= 2.0);
     // The model hears urgency in words no lexicon lists ("水已经到车门了"); it counts when the
     // message reads as a request at all and nothing in it says calm (a notice, a fix, a
     // standing risk, "never mind").
-    let model_urgent =
-        !calm && !feared && s > 0.0 && opinion.is_some_and(|o| o.urgent > blend.urgent);
+    // On words unlike any it learned from (another register, another dialect) the model's
+    // urgent vote leans on its prior: it counts only when the lexicon hears some danger too
+    // (an alarm, a judgement of danger, a dangerous agent or a sign of one, someone not
+    // accounted for), never on everyday words alone.
+    let heard = t.kinds[Kind::Urgent as usize]
+        + t.kinds[Kind::Agent as usize]
+        + t.kinds[Kind::Sign as usize]
+        + t.kinds[Kind::Unaccounted as usize]
+        > 0.0;
+    let model_urgent = !calm
+        && !feared
+        && s > 0.0
+        && opinion.is_some_and(|o| {
+            o.urgent
+                > if heard {
+                    blend.urgent
+                } else {
+                    blend.urgent_alone
+                }
+        });
     let urgency = if lexicon_urgent || model_urgent {
         Urgency::Urgent
     } else {

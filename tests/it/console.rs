@@ -84,6 +84,17 @@ impl Console {
             .await
             .expect("answer");
         let status = resp.status().as_u16();
+        // A redirect answers with where it leads.
+        if status == 301 {
+            let location = resp.headers().get(reqwest::header::LOCATION);
+            return (
+                status,
+                location
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        }
         (status, resp.text().await.unwrap_or_default())
     }
 
@@ -146,21 +157,49 @@ async fn scope(db: Db) {
     three_tickets(&app).await;
     let c1 = sign_in(&app, "C1").await;
 
-    // Inside the subtree: the ticket and its history.
-    let (status, page) = c1.get("/console/tickets/1").await;
+    // Inside the subtree: the ticket and its history, at its grid and number.
+    let (status, page) = c1.get("/console/tickets/T1-V1-G1/1").await;
     assert_eq!(status, 200, "{page}");
+    assert!(page.contains("T1-V1-G1#1"), "{page}");
+    // Old addresses by database id, and the number as written in chat, move there.
+    for old in [
+        "/console/tickets/1",
+        "/console/tickets/T1-V1-G1%231",
+        "/console/tickets/t1-v1-g1%231",
+    ] {
+        let (status, location) = c1.get(old).await;
+        assert_eq!(
+            (status, location.as_str()),
+            (301, "/console/tickets/T1-V1-G1/1"),
+            "{old}"
+        );
+    }
+    let (status, location) = c1.get("/console/letters/ticket/3").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (301, "/console/letters/ticket/T1-V1-G1/2")
+    );
     assert!(page.contains("3栋2单元路灯坏了") && page.contains("id=\"history\""));
     // Another subtree's ticket, grid and export: 404, never its data.
-    let (status, page) = c1.get("/console/tickets/2").await;
-    assert_eq!(status, 404);
-    assert!(!page.contains("西门桥头"), "{page}");
+    for other in [
+        "/console/tickets/T1-V2-G1/1",
+        "/console/tickets/2",
+        "/console/tickets/T1-V2-G1%231",
+    ] {
+        let (status, page) = c1.get(other).await;
+        assert_eq!(status, 404, "{other}");
+        assert!(
+            !page.contains("西门桥头") && !page.contains("T1-V2-G1/1"),
+            "{page}"
+        );
+    }
     for path in [
         "/console/tree?node=T1-V2",
         "/console?node=T1-V2-G1",
         "/console/ledger?node=T1-V2",
         "/console/ledger.csv?node=T1-V2",
         "/console/ledger.xlsx?node=T1-V2",
-        "/console/letters/ticket/2",
+        "/console/letters/ticket/T1-V2-G1/1",
         "/console/letters/grid/T1-V2-G1",
         "/console/report?node=T1",
     ] {
@@ -170,8 +209,11 @@ async fn scope(db: Db) {
     }
     // The ledger and the export list the subtree only.
     let (_, ledger) = c1.get("/console/ledger").await;
-    assert!(ledger.contains(r#"data-ticket="1""#) && ledger.contains(r#"data-ticket="3""#));
-    assert!(!ledger.contains(r#"data-ticket="2""#), "{ledger}");
+    assert!(
+        ledger.contains(r#"data-ticket="T1-V1-G1#1""#)
+            && ledger.contains(r#"data-ticket="T1-V1-G1#2""#)
+    );
+    assert!(!ledger.contains(r#"data-ticket="T1-V2-G1#1""#), "{ledger}");
     let (status, csv) = c1.bytes("/console/ledger.csv").await;
     assert_eq!(status, 200);
     assert!(
@@ -190,7 +232,7 @@ async fn scope(db: Db) {
     let csrf = c1.csrf().await;
     let (status, _) = c1
         .post(
-            "/console/tickets/2/action",
+            "/console/tickets/T1-V2-G1/1/action",
             &[("csrf", &csrf), ("action", "urge")],
         )
         .await;
@@ -206,10 +248,10 @@ async fn scope(db: Db) {
 
     // A leader sees their own grid only; an admin everything.
     let l1 = sign_in(&app, "L1").await;
-    assert_eq!(l1.get("/console/tickets/1").await.0, 200);
+    assert_eq!(l1.get("/console/tickets/T1-V1-G1/1").await.0, 200);
     assert_eq!(l1.get("/console/tree?node=T1-V1").await.0, 404);
     let a1 = sign_in(&app, "A1").await;
-    let (status, page) = a1.get("/console/tickets/2").await;
+    let (status, page) = a1.get("/console/tickets/T1-V2-G1/1").await;
     assert_eq!(status, 200);
     assert!(page.contains("西门桥头"));
     let (_, tree) = a1.get("/console/tree?node=T1").await;
@@ -299,14 +341,14 @@ async fn actions_need_the_csrf_token_and_run_the_chat_commands() {
     let before = app.bot_messages().len();
     // No token, a wrong token: refused, nothing recorded or sent.
     assert_eq!(
-        c1.post("/console/tickets/1/action", &[("action", "urge")])
+        c1.post("/console/tickets/T1-V1-G1/1/action", &[("action", "urge")])
             .await
             .0,
         403
     );
     assert_eq!(
         c1.post(
-            "/console/tickets/1/action",
+            "/console/tickets/T1-V1-G1/1/action",
             &[("csrf", "0000"), ("action", "urge")]
         )
         .await
@@ -326,13 +368,13 @@ async fn actions_need_the_csrf_token_and_run_the_chat_commands() {
     let csrf = c1.csrf().await;
     let (status, location) = c1
         .post(
-            "/console/tickets/1/action",
+            "/console/tickets/T1-V1-G1/1/action",
             &[("csrf", &csrf), ("action", "urge")],
         )
         .await;
     assert_eq!(status, 303);
     assert!(
-        location.starts_with("/console/tickets/1?msg="),
+        location.starts_with("/console/tickets/T1-V1-G1/1?msg="),
         "{location}"
     );
     app.settle().await;
@@ -355,7 +397,7 @@ async fn actions_need_the_csrf_token_and_run_the_chat_commands() {
     // A note goes to the group too; a leader may not urge (the chat command's rule).
     let (status, _) = c1
         .post(
-            "/console/tickets/1/action",
+            "/console/tickets/T1-V1-G1/1/action",
             &[("csrf", &csrf), ("action", "note"), ("text", "已联系电工")],
         )
         .await;
@@ -366,7 +408,7 @@ async fn actions_need_the_csrf_token_and_run_the_chat_commands() {
     let l1_csrf = l1.csrf().await;
     let (_, location) = l1
         .post(
-            "/console/tickets/3/action",
+            "/console/tickets/T1-V1-G1/2/action",
             &[("csrf", &l1_csrf), ("action", "urge")],
         )
         .await;
@@ -425,10 +467,13 @@ async fn the_ledger_filters_pages_and_exports_xlsx() {
     let c1 = sign_in(&app, "C1").await;
     // Filtered by category and words.
     let (_, page) = c1.get("/console/ledger?category=sanitation").await;
-    assert!(page.contains(r#"data-ticket="3""#));
-    assert!(!page.contains(r#"data-ticket="1""#));
+    assert!(page.contains(r#"data-ticket="T1-V1-G1#2""#));
+    assert!(!page.contains(r#"data-ticket="T1-V1-G1#1""#));
     let (_, page) = c1.get("/console/ledger?q=%E5%9E%83%E5%9C%BE").await;
-    assert!(page.contains(r#"data-ticket="3""#) && !page.contains(r#"data-ticket="4""#));
+    assert!(
+        page.contains(r#"data-ticket="T1-V1-G1#2""#)
+            && !page.contains(r#"data-ticket="T1-V1-G1#3""#)
+    );
     // Paged by keyset: 57 tickets in scope, 50 on the first page, the rest on the next.
     let (_, first) = c1.get("/console/ledger").await;
     assert_eq!(first.matches("<tr data-ticket=").count(), 50);
@@ -441,7 +486,10 @@ async fn the_ledger_filters_pages_and_exports_xlsx() {
         .replace("&amp;", "&");
     let (_, second) = c1.get(&next).await;
     assert_eq!(second.matches("<tr data-ticket=").count(), 7, "{next}");
-    assert!(second.contains(r#"data-ticket="1""#), "oldest last");
+    assert!(
+        second.contains(r#"data-ticket="T1-V1-G1#1""#),
+        "oldest last"
+    );
     // Bad filter values are refused, not ignored.
     assert_eq!(c1.get("/console/ledger?category=lights").await.0, 400);
 

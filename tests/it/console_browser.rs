@@ -141,10 +141,10 @@ async fn a_coordinator_works_a_ticket_in_the_console() {
              return rows.length > 0 && rows.map(r => r.dataset.ticket); })()",
         )
         .await;
-    assert_eq!(rows, json!(["2"]));
+    assert_eq!(rows, json!(["T1-V1-G1#2"]));
 
     // Ticket #1: its history, then 督办.
-    go(&mut page, &format!("{base}/console/tickets/1")).await;
+    go(&mut page, &format!("{base}/console/tickets/T1-V1-G1/1")).await;
     page.wait_for(
         "the ticket page",
         "(() => { const h = document.getElementById('ticket-title'); return h && h.textContent.includes('#1') \
@@ -182,14 +182,21 @@ async fn a_coordinator_works_a_ticket_in_the_console() {
     go(&mut page, &format!("{base}/console/report")).await;
     page.wait_for(
         "the report",
-        "document.querySelector('#overdue a[href=\"/console/tickets/1\"]') !== null",
+        "document.querySelector('#overdue a[href=\"/console/tickets/T1-V1-G1/1\"]') !== null",
     )
     .await;
     let report = print_pdf(&mut page).await;
     assert!(report.starts_with(b"%PDF") && report.len() > 1_000);
     let text = String::from_utf8_lossy(&report);
-    assert!(text.contains("/console/tickets/1)"), "the report links #1");
-    go(&mut page, &format!("{base}/console/letters/ticket/1")).await;
+    assert!(
+        text.contains("/console/tickets/T1-V1-G1/1)"),
+        "the report links #1"
+    );
+    go(
+        &mut page,
+        &format!("{base}/console/letters/ticket/T1-V1-G1/1"),
+    )
+    .await;
     page.wait_for("the letter", "document.title.includes('#1')")
         .await;
     let letter = print_pdf(&mut page).await;
@@ -199,7 +206,7 @@ async fn a_coordinator_works_a_ticket_in_the_console() {
         "{}",
         pdf_title(&letter)
     );
-    assert!(String::from_utf8_lossy(&letter).contains("/console/tickets/1)"));
+    assert!(String::from_utf8_lossy(&letter).contains("/console/tickets/T1-V1-G1/1)"));
 
     page.close_browser().await;
     drop(page);

@@ -486,7 +486,12 @@ async fn digests(db: Db) {
         .into_iter()
         .find(|m| m.text.contains("周报"))
         .expect("village weekly report");
-    assert!(weekly.text.contains("受理 2"), "{}", weekly.text);
+    assert!(weekly.text.contains("收到群众诉求2件"), "{}", weekly.text);
+    assert!(
+        weekly.text.contains("2026年11月23日至29日"),
+        "{}",
+        weekly.text
+    );
     assert!(
         weekly.text.contains("#2"),
         "slowest open ticket listed: {}",

@@ -1,0 +1,947 @@
+//! `gridline bench --scenario stats`: a county's year of tickets, and what supervising it costs.
+//!
+//! 1. Loads `--tickets` finished tickets (default 1,000,000) spread over `--days` (365) across
+//!    `--groups` grids (40,000: 10 towns × 40 villages × 100 grids), in bulk through the store
+//!    with their rollups ([`Store::bulk_tickets`]), and checks the rollups against a recount of
+//!    the tickets (`gridline stats --verify`'s code).
+//! 2. Asks `--queries` node × period questions (random nodes at every level, every period
+//!    word and random ranges) through [`crate::stats::summary`] and the per-unit detail
+//!    through [`crate::stats::children`]: p50/p99/max, and the process's extra memory (peak
+//!    resident set over the resident set before, with the peak reset first).
+//! 3. Runs a paced intake (`--rate` requests/s for `--paced-seconds`) while ten town
+//!    coordinators each ask `统计 全部` in their coordinators' group once a second, all at
+//!    the same moments: the intake's arrival → committed-reply p99, the coordinators'
+//!    questions' arrival → commit, and how many submissions were refused.
+//! 4. Signs an admin in to the console and times every page (overview, tree, report, ledger
+//!    with each filter and the next page, a ticket, both letters) over loopback HTTP:
+//!    p50/p99/max per page, the time from sending the request to the last byte of the answer.
+//! 5. Downloads an XLSX export of `--export-rows` rows (a date range of one town sized to
+//!    hold about that many) and reports its peak extra memory.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use chrono::NaiveDate;
+
+use crate::app::Application;
+use crate::config::{Secret, Settings};
+use crate::domain::{Category, Rating, TicketState, Urgency};
+use crate::platform::memory::MemoryAdapter;
+use crate::platform::{
+    Adapter, Capabilities, ChatKind, ChatRef, EventKind, InboundEvent, Rate, RateLimits, Sender,
+};
+use crate::store::Store;
+use crate::store::tickets::Ticket;
+
+const DAY_MS: i64 = 86_400_000;
+const HOUR_MS: i64 = 3_600_000;
+const TOWNS: usize = 10;
+const VILLAGES_PER_TOWN: usize = 40;
+const VILLAGES: usize = TOWNS * VILLAGES_PER_TOWN;
+/// Tickets written per transaction while loading.
+const LOAD_BATCH: usize = 10_000;
+
+/// What to run.
+#[derive(Debug, Clone, Copy)]
+pub struct StatsOptions {
+    pub tickets: usize,
+    pub days: u32,
+    pub groups: usize,
+    pub queries: usize,
+    pub rate: u32,
+    pub paced_for: Duration,
+    pub coordinators: usize,
+    pub page_rounds: usize,
+    pub export_rows: usize,
+}
+
+impl Default for StatsOptions {
+    fn default() -> Self {
+        StatsOptions {
+            tickets: 1_000_000,
+            days: 365,
+            groups: 40_000,
+            queries: 1_000,
+            rate: 1_000,
+            paced_for: Duration::from_secs(10),
+            coordinators: 10,
+            page_rounds: 20,
+            export_rows: 50_000,
+        }
+    }
+}
+
+/// Latency figures of one kind of request, in milliseconds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Timing {
+    pub name: String,
+    pub count: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl Timing {
+    fn of(name: &str, mut ms: Vec<f64>) -> Timing {
+        ms.sort_by(|a, b| a.total_cmp(b));
+        let pick = |p: f64| {
+            ms.get(((ms.len() as f64 * p).ceil() as usize).saturating_sub(1))
+                .copied()
+                .unwrap_or(f64::NAN)
+        };
+        Timing {
+            name: name.to_string(),
+            count: ms.len(),
+            p50_ms: pick(0.50),
+            p99_ms: pick(0.99),
+            max_ms: ms.last().copied().unwrap_or(f64::NAN),
+        }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "{}: {} × p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            self.name, self.count, self.p50_ms, self.p99_ms, self.max_ms
+        )
+    }
+}
+
+/// Everything the scenario measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatsReport {
+    pub backend: String,
+    pub groups: usize,
+    pub tickets: usize,
+    pub days: u32,
+    pub load_seconds: f64,
+    pub load_tickets_per_s: f64,
+    pub verify_seconds: f64,
+    pub verify_differences: usize,
+    pub summary: Timing,
+    pub detail: Timing,
+    /// Resident set before the questions and its peak during them, MiB.
+    pub query_rss_before_mib: f64,
+    pub query_rss_peak_mib: f64,
+    pub intake: Timing,
+    pub intake_rate: u32,
+    pub coordinator_questions: Timing,
+    pub refused: usize,
+    pub pages: Vec<Timing>,
+    pub pages_all: Timing,
+    pub export_rows: i64,
+    pub export_bytes: usize,
+    pub export_seconds: f64,
+    pub export_rss_before_mib: f64,
+    pub export_rss_peak_mib: f64,
+}
+
+impl StatsReport {
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "backend {}, {} grids, {} tickets over {} days\n\
+             load: {:.1} s = {:.0} tickets/s with rollups; verify: {} differences ({:.1} s)\n\
+             node × period questions (rollups): {}\n\
+             per-unit detail (rollups): {}\n\
+             memory while asking: resident {:.1} MiB before, peak {:.1} MiB (+{:.1} MiB)\n\
+             paced intake at {}/s while {} coordinators ask 统计 全部 every second: {}; refused {}\n\
+             coordinators' 统计 全部, arrival → commit: {}\n\
+             console pages (server time over loopback): {}\n",
+            self.backend,
+            self.groups,
+            self.tickets,
+            self.days,
+            self.load_seconds,
+            self.load_tickets_per_s,
+            self.verify_differences,
+            self.verify_seconds,
+            self.summary.line(),
+            self.detail.line(),
+            self.query_rss_before_mib,
+            self.query_rss_peak_mib,
+            self.query_rss_peak_mib - self.query_rss_before_mib,
+            self.intake_rate,
+            TOWNS.min(self.coordinator_questions.count.max(1)),
+            self.intake.line(),
+            self.refused,
+            self.coordinator_questions.line(),
+            self.pages_all.line(),
+        );
+        for p in &self.pages {
+            out.push_str(&format!("  {}\n", p.line()));
+        }
+        out.push_str(&format!(
+            "XLSX export: {} rows, {:.1} MiB in {:.1} s; resident {:.1} MiB before, peak {:.1} MiB (+{:.1} MiB)",
+            self.export_rows,
+            self.export_bytes as f64 / 1_048_576.0,
+            self.export_seconds,
+            self.export_rss_before_mib,
+            self.export_rss_peak_mib,
+            self.export_rss_peak_mib - self.export_rss_before_mib
+        ));
+        out
+    }
+}
+
+/// `(VmRSS, VmHWM)` of this process in MiB (Linux; zeros elsewhere).
+fn rss() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Resets the peak resident set to the current one (Linux `clear_refs` 5), so that the peak
+/// read afterwards belongs to what ran in between.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn town_code(t: usize) -> String {
+    format!("T{t}")
+}
+
+fn village_of(grid: usize) -> usize {
+    grid % VILLAGES
+}
+
+fn village_code(v: usize) -> String {
+    format!("T{}-V{v}", v / VILLAGES_PER_TOWN)
+}
+
+fn grid_code(g: usize) -> String {
+    format!("{}-G{g}", village_code(village_of(g)))
+}
+
+/// Towns, villages and grids, a group and a leader per grid, a coordinator and a
+/// coordinators' group per town, one admin.
+fn roster(groups: usize) -> String {
+    let mut csv = String::from("kind,code,name,parent,level,platform,external_id,role\n");
+    for t in 0..TOWNS {
+        csv.push_str(&format!(
+            "grid,{},镇{t},,town,,,\ngroup,,镇{t}协调群,{},,memory,ctg{t},\nperson,CT{t},镇{t}协调员,{},,memory,ct{t},coordinator\n",
+            town_code(t),
+            town_code(t),
+            town_code(t)
+        ));
+    }
+    for v in 0..VILLAGES {
+        csv.push_str(&format!(
+            "grid,{},村{v},{},village,,,\n",
+            village_code(v),
+            town_code(v / VILLAGES_PER_TOWN)
+        ));
+    }
+    for g in 0..groups {
+        let code = grid_code(g);
+        csv.push_str(&format!(
+            "grid,{code},网格{g},{},grid,,,\ngroup,,群{g},{code},,memory,bg{g},\nperson,BL{g},网格长{g},{code},,memory,bl{g},leader\n",
+            village_code(village_of(g))
+        ));
+    }
+    csv.push_str("person,A0,管理员,,,memory,admin0,admin\n");
+    csv
+}
+
+const BODIES: [&str; 6] = [
+    "楼道灯坏了，晚上看不见",
+    "门口垃圾好几天没人收",
+    "下水道堵了，污水漫出来",
+    "路面有个大坑，电动车差点摔倒",
+    "树枝快断了，悬在人行道上",
+    "独居老人好几天没见出门",
+];
+
+/// A finished ticket as a year of real use would leave it: most closed, some rated, some
+/// still open or late, a few dismissed, reopened or escalated.
+fn ticket(
+    i: usize,
+    grid: usize,
+    no: i64,
+    created: i64,
+    now: i64,
+    rng: &mut fastrand::Rng,
+) -> Ticket {
+    let category = Category::ALL
+        [(rng.f64().powi(2) * Category::ALL.len() as f64) as usize % Category::ALL.len()];
+    let urgency = if rng.u8(..100) < 4 {
+        Urgency::Urgent
+    } else {
+        Urgency::Normal
+    };
+    let (claim_in, resolve_in) = match urgency {
+        Urgency::Urgent => (15 * 60_000, 4 * HOUR_MS),
+        Urgency::Normal => (2 * HOUR_MS, 72 * HOUR_MS),
+    };
+    let claim_due = created + claim_in;
+    let resolve_due = created + resolve_in;
+    let mut t = Ticket {
+        id: 0,
+        grid: grid_code(grid),
+        no,
+        platform: "memory".into(),
+        account: "bench".into(),
+        chat_id: format!("bg{grid}"),
+        thread: None,
+        source_message_id: format!("load{i}"),
+        reporter_id: format!("r{}", i % 5_000),
+        reporter_name: "居民".into(),
+        category,
+        urgency,
+        location: Some(format!("{}栋", i % 30 + 1)),
+        body: BODIES[i % BODIES.len()].to_string(),
+        assignee: Some(format!("BL{grid}")),
+        state: TicketState::Open,
+        created_at: created,
+        first_response_at: None,
+        claimed_at: None,
+        resolved_at: None,
+        closed_at: None,
+        claim_due,
+        resolve_due,
+        rating: None,
+        ratings: crate::domain::Ratings::default(),
+        duplicate_of: None,
+        updated_at: created,
+        escalated: None,
+        reopened: 0,
+    };
+    if rng.u8(..100) < 3 {
+        let at = (created + rng.i64(60_000..HOUR_MS)).min(now);
+        t.state = TicketState::Dismissed;
+        t.first_response_at = Some(at);
+        t.updated_at = at;
+        return t;
+    }
+    // Claimed after 1 minute to ~10 hours (most within the 2 hours), resolved 1 hour to
+    // ~5 days later.
+    let claimed = created + 60_000 + (rng.f64().powi(3) * 10.0 * HOUR_MS as f64) as i64;
+    let resolved = claimed + HOUR_MS + (rng.f64().powi(2) * 120.0 * HOUR_MS as f64) as i64;
+    if claimed > now {
+        if now > claim_due {
+            t.escalated = Some("village".into());
+            t.updated_at = claim_due;
+        }
+        return t;
+    }
+    t.first_response_at = Some(claimed);
+    t.claimed_at = Some(claimed);
+    t.updated_at = claimed;
+    if claimed > claim_due {
+        t.escalated = Some("village".into());
+    }
+    if resolved > now {
+        t.state = TicketState::Claimed;
+        if now > resolve_due {
+            t.escalated = Some("village".into());
+            t.updated_at = resolve_due.max(claimed);
+        }
+        return t;
+    }
+    t.resolved_at = Some(resolved);
+    t.updated_at = resolved;
+    if rng.u8(..100) < 2 {
+        t.reopened = 1;
+    }
+    let rated_by = resolved + rng.i64(HOUR_MS..2 * DAY_MS);
+    let closes = resolved + 3 * DAY_MS;
+    if rng.u8(..100) < 60 && rated_by <= now {
+        let r = rng.u8(..100);
+        let rating = if r < 85 {
+            Rating::Satisfied
+        } else if r < 95 {
+            Rating::Neutral
+        } else {
+            Rating::Unsatisfied
+        };
+        t.rating = Some(rating);
+        t.ratings = crate::domain::Ratings::one(rating);
+        t.state = TicketState::Closed;
+        t.closed_at = Some(rated_by);
+        t.updated_at = rated_by;
+    } else if closes <= now {
+        t.state = TicketState::Closed;
+        t.closed_at = Some(closes);
+        t.updated_at = closes;
+    } else {
+        t.state = TicketState::Resolved;
+    }
+    t
+}
+
+/// Loads the tickets in batches; returns the seconds it took.
+async fn load(store: &Store, opts: &StatsOptions, now: i64) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let mut rng = fastrand::Rng::with_seed(20_261_205);
+    let mut numbers = vec![0i64; opts.groups];
+    let span = i64::from(opts.days) * DAY_MS;
+    let first = now - span;
+    let mut batch = Vec::with_capacity(LOAD_BATCH);
+    for i in 0..opts.tickets {
+        // In time order, as they would have arrived; numbered per grid in that order.
+        let created = first + (i as i64 * span) / opts.tickets as i64 + rng.i64(0..1_000);
+        let grid = rng.usize(..opts.groups);
+        numbers[grid] += 1;
+        let t = ticket(i, grid, numbers[grid], created, now, &mut rng);
+        batch.push((t, -(i as i64) - 1));
+        if batch.len() == LOAD_BATCH {
+            store.bulk_tickets(&batch).await.context("bulk tickets")?;
+            batch.clear();
+            if (i + 1) % 100_000 == 0 {
+                tracing::info!(tickets = i + 1, "bench: tickets loaded");
+            }
+        }
+    }
+    if !batch.is_empty() {
+        store.bulk_tickets(&batch).await.context("bulk tickets")?;
+    }
+    store.bulk_ticket_numbers().await?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// The period words and ranges the questions pick from.
+fn periods(today: NaiveDate, days: u32, rng: &mut fastrand::Rng) -> String {
+    const WORDS: [&str; 13] = [
+        "今天",
+        "昨天",
+        "本周",
+        "上周",
+        "本月",
+        "上月",
+        "本季度",
+        "上季度",
+        "今年",
+        "去年",
+        "近7天",
+        "近30天",
+        "全部",
+    ];
+    if rng.bool() {
+        return WORDS[rng.usize(..WORDS.len())].to_string();
+    }
+    let back = |n: u32| today - chrono::Duration::days(i64::from(n));
+    let a = back(rng.u32(..days.max(1)));
+    let b = back(rng.u32(..days.max(1)));
+    let (from, to) = if a <= b { (a, b) } else { (b, a) };
+    format!("{}..{}", from.format("%Y-%m-%d"), to.format("%Y-%m-%d"))
+}
+
+/// A node at a random level: the whole tree, a town, a village or a grid.
+fn node(groups: usize, rng: &mut fastrand::Rng) -> String {
+    match rng.u8(..4) {
+        0 => "*".into(),
+        1 => town_code(rng.usize(..TOWNS)),
+        2 => village_code(rng.usize(..VILLAGES)),
+        _ => grid_code(rng.usize(..groups)),
+    }
+}
+
+async fn questions(
+    store: &Store,
+    settings: &Settings,
+    opts: &StatsOptions,
+    today: NaiveDate,
+) -> anyhow::Result<(Timing, Timing)> {
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut summary = Vec::with_capacity(opts.queries);
+    let mut detail = Vec::with_capacity(opts.queries / 4);
+    for q in 0..opts.queries {
+        let node = node(opts.groups, &mut rng);
+        let span = crate::stats::period::parse(&periods(today, opts.days, &mut rng), today)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let at = Instant::now();
+        let s = crate::stats::summary(store, &node, &span).await?;
+        summary.push(at.elapsed().as_secs_f64() * 1_000.0);
+        std::hint::black_box(s);
+        if q % 4 == 0 {
+            let at = Instant::now();
+            let c = crate::stats::children(store, &node, &span, &settings.stats).await?;
+            detail.push(at.elapsed().as_secs_f64() * 1_000.0);
+            std::hint::black_box(c);
+        }
+    }
+    Ok((Timing::of("summary", summary), Timing::of("detail", detail)))
+}
+
+fn event(id: String, chat: String, sender: &str, text: &str) -> InboundEvent {
+    InboundEvent {
+        platform: "memory".into(),
+        account: "bench".into(),
+        event_id: id.clone(),
+        chat: ChatRef {
+            id: chat,
+            kind: ChatKind::Group,
+            title: None,
+            thread: None,
+        },
+        sender: Sender {
+            id: sender.to_string(),
+            name: "居民".into(),
+            username: None,
+        },
+        kind: EventKind::Message {
+            message_id: id,
+            text: text.to_string(),
+            reply_to: None,
+            mentions: vec![],
+            photos: vec![],
+        },
+        at: crate::store::now_millis(),
+    }
+}
+
+type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
+
+/// What the scenario keeps of the application once it runs.
+struct Handles {
+    intake: crate::intake::Intake,
+    commits: tokio::sync::broadcast::Receiver<Arc<crate::engine::Committed>>,
+    addr: std::net::SocketAddr,
+    store: Store,
+}
+
+/// The paced intake with coordinators asking beside it.
+async fn intake_under_questions(
+    app: &Handles,
+    opts: &StatsOptions,
+) -> anyhow::Result<(Timing, Timing, usize)> {
+    let intake = app.intake.clone();
+    let mut commits = app.commits.resubscribe();
+    let committed: Arrivals = Arc::default();
+    let seen = committed.clone();
+    let collector = tokio::spawn(async move {
+        loop {
+            match commits.recv().await {
+                Ok(batch) => {
+                    let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                    for (_, _, id) in &batch.events {
+                        seen.entry(id.clone()).or_insert(batch.at);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+    let arrived: Arrivals = Arc::default();
+    let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let stop = tokio_util::sync::CancellationToken::new();
+    // Coordinators: each asks once a second, all at the same moments.
+    let mut askers = Vec::new();
+    for c in 0..opts.coordinators {
+        let (intake, arrived, refused, stop) = (
+            intake.clone(),
+            arrived.clone(),
+            refused.clone(),
+            stop.clone(),
+        );
+        let town = c % TOWNS;
+        askers.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            let mut n = 0;
+            while !stop.is_cancelled() {
+                tick.tick().await;
+                let id = format!("q{c}-{n}");
+                n += 1;
+                arrived
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(id.clone(), Instant::now());
+                let e = event(id, format!("ctg{town}"), &format!("ct{town}"), "统计 全部");
+                if intake.submit(vec![e], None).await.is_err() {
+                    refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    let paced = ((f64::from(opts.rate) * opts.paced_for.as_secs_f64()) as usize).max(1);
+    let mut ticker =
+        tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(opts.rate.max(1))));
+    let mut pending = Vec::with_capacity(paced);
+    const REQUESTS: [&str; 3] = [
+        "/report 3栋楼道灯坏了，晚上看不见",
+        "/report 小区门口垃圾好几天没人收",
+        "/report 5号楼下水道堵了，污水漫出来",
+    ];
+    for n in 0..paced {
+        ticker.tick().await;
+        let id = format!("p{n}");
+        arrived
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.clone(), Instant::now());
+        let grid = (n * 7_919) % opts.groups;
+        let e = event(
+            id,
+            format!("bg{grid}"),
+            &format!("r{}", n % 5_000),
+            REQUESTS[n % REQUESTS.len()],
+        );
+        let (intake, refused) = (intake.clone(), refused.clone());
+        pending.push(tokio::spawn(async move {
+            if intake.submit(vec![e], None).await.is_err() {
+                refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }));
+    }
+    for p in pending {
+        p.await?;
+    }
+    stop.cancel();
+    for a in askers {
+        a.await?;
+    }
+    // Every submission answered: wait for the last commits.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let all = {
+            let arrived = arrived.lock().unwrap_or_else(|e| e.into_inner());
+            let committed = committed.lock().unwrap_or_else(|e| e.into_inner());
+            arrived.keys().all(|k| committed.contains_key(k))
+        };
+        if all {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the paced run's messages were not all committed within 120 s");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    collector.abort();
+    let arrived = arrived.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let committed = committed.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let latency = |prefix: &str| -> Vec<f64> {
+        arrived
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .filter_map(|(k, a)| {
+                committed
+                    .get(k)
+                    .map(|c| c.saturating_duration_since(*a).as_secs_f64() * 1_000.0)
+            })
+            .collect()
+    };
+    Ok((
+        Timing::of("intake", latency("p")),
+        Timing::of("统计 全部", latency("q")),
+        refused.load(std::sync::atomic::Ordering::Relaxed),
+    ))
+}
+
+/// An HTTP client signed in to the console as the admin.
+async fn console_client(
+    app: &Handles,
+    settings: &Settings,
+) -> anyhow::Result<(reqwest::Client, String, String)> {
+    let store = &app.store;
+    let base = format!("http://{}", app.addr);
+    let link = crate::console::auth::issue_link(store, settings, "A0", crate::store::now_millis())
+        .await
+        .map_err(|e| anyhow::anyhow!("console link: {e}"))?;
+    let token = link
+        .split("token=")
+        .nth(1)
+        .context("a token in the console link")?
+        .to_string();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(300))
+        .build()?;
+    let resp = http
+        .get(format!("{base}/console/login?token={token}"))
+        .send()
+        .await?;
+    let cookie = resp
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .context("the console set no session cookie")?
+        .to_string();
+    Ok((http, base, cookie))
+}
+
+/// Times one GET; fails on anything but 200.
+async fn timed(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    path: &str,
+) -> anyhow::Result<(f64, String)> {
+    let at = Instant::now();
+    let resp = http
+        .get(format!("{base}{path}"))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await?;
+    let status = resp.status();
+    let body = resp.text().await?;
+    let ms = at.elapsed().as_secs_f64() * 1_000.0;
+    if status != reqwest::StatusCode::OK {
+        bail!(
+            "{path} answered {status}: {}",
+            body.chars().take(300).collect::<String>()
+        );
+    }
+    Ok((ms, body))
+}
+
+async fn pages(
+    app: &Handles,
+    settings: &Settings,
+    opts: &StatsOptions,
+) -> anyhow::Result<(Vec<Timing>, Timing)> {
+    let (http, base, cookie) = console_client(app, settings).await?;
+    let mut rng = fastrand::Rng::with_seed(11);
+    let periods = ["month", "last_month", "30d", "quarter", "year", "all"];
+    let mut kinds: Vec<(&str, Vec<f64>)> = Vec::new();
+    let mut all = Vec::new();
+    let levels = |rng: &mut fastrand::Rng| match rng.u8(..4) {
+        0 => String::new(),
+        1 => town_code(rng.usize(..TOWNS)),
+        2 => village_code(rng.usize(..VILLAGES)),
+        _ => grid_code(rng.usize(..opts.groups)),
+    };
+    for _ in 0..opts.page_rounds {
+        let node = levels(&mut rng);
+        let period = periods[rng.usize(..periods.len())];
+        let grid = grid_code(rng.usize(..opts.groups));
+        let town = town_code(rng.usize(..TOWNS));
+        let village = village_code(rng.usize(..VILLAGES));
+        let category = Category::ALL[rng.usize(..Category::ALL.len())].id();
+        let mut paths: Vec<(&str, String)> = vec![
+            ("overview", format!("/console?node={node}&period={period}")),
+            ("tree", format!("/console/tree?node={node}&period={period}")),
+            (
+                "report",
+                format!("/console/report?node={node}&period={period}"),
+            ),
+            ("ledger", "/console/ledger".to_string()),
+            ("ledger town", format!("/console/ledger?node={town}")),
+            ("ledger village", format!("/console/ledger?node={village}")),
+            ("ledger grid", format!("/console/ledger?node={grid}")),
+            (
+                "ledger period",
+                format!("/console/ledger?node={node}&period={period}"),
+            ),
+            (
+                "ledger category",
+                format!("/console/ledger?node={node}&category={category}"),
+            ),
+            (
+                "ledger state",
+                format!("/console/ledger?node={node}&state=open"),
+            ),
+            (
+                "ledger overdue",
+                format!("/console/ledger?node={node}&overdue=1"),
+            ),
+            (
+                "ledger urgent",
+                format!("/console/ledger?node={node}&urgency=urgent"),
+            ),
+            (
+                "ledger rating",
+                format!("/console/ledger?node={node}&rating=unsatisfied"),
+            ),
+            (
+                "ledger oldest",
+                format!("/console/ledger?node={node}&sort=oldest"),
+            ),
+            (
+                "ledger words",
+                format!("/console/ledger?node={village}&q=%E5%9E%83%E5%9C%BE"),
+            ),
+            ("letter grid", format!("/console/letters/grid/{grid}")),
+        ];
+        // The next page of the ledger, and a ticket and its letter from the first page.
+        let (ms, first) = timed(
+            &http,
+            &base,
+            &cookie,
+            &format!("/console/ledger?node={node}"),
+        )
+        .await?;
+        kinds.push(("ledger", vec![ms]));
+        all.push(ms);
+        if let Some(next) = first
+            .find(r#"id="next-page""#)
+            .and_then(|at| first[..at].rfind("href=\"").map(|h| h + 6))
+            .and_then(|h| first[h..].split('"').next())
+        {
+            paths.push(("ledger next page", next.replace("&amp;", "&")));
+        }
+        if let Some(href) = first
+            .find(r#"<td class="num"><a href=""#)
+            .map(|at| at + r#"<td class="num"><a href=""#.len())
+            .and_then(|h| first[h..].split('"').next())
+        {
+            paths.push(("ticket", href.to_string()));
+            paths.push((
+                "letter ticket",
+                href.replacen("/console/tickets/", "/console/letters/ticket/", 1),
+            ));
+        }
+        for (kind, path) in paths {
+            let (ms, _) = timed(&http, &base, &cookie, &path).await?;
+            all.push(ms);
+            match kinds.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, v)) => v.push(ms),
+                None => kinds.push((kind, vec![ms])),
+            }
+        }
+    }
+    let timings = kinds.into_iter().map(|(k, v)| Timing::of(k, v)).collect();
+    Ok((timings, Timing::of("every page", all)))
+}
+
+/// Downloads an XLSX of about `rows` rows; `(rows, bytes, seconds, rss before, peak)`.
+async fn export(
+    app: &Handles,
+    settings: &Settings,
+    opts: &StatsOptions,
+    today: NaiveDate,
+) -> anyhow::Result<(i64, usize, f64, f64, f64)> {
+    let store = &app.store;
+    // One town's tickets over enough days to hold about the rows asked for.
+    let town = town_code(0);
+    let per_day = (opts.tickets as f64 / TOWNS as f64 / f64::from(opts.days.max(1))).max(1.0);
+    let days = ((opts.export_rows as f64 / per_day).ceil() as i64).clamp(1, i64::from(opts.days));
+    let from = today - chrono::Duration::days(days - 1);
+    let span = crate::stats::period::parse(
+        &format!("{}..{}", from.format("%Y-%m-%d"), today.format("%Y-%m-%d")),
+        today,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rows = crate::stats::summary(store, &town, &span).await?.received;
+    let (http, base, cookie) = console_client(app, settings).await?;
+    let path = format!(
+        "/console/ledger.xlsx?node={town}&from={}&to={}",
+        from.format("%Y-%m-%d"),
+        today.format("%Y-%m-%d")
+    );
+    let (before, _) = rss();
+    reset_peak();
+    let at = Instant::now();
+    let mut resp = http
+        .get(format!("{base}{path}"))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await?;
+    if resp.status() != reqwest::StatusCode::OK {
+        bail!("{path} answered {}", resp.status());
+    }
+    let mut bytes = 0;
+    while let Some(chunk) = resp.chunk().await? {
+        bytes += chunk.len();
+    }
+    let seconds = at.elapsed().as_secs_f64();
+    let (_, peak) = rss();
+    Ok((rows, bytes, seconds, before, peak))
+}
+
+pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<StatsReport> {
+    let mut settings = Settings::defaults()?;
+    settings.database.url = Secret::new(database_url);
+    settings.http.listen = "127.0.0.1:0".parse()?;
+    settings.sandbox.enabled = false;
+    settings.sandbox.demo_roster = false;
+    settings.sla.quiet_hours = String::new();
+    settings.digest.daily_at = String::new();
+    settings.digest.weekly_at = String::new();
+    let memory = Arc::new(MemoryAdapter::new(Capabilities {
+        text_limit: 4_096,
+        buttons: true,
+        replies: true,
+        edits: false,
+        limits: RateLimits {
+            per_chat: Vec::new(),
+            per_account: vec![Rate {
+                max: 30,
+                per: Duration::from_secs(1),
+            }],
+        },
+    }));
+    let app =
+        Application::build(settings.clone(), vec![memory.clone() as Arc<dyn Adapter>]).await?;
+    let store = app.store();
+    if store.ticket_count().await? > 0 {
+        bail!("the bench needs an empty database; {database_url} already has tickets");
+    }
+    let zone = settings.general.timezone.0;
+    crate::import::import_csv(&store, roster(opts.groups).as_bytes())
+        .await
+        .context("bench roster")?;
+    store.remember_roster().await.context("bench roster")?;
+    let now = crate::store::now_millis();
+    let today = crate::stats::today(now, zone);
+
+    tracing::info!(tickets = opts.tickets, "bench: loading tickets");
+    let load_seconds = load(&store, &opts, now).await?;
+    store.analyze().await?;
+    tracing::info!("bench: verifying the rollups against the tickets");
+    let at = Instant::now();
+    let (verify_differences, _) = store.verify_rollups(zone, 10).await?;
+    let verify_seconds = at.elapsed().as_secs_f64();
+
+    let stop = app.shutdown_token();
+    let handles = Handles {
+        intake: app.intake(),
+        commits: app.watch_commits(),
+        addr: app.local_addr(),
+        store: store.clone(),
+    };
+    let running = tokio::spawn(app.run_until_stopped());
+    let app = &handles;
+
+    tracing::info!("bench: node × period questions");
+    let (rss_before, _) = rss();
+    reset_peak();
+    let (summary, detail) = questions(&store, &settings, &opts, today).await?;
+    let (_, rss_peak) = rss();
+
+    tracing::info!("bench: paced intake while coordinators ask");
+    let (intake, coordinator_questions, refused) = intake_under_questions(app, &opts).await?;
+
+    tracing::info!("bench: console pages");
+    let (pages, pages_all) = pages(app, &settings, &opts).await?;
+
+    tracing::info!("bench: XLSX export");
+    let (export_rows, export_bytes, export_seconds, export_rss_before_mib, export_rss_peak_mib) =
+        export(app, &settings, &opts, today).await?;
+
+    stop.cancel();
+    let _ = running.await;
+    Ok(StatsReport {
+        backend: format!("{:?}", store.backend()),
+        groups: opts.groups,
+        tickets: opts.tickets,
+        days: opts.days,
+        load_seconds,
+        load_tickets_per_s: opts.tickets as f64 / load_seconds.max(f64::MIN_POSITIVE),
+        verify_seconds,
+        verify_differences,
+        summary,
+        detail,
+        query_rss_before_mib: rss_before,
+        query_rss_peak_mib: rss_peak,
+        intake,
+        intake_rate: opts.rate,
+        coordinator_questions,
+        refused,
+        pages,
+        pages_all,
+        export_rows,
+        export_bytes,
+        export_seconds,
+        export_rss_before_mib,
+        export_rss_peak_mib,
+    })
+}
