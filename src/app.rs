@@ -117,10 +117,20 @@ impl Application {
         for a in extra {
             adapters.insert(a.platform().to_string(), a);
         }
-        let capabilities = adapters
+        let capabilities: HashMap<String, crate::platform::Capabilities> = adapters
             .iter()
             .map(|(k, a)| (k.clone(), a.capabilities()))
             .collect();
+        // After the adapters mounted (the sandbox may have loaded its demo roster): say which
+        // nodes would receive escalations with nowhere to receive them.
+        let reach = capabilities
+            .iter()
+            .map(|(k, c)| (k.clone(), c.private_chats))
+            .collect();
+        match crate::doctor::check(&store, &settings, &reach).await {
+            Ok(report) => report.log(&crate::i18n::Texts::new(settings.general.language)),
+            Err(e) => tracing::warn!(error = %e, "could not check the escalation channels"),
+        }
         let safety = match settings.general.safety_advice.as_str() {
             "" => crate::domain::safety::SafetyAdvice::built_in(),
             path => std::fs::read_to_string(path)

@@ -12,6 +12,7 @@
 //! [`stats`] is the supervision scenario (`--scenario stats`): a year of a county's tickets, its
 //! statistics questions, intake while coordinators ask, console pages and an XLSX export.
 
+pub mod drain;
 pub mod stats;
 
 use std::sync::Arc;
@@ -227,6 +228,7 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
         buttons: true,
         replies: true,
         edits: false,
+        private_chats: crate::platform::PrivateChats::Never,
         limits: RateLimits {
             per_chat: Vec::new(),
             per_account: vec![Rate {

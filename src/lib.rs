@@ -8,9 +8,12 @@
 //! - [`intake`]: the durable, de-duplicating inbox writer adapters submit events to; it applies
 //!   them through [`intake::Apply`] (the engine), in the same transaction when nothing older
 //!   is waiting, else in arrival order behind the backlog.
-//! - [`understand`]: is a message a request (category, urgency, place), or a command?
+//! - [`understand`]: is a message a request (category, urgency, place)? Also the readers of
+//!   command arguments (ticket numbers as people type them, ratings, categories).
 //! - [`engine`]: applies an event: opens tickets, runs commands, writes replies to the outbox;
 //!   acts on deadlines as they fall due (reminders, escalation, rating timeouts, digests).
+//!   Each chat command is one file in [`engine::commands`]: its words, who may use it, how its
+//!   arguments are read and what it does.
 //! - [`domain`]: the message model, the ticket state machine, roles and the permission table,
 //!   deadlines. Pure.
 //! - [`store`]: SQLite/PostgreSQL storage; the only module with SQL.
@@ -18,6 +21,7 @@
 //! - [`i18n`]: every sentence the bot says, in Chinese and English.
 //! - [`stats`]: the numbers coordinators report.
 //! - [`import`]: the roster CSV importer.
+//! - [`doctor`]: which grid nodes would receive escalations with no channel to receive them.
 //! - [`console`]: the coordinator console on the HTTP listener (ledger, charts, exports,
 //!   letters).
 //! - [`limits`]: bounds on untrusted input (body and message sizes, text caps) and log lines
@@ -31,6 +35,7 @@ pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod doctor;
 pub mod domain;
 pub mod engine;
 pub mod i18n;

@@ -85,6 +85,10 @@ enum Command {
     },
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Check the roster: list each grid node that would receive escalations but has no channel
+    /// (no bound group, no coordinator reachable privately, no WeCom robot for its level).
+    /// Exit status 1 when there is one.
+    Doctor,
     /// Print a one-time sign-in link to the coordinator console for a person (by code), for an
     /// operator to hand over. It works once, within console.link_ttl.
     ConsoleLink {
@@ -95,9 +99,16 @@ enum Command {
     /// with `--scenario stats`, a year of a county's tickets and what supervising it costs
     /// (statistics questions, intake while coordinators ask, console pages, XLSX export).
     Bench {
-        /// `intake` (the default): full load and paced runs; `stats`: the supervision scenario.
+        /// `intake` (the default): full load and paced runs; `stats`: the supervision scenario;
+        /// `drain`: new cards while a digest to every group drains.
         #[arg(long, default_value = "intake")]
         scenario: String,
+        /// Drain scenario: reports (cards) per second while the digest drains.
+        #[arg(long, default_value_t = 2.0)]
+        card_rate: f64,
+        /// Drain scenario: seconds the reports come in.
+        #[arg(long, default_value_t = 60)]
+        drain_seconds: u64,
         /// Stats scenario: tickets loaded before measuring.
         #[arg(long, default_value_t = 1_000_000)]
         tickets: usize,
@@ -195,6 +206,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         | Command::Import { .. }
         | Command::Stats { .. }
         | Command::Migrate
+        | Command::Doctor
         | Command::ConsoleLink { .. }
         | Command::Bench { .. } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -234,6 +246,20 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             println!("database is up to date");
             Ok(())
         }
+        Command::Doctor => {
+            let store = open_existing(&settings).await?;
+            let report = doctor(&store, &settings).await?;
+            for line in report.lines(&gridline::i18n::Texts::new(settings.general.language)) {
+                println!("{line}");
+            }
+            if !report.missing.is_empty() {
+                anyhow::bail!(
+                    "{} nodes would receive escalations with no channel",
+                    report.missing.len()
+                );
+            }
+            Ok(())
+        }
         Command::ConsoleLink { person } => {
             let store = open_store(&settings).await?;
             let link = gridline::console::auth::issue_link(
@@ -270,6 +296,13 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
                 );
             } else {
                 println!("imported {counts} ({} rows new or changed)", report.changed);
+            }
+            // The roster may have left a node without a channel for its escalations.
+            let checked = doctor(&store, &settings).await?;
+            if !checked.missing.is_empty() {
+                for line in checked.lines(&gridline::i18n::Texts::new(settings.general.language)) {
+                    println!("{line}");
+                }
             }
             Ok(())
         }
@@ -313,6 +346,8 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
         }
         Command::Bench {
             scenario,
+            card_rate,
+            drain_seconds,
             tickets,
             days,
             queries,
@@ -343,7 +378,20 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
                     println!("{}", report?.render());
                     return Ok(());
                 }
-                other => anyhow::bail!("unknown bench scenario `{other}`: intake or stats"),
+                "drain" => {
+                    let opts = gridline::bench::drain::DrainOptions {
+                        groups: groups.max(1),
+                        card_rate,
+                        seconds: drain_seconds.max(1),
+                    };
+                    let report = gridline::bench::drain::run(&url, opts).await;
+                    let _ = std::fs::remove_dir_all(&dir);
+                    println!("{}", report?.render());
+                    return Ok(());
+                }
+                other => {
+                    anyhow::bail!("unknown bench scenario `{other}`: intake, stats or drain")
+                }
             }
             let opts = gridline::bench::BenchOptions {
                 messages,
@@ -426,6 +474,17 @@ async fn verify_rollups(store: &gridline::store::Store, settings: &Settings) -> 
         "{found} figures differ from the tickets ({} shown); `gridline stats --rebuild` rebuilds them",
         diffs.len()
     )
+}
+
+/// The escalation-channel check over the platforms the configuration enables.
+async fn doctor(
+    store: &gridline::store::Store,
+    settings: &Settings,
+) -> anyhow::Result<gridline::doctor::Report> {
+    let reach = gridline::platform::private_reach(settings);
+    gridline::doctor::check(store, settings, &reach)
+        .await
+        .context("checking the escalation channels")
 }
 
 /// Opens a database that must already exist (every command but `run` and `migrate`).

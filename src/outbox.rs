@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, Notify, Semaphore, oneshot};
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, info_span, warn};
+use tracing::{Instrument, info, info_span, warn};
 
 use crate::clock::Clock;
 use crate::config::OutboxSettings;
@@ -198,9 +198,19 @@ impl Worker {
         } else {
             let node = std::env::var("HOSTNAME").unwrap_or_default();
             let node = format!("{node}:{}", std::process::id());
-            self.store
+            let registered = self
+                .store
                 .register_incarnation(&self.incarnation, &node, now)
-                .await
+                .await;
+            // A SQLite database belongs to one process: what a killed predecessor leased is
+            // free at once, not after its heartbeat goes stale.
+            if registered.is_ok() && self.store.backend() == Backend::Sqlite {
+                self.store
+                    .end_other_incarnations(&self.incarnation, now)
+                    .await
+            } else {
+                registered
+            }
         };
         match result {
             Ok(()) => {
@@ -548,6 +558,17 @@ impl Worker {
             }
             Some(SendError::Permanent(reason)) => {
                 warn!(%reason, "permanent delivery failure; parked");
+                // A private chat that refuses for good (the person blocked the bot) is no
+                // longer one gridline can write in: answers go to the group again.
+                if let Outbound::Send(m) = &row.item {
+                    match self.store.forget_private_chat(&row.platform, &m.chat).await {
+                        Ok(0) => {}
+                        Ok(_) => {
+                            info!(chat = %m.chat, "private chat forgotten: the bot cannot write there")
+                        }
+                        Err(e) => warn!(error = %e, "could not forget a private chat"),
+                    }
+                }
                 self.record(Delivery::Parked {
                     id: row.id,
                     error: reason,

@@ -770,8 +770,11 @@ async fn pages(
             &format!("/console/ledger?node={node}"),
         )
         .await?;
-        kinds.push(("ledger", vec![ms]));
         all.push(ms);
+        match kinds.iter_mut().find(|(k, _)| *k == "ledger") {
+            Some((_, v)) => v.push(ms),
+            None => kinds.push(("ledger", vec![ms])),
+        }
         if let Some(next) = first
             .find(r#"id="next-page""#)
             .and_then(|at| first[..at].rfind("href=\"").map(|h| h + 6))
@@ -862,6 +865,7 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
         buttons: true,
         replies: true,
         edits: false,
+        private_chats: crate::platform::PrivateChats::Never,
         limits: RateLimits {
             per_chat: Vec::new(),
             per_account: vec![Rate {

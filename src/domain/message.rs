@@ -161,7 +161,44 @@ pub struct Capabilities {
     pub buttons: bool,
     pub replies: bool,
     pub edits: bool,
+    /// Whether and with whom the bot can talk in a private chat.
+    pub private_chats: PrivateChats,
     pub limits: RateLimits,
+}
+
+/// Which people an adapter can reach in a private chat with the bot.
+///
+/// Answers that show other grids' figures or tickets go to the asker's private chat, and
+/// escalations reach coordinators there too; where no private chat is possible the engine
+/// answers in the group with what the group may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PrivateChats {
+    /// No private chats (a robot that only posts).
+    #[default]
+    Never,
+    /// Only people who wrote to the bot privately first: Telegram lets a bot write only to
+    /// users who started it, QQ and WeChat only to friends and contacts. gridline remembers
+    /// each private chat it was written in, and forgets it when a send there fails for good
+    /// (the person blocked the bot).
+    AfterContact,
+    /// Anyone with an account on the platform: the chat id is `prefix` followed by the user
+    /// id, spoken through `account` (the sandbox's private threads).
+    Always {
+        prefix: &'static str,
+        account: &'static str,
+    },
+}
+
+impl PrivateChats {
+    /// The private chat with `user_id` when anyone can be reached: `(account, chat id)`.
+    pub fn always_with(self, user_id: &str) -> Option<(String, String)> {
+        match self {
+            PrivateChats::Always { prefix, account } => {
+                Some((account.to_string(), format!("{prefix}{user_id}")))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Sending limits the outbox worker enforces for an adapter.

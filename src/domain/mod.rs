@@ -13,9 +13,11 @@
 //! - [`quiet`]: quiet hours during which non-urgent notices are held.
 //! - [`token`]: signed one-time console sign-in tokens.
 //! - [`safety`]: safety advice on urgent cards, from an editable list.
+//! - [`escalation`]: which node above a grid hears a missed deadline.
 
 pub mod calendar;
 pub mod category;
+pub mod escalation;
 pub mod extension;
 pub mod history;
 pub mod mask;

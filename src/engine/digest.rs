@@ -14,7 +14,6 @@ use crate::domain::Urgency;
 use crate::stats::StatsTexts as _;
 use crate::stats::period::{Span, SpanKind};
 use crate::store::roster::Grid;
-use crate::store::timers::ChatTarget;
 use crate::store::{Store, StoreError, Tx};
 
 /// How late a missed digest may still go out (a summary days late helps nobody).
@@ -107,18 +106,12 @@ impl Engine {
         let mut fx = Effects::default();
         let hold = self.hold(Urgency::Normal, now);
         for (grid, text) in &texts {
-            let mut targets = tx.groups_of_grid(&grid.code).await?;
-            if self.settings.wecom.webhooks.contains_key(&grid.level) {
-                targets.push(ChatTarget {
-                    platform: crate::domain::message::WECOM.into(),
-                    account: String::new(),
-                    chat_id: grid.level.clone(),
-                });
-            }
+            // Every channel the grid's coordinators have, as for an escalation.
+            let targets = self.channels(&mut tx, &grid.code, &grid.level).await?;
             if targets.is_empty() {
-                tracing::info!(grid = %grid.code, "weekly report has nowhere to go: no group bound to the grid and no WeCom robot for its level");
+                tracing::warn!(grid = %grid.code, "weekly report reached nobody: no group bound to the grid, no coordinator reachable in a private chat, no WeCom robot for its level (see `gridline doctor`)");
             }
-            for chat in &targets {
+            for (chat, _) in &targets {
                 self.to_chat(&mut fx, chat, None, text.clone(), Vec::new(), hold);
             }
         }

@@ -11,6 +11,7 @@
 
 use crate::domain::HistoryKind;
 use crate::domain::TimerKind;
+use crate::domain::escalation;
 use tracing::Instrument;
 
 use super::{Effects, Engine};
@@ -252,10 +253,10 @@ impl Engine {
         now: i64,
     ) -> Result<(), StoreError> {
         let level = match deadline {
-            Deadline::Claim => "village",
-            Deadline::Resolve => "town",
+            Deadline::Claim => escalation::CLAIM_LEVEL,
+            Deadline::Resolve => escalation::RESOLVE_LEVEL,
         };
-        if t.escalated.as_deref() != Some("town") {
+        if t.escalated.as_deref() != Some(escalation::RESOLVE_LEVEL) {
             t.escalated = Some(level.to_string());
         }
         t.updated_at = now;
@@ -313,8 +314,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Tells the coordinators at `level` above the ticket's grid: in the groups bound to that
-    /// grid (mentioning its coordinators) and through the level's WeCom robot, if configured.
+    /// Tells the coordinators at `level` above the ticket's grid, on every channel they have
+    /// ([`Engine::channels`]). An escalation that reaches nobody is logged.
     pub(super) async fn tell_level(
         &self,
         tx: &mut Tx,
@@ -324,38 +325,85 @@ impl Engine {
         text: String,
         not_before: Option<i64>,
     ) -> Result<(), StoreError> {
-        if let Some(grid) = self.ancestor(tx, &t.grid, level).await? {
-            for chat in tx.groups_of_grid(&grid).await? {
-                let coordinators = tx.holders(&grid, "coordinator", &chat.platform).await?;
-                self.to_chat(
-                    fx,
-                    &chat,
-                    Some(t.id),
-                    text.clone(),
-                    mention_of(coordinators.iter()),
-                    not_before,
-                );
-            }
-        } else {
+        let node = self.ancestor(tx, &t.grid, level).await?;
+        let channels = match &node {
+            Some(node) => self.channels(tx, node, level).await?,
+            None => self
+                .robot(level)
+                .into_iter()
+                .map(|r| (r, Vec::new()))
+                .collect(),
+        };
+        if channels.is_empty() {
             tracing::warn!(
                 ticket = t.id,
                 level,
-                "no grid at this level above the ticket's grid"
+                node = node.as_deref().unwrap_or("—"),
+                "escalation reached nobody: no group bound to the node, no coordinator reachable in a private chat, no WeCom robot for the level (see `gridline doctor`)"
             );
         }
-        if self.settings.wecom.webhooks.contains_key(level) {
-            let robot = ChatTarget {
-                platform: crate::domain::message::WECOM.into(),
-                account: String::new(),
-                chat_id: level.to_string(),
-            };
-            self.to_chat(fx, &robot, Some(t.id), text, Vec::new(), not_before);
+        for (chat, mentions) in channels {
+            self.to_chat(fx, &chat, Some(t.id), text.clone(), mentions, not_before);
         }
         Ok(())
     }
 
-    /// The nearest grid above `grid` at `level` ("village", "town"); for a tree without that
-    /// level, the parent (village) or the root (town).
+    /// Every channel a node's coordinators have, for notices to `level` (an escalation level,
+    /// or the node's own level for its weekly report): the groups bound to the node (with its
+    /// coordinators mentioned), each coordinator's private chat with the bot, and the level's
+    /// WeCom robot.
+    pub(super) async fn channels(
+        &self,
+        tx: &mut Tx,
+        node: &str,
+        level: &str,
+    ) -> Result<Vec<(ChatTarget, Vec<Mention>)>, StoreError> {
+        let mut out = Vec::new();
+        for chat in tx.groups_of_grid(node).await? {
+            let coordinators = tx.holders(node, "coordinator", &chat.platform).await?;
+            out.push((chat, mention_of(coordinators.iter())));
+        }
+        for contact in tx.coordinator_contacts(node).await? {
+            if let Some((account, chat_id)) = self.private_chat_of(&contact) {
+                let target = ChatTarget {
+                    platform: contact.platform,
+                    account,
+                    chat_id,
+                };
+                if !out.iter().any(|(c, _)| *c == target) {
+                    out.push((target, Vec::new()));
+                }
+            }
+        }
+        out.extend(self.robot(level).map(|r| (r, Vec::new())));
+        Ok(out)
+    }
+
+    /// The private chat the bot may write in with a coordinator: the one they opened, or any
+    /// on a platform where everyone can be written to.
+    fn private_chat_of(&self, contact: &crate::store::reach::Contact) -> Option<(String, String)> {
+        contact.private.clone().or_else(|| {
+            self.capabilities
+                .get(&contact.platform)
+                .and_then(|c| c.private_chats.always_with(&contact.user_id))
+        })
+    }
+
+    /// The WeCom robot configured for `level`, if any.
+    fn robot(&self, level: &str) -> Option<ChatTarget> {
+        self.settings
+            .wecom
+            .webhooks
+            .contains_key(level)
+            .then(|| ChatTarget {
+                platform: crate::domain::message::WECOM.into(),
+                account: String::new(),
+                chat_id: level.to_string(),
+            })
+    }
+
+    /// The node above `grid` that hears an escalation to `level`
+    /// ([`crate::domain::escalation::receiver`]).
     async fn ancestor(
         &self,
         tx: &mut Tx,
@@ -365,21 +413,16 @@ impl Engine {
         let Some(own) = tx.grid(grid).await? else {
             return Ok(None);
         };
-        let above: Vec<String> = own
-            .path
-            .split('/')
-            .filter(|c| !c.is_empty() && *c != own.code)
-            .map(str::to_string)
-            .collect();
-        for code in above.iter().rev() {
-            if tx.grid(code).await?.is_some_and(|g| g.level == level) {
-                return Ok(Some(code.clone()));
-            }
+        let mut above: Vec<(String, String)> = Vec::new();
+        for code in escalation::path_codes(&own.path).filter(|c| *c != own.code) {
+            let level = tx.grid(code).await?.map(|g| g.level).unwrap_or_default();
+            above.push((code.to_string(), level));
         }
-        Ok(match level {
-            "town" => above.first().cloned(),
-            _ => above.last().cloned(),
-        })
+        let borrowed: Vec<(&str, &str)> = above
+            .iter()
+            .map(|(c, l)| (c.as_str(), l.as_str()))
+            .collect();
+        Ok(escalation::receiver(&borrowed, level).map(str::to_string))
     }
 
     pub(super) async fn assignee(

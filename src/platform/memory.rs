@@ -35,6 +35,7 @@ impl Default for MemoryAdapter {
             buttons: true,
             replies: true,
             edits: false,
+            private_chats: super::PrivateChats::Never,
             limits: RateLimits::default(),
         })
     }

@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use crate::domain::message::{
     Button, Capabilities, ChatKind, ChatRef, EventKind, InboundEvent, Mention, Millis, Outbound,
-    OutboundMessage, Rate, RateLimits, Sender,
+    OutboundMessage, PrivateChats, Rate, RateLimits, Sender,
 };
 
 use crate::config::Settings;
@@ -56,7 +56,10 @@ pub struct Mounted {
 
 /// One adapter gridline can run: when configuration enables it, and how it mounts.
 struct Entry {
+    platform: &'static str,
     enabled: fn(&Settings) -> bool,
+    /// Who the adapter can write to privately (also in its [`Capabilities`]).
+    private_chats: PrivateChats,
     mount: for<'a> fn(&'a Context) -> BoxFuture<'a, anyhow::Result<Mounted>>,
     /// Named in the error when mounting fails (the configuration keys to look at).
     what: &'static str,
@@ -65,21 +68,29 @@ struct Entry {
 /// Every adapter, in mount order. A new platform is one module and one line here.
 const ADAPTERS: &[Entry] = &[
     Entry {
+        platform: telegram::PLATFORM,
+        private_chats: telegram::PRIVATE_CHATS,
         enabled: |s| s.telegram.enabled,
         mount: |ctx| Box::pin(telegram::mount(ctx)),
         what: "starting Telegram (telegram.*)",
     },
     Entry {
+        platform: sandbox::PLATFORM,
+        private_chats: sandbox::PRIVATE_CHATS,
         enabled: |s| s.sandbox.enabled,
         mount: |ctx| Box::pin(sandbox::mount(ctx)),
         what: "mounting the sandbox (sandbox.*)",
     },
     Entry {
+        platform: onebot::PLATFORM,
+        private_chats: onebot::PRIVATE_CHATS,
         enabled: |s| s.onebot.enabled,
         mount: |ctx| Box::pin(onebot::mount(ctx)),
         what: "mounting OneBot (onebot.*)",
     },
     Entry {
+        platform: wecom::PLATFORM,
+        private_chats: PrivateChats::Never,
         enabled: |s| !s.wecom.webhooks.is_empty(),
         mount: |ctx| Box::pin(wecom::mount(ctx)),
         what: "mounting WeCom robots (wecom.webhooks)",
@@ -95,6 +106,16 @@ pub async fn mount_enabled(ctx: &Context) -> anyhow::Result<Vec<Mounted>> {
         }
     }
     Ok(mounted)
+}
+
+/// Who each platform the configuration enables can write to privately, without mounting
+/// anything (`gridline doctor` asks before, or without, the daemon running).
+pub fn private_reach(settings: &Settings) -> std::collections::HashMap<String, PrivateChats> {
+    ADAPTERS
+        .iter()
+        .filter(|entry| (entry.enabled)(settings))
+        .map(|entry| (entry.platform.to_string(), entry.private_chats))
+        .collect()
 }
 
 /// A delivery that worked: the platform ids of what was sent (one per part of a split text).

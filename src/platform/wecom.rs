@@ -24,7 +24,9 @@ use tokio::time::Instant;
 use tracing::{debug, warn};
 
 use crate::config::Secret;
-use crate::platform::{Adapter, Capabilities, Delivered, Outbound, Rate, RateLimits, SendError};
+use crate::platform::{
+    Adapter, Capabilities, Delivered, Outbound, PrivateChats, Rate, RateLimits, SendError,
+};
 use crate::platform::{Context, Mounted};
 
 pub const PLATFORM: &str = crate::domain::message::WECOM;
@@ -339,6 +341,7 @@ impl Adapter for WeCom {
             buttons: false,
             replies: false,
             edits: false,
+            private_chats: PrivateChats::Never,
             // The robot tasks pace and batch themselves; the outbox adds no limit of its own.
             limits: RateLimits::default(),
         }

@@ -563,9 +563,11 @@ impl Store {
         push_filters(&mut sql, q);
         if let Some((at, id)) = q.after {
             let cmp = if q.oldest_first { ">" } else { "<" };
+            // A row value, so that both databases start the index walk at the position
+            // instead of filtering every row before it.
             sql.push(
-                &format!(" AND (t.created_at {cmp} ? OR (t.created_at = ? AND t.id {cmp} ?))"),
-                vec![Arg::Int(at), Arg::Int(at), Arg::Int(id)],
+                &format!(" AND (t.created_at, t.id) {cmp} (?, ?)"),
+                vec![Arg::Int(at), Arg::Int(id)],
             );
         }
         let dir = if q.oldest_first { "ASC" } else { "DESC" };

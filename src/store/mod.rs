@@ -8,6 +8,7 @@
 pub mod bulk;
 pub mod confirm;
 pub mod console;
+pub mod duty;
 pub mod examples;
 pub mod extensions;
 pub mod inbox;
@@ -15,6 +16,7 @@ pub mod onebot;
 pub mod outbox;
 pub mod photos;
 pub mod ratings;
+pub mod reach;
 pub mod rollups;
 pub mod roster;
 pub mod sandbox;

@@ -179,6 +179,18 @@ impl Store {
         Ok(())
     }
 
+    /// Ends every incarnation but `id` (at start on SQLite, whose database one process owns:
+    /// whatever a killed predecessor had leased is free at once).
+    pub async fn end_other_incarnations(&self, id: &str, now: i64) -> Result<()> {
+        let _turn = self.write_turn().await?;
+        sqlx::query("UPDATE incarnations SET ended_at = $2 WHERE id <> $1 AND ended_at IS NULL")
+            .bind(id.to_string())
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// A clean stop: this incarnation's leases (deliveries cut short) are free at once.
     pub async fn end_incarnation(&self, id: &str, now: i64) -> Result<()> {
         let _turn = self.write_turn().await?;

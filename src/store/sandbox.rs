@@ -416,6 +416,18 @@ impl Store {
             .collect()
     }
 
+    /// Whether someone has the sandbox identity `persona` (their private thread exists).
+    pub async fn sandbox_persona_exists(&self, persona: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM identities WHERE platform = 'sandbox' AND user_id = $1",
+        )
+        .bind(persona.to_string())
+        .fetch_one(self.pool())
+        .await?;
+        let n: i64 = col(&row, "n")?;
+        Ok(n > 0)
+    }
+
     /// Records the grid residents live on (person code, grid code), for group membership.
     pub async fn sandbox_add_residents(&self, residents: &[(String, String)]) -> Result<()> {
         let _turn = self.write_turn().await?;

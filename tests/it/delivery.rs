@@ -122,36 +122,37 @@ async fn lanes(db: Db) {
 both_backends!(each_account_is_leased_on_its_own, lanes);
 
 /// An adapter with tight limits (short windows, so that a test takes seconds): at most one
-/// message per chat and four per account in any 400 ms, and three per chat in any 3 s.
+/// message per chat and eight per account in any second, and three per chat in any 4 s.
 fn tight() -> MemoryAdapter {
     MemoryAdapter::new(Capabilities {
         text_limit: 4_096,
         buttons: true,
         replies: true,
         edits: false,
+        private_chats: gridline::platform::PrivateChats::Never,
         limits: RateLimits {
             per_chat: vec![
                 Rate {
                     max: 1,
-                    per: Duration::from_millis(400),
+                    per: Duration::from_secs(1),
                 },
                 Rate {
                     max: 3,
-                    per: Duration::from_secs(3),
+                    per: Duration::from_secs(4),
                 },
             ],
             per_account: vec![Rate {
-                max: 4,
-                per: Duration::from_millis(400),
+                max: 8,
+                per: Duration::from_secs(1),
             }],
         },
     })
 }
 
-/// The most sends found in any window of `per` (less `slack` for the scheduling of the
-/// adapter's own clock reading), overall and per chat.
+/// The most sends found in any window of `per` (less 150 ms for the scheduling of the tasks
+/// between a slot and the adapter's clock reading, on a loaded machine), overall and per chat.
 fn busiest(sent: &[(Instant, String)], per: Duration) -> (usize, usize) {
-    let slack = Duration::from_millis(40);
+    let slack = Duration::from_millis(150);
     let window = per.saturating_sub(slack);
     let mut all = 0;
     let mut chat = 0;
@@ -188,7 +189,7 @@ async fn limits_hold(db: Db) {
     let app = spawn_app_with(db, tight()).await;
     seed(&app, ROSTER).await;
     let now = gridline::store::now_millis();
-    // 6 chats × 4 rows: 24 sends, at most 4 per 400 ms for the account.
+    // 6 chats × 4 rows: 24 sends, at most 8 a second for the account.
     let rows: Vec<NewOutbound> = (0..24)
         .map(|n| row("memory", "bot", &format!("c{}", n % 6), &format!("n{n}")))
         .collect();
@@ -197,15 +198,15 @@ async fn limits_hold(db: Db) {
         .await
         .expect("enqueue");
     tx.commit().await.expect("commit");
-    // The fourth row of each chat must wait for the 3 s window: 18 go first.
+    // The fourth row of each chat must wait for the 4 s window: 18 go first.
     let sent = app.memory.wait_for(24, Duration::from_secs(20)).await;
     assert_eq!(sent.len(), 24, "not all delivered");
     let line = timeline(&sent);
-    let (account, chat) = busiest(&line, Duration::from_millis(400));
-    assert!(account <= 4, "{account} sends to the account in 400 ms");
-    assert!(chat <= 1, "{chat} sends to one chat in 400 ms");
-    let (_, chat_long) = busiest(&line, Duration::from_secs(3));
-    assert!(chat_long <= 3, "{chat_long} sends to one chat in 3 s");
+    let (account, chat) = busiest(&line, Duration::from_secs(1));
+    assert!(account <= 8, "{account} sends to the account in a second");
+    assert!(chat <= 1, "{chat} sends to one chat in a second");
+    let (_, chat_long) = busiest(&line, Duration::from_secs(4));
+    assert!(chat_long <= 3, "{chat_long} sends to one chat in 4 s");
     // Each chat's rows in order.
     for c in 0..6 {
         let texts: Vec<String> = sent
@@ -231,7 +232,7 @@ async fn card_first(db: Db) {
     let app = spawn_app_with(db, tight()).await;
     seed(&app, ROSTER).await;
     let now = gridline::store::now_millis();
-    // 40 digest rows at 4 per 400 ms: four seconds of sending, including group g1's own.
+    // 40 digest rows at 8 a second: five seconds of sending, including group g1's own.
     let mut digest: Vec<NewOutbound> = (0..39)
         .map(|n| row("memory", "bot", &format!("d{n}"), "digest"))
         .collect();
@@ -290,11 +291,11 @@ async fn declared_limits_hold_across_replicas() {
         "both replicas delivered"
     );
     let line = timeline(&sent);
-    let (account, chat) = busiest(&line, Duration::from_millis(400));
-    assert!(account <= 4, "{account} sends to the account in 400 ms");
-    assert!(chat <= 1, "{chat} sends to one chat in 400 ms");
-    let (_, chat_long) = busiest(&line, Duration::from_secs(3));
-    assert!(chat_long <= 3, "{chat_long} sends to one chat in 3 s");
+    let (account, chat) = busiest(&line, Duration::from_secs(1));
+    assert!(account <= 8, "{account} sends to the account in a second");
+    assert!(chat <= 1, "{chat} sends to one chat in a second");
+    let (_, chat_long) = busiest(&line, Duration::from_secs(4));
+    assert!(chat_long <= 3, "{chat_long} sends to one chat in 4 s");
     b.stop().await;
     a.stop().await;
 }

@@ -19,6 +19,8 @@ mod limits;
 mod numbers;
 mod onebot;
 mod permissions;
+mod reach;
+mod replicas;
 mod sandbox;
 mod sandbox_browser;
 mod sla;

@@ -146,7 +146,7 @@ async fn full_life(db: Db) {
 
     let (status, roster) = api.get("/api/sandbox/roster").await;
     assert_eq!(status, 200);
-    assert_eq!(roster["groups"].as_array().map(Vec::len), Some(6));
+    assert_eq!(roster["groups"].as_array().map(Vec::len), Some(9));
 
     // 王芳, a resident of 东风一网格, writes about a broken light as anyone would; the bot
     // answers with a card that names the leader and carries a 接单 button.

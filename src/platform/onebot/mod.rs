@@ -29,8 +29,8 @@ use std::time::Duration;
 use tracing::debug;
 
 use crate::platform::{
-    Adapter, Capabilities, Delivered, Outbound, OutboundMessage, Rate, RateLimits, SendError,
-    split_text,
+    Adapter, Capabilities, Delivered, Outbound, OutboundMessage, PrivateChats, Rate, RateLimits,
+    SendError, split_text,
 };
 use crate::platform::{Context, Mounted};
 use action::{ActionResponse, Target};
@@ -49,6 +49,9 @@ pub fn unread(account: &str, raw: &str, reason: String) -> crate::store::unread:
         raw: raw.to_string(),
     }
 }
+/// send_private_msg reaches friends (QQ) and contacts (WeChat): people who wrote to the bot
+/// privately.
+pub const PRIVATE_CHATS: PrivateChats = PrivateChats::AfterContact;
 /// Prefix of private chat ids.
 pub const PRIVATE_PREFIX: &str = "private:";
 /// Texts longer than this are sent as several messages. QQ takes about 5000 characters; the
@@ -136,6 +139,7 @@ impl Adapter for OneBot {
             buttons: false,
             replies: true,
             edits: false,
+            private_chats: PRIVATE_CHATS,
             limits: RateLimits {
                 // QQ and WeChat punish bursts (risk control); stay well under what a person types.
                 per_chat: vec![

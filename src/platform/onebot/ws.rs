@@ -47,7 +47,16 @@ pub struct Bridges {
 impl Bridges {
     /// The connection actions for `account` go through, if the bridge is connected.
     pub fn api_connection(&self, account: &str) -> Option<Arc<Connection>> {
-        self.lock().get(account).cloned()
+        let map = self.lock();
+        if account.is_empty() {
+            // A group bound by import that has not spoken yet: the one bridge connected, if
+            // there is only one.
+            return match map.len() {
+                1 => map.values().next().cloned(),
+                _ => None,
+            };
+        }
+        map.get(account).cloned()
     }
 
     fn register(&self, conn: Arc<Connection>) {

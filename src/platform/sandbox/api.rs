@@ -67,6 +67,15 @@ pub(crate) fn routes(state: SandboxState) -> Router {
         .route("/api/sandbox/groups/{group_id}/tickets", get(list_tickets))
         .route("/api/sandbox/groups/{group_id}/events", get(live_events))
         .route(
+            "/api/sandbox/private/{persona}/messages",
+            get(private_messages).post(private_post),
+        )
+        .route(
+            "/api/sandbox/private/{persona}/buttons",
+            post(private_press),
+        )
+        .route("/api/sandbox/private/{persona}/events", get(private_events))
+        .route(
             "/api/sandbox/{*rest}",
             get(no_such_endpoint).post(no_such_endpoint),
         )
@@ -186,6 +195,75 @@ impl SandboxState {
         let groups = self.store.sandbox_groups().await?;
         let grants = self.store.sandbox_persona_grants().await?;
         Ok(Roster::build(groups, grants, &self.texts))
+    }
+}
+
+/// A sandbox chat as a request names it: a group, or a persona's private thread with the bot.
+enum Where {
+    Group(String),
+    Private(String),
+}
+
+impl Where {
+    /// The chat id the engine and the history use.
+    fn chat_id(&self) -> String {
+        match self {
+            Where::Group(id) => id.clone(),
+            Where::Private(persona) => format!("{}{persona}", super::PRIVATE_PREFIX),
+        }
+    }
+
+    /// The chat, checked to exist.
+    fn chat(&self, roster: &Roster, texts: &Texts) -> Result<ChatRef, ApiError> {
+        match self {
+            Where::Group(id) => {
+                let group = find_group(roster, id)?;
+                Ok(ChatRef {
+                    id: id.clone(),
+                    kind: ChatKind::Group,
+                    title: Some(group.title.clone()),
+                    thread: None,
+                })
+            }
+            Where::Private(persona) => {
+                roster.persona(persona).ok_or_else(|| {
+                    ApiError::not_found(
+                        "unknown_persona",
+                        format!("there is no persona `{persona}` (see GET /api/sandbox/roster)"),
+                    )
+                })?;
+                Ok(ChatRef {
+                    id: self.chat_id(),
+                    kind: ChatKind::Private,
+                    title: Some(texts.sandbox_private_title().to_string()),
+                    thread: None,
+                })
+            }
+        }
+    }
+
+    /// The persona `from`, checked to be in the chat: a member of the group, or the owner of
+    /// the private thread.
+    fn speaker<'a>(&self, roster: &'a Roster, from: &str) -> Result<&'a Persona, ApiError> {
+        match self {
+            Where::Group(id) => find_member(roster, id, from),
+            Where::Private(persona) => {
+                let p = roster.persona(from).ok_or_else(|| {
+                    ApiError::bad(
+                        "unknown_persona",
+                        format!("there is no persona `{from}` (see GET /api/sandbox/roster)"),
+                    )
+                })?;
+                if p.id != *persona {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "not_in_group",
+                        format!("only `{persona}` writes in their private chat with the bot"),
+                    ));
+                }
+                Ok(p)
+            }
+        }
     }
 }
 
@@ -323,9 +401,26 @@ async fn list_messages(
     Path(group_id): Path<String>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
+    list_in(state, Where::Group(group_id), query).await
+}
+
+async fn private_messages(
+    State(state): State<SandboxState>,
+    Path(persona): Path<String>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
+    list_in(state, Where::Private(persona), query).await
+}
+
+async fn list_in(
+    state: SandboxState,
+    place: Where,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad("bad_query", e.body_text()))?;
     let roster = state.roster().await?;
-    find_group(&roster, &group_id)?;
+    place.chat(&roster, &state.texts)?;
+    let group_id = place.chat_id();
     let limit = match &query.limit {
         Some(l) => parse_number("limit", l)?.clamp(1, MAX_PAGE),
         None => DEFAULT_PAGE,
@@ -368,10 +463,27 @@ async fn post_message(
     Path(group_id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<Posted>, ApiError> {
+    post_in(state, Where::Group(group_id), body).await
+}
+
+async fn private_post(
+    State(state): State<SandboxState>,
+    Path(persona): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Posted>, ApiError> {
+    post_in(state, Where::Private(persona), body).await
+}
+
+async fn post_in(
+    state: SandboxState,
+    place: Where,
+    body: axum::body::Bytes,
+) -> Result<Json<Posted>, ApiError> {
     let req: PostMessage = parse_json(&body)?;
     let roster = state.roster().await?;
-    let group = find_group(&roster, &group_id)?;
-    let persona = find_member(&roster, &group_id, &req.from)?;
+    let chat = place.chat(&roster, &state.texts)?;
+    let persona = place.speaker(&roster, &req.from)?;
+    let group_id = chat.id.clone();
     let text = req.text.trim();
     if text.is_empty() {
         return Err(ApiError::bad("empty_text", "`text` is empty"));
@@ -413,12 +525,7 @@ async fn post_message(
         platform: PLATFORM.to_string(),
         account: ACCOUNT.to_string(),
         event_id: id.to_string(),
-        chat: ChatRef {
-            id: group_id.clone(),
-            kind: ChatKind::Group,
-            title: Some(group.title.clone()),
-            thread: None,
-        },
+        chat,
         sender: Sender {
             id: persona.id.clone(),
             name: persona.name.clone(),
@@ -494,10 +601,27 @@ async fn press_button(
     Path(group_id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<Pressed>, ApiError> {
+    press_in(state, Where::Group(group_id), body).await
+}
+
+async fn private_press(
+    State(state): State<SandboxState>,
+    Path(persona): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Pressed>, ApiError> {
+    press_in(state, Where::Private(persona), body).await
+}
+
+async fn press_in(
+    state: SandboxState,
+    place: Where,
+    body: axum::body::Bytes,
+) -> Result<Json<Pressed>, ApiError> {
     let req: PressButton = parse_json(&body)?;
     let roster = state.roster().await?;
-    let group = find_group(&roster, &group_id)?;
-    let persona = find_member(&roster, &group_id, &req.from)?;
+    let chat = place.chat(&roster, &state.texts)?;
+    let persona = place.speaker(&roster, &req.from)?;
+    let group_id = chat.id.clone();
     let message_id = req.message_id.get("message_id")?;
     let message = match state.store.sandbox_message(message_id).await? {
         Some(m) if m.group_id == group_id => m,
@@ -520,12 +644,7 @@ async fn press_button(
         platform: PLATFORM.to_string(),
         account: ACCOUNT.to_string(),
         event_id: id.to_string(),
-        chat: ChatRef {
-            id: group_id.clone(),
-            kind: ChatKind::Group,
-            title: Some(group.title.clone()),
-            thread: None,
-        },
+        chat,
         sender: Sender {
             id: persona.id.clone(),
             name: persona.name.clone(),
@@ -665,9 +784,29 @@ async fn live_events(
     headers: HeaderMap,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    events_in(state, Where::Group(group_id), headers, query).await
+}
+
+/// The live stream of a persona's private thread, as [`live_events`] for a group.
+async fn private_events(
+    State(state): State<SandboxState>,
+    Path(persona): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    events_in(state, Where::Private(persona), headers, query).await
+}
+
+async fn events_in(
+    state: SandboxState,
+    place: Where,
+    headers: HeaderMap,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad("bad_query", e.body_text()))?;
     let roster = state.roster().await?;
-    find_group(&roster, &group_id)?;
+    place.chat(&roster, &state.texts)?;
+    let group_id = place.chat_id();
     // Subscribe before reading the position so that nothing appended in between is missed.
     let live = state.hub.subscribe();
     let resume = headers

@@ -26,7 +26,8 @@ use tokio::sync::broadcast;
 use tracing::{info, warn};
 
 use crate::platform::{
-    Adapter, Capabilities, Delivered, EventKind, Outbound, RateLimits, SendError, split_text,
+    Adapter, Capabilities, Delivered, EventKind, Outbound, PrivateChats, RateLimits, SendError,
+    split_text,
 };
 use crate::platform::{Context, Mounted};
 use crate::store::sandbox::{NewSandboxMessage, SandboxMessage, SandboxPress};
@@ -36,6 +37,13 @@ use crate::store::{Store, StoreError, now_millis};
 pub const PLATFORM: &str = "sandbox";
 /// The sandbox has one bot account.
 pub const ACCOUNT: &str = "sandbox";
+/// A persona's private thread with the bot is the chat `private:<persona id>`.
+pub const PRIVATE_PREFIX: &str = "private:";
+/// Every persona has a private thread with the bot.
+pub const PRIVATE_CHATS: PrivateChats = PrivateChats::Always {
+    prefix: PRIVATE_PREFIX,
+    account: ACCOUNT,
+};
 /// The longest message, in characters, a person may post or the bot sends in one part.
 pub const MAX_TEXT_CHARS: usize = 4_096;
 /// The demo roster, in the import format (documented in docs/sandbox.md).
@@ -275,22 +283,34 @@ impl Adapter for SandboxAdapter {
             buttons: true,
             replies: true,
             edits: true,
+            private_chats: PRIVATE_CHATS,
             limits: RateLimits::default(),
         }
     }
 
     async fn send(&self, account: &str, item: &Outbound) -> Result<Delivered, SendError> {
-        if account != ACCOUNT {
+        // "" is a group bound by import that has not spoken yet: the one account serves it.
+        if !account.is_empty() && account != ACCOUNT {
             return Err(SendError::Permanent(format!(
                 "the sandbox has no bot account `{account}`"
             )));
         }
         match item {
             Outbound::Send(m) => {
-                let groups = self.store.sandbox_groups().await.map_err(send_error)?;
-                if !groups.iter().any(|g| g.id == m.chat) {
+                let known = match m.chat.strip_prefix(PRIVATE_PREFIX) {
+                    Some(persona) => self
+                        .store
+                        .sandbox_persona_exists(persona)
+                        .await
+                        .map_err(send_error)?,
+                    None => {
+                        let groups = self.store.sandbox_groups().await.map_err(send_error)?;
+                        groups.iter().any(|g| g.id == m.chat)
+                    }
+                };
+                if !known {
                     return Err(SendError::Permanent(format!(
-                        "no sandbox group `{}`",
+                        "no sandbox group or persona `{}`",
                         m.chat
                     )));
                 }

@@ -210,7 +210,8 @@ async fn the_demo_roster_loads_and_places_people_in_groups() {
     let (status, roster) = f.get("/api/sandbox/roster").await;
     assert_eq!(status, 200);
     let groups = roster["groups"].as_array().expect("groups");
-    assert_eq!(groups.len(), 6);
+    // A group per grid, and a coordinators' group per village and for the town.
+    assert_eq!(groups.len(), 9);
     let personas = roster["personas"].as_array().expect("personas");
     let persona = |id: &str| {
         personas
@@ -225,10 +226,10 @@ async fn the_demo_roster_loads_and_places_people_in_groups() {
     assert_eq!(persona("lijianguo")["role"], "leader");
     assert_eq!(persona("chenjing")["role_label"], "副网格长");
     assert_eq!(persona("zhouhaitao")["role_label"], "村级协调员");
-    assert_eq!(group_ids("zhouhaitao"), 3);
+    assert_eq!(group_ids("zhouhaitao"), 4);
     assert_eq!(persona("liuweidong")["role_label"], "镇级协调员");
-    assert_eq!(group_ids("liuweidong"), 6);
-    assert_eq!(group_ids("sunxiaomei"), 6);
+    assert_eq!(group_ids("liuweidong"), 9);
+    assert_eq!(group_ids("sunxiaomei"), 9);
     let residents = personas.iter().filter(|p| p["role"] == "resident").count();
     assert!(
         residents >= 18,
@@ -236,6 +237,9 @@ async fn the_demo_roster_loads_and_places_people_in_groups() {
     );
     for g in groups {
         let id = g["id"].as_str().expect("id");
+        let grid_level = g["grid"]
+            .as_str()
+            .is_some_and(|c| c.matches('-').count() == 2);
         let in_group = |role: &str| {
             personas
                 .iter()
@@ -247,9 +251,15 @@ async fn the_demo_roster_loads_and_places_people_in_groups() {
                 })
                 .count()
         };
-        assert_eq!(in_group("leader"), 1, "{id}");
-        assert_eq!(in_group("deputy"), 1, "{id}");
-        assert!(in_group("resident") >= 3, "{id}");
+        if grid_level {
+            assert_eq!(in_group("leader"), 1, "{id}");
+            assert_eq!(in_group("deputy"), 1, "{id}");
+            assert!(in_group("resident") >= 3, "{id}");
+        } else {
+            // A coordinators' group: its coordinators and those above them, no residents.
+            assert!(in_group("coordinator") >= 1, "{id}");
+            assert_eq!(in_group("resident") + in_group("leader"), 0, "{id}");
+        }
     }
 
     // A second start finds a roster and imports nothing.

@@ -3,8 +3,8 @@
 //! - [`update`]: Bot API updates → [`crate::platform::InboundEvent`]s (pure).
 //! - [`poll`]: gridline's own durable getUpdates loop (the default mode).
 //! - [`webhook`]: the alternative, Telegram POSTing to gridline's HTTP listener.
-//! - [`send`]: the [`crate::platform::Adapter`] the outbox delivers through (paced by
-//!   teloxide's Throttle; 429 and failures sorted for the outbox's retries).
+//! - [`send`]: the [`crate::platform::Adapter`] the outbox delivers through (paced by the
+//!   outbox for the whole deployment; 429 and failures sorted for the outbox's retries).
 //! - [`menu`]: the command menu registered with setMyCommands.
 //!
 //! teloxide-core's `Bot` does the HTTP; teloxide's Dispatcher and update listeners are not used,
@@ -31,6 +31,11 @@ use crate::platform::{Context, Mounted};
 
 pub use send::TelegramAdapter;
 pub use update::{BotIdentity, PLATFORM};
+
+/// A bot may write only to users who started it (/start): their private chat is remembered
+/// when they write to it.
+pub const PRIVATE_CHATS: crate::platform::PrivateChats =
+    crate::platform::PrivateChats::AfterContact;
 
 /// How often getMe is tried at start before gridline gives up.
 const START_ATTEMPTS: u32 = 5;

@@ -17,7 +17,7 @@ use super::raw::{Read, read_update, update_id};
 use super::update::BotIdentity;
 use crate::intake::{Cursor, Intake, IntakeError};
 use crate::store::unread::Unread;
-use crate::store::{Store, now_millis};
+use crate::store::{Backend, Store, now_millis};
 
 /// How long one getUpdates call may wait for news on Telegram's side.
 pub const LONG_POLL: Duration = Duration::from_secs(25);
@@ -45,6 +45,48 @@ pub const ALLOWED: &[&str] = &[
     "my_chat_member",
 ];
 
+/// The duty of polling a bot, held by one process of a deployment at a time.
+pub fn duty_name(me: &BotIdentity) -> String {
+    format!("telegram:{}:polling", me.id)
+}
+
+/// How long the polling duty lasts without renewal, and how often its holder renews it (and
+/// the others look whether it lapsed): a killed poller's bot is polled again within 5 s.
+pub const DUTY_FOR: Duration = Duration::from_secs(4);
+pub const DUTY_RENEW: Duration = Duration::from_secs(1);
+
+/// Renews the polling duty every [`DUTY_RENEW`] until `lost` is cancelled; cancels it when
+/// another process has the duty, or when the database could not confirm it for long enough
+/// that another may take it over.
+async fn keep_duty(store: Store, duty: String, holder: String, lost: CancellationToken) {
+    let mut confirmed = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            () = lost.cancelled() => return,
+            () = tokio::time::sleep(DUTY_RENEW) => {}
+        }
+        let now = now_millis();
+        match store
+            .hold_duty(&duty, &holder, now, now + DUTY_FOR.as_millis() as i64)
+            .await
+        {
+            Ok(true) => confirmed = tokio::time::Instant::now(),
+            Ok(false) => {
+                lost.cancel();
+                return;
+            }
+            Err(e) => {
+                warn!(error = %e, "telegram polling duty not renewed");
+                // Stop well before the lease could have lapsed for the others.
+                if confirmed.elapsed() + DUTY_RENEW >= DUTY_FOR {
+                    lost.cancel();
+                    return;
+                }
+            }
+        }
+    }
+}
+
 /// Where the next offset is stored: one cursor per bot.
 pub fn cursor_key(me: &BotIdentity) -> String {
     format!("telegram:{}:offset", me.id)
@@ -59,11 +101,83 @@ pub struct Poller {
 }
 
 impl Poller {
-    /// Runs until `shutdown`. A long poll in flight is abandoned at shutdown: whatever it would
-    /// have returned is still unconfirmed on Telegram's side and comes again next start.
+    /// Runs until `shutdown`. One process of a deployment polls a bot at a time (Telegram
+    /// refuses a second concurrent getUpdates): the poller holds the duty
+    /// [`duty_name`] while it polls, renewing it every [`DUTY_RENEW`]; the others wait and
+    /// take it over within [`DUTY_FOR`] + [`DUTY_RENEW`] when the holder dies. A long poll in
+    /// flight is abandoned at shutdown or when the duty is lost: whatever it would have
+    /// returned is still unconfirmed on Telegram's side and comes again to the next poller.
     pub async fn run(self) {
+        let duty = duty_name(&self.me);
+        let holder = format!(
+            "{}:{}:{:08x}",
+            std::env::var("HOSTNAME").unwrap_or_default(),
+            std::process::id(),
+            fastrand::u32(..)
+        );
+        let mut waiting_logged = false;
+        // A SQLite database belongs to one process: a restarted gridline takes the duty from
+        // its killed predecessor at once instead of waiting for the lease to lapse.
+        let mut take_over = self.store.backend() == Backend::Sqlite;
+        loop {
+            let now = now_millis();
+            let lapsed_before = if std::mem::take(&mut take_over) {
+                i64::MAX
+            } else {
+                now
+            };
+            let held = match self
+                .store
+                .hold_duty(
+                    &duty,
+                    &holder,
+                    lapsed_before,
+                    now + DUTY_FOR.as_millis() as i64,
+                )
+                .await
+            {
+                Ok(held) => held,
+                Err(e) => {
+                    warn!(error = %e, "cannot reach the database to take up telegram polling; retrying");
+                    false
+                }
+            };
+            if !held {
+                if !waiting_logged {
+                    info!(bot = %self.me.username, "another gridline process polls this bot; standing by to take over");
+                    waiting_logged = true;
+                }
+                if self.sleep(DUTY_RENEW, &self.shutdown).await {
+                    return;
+                }
+                continue;
+            }
+            waiting_logged = false;
+            // Renews the duty while polling; cancels `lost` once it cannot be sure of it.
+            let lost = self.shutdown.child_token();
+            let keeper = tokio::spawn(keep_duty(
+                self.store.clone(),
+                duty.clone(),
+                holder.clone(),
+                lost.clone(),
+            ));
+            self.poll(&lost).await;
+            lost.cancel();
+            let _ = keeper.await;
+            if self.shutdown.is_cancelled() {
+                if let Err(e) = self.store.release_duty(&duty, &holder).await {
+                    debug!(error = %e, "telegram polling duty not released; it lapses by itself");
+                }
+                return;
+            }
+            warn!(bot = %self.me.username, "telegram polling duty lost; standing by");
+        }
+    }
+
+    /// Polls until `stop`.
+    async fn poll(&self, stop: &CancellationToken) {
         let key = cursor_key(&self.me);
-        let Some(mut offset) = self.stored_offset(&key).await else {
+        let Some(mut offset) = self.stored_offset(&key, stop).await else {
             return;
         };
         info!(bot = %self.me.username, offset, "telegram polling started");
@@ -71,7 +185,7 @@ impl Poller {
         loop {
             let fetch = self.api.get_updates(offset, LONG_POLL, BATCH, ALLOWED);
             let result = tokio::select! {
-                () = self.shutdown.cancelled() => break,
+                () = stop.cancelled() => break,
                 r = fetch => r,
             };
             let updates = match result {
@@ -94,7 +208,7 @@ impl Poller {
                             backoff.next()
                         }
                     };
-                    if self.sleep(wait).await {
+                    if self.sleep(wait, stop).await {
                         break;
                     }
                     continue;
@@ -128,14 +242,16 @@ impl Poller {
                 next,
                 "telegram batch fetched"
             );
-            if !self.keep_unread(&unread).await {
+            if !self.keep_unread(&unread, stop).await {
                 break;
             }
             let cursor = next.map(|n| Cursor {
                 key: key.clone(),
                 value: n.to_string(),
             });
-            if !self.store_batch(events, cursor).await {
+            // A poller that lost its duty meanwhile stores nothing: the batch is unconfirmed and
+            // the next poller fetches it from the stored offset.
+            if stop.is_cancelled() || !self.store_batch(events, cursor, stop).await {
                 break;
             }
             // Only now does Telegram learn (through the next call's offset) that the batch arrived.
@@ -147,7 +263,7 @@ impl Poller {
     }
 
     /// The offset to resume from. `None` when shutdown came first.
-    async fn stored_offset(&self, key: &str) -> Option<i64> {
+    async fn stored_offset(&self, key: &str, stop: &CancellationToken) -> Option<i64> {
         let mut backoff = Backoff::default();
         loop {
             match self.store.cursor(key).await {
@@ -163,7 +279,7 @@ impl Poller {
                 },
                 Err(e) => {
                     warn!(error = %e, "cannot read the telegram offset; retrying");
-                    if self.sleep(backoff.next()).await {
+                    if self.sleep(backoff.next(), stop).await {
                         return None;
                     }
                 }
@@ -173,7 +289,7 @@ impl Poller {
 
     /// Stores the updates that could not be read, logging each once. `false` when gridline
     /// is stopping first (nothing is confirmed then).
-    async fn keep_unread(&self, rows: &[Unread]) -> bool {
+    async fn keep_unread(&self, rows: &[Unread], stop: &CancellationToken) -> bool {
         let mut backoff = Backoff::default();
         loop {
             match self.store.keep_unread(rows, now_millis()).await {
@@ -185,7 +301,7 @@ impl Poller {
                 }
                 Err(e) => {
                     warn!(error = %e, "unreadable telegram updates not stored; retrying before confirming them");
-                    if self.sleep(backoff.next()).await {
+                    if self.sleep(backoff.next(), stop).await {
                         return false;
                     }
                 }
@@ -199,6 +315,7 @@ impl Poller {
         &self,
         events: Vec<crate::platform::InboundEvent>,
         cursor: Option<Cursor>,
+        stop: &CancellationToken,
     ) -> bool {
         let mut backoff = Backoff::default();
         loop {
@@ -214,7 +331,7 @@ impl Poller {
                 Err(IntakeError::ShuttingDown) => return false,
                 Err(IntakeError::Unavailable(e)) => {
                     warn!(error = %e, "telegram batch not stored; retrying before confirming it");
-                    if self.sleep(backoff.next()).await {
+                    if self.sleep(backoff.next(), stop).await {
                         return false;
                     }
                 }
@@ -222,10 +339,10 @@ impl Poller {
         }
     }
 
-    /// Sleeps `d`; `true` if shutdown came first.
-    async fn sleep(&self, d: Duration) -> bool {
+    /// Sleeps `d`; `true` if `stop` came first.
+    async fn sleep(&self, d: Duration, stop: &CancellationToken) -> bool {
         tokio::select! {
-            () = self.shutdown.cancelled() => true,
+            () = stop.cancelled() => true,
             () = tokio::time::sleep(d) => false,
         }
     }

@@ -1,13 +1,15 @@
 //! Sending: the [`Adapter`] the outbox worker delivers Telegram items through.
 //!
-//! Requests go through teloxide's `Throttle` adaptor, which paces sendMessage per chat and per
-//! bot within Telegram's limits. Its own retry on 429 is turned off: a 429 comes back to the
-//! outbox as [`SendError::Retry`] with Telegram's `retry_after`, so the durable outbox (not an
-//! in-memory queue) decides when to try again, and keeps the chat's order while it waits.
+//! The outbox paces every send within Telegram's limits ([`rate_limits`]) for the whole
+//! deployment, replicas included, before it reaches this adapter; requests go out at once.
+//! (teloxide's `Throttle` adaptor is not used: it paces each process on its own, and releases
+//! what it held back in ticks of a quarter second, so sends that the outbox had spaced arrived
+//! at Telegram bunched together.) A 429 comes back to the outbox as [`SendError::Retry`] with
+//! Telegram's `retry_after`, so the durable outbox (not an in-memory queue) decides when to try
+//! again, and keeps the chat's order while it waits.
 
 use async_trait::async_trait;
 use std::time::Duration;
-use teloxide::adaptors::Throttle;
 use teloxide::payloads::{EditMessageTextSetters, SendMessageSetters};
 use teloxide::requests::Requester;
 use teloxide::types::{
@@ -53,32 +55,15 @@ pub fn rate_limits() -> RateLimits {
     }
 }
 
-/// The same limits for teloxide's Throttle, which paces the actual requests.
-pub fn throttle_limits() -> teloxide::adaptors::throttle::Limits {
-    teloxide::adaptors::throttle::Limits {
-        messages_per_sec_chat: 1,
-        messages_per_min_chat: 20,
-        messages_per_min_channel_or_supergroup: 20,
-        messages_per_sec_overall: 30,
-    }
-}
-
 /// One Telegram bot, as the outbox sees it.
 pub struct TelegramAdapter {
-    bot: Throttle<Bot>,
+    bot: Bot,
     me: BotIdentity,
 }
 
 impl TelegramAdapter {
-    /// Wraps `bot` in a Throttle (spawning its pacing task: call inside the runtime).
     pub fn new(bot: Bot, me: BotIdentity) -> TelegramAdapter {
-        let settings = teloxide::adaptors::throttle::Settings::default()
-            .limits(throttle_limits())
-            .no_retry();
-        TelegramAdapter {
-            bot: Throttle::spawn_with_settings(bot, settings),
-            me,
-        }
+        TelegramAdapter { bot, me }
     }
 
     pub fn identity(&self) -> &BotIdentity {
@@ -200,12 +185,15 @@ impl Adapter for TelegramAdapter {
             buttons: true,
             replies: true,
             edits: true,
+            // A bot may write only to users who started it (/start).
+            private_chats: super::PRIVATE_CHATS,
             limits: rate_limits(),
         }
     }
 
     async fn send(&self, account: &str, item: &Outbound) -> Result<Delivered, SendError> {
-        if account != self.me.account() {
+        // "" is a group bound by import that has not spoken yet: the one bot serves it.
+        if !account.is_empty() && account != self.me.account() {
             return Err(SendError::Permanent(format!(
                 "telegram account {account} is not the configured bot {}",
                 self.me.account()

@@ -14,6 +14,8 @@
       reconnecting: "连接中断，正在重连…", nobody: "（本群没有可选身份）", no_groups: "（没有沙盒群）",
       assignee: "负责人", reporter: "上报人", co_reporters: "也反映", location: "地点", urgent: "紧急", edited: "已编辑",
       you_are: "当前身份", rating: "评价", open_console: "打开控制台", ratings: "人次",
+      private_chat: "与网格助手私聊（当前身份）", private_title: "与网格助手私聊",
+      private_note: "私聊 · 统计等答复在群里提问时发到这里",
       photos: "照片", evidence: "办结凭证",
     },
     en: {
@@ -30,6 +32,8 @@
       nobody: "(no personas in this group)", no_groups: "(no sandbox groups)", assignee: "Assignee",
       reporter: "Reporter", co_reporters: "Also reported by", location: "Place", urgent: "Urgent", edited: "edited", you_are: "You are",
       rating: "Rating", open_console: "Open the console", ratings: "ratings",
+      private_chat: "Private chat with the bot (as the persona)", private_title: "Private chat with the bot",
+      private_note: "Private · answers asked for in a group (statistics …) arrive here",
       photos: "Photos", evidence: "evidence",
     },
   };
@@ -104,8 +108,18 @@
     });
   }
 
+  // The private thread of the current persona with the bot is the chat PRIVATE in the group
+  // list; everything else is a group.
+  const PRIVATE = "@private";
+  const isPrivate = () => state.group === PRIVATE;
   const personaById = (id) => state.roster.personas.find((p) => p.id === id);
-  const members = (groupId) => state.roster.personas.filter((p) => p.groups.includes(groupId));
+  const members = (groupId) => groupId === PRIVATE
+    ? state.roster.personas
+    : state.roster.personas.filter((p) => p.groups.includes(groupId));
+  // The API path of the open chat.
+  const chatPath = () => isPrivate()
+    ? "/api/sandbox/private/" + encodeURIComponent(state.persona || "")
+    : "/api/sandbox/groups/" + encodeURIComponent(state.group);
 
   function remember() {
     try {
@@ -128,6 +142,9 @@
       opt.value = g.id;
       select.appendChild(opt);
     }
+    const own = el("option", null, t("private_chat"));
+    own.value = PRIVATE;
+    select.appendChild(own);
   }
 
   function fillPersonas(preferred) {
@@ -152,8 +169,8 @@
 
   function showWho() {
     const g = state.roster.groups.find((x) => x.id === state.group);
-    $("chat-title").textContent = g ? g.title : "";
-    $("chat-grid").textContent = g ? g.grid_name + " · " + g.grid : "";
+    $("chat-title").textContent = g ? g.title : (isPrivate() ? t("private_title") : "");
+    $("chat-grid").textContent = g ? g.grid_name + " · " + g.grid : (isPrivate() ? t("private_note") : "");
     const p = personaById(state.persona);
     $("whoami").textContent = p ? t("you_are") + "：" + p.name + "（" + p.role_label + "）" : "";
     // Staff open the coordinator console as themselves (a one-time sign-in, as the bot's link).
@@ -297,7 +314,7 @@
     if (state.replyTo) body.reply_to = state.replyTo;
     $("send").disabled = true;
     try {
-      await api("/api/sandbox/groups/" + encodeURIComponent(state.group) + "/messages", body);
+      await api(chatPath() + "/messages", body);
       input.value = "";
       setReply(null);
       await catchUp();
@@ -313,7 +330,7 @@
     if (!state.persona) return;
     btn.disabled = true;
     try {
-      await api("/api/sandbox/groups/" + encodeURIComponent(state.group) + "/buttons",
+      await api(chatPath() + "/buttons",
         { from: state.persona, message_id: messageId, button });
     } catch (e) {
       toast(t("press_failed") + "：" + e.message, true);
@@ -325,8 +342,7 @@
   // Reads whatever the live stream has not delivered yet (after our own post, or on reconnect).
   async function catchUp() {
     const epoch = state.epoch;
-    const list = await api("/api/sandbox/groups/" + encodeURIComponent(state.group)
-      + "/messages?after=" + state.lastId);
+    const list = await api(chatPath() + "/messages?after=" + state.lastId);
     if (epoch !== state.epoch) return;
     for (const m of list) addMessage(m);
   }
@@ -335,7 +351,7 @@
     if (state.source) state.source.close();
     const q = new URLSearchParams({ after: String(state.lastId) });
     if (token) q.set("token", token);
-    const src = new EventSource("/api/sandbox/groups/" + encodeURIComponent(state.group) + "/events?" + q);
+    const src = new EventSource(chatPath() + "/events?" + q);
     state.source = src;
     const conn = $("conn");
     src.onopen = () => { conn.dataset.state = "on"; conn.title = t("connected"); };
@@ -365,7 +381,7 @@
     showWho();
     remember();
     try {
-      const list = await api("/api/sandbox/groups/" + encodeURIComponent(groupId) + "/messages");
+      const list = await api(chatPath() + "/messages");
       if (epoch !== state.epoch) return;
       for (const m of list) addMessage(m);
       box.scrollTop = box.scrollHeight;
@@ -388,7 +404,8 @@
     const epoch = state.epoch;
     let list;
     try {
-      list = await api("/api/sandbox/groups/" + encodeURIComponent(state.group) + "/tickets");
+      // A private chat has no tickets of its own.
+      list = isPrivate() ? [] : await api(chatPath() + "/tickets");
     } catch (_) { return; }
     if (epoch !== state.epoch) return;
     const box = $("tickets");
@@ -440,7 +457,9 @@
     $("persona-select").addEventListener("change", (ev) => {
       state.persona = ev.target.value;
       remember();
-      showWho();
+      // A private chat is the persona's own: another persona has another thread.
+      if (isPrivate()) openGroup(PRIVATE, state.persona);
+      else showWho();
     });
     try {
       state.roster = await api("/api/sandbox/roster");
@@ -453,7 +472,8 @@
     // ?group=…&as=… picks the group and persona (links in docs, browser tests).
     const saved = recalled();
     const wanted = params.get("group") || saved.group;
-    const group = state.roster.groups.find((g) => g.id === wanted) || state.roster.groups[0];
+    const group = wanted === PRIVATE ? { id: PRIVATE }
+      : state.roster.groups.find((g) => g.id === wanted) || state.roster.groups[0];
     await openGroup(group.id, params.get("as") || saved.persona);
   }
 
