@@ -20,6 +20,7 @@ mod corrections;
 mod digest;
 mod duty;
 mod photos;
+mod private;
 mod queries;
 mod tickets;
 mod timers;
@@ -106,6 +107,8 @@ struct Scene<'a> {
     card: Option<i64>,
     /// The batch's texts read ahead of its transaction.
     readings: &'a Readings,
+    /// The answer covers only the group's own grid (no private chat to send more to).
+    narrowed: bool,
 }
 
 impl Scene<'_> {
@@ -567,6 +570,7 @@ impl Engine {
             callback,
             card,
             readings,
+            narrowed: false,
         };
         // Whatever the event changed, its card is redrawn before commit (`keep_cards_true`).
         let notices = self.understand_and_act(tx, fx, &scene, text).await?;
@@ -760,7 +764,9 @@ impl Engine {
             tracing::info_span!("command", command = ?cmd.name(), sender = %scene.sender_id());
         // Instrumented, not entered: an entered span guard held across an await corrupts the
         // subscriber's span stack when the task moves between threads.
-        self.run_command(tx, fx, scene, cmd).instrument(span).await
+        self.run_for_audience(tx, fx, scene, cmd)
+            .instrument(span)
+            .await
     }
 
     async fn run_command(

@@ -215,3 +215,97 @@ fn the_doctor_command_lists_a_channel_less_node() {
     );
     assert!(stdout.contains("镇级 城关镇（T1）"), "{stdout}");
 }
+
+/// A coordinator's 超时 asked in a residents' group never lists another grid's ticket there:
+/// without a private chat the answer covers the group's own grid; once the coordinator has
+/// written to the bot privately, the full answer goes there and the group gets one line.
+async fn overdue_asked_in_a_residents_group(db: Db) {
+    let app = spawn_app_with(db, after_contact()).await;
+    seed(&app, ROSTER).await;
+    app.clock.set(local(2026, 11, 23, 10, 0));
+    app.say("g2", "res9", "路人", "/report 5栋路灯坏了").await;
+    app.clock.advance(4 * 24 * 60 * MIN);
+    app.tick().await;
+    let in_group = |app: &crate::support::TestApp| -> Vec<String> {
+        app.bot_messages()
+            .into_iter()
+            .filter(|(m, _)| m.chat == "g1")
+            .map(|(m, _)| m.text)
+            .collect()
+    };
+    app.say("g1", "coord1", "陈静", "超时").await;
+    let answer = in_group(&app).pop().expect("an answer in g1");
+    assert!(answer.contains("只显示本群网格"), "{answer}");
+    assert!(
+        !answer.contains("T1-V1-G2"),
+        "another grid's ticket in g1: {answer}"
+    );
+
+    app.say("p-coord1", "coord1", "陈静", "你好").await;
+    app.say("g1", "coord1", "陈静", "超时").await;
+    assert_eq!(in_group(&app).pop().as_deref(), Some("已私信发送给 陈静。"));
+    let private = |app: &crate::support::TestApp| -> String {
+        app.bot_messages()
+            .into_iter()
+            .filter(|(m, _)| m.chat == "p-coord1")
+            .map(|(m, _)| m.text)
+            .next_back()
+            .unwrap_or_default()
+    };
+    let answer = private(&app);
+    assert!(answer.contains("T1-V1-G2#1"), "{answer}");
+    assert!(
+        !in_group(&app).iter().any(|t| t.contains("T1-V1-G2")),
+        "{:?}",
+        in_group(&app)
+    );
+
+    // 统计 too; a leader's own 待办 stays in the group.
+    app.say("g1", "coord1", "陈静", "统计").await;
+    assert_eq!(in_group(&app).pop().as_deref(), Some("已私信发送给 陈静。"));
+    assert!(private(&app).contains("收到群众诉求"), "{}", private(&app));
+    app.say("g1", "leader1", "张伟", "待办").await;
+    assert!(in_group(&app).pop().is_some_and(|t| t.contains("待办")));
+    app.stop().await;
+}
+both_backends!(
+    a_coordinators_overdue_list_stays_private,
+    overdue_asked_in_a_residents_group
+);
+
+/// In the sandbox every persona has a private thread: the town coordinator's 统计 in a
+/// residents' group arrives there.
+async fn sandbox_private_answer(db: Db) {
+    let app = sandbox_app(db).await;
+    let api = Api::new(&app);
+    let asked = api.say("df-01", "liuweidong", "统计", None).await;
+    let answer = api.answer_to("df-01", asked).await;
+    assert_eq!(answer["text"], "已私信发送给 刘卫东。");
+    let (status, private) = api
+        .get("/api/sandbox/private/liuweidong/messages?after=0")
+        .await;
+    assert_eq!(status, 200, "{private}");
+    let texts: Vec<String> = private
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|m| m["text"].as_str().map(str::to_string))
+        .collect();
+    assert!(texts.iter().any(|t| t.contains("青石镇")), "{texts:?}");
+    // Writing in one's own private thread works; in someone else's it does not.
+    let body = serde_json::json!({"from": "liuweidong", "text": "超时"}).to_string();
+    let (status, _) = api
+        .post_raw("/api/sandbox/private/liuweidong/messages", &body)
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = api
+        .post_raw("/api/sandbox/private/wangfang/messages", &body)
+        .await;
+    assert_eq!(status, 403);
+    app.stop().await;
+}
+both_backends!(
+    sandbox_statistics_asked_in_a_group_arrive_privately,
+    sandbox_private_answer
+);
