@@ -12,6 +12,7 @@
 //! [`stats`] is the supervision scenario (`--scenario stats`): a year of a county's tickets, its
 //! statistics questions, intake while coordinators ask, console pages and an XLSX export.
 
+pub mod drain;
 pub mod stats;
 
 use std::sync::Arc;

@@ -4,7 +4,8 @@
 use crate::config::Language;
 use crate::domain::role::Who;
 use crate::domain::{Category, HistoryKind, Number, Rating, Role, TicketRef, TicketState, Urgency};
-use crate::understand::command::{Name, Period, Problem};
+use crate::i18n::commands::Named;
+use crate::understand::command::{Period, Problem};
 
 /// The bot's voice in one language.
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +26,8 @@ macro_rules! say {
 pub mod sla;
 // The coordinator console: pages, figures, letters, the login link.
 pub mod console;
+// Each chat command's menu line and verb.
+pub mod commands;
 // Private answers and the channels escalations reach (gridline doctor).
 pub mod reach;
 
@@ -439,7 +442,7 @@ impl Texts {
     pub fn not_permitted(
         &self,
         who: Who,
-        name: Name,
+        name: Named,
         ticket: Option<&Number>,
         slash: bool,
     ) -> String {
@@ -447,20 +450,17 @@ impl Texts {
         match self.lang {
             Language::Zh => {
                 let what = match ticket {
-                    Some(no) => format!("{} {no}", self.action_verb(name)),
-                    None if slash => format!("使用「{}」", name.slash()),
-                    None => format!(
-                        "使用「{}」",
-                        name.spec().words.first().copied().unwrap_or("")
-                    ),
+                    Some(no) => format!("{} {no}", name.action),
+                    None if slash => format!("使用「/{}」", name.slash),
+                    None => format!("使用「{}」", name.word),
                 };
                 let help = if slash { "/help" } else { "帮助" };
                 format!("抱歉，只有{who}可以{what}。发送「{help}」查看您能用的命令。")
             }
             Language::En => {
                 let what = match ticket {
-                    Some(no) => format!("use {} on {no}", name.slash()),
-                    None => format!("use {}", name.slash()),
+                    Some(no) => format!("use /{} on {no}", name.slash),
+                    None => format!("use /{}", name.slash),
                 };
                 format!("Sorry, only {who} may {what}. Send /help to see what you can do.")
             }
@@ -479,15 +479,6 @@ impl Texts {
             "抱歉，只有被问到的人可以回答这个问题。".to_string(),
             "Sorry, only the person asked can answer that question.".to_string()
         )
-    }
-
-    /// What a command does, as a refusal says it in Chinese ("可以办结 #3").
-    fn action_verb(&self, name: Name) -> &'static str {
-        match name {
-            Name::Status => "查询",
-            Name::Urge => "督办",
-            _ => self.action_word(name),
-        }
     }
 
     pub fn no_such_ticket(&self, no: &TicketRef) -> String {
@@ -522,114 +513,6 @@ impl Texts {
         )
     }
 
-    /// What a command does to a ticket, for "#42 cannot be … now".
-    pub fn action_word(&self, action: Name) -> &'static str {
-        match action {
-            Name::Claim => say!(self, "接单", "claimed"),
-            Name::Done => say!(self, "办结", "resolved"),
-            Name::Rate => say!(self, "评价", "rated"),
-            Name::Dismiss => say!(self, "驳回", "dismissed"),
-            Name::Cancel => say!(self, "撤销", "withdrawn"),
-            Name::Note => say!(self, "添加进展", "updated"),
-            Name::Transfer => say!(self, "转派", "transferred"),
-            Name::Urge => say!(self, "督办", "supervised"),
-            Name::Recategorize => say!(self, "改类", "recategorised"),
-            Name::Urgency => say!(self, "改紧急程度", "changed in urgency"),
-            Name::Report
-            | Name::My
-            | Name::Status
-            | Name::List
-            | Name::Leave
-            | Name::Back
-            | Name::Handover
-            | Name::Stats
-            | Name::Overdue
-            | Name::OnLeave
-            | Name::Bind
-            | Name::Role
-            | Name::Console
-            | Name::Help => say!(self, "操作", "changed"),
-        }
-    }
-
-    /// A command's entry in the platform's command menu (Telegram's `/` list).
-    pub fn menu_description(&self, name: Name) -> &'static str {
-        match name {
-            Name::Report => say!(
-                self,
-                "报事：/report 什么问题、在哪里",
-                "Report a problem: /report what and where"
-            ),
-            Name::My => say!(self, "我反映的诉求", "Tickets you reported"),
-            Name::Status => say!(self, "查询进度：/status 42", "A ticket's state: /status 42"),
-            Name::Cancel => say!(self, "撤销：/cancel 42", "Withdraw your report: /cancel 42"),
-            Name::Rate => say!(
-                self,
-                "评价：/rate 42 满意|一般|不满意",
-                "Rate a result: /rate 42 good|ok|bad"
-            ),
-            Name::Claim => say!(self, "接单：/claim 42", "Take a ticket: /claim 42"),
-            Name::Note => say!(self, "进展：/note 42 内容", "Post progress: /note 42 text"),
-            Name::Done => say!(
-                self,
-                "办结：/done 42 处理结果",
-                "Resolve a ticket: /done 42 what was done"
-            ),
-            Name::Transfer => say!(
-                self,
-                "转派：/transfer 42 @姓名",
-                "Hand over: /transfer 42 @name"
-            ),
-            Name::Dismiss => say!(
-                self,
-                "驳回：/dismiss 42 理由",
-                "Dismiss: /dismiss 42 reason"
-            ),
-            Name::List => say!(self, "我的待办", "Your to-do list"),
-            Name::Leave => say!(
-                self,
-                "请假：/leave until 日期",
-                "Go on leave: /leave until date"
-            ),
-            Name::Back => say!(self, "销假", "Back from leave"),
-            Name::Handover => say!(self, "交接在办诉求", "Hand over your active tickets"),
-            Name::Stats => say!(
-                self,
-                "统计：/stats 今天|7天|30天|全部",
-                "Statistics: /stats today|7d|30d|all"
-            ),
-            Name::Overdue => say!(self, "超时未办", "Overdue tickets"),
-            Name::Urge => say!(self, "督办：/urge 42", "Supervise: /urge 42"),
-            Name::Recategorize => say!(
-                self,
-                "改类：/recategorize 42 类别",
-                "Correct the category: /recategorize 42 category"
-            ),
-            Name::Urgency => say!(
-                self,
-                "改为紧急/一般：/urgency 42 urgent|normal",
-                "Correct the urgency: /urgency 42 urgent|normal"
-            ),
-            Name::OnLeave => say!(self, "请假名单", "Who is on leave"),
-            Name::Bind => say!(
-                self,
-                "绑定网格：/bind 网格编号",
-                "Bind this group: /bind grid"
-            ),
-            Name::Role => say!(
-                self,
-                "设置角色：/role @姓名 角色",
-                "Give a role: /role @name role"
-            ),
-            Name::Console => say!(
-                self,
-                "控制台登录链接（私聊）",
-                "A sign-in link to the web console (private chat)"
-            ),
-            Name::Help => say!(self, "帮助", "What you may do here"),
-        }
-    }
-
     pub fn unknown_command(&self, word: &str) -> String {
         say!(
             self,
@@ -640,7 +523,7 @@ impl Texts {
 
     /// How to write a command whose arguments could not be read, with the example in the form
     /// the sender used (`slash`: `/claim 42`; otherwise the Chinese word: `接单 42`).
-    pub fn invalid_command(&self, name: Name, problem: &Problem, slash: bool) -> String {
+    pub fn invalid_command(&self, name: Named, problem: &Problem, slash: bool) -> String {
         let what = match problem {
             Problem::MissingNumber => {
                 say!(self, "请写上诉求编号，例如", "add the ticket number, e.g.")
@@ -679,14 +562,14 @@ impl Texts {
                 "use urgent or normal, e.g."
             ),
         };
-        let spec = name.spec();
-        let example = match (slash, self.lang, spec.words.first()) {
-            (false, Language::Zh, Some(word)) => {
-                spec.example.replacen(&format!("/{}", spec.slash), word, 1)
+        let example = match (slash, self.lang) {
+            (false, Language::Zh) if !name.word.is_empty() => {
+                name.example
+                    .replacen(&format!("/{}", name.slash), name.word, 1)
             }
-            _ => spec.example.to_string(),
+            _ => name.example.to_string(),
         };
-        let name = spec.slash;
+        let name = name.slash;
         say!(
             self,
             format!("{what} {example}"),

@@ -8,9 +8,12 @@
 //! - [`intake`]: the durable, de-duplicating inbox writer adapters submit events to; it applies
 //!   them through [`intake::Apply`] (the engine), in the same transaction when nothing older
 //!   is waiting, else in arrival order behind the backlog.
-//! - [`understand`]: is a message a request (category, urgency, place), or a command?
+//! - [`understand`]: is a message a request (category, urgency, place)? Also the readers of
+//!   command arguments (ticket numbers as people type them, ratings, categories).
 //! - [`engine`]: applies an event: opens tickets, runs commands, writes replies to the outbox;
 //!   acts on deadlines as they fall due (reminders, escalation, rating timeouts, digests).
+//!   Each chat command is one file in [`engine::commands`]: its words, who may use it, how its
+//!   arguments are read and what it does.
 //! - [`domain`]: the message model, the ticket state machine, roles and the permission table,
 //!   deadlines. Pure.
 //! - [`store`]: SQLite/PostgreSQL storage; the only module with SQL.

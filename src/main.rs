@@ -99,9 +99,16 @@ enum Command {
     /// with `--scenario stats`, a year of a county's tickets and what supervising it costs
     /// (statistics questions, intake while coordinators ask, console pages, XLSX export).
     Bench {
-        /// `intake` (the default): full load and paced runs; `stats`: the supervision scenario.
+        /// `intake` (the default): full load and paced runs; `stats`: the supervision scenario;
+        /// `drain`: new cards while a digest to every group drains.
         #[arg(long, default_value = "intake")]
         scenario: String,
+        /// Drain scenario: reports (cards) per second while the digest drains.
+        #[arg(long, default_value_t = 2.0)]
+        card_rate: f64,
+        /// Drain scenario: seconds the reports come in.
+        #[arg(long, default_value_t = 60)]
+        drain_seconds: u64,
         /// Stats scenario: tickets loaded before measuring.
         #[arg(long, default_value_t = 1_000_000)]
         tickets: usize,
@@ -339,6 +346,8 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
         }
         Command::Bench {
             scenario,
+            card_rate,
+            drain_seconds,
             tickets,
             days,
             queries,
@@ -369,7 +378,20 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
                     println!("{}", report?.render());
                     return Ok(());
                 }
-                other => anyhow::bail!("unknown bench scenario `{other}`: intake or stats"),
+                "drain" => {
+                    let opts = gridline::bench::drain::DrainOptions {
+                        groups: groups.max(1),
+                        card_rate,
+                        seconds: drain_seconds.max(1),
+                    };
+                    let report = gridline::bench::drain::run(&url, opts).await;
+                    let _ = std::fs::remove_dir_all(&dir);
+                    println!("{}", report?.render());
+                    return Ok(());
+                }
+                other => {
+                    anyhow::bail!("unknown bench scenario `{other}`: intake, stats or drain")
+                }
             }
             let opts = gridline::bench::BenchOptions {
                 messages,

@@ -14,11 +14,11 @@ use super::html::{Frame, Nav, bare_page, esc, options, query};
 use super::{ConsoleError, ConsoleState, Node, Viewer, auth};
 use crate::domain::mask::mask_personal_numbers;
 use crate::domain::{Category, Rating, TicketRef, TicketState, Urgency};
+use crate::engine::commands::{self, Command};
 use crate::stats::StatsTexts as _;
 use crate::store::console::{LedgerPlan, LedgerQuery, Scope};
 use crate::store::roster::Grid;
 use crate::store::tickets::Ticket;
-use crate::understand::command::Command;
 
 /// The sandbox adapter's platform name (its personas' accounts are on it).
 const SANDBOX_PLATFORM: &str = "sandbox";
@@ -1500,24 +1500,24 @@ pub(super) async fn action(
         // The ticket as a command names it from anywhere: its grid and its number there.
         let here = TicketRef::in_grid(&tk.grid, tk.no);
         let cmd = match action {
-            "urge" => Command::Urge(here),
-            "note" => needs_text(Command::Note(here, text.clone()))?,
-            "transfer" => needs_text(Command::Transfer(here, text.clone()))?,
-            "category" => Command::Recategorize(
+            "urge" => Command::Urge(commands::Urge(here)),
+            "note" => needs_text(Command::Note(commands::Note(here, text.clone())))?,
+            "transfer" => needs_text(Command::Transfer(commands::Transfer(here, text.clone())))?,
+            "category" => Command::Recategorize(commands::Recategorize(
                 here,
                 text.parse::<Category>()
                     .map_err(|_| ConsoleError::Bad(format!("category `{text}`")))?,
-            ),
-            "urgency" => Command::Urgency(
+            )),
+            "urgency" => Command::Urgency(commands::SetUrgency(
                 here,
                 text.parse::<Urgency>()
                     .map_err(|_| ConsoleError::Bad(format!("urgency `{text}`")))?,
-            ),
-            "dismiss" => needs_text(Command::Dismiss {
+            )),
+            "dismiss" => needs_text(Command::Dismiss(commands::Dismiss {
                 ticket: here,
                 reason: text.clone(),
                 duplicate_of: None,
-            })?,
+            }))?,
             other => return Err(ConsoleError::Bad(format!("action `{other}`"))),
         };
         let outcome = s

@@ -147,7 +147,7 @@ pub fn is_staff_anywhere(grants: &[Grant]) -> bool {
     grants.iter().any(|g| g.role.is_staff())
 }
 
-/// Who may use a command: one typed rule per command (see `understand::command::Spec`), read
+/// Who may use a command: one typed rule per command (see `engine::commands::Spec`), read
 /// by the engine's checks, the help and the README's command table (a test compares them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Who {

@@ -1,11 +1,11 @@
 //! Admin commands: binding a group to a grid, granting roles.
 
+use super::commands::Name;
 use super::{Engine, Notice, Outcome, Scene};
 use crate::domain::Role;
 use crate::domain::message::ChatKind;
 use crate::domain::role::Subject;
 use crate::store::Tx;
-use crate::understand::command::Name;
 
 impl Engine {
     /// Whether the sender may use `name` (an admin command) here.
@@ -66,7 +66,7 @@ impl Engine {
                 None => {
                     return Ok(vec![Notice::plain(
                         self.texts.invalid_command(
-                            crate::understand::command::Name::Role,
+                            Name::Role.named(&self.texts),
                             &crate::understand::command::Problem::MissingGrid,
                             scene.typed_slash(),
                         ),

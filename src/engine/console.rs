@@ -5,9 +5,9 @@
 //! back as text for the console to show; what it would have posted about the ticket goes to
 //! the ticket's group.
 
+use super::commands::{Command, Name};
 use crate::domain::message::{ChatKind, ChatRef, EventKind, InboundEvent, Sender};
 use crate::store::{Store, StoreError};
-use crate::understand::command::{Command, Name};
 
 use super::{Effects, Engine, Notice, Readings, Scene};
 use crate::domain::role;

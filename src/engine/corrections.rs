@@ -3,12 +3,12 @@
 //! ticket was opened (the promise stands from the report); the card is redrawn; the history
 //! keeps who changed what from what.
 
+use super::commands::Name;
 use super::timers::{ESCALATE_CLAIM, ESCALATE_RESOLVE, REMIND_CLAIM, REMIND_RESOLVE};
 use super::{Effects, Engine, Notice, Scene};
 use crate::domain::{Category, HistoryKind, TicketState, Urgency};
 use crate::store::examples::{self, ExampleSource, LabelledExample};
 use crate::store::{StoreError, Tx};
-use crate::understand::command::Name;
 
 type Outcome = Result<Vec<Notice>, StoreError>;
 

@@ -7,12 +7,13 @@
 use crate::domain::HistoryKind;
 use chrono::{Datelike, NaiveDate, TimeZone as _};
 
+use super::commands::Name;
+use super::commands::leave::LeaveDate;
 use super::timers::mention_of;
 use super::{Effects, Engine, Notice, Outcome, Scene};
 use crate::domain::role;
 use crate::store::roster::Person;
 use crate::store::{StoreError, Tx};
-use crate::understand::command::{LeaveDate, Name};
 
 impl Engine {
     /// The sender's person code when they may use `name` (a duty command: leaders and
@@ -205,7 +206,7 @@ impl Engine {
                 self.texts.wrong_state(
                     &scene.number(&t.grid, t.no),
                     t.state,
-                    self.texts.action_word(Name::Urge),
+                    Name::Urge.words(&self.texts).action,
                 ),
                 None,
             )]);

@@ -46,7 +46,7 @@ use crate::store::outbox::NewOutbound;
 use crate::store::roster::GroupBinding;
 use crate::store::tickets::TicketEvent;
 use crate::store::{Backend, Store, StoreError, Tx};
-use crate::understand::command::{self, Command, Name, Parsed};
+use crate::understand::command::{self as grammar, Problem};
 use crate::understand::{Parser, Understanding};
 
 /// The ticket id a [`Engine::find_ticket`] found, or return its notice as the answer.
@@ -58,6 +58,10 @@ macro_rules! found {
         }
     };
 }
+
+pub mod commands;
+
+use commands::{Command, Name, Parsed};
 
 /// Everything the engine needs, built once at start.
 pub struct Engine {
@@ -163,7 +167,7 @@ impl Readings {
     fn command(&self, text: &str) -> Parsed {
         match self.commands.get(text) {
             Some(parsed) => parsed.clone(),
-            None => command::parse(text),
+            None => commands::parse(text),
         }
     }
 }
@@ -324,9 +328,9 @@ impl Engine {
             {
                 continue;
             }
-            let parsed = command::parse(text);
+            let parsed = commands::parse(text);
             let asked = match &parsed {
-                Parsed::Command(Command::Report(report)) => Some(report_text(report)),
+                Parsed::Command(Command::Report(report)) => Some(report.reading()),
                 Parsed::NotCommand => Some(text.clone()),
                 _ => None,
             };
@@ -451,7 +455,7 @@ impl Engine {
                 };
                 u.band(p.open_threshold, p.confirm_threshold) == crate::understand::Band::Open
                     && !self.parser.is_me_too(text)
-                    && !command::sounds_me_too(text)
+                    && !grammar::sounds_me_too(text)
             }
             _ => false,
         }
@@ -596,7 +600,7 @@ impl Engine {
         if text.chars().count() > max {
             // Stored, never read as a request; an explicit report or command gets told why.
             let head: String = text.chars().take(64).collect();
-            let explicit = !matches!(command::parse(&head), Parsed::NotCommand)
+            let explicit = !matches!(commands::parse(&head), Parsed::NotCommand)
                 || self.parser.parse(&head, scene.standing.is_staff()).explicit;
             return Ok(if explicit {
                 vec![Notice::plain(self.texts.too_long(max), None)]
@@ -621,18 +625,21 @@ impl Engine {
             Parsed::Command(cmd) => return self.command(tx, fx, scene, cmd).await,
             // "接单" in reply to a card: the card says which ticket.
             Parsed::Invalid {
-                problem: command::Problem::MissingNumber,
+                problem: Problem::MissingNumber,
                 ..
             } if replied_ticket.is_some() => {
                 let n = replied_ticket.unwrap_or_default();
-                if let Parsed::Command(cmd) = command::parse(&format!("{} {n}", text.trim())) {
+                if let Parsed::Command(cmd) = commands::parse(&format!("{} {n}", text.trim())) {
                     return self.command(tx, fx, scene, cmd).await;
                 }
             }
             Parsed::Invalid { name, problem } => {
                 return Ok(vec![Notice::plain(
-                    self.texts
-                        .invalid_command(name, &problem, scene.typed_slash()),
+                    self.texts.invalid_command(
+                        name.named(&self.texts),
+                        &problem,
+                        scene.typed_slash(),
+                    ),
                     None,
                 )]);
             }
@@ -706,9 +713,12 @@ impl Engine {
     /// The refusal of command `name` (about `ticket`, if any), naming who may use it, in the
     /// sender's form.
     fn refusal(&self, scene: &Scene<'_>, name: Name, ticket: Option<&Number>) -> Notice {
-        let text = self
-            .texts
-            .not_permitted(name.spec().who, name, ticket, scene.typed_slash());
+        let text = self.texts.not_permitted(
+            name.spec().who,
+            name.named(&self.texts),
+            ticket,
+            scene.typed_slash(),
+        );
         Notice::plain(text, None)
     }
 
@@ -775,85 +785,8 @@ impl Engine {
         fx: &mut Effects,
         scene: &Scene<'_>,
         cmd: Command,
-    ) -> Result<Vec<Notice>, StoreError> {
-        match cmd {
-            Command::Report(text) => {
-                let mut u = self.read(scene, &report_text(&text));
-                u.explicit = true;
-                u.is_request = true;
-                self.open_ticket(tx, fx, scene, &u).await
-            }
-            Command::Claim(n) => {
-                let n = found!(self.find_ticket(tx, scene, &n).await?);
-                self.claim(tx, fx, scene, n).await
-            }
-            Command::Note(n, text) => {
-                let n = found!(self.find_ticket(tx, scene, &n).await?);
-                self.note(tx, fx, scene, n, &text).await
-            }
-            Command::Done(n, text) => {
-                let n = found!(self.find_ticket(tx, scene, &n).await?);
-                self.resolve(tx, fx, scene, n, &text).await
-            }
-            Command::Transfer(n, who) => {
-                let n = found!(self.find_ticket(tx, scene, &n).await?);
-                self.transfer(tx, fx, scene, n, &who).await
-            }
-            Command::Dismiss {
-                ticket,
-                reason,
-                duplicate_of,
-            } => {
-                let n = found!(self.find_ticket(tx, scene, &ticket).await?);
-                let duplicate_of = match duplicate_of {
-                    Some(of) => Some(found!(self.find_ticket(tx, scene, &of).await?)),
-                    None => None,
-                };
-                self.dismiss(tx, fx, scene, n, &reason, duplicate_of).await
-            }
-            Command::Cancel(n) => {
-                let n = found!(self.find_ticket(tx, scene, &n).await?);
-                self.cancel(tx, fx, scene, n).await
-            }
-            Command::Rate(n, rating) => {
-                let n = found!(self.find_ticket(tx, scene, &n).await?);
-                self.rate(tx, fx, scene, n, rating).await
-            }
-            Command::My => self.my(tx, scene).await,
-            Command::Status(n) => {
-                let n = found!(self.find_ticket(tx, scene, &n).await?);
-                tx.add_events(&std::mem::take(&mut fx.events)).await?;
-                self.status(tx, scene, n).await
-            }
-            Command::List => self.todo(tx, scene).await,
-            Command::Stats { view, args } => self.stats(tx, scene, view, &args).await,
-            Command::Overdue => self.overdue(tx, scene).await,
-            Command::Help => Ok(vec![self.help(scene)]),
-            Command::Recategorize(n, category) => {
-                let n = found!(self.find_ticket(tx, scene, &n).await?);
-                let to = corrections::Correction::Category(category);
-                self.correct(tx, fx, scene, n, to).await
-            }
-            Command::Urgency(n, urgency) => {
-                let n = found!(self.find_ticket(tx, scene, &n).await?);
-                let to = corrections::Correction::Urgency(urgency);
-                self.correct(tx, fx, scene, n, to).await
-            }
-            Command::Urge(n) => {
-                let n = found!(self.find_ticket(tx, scene, &n).await?);
-                self.urge(tx, fx, scene, n).await
-            }
-            Command::Leave(until) => self.leave(tx, fx, scene, until).await,
-            Command::Back => self.back(tx, scene).await,
-            Command::Handover(to) => self.handover(tx, fx, scene, to.as_deref()).await,
-            Command::OnLeave => self.on_leave_list(tx, scene).await,
-            Command::Console => self.console_link(tx, scene).await,
-            Command::Bind(code) => self.bind(tx, scene, &code).await,
-            Command::SetRole { target, role, grid } => {
-                self.set_role(tx, scene, &target, role, grid.as_deref())
-                    .await
-            }
-        }
+    ) -> Outcome {
+        cmd.run(self, tx, fx, scene).await
     }
 }
 
@@ -902,10 +835,4 @@ pub fn roster_keys<'a>(
         senders.push((ev.platform.clone(), ev.sender.id.clone()));
     }
     (chats, senders)
-}
-
-/// The text a report command is read as: its words in explicit form, so that the parser never
-/// takes a report for chatter.
-fn report_text(report: &str) -> String {
-    format!("/report {report}")
 }

@@ -1,12 +1,13 @@
 //! Read-only commands: my tickets, to-do, status, statistics, overdue, help.
 
+use super::commands::stats::StatsView;
+use super::commands::{Name, help_entries};
 use super::{Engine, Notice, Outcome, Scene};
 use crate::domain::HistoryKind;
 use crate::domain::Role;
 use crate::domain::role::Subject;
 use crate::stats::StatsTexts as _;
 use crate::store::{StoreError, Tx};
-use crate::understand::command::{Name, StatsView, help_entries};
 
 const LIST_LIMIT: i64 = 20;
 

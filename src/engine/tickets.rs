@@ -1,5 +1,6 @@
 //! Opening tickets and the commands that move them through their life.
 
+use super::commands::Name;
 use super::{Effects, Engine, Notice, Outcome, Scene};
 use crate::domain::HistoryKind;
 use crate::domain::mask::mask_personal_numbers;
@@ -11,7 +12,7 @@ use crate::i18n::Card;
 use crate::store::tickets::{NewTicket, Ticket};
 use crate::store::{StoreError, Tx};
 use crate::understand::Understanding;
-use crate::understand::command::{Name, parse_rating};
+use crate::understand::command::parse_rating;
 
 /// The ticket of an [`Access`], or return its refusal as the command's answer.
 macro_rules! granted {
@@ -412,7 +413,7 @@ impl Engine {
             Err(refused) => refused,
         };
         let no = scene.number(&t.grid, t.no);
-        let action = self.texts.action_word(action);
+        let action = action.words(&self.texts).action;
         let text = match tx.last_change(t.id).await? {
             Some(e) if e.actor != "system" => self.texts.already_done(
                 &no,
@@ -477,7 +478,7 @@ impl Engine {
                 self.texts.wrong_state(
                     &scene.number(&t.grid, t.no),
                     t.state,
-                    self.texts.action_word(Name::Note),
+                    Name::Note.words(&self.texts).action,
                 ),
                 None,
             )]);
@@ -587,7 +588,7 @@ impl Engine {
                 self.texts.wrong_state(
                     &scene.number(&t.grid, t.no),
                     t.state,
-                    self.texts.action_word(Name::Transfer),
+                    Name::Transfer.words(&self.texts).action,
                 ),
                 None,
             )]);

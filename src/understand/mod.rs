@@ -1,7 +1,8 @@
 //! Message understanding: is this text a request, and if so what about, how urgent, and where.
 //!
 //! The parser is pure: no I/O after [`Parser::load`], safe to share between threads.
-//! Command parsing (`/claim 42`, `接单 42`) lives in [`command`].
+//! The readers of command arguments (`42`, `#42`, `QS-DF-01#42`, ratings, categories) are in
+//! [`command`]; the commands themselves are in `engine::commands`.
 //!
 //! How it decides (docs/parser.md has the long version): every lexicon term found in the text
 //! (one Aho-Corasick pass) adds to a tally per kind of evidence — topic and issue words per

@@ -20,12 +20,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use gridline::engine::commands::{self as command, Command, Parsed};
 use gridline::platform::EventKind;
 use gridline::platform::onebot::{cq, event as onebot_event};
 use gridline::platform::telegram::BotIdentity;
 use gridline::platform::telegram::raw::{Read, read_update};
 use gridline::understand::Parser;
-use gridline::understand::command::{self, Command, Parsed};
 use serde_json::{Value, json};
 
 use crate::support::{Db, spawn_app};

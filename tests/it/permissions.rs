@@ -6,8 +6,8 @@
 use gridline::config::Language;
 use gridline::domain::role::Reach;
 use gridline::domain::{Role, TicketRef};
+use gridline::engine::commands::{About, Name};
 use gridline::i18n::Texts;
-use gridline::understand::command::{About, Name};
 
 use crate::support::{Db, TestApp, seed, spawn_app};
 

@@ -8,8 +8,8 @@
 use teloxide::types::BotCommand;
 
 use crate::config::Language;
+use crate::engine::commands::Name;
 use crate::i18n::Texts;
-use crate::understand::command::Name;
 
 /// The menu in one language, in the help's order.
 fn menu(lang: Language) -> Vec<BotCommand> {
@@ -17,7 +17,7 @@ fn menu(lang: Language) -> Vec<BotCommand> {
     Name::ALL
         .into_iter()
         .filter(|name| name.spec().menu)
-        .map(|name| BotCommand::new(name.spec().slash, texts.menu_description(name)))
+        .map(|name| BotCommand::new(name.spec().slash, name.words(&texts).menu))
         .collect()
 }
 
@@ -67,7 +67,7 @@ mod tests {
 
     #[test]
     fn every_menu_command_is_a_gridline_command() {
-        use crate::understand::command::{Parsed, parse};
+        use crate::engine::commands::{Parsed, parse};
         for (_, commands) in menus(true) {
             for c in commands {
                 let text = format!("/{} 1 满意", c.command);

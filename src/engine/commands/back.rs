@@ -1,0 +1,46 @@
+//! Back from leave: `/back` (销假).
+
+use crate::domain::role::Who;
+use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::i18n::Texts;
+use crate::store::Tx;
+use crate::understand::command::Problem;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Back;
+
+impl ChatCommand for Back {
+    const SPEC: Spec = Spec {
+        slash: "back",
+        slash_aliases: &[],
+        words: &["销假"],
+        usage: ("/back", "销假"),
+        example: "/help",
+        who: Who::OnDuty,
+        about: About::Nothing,
+        changes_roster: true,
+        menu: false,
+        told_when_bare: false,
+        after_number: false,
+        words_in: Texts::back_command,
+    };
+
+    fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
+        if rest.is_empty() {
+            Ok(Back)
+        } else {
+            Err(Problem::MissingText)
+        }
+    }
+
+    async fn run(
+        self,
+        engine: &Engine,
+        tx: &mut Tx,
+        _fx: &mut Effects,
+        scene: &Scene<'_>,
+    ) -> Outcome {
+        engine.back(tx, scene).await
+    }
+}

@@ -1,0 +1,43 @@
+//! Bind this group to a grid: `/bind T01-V01-G01` (绑定 …).
+
+use crate::domain::role::Who;
+use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::i18n::Texts;
+use crate::store::Tx;
+use crate::understand::command::Problem;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bind(pub String);
+
+impl ChatCommand for Bind {
+    const SPEC: Spec = Spec {
+        slash: "bind",
+        slash_aliases: &[],
+        words: &["绑定"],
+        usage: ("/bind 网格编号", "绑定 网格编号"),
+        example: "/bind T01-V01-G01",
+        who: Who::Admins,
+        about: About::Group,
+        changes_roster: true,
+        menu: false,
+        told_when_bare: false,
+        after_number: false,
+        words_in: Texts::bind_command,
+    };
+
+    fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
+        let code = rest.split_whitespace().next().ok_or(Problem::MissingGrid)?;
+        Ok(Bind(code.to_string()))
+    }
+
+    async fn run(
+        self,
+        engine: &Engine,
+        tx: &mut Tx,
+        _fx: &mut Effects,
+        scene: &Scene<'_>,
+    ) -> Outcome {
+        engine.bind(tx, scene, &self.0).await
+    }
+}

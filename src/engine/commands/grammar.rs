@@ -1,0 +1,461 @@
+//! Reading a text as a command: `/claim 42` = `接单 42` = `接单42` = `#42 接单` = `42号我来`.
+//!
+//! The words come from each command's [`Spec`](super::Spec); the command reads its own
+//! arguments. Parsing is pure.
+
+use super::{Name, read};
+use crate::understand::command::{
+    CLAIM_PHRASES, DONE_PHRASES, Problem, is_question, leading_ref, normalise, number, split_word,
+    trim_joiners,
+};
+
+use super::Command;
+
+/// What a text turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    /// Not a command: ordinary text, for the request parser.
+    NotCommand,
+    Command(Command),
+    /// A known command written wrongly.
+    Invalid {
+        name: Name,
+        problem: Problem,
+    },
+    /// A slash word gridline does not know (`/foo`).
+    Unknown(String),
+}
+
+/// Reads `text` as a command. Full-width digits, `＃` and the ideographic space are folded first;
+/// `/cmd@botname` is accepted.
+pub fn parse(text: &str) -> Parsed {
+    let text = normalise(text.trim());
+    if let Some(canonical) = rephrase(&text) {
+        return parse_canonical(canonical);
+    }
+    parse_canonical(text)
+}
+
+/// The canonical command for the ways people put the number first or say it in a sentence:
+/// "#3 接单" → "接单 #3", "3号我来处理" → "接单 #3", "3号办结了，杂物已清理" → "办结 #3
+/// 杂物已清理", "已办结 3" → "办结 #3". A question ("3号办结了没", "#3 接单了吗") and a
+/// number that belongs to a place ("3号楼办结了没") are not commands.
+fn rephrase(text: &str) -> Option<String> {
+    for (lead, word) in [("已办结", "办结"), ("已接单", "接单")] {
+        if let Some(rest) = text.strip_prefix(lead) {
+            let (r, after) = number(rest).ok()?;
+            let after = trim_joiners(after);
+            return (!is_question(after)).then(|| format!("{word} {r} {after}"));
+        }
+    }
+    let (r, after) = leading_ref(text)?;
+    let after = after.trim_start();
+    if is_question(after) {
+        return None;
+    }
+    let bare = after.trim_end_matches(['。', '.', '!', '！', '~', '～', '，', ',']);
+    if CLAIM_PHRASES.iter().any(|p| {
+        bare.strip_prefix(p)
+            .is_some_and(|rest| matches!(rest, "" | "了" | "吧" | "啦"))
+    }) {
+        return Some(format!("接单 {r}"));
+    }
+    if let Some(rest) = DONE_PHRASES.iter().find_map(|p| after.strip_prefix(p)) {
+        return Some(format!("办结 {r} {}", trim_joiners(rest)));
+    }
+    let word = Name::ALL
+        .into_iter()
+        .map(Name::spec)
+        .filter(|spec| spec.after_number)
+        .flat_map(|spec| spec.words.iter())
+        .find(|w| after.starts_with(*w))?;
+    let rest = trim_joiners(&after[word.len()..]);
+    Some(format!("{word} {r} {rest}").trim_end().to_string())
+}
+
+/// Chinese commands are written with or without a space: `接单42`, `接单 42`, `办结42 换了灯泡`.
+/// The longest word wins (`请假名单` over `请假`).
+fn split_chinese_word(s: &str) -> (&str, &str) {
+    let mut best: Option<&str> = None;
+    for spec in Name::ALL.map(Name::spec) {
+        for w in spec.words {
+            if s.starts_with(w) && best.is_none_or(|b| w.len() > b.len()) {
+                best = Some(w);
+            }
+        }
+    }
+    match best {
+        Some(w) => (&s[..w.len()], &s[w.len()..]),
+        None => ("", s),
+    }
+}
+
+fn parse_canonical(text: String) -> Parsed {
+    let (word, rest, slash) = match text.strip_prefix('/') {
+        Some(after) => {
+            let (word, rest) = split_word(after);
+            // Telegram appends the bot's name in groups: /claim@gridline_bot 42.
+            let word = word.split('@').next().unwrap_or(word);
+            (word.to_lowercase(), rest, true)
+        }
+        None => {
+            let (word, rest) = split_chinese_word(&text);
+            // A Chinese word must stand alone: "统计局的人来了" is not `统计`.
+            let stands_alone = rest.chars().next().is_none_or(|c| {
+                c.is_whitespace()
+                        || c.is_ascii_digit()
+                        || c == '#'
+                        || c == '@'
+                        // 请假至12月3日
+                        || (word == "请假" && (c == '至' || c == '到'))
+            });
+            if !stands_alone {
+                return Parsed::NotCommand;
+            }
+            (word.to_string(), rest, false)
+        }
+    };
+    let found = Name::ALL.into_iter().find(|name| {
+        let spec = name.spec();
+        spec.words.contains(&word.as_str())
+            || slash && (spec.slash == word || spec.slash_aliases.contains(&word.as_str()))
+    });
+    let Some(name) = found else {
+        return if slash && !word.is_empty() {
+            Parsed::Unknown(format!("/{word}"))
+        } else {
+            Parsed::NotCommand
+        };
+    };
+    let rest = rest.trim();
+    // A Chinese word is a command only when what follows fits; "待办事项都做完了" is not `待办`.
+    match read(name, &word, rest) {
+        Ok(cmd) => Parsed::Command(cmd),
+        // A number followed by a word no category names ("改类 3 外星人") is a command
+        // written wrongly, not speech.
+        Err(problem)
+            if slash
+                || (name.spec().told_when_bare && rest.is_empty())
+                || matches!(problem, Problem::BadCategory | Problem::BadUrgency) =>
+        {
+            Parsed::Invalid { name, problem }
+        }
+        Err(_) => Parsed::NotCommand,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Category, Rating, Role, TicketRef, Urgency};
+    use crate::engine::commands::leave::LeaveDate;
+    use crate::engine::commands::stats::StatsView;
+    use crate::engine::commands::*;
+    use crate::understand::command::TicketNo;
+
+    fn n(no: i64) -> TicketNo {
+        TicketRef::here(no)
+    }
+
+    fn cmd(text: &str) -> Command {
+        match parse(text) {
+            Parsed::Command(c) => c,
+            other => panic!("{text:?} → {other:?}"),
+        }
+    }
+
+    #[test]
+    fn phrasings_people_use() {
+        let done = |no, text: &str| Command::Done(Done(n(no), text.to_string()));
+        let cases: &[(&str, Command)] = &[
+            ("#3 接单", Command::Claim(Claim(n(3)))),
+            ("#3接单", Command::Claim(Claim(n(3)))),
+            ("3号接单", Command::Claim(Claim(n(3)))),
+            ("3号我来", Command::Claim(Claim(n(3)))),
+            ("3号我来处理", Command::Claim(Claim(n(3)))),
+            ("#3 我去看看", Command::Claim(Claim(n(3)))),
+            ("3号 收到！", Command::Claim(Claim(n(3)))),
+            ("已接单 3", Command::Claim(Claim(n(3)))),
+            (
+                "QS-DF-01#3 接单",
+                Command::Claim(Claim(TicketRef::in_grid("QS-DF-01", 3))),
+            ),
+            ("3号办结了，杂物已清理", done(3, "杂物已清理")),
+            ("#3 办结 换了灯泡", done(3, "换了灯泡")),
+            ("3号搞定了", done(3, "")),
+            ("#12 修好了：换了水管", done(12, "换了水管")),
+            ("已办结 3", done(3, "")),
+            ("已办结3号 门已修好", done(3, "门已修好")),
+            (
+                "#3 进展 已联系电工",
+                Command::Note(Note(n(3), "已联系电工".into())),
+            ),
+            ("3号 查询", Command::Status(Status(n(3)))),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&cmd(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn corrections() {
+        let sanitation = Command::Recategorize(Recategorize(n(3), Category::Sanitation));
+        assert_eq!(cmd("改类 3 环境卫生"), sanitation);
+        assert_eq!(cmd("改类3 环境"), sanitation);
+        assert_eq!(cmd("/recategorize #3 sanitation"), sanitation);
+        assert_eq!(
+            cmd("改为紧急 3"),
+            Command::Urgency(SetUrgency(n(3), Urgency::Urgent))
+        );
+        assert_eq!(
+            cmd("改为一般3"),
+            Command::Urgency(SetUrgency(n(3), Urgency::Normal))
+        );
+        assert_eq!(
+            cmd("/urgency 3 normal"),
+            Command::Urgency(SetUrgency(n(3), Urgency::Normal))
+        );
+        assert_eq!(
+            parse("改类 3 外星人"),
+            Parsed::Invalid {
+                name: Name::Recategorize,
+                problem: Problem::BadCategory
+            }
+        );
+        assert!(matches!(
+            parse("改为紧急"),
+            Parsed::Invalid {
+                name: Name::Urgency,
+                ..
+            }
+        ));
+        assert_eq!(parse("改为紧急的事情要快"), Parsed::NotCommand);
+    }
+
+    #[test]
+    fn near_misses_do_not_act() {
+        for text in [
+            "我来了",
+            "我来处理一下家里的事",
+            "3号楼办结了没",
+            "3号办结了没",
+            "3号办结了吗？",
+            "#3 接单了吗",
+            "3号楼的灯修好了",
+            "3栋我来看看",
+            "搞定了",
+            "今天3号，我来值班",
+            "已办结的事情就不说了",
+        ] {
+            assert_eq!(parse(text), Parsed::NotCommand, "{text}");
+        }
+    }
+
+    #[test]
+    fn duty_and_supervision_commands() {
+        let dec3 = |year| {
+            Command::Leave(Leave(LeaveDate {
+                year,
+                month: 12,
+                day: 3,
+            }))
+        };
+        assert_eq!(cmd("请假 至 12月3日"), dec3(None));
+        assert_eq!(cmd("请假至12月3号"), dec3(None));
+        assert_eq!(cmd("/leave until 2026-12-03"), dec3(Some(2026)));
+        assert_eq!(cmd("/leave 12/3"), dec3(None));
+        assert_eq!(cmd("请假 2026年12月3日"), dec3(Some(2026)));
+        assert_eq!(
+            parse("/leave until someday"),
+            Parsed::Invalid {
+                name: Name::Leave,
+                problem: Problem::BadDate
+            }
+        );
+        assert_eq!(
+            parse("/leave 13/40"),
+            Parsed::Invalid {
+                name: Name::Leave,
+                problem: Problem::BadDate
+            }
+        );
+        assert_eq!(parse("请假的事情明天再说"), Parsed::NotCommand);
+        assert_eq!(cmd("销假"), Command::Back(Back));
+        assert_eq!(cmd("/back"), Command::Back(Back));
+        assert_eq!(
+            cmd("交接 @刘洋"),
+            Command::Handover(Handover(Some("刘洋".into())))
+        );
+        assert_eq!(cmd("/handover"), Command::Handover(Handover(None)));
+        assert_eq!(cmd("督办 42"), Command::Urge(Urge(n(42))));
+        assert_eq!(cmd("/urge #42"), Command::Urge(Urge(n(42))));
+        assert_eq!(cmd("请假名单"), Command::OnLeave(OnLeave));
+        assert_eq!(cmd("/onleave"), Command::OnLeave(OnLeave));
+    }
+
+    #[test]
+    fn slash_and_chinese_forms_agree() {
+        assert_eq!(cmd("/claim 42"), Command::Claim(Claim(n(42))));
+        assert_eq!(cmd("接单 42"), Command::Claim(Claim(n(42))));
+        assert_eq!(cmd("接单42"), Command::Claim(Claim(n(42))));
+        assert_eq!(cmd("接单 ＃４２"), Command::Claim(Claim(n(42))));
+        assert_eq!(cmd("/claim@gridline_bot 42"), Command::Claim(Claim(n(42))));
+        assert_eq!(cmd("/CLAIM #42"), Command::Claim(Claim(n(42))));
+        assert_eq!(
+            cmd("/done 42 换了灯泡"),
+            Command::Done(Done(n(42), "换了灯泡".into()))
+        );
+        assert_eq!(
+            cmd("办结 42 换了灯泡"),
+            Command::Done(Done(n(42), "换了灯泡".into()))
+        );
+        assert_eq!(cmd("/done 42"), Command::Done(Done(n(42), String::new())));
+        let stats = |view, args: &str| {
+            Command::Stats(Stats {
+                view,
+                args: args.into(),
+            })
+        };
+        assert_eq!(cmd("/stats"), stats(StatsView::Summary, ""));
+        assert_eq!(cmd("统计"), stats(StatsView::Summary, ""));
+        assert_eq!(
+            cmd("统计 7天 T01-V01"),
+            stats(StatsView::Summary, "7天 T01-V01")
+        );
+        assert_eq!(cmd("统计明细"), stats(StatsView::Detail, ""));
+        assert_eq!(cmd("统计明细 上月"), stats(StatsView::Detail, "上月"));
+        assert_eq!(cmd("统计 排名 本季度"), stats(StatsView::Ranking, "本季度"));
+        assert_eq!(cmd("/stats ranking"), stats(StatsView::Ranking, ""));
+        assert_eq!(
+            cmd("/stats detail last month"),
+            stats(StatsView::Detail, "last month")
+        );
+        assert_eq!(parse("统计明细表做好了"), Parsed::NotCommand);
+        assert_eq!(cmd("/my"), Command::My(My));
+        assert_eq!(cmd("我的诉求"), Command::My(My));
+        assert_eq!(cmd("/list"), Command::List(List));
+        assert_eq!(cmd("待办"), Command::List(List));
+        assert_eq!(
+            cmd("/rate 7 满意"),
+            Command::Rate(Rate(n(7), Rating::Satisfied))
+        );
+        assert_eq!(
+            cmd("评价 7 不满意"),
+            Command::Rate(Rate(n(7), Rating::Unsatisfied))
+        );
+        assert_eq!(
+            cmd("/note 3 已联系电工"),
+            Command::Note(Note(n(3), "已联系电工".into()))
+        );
+        assert_eq!(
+            cmd("/transfer 3 @李强"),
+            Command::Transfer(Transfer(n(3), "李强".into()))
+        );
+        assert_eq!(
+            cmd("/report 3栋楼道灯坏了"),
+            Command::Report(Report("3栋楼道灯坏了".into()))
+        );
+        assert_eq!(
+            cmd("/bind T01-V01-G01"),
+            Command::Bind(Bind("T01-V01-G01".into()))
+        );
+        assert_eq!(
+            cmd("/role @王芳 leader T01-V01-G01"),
+            Command::Role(SetRole {
+                target: "王芳".into(),
+                role: Role::Leader,
+                grid: Some("T01-V01-G01".into())
+            })
+        );
+        assert_eq!(
+            cmd("设置角色 王芳 网格长").clone(),
+            Command::Role(SetRole {
+                target: "王芳".into(),
+                role: Role::Leader,
+                grid: None
+            })
+        );
+        assert_eq!(cmd("/help"), Command::Help(Help));
+        assert_eq!(cmd("帮助"), Command::Help(Help));
+    }
+
+    #[test]
+    fn dismiss_reads_duplicate_references() {
+        assert_eq!(
+            cmd("/dismiss 9 重复 7"),
+            Command::Dismiss(Dismiss {
+                ticket: n(9),
+                reason: "重复 7".into(),
+                duplicate_of: Some(n(7))
+            })
+        );
+        assert_eq!(
+            cmd("驳回 9 duplicate of #7"),
+            Command::Dismiss(Dismiss {
+                ticket: n(9),
+                reason: "duplicate of #7".into(),
+                duplicate_of: Some(n(7))
+            })
+        );
+        assert_eq!(
+            cmd("/dismiss 9 不属于本网格"),
+            Command::Dismiss(Dismiss {
+                ticket: n(9),
+                reason: "不属于本网格".into(),
+                duplicate_of: None
+            })
+        );
+    }
+
+    #[test]
+    fn bad_commands_say_what_is_wrong() {
+        assert_eq!(
+            parse("/claim"),
+            Parsed::Invalid {
+                name: Name::Claim,
+                problem: Problem::MissingNumber
+            }
+        );
+        assert_eq!(
+            parse("/rate 4 great"),
+            Parsed::Invalid {
+                name: Name::Rate,
+                problem: Problem::BadRating
+            }
+        );
+        assert_eq!(
+            parse("/report"),
+            Parsed::Invalid {
+                name: Name::Report,
+                problem: Problem::MissingText
+            }
+        );
+        assert_eq!(
+            parse("/frobnicate 3"),
+            Parsed::Unknown("/frobnicate".into())
+        );
+        assert_eq!(
+            parse("接单"),
+            Parsed::Invalid {
+                name: Name::Claim,
+                problem: Problem::MissingNumber
+            }
+        );
+    }
+
+    #[test]
+    fn ordinary_speech_is_not_a_command() {
+        for text in [
+            "3栋楼道灯坏了",
+            "待办事项都做完了吗",
+            "统计局的人来了",
+            "完成了吗？",
+            "谢谢网格长",
+            "",
+            "/",
+            "http://example.com/x",
+        ] {
+            assert_eq!(parse(text), Parsed::NotCommand, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Post progress: `/note 42 已联系电工` (进展 42 …).
+
+use crate::domain::role::Who;
+use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::i18n::Texts;
+use crate::store::Tx;
+use crate::understand::command::{Problem, TicketNo, number};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note(pub TicketNo, pub String);
+
+impl ChatCommand for Note {
+    const SPEC: Spec = Spec {
+        slash: "note",
+        slash_aliases: &[],
+        words: &["进展", "备注"],
+        usage: ("/note 42 进展", "进展 42 …"),
+        example: "/note 42 已联系电工",
+        who: Who::Handlers,
+        about: About::Ticket,
+        changes_roster: false,
+        menu: true,
+        told_when_bare: false,
+        after_number: true,
+        words_in: Texts::note_command,
+    };
+
+    fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
+        let (n, rest) = number(rest)?;
+        let text = rest.trim();
+        if text.is_empty() {
+            return Err(Problem::MissingText);
+        }
+        Ok(Note(n, text.to_string()))
+    }
+
+    async fn run(
+        self,
+        engine: &Engine,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+    ) -> Outcome {
+        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        engine.note(tx, fx, scene, n, &self.1).await
+    }
+}

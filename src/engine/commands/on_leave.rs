@@ -1,0 +1,46 @@
+//! Who is on leave under your grids: `/onleave` (请假名单).
+
+use crate::domain::role::Who;
+use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::i18n::Texts;
+use crate::store::Tx;
+use crate::understand::command::Problem;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnLeave;
+
+impl ChatCommand for OnLeave {
+    const SPEC: Spec = Spec {
+        slash: "onleave",
+        slash_aliases: &[],
+        words: &["请假名单", "休假名单"],
+        usage: ("/onleave", "请假名单"),
+        example: "/help",
+        who: Who::Supervisors,
+        about: About::Nothing,
+        changes_roster: false,
+        menu: false,
+        told_when_bare: false,
+        after_number: false,
+        words_in: Texts::on_leave_command,
+    };
+
+    fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
+        if rest.is_empty() {
+            Ok(OnLeave)
+        } else {
+            Err(Problem::MissingText)
+        }
+    }
+
+    async fn run(
+        self,
+        engine: &Engine,
+        tx: &mut Tx,
+        _fx: &mut Effects,
+        scene: &Scene<'_>,
+    ) -> Outcome {
+        engine.on_leave_list(tx, scene).await
+    }
+}

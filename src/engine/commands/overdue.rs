@@ -1,0 +1,46 @@
+//! Overdue tickets: `/overdue` (超时).
+
+use crate::domain::role::Who;
+use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::i18n::Texts;
+use crate::store::Tx;
+use crate::understand::command::Problem;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overdue;
+
+impl ChatCommand for Overdue {
+    const SPEC: Spec = Spec {
+        slash: "overdue",
+        slash_aliases: &[],
+        words: &["超时", "逾期"],
+        usage: ("/overdue", "超时"),
+        example: "/help",
+        who: Who::Supervisors,
+        about: About::Nothing,
+        changes_roster: false,
+        menu: true,
+        told_when_bare: false,
+        after_number: false,
+        words_in: Texts::overdue_command,
+    };
+
+    fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
+        if rest.is_empty() {
+            Ok(Overdue)
+        } else {
+            Err(Problem::MissingText)
+        }
+    }
+
+    async fn run(
+        self,
+        engine: &Engine,
+        tx: &mut Tx,
+        _fx: &mut Effects,
+        scene: &Scene<'_>,
+    ) -> Outcome {
+        engine.overdue(tx, scene).await
+    }
+}

@@ -1,0 +1,48 @@
+//! Correct a ticket's category: `/recategorize 42 sanitation` (改类 42 环境卫生).
+
+use crate::domain::Category;
+use crate::domain::role::Who;
+use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::corrections::Correction;
+use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::i18n::Texts;
+use crate::store::Tx;
+use crate::understand::command::{Problem, TicketNo, category_word, number};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recategorize(pub TicketNo, pub Category);
+
+impl ChatCommand for Recategorize {
+    const SPEC: Spec = Spec {
+        slash: "recategorize",
+        slash_aliases: &[],
+        words: &["改类", "改类别"],
+        usage: ("/recategorize 42 类别", "改类 42 环境卫生"),
+        example: "/recategorize 42 sanitation",
+        who: Who::Supervisors,
+        about: About::Ticket,
+        changes_roster: false,
+        menu: false,
+        told_when_bare: true,
+        after_number: false,
+        words_in: Texts::recategorize_command,
+    };
+
+    fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
+        let (n, rest) = number(rest)?;
+        let category = category_word(rest.trim()).ok_or(Problem::BadCategory)?;
+        Ok(Recategorize(n, category))
+    }
+
+    async fn run(
+        self,
+        engine: &Engine,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+    ) -> Outcome {
+        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let to = Correction::Category(self.1);
+        engine.correct(tx, fx, scene, n, to).await
+    }
+}
