@@ -1,20 +1,22 @@
-//! Answers that reveal other grids stay private. `统计` (every view), `超时`, a coordinator's
-//! `待办`, `请假名单` and `控制台` asked in a group are answered in the asker's private chat with
-//! the bot, with one short line in the group; where no private chat is possible the answer
-//! covers only the group's own grid (the console link, a key, is not given at all).
+//! Answers that reveal other grids stay private. Each command's definition says where its
+//! answer goes when asked in a group ([`Spec::answer`](super::commands::Spec)): `统计` (every
+//! view), `超时`, `请假名单` are [`Answer::Private`], `待办` is [`Answer::PrivateUnlessOwnGrid`],
+//! `控制台` is [`Answer::PrivateOnly`]. Asked by staff in a group, such an answer goes to the
+//! asker's private chat with the bot, with one short line in the group; where no private chat
+//! is possible the answer covers only the group's own grid (the console link, a key, is not
+//! given at all). This module is the one place that acts on it.
 //!
 //! Decision: a group bound to a grid with grids below it (a coordinators' group) keeps the
 //! answer when everything the asker oversees lies inside that group's subtree (the village
 //! coordinator in the village's group), and a leader's own `待办` stays in their own grid's
 //! group; everything else goes private.
 
+use super::commands::{Answer, Command};
+use super::{Effects, Engine, Notice, Outcome, Scene};
 use crate::domain::Role;
 use crate::domain::message::{ChatKind, ChatRef, InboundEvent};
 use crate::domain::role::{self, Grant};
 use crate::store::{StoreError, Tx};
-use crate::understand::command::{Command, Name};
-
-use super::{Effects, Engine, Notice, Outcome, Scene};
 
 /// Where an answer goes.
 enum Audience {
@@ -26,14 +28,6 @@ enum Audience {
     Narrowed,
     /// Not at all (a sign-in link with no private chat to carry it).
     Declined,
-}
-
-/// Commands whose answers can show other grids' tickets or figures.
-fn reveals_grids(name: Name) -> bool {
-    matches!(
-        name,
-        Name::Stats | Name::Overdue | Name::List | Name::OnLeave | Name::Console
-    )
 }
 
 /// Whether a grant oversees nothing outside the grid subtree at `path`.
@@ -82,7 +76,7 @@ impl Engine {
         scene: &Scene<'_>,
         cmd: Command,
     ) -> Outcome {
-        match self.audience(tx, scene, cmd.name()).await? {
+        match self.audience(tx, scene, cmd.name().spec().answer).await? {
             Audience::Here => self.run_command(tx, fx, scene, cmd).await,
             Audience::Privately(account, chat) => {
                 self.answer_privately(tx, fx, scene, cmd, account, chat)
@@ -100,29 +94,29 @@ impl Engine {
         &self,
         tx: &mut Tx,
         scene: &Scene<'_>,
-        name: Name,
+        answer: Answer,
     ) -> Result<Audience, StoreError> {
         if scene.event.chat.kind != ChatKind::Group
-            || !reveals_grids(name)
+            || answer == Answer::Here
             || !role::is_staff_anywhere(&scene.grants)
         {
             // Private chats answer in place; residents are refused in place.
             return Ok(Audience::Here);
         }
         if let Some(group) = &scene.group
-            && name != Name::Console
+            && answer != Answer::PrivateOnly
         {
             let within = scene.grants.iter().all(|g| inside(g, &group.grid_path));
             let staff_group = tx.first_child_grid(&group.grid).await?.is_some();
-            if within && (staff_group || name == Name::List) {
+            if within && (staff_group || answer == Answer::PrivateUnlessOwnGrid) {
                 return Ok(Audience::Here);
             }
         }
         if let Some((account, chat)) = self.private_chat_with(tx, scene).await? {
             return Ok(Audience::Privately(account, chat));
         }
-        Ok(match (&scene.group, name) {
-            (Some(_), n) if n != Name::Console => Audience::Narrowed,
+        Ok(match (&scene.group, answer) {
+            (Some(_), Answer::Private | Answer::PrivateUnlessOwnGrid) => Audience::Narrowed,
             _ => Audience::Declined,
         })
     }

@@ -1,7 +1,7 @@
 //! Bind this group to a grid: `/bind T01-V01-G01` (绑定 …).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -23,6 +23,7 @@ impl ChatCommand for Bind {
         menu: false,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::Here,
         words_in: Texts::bind_command,
     };
 

@@ -1,7 +1,7 @@
 //! A one-time sign-in link to the web console, sent in a private chat: `/console` (控制台).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -23,6 +23,7 @@ impl ChatCommand for Console {
         menu: false,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::PrivateOnly,
         words_in: Texts::console_command,
     };
 

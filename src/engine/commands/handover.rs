@@ -2,7 +2,7 @@
 //! `/handover [@刘洋]` (交接 @刘洋).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -24,6 +24,7 @@ impl ChatCommand for Handover {
         menu: false,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::Here,
         words_in: Texts::handover_command,
     };
 

@@ -1,7 +1,7 @@
 //! Go on leave until a day (inclusive): `/leave until 2026-12-03` (请假 至 12月3日).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -31,6 +31,7 @@ impl ChatCommand for Leave {
         menu: false,
         told_when_bare: true,
         after_number: false,
+        answer: Answer::Here,
         words_in: Texts::leave_command,
     };
 
