@@ -5,14 +5,11 @@
 //! back as text for the console to show; what it would have posted about the ticket goes to
 //! the ticket's group.
 
-use super::commands::{Command, Name};
+use super::commands::Command;
 use crate::domain::message::{ChatKind, ChatRef, EventKind, InboundEvent, Sender};
 use crate::store::{Store, StoreError};
 
-use super::{Effects, Engine, Notice, Readings, Scene};
-use crate::domain::role;
-use crate::domain::token;
-use crate::store::Tx;
+use super::{Effects, Engine, Readings, Scene};
 
 /// What a console action did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,44 +102,5 @@ impl Engine {
             sent,
             recorded,
         })
-    }
-}
-
-impl Engine {
-    /// `/console` (控制台): a one-time sign-in link for staff, only ever in a private chat.
-    pub(super) async fn console_link(
-        &self,
-        tx: &mut Tx,
-        scene: &Scene<'_>,
-    ) -> Result<Vec<Notice>, StoreError> {
-        let Some(person) = scene
-            .person
-            .as_deref()
-            .filter(|_| role::is_staff_anywhere(&scene.grants))
-        else {
-            return Ok(vec![self.refusal(scene, Name::Console, None)]);
-        };
-        // A link is a key: never posted where others read.
-        if scene.event.chat.kind != ChatKind::Private {
-            return Ok(vec![Notice::plain(self.texts.console_private_only(), None)]);
-        }
-        let secret = tx.console_secret().await?.unwrap_or_default();
-        let mut random = [0u8; 16];
-        if secret.is_empty() || getrandom::fill(&mut random).is_err() {
-            tracing::warn!("no console secret or no randomness: console link not made");
-            return Ok(vec![self.refusal(scene, Name::Console, None)]);
-        }
-        let token = token::token(secret.as_bytes(), &random);
-        let console = &self.settings.console;
-        let ttl = console.link_ttl.as_millis();
-        tx.console_link_create(&token::digest(&token), person, scene.now, scene.now + ttl)
-            .await?;
-        let url = format!(
-            "{}/console/login?token={token}",
-            console.base_url(self.settings.http.listen)
-        );
-        let mut notice = Notice::plain(self.texts.console_link(&url, ttl / 60_000), None);
-        notice.as_reply = false;
-        Ok(vec![notice])
     }
 }

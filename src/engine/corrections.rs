@@ -1,18 +1,16 @@
-//! Corrections (改类, 改为紧急/改为一般): a leader over the ticket's grid, or a coordinator above
-//! it, sets what the parser got wrong. Deadlines follow the new urgency, counted from when the
-//! ticket was opened (the promise stands from the report); the card is redrawn; the history
-//! keeps who changed what from what.
+//! What the two corrections share (改类 in `commands/recategorize.rs`, 改为紧急/改为一般 in
+//! `commands/urgency.rs`): a leader over the ticket's grid, or a coordinator above it, sets what
+//! the parser got wrong. Each command changes its field; here the ticket is saved, the history
+//! keeps who changed what from what (which redraws the card), and the resident's words are kept
+//! with the corrected reading for the parser to learn from.
 
-use super::commands::Name;
-use super::timers::{ESCALATE_CLAIM, ESCALATE_RESOLVE, REMIND_CLAIM, REMIND_RESOLVE};
-use super::{Effects, Engine, Notice, Scene};
-use crate::domain::{Category, HistoryKind, TicketState, Urgency};
+use super::{Effects, Engine, Scene};
+use crate::domain::{Category, HistoryKind, Urgency};
 use crate::store::examples::{self, ExampleSource, LabelledExample};
+use crate::store::tickets::Ticket;
 use crate::store::{StoreError, Tx};
 
-type Outcome = Result<Vec<Notice>, StoreError>;
-
-/// What a correction sets.
+/// What a correction set.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Correction {
     Category(Category),
@@ -20,82 +18,23 @@ pub(super) enum Correction {
 }
 
 impl Engine {
-    pub(super) async fn correct(
+    /// Saves ticket `t` as corrected by the sender: `detail` is "from to" in ids.
+    pub(super) async fn corrected(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
         scene: &Scene<'_>,
-        n: i64,
+        t: &mut Ticket,
         correction: Correction,
-    ) -> Outcome {
-        let name = match correction {
-            Correction::Category(_) => Name::Recategorize,
-            Correction::Urgency(_) => Name::Urgency,
-        };
-        let mut t = match self.access(tx, scene, n, name).await? {
-            super::tickets::Access::Granted(t) => t,
-            super::tickets::Access::Refused(notice) => return Ok(vec![notice]),
-        };
-        let no = scene.number(&t.grid, t.no);
-        let (kind, detail, text) = match correction {
-            Correction::Category(to) => {
-                if t.category == to {
-                    return Ok(vec![Notice::plain(
-                        self.texts.already_so(&no, self.texts.category(to)),
-                        None,
-                    )]);
-                }
-                let detail = format!("{} {}", t.category.id(), to.id());
-                t.category = to;
-                let text = self.texts.recategorized(
-                    &no,
-                    self.texts.category(to),
-                    &scene.event.sender.name,
-                );
-                (HistoryKind::Recategorized, detail, text)
-            }
-            Correction::Urgency(to) => {
-                if t.urgency == to {
-                    return Ok(vec![Notice::plain(
-                        self.texts.already_so(&no, self.texts.urgency(to)),
-                        None,
-                    )]);
-                }
-                let detail = format!("{} {}", t.urgency.id(), to.id());
-                t.urgency = to;
-                let due = self.due(t.created_at, to);
-                t.claim_due = due.claim_by;
-                t.resolve_due = due.resolve_by;
-                if t.state.is_active() {
-                    // The old urgency's reminders and escalations give way to the new ones.
-                    tx.cancel_timers(
-                        t.id,
-                        &[
-                            REMIND_CLAIM,
-                            ESCALATE_CLAIM,
-                            REMIND_RESOLVE,
-                            ESCALATE_RESOLVE,
-                        ],
-                        scene.now,
-                    )
-                    .await?;
-                    self.schedule(tx, t.id, to, t.created_at, t.state == TicketState::Open)
-                        .await?;
-                }
-                let w = self.window(to);
-                let text = self.texts.urgency_changed(
-                    &no,
-                    self.texts.urgency(to),
-                    &self.texts.duration(w.claim.as_millis()),
-                    &self.texts.duration(w.resolve.as_millis()),
-                    &scene.event.sender.name,
-                );
-                (HistoryKind::UrgencyChanged, detail, text)
-            }
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let kind = match correction {
+            Correction::Category(_) => HistoryKind::Recategorized,
+            Correction::Urgency(_) => HistoryKind::UrgencyChanged,
         };
         t.updated_at = scene.now;
-        tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, kind, &detail);
+        tx.update_ticket(t).await?;
+        fx.record(scene, t.id, kind, detail);
         // Kept for the parser to learn from: the resident's words with the corrected reading.
         let (category, urgency, source) = match correction {
             Correction::Category(c) => (Some(c), None, ExampleSource::Recategorize),
@@ -116,6 +55,6 @@ impl Engine {
         )
         .await?;
         tracing::info!(ticket = t.id, %kind, %detail, "ticket corrected");
-        Ok(vec![Notice::plain(text, Some(t.id))])
+        Ok(())
     }
 }

@@ -5,20 +5,39 @@
 //! - [`apply_read`](Engine::apply_read): a batch of inbox rows in the caller's transaction.
 //!   The engine is the intake's [`Apply`](crate::intake::Apply): the intake calls it in its
 //!   own transaction for fresh events and in its processor's for a backlog.
+//! - `commands/`: the chat commands, one file each (see `commands/mod.rs`).
 //! - `photos.rs`: photos sent around a report join its ticket.
 //! - `tickets.rs`: opening tickets and every ticket command.
 //! - `queries.rs`: read-only commands (my tickets, to-do, status, stats, overdue, help).
-//! - `admin.rs`: binding groups and granting roles.
+//! - `corrections.rs`: what the two corrections (改类, 改为紧急) share.
 //! - `timers.rs`: deadlines as they fall due — reminders, escalation, rating timeouts.
-//! - `duty.rs`: leave, return, handover and supervision (督办).
 //! - `digest.rs`: the daily group summary and the weekly coordinator report.
 //! - `console.rs`: the web console's actions, through the same commands.
 
-mod admin;
+/// The ticket id a [`Engine::find_ticket`] found, or return its notice as the answer.
+macro_rules! found {
+    ($found:expr) => {
+        match $found {
+            Ok(id) => id,
+            Err(notice) => return Ok(vec![notice]),
+        }
+    };
+}
+
+/// The ticket of an [`Access`](tickets::Access) (from [`Engine::access`]), or return its
+/// refusal as the answer.
+macro_rules! granted {
+    ($access:expr) => {
+        match $access {
+            $crate::engine::tickets::Access::Granted(t) => t,
+            $crate::engine::tickets::Access::Refused(notice) => return Ok(vec![notice]),
+        }
+    };
+}
+
 mod console;
 mod corrections;
 mod digest;
-mod duty;
 mod photos;
 mod private;
 mod queries;
@@ -48,16 +67,6 @@ use crate::store::tickets::TicketEvent;
 use crate::store::{Backend, Store, StoreError, Tx};
 use crate::understand::command::{self as grammar, Problem};
 use crate::understand::{Parser, Understanding};
-
-/// The ticket id a [`Engine::find_ticket`] found, or return its notice as the answer.
-macro_rules! found {
-    ($found:expr) => {
-        match $found {
-            Ok(id) => id,
-            Err(notice) => return Ok(vec![notice]),
-        }
-    };
-}
 
 pub mod commands;
 
@@ -130,6 +139,18 @@ impl Scene<'_> {
     }
     fn grid_path(&self) -> Option<&str> {
         self.group.as_ref().map(|g| g.grid_path.as_str())
+    }
+    /// Whether the sender may use command `name` here: about this group's grid (about none in
+    /// a private chat), as neither a ticket's reporter nor its assignee. Commands about a
+    /// ticket ask [`Engine::access`] instead.
+    fn may(&self, name: Name) -> bool {
+        let subject = role::Subject {
+            grants: &self.grants,
+            grid_path: self.grid_path(),
+            is_reporter: false,
+            is_assignee: false,
+        };
+        name.spec().who.admits(subject)
     }
     /// Whether the sender wrote a slash command (`/done 3`) rather than the Chinese word (办结
     /// 3): answers about how to write things use the sender's form. A button press counts as

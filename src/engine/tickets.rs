@@ -14,16 +14,6 @@ use crate::store::{StoreError, Tx};
 use crate::understand::Understanding;
 use crate::understand::command::parse_rating;
 
-/// The ticket of an [`Access`], or return its refusal as the command's answer.
-macro_rules! granted {
-    ($access:expr) => {
-        match $access {
-            Access::Granted(t) => t,
-            Access::Refused(notice) => return Ok(vec![notice]),
-        }
-    };
-}
-
 /// A ticket the sender may act on, or the notice that says why not.
 pub(super) enum Access {
     Granted(Box<Ticket>),

@@ -1,8 +1,8 @@
 //! Back from leave: `/back` (销假).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::Problem;
@@ -42,6 +42,18 @@ impl ChatCommand for Back {
         _fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        engine.back(tx, scene).await
+        let Some(person) = scene.person.clone().filter(|_| scene.may(Name::Back)) else {
+            return Ok(vec![engine.refusal(scene, Name::Back, None)]);
+        };
+        let texts = &engine.texts;
+        if tx.leave_until(&person, scene.now).await?.is_none() {
+            return Ok(vec![Notice::plain(texts.not_on_leave(), None)]);
+        }
+        tx.set_leave(&person, scene.now, None).await?;
+        tracing::info!(%person, "back from leave");
+        Ok(vec![Notice::plain(
+            texts.back(&scene.event.sender.name),
+            None,
+        )])
     }
 }

@@ -1,8 +1,9 @@
 //! Bind this group to a grid: `/bind T01-V01-G01` (绑定 …).
 
+use crate::domain::message::ChatKind;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::Problem;
@@ -39,6 +40,20 @@ impl ChatCommand for Bind {
         _fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        engine.bind(tx, scene, &self.0).await
+        if !scene.may(Name::Bind) {
+            return Ok(vec![engine.refusal(scene, Name::Bind, None)]);
+        }
+        let texts = &engine.texts;
+        if scene.event.chat.kind != ChatKind::Group {
+            return Ok(vec![Notice::plain(texts.private_needs_group(), None)]);
+        }
+        let Some(grid) = tx.grid(&self.0).await? else {
+            return Ok(vec![Notice::plain(texts.no_such_grid(&self.0), None)]);
+        };
+        let title = scene.event.chat.title.clone().unwrap_or_default();
+        tx.bind_group(scene.platform(), &scene.event.chat.id, &grid.code, &title)
+            .await?;
+        tracing::info!(chat = %scene.event.chat.id, grid = %grid.code, "group bound");
+        Ok(vec![Notice::plain(texts.bound(&grid.code), None)])
     }
 }

@@ -1,8 +1,14 @@
 //! Go on leave until a day (inclusive): `/leave until 2026-12-03` (请假 至 12月3日).
 
+//!
+//! Leave is a date on the person (`people.on_leave_until`); assignment of new tickets skips
+//! people on leave (see `Tx::on_duty`), so leave ends by itself when the day has passed.
+
+use chrono::{Datelike, NaiveDate, TimeZone as _};
+
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::Problem;
@@ -43,10 +49,39 @@ impl ChatCommand for Leave {
         self,
         engine: &Engine,
         tx: &mut Tx,
-        fx: &mut Effects,
+        _fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        engine.leave(tx, fx, scene, self.0).await
+        let Some(person) = scene.person.clone().filter(|_| scene.may(Name::Leave)) else {
+            return Ok(vec![engine.refusal(scene, Name::Leave, None)]);
+        };
+        let texts = &engine.texts;
+        let tz = engine.tz();
+        let today = tz
+            .timestamp_millis_opt(scene.now)
+            .single()
+            .map(|d| d.date_naive())
+            .unwrap_or_default();
+        let Some(last_day) = resolve_date(self.0, today) else {
+            return Ok(vec![Notice::plain(texts.leave_in_past(), None)]);
+        };
+        // Leave runs to the end of the last day, local time.
+        let end = last_day
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|d| tz.from_local_datetime(&d).earliest())
+            .map(|d| d.timestamp_millis());
+        let Some(end) = end else {
+            return Ok(vec![Notice::plain(texts.leave_in_past(), None)]);
+        };
+        tx.set_leave(&person, scene.now, Some(end)).await?;
+        let active = tx.active_tickets_of(&person).await?.len();
+        tracing::info!(%person, until = %last_day, "on leave");
+        let day = texts.day(end - 1, tz);
+        Ok(vec![Notice::plain(
+            texts.on_leave(&scene.event.sender.name, &day, active),
+            None,
+        )])
     }
 }
 
@@ -73,5 +108,38 @@ fn leave_date(rest: &str) -> Result<LeaveDate, Problem> {
     match (month, day) {
         (Some(month @ 1..=12), Some(day @ 1..=31)) => Ok(LeaveDate { year, month, day }),
         _ => Err(Problem::BadDate),
+    }
+}
+
+/// The last day of leave: the given date, or (without a year) its next occurrence from today.
+/// `None` for a day already past.
+fn resolve_date(d: LeaveDate, today: NaiveDate) -> Option<NaiveDate> {
+    match d.year {
+        Some(y) => NaiveDate::from_ymd_opt(y, d.month, d.day).filter(|day| *day >= today),
+        None => {
+            let this_year = NaiveDate::from_ymd_opt(today.year(), d.month, d.day);
+            match this_year {
+                Some(day) if day >= today => Some(day),
+                _ => NaiveDate::from_ymd_opt(today.year() + 1, d.month, d.day),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leave_dates_resolve_to_the_next_occurrence() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
+        let d = |year, month, day| LeaveDate { year, month, day };
+        let ymd = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd);
+        assert_eq!(resolve_date(d(None, 12, 3), today), ymd(2026, 12, 3));
+        assert_eq!(resolve_date(d(None, 11, 22), today), ymd(2026, 11, 22));
+        assert_eq!(resolve_date(d(None, 1, 5), today), ymd(2027, 1, 5));
+        assert_eq!(resolve_date(d(Some(2026), 12, 3), today), ymd(2026, 12, 3));
+        assert_eq!(resolve_date(d(Some(2026), 11, 1), today), None);
+        assert_eq!(resolve_date(d(Some(2026), 2, 30), today), None);
     }
 }

@@ -1,7 +1,7 @@
 //! Who is on leave under your grids: `/onleave` (请假名单).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -42,6 +42,18 @@ impl ChatCommand for OnLeave {
         _fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        engine.on_leave_list(tx, scene).await
+        let (_, path) = match engine.scope(tx, scene, None, Name::OnLeave).await? {
+            Ok(scope) => scope,
+            Err(notice) => return Ok(vec![notice]),
+        };
+        let texts = &engine.texts;
+        let tz = engine.tz();
+        let lines = tx
+            .absences(&path, scene.now)
+            .await?
+            .iter()
+            .map(|a| texts.absence_line(&a.name, &a.grid_name, &texts.day(a.until - 1, tz)))
+            .collect();
+        Ok(vec![engine.listing(texts.heading_on_leave(), lines)])
     }
 }

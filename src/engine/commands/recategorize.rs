@@ -2,9 +2,9 @@
 
 use crate::domain::Category;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::corrections::Correction;
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::{Problem, TicketNo, category_word, number};
@@ -43,7 +43,21 @@ impl ChatCommand for Recategorize {
         scene: &Scene<'_>,
     ) -> Outcome {
         let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
-        let to = Correction::Category(self.1);
-        engine.correct(tx, fx, scene, n, to).await
+        let mut t = granted!(engine.access(tx, scene, n, Name::Recategorize).await?);
+        let texts = &engine.texts;
+        let (no, to) = (scene.number(&t.grid, t.no), self.1);
+        if t.category == to {
+            return Ok(vec![Notice::plain(
+                texts.already_so(&no, texts.category(to)),
+                None,
+            )]);
+        }
+        let detail = format!("{} {}", t.category.id(), to.id());
+        t.category = to;
+        let text = texts.recategorized(&no, texts.category(to), &scene.event.sender.name);
+        engine
+            .corrected(tx, fx, scene, &mut t, Correction::Category(to), &detail)
+            .await?;
+        Ok(vec![Notice::plain(text, Some(t.id))])
     }
 }

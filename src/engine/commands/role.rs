@@ -2,8 +2,8 @@
 
 use crate::domain::Role;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::Problem;
@@ -55,8 +55,49 @@ impl ChatCommand for SetRole {
         _fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        engine
-            .set_role(tx, scene, &self.target, self.role, self.grid.as_deref())
-            .await
+        if !scene.may(Name::Role) {
+            return Ok(vec![engine.refusal(scene, Name::Role, None)]);
+        }
+        let texts = &engine.texts;
+        let target = &self.target;
+        let mut people = tx.find_people(target, scene.platform()).await?;
+        let person = match people.len() {
+            0 => return Ok(vec![Notice::plain(texts.no_such_person(target), None)]),
+            1 => people.remove(0),
+            _ => return Ok(vec![Notice::plain(texts.ambiguous_person(target), None)]),
+        };
+        // An admin is one everywhere; any other role is held on a grid: the one named, else
+        // the group's.
+        let grid_code = match (self.role, self.grid) {
+            (Role::Admin, _) => String::new(),
+            (_, Some(code)) => code,
+            (_, None) => match &scene.group {
+                Some(g) => g.grid.clone(),
+                None => {
+                    return Ok(vec![Notice::plain(
+                        texts.invalid_command(
+                            Name::Role.named(texts),
+                            &Problem::MissingGrid,
+                            scene.typed_slash(),
+                        ),
+                        None,
+                    )]);
+                }
+            },
+        };
+        if !grid_code.is_empty() && tx.grid(&grid_code).await?.is_none() {
+            return Ok(vec![Notice::plain(texts.no_such_grid(&grid_code), None)]);
+        }
+        tx.add_grant(&person.code, self.role, &grid_code).await?;
+        tracing::info!(person = %person.code, role = %self.role, grid = %grid_code, "role granted");
+        let on = if grid_code.is_empty() {
+            "*"
+        } else {
+            &grid_code
+        };
+        Ok(vec![Notice::plain(
+            texts.role_set(&person.name, self.role.id(), on),
+            None,
+        )])
     }
 }

@@ -1,8 +1,12 @@
-//! Remind the assignee, on the record: `/urge 42` (督办 42).
+//! Remind the assignee, on the record: `/urge 42` (督办 42). A coordinator's supervision: the
+//! reminder is posted in the ticket's group, like any other it waits for the end of quiet
+//! hours on a normal ticket.
 
-use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::domain::role::{self, Who};
+use crate::domain::{HistoryKind, Number, TicketRef};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::timers::mention_of;
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::{Problem, TicketNo, number_only};
@@ -39,6 +43,53 @@ impl ChatCommand for Urge {
         scene: &Scene<'_>,
     ) -> Outcome {
         let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
-        engine.urge(tx, fx, scene, n).await
+        let texts = &engine.texts;
+        let Some(t) = tx.ticket(n).await? else {
+            return Ok(vec![Notice::plain(
+                texts.no_such_ticket(&TicketRef::here(n)),
+                None,
+            )]);
+        };
+        let path = tx.grid(&t.grid).await?.map(|g| g.path);
+        let subject = role::Subject {
+            grants: &scene.grants,
+            grid_path: path.as_deref(),
+            is_reporter: false,
+            is_assignee: false,
+        };
+        let no = scene.number(&t.grid, t.no);
+        if !Self::SPEC.who.admits(subject) {
+            return Ok(vec![engine.refusal(scene, Name::Urge, Some(&no))]);
+        }
+        if !t.state.is_active() {
+            let action = Name::Urge.words(texts).action;
+            return Ok(vec![Notice::plain(
+                texts.wrong_state(&no, t.state, action),
+                None,
+            )]);
+        }
+        fx.record(scene, t.id, HistoryKind::Urged, "");
+        let assignee = engine.assignee(tx, &t).await?;
+        let name = assignee.as_ref().map_or("", |p| p.name.as_str());
+        let text = texts.urged(
+            &Number::local(&t.grid, t.no),
+            &scene.event.sender.name,
+            name,
+        );
+        let in_ticket_chat = t.platform == scene.platform() && t.chat_id == scene.event.chat.id;
+        // A reminder like any other: a normal ticket's waits for the end of quiet hours.
+        let hold = engine.hold(t.urgency, scene.now);
+        if in_ticket_chat && hold.is_none() {
+            let mut notice = Notice::plain(text, Some(t.id));
+            notice.mentions = mention_of(assignee.iter());
+            notice.as_reply = false;
+            return Ok(vec![notice]);
+        }
+        engine.to_ticket_chat(fx, &t, text, mention_of(assignee.iter()), hold);
+        let at = hold.map(|at| texts.clock_time(at, engine.tz()));
+        Ok(vec![Notice::plain(
+            texts.urge_recorded(&no, at.as_deref()),
+            None,
+        )])
     }
 }

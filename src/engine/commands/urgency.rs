@@ -1,10 +1,14 @@
 //! Correct a ticket's urgency: `/urgency 42 urgent|normal` (改为紧急 42, 改为一般 42).
+//! Deadlines follow the new urgency, counted from when the ticket was opened (the promise
+//! stands from the report).
 
+use crate::domain::TicketState;
 use crate::domain::Urgency;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::corrections::Correction;
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::engine::timers::{ESCALATE_CLAIM, ESCALATE_RESOLVE, REMIND_CLAIM, REMIND_RESOLVE};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::{Problem, TicketNo, number};
@@ -54,7 +58,43 @@ impl ChatCommand for SetUrgency {
         scene: &Scene<'_>,
     ) -> Outcome {
         let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
-        let to = Correction::Urgency(self.1);
-        engine.correct(tx, fx, scene, n, to).await
+        let mut t = granted!(engine.access(tx, scene, n, Name::Urgency).await?);
+        let texts = &engine.texts;
+        let (no, to) = (scene.number(&t.grid, t.no), self.1);
+        if t.urgency == to {
+            return Ok(vec![Notice::plain(
+                texts.already_so(&no, texts.urgency(to)),
+                None,
+            )]);
+        }
+        let detail = format!("{} {}", t.urgency.id(), to.id());
+        t.urgency = to;
+        let due = engine.due(t.created_at, to);
+        t.claim_due = due.claim_by;
+        t.resolve_due = due.resolve_by;
+        if t.state.is_active() {
+            // The old urgency's reminders and escalations give way to the new ones.
+            let old = [
+                REMIND_CLAIM,
+                ESCALATE_CLAIM,
+                REMIND_RESOLVE,
+                ESCALATE_RESOLVE,
+            ];
+            tx.cancel_timers(t.id, &old, scene.now).await?;
+            let open = t.state == TicketState::Open;
+            engine.schedule(tx, t.id, to, t.created_at, open).await?;
+        }
+        let w = engine.window(to);
+        let text = texts.urgency_changed(
+            &no,
+            texts.urgency(to),
+            &texts.duration(w.claim.as_millis()),
+            &texts.duration(w.resolve.as_millis()),
+            &scene.event.sender.name,
+        );
+        engine
+            .corrected(tx, fx, scene, &mut t, Correction::Urgency(to), &detail)
+            .await?;
+        Ok(vec![Notice::plain(text, Some(t.id))])
     }
 }
