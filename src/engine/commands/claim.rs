@@ -1,7 +1,7 @@
 //! Take a ticket: `/claim 42` (接单 42).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -23,6 +23,7 @@ impl ChatCommand for Claim {
         menu: true,
         told_when_bare: true,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::claim_command,
     };
 

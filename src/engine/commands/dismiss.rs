@@ -2,7 +2,7 @@
 
 use crate::domain::TicketRef;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -29,6 +29,7 @@ impl ChatCommand for Dismiss {
         menu: false,
         told_when_bare: false,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::dismiss_command,
     };
 

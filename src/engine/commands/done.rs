@@ -1,7 +1,7 @@
 //! Resolve: `/done 42 换了灯泡` (办结 42 …).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -23,6 +23,7 @@ impl ChatCommand for Done {
         menu: true,
         told_when_bare: true,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::done_command,
     };
 

@@ -2,7 +2,7 @@
 
 use crate::domain::Rating;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -24,6 +24,7 @@ impl ChatCommand for Rate {
         menu: true,
         told_when_bare: true,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::rate_command,
     };
 

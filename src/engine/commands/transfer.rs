@@ -1,7 +1,7 @@
 //! Hand a ticket to someone else: `/transfer 42 @李强` (转派 42 @李强).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -23,6 +23,7 @@ impl ChatCommand for Transfer {
         menu: false,
         told_when_bare: false,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::transfer_command,
     };
 
