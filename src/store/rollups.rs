@@ -279,11 +279,11 @@ async fn write_all(
     upsert_times(conn, backend, Unit::Month, &time_months).await
 }
 
+/// Counter rows and histogram rows, keyed by node and day (or month).
+type Rows = (Vec<(DayKey, Counts)>, Vec<(TimeKey, i64)>);
+
 /// Day rows summed per month (the key's day becomes its yyyymm).
-fn by_month(
-    days: &[(DayKey, Counts)],
-    times: &[(TimeKey, i64)],
-) -> (Vec<(DayKey, Counts)>, Vec<(TimeKey, i64)>) {
+fn by_month(days: &[(DayKey, Counts)], times: &[(TimeKey, i64)]) -> Rows {
     let mut months: BTreeMap<DayKey, Counts> = BTreeMap::new();
     for ((node, day, cat, urg), k) in days {
         rollup::add(
