@@ -43,10 +43,8 @@ CREATE TABLE rollup_time_months (
     PRIMARY KEY (node, month, kind, bucket)
 );
 
-INSERT INTO rollup_months (node, month, category, urgency, received, open, claimed, resolved, closed, dismissed, responded, claimed_in_time, done, done_in_time, claim_overdue, resolve_overdue, escalated, reopened, satisfied, neutral, unsatisfied, closed_unrated, extended)
-SELECT node, day / 100, category, urgency, SUM(received), SUM(open), SUM(claimed), SUM(resolved), SUM(closed), SUM(dismissed), SUM(responded), SUM(claimed_in_time), SUM(done), SUM(done_in_time), SUM(claim_overdue), SUM(resolve_overdue), SUM(escalated), SUM(reopened), SUM(satisfied), SUM(neutral), SUM(unsatisfied), SUM(closed_unrated), SUM(extended)
-FROM rollup_days GROUP BY node, day / 100, category, urgency;
-
-INSERT INTO rollup_time_months (node, month, kind, bucket, n)
-SELECT node, day / 100, kind, bucket, SUM(n)
-FROM rollup_times GROUP BY node, day / 100, kind, bucket;
+-- Filled from the tickets at the next start: the rollups are marked as built for no zone,
+-- so gridline rebuilds all of them, these included (Store::ensure_rollups; seconds per
+-- million tickets, once). Copying the day rows here would miss counters that later
+-- migrations add to rollup_days.
+DELETE FROM rollup_meta WHERE key = 'built_for';
