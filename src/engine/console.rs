@@ -79,6 +79,7 @@ impl Engine {
             callback: None,
             card: None,
             readings: &readings,
+            narrowed: false,
         };
         let mut fx = Effects::default();
         let notices = self.run_command(&mut tx, &mut fx, &scene, cmd).await?;

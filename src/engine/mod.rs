@@ -39,6 +39,7 @@ mod console;
 mod corrections;
 mod digest;
 mod photos;
+mod private;
 mod queries;
 mod tickets;
 mod timers;
@@ -119,6 +120,8 @@ struct Scene<'a> {
     card: Option<i64>,
     /// The batch's texts read ahead of its transaction.
     readings: &'a Readings,
+    /// The answer covers only the group's own grid (no private chat to send more to).
+    narrowed: bool,
 }
 
 impl Scene<'_> {
@@ -592,6 +595,7 @@ impl Engine {
             callback,
             card,
             readings,
+            narrowed: false,
         };
         // Whatever the event changed, its card is redrawn before commit (`keep_cards_true`).
         let notices = self.understand_and_act(tx, fx, &scene, text).await?;
@@ -791,7 +795,9 @@ impl Engine {
             tracing::info_span!("command", command = ?cmd.name(), sender = %scene.sender_id());
         // Instrumented, not entered: an entered span guard held across an await corrupts the
         // subscriber's span stack when the task moves between threads.
-        self.run_command(tx, fx, scene, cmd).instrument(span).await
+        self.run_for_audience(tx, fx, scene, cmd)
+            .instrument(span)
+            .await
     }
 
     async fn run_command(

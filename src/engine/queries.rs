@@ -37,7 +37,13 @@ impl Engine {
         let Some(person) = scene.person.as_ref().filter(|_| staff) else {
             return Ok(vec![self.refusal(scene, Name::List, None)]);
         };
-        let tickets = tx.todo(person, LIST_LIMIT).await?;
+        let mut tickets = tx.todo(person, LIST_LIMIT).await?;
+        if scene.narrowed
+            && let Some(group) = &scene.group
+        {
+            // Asked in a group with no private chat to answer in: that group's grid only.
+            tickets.retain(|t| t.grid == group.grid);
+        }
         let lines: Vec<String> = tickets
             .iter()
             .map(|t| {

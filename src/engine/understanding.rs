@@ -345,6 +345,7 @@ impl Engine {
             callback: None,
             card: None,
             readings: scene.readings,
+            narrowed: false,
         };
         tracing::info!(question = q.id, "request confirmed by its sender");
         let notices = self.open_or_link(tx, fx, &original, &u).await?;

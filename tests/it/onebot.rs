@@ -920,3 +920,95 @@ async fn onebot_ws_intake_throughput() {
         n as f64 / elapsed.as_secs_f64()
     );
 }
+
+/// 统计 and 超时 asked by the coordinator in the QQ group: with no private chat yet the answer
+/// covers only the group's grid; once the coordinator has written to the bot, the answer goes
+/// out with send_private_msg and the group gets one short line.
+async fn onebot_revealing_answers_go_private(db: Db) {
+    let app = onebot_app(db).await;
+    let mut bridge = FakeBridge::new(app.addr, BOT, Some(TOKEN));
+    bridge.connect().await.expect("bridge connects");
+    let sent = |bridge: &FakeBridge, action: &str| -> Vec<Value> {
+        bridge
+            .actions()
+            .into_iter()
+            .filter(|a| a["action"] == action)
+            .collect()
+    };
+
+    bridge.send(group_message(
+        BOT,
+        GROUP,
+        RESIDENT,
+        "王芳",
+        1,
+        json!([at(BOT), text(" /report 3栋楼道灯坏了")]),
+    ));
+    bridge.send(group_message(
+        BOT,
+        GROUP,
+        COORDINATOR,
+        "陈静",
+        2,
+        json!("统计"),
+    ));
+    settle_after(&app, 2).await;
+    let narrowed = replies_to(&bridge, "2");
+    assert_eq!(narrowed.len(), 1, "{narrowed:#?}");
+    let narrowed = fake_onebot::message_text(&narrowed[0]);
+    assert!(
+        narrowed.contains("只显示本群网格「东门一网格」"),
+        "{narrowed}"
+    );
+    assert!(sent(&bridge, "send_private_msg").is_empty());
+
+    bridge.send(fake_onebot::private_message(
+        BOT,
+        COORDINATOR,
+        "陈静",
+        3,
+        json!("你好"),
+    ));
+    settle_after(&app, 3).await;
+    for (n, (question, expected)) in [("统计", "收到群众诉求1件"), ("超时", "超时")]
+        .into_iter()
+        .enumerate()
+    {
+        let (groups, privately) = (
+            sent(&bridge, "send_group_msg").len(),
+            sent(&bridge, "send_private_msg").len(),
+        );
+        let id = 4 + n as i64;
+        bridge.send(group_message(
+            BOT,
+            GROUP,
+            COORDINATOR,
+            "陈静",
+            id,
+            json!(question),
+        ));
+        settle_after(&app, 4 + n as i64).await;
+        let answers = sent(&bridge, "send_private_msg").split_off(privately);
+        assert_eq!(answers.len(), 1, "{question}: {answers:#?}");
+        assert_eq!(answers[0]["params"]["user_id"], json!(40004));
+        let answer = fake_onebot::message_text(&answers[0]);
+        assert!(answer.contains(expected), "{question}: {answer}");
+        let in_group = sent(&bridge, "send_group_msg").split_off(groups);
+        assert_eq!(in_group.len(), 1, "{question}: {in_group:#?}");
+        assert_eq!(
+            fake_onebot::message_text(&in_group[0]),
+            "已私信发送给 陈静。"
+        );
+        assert_eq!(
+            fake_onebot::reply_id(&in_group[0]).as_deref(),
+            Some(id.to_string().as_str())
+        );
+    }
+    bridge.disconnect().await;
+    app.stop().await;
+}
+
+both_backends!(
+    onebot_revealing_answers_go_to_the_private_chat,
+    onebot_revealing_answers_go_private
+);

@@ -78,8 +78,11 @@ fn command(name: Name, reach: Reach, own: &str, other: &str) -> (String, &'stati
         Name::Urgency => format!("/urgency {n} urgent"),
     };
     // A command about a group is sent in that group; every other one in the sender's own.
+    // Statistics asked in a group go to a private chat or cover only that group's grid
+    // (tests/it/reach.rs): the table is about what may be asked, so ask in a private chat.
     let chat = match (name.spec().about, reach) {
         (About::Group, Reach::Other) => "g3",
+        _ if name == Name::Stats => "p1",
         _ => "g1",
     };
     (text, chat)

@@ -215,3 +215,125 @@ fn the_doctor_command_lists_a_channel_less_node() {
     );
     assert!(stdout.contains("镇级 城关镇（T1）"), "{stdout}");
 }
+
+/// The commands whose answers can reveal other grids, as a coordinator writes them.
+const REVEALING: [&str; 6] = ["统计", "统计明细", "统计 排名", "超时", "待办", "请假名单"];
+
+/// A coordinator's 超时 asked in a residents' group never lists another grid's ticket there:
+/// without a private chat every revealing answer covers the group's own grid; once the
+/// coordinator has written to the bot privately, each full answer goes there and the group
+/// gets one line.
+async fn overdue_asked_in_a_residents_group(db: Db) {
+    let app = spawn_app_with(db, after_contact()).await;
+    seed(&app, ROSTER).await;
+    app.clock.set(local(2026, 11, 23, 10, 0));
+    app.say("g2", "res9", "路人", "/report 5栋路灯坏了").await;
+    app.say("g2", "res9", "路人", "/report 6栋门禁坏了").await;
+    // The coordinator takes the second one himself: it is on his 待办.
+    app.say("g2", "coord1", "陈静", "/claim 2").await;
+    app.say("g2", "leader2", "李强", "/leave until 2026-11-30")
+        .await;
+    app.clock.advance(4 * 24 * 60 * MIN);
+    app.tick().await;
+    let in_chat = |app: &crate::support::TestApp, chat: &str| -> Vec<String> {
+        app.bot_messages()
+            .into_iter()
+            .filter(|(m, _)| m.chat == chat)
+            .map(|(m, _)| m.text)
+            .collect()
+    };
+    for question in REVEALING {
+        let before = in_chat(&app, "g1").len();
+        app.say("g1", "coord1", "陈静", question).await;
+        let answers = in_chat(&app, "g1").split_off(before);
+        assert_eq!(answers.len(), 1, "{question}: {answers:?}");
+        let answer = &answers[0];
+        assert!(
+            answer.contains("只显示本群网格「东门一网格」"),
+            "{question}: {answer}"
+        );
+        for other in ["T1-V1-G2", "东门二网格", "李强", "东门村"] {
+            assert!(
+                !answer.contains(other),
+                "{question} showed {other} in g1: {answer}"
+            );
+        }
+    }
+    assert!(in_chat(&app, "p-coord1").is_empty());
+
+    app.say("p-coord1", "coord1", "陈静", "你好").await;
+    for question in REVEALING {
+        let (before, privately) = (in_chat(&app, "g1").len(), in_chat(&app, "p-coord1").len());
+        app.say("g1", "coord1", "陈静", question).await;
+        assert_eq!(
+            in_chat(&app, "g1").split_off(before),
+            ["已私信发送给 陈静。"],
+            "{question}"
+        );
+        let answers = in_chat(&app, "p-coord1").split_off(privately);
+        assert_eq!(answers.len(), 1, "{question}: {answers:?}");
+        let expected = match question {
+            "统计" => "收到群众诉求2件",
+            "统计明细" | "统计 排名" => "东门二网格",
+            "超时" => "T1-V1-G2#1",
+            "待办" => "T1-V1-G2#2",
+            _ => "李强",
+        };
+        assert!(answers[0].contains(expected), "{question}: {}", answers[0]);
+    }
+    assert!(
+        !in_chat(&app, "g1").iter().any(|t| t.contains("T1-V1-G2")),
+        "{:?}",
+        in_chat(&app, "g1")
+    );
+
+    // A leader's own 待办 stays in their grid's group.
+    app.say("g1", "leader1", "张伟", "待办").await;
+    assert!(
+        in_chat(&app, "g1")
+            .pop()
+            .is_some_and(|t| t.contains("待办"))
+    );
+    app.stop().await;
+}
+both_backends!(
+    a_coordinators_overdue_list_stays_private,
+    overdue_asked_in_a_residents_group
+);
+
+/// In the sandbox every persona has a private thread: the town coordinator's 统计 in a
+/// residents' group arrives there.
+async fn sandbox_private_answer(db: Db) {
+    let app = sandbox_app(db).await;
+    let api = Api::new(&app);
+    let asked = api.say("df-01", "liuweidong", "统计", None).await;
+    let answer = api.answer_to("df-01", asked).await;
+    assert_eq!(answer["text"], "已私信发送给 刘卫东。");
+    let (status, private) = api
+        .get("/api/sandbox/private/liuweidong/messages?after=0")
+        .await;
+    assert_eq!(status, 200, "{private}");
+    let texts: Vec<String> = private
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|m| m["text"].as_str().map(str::to_string))
+        .collect();
+    assert!(texts.iter().any(|t| t.contains("青石镇")), "{texts:?}");
+    // Writing in one's own private thread works; in someone else's it does not.
+    let body = serde_json::json!({"from": "liuweidong", "text": "超时"}).to_string();
+    let (status, _) = api
+        .post_raw("/api/sandbox/private/liuweidong/messages", &body)
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = api
+        .post_raw("/api/sandbox/private/wangfang/messages", &body)
+        .await;
+    assert_eq!(status, 403);
+    app.stop().await;
+}
+both_backends!(
+    sandbox_statistics_asked_in_a_group_arrive_privately,
+    sandbox_private_answer
+);

@@ -214,9 +214,17 @@ async fn full_life(db: Db) {
         .collect();
     assert_eq!(states, [json!([2, "claimed"]), json!([1, "closed"])]);
 
-    // The village coordinator asks for the numbers in the group.
+    // The village coordinator asks for the numbers in the group: they arrive privately.
     let ask = api.say("df-01", "zhouhaitao", "统计", None).await;
-    let stats = api.answer_to("df-01", ask).await;
+    let sent = api.answer_to("df-01", ask).await;
+    assert_eq!(text(&sent), "已私信发送给 周海涛。");
+    let (_, private) = api
+        .get("/api/sandbox/private/zhouhaitao/messages?after=0")
+        .await;
+    let stats = private
+        .as_array()
+        .and_then(|list| list.last().cloned())
+        .unwrap_or_default();
     for part in [
         "东风社区 累计：收到群众诉求2件",
         "已回复2件",

@@ -1437,3 +1437,48 @@ async fn sigterm_exits_within_the_grace_while_a_send_hangs_and_the_send_survives
         card.params
     );
 }
+
+/// 统计 and 超时 asked by the coordinator in a residents' group: with no private chat yet the
+/// answer covers only the group's grid; once the coordinator has written to the bot, the answer
+/// arrives in the private chat (sendMessage to the user's id) and the group gets one short line.
+async fn revealing_answers_go_private(db: Db) {
+    let fake = FakeTelegram::start().await;
+    let app = spawn_app(db, use_fake(&fake)).await;
+    seed(&app, &telegram_roster()).await;
+    let group = Chat::supergroup(GROUP, "东门一网格群");
+    let coordinator = User::new(301, "陈静");
+
+    fake.send_text(&group, &resident(), "/report 3栋2单元楼道灯坏了");
+    nth_bot_message(&fake, GROUP, 1).await;
+    fake.send_text(&group, &coordinator, "/stats");
+    let (_, narrowed) = nth_bot_message(&fake, GROUP, 2).await;
+    let narrowed = narrowed["text"].as_str().unwrap_or_default().to_string();
+    assert!(
+        narrowed.contains("只显示本群网格「东门一网格」"),
+        "{narrowed}"
+    );
+    assert!(fake.texts_to(coordinator.id).is_empty());
+
+    let private = Chat::private(&coordinator);
+    fake.send_text(&private, &coordinator, "/start");
+    nth_bot_message(&fake, coordinator.id, 1).await;
+    for (n, (question, expected)) in [("/stats", "收到群众诉求1件"), ("超时", "超时")]
+        .into_iter()
+        .enumerate()
+    {
+        let before = fake.texts_to(GROUP).len();
+        fake.send_text(&group, &coordinator, question);
+        let (_, answer) = nth_bot_message(&fake, coordinator.id, n + 2).await;
+        let answer = answer["text"].as_str().unwrap_or_default().to_string();
+        assert!(answer.contains(expected), "{question}: {answer}");
+        app.settle().await;
+        let in_group = fake.texts_to(GROUP).split_off(before);
+        assert_eq!(in_group, ["已私信发送给 陈静。"], "{question}");
+    }
+    app.stop().await;
+}
+
+both_backends!(
+    telegram_revealing_answers_go_to_the_private_chat,
+    revealing_answers_go_private
+);

@@ -1,7 +1,7 @@
 //! Back from leave: `/back` (销假).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -23,6 +23,7 @@ impl ChatCommand for Back {
         menu: false,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::Here,
         words_in: Texts::back_command,
     };
 

@@ -2,7 +2,7 @@
 
 use crate::domain::message::ChatKind;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -24,6 +24,7 @@ impl ChatCommand for Bind {
         menu: false,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::Here,
         words_in: Texts::bind_command,
     };
 

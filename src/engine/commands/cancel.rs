@@ -3,7 +3,7 @@
 use crate::domain::HistoryKind;
 use crate::domain::role::Who;
 use crate::domain::ticket::Transition;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -25,6 +25,7 @@ impl ChatCommand for Cancel {
         menu: false,
         told_when_bare: true,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::cancel_command,
     };
 

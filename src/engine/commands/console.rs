@@ -5,7 +5,7 @@
 use crate::domain::message::ChatKind;
 use crate::domain::role::{self, Who};
 use crate::domain::token;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -27,6 +27,7 @@ impl ChatCommand for Console {
         menu: false,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::PrivateOnly,
         words_in: Texts::console_command,
     };
 

@@ -4,7 +4,7 @@ use crate::domain::HistoryKind;
 use crate::domain::TicketRef;
 use crate::domain::role::Who;
 use crate::domain::ticket::Transition;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -31,6 +31,7 @@ impl ChatCommand for Dismiss {
         menu: false,
         told_when_bare: false,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::dismiss_command,
     };
 

@@ -6,7 +6,7 @@ use crate::domain::mask::mask_personal_numbers;
 use crate::domain::message::Mention;
 use crate::domain::role::Who;
 use crate::domain::ticket::Transition;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -28,6 +28,7 @@ impl ChatCommand for Done {
         menu: true,
         told_when_bare: true,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::done_command,
     };
 

@@ -3,7 +3,7 @@
 
 use crate::domain::HistoryKind;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::timers::mention_of;
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
@@ -27,6 +27,7 @@ impl ChatCommand for Handover {
         menu: false,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::Here,
         words_in: Texts::handover_command,
     };
 

@@ -1,7 +1,7 @@
 //! What you may do: `/help` (帮助); Telegram sends `/start` first.
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -23,6 +23,7 @@ impl ChatCommand for Help {
         menu: true,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::Here,
         words_in: Texts::help_command,
     };
 

@@ -7,7 +7,7 @@
 use chrono::{Datelike, NaiveDate, TimeZone as _};
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -37,6 +37,7 @@ impl ChatCommand for Leave {
         menu: false,
         told_when_bare: true,
         after_number: false,
+        answer: Answer::Here,
         words_in: Texts::leave_command,
     };
 

@@ -196,8 +196,30 @@ pub struct Spec {
     pub told_when_bare: bool,
     /// Its Chinese words may also follow the ticket number: "#3 接单", "3号 查询".
     pub after_number: bool,
+    /// Where its answer goes when it is asked in a group.
+    pub answer: Answer,
     /// Its menu line and verb, from i18n.
     pub words_in: fn(&Texts) -> CommandWords,
+}
+
+/// Where a command's answer goes when staff ask it in a group (`engine/private.rs` acts on
+/// it). Residents are always answered in place (with a refusal, for these commands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// In the chat where it was asked.
+    Here,
+    /// It can show other grids' tickets or figures: it goes to the asker's private chat with
+    /// one short line in the group ("已私信发送"), or, where the bot cannot write to the asker
+    /// privately, it covers only the group's own grid. It stays in a coordinators' group (a
+    /// grid with grids below it) when everything the asker oversees lies inside that group's
+    /// grid.
+    Private,
+    /// As [`Answer::Private`], and it also stays in a residents' group when everything the
+    /// asker oversees is that group's grid (a leader's own 待办 in their grid's group).
+    PrivateUnlessOwnGrid,
+    /// A key (a sign-in link): only ever in a private chat; asked in a group with no private
+    /// chat to carry it, the asker is told to write to the bot privately first.
+    PrivateOnly,
 }
 
 impl Name {

@@ -3,7 +3,7 @@
 use crate::domain::HistoryKind;
 use crate::domain::mask::mask_personal_numbers;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -25,6 +25,7 @@ impl ChatCommand for Note {
         menu: true,
         told_when_bare: false,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::note_command,
     };
 

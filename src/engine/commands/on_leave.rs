@@ -1,7 +1,7 @@
 //! Who is on leave under your grids: `/onleave` (请假名单).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -23,6 +23,7 @@ impl ChatCommand for OnLeave {
         menu: false,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::Private,
         words_in: Texts::on_leave_command,
     };
 

@@ -1,7 +1,7 @@
 //! Overdue tickets: `/overdue` (超时).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -23,6 +23,7 @@ impl ChatCommand for Overdue {
         menu: true,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::Private,
         words_in: Texts::overdue_command,
     };
 

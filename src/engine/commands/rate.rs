@@ -6,7 +6,7 @@ use crate::domain::message::Mention;
 use crate::domain::role::Who;
 use crate::domain::ticket::Transition;
 use crate::domain::{HistoryKind, Number, TicketState};
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::StoreError;
@@ -30,6 +30,7 @@ impl ChatCommand for Rate {
         menu: true,
         told_when_bare: true,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::rate_command,
     };
 

@@ -2,7 +2,7 @@
 
 use crate::domain::Category;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::corrections::Correction;
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
@@ -25,6 +25,7 @@ impl ChatCommand for Recategorize {
         menu: false,
         told_when_bare: true,
         after_number: false,
+        answer: Answer::Here,
         words_in: Texts::recategorize_command,
     };
 

@@ -1,7 +1,7 @@
 //! Report a problem: `/report 3栋楼道灯坏了` (诉求 3栋楼道灯坏了).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -23,6 +23,7 @@ impl ChatCommand for Report {
         menu: true,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::Here,
         words_in: Texts::report_command,
     };
 

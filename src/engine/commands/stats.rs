@@ -3,7 +3,7 @@
 //! (`stats::split_period_scope`): which words are a period depends on nothing but the words.
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -55,6 +55,7 @@ impl ChatCommand for Stats {
         menu: true,
         told_when_bare: false,
         after_number: false,
+        answer: Answer::Private,
         words_in: Texts::stats_command,
     };
 

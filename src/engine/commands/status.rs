@@ -1,7 +1,7 @@
 //! One ticket's state and history: `/status 42` (查询 42).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Spec};
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -23,6 +23,7 @@ impl ChatCommand for Status {
         menu: true,
         told_when_bare: false,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::status_command,
     };
 

@@ -3,7 +3,7 @@
 use crate::domain::message::Mention;
 use crate::domain::role::Who;
 use crate::domain::{HistoryKind, TicketState};
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -25,6 +25,7 @@ impl ChatCommand for Transfer {
         menu: false,
         told_when_bare: false,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::transfer_command,
     };
 

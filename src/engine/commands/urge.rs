@@ -4,7 +4,7 @@
 
 use crate::domain::role::{self, Who};
 use crate::domain::{HistoryKind, Number, TicketRef};
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::timers::mention_of;
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
@@ -27,6 +27,7 @@ impl ChatCommand for Urge {
         menu: false,
         told_when_bare: true,
         after_number: true,
+        answer: Answer::Here,
         words_in: Texts::urge_command,
     };
 

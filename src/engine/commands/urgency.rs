@@ -5,7 +5,7 @@
 use crate::domain::TicketState;
 use crate::domain::Urgency;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, ChatCommand, Name, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::corrections::Correction;
 use crate::engine::timers::{ESCALATE_CLAIM, ESCALATE_RESOLVE, REMIND_CLAIM, REMIND_RESOLVE};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
@@ -29,6 +29,7 @@ impl ChatCommand for SetUrgency {
         menu: false,
         told_when_bare: true,
         after_number: false,
+        answer: Answer::Here,
         words_in: Texts::urgency_command,
     };
 
