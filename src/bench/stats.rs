@@ -312,6 +312,7 @@ fn ticket(
         updated_at: created,
         escalated: None,
         reopened: 0,
+        extensions: 0,
     };
     if rng.u8(..100) < 3 {
         let at = (created + rng.i64(60_000..HOUR_MS)).min(now);

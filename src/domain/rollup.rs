@@ -17,7 +17,7 @@ use super::sla::is_overdue;
 use super::{Category, Ratings, TicketState, Urgency};
 
 /// The counters kept per node, day, category and urgency, in column order.
-pub const COUNTERS: [&str; 18] = [
+pub const COUNTERS: [&str; 19] = [
     "received",
     "open",
     "claimed",
@@ -36,6 +36,7 @@ pub const COUNTERS: [&str; 18] = [
     "neutral",
     "unsatisfied",
     "closed_unrated",
+    "extended",
 ];
 
 /// Index of each counter in [`Counts`].
@@ -58,6 +59,8 @@ pub mod c {
     pub const NEUTRAL: usize = 15;
     pub const UNSATISFIED: usize = 16;
     pub const CLOSED_UNRATED: usize = 17;
+    /// Approved extensions of the resolve deadline (延期), one per approval.
+    pub const EXTENDED: usize = 18;
 }
 
 /// One value per [`COUNTERS`] entry.
@@ -137,6 +140,8 @@ pub struct Facts {
     pub ratings: Ratings,
     pub escalated: bool,
     pub reopened: i64,
+    /// Approved extensions (延期).
+    pub extensions: i64,
 }
 
 /// What one ticket adds: its counters under `(grid, day, category, urgency)` and at most one
@@ -189,6 +194,7 @@ pub fn contribution(f: &Facts, zone: chrono_tz::Tz) -> Contribution {
     k[c::NEUTRAL] = f.ratings.neutral;
     k[c::UNSATISFIED] = f.ratings.unsatisfied;
     k[c::CLOSED_UNRATED] = i64::from(f.state == TicketState::Closed && f.ratings.total() == 0);
+    k[c::EXTENDED] = f.extensions;
     Contribution {
         grid: f.grid.clone(),
         day: day_of(f.created_at, zone),
@@ -231,6 +237,7 @@ mod tests {
             ratings: Ratings::default(),
             escalated: false,
             reopened: 0,
+            extensions: 0,
         }
     }
 

@@ -42,6 +42,8 @@ pub struct Summary {
     pub neutral: i64,
     pub unsatisfied: i64,
     pub closed_unrated: i64,
+    /// Approved extensions of resolve deadlines (延期).
+    pub extended: i64,
     pub rates: Rates,
     /// From the histograms: the middle of the bucket the percentile falls in.
     pub response_p50_ms: Option<i64>,
@@ -100,6 +102,7 @@ impl Summary {
             neutral: k[c::NEUTRAL],
             unsatisfied: k[c::UNSATISFIED],
             closed_unrated: k[c::CLOSED_UNRATED],
+            extended: k[c::EXTENDED],
             rates: Rates {
                 on_time_claim: ratio(k[c::CLAIMED_IN_TIME], k[c::RECEIVED] - k[c::DISMISSED]),
                 on_time_resolve: ratio(k[c::DONE_IN_TIME], k[c::DONE]),

@@ -155,24 +155,26 @@ impl StatsTexts for Texts {
             out.push_str(&say!(
                 self,
                 format!(
-                    "{}：收到{}，处理中{}，及时签收率{}，按时办结率{}，满意率{}，重办率{}",
+                    "{}：收到{}，处理中{}，及时签收率{}，按时办结率{}，满意率{}，重办率{}，延期{}次",
                     ch.name,
                     s.received,
                     s.in_progress(),
                     pct(s.rates.on_time_claim),
                     pct(s.rates.on_time_resolve),
                     pct(s.rates.satisfaction),
-                    pct(s.rates.reopen)
+                    pct(s.rates.reopen),
+                    s.extended
                 ),
                 format!(
-                    "{}: received {}, in progress {}, on-time claim {}, on-time resolution {}, satisfaction {}, reopened {}",
+                    "{}: received {}, in progress {}, on-time claim {}, on-time resolution {}, satisfaction {}, reopened {}, extended {}",
                     ch.name,
                     s.received,
                     s.in_progress(),
                     pct(s.rates.on_time_claim),
                     pct(s.rates.on_time_resolve),
                     pct(s.rates.satisfaction),
-                    pct(s.rates.reopen)
+                    pct(s.rates.reopen),
+                    s.extended
                 )
             ));
         }

@@ -10,7 +10,7 @@ use super::tickets::Ticket;
 use super::{Result, Store, row_placeholders};
 
 /// Columns written for each ticket (`id` is left to the database).
-const WIDTH: usize = 31;
+const WIDTH: usize = 32;
 
 impl Store {
     /// Inserts `tickets` as they are (their `id` is ignored; `inbox_id` is given separately
@@ -23,7 +23,8 @@ impl Store {
                  source_message_id, inbox_id, reporter_id, reporter_name, category, urgency, \
                  location, body, assignee, state, created_at, first_response_at, claimed_at, \
                  resolved_at, closed_at, claim_due, resolve_due, rating, duplicate_of, updated_at, \
-                 escalated, reopened, rated_satisfied, rated_neutral, rated_unsatisfied) VALUES {}",
+                 escalated, reopened, rated_satisfied, rated_neutral, rated_unsatisfied, \
+                 extensions) VALUES {}",
                 row_placeholders(tx.backend(), chunk.len(), WIDTH)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -59,7 +60,8 @@ impl Store {
                     .bind(t.reopened)
                     .bind(t.ratings.satisfied)
                     .bind(t.ratings.neutral)
-                    .bind(t.ratings.unsatisfied);
+                    .bind(t.ratings.unsatisfied)
+                    .bind(t.extensions);
             }
             q.execute(tx.conn()).await?;
         }

@@ -10,6 +10,7 @@ pub mod confirm;
 pub mod console;
 pub mod duty;
 pub mod examples;
+pub mod extensions;
 pub mod inbox;
 pub mod onebot;
 pub mod outbox;

@@ -79,6 +79,7 @@ pub fn facts_of(t: &Ticket) -> Facts {
         ratings: t.ratings,
         escalated: t.escalated.is_some(),
         reopened: t.reopened,
+        extensions: t.extensions,
     }
 }
 
@@ -99,12 +100,13 @@ fn facts_of_new(t: &NewTicket) -> Facts {
         ratings: crate::domain::Ratings::default(),
         escalated: false,
         reopened: 0,
+        extensions: 0,
     }
 }
 
 const FACT_COLUMNS: &str = "id, grid, state, category, urgency, created_at, updated_at, \
     first_response_at, claimed_at, resolved_at, claim_due, resolve_due, rated_satisfied, \
-    rated_neutral, rated_unsatisfied, escalated, reopened";
+    rated_neutral, rated_unsatisfied, escalated, reopened, extensions";
 
 fn facts_from(row: &AnyRow) -> Result<Facts> {
     Ok(Facts {
@@ -122,6 +124,7 @@ fn facts_from(row: &AnyRow) -> Result<Facts> {
         ratings: super::tickets::ratings_from(row)?,
         escalated: col::<Option<String>>(row, "escalated")?.is_some(),
         reopened: col(row, "reopened")?,
+        extensions: col(row, "extensions")?,
     })
 }
 

@@ -45,6 +45,8 @@ pub struct Ticket {
     pub escalated: Option<String>,
     /// How many times the reporter reopened it.
     pub reopened: i64,
+    /// Approved extensions of its resolve deadline (延期).
+    pub extensions: i64,
 }
 
 impl Ticket {
@@ -109,7 +111,7 @@ pub struct TicketFacts {
 pub(crate) const COLUMNS: &str = "id, grid, grid_no, platform, account, chat_id, thread, source_message_id, reporter_id, \
     reporter_name, category, urgency, location, body, assignee, state, created_at, first_response_at, \
     claimed_at, resolved_at, closed_at, claim_due, resolve_due, rating, rated_satisfied, rated_neutral, \
-    rated_unsatisfied, duplicate_of, updated_at, escalated, reopened";
+    rated_unsatisfied, duplicate_of, updated_at, escalated, reopened, extensions";
 
 /// The `rated_*` counts of a row.
 pub(crate) fn ratings_from(row: &AnyRow) -> Result<Ratings> {
@@ -152,6 +154,7 @@ pub(crate) fn ticket_from(row: &AnyRow) -> Result<Ticket> {
         updated_at: col(row, "updated_at")?,
         escalated: col(row, "escalated")?,
         reopened: col(row, "reopened")?,
+        extensions: col(row, "extensions")?,
     })
 }
 
@@ -316,7 +319,7 @@ impl Tx {
              resolved_at = $6, closed_at = $7, rating = $8, duplicate_of = $9, body = $10, \
              grid = $11, updated_at = $12, claim_due = $13, resolve_due = $14, escalated = $15, \
              reopened = $16, category = $17, urgency = $18, rated_satisfied = $19, \
-             rated_neutral = $20, rated_unsatisfied = $21 WHERE id = $1",
+             rated_neutral = $20, rated_unsatisfied = $21, extensions = $22 WHERE id = $1",
         )
         .bind(t.id)
         .bind(t.assignee.clone())
@@ -339,6 +342,7 @@ impl Tx {
         .bind(t.ratings.satisfied)
         .bind(t.ratings.neutral)
         .bind(t.ratings.unsatisfied)
+        .bind(t.extensions)
         .execute(self.db().await?)
         .await?;
         Ok(())

@@ -221,12 +221,13 @@ async fn corrections(db: Db) {
     let app = spawn_app_with(db, memory).await;
     seed(&app, ROSTER).await;
     let source = app
-        .say("g1", "res1", "王芳", "/report 狗在小区里乱拉屎")
+        .say("g1", "res1", "王芳", "/report 小区垃圾站着火了 冒黑烟")
         .await;
     let card = app.card_for(&source);
     let before = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(before.urgency, gridline::domain::Urgency::Urgent);
 
-    // The parser took it for a danger; the leader says it is not urgent.
+    // The parser read a fire; the leader finds a smouldering bin and says it is not urgent.
     app.say("g1", "leader1", "张伟", "改为一般 1").await;
     let t = app.store.ticket(1).await.expect("db").expect("ticket");
     assert_eq!(t.urgency, gridline::domain::Urgency::Normal);
@@ -274,7 +275,7 @@ async fn corrections(db: Db) {
         .map(|e| e.example.source.to_string())
         .collect();
     assert_eq!(sources, ["urgency", "urgency", "recategorize"]);
-    assert_eq!(examples[0].example.text, "狗在小区里乱拉屎");
+    assert_eq!(examples[0].example.text, "小区垃圾站着火了 冒黑烟");
     assert_eq!(
         examples[2].example.category,
         Some(gridline::domain::Category::Sanitation)

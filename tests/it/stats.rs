@@ -92,6 +92,7 @@ fn as_stored((id, no): (i64, i64), t: &NewTicket) -> Ticket {
         updated_at: t.created_at,
         escalated: None,
         reopened: 0,
+        extensions: 0,
     }
 }
 
@@ -134,6 +135,10 @@ fn mutate(rng: &mut fastrand::Rng, t: &mut Ticket) {
     }
     if rng.u8(0..4) == 0 {
         t.escalated = Some(if rng.bool() { "village" } else { "town" }.into());
+    }
+    if rng.u8(0..6) == 0 {
+        t.extensions += 1;
+        t.resolve_due = later(rng, t.resolve_due);
     }
     if rng.u8(0..5) == 0 {
         t.reopened += 1;
