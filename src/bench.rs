@@ -153,6 +153,69 @@ fn event(n: usize, groups: usize, text: &str) -> InboundEvent {
     }
 }
 
+/// The settings every scenario runs with: the given database, an HTTP listener on a free
+/// loopback port, no sandbox, and nothing that depends on the time of day the bench runs
+/// (quiet hours would hold replies back; a digest falling in the run would queue a notice per
+/// active group).
+fn settings(database_url: &str) -> anyhow::Result<Settings> {
+    let mut settings = Settings::defaults()?;
+    settings.database.url = Secret::new(database_url);
+    settings.http.listen = "127.0.0.1:0".parse()?;
+    settings.sandbox.enabled = false;
+    settings.sandbox.demo_roster = false;
+    settings.sla.quiet_hours = String::new();
+    settings.digest.daily_at = String::new();
+    settings.digest.weekly_at = String::new();
+    Ok(settings)
+}
+
+/// The in-process platform the replies go to: one bot account with Telegram's per-bot limit
+/// (30 messages/s), and `per_chat` limits.
+fn platform(per_chat: Vec<Rate>) -> Arc<MemoryAdapter> {
+    Arc::new(MemoryAdapter::new(Capabilities {
+        text_limit: 4_096,
+        buttons: true,
+        replies: true,
+        edits: false,
+        private_chats: crate::platform::PrivateChats::Never,
+        limits: RateLimits {
+            per_chat,
+            per_account: vec![Rate {
+                max: 30,
+                per: Duration::from_secs(1),
+            }],
+        },
+    }))
+}
+
+/// Paced arrivals, as every scenario makes them: `count` submissions, one every `1/rate`
+/// seconds, each on a task of its own so that a slow commit never delays the next arrival.
+/// Returns each one's arrival time (taken just before it is handed over) and its result, in
+/// order. When the bench itself falls behind (a busy machine), the missed ticks go at once and
+/// the rate holds over the run; the arrival times are the real ones either way.
+async fn pace<T, F>(
+    rate: f64,
+    count: usize,
+    mut submit: impl FnMut(usize) -> F,
+) -> anyhow::Result<Vec<(Instant, T)>>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+{
+    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate.max(0.001)));
+    let mut pending = Vec::with_capacity(count);
+    for n in 0..count {
+        ticker.tick().await;
+        let at = Instant::now();
+        pending.push((at, tokio::spawn(submit(n))));
+    }
+    let mut out = Vec::with_capacity(count);
+    for (at, task) in pending {
+        out.push((at, task.await?));
+    }
+    Ok(out)
+}
+
 /// One in `every` messages is a request, the rest chatter.
 fn text_for(n: usize, every: usize) -> &'static str {
     if n.is_multiple_of(every) {
@@ -213,30 +276,8 @@ fn phase(
 }
 
 pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<BenchReport> {
-    let mut settings = Settings::defaults()?;
-    settings.database.url = Secret::new(database_url);
-    settings.http.listen = "127.0.0.1:0".parse()?;
-    settings.sandbox.enabled = false;
-    settings.sandbox.demo_roster = false;
-    // Quiet hours would hold replies back depending on the time of day the bench runs.
-    settings.sla.quiet_hours = String::new();
-    // So would the daily digest (one notice per active group) if its time falls in the run.
-    settings.digest.daily_at = String::new();
-    settings.digest.weekly_at = String::new();
-    let memory = Arc::new(MemoryAdapter::new(Capabilities {
-        text_limit: 4_096,
-        buttons: true,
-        replies: true,
-        edits: false,
-        private_chats: crate::platform::PrivateChats::Never,
-        limits: RateLimits {
-            per_chat: Vec::new(),
-            per_account: vec![Rate {
-                max: 30,
-                per: Duration::from_secs(1),
-            }],
-        },
-    }));
+    let settings = settings(database_url)?;
+    let memory = platform(Vec::new());
     let app = Application::build(settings, vec![memory.clone() as Arc<dyn Adapter>]).await?;
     let store = app.store();
     let intake = app.intake();
@@ -332,21 +373,19 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
         "bench: paced run starts"
     );
     let paced_started = Instant::now();
-    let mut ticker =
-        tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(opts.rate.max(1))));
-    let mut pending = Vec::with_capacity(paced);
-    for n in messages..total {
-        ticker.tick().await;
-        arrived[n] = Some(Instant::now());
+    let submitted = pace(f64::from(opts.rate), paced, |i| {
+        let n = messages + i;
         let intake = intake.clone();
-        pending.push(tokio::spawn(async move {
+        async move {
             intake
                 .submit(vec![event(n, groups, REQUESTS[n % REQUESTS.len()])], None)
                 .await
-        }));
-    }
-    for p in pending {
-        p.await??;
+        }
+    })
+    .await?;
+    for (i, (at, stored)) in submitted.into_iter().enumerate() {
+        arrived[messages + i] = Some(at);
+        stored?;
     }
     tokio::time::timeout(wait, seen.wait_for(|c| *c >= total))
         .await

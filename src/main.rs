@@ -121,6 +121,10 @@ enum Command {
         /// Stats scenario: rows of the XLSX export.
         #[arg(long, default_value_t = 50_000)]
         export_rows: usize,
+        /// Stats scenario: measure the tickets an earlier run left in `--database` (same
+        /// `--groups`) instead of loading new ones; the recount check still runs.
+        #[arg(long)]
+        loaded: bool,
         /// Messages for the throughput run.
         #[arg(long, default_value_t = 100_000)]
         messages: usize,
@@ -352,6 +356,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             days,
             queries,
             export_rows,
+            loaded,
             messages,
             rate,
             paced_seconds,
@@ -371,6 +376,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
                         rate,
                         paced_for: std::time::Duration::from_secs(paced_seconds),
                         export_rows: export_rows.max(1),
+                        loaded,
                         ..Default::default()
                     };
                     let report = gridline::bench::stats::run(&url, opts).await;

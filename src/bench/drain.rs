@@ -14,9 +14,7 @@ use anyhow::{Context as _, bail};
 
 use super::{REQUESTS, event, roster};
 use crate::app::Application;
-use crate::config::{Secret, Settings};
-use crate::platform::memory::MemoryAdapter;
-use crate::platform::{Adapter, Capabilities, Outbound, OutboundMessage, Rate, RateLimits};
+use crate::platform::{Adapter, Outbound, OutboundMessage, Rate};
 use crate::store::outbox::{NewOutbound, Priority};
 
 /// What to run.
@@ -63,37 +61,17 @@ impl DrainReport {
 }
 
 pub async fn run(database_url: &str, opts: DrainOptions) -> anyhow::Result<DrainReport> {
-    let mut settings = Settings::defaults()?;
-    settings.database.url = Secret::new(database_url);
-    settings.http.listen = "127.0.0.1:0".parse()?;
-    settings.sandbox.enabled = false;
-    settings.sandbox.demo_roster = false;
-    settings.sla.quiet_hours = String::new();
-    settings.digest.daily_at = String::new();
-    settings.digest.weekly_at = String::new();
-    let memory = Arc::new(MemoryAdapter::new(Capabilities {
-        text_limit: 4_096,
-        buttons: true,
-        replies: true,
-        edits: false,
-        private_chats: crate::platform::PrivateChats::Never,
-        limits: RateLimits {
-            per_chat: vec![
-                Rate {
-                    max: 1,
-                    per: Duration::from_secs(1),
-                },
-                Rate {
-                    max: 20,
-                    per: Duration::from_secs(60),
-                },
-            ],
-            per_account: vec![Rate {
-                max: 30,
-                per: Duration::from_secs(1),
-            }],
+    let settings = super::settings(database_url)?;
+    let memory = super::platform(vec![
+        Rate {
+            max: 1,
+            per: Duration::from_secs(1),
         },
-    }));
+        Rate {
+            max: 20,
+            per: Duration::from_secs(60),
+        },
+    ]);
     let app = Application::build(settings, vec![memory.clone() as Arc<dyn Adapter>]).await?;
     let store = app.store();
     let intake = app.intake();
@@ -136,15 +114,18 @@ pub async fn run(database_url: &str, opts: DrainOptions) -> anyhow::Result<Drain
     let started = Instant::now();
     let sent_before = memory.sent().len();
     let cards = ((opts.card_rate * opts.seconds as f64) as usize).max(1);
-    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / opts.card_rate.max(0.01)));
+    // Groups spread over the roster, each report in a group of its own.
+    let group_of = |c: usize| c * (groups / cards).max(1) % groups;
+    let submitted = super::pace(opts.card_rate, cards, |c| {
+        let intake = intake.clone();
+        let ev = event(group_of(c), groups, REQUESTS[c % REQUESTS.len()]);
+        async move { intake.submit(vec![ev], None).await }
+    })
+    .await?;
     let mut arrived = Vec::with_capacity(cards);
-    for c in 0..cards {
-        ticker.tick().await;
-        // Groups spread over the roster, each report in a group of its own.
-        let n = c * (groups / cards).max(1) % groups;
-        let ev = event(n, groups, REQUESTS[c % REQUESTS.len()]);
-        arrived.push((format!("bm{n}"), Instant::now()));
-        intake.submit(vec![ev], None).await?;
+    for (c, (at, stored)) in submitted.into_iter().enumerate() {
+        stored?;
+        arrived.push((format!("bm{}", group_of(c)), at));
     }
     // Every card out (or a minute more).
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -2,8 +2,10 @@
 //!
 //! 1. Loads `--tickets` finished tickets (default 1,000,000) spread over `--days` (365) across
 //!    `--groups` grids (40,000: 10 towns × 40 villages × 100 grids), in bulk through the store
-//!    with their rollups ([`Store::bulk_tickets`]), and checks the rollups against a recount of
-//!    the tickets (`gridline stats --verify`'s code).
+//!    with their rollups ([`Store::bulk_tickets`]); with `--loaded`, measures the tickets an
+//!    earlier run left in the database instead. Last of all (so that the recount's memory is
+//!    not in the figures), checks the rollups against a recount of the tickets (`gridline
+//!    stats --verify`'s code), the paced intake's tickets included.
 //! 2. Asks `--queries` node × period questions (random nodes at every level, every period
 //!    word and random ranges) through [`crate::stats::summary`] and the per-unit detail
 //!    through [`crate::stats::children`]: p50/p99/max, and the process's extra memory (peak
@@ -26,12 +28,9 @@ use anyhow::{Context as _, bail};
 use chrono::NaiveDate;
 
 use crate::app::Application;
-use crate::config::{Secret, Settings};
+use crate::config::Settings;
 use crate::domain::{Category, Rating, TicketState, Urgency};
-use crate::platform::memory::MemoryAdapter;
-use crate::platform::{
-    Adapter, Capabilities, ChatKind, ChatRef, EventKind, InboundEvent, Rate, RateLimits, Sender,
-};
+use crate::platform::{Adapter, ChatKind, ChatRef, EventKind, InboundEvent, Sender};
 use crate::store::Store;
 use crate::store::tickets::Ticket;
 
@@ -55,6 +54,9 @@ pub struct StatsOptions {
     pub coordinators: usize,
     pub page_rounds: usize,
     pub export_rows: usize,
+    /// The database already holds the tickets of an earlier run (same roster): measure them
+    /// instead of loading.
+    pub loaded: bool,
 }
 
 impl Default for StatsOptions {
@@ -69,6 +71,7 @@ impl Default for StatsOptions {
             coordinators: 10,
             page_rounds: 20,
             export_rows: 50_000,
+            loaded: false,
         }
     }
 }
@@ -141,7 +144,7 @@ impl StatsReport {
     pub fn render(&self) -> String {
         let mut out = format!(
             "backend {}, {} grids, {} tickets over {} days\n\
-             load: {:.1} s = {:.0} tickets/s with rollups; verify: {} differences ({:.1} s)\n\
+             load: {:.1} s = {:.0} tickets/s with rollups; verify (after the run): {} differences ({:.1} s)\n\
              node × period questions (rollups): {}\n\
              per-unit detail (rollups): {}\n\
              memory while asking: resident {:.1} MiB before, peak {:.1} MiB (+{:.1} MiB)\n\
@@ -563,37 +566,27 @@ async fn intake_under_questions(
         }));
     }
     let paced = ((f64::from(opts.rate) * opts.paced_for.as_secs_f64()) as usize).max(1);
-    let mut ticker =
-        tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(opts.rate.max(1))));
-    let mut pending = Vec::with_capacity(paced);
-    const REQUESTS: [&str; 3] = [
-        "/report 3栋楼道灯坏了，晚上看不见",
-        "/report 小区门口垃圾好几天没人收",
-        "/report 5号楼下水道堵了，污水漫出来",
-    ];
-    for n in 0..paced {
-        ticker.tick().await;
-        let id = format!("p{n}");
-        arrived
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.clone(), Instant::now());
-        let grid = (n * 7_919) % opts.groups;
+    let groups = opts.groups;
+    let submitted = super::pace(f64::from(opts.rate), paced, |n| {
+        let grid = (n * 7_919) % groups;
         let e = event(
-            id,
+            format!("p{n}"),
             format!("bg{grid}"),
             &format!("r{}", n % 5_000),
-            REQUESTS[n % REQUESTS.len()],
+            super::REQUESTS[n % super::REQUESTS.len()],
         );
-        let (intake, refused) = (intake.clone(), refused.clone());
-        pending.push(tokio::spawn(async move {
-            if intake.submit(vec![e], None).await.is_err() {
+        let intake = intake.clone();
+        async move { intake.submit(vec![e], None).await.is_ok() }
+    })
+    .await?;
+    {
+        let mut arrived = arrived.lock().unwrap_or_else(|e| e.into_inner());
+        for (n, (at, stored)) in submitted.into_iter().enumerate() {
+            arrived.insert(format!("p{n}"), at);
+            if !stored {
                 refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-        }));
-    }
-    for p in pending {
-        p.await?;
+        }
     }
     stop.cancel();
     for a in askers {
@@ -852,49 +845,37 @@ async fn export(
 }
 
 pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<StatsReport> {
-    let mut settings = Settings::defaults()?;
-    settings.database.url = Secret::new(database_url);
-    settings.http.listen = "127.0.0.1:0".parse()?;
-    settings.sandbox.enabled = false;
-    settings.sandbox.demo_roster = false;
-    settings.sla.quiet_hours = String::new();
-    settings.digest.daily_at = String::new();
-    settings.digest.weekly_at = String::new();
-    let memory = Arc::new(MemoryAdapter::new(Capabilities {
-        text_limit: 4_096,
-        buttons: true,
-        replies: true,
-        edits: false,
-        private_chats: crate::platform::PrivateChats::Never,
-        limits: RateLimits {
-            per_chat: Vec::new(),
-            per_account: vec![Rate {
-                max: 30,
-                per: Duration::from_secs(1),
-            }],
-        },
-    }));
+    let settings = super::settings(database_url)?;
+    let memory = super::platform(Vec::new());
     let app =
         Application::build(settings.clone(), vec![memory.clone() as Arc<dyn Adapter>]).await?;
     let store = app.store();
-    if store.ticket_count().await? > 0 {
+    let had = store.ticket_count().await?;
+    if had > 0 && !opts.loaded {
         bail!("the bench needs an empty database; {database_url} already has tickets");
     }
+    if had == 0 && opts.loaded {
+        bail!("--loaded: {database_url} has no tickets to measure");
+    }
     let zone = settings.general.timezone.0;
-    crate::import::import_csv(&store, roster(opts.groups).as_bytes())
-        .await
-        .context("bench roster")?;
-    store.remember_roster().await.context("bench roster")?;
     let now = crate::store::now_millis();
     let today = crate::stats::today(now, zone);
-
-    tracing::info!(tickets = opts.tickets, "bench: loading tickets");
-    let load_seconds = load(&store, &opts, now).await?;
-    store.analyze().await?;
-    tracing::info!("bench: verifying the rollups against the tickets");
-    let at = Instant::now();
-    let (verify_differences, _) = store.verify_rollups(zone, 10).await?;
-    let verify_seconds = at.elapsed().as_secs_f64();
+    let load_seconds = if opts.loaded {
+        tracing::info!(tickets = had, "bench: measuring the tickets already loaded");
+        0.0
+    } else {
+        crate::import::import_csv(&store, roster(opts.groups).as_bytes())
+            .await
+            .context("bench roster")?;
+        store.remember_roster().await.context("bench roster")?;
+        tracing::info!(tickets = opts.tickets, "bench: loading tickets");
+        let seconds = load(&store, &opts, now).await?;
+        store.analyze().await?;
+        seconds
+    };
+    if opts.loaded {
+        store.remember_roster().await.context("bench roster")?;
+    }
 
     let stop = app.shutdown_token();
     let handles = Handles {
@@ -924,13 +905,29 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
 
     stop.cancel();
     let _ = running.await;
+
+    // Last, so that what the recount holds in memory (every node's figures rebuilt from the
+    // tickets) is not in the resident set the figures above measure. It covers the tickets
+    // the paced intake opened too.
+    tracing::info!("bench: verifying the rollups against the tickets");
+    let at = Instant::now();
+    let (verify_differences, _) = store.verify_rollups(zone, 10).await?;
+    let verify_seconds = at.elapsed().as_secs_f64();
     Ok(StatsReport {
         backend: format!("{:?}", store.backend()),
         groups: opts.groups,
-        tickets: opts.tickets,
+        tickets: if opts.loaded {
+            had as usize
+        } else {
+            opts.tickets
+        },
         days: opts.days,
         load_seconds,
-        load_tickets_per_s: opts.tickets as f64 / load_seconds.max(f64::MIN_POSITIVE),
+        load_tickets_per_s: if opts.loaded {
+            0.0
+        } else {
+            opts.tickets as f64 / load_seconds.max(f64::MIN_POSITIVE)
+        },
         verify_seconds,
         verify_differences,
         summary,

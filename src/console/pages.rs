@@ -579,6 +579,31 @@ fn login_help(s: &ConsoleState) -> Response {
         .into_response()
 }
 
+/// A section of a page: its title (the UI text `id`) and a table with that id, a header row
+/// of UI texts and rows of plain-text cells (escaped here), each row with its attributes.
+fn titled_table<const N: usize>(
+    s: &ConsoleState,
+    id: &'static str,
+    heads: &[&'static str; N],
+    rows: impl Iterator<Item = (String, [String; N])>,
+) -> String {
+    let t = &s.texts;
+    let mut out = format!(r#"<h2>{}</h2><table id="{id}"><thead><tr>"#, esc(t.ui(id)));
+    for h in heads {
+        let _ = write!(out, "<th>{}</th>", esc(t.ui(h)));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for (attrs, cells) in rows {
+        let _ = write!(out, "<tr{attrs}>");
+        for c in cells {
+            let _ = write!(out, "<td>{}</td>", esc(&c));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
 // ---- the tree ------------------------------------------------------------------------------
 
 /// One row of the tree: a node below, its figures and its weighted score.
@@ -1364,47 +1389,38 @@ pub(super) async fn ticket(
             }
             body.push_str("</ul>");
         }
-        let _ = write!(
-            body,
-            r#"<h2>{}</h2><table id="history"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
-            esc(t.ui("history")),
-            esc(t.ui("time")),
-            esc(t.ui("actor")),
-            esc(t.ui("event")),
-            esc(t.ui("detail")),
-        );
-        for e in &events {
-            let _ = write!(
-                body,
-                r#"<tr data-kind="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-                e.kind.id(),
-                esc(&local_time(e.at, tz)),
-                esc(&mask_personal_numbers(&e.actor_name)),
-                esc(t.event_kind(e.kind)),
-                esc(&mask_personal_numbers(&e.detail)),
-            );
-        }
-        body.push_str("</tbody></table>");
-        let _ = write!(
-            body,
-            r#"<h2>{}</h2><table id="messages"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
-            esc(t.ui("messages")),
-            esc(t.ui("time")),
-            esc(t.ui("chat")),
-            esc(t.ui("content")),
-            esc(t.ui("delivery")),
-        );
-        for m in &messages {
-            let _ = write!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&local_time(m.at, tz)),
-                esc(&m.chat),
-                esc(&m.text),
-                esc(&m.status),
-            );
-        }
-        body.push_str("</tbody></table>");
+        body.push_str(&titled_table(
+            &s,
+            "history",
+            &["time", "actor", "event", "detail"],
+            events.iter().map(|e| {
+                (
+                    format!(r#" data-kind="{}""#, e.kind.id()),
+                    [
+                        local_time(e.at, tz),
+                        mask_personal_numbers(&e.actor_name),
+                        t.event_kind(e.kind).to_string(),
+                        mask_personal_numbers(&e.detail),
+                    ],
+                )
+            }),
+        ));
+        body.push_str(&titled_table(
+            &s,
+            "messages",
+            &["time", "chat", "content", "delivery"],
+            messages.iter().map(|m| {
+                (
+                    String::new(),
+                    [
+                        local_time(m.at, tz),
+                        m.chat.clone(),
+                        m.text.clone(),
+                        m.status.clone(),
+                    ],
+                )
+            }),
+        ));
         if tk.state.is_active() {
             let form = |action: &str, label: &str, field: Option<&str>, hint: &str| {
                 let input = field

@@ -150,8 +150,17 @@ impl Pacer {
     ) -> Result<(), NoSlot> {
         let gate = self.gate(send.account.key);
         let rank = (Reverse(send.priority), Reverse(send.id));
+        let spread;
         let mut keys = Vec::with_capacity(2);
-        keys.push(send.account);
+        if send.priority == Priority::Reply {
+            keys.push(send.account);
+        } else {
+            spread = spread_out(send.account.rates);
+            keys.push(SendKey {
+                key: send.account.key,
+                rates: &spread,
+            });
+        }
         if let Some(chat) = send.chat {
             keys.push(chat);
         }
@@ -226,6 +235,24 @@ impl Pacer {
         }
     }
 }
+
+/// An account's limits as a background send (reminder, digest) must keep them: besides each
+/// window, at most [`SPREAD`] sends per that many shares of the window (30 a second: 4 in
+/// 133 ms). A digest then drains at the account's full rate without taking a whole window in
+/// one burst, so a reply that comes meanwhile finds a slot within a few shares instead of
+/// waiting for the window to pass; the few sends of slack let the digest catch up when a
+/// send was late. Replies keep the plain windows: a burst of cards goes at once.
+fn spread_out(rates: &[Rate]) -> Vec<Rate> {
+    let mut out = rates.to_vec();
+    out.extend(rates.iter().filter(|r| r.max > SPREAD).map(|r| Rate {
+        max: SPREAD,
+        per: r.per * SPREAD / r.max,
+    }));
+    out
+}
+
+/// Background sends allowed together within their share of an account's window.
+const SPREAD: u32 = 4;
 
 /// How often old sends are forgotten, and how old they must be (longer than any platform's
 /// longest window).
@@ -396,6 +423,66 @@ mod tests {
                 chat_in_window <= 1,
                 "chat {chat}: {chat_in_window} in a window"
             );
+        }
+    }
+
+    /// A draining digest is spread over the account's window instead of taking it in one
+    /// burst, so a reply that comes meanwhile goes within one share of it, not after the rest
+    /// of the window. (40 in 2 s here: shares of 50 ms, 4 sends per 200 ms; the bounds leave
+    /// the scheduling of a loaded machine 200 ms or more.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn digests_are_spread_so_a_reply_finds_a_slot_at_once() {
+        let pacer = Arc::new(Pacer::local());
+        let account = [Rate {
+            max: 40,
+            per: Duration::from_secs(2),
+        }];
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let go = |id: i64, priority: Priority| {
+            let (pacer, sent) = (pacer.clone(), sent.clone());
+            tokio::spawn(async move {
+                let send = SendTicket {
+                    chat: None,
+                    account: SendKey {
+                        key: "bot",
+                        rates: &account,
+                    },
+                    priority,
+                    id,
+                };
+                if pacer.slot(&send, None).await.is_ok() {
+                    sent.lock().expect("log").push((id, Instant::now()));
+                }
+            })
+        };
+        let mut tasks: Vec<_> = (1..=60).map(|id| go(id, Priority::Digest)).collect();
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        let early = sent.lock().expect("log").len();
+        // Spread: 12 by now (4 at 0, 200 and 400 ms); in one burst it would be all 40.
+        assert!(early <= 16, "{early} digest sends in the first 450 ms");
+        let asked = Instant::now();
+        tasks.push(go(1_000, Priority::Reply));
+        for t in tasks {
+            t.await.expect("task");
+        }
+        let sent = sent.lock().expect("log").clone();
+        let reply = sent
+            .iter()
+            .find(|(id, _)| *id == 1_000)
+            .map(|(_, at)| *at)
+            .expect("the reply went");
+        // Within a spread (200 ms); behind a full window it would wait about 1,550 ms.
+        assert!(
+            reply.duration_since(asked) <= Duration::from_millis(500),
+            "the reply waited {:?}",
+            reply.duration_since(asked)
+        );
+        for (i, (_, at)) in sent.iter().enumerate() {
+            let in_window = sent[..=i]
+                .iter()
+                .filter(|(_, u)| at.duration_since(*u) < Duration::from_millis(1_950))
+                .count();
+            assert!(in_window <= 40, "{in_window} sends in one window");
         }
     }
 

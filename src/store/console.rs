@@ -442,21 +442,17 @@ impl Store {
         &self,
         codes: &[String],
     ) -> Result<std::collections::HashMap<String, String>> {
-        let mut out = std::collections::HashMap::new();
-        for chunk in codes.chunks(200) {
-            let sql = format!(
-                "SELECT code, name FROM people WHERE code IN ({})",
-                super::params(self.backend(), 1, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for c in chunk {
-                q = q.bind(c.clone());
-            }
-            for r in q.fetch_all(self.pool()).await? {
-                out.insert(col(&r, "code")?, col(&r, "name")?);
-            }
-        }
-        Ok(out)
+        let mut conn = self.pool().acquire().await?;
+        let rows = super::rows_with_codes(
+            &mut conn,
+            self.backend(),
+            "SELECT code, name FROM people",
+            codes,
+        )
+        .await?;
+        rows.iter()
+            .map(|r| Ok((col(r, "code")?, col(r, "name")?)))
+            .collect()
     }
 
     // ---- grids --------------------------------------------------------------------------
@@ -515,22 +511,17 @@ impl Store {
         &self,
         codes: &[String],
     ) -> Result<std::collections::HashMap<String, Grid>> {
-        let mut out = std::collections::HashMap::new();
-        for chunk in codes.chunks(200) {
-            let sql = format!(
-                "SELECT code, name, parent, level, path FROM grids WHERE code IN ({})",
-                super::params(self.backend(), 1, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for c in chunk {
-                q = q.bind(c.clone());
-            }
-            for r in q.fetch_all(self.pool()).await? {
-                let g = grid_from(&r)?;
-                out.insert(g.code.clone(), g);
-            }
-        }
-        Ok(out)
+        let mut conn = self.pool().acquire().await?;
+        let rows = super::rows_with_codes(
+            &mut conn,
+            self.backend(),
+            "SELECT code, name, parent, level, path FROM grids",
+            codes,
+        )
+        .await?;
+        rows.iter()
+            .map(|r| grid_from(r).map(|g| (g.code.clone(), g)))
+            .collect()
     }
 
     // ---- tickets ------------------------------------------------------------------------

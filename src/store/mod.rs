@@ -631,6 +631,30 @@ pub(crate) fn params(backend: Backend, first: usize, count: usize) -> String {
 }
 pub use crate::clock::now_millis;
 
+/// The rows of `select` (a `SELECT … FROM table` without a WHERE) whose `code` is one of
+/// `codes`, asked in chunks of 500 so that no statement has more parameters than a backend
+/// allows.
+pub(crate) async fn rows_with_codes(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    select: &str,
+    codes: &[String],
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let mut out = Vec::new();
+    for chunk in codes.chunks(500) {
+        let sql = format!(
+            "{select} WHERE code IN ({})",
+            params(backend, 1, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for code in chunk {
+            q = q.bind(code.clone());
+        }
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

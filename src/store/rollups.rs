@@ -240,16 +240,14 @@ impl Tx {
                 }
             }
         }
-        for chunk in missing.chunks(500) {
-            let sql = format!(
-                "SELECT code, path FROM grids WHERE code IN ({})",
-                super::params(self.backend, 1, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for g in chunk {
-                q = q.bind(g.clone());
-            }
-            let rows = q.fetch_all(&mut *self.inner).await?;
+        if !missing.is_empty() {
+            let rows = super::rows_with_codes(
+                &mut self.inner,
+                self.backend,
+                "SELECT code, path FROM grids",
+                &missing,
+            )
+            .await?;
             let mut memo = self.tree.lock().unwrap_or_else(|e| e.into_inner());
             for r in rows {
                 let code: String = col(&r, "code")?;
@@ -655,21 +653,10 @@ async fn names_on(
     backend: super::Backend,
     codes: &[String],
 ) -> Result<HashMap<String, String>> {
-    let mut out = HashMap::with_capacity(codes.len());
-    for chunk in codes.chunks(500) {
-        let sql = format!(
-            "SELECT code, name FROM grids WHERE code IN ({})",
-            super::params(backend, 1, chunk.len())
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for code in chunk {
-            q = q.bind(code.clone());
-        }
-        for r in q.fetch_all(&mut *conn).await? {
-            out.insert(col(&r, "code")?, col(&r, "name")?);
-        }
-    }
-    Ok(out)
+    let rows = super::rows_with_codes(conn, backend, "SELECT code, name FROM grids", codes).await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "code")?, col(r, "name")?)))
+        .collect()
 }
 
 async fn figures_on(

@@ -285,12 +285,19 @@ async fn serve(socket: WebSocket, state: WsState, account: String, role: Role) {
         let first = match first {
             Some(Ok(frame)) => frame,
             Some(Err(e)) => {
-                debug!(%account, error = %e, "OneBot connection closed: unreadable or oversized frame");
-                crate::limits::OVERSIZED_FRAMES.note(format_args!(
-                    "OneBot account {}: {e} (limit {} bytes)",
-                    account.chars().take(32).collect::<String>(),
-                    state.max_message
-                ));
+                match socket_end(&e) {
+                    SocketEnd::Dropped => {
+                        debug!(%account, error = %e, "OneBot bridge went away without closing");
+                    }
+                    SocketEnd::Refused => {
+                        debug!(%account, error = %e, "OneBot connection closed: unreadable or oversized frame");
+                        crate::limits::OVERSIZED_FRAMES.note(format_args!(
+                            "OneBot account {}: {e} (limit {} bytes)",
+                            account.chars().take(32).collect::<String>(),
+                            state.max_message
+                        ));
+                    }
+                }
                 break;
             }
             None => break,
@@ -322,6 +329,32 @@ async fn serve(socket: WebSocket, state: WsState, account: String, role: Role) {
     drop(frames);
     let _ = writer.await;
     info!(%account, "OneBot bridge disconnected");
+}
+
+/// Why a bridge's socket ended with an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SocketEnd {
+    /// The bridge (or the network) dropped the connection: a restart, a reset, a closed
+    /// laptop lid. Normal life, not a refusal.
+    Dropped,
+    /// gridline closed it: a message over the limit or a frame it cannot read.
+    Refused,
+}
+
+/// Tells a dropped connection from a refused frame, so that only refusals are counted in the
+/// "oversized or unreadable" tally.
+fn socket_end(e: &axum::Error) -> SocketEnd {
+    use tungstenite::error::{Error as WsError, ProtocolError};
+    let inner = std::error::Error::source(e).and_then(|s| s.downcast_ref::<WsError>());
+    match inner {
+        Some(
+            WsError::ConnectionClosed
+            | WsError::AlreadyClosed
+            | WsError::Io(_)
+            | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake),
+        ) => SocketEnd::Dropped,
+        _ => SocketEnd::Refused,
+    }
 }
 
 /// Handles one frame; returns false when the bridge closed the socket. Events that cannot be
@@ -470,6 +503,36 @@ mod tests {
             Err(StatusCode::UNAUTHORIZED)
         );
         assert_eq!(check_token(&Secret::default(), &headers(None)), Ok(()));
+    }
+
+    #[test]
+    fn a_dropped_connection_is_not_counted_as_an_oversized_frame() {
+        use tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
+        // axum hands the WebSocket library's error over wrapped, as here.
+        let end = |e: WsError| socket_end(&axum::Error::new(e));
+        assert_eq!(
+            end(WsError::Protocol(
+                ProtocolError::ResetWithoutClosingHandshake
+            )),
+            SocketEnd::Dropped
+        );
+        assert_eq!(end(WsError::ConnectionClosed), SocketEnd::Dropped);
+        assert_eq!(
+            end(WsError::Io(std::io::ErrorKind::ConnectionReset.into())),
+            SocketEnd::Dropped
+        );
+        assert_eq!(
+            end(WsError::Capacity(CapacityError::MessageTooLong {
+                size: 2 << 20,
+                max_size: 1 << 20
+            })),
+            SocketEnd::Refused
+        );
+        assert_eq!(end(WsError::Utf8("bad".into())), SocketEnd::Refused);
+        assert_eq!(
+            end(WsError::Protocol(ProtocolError::InvalidOpcode(3))),
+            SocketEnd::Refused
+        );
     }
 
     #[test]
