@@ -7,7 +7,7 @@
 //!   own transaction for fresh events and in its processor's for a backlog.
 //! - `commands/`: the chat commands, one file each (see `commands/mod.rs`).
 //! - `photos.rs`: photos sent around a report join its ticket.
-//! - `tickets.rs`: opening tickets and every ticket command.
+//! - `tickets.rs`: opening tickets, what the ticket commands share, replies to cards, cards.
 //! - `queries.rs`: read-only commands (my tickets, to-do, status, stats, overdue, help).
 //! - `corrections.rs`: what the two corrections (改类, 改为紧急) share.
 //! - `timers.rs`: deadlines as they fall due — reminders, escalation, rating timeouts.
