@@ -283,6 +283,11 @@ impl Engine {
             text.push('\n');
             text.push_str(advice);
         }
+        if t.extensions > 0 && t.state.is_active() {
+            let due = self.texts.when(t.resolve_due, self.tz());
+            text.push('\n');
+            text.push_str(&self.texts.card_extended_due(&due, t.extensions));
+        }
         let evidence = tx.evidence_count(t.id).await?;
         if evidence > 0 {
             text.push('\n');
