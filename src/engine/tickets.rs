@@ -169,6 +169,7 @@ impl Engine {
             mentions,
             buttons: vec![self.claim_button(&Number::qualified(&group.grid, no))],
             as_reply: true,
+            asked: None,
         }])
     }
 
