@@ -282,6 +282,13 @@ impl Application {
             outbox_wake.clone(),
             shutdown.clone(),
         ));
+        let answers = tokio::spawn(answer_loop(
+            engine.clone(),
+            ctx.store.clone(),
+            ctx.settings.sla.check_interval.0,
+            outbox_wake.clone(),
+            shutdown.clone(),
+        ));
         // Refusals counted by crate::limits are logged once per interval, even after a
         // flood stopped.
         let refusals = {
@@ -301,6 +308,7 @@ impl Application {
         info!("stopping: intake closed, draining");
         let _ = refusals.await;
         let _ = timers.await;
+        let _ = answers.await;
         for t in adapter_tasks {
             let _ = t.await;
         }
@@ -353,6 +361,41 @@ async fn timer_loop(
                 outbox.notify_one();
             }
             Err(e) => warn!(error = %e, "timer pass failed; due timers stay stored"),
+        }
+    }
+}
+
+/// Answers the statistics questions asked in chat, after the commit that recorded them
+/// (`engine/commands/stats.rs`): when told one was asked, and every `interval` for those left
+/// by a crash or by another replica. A failed pass is logged and repeated: the questions stay
+/// stored until answered. Questions still waiting at shutdown are answered after the restart.
+async fn answer_loop(
+    engine: Arc<Engine>,
+    store: Store,
+    interval: Duration,
+    outbox: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    let asked = engine.questions_asked();
+    loop {
+        // Stopping in the middle is safe: a question is deleted only with its answer queued.
+        let pass = tokio::select! {
+            pass = engine.answer_questions(&store) => pass,
+            () = shutdown.cancelled() => return,
+        };
+        match pass {
+            // A full batch: more may wait.
+            Ok(n) if n > 0 => {
+                outbox.notify_one();
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, "answering statistics questions failed; they stay stored"),
+        }
+        tokio::select! {
+            () = asked.notified() => {}
+            () = tokio::time::sleep(interval) => {}
+            () = shutdown.cancelled() => return,
         }
     }
 }

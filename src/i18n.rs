@@ -561,6 +561,11 @@ impl Texts {
                 "请写 urgent（紧急）或 normal（一般），例如",
                 "use urgent or normal, e.g."
             ),
+            Problem::BadDays => say!(
+                self,
+                "请写上延期几天（如 3天），例如",
+                "give the days (e.g. 3d), e.g."
+            ),
         };
         let example = match (slash, self.lang) {
             (false, Language::Zh) if !name.word.is_empty() => {

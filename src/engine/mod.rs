@@ -7,7 +7,7 @@
 //!   own transaction for fresh events and in its processor's for a backlog.
 //! - `commands/`: the chat commands, one file each (see `commands/mod.rs`).
 //! - `photos.rs`: photos sent around a report join its ticket.
-//! - `tickets.rs`: opening tickets and every ticket command.
+//! - `tickets.rs`: opening tickets, what the ticket commands share, replies to cards, cards.
 //! - `queries.rs`: read-only commands (my tickets, to-do, status, stats, overdue, help).
 //! - `corrections.rs`: what the two corrections (改类, 改为紧急) share.
 //! - `timers.rs`: deadlines as they fall due — reminders, escalation, rating timeouts.
@@ -88,6 +88,12 @@ pub struct Engine {
     /// Told after every commit which events it covered (the benchmark times replies with it);
     /// nothing is built when nobody listens.
     committed: tokio::sync::broadcast::Sender<Arc<Committed>>,
+    /// Answering statistics questions waits for this (tests hold it: [`Engine::hold_answers`]).
+    answers_held: Arc<tokio::sync::RwLock<()>>,
+    /// Told after a commit that recorded statistics questions.
+    questions_asked: Arc<tokio::sync::Notify>,
+    /// The batch being applied recorded statistics questions.
+    asking: std::sync::atomic::AtomicBool,
 }
 
 pub use console::ConsoleOutcome;
@@ -200,6 +206,8 @@ type Outcome = Result<Vec<Notice>, StoreError>;
 #[derive(Default)]
 struct Effects {
     outbound: Vec<NewOutbound>,
+    /// Statistics questions to answer after commit (`commands/stats.rs`).
+    questions: Vec<crate::store::questions::NewQuestion>,
     events: Vec<TicketEvent>,
     /// Tickets whose card must be redrawn before commit, with the `(platform, chat)` the change
     /// was made from (`None`: a timer, which tells the ticket's chat itself).
@@ -267,6 +275,9 @@ struct Notice {
     buttons: Vec<Button>,
     /// Answer the triggering message as a reply.
     as_reply: bool,
+    /// A statistics question: the answer is read after commit (`commands/stats.rs`) and
+    /// `text`, often empty, follows its figures.
+    asked: Option<commands::stats::Asked>,
 }
 
 impl Notice {
@@ -277,7 +288,25 @@ impl Notice {
             mentions: Vec::new(),
             buttons: Vec::new(),
             as_reply: true,
+            asked: None,
         }
+    }
+
+    /// The answer to a statistics question, read after commit.
+    fn asked(asked: commands::stats::Asked) -> Notice {
+        Notice {
+            asked: Some(asked),
+            ..Notice::plain(String::new(), None)
+        }
+    }
+
+    /// Adds a line after the notice's text (after the figures, for a statistics answer).
+    fn append_line(&mut self, line: &str) {
+        self.text = if self.text.is_empty() {
+            line.to_string()
+        } else {
+            format!("{}\n{line}", self.text)
+        };
     }
 }
 
@@ -299,6 +328,9 @@ impl Engine {
             clock,
             calendar,
             committed: tokio::sync::broadcast::channel(4_096).0,
+            answers_held: Arc::default(),
+            questions_asked: Arc::default(),
+            asking: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -322,6 +354,12 @@ impl Engine {
 
     fn tz(&self) -> chrono_tz::Tz {
         self.settings.general.timezone.0
+    }
+
+    /// Told after each commit that recorded statistics questions (the loop answering them
+    /// waits on it).
+    pub fn questions_asked(&self) -> Arc<tokio::sync::Notify> {
+        self.questions_asked.clone()
     }
 
     /// Commits from now on; a receiver that falls more than 4,096 batches behind is told it lagged.
@@ -423,6 +461,11 @@ impl Engine {
         let handled = t0.elapsed();
         tx.add_events(&fx.events).await?;
         tx.enqueue(&fx.outbound, now).await?;
+        if !fx.questions.is_empty() {
+            tx.ask(&fx.questions, now).await?;
+            self.asking
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
         tracing::debug!(
             rows = rows.len(),
             prefetch_us = prefetched.as_micros() as u64,
@@ -435,6 +478,9 @@ impl Engine {
 
     /// Tells commit watchers (the benchmark) that `rows` were just committed.
     pub fn announce(&self, rows: &[InboxRow]) {
+        if self.asking.swap(false, std::sync::atomic::Ordering::AcqRel) {
+            self.questions_asked.notify_one();
+        }
         if self.committed.receiver_count() == 0 {
             return;
         }
@@ -686,8 +732,26 @@ impl Engine {
     }
 
     /// Turns a notice into an outbox row for the scene's chat.
-    fn post(&self, fx: &mut Effects, scene: &Scene<'_>, n: Notice) {
+    fn post(&self, fx: &mut Effects, scene: &Scene<'_>, mut n: Notice) {
         let ev = scene.event;
+        if let Some(asked) = n.asked.take() {
+            // Answered after commit, to the same chat and message as any other notice.
+            let reply = Outbound::Send(OutboundMessage {
+                chat: ev.chat.id.clone(),
+                thread: ev.chat.thread.clone(),
+                text: n.text,
+                reply_to: if n.as_reply {
+                    scene.message_id.clone()
+                } else {
+                    None
+                },
+                mentions: n.mentions,
+                buttons: Vec::new(),
+            });
+            fx.questions
+                .push(asked.record(ev.platform.clone(), ev.account.clone(), reply));
+            return;
+        }
         if let Some(callback) = &scene.callback {
             // Button presses: a toast for the presser; notices about a ticket also go to the chat.
             let toast: String = n.text.chars().take(190).collect();

@@ -230,7 +230,7 @@ impl Engine {
             .await?
             .map_or_else(|| group.grid.clone(), |g| g.name);
         if let Some(last) = notices.last_mut() {
-            last.text = format!("{}\n{}", last.text, self.texts.only_this_grid(&name));
+            last.append_line(&self.texts.only_this_grid(&name));
         }
         Ok(notices)
     }

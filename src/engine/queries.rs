@@ -1,12 +1,10 @@
-//! Read-only commands: my tickets, to-do, status, statistics, overdue, help.
+//! Read-only commands: my tickets, to-do, status, overdue, help.
 
-use super::commands::stats::StatsView;
 use super::commands::{Name, help_entries};
 use super::{Engine, Notice, Outcome, Scene};
 use crate::domain::HistoryKind;
 use crate::domain::Role;
 use crate::domain::role::Subject;
-use crate::stats::StatsTexts as _;
 use crate::store::{StoreError, Tx};
 
 const LIST_LIMIT: i64 = 20;
@@ -189,83 +187,6 @@ impl Engine {
             return Ok(Err(self.refusal(scene, command, None)));
         }
         Ok(Ok((code, path)))
-    }
-
-    /// `统计 [明细|排名] [period] [scope]`: from the rollups (one node's rows for the period's
-    /// days), never from the tickets.
-    pub(super) async fn stats(
-        &self,
-        tx: &mut Tx,
-        scene: &Scene<'_>,
-        view: StatsView,
-        args: &str,
-    ) -> Outcome {
-        let zone = self.settings.general.timezone.0;
-        let (span, asked) =
-            crate::stats::split_period_scope(args, crate::stats::today(scene.now, zone));
-        // A name (东风社区) is looked up among the grids; a code goes straight to `scope`.
-        let code = match &asked {
-            None => None,
-            Some(text) => match tx.grid(text).await? {
-                Some(g) => Some(g.code),
-                None => {
-                    let grids = tx.existing_grids().await?;
-                    match crate::stats::resolve_scope(text, &grids) {
-                        Ok(g) => Some(g.code),
-                        Err(problem) => {
-                            return Ok(vec![Notice::plain(
-                                self.texts.scope_problem(text, &problem),
-                                None,
-                            )]);
-                        }
-                    }
-                }
-            },
-        };
-        let (code, _) = match self.scope(tx, scene, code.as_deref(), Name::Stats).await? {
-            Ok(scope) => scope,
-            Err(notice) => return Ok(vec![notice]),
-        };
-        let (node, name) = if code == "*" {
-            ("*".to_string(), self.texts.all_grids().to_string())
-        } else {
-            let name = tx
-                .grid(&code)
-                .await?
-                .map_or_else(|| code.clone(), |g| g.name);
-            (code, name)
-        };
-        let label = match self.texts.lang {
-            crate::config::Language::Zh => span.label_zh(),
-            crate::config::Language::En => span.label_en(),
-        };
-        let (from, to) = span.days();
-        let text = match view {
-            StatsView::Summary => {
-                let figures = tx.rollup_figures(&node, from, to).await?;
-                let summary = crate::stats::Summary::from_figures(&figures);
-                self.texts.stats_sentence(&summary, &name, &label)
-            }
-            StatsView::Detail | StatsView::Ranking => {
-                let rows = tx.rollup_children(&node, from, to).await?;
-                let codes: Vec<String> = rows.iter().map(|(c, _)| c.clone()).collect();
-                let names = tx.grid_names(&codes).await?;
-                let children = crate::stats::children_from(rows, &names, &self.settings.stats);
-                if view == StatsView::Detail {
-                    self.texts.stats_detail(&name, &label, &children)
-                } else {
-                    let scored: Vec<_> = children
-                        .into_iter()
-                        .map(|c| {
-                            let score = c.summary.score(&self.settings.stats);
-                            (c, score)
-                        })
-                        .collect();
-                    self.texts.stats_ranking(&name, &label, &scored)
-                }
-            }
-        };
-        Ok(vec![Notice::plain(text, None)])
     }
 
     pub(super) async fn overdue(&self, tx: &mut Tx, scene: &Scene<'_>) -> Outcome {

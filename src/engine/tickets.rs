@@ -1,4 +1,7 @@
-//! Opening tickets and the commands that move them through their life.
+//! Opening tickets (a report typed as `/report` or read from ordinary words), what the ticket
+//! commands in `commands/` share (may the sender act on this ticket, may its state change,
+//! the buttons for its next step), replies to a ticket's card, edits of a report, and cards
+//! redrawn after every change.
 
 use super::commands::Name;
 use super::{Effects, Engine, Notice, Outcome, Scene};
@@ -166,6 +169,7 @@ impl Engine {
             mentions,
             buttons: vec![self.claim_button(&Number::qualified(&group.grid, no))],
             as_reply: true,
+            asked: None,
         }])
     }
 
@@ -280,6 +284,11 @@ impl Engine {
             text.push('\n');
             text.push_str(advice);
         }
+        if t.extensions > 0 && t.state.is_active() {
+            let due = self.texts.when(t.resolve_due, self.tz());
+            text.push('\n');
+            text.push_str(&self.texts.card_extended_due(&due, t.extensions));
+        }
         let evidence = tx.evidence_count(t.id).await?;
         if evidence > 0 {
             text.push('\n');
@@ -307,21 +316,21 @@ impl Engine {
 
     // Buttons carry the number in the form read in every chat; a press is matched to the
     // card it sits on first (see `Scene::card`).
-    fn claim_button(&self, no: &Number) -> Button {
+    pub(super) fn claim_button(&self, no: &Number) -> Button {
         Button {
             id: format!("/claim {no}"),
             label: self.texts.button_claim().to_string(),
         }
     }
 
-    fn done_button(&self, no: &Number) -> Button {
+    pub(super) fn done_button(&self, no: &Number) -> Button {
         Button {
             id: format!("/done {no}"),
             label: self.texts.button_done().to_string(),
         }
     }
 
-    fn rating_buttons(&self, no: &Number) -> Vec<Button> {
+    pub(super) fn rating_buttons(&self, no: &Number) -> Vec<Button> {
         [Rating::Satisfied, Rating::Neutral, Rating::Unsatisfied]
             .into_iter()
             .map(|r| Button {
@@ -387,7 +396,7 @@ impl Engine {
     /// Applies a transition, or explains why the ticket's state does not allow it.
     /// A refusal says what happened instead of only the state: someone pressing an old button
     /// learns "#3 已由 黄丽华 于 12月5日 12:05 办结，不能接单。".
-    async fn transition(
+    pub(super) async fn transition(
         &self,
         tx: &mut Tx,
         scene: &Scene<'_>,
@@ -417,459 +426,29 @@ impl Engine {
         Ok(Err(Notice::plain(text, None)))
     }
 
-    fn staff_responded(t: &mut Ticket, now: i64) {
+    /// Unless `t` is still active (open or claimed): the answer that command `name` cannot act
+    /// on it in its state.
+    pub(super) fn unless_active(
+        &self,
+        scene: &Scene<'_>,
+        t: &Ticket,
+        name: Name,
+    ) -> Option<Notice> {
+        if t.state.is_active() {
+            return None;
+        }
+        let no = scene.number(&t.grid, t.no);
+        let action = name.words(&self.texts).action;
+        let text = self.texts.wrong_state(&no, t.state, action);
+        Some(Notice::plain(text, None))
+    }
+
+    /// Staff acted on `t` at `now`: its first response, if none was recorded yet.
+    pub(super) fn staff_responded(t: &mut Ticket, now: i64) {
         if t.first_response_at.is_none() {
             t.first_response_at = Some(now);
         }
         t.updated_at = now;
-    }
-
-    pub(super) async fn claim(
-        &self,
-        tx: &mut Tx,
-        fx: &mut Effects,
-        scene: &Scene<'_>,
-        n: i64,
-    ) -> Outcome {
-        let mut t = granted!(self.access(tx, scene, n, Name::Claim).await?);
-        if let Err(notice) = self
-            .transition(tx, scene, &mut t, Transition::Claim, Name::Claim)
-            .await?
-        {
-            return Ok(vec![notice]);
-        }
-        Self::staff_responded(&mut t, scene.now);
-        t.claimed_at = Some(scene.now);
-        if scene.person.is_some() {
-            t.assignee = scene.person.clone();
-        }
-        tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, HistoryKind::Claimed, "");
-        let mut notice = Notice::plain(
-            self.texts
-                .claimed(&scene.number(&t.grid, t.no), &scene.event.sender.name),
-            Some(t.id),
-        );
-        notice.buttons = vec![self.done_button(&t.number())];
-        Ok(vec![notice])
-    }
-
-    pub(super) async fn note(
-        &self,
-        tx: &mut Tx,
-        fx: &mut Effects,
-        scene: &Scene<'_>,
-        n: i64,
-        text: &str,
-    ) -> Outcome {
-        let mut t = granted!(self.access(tx, scene, n, Name::Note).await?);
-        if !t.state.is_active() {
-            return Ok(vec![Notice::plain(
-                self.texts.wrong_state(
-                    &scene.number(&t.grid, t.no),
-                    t.state,
-                    Name::Note.words(&self.texts).action,
-                ),
-                None,
-            )]);
-        }
-        Self::staff_responded(&mut t, scene.now);
-        tx.update_ticket(&t).await?;
-        let text = mask_personal_numbers(text);
-        fx.record(scene, t.id, HistoryKind::Note, &text);
-        Ok(vec![Notice::plain(
-            self.texts.note(
-                &scene.number(&t.grid, t.no),
-                &scene.event.sender.name,
-                &text,
-            ),
-            Some(t.id),
-        )])
-    }
-
-    pub(super) async fn resolve(
-        &self,
-        tx: &mut Tx,
-        fx: &mut Effects,
-        scene: &Scene<'_>,
-        n: i64,
-        text: &str,
-    ) -> Outcome {
-        let mut t = granted!(self.access(tx, scene, n, Name::Done).await?);
-        if let Err(notice) = self
-            .transition(tx, scene, &mut t, Transition::Resolve, Name::Done)
-            .await?
-        {
-            return Ok(vec![notice]);
-        }
-        if let Err(notice) = self.evidence_for_resolve(tx, fx, scene, &t).await? {
-            return Ok(vec![notice]);
-        }
-        Self::staff_responded(&mut t, scene.now);
-        t.resolved_at = Some(scene.now);
-        if t.claimed_at.is_none() {
-            t.claimed_at = Some(scene.now);
-        }
-        if t.assignee.is_none() {
-            t.assignee = scene.person.clone();
-        }
-        tx.update_ticket(&t).await?;
-        let timeout = self.settings.rating.timeout.as_millis();
-        tx.add_timers(&[(super::timers::RATING_TIMEOUT, t.id, scene.now + timeout)]);
-        let text = mask_personal_numbers(text);
-        fx.record(scene, t.id, HistoryKind::Resolved, &text);
-        let buttons = self.buttons_on(&t.platform);
-        let mut notice = Notice::plain(
-            self.texts.resolved(
-                &scene.number(&t.grid, t.no),
-                &scene.event.sender.name,
-                &text,
-                &t.reporter_name,
-                buttons,
-            ),
-            Some(t.id),
-        );
-        notice.mentions = vec![Mention {
-            user_id: t.reporter_id.clone(),
-            name: t.reporter_name.clone(),
-        }];
-        notice.buttons = self.rating_buttons(&t.number());
-        let mut notices = vec![notice];
-        // Those who joined the report are asked too, in the same chat.
-        let co: Vec<_> = tx
-            .co_reporters(t.id)
-            .await?
-            .into_iter()
-            .filter(|c| c.platform == t.platform && c.user_id != t.reporter_id)
-            .collect();
-        if !co.is_empty() {
-            let names: Vec<&str> = co.iter().map(|c| c.name.as_str()).collect();
-            let until = self.texts.when(self.rating_window_end(&t), self.tz());
-            let mut ask = Notice::plain(
-                self.texts
-                    .rate_prompt_co_reporters(&scene.number(&t.grid, t.no), &names, &until),
-                Some(t.id),
-            );
-            ask.mentions = co
-                .iter()
-                .map(|c| Mention {
-                    user_id: c.user_id.clone(),
-                    name: c.name.clone(),
-                })
-                .collect();
-            ask.buttons = self.rating_buttons(&t.number());
-            ask.as_reply = false;
-            notices.push(ask);
-        }
-        Ok(notices)
-    }
-
-    pub(super) async fn transfer(
-        &self,
-        tx: &mut Tx,
-        fx: &mut Effects,
-        scene: &Scene<'_>,
-        n: i64,
-        who: &str,
-    ) -> Outcome {
-        let mut t = granted!(self.access(tx, scene, n, Name::Transfer).await?);
-        if !t.state.is_active() {
-            return Ok(vec![Notice::plain(
-                self.texts.wrong_state(
-                    &scene.number(&t.grid, t.no),
-                    t.state,
-                    Name::Transfer.words(&self.texts).action,
-                ),
-                None,
-            )]);
-        }
-        let mut people = tx.find_people(who, scene.platform()).await?;
-        // "@名字" typed by hand may not match; a real mention carries the user id.
-        if people.is_empty()
-            && let crate::domain::message::EventKind::Message { mentions, .. } = &scene.event.kind
-            && let Some(uid) = mentions.first()
-        {
-            people = tx.find_people(uid, scene.platform()).await?;
-        }
-        let target = match people.len() {
-            0 => return Ok(vec![Notice::plain(self.texts.no_such_person(who), None)]),
-            1 => people.remove(0),
-            _ => return Ok(vec![Notice::plain(self.texts.ambiguous_person(who), None)]),
-        };
-        Self::staff_responded(&mut t, scene.now);
-        t.assignee = Some(target.code.clone());
-        tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, HistoryKind::Transferred, &target.code);
-        let mut notice = Notice::plain(
-            self.texts
-                .transferred(&scene.number(&t.grid, t.no), &target.name),
-            Some(t.id),
-        );
-        if let Some(uid) = target.user_id {
-            notice.mentions = vec![Mention {
-                user_id: uid,
-                name: target.name.clone(),
-            }];
-        }
-        if t.state == TicketState::Open {
-            notice.buttons = vec![self.claim_button(&t.number())];
-        }
-        Ok(vec![notice])
-    }
-
-    pub(super) async fn dismiss(
-        &self,
-        tx: &mut Tx,
-        fx: &mut Effects,
-        scene: &Scene<'_>,
-        n: i64,
-        reason: &str,
-        duplicate_of: Option<i64>,
-    ) -> Outcome {
-        let mut t = granted!(self.access(tx, scene, n, Name::Dismiss).await?);
-        let original = match duplicate_of {
-            Some(of) => match tx.ticket(of).await?.filter(|o| o.id != t.id) {
-                Some(o) => Some(scene.number(&o.grid, o.no)),
-                None => {
-                    let typed = crate::domain::TicketRef::here(t.no);
-                    return Ok(vec![Notice::plain(self.texts.no_such_ticket(&typed), None)]);
-                }
-            },
-            None => None,
-        };
-        if let Err(notice) = self
-            .transition(tx, scene, &mut t, Transition::Dismiss, Name::Dismiss)
-            .await?
-        {
-            return Ok(vec![notice]);
-        }
-        Self::staff_responded(&mut t, scene.now);
-        t.closed_at = Some(scene.now);
-        t.duplicate_of = duplicate_of;
-        tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, HistoryKind::Dismissed, reason);
-        if original.is_none() {
-            // Not a request (a duplicate is one): an example for the parser to learn from.
-            let example = crate::store::examples::LabelledExample {
-                ticket_id: Some(t.id),
-                text: t.body.clone(),
-                is_request: false,
-                category: None,
-                urgency: None,
-                source: crate::store::examples::ExampleSource::Dismiss,
-                actor: scene.actor(),
-                created_at: scene.now,
-            };
-            crate::store::examples::record(tx, &example).await?;
-        }
-        let text = match &original {
-            Some(of) => self.texts.duplicate(&scene.number(&t.grid, t.no), of),
-            None => self.texts.dismissed(&scene.number(&t.grid, t.no), reason),
-        };
-        Ok(vec![Notice::plain(text, Some(t.id))])
-    }
-
-    pub(super) async fn cancel(
-        &self,
-        tx: &mut Tx,
-        fx: &mut Effects,
-        scene: &Scene<'_>,
-        n: i64,
-    ) -> Outcome {
-        let mut t = granted!(self.access(tx, scene, n, Name::Cancel).await?);
-        if let Err(notice) = self
-            .transition(tx, scene, &mut t, Transition::Cancel, Name::Cancel)
-            .await?
-        {
-            return Ok(vec![notice]);
-        }
-        t.closed_at = Some(scene.now);
-        t.updated_at = scene.now;
-        tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, HistoryKind::Cancelled, "");
-        Ok(vec![Notice::plain(
-            self.texts.cancelled(&scene.number(&t.grid, t.no)),
-            Some(t.id),
-        )])
-    }
-
-    /// A rating by someone asked to rate (the reporter or a co-reporter). Everyone asked rates
-    /// once per resolution, until the rating window (`rating.timeout` after the resolution)
-    /// ends. The first rating decides what happens to the ticket: 满意/一般 close it, 不满意
-    /// reopens it for the same leader. Later ratings in the window are counted (statistics
-    /// count every rating) without changing the ticket; a later 不满意 is passed to the
-    /// assignee. Documented in docs/conversation.md ("Ratings").
-    pub(super) async fn rate(
-        &self,
-        tx: &mut Tx,
-        fx: &mut Effects,
-        scene: &Scene<'_>,
-        n: i64,
-        rating: Rating,
-    ) -> Outcome {
-        let mut t = granted!(self.access(tx, scene, n, Name::Rate).await?);
-        let no = scene.number(&t.grid, t.no);
-        let earlier = tx
-            .rating_by(t.id, scene.platform(), scene.sender_id())
-            .await?;
-        let rated_now = matches!(t.state, TicketState::Resolved | TicketState::Closed);
-        if let Some(e) = earlier
-            .as_ref()
-            .filter(|e| rated_now && e.round == t.reopened)
-        {
-            return Ok(vec![Notice::plain(
-                self.texts
-                    .already_rated(&no, &self.texts.when(e.rated_at, self.tz()), e.rating),
-                None,
-            )]);
-        }
-        if t.state == TicketState::Closed && t.rating.is_some() {
-            let ends = self.rating_window_end(&t);
-            if scene.now >= ends {
-                let when = self.texts.when(ends, self.tz());
-                return Ok(vec![Notice::plain(
-                    self.texts.rating_window_over(&no, &when),
-                    None,
-                )]);
-            }
-            // Closed by an earlier rating of this resolution: counted, the ticket stays closed.
-            self.count_rating(tx, scene, &mut t, rating, earlier.as_ref())
-                .await?;
-            tx.update_ticket(&t).await?;
-            fx.record(scene, t.id, HistoryKind::Rated, rating.id());
-            if rating != Rating::Unsatisfied {
-                return Ok(vec![Notice::plain(
-                    self.texts.rated(&no, rating),
-                    Some(t.id),
-                )]);
-            }
-            let assignee = self.assignee(tx, &t).await?;
-            let name = assignee.as_ref().map_or("", |p| p.name.as_str());
-            let mut notice = Notice::plain(
-                self.texts
-                    .rated_unsatisfied_after_close(&no, &scene.event.sender.name, name),
-                Some(t.id),
-            );
-            if let Some(p) = assignee
-                && let Some(uid) = p.user_id
-            {
-                notice.mentions = vec![Mention {
-                    user_id: uid,
-                    name: p.name,
-                }];
-            }
-            return Ok(vec![notice]);
-        }
-        if rating == Rating::Unsatisfied {
-            if let Err(notice) = self
-                .transition(tx, scene, &mut t, Transition::Reopen, Name::Rate)
-                .await?
-            {
-                return Ok(vec![notice]);
-            }
-            t.rating = Some(rating);
-            t.updated_at = scene.now;
-            self.count_rating(tx, scene, &mut t, rating, earlier.as_ref())
-                .await?;
-            t.resolved_at = None;
-            t.reopened += 1;
-            // A fresh resolve window from now, with its own reminder and escalation.
-            let due = self.due(scene.now, t.urgency);
-            t.resolve_due = due.resolve_by;
-            tx.update_ticket(&t).await?;
-            tx.cancel_timers(
-                t.id,
-                &[
-                    super::timers::REMIND_RESOLVE,
-                    super::timers::ESCALATE_RESOLVE,
-                    super::timers::RATING_TIMEOUT,
-                ],
-                scene.now,
-            )
-            .await?;
-            self.schedule(tx, t.id, t.urgency, scene.now, false).await?;
-            fx.record(scene, t.id, HistoryKind::Rated, rating.id());
-            fx.record(scene, t.id, HistoryKind::Reopened, "");
-            let assignee = self.assignee(tx, &t).await?;
-            let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
-            let report = self.texts.reopen_report(
-                &t.number(),
-                &grid_name,
-                self.texts.category(t.category),
-                assignee.as_ref().map_or("—", |p| p.name.as_str()),
-            );
-            self.tell_level(tx, fx, &t, "village", report, None).await?;
-            return Ok(vec![self.reopened_notice(tx, &t).await?]);
-        }
-        if let Err(notice) = self
-            .transition(tx, scene, &mut t, Transition::Close, Name::Rate)
-            .await?
-        {
-            return Ok(vec![notice]);
-        }
-        t.rating = Some(rating);
-        t.updated_at = scene.now;
-        t.closed_at = Some(scene.now);
-        self.count_rating(tx, scene, &mut t, rating, earlier.as_ref())
-            .await?;
-        tx.update_ticket(&t).await?;
-        fx.record(scene, t.id, HistoryKind::Rated, rating.id());
-        Ok(vec![Notice::plain(
-            self.texts.rated(&no, rating),
-            Some(t.id),
-        )])
-    }
-
-    /// When the rating window of a ticket's latest resolution ends.
-    pub(super) fn rating_window_end(&self, t: &Ticket) -> i64 {
-        let resolved = t.resolved_at.unwrap_or(t.updated_at);
-        resolved + self.settings.rating.timeout.as_millis()
-    }
-
-    /// Records the sender's rating of `t` for its current resolution and counts it in the
-    /// ticket's `ratings` (their rating of an earlier resolution is replaced, not added to).
-    async fn count_rating(
-        &self,
-        tx: &mut Tx,
-        scene: &Scene<'_>,
-        t: &mut Ticket,
-        rating: Rating,
-        earlier: Option<&crate::store::ratings::PersonRating>,
-    ) -> Result<(), StoreError> {
-        if let Some(e) = earlier {
-            t.ratings.add(e.rating, -1);
-        }
-        t.ratings.add(rating, 1);
-        tx.put_rating(&crate::store::ratings::PersonRating {
-            ticket_id: t.id,
-            platform: scene.platform().to_string(),
-            user_id: scene.sender_id().to_string(),
-            name: scene.event.sender.name.clone(),
-            rating,
-            round: t.reopened,
-            rated_at: scene.now,
-        })
-        .await
-    }
-
-    async fn reopened_notice(&self, tx: &mut Tx, t: &Ticket) -> Result<Notice, StoreError> {
-        let assignee = match &t.assignee {
-            Some(code) => tx.person(code, &t.platform).await?,
-            None => None,
-        };
-        let name = assignee
-            .as_ref()
-            .map(|p| p.name.clone())
-            .unwrap_or_default();
-        let mut notice = Notice::plain(
-            self.texts.reopened(&Number::local(&t.grid, t.no), &name),
-            Some(t.id),
-        );
-        if let Some(uid) = assignee.and_then(|p| p.user_id) {
-            notice.mentions = vec![Mention { user_id: uid, name }];
-        }
-        notice.buttons = vec![self.done_button(&t.number())];
-        Ok(notice)
     }
 
     /// A reply to a bot message about a ticket: 接单/收到 from staff claims it; the reporter's

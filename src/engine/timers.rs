@@ -404,7 +404,7 @@ impl Engine {
 
     /// The node above `grid` that hears an escalation to `level`
     /// ([`crate::domain::escalation::receiver`]).
-    async fn ancestor(
+    pub(super) async fn ancestor(
         &self,
         tx: &mut Tx,
         grid: &str,

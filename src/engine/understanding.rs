@@ -251,6 +251,7 @@ impl Engine {
                 },
             ],
             as_reply: true,
+            asked: None,
         }])
     }
 

@@ -160,6 +160,33 @@ impl Texts {
         )
     }
 
+    pub fn extend_command(&self) -> CommandWords {
+        self.command_words(
+            [
+                "申请延期：/extend 42 3d 理由",
+                "Ask for more time: /extend 42 3d reason",
+            ],
+            Some(["申请延期", "extended"]),
+        )
+    }
+
+    pub fn approve_command(&self) -> CommandWords {
+        self.command_words(
+            ["同意延期：/approve 42", "Approve an extension: /approve 42"],
+            Some(["审批延期", "approved for more time"]),
+        )
+    }
+
+    pub fn reject_command(&self) -> CommandWords {
+        self.command_words(
+            [
+                "不同意延期：/reject 42 理由",
+                "Refuse an extension: /reject 42 reason",
+            ],
+            Some(["审批延期", "refused more time"]),
+        )
+    }
+
     pub fn on_leave_command(&self) -> CommandWords {
         self.command_words(["请假名单", "Who is on leave"], None)
     }

@@ -347,15 +347,48 @@ impl Texts {
     // ---- extensions (延期) ---------------------------------------------------------------
 
     /// The answer to the handler who asked for more time.
-    pub fn extension_asked(&self, no: &Number, days: i64, village: &str) -> String {
+    /// `held_until`: when the request goes out, if quiet hours hold it.
+    pub fn extension_asked(
+        &self,
+        no: &Number,
+        days: i64,
+        village: &str,
+        held_until: Option<&str>,
+    ) -> String {
+        let sent = match held_until {
+            None => String::new(),
+            Some(at) => say!(
+                self,
+                format!("申请将于 {at} 发出（免打扰时段），"),
+                format!(" The request goes out at {at} (quiet hours).")
+            ),
+        };
         say!(
             self,
             format!(
-                "已提交 {no} 延期 {days} 天的申请，等待{village}协调员审批；审批前办结时限不变。"
+                "已提交 {no} 延期 {days} 天的申请，{sent}等待{village}协调员审批；审批前办结时限不变。"
             ),
             format!(
-                "Asked to extend {no} by {days} day(s); waiting for {village}'s coordinator. The deadline stays until then."
+                "Asked to extend {no} by {days} day(s); waiting for {village}'s coordinator.{sent} The deadline stays until then."
             )
+        )
+    }
+
+    /// A coordinator who asked for more time does not decide the request too.
+    pub fn extension_own_request(&self, no: &Number) -> String {
+        say!(
+            self,
+            format!("{no} 的延期申请是您提交的，请由其他上级协调员审批。"),
+            format!("You asked to extend {no}; another coordinator above decides it.")
+        )
+    }
+
+    /// The card's line after an approved extension: the deadline it has now.
+    pub fn card_extended_due(&self, due: &str, times: i64) -> String {
+        say!(
+            self,
+            format!("办结时限：{due}（已延期 {times} 次）"),
+            format!("Due: {due} (extended {times}×)")
         )
     }
 

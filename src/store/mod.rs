@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod onebot;
 pub mod outbox;
 pub mod photos;
+pub mod questions;
 pub mod ratings;
 pub mod reach;
 pub mod rollups;

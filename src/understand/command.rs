@@ -53,6 +53,8 @@ pub enum Problem {
     BadDate,
     BadCategory,
     BadUrgency,
+    /// The days of an extension (`延期 3 3天`) could not be read.
+    BadDays,
 }
 
 /// Phrasings that say "I take it" after a ticket number: "3号我来", "#3 我来处理".

@@ -11,6 +11,7 @@ mod conversation;
 mod core;
 mod crash;
 mod delivery;
+mod extensions;
 mod fake_onebot;
 mod fake_telegram;
 mod fake_wecom;

@@ -453,3 +453,84 @@ fn the_cli_refuses_a_missing_database() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("match the tickets"));
 }
+
+/// Waits (at most 15 s) until `ready` says yes.
+async fn until<F, Fut>(what: &str, ready: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !ready().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn said_in(app: &crate::support::TestApp, chat: &str) -> Vec<String> {
+    app.bot_messages()
+        .into_iter()
+        .filter(|(m, _)| m.chat == chat)
+        .map(|(m, _)| m.text)
+        .collect()
+}
+
+/// Statistics never run inside the engine's write transaction. While the answer to a 统计 is
+/// held (as a slow read would be), its message is already committed with the question, and a
+/// resident's report is taken and answered; released, the answer counts that later report
+/// (it was read after the report's commit). A question waiting when the daemon stops is
+/// answered after the restart.
+async fn statistics_are_read_after_the_commit(db: Db) {
+    use crate::support::{message, seed, spawn_app};
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let held = app.engine.hold_answers().await;
+    app.submit(message("p-coord1", "coord1", "陈静", "统计", None))
+        .await
+        .expect("stored");
+    until("the question committed", || async {
+        let inbox = app.store.inbox_counts().await.expect("inbox");
+        inbox.unprocessed == 0 && app.store.questions_waiting().await.expect("questions") == 1
+    })
+    .await;
+    app.submit(message("g1", "res1", "王芳", "/report 3栋楼道灯坏了", None))
+        .await
+        .expect("stored");
+    until("the report's card", || async {
+        said_in(&app, "g1").iter().any(|t| t.contains("#1"))
+    })
+    .await;
+    assert!(said_in(&app, "p-coord1").is_empty());
+    assert_eq!(app.store.questions_waiting().await.expect("questions"), 1);
+    drop(held);
+    app.settle().await;
+    let answers = said_in(&app, "p-coord1");
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert!(answers[0].contains("东门村"), "{}", answers[0]);
+    assert!(answers[0].contains("收到群众诉求1件"), "{}", answers[0]);
+
+    // Asked, then the daemon stops before answering: the question is kept and answered once
+    // it is back.
+    let held = app.engine.hold_answers().await;
+    app.submit(message("p-coord1", "coord1", "陈静", "统计明细", None))
+        .await
+        .expect("stored");
+    until("the second question committed", || async {
+        app.store.questions_waiting().await.expect("questions") == 1
+    })
+    .await;
+    let app = app.restart(|_| {}).await;
+    app.settle().await;
+    drop(held);
+    let answers = said_in(&app, "p-coord1");
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert!(answers[0].contains("东门一网格"), "{}", answers[0]);
+    app.stop().await;
+}
+crate::both_backends!(
+    statistics_never_hold_the_write_transaction,
+    statistics_are_read_after_the_commit
+);

@@ -1,8 +1,10 @@
 //! Withdraw your report: `/cancel 42` (撤销 42).
 
+use crate::domain::HistoryKind;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::domain::ticket::Transition;
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::{Problem, TicketNo, number_only};
@@ -39,6 +41,20 @@ impl ChatCommand for Cancel {
         scene: &Scene<'_>,
     ) -> Outcome {
         let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
-        engine.cancel(tx, fx, scene, n).await
+        let mut t = granted!(engine.access(tx, scene, n, Name::Cancel).await?);
+        if let Err(notice) = engine
+            .transition(tx, scene, &mut t, Transition::Cancel, Name::Cancel)
+            .await?
+        {
+            return Ok(vec![notice]);
+        }
+        t.closed_at = Some(scene.now);
+        t.updated_at = scene.now;
+        tx.update_ticket(&t).await?;
+        fx.record(scene, t.id, HistoryKind::Cancelled, "");
+        Ok(vec![Notice::plain(
+            engine.texts.cancelled(&scene.number(&t.grid, t.no)),
+            Some(t.id),
+        )])
     }
 }

@@ -1,8 +1,11 @@
-//! Take a ticket: `/claim 42` (接单 42).
+//! Take a ticket: `/claim 42` (接单 42). Staff replying 接单/收到 to the ticket's card, or
+//! pressing its button, claim it the same way (`Engine::reply_to_card`).
 
+use crate::domain::HistoryKind;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::domain::ticket::Transition;
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::{Problem, TicketNo, number_only};
@@ -40,5 +43,38 @@ impl ChatCommand for Claim {
     ) -> Outcome {
         let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
         engine.claim(tx, fx, scene, n).await
+    }
+}
+
+impl Engine {
+    /// Claims ticket `n` for the sender: it becomes theirs, and the card's button turns to 办结.
+    pub(in crate::engine) async fn claim(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+    ) -> Outcome {
+        let mut t = granted!(self.access(tx, scene, n, Name::Claim).await?);
+        if let Err(notice) = self
+            .transition(tx, scene, &mut t, Transition::Claim, Name::Claim)
+            .await?
+        {
+            return Ok(vec![notice]);
+        }
+        Self::staff_responded(&mut t, scene.now);
+        t.claimed_at = Some(scene.now);
+        if scene.person.is_some() {
+            t.assignee = scene.person.clone();
+        }
+        tx.update_ticket(&t).await?;
+        fx.record(scene, t.id, HistoryKind::Claimed, "");
+        let mut notice = Notice::plain(
+            self.texts
+                .claimed(&scene.number(&t.grid, t.no), &scene.event.sender.name),
+            Some(t.id),
+        );
+        notice.buttons = vec![self.done_button(&t.number())];
+        Ok(vec![notice])
     }
 }

@@ -1,9 +1,11 @@
 //! Not a request, or a duplicate: `/dismiss 42 重复 7` (驳回 42 理由).
 
+use crate::domain::HistoryKind;
 use crate::domain::TicketRef;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::domain::ticket::Transition;
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::{Problem, TicketNo, number};
@@ -56,9 +58,51 @@ impl ChatCommand for Dismiss {
             Some(of) => Some(found!(engine.find_ticket(tx, scene, of).await?)),
             None => None,
         };
-        engine
-            .dismiss(tx, fx, scene, n, &self.reason, duplicate_of)
-            .await
+        let reason = self.reason.as_str();
+        let mut t = granted!(engine.access(tx, scene, n, Name::Dismiss).await?);
+        let original = match duplicate_of {
+            Some(of) => match tx.ticket(of).await?.filter(|o| o.id != t.id) {
+                Some(o) => Some(scene.number(&o.grid, o.no)),
+                None => {
+                    let typed = crate::domain::TicketRef::here(t.no);
+                    return Ok(vec![Notice::plain(
+                        engine.texts.no_such_ticket(&typed),
+                        None,
+                    )]);
+                }
+            },
+            None => None,
+        };
+        if let Err(notice) = engine
+            .transition(tx, scene, &mut t, Transition::Dismiss, Name::Dismiss)
+            .await?
+        {
+            return Ok(vec![notice]);
+        }
+        Engine::staff_responded(&mut t, scene.now);
+        t.closed_at = Some(scene.now);
+        t.duplicate_of = duplicate_of;
+        tx.update_ticket(&t).await?;
+        fx.record(scene, t.id, HistoryKind::Dismissed, reason);
+        if original.is_none() {
+            // Not a request (a duplicate is one): an example for the parser to learn from.
+            let example = crate::store::examples::LabelledExample {
+                ticket_id: Some(t.id),
+                text: t.body.clone(),
+                is_request: false,
+                category: None,
+                urgency: None,
+                source: crate::store::examples::ExampleSource::Dismiss,
+                actor: scene.actor(),
+                created_at: scene.now,
+            };
+            crate::store::examples::record(tx, &example).await?;
+        }
+        let text = match &original {
+            Some(of) => engine.texts.duplicate(&scene.number(&t.grid, t.no), of),
+            None => engine.texts.dismissed(&scene.number(&t.grid, t.no), reason),
+        };
+        Ok(vec![Notice::plain(text, Some(t.id))])
     }
 }
 

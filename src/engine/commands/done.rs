@@ -1,8 +1,13 @@
-//! Resolve: `/done 42 换了灯泡` (办结 42 …).
+//! Resolve: `/done 42 换了灯泡` (办结 42 …). Staff replying "搞定了，换了灯泡" to the
+//! ticket's card resolve it the same way (`Engine::reply_to_card`).
 
+use crate::domain::HistoryKind;
+use crate::domain::mask::mask_personal_numbers;
+use crate::domain::message::Mention;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::domain::ticket::Transition;
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::{Problem, TicketNo, number};
@@ -41,5 +46,90 @@ impl ChatCommand for Done {
     ) -> Outcome {
         let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
         engine.resolve(tx, fx, scene, n, &self.1).await
+    }
+}
+
+impl Engine {
+    /// Resolves ticket `n` with `text` (what was done): the reporter and those who joined the
+    /// report are asked to rate it, and the rating window's timer starts.
+    pub(in crate::engine) async fn resolve(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        text: &str,
+    ) -> Outcome {
+        let mut t = granted!(self.access(tx, scene, n, Name::Done).await?);
+        if let Err(notice) = self
+            .transition(tx, scene, &mut t, Transition::Resolve, Name::Done)
+            .await?
+        {
+            return Ok(vec![notice]);
+        }
+        if let Err(notice) = self.evidence_for_resolve(tx, fx, scene, &t).await? {
+            return Ok(vec![notice]);
+        }
+        Self::staff_responded(&mut t, scene.now);
+        t.resolved_at = Some(scene.now);
+        if t.claimed_at.is_none() {
+            t.claimed_at = Some(scene.now);
+        }
+        if t.assignee.is_none() {
+            t.assignee = scene.person.clone();
+        }
+        tx.update_ticket(&t).await?;
+        let timeout = self.settings.rating.timeout.as_millis();
+        tx.add_timers(&[(
+            crate::engine::timers::RATING_TIMEOUT,
+            t.id,
+            scene.now + timeout,
+        )]);
+        let text = mask_personal_numbers(text);
+        fx.record(scene, t.id, HistoryKind::Resolved, &text);
+        let buttons = self.buttons_on(&t.platform);
+        let mut notice = Notice::plain(
+            self.texts.resolved(
+                &scene.number(&t.grid, t.no),
+                &scene.event.sender.name,
+                &text,
+                &t.reporter_name,
+                buttons,
+            ),
+            Some(t.id),
+        );
+        notice.mentions = vec![Mention {
+            user_id: t.reporter_id.clone(),
+            name: t.reporter_name.clone(),
+        }];
+        notice.buttons = self.rating_buttons(&t.number());
+        let mut notices = vec![notice];
+        // Those who joined the report are asked too, in the same chat.
+        let co: Vec<_> = tx
+            .co_reporters(t.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.platform == t.platform && c.user_id != t.reporter_id)
+            .collect();
+        if !co.is_empty() {
+            let names: Vec<&str> = co.iter().map(|c| c.name.as_str()).collect();
+            let until = self.texts.when(self.rating_window_end(&t), self.tz());
+            let mut ask = Notice::plain(
+                self.texts
+                    .rate_prompt_co_reporters(&scene.number(&t.grid, t.no), &names, &until),
+                Some(t.id),
+            );
+            ask.mentions = co
+                .iter()
+                .map(|c| Mention {
+                    user_id: c.user_id.clone(),
+                    name: c.name.clone(),
+                })
+                .collect();
+            ask.buttons = self.rating_buttons(&t.number());
+            ask.as_reply = false;
+            notices.push(ask);
+        }
+        Ok(notices)
     }
 }

@@ -68,7 +68,9 @@ fn rephrase(text: &str) -> Option<String> {
         .map(Name::spec)
         .filter(|spec| spec.after_number)
         .flat_map(|spec| spec.words.iter())
-        .find(|w| after.starts_with(*w))?;
+        .filter(|w| after.starts_with(*w))
+        // The longest word wins: "#3 驳回延期" is 驳回延期, not 驳回.
+        .max_by_key(|w| w.len())?;
     let rest = trim_joiners(&after[word.len()..]);
     Some(format!("{word} {r} {rest}").trim_end().to_string())
 }
@@ -136,7 +138,10 @@ fn parse_canonical(text: String) -> Parsed {
         Err(problem)
             if slash
                 || (name.spec().told_when_bare && rest.is_empty())
-                || matches!(problem, Problem::BadCategory | Problem::BadUrgency) =>
+                || matches!(
+                    problem,
+                    Problem::BadCategory | Problem::BadUrgency | Problem::BadDays
+                ) =>
         {
             Parsed::Invalid { name, problem }
         }

@@ -86,6 +86,7 @@ macro_rules! commands {
     };
 }
 
+pub mod approve;
 pub mod back;
 pub mod bind;
 pub mod cancel;
@@ -93,6 +94,7 @@ pub mod claim;
 pub mod console;
 pub mod dismiss;
 pub mod done;
+pub mod extend;
 pub mod handover;
 pub mod help;
 pub mod leave;
@@ -103,6 +105,7 @@ pub mod on_leave;
 pub mod overdue;
 pub mod rate;
 pub mod recategorize;
+pub mod reject;
 pub mod report;
 pub mod role;
 pub mod stats;
@@ -123,6 +126,7 @@ commands! {
     Done => done::Done,
     Transfer => transfer::Transfer,
     Dismiss => dismiss::Dismiss,
+    Extend => extend::Extend,
     List => list::List,
     Leave => leave::Leave,
     Back => back::Back,
@@ -130,6 +134,8 @@ commands! {
     Stats => stats::Stats,
     Overdue => overdue::Overdue,
     Urge => urge::Urge,
+    Approve => approve::Approve,
+    Reject => reject::Reject,
     OnLeave => on_leave::OnLeave,
     Bind => bind::Bind,
     Role => role::SetRole,

@@ -1,8 +1,10 @@
 //! Post progress: `/note 42 已联系电工` (进展 42 …).
 
+use crate::domain::HistoryKind;
+use crate::domain::mask::mask_personal_numbers;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::{Problem, TicketNo, number};
@@ -44,6 +46,22 @@ impl ChatCommand for Note {
         scene: &Scene<'_>,
     ) -> Outcome {
         let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
-        engine.note(tx, fx, scene, n, &self.1).await
+        let text = self.1.as_str();
+        let mut t = granted!(engine.access(tx, scene, n, Name::Note).await?);
+        if let Some(notice) = engine.unless_active(scene, &t, Name::Note) {
+            return Ok(vec![notice]);
+        }
+        Engine::staff_responded(&mut t, scene.now);
+        tx.update_ticket(&t).await?;
+        let text = mask_personal_numbers(text);
+        fx.record(scene, t.id, HistoryKind::Note, &text);
+        Ok(vec![Notice::plain(
+            engine.texts.note(
+                &scene.number(&t.grid, t.no),
+                &scene.event.sender.name,
+                &text,
+            ),
+            Some(t.id),
+        )])
     }
 }

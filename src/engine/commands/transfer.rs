@@ -1,8 +1,10 @@
 //! Hand a ticket to someone else: `/transfer 42 @李强` (转派 42 @李强).
 
+use crate::domain::message::Mention;
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::domain::{HistoryKind, TicketState};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::{Problem, TicketNo, number};
@@ -44,6 +46,48 @@ impl ChatCommand for Transfer {
         scene: &Scene<'_>,
     ) -> Outcome {
         let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
-        engine.transfer(tx, fx, scene, n, &self.1).await
+        let who = self.1.as_str();
+        let mut t = granted!(engine.access(tx, scene, n, Name::Transfer).await?);
+        if let Some(notice) = engine.unless_active(scene, &t, Name::Transfer) {
+            return Ok(vec![notice]);
+        }
+        let mut people = tx.find_people(who, scene.platform()).await?;
+        // "@名字" typed by hand may not match; a real mention carries the user id.
+        if people.is_empty()
+            && let crate::domain::message::EventKind::Message { mentions, .. } = &scene.event.kind
+            && let Some(uid) = mentions.first()
+        {
+            people = tx.find_people(uid, scene.platform()).await?;
+        }
+        let target = match people.len() {
+            0 => return Ok(vec![Notice::plain(engine.texts.no_such_person(who), None)]),
+            1 => people.remove(0),
+            _ => {
+                return Ok(vec![Notice::plain(
+                    engine.texts.ambiguous_person(who),
+                    None,
+                )]);
+            }
+        };
+        Engine::staff_responded(&mut t, scene.now);
+        t.assignee = Some(target.code.clone());
+        tx.update_ticket(&t).await?;
+        fx.record(scene, t.id, HistoryKind::Transferred, &target.code);
+        let mut notice = Notice::plain(
+            engine
+                .texts
+                .transferred(&scene.number(&t.grid, t.no), &target.name),
+            Some(t.id),
+        );
+        if let Some(uid) = target.user_id {
+            notice.mentions = vec![Mention {
+                user_id: uid,
+                name: target.name.clone(),
+            }];
+        }
+        if t.state == TicketState::Open {
+            notice.buttons = vec![engine.claim_button(&t.number())];
+        }
+        Ok(vec![notice])
     }
 }

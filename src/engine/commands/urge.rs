@@ -61,12 +61,8 @@ impl ChatCommand for Urge {
         if !Self::SPEC.who.admits(subject) {
             return Ok(vec![engine.refusal(scene, Name::Urge, Some(&no))]);
         }
-        if !t.state.is_active() {
-            let action = Name::Urge.words(texts).action;
-            return Ok(vec![Notice::plain(
-                texts.wrong_state(&no, t.state, action),
-                None,
-            )]);
+        if let Some(notice) = engine.unless_active(scene, &t, Name::Urge) {
+            return Ok(vec![notice]);
         }
         fx.record(scene, t.id, HistoryKind::Urged, "");
         let assignee = engine.assignee(tx, &t).await?;

@@ -72,6 +72,17 @@ impl ChatCommand for SetUrgency {
         let due = engine.due(t.created_at, to);
         t.claim_due = due.claim_by;
         t.resolve_due = due.resolve_by;
+        if t.extensions > 0 {
+            // Approved extensions (延期) keep their days on the recomputed deadline.
+            let days: i64 = tx
+                .extensions_of(t.id)
+                .await?
+                .iter()
+                .filter(|e| e.state == crate::domain::extension::ExtensionState::Approved)
+                .map(|e| e.days)
+                .sum();
+            t.resolve_due += days * 24 * 3600 * 1000;
+        }
         if t.state.is_active() {
             // The old urgency's reminders and escalations give way to the new ones.
             let old = [

@@ -235,18 +235,20 @@ impl TestApp {
         self.settle().await;
     }
 
-    /// Waits until every stored event is processed and every due outbox row delivered.
+    /// Waits until every stored event is processed, every statistics question answered and
+    /// every due outbox row delivered.
     pub async fn settle(&self) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
             let inbox = self.store.inbox_counts().await.expect("inbox counts");
             let outbox = self.store.outbox_counts().await.expect("outbox counts");
-            if inbox.unprocessed == 0 && outbox.pending == 0 {
+            let questions = self.store.questions_waiting().await.expect("questions");
+            if inbox.unprocessed == 0 && outbox.pending == 0 && questions == 0 {
                 return;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "did not settle: {inbox:?} {outbox:?}"
+                "did not settle: {inbox:?} {outbox:?}, {questions} statistics questions waiting"
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
