@@ -29,6 +29,8 @@ pub struct SandboxMessage {
     pub buttons: Vec<Button>,
     pub at: i64,
     pub edited_at: Option<i64>,
+    /// An attached photo, as a data URL.
+    pub photo: Option<String>,
 }
 
 /// A message to append; `id` comes from [`Store::sandbox_next_id`].
@@ -42,6 +44,8 @@ pub struct NewSandboxMessage<'a> {
     pub reply_to: Option<i64>,
     pub buttons: &'a [Button],
     pub at: i64,
+    /// An attached photo, as a data URL.
+    pub photo: Option<&'a str>,
 }
 
 /// A button press, kept so that the bot's answer reaches the person who pressed.
@@ -110,7 +114,7 @@ pub struct GroupTicket {
 }
 
 const MESSAGE_COLUMNS: &str =
-    "id, group_id, seq, sender, sender_name, text, reply_to, buttons, created_at, edited_at";
+    "id, group_id, seq, sender, sender_name, text, reply_to, buttons, created_at, edited_at, photo";
 
 fn message_from_row(row: &sqlx::any::AnyRow) -> Result<SandboxMessage> {
     let id: i64 = col(row, "id")?;
@@ -128,6 +132,7 @@ fn message_from_row(row: &sqlx::any::AnyRow) -> Result<SandboxMessage> {
         buttons,
         at: col(row, "created_at")?,
         edited_at: col(row, "edited_at")?,
+        photo: col(row, "photo")?,
     })
 }
 
@@ -186,6 +191,7 @@ impl Store {
                 reply_to: if i == 0 { reply_to } else { None },
                 buttons: if last { buttons } else { &[] },
                 at,
+                photo: None,
             };
             stored.push(append_in(&mut tx, &msg).await?);
         }
@@ -542,7 +548,7 @@ async fn append_in(
     let seq: i64 = col(&row, "last_seq")?;
     let sql = format!(
         "INSERT INTO sandbox_messages ({MESSAGE_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL) RETURNING {MESSAGE_COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10) RETURNING {MESSAGE_COLUMNS}"
     );
     let row = sqlx::query(AssertSqlSafe(sql))
         .bind(msg.id)
@@ -554,6 +560,7 @@ async fn append_in(
         .bind(msg.reply_to)
         .bind(buttons_json(msg.buttons)?)
         .bind(msg.at)
+        .bind(msg.photo.map(str::to_string))
         .fetch_one(&mut *conn)
         .await?;
     message_from_row(&row)
@@ -585,6 +592,7 @@ mod tests {
                 reply_to: None,
                 buttons: &[],
                 at: 1,
+                photo: None,
             })
             .await
             .expect("append")

@@ -29,6 +29,11 @@ pub(crate) struct PlaceRules {
     /// Water as a place: a pond, stream or ditch named with a modifier or a position (小河,
     /// 鱼塘, 河边, 水沟里); bare 河 is mostly in other words (河南, 河粉, 运河).
     water_zh: Regex,
+    /// Villages named for a family (李家沟, 张家湾, 刘家冲): a common surname, 家, and a
+    /// settlement or landform word.
+    family_zh: Regex,
+    /// A wing or block named by a letter before the word (C wing, B-block).
+    letter_en: Regex,
     /// Flat numbers without a unit word: `#05-12`, or `3B` after at/in/from ("lives at 3B").
     flat_en: Regex,
     /// A capitalised name after a locative preposition ("across Jalan Kayu", "behind Lok Fu").
@@ -108,6 +113,21 @@ const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边�
 /// (3B, 12A; "at 9am" has two lowercase letters and is a time).
 const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?\\b\
     |\\b(?i:at|in|from)\\s+([0-9]{1,4}[A-Z])\\b";
+/// A surname, 家, and what the family's place is: the commonest way villages and their groups
+/// are named, so it weighs as a named place does (2.5 with the dictionary's settlement words).
+const FAMILY_ZH: &str = "(?:李|王|张|刘|陈|杨|黄|赵|吴|周|徐|孙|马|朱|胡|郭|何|高|林|罗|郑|梁|谢|宋|唐\
+    |许|韩|冯|邓|曹|彭|曾|肖|田|董|袁|潘|蒋|蔡|余|杜|叶|程|苏|魏|吕|丁|任|沈|姚|卢|姜|崔|钟|谭|陆|汪\
+    |范|金|石|廖|贾|夏|韦|方|白|邹|孟|熊|秦|邱|江|尹|薛|段|雷|侯|龙|史|陶|黎|贺|顾|毛|郝|龚|邵|万|钱\
+    |严|覃|武|戴|莫|孔|向|汤|常|温|康|施|牛|樊|葛|邢|齐|易|乔|伍|庞|颜|倪|聂|章|鲁|岳|翟|殷|詹|申|欧\
+    |耿|关|兰|焦|俞|左|柳|甘|祝|包|宁|尚|符|舒|阮|柯|纪|梅|童|凌|毕|季|裴|霍|涂|苗|谷|盛|曲|翁|冉\
+    |骆|蓝|游|辛|靳|管|柴|蒙|鲍|喻|祁|蒲|房|滕|屈|饶|牟|艾|尤|阳|穆|卓|古|吉|缪|简|车|项|连|麦|褚|娄\
+    |窦|戚|岑|景|党|宫|费|卜|冷|晏|席|卫|米|柏|宗|瞿|桂|佟|臧|闵|苟|邬|边|卞|姬|栾|隋|刁|沙|荣|巫\
+    |寇|桑|郎|甄|仲|虞|敖|巩|佘|池|查|麻|迟|邝)家\
+    (?:沟|冲|坪|岭|垸|岗|塆|湾|坝|庄|村|屯|寨|嘴|桥|院|台|坡|洼|峪|坳|集|店|堡|铺|塘|堰|山|畈|湾子|大院|大屋)";
+/// `C wing`, `B-block`, `A Tower`: a capital letter, then the unit word.
+const LETTER_EN: &str = "\\b[A-Z](?:-|\\s)?(?i:wing|block|blk|tower)\\b";
+const FAMILY_WEIGHT: f32 = 2.5;
+const LETTER_WEIGHT: f32 = 3.0;
 /// How much a direction and a water place weigh: a direction names a side as a place word does
 /// (2); water is a weaker place, like a part of a building (1.5).
 const DIRECTION_WEIGHT: f32 = 2.0;
@@ -161,6 +181,8 @@ impl PlaceRules {
             en_needs_letter,
             direction_zh: Regex::new(DIRECTION_ZH)?,
             water_zh: Regex::new(WATER_ZH)?,
+            family_zh: Regex::new(FAMILY_ZH)?,
+            letter_en: Regex::new(LETTER_EN)?,
             flat_en: Regex::new(FLAT_EN)?,
             name_en: Regex::new(NAME_EN)?,
         })
@@ -225,6 +247,7 @@ pub(crate) fn locate(
     for (re, score) in [
         (&rules.direction_zh, DIRECTION_WEIGHT),
         (&rules.water_zh, WATER_WEIGHT),
+        (&rules.family_zh, FAMILY_WEIGHT),
     ] {
         for m in re.find_iter(hay) {
             if found.len() == MAX_CANDIDATES {
@@ -250,6 +273,15 @@ pub(crate) fn locate(
             found.push(Candidate {
                 span: m.range(),
                 score: rules.unit_weight(m.as_str()),
+            });
+        }
+        for m in rules.letter_en.find_iter(hay) {
+            if found.len() == MAX_CANDIDATES {
+                break;
+            }
+            found.push(Candidate {
+                span: m.range(),
+                score: LETTER_WEIGHT,
             });
         }
         for c in rules.flat_en.captures_iter(hay) {
@@ -888,7 +920,7 @@ mod tests {
 mod everyday_places {
     use super::tests::place;
 
-    fn has(text: &str, want: &str) {
+    pub(super) fn has(text: &str, want: &str) {
         let got = place(text);
         assert!(
             got.as_deref().is_some_and(|p| p.contains(want)),
@@ -991,6 +1023,19 @@ mod english_locatives {
 #[cfg(test)]
 mod settlements {
     use super::tests::place;
+
+    #[test]
+    fn villages_named_for_a_family_and_lettered_wings() {
+        super::everyday_places::has("刘家冲这几天天天跳闸 电饭锅一插就断", "刘家冲");
+        super::everyday_places::has("去王家坪的路被水冲了一个大口子", "王家坪");
+        super::everyday_places::has(
+            "No water supply in C wing since yesterday evening",
+            "C wing",
+        );
+        super::everyday_places::has("Power cut in B-block since 2 hrs, pls check", "B-block");
+        // 家 after a word that is not a surname is a home, not a village.
+        assert_eq!(place("大家注意 我家院子里的水管冻了"), None);
+    }
 
     #[test]
     fn named_settlements_and_villagers_groups() {

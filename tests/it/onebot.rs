@@ -1012,3 +1012,84 @@ both_backends!(
     onebot_revealing_answers_go_to_the_private_chat,
     onebot_revealing_answers_go_private
 );
+
+/// OneBot cannot edit messages: a change made outside the group (here the coordinator, in a
+/// private chat with the bot) is told in the group as a short status line that replies to the
+/// ticket's card, which itself replies to the resident's report; a change made in the group is
+/// answered there once, with no extra status line.
+async fn onebot_status_line_threaded_to_the_card(db: Db) {
+    let app = onebot_app(db).await;
+    let mut bridge = FakeBridge::new(app.addr, BOT, Some(TOKEN));
+    bridge.connect().await.expect("bridge connects");
+    bridge.send(group_message(
+        BOT,
+        GROUP,
+        RESIDENT,
+        "王芳",
+        501,
+        json!([text("/report 3栋楼道灯坏了")]),
+    ));
+    settle_after(&app, 1).await;
+    let card = bridge.wait_actions(1, WAIT).await[0].clone();
+    assert_eq!(fake_onebot::reply_id(&card).as_deref(), Some("501"));
+    let card_id = fake_onebot::sent_id(&card).expect("card id");
+
+    // The coordinator claims it privately: answered privately, and the group's card gets a
+    // status line replying to it.
+    bridge.send(fake_onebot::private_message(
+        BOT,
+        COORDINATOR,
+        "陈静",
+        502,
+        json!("接单 T1-V1-G1#1"),
+    ));
+    settle_after(&app, 2).await;
+    let threaded = replies_to(&bridge, &card_id);
+    assert_eq!(threaded.len(), 1, "{threaded:#?}");
+    assert_eq!(threaded[0]["action"], "send_group_msg");
+    assert_eq!(threaded[0]["params"]["group_id"], json!(812345678));
+    let line = fake_onebot::message_text(&threaded[0]);
+    assert!(
+        line.contains("#1") && line.contains("状态：处理中") && line.contains("陈静"),
+        "{line}"
+    );
+
+    // Resolved in the group: the answer there is the only message; no second status line.
+    bridge.send(group_message(
+        BOT,
+        GROUP,
+        COORDINATOR,
+        "陈静",
+        503,
+        json!("办结 1 换了灯泡"),
+    ));
+    settle_after(&app, 3).await;
+    assert_eq!(replies_to(&bridge, "503").len(), 1);
+    assert_eq!(replies_to(&bridge, &card_id).len(), 1);
+
+    // Dismissed from the private chat after a reopening: a second status line, 已驳回.
+    bridge.send(group_message(
+        BOT,
+        GROUP,
+        RESIDENT,
+        "王芳",
+        504,
+        json!("评价 1 不满意"),
+    ));
+    settle_after(&app, 4).await;
+    bridge.send(fake_onebot::private_message(
+        BOT,
+        COORDINATOR,
+        "陈静",
+        505,
+        json!("驳回 T1-V1-G1#1 已另行处理"),
+    ));
+    settle_after(&app, 5).await;
+    let threaded = replies_to(&bridge, &card_id);
+    assert_eq!(threaded.len(), 2, "{threaded:#?}");
+    let line = fake_onebot::message_text(&threaded[1]);
+    assert!(line.contains("状态：已驳回"), "{line}");
+    bridge.disconnect().await;
+    app.stop().await;
+}
+both_backends!(onebot_status_line, onebot_status_line_threaded_to_the_card);

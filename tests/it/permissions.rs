@@ -1,12 +1,14 @@
-//! The permission matrix: every role × every command × the sender's own grid and another grid,
-//! through the running engine, asserted against the one table in the code
-//! (`Name::permitted`, from each command's `Who`); and the README's command table checked
-//! against the same table.
+//! The permission matrix: every command × every role × the sender's own grid and another grid
+//! × a group and a private chat, through the running engine, asserted against the one table in
+//! the code (`Name::permitted`, from each command's `Who`); and the README's command table
+//! checked against the same table. Nothing here names a command: each is written from its own
+//! definition (its `Spec::example`, see [`written`]), so a new command is in the matrix as soon
+//! as it is in the list.
 
 use gridline::config::Language;
-use gridline::domain::role::Reach;
+use gridline::domain::role::{Reach, Who};
 use gridline::domain::{Role, TicketRef};
-use gridline::engine::commands::{About, Name};
+use gridline::engine::commands::{About, Answer, Name, Parsed, parse};
 use gridline::i18n::Texts;
 
 use crate::support::{Db, TestApp, seed, spawn_app};
@@ -33,6 +35,14 @@ person,R8,周杰,T1-V2-G3,,memory,res8,resident
 person,P9,吴磊,T1-V1-G1,,memory,p9,resident
 ";
 
+const ROLES: [Role; 5] = [
+    Role::Resident,
+    Role::Deputy,
+    Role::Leader,
+    Role::Coordinator,
+    Role::Admin,
+];
+
 /// The sender holding each role (user id, name), all on 一网格 or above it.
 fn sender(role: Role) -> (&'static str, &'static str) {
     match role {
@@ -44,106 +54,174 @@ fn sender(role: Role) -> (&'static str, &'static str) {
     }
 }
 
-/// The text that uses `name` on the grid at `reach`, and the chat it is sent in. `own` and
-/// `other` are the two tickets' numbers, in the form that names them from any chat.
-fn command(name: Name, reach: Reach, own: &str, other: &str) -> (String, &'static str) {
-    let (n, grid, colleague) = match reach {
-        Reach::Own => (own, "T1-V1-G1", "@刘洋"),
-        Reach::Other => (other, "T1-V2-G3", "@李强"),
+/// Where a cell's command is sent from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chat {
+    /// A bound group: the sender's own grid's, or the other grid's for a command about the
+    /// group it is sent in (`/bind`).
+    Group,
+    /// The sender's private chat with the bot.
+    Private,
+}
+
+/// What one cell of the matrix is about: the grid at its reach and what lies there.
+struct Cell {
+    grid: &'static str,
+    /// The ticket acted on, and a second one of the same grid, in the form read from any chat.
+    ticket: &'static str,
+    second: &'static str,
+    /// A leader or deputy there to hand a ticket to.
+    colleague: &'static str,
+}
+
+fn cell(reach: Reach) -> Cell {
+    match reach {
+        Reach::Own => Cell {
+            grid: "T1-V1-G1",
+            ticket: "T1-V1-G1#1",
+            second: "T1-V1-G1#2",
+            colleague: "@刘洋",
+        },
+        Reach::Other => Cell {
+            grid: "T1-V2-G3",
+            ticket: "T1-V2-G3#1",
+            second: "T1-V2-G3#2",
+            colleague: "@李强",
+        },
+    }
+}
+
+/// The command as the matrix writes it: its definition's example (`Spec::example`) with the
+/// example's placeholders standing for the cell's (ticket `42`, a second ticket `7`, grid
+/// `T01-V01-G01`, `@王芳` someone to give a role, `@李强` a colleague), or its bare slash form
+/// when it takes nothing (its example is `/help`). A command about a grid whose example names
+/// none is asked about the cell's grid by naming it last, as `/stats` reads it.
+fn written(name: Name, cell: &Cell) -> String {
+    let spec = name.spec();
+    if !spec.example.starts_with(&name.slash()) {
+        return name.slash();
+    }
+    let mut text = spec
+        .example
+        .split(' ')
+        .map(|word| match word {
+            "42" => cell.ticket,
+            "7" => cell.second,
+            "T01-V01-G01" => cell.grid,
+            "@王芳" => "@吴磊",
+            "@李强" => cell.colleague,
+            word => word,
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    if spec.about == About::Grid && !text.contains(cell.grid) {
+        text = format!("{text} {}", cell.grid);
+    }
+    let about_it = match spec.about {
+        About::Ticket => text.contains(cell.ticket),
+        About::Grid | About::Group => text.contains(cell.grid),
+        About::Nothing => true,
     };
-    let text = match name {
-        Name::Report => "/report 路口的路灯坏了".to_string(),
-        Name::My => "/my".into(),
-        Name::Status => format!("/status {n}"),
-        Name::Cancel => format!("/cancel {n}"),
-        Name::Rate => format!("/rate {n} 满意"),
-        Name::Claim => format!("/claim {n}"),
-        Name::Note => format!("/note {n} 已联系电工"),
-        Name::Done => format!("/done {n} 换了灯泡"),
-        Name::Transfer => format!("/transfer {n} {colleague}"),
-        Name::Dismiss => format!("/dismiss {n} 不属于本网格"),
-        Name::List => "/list".into(),
-        Name::Leave => "/leave until 2099-12-03".into(),
-        Name::Back => "/back".into(),
-        Name::Handover => "/handover".into(),
-        Name::Stats => format!("/stats all {grid}"),
-        Name::Overdue => "/overdue".into(),
-        Name::Urge => format!("/urge {n}"),
-        Name::Extend => format!("/extend {n} 3d 等配件"),
-        Name::Approve => format!("/approve {n}"),
-        Name::Reject => format!("/reject {n} 尽快处理"),
-        Name::OnLeave => "/onleave".into(),
-        Name::Bind => format!("/bind {grid}"),
-        Name::Role => format!("/role @吴磊 resident {grid}"),
-        Name::Console => "/console".into(),
-        Name::Help => "/help".into(),
-        Name::Recategorize => format!("/recategorize {n} sanitation"),
-        Name::Urgency => format!("/urgency {n} urgent"),
-    };
-    // A command about a group is sent in that group; every other one in the sender's own.
-    // Statistics asked in a group go to a private chat or cover only that group's grid
-    // (tests/it/reach.rs): the table is about what may be asked, so ask in a private chat.
-    let chat = match (name.spec().about, reach) {
-        (About::Group, Reach::Other) => "g3",
-        _ if name == Name::Stats => "p1",
-        _ => "g1",
-    };
-    (text, chat)
+    let read_back = matches!(parse(&text), Parsed::Command(c) if c.name() == name);
+    assert!(
+        about_it && read_back,
+        "{}: the matrix cannot write it from its example {:?} (got {text:?}); write the example \
+         with the placeholders `42` (the ticket), `T01-V01-G01` (the grid), `@王芳`, `@李强`",
+        name.slash(),
+        spec.example
+    );
+    text
+}
+
+/// The chat a cell's command is sent in: a command about a group in the group at its reach,
+/// every other one in the sender's own group; or the sender's private chat.
+fn chat_of(name: Name, reach: Reach, chat: Chat, user: &str) -> String {
+    match (chat, name.spec().about, reach) {
+        (Chat::Private, _, _) => format!("p-{user}"),
+        (Chat::Group, About::Group, Reach::Other) => "g3".into(),
+        (Chat::Group, _, _) => "g1".into(),
+    }
+}
+
+/// What the table says `role` gets from `name` at `reach` sent in `chat`.
+fn expected(name: Name, role: Role, reach: Reach, chat: Chat) -> bool {
+    let spec = name.spec();
+    let table = name.permitted(role, reach);
+    match chat {
+        // Nobody writes from the ticket's group in a private chat: only staff over the
+        // ticket's grid see it there (its reporters send nothing here).
+        Chat::Private if spec.who == Who::TicketViewers => table && role.is_staff(),
+        Chat::Private => table,
+        Chat::Group => match spec.answer {
+            Answer::Here => table,
+            // Staff asking in a group where no private chat can carry the answer are answered
+            // about the group's own grid only (tests/it/reach.rs): another grid is refused.
+            Answer::Private | Answer::PrivateUnlessOwnGrid | Answer::PrivateOnly => {
+                table && (reach == Reach::Own || spec.about == About::Nothing)
+            }
+        },
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_role_may_do_what_the_table_says_and_nothing_else() {
     let app = spawn_app(Db::Sqlite, |_| {}).await;
     seed(&app, ROSTER).await;
-    app.say("g1", "res9", "孙丽", "/report 3栋楼道灯坏了").await;
-    app.say("g3", "res8", "周杰", "/report 5栋门口积水").await;
-    let (own, other) = ("T1-V1-G1#1", "T1-V2-G3#1");
+    for (chat, user, name) in [("g1", "res9", "孙丽"), ("g3", "res8", "周杰")] {
+        app.say(chat, user, name, "/report 3栋楼道灯坏了").await;
+        app.say(chat, user, name, "/report 5栋门口积水").await;
+    }
     let texts = Texts::new(Language::Zh);
     let refusal_head = texts.refusal_head().to_string();
     let mut wrong = Vec::new();
     let mut cells = 0;
-    for role in [
-        Role::Resident,
-        Role::Deputy,
-        Role::Leader,
-        Role::Coordinator,
-        Role::Admin,
-    ] {
+    for role in ROLES {
         let (user, person) = sender(role);
         for name in Name::ALL {
             for reach in [Reach::Own, Reach::Other] {
-                let (text, chat) = command(name, reach, own, other);
-                let id = app.say(chat, user, person, &text).await;
-                let replies: Vec<String> = replies_to(&app, &id);
-                let ticket = if reach == Reach::Own { own } else { other };
-                let refused = replies.iter().any(|r| {
-                    r.starts_with(&refusal_head)
-                        || name == Name::Status
-                            && TicketRef::parse(ticket)
-                                .is_some_and(|typed| *r == texts.no_such_ticket(&typed))
-                });
-                let expected = name.permitted(role, reach);
-                cells += 1;
-                if refused == expected {
-                    wrong.push(format!(
-                        "{role:?} {name:?} {reach:?} `{text}`: table says {}, got {replies:?}",
-                        if expected { "may" } else { "may not" }
-                    ));
-                }
-                // What a refusal or a hidden ticket says never names the ticket's reporter,
-                // state or assignee.
-                if refused {
-                    for r in &replies {
-                        assert!(
-                            !r.contains("孙丽") && !r.contains("周杰") && !r.contains("李强"),
-                            "{role:?} {name:?} {reach:?}: {r}"
-                        );
+                let cell = cell(reach);
+                let text = written(name, &cell);
+                for chat in [Chat::Group, Chat::Private] {
+                    let chat_id = chat_of(name, reach, chat, user);
+                    let before = app.bot_messages().len();
+                    let id = app.say(&chat_id, user, person, &text).await;
+                    let replies = answers(
+                        &app,
+                        &id,
+                        before,
+                        (chat == Chat::Private).then_some(&chat_id),
+                    );
+                    // A ticket hidden from the sender is one that does not exist.
+                    let hidden = TicketRef::parse(cell.ticket)
+                        .map(|typed| texts.no_such_ticket(&typed))
+                        .filter(|_| name.spec().who == Who::TicketViewers);
+                    let refused = replies
+                        .iter()
+                        .any(|r| r.starts_with(&refusal_head) || Some(r) == hidden.as_ref());
+                    let expected = expected(name, role, reach, chat);
+                    cells += 1;
+                    if replies.is_empty() || refused == expected {
+                        wrong.push(format!(
+                            "{role:?} {name:?} {reach:?} {chat:?} `{text}`: table says {}, got \
+                             {replies:?}",
+                            if expected { "may" } else { "may not" }
+                        ));
+                    }
+                    // What a refusal or a hidden ticket says never names the ticket's
+                    // reporter, state or assignee.
+                    if refused {
+                        for r in &replies {
+                            assert!(
+                                !r.contains("孙丽") && !r.contains("周杰") && !r.contains("李强"),
+                                "{role:?} {name:?} {reach:?} {chat:?}: {r}"
+                            );
+                        }
                     }
                 }
             }
         }
     }
-    assert_eq!(cells, 5 * Name::ALL.len() * 2);
+    assert_eq!(cells, ROLES.len() * Name::ALL.len() * 2 * 2);
     assert!(
         wrong.is_empty(),
         "{} cells disagree:\n{}",
@@ -186,6 +264,19 @@ async fn status_from_another_grid_shows_nothing_about_the_ticket() {
         );
     }
     app.stop().await;
+}
+
+/// The bot's answers to the message `id`, the bot having sent `before` messages before it: its
+/// replies, and in a private chat everything it then said there (a sign-in link is no reply).
+fn answers(app: &TestApp, id: &str, before: usize, private: Option<&String>) -> Vec<String> {
+    app.bot_messages()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, (m, _))| {
+            m.reply_to.as_deref() == Some(id) || *i >= before && private == Some(&m.chat)
+        })
+        .map(|(_, (m, _))| m.text)
+        .collect()
 }
 
 /// The bot's answers to the message `id`.

@@ -384,3 +384,60 @@ async fn refusals(db: Db) {
     app.stop().await;
 }
 both_backends!(bad_requests_are_refused_with_4xx, refusals);
+
+/// A photo sent in the sandbox (the page's 📷: a data URL in `photo`) is shown with the
+/// message and reaches the ticket: a resident's with their report, a leader's with 办结 as
+/// evidence. Anything but an image data URL is refused.
+async fn photos(db: Db) {
+    let app = sandbox_app(db).await;
+    let api = Api::new(&app);
+    // A 1×1 PNG.
+    let png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    let body = json!({"from": "wangfang", "text": "3栋门口的井盖坏了", "photo": png});
+    let (status, posted) = api
+        .post_raw("/api/sandbox/groups/df-01/messages", &body.to_string())
+        .await;
+    assert_eq!(status, 200, "{posted}");
+    app.settle().await;
+    let report = posted["message_id"].as_i64().expect("id");
+    let shown = api
+        .messages("df-01", 0)
+        .await
+        .into_iter()
+        .find(|m| m["id"] == report)
+        .expect("the report");
+    assert_eq!(shown["photo"], png);
+    let card = api.answer_to("df-01", report).await;
+    assert!(text(&card).contains("#1"), "{card}");
+    assert_eq!(api.tickets("df-01").await[0]["photos"], 1);
+
+    // The leader claims, then sends a photo without text replying to the card: evidence.
+    api.say("df-01", "lijianguo", "接单 1", None).await;
+    let body = json!({"from": "lijianguo", "text": "", "photo": png,
+                      "reply_to": card["id"]});
+    let (status, posted) = api
+        .post_raw("/api/sandbox/groups/df-01/messages", &body.to_string())
+        .await;
+    assert_eq!(status, 200, "{posted}");
+    app.settle().await;
+    api.say("df-01", "lijianguo", "办结 1 换了井盖", None).await;
+    let ticket = &api.tickets("df-01").await[0];
+    assert_eq!(ticket["state"], "resolved", "{ticket}");
+    assert_eq!(ticket["photos"], 2, "{ticket}");
+    assert_eq!(ticket["evidence"], 1, "{ticket}");
+
+    for bad in [
+        "http://example.org/a.png",
+        "data:text/html;base64,PGI+",
+        "data:image/png;base64,<b>",
+    ] {
+        let body = json!({"from": "wangfang", "text": "", "photo": bad});
+        let (status, answer) = api
+            .post_raw("/api/sandbox/groups/df-01/messages", &body.to_string())
+            .await;
+        assert_eq!(status, 400, "{bad}: {answer}");
+        assert_eq!(answer["error"], "bad_photo", "{answer}");
+    }
+    app.stop().await;
+}
+both_backends!(sandbox_photos_reach_the_ticket, photos);

@@ -314,6 +314,53 @@ async fn a_resident_reports_in_the_page_and_sees_the_bot_card() {
         claimed.as_str().is_some_and(|t| t.contains("李建国")),
         "{claimed}"
     );
+    // The card itself is edited in place: it shows the state now, and the 办结 button.
+    let card = page
+        .wait_for(
+            "the card showing 处理中",
+            "(() => { const c = document.querySelector('.msg.bot'); \
+             const t = c && c.querySelector('.card-body').textContent; \
+             return t && t.includes('状态：处理中') && \
+               { text: t, buttons: [...c.querySelectorAll('.buttons button')].map(b => b.textContent) }; })()",
+        )
+        .await;
+    assert_eq!(card["buttons"], serde_json::json!(["办结"]), "{card}");
+
+    // The leader attaches a photo with 办结 typed as its caption (the page's 📷): it shows in
+    // the chat, resolves the ticket and is its evidence, and the card says so.
+    page.eval(
+        "(() => { document.getElementById('input').value = '办结 1 换了灯泡'; \
+         const c = document.createElement('canvas'); c.width = 64; c.height = 48; \
+         const g = c.getContext('2d'); g.fillStyle = '#c33'; g.fillRect(0, 0, 64, 48); \
+         c.toBlob((blob) => { const f = new File([blob], 'light.png', { type: 'image/png' }); \
+           const dt = new DataTransfer(); dt.items.add(f); \
+           const input = document.getElementById('photo'); input.files = dt.files; \
+           input.dispatchEvent(new Event('change')); }, 'image/png'); return true; })()",
+    )
+    .await;
+    let shown = page
+        .wait_for(
+            "the photo in the leader's message",
+            "(() => { const m = document.querySelector('.msg.mine[data-from=\"lijianguo\"] .bubble'); \
+             const img = m && m.querySelector('img.photo'); \
+             return img && img.complete && img.naturalWidth > 0 && m.textContent; })()",
+        )
+        .await;
+    assert_eq!(shown, "办结 1 换了灯泡");
+    let card = page
+        .wait_for(
+            "the card showing 已办结 with the evidence",
+            "(() => { const t = document.querySelector('.msg.bot .card-body').textContent; \
+             return t.includes('状态：已办结') && t; })()",
+        )
+        .await;
+    assert!(
+        card.as_str()
+            .is_some_and(|t| t.contains("办结凭证：照片 1 张")),
+        "{card}"
+    );
+    let t = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(t.state, gridline::domain::TicketState::Resolved);
 
     page.close_browser().await;
     drop(page);

@@ -954,6 +954,18 @@ async fn ticket_life_in_a_group(db: Db) {
         })
         .await;
     assert!(answer["text"].as_str().is_some_and(|t| !t.is_empty()));
+    // The card is edited in place to its new state, with the next step's button.
+    let edit = fake
+        .wait_for(WAIT, "the card edited after the claim", |f| {
+            f.calls("editMessageText").into_iter().find(|p| {
+                p["message_id"] == json!(card_id)
+                    && p["text"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("状态：处理中（张伟"))
+            })
+        })
+        .await;
+    assert_eq!(buttons(&edit), vec!["/done T1-V1-G1#1".to_string()]);
 
     // Typed commands, with the bot's name as Telegram appends it in groups.
     fake.send_text(
@@ -988,9 +1000,20 @@ async fn ticket_life_in_a_group(db: Db) {
         "{edit}"
     );
 
-    // The reporter rates with a button; the ticket closes.
+    // The reporter rates with a button; the ticket closes and its card says so, buttonless.
     fake.press_button(&group, &resident(), resolved.0, &satisfied);
     wait_state(&app, 1, TicketState::Closed).await;
+    let edit = fake
+        .wait_for(WAIT, "the card edited after the rating", |f| {
+            f.calls("editMessageText").into_iter().find(|p| {
+                p["message_id"] == json!(card_id)
+                    && p["text"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("状态：已关闭"))
+            })
+        })
+        .await;
+    assert!(buttons(&edit).is_empty(), "{edit}");
 
     // Every message to the group went out once, in the order the ticket moved.
     let texts = fake.texts_to(GROUP);

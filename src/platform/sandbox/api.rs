@@ -322,6 +322,9 @@ pub(crate) struct MessageView {
     time: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     edited: Option<i64>,
+    /// An attached photo, as a data URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    photo: Option<String>,
 }
 
 impl From<SandboxMessage> for MessageView {
@@ -340,6 +343,7 @@ impl From<SandboxMessage> for MessageView {
             buttons: m.buttons,
             time: m.at,
             edited: m.edited_at,
+            photo: m.photo,
         }
     }
 }
@@ -451,6 +455,10 @@ struct PostMessage {
     text: String,
     #[serde(default)]
     reply_to: Option<MessageId>,
+    /// A photo sent with the message (the text is then its caption and may be empty), as a
+    /// data URL: `data:image/jpeg;base64,…`. The request body limit bounds its size.
+    #[serde(default)]
+    photo: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -485,7 +493,17 @@ async fn post_in(
     let persona = place.speaker(&roster, &req.from)?;
     let group_id = chat.id.clone();
     let text = req.text.trim();
-    if text.is_empty() {
+    let photo = match req.photo.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) if is_image_data_url(p) => Some(p),
+        Some(_) => {
+            return Err(ApiError::bad(
+                "bad_photo",
+                "`photo` must be a data URL of an image: data:image/jpeg;base64,…",
+            ));
+        }
+    };
+    if text.is_empty() && photo.is_none() {
         return Err(ApiError::bad("empty_text", "`text` is empty"));
     }
     let chars = text.chars().count();
@@ -536,7 +554,9 @@ async fn post_in(
             text: text.to_string(),
             reply_to: reply_to.map(|r| r.to_string()),
             mentions,
-            photos: Vec::new(),
+            photos: photo
+                .map(|_| vec![format!("{PLATFORM}:{id}")])
+                .unwrap_or_default(),
         },
         at,
     };
@@ -552,6 +572,7 @@ async fn post_in(
         reply_to,
         buttons: &[],
         at,
+        photo,
     };
     // The inbox has the message now; the history must get it too. A second try covers a
     // passing hiccup; after that the next start repairs the history from the inbox.
@@ -564,6 +585,19 @@ async fn post_in(
     };
     state.hub.appended(&appended.group_id);
     Ok(Json(Posted { message_id: id }))
+}
+
+/// `data:image/png;base64,iVBOR…`: an image, base64-encoded, nothing else.
+fn is_image_data_url(s: &str) -> bool {
+    let Some((head, data)) = s.split_once(',') else {
+        return false;
+    };
+    head.starts_with("data:image/")
+        && head.ends_with(";base64")
+        && !data.is_empty()
+        && data
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
 async fn submit(intake: &Intake, event: InboundEvent) -> Result<(), ApiError> {

@@ -157,6 +157,8 @@ async fn repair_history(store: &Store, hub: &Hub) -> Result<usize, StoreError> {
                     reply_to: reply_to.as_deref().and_then(|r| r.parse().ok()),
                     buttons: &[],
                     at: event.at,
+                    // The picture itself is not in the inbox: only its reference.
+                    photo: None,
                 };
                 store.sandbox_append(&msg).await?;
                 hub.appended(&event.chat.id);

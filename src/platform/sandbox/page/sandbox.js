@@ -16,7 +16,8 @@
       you_are: "当前身份", rating: "评价", open_console: "打开控制台", ratings: "人次",
       private_chat: "与网格助手私聊（当前身份）", private_title: "与网格助手私聊",
       private_note: "私聊 · 统计等答复在群里提问时发到这里",
-      photos: "照片", evidence: "办结凭证",
+      photos: "照片", evidence: "办结凭证", attach: "发照片（输入框里的文字作为说明）",
+      photo_failed: "照片读取失败",
     },
     en: {
       subtitle: "Sandbox · try the grid group-chat bot in a browser", group: "Group", persona: "I am",
@@ -34,7 +35,8 @@
       rating: "Rating", open_console: "Open the console", ratings: "ratings",
       private_chat: "Private chat with the bot (as the persona)", private_title: "Private chat with the bot",
       private_note: "Private · answers asked for in a group (statistics …) arrive here",
-      photos: "Photos", evidence: "evidence",
+      photos: "Photos", evidence: "evidence", attach: "Send a photo (the text typed is its caption)",
+      photo_failed: "Could not read the photo",
     },
   };
   const t = (key) => (TEXT[lang] && TEXT[lang][key]) || TEXT.zh[key] || key;
@@ -105,6 +107,10 @@
     document.querySelectorAll("[data-i18n-placeholder]").forEach((n) => {
       const v = TEXT.en[n.dataset.i18nPlaceholder];
       if (v) n.placeholder = v;
+    });
+    document.querySelectorAll("[data-i18n-title]").forEach((n) => {
+      const v = TEXT.en[n.dataset.i18nTitle];
+      if (v) n.title = v;
     });
   }
 
@@ -251,7 +257,15 @@
       if (p) meta.appendChild(el("span", "role " + p.role, p.role_label));
       meta.appendChild(el("span", null, formatTime(m.time)));
       wrap.appendChild(meta);
-      wrap.appendChild(el("div", "bubble", m.text));
+      const bubble = el("div", "bubble", m.text);
+      if (m.photo) {
+        const img = document.createElement("img");
+        img.className = "photo";
+        img.src = m.photo;
+        img.alt = t("photos");
+        bubble.prepend(img);
+      }
+      wrap.appendChild(bubble);
     }
     wrap.addEventListener("click", () => setReply(m.id));
     return wrap;
@@ -323,6 +337,47 @@
     } finally {
       $("send").disabled = false;
       input.focus();
+    }
+  }
+
+  // A picked image, scaled to at most 1280 px on its longer side and sent as a JPEG data URL
+  // (well under the request size limit), with what is typed in the box as its caption.
+  function readPhoto(file) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onerror = () => reject(new Error(t("photo_failed")));
+      reader.onload = () => {
+        const img = new Image();
+        img.onerror = () => reject(new Error(t("photo_failed")));
+        img.onload = () => {
+          const scale = Math.min(1, 1280 / Math.max(img.width, img.height, 1));
+          const canvas = document.createElement("canvas");
+          canvas.width = Math.max(1, Math.round(img.width * scale));
+          canvas.height = Math.max(1, Math.round(img.height * scale));
+          canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+          resolve(canvas.toDataURL("image/jpeg", 0.8));
+        };
+        img.src = reader.result;
+      };
+      reader.readAsDataURL(file);
+    });
+  }
+
+  async function sendPhoto(file) {
+    if (!file || !state.group || !state.persona) return;
+    const input = $("input");
+    try {
+      const photo = await readPhoto(file);
+      const body = { from: state.persona, text: input.value.trim(), photo };
+      if (state.replyTo) body.reply_to = state.replyTo;
+      await api(chatPath() + "/messages", body);
+      input.value = "";
+      setReply(null);
+      await catchUp();
+    } catch (e) {
+      toast(t("send_failed") + "：" + e.message, true);
+    } finally {
+      $("photo").value = "";
     }
   }
 
@@ -448,6 +503,7 @@
   async function start() {
     translatePage();
     $("composer").addEventListener("submit", (ev) => { ev.preventDefault(); send(); });
+    $("photo").addEventListener("change", (ev) => sendPhoto(ev.target.files && ev.target.files[0]));
     $("input").addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); send(); }
     });
