@@ -236,12 +236,20 @@ async fn extensions(db: Db) {
 
     // Counted in the statistics: the detail view of the village shows the grid's four.
     app.say("v1", "coord1", "陈静", "统计明细").await;
-    let detail = app
-        .bot_messages()
-        .into_iter()
-        .map(|(m, _)| m.text)
-        .rfind(|t| t.contains("东门一网格"))
-        .expect("the detail view");
+    // Statistics are answered after the asking message's transaction: wait for the answer.
+    let mut detail = None;
+    for _ in 0..200 {
+        detail = sent_to(&app, "v1")
+            .into_iter()
+            .map(|(m, _)| m.text)
+            .rfind(|t| t.contains("东门一网格") && !t.contains("【延期申请】"));
+        if detail.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        app.settle().await;
+    }
+    let detail = detail.expect("the detail view");
     assert!(detail.contains("延期4次"), "{detail}");
     let (found, diffs) = app
         .store

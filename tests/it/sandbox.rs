@@ -441,3 +441,35 @@ async fn photos(db: Db) {
     app.stop().await;
 }
 both_backends!(sandbox_photos_reach_the_ticket, photos);
+
+/// The card follows a change nobody typed: when the rating window ends, the timer closes the
+/// ticket and the card in the page is edited to 已关闭, its rating buttons gone.
+async fn card_after_timer(db: Db) {
+    let app = sandbox_app(db).await;
+    let api = Api::new(&app);
+    let report = api.say("df-01", "wangfang", "/report 路灯不亮", None).await;
+    let card = api.answer_to("df-01", report).await;
+    let card_id = card["id"].as_i64().expect("card id");
+    api.say("df-01", "lijianguo", "接单 1", None).await;
+    api.say("df-01", "lijianguo", "办结 1 换了灯泡", None).await;
+    let shown = |all: Vec<Value>| {
+        all.into_iter()
+            .find(|m| m["id"] == card_id)
+            .expect("the card")
+    };
+    let resolved = shown(api.messages("df-01", 0).await);
+    assert!(text(&resolved).contains("状态：已办结"), "{resolved}");
+    app.clock
+        .advance(std::time::Duration::from_secs(3 * 24 * 3600 + 60));
+    assert!(app.tick().await > 0, "the rating timeout fired");
+    let closed = shown(api.messages("df-01", 0).await);
+    assert!(text(&closed).contains("状态：已关闭"), "{closed}");
+    assert!(
+        closed["buttons"].as_array().is_none_or(Vec::is_empty),
+        "{closed}"
+    );
+    assert!(closed["edited"].is_i64(), "edited in place: {closed}");
+    assert_eq!(api.tickets("df-01").await[0]["state"], "closed");
+    app.stop().await;
+}
+both_backends!(sandbox_card_after_the_rating_timeout, card_after_timer);
