@@ -8,7 +8,7 @@
 //! - `commands/`: the chat commands, one file each (see `commands/mod.rs`).
 //! - `photos.rs`: photos sent around a report join its ticket.
 //! - `tickets.rs`: opening tickets, what the ticket commands share, replies to cards, cards.
-//! - `queries.rs`: read-only commands (my tickets, to-do, status, stats, overdue, help).
+//! - `queries.rs`: what the read-only commands share (listings, a supervisor's scope).
 //! - `corrections.rs`: what the two corrections (改类, 改为紧急) share.
 //! - `timers.rs`: deadlines as they fall due — reminders, escalation, rating timeouts.
 //! - `digest.rs`: the daily group summary and the weekly coordinator report.

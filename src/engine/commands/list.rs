@@ -1,7 +1,8 @@
 //! Your to-do list: `/list` (待办).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::queries::LIST_LIMIT;
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -42,6 +43,17 @@ impl ChatCommand for List {
         _fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        engine.todo(tx, scene).await
+        let Some(person) = scene.person.as_ref().filter(|_| scene.may(Name::List)) else {
+            return Ok(vec![engine.refusal(scene, Name::List, None)]);
+        };
+        let mut tickets = tx.todo(person, LIST_LIMIT).await?;
+        if scene.narrowed
+            && let Some(group) = &scene.group
+        {
+            // Asked in a group with no private chat to answer in: that group's grid only.
+            tickets.retain(|t| t.grid == group.grid);
+        }
+        let heading = engine.texts.heading_todo();
+        Ok(vec![engine.ticket_listing(scene, heading, &tickets)])
     }
 }

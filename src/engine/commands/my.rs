@@ -2,6 +2,7 @@
 
 use crate::domain::role::Who;
 use crate::engine::commands::{About, Answer, ChatCommand, Spec};
+use crate::engine::queries::LIST_LIMIT;
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -42,6 +43,10 @@ impl ChatCommand for My {
         _fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        engine.my(tx, scene).await
+        let tickets = tx
+            .tickets_of_reporter(scene.platform(), scene.sender_id(), LIST_LIMIT)
+            .await?;
+        let heading = engine.texts.heading_my();
+        Ok(vec![engine.ticket_listing(scene, heading, &tickets)])
     }
 }

@@ -1,7 +1,8 @@
 //! Overdue tickets: `/overdue` (超时).
 
 use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::queries::LIST_LIMIT;
 use crate::engine::{Effects, Engine, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
@@ -42,6 +43,12 @@ impl ChatCommand for Overdue {
         _fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        engine.overdue(tx, scene).await
+        let (_, path) = match engine.scope(tx, scene, None, Name::Overdue).await? {
+            Ok(scope) => scope,
+            Err(notice) => return Ok(vec![notice]),
+        };
+        let tickets = tx.overdue(&path, scene.now, LIST_LIMIT).await?;
+        let heading = engine.texts.heading_overdue();
+        Ok(vec![engine.ticket_listing(scene, heading, &tickets)])
     }
 }

@@ -1,8 +1,12 @@
-//! One ticket's state and history: `/status 42` (查询 42).
+//! One ticket's state and history: `/status 42` (查询 42), for whoever can see the ticket
+//! anyway: people in its own group, its reporters, staff over its grid. Anyone else (another
+//! grid's group, a stranger in a private chat) is told there is no such ticket, so that nothing
+//! about it leaks, not even that it exists.
 
-use crate::domain::role::Who;
-use crate::engine::commands::{About, Answer, ChatCommand, Spec};
-use crate::engine::{Effects, Engine, Outcome, Scene};
+use crate::domain::HistoryKind;
+use crate::domain::role::{Subject, Who};
+use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::{Problem, TicketNo, number_only};
@@ -41,6 +45,76 @@ impl ChatCommand for Status {
         let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
         // The history shown includes what this batch wrote before.
         tx.add_events(&std::mem::take(&mut fx.events)).await?;
-        engine.status(tx, scene, n).await
+        let Some(t) = tx.ticket(n).await? else {
+            return Ok(vec![Notice::plain(
+                engine
+                    .texts
+                    .no_such_ticket(&crate::domain::TicketRef::here(n)),
+                None,
+            )]);
+        };
+        let in_ticket_chat = t.platform == scene.platform() && t.chat_id == scene.event.chat.id;
+        let visible = in_ticket_chat || {
+            let path = tx.grid(&t.grid).await?.map(|g| g.path);
+            let subject = Subject {
+                grants: &scene.grants,
+                grid_path: path.as_deref(),
+                is_reporter: engine.is_reporter(tx, &t, scene, true).await?,
+                is_assignee: false,
+            };
+            Name::Status.spec().who.admits(subject)
+        };
+        if !visible {
+            tracing::info!(ticket = n, sender = %scene.sender_id(), "status refused: not the ticket's group, reporter or staff");
+            let typed = match scene.number(&t.grid, t.no) {
+                shown if shown.local => crate::domain::TicketRef::here(t.no),
+                _ => crate::domain::TicketRef::in_grid(&t.grid, t.no),
+            };
+            return Ok(vec![Notice::plain(
+                engine.texts.no_such_ticket(&typed),
+                None,
+            )]);
+        }
+        let assignee = match &t.assignee {
+            Some(code) => tx
+                .person(code, &t.platform)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_else(|| code.clone()),
+            None => "—".to_string(),
+        };
+        let zone = engine.settings.general.timezone.0;
+        let mut lines = vec![engine.texts.status_heading(
+            &scene.number(&t.grid, t.no),
+            t.state,
+            t.category,
+            &assignee,
+        )];
+        let photos = tx.photo_count(n).await?;
+        if photos > 0 {
+            let evidence = tx.evidence_count(n).await?;
+            lines.push(engine.texts.photo_count(photos, evidence));
+        }
+        for e in tx.events(n).await? {
+            let when = chrono::DateTime::from_timestamp_millis(e.at)
+                .map(|d| d.with_timezone(&zone).format("%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            // A photo's reference is a file id or a long URL: the count above says enough.
+            let detail = if e.detail.is_empty()
+                || matches!(
+                    e.kind,
+                    HistoryKind::Opened | HistoryKind::Photo | HistoryKind::Evidence
+                ) {
+                String::new()
+            } else {
+                format!(" {}", e.detail)
+            };
+            lines.push(format!(
+                "{when} {} {}{detail}",
+                engine.texts.event_kind(e.kind),
+                e.actor_name
+            ));
+        }
+        Ok(vec![Notice::plain(lines.join("\n"), None)])
     }
 }
