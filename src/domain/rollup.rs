@@ -142,6 +142,21 @@ pub struct Facts {
     pub reopened: i64,
     /// Approved extensions (延期).
     pub extensions: i64,
+    /// The person (code) the ticket is assigned to.
+    pub assignee: Option<String>,
+}
+
+/// The per-leader counters (`rollup_leaders`, migration 0022), in column order.
+pub const LEADER_COUNTERS: [&str; 3] = ["tickets", "claimed", "claimed_in_time"];
+
+/// What a ticket with an assignee adds to its assignee's figures: under the bucket of its
+/// first response time (`-1`: none yet), one ticket, whether it was claimed and whether the
+/// claim came by the claim deadline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaderShare {
+    pub person: String,
+    pub bucket: i16,
+    pub counts: [i64; LEADER_COUNTERS.len()],
 }
 
 /// What one ticket adds: its counters under `(grid, day, category, urgency)` and at most one
@@ -156,6 +171,8 @@ pub struct Contribution {
     pub counts: Counts,
     pub response: Option<u8>,
     pub resolution: Option<u8>,
+    /// Its assignee's share, if it has one.
+    pub leader: Option<LeaderShare>,
 }
 
 /// The local day (yyyymmdd) of a time in `zone`.
@@ -203,6 +220,17 @@ pub fn contribution(f: &Facts, zone: chrono_tz::Tz) -> Contribution {
         counts: k,
         response: f.first_response_at.map(|t| bucket(t - f.created_at)),
         resolution: f.resolved_at.map(|t| bucket(t - f.created_at)),
+        leader: f.assignee.as_ref().map(|person| LeaderShare {
+            person: person.clone(),
+            bucket: f
+                .first_response_at
+                .map_or(-1, |t| i16::from(bucket(t - f.created_at))),
+            counts: [
+                1,
+                i64::from(f.claimed_at.is_some()),
+                i64::from(f.claimed_at.is_some_and(|t| t <= f.claim_due)),
+            ],
+        }),
     }
 }
 
@@ -238,6 +266,7 @@ mod tests {
             escalated: false,
             reopened: 0,
             extensions: 0,
+            assignee: None,
         }
     }
 

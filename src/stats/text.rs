@@ -24,6 +24,7 @@ pub trait StatsTexts {
     fn stats_sentence(&self, s: &Summary, scope: &str, period: &str) -> String;
     fn duration_rounded(&self, ms: i64) -> String;
     fn stats_detail(&self, scope: &str, period: &str, children: &[Child]) -> String;
+    fn stats_leaders(&self, leaders: &[crate::store::rollups::LeaderFigures]) -> String;
     fn stats_ranking(&self, scope: &str, period: &str, children: &[(Child, Option<f64>)])
     -> String;
     fn scope_problem(&self, asked: &str, problem: &ScopeError) -> String;
@@ -175,6 +176,49 @@ impl StatsTexts for Texts {
                     pct(s.rates.satisfaction),
                     pct(s.rates.reopen),
                     s.extended
+                )
+            ));
+        }
+        out
+    }
+
+    /// `统计明细`'s per-leader lines: each assignee of the scope's tickets with the tickets
+    /// they claimed, their on-time claim rate and their median first response, lowest on-time
+    /// rate first. Empty when no ticket has an assignee.
+    fn stats_leaders(&self, leaders: &[crate::store::rollups::LeaderFigures]) -> String {
+        if leaders.is_empty() {
+            return String::new();
+        }
+        let mut sorted: Vec<_> = leaders.iter().collect();
+        sorted.sort_by(|a, b| {
+            let rate = |l: &crate::store::rollups::LeaderFigures| {
+                l.on_time_claim_rate().unwrap_or(f64::INFINITY)
+            };
+            rate(a)
+                .total_cmp(&rate(b))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        let mut out = say!(self, "按负责人：".to_string(), "By assignee:".to_string());
+        for l in sorted {
+            let median = l
+                .median_response()
+                .map_or_else(|| "—".into(), |ms| self.duration_rounded(ms));
+            out.push('\n');
+            out.push_str(&say!(
+                self,
+                format!(
+                    "{}：接单{}件，及时签收率{}，首次响应中位{}",
+                    l.name,
+                    l.claimed,
+                    pct(l.on_time_claim_rate()),
+                    median
+                ),
+                format!(
+                    "{}: claimed {}, on-time claim {}, median first response {}",
+                    l.name,
+                    l.claimed,
+                    pct(l.on_time_claim_rate()),
+                    median
                 )
             ));
         }

@@ -1,4 +1,5 @@
-//! Statistics rollups (tables `rollup_days`, `rollup_times`, `rollup_meta`; migration 0011).
+//! Statistics rollups (tables `rollup_days`, `rollup_times`, `rollup_meta`; migration 0011;
+//! per leader `rollup_leaders`, migration 0022).
 //!
 //! Every ticket change made through a [`Tx`] (a new ticket, [`Tx::update_ticket`]) adds the
 //! difference between the ticket's figures after and before ([`crate::domain::rollup`]) to the
@@ -16,7 +17,7 @@ use sqlx::any::AnyRow;
 
 use super::tickets::{NewTicket, Ticket};
 use super::{Result, Store, Tx, col, parse_col, row_placeholders};
-use crate::domain::rollup::{self, COUNTERS, Contribution, Counts, Facts};
+use crate::domain::rollup::{self, COUNTERS, Contribution, Counts, Facts, LEADER_COUNTERS};
 use crate::domain::{Category, Urgency};
 
 /// Grid code → the nodes its figures count towards (shared by a store's transactions; cleared
@@ -25,12 +26,16 @@ pub(crate) type TreeMemo = Arc<std::sync::Mutex<HashMap<String, Arc<[String]>>>>
 
 type DayKey = (String, i32, Category, Urgency);
 type TimeKey = (String, i32, &'static str, u8);
+/// `(node or grid, day, person, response bucket or -1)`.
+type LeaderKey = (String, i32, String, i16);
+type LeaderCounts = [i64; LEADER_COUNTERS.len()];
 
 /// Figure changes not yet written, by grid (expanded into nodes when written).
 #[derive(Default)]
 pub(crate) struct Deltas {
     days: HashMap<DayKey, Counts>,
     times: HashMap<TimeKey, i64>,
+    leaders: HashMap<LeaderKey, LeaderCounts>,
     /// The figures of tickets this transaction has read or written, as they now stand, so an
     /// update knows what to subtract without reading the row again.
     seen: HashMap<i64, Facts>,
@@ -55,10 +60,19 @@ impl Deltas {
                     .or_default() += sign;
             }
         }
+        if let Some(l) = &c.leader {
+            let entry = self
+                .leaders
+                .entry((c.grid.clone(), c.day, l.person.clone(), l.bucket))
+                .or_default();
+            for (n, d) in entry.iter_mut().zip(l.counts) {
+                *n += sign * d;
+            }
+        }
     }
 
     fn is_empty(&self) -> bool {
-        self.days.is_empty() && self.times.is_empty()
+        self.days.is_empty() && self.times.is_empty() && self.leaders.is_empty()
     }
 }
 
@@ -80,6 +94,7 @@ pub fn facts_of(t: &Ticket) -> Facts {
         escalated: t.escalated.is_some(),
         reopened: t.reopened,
         extensions: t.extensions,
+        assignee: t.assignee.clone(),
     }
 }
 
@@ -101,12 +116,13 @@ fn facts_of_new(t: &NewTicket) -> Facts {
         escalated: false,
         reopened: 0,
         extensions: 0,
+        assignee: t.assignee.clone(),
     }
 }
 
 const FACT_COLUMNS: &str = "id, grid, state, category, urgency, created_at, updated_at, \
     first_response_at, claimed_at, resolved_at, claim_due, resolve_due, rated_satisfied, \
-    rated_neutral, rated_unsatisfied, escalated, reopened, extensions";
+    rated_neutral, rated_unsatisfied, escalated, reopened, extensions, assignee";
 
 fn facts_from(row: &AnyRow) -> Result<Facts> {
     Ok(Facts {
@@ -125,6 +141,7 @@ fn facts_from(row: &AnyRow) -> Result<Facts> {
         escalated: col::<Option<String>>(row, "escalated")?.is_some(),
         reopened: col(row, "reopened")?,
         extensions: col(row, "extensions")?,
+        assignee: col(row, "assignee")?,
     })
 }
 
@@ -183,10 +200,12 @@ impl Tx {
         }
         let days = std::mem::take(&mut self.held.rollup.days);
         let times = std::mem::take(&mut self.held.rollup.times);
+        let leaders = std::mem::take(&mut self.held.rollup.leaders);
         let grids: HashSet<&str> = days
             .keys()
             .map(|k| k.0.as_str())
             .chain(times.keys().map(|k| k.0.as_str()))
+            .chain(leaders.keys().map(|k| k.0.as_str()))
             .collect();
         let nodes = self.nodes_of_grids(grids).await?;
         let mut by_node: BTreeMap<DayKey, Counts> = BTreeMap::new();
@@ -215,9 +234,26 @@ impl Tx {
                     .or_default() += n;
             }
         }
+        let mut leaders_by_node: BTreeMap<LeaderKey, LeaderCounts> = BTreeMap::new();
+        for ((grid, day, person, bucket), counts) in leaders {
+            if counts.iter().all(|n| *n == 0) {
+                continue;
+            }
+            for node in nodes.get(&grid).map_or(&[][..], |n| &n[..]) {
+                let entry = leaders_by_node
+                    .entry((node.clone(), day, person.clone(), bucket))
+                    .or_default();
+                for (n, d) in entry.iter_mut().zip(counts) {
+                    *n += d;
+                }
+            }
+        }
         let days: Vec<_> = by_node.into_iter().collect();
         let times: Vec<_> = times_by_node.into_iter().collect();
-        write_all(&mut self.inner, self.backend, &days, &times).await
+        let leaders: Vec<_> = leaders_by_node.into_iter().collect();
+        write_all(&mut self.inner, self.backend, &days, &times).await?;
+        upsert_leaders(&mut self.inner, self.backend, &leaders).await?;
+        Ok(())
     }
 
     /// The nodes each grid's figures count towards, from the shared memo or the grid table.
@@ -371,6 +407,40 @@ async fn upsert_days(
     Ok(())
 }
 
+/// Adds counters to `rollup_leaders` rows (one statement per 500 rows).
+async fn upsert_leaders(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    rows: &[(LeaderKey, LeaderCounts)],
+) -> Result<()> {
+    let cols = LEADER_COUNTERS.join(", ");
+    let set = LEADER_COUNTERS
+        .iter()
+        .map(|c| format!("{c} = rollup_leaders.{c} + excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for chunk in rows.chunks(500) {
+        let sql = format!(
+            "INSERT INTO rollup_leaders (node, day, person, bucket, {cols}) VALUES {} \
+             ON CONFLICT (node, day, person, bucket) DO UPDATE SET {set}",
+            row_placeholders(backend, chunk.len(), 4 + LEADER_COUNTERS.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for ((node, day, person, bucket), counts) in chunk {
+            q = q
+                .bind(node.clone())
+                .bind(i64::from(*day))
+                .bind(person.clone())
+                .bind(i64::from(*bucket));
+            for n in counts {
+                q = q.bind(*n);
+            }
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 async fn upsert_times(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
@@ -396,6 +466,91 @@ async fn upsert_times(
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// One assignee's figures under a node over a range of days (统计明细's per-leader lines).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaderFigures {
+    /// Person code and name.
+    pub person: String,
+    pub name: String,
+    /// Tickets assigned to them, of which claimed, of which by the claim deadline.
+    pub tickets: i64,
+    pub claimed: i64,
+    pub claimed_in_time: i64,
+    /// Their tickets' first response times: `(bucket, tickets)`.
+    pub response: Vec<(u8, i64)>,
+}
+
+impl LeaderFigures {
+    /// 及时签收率: claimed by the deadline / claimed.
+    pub fn on_time_claim_rate(&self) -> Option<f64> {
+        (self.claimed > 0).then(|| self.claimed_in_time as f64 / self.claimed as f64)
+    }
+
+    /// The median first response time (ms), from the buckets.
+    pub fn median_response(&self) -> Option<i64> {
+        rollup::percentile(&self.response, 50)
+    }
+}
+
+async fn leaders_on(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    node: &str,
+    from: i32,
+    to: i32,
+) -> Result<Vec<LeaderFigures>> {
+    let rows = sqlx::query(
+        "SELECT person, bucket, CAST(SUM(tickets) AS BIGINT) AS tickets, \
+           CAST(SUM(claimed) AS BIGINT) AS claimed, \
+           CAST(SUM(claimed_in_time) AS BIGINT) AS claimed_in_time \
+         FROM rollup_leaders WHERE node = $1 AND day >= $2 AND day <= $3 \
+         GROUP BY person, bucket ORDER BY person, bucket",
+    )
+    .bind(node.to_string())
+    .bind(i64::from(from))
+    .bind(i64::from(to))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: Vec<LeaderFigures> = Vec::new();
+    for r in &rows {
+        let person: String = col(r, "person")?;
+        let bucket: i64 = col(r, "bucket")?;
+        let tickets = col::<Option<i64>>(r, "tickets")?.unwrap_or(0);
+        if out.last().is_none_or(|l| l.person != person) {
+            out.push(LeaderFigures {
+                person: person.clone(),
+                name: person.clone(),
+                tickets: 0,
+                claimed: 0,
+                claimed_in_time: 0,
+                response: Vec::new(),
+            });
+        }
+        let Some(l) = out.last_mut() else { continue };
+        l.tickets += tickets;
+        l.claimed += col::<Option<i64>>(r, "claimed")?.unwrap_or(0);
+        l.claimed_in_time += col::<Option<i64>>(r, "claimed_in_time")?.unwrap_or(0);
+        if let Ok(b) = u8::try_from(bucket)
+            && tickets > 0
+        {
+            l.response.push((b, tickets));
+        }
+    }
+    out.retain(|l| l.tickets != 0);
+    let codes: Vec<String> = out.iter().map(|l| l.person.clone()).collect();
+    let names = super::rows_with_codes(conn, backend, "SELECT code, name FROM people", &codes)
+        .await?
+        .iter()
+        .map(|r| Ok((col::<String>(r, "code")?, col::<String>(r, "name")?)))
+        .collect::<Result<HashMap<_, _>>>()?;
+    for l in &mut out {
+        if let Some(name) = names.get(&l.person) {
+            l.name = name.clone();
+        }
+    }
+    Ok(out)
 }
 
 /// The figures of one node over a range of days.
@@ -436,7 +591,11 @@ fn counts_from(row: &AnyRow) -> Result<Counts> {
 }
 
 /// Aggregates all tickets' contributions, expanded to nodes.
-type Recount = (BTreeMap<DayKey, Counts>, BTreeMap<TimeKey, i64>);
+type Recount = (
+    BTreeMap<DayKey, Counts>,
+    BTreeMap<TimeKey, i64>,
+    BTreeMap<LeaderKey, LeaderCounts>,
+);
 
 impl Store {
     /// Makes the rollups match this zone: when they were built for another (or never, as
@@ -466,15 +625,22 @@ impl Store {
         sqlx::query("DELETE FROM rollup_days")
             .execute(tx.conn())
             .await?;
-        for table in ["rollup_times", "rollup_months", "rollup_time_months"] {
+        for table in [
+            "rollup_times",
+            "rollup_months",
+            "rollup_time_months",
+            "rollup_leaders",
+        ] {
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
                 .execute(tx.conn())
                 .await?;
         }
-        let (days, times) = recount(&mut tx, zone).await?;
+        let (days, times, leaders) = recount(&mut tx, zone).await?;
         let days: Vec<_> = days.into_iter().collect();
         let times: Vec<_> = times.into_iter().collect();
+        let leaders: Vec<_> = leaders.into_iter().collect();
         write_all(tx.conn(), self.backend(), &days, &times).await?;
+        upsert_leaders(tx.conn(), self.backend(), &leaders).await?;
         sqlx::query(
             "INSERT INTO rollup_meta (key, value) VALUES ('built_for', $1) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -501,7 +667,7 @@ impl Store {
         limit: usize,
     ) -> Result<(usize, Vec<Difference>)> {
         let mut tx = self.begin_read().await?;
-        let (mut days, mut times) = recount(&mut tx, zone).await?;
+        let (mut days, mut times, leaders) = recount(&mut tx, zone).await?;
         // The month rows are checked with the day rows: a month's key is its yyyymm in place
         // of a yyyymmdd, so the two never meet.
         {
@@ -543,6 +709,27 @@ impl Store {
                     col::<i64>(&r, "bucket")? as u8,
                 );
                 stored_times.insert(key, col(&r, "n")?);
+            }
+        }
+        let mut stored_leaders: HashMap<LeaderKey, LeaderCounts> = HashMap::new();
+        {
+            let sql = format!(
+                "SELECT node, day, person, bucket, {} FROM rollup_leaders",
+                LEADER_COUNTERS.join(", ")
+            );
+            let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(tx.conn());
+            while let Some(r) = rows.try_next().await? {
+                let key = (
+                    col::<String>(&r, "node")?,
+                    col::<i64>(&r, "day")? as i32,
+                    col::<String>(&r, "person")?,
+                    col::<i64>(&r, "bucket")? as i16,
+                );
+                let mut counts = [0; LEADER_COUNTERS.len()];
+                for (n, c) in counts.iter_mut().zip(LEADER_COUNTERS) {
+                    *n = col(&r, c)?;
+                }
+                stored_leaders.insert(key, counts);
             }
         }
         tx.commit().await?;
@@ -597,7 +784,40 @@ impl Store {
                 note(format!("{n} {d} {k} {b}"), "tickets", have, want);
             }
         }
+        let none = [0; LEADER_COUNTERS.len()];
+        let mut keys: Vec<_> = leaders
+            .keys()
+            .chain(stored_leaders.keys())
+            .cloned()
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let want = leaders.get(&key).unwrap_or(&none);
+            let have = stored_leaders.get(&key).unwrap_or(&none);
+            for (i, name) in LEADER_COUNTERS.iter().enumerate() {
+                if want[i] != have[i] {
+                    let (n, d, p, b) = &key;
+                    note(format!("{n} {d} leader {p} {b}"), name, have[i], want[i]);
+                }
+            }
+        }
         Ok((found, diffs))
+    }
+
+    /// The figures of each assignee of tickets under `node` received on the local days
+    /// `from..=to`, by person code. Runs beside the writer.
+    pub async fn rollup_leaders(
+        &self,
+        node: &str,
+        from: i32,
+        to: i32,
+    ) -> Result<Vec<LeaderFigures>> {
+        let mut tx = self.begin_read().await?;
+        let backend = self.backend();
+        let out = leaders_on(tx.conn(), backend, node, from, to).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// A node's figures for the local days `from..=to` (yyyymmdd). Runs beside the writer.
@@ -926,6 +1146,7 @@ async fn recount(tx: &mut Tx, zone: chrono_tz::Tz) -> Result<Recount> {
     };
     let mut days: BTreeMap<DayKey, Counts> = BTreeMap::new();
     let mut times: BTreeMap<TimeKey, i64> = BTreeMap::new();
+    let mut leaders: BTreeMap<LeaderKey, LeaderCounts> = BTreeMap::new();
     let sql = format!("SELECT {FACT_COLUMNS} FROM tickets");
     let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(tx.conn());
     while let Some(r) = rows.try_next().await? {
@@ -948,9 +1169,17 @@ async fn recount(tx: &mut Tx, zone: chrono_tz::Tz) -> Result<Recount> {
                     *times.entry((node.clone(), c.day, kind, b)).or_default() += 1;
                 }
             }
+            if let Some(l) = &c.leader {
+                let entry = leaders
+                    .entry((node.clone(), c.day, l.person.clone(), l.bucket))
+                    .or_default();
+                for (n, d) in entry.iter_mut().zip(l.counts) {
+                    *n += d;
+                }
+            }
         }
     }
-    Ok((days, times))
+    Ok((days, times, leaders))
 }
 
 #[cfg(test)]

@@ -144,6 +144,13 @@ fn mutate(rng: &mut fastrand::Rng, t: &mut Ticket) {
         t.reopened += 1;
         t.resolve_due = later(rng, t.resolve_due);
     }
+    // Claimed, transferred or handed back: the assignee's figures follow the ticket.
+    t.assignee = match rng.u8(0..5) {
+        0 => None,
+        1 => Some("L1".into()),
+        2 => Some("L2".into()),
+        _ => t.assignee.take(),
+    };
     // The grid stays: tickets are numbered within their grid (a move is a rebuild's case, as
     // after an import that moves grids).
 }
@@ -253,6 +260,44 @@ async fn random_histories(db: Db, seed: u64) {
             }
         }
     }
+    // Per assignee, counted independently of the rollup code: tickets, claimed, claimed by
+    // the deadline, and the number of first responses.
+    for node in NODES {
+        for &(from, to) in &ranges {
+            let mut want: std::collections::BTreeMap<String, [i64; 4]> = Default::default();
+            for t in tickets.values() {
+                let nodes = match t.grid.as_str() {
+                    "T1-V1" => vec!["*", "T1", "T1-V1"],
+                    g => vec!["*", "T1", "T1-V1", g],
+                };
+                let d = day(t.created_at);
+                let Some(person) = &t.assignee else { continue };
+                if !nodes.contains(&node) || d < from || d > to {
+                    continue;
+                }
+                let w = want.entry(person.clone()).or_default();
+                w[0] += 1;
+                w[1] += i64::from(t.claimed_at.is_some());
+                w[2] += i64::from(t.claimed_at.is_some_and(|c| c <= t.claim_due));
+                w[3] += i64::from(t.first_response_at.is_some());
+            }
+            let have: std::collections::BTreeMap<String, [i64; 4]> = store
+                .rollup_leaders(node, from, to)
+                .await
+                .expect("leaders")
+                .into_iter()
+                .map(|l| {
+                    let responses = l.response.iter().map(|(_, n)| n).sum();
+                    (
+                        l.person,
+                        [l.tickets, l.claimed, l.claimed_in_time, responses],
+                    )
+                })
+                .collect();
+            assert_eq!(have, want, "leaders {node} {from}..{to}");
+        }
+    }
+
     // Children of a village: its grids.
     let children = store
         .rollup_children("T1-V1", 0, 99_991_231)
@@ -534,3 +579,91 @@ crate::both_backends!(
     statistics_never_hold_the_write_transaction,
     statistics_are_read_after_the_commit
 );
+
+/// 统计明细's per-leader lines on a constructed history: 张伟 claimed three tickets (two by
+/// the claim deadline), first responses after 10, 30 and 200 minutes; 李强 holds one he never
+/// claimed; an unassigned ticket counts for nobody.
+#[tokio::test]
+async fn per_leader_figures_on_a_constructed_history() {
+    use gridline::stats::StatsTexts as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(Db::Sqlite, &dir).await;
+    let now = gridline::store::now_millis();
+    let mut rng = fastrand::Rng::with_seed(5);
+    let mut tx = store.begin().await.expect("begin");
+    let min = 60_000;
+    // (grid, assignee, claimed after, first response after), claim deadline one hour.
+    let history = [
+        ("T1-V1-G1", Some("L1"), Some(10 * min), Some(10 * min)),
+        ("T1-V1-G1", Some("L1"), Some(30 * min), Some(30 * min)),
+        ("T1-V1-G2", Some("L1"), Some(200 * min), Some(200 * min)),
+        ("T1-V1-G2", Some("L2"), None, None),
+        ("T1-V1-G2", None, None, None),
+    ];
+    let created = now - 10 * H;
+    for (n, (grid, assignee, claimed, response)) in history.iter().enumerate() {
+        let mut new = new_ticket(&mut rng, n as i64 + 1);
+        new.grid = grid.to_string();
+        new.created_at = created;
+        new.claim_due = created + H;
+        new.resolve_due = created + 70 * H;
+        new.assignee = None;
+        let ids = tx.insert_ticket(&new).await.expect("insert");
+        let mut t = as_stored(ids, &new);
+        t.assignee = assignee.map(str::to_string);
+        t.state = if claimed.is_some() {
+            TicketState::Claimed
+        } else {
+            TicketState::Open
+        };
+        t.claimed_at = claimed.map(|c| created + c);
+        t.first_response_at = response.map(|r| created + r);
+        t.updated_at = now;
+        tx.update_ticket(&t).await.expect("update");
+    }
+    tx.commit().await.expect("commit");
+    let (found, diffs) = store.verify_rollups(ZONE, 10).await.expect("verify");
+    assert_eq!(found, 0, "{diffs:?}");
+
+    let leaders = store
+        .rollup_leaders("T1-V1", 0, 99_991_231)
+        .await
+        .expect("leaders");
+    let figures: Vec<_> = leaders
+        .iter()
+        .map(|l| (l.name.as_str(), l.tickets, l.claimed, l.claimed_in_time))
+        .collect();
+    assert_eq!(figures, [("张伟", 3, 3, 2), ("李强", 1, 0, 0)]);
+    let zhang = &leaders[0];
+    assert_eq!(zhang.on_time_claim_rate(), Some(2.0 / 3.0));
+    let median = zhang.median_response().expect("a median");
+    assert_eq!(median, rollup::bucket_value(rollup::bucket(30 * min)));
+    assert!((median - 30 * min).abs() < 3 * min, "{median}");
+    assert_eq!(leaders[1].median_response(), None);
+    // Under one grid only that grid's tickets count.
+    let g2 = store
+        .rollup_leaders("T1-V1-G2", 0, 99_991_231)
+        .await
+        .expect("leaders");
+    let figures: Vec<_> = g2
+        .iter()
+        .map(|l| (l.name.as_str(), l.tickets, l.claimed, l.claimed_in_time))
+        .collect();
+    assert_eq!(figures, [("张伟", 1, 1, 0), ("李强", 1, 0, 0)]);
+
+    let texts = gridline::i18n::Texts::new(gridline::config::Language::Zh);
+    let text = texts.stats_leaders(&leaders);
+    let median = texts.duration_rounded(median);
+    assert_eq!(
+        text,
+        format!(
+            "按负责人：\n张伟：接单3件，及时签收率66.7%，首次响应中位{median}\n李强：接单0件，及时签收率—，首次响应中位—"
+        )
+    );
+    let english =
+        gridline::i18n::Texts::new(gridline::config::Language::En).stats_leaders(&leaders);
+    assert!(
+        english.contains("张伟: claimed 3, on-time claim 66.7%"),
+        "{english}"
+    );
+}

@@ -256,7 +256,14 @@ impl Engine {
                 let names = store.grid_names(&codes).await?;
                 let children = crate::stats::children_from(rows, &names, &self.settings.stats);
                 if view == StatsView::Detail {
-                    self.texts.stats_detail(&ask.name, &ask.label, &children)
+                    let detail = self.texts.stats_detail(&ask.name, &ask.label, &children);
+                    let leaders = store.rollup_leaders(&ask.node, ask.from, ask.to).await?;
+                    let leaders = self.texts.stats_leaders(&leaders);
+                    if leaders.is_empty() {
+                        detail
+                    } else {
+                        format!("{detail}\n{leaders}")
+                    }
                 } else {
                     let scored: Vec<_> = children
                         .into_iter()
