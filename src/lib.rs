@@ -29,6 +29,8 @@
 //! - [`app`]: wiring, HTTP listener, shutdown.
 //! - [`config`]: layered, validated configuration.
 //! - [`clock`]: the time decisions are made at (tests move it).
+//! - [`node`]: which process and machine this is, so that a restarted process takes back at
+//!   once what a dead one of the same machine held (outbox leases, the polling duty).
 
 pub mod app;
 pub mod bench;
@@ -43,6 +45,7 @@ pub mod import;
 pub mod intake;
 pub mod learn;
 pub mod limits;
+pub mod node;
 pub mod outbox;
 pub mod platform;
 pub mod stats;

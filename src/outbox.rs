@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, Notify, Semaphore, oneshot};
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, info, info_span, warn};
+use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::clock::Clock;
 use crate::config::OutboxSettings;
@@ -165,8 +165,10 @@ impl Worker {
             Backend::Sqlite => Pacer::local(),
             Backend::Postgres => Pacer::shared(store.clone()),
         };
+        let incarnation = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        crate::node::ours(&incarnation);
         Worker {
-            incarnation: format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
+            incarnation,
             beat: std::sync::Mutex::new(None),
             adapters,
             sending: Arc::new(Semaphore::new(settings.concurrency.max(1))),
@@ -196,8 +198,7 @@ impl Worker {
         let result = if registered {
             self.store.heartbeat(&self.incarnation, now).await
         } else {
-            let node = std::env::var("HOSTNAME").unwrap_or_default();
-            let node = format!("{node}:{}", std::process::id());
+            let node = crate::node::this_process();
             let registered = self
                 .store
                 .register_incarnation(&self.incarnation, &node, now)
@@ -212,6 +213,9 @@ impl Worker {
                 registered
             }
         };
+        if result.is_ok() && self.store.backend() == Backend::Postgres {
+            self.end_dead_neighbours(now).await;
+        }
         match result {
             Ok(()) => {
                 *self.beat.lock().unwrap_or_else(PoisonError::into_inner) =
@@ -222,6 +226,38 @@ impl Worker {
                 warn!(error = %e, "outbox heartbeat failed");
                 false
             }
+        }
+    }
+
+    /// PostgreSQL: ends the incarnations of processes on this machine that are no longer
+    /// running (a replica killed here, this process's own previous life), so that what they
+    /// had leased is free at once instead of after [`DEAD_AFTER`] of silence. Incarnations on
+    /// other machines are left to their heartbeats.
+    async fn end_dead_neighbours(&self, now: i64) {
+        let others = match self.store.other_incarnations(&self.incarnation).await {
+            Ok(o) => o,
+            Err(e) => {
+                debug!(error = %e, "could not list other outbox incarnations");
+                return;
+            }
+        };
+        let me = crate::node::this_process();
+        let dead: Vec<String> = others
+            .into_iter()
+            .filter(|(id, other)| {
+                !crate::node::is_ours(id) && crate::node::gone(other, &me, crate::node::running)
+            })
+            .map(|(id, _)| id)
+            .collect();
+        if dead.is_empty() {
+            return;
+        }
+        match self.store.end_incarnations(&dead, now).await {
+            Ok(()) => info!(
+                incarnations = dead.len(),
+                "outbox leases of processes no longer running on this machine are free"
+            ),
+            Err(e) => debug!(error = %e, "could not end dead incarnations"),
         }
     }
 

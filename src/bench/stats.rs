@@ -903,16 +903,16 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
     let (export_rows, export_bytes, export_seconds, export_rss_before_mib, export_rss_peak_mib) =
         export(app, &settings, &opts, today).await?;
 
-    stop.cancel();
-    let _ = running.await;
-
     // Last, so that what the recount holds in memory (every node's figures rebuilt from the
     // tickets) is not in the resident set the figures above measure. It covers the tickets
-    // the paced intake opened too.
+    // the paced intake opened too. (Before the stop, which closes the store.)
     tracing::info!("bench: verifying the rollups against the tickets");
     let at = Instant::now();
-    let (verify_differences, _) = store.verify_rollups(zone, 10).await?;
+    let verified = store.verify_rollups(zone, 10).await;
     let verify_seconds = at.elapsed().as_secs_f64();
+    stop.cancel();
+    let _ = running.await;
+    let (verify_differences, _) = verified?;
     Ok(StatsReport {
         backend: format!("{:?}", store.backend()),
         groups: opts.groups,

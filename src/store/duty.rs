@@ -35,6 +35,29 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// Takes the duty from `dead`, a holder known to be gone, whatever its lease says; nothing
+    /// happens if someone else holds it by now. Returns whether `holder` holds it.
+    pub async fn take_duty_from(
+        &self,
+        name: &str,
+        holder: &str,
+        dead: &str,
+        until: i64,
+    ) -> Result<bool> {
+        let _turn = self.write_turn().await?;
+        let row = sqlx::query(
+            "UPDATE duty_leases SET holder = $2, until = $3 WHERE name = $1 AND holder = $4 \
+             RETURNING holder",
+        )
+        .bind(name.to_string())
+        .bind(holder.to_string())
+        .bind(until)
+        .bind(dead.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Gives the duty up (a clean stop): another process may take it at once.
     pub async fn release_duty(&self, name: &str, holder: &str) -> Result<()> {
         let _turn = self.write_turn().await?;

@@ -441,26 +441,40 @@ async fn checkpoint_round(
     settled: &mut i64,
     after_frames: i64,
     within: Duration,
-) -> Result<()> {
+) -> Result<Round> {
     let started = std::time::Instant::now();
-    let first = checkpoint_pass(&store.pool).await?;
+    // The round's own connection, taken before the write turn: waiting for a connection of
+    // the pool (all of them reading, say, for the console) while holding the turn would hold
+    // every writer up as long.
+    let mut conn = store.pool.acquire().await?;
+    let first = checkpoint_pass(&mut conn).await?;
     // Even a whole copy does not let the log start over when a transaction was under way
     // during it: that transaction's commit appends to the log's end.
     if first.frames < after_frames.max(1)
         || (first.is_whole() && first.frames == *settled)
         || started.elapsed() >= within
     {
-        return Ok(());
+        return Ok(Round::Passive);
     }
     let first_us = started.elapsed().as_micros() as u64;
     let _turn = store.write_turn().await?;
     let turn_at = std::time::Instant::now();
-    let second = checkpoint_pass(&store.pool).await?;
+    let wait_us = (turn_at - started).as_micros() as u64 - first_us;
+    // A long wait for the turn means long write transactions just now: what they wrote is in
+    // the log, not yet copied, and a second pass would copy it all while holding the turn
+    // (two seconds and more on a large database). A later round's first pass copies it
+    // beside the writers instead, unless the log has grown so long that it must start over.
+    if turn_at - started >= within * 2 && first.frames < after_frames.max(1) * MUST_RESTART {
+        tracing::debug!(
+            frames = first.frames,
+            wait_us,
+            "WAL checkpoint: the write turn came late; the log starts over in a later round"
+        );
+        return Ok(Round::Later);
+    }
+    let second = checkpoint_pass(&mut conn).await?;
     let held = turn_at.elapsed();
-    let (wait_us, second_us) = (
-        (turn_at - started).as_micros() as u64 - first_us,
-        held.as_micros() as u64,
-    );
+    let second_us = held.as_micros() as u64;
     // Where a round's time goes (RUST_LOG=gridline::store=debug). The second pass holds up
     // every writer, so a long one is always told.
     if held >= SLOW_WRITE {
@@ -489,7 +503,22 @@ async fn checkpoint_round(
             "WAL not copied entirely: a reader still needs part of it"
         );
     }
-    Ok(())
+    Ok(Round::UnderTurn)
+}
+
+/// How many times [`RESTART_AFTER_FRAMES`] the log may grow while rounds leave the second pass
+/// for later (128 MB): then the log starts over however long the turn took to come.
+const MUST_RESTART: i64 = 8;
+
+/// What a round of [`checkpoint_wal`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Round {
+    /// Only the first pass, beside the writers.
+    Passive,
+    /// The turn came late: the second pass is left to a later round.
+    Later,
+    /// The second pass ran under the write turn.
+    UnderTurn,
 }
 
 /// What one `PRAGMA wal_checkpoint(PASSIVE)` did.
@@ -508,10 +537,10 @@ impl CheckpointPass {
     }
 }
 
-async fn checkpoint_pass(pool: &AnyPool) -> Result<CheckpointPass> {
+async fn checkpoint_pass(conn: &mut sqlx::AnyConnection) -> Result<CheckpointPass> {
     // Columns: busy (always 0 for a passive checkpoint), frames in the log, frames copied.
     let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await?;
     Ok(CheckpointPass {
         frames: row.try_get::<i64, _>(1)?,
@@ -669,10 +698,8 @@ mod tests {
 
     /// Frames in the write-ahead log now (copying it back as far as it can, taking no turn).
     async fn log_frames(store: &Store) -> i64 {
-        checkpoint_pass(&store.pool)
-            .await
-            .expect("checkpoint")
-            .frames
+        let mut conn = store.pool.acquire().await.expect("connection");
+        checkpoint_pass(&mut conn).await.expect("checkpoint").frames
     }
 
     async fn write(store: &Store, n: usize) {
@@ -749,6 +776,51 @@ mod tests {
         assert_eq!(settled, frames);
         eager_round(&store, &mut settled).await;
         assert_eq!(log_frames(&store).await, frames);
+    }
+
+    /// A round whose write turn came late (a long write transaction ahead of it) does not
+    /// copy under the turn what that transaction wrote: a later round does, beside the writers.
+    /// A round waiting for the turn holds its own connection, not one it must wait for.
+    #[tokio::test]
+    async fn checkpoint_round_leaves_a_late_turn_to_a_later_round() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/wal.db", dir.path().display());
+        let store = Store::open(&url, 3, Duration::from_secs(5))
+            .await
+            .expect("store");
+        for n in 0..50 {
+            write(&store, n).await;
+        }
+        let within = Duration::from_millis(100);
+        // Over the threshold, far from the length at which the log must start over anyway.
+        let after = (log_frames(&store).await / 2).max(1);
+        let mut tx = store.begin().await.expect("begin");
+        tx.put_cursor("long", "x", 0).await.expect("write");
+        let round = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut settled = 0;
+                let round = checkpoint_round(&store, &mut settled, after, within)
+                    .await
+                    .expect("round");
+                (round, settled)
+            })
+        };
+        // The round waits for the turn; meanwhile the pool's other connection is busy too.
+        tokio::time::sleep(within * 3).await;
+        let reader = store.begin_read().await.expect("the third connection");
+        tx.commit().await.expect("commit");
+        let (round, settled) = round.await.expect("round");
+        assert_eq!(round, Round::Later);
+        assert_eq!(settled, 0, "nothing copied under the turn");
+        drop(reader);
+        // Soon after, with the turn free at once, the round copies under it.
+        let mut settled = 0;
+        let round = checkpoint_round(&store, &mut settled, 1, Duration::from_secs(10))
+            .await
+            .expect("round");
+        assert_eq!(round, Round::UnderTurn);
+        assert_eq!(settled, log_frames(&store).await);
     }
 
     #[test]

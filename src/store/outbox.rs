@@ -191,6 +191,31 @@ impl Store {
         Ok(())
     }
 
+    /// The incarnations not ended, other than `id`, with their nodes.
+    pub async fn other_incarnations(&self, id: &str) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT id, node FROM incarnations WHERE id <> $1 AND ended_at IS NULL")
+                .bind(id.to_string())
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(|r| Ok((col(r, "id")?, col(r, "node")?)))
+            .collect()
+    }
+
+    /// Ends these incarnations (known dead): their leases are free at once.
+    pub async fn end_incarnations(&self, ids: &[String], now: i64) -> Result<()> {
+        let _turn = self.write_turn().await?;
+        for id in ids {
+            sqlx::query("UPDATE incarnations SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL")
+                .bind(id.clone())
+                .bind(now)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// A clean stop: this incarnation's leases (deliveries cut short) are free at once.
     pub async fn end_incarnation(&self, id: &str, now: i64) -> Result<()> {
         let _turn = self.write_turn().await?;

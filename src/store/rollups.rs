@@ -251,8 +251,7 @@ impl Tx {
         let days: Vec<_> = by_node.into_iter().collect();
         let times: Vec<_> = times_by_node.into_iter().collect();
         let leaders: Vec<_> = leaders_by_node.into_iter().collect();
-        upsert_days(&mut self.inner, self.backend, &days).await?;
-        upsert_times(&mut self.inner, self.backend, &times).await?;
+        write_all(&mut self.inner, self.backend, &days, &times).await?;
         upsert_leaders(&mut self.inner, self.backend, &leaders).await?;
         Ok(())
     }
@@ -301,22 +300,95 @@ impl Tx {
     }
 }
 
-/// Adds counters to `rollup_days` rows (one statement per 500 rows).
+/// Adds day rows and their months' rows to the rollups: `rollup_days` and `rollup_times`,
+/// and the same summed per month to `rollup_months` and `rollup_time_months` (migration 0026).
+async fn write_all(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    days: &[(DayKey, Counts)],
+    times: &[(TimeKey, i64)],
+) -> Result<()> {
+    upsert_days(conn, backend, Unit::Day, days).await?;
+    upsert_times(conn, backend, Unit::Day, times).await?;
+    let (months, time_months) = by_month(days, times);
+    upsert_days(conn, backend, Unit::Month, &months).await?;
+    upsert_times(conn, backend, Unit::Month, &time_months).await
+}
+
+/// Counter rows and histogram rows, keyed by node and day (or month).
+type Rows = (Vec<(DayKey, Counts)>, Vec<(TimeKey, i64)>);
+
+/// Day rows summed per month (the key's day becomes its yyyymm).
+fn by_month(days: &[(DayKey, Counts)], times: &[(TimeKey, i64)]) -> Rows {
+    let mut months: BTreeMap<DayKey, Counts> = BTreeMap::new();
+    for ((node, day, cat, urg), k) in days {
+        rollup::add(
+            months
+                .entry((node.clone(), day / 100, *cat, *urg))
+                .or_insert([0; COUNTERS.len()]),
+            k,
+            1,
+        );
+    }
+    let mut time_months: BTreeMap<TimeKey, i64> = BTreeMap::new();
+    for ((node, day, kind, bucket), n) in times {
+        *time_months
+            .entry((node.clone(), day / 100, kind, *bucket))
+            .or_default() += n;
+    }
+    (
+        months.into_iter().collect(),
+        time_months.into_iter().collect(),
+    )
+}
+
+/// Which rollup tables: per day (`rollup_days`, `rollup_times`, column `day`, yyyymmdd) or per
+/// month (`rollup_months`, `rollup_time_months`, column `month`, yyyymm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Day,
+    Month,
+}
+
+impl Unit {
+    fn counts(self) -> &'static str {
+        match self {
+            Unit::Day => "rollup_days",
+            Unit::Month => "rollup_months",
+        }
+    }
+    fn times(self) -> &'static str {
+        match self {
+            Unit::Day => "rollup_times",
+            Unit::Month => "rollup_time_months",
+        }
+    }
+    fn column(self) -> &'static str {
+        match self {
+            Unit::Day => "day",
+            Unit::Month => "month",
+        }
+    }
+}
+
+/// Adds counters to `rollup_days` (or `rollup_months`) rows (one statement per 500 rows).
 async fn upsert_days(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
+    unit: Unit,
     rows: &[(DayKey, Counts)],
 ) -> Result<()> {
+    let (table, day) = (unit.counts(), unit.column());
     let cols = COUNTERS.join(", ");
     let set = COUNTERS
         .iter()
-        .map(|c| format!("{c} = rollup_days.{c} + excluded.{c}"))
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
     for chunk in rows.chunks(500) {
         let sql = format!(
-            "INSERT INTO rollup_days (node, day, category, urgency, {cols}) VALUES {} \
-             ON CONFLICT (node, day, category, urgency) DO UPDATE SET {set}",
+            "INSERT INTO {table} (node, {day}, category, urgency, {cols}) VALUES {} \
+             ON CONFLICT (node, {day}, category, urgency) DO UPDATE SET {set}",
             row_placeholders(backend, chunk.len(), 4 + COUNTERS.len())
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -372,12 +444,14 @@ async fn upsert_leaders(
 async fn upsert_times(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
+    unit: Unit,
     rows: &[(TimeKey, i64)],
 ) -> Result<()> {
+    let (table, day) = (unit.times(), unit.column());
     for chunk in rows.chunks(500) {
         let sql = format!(
-            "INSERT INTO rollup_times (node, day, kind, bucket, n) VALUES {} \
-             ON CONFLICT (node, day, kind, bucket) DO UPDATE SET n = rollup_times.n + excluded.n",
+            "INSERT INTO {table} (node, {day}, kind, bucket, n) VALUES {} \
+             ON CONFLICT (node, {day}, kind, bucket) DO UPDATE SET n = {table}.n + excluded.n",
             row_placeholders(backend, chunk.len(), 5)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -551,18 +625,21 @@ impl Store {
         sqlx::query("DELETE FROM rollup_days")
             .execute(tx.conn())
             .await?;
-        sqlx::query("DELETE FROM rollup_times")
-            .execute(tx.conn())
-            .await?;
-        sqlx::query("DELETE FROM rollup_leaders")
-            .execute(tx.conn())
-            .await?;
+        for table in [
+            "rollup_times",
+            "rollup_months",
+            "rollup_time_months",
+            "rollup_leaders",
+        ] {
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
+                .execute(tx.conn())
+                .await?;
+        }
         let (days, times, leaders) = recount(&mut tx, zone).await?;
         let days: Vec<_> = days.into_iter().collect();
         let times: Vec<_> = times.into_iter().collect();
         let leaders: Vec<_> = leaders.into_iter().collect();
-        upsert_days(tx.conn(), self.backend(), &days).await?;
-        upsert_times(tx.conn(), self.backend(), &times).await?;
+        write_all(tx.conn(), self.backend(), &days, &times).await?;
         upsert_leaders(tx.conn(), self.backend(), &leaders).await?;
         sqlx::query(
             "INSERT INTO rollup_meta (key, value) VALUES ('built_for', $1) \
@@ -590,13 +667,24 @@ impl Store {
         limit: usize,
     ) -> Result<(usize, Vec<Difference>)> {
         let mut tx = self.begin_read().await?;
-        let (days, times, leaders) = recount(&mut tx, zone).await?;
-        let sql = format!(
-            "SELECT node, day, category, urgency, {} FROM rollup_days",
-            COUNTERS.join(", ")
-        );
-        let mut stored_days: HashMap<DayKey, Counts> = HashMap::new();
+        let (mut days, mut times, leaders) = recount(&mut tx, zone).await?;
+        // The month rows are checked with the day rows: a month's key is its yyyymm in place
+        // of a yyyymmdd, so the two never meet.
         {
+            let day_rows: Vec<_> = std::mem::take(&mut days).into_iter().collect();
+            let time_rows: Vec<_> = std::mem::take(&mut times).into_iter().collect();
+            let (months, time_months) = by_month(&day_rows, &time_rows);
+            days = day_rows.into_iter().chain(months).collect();
+            times = time_rows.into_iter().chain(time_months).collect();
+        }
+        let mut stored_days: HashMap<DayKey, Counts> = HashMap::new();
+        let mut stored_times: HashMap<(String, i32, String, u8), i64> = HashMap::new();
+        for unit in [Unit::Day, Unit::Month] {
+            let (table, day) = (unit.counts(), unit.column());
+            let sql = format!(
+                "SELECT node, {day} AS day, category, urgency, {} FROM {table}",
+                COUNTERS.join(", ")
+            );
             let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(tx.conn());
             while let Some(r) = rows.try_next().await? {
                 let key = (
@@ -607,11 +695,12 @@ impl Store {
                 );
                 stored_days.insert(key, counts_from(&r)?);
             }
-        }
-        let mut stored_times: HashMap<(String, i32, String, u8), i64> = HashMap::new();
-        {
-            let mut rows =
-                sqlx::query("SELECT node, day, kind, bucket, n FROM rollup_times").fetch(tx.conn());
+            drop(rows);
+            let sql = format!(
+                "SELECT node, {day} AS day, kind, bucket, n FROM {}",
+                unit.times()
+            );
+            let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(tx.conn());
             while let Some(r) = rows.try_next().await? {
                 let key = (
                     col::<String>(&r, "node")?,
@@ -774,31 +863,14 @@ impl Store {
         to: i32,
         urgency: Option<Urgency>,
     ) -> Result<Figures> {
-        let only = if urgency.is_some() {
-            " AND urgency = $4"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "SELECT category, {} FROM rollup_days WHERE node = $1 AND day >= $2 AND day <= $3{only} \
-             GROUP BY category",
-            sums()
-        );
         let mut tx = self.begin_read().await?;
-        let mut q = sqlx::query(AssertSqlSafe(sql))
-            .bind(node.to_string())
-            .bind(i64::from(from))
-            .bind(i64::from(to));
-        if let Some(u) = urgency {
-            q = q.bind(u.id().to_string());
-        }
-        let rows = q.fetch_all(tx.conn()).await?;
+        let by_category =
+            summed(tx.conn(), "category", Nodes::One(node), urgency, from, to).await?;
         tx.commit().await?;
         let mut out = Figures::default();
-        for r in &rows {
-            let k = counts_from(r)?;
+        for (cat, k) in by_category {
             rollup::add(&mut out.counts, &k, 1);
-            out.by_category.insert(parse_col(r, "category")?, k);
+            out.by_category.insert(parse_category(&cat)?, k);
         }
         Ok(out)
     }
@@ -882,45 +954,166 @@ async fn figures_on(
     from: i32,
     to: i32,
 ) -> Result<Figures> {
-    let sql = format!(
-        "SELECT category, {} FROM rollup_days WHERE node = $1 AND day >= $2 AND day <= $3 \
-         GROUP BY category",
-        sums()
-    );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(node.to_string())
-        .bind(i64::from(from))
-        .bind(i64::from(to))
-        .fetch_all(&mut *conn)
-        .await?;
     let mut out = Figures::default();
-    for r in &rows {
-        let k = counts_from(r)?;
+    for (cat, k) in summed(conn, "category", Nodes::One(node), None, from, to).await? {
         rollup::add(&mut out.counts, &k, 1);
-        out.by_category.insert(parse_col(r, "category")?, k);
+        out.by_category.insert(parse_category(&cat)?, k);
     }
-    let rows = sqlx::query(
-        "SELECT kind, bucket, CAST(SUM(n) AS BIGINT) AS n FROM rollup_times \
-         WHERE node = $1 AND day >= $2 AND day <= $3 GROUP BY kind, bucket",
-    )
-    .bind(node.to_string())
-    .bind(i64::from(from))
-    .bind(i64::from(to))
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in &rows {
-        let kind: String = col(r, "kind")?;
-        let entry = (
-            col::<i64>(r, "bucket")? as u8,
-            col::<Option<i64>>(r, "n")?.unwrap_or(0),
+    let mut hist: BTreeMap<(String, u8), i64> = BTreeMap::new();
+    for (unit, lo, hi) in pieces(from, to) {
+        let sql = format!(
+            "SELECT kind, bucket, CAST(SUM(n) AS BIGINT) AS n FROM {} \
+             WHERE node = $1 AND {day} >= $2 AND {day} <= $3 GROUP BY kind, bucket",
+            unit.times(),
+            day = unit.column()
         );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(node.to_string())
+            .bind(i64::from(lo))
+            .bind(i64::from(hi))
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in &rows {
+            *hist
+                .entry((col(r, "kind")?, col::<i64>(r, "bucket")? as u8))
+                .or_default() += col::<Option<i64>>(r, "n")?.unwrap_or(0);
+        }
+    }
+    for ((kind, bucket), n) in hist {
         if kind == rollup::RESPONSE {
-            out.response.push(entry);
+            out.response.push((bucket, n));
         } else {
-            out.resolution.push(entry);
+            out.resolution.push((bucket, n));
         }
     }
     Ok(out)
+}
+
+/// Which nodes a sum is over.
+enum Nodes<'a> {
+    One(&'a str),
+    /// The children of a node (`'*'`: the tree's top grids).
+    ChildrenOf(&'a str),
+}
+
+/// The counters of `nodes` over the local days `from..=to`, of one urgency or both, summed
+/// per value of `group` (`category` or `node`): whole months from `rollup_months`, the days at
+/// the period's ends from `rollup_days`.
+async fn summed(
+    conn: &mut sqlx::AnyConnection,
+    group: &str,
+    nodes: Nodes<'_>,
+    urgency: Option<Urgency>,
+    from: i32,
+    to: i32,
+) -> Result<BTreeMap<String, Counts>> {
+    let (filter, bound) = match nodes {
+        Nodes::One(n) => ("node = $1", n),
+        Nodes::ChildrenOf("*") => (
+            "node IN (SELECT code FROM grids WHERE parent IS NULL OR parent = $1)",
+            "",
+        ),
+        Nodes::ChildrenOf(n) => ("node IN (SELECT code FROM grids WHERE parent = $1)", n),
+    };
+    let only = if urgency.is_some() {
+        " AND urgency = $4"
+    } else {
+        ""
+    };
+    let mut out: BTreeMap<String, Counts> = BTreeMap::new();
+    for (unit, lo, hi) in pieces(from, to) {
+        let sql = format!(
+            "SELECT {group}, {} FROM {} WHERE {filter} AND {day} >= $2 AND {day} <= $3{only} \
+             GROUP BY {group}",
+            sums(),
+            unit.counts(),
+            day = unit.column()
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(bound.to_string())
+            .bind(i64::from(lo))
+            .bind(i64::from(hi));
+        if let Some(u) = urgency {
+            q = q.bind(u.id().to_string());
+        }
+        for r in &q.fetch_all(&mut *conn).await? {
+            rollup::add(
+                out.entry(col(r, group)?).or_insert([0; COUNTERS.len()]),
+                &counts_from(r)?,
+                1,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The local days `from..=to` (yyyymmdd; `from` 0 for the beginning) as the pieces the
+/// rollups are read in: the whole months inside (yyyymm..=yyyymm, from the month tables) and
+/// the days before and after them (from the day tables). Empty pieces are left out.
+fn pieces(from: i32, to: i32) -> Vec<(Unit, i32, i32)> {
+    use chrono::{Datelike, NaiveDate};
+    let date =
+        |d: i32| NaiveDate::from_ymd_opt(d / 10_000, (d / 100 % 100) as u32, (d % 100) as u32);
+    let month_of = |d: NaiveDate| d.year() * 100 + d.month() as i32;
+    let ymd = |d: NaiveDate| d.year() * 10_000 + d.month() as i32 * 100 + d.day() as i32;
+    let Some(end) = date(to) else {
+        return vec![(Unit::Day, from, to)];
+    };
+    // The first whole month: `from`'s own if it starts on its first day (or the period has
+    // no beginning), else the next.
+    let first = if from <= 0 {
+        Some(0)
+    } else {
+        date(from).and_then(|d| {
+            if d.day() == 1 {
+                Some(month_of(d))
+            } else {
+                d.with_day(1)
+                    .and_then(|m| m.checked_add_months(chrono::Months::new(1)))
+                    .map(month_of)
+            }
+        })
+    };
+    // The last whole month: `to`'s own if it ends on its last day, else the one before.
+    let last = if end.succ_opt().is_none_or(|next| next.day() == 1) {
+        Some(month_of(end))
+    } else {
+        end.with_day(1)
+            .and_then(|m| m.checked_sub_months(chrono::Months::new(1)))
+            .map(month_of)
+    };
+    let (Some(first), Some(last)) = (first, last) else {
+        return vec![(Unit::Day, from, to)];
+    };
+    if first > last {
+        return vec![(Unit::Day, from, to)];
+    }
+    let mut out = Vec::with_capacity(3);
+    // Days before the first whole month, days after the last.
+    let before = NaiveDate::from_ymd_opt(first / 100, (first % 100) as u32, 1)
+        .and_then(|d| d.pred_opt())
+        .map(ymd);
+    if let Some(before) = before
+        && from > 0
+        && from <= before
+    {
+        out.push((Unit::Day, from, before));
+    }
+    out.push((Unit::Month, first, last));
+    let after = NaiveDate::from_ymd_opt(last / 100, (last % 100) as u32, 1)
+        .and_then(|m| m.checked_add_months(chrono::Months::new(1)))
+        .map(ymd);
+    if let Some(after) = after
+        && after <= to
+    {
+        out.push((Unit::Day, after, to));
+    }
+    out
+}
+
+fn parse_category(id: &str) -> Result<Category> {
+    id.parse::<Category>()
+        .map_err(|_| super::StoreError::Corrupt(format!("unknown category `{id}` in the rollups")))
 }
 
 async fn children_on(
@@ -929,25 +1122,12 @@ async fn children_on(
     from: i32,
     to: i32,
 ) -> Result<Vec<(String, Counts)>> {
-    let children = if node == "*" {
-        "SELECT code FROM grids WHERE parent IS NULL OR parent = $1"
-    } else {
-        "SELECT code FROM grids WHERE parent = $1"
-    };
-    let sql = format!(
-        "SELECT node, {} FROM rollup_days WHERE node IN ({children}) \
-         AND day >= $2 AND day <= $3 GROUP BY node ORDER BY node",
-        sums()
-    );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(if node == "*" { "" } else { node }.to_string())
-        .bind(i64::from(from))
-        .bind(i64::from(to))
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((col(r, "node")?, counts_from(r)?)))
-        .collect()
+    Ok(
+        summed(conn, "node", Nodes::ChildrenOf(node), None, from, to)
+            .await?
+            .into_iter()
+            .collect(),
+    )
 }
 
 /// Every ticket's figures, summed per node (the brute-force count).
@@ -1000,4 +1180,45 @@ async fn recount(tx: &mut Tx, zone: chrono_tz::Tz) -> Result<Recount> {
         }
     }
     Ok((days, times, leaders))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_are_read_as_whole_months_and_the_days_at_their_ends() {
+        use Unit::{Day, Month};
+        // A calendar month, a year, everything up to a month's end.
+        assert_eq!(pieces(20261101, 20261130), vec![(Month, 202611, 202611)]);
+        assert_eq!(pieces(20260101, 20261231), vec![(Month, 202601, 202612)]);
+        assert_eq!(pieces(0, 20261130), vec![(Month, 0, 202611)]);
+        // Everything up to today; the last 30 days across a month.
+        assert_eq!(
+            pieces(0, 20261205),
+            vec![(Month, 0, 202611), (Day, 20261201, 20261205)]
+        );
+        assert_eq!(
+            pieces(20261015, 20261205),
+            vec![
+                (Day, 20261015, 20261031),
+                (Month, 202611, 202611),
+                (Day, 20261201, 20261205)
+            ]
+        );
+        // No whole month inside: days only. February of a leap year ends on the 29th.
+        assert_eq!(pieces(20261105, 20261130), vec![(Day, 20261105, 20261130)]);
+        assert_eq!(pieces(20261231, 20270101), vec![(Day, 20261231, 20270101)]);
+        assert_eq!(pieces(20280201, 20280228), vec![(Day, 20280201, 20280228)]);
+        assert_eq!(pieces(20280201, 20280229), vec![(Month, 202802, 202802)]);
+        // A year boundary inside.
+        assert_eq!(
+            pieces(20261210, 20270215),
+            vec![
+                (Day, 20261210, 20261231),
+                (Month, 202701, 202701),
+                (Day, 20270201, 20270215)
+            ]
+        );
+    }
 }

@@ -109,12 +109,10 @@ impl Poller {
     /// returned is still unconfirmed on Telegram's side and comes again to the next poller.
     pub async fn run(self) {
         let duty = duty_name(&self.me);
-        let holder = format!(
-            "{}:{}:{:08x}",
-            std::env::var("HOSTNAME").unwrap_or_default(),
-            std::process::id(),
-            fastrand::u32(..)
-        );
+        // `machine:pid:random` (crate::node): a holder that no longer runs on this machine
+        // is taken over at once.
+        let holder = format!("{}:{:08x}", crate::node::this_process(), fastrand::u32(..));
+        crate::node::ours(&holder);
         let mut waiting_logged = false;
         // A SQLite database belongs to one process: a restarted gridline takes the duty from
         // its killed predecessor at once instead of waiting for the lease to lapse.
@@ -126,16 +124,13 @@ impl Poller {
             } else {
                 now
             };
+            let until = now + DUTY_FOR.as_millis() as i64;
             let held = match self
                 .store
-                .hold_duty(
-                    &duty,
-                    &holder,
-                    lapsed_before,
-                    now + DUTY_FOR.as_millis() as i64,
-                )
+                .hold_duty(&duty, &holder, lapsed_before, until)
                 .await
             {
+                Ok(false) => self.take_from_the_dead(&duty, &holder, until).await,
                 Ok(held) => held,
                 Err(e) => {
                     warn!(error = %e, "cannot reach the database to take up telegram polling; retrying");
@@ -171,6 +166,35 @@ impl Poller {
                 return;
             }
             warn!(bot = %self.me.username, "telegram polling duty lost; standing by");
+        }
+    }
+
+    /// Takes the polling duty at once when its holder was a process of this machine that no
+    /// longer runs (killed, or this process's previous life), instead of waiting for its lease
+    /// to lapse.
+    async fn take_from_the_dead(&self, duty: &str, holder: &str, until: i64) -> bool {
+        let Ok(Some((current, _))) = self.store.duty_holder(duty).await else {
+            return false;
+        };
+        let me = crate::node::this_process();
+        let node = current.rsplit_once(':').map_or("", |(node, _)| node);
+        if crate::node::is_ours(&current) || !crate::node::gone(node, &me, crate::node::running) {
+            return false;
+        }
+        match self
+            .store
+            .take_duty_from(duty, holder, &current, until)
+            .await
+        {
+            Ok(true) => {
+                info!(bot = %self.me.username, from = %current, "telegram polling taken over from a process that no longer runs");
+                true
+            }
+            Ok(false) => false,
+            Err(e) => {
+                debug!(error = %e, "telegram polling duty not taken over");
+                false
+            }
         }
     }
 
