@@ -427,7 +427,7 @@ async fn everyone_asked_rates_once(db: Db) {
 
     // Every rating counts in the statistics: 2 of 3 satisfied.
     app.say("g1", "leader1", "张伟", "统计").await;
-    let stats = app.last().text;
+    let stats = app.last_with("收到群众诉求");
     assert!(stats.contains("满意度66.7%（评价3人次）"), "{stats}");
 
     // After the window the last co-reporter is told it ended.

@@ -65,7 +65,7 @@ async fn full_life(db: Db) {
 
     // The coordinator's numbers are exactly those.
     app.say("g1", "coord1", "陈静", "统计").await;
-    let stats = app.last().text;
+    let stats = app.last_with("收到群众诉求");
     for part in [
         "收到群众诉求1件",
         "已回复1件",

@@ -57,7 +57,7 @@ async fn event_kinds(app: &TestApp, ticket: i64) -> Vec<String> {
 
 async fn stats_text(app: &TestApp) -> String {
     app.say("g1", "coord1", "陈静", "/stats all").await;
-    app.last().text
+    app.last_with("收到群众诉求")
 }
 
 async fn reminder_then_claim_escalation(db: Db) {

@@ -285,6 +285,21 @@ impl TestApp {
         self.bot_messages().pop().expect("the bot said something").0
     }
 
+    /// The text of the last message the bot sent that contains `needle`. Replies and background
+    /// notices (escalations, reminders) are paced separately and may leave in either order, so
+    /// an answer is found by what it says, not by being last.
+    pub fn last_with(&self, needle: &str) -> String {
+        let sent = self.bot_messages();
+        sent.iter()
+            .rev()
+            .find(|(m, _)| m.text.contains(needle))
+            .map(|(m, _)| m.text.clone())
+            .unwrap_or_else(|| {
+                let texts: Vec<&str> = sent.iter().map(|(m, _)| m.text.as_str()).collect();
+                panic!("no message contains {needle:?}: {texts:#?}")
+            })
+    }
+
     pub async fn stop(self) {
         self.shutdown.cancel();
         let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
