@@ -535,6 +535,8 @@ async fn intake_under_questions(
         }
     });
     let arrived: Arrivals = Arc::default();
+    // Event ids of this run: a database an earlier run left (`--loaded`) has that run's.
+    let run = crate::store::now_millis();
     let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let stop = tokio_util::sync::CancellationToken::new();
     // Coordinators: each asks once a second, all at the same moments.
@@ -552,7 +554,7 @@ async fn intake_under_questions(
             let mut n = 0;
             while !stop.is_cancelled() {
                 tick.tick().await;
-                let id = format!("q{c}-{n}");
+                let id = format!("q{run}-{c}-{n}");
                 n += 1;
                 arrived
                     .lock()
@@ -570,7 +572,7 @@ async fn intake_under_questions(
     let submitted = super::pace(f64::from(opts.rate), paced, |n| {
         let grid = (n * 7_919) % groups;
         let e = event(
-            format!("p{n}"),
+            format!("p{run}-{n}"),
             format!("bg{grid}"),
             &format!("r{}", n % 5_000),
             super::REQUESTS[n % super::REQUESTS.len()],
@@ -582,7 +584,7 @@ async fn intake_under_questions(
     {
         let mut arrived = arrived.lock().unwrap_or_else(|e| e.into_inner());
         for (n, (at, stored)) in submitted.into_iter().enumerate() {
-            arrived.insert(format!("p{n}"), at);
+            arrived.insert(format!("p{run}-{n}"), at);
             if !stored {
                 refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
