@@ -237,12 +237,18 @@ impl TestApp {
 
     /// Waits until every stored event is processed, every statistics question answered and
     /// every due outbox row delivered.
+    ///
+    /// Read upstream first: each stage consumes its input and writes its output in one
+    /// transaction (an event → questions and outbox rows; a question → its answer's outbox
+    /// row), so a stage read as empty has already committed everything it feeds downstream.
+    /// Read the other way round, a question answered between the two reads would leave its
+    /// answer unseen.
     pub async fn settle(&self) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
             let inbox = self.store.inbox_counts().await.expect("inbox counts");
-            let outbox = self.store.outbox_counts().await.expect("outbox counts");
             let questions = self.store.questions_waiting().await.expect("questions");
+            let outbox = self.store.outbox_counts().await.expect("outbox counts");
             if inbox.unprocessed == 0 && outbox.pending == 0 && questions == 0 {
                 return;
             }
