@@ -28,11 +28,7 @@ impl ChatCommand for Back {
     };
 
     fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
-        if rest.is_empty() {
-            Ok(Back)
-        } else {
-            Err(Problem::MissingText)
-        }
+        super::bare(rest, Back)
     }
 
     async fn run(

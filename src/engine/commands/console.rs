@@ -32,11 +32,7 @@ impl ChatCommand for Console {
     };
 
     fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
-        if rest.is_empty() {
-            Ok(Console)
-        } else {
-            Err(Problem::MissingText)
-        }
+        super::bare(rest, Console)
     }
 
     async fn run(

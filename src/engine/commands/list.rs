@@ -29,11 +29,7 @@ impl ChatCommand for List {
     };
 
     fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
-        if rest.is_empty() {
-            Ok(List)
-        } else {
-            Err(Problem::MissingText)
-        }
+        super::bare(rest, List)
     }
 
     async fn run(

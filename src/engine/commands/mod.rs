@@ -165,6 +165,16 @@ pub(in crate::engine) trait ChatCommand: Sized {
     ) -> Outcome;
 }
 
+/// The reading of a command that takes nothing after its word (`/my`, `待办`, `销假`): the
+/// command, or the problem of text after it.
+fn bare<C>(rest: &str, command: C) -> Result<C, Problem> {
+    if rest.is_empty() {
+        Ok(command)
+    } else {
+        Err(Problem::MissingText)
+    }
+}
+
 /// What grid a command is about, for the permission table's [`Reach`]: the ticket's, a named
 /// grid's, the group's it is sent in, or none (the sender's own lists and duty).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -29,11 +29,7 @@ impl ChatCommand for My {
     };
 
     fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
-        if rest.is_empty() {
-            Ok(My)
-        } else {
-            Err(Problem::MissingText)
-        }
+        super::bare(rest, My)
     }
 
     async fn run(

@@ -28,11 +28,7 @@ impl ChatCommand for OnLeave {
     };
 
     fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
-        if rest.is_empty() {
-            Ok(OnLeave)
-        } else {
-            Err(Problem::MissingText)
-        }
+        super::bare(rest, OnLeave)
     }
 
     async fn run(

@@ -29,11 +29,7 @@ impl ChatCommand for Overdue {
     };
 
     fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
-        if rest.is_empty() {
-            Ok(Overdue)
-        } else {
-            Err(Problem::MissingText)
-        }
+        super::bare(rest, Overdue)
     }
 
     async fn run(
