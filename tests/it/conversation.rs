@@ -605,47 +605,11 @@ both_backends!(evidence_photos, evidence_photos);
 /// Migration 0030 keeps the ratings given before it as the reporters' and counts them, so the
 /// rollups built so far still add up.
 async fn migration_keeps_existing_ratings(db: Db) {
-    use sqlx::Connection as _;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = crate::support::database_url(db, &dir).await;
-    let url = match db {
-        Db::Sqlite => format!("{url}?mode=rwc"),
-        Db::Postgres => url,
-    };
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
-    let folder = match db {
-        Db::Sqlite => "sqlite",
-        Db::Postgres => "postgres",
-    };
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(folder);
-    let mut files: Vec<_> = std::fs::read_dir(&root)
-        .expect("migrations")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
-    let version = |p: &std::path::Path| -> u32 {
-        p.file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.split('_').next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(u32::MAX)
-    };
-    let run = |path: &std::path::Path| std::fs::read_to_string(path).expect("sql");
-    for f in files.iter().filter(|f| version(f) < 30) {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(run(f)))
-            .execute(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-    }
-    sqlx::raw_sql(
+    let mut old = crate::support::schema::SchemaBefore::new(db, 30).await;
+    old.exec(
         "INSERT INTO grids (code, name, parent, level, path) VALUES ('G1', '一网格', NULL, 'grid', '/G1/')",
     )
-    .execute(&mut conn)
-    .await
-    .expect("grid");
+    .await;
     // Closed satisfied; closed unrated; reopened by 不满意 (now claimed again).
     for (id, state, rating, reopened) in [
         (1, "closed", "'satisfied'", 0),
@@ -659,30 +623,20 @@ async fn migration_keeps_existing_ratings(db: Db) {
              'memory', 'bot', 'c', 'm{id}', {id}, 'r{id}', '王芳', 'other', 'normal', '事', \
              '{state}', 0, 0, 0, 5, {rating}, {reopened})"
         );
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut conn)
-            .await
-            .expect("ticket");
+        old.exec(&sql).await;
     }
-    let migration = files
-        .iter()
-        .find(|f| version(f) == 30)
-        .expect("migration 0030");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(run(migration)))
-        .execute(&mut conn)
-        .await
-        .expect("0030 applies");
+    old.migrate().await;
     let counts: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT id, rated_satisfied, rated_neutral, rated_unsatisfied FROM tickets ORDER BY id",
     )
-    .fetch_all(&mut conn)
+    .fetch_all(&mut old.conn)
     .await
     .expect("tickets");
     assert_eq!(counts, [(1, 1, 0, 0), (2, 0, 0, 0), (3, 0, 0, 1)]);
     let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
         "SELECT ticket_id, user_id, rating, round FROM ticket_ratings ORDER BY ticket_id",
     )
-    .fetch_all(&mut conn)
+    .fetch_all(&mut old.conn)
     .await
     .expect("ratings");
     assert_eq!(
@@ -693,7 +647,7 @@ async fn migration_keeps_existing_ratings(db: Db) {
         ],
         "the reporter's rating, of the resolution they rated"
     );
-    conn.close().await.expect("close");
+    sqlx::Connection::close(old.conn).await.expect("close");
 }
 both_backends!(
     migration_keeps_existing_ratings,

@@ -75,41 +75,11 @@ both_backends!(numbered_within_each_grid, numbered_within_each_grid);
 
 /// The schema as it stood before per-grid numbers, with tickets in it, then migration 0012.
 async fn migration_numbers_existing_tickets(db: Db) {
-    use sqlx::Connection as _;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = crate::support::database_url(db, &dir).await;
-    let url = match db {
-        Db::Sqlite => format!("{url}?mode=rwc"),
-        Db::Postgres => url,
-    };
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
-    let folder = match db {
-        Db::Sqlite => "sqlite",
-        Db::Postgres => "postgres",
-    };
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(folder);
-    let mut files: Vec<_> = std::fs::read_dir(&root)
-        .expect("migrations")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
-    let run = |path: &std::path::Path| std::fs::read_to_string(path).expect("sql");
-    for f in files.iter().filter(|f| version(f) < 12) {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(run(f)))
-            .execute(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-    }
+    let mut old = crate::support::schema::SchemaBefore::new(db, 12).await;
     // Two grids whose tickets were numbered across the whole database: 1001 … 1005.
     let setup = "INSERT INTO grids (code, name, parent, level, path) VALUES \
         ('G1', '一网格', NULL, 'grid', '/G1/'), ('G2', '二网格', NULL, 'grid', '/G2/');";
-    sqlx::raw_sql(setup)
-        .execute(&mut conn)
-        .await
-        .expect("grids");
+    old.exec(setup).await;
     for (id, grid) in [
         (1001, "G1"),
         (1002, "G2"),
@@ -123,23 +93,13 @@ async fn migration_numbers_existing_tickets(db: Db) {
              resolve_due, updated_at) VALUES ({id}, '{grid}', 'memory', 'bot', 'c', 'm{id}', {id}, \
              'r', '王芳', 'other', 'normal', '事', 'open', 0, 0, 0, 0)"
         );
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut conn)
-            .await
-            .expect("ticket");
+        old.exec(&sql).await;
     }
-    let migration = files
-        .iter()
-        .find(|f| version(f) == 12)
-        .expect("migration 0012");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(run(migration)))
-        .execute(&mut conn)
-        .await
-        .expect("0012 applies");
+    old.migrate().await;
 
     let rows: Vec<(i64, String, i64)> =
         sqlx::query_as("SELECT id, grid, grid_no FROM tickets ORDER BY id")
-            .fetch_all(&mut conn)
+            .fetch_all(&mut old.conn)
             .await
             .expect("tickets");
     assert_eq!(
@@ -154,24 +114,16 @@ async fn migration_numbers_existing_tickets(db: Db) {
     );
     let counters: Vec<(String, i64)> =
         sqlx::query_as("SELECT code, last_ticket_no FROM grids ORDER BY code")
-            .fetch_all(&mut conn)
+            .fetch_all(&mut old.conn)
             .await
             .expect("grids");
     assert_eq!(counters, [("G1".into(), 3), ("G2".into(), 2)]);
     // One number per grid: a second #1 in G1 is refused.
     let clash = "UPDATE tickets SET grid_no = 1 WHERE id = 1003";
-    assert!(sqlx::raw_sql(clash).execute(&mut conn).await.is_err());
-    conn.close().await.expect("close");
+    assert!(sqlx::raw_sql(clash).execute(&mut old.conn).await.is_err());
+    sqlx::Connection::close(old.conn).await.expect("close");
 }
 both_backends!(
     migration_numbers_existing_tickets,
     migration_numbers_existing_tickets
 );
-
-fn version(path: &std::path::Path) -> u32 {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.split('_').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(u32::MAX)
-}
