@@ -72,8 +72,12 @@ pub enum LedgerPlan {
     /// Read the scope's grids through `tickets_grid_created` and sort: cheap when the scope
     /// holds few tickets (a grid, a village).
     ByGrid,
-    /// Walk `tickets_active_created` (open and claimed tickets only): overdue lists.
+    /// Walk `tickets_active_created` (open and claimed tickets only, by time): overdue lists
+    /// of the whole tree or of a large share of it.
     Active,
+    /// Read the scope's grids' open and claimed tickets through `tickets_active_grid` and
+    /// sort: overdue lists of a village or a town, in either order.
+    ActiveByGrid,
 }
 
 /// A message the bot sent (or will send) about a ticket.
@@ -543,6 +547,11 @@ impl Store {
             }
             (super::Backend::Sqlite, LedgerPlan::Active) if active => {
                 " INDEXED BY tickets_active_created"
+            }
+            (super::Backend::Sqlite, LedgerPlan::ActiveByGrid)
+                if active && (q.node_path.is_some() || matches!(scope, Scope::Under(_))) =>
+            {
+                " INDEXED BY tickets_active_grid"
             }
             _ => "",
         };
