@@ -17,6 +17,8 @@
 //! 4. Signs an admin in to the console and times every page (overview, tree, report, ledger
 //!    with each filter and the next page, a ticket, both letters) over loopback HTTP:
 //!    p50/p99/max per page, the time from sending the request to the last byte of the answer.
+//!    Once with nothing else running (before step 3), and again in rounds beside a second
+//!    paced intake like step 3's, until its last reply is committed.
 //! 5. Downloads an XLSX export of `--export-rows` rows (a date range of one town sized to
 //!    hold about that many) and reports its peak extra memory.
 

@@ -593,6 +593,7 @@ async fn every_ledger_plan_lists_the_same_tickets() {
     };
     let scopes = [
         (Scope::All, None),
+        (Scope::All, Some("/")),
         (Scope::All, Some("/T1/")),
         (Scope::All, Some("/T1/T1-V1/T1-V1-G1/")),
         (Scope::Under(vec!["/T1/T1-V1/".into()]), None),
