@@ -184,6 +184,18 @@ const MAX_HITS: usize = 96;
 const HEAD_WINDOW: u32 = 30;
 
 /// What a strong urgency cue adds to the categories: safety, as much as a topic word.
+/// A year gone by named in a message ("1998年发大水", "零八年那场雪", "the blackout in 2003"):
+/// the past told as a story, weighed as the past-story words of cues.toml are.
+const PAST_YEAR: Entry = Entry {
+    kind: Kind::Frame,
+    category: None,
+    weight: 3.0,
+    whole_word: false,
+    prefix: false,
+    ascii_start: false,
+    ascii_end: false,
+};
+
 const DANGER: Entry = Entry {
     kind: Kind::Topic,
     category: Some(Category::Safety),
@@ -599,6 +611,9 @@ impl Parser {
                 tally.head(c);
             }
         }
+        if let Some(at) = past_year(hay) {
+            tally.add(&PAST_YEAR, at);
+        }
         tally.chars = hay.chars().count();
         tally.substantive = hay.chars().filter(|c| is_content_char(*c)).count();
         let maybe_place = !place_hits.is_empty()
@@ -750,6 +765,59 @@ fn clause_ends(hay: &str, at: usize) -> bool {
     let rest = hay[at..].trim_start_matches(['啊', '呀', '呢', '哦', '嘛', '吧']);
     // Punctuation, spaces and emoji all end it; a letter or a character goes on.
     rest.chars().next().is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// Where a year before this one is named as the time of what is told: four digits from 1950
+/// to 2025 followed by 年 or after "in"/"of" ("in 2003", "the floods of 1998"), or a two-digit
+/// year read digit by digit in Chinese (零八年, 九八年, 八五年). Two neighbouring digits in
+/// rising order are a count, not a year (六七年没修 is six or seven years), and "since 2019" is
+/// no year told: a fault that has lasted since then is a present problem.
+fn past_year(hay: &str) -> Option<usize> {
+    let b = hay.as_bytes();
+    let mut i = 0;
+    while i + 4 <= b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let end = b[i..]
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .map_or(b.len(), |n| i + n);
+        if end - i == 4 {
+            let year = b[i..end]
+                .iter()
+                .fold(0u32, |y, d| y * 10 + u32::from(d - b'0'));
+            let after = hay[end..].starts_with('年');
+            let before = &b[i.saturating_sub(3)..i];
+            let told = before.eq_ignore_ascii_case(b"in ") || before.eq_ignore_ascii_case(b"of ");
+            if (1950..=2025).contains(&year) && (after || told) {
+                return Some(i);
+            }
+        }
+        i = end;
+    }
+    if !hay.contains('年') {
+        return None;
+    }
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .or((c == '〇').then_some(0))
+    };
+    let mut prev: [(usize, char); 2] = [(0, ' '); 2];
+    for (at, c) in hay.char_indices() {
+        if c == '年'
+            && let (Some(x), Some(y)) = (digit(prev[0].1), digit(prev[1].1))
+            && (x == 0 || x >= 5)
+            && y != x + 1
+        {
+            return Some(prev[0].0);
+        }
+        prev = [prev[1], (at, c)];
+    }
+    None
 }
 
 fn has_cjk_numeral(hay: &str) -> bool {
