@@ -189,7 +189,7 @@ const HEAD_WINDOW: u32 = 30;
 const PAST_YEAR: Entry = Entry {
     kind: Kind::Frame,
     category: None,
-    weight: 3.0,
+    weight: 4.5,
     whole_word: false,
     prefix: false,
     ascii_start: false,
@@ -788,9 +788,10 @@ fn past_year(hay: &str) -> Option<usize> {
             let year = b[i..end]
                 .iter()
                 .fold(0u32, |y, d| y * 10 + u32::from(d - b'0'));
-            let after = hay[end..].starts_with('年');
+            let after = hay[end..].starts_with('年') && !dates_a_thing(&hay[end + 3..]);
             let before = &b[i.saturating_sub(3)..i];
-            let told = before.eq_ignore_ascii_case(b"in ") || before.eq_ignore_ascii_case(b"of ");
+            let told = (before.eq_ignore_ascii_case(b"in ") || before.eq_ignore_ascii_case(b"of "))
+                && !dated_before(&hay[..i.saturating_sub(3)]);
             if (1950..=2025).contains(&year) && (after || told) {
                 return Some(i);
             }
@@ -818,6 +819,49 @@ fn past_year(hay: &str) -> Option<usize> {
         prev = [prev[1], (at, c)];
     }
     None
+}
+
+/// A year that dates a thing rather than tells a story: what follows says it was installed,
+/// bought, built, serviced or when it expired ("2019年装的电梯", "2021年就过期了").
+fn dates_a_thing(after: &str) -> bool {
+    let near: String = after.chars().take(6).collect();
+    ["过期", "到期", "装", "换", "修", "检", "买", "建", "开始"]
+        .iter()
+        .any(|w| near.contains(w))
+}
+
+/// The word before "in 2021" dates a thing ("expired in 2021", "installed in 2019").
+fn dated_before(before: &str) -> bool {
+    let word = before
+        .trim_end()
+        .rsplit(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    [
+        "expired",
+        "expires",
+        "expire",
+        "due",
+        "installed",
+        "built",
+        "serviced",
+        "replaced",
+        "changed",
+        "checked",
+        "inspected",
+        "fixed",
+        "repaired",
+        "renewed",
+        "done",
+        "last",
+        "bought",
+        "started",
+        "painted",
+        "laid",
+        "put",
+    ]
+    .contains(&word.as_str())
 }
 
 fn has_cjk_numeral(hay: &str) -> bool {
@@ -1112,6 +1156,51 @@ pub(crate) mod tests {
             "刚才说的烟味原来是楼下在熏腊肉 冇得事",
         ] {
             assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
+    fn framed_messages_are_not_requests_whatever_their_problem_words() {
+        // The past, somewhere else, an alarm explained away, an advert: the problem words are
+        // the story's, so neither the lexicon nor the model makes a request of them.
+        for t in [
+            "2008年冰灾的时候整个镇停电半个月 大家烧柴取暖",
+            "零八年那场雪把村里的电线杆都压断了",
+            "我表姐他们小区昨天停水了一整天 我们这边还好",
+            "不是停电 是你家跳闸了 去电箱推上去就好",
+            "the big storm in 1987 brought down half the trees on this road",
+            "Aircon servicing promo this month, chemical wash only $60, reasonable rates",
+        ] {
+            not_req(t);
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+        // A fault that has lasted years, or since a year, is a present problem; so is a
+        // framed message that asks for something.
+        for t in [
+            "这条路六七年没修了 坑坑洼洼的 请修一下",
+            "Lift at Block 4 broken since 2019 and still nobody fixing it, please help",
+        ] {
+            assert!(req(t).is_request, "{t}");
+        }
+    }
+
+    #[test]
+    fn past_years_are_found_but_counts_and_since_are_not() {
+        for (t, year) in [
+            ("1998年发大水", true),
+            ("记得零八年那场雪", true),
+            ("九八年那次", true),
+            ("the blackout in 2003 was worse", true),
+            ("the floods of 1998", true),
+            ("六七年没修了", false),
+            ("broken since 2019", false),
+            ("2026年1月的物业费", false),
+            ("call 1998 7788", false),
+            ("一两年了", false),
+            ("the extinguisher expired in 2021", false),
+            ("2019年装的电梯又坏了", false),
+        ] {
+            assert_eq!(past_year(t).is_some(), year, "{t}");
         }
     }
 
