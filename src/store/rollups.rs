@@ -469,7 +469,7 @@ async fn upsert_times(
 }
 
 /// One assignee's figures under a node over a range of days (统计明细's per-leader lines).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LeaderFigures {
     /// Person code and name.
     pub person: String,

@@ -247,7 +247,7 @@ pub fn render(r: &Report, verbose: bool) -> String {
         out.push_str(&format!("\nmisses ({}):\n", r.misses.len()));
         for m in &r.misses {
             out.push_str(&format!(
-                "[{}] {}: {}\n    want request={} category={} urgency={} location={}\n    got  request={} category={} urgency={} location={} confidence={:.2}\n",
+                "[{}] {}: {}\n    want request={} category={} urgency={} location={}\n    got  request={} category={} urgency={} location={} confidence={:.2}{}\n",
                 m.what,
                 m.row.id,
                 m.row.text,
@@ -260,6 +260,12 @@ pub fn render(r: &Report, verbose: bool) -> String {
                 m.got.urgency.map_or("-", |u| u.id()),
                 m.got.location.as_deref().unwrap_or("-"),
                 m.got.confidence,
+                // What an urgent reading rests on (none: the learned model alone heard it).
+                if m.got.urgency == Some(crate::domain::Urgency::Urgent) {
+                    format!(" why={}", m.got.why.join("、"))
+                } else {
+                    String::new()
+                },
             ));
         }
     }

@@ -696,4 +696,21 @@ async fn per_leader_figures_on_a_constructed_history() {
         english.contains("张伟: claimed 3, on-time claim 66.7%"),
         "{english}"
     );
+
+    // `gridline stats --detail` shows the same lines, and `--json` carries them.
+    let settings = crate::support::test_settings("sqlite::memory:");
+    let view = gridline::stats::View::Detail;
+    let report = gridline::stats::report_view(&store, &settings, "全部", Some("T1-V1"), view)
+        .await
+        .expect("detail");
+    let rendered = report.render(&settings, view);
+    assert!(rendered.contains(&text), "{rendered}\nlacks\n{text}");
+    let json = serde_json::to_value(&report).expect("json");
+    assert_eq!(json["leaders"][0]["name"], "张伟");
+    assert_eq!(json["leaders"][0]["claimed_in_time"], 2);
+    let summary = gridline::stats::View::Summary;
+    let report = gridline::stats::report_view(&store, &settings, "全部", Some("T1-V1"), summary)
+        .await
+        .expect("summary");
+    assert!(!report.render(&settings, summary).contains("按负责人"));
 }
