@@ -66,11 +66,12 @@ pub enum LedgerPlan {
     /// Left to the database's planner.
     #[default]
     Auto,
-    /// Walk `tickets_created` in the page's order, checking scope and filters on each row
-    /// until the page is full: cheap when the rows asked for are common.
+    /// Walk `tickets_created_filters` (`tickets_created` on PostgreSQL) in the page's order,
+    /// checking scope and filters on each entry until the page is full: cheap when the rows
+    /// asked for are common.
     ByTime,
-    /// Read the scope's grids through `tickets_grid_created` and sort: cheap when the scope
-    /// holds few tickets (a grid, a village).
+    /// Read the scope's grids through `tickets_grid_filters` (`tickets_grid_created` on
+    /// PostgreSQL) and sort: cheap when the scope holds few tickets (a grid, a village).
     ByGrid,
     /// Walk `tickets_active_created` (open and claimed tickets only, by time): overdue lists
     /// of the whole tree or of a large share of it.
@@ -536,7 +537,7 @@ impl Store {
     pub async fn console_ledger(&self, scope: &Scope, q: &LedgerQuery) -> Result<Vec<Ticket>> {
         let cols = COLUMNS
             .split(", ")
-            .map(|c| format!("t.{}", c.trim()))
+            .map(|c| format!("p.{}", c.trim()))
             .collect::<Vec<_>>()
             .join(", ");
         let active = q.overdue || matches!(q.state, Some(TicketState::Open | TicketState::Claimed));
@@ -544,9 +545,9 @@ impl Store {
         let scoped =
             q.node_path.as_deref().is_some_and(|n| n != "/") || matches!(scope, Scope::Under(_));
         let index = match (self.backend(), q.plan) {
-            (super::Backend::Sqlite, LedgerPlan::ByTime) => " INDEXED BY tickets_created",
+            (super::Backend::Sqlite, LedgerPlan::ByTime) => " INDEXED BY tickets_created_filters",
             (super::Backend::Sqlite, LedgerPlan::ByGrid) if scoped => {
-                " INDEXED BY tickets_grid_created"
+                " INDEXED BY tickets_grid_filters"
             }
             (super::Backend::Sqlite, LedgerPlan::Active) if active => {
                 " INDEXED BY tickets_active_created"
@@ -556,9 +557,14 @@ impl Store {
             }
             _ => "",
         };
+        // The page's ids first, from the index alone where the filters allow (both databases'
+        // walk indexes carry the filtered columns), then only those rows: a small scope's
+        // tickets are sorted as index entries, not as whole rows read from all over the table.
         let mut sql = Sql::new(
             self.backend(),
-            &format!("SELECT {cols} FROM tickets t{index} WHERE 1 = 1"),
+            &format!(
+                "SELECT {cols} FROM tickets p WHERE p.id IN (SELECT t.id FROM tickets t{index} WHERE 1 = 1"
+            ),
         );
         push_scope(&mut sql, scope, q.node_path.as_deref());
         push_filters(&mut sql, q);
@@ -573,7 +579,9 @@ impl Store {
         }
         let dir = if q.oldest_first { "ASC" } else { "DESC" };
         sql.push(
-            &format!(" ORDER BY t.created_at {dir}, t.id {dir} LIMIT ?"),
+            &format!(
+                " ORDER BY t.created_at {dir}, t.id {dir} LIMIT ?) ORDER BY p.created_at {dir}, p.id {dir}"
+            ),
             vec![Arg::Int(q.limit)],
         );
         let rows = sql.query().fetch_all(self.pool()).await?;

@@ -947,7 +947,8 @@ impl Store {
         to: i32,
     ) -> Result<Vec<(String, Counts)>> {
         let mut tx = self.begin_read().await?;
-        let out = children_on(tx.conn(), node, from, to).await?;
+        let backend = self.backend();
+        let out = children_on(tx.conn(), backend, node, from, to).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -967,7 +968,7 @@ impl Tx {
         from: i32,
         to: i32,
     ) -> Result<Vec<(String, Counts)>> {
-        children_on(&mut self.inner, node, from, to).await
+        children_on(&mut self.inner, self.backend, node, from, to).await
     }
 
     /// The names of these grids.
@@ -1157,10 +1158,19 @@ fn parse_category(id: &str) -> Result<Category> {
 
 async fn children_on(
     conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
     node: &str,
     from: i32,
     to: i32,
 ) -> Result<Vec<(String, Counts)>> {
+    // PostgreSQL plans the children's rows (a few thousand at most) in parallel, behind a
+    // sequential scan of the grids; starting the workers took longer than the whole read
+    // without them (a village over a year: 17-23 ms, 2 ms alone). For this transaction only.
+    if backend == super::Backend::Postgres {
+        sqlx::query("SET LOCAL max_parallel_workers_per_gather = 0")
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(
         summed(conn, "node", Nodes::ChildrenOf(node), None, from, to)
             .await?

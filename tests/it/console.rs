@@ -519,13 +519,13 @@ async fn the_ledger_filters_pages_and_exports_xlsx() {
 /// Every way the console finds a ledger page on SQLite (each forced index walk) lists the
 /// same tickets in the same order, page after page, as the rows themselves say they should:
 /// for the whole tree, a town, a village's grid and a coordinator's subtree, every state
-/// filter, overdue or not, newest or oldest first.
-#[tokio::test]
-async fn every_ledger_plan_lists_the_same_tickets() {
+/// filter, overdue or not, newest or oldest first. (PostgreSQL plans by itself: the same
+/// pages from its own choice.)
+async fn ledger_plans(db: Db) {
     use gridline::domain::{Category, Ratings, TicketState, Urgency};
     use gridline::store::console::{LedgerPlan, LedgerQuery, Scope};
     use gridline::store::tickets::Ticket;
-    let app = spawn_app(Db::Sqlite, |_| {}).await;
+    let app = spawn_app(db, |_| {}).await;
     seed(&app, &roster()).await;
     let now = app.clock.now();
     let grids = [
@@ -674,3 +674,5 @@ async fn every_ledger_plan_lists_the_same_tickets() {
     }
     app.stop().await;
 }
+
+both_backends!(every_ledger_plan_lists_the_same_tickets, ledger_plans);
