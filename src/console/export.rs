@@ -27,7 +27,7 @@ const CHUNK: i64 = 1_000;
 pub const MAX_ROWS: usize = 200_000;
 
 /// The columns, as label keys.
-const COLUMNS: [&str; 16] = [
+const COLUMNS: [&str; 17] = [
     "no",
     "created",
     "grid",
@@ -40,13 +40,14 @@ const COLUMNS: [&str; 16] = [
     "state",
     "claim_due",
     "resolve_due",
+    "extensions",
     "first_response",
     "resolved_at",
     "rating",
     "overdue",
 ];
 
-fn row(s: &ConsoleState, names: &Names, t: &Ticket, now: i64) -> [String; 16] {
+fn row(s: &ConsoleState, names: &Names, t: &Ticket, now: i64) -> [String; 17] {
     let tx = &s.texts;
     let tz = s.tz();
     let time = |at: Option<i64>| at.map(|a| local_time(a, tz)).unwrap_or_default();
@@ -68,6 +69,7 @@ fn row(s: &ConsoleState, names: &Names, t: &Ticket, now: i64) -> [String; 16] {
         tx.state(t.state).to_string(),
         local_time(t.claim_due, tz),
         local_time(t.resolve_due, tz),
+        t.extensions.to_string(),
         time(t.first_response_at),
         time(t.resolved_at),
         t.rating

@@ -1350,6 +1350,7 @@ pub(super) async fn ticket(
         let events = s.store.ticket_events(tk.id).await?;
         let messages = s.store.console_ticket_messages(tk.id).await?;
         let photos = s.store.ticket_photos(tk.id).await?;
+        let extensions = s.store.ticket_extensions(tk.id).await?;
         let t = &s.texts;
         let tz = s.tz();
         let now = s.now();
@@ -1385,6 +1386,7 @@ pub(super) async fn ticket(
             ("resolved_at", opt_time(tk.resolved_at)),
             ("claim_due", local_time(tk.claim_due, tz)),
             ("resolve_due", local_time(tk.resolve_due, tz)),
+            ("extensions", tk.extensions.to_string()),
             (
                 "rating",
                 tk.rating.map(|r| t.rating(r).to_string()).unwrap_or_default(),
@@ -1426,6 +1428,54 @@ pub(super) async fn ticket(
                 );
             }
             body.push_str("</ul>");
+        }
+        if !extensions.is_empty() {
+            use crate::domain::extension::ExtensionState;
+            body.push_str(&titled_table(
+                &s,
+                "extension_requests",
+                &[
+                    "asked_at",
+                    "asked_by",
+                    "days",
+                    "reason",
+                    "decision",
+                    "decided_by",
+                    "due_change",
+                ],
+                extensions.iter().map(|x| {
+                    let decision = match x.state {
+                        ExtensionState::Pending => t.ui("ext_pending"),
+                        ExtensionState::Approved => t.ui("ext_approved"),
+                        ExtensionState::Refused => t.ui("ext_refused"),
+                    };
+                    let decision = match x.note.as_deref().filter(|n| !n.is_empty()) {
+                        Some(note) => format!("{decision}：{note}"),
+                        None => decision.to_string(),
+                    };
+                    let due = match (x.old_due, x.new_due) {
+                        (Some(old), Some(new)) => {
+                            format!("{} → {}", local_time(old, tz), local_time(new, tz))
+                        }
+                        _ => String::new(),
+                    };
+                    (
+                        format!(r#" data-extension="{}""#, x.state.id()),
+                        [
+                            local_time(x.asked_at, tz),
+                            mask_personal_numbers(&x.asked_name),
+                            x.days.to_string(),
+                            mask_personal_numbers(&x.reason),
+                            mask_personal_numbers(&decision),
+                            x.decided_name
+                                .as_deref()
+                                .map(mask_personal_numbers)
+                                .unwrap_or_default(),
+                            due,
+                        ],
+                    )
+                }),
+            ));
         }
         body.push_str(&titled_table(
             &s,

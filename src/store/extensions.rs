@@ -2,7 +2,7 @@
 //! 0032_extensions). The ticket's `extensions` count (approved ones) is kept by the engine
 //! beside these rows and counted by the statistics rollups.
 
-use super::{Result, Tx, col, parse_col};
+use super::{Result, Store, Tx, col, parse_col};
 use crate::domain::extension::ExtensionState;
 
 /// One request for more time.
@@ -38,8 +38,21 @@ pub struct Decision<'a> {
     pub due: Option<(i64, i64)>,
 }
 
-const COLUMNS: &str = "id, ticket_id, asked_by, asked_name, days, reason, asked_at, state, \
-    decided_by, decided_name, decided_at, note, old_due, new_due";
+/// Every request for a ticket (`$1`), oldest first.
+const OF_TICKET: &str = "SELECT id, ticket_id, asked_by, asked_name, days, reason, asked_at, state, \
+    decided_by, decided_name, decided_at, note, old_due, new_due FROM ticket_extensions \
+    WHERE ticket_id = $1 ORDER BY id";
+
+impl Store {
+    /// Every request for a ticket, oldest first (the console's ticket page), beside the writer.
+    pub async fn ticket_extensions(&self, ticket: i64) -> Result<Vec<Extension>> {
+        let rows = sqlx::query(OF_TICKET)
+            .bind(ticket)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(extension_from).collect()
+    }
+}
 
 impl Tx {
     /// Records a request, pending. Returns its id.
@@ -68,9 +81,7 @@ impl Tx {
 
     /// Every request for a ticket, oldest first.
     pub async fn extensions_of(&mut self, ticket: i64) -> Result<Vec<Extension>> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM ticket_extensions WHERE ticket_id = $1 ORDER BY id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query(sqlx::AssertSqlSafe(OF_TICKET))
             .bind(ticket)
             .fetch_all(self.db().await?)
             .await?;

@@ -676,3 +676,73 @@ async fn ledger_plans(db: Db) {
 }
 
 both_backends!(every_ledger_plan_lists_the_same_tickets, ledger_plans);
+
+/// 延期 in the console: a ticket's page lists its requests for more time (approved with the
+/// deadline it moved, pending) and how many were approved; the ledger's export has a column
+/// of approved extensions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extensions_show_on_the_ticket_page_and_in_the_export() {
+    let app = spawn_app(Db::Sqlite, |_| {}).await;
+    seed(
+        &app,
+        &format!("{}group,,东门村协调群,T1-V1,,memory,v1,\n", roster()),
+    )
+    .await;
+    app.say("g1", "res1", "王芳", "/report 3栋水管漏水").await;
+    app.say("g1", "leader1", "张伟", "接单 1").await;
+    app.say("g1", "leader1", "张伟", "延期 1 3天 等配件").await;
+    app.say("v1", "coord1", "陈静", "同意延期 T1-V1-G1#1").await;
+    app.say("g1", "leader1", "张伟", "延期 1 2天 师傅请假")
+        .await;
+    app.settle().await;
+    let ticket = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(ticket.extensions, 1, "one approved");
+
+    let c1 = sign_in(&app, "C1").await;
+    let (status, page) = c1.get("/console/tickets/T1-V1-G1/1").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"<table id="extension_requests">"#),
+        "{page}"
+    );
+    let approved = page
+        .split(r#"<tr data-extension="approved">"#)
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("the approved request");
+    assert!(
+        approved.contains("张伟")
+            && approved.contains("等配件")
+            && approved.contains("陈静")
+            && approved.contains(" → "),
+        "{approved}"
+    );
+    let pending = page
+        .split(r#"<tr data-extension="pending">"#)
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("the pending request");
+    assert!(
+        pending.contains("师傅请假") && pending.contains("待审批"),
+        "{pending}"
+    );
+    assert!(
+        page.contains(r#"<dd data-field="extensions">1</dd>"#),
+        "{page}"
+    );
+
+    let (status, bytes) = c1.bytes("/console/ledger.csv").await;
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(bytes).expect("utf-8");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let at = header
+        .iter()
+        .position(|h| *h == "延期次数")
+        .expect("an extensions column");
+    let row = lines
+        .find(|l| l.starts_with("T1-V1-G1#1,"))
+        .expect("the ticket's row");
+    assert_eq!(row.split(',').nth(at), Some("1"), "{row}");
+    app.stop().await;
+}
