@@ -769,6 +769,14 @@ async fn time_pages(
                 format!("/console/ledger?node={node}&overdue=1"),
             ),
             (
+                "ledger overdue oldest",
+                format!("/console/ledger?node={node}&overdue=1&sort=oldest"),
+            ),
+            (
+                "ledger open oldest",
+                format!("/console/ledger?node={node}&state=open&sort=oldest"),
+            ),
+            (
                 "ledger urgent",
                 format!("/console/ledger?node={node}&urgency=urgent"),
             ),
