@@ -620,7 +620,12 @@ impl Parser {
             || hay
                 .bytes()
                 .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-            || has_cjk_numeral(hay);
+            || has_cjk_numeral(hay)
+            // Someone's home: 老周家, "the flat opposite", "their unit".
+            || hay.contains('家')
+            || hay.contains("flat")
+            || hay.contains("unit")
+            || hay.contains("house");
         if maybe_place {
             tally.location = place::locate(&self.places, &self.jieba, hay, &place_hits)
                 .map(|r| hay[r].to_string());
