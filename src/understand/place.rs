@@ -1102,7 +1102,7 @@ mod settlements {
     fn homes_named_by_who_lives_there_and_malay_street_names() {
         use super::everyday_places::has;
         has("赵奶奶家门口的牛奶放了两天没拿 敲门也没人应", "赵奶奶家");
-        has("水已经冲到老何家墙根了 屋里有人", "老何家");
+        has("后山冲下来的泥水已经冲到老何家墙根了 屋里还有人", "老何家");
         has("孙婶家院子里有人晕倒了", "孙婶家院子");
         has(
             "Mdm Lim's flat on the 6th floor, she has not opened the door since Monday",
