@@ -20,7 +20,7 @@ pub mod text;
 pub use text::StatsTexts;
 
 pub use figures::{
-    Child, Rates, Scope, ScopeError, Summary, children, children_from, daily, find_scope,
+    Child, Rates, Scope, ScopeError, Summary, children, children_from, daily, find_scope, monthly,
     resolve_scope, split_period_scope, summary,
 };
 

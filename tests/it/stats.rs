@@ -260,6 +260,36 @@ async fn random_histories(db: Db, seed: u64) {
             }
         }
     }
+    // By month (whole months as one row each, the days at the ends as days): the same
+    // counters per month as the day rows, in order, adding up to the brute-force count.
+    for node in NODES {
+        for &(from, to) in &ranges {
+            let per_month = |rows: Vec<(i32, Counts)>| {
+                let mut out: std::collections::BTreeMap<i32, Counts> = Default::default();
+                for (d, k) in rows {
+                    rollup::add(out.entry(d / 100).or_insert([0; COUNTERS.len()]), &k, 1);
+                }
+                out
+            };
+            let months = store
+                .rollup_by_month(node, from, to)
+                .await
+                .expect("by month");
+            assert!(months.windows(2).all(|w| w[0].0 < w[1].0), "{node} order");
+            let days = store.rollup_by_day(node, from, to).await.expect("by day");
+            assert!(months.len() <= days.len());
+            let mut total = [0; COUNTERS.len()];
+            for (_, k) in &months {
+                rollup::add(&mut total, k, 1);
+            }
+            assert_eq!(
+                total,
+                brute(&tickets, node, from, to).0,
+                "{node} {from}..{to}"
+            );
+            assert_eq!(per_month(months), per_month(days), "{node} {from}..{to}");
+        }
+    }
     // Per assignee, counted independently of the rollup code: tickets, claimed, claimed by
     // the deadline, and the number of first responses.
     for node in NODES {
