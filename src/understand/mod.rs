@@ -614,6 +614,7 @@ impl Parser {
         if let Some(at) = past_year(hay) {
             tally.add(&PAST_YEAR, at);
         }
+        tally.pleads = pleads(hay);
         tally.chars = hay.chars().count();
         tally.substantive = hay.chars().filter(|c| is_content_char(*c)).count();
         let maybe_place = !place_hits.is_empty()
@@ -770,6 +771,30 @@ fn clause_ends(hay: &str, at: usize) -> bool {
     let rest = hay[at..].trim_start_matches(['啊', '呀', '呢', '哦', '嘛', '吧']);
     // Punctuation, spaces and emoji all end it; a letter or a character goes on.
     rest.chars().next().is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// The message ends asking what to do now ("火我都关了 现在咋整", "what do I do?").
+fn pleads(hay: &str) -> bool {
+    let end = hay.trim_end_matches(|c: char| {
+        c.is_whitespace() || c.is_ascii_punctuation() || "？！。，…".contains(c)
+    });
+    [
+        "怎么办",
+        "咋办",
+        "咋整",
+        "怎么弄",
+        "怎么搞",
+        "点算",
+        "what do i do",
+        "what should i do",
+        "what do we do",
+    ]
+    .iter()
+    .any(|w| {
+        end.len() >= w.len()
+            && end.is_char_boundary(end.len() - w.len())
+            && end[end.len() - w.len()..].eq_ignore_ascii_case(w)
+    })
 }
 
 /// Where a year before this one is named as the time of what is told: four digits from 1950
@@ -1187,6 +1212,20 @@ pub(crate) mod tests {
         ] {
             assert!(req(t).is_request, "{t}");
         }
+    }
+
+    #[test]
+    fn a_hazard_that_might_hurt_is_not_an_emergency_but_a_plea_is() {
+        // "might", "怕", "almost": a hazard to fix, whatever the model hears in its words.
+        for t in [
+            "滑梯裂了个口子 小孩怕划伤手 请换一下",
+            "the see-saw handle is loose, a kid might get hurt, please fix",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
+        }
+        // Asking what to do in the middle of it is no "what if".
+        let t = "液化气罐一直往外漏 火我都关了 怎么办";
+        assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
     }
 
     #[test]
