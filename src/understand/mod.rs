@@ -1229,6 +1229,18 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn rescued_but_not_breathing_is_still_an_emergency() {
+        for t in [
+            "孩子掉河里了 刚救上来 没有呼吸了 快叫救护车",
+            "they pulled the old man out of the canal, he's not breathing",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        }
+        // Rescued and well: over.
+        not_req("落水的人已经救上来了 送医院了 没事");
+    }
+
+    #[test]
     fn past_years_are_found_but_counts_and_since_are_not() {
         for (t, year) in [
             ("1998年发大水", true),
