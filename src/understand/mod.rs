@@ -614,13 +614,19 @@ impl Parser {
         if let Some(at) = past_year(hay) {
             tally.add(&PAST_YEAR, at);
         }
+        tally.pleads = pleads(hay);
         tally.chars = hay.chars().count();
         tally.substantive = hay.chars().filter(|c| is_content_char(*c)).count();
         let maybe_place = !place_hits.is_empty()
             || hay
                 .bytes()
                 .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-            || has_cjk_numeral(hay);
+            || has_cjk_numeral(hay)
+            // Someone's home: 老周家, "the flat opposite", "their unit".
+            || hay.contains('家')
+            || hay.contains("flat")
+            || hay.contains("unit")
+            || hay.contains("house");
         if maybe_place {
             tally.location = place::locate(&self.places, &self.jieba, hay, &place_hits)
                 .map(|r| hay[r].to_string());
@@ -765,6 +771,30 @@ fn clause_ends(hay: &str, at: usize) -> bool {
     let rest = hay[at..].trim_start_matches(['啊', '呀', '呢', '哦', '嘛', '吧']);
     // Punctuation, spaces and emoji all end it; a letter or a character goes on.
     rest.chars().next().is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// The message ends asking what to do now ("火我都关了 现在咋整", "what do I do?").
+fn pleads(hay: &str) -> bool {
+    let end = hay.trim_end_matches(|c: char| {
+        c.is_whitespace() || c.is_ascii_punctuation() || "？！。，…".contains(c)
+    });
+    [
+        "怎么办",
+        "咋办",
+        "咋整",
+        "怎么弄",
+        "怎么搞",
+        "点算",
+        "what do i do",
+        "what should i do",
+        "what do we do",
+    ]
+    .iter()
+    .any(|w| {
+        end.len() >= w.len()
+            && end.is_char_boundary(end.len() - w.len())
+            && end[end.len() - w.len()..].eq_ignore_ascii_case(w)
+    })
 }
 
 /// Where a year before this one is named as the time of what is told: four digits from 1950
@@ -1182,6 +1212,32 @@ pub(crate) mod tests {
         ] {
             assert!(req(t).is_request, "{t}");
         }
+    }
+
+    #[test]
+    fn a_hazard_that_might_hurt_is_not_an_emergency_but_a_plea_is() {
+        // "might", "怕", "almost": a hazard to fix, whatever the model hears in its words.
+        for t in [
+            "滑梯裂了个口子 小孩怕划伤手 请换一下",
+            "the see-saw handle is loose, a kid might get hurt, please fix",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
+        }
+        // Asking what to do in the middle of it is no "what if".
+        let t = "液化气罐一直往外漏 火我都关了 怎么办";
+        assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+    }
+
+    #[test]
+    fn rescued_but_not_breathing_is_still_an_emergency() {
+        for t in [
+            "孩子掉河里了 刚救上来 没有呼吸了 快叫救护车",
+            "they pulled the old man out of the canal, he's not breathing",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        }
+        // Rescued and well: over.
+        not_req("落水的人已经救上来了 送医院了 没事");
     }
 
     #[test]

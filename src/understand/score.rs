@@ -27,6 +27,9 @@ pub(crate) struct Tally {
     feared: f32,
     pub chars: usize,
     pub substantive: usize,
+    /// The message ends asking what to do ("现在咋整", "what do I do"): someone in the middle
+    /// of it, not a "what if".
+    pub pleads: bool,
     pub location: Option<String>,
     /// Where the first urgency cues were found (alarms, agents, signs, exposure; not hedged):
     /// what an urgent reading says it rests on.
@@ -373,8 +376,13 @@ pub(crate) fn decide(
         + t.kinds[Kind::Sign as usize]
         + t.kinds[Kind::Unaccounted as usize]
         > 0.0;
+    // A message that speaks of what might happen or nearly happened ("almost", "怕", "might")
+    // is about a hazard to fix: when the lexicon itself hears no emergency in it, the model's
+    // urgent vote (which hears the hazard words, not the hedge) does not make it one.
+    let hedged = t.kinds[Kind::Hedge as usize] > 0.0 && !t.pleads;
     let model_urgent = !calm
         && !feared
+        && !hedged
         && s > 0.0
         && opinion.is_some_and(|o| {
             o.urgent
