@@ -17,6 +17,8 @@
 //! 4. Signs an admin in to the console and times every page (overview, tree, report, ledger
 //!    with each filter and the next page, a ticket, both letters) over loopback HTTP:
 //!    p50/p99/max per page, the time from sending the request to the last byte of the answer.
+//!    Once with nothing else running (before step 3), and again in rounds beside a second
+//!    paced intake like step 3's, until its last reply is committed.
 //! 5. Downloads an XLSX export of `--export-rows` rows (a date range of one town sized to
 //!    hold about that many) and reports its peak extra memory.
 
@@ -131,8 +133,15 @@ pub struct StatsReport {
     pub intake_rate: u32,
     pub coordinator_questions: Timing,
     pub refused: usize,
+    /// The pages with nothing else running (before the paced intake).
     pub pages: Vec<Timing>,
     pub pages_all: Timing,
+    /// The second paced intake (coordinators asking too) the pages below ran beside.
+    pub busy_intake: Timing,
+    pub busy_refused: usize,
+    /// The pages again, in rounds until that intake's last reply was committed.
+    pub pages_beside_intake: Vec<Timing>,
+    pub pages_beside_intake_all: Timing,
     pub export_rows: i64,
     pub export_bytes: usize,
     pub export_seconds: f64,
@@ -150,7 +159,7 @@ impl StatsReport {
              memory while asking: resident {:.1} MiB before, peak {:.1} MiB (+{:.1} MiB)\n\
              paced intake at {}/s while {} coordinators ask 统计 全部 every second: {}; refused {}\n\
              coordinators' 统计 全部, arrival → commit: {}\n\
-             console pages (server time over loopback): {}\n",
+             console pages, nothing else running (server time over loopback): {}\n",
             self.backend,
             self.groups,
             self.tickets,
@@ -172,6 +181,15 @@ impl StatsReport {
             self.pages_all.line(),
         );
         for p in &self.pages {
+            out.push_str(&format!("  {}\n", p.line()));
+        }
+        out.push_str(&format!(
+            "console pages beside a second paced intake ({}; refused {}): {}\n",
+            self.busy_intake.line(),
+            self.busy_refused,
+            self.pages_beside_intake_all.line()
+        ));
+        for p in &self.pages_beside_intake {
             out.push_str(&format!("  {}\n", p.line()));
         }
         out.push_str(&format!(
@@ -689,13 +707,17 @@ async fn timed(
     Ok((ms, body))
 }
 
-async fn pages(
+/// Times `opts.page_rounds` rounds of every page; with `until`, rounds go on until it is
+/// cancelled instead (at least one).
+async fn time_pages(
     app: &Handles,
     settings: &Settings,
     opts: &StatsOptions,
+    seed: u64,
+    until: Option<&tokio_util::sync::CancellationToken>,
 ) -> anyhow::Result<(Vec<Timing>, Timing)> {
     let (http, base, cookie) = console_client(app, settings).await?;
-    let mut rng = fastrand::Rng::with_seed(11);
+    let mut rng = fastrand::Rng::with_seed(seed);
     let periods = ["month", "last_month", "30d", "quarter", "year", "all"];
     let mut kinds: Vec<(&str, Vec<f64>)> = Vec::new();
     let mut all = Vec::new();
@@ -705,7 +727,14 @@ async fn pages(
         2 => village_code(rng.usize(..VILLAGES)),
         _ => grid_code(rng.usize(..opts.groups)),
     };
-    for _ in 0..opts.page_rounds {
+    for round in 0.. {
+        let done = match until {
+            Some(until) => round > 0 && until.is_cancelled(),
+            None => round >= opts.page_rounds,
+        };
+        if done {
+            break;
+        }
         let node = levels(&mut rng);
         let period = periods[rng.usize(..periods.len())];
         let grid = grid_code(rng.usize(..opts.groups));
@@ -895,11 +924,26 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
     let (summary, detail) = questions(&store, &settings, &opts, today).await?;
     let (_, rss_peak) = rss();
 
+    tracing::info!("bench: console pages");
+    let (pages, pages_all) = time_pages(app, &settings, &opts, 11, None).await?;
+
     tracing::info!("bench: paced intake while coordinators ask");
     let (intake, coordinator_questions, refused) = intake_under_questions(app, &opts).await?;
 
-    tracing::info!("bench: console pages");
-    let (pages, pages_all) = pages(app, &settings, &opts).await?;
+    // The same pages again while a second paced intake runs (the coordinators asking too):
+    // what a coordinator reading the console at the county's busiest moment waits.
+    tracing::info!("bench: console pages beside a paced intake");
+    let paced_done = tokio_util::sync::CancellationToken::new();
+    let (busy_intake, busy_pages) = tokio::join!(
+        async {
+            let r = intake_under_questions(app, &opts).await;
+            paced_done.cancel();
+            r
+        },
+        time_pages(app, &settings, &opts, 12, Some(&paced_done)),
+    );
+    let (busy_intake, _, busy_refused) = busy_intake?;
+    let (pages_beside_intake, pages_beside_intake_all) = busy_pages?;
 
     tracing::info!("bench: XLSX export");
     let (export_rows, export_bytes, export_seconds, export_rss_before_mib, export_rss_peak_mib) =
@@ -942,6 +986,10 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
         refused,
         pages,
         pages_all,
+        busy_intake,
+        busy_refused,
+        pages_beside_intake,
+        pages_beside_intake_all,
         export_rows,
         export_bytes,
         export_seconds,

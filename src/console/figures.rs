@@ -189,11 +189,31 @@ pub fn series(
     out
 }
 
+/// Periods longer than this many days are charted by month (received and resolved switch
+/// from days to months at 62 days, satisfaction from weeks to months here).
+const MONTHS_BEYOND: i64 = 92;
+
 /// The figures of `node` (`"*"`: the whole tree, else a grid code) over `period`, from the
 /// rollups: the node's rows for the period's days, twice (totals, then per day).
 pub async fn figures(store: &Store, node: &str, period: &Period) -> Result<Figures, StoreError> {
     let summary = crate::stats::summary(store, node, &period.span).await?;
-    let days = crate::stats::daily(store, node, &period.span).await?;
+    // Both charts go by month beyond three months: whole months are read as one row each.
+    // A period without a beginning is taken by month when its data starts more than four
+    // months back (its first day is then at most a month after the first month's start, so
+    // the steps stay months); otherwise it is read again by day.
+    let by_month = |first: NaiveDate| (period.span.to - first).num_days() + 1 > MONTHS_BEYOND;
+    let mut days = match period.span.from {
+        Some(from) if by_month(from) => crate::stats::monthly(store, node, &period.span).await?,
+        Some(_) => crate::stats::daily(store, node, &period.span).await?,
+        None => crate::stats::monthly(store, node, &period.span).await?,
+    };
+    if period.span.from.is_none()
+        && days
+            .first()
+            .is_some_and(|(d, _)| (period.span.to - *d).num_days() < MONTHS_BEYOND + 31)
+    {
+        days = crate::stats::daily(store, node, &period.span).await?;
+    }
     let first = period
         .span
         .from
@@ -202,7 +222,7 @@ pub async fn figures(store: &Store, node: &str, period: &Period) -> Result<Figur
     let last = period.span.to;
     let length = (last - first).num_days() + 1;
     let volume_step = if length <= 62 { Step::Day } else { Step::Month };
-    let trend_step = if length <= 92 {
+    let trend_step = if length <= MONTHS_BEYOND {
         Step::Week
     } else {
         Step::Month

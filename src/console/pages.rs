@@ -910,9 +910,11 @@ pub(super) async fn ledger_query(
 /// The cheapest way to find a ledger page, sized from the rollups (SQLite; PostgreSQL plans
 /// from its own statistics). Walking the tickets by time costs about a page's rows divided by
 /// the share of tickets that match; reading the scope's grids costs the scope's tickets in
-/// the period; the active tickets' index costs the tickets open now. Shares the rollups know
-/// exactly (node, days, category, urgency, state, rating) are used as they are; words in the
-/// text are taken to match one ticket in a hundred.
+/// the period. Lists of open, claimed or overdue tickets only ever read the active tickets'
+/// indexes (walking them by time, or the scope's grids' active tickets), since those tickets
+/// all sit at the newest end of any period. Shares the rollups know exactly (node, days,
+/// category, urgency, state, rating) are used as they are; words in the text are taken to
+/// match one ticket in a hundred.
 pub(super) async fn ledger_plan(
     s: &ConsoleState,
     v: &Viewer,
@@ -940,21 +942,32 @@ pub(super) async fn ledger_plan(
             by_category += f.by_category.get(&c).map_or(0, |k| k[0]);
         }
     }
+    // What the period holds over the whole tree, every urgency: what a walk by time passes.
+    let all = if whole && q.urgency.is_none() {
+        sub
+    } else {
+        s.store.rollup_counts("*", from, to, None).await?.counts
+    };
+    let plan = cheapest_plan(q, whole, &sub, by_category, &all);
+    Ok(plan)
+}
+
+/// [`ledger_plan`]'s choice from the counts: `sub`, the scope's tickets in the period (of the
+/// urgency asked), `by_category` of them in the category asked, `all`, the whole tree's in the
+/// period; `whole` when the scope is the whole tree.
+fn cheapest_plan(
+    q: &LedgerQuery,
+    whole: bool,
+    sub: &crate::domain::rollup::Counts,
+    by_category: i64,
+    all: &crate::domain::rollup::Counts,
+) -> LedgerPlan {
     use crate::domain::rollup::c;
     let received = sub[c::RECEIVED].max(1) as f64;
-    let mut matching = received;
+    // The share of the scope's tickets the filters other than the state keep.
+    let mut share = 1.0;
     if q.category.is_some() {
-        matching *= by_category as f64 / received;
-    }
-    if let Some(st) = q.state {
-        let n = sub[match st {
-            TicketState::Open => c::OPEN,
-            TicketState::Claimed => c::CLAIMED,
-            TicketState::Resolved => c::RESOLVED,
-            TicketState::Closed => c::CLOSED,
-            TicketState::Dismissed => c::DISMISSED,
-        }];
-        matching *= n as f64 / received;
+        share *= by_category as f64 / received;
     }
     match q.rating {
         Some(Some(r)) => {
@@ -963,42 +976,67 @@ pub(super) async fn ledger_plan(
                 Rating::Neutral => c::NEUTRAL,
                 Rating::Unsatisfied => c::UNSATISFIED,
             }];
-            matching *= n as f64 / received;
+            share *= n as f64 / received;
         }
         Some(None) => {
             let rated = sub[c::SATISFIED] + sub[c::NEUTRAL] + sub[c::UNSATISFIED];
-            matching *= (sub[c::RECEIVED] - rated) as f64 / received;
+            share *= (sub[c::RECEIVED] - rated) as f64 / received;
         }
         None => {}
     }
     if q.text.is_some() {
-        matching /= 100.0;
+        share /= 100.0;
     }
-    // Rows the period holds over the whole tree: what walking by time passes over.
-    let everything = if whole {
-        sub[c::RECEIVED]
-    } else {
-        s.store.rollup_counts("*", from, to, None).await?.counts[c::RECEIVED]
-    } as f64;
-    let by_time = q.limit as f64 * everything / matching.max(0.5);
+    let in_state = |k: &[i64], st: TicketState| {
+        k[match st {
+            TicketState::Open => c::OPEN,
+            TicketState::Claimed => c::CLAIMED,
+            TicketState::Resolved => c::RESOLVED,
+            TicketState::Closed => c::CLOSED,
+            TicketState::Dismissed => c::DISMISSED,
+        }] as f64
+    };
+    let active = |k: &[i64]| in_state(k, TicketState::Open) + in_state(k, TicketState::Claimed);
     let by_grid = if whole {
         f64::INFINITY
     } else {
         2.0 * sub[c::RECEIVED] as f64
     };
-    let active = if q.overdue || matches!(q.state, Some(TicketState::Open | TicketState::Claimed)) {
-        let all = s.store.rollup_counts("*", 0, to, None).await?.counts;
-        (all[c::OPEN] + all[c::CLAIMED]) as f64
+    if q.overdue || matches!(q.state, Some(TicketState::Open | TicketState::Claimed)) {
+        // Open and claimed tickets are the newest few days', not spread over the period: a
+        // walk of every ticket by time would pass over the whole period's closed ones before
+        // the first of them when the list is oldest first. They are found among the active
+        // tickets only: by time when the scope holds a fair share of them (a walk never
+        // passes more than all of them), else grid by grid.
+        let wanted = match q.state {
+            Some(st) if !q.overdue => in_state(sub, st),
+            _ => active(sub),
+        } * share;
+        let walk = (q.limit as f64 * active(all) / wanted.max(0.5)).min(active(all));
+        let by_active_grid = if whole {
+            f64::INFINITY
+        } else {
+            2.0 * active(sub)
+        };
+        if walk <= by_active_grid && walk <= by_grid {
+            LedgerPlan::Active
+        } else if by_active_grid <= by_grid {
+            LedgerPlan::ActiveByGrid
+        } else {
+            LedgerPlan::ByGrid
+        }
     } else {
-        f64::INFINITY
-    };
-    Ok(if active <= by_time && active <= by_grid {
-        LedgerPlan::Active
-    } else if by_grid < by_time {
-        LedgerPlan::ByGrid
-    } else {
-        LedgerPlan::ByTime
-    })
+        let matching = match q.state {
+            Some(st) => in_state(sub, st),
+            None => received,
+        } * share;
+        let by_time = q.limit as f64 * all[c::RECEIVED] as f64 / matching.max(0.5);
+        if by_grid < by_time {
+            LedgerPlan::ByGrid
+        } else {
+            LedgerPlan::ByTime
+        }
+    }
 }
 
 /// Names for a page of tickets: grids and assignees.
@@ -1793,4 +1831,99 @@ pub(super) async fn letter_grid(
     }
     .await;
     s.respond(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::rollup::{COUNTERS, Counts, c};
+
+    /// A period's counts: received, open and claimed.
+    fn counts(received: i64, open: i64, claimed: i64) -> Counts {
+        let mut k = [0; COUNTERS.len()];
+        k[c::RECEIVED] = received;
+        k[c::OPEN] = open;
+        k[c::CLAIMED] = claimed;
+        k[c::RESOLVED] = received - open - claimed;
+        k
+    }
+
+    fn query(overdue: bool, state: Option<TicketState>, oldest_first: bool) -> LedgerQuery {
+        LedgerQuery {
+            overdue,
+            state,
+            oldest_first,
+            limit: 51,
+            ..Default::default()
+        }
+    }
+
+    /// A county's year: a million tickets, 25,000 of them open or claimed (the last days').
+    const COUNTY: (i64, i64, i64) = (1_000_000, 20_000, 5_000);
+    const TOWN: (i64, i64, i64) = (100_000, 2_000, 500);
+    const VILLAGE: (i64, i64, i64) = (2_500, 50, 12);
+
+    fn plan(q: &LedgerQuery, scope: (i64, i64, i64)) -> LedgerPlan {
+        let all = counts(COUNTY.0, COUNTY.1, COUNTY.2);
+        let sub = counts(scope.0, scope.1, scope.2);
+        cheapest_plan(q, scope == COUNTY, &sub, 0, &all)
+    }
+
+    #[test]
+    fn lists_of_open_tickets_never_walk_every_ticket_by_time() {
+        for scope in [COUNTY, TOWN, VILLAGE] {
+            for q in [
+                query(true, None, true),
+                query(true, None, false),
+                query(false, Some(TicketState::Open), true),
+                query(false, Some(TicketState::Claimed), false),
+            ] {
+                let p = plan(&q, scope);
+                assert!(
+                    matches!(p, LedgerPlan::Active | LedgerPlan::ActiveByGrid),
+                    "{scope:?} overdue={} state={:?} oldest={}: {p:?}",
+                    q.overdue,
+                    q.state,
+                    q.oldest_first
+                );
+            }
+        }
+        // The whole tree walks the active tickets; a village reads its grids' active tickets.
+        assert_eq!(plan(&query(true, None, true), COUNTY), LedgerPlan::Active);
+        assert_eq!(
+            plan(&query(true, None, true), VILLAGE),
+            LedgerPlan::ActiveByGrid
+        );
+    }
+
+    #[test]
+    fn common_rows_walk_by_time_and_a_small_scope_reads_its_grids() {
+        let every = query(false, None, false);
+        assert_eq!(plan(&every, COUNTY), LedgerPlan::ByTime);
+        assert_eq!(plan(&every, TOWN), LedgerPlan::ByTime);
+        assert_eq!(plan(&every, VILLAGE), LedgerPlan::ByGrid);
+        // Closed tickets are spread over the period like the rest.
+        let resolved = query(false, Some(TicketState::Resolved), true);
+        assert_eq!(plan(&resolved, COUNTY), LedgerPlan::ByTime);
+    }
+
+    #[test]
+    fn a_scope_with_more_active_tickets_than_the_period_holds_reads_the_period() {
+        // Today in a town: 270 received, but 2,500 open from the days before do not count;
+        // the period's own open ones are the day's.
+        let q = query(true, None, true);
+        let all = counts(2_700, 2_000, 300);
+        let sub = counts(270, 200, 30);
+        assert_eq!(
+            cheapest_plan(&q, false, &sub, 0, &all),
+            LedgerPlan::ActiveByGrid
+        );
+        // A scope whose period holds fewer tickets than its active ones: its grids, read whole.
+        let sub = counts(60, 50, 10);
+        let p = cheapest_plan(&q, false, &sub, 0, &all);
+        assert!(
+            matches!(p, LedgerPlan::ActiveByGrid | LedgerPlan::ByGrid),
+            "{p:?}"
+        );
+    }
 }

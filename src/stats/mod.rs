@@ -20,7 +20,7 @@ pub mod text;
 pub use text::StatsTexts;
 
 pub use figures::{
-    Child, Rates, Scope, ScopeError, Summary, children, children_from, daily, find_scope,
+    Child, Rates, Scope, ScopeError, Summary, children, children_from, daily, find_scope, monthly,
     resolve_scope, split_period_scope, summary,
 };
 
@@ -307,6 +307,9 @@ pub struct Report {
     /// Per child unit, worst first, with its weighted score (`--detail`, `--ranking`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<(Child, Option<f64>)>>,
+    /// Per assignee under the scope (`--detail`), as in 统计明细.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leaders: Option<Vec<crate::store::rollups::LeaderFigures>>,
     pub inbox: crate::store::inbox::InboxCounts,
     pub outbox: crate::store::outbox::OutboxCounts,
 }
@@ -326,7 +329,13 @@ impl Report {
         let head = match (view, &self.children) {
             (View::Detail, Some(ch)) => {
                 let ch: Vec<Child> = ch.iter().map(|(c, _)| c.clone()).collect();
-                texts.stats_detail(&self.scope, &self.period, &ch)
+                let detail = texts.stats_detail(&self.scope, &self.period, &ch);
+                let leaders = texts.stats_leaders(self.leaders.as_deref().unwrap_or_default());
+                if leaders.is_empty() {
+                    detail
+                } else {
+                    format!("{detail}\n{leaders}")
+                }
             }
             (View::Ranking, Some(ch)) => texts.stats_ranking(&self.scope, &self.period, ch),
             _ => texts.stats_sentence(&self.stats, &self.scope, &self.period),
@@ -396,6 +405,10 @@ pub async fn report_view(
         ),
     };
     let (from_day, to_day) = span.days();
+    let leaders = match view {
+        View::Detail => Some(store.rollup_leaders(&scope.node, from_day, to_day).await?),
+        View::Summary | View::Ranking => None,
+    };
     Ok(Report {
         period: match texts.lang {
             Language::Zh => span.label_zh(),
@@ -410,6 +423,7 @@ pub async fn report_view(
             .map_or_else(|| texts.all_grids().to_string(), |g| g.name.clone()),
         stats,
         children,
+        leaders,
         inbox: store.inbox_counts().await?,
         outbox: store.outbox_counts().await?,
     })

@@ -72,8 +72,12 @@ pub enum LedgerPlan {
     /// Read the scope's grids through `tickets_grid_created` and sort: cheap when the scope
     /// holds few tickets (a grid, a village).
     ByGrid,
-    /// Walk `tickets_active_created` (open and claimed tickets only): overdue lists.
+    /// Walk `tickets_active_created` (open and claimed tickets only, by time): overdue lists
+    /// of the whole tree or of a large share of it.
     Active,
+    /// Read the scope's grids' open and claimed tickets through `tickets_active_grid` and
+    /// sort: overdue lists of a village or a town, in either order.
+    ActiveByGrid,
 }
 
 /// A message the bot sent (or will send) about a ticket.
@@ -163,7 +167,9 @@ fn push_scope(sql: &mut Sql, scope: &Scope, node: Option<&str>) {
         Scope::All => Vec::new(),
         Scope::Under(r) => r.clone(),
     };
-    if let Some(n) = node {
+    // The tree's root ("/", every path starts with it) is no restriction: the scope alone
+    // decides (listing 40,000 grid codes for every query would only cost time).
+    if let Some(n) = node.filter(|n| *n != "/") {
         roots = vec![n.to_string()];
     } else if matches!(scope, Scope::All) {
         return;
@@ -534,15 +540,19 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let active = q.overdue || matches!(q.state, Some(TicketState::Open | TicketState::Claimed));
+        // Grid by grid needs grids to go through.
+        let scoped =
+            q.node_path.as_deref().is_some_and(|n| n != "/") || matches!(scope, Scope::Under(_));
         let index = match (self.backend(), q.plan) {
             (super::Backend::Sqlite, LedgerPlan::ByTime) => " INDEXED BY tickets_created",
-            (super::Backend::Sqlite, LedgerPlan::ByGrid)
-                if q.node_path.is_some() || matches!(scope, Scope::Under(_)) =>
-            {
+            (super::Backend::Sqlite, LedgerPlan::ByGrid) if scoped => {
                 " INDEXED BY tickets_grid_created"
             }
             (super::Backend::Sqlite, LedgerPlan::Active) if active => {
                 " INDEXED BY tickets_active_created"
+            }
+            (super::Backend::Sqlite, LedgerPlan::ActiveByGrid) if active && scoped => {
+                " INDEXED BY tickets_active_grid"
             }
             _ => "",
         };

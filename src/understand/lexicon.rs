@@ -59,6 +59,9 @@ pub(crate) enum Kind {
     Resolved,
     Thanks,
     Notice,
+    /// Told as something other than a present problem (a story, elsewhere, an advert): a
+    /// notice that also keeps the learned model from arguing for a request.
+    Frame,
     Neighbour,
     Private,
     Spam,
@@ -72,7 +75,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 29;
+    pub(crate) const COUNT: usize = 30;
 
     fn parse(s: &str) -> Option<Kind> {
         Some(match s {
@@ -95,6 +98,7 @@ impl Kind {
             "resolved" => Kind::Resolved,
             "thanks" => Kind::Thanks,
             "notice" => Kind::Notice,
+            "frame" => Kind::Frame,
             "neighbour" => Kind::Neighbour,
             "private" => Kind::Private,
             "spam" => Kind::Spam,
@@ -126,6 +130,7 @@ impl Kind {
             Kind::Resolved
             | Kind::Thanks
             | Kind::Notice
+            | Kind::Frame
             | Kind::Neighbour
             | Kind::Private
             | Kind::Spam

@@ -184,6 +184,18 @@ const MAX_HITS: usize = 96;
 const HEAD_WINDOW: u32 = 30;
 
 /// What a strong urgency cue adds to the categories: safety, as much as a topic word.
+/// A year gone by named in a message ("1998年发大水", "零八年那场雪", "the blackout in 2003"):
+/// the past told as a story, weighed as the past-story words of cues.toml are.
+const PAST_YEAR: Entry = Entry {
+    kind: Kind::Frame,
+    category: None,
+    weight: 4.5,
+    whole_word: false,
+    prefix: false,
+    ascii_start: false,
+    ascii_end: false,
+};
+
 const DANGER: Entry = Entry {
     kind: Kind::Topic,
     category: Some(Category::Safety),
@@ -599,13 +611,22 @@ impl Parser {
                 tally.head(c);
             }
         }
+        if let Some(at) = past_year(hay) {
+            tally.add(&PAST_YEAR, at);
+        }
+        tally.pleads = pleads(hay);
         tally.chars = hay.chars().count();
         tally.substantive = hay.chars().filter(|c| is_content_char(*c)).count();
         let maybe_place = !place_hits.is_empty()
             || hay
                 .bytes()
                 .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-            || has_cjk_numeral(hay);
+            || has_cjk_numeral(hay)
+            // Someone's home: 老周家, "the flat opposite", "their unit".
+            || hay.contains('家')
+            || hay.contains("flat")
+            || hay.contains("unit")
+            || hay.contains("house");
         if maybe_place {
             tally.location = place::locate(&self.places, &self.jieba, hay, &place_hits)
                 .map(|r| hay[r].to_string());
@@ -750,6 +771,127 @@ fn clause_ends(hay: &str, at: usize) -> bool {
     let rest = hay[at..].trim_start_matches(['啊', '呀', '呢', '哦', '嘛', '吧']);
     // Punctuation, spaces and emoji all end it; a letter or a character goes on.
     rest.chars().next().is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// The message ends asking what to do now ("火我都关了 现在咋整", "what do I do?").
+fn pleads(hay: &str) -> bool {
+    let end = hay.trim_end_matches(|c: char| {
+        c.is_whitespace() || c.is_ascii_punctuation() || "？！。，…".contains(c)
+    });
+    [
+        "怎么办",
+        "咋办",
+        "咋整",
+        "怎么弄",
+        "怎么搞",
+        "点算",
+        "what do i do",
+        "what should i do",
+        "what do we do",
+    ]
+    .iter()
+    .any(|w| {
+        end.len() >= w.len()
+            && end.is_char_boundary(end.len() - w.len())
+            && end[end.len() - w.len()..].eq_ignore_ascii_case(w)
+    })
+}
+
+/// Where a year before this one is named as the time of what is told: four digits from 1950
+/// to 2025 followed by 年 or after "in"/"of" ("in 2003", "the floods of 1998"), or a two-digit
+/// year read digit by digit in Chinese (零八年, 九八年, 八五年). Two neighbouring digits in
+/// rising order are a count, not a year (六七年没修 is six or seven years), and "since 2019" is
+/// no year told: a fault that has lasted since then is a present problem.
+fn past_year(hay: &str) -> Option<usize> {
+    let b = hay.as_bytes();
+    let mut i = 0;
+    while i + 4 <= b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let end = b[i..]
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .map_or(b.len(), |n| i + n);
+        if end - i == 4 {
+            let year = b[i..end]
+                .iter()
+                .fold(0u32, |y, d| y * 10 + u32::from(d - b'0'));
+            let after = hay[end..].starts_with('年') && !dates_a_thing(&hay[end + 3..]);
+            let before = &b[i.saturating_sub(3)..i];
+            let told = (before.eq_ignore_ascii_case(b"in ") || before.eq_ignore_ascii_case(b"of "))
+                && !dated_before(&hay[..i.saturating_sub(3)]);
+            if (1950..=2025).contains(&year) && (after || told) {
+                return Some(i);
+            }
+        }
+        i = end;
+    }
+    if !hay.contains('年') {
+        return None;
+    }
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .or((c == '〇').then_some(0))
+    };
+    let mut prev: [(usize, char); 2] = [(0, ' '); 2];
+    for (at, c) in hay.char_indices() {
+        if c == '年'
+            && let (Some(x), Some(y)) = (digit(prev[0].1), digit(prev[1].1))
+            && (x == 0 || x >= 5)
+            && y != x + 1
+        {
+            return Some(prev[0].0);
+        }
+        prev = [prev[1], (at, c)];
+    }
+    None
+}
+
+/// A year that dates a thing rather than tells a story: what follows says it was installed,
+/// bought, built, serviced or when it expired ("2019年装的电梯", "2021年就过期了").
+fn dates_a_thing(after: &str) -> bool {
+    let near: String = after.chars().take(6).collect();
+    ["过期", "到期", "装", "换", "修", "检", "买", "建", "开始"]
+        .iter()
+        .any(|w| near.contains(w))
+}
+
+/// The word before "in 2021" dates a thing ("expired in 2021", "installed in 2019").
+fn dated_before(before: &str) -> bool {
+    let word = before
+        .trim_end()
+        .rsplit(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    [
+        "expired",
+        "expires",
+        "expire",
+        "due",
+        "installed",
+        "built",
+        "serviced",
+        "replaced",
+        "changed",
+        "checked",
+        "inspected",
+        "fixed",
+        "repaired",
+        "renewed",
+        "done",
+        "last",
+        "bought",
+        "started",
+        "painted",
+        "laid",
+        "put",
+    ]
+    .contains(&word.as_str())
 }
 
 fn has_cjk_numeral(hay: &str) -> bool {
@@ -1044,6 +1186,77 @@ pub(crate) mod tests {
             "刚才说的烟味原来是楼下在熏腊肉 冇得事",
         ] {
             assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
+    fn framed_messages_are_not_requests_whatever_their_problem_words() {
+        // The past, somewhere else, an alarm explained away, an advert: the problem words are
+        // the story's, so neither the lexicon nor the model makes a request of them.
+        for t in [
+            "2008年冰灾的时候整个镇停电半个月 大家烧柴取暖",
+            "零八年那场雪把村里的电线杆都压断了",
+            "我表姐他们小区昨天停水了一整天 我们这边还好",
+            "不是停电 是你家跳闸了 去电箱推上去就好",
+            "the big storm in 1987 brought down half the trees on this road",
+            "Aircon servicing promo this month, chemical wash only $60, reasonable rates",
+        ] {
+            not_req(t);
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+        // A fault that has lasted years, or since a year, is a present problem; so is a
+        // framed message that asks for something.
+        for t in [
+            "这条路六七年没修了 坑坑洼洼的 请修一下",
+            "Lift at Block 4 broken since 2019 and still nobody fixing it, please help",
+        ] {
+            assert!(req(t).is_request, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_hazard_that_might_hurt_is_not_an_emergency_but_a_plea_is() {
+        // "might", "怕", "almost": a hazard to fix, whatever the model hears in its words.
+        for t in [
+            "滑梯裂了个口子 小孩怕划伤手 请换一下",
+            "the see-saw handle is loose, a kid might get hurt, please fix",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
+        }
+        // Asking what to do in the middle of it is no "what if".
+        let t = "液化气罐一直往外漏 火我都关了 怎么办";
+        assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+    }
+
+    #[test]
+    fn rescued_but_not_breathing_is_still_an_emergency() {
+        for t in [
+            "孩子掉河里了 刚救上来 没有呼吸了 快叫救护车",
+            "they pulled the old man out of the canal, he's not breathing",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        }
+        // Rescued and well: over.
+        not_req("落水的人已经救上来了 送医院了 没事");
+    }
+
+    #[test]
+    fn past_years_are_found_but_counts_and_since_are_not() {
+        for (t, year) in [
+            ("1998年发大水", true),
+            ("记得零八年那场雪", true),
+            ("九八年那次", true),
+            ("the blackout in 2003 was worse", true),
+            ("the floods of 1998", true),
+            ("六七年没修了", false),
+            ("broken since 2019", false),
+            ("2026年1月的物业费", false),
+            ("call 1998 7788", false),
+            ("一两年了", false),
+            ("the extinguisher expired in 2021", false),
+            ("2019年装的电梯又坏了", false),
+        ] {
+            assert_eq!(past_year(t).is_some(), year, "{t}");
         }
     }
 

@@ -32,6 +32,11 @@ pub(crate) struct PlaceRules {
     /// Villages named for a family (李家沟, 张家湾, 刘家冲): a common surname, 家, and a
     /// settlement or landform word.
     family_zh: Regex,
+    /// Someone's home: 老周家, 王大爷家门口 (Chinese), Mr Tan's flat, the flat opposite (English).
+    home_zh: Regex,
+    home_en: Regex,
+    /// Malay street and village names, the word first (Jalan Mawar, Kampung Baru).
+    malay_en: Regex,
     /// A wing or block named by a letter before the word (C wing, B-block).
     letter_en: Regex,
     /// Flat numbers without a unit word: `#05-12`, or `3B` after at/in/from ("lives at 3B").
@@ -113,17 +118,50 @@ const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边�
 /// (3B, 12A; "at 9am" has two lowercase letters and is a time).
 const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?\\b\
     |\\b(?i:at|in|from)\\s+([0-9]{1,4}[A-Z])\\b";
-/// A surname, 家, and what the family's place is: the commonest way villages and their groups
-/// are named, so it weighs as a named place does (2.5 with the dictionary's settlement words).
-const FAMILY_ZH: &str = "(?:李|王|张|刘|陈|杨|黄|赵|吴|周|徐|孙|马|朱|胡|郭|何|高|林|罗|郑|梁|谢|宋|唐\
+/// Common surnames, as one alternation (no group).
+macro_rules! surnames {
+    () => {
+        "李|王|张|刘|陈|杨|黄|赵|吴|周|徐|孙|马|朱|胡|郭|何|高|林|罗|郑|梁|谢|宋|唐\
     |许|韩|冯|邓|曹|彭|曾|肖|田|董|袁|潘|蒋|蔡|余|杜|叶|程|苏|魏|吕|丁|任|沈|姚|卢|姜|崔|钟|谭|陆|汪\
     |范|金|石|廖|贾|夏|韦|方|白|邹|孟|熊|秦|邱|江|尹|薛|段|雷|侯|龙|史|陶|黎|贺|顾|毛|郝|龚|邵|万|钱\
     |严|覃|武|戴|莫|孔|向|汤|常|温|康|施|牛|樊|葛|邢|齐|易|乔|伍|庞|颜|倪|聂|章|鲁|岳|翟|殷|詹|申|欧\
     |耿|关|兰|焦|俞|左|柳|甘|祝|包|宁|尚|符|舒|阮|柯|纪|梅|童|凌|毕|季|裴|霍|涂|苗|谷|盛|曲|翁|冉\
     |骆|蓝|游|辛|靳|管|柴|蒙|鲍|喻|祁|蒲|房|滕|屈|饶|牟|艾|尤|阳|穆|卓|古|吉|缪|简|车|项|连|麦|褚|娄\
     |窦|戚|岑|景|党|宫|费|卜|冷|晏|席|卫|米|柏|宗|瞿|桂|佟|臧|闵|苟|邬|边|卞|姬|栾|隋|刁|沙|荣|巫\
-    |寇|桑|郎|甄|仲|虞|敖|巩|佘|池|查|麻|迟|邝)家\
-    (?:沟|冲|坪|岭|垸|岗|塆|湾|坝|庄|村|屯|寨|嘴|桥|院|台|坡|洼|峪|坳|集|店|堡|铺|塘|堰|山|畈|湾子|大院|大屋)";
+    |寇|桑|郎|甄|仲|虞|敖|巩|佘|池|查|麻|迟|邝"
+    };
+}
+/// A surname, 家, and what the family's place is: the commonest way villages and their groups
+/// are named, so it weighs as a named place does (2.5 with the dictionary's settlement words).
+const FAMILY_ZH: &str = concat!(
+    "(?:",
+    surnames!(),
+    ")家(?:沟|冲|坪|岭|垸|岗|塆|湾|坝|庄|村|屯|寨|嘴|桥|院|台|坡|洼|峪|坳|集|店|堡|铺|塘|堰|山|畈|湾子|大院|大屋)"
+);
+/// Someone's home, where a neighbour's emergency or a dispute is: 老周家, 王大爷家门口,
+/// 刘奶奶家, 张婶家院子 — a surname with 老/小 before it or a way of addressing an elder or a
+/// neighbour after it, then 家. (A surname and 家 alone followed by a settlement word is a
+/// village, above.)
+const HOME_ZH: &str = concat!(
+    "(?:(?:老|小)(?:",
+    surnames!(),
+    ")|(?:",
+    surnames!(),
+    ")(?:大爷|大妈|大娘|大婶|奶奶|爷爷|婆婆|阿婆|阿公|娭毑|嗲嗲|婶子|婶|大叔|叔叔|叔|阿姨|姨|大伯|伯伯|伯|嫂子|嫂|师傅|老师|大哥|大姐|老头|老太))\
+     家(?:院子|院坝|门口|屋里|楼上|楼下|后面|旁边)?"
+);
+/// Someone's home in English: "Mr Tan's flat", "Mdm Chong's unit", "Ahmad's house", "the
+/// flat opposite", "the unit above mine", "the corner unit", "their flat".
+const HOME_EN: &str = "\\b(?:(?:Mr|Mrs|Ms|Mdm|Madam|Miss|Dr|Uncle|Aunty|Auntie|Aunt|Encik|Puan)\\.?\\s+)?\
+    [A-Z][a-z]+(?:'s|’s)\\s+(?:flat|unit|house|home|place|apartment|door)\\b\
+    |\\b(?i:the)\\s+(?:flat|unit|house|apartment)\\s+(?:opposite|above|below|upstairs|downstairs|next\\s+door|across)\\b\
+    |\\b(?i:the)\\s+corner\\s+(?:unit|flat|house)\\b\
+    |\\b(?i:their|there|his|her)\\s+(?:flat|unit|house|apartment)\\b";
+/// Malay and Singapore street and village names: the word comes first (Jalan Mawar, Lorong
+/// Pisang, Kampung Baru, Taman Melati, Sungai Kecil).
+const MALAY_EN: &str = "\\b(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Taman|Sungai|Bukit|Lebuh|Persiaran)\\.?\\s+\
+    [A-Z][A-Za-z]+(?:\\s+[A-Z0-9][A-Za-z0-9]*)?";
+const HOME_WEIGHT: f32 = 2.5;
 /// `C wing`, `B-block`, `A Tower`: a capital letter, then the unit word.
 const LETTER_EN: &str = "\\b[A-Z](?:-|\\s)?(?i:wing|block|blk|tower)\\b";
 const FAMILY_WEIGHT: f32 = 2.5;
@@ -182,6 +220,9 @@ impl PlaceRules {
             direction_zh: Regex::new(DIRECTION_ZH)?,
             water_zh: Regex::new(WATER_ZH)?,
             family_zh: Regex::new(FAMILY_ZH)?,
+            home_zh: Regex::new(HOME_ZH)?,
+            home_en: Regex::new(HOME_EN)?,
+            malay_en: Regex::new(MALAY_EN)?,
             letter_en: Regex::new(LETTER_EN)?,
             flat_en: Regex::new(FLAT_EN)?,
             name_en: Regex::new(NAME_EN)?,
@@ -244,11 +285,17 @@ pub(crate) fn locate(
         });
     }
     // Before the lexicon's place words, so a direction wins a tie with one (村西那条沟…田里).
-    for (re, score) in [
-        (&rules.direction_zh, DIRECTION_WEIGHT),
-        (&rules.water_zh, WATER_WEIGHT),
-        (&rules.family_zh, FAMILY_WEIGHT),
+    // Villages named for a family and homes both need 家: without it they are not searched.
+    let has_jia = hay.contains('家');
+    for (re, score, needs_jia) in [
+        (&rules.direction_zh, DIRECTION_WEIGHT, false),
+        (&rules.water_zh, WATER_WEIGHT, false),
+        (&rules.family_zh, FAMILY_WEIGHT, true),
+        (&rules.home_zh, HOME_WEIGHT, true),
     ] {
+        if needs_jia && !has_jia {
+            continue;
+        }
         for m in re.find_iter(hay) {
             if found.len() == MAX_CANDIDATES {
                 break;
@@ -274,6 +321,20 @@ pub(crate) fn locate(
                 span: m.range(),
                 score: rules.unit_weight(m.as_str()),
             });
+        }
+        for (re, score) in [
+            (&rules.home_en, HOME_WEIGHT),
+            (&rules.malay_en, HOME_WEIGHT),
+        ] {
+            for m in re.find_iter(hay) {
+                if found.len() == MAX_CANDIDATES {
+                    break;
+                }
+                found.push(Candidate {
+                    span: m.range(),
+                    score,
+                });
+            }
         }
         for m in rules.letter_en.find_iter(hay) {
             if found.len() == MAX_CANDIDATES {
@@ -1035,6 +1096,32 @@ mod settlements {
         super::everyday_places::has("Power cut in B-block since 2 hrs, pls check", "B-block");
         // 家 after a word that is not a surname is a home, not a village.
         assert_eq!(place("大家注意 我家院子里的水管冻了"), None);
+    }
+
+    #[test]
+    fn homes_named_by_who_lives_there_and_malay_street_names() {
+        use super::everyday_places::has;
+        has("赵奶奶家门口的牛奶放了两天没拿 敲门也没人应", "赵奶奶家");
+        has("后山冲下来的泥水已经冲到老何家墙根了 屋里还有人", "老何家");
+        has("孙婶家院子里有人晕倒了", "孙婶家院子");
+        has(
+            "Mdm Lim's flat on the 6th floor, she has not opened the door since Monday",
+            "Mdm Lim's flat",
+        );
+        has(
+            "a baby has been crying for hours in the flat opposite, nobody answering",
+            "the flat opposite",
+        );
+        has(
+            "drain along Jalan Kenanga blocked again, water all over the road",
+            "Jalan Kenanga",
+        );
+        has(
+            "tap water in Kampung Melayu brown since morning",
+            "Kampung Melayu",
+        );
+        // Without a way of addressing someone, a surname and 家 is no home: 大家, 国家.
+        assert_eq!(place("大家注意 国家有补贴"), None);
     }
 
     #[test]

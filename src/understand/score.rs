@@ -27,6 +27,9 @@ pub(crate) struct Tally {
     feared: f32,
     pub chars: usize,
     pub substantive: usize,
+    /// The message ends asking what to do ("现在咋整", "what do I do"): someone in the middle
+    /// of it, not a "what if".
+    pub pleads: bool,
     pub location: Option<String>,
     /// Where the first urgency cues were found (alarms, agents, signs, exposure; not hedged):
     /// what an urgent reading says it rests on.
@@ -40,6 +43,11 @@ const MAX_CUES: usize = 4;
 impl Tally {
     pub(crate) fn add(&mut self, e: &Entry, at: usize) {
         self.kinds[e.kind as usize] += e.weight;
+        if e.kind == Kind::Frame {
+            // A frame is a notice to the score (calm, against a request) and is kept apart
+            // only so that the model's vote can be bounded by it (see [`decide`]).
+            self.kinds[Kind::Notice as usize] += e.weight;
+        }
         if e.kind == Kind::Caution {
             // A judgement of danger ("很危险") is a weak urgency cue like any other; it is kept
             // apart only so that it cannot stand for a hazard (see [`decide`]).
@@ -306,9 +314,18 @@ pub(crate) fn decide(
 ) -> Reading {
     let f = features(t);
     let lexicon_score = BIAS + f.iter().zip(WEIGHTS).map(|(x, w)| x * w).sum::<f32>();
+    // Framed as something other than a present problem — news or a place elsewhere, the past,
+    // a supposition, an alarm explained away, an advert, a joke or a grumble about prices —
+    // with no ask and no "still broken" in it: the problem words are the story's, so the
+    // model, which hears the problem words and not the frame, may argue against a request
+    // but not for one, and no alarm in it makes it urgent.
+    let framed = t.kinds[Kind::Frame as usize] >= 3.0
+        && t.kinds[Kind::Ask as usize] == 0.0
+        && t.kinds[Kind::NotFixed as usize] == 0.0;
     let s = lexicon_score
         + opinion.map_or(0.0, |o| {
-            blend.request * o.request.clamp(-blend.request_cap, blend.request_cap)
+            let vote = blend.request * o.request.clamp(-blend.request_cap, blend.request_cap);
+            if framed { vote.min(0.0) } else { vote }
         });
     let confidence = 1.0 / (1.0 + (-s).exp());
 
@@ -332,7 +349,8 @@ pub(crate) fn decide(
     // fire is the reporter warning the neighbours, not an announcement.
     // A standing, recurring or past danger ("now and then", "上个月被水冲走的桥") is a risk
     // to fix, not an emergency.
-    let calm = t.get(Kind::Negation, 1.0) > 0.0
+    let calm = framed
+        || t.get(Kind::Negation, 1.0) > 0.0
         || f[8] > 0.0
         || t.get(Kind::Notice, 3.0) >= 3.0
         || t.kinds[Kind::Habitual as usize] > 0.0;
@@ -358,8 +376,13 @@ pub(crate) fn decide(
         + t.kinds[Kind::Sign as usize]
         + t.kinds[Kind::Unaccounted as usize]
         > 0.0;
+    // A message that speaks of what might happen or nearly happened ("almost", "怕", "might")
+    // is about a hazard to fix: when the lexicon itself hears no emergency in it, the model's
+    // urgent vote (which hears the hazard words, not the hedge) does not make it one.
+    let hedged = t.kinds[Kind::Hedge as usize] > 0.0 && !t.pleads;
     let model_urgent = !calm
         && !feared
+        && !hedged
         && s > 0.0
         && opinion.is_some_and(|o| {
             o.urgent

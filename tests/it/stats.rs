@@ -260,6 +260,36 @@ async fn random_histories(db: Db, seed: u64) {
             }
         }
     }
+    // By month (whole months as one row each, the days at the ends as days): the same
+    // counters per month as the day rows, in order, adding up to the brute-force count.
+    for node in NODES {
+        for &(from, to) in &ranges {
+            let per_month = |rows: Vec<(i32, Counts)>| {
+                let mut out: std::collections::BTreeMap<i32, Counts> = Default::default();
+                for (d, k) in rows {
+                    rollup::add(out.entry(d / 100).or_insert([0; COUNTERS.len()]), &k, 1);
+                }
+                out
+            };
+            let months = store
+                .rollup_by_month(node, from, to)
+                .await
+                .expect("by month");
+            assert!(months.windows(2).all(|w| w[0].0 < w[1].0), "{node} order");
+            let days = store.rollup_by_day(node, from, to).await.expect("by day");
+            assert!(months.len() <= days.len());
+            let mut total = [0; COUNTERS.len()];
+            for (_, k) in &months {
+                rollup::add(&mut total, k, 1);
+            }
+            assert_eq!(
+                total,
+                brute(&tickets, node, from, to).0,
+                "{node} {from}..{to}"
+            );
+            assert_eq!(per_month(months), per_month(days), "{node} {from}..{to}");
+        }
+    }
     // Per assignee, counted independently of the rollup code: tickets, claimed, claimed by
     // the deadline, and the number of first responses.
     for node in NODES {
@@ -666,4 +696,21 @@ async fn per_leader_figures_on_a_constructed_history() {
         english.contains("张伟: claimed 3, on-time claim 66.7%"),
         "{english}"
     );
+
+    // `gridline stats --detail` shows the same lines, and `--json` carries them.
+    let settings = crate::support::test_settings("sqlite::memory:");
+    let view = gridline::stats::View::Detail;
+    let report = gridline::stats::report_view(&store, &settings, "全部", Some("T1-V1"), view)
+        .await
+        .expect("detail");
+    let rendered = report.render(&settings, view);
+    assert!(rendered.contains(&text), "{rendered}\nlacks\n{text}");
+    let json = serde_json::to_value(&report).expect("json");
+    assert_eq!(json["leaders"][0]["name"], "张伟");
+    assert_eq!(json["leaders"][0]["claimed_in_time"], 2);
+    let summary = gridline::stats::View::Summary;
+    let report = gridline::stats::report_view(&store, &settings, "全部", Some("T1-V1"), summary)
+        .await
+        .expect("summary");
+    assert!(!report.render(&settings, summary).contains("按负责人"));
 }
