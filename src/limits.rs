@@ -37,6 +37,8 @@ pub struct Tally {
 struct TallyState {
     /// Refusals since the last line.
     pending: u64,
+    /// Refusals since the start.
+    total: u64,
     /// The last refusal's detail (which endpoint, why), for the next line.
     detail: String,
     last_line: Option<Instant>,
@@ -57,10 +59,16 @@ impl Tally {
             what,
             state: Mutex::new(TallyState {
                 pending: 0,
+                total: 0,
                 detail: String::new(),
                 last_line: None,
             }),
         }
+    }
+
+    /// Refusals counted since the process started.
+    pub fn total(&self) -> u64 {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).total
     }
 
     /// Counts one refusal and logs a line when none was logged in the last interval.
@@ -92,6 +100,7 @@ impl Tally {
     pub fn note_at(&self, now: Instant, detail: impl std::fmt::Display) -> Option<Line> {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         s.pending += 1;
+        s.total += 1;
         if s.last_line
             .is_some_and(|t| now.duration_since(t) < LOG_INTERVAL)
         {

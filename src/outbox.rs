@@ -19,7 +19,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{Mutex, Notify, Semaphore, oneshot};
+use tokio::sync::{Mutex, Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, warn};
 
@@ -62,7 +62,6 @@ pub struct Worker {
     settings: OutboxSettings,
     pacer: Pacer,
     /// Network sends under way at once, across chats.
-    sending: Arc<Semaphore>,
     wake: Arc<Notify>,
     clock: Arc<Clock>,
     ledger: Ledger,
@@ -162,8 +161,8 @@ impl Worker {
         // SQLite belongs to one process: its schedule can live in memory. PostgreSQL may be
         // shared by replicas: the schedule is the database's.
         let pacer = match store.backend() {
-            Backend::Sqlite => Pacer::local(),
-            Backend::Postgres => Pacer::shared(store.clone()),
+            Backend::Sqlite => Pacer::local(settings.concurrency),
+            Backend::Postgres => Pacer::shared(store.clone(), settings.concurrency),
         };
         let incarnation = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         crate::node::ours(&incarnation);
@@ -171,7 +170,6 @@ impl Worker {
             incarnation,
             beat: std::sync::Mutex::new(None),
             adapters,
-            sending: Arc::new(Semaphore::new(settings.concurrency.max(1))),
             settings,
             pacer,
             wake,
@@ -193,7 +191,11 @@ impl Worker {
     /// Registers or re-registers this worker and records the beat. `false` when the
     /// database could not be told.
     async fn beat(&self) -> bool {
-        let now = self.clock.now();
+        // Liveness is judged in real time, not by the clock that tickets, deadlines and
+        // retries follow (tests move it; it may be set): were heartbeats written in that
+        // clock, a jump of it would make every live worker look dead to the others for a
+        // heartbeat, and they would take and send its rows a second time.
+        let now = crate::store::now_millis();
         let registered = self.last_beat().is_some();
         let result = if registered {
             self.store.heartbeat(&self.incarnation, now).await
@@ -338,7 +340,7 @@ impl Worker {
         // Rows whose delivery was cut short are free for the next start at once.
         if let Err(e) = self
             .store
-            .end_incarnation(&self.incarnation, self.clock.now())
+            .end_incarnation(&self.incarnation, crate::store::now_millis())
             .await
         {
             warn!(error = %e, "could not record the outbox's stop; its leases free up in seconds");
@@ -383,7 +385,8 @@ impl Worker {
         let now = self.clock.now();
         let lessee = Lessee {
             incarnation: self.incarnation.clone(),
-            alive_since: now - DEAD_AFTER.as_millis() as i64,
+            // Heartbeats are in real time (see `beat`).
+            alive_since: crate::store::now_millis() - DEAD_AFTER.as_millis() as i64,
         };
         let lease_until = now + self.settings.lease.as_millis();
         let mut leased = 0;
@@ -545,8 +548,9 @@ impl Worker {
             // A long wait puts the row back for later, unless part of it has gone already:
             // then the rest waits, so that nothing is sent twice.
             let patience = (i == 0).then_some(PATIENCE);
-            match self.pacer.slot(&ticket, patience).await {
-                Ok(()) => {}
+            // Held until the request is answered (see `pace`: the slot is taken with it).
+            let _go = match self.pacer.slot(&ticket, patience).await {
+                Ok(go) => go,
                 Err(NoSlot::Later(wait)) => {
                     let next =
                         self.clock.now() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
@@ -563,12 +567,10 @@ impl Worker {
                     }
                     // Part of the message is out: better over the limit than half a message.
                     warn!(error = %e, "send schedule unavailable; sending the rest of a split message");
+                    self.pacer.permit().await
                 }
-            }
-            let sent = {
-                let _permit = self.sending.acquire().await;
-                adapter.send(&row.account, part).await
             };
+            let sent = adapter.send(&row.account, part).await;
             match sent {
                 Ok(d) => delivered.message_ids.extend(d.message_ids),
                 Err(e) => {

@@ -10,13 +10,20 @@
 //! reminders, then digests; older first): only the send at the front asks for a slot, so a
 //! card that comes while a digest drains takes the account's next free slot, and a full
 //! account costs one question per slot, not one per waiting send.
+//!
+//! A slot is only asked for by a send that can go at once: the front of the queue first takes
+//! one of the process's sending permits (`outbox.concurrency`), then the slot, and keeps the
+//! permit until its request is answered. Were the slot taken first, a send that then waited
+//! for a permit (the earlier requests slow to answer) would go late, in the next window,
+//! together with the sends that window's slots allow: more than the limit within a window on
+//! the wire, although the schedule never counted more.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::oneshot;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::time::Instant;
 
 use crate::domain::message::Rate;
@@ -111,24 +118,45 @@ pub struct Pacer {
     schedule: Schedule,
     gates: Mutex<HashMap<String, Arc<Gate>>>,
     last_prune: Mutex<Option<Instant>>,
+    /// Requests this process may have under way at once, all accounts together.
+    sending: Arc<Semaphore>,
+}
+
+/// The right to send now: a slot in the schedule and one of the process's sending permits,
+/// held until the request is answered.
+pub struct Go {
+    _permit: Option<OwnedSemaphorePermit>,
 }
 
 impl Pacer {
-    /// A schedule in this process.
-    pub fn local() -> Pacer {
-        Pacer::with(Schedule::Local(Mutex::new(RateLimiter::default())))
+    /// A schedule in this process, at most `concurrency` requests under way at once.
+    pub fn local(concurrency: usize) -> Pacer {
+        Pacer::with(
+            Schedule::Local(Mutex::new(RateLimiter::default())),
+            concurrency,
+        )
     }
 
-    /// The deployment's schedule in `store`.
-    pub fn shared(store: Store) -> Pacer {
-        Pacer::with(Schedule::Shared(store))
+    /// The deployment's schedule in `store`, at most `concurrency` requests of this process
+    /// under way at once.
+    pub fn shared(store: Store, concurrency: usize) -> Pacer {
+        Pacer::with(Schedule::Shared(store), concurrency)
     }
 
-    fn with(schedule: Schedule) -> Pacer {
+    fn with(schedule: Schedule, concurrency: usize) -> Pacer {
         Pacer {
             schedule,
             gates: Mutex::new(HashMap::new()),
             last_prune: Mutex::new(None),
+            sending: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
+    }
+
+    /// A sending permit without a slot: for the rest of a split message when the schedule
+    /// cannot be asked (better over the limit than half a message).
+    pub async fn permit(&self) -> Go {
+        Go {
+            _permit: self.sending.clone().acquire_owned().await.ok(),
         }
     }
 
@@ -141,13 +169,14 @@ impl Pacer {
             .clone()
     }
 
-    /// Waits for a slot for `send` and takes it. A wait longer than `patience` is answered
-    /// with [`NoSlot::Later`] instead (none: wait as long as it takes).
+    /// Waits for a slot for `send` and takes it, with a sending permit: the send must go at
+    /// once and keep the returned [`Go`] until its request is answered. A wait longer than
+    /// `patience` is answered with [`NoSlot::Later`] instead (none: wait as long as it takes).
     pub async fn slot(
         &self,
         send: &SendTicket<'_>,
         patience: Option<Duration>,
-    ) -> Result<(), NoSlot> {
+    ) -> Result<Go, NoSlot> {
         let gate = self.gate(send.account.key);
         let rank = (Reverse(send.priority), Reverse(send.id));
         let spread;
@@ -166,10 +195,14 @@ impl Pacer {
         }
         let mut turn = gate.enter(rank).await;
         loop {
+            // The permit first, then the slot: a slot is only taken by a send that goes now.
+            let go = self.permit().await;
             let waits = match self.take(&keys).await.map_err(NoSlot::Store)? {
-                Slot::Taken => return Ok(()),
+                Slot::Taken => return Ok(go),
                 Slot::Wait(waits) => waits,
             };
+            // Nobody sleeps on a permit.
+            drop(go);
             let ms =
                 |i: usize| Duration::from_millis(waits.get(i).copied().unwrap_or(0).max(0) as u64);
             let (account_wait, chat_wait) = (ms(0), ms(1));
@@ -376,7 +409,7 @@ mod tests {
     /// the tasks that note the time.)
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_sends_never_exceed_the_account_limit() {
-        let pacer = Arc::new(Pacer::local());
+        let pacer = Arc::new(Pacer::local(64));
         let per = Duration::from_millis(300);
         let window = per - Duration::from_millis(50);
         let account = [Rate { max: 5, per }];
@@ -426,13 +459,70 @@ mod tests {
         }
     }
 
+    /// While every sending permit is busy (earlier requests slow to answer), no slot is taken:
+    /// the sends go when they can and keep the account's windows on the wire. Taken before
+    /// the permit, four slots of the first window would go when the permits came back, 300 ms
+    /// late, together with the four of the next window.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_slot_is_taken_while_every_permit_is_busy() {
+        let pacer = Arc::new(Pacer::local(2));
+        let busy = [pacer.permit().await, pacer.permit().await];
+        let per = Duration::from_millis(400);
+        let account = [Rate { max: 4, per }];
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..12i64)
+            .map(|id| {
+                let (pacer, sent) = (pacer.clone(), sent.clone());
+                tokio::spawn(async move {
+                    let send = SendTicket {
+                        chat: None,
+                        account: SendKey {
+                            key: "bot",
+                            rates: &account,
+                        },
+                        priority: Priority::Reply,
+                        id,
+                    };
+                    if let Ok(go) = pacer.slot(&send, None).await {
+                        sent.lock().expect("log").push(Instant::now());
+                        // The request under way.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        drop(go);
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        drop(busy);
+        for t in tasks {
+            t.await.expect("task");
+        }
+        let sent = sent.lock().expect("log").clone();
+        assert_eq!(sent.len(), 12);
+        assert!(
+            sent.iter()
+                .all(|t| t.duration_since(started) >= Duration::from_millis(300)),
+            "a send went while every permit was busy"
+        );
+        // 50 ms of the window left to the scheduling of a loaded machine.
+        let window = per - Duration::from_millis(50);
+        for (i, t) in sent.iter().enumerate() {
+            let in_window = sent[..=i]
+                .iter()
+                .filter(|u| t.duration_since(**u) < window)
+                .count();
+            assert!(in_window <= 4, "{in_window} sends within {window:?}");
+        }
+    }
+
     /// A draining digest is spread over the account's window instead of taking it in one
     /// burst, so a reply that comes meanwhile goes within one share of it, not after the rest
     /// of the window. (40 in 2 s here: shares of 50 ms, 4 sends per 200 ms; the bounds leave
     /// the scheduling of a loaded machine 200 ms or more.)
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn digests_are_spread_so_a_reply_finds_a_slot_at_once() {
-        let pacer = Arc::new(Pacer::local());
+        let pacer = Arc::new(Pacer::local(64));
         let account = [Rate {
             max: 40,
             per: Duration::from_secs(2),
@@ -489,7 +579,7 @@ mod tests {
     /// A reply that comes while digests wait for the account takes the next slot.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_reply_overtakes_waiting_digests() {
-        let pacer = Arc::new(Pacer::local());
+        let pacer = Arc::new(Pacer::local(64));
         let account = [Rate {
             max: 2,
             per: Duration::from_millis(200),

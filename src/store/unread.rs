@@ -6,6 +6,27 @@
 
 use super::{Result, Store, col};
 
+/// The most of a payload kept, in bytes: a longer one keeps its beginning and says how long it
+/// was. Every payload a platform really sends is far shorter (a Telegram update with a
+/// 4,096-character text and its entities, a OneBot event with its CQ codes: a few to a few
+/// dozen kilobytes); what is longer is garbage posted with valid credentials, and keeping it
+/// whole would cost memory and disk for nothing. Below 128 KiB also keeps every value SQLite
+/// copies on the small-allocation path of the C library's allocator, which returns memory
+/// after a flood of such payloads instead of holding its high-water mark in every connection
+/// thread (see docs/faults.md).
+pub const KEEP_MAX_BYTES: usize = 64 * 1024;
+
+/// `raw` as kept: whole up to [`KEEP_MAX_BYTES`], else its beginning (cut at a character
+/// boundary) and a note of its whole length.
+pub fn kept(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.len() <= KEEP_MAX_BYTES {
+        return raw.into();
+    }
+    let note = format!("… [cut: {} bytes in all]", raw.len());
+    let head = raw.floor_char_boundary(KEEP_MAX_BYTES - note.len());
+    format!("{}{note}", &raw[..head]).into()
+}
+
 /// One payload not understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unread {
@@ -16,13 +37,14 @@ pub struct Unread {
     pub key: String,
     /// Why it could not be read (the parser's error).
     pub reason: String,
-    /// The payload as received.
+    /// The payload as received (kept up to [`KEEP_MAX_BYTES`]).
     pub raw: String,
 }
 
 impl Store {
-    /// Stores payloads not understood; ones already stored are skipped. Returns, per row,
-    /// whether it was new (the caller logs those, once each).
+    /// Stores payloads not understood (each [`kept`] to its first [`KEEP_MAX_BYTES`]); ones
+    /// already stored are skipped. Returns, per row, whether it was new (the caller logs
+    /// those, once each).
     pub async fn keep_unread(&self, rows: &[Unread], received_at: i64) -> Result<Vec<bool>> {
         if rows.is_empty() {
             return Ok(Vec::new());
@@ -38,8 +60,8 @@ impl Store {
             .bind(r.account.clone())
             .bind(r.key.clone())
             .bind(received_at)
-            .bind(r.reason.clone())
-            .bind(r.raw.clone())
+            .bind(kept(&r.reason).into_owned())
+            .bind(kept(&r.raw).into_owned())
             .execute(tx.conn())
             .await?;
             new.push(done.rows_affected() > 0);
@@ -86,4 +108,33 @@ pub fn hash_key(raw: &[u8]) -> String {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("h:{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_payloads_keep_their_beginning_and_say_how_long_they_were() {
+        assert_eq!(kept("{\"update_id\":1}"), "{\"update_id\":1}");
+        let exact = "a".repeat(KEEP_MAX_BYTES);
+        assert_eq!(kept(&exact), exact.as_str());
+
+        let long = "a".repeat(1 << 20);
+        let cut = kept(&long);
+        assert!(cut.len() <= KEEP_MAX_BYTES, "{}", cut.len());
+        assert!(cut.starts_with(&"a".repeat(60_000)));
+        assert!(
+            cut.ends_with("… [cut: 1048576 bytes in all]"),
+            "{}",
+            &cut[cut.len() - 40..]
+        );
+
+        // Three bytes a character: cut between characters, never inside one.
+        let wide = "灯".repeat(100_000);
+        let cut = kept(&wide);
+        assert!(cut.len() <= KEEP_MAX_BYTES);
+        let head = cut.split('…').next().expect("head");
+        assert!(!head.is_empty() && head.chars().all(|c| c == '灯'));
+    }
 }

@@ -57,6 +57,9 @@ pub struct FakeBridge {
     token: Option<String>,
     shared: Arc<Shared>,
     events: Option<mpsc::UnboundedSender<Message>>,
+    /// Ends the socket without a closing handshake: `true` resets it (RST), `false` closes
+    /// the TCP connection (FIN).
+    vanish: Option<tokio::sync::oneshot::Sender<bool>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -69,6 +72,7 @@ impl FakeBridge {
             token: token.map(str::to_string),
             shared: Arc::new(Shared::default()),
             events: None,
+            vanish: None,
             task: None,
         }
     }
@@ -86,10 +90,22 @@ impl FakeBridge {
         let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         let (mut sink, mut stream) = socket.split();
         let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
+        let (vanish, mut vanished) = tokio::sync::oneshot::channel::<bool>();
         let shared = self.shared.clone();
         let task = tokio::spawn(async move {
             loop {
                 tokio::select! {
+                    reset = &mut vanished => {
+                        if let (Ok(reset), Ok(socket)) = (reset, sink.reunite(stream)) {
+                            if let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = socket.get_ref()
+                                && reset
+                            {
+                                tcp.set_zero_linger().expect("linger");
+                            }
+                            drop(socket);
+                        }
+                        return;
+                    },
                     out = rx.recv() => match out {
                         Some(frame) => {
                             let closing = matches!(frame, Message::Close(_));
@@ -114,6 +130,7 @@ impl FakeBridge {
             }
         });
         self.events = Some(tx);
+        self.vanish = Some(vanish);
         self.task = Some(task);
         // Bridges announce themselves with a lifecycle event first.
         self.send(
@@ -133,6 +150,18 @@ impl FakeBridge {
         let tx = self.events.as_ref().expect("bridge is connected");
         tx.send(Message::Text(frame.into()))
             .expect("socket task alive");
+    }
+
+    /// Goes away without a closing handshake, as a bridge that crashed or lost its network
+    /// does: the TCP connection is reset (`reset`) or just closed. Waits until it is gone.
+    pub async fn vanish(&mut self, reset: bool) {
+        self.events = None;
+        if let Some(vanish) = self.vanish.take() {
+            let _ = vanish.send(reset);
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
     }
 
     /// Closes the socket cleanly and waits until the task ended.

@@ -105,6 +105,23 @@ impl Node {
         }
     }
 
+    /// Waits until the adapter no longer reaches `account` (its socket has ended and been
+    /// let go).
+    async fn wait_offline(&self, account: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let r = self.adapter.send(account, &message("probe", "ping")).await;
+            if matches!(&r, Err(SendError::Offline(reason)) if reason.contains("not connected")) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "bridge {account} still connected: {r:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits until the adapter reaches `account` over its WebSocket. The bridge registers only
     /// after the handshake answer went out, so the probe is a real send (to chat `probe`).
     async fn wait_connected(&self, account: &str) {
@@ -448,6 +465,35 @@ async fn onebot_disconnected_bridge_is_a_retry_then_delivers_after_reconnect() {
             .iter()
             .any(|a| fake_onebot::message_text(a) == "排队的回复")
     );
+}
+
+/// A bridge that goes away without a closing handshake (a crash, a reset, a lost network) is
+/// normal life, not a refused frame: only a message over the limit is counted in the
+/// "oversized or unreadable" tally. Over real sockets, so that the tell between the two (the
+/// WebSocket library's error, as axum hands it over) is checked as it really arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onebot_bridge_gone_without_closing_is_not_counted_as_refused() {
+    let node = node(|s| s.http.max_body_bytes = 64 * 1024).await;
+    let refused = &gridline::limits::OVERSIZED_FRAMES;
+    let before = refused.total();
+    let mut bridge = FakeBridge::new(node.addr, "10001", Some(TOKEN));
+    for reset in [false, true] {
+        bridge.connect().await.expect("connect");
+        node.wait_connected("10001").await;
+        bridge.vanish(reset).await;
+        node.wait_offline("10001").await;
+    }
+    assert_eq!(
+        refused.total(),
+        before,
+        "a bridge that went away was counted as a refused frame"
+    );
+    // A message over the limit is counted (the same sockets, the same tally).
+    bridge.connect().await.expect("connect");
+    node.wait_connected("10001").await;
+    bridge.send_raw("x".repeat(65 * 1024));
+    node.wait_offline("10001").await;
+    assert_eq!(refused.total(), before + 1);
 }
 
 #[tokio::test]

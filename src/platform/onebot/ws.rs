@@ -342,7 +342,9 @@ enum SocketEnd {
 }
 
 /// Tells a dropped connection from a refused frame, so that only refusals are counted in the
-/// "oversized or unreadable" tally.
+/// "oversized or unreadable" tally. The error must be the `tungstenite` version axum uses (the
+/// integration test `onebot_bridge_gone_without_closing_is_not_counted_as_refused` fails
+/// when they part).
 fn socket_end(e: &axum::Error) -> SocketEnd {
     use tungstenite::error::{Error as WsError, ProtocolError};
     let inner = std::error::Error::source(e).and_then(|s| s.downcast_ref::<WsError>());
@@ -503,36 +505,6 @@ mod tests {
             Err(StatusCode::UNAUTHORIZED)
         );
         assert_eq!(check_token(&Secret::default(), &headers(None)), Ok(()));
-    }
-
-    #[test]
-    fn a_dropped_connection_is_not_counted_as_an_oversized_frame() {
-        use tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
-        // axum hands the WebSocket library's error over wrapped, as here.
-        let end = |e: WsError| socket_end(&axum::Error::new(e));
-        assert_eq!(
-            end(WsError::Protocol(
-                ProtocolError::ResetWithoutClosingHandshake
-            )),
-            SocketEnd::Dropped
-        );
-        assert_eq!(end(WsError::ConnectionClosed), SocketEnd::Dropped);
-        assert_eq!(
-            end(WsError::Io(std::io::ErrorKind::ConnectionReset.into())),
-            SocketEnd::Dropped
-        );
-        assert_eq!(
-            end(WsError::Capacity(CapacityError::MessageTooLong {
-                size: 2 << 20,
-                max_size: 1 << 20
-            })),
-            SocketEnd::Refused
-        );
-        assert_eq!(end(WsError::Utf8("bad".into())), SocketEnd::Refused);
-        assert_eq!(
-            end(WsError::Protocol(ProtocolError::InvalidOpcode(3))),
-            SocketEnd::Refused
-        );
     }
 
     #[test]
