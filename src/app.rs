@@ -233,6 +233,11 @@ impl Application {
         self.engine.watch_commits()
     }
 
+    /// Every statistics answer queued from now on (see [`Engine::watch_answers`]).
+    pub fn watch_answers(&self) -> tokio::sync::broadcast::Receiver<Arc<crate::engine::Answered>> {
+        self.engine.watch_answers()
+    }
+
     /// The store and the parser, to make the parser learn the stored corrections again
     /// (`crate::learn::relearn`).
     pub fn learner(&self) -> (Store, Arc<Parser>) {

@@ -125,6 +125,10 @@ enum Command {
         /// `--groups`) instead of loading new ones; the recount check still runs.
         #[arg(long)]
         loaded: bool,
+        /// Stats scenario: which measurements to make, `all` or a comma-separated list of
+        /// `questions`, `intake`, `pages`, `export`, `verify` (the recount takes minutes).
+        #[arg(long, default_value = "all")]
+        parts: String,
         /// Messages for the throughput run.
         #[arg(long, default_value_t = 100_000)]
         messages: usize,
@@ -357,6 +361,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             queries,
             export_rows,
             loaded,
+            parts,
             messages,
             rate,
             paced_seconds,
@@ -377,6 +382,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
                         paced_for: std::time::Duration::from_secs(paced_seconds),
                         export_rows: export_rows.max(1),
                         loaded,
+                        parts: parts.parse().map_err(anyhow::Error::msg)?,
                         ..Default::default()
                     };
                     let report = gridline::bench::stats::run(&url, opts).await;

@@ -59,6 +59,65 @@ pub struct StatsOptions {
     /// The database already holds the tickets of an earlier run (same roster): measure them
     /// instead of loading.
     pub loaded: bool,
+    /// Which of the measurements to make (`--parts`); the load always runs.
+    pub parts: Parts,
+}
+
+/// The scenario's measurements, each of which can be left out (`--parts intake,verify`):
+/// the recount alone takes minutes on a million tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    pub questions: bool,
+    pub intake: bool,
+    pub pages: bool,
+    pub export: bool,
+    pub verify: bool,
+}
+
+impl Default for Parts {
+    fn default() -> Self {
+        Parts {
+            questions: true,
+            intake: true,
+            pages: true,
+            export: true,
+            verify: true,
+        }
+    }
+}
+
+impl std::str::FromStr for Parts {
+    type Err = String;
+
+    /// `all`, or a comma-separated list of `questions`, `intake`, `pages`, `export`, `verify`.
+    fn from_str(list: &str) -> Result<Parts, String> {
+        if list.trim() == "all" {
+            return Ok(Parts::default());
+        }
+        let mut parts = Parts {
+            questions: false,
+            intake: false,
+            pages: false,
+            export: false,
+            verify: false,
+        };
+        for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            let part = match word {
+                "questions" => &mut parts.questions,
+                "intake" => &mut parts.intake,
+                "pages" => &mut parts.pages,
+                "export" => &mut parts.export,
+                "verify" => &mut parts.verify,
+                other => {
+                    return Err(format!(
+                        "unknown part `{other}`: questions, intake, pages, export, verify or all"
+                    ));
+                }
+            };
+            *part = true;
+        }
+        Ok(parts)
+    }
 }
 
 impl Default for StatsOptions {
@@ -74,6 +133,7 @@ impl Default for StatsOptions {
             page_rounds: 20,
             export_rows: 50_000,
             loaded: false,
+            parts: Parts::default(),
         }
     }
 }
@@ -106,6 +166,9 @@ impl Timing {
     }
 
     fn line(&self) -> String {
+        if self.count == 0 {
+            return format!("{}: not measured", self.name);
+        }
         format!(
             "{}: {} × p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             self.name, self.count, self.p50_ms, self.p99_ms, self.max_ms
@@ -123,7 +186,8 @@ pub struct StatsReport {
     pub load_seconds: f64,
     pub load_tickets_per_s: f64,
     pub verify_seconds: f64,
-    pub verify_differences: usize,
+    /// None: not run (`--parts`).
+    pub verify_differences: Option<usize>,
     pub summary: Timing,
     pub detail: Timing,
     /// Resident set before the questions and its peak during them, MiB.
@@ -132,6 +196,9 @@ pub struct StatsReport {
     pub intake: Timing,
     pub intake_rate: u32,
     pub coordinator_questions: Timing,
+    /// The coordinators' questions from arrival to their answer queued in the outbox (what a
+    /// coordinator waits for, before delivery).
+    pub coordinator_answers: Timing,
     pub refused: usize,
     /// The pages with nothing else running (before the paced intake).
     pub pages: Vec<Timing>,
@@ -153,12 +220,13 @@ impl StatsReport {
     pub fn render(&self) -> String {
         let mut out = format!(
             "backend {}, {} grids, {} tickets over {} days\n\
-             load: {:.1} s = {:.0} tickets/s with rollups; verify (after the run): {} differences ({:.1} s)\n\
+             load: {:.1} s = {:.0} tickets/s with rollups; verify (after the run): {}\n\
              node × period questions (rollups): {}\n\
              per-unit detail (rollups): {}\n\
              memory while asking: resident {:.1} MiB before, peak {:.1} MiB (+{:.1} MiB)\n\
              paced intake at {}/s while {} coordinators ask 统计 全部 every second: {}; refused {}\n\
-             coordinators' 统计 全部, arrival → commit: {}\n\
+             coordinators' 统计 全部, arrival → question recorded: {}\n\
+             coordinators' 统计 全部, arrival → answer queued: {}\n\
              console pages, nothing else running (server time over loopback): {}\n",
             self.backend,
             self.groups,
@@ -166,8 +234,10 @@ impl StatsReport {
             self.days,
             self.load_seconds,
             self.load_tickets_per_s,
-            self.verify_differences,
-            self.verify_seconds,
+            match self.verify_differences {
+                Some(n) => format!("{n} differences ({:.1} s)", self.verify_seconds),
+                None => "not run".to_string(),
+            },
             self.summary.line(),
             self.detail.line(),
             self.query_rss_before_mib,
@@ -178,6 +248,7 @@ impl StatsReport {
             self.intake.line(),
             self.refused,
             self.coordinator_questions.line(),
+            self.coordinator_answers.line(),
             self.pages_all.line(),
         );
         for p in &self.pages {
@@ -191,6 +262,10 @@ impl StatsReport {
         ));
         for p in &self.pages_beside_intake {
             out.push_str(&format!("  {}\n", p.line()));
+        }
+        if self.export_rows == 0 {
+            out.push_str("XLSX export: not measured");
+            return out;
         }
         out.push_str(&format!(
             "XLSX export: {} rows, {:.1} MiB in {:.1} s; resident {:.1} MiB before, peak {:.1} MiB (+{:.1} MiB)",
@@ -525,6 +600,7 @@ type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 struct Handles {
     intake: crate::intake::Intake,
     commits: tokio::sync::broadcast::Receiver<Arc<crate::engine::Committed>>,
+    answers: tokio::sync::broadcast::Receiver<Arc<crate::engine::Answered>>,
     addr: std::net::SocketAddr,
     store: Store,
 }
@@ -533,8 +609,37 @@ struct Handles {
 async fn intake_under_questions(
     app: &Handles,
     opts: &StatsOptions,
-) -> anyhow::Result<(Timing, Timing, usize)> {
+) -> anyhow::Result<(Timing, Timing, Timing, usize)> {
     let intake = app.intake.clone();
+    // Questions an earlier run left are answered first: wait, so that every answer from now
+    // on is one of this run's.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while app.store.questions_waiting().await? > 0 {
+        if Instant::now() > deadline {
+            bail!("questions of an earlier run still waiting after 120 s");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Answers queued, per chat, in order: a chat's answers come in the order of its questions.
+    let mut answers = app.answers.resubscribe();
+    let answered: Arc<Mutex<HashMap<String, Vec<Instant>>>> = Arc::default();
+    let answer_collector = {
+        let answered = answered.clone();
+        tokio::spawn(async move {
+            loop {
+                match answers.recv().await {
+                    Ok(a) => answered
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .entry(a.chat.clone())
+                        .or_default()
+                        .push(a.at),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        })
+    };
     let mut commits = app.commits.resubscribe();
     let committed: Arrivals = Arc::default();
     let seen = committed.clone();
@@ -629,6 +734,45 @@ async fn intake_under_questions(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     collector.abort();
+    // Every question answered: wait for the answers (the coordinators' group, or the
+    // coordinator's private chat when the answer goes there).
+    let asked = |c: usize| -> Vec<Instant> {
+        let arrived = arrived.lock().unwrap_or_else(|e| e.into_inner());
+        let mut at: Vec<(usize, Instant)> = arrived
+            .iter()
+            .filter_map(|(k, a)| {
+                let rest = k.strip_prefix(&format!("q{run}-{c}-"))?;
+                Some((rest.parse().ok()?, *a))
+            })
+            .collect();
+        at.sort_by_key(|(n, _)| *n);
+        at.into_iter().map(|(_, a)| a).collect()
+    };
+    let answers_of = |c: usize| -> Vec<Instant> {
+        let town = c % TOWNS;
+        let answered = answered.lock().unwrap_or_else(|e| e.into_inner());
+        [format!("ctg{town}"), format!("ct{town}")]
+            .iter()
+            .filter_map(|chat| answered.get(chat).cloned())
+            .flatten()
+            .collect()
+    };
+    loop {
+        if (0..opts.coordinators).all(|c| answers_of(c).len() >= asked(c).len()) {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the coordinators' questions were not all answered within 120 s");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    answer_collector.abort();
+    let mut waited = Vec::new();
+    for c in 0..opts.coordinators {
+        for (q, a) in asked(c).iter().zip(answers_of(c)) {
+            waited.push(a.saturating_duration_since(*q).as_secs_f64() * 1_000.0);
+        }
+    }
     let arrived = arrived.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let committed = committed.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let latency = |prefix: &str| -> Vec<f64> {
@@ -645,6 +789,7 @@ async fn intake_under_questions(
     Ok((
         Timing::of("intake", latency("p")),
         Timing::of("统计 全部", latency("q")),
+        Timing::of("统计 全部", waited),
         refused.load(std::sync::atomic::Ordering::Relaxed),
     ))
 }
@@ -920,53 +1065,86 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
     let handles = Handles {
         intake: app.intake(),
         commits: app.watch_commits(),
+        answers: app.watch_answers(),
         addr: app.local_addr(),
         store: store.clone(),
     };
     let running = tokio::spawn(app.run_until_stopped());
     let app = &handles;
 
-    tracing::info!("bench: node × period questions");
-    let (rss_before, _) = rss();
-    reset_peak();
-    let (summary, detail) = questions(&store, &settings, &opts, today).await?;
-    let (_, rss_peak) = rss();
+    let parts = opts.parts;
+    let none = |name: &str| Timing::of(name, Vec::new());
+    let (rss_before, rss_peak, summary, detail) = if parts.questions {
+        tracing::info!("bench: node × period questions");
+        let (rss_before, _) = rss();
+        reset_peak();
+        let (summary, detail) = questions(&store, &settings, &opts, today).await?;
+        let (_, rss_peak) = rss();
+        (rss_before, rss_peak, summary, detail)
+    } else {
+        (0.0, 0.0, none("summary"), none("detail"))
+    };
 
-    tracing::info!("bench: console pages");
-    let (pages, pages_all) = time_pages(app, &settings, &opts, 11, None).await?;
+    let (pages, pages_all) = if parts.pages {
+        tracing::info!("bench: console pages");
+        time_pages(app, &settings, &opts, 11, None).await?
+    } else {
+        (Vec::new(), none("all pages"))
+    };
 
-    tracing::info!("bench: paced intake while coordinators ask");
-    let (intake, coordinator_questions, refused) = intake_under_questions(app, &opts).await?;
+    let (intake, coordinator_questions, coordinator_answers, refused) = if parts.intake {
+        tracing::info!("bench: paced intake while coordinators ask");
+        intake_under_questions(app, &opts).await?
+    } else {
+        (none("intake"), none("统计 全部"), none("统计 全部"), 0)
+    };
 
     // The same pages again while a second paced intake runs (the coordinators asking too):
     // what a coordinator reading the console at the county's busiest moment waits.
-    tracing::info!("bench: console pages beside a paced intake");
-    let paced_done = tokio_util::sync::CancellationToken::new();
-    let (busy_intake, busy_pages) = tokio::join!(
-        async {
-            let r = intake_under_questions(app, &opts).await;
-            paced_done.cancel();
-            r
-        },
-        time_pages(app, &settings, &opts, 12, Some(&paced_done)),
-    );
-    let (busy_intake, _, busy_refused) = busy_intake?;
-    let (pages_beside_intake, pages_beside_intake_all) = busy_pages?;
+    let (busy_intake, busy_refused, pages_beside_intake, pages_beside_intake_all) =
+        if parts.pages && parts.intake {
+            tracing::info!("bench: console pages beside a paced intake");
+            let paced_done = tokio_util::sync::CancellationToken::new();
+            let (busy_intake, busy_pages) = tokio::join!(
+                async {
+                    let r = intake_under_questions(app, &opts).await;
+                    paced_done.cancel();
+                    r
+                },
+                time_pages(app, &settings, &opts, 12, Some(&paced_done)),
+            );
+            let (busy_intake, _, _, busy_refused) = busy_intake?;
+            let (pages, all) = busy_pages?;
+            (busy_intake, busy_refused, pages, all)
+        } else {
+            (none("intake"), 0, Vec::new(), none("all pages"))
+        };
 
-    tracing::info!("bench: XLSX export");
     let (export_rows, export_bytes, export_seconds, export_rss_before_mib, export_rss_peak_mib) =
-        export(app, &settings, &opts, today).await?;
+        if parts.export {
+            tracing::info!("bench: XLSX export");
+            export(app, &settings, &opts, today).await?
+        } else {
+            (0, 0, 0.0, 0.0, 0.0)
+        };
 
     // Last, so that what the recount holds in memory (every node's figures rebuilt from the
     // tickets) is not in the resident set the figures above measure. It covers the tickets
     // the paced intake opened too. (Before the stop, which closes the store.)
-    tracing::info!("bench: verifying the rollups against the tickets");
     let at = Instant::now();
-    let verified = store.verify_rollups(zone, 10).await;
+    let verified = if parts.verify {
+        tracing::info!("bench: verifying the rollups against the tickets");
+        Some(store.verify_rollups(zone, 10).await)
+    } else {
+        None
+    };
     let verify_seconds = at.elapsed().as_secs_f64();
     stop.cancel();
     let _ = running.await;
-    let (verify_differences, _) = verified?;
+    let verify_differences = match verified {
+        Some(v) => Some(v?.0),
+        None => None,
+    };
     Ok(StatsReport {
         backend: format!("{:?}", store.backend()),
         groups: opts.groups,
@@ -991,6 +1169,7 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
         intake,
         intake_rate: opts.rate,
         coordinator_questions,
+        coordinator_answers,
         refused,
         pages,
         pages_all,

@@ -88,6 +88,8 @@ pub struct Engine {
     /// Told after every commit which events it covered (the benchmark times replies with it);
     /// nothing is built when nobody listens.
     committed: tokio::sync::broadcast::Sender<Arc<Committed>>,
+    /// Told after each statistics answer is queued (the benchmark times answers with it).
+    answered: tokio::sync::broadcast::Sender<Arc<Answered>>,
     /// Answering statistics questions waits for this (tests hold it: [`Engine::hold_answers`]).
     answers_held: Arc<tokio::sync::RwLock<()>>,
     /// Told after a commit that recorded statistics questions.
@@ -104,6 +106,16 @@ pub struct Committed {
     pub at: std::time::Instant,
     /// `(platform, account, event id)` of every event in the batch.
     pub events: Vec<(String, String, String)>,
+}
+
+/// A statistics answer queued in the outbox, and when its transaction committed.
+#[derive(Debug)]
+pub struct Answered {
+    pub at: std::time::Instant,
+    /// The platform and chat the answer goes to; one chat's answers come in the order its
+    /// questions were asked.
+    pub platform: String,
+    pub chat: String,
 }
 
 /// What one event is being handled in: who, where, when.
@@ -328,6 +340,7 @@ impl Engine {
             clock,
             calendar,
             committed: tokio::sync::broadcast::channel(4_096).0,
+            answered: tokio::sync::broadcast::channel(4_096).0,
             answers_held: Arc::default(),
             questions_asked: Arc::default(),
             asking: std::sync::atomic::AtomicBool::new(false),
@@ -365,6 +378,11 @@ impl Engine {
     /// Commits from now on; a receiver that falls more than 4,096 batches behind is told it lagged.
     pub fn watch_commits(&self) -> tokio::sync::broadcast::Receiver<Arc<Committed>> {
         self.committed.subscribe()
+    }
+
+    /// Statistics answers queued from now on (lagging as [`Engine::watch_commits`]).
+    pub fn watch_answers(&self) -> tokio::sync::broadcast::Receiver<Arc<Answered>> {
+        self.answered.subscribe()
     }
 
     fn buttons_on(&self, platform: &str) -> bool {

@@ -31,8 +31,22 @@ pub(super) const REMIND_RESOLVE: TimerKind = TimerKind::RemindResolve;
 pub(super) const ESCALATE_RESOLVE: TimerKind = TimerKind::EscalateResolve;
 pub(super) const RATING_TIMEOUT: TimerKind = TimerKind::RatingTimeout;
 
-/// Timers taken per transaction.
+/// Timers taken per transaction, at most.
 const BATCH: i64 = 64;
+/// About how long one transaction of timers may hold the write turn: the intake's next batch
+/// waits for it. Firing a timer costs from a fraction of a millisecond (a reminder) to several
+/// (an escalation on a large database, on a busy machine): 64 escalations held the turn for
+/// 400 ms and more, and every message arriving meanwhile waited as long. The batch is sized
+/// from the last one's cost per timer instead.
+const SLICE: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// The next batch's size, so that it takes about [`SLICE`] when each timer costs what the
+/// last batch's cost on average (`took` for `fired` timers).
+fn next_batch(took: std::time::Duration, fired: usize) -> i64 {
+    let per = took.as_micros() / fired.max(1) as u128;
+    let fits = SLICE.as_micros() / per.max(1);
+    i64::try_from(fits).unwrap_or(BATCH).clamp(1, BATCH)
+}
 /// How long a photo that no report claimed is kept beyond the longest claim window.
 const DAY_MS: i64 = 24 * 60 * 60 * 1_000;
 
@@ -117,9 +131,12 @@ impl Engine {
     pub async fn run_timers(&self, store: &Store) -> Result<usize, StoreError> {
         let now = self.clock.now();
         let mut fired = 0;
+        // A first batch of a few: how long a timer takes is not known yet.
+        let mut batch = 4;
         loop {
             let mut tx = store.begin().await?;
-            let timers = tx.take_due_timers(now, BATCH).await?;
+            let started = std::time::Instant::now();
+            let timers = tx.take_due_timers(now, batch).await?;
             if timers.is_empty() {
                 tx.commit().await?;
                 break;
@@ -138,6 +155,7 @@ impl Engine {
                 .await?;
             tx.commit().await?;
             fired += timers.len();
+            batch = next_batch(started.elapsed(), timers.len());
         }
         let mut tx = store.begin().await?;
         let released = tx.release_held(now).await?;
@@ -505,4 +523,22 @@ pub(super) fn mention_of<'a>(people: impl Iterator<Item = &'a Person>) -> Vec<Me
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_batch_of_timers_holds_the_write_turn_about_a_slice() {
+        // Escalations at 6 ms each: one or two per transaction, not 64.
+        assert_eq!(next_batch(Duration::from_millis(24), 4), 1);
+        // Reminders at 0.2 ms: 50.
+        assert_eq!(next_batch(Duration::from_micros(800), 4), 50);
+        // Cheaper still: never more than the cap; and never none.
+        assert_eq!(next_batch(Duration::from_micros(4), 4), BATCH);
+        assert_eq!(next_batch(Duration::from_secs(3), 64), 1);
+        assert_eq!(next_batch(Duration::ZERO, 0), BATCH);
+    }
 }

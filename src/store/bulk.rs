@@ -87,8 +87,8 @@ impl Store {
     /// Refreshes the planner's statistics (SQLite `ANALYZE`, PostgreSQL `ANALYZE`), as an
     /// operator would after a bulk load.
     pub async fn analyze(&self) -> Result<()> {
-        let _turn = self.write_turn().await?;
-        sqlx::query("ANALYZE").execute(self.pool()).await?;
+        let mut turn = self.write_turn().await?;
+        sqlx::query("ANALYZE").execute(turn.conn()).await?;
         Ok(())
     }
 }

@@ -262,7 +262,7 @@ impl Tx {
 impl Store {
     /// Co-reporters of a ticket (the rating step asks them too).
     pub async fn co_reporters(&self, ticket: i64) -> Result<Vec<CoReporter>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_report().await?;
         let out = tx.co_reporters(ticket).await?;
         tx.commit().await?;
         Ok(out)

@@ -248,7 +248,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         sqlx::query(
             "INSERT INTO console_links (token_hash, person, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
@@ -256,7 +256,7 @@ impl Store {
         .bind(person.to_string())
         .bind(now)
         .bind(expires_at)
-        .execute(self.pool())
+        .execute(turn.conn())
         .await?;
         Ok(())
     }
@@ -264,14 +264,14 @@ impl Store {
     /// Uses up a link: the person it was for, when it was unused and unexpired at `now`. A
     /// second use of the same link finds nothing.
     pub async fn console_link_redeem(&self, token_hash: &str, now: i64) -> Result<Option<String>> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         let row = sqlx::query(
             "UPDATE console_links SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL \
              AND expires_at > $2 RETURNING person",
         )
         .bind(token_hash.to_string())
         .bind(now)
-        .fetch_optional(self.pool())
+        .fetch_optional(turn.conn())
         .await?;
         row.map(|r| col(&r, "person")).transpose()
     }
@@ -283,7 +283,7 @@ impl Store {
         csrf: &str,
         now: i64,
     ) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         sqlx::query(
             "INSERT INTO console_sessions (id_hash, person, csrf, created_at, last_seen) VALUES ($1, $2, $3, $4, $4)",
         )
@@ -291,7 +291,7 @@ impl Store {
         .bind(person.to_string())
         .bind(csrf.to_string())
         .bind(now)
-        .execute(self.pool())
+        .execute(turn.conn())
         .await?;
         Ok(())
     }
@@ -318,21 +318,21 @@ impl Store {
 
     /// Marks a session as seen (it stays alive while used).
     pub async fn console_session_touch(&self, id_hash: &str, now: i64) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         sqlx::query("UPDATE console_sessions SET last_seen = $2 WHERE id_hash = $1")
             .bind(id_hash.to_string())
             .bind(now)
-            .execute(self.pool())
+            .execute(turn.conn())
             .await?;
         Ok(())
     }
 
     pub async fn console_session_end(&self, id_hash: &str, now: i64) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         sqlx::query("UPDATE console_sessions SET ended_at = $2 WHERE id_hash = $1")
             .bind(id_hash.to_string())
             .bind(now)
-            .execute(self.pool())
+            .execute(turn.conn())
             .await?;
         Ok(())
     }
@@ -344,21 +344,21 @@ impl Store {
             return Ok(s);
         }
         {
-            let _turn = self.write_turn().await?;
+            let mut turn = self.write_turn().await?;
             sqlx::query(
                 "INSERT INTO cursors (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
             )
             .bind(KEY.to_string())
             .bind(fresh.to_string())
             .bind(now)
-            .execute(self.pool())
+            .execute(turn.conn())
             .await?;
         }
         Ok(self.cursor(KEY).await?.unwrap_or_else(|| fresh.to_string()))
     }
 
     pub async fn console_audit(&self, entry: &AuditEntry) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         sqlx::query(
             "INSERT INTO console_audit (at, person, action, ticket_id, detail) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -367,7 +367,7 @@ impl Store {
         .bind(entry.action.clone())
         .bind(entry.ticket_id)
         .bind(entry.detail.clone())
-        .execute(self.pool())
+        .execute(turn.conn())
         .await?;
         Ok(())
     }
@@ -449,7 +449,7 @@ impl Store {
         &self,
         codes: &[String],
     ) -> Result<std::collections::HashMap<String, String>> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.reports().acquire().await?;
         let rows = super::rows_with_codes(
             &mut conn,
             self.backend(),
@@ -487,7 +487,7 @@ impl Store {
             sql.push(")", vec![]);
         }
         sql.push(" ORDER BY path LIMIT 100000", vec![]);
-        let rows = sql.query().fetch_all(self.pool()).await?;
+        let rows = sql.query().fetch_all(self.reports()).await?;
         rows.iter().map(grid_from).collect()
     }
 
@@ -499,14 +499,14 @@ impl Store {
                     "SELECT code, name, parent, level, path FROM grids WHERE parent = $1 ORDER BY code LIMIT 5000",
                 )
                 .bind(p.to_string())
-                .fetch_all(self.pool())
+                .fetch_all(self.reports())
                 .await?
             }
             None => {
                 sqlx::query(
                     "SELECT code, name, parent, level, path FROM grids WHERE parent IS NULL ORDER BY code LIMIT 5000",
                 )
-                .fetch_all(self.pool())
+                .fetch_all(self.reports())
                 .await?
             }
         };
@@ -518,7 +518,7 @@ impl Store {
         &self,
         codes: &[String],
     ) -> Result<std::collections::HashMap<String, Grid>> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.reports().acquire().await?;
         let rows = super::rows_with_codes(
             &mut conn,
             self.backend(),
@@ -584,7 +584,7 @@ impl Store {
             ),
             vec![Arg::Int(q.limit)],
         );
-        let rows = sql.query().fetch_all(self.pool()).await?;
+        let rows = sql.query().fetch_all(self.reports()).await?;
         rows.iter().map(ticket_from).collect()
     }
 
@@ -596,7 +596,7 @@ impl Store {
         );
         sql.push(" AND t.id = ?", vec![Arg::Int(id)]);
         push_scope(&mut sql, scope, None);
-        let row = sql.query().fetch_optional(self.pool()).await?;
+        let row = sql.query().fetch_optional(self.reports()).await?;
         row.map(|r| ticket_from(&r)).transpose()
     }
 
@@ -622,7 +622,7 @@ impl Store {
                 vec![Arg::Text(code), Arg::Int(no)],
             );
             push_scope(&mut sql, scope, None);
-            if let Some(row) = sql.query().fetch_optional(self.pool()).await? {
+            if let Some(row) = sql.query().fetch_optional(self.reports()).await? {
                 return ticket_from(&row).map(Some);
             }
         }
@@ -635,7 +635,7 @@ impl Store {
             "SELECT created_at, chat, payload, status FROM outbox WHERE ticket_id = $1 ORDER BY id LIMIT 200",
         )
         .bind(ticket)
-        .fetch_all(self.pool())
+        .fetch_all(self.reports())
         .await?;
         let mut out = Vec::new();
         for r in &rows {

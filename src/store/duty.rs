@@ -19,7 +19,7 @@ impl Store {
         lapsed_before: i64,
         until: i64,
     ) -> Result<bool> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         let row = sqlx::query(
             "INSERT INTO duty_leases (name, holder, until) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
@@ -30,7 +30,7 @@ impl Store {
         .bind(holder.to_string())
         .bind(until)
         .bind(lapsed_before)
-        .fetch_optional(self.pool())
+        .fetch_optional(turn.conn())
         .await?;
         Ok(row.is_some())
     }
@@ -44,7 +44,7 @@ impl Store {
         dead: &str,
         until: i64,
     ) -> Result<bool> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         let row = sqlx::query(
             "UPDATE duty_leases SET holder = $2, until = $3 WHERE name = $1 AND holder = $4 \
              RETURNING holder",
@@ -53,18 +53,18 @@ impl Store {
         .bind(holder.to_string())
         .bind(until)
         .bind(dead.to_string())
-        .fetch_optional(self.pool())
+        .fetch_optional(turn.conn())
         .await?;
         Ok(row.is_some())
     }
 
     /// Gives the duty up (a clean stop): another process may take it at once.
     pub async fn release_duty(&self, name: &str, holder: &str) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         sqlx::query("DELETE FROM duty_leases WHERE name = $1 AND holder = $2")
             .bind(name.to_string())
             .bind(holder.to_string())
-            .execute(self.pool())
+            .execute(turn.conn())
             .await?;
         Ok(())
     }

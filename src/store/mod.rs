@@ -28,7 +28,7 @@ pub mod unread;
 
 use crate::domain::TimerKind;
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{AnyPool, AssertSqlSafe, Executor, Row};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,9 +72,27 @@ impl From<sqlx::Error> for StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The handle every part of gridline shares. Cheap to clone.
+///
+/// Connections come from three places, so that a writer never waits behind readers:
+///
+/// - **the writer** ([`Store::begin`], [`Store::write_turn`]). SQLite: one connection of its
+///   own, taken with the write turn, that nothing else uses. Holding the turn and then waiting
+///   for a connection that readers hold would hold every writer up as long (the intake's
+///   transactions waited about 400 ms each while ten coordinators' statistics were read).
+///   PostgreSQL: the engine's pool (many writers at once).
+/// - **the engine's pool** ([`Store::pool`]): the reads that keep messages moving (the intake
+///   reading a batch ahead, the outbox, timers, the roster). On SQLite read-only: a write
+///   that does not go through the writer fails at once instead of racing it.
+/// - **the reports' pool** ([`Store::reports`]): statistics, console pages and exports, which
+///   may each read for seconds. A quarter of `max_connections` (at least one): however many
+///   people ask at once, they queue among themselves and leave the rest to the engine.
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    reports: AnyPool,
+    /// The writer's connections: SQLite, a pool of exactly one, used only under the write
+    /// turn; PostgreSQL, the engine's pool.
+    writes: AnyPool,
     backend: Backend,
     /// SQLite has one writer at a time. Write transactions queue here, in order, instead of in
     /// SQLite's busy handler, which polls with sleeps of up to tens of milliseconds.
@@ -87,10 +105,36 @@ pub struct Store {
     tree: rollups::TreeMemo,
 }
 
+/// The turn to write outside a [`Tx`] ([`Store::write_turn`]) and the connection to write on.
+pub(crate) struct WriteTurn {
+    conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    /// SQLite: the write turn, released after the connection went back (fields drop in order).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTurn {
+    /// The writer's connection (SQLite) or one of the engine's (PostgreSQL).
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.conn
+    }
+}
+
+/// How the pools of [`Store::open`] share `max_connections`: the reports' pool gets a
+/// quarter (at least one), the engine's pool the rest (at least one).
+fn pool_sizes(max_connections: u32) -> (u32, u32) {
+    let reports = (max_connections / 4).max(1);
+    let engine = max_connections.saturating_sub(reports).max(1);
+    (engine, reports)
+}
+
 /// A write (an intake transaction, a checkpoint pass under the write turn), or the preparation
 /// of the intake's next batch, that takes this long holds up everything queued behind it, and
 /// is logged as a warning.
 pub(crate) const SLOW_WRITE: Duration = Duration::from_millis(200);
+
+/// SQLite: the writer's page cache, KiB (SQLite's default is 2 MiB per connection). It fills
+/// only as far as the database and its use go.
+const WRITER_CACHE_KIB: u32 = 65_536;
 
 /// How long a write transaction waits for the SQLite writer before giving up (as
 /// `busy_timeout` does for other processes).
@@ -113,30 +157,63 @@ impl Store {
             Backend::Sqlite => prepare_sqlite_url(url)?,
             Backend::Postgres => url.to_string(),
         };
-        let options = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(acquire_timeout);
-        let options = match backend {
-            Backend::Sqlite => options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    // WAL lets readers run beside the writer; FULL makes every commit durable.
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA synchronous = FULL").await?;
-                    conn.execute("PRAGMA busy_timeout = 5000").await?;
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    // Checkpoints run beside the writers (`checkpoint_wal`), not inside
-                    // whichever commit crosses the threshold.
-                    conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
-                    // After a burst, the log file is cut back to 64 MiB when it starts over.
-                    conn.execute("PRAGMA journal_size_limit = 67108864").await?;
-                    Ok(())
-                })
-            }),
-            Backend::Postgres => options,
+        let (engine, reports) = pool_sizes(max_connections);
+        let pool_of = |size: u32, read_only: bool| {
+            let options = AnyPoolOptions::new()
+                .max_connections(size)
+                .acquire_timeout(acquire_timeout);
+            match backend {
+                Backend::Sqlite => options.after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        // WAL lets readers run beside the writer; FULL makes every commit
+                        // durable.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        // Checkpoints run beside the writers (`checkpoint_wal`), not inside
+                        // whichever commit crosses the threshold.
+                        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                        // After a burst, the log file is cut back to 64 MiB when it starts
+                        // over.
+                        conn.execute("PRAGMA journal_size_limit = 67108864").await?;
+                        if read_only {
+                            // Every write goes through the writer's connection.
+                            conn.execute("PRAGMA query_only = ON").await?;
+                        } else {
+                            // The writer's page cache stays valid from one transaction to the
+                            // next (nobody else writes), so the index pages a burst of new
+                            // tickets lands on are read from the file once, not in every
+                            // batch. Readers' caches are dropped at every commit anyway.
+                            conn.execute(AssertSqlSafe(format!(
+                                "PRAGMA cache_size = -{WRITER_CACHE_KIB}"
+                            )))
+                            .await?;
+                        }
+                        Ok(())
+                    })
+                }),
+                Backend::Postgres => options,
+            }
         };
-        let pool = options.connect(&url).await?;
+        let (pool, reports, writes) = match backend {
+            Backend::Sqlite => {
+                // The writer first: it creates the file and switches it to WAL.
+                let writes = pool_of(1, false).connect(&url).await?;
+                let pool = pool_of(engine, true).connect(&url).await?;
+                let reports = pool_of(reports, true).connect(&url).await?;
+                (pool, reports, writes)
+            }
+            Backend::Postgres => {
+                let pool = pool_of(engine, false).connect(&url).await?;
+                let reports = pool_of(reports, false).connect(&url).await?;
+                (pool.clone(), reports, pool)
+            }
+        };
         let store = Store {
             pool,
+            reports,
+            writes,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             memo: Arc::default(),
@@ -195,7 +272,7 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator
-            .run(&self.pool)
+            .run(&self.writes)
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))
     }
@@ -213,23 +290,39 @@ impl Store {
         *self.zone.write().unwrap_or_else(|e| e.into_inner()) = zone;
     }
 
+    /// The engine's pool: reads that keep messages moving (see [`Store`]). On SQLite it only
+    /// reads; write through [`Store::begin`] or [`Store::write_turn`].
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The reports' pool: statistics, console pages, exports (see [`Store`]).
+    pub fn reports(&self) -> &AnyPool {
+        &self.reports
     }
 
     /// Starts a transaction.
     pub async fn begin(&self) -> Result<Tx> {
         // SQLite: take the write lock at BEGIN. A deferred transaction that reads and then
         // writes fails at once with "database is locked" when another commit came in between.
+        // The connection is the writer's own: with the turn held, it is free.
         let (inner, writer) = match self.backend {
             Backend::Sqlite => {
-                let writer = self.write_turn().await?;
-                let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                (inner, writer)
+                let writer = self.turn().await?;
+                let inner = self.writes.begin_with("BEGIN IMMEDIATE").await?;
+                (inner, Some(writer))
             }
-            Backend::Postgres => (self.pool.begin().await?, None),
+            Backend::Postgres => (self.writes.begin().await?, None),
         };
-        Ok(Tx {
+        Ok(self.tx(inner, writer))
+    }
+
+    fn tx(
+        &self,
+        inner: sqlx::Transaction<'static, sqlx::Any>,
+        writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    ) -> Tx {
+        Tx {
             inner,
             backend: self.backend,
             roster: None,
@@ -239,39 +332,45 @@ impl Store {
             zone: self.zone(),
             tree: self.tree.clone(),
             _writer: writer,
-        })
-    }
-
-    /// Starts a transaction that only reads: on SQLite it takes no write turn and runs beside
-    /// the writer (WAL).
-    pub(crate) async fn begin_read(&self) -> Result<Tx> {
-        Ok(Tx {
-            inner: self.pool.begin().await?,
-            backend: self.backend,
-            roster: None,
-            memo: self.memo.clone(),
-            memo_generation: None,
-            held: Held::default(),
-            zone: self.zone(),
-            tree: self.tree.clone(),
-            _writer: None,
-        })
-    }
-
-    /// SQLite: waits for the write turn that [`Store::begin`] takes, for a statement or
-    /// transaction that writes outside a [`Tx`] (held until the returned guard drops). Without
-    /// it such a write meets a queued transaction in SQLite's busy handler, which polls with
-    /// sleeps, and stalls both for up to hundreds of milliseconds. PostgreSQL: no wait.
-    pub(crate) async fn write_turn(&self) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>> {
-        match self.backend {
-            Backend::Postgres => Ok(None),
-            Backend::Sqlite => tokio::time::timeout(WRITER_WAIT, self.writer.clone().lock_owned())
-                .await
-                .map(Some)
-                .map_err(|_| {
-                    StoreError::Unavailable("database is locked: no write turn within 5 s".into())
-                }),
         }
+    }
+
+    /// Starts a transaction that only reads, on the engine's pool: on SQLite it takes no write
+    /// turn and runs beside the writer (WAL).
+    pub(crate) async fn begin_read(&self) -> Result<Tx> {
+        Ok(self.tx(self.pool.begin().await?, None))
+    }
+
+    /// [`Store::begin_read`] on the reports' pool: statistics and the console's reads, which
+    /// queue among themselves for its connections.
+    pub(crate) async fn begin_report(&self) -> Result<Tx> {
+        Ok(self.tx(self.reports.begin().await?, None))
+    }
+
+    /// The write turn and the connection to write on, for a statement or transaction that
+    /// writes outside a [`Tx`] (held until the returned guard drops). SQLite: waits for the
+    /// turn that [`Store::begin`] takes, then has the writer's connection at once; without
+    /// the turn such a write meets a queued transaction in SQLite's busy handler, which polls
+    /// with sleeps, and stalls both for up to hundreds of milliseconds. PostgreSQL: a
+    /// connection of the engine's pool.
+    pub(crate) async fn write_turn(&self) -> Result<WriteTurn> {
+        let turn = match self.backend {
+            Backend::Postgres => None,
+            Backend::Sqlite => Some(self.turn().await?),
+        };
+        Ok(WriteTurn {
+            conn: self.writes.acquire().await?,
+            _turn: turn,
+        })
+    }
+
+    /// SQLite's write turn alone: whoever holds it is the only writer.
+    async fn turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>> {
+        tokio::time::timeout(WRITER_WAIT, self.writer.clone().lock_owned())
+            .await
+            .map_err(|_| {
+                StoreError::Unavailable("database is locked: no write turn within 5 s".into())
+            })
     }
 
     /// Is the database answering?
@@ -281,7 +380,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.reports.close().await;
         self.pool.close().await;
+        self.writes.close().await;
     }
 }
 
@@ -396,7 +497,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// over, because a transaction is nearly always under way during the copy and its commit
 /// appends to the log's end; the log file then grows as long as the writes go on (to 660 MB in
 /// a benchmark run of 110,000 messages). So once the log reaches [`RESTART_AFTER_FRAMES`], a
-/// round makes a second pass that holds the write turn ([`Store::write_turn`]) and copies only
+/// round makes a second pass that holds the write turn ([`Store::turn`]) and copies only
 /// what the commits during the first pass added: 1.4–2.5 ms (median, p90) at 1,000
 /// messages/s, 6–11 ms at full load, when a batch commits every 20 ms. The log is then copied
 /// entirely, and the next commit writes from its start again, over blocks the file already
@@ -457,7 +558,7 @@ async fn checkpoint_round(
         return Ok(Round::Passive);
     }
     let first_us = started.elapsed().as_micros() as u64;
-    let _turn = store.write_turn().await?;
+    let _turn = store.turn().await?;
     let turn_at = std::time::Instant::now();
     let wait_us = (turn_at - started).as_micros() as u64 - first_us;
     // A long wait for the turn means long write transactions just now: what they wrote is in

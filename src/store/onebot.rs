@@ -13,7 +13,7 @@ impl Store {
         account: &str,
         now: i64,
     ) -> Result<u64> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         let done = sqlx::query(
             "UPDATE outbox SET next_attempt_at = $3 \
              WHERE status = 'pending' AND platform = $1 AND account = $2 \
@@ -22,7 +22,7 @@ impl Store {
         .bind(platform.to_string())
         .bind(account.to_string())
         .bind(now)
-        .execute(self.pool())
+        .execute(turn.conn())
         .await?;
         Ok(done.rows_affected())
     }

@@ -151,7 +151,7 @@ impl Store {
     /// Records a running process; its leases stay its own while it beats
     /// ([`Store::heartbeat`]).
     pub async fn register_incarnation(&self, id: &str, node: &str, now: i64) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         sqlx::query(
             "INSERT INTO incarnations (id, node, started_at, heartbeat_at) VALUES ($1, $2, $3, $3) \
              ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, ended_at = NULL",
@@ -159,22 +159,22 @@ impl Store {
         .bind(id.to_string())
         .bind(node.to_string())
         .bind(now)
-        .execute(self.pool())
+        .execute(turn.conn())
         .await?;
         Ok(())
     }
 
     /// "Still alive". Old incarnations (ended, or silent for a day) are cleared on the way.
     pub async fn heartbeat(&self, id: &str, now: i64) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         sqlx::query("UPDATE incarnations SET heartbeat_at = $2 WHERE id = $1")
             .bind(id.to_string())
             .bind(now)
-            .execute(self.pool())
+            .execute(turn.conn())
             .await?;
         sqlx::query("DELETE FROM incarnations WHERE heartbeat_at < $1")
             .bind(now - 86_400_000)
-            .execute(self.pool())
+            .execute(turn.conn())
             .await?;
         Ok(())
     }
@@ -182,11 +182,11 @@ impl Store {
     /// Ends every incarnation but `id` (at start on SQLite, whose database one process owns:
     /// whatever a killed predecessor had leased is free at once).
     pub async fn end_other_incarnations(&self, id: &str, now: i64) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         sqlx::query("UPDATE incarnations SET ended_at = $2 WHERE id <> $1 AND ended_at IS NULL")
             .bind(id.to_string())
             .bind(now)
-            .execute(self.pool())
+            .execute(turn.conn())
             .await?;
         Ok(())
     }
@@ -205,12 +205,12 @@ impl Store {
 
     /// Ends these incarnations (known dead): their leases are free at once.
     pub async fn end_incarnations(&self, ids: &[String], now: i64) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         for id in ids {
             sqlx::query("UPDATE incarnations SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL")
                 .bind(id.clone())
                 .bind(now)
-                .execute(self.pool())
+                .execute(turn.conn())
                 .await?;
         }
         Ok(())
@@ -218,11 +218,11 @@ impl Store {
 
     /// A clean stop: this incarnation's leases (deliveries cut short) are free at once.
     pub async fn end_incarnation(&self, id: &str, now: i64) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         sqlx::query("UPDATE incarnations SET ended_at = $2 WHERE id = $1")
             .bind(id.to_string())
             .bind(now)
-            .execute(self.pool())
+            .execute(turn.conn())
             .await?;
         Ok(())
     }
@@ -338,8 +338,8 @@ impl Store {
             q = q.bind(*id);
         }
         let leased = {
-            let _turn = self.write_turn().await?;
-            q.fetch_all(self.pool()).await?
+            let mut turn = self.write_turn().await?;
+            q.fetch_all(turn.conn()).await?
         };
         let mut out = Vec::with_capacity(leased.len());
         for row in &leased {
@@ -404,14 +404,14 @@ impl Store {
     /// statement: parked with `reason`, so that they neither wait in the queue nor cost a
     /// statement each. Returns how many.
     pub async fn set_aside(&self, platform: &str, reason: &str) -> Result<u64> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         let done = sqlx::query(
             "UPDATE outbox SET status = 'parked', last_error = $2, lease_until = NULL, \
              leased_by = NULL WHERE status = 'pending' AND platform = $1",
         )
         .bind(platform.to_string())
         .bind(reason.to_string())
-        .execute(self.pool())
+        .execute(turn.conn())
         .await?;
         Ok(done.rows_affected())
     }

@@ -314,7 +314,7 @@ impl Store {
 
     /// The photos of a ticket, in the order they were sent.
     pub async fn ticket_photos(&self, ticket: i64) -> Result<Vec<Photo>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_report().await?;
         let out = tx.ticket_photos(ticket).await?;
         tx.commit().await?;
         Ok(out)

@@ -107,10 +107,11 @@ impl Store {
     /// Forgets the private chat `chat_id` (a send there failed for good: the person blocked
     /// the bot or never started it). Nothing happens for a group chat.
     pub async fn forget_private_chat(&self, platform: &str, chat_id: &str) -> Result<u64> {
+        let mut turn = self.write_turn().await?;
         let done = sqlx::query("DELETE FROM private_chats WHERE platform = $1 AND chat_id = $2")
             .bind(platform.to_string())
             .bind(chat_id.to_string())
-            .execute(self.pool())
+            .execute(turn.conn())
             .await?;
         Ok(done.rows_affected())
     }

@@ -666,7 +666,7 @@ impl Store {
         zone: chrono_tz::Tz,
         limit: usize,
     ) -> Result<(usize, Vec<Difference>)> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_report().await?;
         let (mut days, mut times, leaders) = recount(&mut tx, zone).await?;
         // The month rows are checked with the day rows: a month's key is its yyyymm in place
         // of a yyyymmdd, so the two never meet.
@@ -813,7 +813,7 @@ impl Store {
         from: i32,
         to: i32,
     ) -> Result<Vec<LeaderFigures>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_report().await?;
         let backend = self.backend();
         let out = leaders_on(tx.conn(), backend, node, from, to).await?;
         tx.commit().await?;
@@ -822,7 +822,7 @@ impl Store {
 
     /// A node's figures for the local days `from..=to` (yyyymmdd). Runs beside the writer.
     pub async fn rollup_figures(&self, node: &str, from: i32, to: i32) -> Result<Figures> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_report().await?;
         let out = figures_on(tx.conn(), node, from, to).await?;
         tx.commit().await?;
         Ok(out)
@@ -841,7 +841,7 @@ impl Store {
              GROUP BY day ORDER BY day",
             sums()
         );
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_report().await?;
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(node.to_string())
             .bind(i64::from(from))
@@ -902,7 +902,7 @@ impl Store {
         to: i32,
         urgency: Option<Urgency>,
     ) -> Result<Figures> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_report().await?;
         let by_category =
             summed(tx.conn(), "category", Nodes::One(node), urgency, from, to).await?;
         tx.commit().await?;
@@ -916,14 +916,14 @@ impl Store {
 
     /// The names of these grids.
     pub async fn grid_names(&self, codes: &[String]) -> Result<HashMap<String, String>> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.reports().acquire().await?;
         names_on(&mut conn, self.backend(), codes).await
     }
 
     /// Every grid (to find one by name).
     pub async fn all_grids(&self) -> Result<Vec<super::roster::Grid>> {
         let rows = sqlx::query("SELECT code, name, parent, level, path FROM grids ORDER BY path")
-            .fetch_all(self.pool())
+            .fetch_all(self.reports())
             .await?;
         rows.iter()
             .map(|r| {
@@ -946,7 +946,7 @@ impl Store {
         from: i32,
         to: i32,
     ) -> Result<Vec<(String, Counts)>> {
-        let mut tx = self.begin_read().await?;
+        let mut tx = self.begin_report().await?;
         let backend = self.backend();
         let out = children_on(tx.conn(), backend, node, from, to).await?;
         tx.commit().await?;

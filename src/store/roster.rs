@@ -917,7 +917,7 @@ impl Store {
     }
 
     pub async fn grid(&self, code: &str) -> Result<Option<Grid>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let grid = tx.grid(code).await?;
         tx.commit().await?;
         Ok(grid)

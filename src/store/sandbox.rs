@@ -6,6 +6,7 @@
 //! Its id is taken first ([`Store::sandbox_next_id`]) because the inbox event carries it.
 
 use sqlx::AssertSqlSafe;
+use sqlx::Connection as _;
 
 use super::{Result, Store, StoreError, col};
 use crate::domain::Role;
@@ -143,19 +144,19 @@ fn buttons_json(buttons: &[Button]) -> Result<String> {
 impl Store {
     /// Takes the next id for a sandbox message or button press.
     pub async fn sandbox_next_id(&self) -> Result<i64> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         let row = sqlx::query(
             "UPDATE sandbox_counters SET value = value + 1 WHERE name = 'event' RETURNING value",
         )
-        .fetch_one(self.pool())
+        .fetch_one(turn.conn())
         .await?;
         col(&row, "value")
     }
 
     /// Appends a message with an id already taken.
     pub async fn sandbox_append(&self, msg: &NewSandboxMessage<'_>) -> Result<SandboxMessage> {
-        let _turn = self.write_turn().await?;
-        let mut tx = self.pool().begin().await?;
+        let mut turn = self.write_turn().await?;
+        let mut tx = turn.conn().begin().await?;
         let stored = append_in(&mut tx, msg).await?;
         tx.commit().await?;
         Ok(stored)
@@ -171,8 +172,8 @@ impl Store {
         buttons: &[Button],
         at: i64,
     ) -> Result<Vec<SandboxMessage>> {
-        let _turn = self.write_turn().await?;
-        let mut tx = self.pool().begin().await?;
+        let mut turn = self.write_turn().await?;
+        let mut tx = turn.conn().begin().await?;
         let mut stored = Vec::with_capacity(parts.len());
         for (i, text) in parts.iter().enumerate() {
             let row = sqlx::query(
@@ -261,21 +262,21 @@ impl Store {
             "UPDATE sandbox_messages SET text = $1, buttons = $2, edited_at = $3 \
              WHERE id = $4 AND group_id = $5 RETURNING {MESSAGE_COLUMNS}"
         );
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(text.to_string())
             .bind(buttons_json(buttons)?)
             .bind(at)
             .bind(id)
             .bind(group_id.to_string())
-            .fetch_optional(self.pool())
+            .fetch_optional(turn.conn())
             .await?;
         row.as_ref().map(message_from_row).transpose()
     }
 
     /// Records a button press (id from [`Store::sandbox_next_id`]).
     pub async fn sandbox_record_press(&self, press: &SandboxPress) -> Result<()> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         sqlx::query(
             "INSERT INTO sandbox_presses (id, group_id, persona, message_id, button, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -286,7 +287,7 @@ impl Store {
         .bind(press.message_id)
         .bind(press.button.clone())
         .bind(press.at)
-        .execute(self.pool())
+        .execute(turn.conn())
         .await?;
         Ok(())
     }
@@ -436,8 +437,8 @@ impl Store {
 
     /// Records the grid residents live on (person code, grid code), for group membership.
     pub async fn sandbox_add_residents(&self, residents: &[(String, String)]) -> Result<()> {
-        let _turn = self.write_turn().await?;
-        let mut tx = self.pool().begin().await?;
+        let mut turn = self.write_turn().await?;
+        let mut tx = turn.conn().begin().await?;
         for (person, grid) in residents {
             sqlx::query(
                 "INSERT INTO sandbox_residents (person, grid) VALUES ($1, $2) \

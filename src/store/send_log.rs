@@ -129,10 +129,10 @@ impl Store {
     /// Forgets sends older than `before` (keys that fell silent keep their last rows until
     /// then).
     pub async fn prune_send_log(&self, before: i64) -> Result<u64> {
-        let _turn = self.write_turn().await?;
+        let mut turn = self.write_turn().await?;
         let done = sqlx::query("DELETE FROM send_log WHERE at < $1")
             .bind(before)
-            .execute(self.pool())
+            .execute(turn.conn())
             .await?;
         Ok(done.rows_affected())
     }

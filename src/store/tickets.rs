@@ -566,7 +566,7 @@ impl Tx {
 impl Store {
     /// The facts for statistics: tickets created since `since` in the subtree under `path_prefix`.
     pub async fn ticket_facts(&self, path_prefix: &str, since: i64) -> Result<Vec<TicketFacts>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_report().await?;
         let facts = tx.ticket_facts(path_prefix, since).await?;
         tx.commit().await?;
         Ok(facts)
@@ -574,14 +574,14 @@ impl Store {
 
     /// A ticket without locking (for reads outside the engine).
     pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let t = tx.ticket(id).await?;
         tx.commit().await?;
         Ok(t)
     }
 
     pub async fn ticket_events(&self, id: i64) -> Result<Vec<TicketEvent>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_report().await?;
         let e = tx.events(id).await?;
         tx.commit().await?;
         Ok(e)

@@ -20,6 +20,7 @@ mod limits;
 mod numbers;
 mod onebot;
 mod permissions;
+mod pools;
 mod reach;
 mod replicas;
 mod sandbox;

@@ -230,13 +230,26 @@ impl Engine {
                 }
             };
             let mut tx = store.begin().await?;
+            let mut queued = None;
             if tx.take_question(id).await?
                 && let Some(answer) = answer
             {
+                if let Outbound::Send(m) = &answer.item {
+                    queued = Some((answer.platform.clone(), m.chat.clone()));
+                }
                 tx.enqueue(&[answer], self.clock.now()).await?;
                 answered += 1;
             }
             tx.commit().await?;
+            if let Some((platform, chat)) = queued
+                && self.answered.receiver_count() > 0
+            {
+                let _ = self.answered.send(Arc::new(crate::engine::Answered {
+                    at: std::time::Instant::now(),
+                    platform,
+                    chat,
+                }));
+            }
         }
         Ok(answered)
     }
