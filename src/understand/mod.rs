@@ -183,7 +183,6 @@ const MAX_HITS: usize = 96;
 /// characters or thirty English letters.
 const HEAD_WINDOW: u32 = 30;
 
-/// What a strong urgency cue adds to the categories: safety, as much as a topic word.
 /// A year gone by named in a message ("1998年发大水", "零八年那场雪", "the blackout in 2003"):
 /// the past told as a story, weighed as the past-story words of cues.toml are.
 const PAST_YEAR: Entry = Entry {
@@ -196,6 +195,8 @@ const PAST_YEAR: Entry = Entry {
     ascii_end: false,
 };
 
+/// What a strong urgency cue adds to the categories: safety, as much as a topic word, once
+/// a message: several alarms in one report say how bad it is, not what it is about.
 const DANGER: Entry = Entry {
     kind: Kind::Topic,
     category: Some(Category::Safety),
@@ -511,6 +512,7 @@ impl Parser {
         let n = self.hits(hay, &mut buf);
         let hits = &buf[..n];
         let mut tally = score::Tally::default();
+        let mut danger_counted = false;
         let mut place_hits: Vec<PlaceHit> = Vec::new();
         // Topic hits kept, and where problems were seen, to find what each problem is about.
         let mut topics: [(u32, Category); 16] = [(0, Category::Other); 16];
@@ -569,9 +571,11 @@ impl Parser {
                 // ("晕倒" is a health word as well as an alarm: it counts for health only).
                 if e.kind == Kind::Urgent
                     && e.weight >= 2.0
+                    && !danger_counted
                     && !self.meanings(hit).iter().any(|o| o.category.is_some())
                 {
                     tally.add(&DANGER, hit.start as usize);
+                    danger_counted = true;
                 }
                 // Weak topics (neighbours, older people) say who, not what: never the head.
                 // A category's own problem word is an object too: in "在厕所晕倒了 怎么叫都没反应"

@@ -114,9 +114,11 @@ const DIRECTION_ZH: &str = "(?:村|镇|寨|屯|庄)[东西南北](?:头|边|面|
 /// 塘边, 沟底); 渠道 (a channel) and 沟通 (to talk) have neither.
 const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边沿岸底面]?\
     |(?:河|塘|沟|渠)[里边沿岸底面]";
-/// `#05-12` (floor-unit) and a flat number after a preposition: digits and one capital
-/// (3B, 12A; "at 9am" has two lowercase letters and is a time).
+/// `#05-12` (floor-unit), a Hong Kong floor (`12/F`, `G/F`) and a flat number after a
+/// preposition: digits and one capital (3B, 12A; "at 9am" has two lowercase letters and is a
+/// time).
 const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?\\b\
+    |\\b(?:[0-9]{1,3}|G|LG|UG)/F\\b\
     |\\b(?i:at|in|from)\\s+([0-9]{1,4}[A-Z])\\b";
 /// Common surnames, as one alternation (no group).
 macro_rules! surnames {
@@ -922,6 +924,10 @@ mod tests {
         assert_eq!(
             place("Smoke coming out of a window on level 9, please hurry").as_deref(),
             Some("level 9")
+        );
+        assert_eq!(
+            place("the corridor lights on 17/F are all out since Sunday, very dark").as_deref(),
+            Some("17/F")
         );
         let deck = place("An uncle fainted at the void deck just now").expect("a place");
         assert!(deck.contains("void deck"), "{deck}");

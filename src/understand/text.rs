@@ -116,6 +116,11 @@ pub(crate) fn own_words(text: &str) -> &str {
         {
             return own;
         }
+        // `> 请问快递柜在哪  在3栋和4栋中间`, `> is there water cut tmr? no lah`: a quoted line
+        // ends at a line break, a gap of two spaces or its question mark.
+        if let Some(own) = quoted_line_end(t).and_then(|at| after(&t[at..])) {
+            return own;
+        }
         return text;
     }
     if let Some(open) = first
@@ -150,6 +155,16 @@ pub(crate) fn own_words(text: &str) -> &str {
         }
     }
     text
+}
+
+/// Where a `>` quote without a reply mark ends: after its first line break, gap of two spaces
+/// or question mark followed by a space.
+fn quoted_line_end(text: &str) -> Option<usize> {
+    let gap = ["\n", "  ", "? ", "？"]
+        .iter()
+        .filter_map(|m| text.find(m).map(|at| at + m.len()))
+        .min()?;
+    Some(gap)
 }
 
 /// What follows the last reply mark in `text`, if any.
@@ -210,6 +225,12 @@ mod tests {
                 ">> Uncle Lim: lift spoil >> Mei: same >> Uncle Lim: ok working now",
                 "Uncle Lim: ok working now",
             ),
+            ("> 请问菜鸟驿站几点关门  晚上八点", "晚上八点"),
+            (
+                "> any power cut at Blk 7 today? nope that one was last week",
+                "nope that one was last week",
+            ),
+            ("> 2栋的灯又不亮了", "> 2栋的灯又不亮了"),
             // Not replies: a headline, a whole message in quotes, plain text.
             ("【停电通知】明天9点停电", "【停电通知】明天9点停电"),
             ("「王姐：3栋电梯又坏了」", "「王姐：3栋电梯又坏了」"),
