@@ -1276,7 +1276,7 @@ mod homes_floors_and_numbers {
     #[test]
     fn a_home_named_by_who_lives_there_or_the_elder_alone() {
         has("老王屋里两天没开门了 喊也没人应", "老王屋里");
-        has("罗嫂子屋头的老娘还冒回来", "罗嫂子屋头");
+        has("罗嫂子屋头的老娘还冒回来 天都黑了", "罗嫂子屋头");
         // No place named: the elder stands for their home.
         has("隔壁陈婆婆好几天没下楼买菜了 敲门也没人开", "陈婆婆");
         has("老李头三天没见着人了 门锁着", "老李头");
