@@ -93,9 +93,10 @@ impl Engine {
                 self.to_ticket_chat(&mut fx, &t, n.text, n.mentions, None);
             }
         }
-        let (sent, recorded) = (fx.outbound.len(), fx.events.len());
-        tx.add_events(&fx.events).await?;
-        tx.enqueue(&fx.outbound, now).await?;
+        let recorded = fx.events.len();
+        let sent = self
+            .write_effects(&mut tx, fx, now, crate::store::outbox::Priority::Reply)
+            .await?;
         tx.commit().await?;
         Ok(ConsoleOutcome {
             answers,

@@ -66,7 +66,7 @@ impl Engine {
             let text = self.texts.daily_digest(&day, g.created, g.resolved, g.open);
             self.to_chat(&mut fx, &g.target, None, text, Vec::new(), hold);
         }
-        tx.enqueue_with(&fx.outbound, now, crate::store::outbox::Priority::Digest)
+        self.write_effects(&mut tx, fx, now, crate::store::outbox::Priority::Digest)
             .await?;
         tx.commit().await?;
         tracing::info!(%period, groups = groups.len(), "daily digest sent");
@@ -115,7 +115,7 @@ impl Engine {
                 self.to_chat(&mut fx, chat, None, text.clone(), Vec::new(), hold);
             }
         }
-        tx.enqueue_with(&fx.outbound, now, crate::store::outbox::Priority::Digest)
+        self.write_effects(&mut tx, fx, now, crate::store::outbox::Priority::Digest)
             .await?;
         tx.commit().await?;
         tracing::info!(%period, grids = texts.len(), "weekly reports sent");

@@ -475,15 +475,9 @@ impl Engine {
                 .instrument(span)
                 .await?;
         }
-        self.keep_cards_true(tx, &mut fx).await?;
         let handled = t0.elapsed();
-        tx.add_events(&fx.events).await?;
-        tx.enqueue(&fx.outbound, now).await?;
-        if !fx.questions.is_empty() {
-            tx.ask(&fx.questions, now).await?;
-            self.asking
-                .store(true, std::sync::atomic::Ordering::Release);
-        }
+        self.write_effects(tx, fx, now, crate::store::outbox::Priority::Reply)
+            .await?;
         tracing::debug!(
             rows = rows.len(),
             prefetch_us = prefetched.as_micros() as u64,
@@ -492,6 +486,30 @@ impl Engine {
             "batch applied"
         );
         Ok(())
+    }
+
+    /// Writes what a transaction collected, the one way every path does it (events, timers,
+    /// the console, digests): the cards of the tickets it changed are redrawn first
+    /// ([`Engine::keep_cards_true`]), then the history lines, the outbox rows at `priority`
+    /// and the statistics questions. A path that wrote its effects by hand could forget a
+    /// card, and the group would keep seeing a state that is no longer true. Answers the
+    /// number of outbox rows queued.
+    async fn write_effects(
+        &self,
+        tx: &mut Tx,
+        mut fx: Effects,
+        now: i64,
+        priority: crate::store::outbox::Priority,
+    ) -> Result<usize, StoreError> {
+        self.keep_cards_true(tx, &mut fx).await?;
+        tx.add_events(&fx.events).await?;
+        tx.enqueue_with(&fx.outbound, now, priority).await?;
+        if !fx.questions.is_empty() {
+            tx.ask(&fx.questions, now).await?;
+            self.asking
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+        Ok(fx.outbound.len())
     }
 
     /// Tells commit watchers (the benchmark) that `rows` were just committed.

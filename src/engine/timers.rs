@@ -149,9 +149,7 @@ impl Engine {
                     .instrument(span)
                     .await?;
             }
-            self.keep_cards_true(&mut tx, &mut fx).await?;
-            tx.add_events(&fx.events).await?;
-            tx.enqueue_with(&fx.outbound, now, crate::store::outbox::Priority::Reminder)
+            self.write_effects(&mut tx, fx, now, crate::store::outbox::Priority::Reminder)
                 .await?;
             tx.commit().await?;
             fired += timers.len();

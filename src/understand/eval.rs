@@ -482,6 +482,94 @@ mod fit {
         std::fs::write(out, text).expect("write readings");
     }
 
+    /// Writes, for every train+dev row, the reading of a model that never learned it and what
+    /// the decision rested on (`Reading::trace`), as JSON Lines, for studying the blend:
+    /// `GRIDLINE_DUMP_OUT=/tmp/cv.jsonl cargo test --lib dump_cv -- --ignored`. Each row is read
+    /// by the 5-fold model of its fold or, for the batches named in `GRIDLINE_CV_LOBO`
+    /// (`en24,mx2`), by a model that learned from every row but that batch's.
+    #[test]
+    #[ignore = "a tool for studying the blend, not a check"]
+    fn dump_cv() {
+        use crate::understand::model::Model;
+        use crate::understand::score::Blend;
+
+        let Ok(out) = std::env::var("GRIDLINE_DUMP_OUT") else {
+            return;
+        };
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut lines: Vec<(String, Labelled)> = Vec::new();
+        for name in ["train.jsonl", "dev.jsonl"] {
+            let text = std::fs::read_to_string(dir.join(name)).expect("corpus file");
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let row = read_corpus(line).expect("valid row").remove(0);
+                lines.push((line.to_string(), row));
+            }
+        }
+        let lobo: Vec<String> = std::env::var("GRIDLINE_CV_LOBO")
+            .map(|v| v.split(',').map(|f| format!("{}-", f.trim())).collect())
+            .unwrap_or_default();
+        // Group 0..FOLDS: the folds; FOLDS + i: the i-th batch left out.
+        let group = |r: &Labelled| -> u32 {
+            match lobo.iter().position(|f| r.id.starts_with(f.as_str())) {
+                Some(i) => FOLDS + i as u32,
+                None => fold_of(&r.id),
+            }
+        };
+        // `GRIDLINE_DUMP_EXTRA=a.jsonl,b.jsonl`: rows no model learned, read by the model that
+        // learned every train+dev row (group `groups`).
+        let mut groups = FOLDS + lobo.len() as u32;
+        if let Ok(extra) = std::env::var("GRIDLINE_DUMP_EXTRA") {
+            for path in extra.split(',') {
+                let text = std::fs::read_to_string(path).expect("extra file");
+                for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                    let mut row = read_corpus(line).expect("valid row").remove(0);
+                    row.id = format!("extra:{}", row.id);
+                    lines.push((String::new(), row));
+                }
+            }
+        }
+        let group = |r: &Labelled| -> u32 {
+            if r.id.starts_with("extra:") {
+                FOLDS + lobo.len() as u32
+            } else {
+                group(r)
+            }
+        };
+        if lines.iter().any(|(_, r)| r.id.starts_with("extra:")) {
+            groups += 1;
+        }
+        let mut text = String::new();
+        for k in 0..groups {
+            let learned: Vec<&str> = lines
+                .iter()
+                .filter(|(l, r)| group(r) != k && !l.is_empty())
+                .map(|(l, _)| l.as_str())
+                .collect();
+            let model = Model::from_rows("train+dev", &learned.join("\n")).expect("valid rows");
+            for (_, row) in lines.iter().filter(|(_, r)| group(r) == k) {
+                let r = parser().traced(&row.text, &model, &Blend::SHIPPED);
+                let u = parser().parse_with(&row.text, false, &model, &Blend::SHIPPED);
+                text.push_str(
+                    &serde_json::json!({
+                        "id": row.id,
+                        "group": k,
+                        "is_request": row.is_request,
+                        "categories": row.categories.as_ref().map(|c| c.iter().map(|c| c.id()).collect::<Vec<_>>()),
+                        "urgency": row.urgency,
+                        "got_request": u.is_request,
+                        "got_category": u.category.map(|c| c.id()),
+                        "got_urgency": u.urgency.map(|x| x.id()),
+                        "confidence": u.confidence,
+                        "trace": r.trace,
+                    })
+                    .to_string(),
+                );
+                text.push('\n');
+            }
+        }
+        std::fs::write(out, text).expect("write dump");
+    }
+
     /// Folds of the cross-validation.
     const FOLDS: u32 = 5;
 

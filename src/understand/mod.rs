@@ -707,6 +707,19 @@ impl Parser {
         score::features(&self.tally(hay))
     }
 
+    /// The reading [`Parser::parse_with`] rests on for a resident's text, with its trace.
+    #[cfg(test)]
+    pub(crate) fn traced(
+        &self,
+        text: &str,
+        model: &model::Model,
+        blend: &score::Blend,
+    ) -> score::Reading {
+        let norm = text::normalise(text);
+        let hay = text::explicit_body(&norm).unwrap_or_else(|| text::own_words(&norm));
+        self.read(hay, model, blend).0
+    }
+
     /// The lexicon's reading of a resident's text, for fitting the blend.
     #[cfg(test)]
     pub(crate) fn lexicon_reading(&self, text: &str) -> score::Reading {

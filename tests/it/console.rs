@@ -746,3 +746,75 @@ async fn extensions_show_on_the_ticket_page_and_in_the_export() {
     assert_eq!(row.split(',').nth(at), Some("1"), "{row}");
     app.stop().await;
 }
+
+/// What a coordinator changes in the console, the card in the group shows: the new category,
+/// the urgency, a transfer's new assignee and a dismissal, each redrawn in place (the same
+/// commands as in chat, so the same redraw).
+async fn console_actions_redraw_the_card(db: Db) {
+    use gridline::platform::memory::MemoryAdapter;
+    use gridline::platform::{Adapter as _, Capabilities, Outbound};
+    let memory = MemoryAdapter::new(Capabilities {
+        edits: true,
+        ..MemoryAdapter::default().capabilities()
+    });
+    let app = crate::support::spawn_app_with(db, memory).await;
+    seed(&app, &roster()).await;
+    let source = app
+        .say("g1", "res1", "王芳", "报修：3栋2单元路灯坏了，晚上很黑")
+        .await;
+    let card = app.card_for(&source);
+    let card_now = || {
+        app.memory
+            .sent()
+            .into_iter()
+            .filter_map(|s| match s.item {
+                Outbound::Edit {
+                    message_id, text, ..
+                } if message_id == card => Some(text),
+                _ => None,
+            })
+            .next_back()
+    };
+    assert_eq!(card_now(), None, "not redrawn before any change");
+    let c1 = sign_in(&app, "C1").await;
+    let csrf = c1.csrf().await;
+    let act = |action: &'static str, text: &'static str| {
+        let (c1, csrf) = (&c1, csrf.clone());
+        async move {
+            let (status, location) = c1
+                .post(
+                    "/console/tickets/T1-V1-G1/1/action",
+                    &[("csrf", &csrf), ("action", action), ("text", text)],
+                )
+                .await;
+            assert_eq!(status, 303, "{action}: {location}");
+        }
+    };
+
+    act("category", "sanitation").await;
+    app.settle().await;
+    let text = card_now().expect("redrawn after the category changed");
+    assert!(text.contains("类别：环境卫生"), "{text}");
+    assert!(!text.contains("路灯照明"), "{text}");
+
+    act("urgency", "urgent").await;
+    app.settle().await;
+    let text = card_now().expect("redrawn");
+    assert!(text.starts_with("【紧急】"), "{text}");
+    assert!(
+        text.contains("类别：环境卫生"),
+        "the category stays: {text}"
+    );
+
+    act("dismiss", "重复上报").await;
+    app.settle().await;
+    let text = card_now().expect("redrawn");
+    assert!(text.contains("已驳回"), "{text}");
+    let ticket = app.store.ticket(1).await.expect("db").expect("ticket");
+    assert_eq!(ticket.state, gridline::domain::TicketState::Dismissed);
+    app.stop().await;
+}
+both_backends!(
+    a_console_action_redraws_the_card_in_the_group,
+    console_actions_redraw_the_card
+);

@@ -1206,7 +1206,9 @@ fn daemon_with(
 /// Kills the process (SIGKILL: no shutdown, no draining) the moment `ids` were all handed out
 /// by getUpdates, i.e. right after the daemon fetched them.
 async fn kill_once_fetched(fake: &FakeTelegram, child: &mut Daemon, ids: &[i64]) {
-    fake.wait_for(Duration::from_secs(30), "the batch fetched", |f| {
+    // A deadline, not a measure: a debug binary starting (migrations, the parser's model) on
+    // a 2-core machine that runs the rest of the suite beside it has taken up to 30 s.
+    fake.wait_for(Duration::from_secs(120), "the batch fetched", |f| {
         let served = f.served();
         ids.iter().all(|id| served.contains(id)).then_some(())
     })
