@@ -641,7 +641,10 @@ async fn questions_waiting_together_are_all_answered_in_order(db: Db) {
 }
 crate::both_backends!(
     statistics_never_hold_the_write_transaction,
-    statistics_are_read_after_the_commit,
+    statistics_are_read_after_the_commit
+);
+crate::both_backends!(
+    answers_waiting_together,
     questions_waiting_together_are_all_answered_in_order
 );
 
