@@ -285,19 +285,7 @@ async fn serve(socket: WebSocket, state: WsState, account: String, role: Role) {
         let first = match first {
             Some(Ok(frame)) => frame,
             Some(Err(e)) => {
-                match socket_end(&e) {
-                    SocketEnd::Dropped => {
-                        debug!(%account, error = %e, "OneBot bridge went away without closing");
-                    }
-                    SocketEnd::Refused => {
-                        debug!(%account, error = %e, "OneBot connection closed: unreadable or oversized frame");
-                        crate::limits::OVERSIZED_FRAMES.note(format_args!(
-                            "OneBot account {}: {e} (limit {} bytes)",
-                            account.chars().take(32).collect::<String>(),
-                            state.max_message
-                        ));
-                    }
-                }
+                socket_ended(&account, &e, state.max_message);
                 break;
             }
             None => break,
@@ -311,7 +299,13 @@ async fn serve(socket: WebSocket, state: WsState, account: String, role: Role) {
                 Some(Some(Ok(frame))) => {
                     open = read_frame(frame, &conn, &mut events, &mut unread);
                 }
-                Some(_) => open = false,
+                // An error behind frames already waiting (an oversized message right after an
+                // event) ends the socket the same way, and is told and counted the same way.
+                Some(Some(Err(e))) => {
+                    socket_ended(&account, &e, state.max_message);
+                    open = false;
+                }
+                Some(None) => open = false,
                 None => break,
             }
         }
@@ -329,6 +323,23 @@ async fn serve(socket: WebSocket, state: WsState, account: String, role: Role) {
     drop(frames);
     let _ = writer.await;
     info!(%account, "OneBot bridge disconnected");
+}
+
+/// Tells why a bridge's socket ended with an error: a dropped connection at debug level, a
+/// refused frame (over `max_message` bytes, or unreadable) counted in the tally of refusals.
+fn socket_ended(account: &str, e: &axum::Error, max_message: usize) {
+    match socket_end(e) {
+        SocketEnd::Dropped => {
+            debug!(%account, error = %e, "OneBot bridge went away without closing");
+        }
+        SocketEnd::Refused => {
+            debug!(%account, error = %e, "OneBot connection closed: unreadable or oversized frame");
+            crate::limits::OVERSIZED_FRAMES.note(format_args!(
+                "OneBot account {}: {e} (limit {max_message} bytes)",
+                account.chars().take(32).collect::<String>(),
+            ));
+        }
+    }
 }
 
 /// Why a bridge's socket ended with an error.
