@@ -27,6 +27,22 @@ pub fn kept(raw: &str) -> std::borrow::Cow<'_, str> {
     format!("{}{note}", &raw[..head]).into()
 }
 
+/// The most of a reason kept, in bytes. A parser's error can quote the value it choked on
+/// (serde's "invalid type: string \"…\"" quotes a whole string, a megabyte of it in a
+/// garbage body); what is wrong is said in the first few dozen characters, and the payload
+/// itself is kept beside it. Every log line about a payload not understood stays short.
+pub const REASON_MAX_BYTES: usize = 400;
+
+/// `why` as an [`Unread::reason`]: whole up to [`REASON_MAX_BYTES`], else its beginning (cut
+/// at a character boundary) followed by `…`.
+pub fn reason(why: String) -> String {
+    if why.len() <= REASON_MAX_BYTES {
+        return why;
+    }
+    let head = why.floor_char_boundary(REASON_MAX_BYTES - '…'.len_utf8());
+    format!("{}…", &why[..head])
+}
+
 /// One payload not understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unread {
@@ -35,7 +51,7 @@ pub struct Unread {
     /// The platform's id for the payload when one could be read, else a hash of `raw`: the
     /// same payload fetched again is stored once.
     pub key: String,
-    /// Why it could not be read (the parser's error).
+    /// Why it could not be read (the parser's error, cut by [`reason`]).
     pub reason: String,
     /// The payload as received (kept up to [`KEEP_MAX_BYTES`]).
     pub raw: String,
@@ -136,5 +152,16 @@ mod tests {
         assert!(cut.len() <= KEEP_MAX_BYTES);
         let head = cut.split('…').next().expect("head");
         assert!(!head.is_empty() && head.chars().all(|c| c == '灯'));
+    }
+
+    #[test]
+    fn reasons_are_cut_between_characters() {
+        assert_eq!(reason("not JSON".into()), "not JSON");
+        let exact = "a".repeat(REASON_MAX_BYTES);
+        assert_eq!(reason(exact.clone()), exact);
+        let long = reason(format!("invalid type: string \"{}\"", "灯".repeat(500_000)));
+        assert!(long.len() <= REASON_MAX_BYTES, "{}", long.len());
+        assert!(long.starts_with("invalid type: string \"灯灯"));
+        assert!(long.ends_with("灯…"));
     }
 }

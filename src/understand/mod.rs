@@ -626,7 +626,9 @@ impl Parser {
             || hay.contains('家')
             || hay.contains("flat")
             || hay.contains("unit")
-            || hay.contains("house");
+            || hay.contains("house")
+            // 老王屋里, or an elder whose home is where: 李奶奶, 老李头.
+            || place::may_name_person(hay);
         if maybe_place {
             tally.location = place::locate(&self.places, &self.jieba, hay, &place_hits)
                 .map(|r| hay[r].to_string());

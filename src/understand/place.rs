@@ -39,6 +39,12 @@ pub(crate) struct PlaceRules {
     malay_en: Regex,
     /// A wing or block named by a letter before the word (C wing, B-block).
     letter_en: Regex,
+    /// Hong Kong floors (12/F) and Indian numbered addresses (lane no 4).
+    floor_en: Regex,
+    numbered_no_en: Regex,
+    /// Elders named by how neighbours address them (李奶奶), and room numbers (楼上1501).
+    person_zh: Regex,
+    room_zh: Regex,
     /// Flat numbers without a unit word: `#05-12`, or `3B` after at/in/from ("lives at 3B").
     flat_en: Regex,
     /// A capitalised name after a locative preposition ("across Jalan Kayu", "behind Lok Fu").
@@ -117,7 +123,8 @@ const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边�
 /// `#05-12` (floor-unit) and a flat number after a preposition: digits and one capital
 /// (3B, 12A; "at 9am" has two lowercase letters and is a time).
 const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?\\b\
-    |\\b(?i:at|in|from)\\s+([0-9]{1,4}[A-Z])\\b";
+    |\\b(?i:at|in|from|for|of|to|near|outside|opposite|above|below|beside)\\s+([0-9]{1,4}[A-Z])\\b\
+    |\\b(?i:at|in|of|for|outside|opposite|above|below|beside)\\s+([0-9]{2}-[0-9]{2,4}[A-Z]?)\\b";
 /// Common surnames, as one alternation (no group).
 macro_rules! surnames {
     () => {
@@ -139,17 +146,33 @@ const FAMILY_ZH: &str = concat!(
     ")家(?:沟|冲|坪|岭|垸|岗|塆|湾|坝|庄|村|屯|寨|嘴|桥|院|台|坡|洼|峪|坳|集|店|堡|铺|塘|堰|山|畈|湾子|大院|大屋)"
 );
 /// Someone's home, where a neighbour's emergency or a dispute is: 老周家, 王大爷家门口,
-/// 刘奶奶家, 张婶家院子 — a surname with 老/小 before it or a way of addressing an elder or a
-/// neighbour after it, then 家. (A surname and 家 alone followed by a settlement word is a
-/// village, above.)
+/// 刘奶奶家, 张婶家院子, 老王屋里, 罗嫂子屋头 — a surname with 老/小 before it (and 头 after
+/// it: 老李头) or a way of addressing an elder or a neighbour after it, then 家 or 屋 (屋里 and
+/// 屋头 are "at home" in village speech). (A surname and 家 alone followed by a settlement word
+/// is a village, above.)
 const HOME_ZH: &str = concat!(
     "(?:(?:老|小)(?:",
     surnames!(),
-    ")|(?:",
+    ")头?|(?:",
     surnames!(),
     ")(?:大爷|大妈|大娘|大婶|奶奶|爷爷|婆婆|阿婆|阿公|娭毑|嗲嗲|婶子|婶|大叔|叔叔|叔|阿姨|姨|大伯|伯伯|伯|嫂子|嫂|师傅|老师|大哥|大姐|老头|老太))\
-     家(?:院子|院坝|门口|屋里|楼上|楼下|后面|旁边)?"
+     (?:家|屋)(?:里|头|院子|院坝|门口|屋里|楼上|楼下|后面|旁边)?"
 );
+/// An elder named by surname and how neighbours address them (李奶奶, 陈婆婆, 老李头): when a
+/// message names no place at all, the person whose welfare it is about says where (their home).
+/// Addresses that also name workers or the person spoken to (师傅, 阿姨, 老王) are left out.
+const PERSON_ZH: &str = concat!(
+    "老(?:",
+    surnames!(),
+    ")头|(?:",
+    surnames!(),
+    ")(?:大爷|大妈|大娘|大婶|奶奶|爷爷|婆婆|阿婆|阿公|娭毑|嗲嗲|婶子|嫂子|伯伯|老头|老太|太婆|公公)"
+);
+/// A person standing for their home is the weakest place: any place named wins over it.
+const PERSON_WEIGHT: f32 = 1.2;
+/// A room number next to the words that make it one (楼上1501, 隔壁302, 301家): without them a
+/// three- or four-digit number is as often a price, a year or a count (300户 is households).
+const ROOM_ZH: &str = "(?:楼上|楼下|隔壁|对门|对面)[0-9]{3,4}|[0-9]{3,4}(?:家|号房)";
 /// Someone's home in English: "Mr Tan's flat", "Mdm Chong's unit", "Ahmad's house", "the
 /// flat opposite", "the unit above mine", "the corner unit", "their flat".
 const HOME_EN: &str = "\\b(?:(?:Mr|Mrs|Ms|Mdm|Madam|Miss|Dr|Uncle|Aunty|Auntie|Aunt|Encik|Puan)\\.?\\s+)?\
@@ -163,7 +186,17 @@ const MALAY_EN: &str = "\\b(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Taman|Sung
     [A-Z][A-Za-z]+(?:\\s+[A-Z0-9][A-Za-z0-9]*)?";
 const HOME_WEIGHT: f32 = 2.5;
 /// `C wing`, `B-block`, `A Tower`: a capital letter, then the unit word.
-const LETTER_EN: &str = "\\b[A-Z](?:-|\\s)?(?i:wing|block|blk|tower)\\b";
+const LETTER_EN: &str = "\\b[A-Z](?:-|\\s)?(?i:wing|block|blk|tower|building|bldg)\\b";
+/// Floors written the Hong Kong way: `12/F`, `G/F`, `20/F to 22/F`.
+const FLOOR_EN: &str = "\\b(?:[0-9]{1,2}|G|LG|UG)/F(?:\\s*(?:to|-)\\s*[0-9]{1,2}/F)?\\b";
+/// A numbered floor says which part of a building, above a building part or equipment (1.5,
+/// 1.8) and below a named place or a block (2.5, 3).
+const FLOOR_WEIGHT: f32 = 2.0;
+/// An address counted with "no." after the kind of place, the Indian way: `lane no 4`,
+/// `plot no. 12`, `gali number 3`, `house no 5B`.
+const NUMBERED_NO_EN: &str = "\\b(?i:lane|gali|street|road|plot|house|flat|room|shop|gate|sector|block|wing|building|tower|door|quarter|quarters)\\s+(?i:no\\.?|number|#)\\s*[0-9]+[A-Za-z]?\\b";
+/// "their flat", "his unit": a home only by who lives there, vaguer than a numbered floor.
+const PRONOUN_HOME_WEIGHT: f32 = 1.75;
 const FAMILY_WEIGHT: f32 = 2.5;
 const LETTER_WEIGHT: f32 = 3.0;
 /// How much a direction and a water place weigh: a direction names a side as a place word does
@@ -224,6 +257,10 @@ impl PlaceRules {
             home_en: Regex::new(HOME_EN)?,
             malay_en: Regex::new(MALAY_EN)?,
             letter_en: Regex::new(LETTER_EN)?,
+            floor_en: Regex::new(FLOOR_EN)?,
+            numbered_no_en: Regex::new(NUMBERED_NO_EN)?,
+            person_zh: Regex::new(PERSON_ZH)?,
+            room_zh: Regex::new(ROOM_ZH)?,
             flat_en: Regex::new(FLAT_EN)?,
             name_en: Regex::new(NAME_EN)?,
         })
@@ -284,9 +321,27 @@ pub(crate) fn locate(
             score: rules.unit_weight(m.as_str()),
         });
     }
+    if hay.bytes().any(|b| b.is_ascii_digit()) {
+        for m in rules.room_zh.find_iter(hay) {
+            if found.len() == MAX_CANDIDATES {
+                break;
+            }
+            // Part of a longer number (a phone number, 2024年) is no room.
+            let before = hay[..m.start()].chars().next_back();
+            let after = hay[m.end()..].chars().next();
+            if is_ascii_word_char(before) || after.is_some_and(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            found.push(Candidate {
+                span: m.range(),
+                score: FLAT_WEIGHT,
+            });
+        }
+    }
     // Before the lexicon's place words, so a direction wins a tie with one (村西那条沟…田里).
-    // Villages named for a family and homes both need 家: without it they are not searched.
-    let has_jia = hay.contains('家');
+    // Villages named for a family and homes both need 家 (homes 家 or 屋): without them they are
+    // not searched.
+    let has_jia = hay.contains('家') || hay.contains('屋');
     for (re, score, needs_jia) in [
         (&rules.direction_zh, DIRECTION_WEIGHT, false),
         (&rules.water_zh, WATER_WEIGHT, false),
@@ -325,14 +380,21 @@ pub(crate) fn locate(
         for (re, score) in [
             (&rules.home_en, HOME_WEIGHT),
             (&rules.malay_en, HOME_WEIGHT),
+            (&rules.floor_en, FLOOR_WEIGHT),
+            (&rules.numbered_no_en, LETTER_WEIGHT),
         ] {
             for m in re.find_iter(hay) {
                 if found.len() == MAX_CANDIDATES {
                     break;
                 }
+                let pronoun = ["their", "there", "his", "her"].iter().any(|w| {
+                    m.as_str()
+                        .get(..w.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(w))
+                });
                 found.push(Candidate {
                     span: m.range(),
-                    score,
+                    score: if pronoun { PRONOUN_HOME_WEIGHT } else { score },
                 });
             }
         }
@@ -349,8 +411,11 @@ pub(crate) fn locate(
             if found.len() == MAX_CANDIDATES {
                 break;
             }
-            // The flat number alone ("3B"), not the preposition before it.
-            if let Some(m) = c.get(1).or_else(|| c.get(0)) {
+            // The flat number alone ("3B"), not the preposition before it; "for 5G" is a network.
+            if let Some(m) = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(0)) {
+                if m.as_str().ends_with(['G', 'K']) && !m.as_str().contains('-') {
+                    continue;
+                }
                 found.push(Candidate {
                     span: m.range(),
                     score: FLAT_WEIGHT,
@@ -388,6 +453,18 @@ pub(crate) fn locate(
         }
         if let Some(c) = named_place(jieba, hay, hit) {
             found.push(c);
+        }
+    }
+    // An elder's name stands for their home only when no place is named (李奶奶好几天没下楼).
+    if found.is_empty() {
+        for m in rules.person_zh.find_iter(hay) {
+            if found.len() == MAX_CANDIDATES {
+                break;
+            }
+            found.push(Candidate {
+                span: m.range(),
+                score: PERSON_WEIGHT,
+            });
         }
     }
     if found.is_empty() {
@@ -437,6 +514,14 @@ pub(crate) fn locate(
     let start = span.start + (text.len() - text.trim_start().len());
     let end = span.start + text.len();
     (start < end).then_some(start..end)
+}
+
+/// Whether `hay` may name a home by who lives there without 家 (老王屋里) or an elder
+/// ([`PERSON_ZH`]): a cheap test before searching.
+pub(crate) fn may_name_person(hay: &str) -> bool {
+    hay.contains([
+        '屋', '爷', '奶', '婆', '婶', '嫂', '伯', '毑', '嗲', '妈', '娘', '太',
+    ]) || (hay.contains('老') && hay.contains('头'))
 }
 
 /// Whether `hay` may hold a [`NAME_EN`] match: the name's capital and small letter after a
@@ -494,8 +579,20 @@ fn is_ascii_word_char(c: Option<char>) -> bool {
 fn named_place(jieba: &Jieba, hay: &str, hit: &PlaceHit) -> Option<Candidate> {
     let term = &hay[hit.span.clone()];
     let ascii = term.is_ascii();
+    // A name (Station Road, 文化广场) says which place more surely than words describing a
+    // common one (the car park): with both, the name wins.
+    let mut bonus = 0.5;
     let (start, named) = if ascii {
-        english_name_start(hay, hit.span.start, hit.entry.whole_word)
+        if next_word_is(hay, hit.span.end, &NOT_PLACE_AFTER) {
+            // "school bag", "park bench" … a place word naming a thing.
+            return None;
+        }
+        let (start, named, described) =
+            english_name_start(hay, hit.span.start, hit.entry.whole_word);
+        if described {
+            bonus = 0.25;
+        }
+        (start, named)
     } else {
         if hit.entry.whole_word && continues_word(jieba, hay, hit.span.clone()) {
             return None;
@@ -508,7 +605,7 @@ fn named_place(jieba: &Jieba, hay: &str, hit: &PlaceHit) -> Option<Candidate> {
     }
     Some(Candidate {
         span: start..hit.span.end,
-        score: hit.entry.weight + if named { 0.5 } else { 0.0 },
+        score: hit.entry.weight + if named { bonus } else { 0.0 },
     })
 }
 
@@ -658,7 +755,11 @@ fn chinese_name_start(
             if suffix && t.tag.starts_with('v') {
                 return (anchor.start, false);
             }
-            generic = suffix && t.word.chars().count() == 2;
+            // 东街, 老街, 后巷, 南关: a street or quarter named by its side of town or its age
+            // is a name on its own, unlike 东路 or 小路.
+            let street_name = hay[anchor.clone()].ends_with(['街', '巷', '关'])
+                && t.word.starts_with(STREET_HEADS);
+            generic = suffix && t.word.chars().count() == 2 && !street_name;
             // A settlement name the dictionary does not know, or knows as a place (李庄, 老屯,
             // 三屯), is a name unless it is a move to one (回村, 进村).
             if settlement && matches!(t.tag, "x" | "ns" | "nr") && !t.word.starts_with(MOVES_TO) {
@@ -699,13 +800,18 @@ const SETTLEMENTS: [char; 7] = ['组', '村', '屯', '寨', '庄', '湾', '坝']
 /// Verbs of going that join a settlement word without naming one (回村, 进村, 出寨).
 const MOVES_TO: [char; 7] = ['回', '进', '出', '离', '返', '入', '下'];
 
+/// Heads that name a street or quarter on their own (东街, 老街, 后巷, 南关).
+const STREET_HEADS: [char; 8] = ['东', '西', '南', '北', '老', '新', '前', '后'];
+
 /// Heads of a two-character place word that make it part of a name (北京 + 东路, 解放 + 大街)
 /// rather than a common word (走路, 马路, 上路).
 const NAMING_HEADS: [char; 10] = ['东', '西', '南', '北', '中', '大', '小', '新', '老', '前'];
 
 /// Extends an English place word to the left over capitalised words or a number
 /// ("Station Road", "22 Pine Court"); a bare lowercase word counts only for a suffix like road.
-fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool) {
+/// Returns the start, whether a name was found, and whether it is only described ("at the
+/// drinks stall") rather than named.
+fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool, bool) {
     let letters = hay[anchor..]
         .bytes()
         .take_while(|b| b.is_ascii_alphabetic())
@@ -744,10 +850,29 @@ fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool) {
     if words == 0
         && let Some(s) = locative_start(hay, anchor)
     {
-        return (s, true);
+        return (s, true, true);
     }
-    (start, words > 0)
+    (start, words > 0, false)
 }
+
+/// The word right after byte `end` (after spaces) is one of `list`.
+fn next_word_is(hay: &str, end: usize, list: &[&str]) -> bool {
+    let rest = hay[end..].trim_start_matches(' ');
+    if rest.len() == hay.len() - end {
+        return false;
+    }
+    let word = &rest[..rest
+        .bytes()
+        .position(|b| !b.is_ascii_alphabetic())
+        .unwrap_or(rest.len())];
+    !word.is_empty() && one_of(list, word)
+}
+
+/// Words a place word names a thing or a kind of person with ("school bag", "school uniform").
+const NOT_PLACE_AFTER: [&str; 12] = [
+    "bag", "bags", "uniform", "uniforms", "fees", "holiday", "holidays", "teacher", "teachers",
+    "menu", "menus", "run",
+];
 
 /// The word before byte `end` (spaces skipped): its start and text.
 fn word_before(hay: &str, end: usize) -> Option<(usize, &str)> {
@@ -790,9 +915,9 @@ fn locative_start(hay: &str, anchor: usize) -> Option<usize> {
     None
 }
 
-const LOCATIVE_PREPOSITIONS: [&str; 12] = [
+const LOCATIVE_PREPOSITIONS: [&str; 13] = [
     "at", "in", "on", "near", "by", "outside", "behind", "under", "across", "along", "opposite",
-    "beside",
+    "beside", "of",
 ];
 const DETERMINERS: [&str; 7] = ["the", "a", "an", "our", "my", "this", "that"];
 
@@ -1140,5 +1265,107 @@ mod settlements {
         assert_eq!(place("我刚回村 家里水管冻裂了"), None);
         assert_eq!(place("这个小组的人都不来开会"), None);
         assert_eq!(place("农村的路灯总是坏"), None);
+    }
+}
+
+#[cfg(test)]
+mod homes_floors_and_numbers {
+    use super::everyday_places::has;
+    use super::tests::place;
+
+    #[test]
+    fn a_home_named_by_who_lives_there_or_the_elder_alone() {
+        has("老王屋里两天没开门了 喊也没人应", "老王屋里");
+        has("罗嫂子屋头的老娘还冒回来", "罗嫂子屋头");
+        // No place named: the elder stands for their home.
+        has("隔壁陈婆婆好几天没下楼买菜了 敲门也没人开", "陈婆婆");
+        has("老李头三天没见着人了 门锁着", "老李头");
+        // Any place named wins over the person.
+        has("刘奶奶在菜市场门口摔了一跤 起不来", "菜市场");
+        // A worker or the person spoken to is no home.
+        assert_eq!(place("张师傅快来看看 水管又漏了"), None);
+    }
+
+    #[test]
+    fn room_numbers_with_the_words_that_make_them_rooms() {
+        has("楼上1501每天晚上十二点还在拍球 整栋都听得到", "1501");
+        has("301家门缝里往外冒黑烟 敲门没人应", "301家");
+        // A count of households is no room.
+        let p = place("小区300户都停水一天了 什么时候来水").expect("a place");
+        assert!(!p.contains("300"), "{p}");
+    }
+
+    #[test]
+    fn english_floors_outrank_building_parts_and_vague_homes() {
+        has(
+            "someone keeps leaving rubbish bags at the staircase on 15/F, rats everywhere",
+            "15/F",
+        );
+        has(
+            "staircase lights on 20/F to 22/F out for a week",
+            "20/F to 22/F",
+        );
+        has(
+            "battery exploded outside their unit on level 6, smoke in the corridor",
+            "level 6",
+        );
+        has(
+            "big crack in the wall by the stairs on the ground floor",
+            "ground floor",
+        );
+    }
+
+    #[test]
+    fn english_addresses_by_number_and_named_buildings() {
+        has(
+            "street lights in lane no 4 not working for 2 weeks",
+            "lane no 4",
+        );
+        has("the buzzer for 4C has been dead for two weeks", "4C");
+        has(
+            "Old Mr Ho in 12-05 usually walks in the morning, not seen",
+            "12-05",
+        );
+        has(
+            "the lights in the stairwell of Fleming House are out again",
+            "Fleming House",
+        );
+        has(
+            "lamp at the end of Cedar Ct keeps flickering all night",
+            "Cedar Ct",
+        );
+        has("drainage behind A building is overflowing", "A building");
+        // A network is not a flat.
+        assert_eq!(place("signal for 5G is bad today"), None);
+    }
+
+    #[test]
+    fn a_name_beats_a_described_common_place() {
+        has(
+            "car on fire in the car park behind Brunel Court, flames near the flats",
+            "Brunel Court",
+        );
+        // A place word naming a thing is no place.
+        has(
+            "my daughter lost near MTR exit B, pink school bag, long hair",
+            "exit B",
+        );
+    }
+
+    #[test]
+    fn streets_and_quarters_named_by_their_side_of_town() {
+        has("老街那边的路太窄了 电动车骑得飞快", "老街");
+        has("东街那几盏路灯黑了好几天了", "东街");
+        has("后巷啲垃圾堆到成座山咁 又有老鼠", "后巷");
+        // A road named only by a side is no name.
+        assert_eq!(place("小路上全是泥 走不了"), None);
+    }
+
+    #[test]
+    fn village_farmyards_fields_and_school_buildings() {
+        has("着火啦 后面柴房烧起来了 快拿水", "柴房");
+        has("玉米地里那个打药的大爷晒晕了", "玉米地");
+        has("教学楼走廊的天花板整块塌下来 砸到人了", "教学楼");
+        has("三岔口那个减速带被压坏了 钢钉翘起来", "三岔口");
     }
 }

@@ -45,7 +45,7 @@ pub fn unread(account: &str, raw: &str, reason: String) -> crate::store::unread:
         platform: PLATFORM.into(),
         account: account.to_string(),
         key: crate::store::unread::hash_key(raw.as_bytes()),
-        reason,
+        reason: crate::store::unread::reason(reason),
         raw: raw.to_string(),
     }
 }

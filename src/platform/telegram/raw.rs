@@ -63,7 +63,7 @@ pub fn read_update(me: &BotIdentity, raw: &Value, now: i64) -> Read {
     match lenient(me, raw, now) {
         Ok(Some(event)) => Read::Event {
             event: Box::new(event),
-            lenient: Some(typed_error),
+            lenient: Some(crate::store::unread::reason(typed_error)),
         },
         Ok(None) => Read::Skip,
         Err(why) => Read::Unread(unread(me, raw, format!("{why} ({typed_error})"))),
@@ -82,7 +82,7 @@ pub fn unread(me: &BotIdentity, raw: &Value, reason: String) -> Unread {
         platform: PLATFORM.into(),
         account: me.account(),
         key,
-        reason,
+        reason: crate::store::unread::reason(reason),
         raw: text,
     }
 }
@@ -504,5 +504,39 @@ mod tests {
             json!({"from": {"id": 5, "is_bot": true, "first_name": "b"}, "date": "x"}),
         );
         assert_eq!(read_update(&me(), &bot, 0), Read::Skip);
+    }
+
+    #[test]
+    fn a_reason_quoting_a_megabyte_of_garbage_stays_short() {
+        // A webhook body that is not JSON reaches the reader as a string holding the body;
+        // serde's error quotes it whole.
+        let garbage = Value::String("\u{fffd}x".repeat(300_000));
+        let Read::Unread(row) = read_update(&me(), &garbage, 0) else {
+            panic!("garbage must be kept unread");
+        };
+        assert!(row.reason.len() <= crate::store::unread::REASON_MAX_BYTES);
+        assert!(
+            row.reason.starts_with("an update is not a JSON object"),
+            "{}",
+            row.reason
+        );
+        assert!(row.reason.ends_with('…'));
+        // The payload itself is kept (cut to its first 64 KiB where it is stored).
+        assert_eq!(row.raw, garbage.to_string());
+
+        // A date quoting a long string: read leniently, and the note of why is short too.
+        let long_date = group_message(json!({"date": "9".repeat(100_000) + "x"}));
+        match read_update(&me(), &long_date, 0) {
+            Read::Event {
+                lenient: Some(why), ..
+            } => {
+                assert!(
+                    why.len() <= crate::store::unread::REASON_MAX_BYTES,
+                    "{}",
+                    why.len()
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
