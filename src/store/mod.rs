@@ -581,6 +581,7 @@ async fn checkpoint_round(
     if held >= SLOW_WRITE {
         tracing::warn!(
             frames = first.frames,
+            copied = first.copied,
             first_us,
             wait_us,
             second_us,
@@ -589,6 +590,7 @@ async fn checkpoint_round(
     } else {
         tracing::debug!(
             frames = first.frames,
+            copied = first.copied,
             first_us,
             wait_us,
             second_us,

@@ -605,9 +605,47 @@ async fn statistics_are_read_after_the_commit(db: Db) {
     assert!(answers[0].contains("东门一网格"), "{}", answers[0]);
     app.stop().await;
 }
+/// Questions waiting together are answered in one pass (one commit): each goes to its own
+/// asker, a chat's answers in the order it asked, and none is left waiting.
+async fn questions_waiting_together_are_all_answered_in_order(db: Db) {
+    use crate::support::{message, seed, spawn_app};
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let held = app.engine.hold_answers().await;
+    for (chat, user, name, text) in [
+        ("p-coord1", "coord1", "陈静", "统计"),
+        ("p-admin1", "admin1", "赵敏", "统计 全部"),
+        ("p-coord1", "coord1", "陈静", "统计 东门二网格"),
+    ] {
+        app.submit(message(chat, user, name, text, None))
+            .await
+            .expect("stored");
+    }
+    until("the three questions committed", || async {
+        app.store.questions_waiting().await.expect("questions") == 3
+    })
+    .await;
+    // Answered after the restart, all three in the first pass.
+    let app = app.restart(|_| {}).await;
+    app.settle().await;
+    drop(held);
+    assert_eq!(app.store.questions_waiting().await.expect("questions"), 0);
+    let coordinator = said_in(&app, "p-coord1");
+    assert_eq!(coordinator.len(), 2, "{coordinator:?}");
+    assert!(coordinator[0].contains("东门村"), "{}", coordinator[0]);
+    assert!(coordinator[1].contains("东门二网格"), "{}", coordinator[1]);
+    let admin = said_in(&app, "p-admin1");
+    assert_eq!(admin.len(), 1, "{admin:?}");
+    assert!(admin[0].contains("收到群众诉求"), "{}", admin[0]);
+    app.stop().await;
+}
 crate::both_backends!(
     statistics_never_hold_the_write_transaction,
     statistics_are_read_after_the_commit
+);
+crate::both_backends!(
+    answers_waiting_together,
+    questions_waiting_together_are_all_answered_in_order
 );
 
 /// 统计明细's per-leader lines on a constructed history: 张伟 claimed three tickets (two by

@@ -26,6 +26,9 @@ use crate::understand::command::{Problem, split_word};
 
 /// Questions answered per pass of [`Engine::answer_questions`].
 const ANSWER_BATCH: i64 = 32;
+/// How long a pass reads answers before it queues those it has (see
+/// [`Engine::answer_questions`]).
+const ANSWER_SLICE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// What a statistics command shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -215,43 +218,75 @@ impl Engine {
     }
 
     /// Answers the statistics questions waiting (see the module doc): each read from the
-    /// rollups beside the writer, then queued with its question deleted in one short
-    /// transaction. Returns how many answers were queued.
+    /// rollups beside the writer, then all of them queued, with their questions deleted, in
+    /// one short transaction. One commit for the pass, not one per answer: on SQLite every
+    /// commit holds the write turn for an fsync, and ten coordinators asking at the same
+    /// moment would otherwise put ten of them between the intake's batches every second.
+    /// Returns how many answers were queued.
     pub async fn answer_questions(&self, store: &Store) -> Result<usize, StoreError> {
-        let mut answered = 0;
+        let mut ready = Vec::new();
+        let mut failed = None;
+        let started = std::time::Instant::now();
         for (id, question) in store.waiting_questions(ANSWER_BATCH).await? {
+            // Those read so far go out first when reading takes long (a pass over a large
+            // database on a busy machine); the rest come in the next pass.
+            if started.elapsed() >= ANSWER_SLICE && !ready.is_empty() {
+                break;
+            }
             // Tests hold answers here to show that intake goes on meanwhile.
             let _turn = self.answers_held.read().await;
             let answer = match question {
-                Ok(q) => Some(self.answer(store, q).await?),
+                Ok(q) => match self.answer(store, q).await {
+                    Ok(a) => Some(a),
+                    Err(e) => {
+                        // The answers read so far are queued; this one and the rest wait
+                        // for the next pass.
+                        failed = Some(e);
+                        break;
+                    }
+                },
                 Err(e) => {
                     tracing::warn!(question = id, error = %e, "unreadable statistics question dropped");
                     None
                 }
             };
+            ready.push((id, answer));
+        }
+        let mut answered = 0;
+        if !ready.is_empty() {
             let mut tx = store.begin().await?;
-            let mut queued = None;
-            if tx.take_question(id).await?
-                && let Some(answer) = answer
-            {
-                if let Outbound::Send(m) = &answer.item {
-                    queued = Some((answer.platform.clone(), m.chat.clone()));
+            let mut queued = Vec::new();
+            for (id, answer) in ready {
+                if tx.take_question(id).await?
+                    && let Some(answer) = answer
+                {
+                    if let Outbound::Send(m) = &answer.item {
+                        queued.push((answer.platform.clone(), m.chat.clone()));
+                    }
+                    tx.enqueue(&[answer], self.clock.now()).await?;
+                    answered += 1;
                 }
-                tx.enqueue(&[answer], self.clock.now()).await?;
-                answered += 1;
             }
             tx.commit().await?;
-            if let Some((platform, chat)) = queued
-                && self.answered.receiver_count() > 0
-            {
-                let _ = self.answered.send(Arc::new(crate::engine::Answered {
-                    at: std::time::Instant::now(),
-                    platform,
-                    chat,
-                }));
+            if self.answered.receiver_count() > 0 {
+                let at = std::time::Instant::now();
+                for (platform, chat) in queued {
+                    let _ = self.answered.send(Arc::new(crate::engine::Answered {
+                        at,
+                        platform,
+                        chat,
+                    }));
+                }
             }
         }
-        Ok(answered)
+        match failed {
+            Some(e) if answered == 0 => Err(e),
+            Some(e) => {
+                tracing::warn!(error = %e, "a statistics answer could not be read; it is tried again");
+                Ok(answered)
+            }
+            None => Ok(answered),
+        }
     }
 
     /// The answer to one question, read from the rollups in read transactions.
