@@ -752,7 +752,7 @@ async fn extensions_show_on_the_ticket_page_and_in_the_export() {
 /// commands as in chat, so the same redraw).
 async fn console_actions_redraw_the_card(db: Db) {
     use gridline::platform::memory::MemoryAdapter;
-    use gridline::platform::{Adapter as _, Capabilities, Outbound};
+    use gridline::platform::{Adapter as _, Capabilities};
     let memory = MemoryAdapter::new(Capabilities {
         edits: true,
         ..MemoryAdapter::default().capabilities()
@@ -763,18 +763,7 @@ async fn console_actions_redraw_the_card(db: Db) {
         .say("g1", "res1", "王芳", "报修：3栋2单元路灯坏了，晚上很黑")
         .await;
     let card = app.card_for(&source);
-    let card_now = || {
-        app.memory
-            .sent()
-            .into_iter()
-            .filter_map(|s| match s.item {
-                Outbound::Edit {
-                    message_id, text, ..
-                } if message_id == card => Some(text),
-                _ => None,
-            })
-            .next_back()
-    };
+    let card_now = || app.card_redrawn(&card);
     assert_eq!(card_now(), None, "not redrawn before any change");
     let c1 = sign_in(&app, "C1").await;
     let csrf = c1.csrf().await;

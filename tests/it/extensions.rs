@@ -11,7 +11,7 @@ use crate::fake_telegram::{Chat, FakeTelegram, User};
 use crate::sandbox::{Api, sandbox_app};
 use crate::support::{Db, ROSTER, TestApp, seed, spawn_app, spawn_app_with};
 use gridline::platform::memory::MemoryAdapter;
-use gridline::platform::{Adapter as _, Capabilities, Outbound, OutboundMessage};
+use gridline::platform::{Adapter as _, Capabilities, OutboundMessage};
 
 const DAY: i64 = 24 * 3600 * 1000;
 
@@ -42,17 +42,7 @@ fn last_in(app: &TestApp, chat: &str) -> String {
 
 /// The last text the card `card` was edited to.
 fn card_now(app: &TestApp, card: &str) -> String {
-    app.memory
-        .sent()
-        .into_iter()
-        .filter_map(|s| match s.item {
-            Outbound::Edit {
-                message_id, text, ..
-            } if message_id == card => Some(text),
-            _ => None,
-        })
-        .next_back()
-        .expect("card redrawn")
+    app.card_redrawn(card).expect("card redrawn")
 }
 
 async fn extensions(db: Db) {

@@ -272,6 +272,20 @@ impl TestApp {
             .expect("a card answered the report")
     }
 
+    /// The last text the card `card` was edited to; None while it was never redrawn.
+    pub fn card_redrawn(&self, card: &str) -> Option<String> {
+        self.memory
+            .sent()
+            .into_iter()
+            .filter_map(|s| match s.item {
+                gridline::platform::Outbound::Edit {
+                    message_id, text, ..
+                } if message_id == card => Some(text),
+                _ => None,
+            })
+            .next_back()
+    }
+
     pub fn bot_messages(&self) -> Vec<(OutboundMessage, Vec<String>)> {
         self.memory
             .sent()
