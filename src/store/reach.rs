@@ -70,7 +70,7 @@ impl Tx {
         .bind(account.to_string())
         .bind(chat_id.to_string())
         .bind(now)
-        .execute(self.db().await?)
+        .execute(self.conn())
         .await?;
         Ok(())
     }
@@ -86,7 +86,7 @@ impl Tx {
         )
         .bind(platform.to_string())
         .bind(user_id.to_string())
-        .fetch_optional(self.db().await?)
+        .fetch_optional(self.conn())
         .await?;
         row.map(|r| Ok((col(&r, "account")?, col(&r, "chat_id")?)))
             .transpose()
@@ -97,7 +97,7 @@ impl Tx {
         let sql = format!("{CONTACTS} AND g.grid = $1 ORDER BY p.code, i.platform, i.user_id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(grid.to_string())
-            .fetch_all(self.db().await?)
+            .fetch_all(self.conn())
             .await?;
         rows.iter().map(contact).collect()
     }

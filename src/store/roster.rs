@@ -93,6 +93,12 @@ pub(crate) struct RosterCache {
     /// Keyed by grid and platform: leave is judged when asked ([`DutyCandidate::pick`]), so an
     /// entry stays right as time passes.
     on_duty: HashMap<(String, String), Vec<DutyCandidate>>,
+    /// Grids by code (`None`: no such grid), for names, paths and levels.
+    grids: HashMap<String, Option<Grid>>,
+    /// The active groups bound to a grid ([`Tx::groups_of_grid`]).
+    grid_groups: HashMap<String, Vec<crate::store::timers::ChatTarget>>,
+    /// Holders of a role on a grid, with their user id on a platform ([`Tx::holders`]).
+    holders: HashMap<(String, String, String), Vec<Person>>,
 }
 
 /// How many entries of one kind the shared memo keeps before it starts afresh: a county's
@@ -111,6 +117,9 @@ impl RosterCache {
         merge(&mut self.groups, other.groups);
         merge(&mut self.senders, other.senders);
         merge(&mut self.on_duty, other.on_duty);
+        merge(&mut self.grids, other.grids);
+        merge(&mut self.grid_groups, other.grid_groups);
+        merge(&mut self.holders, other.holders);
     }
 }
 
@@ -356,11 +365,74 @@ impl Tx {
     }
 
     pub async fn grid(&mut self, code: &str) -> Result<Option<Grid>> {
+        if let Some(hit) = self.look(|c| c.grids.get(code).cloned()) {
+            return Ok(hit);
+        }
         let row = sqlx::query("SELECT code, name, parent, level, path FROM grids WHERE code = $1")
             .bind(code.to_string())
             .fetch_optional(self.conn())
             .await?;
-        row.map(|r| grid_from(&r)).transpose()
+        let grid = row.map(|r| grid_from(&r)).transpose()?;
+        if let Some(c) = &mut self.roster {
+            c.grids.insert(code.to_string(), grid.clone());
+        }
+        Ok(grid)
+    }
+
+    /// The active groups bound to exactly `grid`, by platform and chat id.
+    pub async fn groups_of_grid(
+        &mut self,
+        grid: &str,
+    ) -> Result<Vec<crate::store::timers::ChatTarget>> {
+        if let Some(hit) = self.look(|c| c.grid_groups.get(grid).cloned()) {
+            return Ok(hit);
+        }
+        let rows = sqlx::query(
+            "SELECT platform, account, chat_id FROM chat_groups WHERE grid = $1 AND active = 1 \
+             ORDER BY platform, chat_id",
+        )
+        .bind(grid.to_string())
+        .fetch_all(self.conn())
+        .await?;
+        let groups = rows
+            .iter()
+            .map(|r| {
+                Ok(crate::store::timers::ChatTarget {
+                    platform: col(r, "platform")?,
+                    account: col(r, "account")?,
+                    chat_id: col(r, "chat_id")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(c) = &mut self.roster {
+            c.grid_groups.insert(grid.to_string(), groups.clone());
+        }
+        Ok(groups)
+    }
+
+    /// People holding `role` on exactly `grid`, with their user id on `platform`, by code.
+    pub async fn holders(&mut self, grid: &str, role: &str, platform: &str) -> Result<Vec<Person>> {
+        let key = (grid.to_string(), role.to_string(), platform.to_string());
+        if let Some(hit) = self.look(|c| c.holders.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let rows = sqlx::query(
+            "SELECT p.code, p.name, \
+               (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $3 \
+                ORDER BY i.user_id LIMIT 1) AS user_id \
+             FROM grants g JOIN people p ON p.code = g.person \
+             WHERE g.grid = $1 AND g.role = $2 ORDER BY p.code",
+        )
+        .bind(grid.to_string())
+        .bind(role.to_string())
+        .bind(platform.to_string())
+        .fetch_all(self.conn())
+        .await?;
+        let people = rows.iter().map(person_from).collect::<Result<Vec<_>>>()?;
+        if let Some(c) = &mut self.roster {
+            c.holders.insert(key, people.clone());
+        }
+        Ok(people)
     }
 
     /// A grid directly under `code`, for an example of a full ticket number.
@@ -860,6 +932,15 @@ impl Store {
         tx.cache_roster().await?;
         tx.prefetch_roster(chats, senders).await?;
         tx.publish_read().await
+    }
+
+    /// The roster's generation (migration 0008): it moves when grids, groups, people, identities
+    /// or grants change, and only then, since every move empties the engine's memo.
+    pub async fn roster_generation(&self) -> Result<Option<i64>> {
+        let mut tx = self.begin_read().await?;
+        let n = tx.roster_generation().await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Reads every group binding, and who may be on duty for every bound grid, into the shared

@@ -79,6 +79,44 @@ pub struct NewTicket {
     pub duplicate_of: Option<i64>,
 }
 
+impl Ticket {
+    /// A ticket as [`Tx::insert_ticket`] opens it: open, unrated, never escalated.
+    pub(crate) fn opened(id: i64, no: i64, t: &NewTicket) -> Ticket {
+        Ticket {
+            id,
+            grid: t.grid.clone(),
+            no,
+            platform: t.platform.clone(),
+            account: t.account.clone(),
+            chat_id: t.chat_id.clone(),
+            thread: t.thread.clone(),
+            source_message_id: t.source_message_id.clone(),
+            reporter_id: t.reporter_id.clone(),
+            reporter_name: t.reporter_name.clone(),
+            category: t.category,
+            urgency: t.urgency,
+            location: t.location.clone(),
+            body: t.body.clone(),
+            assignee: t.assignee.clone(),
+            state: TicketState::Open,
+            created_at: t.created_at,
+            first_response_at: None,
+            claimed_at: None,
+            resolved_at: None,
+            closed_at: None,
+            claim_due: t.claim_due,
+            resolve_due: t.resolve_due,
+            rating: None,
+            ratings: Ratings::default(),
+            duplicate_of: t.duplicate_of,
+            updated_at: t.created_at,
+            escalated: None,
+            reopened: 0,
+            extensions: 0,
+        }
+    }
+}
+
 /// One line of a ticket's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketEvent {
@@ -295,6 +333,12 @@ impl Tx {
 
     /// A ticket, locked for update on PostgreSQL so that replicas change it one at a time.
     pub async fn ticket(&mut self, id: i64) -> Result<Option<Ticket>> {
+        // A ticket opened in this transaction and not written yet is exactly what it was
+        // opened as (any change writes the held tickets first): answering from it keeps the
+        // batch's new tickets in one insert. Its figures are already remembered (`rollup_new`).
+        if let Some((_, no, t)) = self.held.tickets.iter().find(|(held, _, _)| *held == id) {
+            return Ok(Some(Ticket::opened(id, *no, t)));
+        }
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE",
             Backend::Sqlite => "",

@@ -3,7 +3,6 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::roster::Person;
 use super::{Result, Store, Tx, col, parse_col, row_placeholders};
 use crate::domain::{DigestKind, TimerKind};
 
@@ -153,43 +152,6 @@ impl Tx {
         .execute(self.db().await?)
         .await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    /// Active groups bound to a grid (a village's or town's coordinators' group).
-    pub async fn groups_of_grid(&mut self, grid: &str) -> Result<Vec<ChatTarget>> {
-        let rows = sqlx::query(
-            "SELECT platform, account, chat_id FROM chat_groups WHERE grid = $1 AND active = 1 \
-             ORDER BY platform, chat_id",
-        )
-        .bind(grid.to_string())
-        .fetch_all(self.db().await?)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ChatTarget {
-                    platform: col(r, "platform")?,
-                    account: col(r, "account")?,
-                    chat_id: col(r, "chat_id")?,
-                })
-            })
-            .collect()
-    }
-
-    /// People holding `role` on exactly `grid`, with their user id on `platform`, by code.
-    pub async fn holders(&mut self, grid: &str, role: &str, platform: &str) -> Result<Vec<Person>> {
-        let rows = sqlx::query(
-            "SELECT p.code, p.name, \
-               (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $3 \
-                ORDER BY i.user_id LIMIT 1) AS user_id \
-             FROM grants g JOIN people p ON p.code = g.person \
-             WHERE g.grid = $1 AND g.role = $2 ORDER BY p.code",
-        )
-        .bind(grid.to_string())
-        .bind(role.to_string())
-        .bind(platform.to_string())
-        .fetch_all(self.db().await?)
-        .await?;
-        rows.iter().map(super::roster::person_from).collect()
     }
 
     /// Sets or ends (`None`) a person's leave.

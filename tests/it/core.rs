@@ -274,15 +274,22 @@ async fn roster_change(db: Db) {
     seed(&app, ROSTER).await;
     app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
     assert!(app.last().text.contains("@张伟"), "{}", app.last().text);
+    // Numbering a ticket is not a roster change: the memo stays good for the next batch.
+    let generation = app.store.roster_generation().await.expect("generation");
     app.say("g1", "res1", "王芳", "/report 5栋门口垃圾没人收")
         .await;
     assert!(app.last().text.contains("@张伟"), "{}", app.last().text);
+    assert_eq!(
+        app.store.roster_generation().await.expect("generation"),
+        generation
+    );
 
     let moved = ROSTER.replace(
         "group,,东门一网格群,T1-V1-G1,,memory,g1,",
         "group,,东门一网格群,T1-V1-G2,,memory,g1,",
     );
     seed(&app, &moved).await;
+    assert!(app.store.roster_generation().await.expect("generation") > generation);
     app.say("g1", "res1", "王芳", "/report 7栋水管漏水").await;
     assert!(app.last().text.contains("@李强"), "{}", app.last().text);
 

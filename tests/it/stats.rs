@@ -365,6 +365,33 @@ async fn rollups_equal_the_brute_force_count_postgres() {
     }
 }
 
+/// A ticket read in the transaction that opened it (before the batch writes its new tickets)
+/// is the ticket the database holds once it is written, on both backends.
+async fn opened_ticket_reads_as_stored(db: Db) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(db, &dir).await;
+    let mut rng = fastrand::Rng::with_seed(11);
+    let mut tx = store.begin().await.expect("begin");
+    let mut read = Vec::new();
+    for n in 1..=5 {
+        let (id, _) = tx
+            .insert_ticket(&new_ticket(&mut rng, n))
+            .await
+            .expect("insert");
+        read.push(tx.ticket(id).await.expect("read").expect("held ticket"));
+    }
+    tx.commit().await.expect("commit");
+    for before in read {
+        let stored = store.ticket(before.id).await.expect("db").expect("stored");
+        assert_eq!(before, stored);
+    }
+    assert_eq!(store.verify_rollups(ZONE, 5).await.expect("verify").0, 0);
+}
+crate::both_backends!(
+    a_ticket_read_before_it_is_written_is_the_stored_one,
+    opened_ticket_reads_as_stored
+);
+
 /// A database with tickets from before the rollups (or built for another zone) gets them
 /// rebuilt at start; `verify` then finds nothing.
 #[tokio::test]
