@@ -64,7 +64,7 @@ use crate::store::inbox::InboxRow;
 use crate::store::outbox::NewOutbound;
 use crate::store::roster::GroupBinding;
 use crate::store::tickets::TicketEvent;
-use crate::store::{Backend, Store, StoreError, Tx};
+use crate::store::{Store, StoreError, Tx};
 use crate::understand::command::{self as grammar, Problem};
 use crate::understand::{Parser, Understanding};
 
@@ -459,14 +459,21 @@ impl Engine {
             earliest - p.photo_window.as_millis() - p.confirm_ttl.as_millis(),
         )
         .await?;
-        if tx.backend() == Backend::Postgres {
-            // Ticket numbers for the batch's likely requests in one statement, not one each.
-            let likely = rows
-                .iter()
-                .filter(|r| self.likely_ticket(&r.event, readings))
-                .count();
-            tx.reserve_ticket_ids(likely).await?;
+        // Ticket ids and grid numbers for the batch's likely requests in a statement or two,
+        // not one or two each.
+        let likely: Vec<&InboundEvent> = rows
+            .iter()
+            .map(|r| &r.event)
+            .filter(|e| self.likely_ticket(e, readings))
+            .collect();
+        tx.reserve_ticket_ids(likely.len()).await?;
+        let mut grids = Vec::with_capacity(likely.len());
+        for e in &likely {
+            if let Some(group) = tx.group(&e.platform, &e.chat.id).await? {
+                grids.push(group.grid);
+            }
         }
+        tx.prefetch_grid_numbers(&grids).await?;
         let prefetched = t0.elapsed();
         for row in rows {
             let span =

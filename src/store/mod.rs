@@ -423,6 +423,9 @@ struct Held {
     next_ticket: Option<i64>,
     /// PostgreSQL: numbers drawn from the tickets' sequence ahead of need.
     reserved: std::collections::VecDeque<i64>,
+    /// SQLite: each grid's last ticket number as this transaction knows it, and whether it
+    /// moved since it was read or written ([`Tx::prefetch_grid_numbers`]).
+    grid_numbers: std::collections::HashMap<String, (i64, bool)>,
     /// `(platform, chat, account)`: the bot account that serves a group (roster.rs).
     accounts: Vec<(String, String, String)>,
     /// `(platform, chat, sender, ticket, at)`: each reporter's newest report (photos.rs).
@@ -480,6 +483,7 @@ impl Tx {
             let reports = std::mem::take(&mut self.held.reports);
             self.write_reports(&reports).await?;
         }
+        self.write_grid_numbers().await?;
         Ok(())
     }
 }

@@ -416,6 +416,22 @@ impl Tx {
         if let Some(hit) = self.look(|c| c.holders.get(&key).cloned()) {
             return Ok(hit);
         }
+        // A grid's deputies are among its on-duty candidates, read with the same user id.
+        if role == "deputy" {
+            let duty = (grid.to_string(), platform.to_string());
+            if let Some(mut deputies) = self.look(|c| {
+                c.on_duty.get(&duty).map(|candidates| {
+                    candidates
+                        .iter()
+                        .filter(|d| d.deputy)
+                        .map(|d| d.person.clone())
+                        .collect::<Vec<_>>()
+                })
+            }) {
+                deputies.sort_by(|a, b| a.code.cmp(&b.code));
+                return Ok(deputies);
+            }
+        }
         let rows = sqlx::query(
             "SELECT p.code, p.name, \
                (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $3 \
@@ -970,6 +986,18 @@ impl Store {
             cache.groups.insert(key, Some(binding));
         }
         tx.prefetch_on_duty(&grids).await?;
+        // The whole tree too: names, paths and levels for cards and escalations.
+        let tree = sqlx::query("SELECT code, name, parent, level, path FROM grids")
+            .fetch_all(tx.conn())
+            .await?;
+        if tree.len() <= MEMO_MAX / 2
+            && let Some(cache) = tx.roster.as_mut()
+        {
+            for r in &tree {
+                let grid = grid_from(r)?;
+                cache.grids.insert(grid.code.clone(), Some(grid));
+            }
+        }
         let generation = tx.memo_generation;
         tx.publish_read().await?;
         let mut memo = lock_memo(&self.memo);

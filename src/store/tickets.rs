@@ -212,18 +212,88 @@ impl Tx {
     /// transaction ends, so replicas opening tickets in the same grid take turns; SQLite's
     /// transaction holds the only write turn anyway.
     async fn next_grid_no(&mut self, grid: &str) -> Result<i64> {
+        if let Some((last, moved)) = self.held.grid_numbers.get_mut(grid) {
+            *last += 1;
+            *moved = true;
+            return Ok(*last);
+        }
         let row = sqlx::query(
             "UPDATE grids SET last_ticket_no = last_ticket_no + 1 WHERE code = $1 RETURNING last_ticket_no",
         )
         .bind(grid.to_string())
         .fetch_optional(self.conn())
         .await?;
-        match row {
-            Some(r) => col(&r, "last_ticket_no"),
-            None => Err(super::StoreError::Unavailable(format!(
+        let Some(r) = row else {
+            return Err(super::StoreError::Unavailable(format!(
                 "no grid {grid} to number a ticket in"
-            ))),
+            )));
+        };
+        let no = col(&r, "last_ticket_no")?;
+        if self.backend == Backend::Sqlite {
+            self.held.grid_numbers.insert(grid.to_string(), (no, false));
         }
+        Ok(no)
+    }
+
+    /// SQLite: reads the ticket counters of `grids` (those of a batch's likely requests) in
+    /// one statement; their tickets are then numbered in memory and the counters written
+    /// once, with the held tickets. The transaction holds SQLite's only write turn (BEGIN
+    /// IMMEDIATE), so nobody else moves a counter meanwhile. PostgreSQL keeps one locking
+    /// `UPDATE … RETURNING` per ticket: replicas opening tickets in the same grid take turns.
+    pub async fn prefetch_grid_numbers(&mut self, grids: &[String]) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let mut wanted: Vec<&str> = grids
+            .iter()
+            .map(String::as_str)
+            .filter(|g| !self.held.grid_numbers.contains_key(*g))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        for chunk in wanted.chunks(400) {
+            let sql = format!(
+                "SELECT code, last_ticket_no FROM grids WHERE code IN ({})",
+                super::params(self.backend, 1, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for g in chunk {
+                q = q.bind(g.to_string());
+            }
+            for r in q.fetch_all(self.conn()).await? {
+                let code: String = col(&r, "code")?;
+                let last: i64 = col(&r, "last_ticket_no")?;
+                self.held.grid_numbers.insert(code, (last, false));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the counters numbered in memory since they were read ([`Tx::prefetch_grid_numbers`]).
+    pub(super) async fn write_grid_numbers(&mut self) -> Result<()> {
+        let moved: Vec<(String, i64)> = self
+            .held
+            .grid_numbers
+            .iter_mut()
+            .filter(|(_, (_, moved))| *moved)
+            .map(|(code, (last, moved))| {
+                *moved = false;
+                (code.clone(), *last)
+            })
+            .collect();
+        for chunk in moved.chunks(400) {
+            let sql = format!(
+                "UPDATE grids SET last_ticket_no = v.column2 FROM (VALUES {}) AS v \
+                 WHERE grids.code = v.column1",
+                row_placeholders(self.backend, chunk.len(), 2)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (code, last) in chunk {
+                q = q.bind(code.clone()).bind(*last);
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
     }
 
     /// The id of ticket number `no` of a grid; the grid code is matched without regard to
