@@ -423,7 +423,7 @@ struct Held {
     next_ticket: Option<i64>,
     /// PostgreSQL: numbers drawn from the tickets' sequence ahead of need.
     reserved: std::collections::VecDeque<i64>,
-    /// SQLite: each grid's last ticket number as this transaction knows it, and whether it
+    /// Each grid's last ticket number as this transaction knows it, and whether it
     /// moved since it was read or written ([`Tx::prefetch_grid_numbers`]).
     grid_numbers: std::collections::HashMap<String, (i64, bool)>,
     /// `(platform, chat, account)`: the bot account that serves a group (roster.rs).

@@ -229,21 +229,22 @@ impl Tx {
             )));
         };
         let no = col(&r, "last_ticket_no")?;
-        if self.backend == Backend::Sqlite {
-            self.held.grid_numbers.insert(grid.to_string(), (no, false));
-        }
+        self.held.grid_numbers.insert(grid.to_string(), (no, false));
         Ok(no)
     }
 
-    /// SQLite: reads the ticket counters of `grids` (those of a batch's likely requests) in
-    /// one statement; their tickets are then numbered in memory and the counters written
-    /// once, with the held tickets. The transaction holds SQLite's only write turn (BEGIN
-    /// IMMEDIATE), so nobody else moves a counter meanwhile. PostgreSQL keeps one locking
-    /// `UPDATE … RETURNING` per ticket: replicas opening tickets in the same grid take turns.
+    /// Reads the ticket counters of `grids` (those of a batch's likely requests) in one
+    /// statement; their tickets are then numbered in memory and the counters written once,
+    /// with the held tickets. Nobody else moves a counter meanwhile: on SQLite the
+    /// transaction holds the only write turn (BEGIN IMMEDIATE); on PostgreSQL the rows are
+    /// locked until it ends (`FOR UPDATE`, in code order so that two replicas locking the
+    /// same grids queue instead of deadlocking), and replicas opening tickets in the same
+    /// grid take turns as they did with one locking update per ticket.
     pub async fn prefetch_grid_numbers(&mut self, grids: &[String]) -> Result<()> {
-        if self.backend != Backend::Sqlite {
-            return Ok(());
-        }
+        let lock = match self.backend {
+            Backend::Postgres => " ORDER BY code FOR UPDATE",
+            Backend::Sqlite => "",
+        };
         let mut wanted: Vec<&str> = grids
             .iter()
             .map(String::as_str)
@@ -253,7 +254,7 @@ impl Tx {
         wanted.dedup();
         for chunk in wanted.chunks(400) {
             let sql = format!(
-                "SELECT code, last_ticket_no FROM grids WHERE code IN ({})",
+                "SELECT code, last_ticket_no FROM grids WHERE code IN ({}){lock}",
                 super::params(self.backend, 1, chunk.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -283,7 +284,7 @@ impl Tx {
             .collect();
         for chunk in moved.chunks(400) {
             let sql = format!(
-                "UPDATE grids SET last_ticket_no = v.column2 FROM (VALUES {}) AS v \
+                "UPDATE grids SET last_ticket_no = CAST(v.column2 AS BIGINT) FROM (VALUES {}) AS v \
                  WHERE grids.code = v.column1",
                 row_placeholders(self.backend, chunk.len(), 2)
             );

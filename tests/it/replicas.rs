@@ -304,6 +304,20 @@ async fn three_replicas_one_killed_lose_nothing_and_keep_the_limits() {
         reports,
         "every report stored once"
     );
+    // Replicas numbering tickets in the same grids: each grid's numbers run 1..n, no gap and
+    // no number twice, and the grid's counter stands at n.
+    assert_eq!(
+        query_i64(
+            &pool,
+            "SELECT COUNT(*) FROM (SELECT t.grid FROM tickets t JOIN grids g ON g.code = t.grid \
+             GROUP BY t.grid, g.last_ticket_no \
+             HAVING COUNT(*) <> MAX(t.grid_no) OR COUNT(DISTINCT t.grid_no) <> COUNT(*) \
+               OR MAX(t.grid_no) <> g.last_ticket_no) AS wrong"
+        )
+        .await,
+        0,
+        "grids numbered wrongly"
+    );
     let requests = fake.requests();
     let sends: Vec<_> = requests
         .iter()
