@@ -549,7 +549,7 @@ impl Worker {
             // then the rest waits, so that nothing is sent twice.
             let patience = (i == 0).then_some(PATIENCE);
             // Held until the request is answered (see `pace`: the slot is taken with it).
-            let _go = match self.pacer.slot(&ticket, patience).await {
+            let go = match self.pacer.slot(&ticket, patience).await {
                 Ok(go) => go,
                 Err(NoSlot::Later(wait)) => {
                     let next =
@@ -571,6 +571,8 @@ impl Worker {
                 }
             };
             let sent = adapter.send(&row.account, part).await;
+            // Counted from now on, not from when the slot was taken (see `pace`).
+            self.pacer.sent(go).await;
             match sent {
                 Ok(d) => delivered.message_ids.extend(d.message_ids),
                 Err(e) => {

@@ -17,6 +17,12 @@
 //! for a permit (the earlier requests slow to answer) would go late, in the next window,
 //! together with the sends that window's slots allow: more than the limit within a window on
 //! the wire, although the schedule never counted more.
+//!
+//! A send is recorded when its slot is taken and recorded again, later, when its request has
+//! been answered ([`Pacer::sent`]): the next slot of its chat and account is counted from when
+//! it had surely reached the platform, not from when it was allowed to go. Otherwise a send
+//! held up on its way (a loaded machine, a slow connection) and the next one to its chat, on
+//! time, could reach the platform less than the chat's window apart.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -65,14 +71,28 @@ impl RateLimiter {
         }
     }
 
+    /// Moves the send recorded for `key` at `slot` to `now` (never earlier), keeping the log
+    /// in order.
+    fn restamp(&mut self, key: &str, slot: Instant, now: Instant) {
+        let Some(log) = self.logs.get_mut(key) else {
+            return;
+        };
+        if let Some(i) = log.iter().rposition(|t| *t == slot) {
+            log.remove(i);
+            let at = slot.max(now);
+            let j = log.partition_point(|t| *t <= at);
+            log.insert(j, at);
+        }
+    }
+
     /// Checks every key and records the send against all of them only if all have room.
-    fn take(&mut self, keys: &[SendKey<'_>], now: Instant) -> Slot {
+    fn take(&mut self, keys: &[SendKey<'_>], now: Instant) -> Answer {
         let waits: Vec<Option<Duration>> = keys
             .iter()
             .map(|k| self.wait(k.key, k.rates, now))
             .collect();
         if waits.iter().any(Option::is_some) {
-            return Slot::Wait(
+            return Answer::Wait(
                 waits
                     .into_iter()
                     .map(|w| w.map_or(0, |d| d.as_millis().max(1) as i64))
@@ -83,7 +103,7 @@ impl RateLimiter {
             let keep = k.rates.iter().map(|r| r.per).max().unwrap_or_default();
             self.record(k.key, now, keep);
         }
-        Slot::Taken
+        Answer::Taken(Taken::Local(now))
     }
 
     /// Drops keys whose sends have all left their windows.
@@ -91,6 +111,21 @@ impl RateLimiter {
         self.logs
             .retain(|_, log| log.back().is_some_and(|t| now.duration_since(*t) <= keep));
     }
+}
+
+/// When a slot was taken, in the schedule's clock.
+#[derive(Debug, Clone, Copy)]
+enum Taken {
+    Local(Instant),
+    /// Milliseconds, the database's clock ([`Slot::Taken`]).
+    Shared(i64),
+}
+
+/// The schedule's answer.
+enum Answer {
+    Taken(Taken),
+    /// Milliseconds until each key has room (see [`Slot::Wait`]).
+    Wait(Vec<i64>),
 }
 
 /// Where the schedule lives.
@@ -123,9 +158,11 @@ pub struct Pacer {
 }
 
 /// The right to send now: a slot in the schedule and one of the process's sending permits,
-/// held until the request is answered.
+/// held until the request is answered and then given to [`Pacer::sent`].
 pub struct Go {
     _permit: Option<OwnedSemaphorePermit>,
+    /// The slot's keys and when it was taken (none: a permit without a slot).
+    slot: Option<(Vec<String>, Taken)>,
 }
 
 impl Pacer {
@@ -157,6 +194,7 @@ impl Pacer {
     pub async fn permit(&self) -> Go {
         Go {
             _permit: self.sending.clone().acquire_owned().await.ok(),
+            slot: None,
         }
     }
 
@@ -196,10 +234,13 @@ impl Pacer {
         let mut turn = gate.enter(rank).await;
         loop {
             // The permit first, then the slot: a slot is only taken by a send that goes now.
-            let go = self.permit().await;
+            let mut go = self.permit().await;
             let waits = match self.take(&keys).await.map_err(NoSlot::Store)? {
-                Slot::Taken => return Ok(go),
-                Slot::Wait(waits) => waits,
+                Answer::Taken(at) => {
+                    go.slot = Some((keys.iter().map(|k| k.key.to_string()).collect(), at));
+                    return Ok(go);
+                }
+                Answer::Wait(waits) => waits,
             };
             // Nobody sleeps on a permit.
             drop(go);
@@ -227,12 +268,38 @@ impl Pacer {
         }
     }
 
-    async fn take(&self, keys: &[SendKey<'_>]) -> Result<Slot, StoreError> {
+    /// The send made with `go` has been answered (whether it worked or not: a request that
+    /// failed may have reached the platform, a timeout for one): its slot's keys count it from
+    /// now, not from when the slot was taken, and the permit is given back.
+    pub async fn sent(&self, go: Go) {
+        let Some((keys, at)) = &go.slot else {
+            return;
+        };
+        match (&self.schedule, at) {
+            (Schedule::Local(limiter), Taken::Local(slot)) => {
+                let now = Instant::now();
+                let mut limiter = limiter.lock().unwrap_or_else(PoisonError::into_inner);
+                for key in keys {
+                    limiter.restamp(key, *slot, now);
+                }
+            }
+            (Schedule::Shared(store), Taken::Shared(slot)) => {
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                if let Err(e) = store.restamp_send(&keys, *slot).await {
+                    // The send stays counted from its slot's time.
+                    tracing::debug!(error = %e, "send not stamped again");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    async fn take(&self, keys: &[SendKey<'_>]) -> Result<Answer, StoreError> {
         match &self.schedule {
             Schedule::Local(limiter) => {
                 let now = Instant::now();
                 let mut limiter = limiter.lock().unwrap_or_else(PoisonError::into_inner);
-                let slot = limiter.take(keys, now);
+                let answer = limiter.take(keys, now);
                 let mut last = self
                     .last_prune
                     .lock()
@@ -241,10 +308,13 @@ impl Pacer {
                     limiter.forget_idle(now, KEEP);
                     *last = Some(now);
                 }
-                Ok(slot)
+                Ok(answer)
             }
             Schedule::Shared(store) => {
-                let slot = store.take_send_slot(keys).await?;
+                let answer = match store.take_send_slot(keys).await? {
+                    Slot::Taken(at) => Answer::Taken(Taken::Shared(at)),
+                    Slot::Wait(waits) => Answer::Wait(waits),
+                };
                 let due = {
                     let mut last = self
                         .last_prune
@@ -263,7 +333,7 @@ impl Pacer {
                         tracing::debug!(error = %e, "send log not pruned");
                     }
                 }
-                Ok(slot)
+                Ok(answer)
             }
         }
     }
@@ -402,6 +472,32 @@ mod tests {
         assert_eq!(wait, Duration::from_millis(800));
         assert_eq!(l.wait("c", &rates, t0 + Duration::from_millis(1_001)), None);
         assert_eq!(l.wait("other", &rates, t0), None);
+    }
+
+    /// A send stamped again counts from its new time, and the log stays in order for the
+    /// sends recorded after it.
+    #[test]
+    fn a_restamped_send_counts_from_its_new_time() {
+        let mut l = RateLimiter::default();
+        let rates = [Rate {
+            max: 2,
+            per: Duration::from_secs(1),
+        }];
+        let keep = Duration::from_secs(60);
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        l.record("c", t0, keep);
+        l.record("c", t0 + ms(100), keep);
+        // The first send's request was answered at 400 ms.
+        l.restamp("c", t0, t0 + ms(400));
+        // Counted from 0, the window would have room at 1,000 ms; the sends now count from
+        // 100 and 400.
+        assert_eq!(l.wait("c", &rates, t0 + ms(900)), Some(ms(200)));
+        assert_eq!(l.wait("c", &rates, t0 + ms(1_101)), None);
+        // Never earlier; an unknown slot moves nothing.
+        l.restamp("c", t0 + ms(100), t0 + ms(50));
+        l.restamp("c", t0 + ms(50), t0 + ms(5_000));
+        assert_eq!(l.wait("c", &rates, t0 + ms(900)), Some(ms(200)));
     }
 
     /// Many sends to one account at once: none goes before it fits, however they wake. (Short

@@ -7,9 +7,18 @@
 //! send only if all have room, serialised per key (PostgreSQL advisory locks; SQLite has a
 //! single writer). A sender that found no room waits and asks again: it never sends on the
 //! strength of an earlier answer.
+//!
+//! A send is recorded when its slot is taken, but it reaches the platform later: the request
+//! waits for the runtime, a connection, the network. Were the slot time left as the send's
+//! time, a send that went out late would leave the next send to its chat a window counted
+//! from too early, and two sends could reach the platform closer together than its limit
+//! (Telegram answers 429). So once a send has been made, its rows are stamped again with the
+//! time its request was answered ([`Store::restamp_send`]): later than the platform saw it,
+//! never earlier, so the next slot is counted from a time the send had surely arrived by.
 
 use super::{Backend, Result, Store, col, now_millis};
 use crate::domain::message::Rate;
+use sqlx::AssertSqlSafe;
 
 /// A rate-limit key and the limits that apply to it.
 #[derive(Debug, Clone, Copy)]
@@ -21,8 +30,9 @@ pub struct SendKey<'a> {
 /// The answer of [`Store::take_send_slot`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Slot {
-    /// Recorded against every key: send now.
-    Taken,
+    /// Recorded against every key at this time (ms; see [`Store::take_send_slot`]): send
+    /// now, then give the time to [`Store::restamp_send`].
+    Taken(i64),
     /// Nothing recorded. Milliseconds until each key (in the order given) has room; 0 for a
     /// key that has room now.
     Wait(Vec<i64>),
@@ -123,7 +133,53 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(Slot::Taken)
+        Ok(Slot::Taken(now))
+    }
+
+    /// Moves a send recorded at `slot` (the time [`Slot::Taken`] gave) to now, against every
+    /// key of its slot: called once its request has been answered, so that the next slot of
+    /// its keys is counted from when it had surely reached the platform. Never moves a send
+    /// earlier. The clock is the same as [`Store::take_send_slot`]'s: the database's on
+    /// PostgreSQL, this host's on SQLite.
+    ///
+    /// One statement for all the keys, outside any lock: a slot taken meanwhile was counted
+    /// from the earlier time, as if it had been asked for before the answer came. Another send
+    /// recorded against the same key in the same millisecond moves with it, which only makes
+    /// its key's next slot later.
+    ///
+    /// No margin is added: the answer comes after the request arrived, so the time is already
+    /// late enough for any request answered within the window. A request in flight longer than
+    /// its key's window (seconds, for Telegram's 1 a second per chat) could still arrive after
+    /// the next send's slot; such requests end in a timeout and a retry, and a fixed margin
+    /// would delay every send to cover them.
+    pub async fn restamp_send(&self, keys: &[&str], slot: i64) -> Result<u64> {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let marks: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
+        let now = format!("${}", keys.len() + 2);
+        let later = match self.backend {
+            Backend::Sqlite => format!("MAX(at, {now})"),
+            // The database's clock, as when the slot was taken.
+            Backend::Postgres => {
+                "GREATEST(at, CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT))".into()
+            }
+        };
+        let sql = format!(
+            "UPDATE send_log SET at = {later} WHERE at = $1 AND key IN ({})",
+            marks.join(", ")
+        );
+        let mut turn = self.write_turn().await?;
+        // Only placeholders and fixed text.
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(slot);
+        for key in keys {
+            query = query.bind(key.to_string());
+        }
+        if self.backend == Backend::Sqlite {
+            query = query.bind(now_millis());
+        }
+        let done = query.execute(turn.conn()).await?;
+        Ok(done.rows_affected())
     }
 
     /// Forgets sends older than `before` (keys that fell silent keep their last rows until

@@ -258,6 +258,51 @@ async fn card_first(db: Db) {
 }
 both_backends!(a_card_overtakes_a_draining_digest, card_first);
 
+/// A send is counted from when it was stamped again (its request answered), not from when its
+/// slot was taken: the next slot of its chat waits a whole window from the new time. Only the
+/// send's own keys move. (A 3 s window, half of it gone before the stamp: the bounds leave a
+/// loaded machine over a second.)
+async fn restamped(db: Db) {
+    use gridline::store::send_log::{SendKey, Slot};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(db, &dir).await;
+    let per = Duration::from_secs(3);
+    let rates = [Rate { max: 1, per }];
+    let chat = |key| SendKey { key, rates: &rates };
+    let slot = async |keys: Vec<SendKey<'_>>| store.take_send_slot(&keys).await.expect("slot");
+    let Slot::Taken(at) = slot(vec![chat("late")]).await else {
+        panic!("an empty schedule has room")
+    };
+    let Slot::Taken(_) = slot(vec![chat("on time")]).await else {
+        panic!("an empty schedule has room")
+    };
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let stamped = store.restamp_send(&["late"], at).await.expect("stamp");
+    assert_eq!(stamped, 1, "the send's row is stamped again");
+    // A slot time that was never given moves nothing.
+    assert_eq!(
+        store.restamp_send(&["late"], at - 1).await.expect("stamp"),
+        0
+    );
+    let Slot::Wait(waits) = slot(vec![chat("late"), chat("on time")]).await else {
+        panic!("both chats are within their window")
+    };
+    // Counted from the slot, "late" would have room in 1.5 s at most; from the stamp, in
+    // nearly 3 s. "On time" was not stamped: its window runs from its slot.
+    assert!(
+        waits[0] > 1_600 && waits[0] <= 3_000,
+        "the stamped send's chat waits {} ms",
+        waits[0]
+    );
+    assert!(
+        waits[1] <= 1_500,
+        "the other chat waits {} ms, past its own slot's window",
+        waits[1]
+    );
+    store.close().await;
+}
+both_backends!(a_send_counts_from_when_it_was_answered, restamped);
+
 /// Two replicas on one PostgreSQL, each with its own connection to the platform: together
 /// they keep to the limits declared for the account and the chats.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
