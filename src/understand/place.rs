@@ -122,9 +122,9 @@ const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边�
     |(?:河|塘|沟|渠)[里边沿岸底面]";
 /// `#05-12` (floor-unit) and a flat number after a preposition: digits and one capital
 /// (3B, 12A; "at 9am" has two lowercase letters and is a time).
-const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?\\b\
-    |\\b(?i:at|in|from|for|of|to|near|outside|opposite|above|below|beside)\\s+([0-9]{1,4}[A-Z])\\b\
-    |\\b(?i:at|in|of|for|outside|opposite|above|below|beside)\\s+([0-9]{2}-[0-9]{2,4}[A-Z]?)\\b";
+const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?(?-u:\\b)\
+    |(?-u:\\b)(?i:at|in|from|for|of|to|near|outside|opposite|above|below|beside)\\s+([0-9]{1,4}[A-Z])(?-u:\\b)\
+    |(?-u:\\b)(?i:at|in|of|for|outside|opposite|above|below|beside)\\s+([0-9]{2}-[0-9]{2,4}[A-Z]?)(?-u:\\b)";
 /// Common surnames, as one alternation (no group).
 macro_rules! surnames {
     () => {
@@ -175,26 +175,27 @@ const PERSON_WEIGHT: f32 = 1.2;
 const ROOM_ZH: &str = "(?:楼上|楼下|隔壁|对门|对面)[0-9]{3,4}|[0-9]{3,4}(?:家|号房)";
 /// Someone's home in English: "Mr Tan's flat", "Mdm Chong's unit", "Ahmad's house", "the
 /// flat opposite", "the unit above mine", "the corner unit", "their flat".
-const HOME_EN: &str = "\\b(?:(?:Mr|Mrs|Ms|Mdm|Madam|Miss|Dr|Uncle|Aunty|Auntie|Aunt|Encik|Puan)\\.?\\s+)?\
-    [A-Z][a-z]+(?:'s|’s)\\s+(?:flat|unit|house|home|place|apartment|door)\\b\
-    |\\b(?i:the)\\s+(?:flat|unit|house|apartment)\\s+(?:opposite|above|below|upstairs|downstairs|next\\s+door|across)\\b\
-    |\\b(?i:the)\\s+corner\\s+(?:unit|flat|house)\\b\
-    |\\b(?i:their|there|his|her)\\s+(?:flat|unit|house|apartment)\\b";
+const HOME_EN: &str = "(?-u:\\b)(?:(?:Mr|Mrs|Ms|Mdm|Madam|Miss|Dr|Uncle|Aunty|Auntie|Aunt|Encik|Puan)\\.?\\s+)?\
+    [A-Z][a-z]+(?:'s|’s)\\s+(?:flat|unit|house|home|place|apartment|door)(?-u:\\b)\
+    |(?-u:\\b)(?i:the)\\s+(?:flat|unit|house|apartment)\\s+(?:opposite|above|below|upstairs|downstairs|next\\s+door|across)(?-u:\\b)\
+    |(?-u:\\b)(?i:the)\\s+corner\\s+(?:unit|flat|house)(?-u:\\b)\
+    |(?-u:\\b)(?i:their|there|his|her)\\s+(?:flat|unit|house|apartment)(?-u:\\b)";
 /// Malay and Singapore street and village names: the word comes first (Jalan Mawar, Lorong
 /// Pisang, Kampung Baru, Taman Melati, Sungai Kecil).
-const MALAY_EN: &str = "\\b(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Taman|Sungai|Bukit|Lebuh|Persiaran)\\.?\\s+\
+const MALAY_EN: &str = "(?-u:\\b)(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Taman|Sungai|Bukit|Lebuh|Persiaran)\\.?\\s+\
     [A-Z][A-Za-z]+(?:\\s+[A-Z0-9][A-Za-z0-9]*)?";
 const HOME_WEIGHT: f32 = 2.5;
 /// `C wing`, `B-block`, `A Tower`: a capital letter, then the unit word.
-const LETTER_EN: &str = "\\b[A-Z](?:-|\\s)?(?i:wing|block|blk|tower|building|bldg)\\b";
+const LETTER_EN: &str = "(?-u:\\b)[A-Z](?:-|\\s)?(?i:wing|block|blk|tower|building|bldg)(?-u:\\b)";
 /// Floors written the Hong Kong way: `12/F`, `G/F`, `20/F to 22/F`.
-const FLOOR_EN: &str = "\\b(?:[0-9]{1,2}|G|LG|UG)/F(?:\\s*(?:to|-)\\s*[0-9]{1,2}/F)?\\b";
+const FLOOR_EN: &str =
+    "(?-u:\\b)(?:[0-9]{1,2}|G|LG|UG)/F(?:\\s*(?:to|-)\\s*[0-9]{1,2}/F)?(?-u:\\b)";
 /// A numbered floor says which part of a building, above a building part or equipment (1.5,
 /// 1.8) and below a named place or a block (2.5, 3).
 const FLOOR_WEIGHT: f32 = 2.0;
 /// An address counted with "no." after the kind of place, the Indian way: `lane no 4`,
 /// `plot no. 12`, `gali number 3`, `house no 5B`.
-const NUMBERED_NO_EN: &str = "\\b(?i:lane|gali|street|road|plot|house|flat|room|shop|gate|sector|block|wing|building|tower|door|quarter|quarters)\\s+(?i:no\\.?|number|#)\\s*[0-9]+[A-Za-z]?\\b";
+const NUMBERED_NO_EN: &str = "(?-u:\\b)(?i:lane|gali|street|road|plot|house|flat|room|shop|gate|sector|block|wing|building|tower|door|quarter|quarters)\\s+(?i:no\\.?|number|#)\\s*[0-9]+[A-Za-z]?(?-u:\\b)";
 /// "their flat", "his unit": a home only by who lives there, vaguer than a numbered floor.
 const PRONOUN_HOME_WEIGHT: f32 = 1.75;
 const FAMILY_WEIGHT: f32 = 2.5;
@@ -239,7 +240,7 @@ impl PlaceRules {
         ))?;
         // A unit's number may carry a letter or a second number (Flat 12-04, Blk 231A).
         let numbered_en = Regex::new(&format!(
-            "\\b(?i:{en})\\s*(?:[0-9]+(?:-[0-9]+)?[A-Za-z]?\\b|[A-Z]\\b)|\\b[0-9]+(?i:st|nd|rd|th)\\s+(?i:floor)\\b"
+            "(?-u:\\b)(?i:{en})\\s*(?:[0-9]+(?:-[0-9]+)?[A-Za-z]?(?-u:\\b)|[A-Z](?-u:\\b))|(?-u:\\b)[0-9]+(?i:st|nd|rd|th)\\s+(?i:floor)(?-u:\\b)"
         ))?;
         let en_needs_letter = units
             .iter()
