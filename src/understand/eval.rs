@@ -485,6 +485,20 @@ mod fit {
         std::fs::write(out, text).expect("write readings");
     }
 
+    /// The rows the parser may be tuned on (train and dev, never test), each with its line.
+    fn tuning_rows() -> Vec<(String, Labelled)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut lines = Vec::new();
+        for name in ["train.jsonl", "dev.jsonl"] {
+            let text = std::fs::read_to_string(dir.join(name)).expect("corpus file");
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let row = read_corpus(line).expect("valid row").remove(0);
+                lines.push((line.to_string(), row));
+            }
+        }
+        lines
+    }
+
     /// Writes, for every train+dev row, the reading of a model that never learned it and what
     /// the decision rested on (`Reading::trace`), as JSON Lines, for studying the blend:
     /// `GRIDLINE_DUMP_OUT=/tmp/cv.jsonl cargo test --lib dump_cv -- --ignored`. Each row is read
@@ -499,15 +513,7 @@ mod fit {
         let Ok(out) = std::env::var("GRIDLINE_DUMP_OUT") else {
             return;
         };
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        let mut lines: Vec<(String, Labelled)> = Vec::new();
-        for name in ["train.jsonl", "dev.jsonl"] {
-            let text = std::fs::read_to_string(dir.join(name)).expect("corpus file");
-            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                let row = read_corpus(line).expect("valid row").remove(0);
-                lines.push((line.to_string(), row));
-            }
-        }
+        let mut lines = tuning_rows();
         let lobo: Vec<String> = std::env::var("GRIDLINE_CV_LOBO")
             .map(|v| v.split(',').map(|f| format!("{}-", f.trim())).collect())
             .unwrap_or_default();
@@ -593,16 +599,8 @@ mod fit {
         use crate::understand::model::Model;
         use crate::understand::score::Blend;
 
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
         // Never test: its figures must stay those of text nothing was chosen on.
-        let mut lines: Vec<(String, Labelled)> = Vec::new();
-        for name in ["train.jsonl", "dev.jsonl"] {
-            let text = std::fs::read_to_string(dir.join(name)).expect("corpus file");
-            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                let row = read_corpus(line).expect("valid row").remove(0);
-                lines.push((line.to_string(), row));
-            }
-        }
+        let lines = tuning_rows();
         // With `GRIDLINE_CV_HOLD_OUT=zr19,zu18` the batches named (by id prefix) are held out
         // together instead: one model learns from every other row and only they are scored, as
         // for a fresh batch (run with the lexicon files from before it was tuned on them).
