@@ -288,6 +288,12 @@ impl Store {
         // not wait behind the day's digest to the same group. Asking for heads directly, rather
         // than sifting the oldest rows in memory, means a chat with a long queue behind a
         // failing first message cannot crowd every other chat out of the lease.
+        //
+        // "The head" is asked as "the first row of its chat is this one", a subquery that
+        // always looks up one chat in `outbox_chat_pending`. Written as NOT EXISTS, PostgreSQL
+        // with statistics from an empty outbox planned the anti-join as a walk over every
+        // pending row of the account for each candidate: 344 ms with 10,000 replies queued,
+        // against 0.6 ms now.
         let lane_filter = if lane.is_some() {
             " AND o.platform = $5 AND o.account = $6"
         } else {
@@ -298,9 +304,9 @@ impl Store {
              AND (o.lease_until IS NULL OR o.lease_until < $1 OR (o.leased_by <> $3 \
                AND NOT EXISTS (SELECT 1 FROM incarnations i WHERE i.id = o.leased_by \
                  AND i.ended_at IS NULL AND i.heartbeat_at >= $4))) \
-             AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' \
+             AND (o.chat IS NULL OR o.id = (SELECT e.id FROM outbox e WHERE e.status = 'pending' \
                AND e.platform = o.platform AND e.account = o.account AND e.chat = o.chat \
-               AND e.id < o.id AND e.priority <= o.priority) \
+               AND e.priority <= o.priority ORDER BY e.id LIMIT 1)) \
              ORDER BY o.priority, o.id LIMIT $2"
         );
         let mut q = sqlx::query(AssertSqlSafe(sql))
