@@ -3,7 +3,7 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::{Result, Store, StoreError, Tx, col, row_placeholders};
+use super::{Backend, Result, Store, StoreError, Tx, col, row_placeholders};
 use crate::domain::message::Outbound;
 
 /// A row to write.
@@ -289,8 +289,8 @@ impl Store {
         // than sifting the oldest rows in memory, means a chat with a long queue behind a
         // failing first message cannot crowd every other chat out of the lease.
         //
-        // "The head" is asked as "the first row of its chat is this one", a subquery that
-        // always looks up one chat in `outbox_chat_pending`. Written as NOT EXISTS, PostgreSQL
+        // On PostgreSQL "the head" is asked as "the first row of its chat is this one", a
+        // subquery that always looks up one chat in `outbox_chat_pending`. As NOT EXISTS, PostgreSQL
         // with statistics from an empty outbox planned the anti-join as a walk over every
         // pending row of the account for each candidate: 344 ms with 10,000 replies queued,
         // against 0.6 ms now.
@@ -299,14 +299,26 @@ impl Store {
         } else {
             ""
         };
+        let head = match self.backend {
+            Backend::Postgres => {
+                "(o.chat IS NULL OR o.id = (SELECT e.id FROM outbox e WHERE e.status = 'pending' \
+                 AND e.platform = o.platform AND e.account = o.account AND e.chat = o.chat \
+                 AND e.priority <= o.priority ORDER BY e.id LIMIT 1))"
+            }
+            // SQLite runs that subquery slowly (24 ms against 0.4 ms with 1,000 replies
+            // queued) and plans NOT EXISTS as one probe of the chat's index per candidate.
+            Backend::Sqlite => {
+                "NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' \
+                 AND e.platform = o.platform AND e.account = o.account AND e.chat = o.chat \
+                 AND e.id < o.id AND e.priority <= o.priority)"
+            }
+        };
         let sql = format!(
             "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= $1{lane_filter} \
              AND (o.lease_until IS NULL OR o.lease_until < $1 OR (o.leased_by <> $3 \
                AND NOT EXISTS (SELECT 1 FROM incarnations i WHERE i.id = o.leased_by \
                  AND i.ended_at IS NULL AND i.heartbeat_at >= $4))) \
-             AND (o.chat IS NULL OR o.id = (SELECT e.id FROM outbox e WHERE e.status = 'pending' \
-               AND e.platform = o.platform AND e.account = o.account AND e.chat = o.chat \
-               AND e.priority <= o.priority ORDER BY e.id LIMIT 1)) \
+             AND {head} \
              ORDER BY o.priority, o.id LIMIT $2"
         );
         let mut q = sqlx::query(AssertSqlSafe(sql))
