@@ -24,6 +24,8 @@ pub(crate) struct PlaceRules {
     units: Vec<(String, f32)>,
     /// Every English unit has a letter in it, so `numbered_en` needs one in the text.
     en_needs_letter: bool,
+    /// The characters the patterns need, to skip those that cannot match.
+    clues: CluesTable,
     /// Chinese directions used as places: a side of the village or of a gate (村西, 东头, 北门外).
     direction_zh: Regex,
     /// Water as a place: a pond, stream or ditch named with a modifier or a position (小河,
@@ -246,8 +248,15 @@ impl PlaceRules {
             .iter()
             .filter(|(u, _)| u.is_ascii())
             .all(|(u, _)| u.bytes().any(|b| b.is_ascii_alphabetic()));
+        let zh_units: Vec<&str> = units
+            .iter()
+            .filter(|(u, _)| !u.is_ascii())
+            .map(|(u, _)| u.as_str())
+            .collect();
+        let clues = CluesTable::new(&zh_units);
         Ok(PlaceRules {
             numbered_zh,
+            clues,
             numbered_en,
             units,
             en_needs_letter,
@@ -268,10 +277,15 @@ impl PlaceRules {
     }
 
     fn unit_weight(&self, span: &str) -> f32 {
-        let lower = span.to_ascii_lowercase();
         let mut best: f32 = if span.contains('-') { 3.0 } else { 0.0 };
         for (u, w) in &self.units {
-            if lower.contains(u.as_str()) {
+            // Unit words are lowercase (the lexicon lowercases its terms), so this is the span
+            // lowercased containing the unit, without lowercasing a copy.
+            if span
+                .as_bytes()
+                .windows(u.len())
+                .any(|piece| piece.eq_ignore_ascii_case(u.as_bytes()))
+            {
                 best = best.max(*w);
             }
         }
@@ -296,6 +310,168 @@ pub(crate) struct PlaceHit {
     pub entry: Entry,
 }
 
+/// What a text holds that the place patterns need, found in one pass before they run. Every
+/// pattern needs some of it (a Chinese numbered unit a number and a unit word, a direction one
+/// of 东西南北, a Hong Kong floor `/F`), and a pattern whose clues are absent cannot match, so it
+/// is not searched for: most messages name no place and most patterns are spared. Changing a
+/// pattern means checking its clue below; `every_match_has_its_clues` tries them all on the
+/// corpus.
+struct Clues {
+    /// The clue bits of the characters found.
+    bits: u32,
+    /// Capital ASCII letters (a Malay street name has two: Jalan Mawar).
+    capitals: usize,
+}
+
+const DIGIT: u32 = 1;
+const LETTER: u32 = 1 << 1;
+/// The two signs that fold to `k` and `s` in a case-insensitive English pattern.
+const FOLDS_TO_LETTER: u32 = 1 << 2;
+const NON_ASCII: u32 = 1 << 3;
+const DASH: u32 = 1 << 4;
+/// A number written in Chinese, as [`ZH_NUM`] takes it.
+const NUMERAL: u32 = 1 << 5;
+/// 东西南北, which every [`DIRECTION_ZH`] place holds.
+const DIRECTION: u32 = 1 << 6;
+/// 河塘沟渠, which every [`WATER_ZH`] place holds.
+const WATER: u32 = 1 << 7;
+const JIA: u32 = 1 << 8;
+const WU: u32 = 1 << 9;
+/// A character of each way of addressing an elder in [`PERSON_ZH`] (头 of 老李头, 婆 of 陈婆婆,
+/// 公 of 阿公).
+const ELDER: u32 = 1 << 10;
+/// The first character of a Chinese unit word (栋 of 栋, 单 of 单元), from the lexicon.
+const UNIT_START: u32 = 1 << 11;
+
+/// The Chinese characters that are clues, and what each is a clue to.
+const CHINESE_CLUES: [(&str, u32); 6] = [
+    ("一二三四五六七八九十两零百", NUMERAL),
+    ("东西南北", DIRECTION),
+    ("河塘沟渠", WATER),
+    ("家", JIA),
+    ("屋", WU),
+    ("头爷妈娘婶奶婆公毑嗲嫂伯太", ELDER),
+];
+
+/// The common Chinese characters, which [`CluesTable`] looks up; the rest are only non-ASCII.
+const CJK_FIRST: u32 = 0x4E00;
+const CJK_LAST: u32 = 0x9FFF;
+
+/// Where `c` is in [`CluesTable::cjk`].
+fn cjk_index(c: char) -> Option<usize> {
+    let code = u32::from(c);
+    (CJK_FIRST..=CJK_LAST)
+        .contains(&code)
+        .then(|| (code - CJK_FIRST) as usize)
+}
+
+/// Clue bits per common Chinese character, built at load with the lexicon's unit words.
+struct CluesTable {
+    cjk: Vec<u32>,
+    /// A unit word starts outside [`CJK`]: then any text may hold one.
+    unit_start_anywhere: bool,
+}
+
+impl CluesTable {
+    fn new(zh_units: &[&str]) -> CluesTable {
+        let mut cjk = vec![0; (CJK_LAST - CJK_FIRST + 1) as usize];
+        let mut set = |c: char, bit: u32| {
+            let at = cjk_index(c);
+            if let Some(i) = at {
+                cjk[i] |= bit;
+            }
+            at.is_some()
+        };
+        for (chars, bit) in CHINESE_CLUES {
+            for c in chars.chars() {
+                set(c, bit);
+            }
+        }
+        let mut unit_start_anywhere = false;
+        for unit in zh_units {
+            if let Some(c) = unit.chars().next()
+                && !set(c, UNIT_START)
+            {
+                unit_start_anywhere = true;
+            }
+        }
+        CluesTable {
+            cjk,
+            unit_start_anywhere,
+        }
+    }
+}
+
+impl Clues {
+    fn of(hay: &str, table: &CluesTable) -> Clues {
+        let mut bits = if table.unit_start_anywhere {
+            UNIT_START
+        } else {
+            0
+        };
+        let mut capitals = 0;
+        for c in hay.chars() {
+            bits |= match c {
+                '0'..='9' => DIGIT,
+                'A'..='Z' => {
+                    capitals += 1;
+                    LETTER
+                }
+                'a'..='z' => LETTER,
+                '-' => DASH,
+                c if c.is_ascii() => 0,
+                c => match cjk_index(c) {
+                    Some(i) => NON_ASCII | table.cjk[i],
+                    None if matches!(c, '\u{17F}' | '\u{212A}') => NON_ASCII | FOLDS_TO_LETTER,
+                    None => NON_ASCII,
+                },
+            };
+        }
+        Clues { bits, capitals }
+    }
+
+    fn has(&self, bit: u32) -> bool {
+        self.bits & bit != 0
+    }
+
+    /// [`PlaceRules::numbered_zh`]: a number before a Chinese unit word, or `5-2-301`.
+    fn numbered_zh(&self) -> bool {
+        (self.has(UNIT_START) && self.has(DIGIT | LETTER | NUMERAL))
+            || (self.has(DASH) && self.has(DIGIT))
+    }
+
+    /// [`ROOM_ZH`]: digits and the Chinese words that make them a room.
+    fn room_zh(&self) -> bool {
+        self.has(DIGIT) && self.has(NON_ASCII)
+    }
+
+    /// English units are words ("Block 5", "3rd floor"): a text without a letter that can
+    /// spell one has none.
+    fn english(&self, rules: &PlaceRules) -> bool {
+        !rules.en_needs_letter || self.has(LETTER | FOLDS_TO_LETTER)
+    }
+
+    /// [`PlaceRules::numbered_en`]: a unit word, then a number or a capital letter.
+    fn numbered_en(&self) -> bool {
+        self.has(DIGIT) || self.capitals > 0
+    }
+}
+
+/// Whether `hay` may hold a [`HOME_EN`] match: each of its forms ends in one of these words.
+fn may_name_home_en(hay: &str) -> bool {
+    [
+        "flat",
+        "unit",
+        "house",
+        "home",
+        "place",
+        "apartment",
+        "door",
+    ]
+    .iter()
+    .any(|w| hay.contains(w))
+}
+
 const MAX_CANDIDATES: usize = 16;
 /// A place name is at most this many characters before its place word (文化广场, 金桂园小区).
 const MAX_NAME_CHARS: usize = 6;
@@ -308,21 +484,24 @@ pub(crate) fn locate(
     hits: &[PlaceHit],
 ) -> Option<Range<usize>> {
     let mut found: Vec<Candidate> = Vec::with_capacity(MAX_CANDIDATES);
-    for m in rules.numbered_zh.find_iter(hay) {
-        if found.len() == MAX_CANDIDATES {
-            break;
+    let clues = Clues::of(hay, &rules.clues);
+    if clues.numbered_zh() {
+        for m in rules.numbered_zh.find_iter(hay) {
+            if found.len() == MAX_CANDIDATES {
+                break;
+            }
+            let before = hay[..m.start()].chars().next_back();
+            // "3月5号" is a date, "第3个" is not a place; a lone letter needs a unit of its own.
+            if matches!(before, Some('月' | '年' | '周' | '星')) || is_ascii_word_char(before) {
+                continue;
+            }
+            found.push(Candidate {
+                span: m.range(),
+                score: rules.unit_weight(m.as_str()),
+            });
         }
-        let before = hay[..m.start()].chars().next_back();
-        // "3月5号" is a date, "第3个" is not a place; a lone letter needs a unit of its own.
-        if matches!(before, Some('月' | '年' | '周' | '星')) || is_ascii_word_char(before) {
-            continue;
-        }
-        found.push(Candidate {
-            span: m.range(),
-            score: rules.unit_weight(m.as_str()),
-        });
     }
-    if hay.bytes().any(|b| b.is_ascii_digit()) {
+    if clues.room_zh() {
         for m in rules.room_zh.find_iter(hay) {
             if found.len() == MAX_CANDIDATES {
                 break;
@@ -340,16 +519,14 @@ pub(crate) fn locate(
         }
     }
     // Before the lexicon's place words, so a direction wins a tie with one (村西那条沟…田里).
-    // Villages named for a family and homes both need 家 (homes 家 or 屋): without them they are
-    // not searched.
-    let has_jia = hay.contains('家') || hay.contains('屋');
-    for (re, score, needs_jia) in [
-        (&rules.direction_zh, DIRECTION_WEIGHT, false),
-        (&rules.water_zh, WATER_WEIGHT, false),
-        (&rules.family_zh, FAMILY_WEIGHT, true),
-        (&rules.home_zh, HOME_WEIGHT, true),
+    // Villages named for a family need 家, homes 家 or 屋.
+    for (re, score, clue) in [
+        (&rules.direction_zh, DIRECTION_WEIGHT, clues.has(DIRECTION)),
+        (&rules.water_zh, WATER_WEIGHT, clues.has(WATER)),
+        (&rules.family_zh, FAMILY_WEIGHT, clues.has(JIA)),
+        (&rules.home_zh, HOME_WEIGHT, clues.has(JIA | WU)),
     ] {
-        if needs_jia && !has_jia {
+        if !clue {
             continue;
         }
         for m in re.find_iter(hay) {
@@ -362,28 +539,30 @@ pub(crate) fn locate(
             });
         }
     }
-    // English units are words ("Block 5", "3rd floor"): a text without a letter that can spell
-    // one (ASCII, or the two signs that fold to `k` and `s`) has none, and skipping it spares the
-    // Unicode word-boundary search, the slow part on Chinese text.
-    let spells_english = !rules.en_needs_letter
-        || hay.bytes().any(|b| b.is_ascii_alphabetic())
-        || hay.contains(['\u{17F}', '\u{212A}']);
-    if spells_english {
-        for m in rules.numbered_en.find_iter(hay) {
-            if found.len() == MAX_CANDIDATES {
-                break;
+    // Skipping the English patterns on Chinese text also spares the Unicode word-boundary
+    // search, the slow part there.
+    if clues.english(rules) {
+        if clues.numbered_en() {
+            for m in rules.numbered_en.find_iter(hay) {
+                if found.len() == MAX_CANDIDATES {
+                    break;
+                }
+                found.push(Candidate {
+                    span: m.range(),
+                    score: rules.unit_weight(m.as_str()),
+                });
             }
-            found.push(Candidate {
-                span: m.range(),
-                score: rules.unit_weight(m.as_str()),
-            });
         }
-        for (re, score) in [
-            (&rules.home_en, HOME_WEIGHT),
-            (&rules.malay_en, HOME_WEIGHT),
-            (&rules.floor_en, FLOOR_WEIGHT),
-            (&rules.numbered_no_en, LETTER_WEIGHT),
+        for (re, score, clue) in [
+            (&rules.home_en, HOME_WEIGHT, may_name_home_en(hay)),
+            // The street word and the name are both capitalised.
+            (&rules.malay_en, HOME_WEIGHT, clues.capitals >= 2),
+            (&rules.floor_en, FLOOR_WEIGHT, hay.contains("/F")),
+            (&rules.numbered_no_en, LETTER_WEIGHT, clues.has(DIGIT)),
         ] {
+            if !clue {
+                continue;
+            }
             for m in re.find_iter(hay) {
                 if found.len() == MAX_CANDIDATES {
                     break;
@@ -399,28 +578,33 @@ pub(crate) fn locate(
                 });
             }
         }
-        for m in rules.letter_en.find_iter(hay) {
-            if found.len() == MAX_CANDIDATES {
-                break;
-            }
-            found.push(Candidate {
-                span: m.range(),
-                score: LETTER_WEIGHT,
-            });
-        }
-        for c in rules.flat_en.captures_iter(hay) {
-            if found.len() == MAX_CANDIDATES {
-                break;
-            }
-            // The flat number alone ("3B"), not the preposition before it; "for 5G" is a network.
-            if let Some(m) = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(0)) {
-                if m.as_str().ends_with(['G', 'K']) && !m.as_str().contains('-') {
-                    continue;
+        if clues.capitals > 0 {
+            for m in rules.letter_en.find_iter(hay) {
+                if found.len() == MAX_CANDIDATES {
+                    break;
                 }
                 found.push(Candidate {
                     span: m.range(),
-                    score: FLAT_WEIGHT,
+                    score: LETTER_WEIGHT,
                 });
+            }
+        }
+        // Every flat number has a digit.
+        if clues.has(DIGIT) {
+            for c in rules.flat_en.captures_iter(hay) {
+                if found.len() == MAX_CANDIDATES {
+                    break;
+                }
+                // The flat number alone ("3B"), not the preposition before it; "for 5G" is a network.
+                if let Some(m) = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(0)) {
+                    if m.as_str().ends_with(['G', 'K']) && !m.as_str().contains('-') {
+                        continue;
+                    }
+                    found.push(Candidate {
+                        span: m.range(),
+                        score: FLAT_WEIGHT,
+                    });
+                }
             }
         }
     }
@@ -457,7 +641,7 @@ pub(crate) fn locate(
         }
     }
     // An elder's name stands for their home only when no place is named (李奶奶好几天没下楼).
-    if found.is_empty() {
+    if found.is_empty() && clues.has(ELDER) {
         for m in rules.person_zh.find_iter(hay) {
             if found.len() == MAX_CANDIDATES {
                 break;
@@ -940,6 +1124,116 @@ mod tests {
     /// The place the parser finds in a resident's text (shared by the test modules below).
     pub(super) fn place(text: &str) -> Option<String> {
         parser().parse(text, false).location
+    }
+
+    /// Every message of the corpus (`parts/` and `blind/`), as written and in upper and lower
+    /// case (the English patterns ignore case in places), with a few that name each kind of
+    /// place.
+    fn texts() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut texts: Vec<String> = [
+            "10栋2单元501",
+            "5-2-301楼上漏水",
+            "第三组",
+            "隔壁302家里",
+            "村东头的路",
+            "西北角",
+            "小河边",
+            "李家沟",
+            "老周家门口",
+            "王大爷家",
+            "罗嫂子屋头",
+            "张阿公好几天没出门",
+            "老李头",
+            "Blk 123 level 7",
+            "3rd floor",
+            "Mr Tan's flat",
+            "the flat opposite",
+            "their unit",
+            "Jalan Mawar",
+            "C wing",
+            "12/F",
+            "lane no 4",
+            "#05-12",
+            "lives at 3B",
+            "across Jalan Kayu",
+        ]
+        .map(String::from)
+        .to_vec();
+        for dir in ["parts", "blind"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("corpus folder") {
+                let text = std::fs::read_to_string(entry.expect("entry").path()).expect("part");
+                for line in text.lines().filter(|l| !l.starts_with('#')) {
+                    let fields = if line.starts_with("R|") { 5 } else { 2 };
+                    if let Some(t) = line.splitn(fields, '|').nth(fields - 1) {
+                        texts.push(t.to_string());
+                    }
+                }
+            }
+        }
+        let cased: Vec<String> = texts
+            .iter()
+            .flat_map(|t| [t.to_uppercase(), t.to_lowercase()])
+            .collect();
+        texts.extend(cased);
+        texts
+    }
+
+    /// A pattern whose clue is absent is not searched for: on every text where it matches, its
+    /// clue must be there. Each pattern matches somewhere, so none is checked in vain.
+    #[test]
+    fn every_match_has_its_clues() {
+        use super::*;
+        let rules = &parser().places;
+        let checks: [(&str, &Regex, &dyn Fn(&Clues, &str) -> bool); 15] = [
+            ("numbered_zh", &rules.numbered_zh, &|c, _| c.numbered_zh()),
+            ("room_zh", &rules.room_zh, &|c, _| c.room_zh()),
+            ("direction_zh", &rules.direction_zh, &|c, _| {
+                c.has(DIRECTION)
+            }),
+            ("water_zh", &rules.water_zh, &|c, _| c.has(WATER)),
+            ("family_zh", &rules.family_zh, &|c, _| c.has(JIA)),
+            ("home_zh", &rules.home_zh, &|c, _| c.has(JIA | WU)),
+            ("person_zh", &rules.person_zh, &|c, _| c.has(ELDER)),
+            ("numbered_en", &rules.numbered_en, &|c, _| {
+                c.english(rules) && c.numbered_en()
+            }),
+            ("home_en", &rules.home_en, &|c, t| {
+                c.english(rules) && may_name_home_en(t)
+            }),
+            ("malay_en", &rules.malay_en, &|c, _| {
+                c.english(rules) && c.capitals >= 2
+            }),
+            ("floor_en", &rules.floor_en, &|c, t| {
+                c.english(rules) && t.contains("/F")
+            }),
+            ("numbered_no_en", &rules.numbered_no_en, &|c, _| {
+                c.english(rules) && c.has(DIGIT)
+            }),
+            ("letter_en", &rules.letter_en, &|c, _| {
+                c.english(rules) && c.capitals > 0
+            }),
+            ("flat_en", &rules.flat_en, &|c, _| {
+                c.english(rules) && c.has(DIGIT)
+            }),
+            ("name_en", &rules.name_en, &|_, t| may_have_name_en(t)),
+        ];
+        let mut matched = [0usize; 15];
+        for text in texts() {
+            let clues = Clues::of(&text, &rules.clues);
+            for (i, (name, re, clue)) in checks.iter().enumerate() {
+                if re.is_match(&text) {
+                    matched[i] += 1;
+                    assert!(
+                        clue(&clues, &text),
+                        "{name} matches {text:?} without its clue"
+                    );
+                }
+            }
+        }
+        for (i, (name, ..)) in checks.iter().enumerate() {
+            assert!(matched[i] > 0, "{name} matched nothing");
+        }
     }
 
     #[test]
