@@ -661,15 +661,16 @@ impl Parser {
                     .enumerate()
                     .any(|(k, e)| e.kind == Kind::Hedge && self.passes(hay, h, k, e))
             };
+            // Whether `h` is a hedge is asked first: most hits are not, and it is the cheapest.
             if he <= start {
-                reach(&hay[he..start]) <= HEDGE_REACH && !clause_break(hay, he..start) && is_hedge()
+                is_hedge() && reach(&hay[he..start]) <= HEDGE_REACH && !clause_break(hay, he..start)
             } else if hs >= end {
                 let between = &hay[end..hs];
-                !hay[start..end].ends_with('了')
+                is_hedge()
+                    && !hay[start..end].ends_with('了')
                     && !between.contains(['了', '过'])
                     && !clause_break(hay, end..hs)
                     && clause_ends(hay, he)
-                    && is_hedge()
             } else {
                 false
             }

@@ -455,7 +455,10 @@ impl Sink for Score<'_> {
         self.seen[word] |= bit;
         self.unique[self.n] = b as u16;
         self.n += 1;
-        for (s, &w) in self.sums.iter_mut().zip(&self.rows[b].0) {
+        // The row is copied out first: added from a copy, the sixteen sums are one vector
+        // addition, where added from the table in place they were sixteen.
+        let row = self.rows[b].0;
+        for (s, w) in self.sums.iter_mut().zip(row) {
             *s += i32::from(w);
         }
     }
