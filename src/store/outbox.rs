@@ -394,16 +394,31 @@ impl Store {
                     .fetch_optional(self.pool())
                     .await?
                 }
+                // The next account of the same platform, else the first of a later platform:
+                // two seeks in the index. SQLite reads `(platform, account) > ($1, $2)` as a
+                // seek to the platform followed by a walk over every pending row of the
+                // accounts before (4 ms with 25,000 queued, on every lease pass).
                 Some(last) => {
-                    sqlx::query(
+                    let same = sqlx::query(
                         "SELECT platform, account FROM outbox WHERE status = 'pending' \
-                         AND (platform, account) > ($1, $2) \
-                         ORDER BY platform, account LIMIT 1",
+                         AND platform = $1 AND account > $2 ORDER BY account LIMIT 1",
                     )
                     .bind(last.platform.clone())
                     .bind(last.account.clone())
                     .fetch_optional(self.pool())
-                    .await?
+                    .await?;
+                    match same {
+                        Some(row) => Some(row),
+                        None => {
+                            sqlx::query(
+                                "SELECT platform, account FROM outbox WHERE status = 'pending' \
+                                 AND platform > $1 ORDER BY platform, account LIMIT 1",
+                            )
+                            .bind(last.platform.clone())
+                            .fetch_optional(self.pool())
+                            .await?
+                        }
+                    }
                 }
             };
             let Some(row) = next else { break };

@@ -184,6 +184,9 @@ type Matcher = CharwiseDoubleArrayAhoCorasick<u32>;
 /// adds nothing a person would not have said in its first few hundred words.
 const MAX_HITS: usize = 96;
 
+/// Most words named for an urgent reading the model alone made ([`Parser::model_cues`]).
+const MODEL_CUES: usize = 3;
+
 /// How far (bytes) before a problem word its object may be named: about eight Chinese
 /// characters or thirty English letters.
 const HEAD_WINDOW: u32 = 30;
@@ -505,12 +508,47 @@ impl Parser {
         let mut reading = score::decide(&tally, None, Some(&opinion), blend);
         // The place is moved, not copied: the tally is done with.
         reading.location = tally.location.take();
-        let why = if reading.urgency == Urgency::Urgent && reading.lexicon_urgent {
-            tally.cue_words(hay)
-        } else {
-            Vec::new()
+        let why = match reading.urgency {
+            Urgency::Urgent if reading.lexicon_urgent => tally.cue_words(hay),
+            Urgency::Urgent => self.model_cues(hay, model, opinion.urgent),
+            Urgency::Normal => Vec::new(),
         };
         (reading, why)
+    }
+
+    /// What the model's urgent vote rests on, when the model alone made a reading urgent
+    /// ("污水漫出来" where no lexicon lists the words): each word of the text, as the segmenter
+    /// cuts it (two characters or more, four letters in English), is left out in turn, and
+    /// the words whose absence lowers the vote most are named in the text's order, at most
+    /// [`MODEL_CUES`], none that lowers it by less than a third of the most. Only urgent
+    /// readings pay for it: a dozen more model judgements.
+    fn model_cues(&self, hay: &str, model: &model::Model, urgent: f32) -> Vec<String> {
+        let mut drops: Vec<(f32, usize, &str)> = Vec::new();
+        let mut without = String::with_capacity(hay.len());
+        let mut at = 0;
+        for word in self.jieba.cut(hay, false) {
+            let start = at;
+            at += word.len();
+            // A single character ("在", "有") or a short English word ("and", "his") names
+            // nothing a leader can read as a reason.
+            let letters = word.chars().filter(|c| c.is_alphanumeric()).count();
+            if letters < if word.is_ascii() { 4 } else { 2 } {
+                continue;
+            }
+            without.clear();
+            without.push_str(&hay[..start]);
+            without.push_str(&hay[at..]);
+            let drop = urgent - model.judge(&without).urgent;
+            if drop > 0.0 {
+                drops.push((drop, start, word));
+            }
+        }
+        drops.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let least = drops.first().map_or(0.0, |d| d.0 / 3.0);
+        drops.retain(|d| d.0 >= least);
+        drops.truncate(MODEL_CUES);
+        drops.sort_by_key(|d| d.1);
+        drops.into_iter().map(|d| d.2.to_string()).collect()
     }
 
     /// Tallies the evidence in a text (also used to fit the score's weights).
@@ -1449,6 +1487,24 @@ pub(crate) mod tests {
         let u = req("厨房闻到一股很浓的煤气味，10栋2单元");
         assert_eq!(u.urgency, Some(Urgency::Urgent));
         assert!(u.why.iter().any(|w| w.contains("煤气")), "{:?}", u.why);
+        // Made urgent by the model alone: the words its vote rests on, as written.
+        let text = "5号楼下水道堵了，污水漫出来";
+        let p = parser();
+        let learned = p.learned.read().expect("model");
+        let (reading, _) = p.read(text, &learned.model, &score::Blend::SHIPPED);
+        assert!(!reading.lexicon_urgent);
+        let u = req(text);
+        assert_eq!(u.urgency, Some(Urgency::Urgent));
+        assert!(
+            !u.why.is_empty() && u.why.len() <= MODEL_CUES,
+            "{:?}",
+            u.why
+        );
+        assert!(
+            u.why.iter().all(|w| text.contains(w.as_str())),
+            "{:?}",
+            u.why
+        );
         let u = req("3栋楼道的灯坏了好几天了，晚上上楼看不见");
         assert_eq!(u.urgency, Some(Urgency::Normal));
         assert!(u.why.is_empty(), "{:?}", u.why);
