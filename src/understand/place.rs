@@ -1202,7 +1202,9 @@ mod tests {
     fn every_match_has_its_clues() {
         use super::*;
         let rules = &parser().places;
-        let checks: [(&str, &Regex, &dyn Fn(&Clues, &str) -> bool); 15] = [
+        /// Whether a text (with its clues) is searched for a pattern.
+        type Searched<'a> = &'a dyn Fn(&Clues, &str) -> bool;
+        let checks: [(&str, &Regex, Searched); 15] = [
             ("numbered_zh", &rules.numbered_zh, &|c, _| c.numbered_zh()),
             ("room_zh", &rules.room_zh, &|c, _| c.room_zh()),
             ("direction_zh", &rules.direction_zh, &|c, _| {
@@ -1217,9 +1219,9 @@ mod tests {
             }),
             ("person_zh", &rules.person_zh, &|c, _| c.has(ELDER)),
             ("numbered_en", &rules.numbered_en, &|c, _| c.numbered_en()),
-            ("home_en", &rules.home_en, &|c, t| may_name_home_en(t)),
+            ("home_en", &rules.home_en, &|_, t| may_name_home_en(t)),
             ("malay_en", &rules.malay_en, &|c, _| c.capitals >= 2),
-            ("floor_en", &rules.floor_en, &|c, t| t.contains("/F")),
+            ("floor_en", &rules.floor_en, &|_, t| t.contains("/F")),
             ("numbered_no_en", &rules.numbered_no_en, &|c, _| {
                 c.has(DIGIT)
             }),
