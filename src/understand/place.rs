@@ -451,9 +451,65 @@ impl Clues {
         !rules.en_needs_letter || self.has(LETTER | FOLDS_TO_LETTER)
     }
 
-    /// [`PlaceRules::numbered_en`]: a unit word, then a number or a capital letter.
-    fn numbered_en(&self) -> bool {
-        self.has(DIGIT) || self.capitals > 0
+    /// [`PlaceRules::numbered_en`]: a unit word, then a number or a capital letter standing
+    /// alone (the `A` of "Tower A").
+    fn numbered_en(&self, hay: &str) -> bool {
+        let b = hay.as_bytes();
+        self.has(DIGIT)
+            || (1..b.len()).any(|i| {
+                b[i].is_ascii_uppercase()
+                    && !b
+                        .get(i + 1)
+                        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
+            })
+    }
+
+    /// [`LETTER_EN`]: a capital, perhaps a hyphen or a space, then wing, block, tower or
+    /// building.
+    fn letter_en(&self, hay: &str) -> bool {
+        self.capitals > 0
+            && hay.bytes().enumerate().any(|(i, c)| {
+                if !c.is_ascii_uppercase() {
+                    return false;
+                }
+                let rest = &hay[i + 1..];
+                let word = match rest.chars().next() {
+                    Some(sep) if sep == '-' || sep.is_whitespace() => &rest[sep.len_utf8()..],
+                    _ => rest,
+                };
+                word.starts_with(['w', 'b', 't', 'W', 'B', 'T'])
+            })
+    }
+
+    /// [`FLAT_EN`]: `#` and digits, digits and a capital (3B), or two numbers with a hyphen.
+    fn flat_en(&self, hay: &str) -> bool {
+        self.has(DIGIT)
+            && (self.has(DASH)
+                || hay.contains('#')
+                || hay
+                    .as_bytes()
+                    .windows(2)
+                    .any(|w| w[0].is_ascii_digit() && w[1].is_ascii_uppercase()))
+    }
+
+    /// [`MALAY_EN`]: one of its street or village words, then a capitalised name.
+    fn malay_en(&self, hay: &str) -> bool {
+        self.capitals >= 2
+            && [
+                "Jalan",
+                "Jln",
+                "Lor",
+                "Kampung",
+                "Kampong",
+                "Kg",
+                "Taman",
+                "Sungai",
+                "Bukit",
+                "Lebuh",
+                "Persiaran",
+            ]
+            .iter()
+            .any(|w| hay.contains(w))
     }
 }
 
@@ -543,7 +599,7 @@ pub(crate) fn locate(
     // Skipping the English patterns on Chinese text also spares the Unicode word-boundary
     // search, the slow part there.
     if clues.english(rules) {
-        if clues.numbered_en() {
+        if clues.numbered_en(hay) {
             for m in rules.numbered_en.find_iter(hay) {
                 if found.len() == MAX_CANDIDATES {
                     break;
@@ -556,8 +612,7 @@ pub(crate) fn locate(
         }
         for (re, score, clue) in [
             (&rules.home_en, HOME_WEIGHT, may_name_home_en(hay)),
-            // The street word and the name are both capitalised.
-            (&rules.malay_en, HOME_WEIGHT, clues.capitals >= 2),
+            (&rules.malay_en, HOME_WEIGHT, clues.malay_en(hay)),
             (&rules.floor_en, FLOOR_WEIGHT, hay.contains("/F")),
             (&rules.numbered_no_en, LETTER_WEIGHT, clues.has(DIGIT)),
         ] {
@@ -579,7 +634,7 @@ pub(crate) fn locate(
                 });
             }
         }
-        if clues.capitals > 0 {
+        if clues.letter_en(hay) {
             for m in rules.letter_en.find_iter(hay) {
                 if found.len() == MAX_CANDIDATES {
                     break;
@@ -590,8 +645,7 @@ pub(crate) fn locate(
                 });
             }
         }
-        // Every flat number has a digit.
-        if clues.has(DIGIT) {
+        if clues.flat_en(hay) {
             for c in rules.flat_en.captures_iter(hay) {
                 if found.len() == MAX_CANDIDATES {
                     break;
@@ -1172,6 +1226,12 @@ mod tests {
             "#05-12",
             "lives at 3B",
             "across Jalan Kayu",
+            "Lorong 3 Geylang",
+            "Tower A",
+            "B-block",
+            "C\u{a0}wing",
+            "lives at 12A",
+            "opposite 05-123",
         ]
         .map(String::from)
         .to_vec();
@@ -1218,15 +1278,15 @@ mod tests {
                 c.has(JIA | WU) && may_name_family_or_home(t)
             }),
             ("person_zh", &rules.person_zh, &|c, _| c.has(ELDER)),
-            ("numbered_en", &rules.numbered_en, &|c, _| c.numbered_en()),
+            ("numbered_en", &rules.numbered_en, &|c, t| c.numbered_en(t)),
             ("home_en", &rules.home_en, &|_, t| may_name_home_en(t)),
-            ("malay_en", &rules.malay_en, &|c, _| c.capitals >= 2),
+            ("malay_en", &rules.malay_en, &|c, t| c.malay_en(t)),
             ("floor_en", &rules.floor_en, &|_, t| t.contains("/F")),
             ("numbered_no_en", &rules.numbered_no_en, &|c, _| {
                 c.has(DIGIT)
             }),
-            ("letter_en", &rules.letter_en, &|c, _| c.capitals > 0),
-            ("flat_en", &rules.flat_en, &|c, _| c.has(DIGIT)),
+            ("letter_en", &rules.letter_en, &|c, t| c.letter_en(t)),
+            ("flat_en", &rules.flat_en, &|c, t| c.flat_en(t)),
             ("name_en", &rules.name_en, &|_, t| may_have_name_en(t)),
         ];
         let mut matched = [0usize; 15];
