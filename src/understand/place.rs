@@ -529,6 +529,21 @@ fn may_name_home_en(hay: &str) -> bool {
 }
 
 const MAX_CANDIDATES: usize = 16;
+
+/// Adds `candidates` to `found` until it holds [`MAX_CANDIDATES`]; the rest are not looked at
+/// (nor searched for: the iterator stops being asked).
+fn gather(found: &mut Vec<Candidate>, candidates: impl Iterator<Item = Candidate>) {
+    let room = MAX_CANDIDATES.saturating_sub(found.len());
+    found.extend(candidates.take(room));
+}
+
+/// Every match of `re` in `hay`, each a candidate of weight `score`.
+fn matches<'a>(re: &'a Regex, hay: &'a str, score: f32) -> impl Iterator<Item = Candidate> + 'a {
+    re.find_iter(hay).map(move |m| Candidate {
+        span: m.range(),
+        score,
+    })
+}
 /// A place name is at most this many characters before its place word (文化广场, 金桂园小区).
 const MAX_NAME_CHARS: usize = 6;
 
@@ -542,37 +557,39 @@ pub(crate) fn locate(
     let mut found: Vec<Candidate> = Vec::with_capacity(MAX_CANDIDATES);
     let clues = Clues::of(hay, &rules.clues);
     if clues.numbered_zh() {
-        for m in rules.numbered_zh.find_iter(hay) {
-            if found.len() == MAX_CANDIDATES {
-                break;
-            }
-            let before = hay[..m.start()].chars().next_back();
-            // "3月5号" is a date, "第3个" is not a place; a lone letter needs a unit of its own.
-            if matches!(before, Some('月' | '年' | '周' | '星')) || is_ascii_word_char(before) {
-                continue;
-            }
-            found.push(Candidate {
-                span: m.range(),
-                score: rules.unit_weight(m.as_str()),
-            });
-        }
+        gather(
+            &mut found,
+            rules.numbered_zh.find_iter(hay).filter_map(|m| {
+                let before = hay[..m.start()].chars().next_back();
+                // "3月5号" is a date, "第3个" is not a place; a lone letter needs a unit of its
+                // own.
+                if matches!(before, Some('月' | '年' | '周' | '星')) || is_ascii_word_char(before)
+                {
+                    return None;
+                }
+                Some(Candidate {
+                    span: m.range(),
+                    score: rules.unit_weight(m.as_str()),
+                })
+            }),
+        );
     }
     if clues.room_zh() {
-        for m in rules.room_zh.find_iter(hay) {
-            if found.len() == MAX_CANDIDATES {
-                break;
-            }
-            // Part of a longer number (a phone number, 2024年) is no room.
-            let before = hay[..m.start()].chars().next_back();
-            let after = hay[m.end()..].chars().next();
-            if is_ascii_word_char(before) || after.is_some_and(|c| c.is_ascii_digit()) {
-                continue;
-            }
-            found.push(Candidate {
-                span: m.range(),
-                score: FLAT_WEIGHT,
-            });
-        }
+        gather(
+            &mut found,
+            rules.room_zh.find_iter(hay).filter_map(|m| {
+                // Part of a longer number (a phone number, 2024年) is no room.
+                let before = hay[..m.start()].chars().next_back();
+                let after = hay[m.end()..].chars().next();
+                if is_ascii_word_char(before) || after.is_some_and(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+                Some(Candidate {
+                    span: m.range(),
+                    score: FLAT_WEIGHT,
+                })
+            }),
+        );
     }
     // Before the lexicon's place words, so a direction wins a tie with one (村西那条沟…田里).
     // Villages named for a family and homes need a name before 家 (homes 家 or 屋).
@@ -583,32 +600,21 @@ pub(crate) fn locate(
         (&rules.family_zh, FAMILY_WEIGHT, names_home),
         (&rules.home_zh, HOME_WEIGHT, names_home),
     ] {
-        if !clue {
-            continue;
-        }
-        for m in re.find_iter(hay) {
-            if found.len() == MAX_CANDIDATES {
-                break;
-            }
-            found.push(Candidate {
-                span: m.range(),
-                score,
-            });
+        if clue {
+            gather(&mut found, matches(re, hay, score));
         }
     }
     // Skipping the English patterns on Chinese text also spares the Unicode word-boundary
     // search, the slow part there.
     if clues.english(rules) {
         if clues.numbered_en(hay) {
-            for m in rules.numbered_en.find_iter(hay) {
-                if found.len() == MAX_CANDIDATES {
-                    break;
-                }
-                found.push(Candidate {
+            gather(
+                &mut found,
+                rules.numbered_en.find_iter(hay).map(|m| Candidate {
                     span: m.range(),
                     score: rules.unit_weight(m.as_str()),
-                });
-            }
+                }),
+            );
         }
         for (re, score, clue) in [
             (&rules.home_en, HOME_WEIGHT, may_name_home_en(hay)),
@@ -619,48 +625,40 @@ pub(crate) fn locate(
             if !clue {
                 continue;
             }
-            for m in re.find_iter(hay) {
-                if found.len() == MAX_CANDIDATES {
-                    break;
-                }
-                let pronoun = ["their", "there", "his", "her"].iter().any(|w| {
-                    m.as_str()
-                        .get(..w.len())
-                        .is_some_and(|p| p.eq_ignore_ascii_case(w))
-                });
-                found.push(Candidate {
-                    span: m.range(),
-                    score: if pronoun { PRONOUN_HOME_WEIGHT } else { score },
-                });
-            }
+            gather(
+                &mut found,
+                re.find_iter(hay).map(|m| {
+                    let pronoun = ["their", "there", "his", "her"].iter().any(|w| {
+                        m.as_str()
+                            .get(..w.len())
+                            .is_some_and(|p| p.eq_ignore_ascii_case(w))
+                    });
+                    Candidate {
+                        span: m.range(),
+                        score: if pronoun { PRONOUN_HOME_WEIGHT } else { score },
+                    }
+                }),
+            );
         }
         if clues.letter_en(hay) {
-            for m in rules.letter_en.find_iter(hay) {
-                if found.len() == MAX_CANDIDATES {
-                    break;
-                }
-                found.push(Candidate {
-                    span: m.range(),
-                    score: LETTER_WEIGHT,
-                });
-            }
+            gather(&mut found, matches(&rules.letter_en, hay, LETTER_WEIGHT));
         }
         if clues.flat_en(hay) {
-            for c in rules.flat_en.captures_iter(hay) {
-                if found.len() == MAX_CANDIDATES {
-                    break;
-                }
-                // The flat number alone ("3B"), not the preposition before it; "for 5G" is a network.
-                if let Some(m) = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(0)) {
+            gather(
+                &mut found,
+                rules.flat_en.captures_iter(hay).filter_map(|c| {
+                    // The flat number alone ("3B"), not the preposition before it; "for 5G" is
+                    // a network.
+                    let m = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(0))?;
                     if m.as_str().ends_with(['G', 'K']) && !m.as_str().contains('-') {
-                        continue;
+                        return None;
                     }
-                    found.push(Candidate {
+                    Some(Candidate {
                         span: m.range(),
                         score: FLAT_WEIGHT,
-                    });
-                }
-            }
+                    })
+                }),
+            );
         }
     }
     // Capitalised names after a preposition: only a text with a capitalised word after a space
@@ -669,43 +667,30 @@ pub(crate) fn locate(
     if may_have_name_en(hay) {
         // The whole match, not its captures: the name is what follows the preposition and its
         // spaces, and finding the groups would take a second, slower engine.
-        for m in rules.name_en.find_iter(hay) {
-            if found.len() == MAX_CANDIDATES {
-                break;
-            }
-            let name = m
-                .as_str()
-                .trim_start_matches(|c: char| c.is_ascii_lowercase())
-                .trim_start();
-            let first = name.split(' ').next().unwrap_or("");
-            if NOT_PLACE_NAMES.contains(&first) {
-                continue;
-            }
-            found.push(Candidate {
-                span: m.end() - name.len()..m.end(),
-                score: NAME_WEIGHT,
-            });
-        }
+        gather(
+            &mut found,
+            rules.name_en.find_iter(hay).filter_map(|m| {
+                let name = m
+                    .as_str()
+                    .trim_start_matches(|c: char| c.is_ascii_lowercase())
+                    .trim_start();
+                let first = name.split(' ').next().unwrap_or("");
+                (!NOT_PLACE_NAMES.contains(&first)).then(|| Candidate {
+                    span: m.end() - name.len()..m.end(),
+                    score: NAME_WEIGHT,
+                })
+            }),
+        );
     }
-    for hit in hits.iter().filter(|h| h.entry.kind == Kind::Place) {
-        if found.len() == MAX_CANDIDATES {
-            break;
-        }
-        if let Some(c) = named_place(jieba, hay, hit) {
-            found.push(c);
-        }
-    }
+    gather(
+        &mut found,
+        hits.iter()
+            .filter(|h| h.entry.kind == Kind::Place)
+            .filter_map(|hit| named_place(jieba, hay, hit)),
+    );
     // An elder's name stands for their home only when no place is named (李奶奶好几天没下楼).
     if found.is_empty() && clues.has(ELDER) {
-        for m in rules.person_zh.find_iter(hay) {
-            if found.len() == MAX_CANDIDATES {
-                break;
-            }
-            found.push(Candidate {
-                span: m.range(),
-                score: PERSON_WEIGHT,
-            });
-        }
+        gather(&mut found, matches(&rules.person_zh, hay, PERSON_WEIGHT));
     }
     if found.is_empty() {
         return None;
