@@ -451,13 +451,18 @@ impl Drop for Turn {
 mod tests {
     use super::*;
 
+    /// The limit the limiter tests send under: two sends a second.
+    fn two_a_second() -> [Rate; 1] {
+        [Rate {
+            max: 2,
+            per: Duration::from_secs(1),
+        }]
+    }
+
     #[test]
     fn limiter_waits_for_the_window() {
         let mut l = RateLimiter::default();
-        let rates = [Rate {
-            max: 2,
-            per: Duration::from_secs(1),
-        }];
+        let rates = two_a_second();
         let t0 = Instant::now();
         assert_eq!(l.wait("c", &rates, t0), None);
         l.record("c", t0, Duration::from_secs(60));
@@ -479,10 +484,7 @@ mod tests {
     #[test]
     fn a_restamped_send_counts_from_its_new_time() {
         let mut l = RateLimiter::default();
-        let rates = [Rate {
-            max: 2,
-            per: Duration::from_secs(1),
-        }];
+        let rates = two_a_second();
         let keep = Duration::from_secs(60);
         let t0 = Instant::now();
         let ms = Duration::from_millis;
