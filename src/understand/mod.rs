@@ -1712,16 +1712,21 @@ mod crisis_cues {
     use super::tests::parser;
     use crate::domain::{Category, Urgency};
 
-    /// Both the lexicon on its own and the whole parser read the text as an urgent safety
-    /// request.
-    fn urgent_safety(text: &str) {
+    /// Both the lexicon on its own and the whole parser read the text as an urgent request,
+    /// the lexicon of `category`; returns the whole parser's reading.
+    fn urgent(text: &str, category: Category) -> crate::understand::Understanding {
         let lexicon = parser().lexicon_reading(text);
         assert!(lexicon.confidence >= 0.5, "lexicon: not a request: {text}");
         assert_eq!(lexicon.urgency, Urgency::Urgent, "lexicon: {text}");
-        assert_eq!(lexicon.category, Some(Category::Safety), "lexicon: {text}");
+        assert_eq!(lexicon.category, Some(category), "lexicon: {text}");
         let u = parser().parse(text, false);
         assert!(u.is_request, "{text} → {u:?}");
         assert_eq!(u.urgency, Some(Urgency::Urgent), "{text} → {u:?}");
+        u
+    }
+
+    fn urgent_safety(text: &str) {
+        urgent(text, Category::Safety);
     }
 
     #[test]
@@ -1733,10 +1738,21 @@ mod crisis_cues {
     }
 
     #[test]
-    fn a_lost_child_or_older_person_is_an_emergency() {
-        urgent_safety("在菜市场跟丢了 我家娃娃不见了 穿红衣服 大家帮忙找找");
-        urgent_safety("lost my 6yo near the playground, blue cap, please help");
-        urgent_safety("my son is missing, he was at the bus stop ten minutes ago");
+    fn a_lost_child_or_older_person_is_an_emergency_for_their_welfare() {
+        // A missing person is filed under welfare first (safety acceptable; docs/parser.md,
+        // "Seventh round"), in any register, and is urgent.
+        for t in [
+            "在菜市场跟丢了 我家娃娃不见了 穿红衣服 大家帮忙找找",
+            "lost my 6yo near the playground, blue cap, please help",
+            "my son is missing, he was at the bus stop ten minutes ago",
+            "我公公有老年痴呆 下午出门走失了 穿灰色夹克 大家帮忙留意",
+            "Grandad wandered off from the day centre after lunch, he has dementia, last seen by the shops",
+        ] {
+            let u = urgent(t, Category::Welfare);
+            assert_eq!(u.category, Some(Category::Welfare), "{t} → {u:?}");
+        }
+        // A child gone under in the water is a danger the words name: safety.
+        urgent_safety("两个娃在塘边玩 一个掉水里了 扑腾两下就看不见了");
     }
 
     #[test]
