@@ -980,7 +980,8 @@ fn is_content_char(c: char) -> bool {
 
 /// Two reports are the same problem: same category and the same or overlapping place
 /// ("3栋" and "3栋2单元", "Block 5" and "block5"). Reports without a place never match, since
-/// "the light is out" in two different lanes are two tickets.
+/// "the light is out" in two different lanes are two tickets; nor do places said from where
+/// the sender lives ("我家门口", "楼上", "next door"), which are two places for two senders.
 pub fn same_problem(
     a_category: Category,
     a_location: Option<&str>,
@@ -993,8 +994,29 @@ pub fn same_problem(
     let (Some(a), Some(b)) = (a_location, b_location) else {
         return false;
     };
+    if from_the_sender(a) || from_the_sender(b) {
+        return false;
+    }
     let (a, b) = (place_key(a), place_key(b));
     !a.is_empty() && !b.is_empty() && (a.contains(&b) || b.contains(&a))
+}
+
+/// A place named from where its sender lives: their own home (我家门口, 俺家这片, my door) or
+/// a neighbour's by position (楼上, 对门, 隔壁, upstairs, next door).
+fn from_the_sender(place: &str) -> bool {
+    let p = place.trim();
+    p.starts_with(['我', '俺', '咱'])
+        || ["楼上", "对门", "隔壁"].contains(&p)
+        || [
+            "upstairs",
+            "downstairs",
+            "next door",
+            "next-door",
+            "my ",
+            "our ",
+        ]
+        .iter()
+        .any(|w| p.get(..w.len()).is_some_and(|h| h.eq_ignore_ascii_case(w)))
 }
 
 /// A place reduced to what identifies it: width-normalised, lowercase, without spaces,
@@ -1632,6 +1654,26 @@ pub(crate) mod tests {
         assert!(!same_problem(Lighting, Some("3栋"), Lighting, Some("5栋")));
         assert!(!same_problem(Lighting, None, Lighting, None));
         assert!(!same_problem(Lighting, Some("3栋"), Lighting, None));
+        // A place said from the sender's home is a different place for each sender.
+        assert!(!same_problem(
+            Water,
+            Some("我家门口"),
+            Water,
+            Some("我家门口")
+        ));
+        assert!(!same_problem(Dispute, Some("楼上"), Dispute, Some("楼上")));
+        assert!(!same_problem(
+            Dispute,
+            Some("next door"),
+            Dispute,
+            Some("Next door")
+        ));
+        assert!(same_problem(
+            Water,
+            Some("老周家门口"),
+            Water,
+            Some("老周家")
+        ));
     }
 
     #[test]

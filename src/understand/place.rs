@@ -293,10 +293,6 @@ impl PlaceRules {
     }
 }
 
-/// Below this score a place is a common noun (a named place word scores 2.5, a building-level
-/// unit 3), which a linked place may locate.
-const LINK_BELOW: f32 = 2.5;
-
 /// A place found in the text, as a byte range of it.
 #[derive(Debug, Clone)]
 struct Candidate {
@@ -688,12 +684,30 @@ pub(crate) fn locate(
             .filter(|h| h.entry.kind == Kind::Place)
             .filter_map(|hit| named_place(jieba, hay, hit)),
     );
-    // An elder's name stands for their home only when no place is named (李奶奶好几天没下楼).
-    if found.is_empty() && clues.has(ELDER) {
+    // An elder's name stands for their home only when no place is named (李奶奶好几天没下楼),
+    // or only one said from the sender's home (隔壁李奶奶).
+    if found.iter().all(|c| c.score < PERSON_WEIGHT) && clues.has(ELDER) {
         gather(&mut found, matches(&rules.person_zh, hay, PERSON_WEIGHT));
     }
     if found.is_empty() {
         return None;
+    }
+    // "Flash flood at Taman Melawati … got elderly in No. 12", "smoke on the 3rd floor
+    // landing … check on Mrs Patel in 3C": a number after a person, once the message has named
+    // a place, says where that person is within the scene named first. It weighs as a building
+    // part. ("Mrs Sharma in 4B just came home from hospital": her flat is named first.)
+    if clues.english(rules) {
+        let first = found.iter().map(|c| c.span.start).min().unwrap_or(0);
+        for c in found.iter_mut() {
+            if c.score > PERSON_UNIT_WEIGHT
+                && c.span.start > first
+                && hay[c.span.clone()]
+                    .starts_with(|ch: char| ch.is_ascii_alphanumeric() || ch == '#')
+                && after_a_person(hay, c.span.start)
+            {
+                c.score = PERSON_UNIT_WEIGHT;
+            }
+        }
     }
     // Relation words belong to the place right before them (学校 + 后面); the longest wins.
     for c in found.iter_mut() {
@@ -718,7 +732,9 @@ pub(crate) fn locate(
     while grew {
         grew = false;
         for c in &found {
-            if touches(hay, &span, &c.span) {
+            // A place said from the sender's home joins no other: "5-2-301楼上" is 5-2-301,
+            // "Blk 41 #03-11, upstairs nobody home" is the flat.
+            if !from_the_sender(c.score) && touches(hay, &span, &c.span) {
                 let merged = span.start.min(c.span.start)..span.end.max(c.span.end);
                 if merged != span {
                     span = merged;
@@ -727,11 +743,11 @@ pub(crate) fn locate(
             }
         }
     }
-    // A common place noun is located by the place linked to it ("the slope behind Lok Fu");
-    // a named place or a numbered unit says where on its own, so it takes no link.
-    if found[best].score < LINK_BELOW
-        && let Some(c) = found.iter().find(|c| linked(hay, &span, &c.span))
-    {
+    // Two places linked by a preposition are one: a common place noun located by another
+    // ("the slope behind Lok Fu"), and a block or a name with the part of it the message is
+    // about ("the void deck at Blk 34", "the staircase of B wing", "flat 14 in block 5"):
+    // readers quote either, and together they say where.
+    if let Some(c) = found.iter().find(|c| linked(hay, &span, &c.span)) {
         span = span.start.min(c.span.start)..span.end.max(c.span.end);
     }
     let text =
@@ -787,8 +803,18 @@ fn touches(hay: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
     } else {
         &hay[b.end..a.start]
     };
-    gap.len() <= 2 && gap.chars().all(|c| c == ' ' || c == ',')
+    (gap.len() <= 2 && gap.chars().all(|c| c == ' ' || c == ','))
+        || DEMONSTRATIVE_GAPS.contains(&gap)
+        || (gap.starts_with(['那', '这'])
+            && gap.chars().count() == 2
+            && gap.ends_with([
+                '个', '棵', '条', '根', '座', '片', '块', '排', '间', '家', '口', '栋',
+            ]))
 }
+
+/// A place pointing at another through "that" or "of" is one place ("村口那个公共厕所",
+/// "桥底下那个变压器", "6栋的楼道"): whichever of the two a reader quotes, it is inside.
+const DEMONSTRATIVE_GAPS: [&str; 6] = ["的", "那", "这", "那边的", "这边的", "那里的"];
 
 /// In English one place locates another: "the slope behind Lok Fu", "the bin chute in the
 /// corridor". Together they say where, and whichever the reader quotes is inside.
@@ -817,6 +843,14 @@ fn is_ascii_word_char(c: Option<char>) -> bool {
 /// A place word with the name written before it.
 fn named_place(jieba: &Jieba, hay: &str, hit: &PlaceHit) -> Option<Candidate> {
     let term = &hay[hit.span.clone()];
+    // A place said from the sender's home (楼上, 俺家门口) is whole as written: "5-2-301楼上"
+    // is 5-2-301's upstairs, not a name.
+    if from_the_sender(hit.entry.weight) {
+        return Some(Candidate {
+            span: hit.span.clone(),
+            score: hit.entry.weight,
+        });
+    }
     let ascii = term.is_ascii();
     // A name (Station Road, 文化广场) says which place more surely than words describing a
     // common one (the car park): with both, the name wins.
@@ -842,10 +876,84 @@ fn named_place(jieba: &Jieba, hay: &str, hit: &PlaceHit) -> Option<Candidate> {
         // A bare suffix ("路", "road") names no place.
         return None;
     }
+    if !named && addressed(hay, hit.span.clone()) {
+        return Some(Candidate {
+            span: hit.span.clone(),
+            score: ADDRESSEE_WEIGHT,
+        });
+    }
     Some(Candidate {
         span: start..hit.span.end,
         score: hit.entry.weight + if named { bonus } else { 0.0 },
     })
+}
+
+/// Places said from the sender's home (楼上, 俺家门口, next door) are the place lexicon's
+/// weakest group: weighed between an office addressed (1.0) and an elder standing for their
+/// home (1.2).
+fn from_the_sender(weight: f32) -> bool {
+    weight > ADDRESSEE_WEIGHT && weight < PERSON_WEIGHT
+}
+
+/// The office a message asks, not where the problem is: "社区能不能帮忙协调", "问问社区咋回事",
+/// "can the estate office check the tank". It is a place only when nothing else is named.
+const ADDRESSEE_WEIGHT: f32 = 1.0;
+const ADDRESSEES: [&str; 11] = [
+    "社区",
+    "居委会",
+    "村委会",
+    "村委",
+    "村部",
+    "物业办公室",
+    "物业中心",
+    "management office",
+    "estate office",
+    "society office",
+    "security office",
+];
+
+/// Whether the office at `span` is addressed: a bare office word (no name before it) not gone
+/// to or met at (在村委会, 到社区, at the estate office) and not a spot by it (社区门口).
+fn addressed(hay: &str, span: Range<usize>) -> bool {
+    let term = &hay[span.clone()];
+    if !ADDRESSEES.iter().any(|a| a.eq_ignore_ascii_case(term)) {
+        return false;
+    }
+    if term.is_ascii() {
+        let mut at = span.start;
+        if let Some((ws, w)) = word_before(hay, at)
+            && one_of(&DETERMINERS, w)
+        {
+            at = ws;
+        }
+        return !word_before(hay, at).is_some_and(|(_, w)| {
+            one_of(&LOCATIVE_PREPOSITIONS, w) || one_of(&["to", "from", "into", "near"], w)
+        });
+    }
+    let before = hay[..span.start].chars().next_back();
+    let after = hay[span.end..].chars().next();
+    !matches!(
+        before,
+        Some('在' | '到' | '去' | '进' | '回' | '从' | '往' | '来' | '的')
+    ) && !matches!(
+        after,
+        Some(
+            '门' | '旁'
+                | '边'
+                | '里'
+                | '后'
+                | '前'
+                | '对'
+                | '附'
+                | '院'
+                | '大'
+                | '楼'
+                | '广'
+                | '外'
+                | '那'
+                | '这'
+        )
+    )
 }
 
 /// True when the dictionary has a word that runs from inside the match past its end
@@ -1108,9 +1216,70 @@ fn next_word_is(hay: &str, end: usize, list: &[&str]) -> bool {
 }
 
 /// Words a place word names a thing or a kind of person with ("school bag", "school uniform").
-const NOT_PLACE_AFTER: [&str; 12] = [
+/// A place word before a job names a person ("the estate officer", "the society manager").
+const NOT_PLACE_AFTER: [&str; 18] = [
     "bag", "bags", "uniform", "uniforms", "fees", "holiday", "holidays", "teacher", "teachers",
-    "menu", "menus", "run",
+    "menu", "menus", "run", "officer", "officers", "manager", "managers", "agent", "agents",
+];
+
+/// A home number after a person weighs a little more than a building part (1.5) and less than
+/// a numbered floor (2).
+const PERSON_UNIT_WEIGHT: f32 = 1.6;
+
+/// Whether the place at `start` follows a person and a preposition: "elderly in No. 12",
+/// "Mrs Patel in 3C", "the couple at no. 3".
+fn after_a_person(hay: &str, start: usize) -> bool {
+    let Some((ws, prep)) = word_before(hay, start) else {
+        return false;
+    };
+    if !one_of(&["in", "at", "from"], prep) {
+        return false;
+    }
+    let Some((ws, who)) = word_before(hay, ws) else {
+        return false;
+    };
+    if one_of(&PEOPLE_EN, who) {
+        return true;
+    }
+    // A name after a title: "Mrs Patel", "Uncle Lim".
+    who.starts_with(|c: char| c.is_ascii_uppercase())
+        && word_before(hay, ws).is_some_and(|(_, t)| one_of(&TITLES_EN, t.trim_end_matches('.')))
+}
+
+const PEOPLE_EN: [&str; 30] = [
+    "elderly",
+    "couple",
+    "lady",
+    "man",
+    "woman",
+    "kid",
+    "kids",
+    "child",
+    "children",
+    "family",
+    "resident",
+    "residents",
+    "neighbour",
+    "neighbours",
+    "neighbor",
+    "neighbors",
+    "auntie",
+    "aunty",
+    "uncle",
+    "grandma",
+    "grandpa",
+    "granny",
+    "nan",
+    "boy",
+    "girl",
+    "baby",
+    "someone",
+    "tenant",
+    "tenants",
+    "patient",
+];
+const TITLES_EN: [&str; 10] = [
+    "mr", "mrs", "ms", "mdm", "madam", "miss", "dr", "uncle", "auntie", "aunty",
 ];
 
 /// The word before byte `end` (spaces skipped): its start and text.
@@ -1351,7 +1520,7 @@ mod tests {
     fn english_places() {
         assert_eq!(
             place("The hallway light on the 3rd floor of Tower A keeps flickering.").as_deref(),
-            Some("Tower A")
+            Some("3rd floor of Tower A")
         );
         assert_eq!(
             place("Big pothole outside No. 8 Station Road, nearly lost a wheel.").as_deref(),
@@ -1360,7 +1529,7 @@ mod tests {
         assert_eq!(
             place("Overflowing bins behind the supermarket on Hill Road, smells terrible.")
                 .as_deref(),
-            Some("Hill Road")
+            Some("supermarket on Hill Road")
         );
         assert_eq!(
             place("The neighbours' dog barks all night at 22 Pine Court.").as_deref(),
@@ -1368,7 +1537,7 @@ mod tests {
         );
         assert_eq!(
             place("lift in block 5 is stuck again").as_deref(),
-            Some("block 5")
+            Some("lift in block 5")
         );
         assert_eq!(place("the door won't close"), None);
     }
@@ -1635,6 +1804,115 @@ mod homes_floors_and_numbers {
         has("刘奶奶在菜市场门口摔了一跤 起不来", "菜市场");
         // A worker or the person spoken to is no home.
         assert_eq!(place("张师傅快来看看 水管又漏了"), None);
+    }
+
+    #[test]
+    fn a_home_said_from_the_senders_is_the_weakest_place() {
+        // Alone, the sender's door or patch and a neighbour by position say where.
+        has("俺家门口那根电线杆歪得厉害 风一吹直晃", "俺家门口");
+        has("我屋门口的水管子爆了 水流了一地", "我屋门口");
+        has("咱家这片又黑灯了 一整晚都没电", "咱家这片");
+        has("楼上天天半夜拖椅子 吵得睡不着", "楼上");
+        has(
+            "the drilling from upstairs starts at 7 every single morning",
+            "upstairs",
+        );
+        // Any place named outright wins over them.
+        has("隔壁天天把垃圾堆在5栋楼道里 臭死了", "5栋");
+        has("俺家门口到村口那段路全是坑", "村口");
+        // An elder next door is their home (the elder with the neighbour word).
+        has("隔壁王奶奶两天没出门了 敲门不应", "王奶奶");
+        // Not across a comma from a flat that names the place.
+        assert_eq!(
+            place("Blk 9 #04-22 ceiling leaking, upstairs never answer").as_deref(),
+            Some("Blk 9 #04-22")
+        );
+    }
+
+    #[test]
+    fn the_office_asked_is_not_where_the_problem_is() {
+        // The office a message asks loses to any place named (社区能不能…, can the … office).
+        has("楼道里的灯坏了半个月了 社区能不能派人来换一下", "楼道");
+        has("问问居委会 我家楼下的化粪池满了谁管", "化粪池");
+        has(
+            "Can the estate office get someone to fix the gate at the car park?",
+            "car park",
+        );
+        // Alone it is the place; gone to or met at, or a spot by it, it is a place.
+        has("村委会能不能组织打一次疫苗", "村委会");
+        has("昨天在社区门口摔了一跤 那块地砖翘起来了", "社区门口");
+        has(
+            "I left the form at the management office but the swings are still broken",
+            "management office",
+        );
+        // A job named after a place word is a person, not a place.
+        assert_eq!(
+            place("the estate officer never replies to our emails"),
+            None
+        );
+    }
+
+    #[test]
+    fn places_pointing_at_places_and_linked_by_prepositions_are_one() {
+        // 那个/那棵/的 between two places: one place, whichever a reader quotes.
+        has("学校后门那个公共厕所门坏了 关不上", "学校后门");
+        has("学校后门那个公共厕所门坏了 关不上", "公共厕所");
+        has("桥底下那个配电箱一直在响", "桥底下");
+        has("桥底下那个配电箱一直在响", "配电箱");
+        // A block with the part of it the message is about.
+        has(
+            "The void deck at Blk 112 floods every time it rains",
+            "void deck",
+        );
+        has(
+            "The void deck at Blk 112 floods every time it rains",
+            "Blk 112",
+        );
+        has(
+            "replace the tube light in the stairwell of C wing please",
+            "stairwell",
+        );
+        has(
+            "replace the tube light in the stairwell of C wing please",
+            "C wing",
+        );
+    }
+
+    #[test]
+    fn a_number_after_a_person_is_where_they_are_within_the_scene() {
+        // The scene named first wins over the number of someone in it.
+        has(
+            "Flooding at Taman Sentosa now, water in the houses, old couple at No. 7 need help",
+            "Taman Sentosa",
+        );
+        has(
+            "Smoke all over the 2nd floor landing, someone check on Mr Lee in 2B please",
+            "2nd floor",
+        );
+        // Named first, the person's flat is the place.
+        has(
+            "Mrs Khan in 5C just came back from hospital and lives alone, can someone visit",
+            "5C",
+        );
+    }
+
+    #[test]
+    fn bridges_alleys_fuel_stations_compounds_and_verges() {
+        has("桥底下睡着个老人 喊他也不动", "桥底下");
+        has("巷子口的下水道冒臭水好几天了", "巷子口");
+        has("加气站旁边的路灯全灭了 晚上黑漆漆的", "加气站旁边");
+        has(
+            "rubbish piling up behind the compound wall again",
+            "compound wall",
+        );
+        has(
+            "a dead fox on the verge by the school since Monday",
+            "verge",
+        );
+        has(
+            "the gum tree on our nature strip is dropping branches",
+            "nature strip",
+        );
     }
 
     #[test]
