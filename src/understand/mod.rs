@@ -742,6 +742,9 @@ impl Parser {
                         && !matches!(o.category, Some(Category::Health | Category::Safety)))
                     // ... but an alarm inside a phrase of risk is the risk ("a fire hazard").
                     || (contains && e.kind == Kind::Urgent && o.kind == Kind::Hedge)
+                    // How long an alarm has lasted is no standing state ("好久没" in
+                    // "躺在那里好久没动了").
+                    || (contains && e.kind == Kind::Habitual && o.kind == Kind::Urgent)
                     || (earlier
                         && e.category.is_some()
                         && o.category.is_some()
@@ -1250,6 +1253,47 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_emergency_still_on_while_help_is_called_is_urgent() {
+        // Calling 120 or the ambulance is part of the emergency, not its end; telling someone
+        // is the sender's ask, not a notice; an empty flat is nobody to stop it; lying still
+        // for long is how long it has lasted.
+        for t in [
+            "广场上一个大爷突然倒地抽搐 已经打了120 有没有懂急救的快来",
+            "a man collapsed outside the chemist and isn't breathing right, ambulance called, anyone know CPR",
+            "地下车库进水了 水越来越深 赶紧通知车主把车开出来",
+            "strong smell of gas from 5A and nobody is home, someone call the gas board",
+            "公园长椅上有个老人躺了好久没动了 叫他也不应",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+            assert_eq!(
+                parser().parse(t, false).urgency,
+                Some(Urgency::Urgent),
+                "{t}"
+            );
+        }
+        // Settled after the call, or a standing state: not urgent.
+        for t in [
+            "昨天那个摔倒的大爷已经打了120送医院了 现在已经出院了",
+            "报修单交上去好久没动静了 路灯还是不亮",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_hazard_that_has_not_happened_yet_is_to_be_fixed() {
+        for t in [
+            "the big branch over the footpath has cracked but not fallen yet, can the council cut it",
+            "3栋外墙的广告牌松了 下面就是人行道 趁还没掉下来赶紧找人加固",
+            "the switch room smells hot but no smoke yet, can maintenance check today",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+            let u = parser().parse(t, false);
+            assert_eq!(u.urgency, Some(Urgency::Normal), "{t} → {u:?}");
+        }
+    }
+
+    #[test]
     fn settled_events_are_not_urgent() {
         for t in [
             "上礼拜中风的那个大伯已经出院了 谢谢大家挂念",
@@ -1322,6 +1366,20 @@ pub(crate) mod tests {
             "Lift at Block 4 broken since 2019 and still nobody fixing it, please help",
         ] {
             assert!(req(t).is_request, "{t}");
+        }
+    }
+
+    #[test]
+    fn asking_which_is_good_and_things_read_elsewhere_are_not_requests() {
+        // Asking the neighbours which one is good, a public-service note, a thing read in the
+        // paper: whatever their problem words.
+        for t in [
+            "你们知道哪家医院看牙比较好吗 我牙疼好几天了",
+            "拼多多上那种感应灯好用不 想给楼道装几个",
+            "PSA: bulky item collection is on Thursday, leave stuff by the bins",
+            "The council is resurfacing every road in town next year, read it in the paper",
+        ] {
+            not_req(t);
         }
     }
 
