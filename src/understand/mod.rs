@@ -745,6 +745,11 @@ impl Parser {
                     // How long an alarm has lasted is no standing state ("好久没" in
                     // "躺在那里好久没动了").
                     || (contains && e.kind == Kind::Habitual && o.kind == Kind::Urgent)
+                    // Nobody answering at an office is the complaint, not someone missing
+                    // ("打不通" in "水厂电话打不通").
+                    || (contains
+                        && matches!(e.kind, Kind::Unaccounted | Kind::Urgent)
+                        && o.kind == Kind::Complaint)
                     || (earlier
                         && e.category.is_some()
                         && o.category.is_some()
@@ -1568,7 +1573,7 @@ pub(crate) mod tests {
         assert_eq!(u.urgency, Some(Urgency::Urgent));
         assert!(u.why.iter().any(|w| w.contains("煤气")), "{:?}", u.why);
         // Made urgent by the model alone: the words its vote rests on, as written.
-        let text = "5号楼下水道堵了，污水漫出来";
+        let text = "楼道里的下水管爆了 污水哗哗往外流";
         let p = parser();
         let learned = p.learned.read().expect("model");
         let (reading, _) = p.read(text, &learned.model, &score::Blend::SHIPPED);
