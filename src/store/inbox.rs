@@ -3,7 +3,8 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, Result, Store, StoreError, Tx, col, row_placeholders};
+use super::rows::{ROWS_PER_STATEMENT, Ty, bind_rows, list_source, rows_source};
+use super::{Backend, Result, Store, StoreError, Tx, col, param};
 use crate::domain::message::InboundEvent;
 
 /// An event waiting to be processed.
@@ -51,29 +52,34 @@ impl Tx {
     ) -> Result<Vec<Option<i64>>> {
         let mut ids = Vec::with_capacity(events.len());
         let made_ahead = payloads.len() == events.len();
-        // Keep well under SQLite's parameter limit.
-        for (n, chunk) in events.chunks(1_000).enumerate() {
-            let sql = format!(
+        use Ty::{Int, Text};
+        let backend = self.backend;
+        let sql = move |count: usize| {
+            format!(
                 "INSERT INTO inbox (platform, account, event_id, received_at, payload, processed_at) \
-                 VALUES {} ON CONFLICT (platform, account, event_id) DO NOTHING \
+                 {} ON CONFLICT (platform, account, event_id) DO NOTHING \
                  RETURNING id, platform, account, event_id",
-                row_placeholders(self.backend, chunk.len(), 6)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
+                rows_source(backend, 1, &[Text, Text, Text, Int, Text, Int], count)
+            )
+        };
+        for (n, chunk) in events.chunks(1_000).enumerate() {
+            let mut rows = Vec::with_capacity(chunk.len());
             for (i, ev) in chunk.iter().enumerate() {
                 let payload = if made_ahead {
                     std::mem::take(&mut payloads[n * 1_000 + i])
                 } else {
                     event_payload(ev)?
                 };
-                q = q
-                    .bind(ev.platform.clone())
-                    .bind(ev.account.clone())
-                    .bind(ev.event_id.clone())
-                    .bind(received_at)
-                    .bind(payload)
-                    .bind(processed_at);
+                rows.push(serde_json::json!([
+                    ev.platform,
+                    ev.account,
+                    ev.event_id,
+                    received_at,
+                    payload,
+                    processed_at
+                ]));
             }
+            let q = bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &rows)?;
             let mut inserted = std::collections::HashMap::new();
             for row in q.fetch_all(self.conn()).await? {
                 let key: (String, String, String) = (
@@ -147,27 +153,18 @@ impl Tx {
 
     /// Marks events processed.
     pub async fn mark_processed(&mut self, ids: &[i64], at: i64) -> Result<()> {
-        for chunk in ids.chunks(1_000) {
-            // Anonymous parameters on SQLite (see `row_placeholders`), bound in the same order.
-            let sql = match self.backend {
-                Backend::Sqlite => format!(
-                    "UPDATE inbox SET processed_at = ? WHERE id IN ({})",
-                    vec!["?"; chunk.len()].join(",")
-                ),
-                Backend::Postgres => {
-                    let list: Vec<String> =
-                        (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-                    format!(
-                        "UPDATE inbox SET processed_at = $1 WHERE id IN ({})",
-                        list.join(",")
-                    )
-                }
-            };
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(at);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            q.execute(self.conn()).await?;
+        let backend = self.backend;
+        let sql = move |count: usize| {
+            format!(
+                "UPDATE inbox SET processed_at = {} WHERE id IN ({})",
+                param(backend, 1),
+                list_source(backend, 2, Ty::Int, count)
+            )
+        };
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let list: Vec<serde_json::Value> = chunk.iter().map(|id| (*id).into()).collect();
+            let q = sqlx::query(AssertSqlSafe(sql(chunk.len()))).bind(at);
+            bind_rows(backend, q, &list)?.execute(self.conn()).await?;
         }
         Ok(())
     }

@@ -20,6 +20,7 @@ pub mod ratings;
 pub mod reach;
 pub mod rollups;
 pub mod roster;
+mod rows;
 pub mod sandbox;
 pub mod send_log;
 pub mod tickets;
@@ -799,8 +800,7 @@ pub(crate) fn params(backend: Backend, first: usize, count: usize) -> String {
 pub use crate::clock::now_millis;
 
 /// The rows of `select` (a `SELECT … FROM table` without a WHERE) whose `code` is one of
-/// `codes`, asked in chunks of 500 so that no statement has more parameters than a backend
-/// allows.
+/// `codes` (one statement, the codes bound as one JSON list: see `rows`).
 pub(crate) async fn rows_with_codes(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -808,15 +808,13 @@ pub(crate) async fn rows_with_codes(
     codes: &[String],
 ) -> Result<Vec<sqlx::any::AnyRow>> {
     let mut out = Vec::new();
-    for chunk in codes.chunks(500) {
+    for chunk in codes.chunks(rows::ROWS_PER_STATEMENT) {
         let sql = format!(
             "{select} WHERE code IN ({})",
-            params(backend, 1, chunk.len())
+            rows::list_source(backend, 1, rows::Ty::Text, chunk.len())
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for code in chunk {
-            q = q.bind(code.clone());
-        }
+        let list: Vec<serde_json::Value> = chunk.iter().map(|c| c.as_str().into()).collect();
+        let q = rows::bind_rows(backend, sqlx::query(sqlx::AssertSqlSafe(sql)), &list)?;
         out.extend(q.fetch_all(&mut *conn).await?);
     }
     Ok(out)

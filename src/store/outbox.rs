@@ -3,7 +3,8 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, Result, Store, StoreError, Tx, col, row_placeholders};
+use super::rows::{ROWS_PER_STATEMENT, Ty, bind_rows, rows_source};
+use super::{Backend, Result, Store, StoreError, Tx, col};
 use crate::domain::message::Outbound;
 
 /// A row to write.
@@ -106,32 +107,44 @@ impl Tx {
         now: i64,
         priority: Priority,
     ) -> Result<()> {
-        for chunk in items.chunks(500) {
-            let sql = format!(
-                "INSERT INTO outbox (platform, account, chat, ticket_id, payload, next_attempt_at, created_at, status, priority) VALUES {}",
-                row_placeholders(self.backend, chunk.len(), 9)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
+        use Ty::{Int, Text};
+        let backend = self.backend;
+        let sql = move |count: usize| {
+            format!(
+                "INSERT INTO outbox (platform, account, chat, ticket_id, payload, next_attempt_at, created_at, status, priority) {}",
+                rows_source(
+                    backend,
+                    1,
+                    &[Text, Text, Text, Int, Text, Int, Int, Text, Int],
+                    count
+                )
+            )
+        };
+        for chunk in items.chunks(ROWS_PER_STATEMENT) {
+            let mut rows = Vec::with_capacity(chunk.len());
             for it in chunk {
                 let payload = serde_json::to_string(&it.item)
                     .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?;
-                q = q
-                    .bind(it.platform.clone())
-                    .bind(it.account.clone())
-                    .bind(it.item.chat().map(str::to_string))
-                    .bind(it.ticket_id)
-                    .bind(payload)
-                    .bind(it.not_before.unwrap_or(now))
-                    .bind(now)
-                    // Held rows (quiet hours) wait outside the delivery queue, so they never
-                    // hold up later messages to the same chat; `release_held` queues them.
-                    .bind(if it.not_before.is_some_and(|t| t > now) {
-                        "held"
-                    } else {
-                        "pending"
-                    })
-                    .bind(priority as i64);
+                // Held rows (quiet hours) wait outside the delivery queue, so they never
+                // hold up later messages to the same chat; `release_held` queues them.
+                let status = if it.not_before.is_some_and(|t| t > now) {
+                    "held"
+                } else {
+                    "pending"
+                };
+                rows.push(serde_json::json!([
+                    it.platform,
+                    it.account,
+                    it.item.chat(),
+                    it.ticket_id,
+                    payload,
+                    it.not_before.unwrap_or(now),
+                    now,
+                    status,
+                    priority as i64
+                ]));
             }
+            let q = bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &rows)?;
             q.execute(self.db().await?).await?;
         }
         Ok(())
@@ -316,8 +329,8 @@ impl Store {
         let sql = format!(
             "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= $1{lane_filter} \
              AND (o.lease_until IS NULL OR o.lease_until < $1 OR (o.leased_by <> $3 \
-               AND NOT EXISTS (SELECT 1 FROM incarnations i WHERE i.id = o.leased_by \
-                 AND i.ended_at IS NULL AND i.heartbeat_at >= $4))) \
+             AND NOT EXISTS (SELECT 1 FROM incarnations i WHERE i.id = o.leased_by \
+             AND i.ended_at IS NULL AND i.heartbeat_at >= $4))) \
              AND {head} \
              ORDER BY o.priority, o.id LIMIT $2"
         );
@@ -342,8 +355,8 @@ impl Store {
         let sql = format!(
             "UPDATE outbox SET lease_until = $1, leased_by = $3 WHERE id IN ({}) \
              AND status = 'pending' AND (lease_until IS NULL OR lease_until < $2 \
-               OR (leased_by <> $3 AND NOT EXISTS (SELECT 1 FROM incarnations i \
-                 WHERE i.id = outbox.leased_by AND i.ended_at IS NULL AND i.heartbeat_at >= $4))) \
+             OR (leased_by <> $3 AND NOT EXISTS (SELECT 1 FROM incarnations i \
+             WHERE i.id = outbox.leased_by AND i.ended_at IS NULL AND i.heartbeat_at >= $4))) \
              RETURNING id, platform, account, chat, ticket_id, payload, attempts, priority",
             list.join(",")
         );

@@ -1,7 +1,8 @@
 //! Photos residents send with or around a report, so that a text and its photos are one ticket
 //! (migration 0005_photos).
 
-use super::{Result, Store, Tx, col, row_placeholders};
+use super::rows::{ROWS_PER_STATEMENT, Ty, bind_rows, rows_source};
+use super::{Result, Store, Tx, col};
 
 /// A photo of a group message, before or after it belongs to a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,25 +204,30 @@ impl Tx {
             }
         }
         let rows: Vec<_> = newest.into_iter().collect();
-        for chunk in rows.chunks(500) {
-            let sql = format!(
+        use Ty::{Int, Text};
+        let backend = self.backend;
+        let sql = move |count: usize| {
+            format!(
                 "INSERT INTO photo_reports (platform, chat_id, sender_id, ticket_id, reported_at) \
-                 VALUES {} ON CONFLICT (platform, chat_id, sender_id) \
+                 {} ON CONFLICT (platform, chat_id, sender_id) \
                  DO UPDATE SET ticket_id = excluded.ticket_id, reported_at = excluded.reported_at \
                  WHERE photo_reports.ticket_id <> excluded.ticket_id \
                  OR photo_reports.reported_at < excluded.reported_at",
-                row_placeholders(self.backend, chunk.len(), 5)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for ((p, c, s), (ticket, at)) in chunk {
-                q = q
-                    .bind(p.to_string())
-                    .bind(c.to_string())
-                    .bind(s.to_string())
-                    .bind(*ticket)
-                    .bind(*at);
-            }
-            q.execute(self.conn()).await?;
+                rows_source(backend, 1, &[Text, Text, Text, Int, Int], count)
+            )
+        };
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|((p, c, s), (ticket, at))| serde_json::json!([p, c, s, ticket, at]))
+                .collect();
+            bind_rows(
+                backend,
+                sqlx::query(sqlx::AssertSqlSafe(sql(chunk.len()))),
+                &rows,
+            )?
+            .execute(self.conn())
+            .await?;
         }
         Ok(())
     }

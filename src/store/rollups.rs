@@ -15,10 +15,12 @@ use futures_util::TryStreamExt;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
+use super::rows::{ROWS_PER_STATEMENT, Ty, bind_rows, rows_source};
 use super::tickets::{NewTicket, Ticket};
-use super::{Result, Store, Tx, col, parse_col, row_placeholders};
+use super::{Result, Store, Tx, col, parse_col};
 use crate::domain::rollup::{self, COUNTERS, Contribution, Counts, Facts, LEADER_COUNTERS};
 use crate::domain::{Category, Urgency};
+use serde_json::Value;
 
 /// Grid code → the nodes its figures count towards (shared by a store's transactions; cleared
 /// when the rollups are rebuilt, [`Store::rebuild_rollups`]).
@@ -371,7 +373,7 @@ impl Unit {
     }
 }
 
-/// Adds counters to `rollup_days` (or `rollup_months`) rows (one statement per 500 rows).
+/// Adds counters to `rollup_days` (or `rollup_months`) rows (one statement; see `rows`).
 async fn upsert_days(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
@@ -385,29 +387,37 @@ async fn upsert_days(
         .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    for chunk in rows.chunks(500) {
-        let sql = format!(
-            "INSERT INTO {table} (node, {day}, category, urgency, {cols}) VALUES {} \
+    let mut types = vec![Ty::Text, Ty::Int, Ty::Text, Ty::Text];
+    types.extend([Ty::Int; COUNTERS.len()]);
+    let sql = move |count: usize| {
+        format!(
+            "INSERT INTO {table} (node, {day}, category, urgency, {cols}) {} \
              ON CONFLICT (node, {day}, category, urgency) DO UPDATE SET {set}",
-            row_placeholders(backend, chunk.len(), 4 + COUNTERS.len())
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for ((node, day, cat, urg), counts) in chunk {
-            q = q
-                .bind(node.clone())
-                .bind(i64::from(*day))
-                .bind(cat.id().to_string())
-                .bind(urg.id().to_string());
-            for n in counts {
-                q = q.bind(*n);
-            }
-        }
-        q.execute(&mut *conn).await?;
+            rows_source(backend, 1, &types, count)
+        )
+    };
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let json: Vec<_> = chunk
+            .iter()
+            .map(|((node, day, cat, urg), counts)| {
+                let mut row = vec![
+                    Value::from(node.as_str()),
+                    Value::from(*day),
+                    Value::from(cat.id()),
+                    Value::from(urg.id()),
+                ];
+                row.extend(counts.iter().map(|n| Value::from(*n)));
+                Value::Array(row)
+            })
+            .collect();
+        bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &json)?
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
 
-/// Adds counters to `rollup_leaders` rows (one statement per 500 rows).
+/// Adds counters to `rollup_leaders` rows (one statement; see `rows`).
 async fn upsert_leaders(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
@@ -419,24 +429,32 @@ async fn upsert_leaders(
         .map(|c| format!("{c} = rollup_leaders.{c} + excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    for chunk in rows.chunks(500) {
-        let sql = format!(
-            "INSERT INTO rollup_leaders (node, day, person, bucket, {cols}) VALUES {} \
+    let mut types = vec![Ty::Text, Ty::Int, Ty::Text, Ty::Int];
+    types.extend([Ty::Int; LEADER_COUNTERS.len()]);
+    let sql = move |count: usize| {
+        format!(
+            "INSERT INTO rollup_leaders (node, day, person, bucket, {cols}) {} \
              ON CONFLICT (node, day, person, bucket) DO UPDATE SET {set}",
-            row_placeholders(backend, chunk.len(), 4 + LEADER_COUNTERS.len())
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for ((node, day, person, bucket), counts) in chunk {
-            q = q
-                .bind(node.clone())
-                .bind(i64::from(*day))
-                .bind(person.clone())
-                .bind(i64::from(*bucket));
-            for n in counts {
-                q = q.bind(*n);
-            }
-        }
-        q.execute(&mut *conn).await?;
+            rows_source(backend, 1, &types, count)
+        )
+    };
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let json: Vec<_> = chunk
+            .iter()
+            .map(|((node, day, person, bucket), counts)| {
+                let mut row = vec![
+                    Value::from(node.as_str()),
+                    Value::from(*day),
+                    Value::from(person.as_str()),
+                    Value::from(*bucket),
+                ];
+                row.extend(counts.iter().map(|n| Value::from(*n)));
+                Value::Array(row)
+            })
+            .collect();
+        bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &json)?
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -448,22 +466,26 @@ async fn upsert_times(
     rows: &[(TimeKey, i64)],
 ) -> Result<()> {
     let (table, day) = (unit.times(), unit.column());
-    for chunk in rows.chunks(500) {
-        let sql = format!(
-            "INSERT INTO {table} (node, {day}, kind, bucket, n) VALUES {} \
+    let sql = move |count: usize| {
+        format!(
+            "INSERT INTO {table} (node, {day}, kind, bucket, n) {} \
              ON CONFLICT (node, {day}, kind, bucket) DO UPDATE SET n = {table}.n + excluded.n",
-            row_placeholders(backend, chunk.len(), 5)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for ((node, day, kind, bucket), n) in chunk {
-            q = q
-                .bind(node.clone())
-                .bind(i64::from(*day))
-                .bind(kind.to_string())
-                .bind(i64::from(*bucket))
-                .bind(*n);
-        }
-        q.execute(&mut *conn).await?;
+            rows_source(
+                backend,
+                1,
+                &[Ty::Text, Ty::Int, Ty::Text, Ty::Int, Ty::Int],
+                count
+            )
+        )
+    };
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let json: Vec<_> = chunk
+            .iter()
+            .map(|((node, day, kind, bucket), n)| serde_json::json!([node, day, kind, bucket, n]))
+            .collect();
+        bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &json)?
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -503,8 +525,8 @@ async fn leaders_on(
 ) -> Result<Vec<LeaderFigures>> {
     let rows = sqlx::query(
         "SELECT person, bucket, CAST(SUM(tickets) AS BIGINT) AS tickets, \
-           CAST(SUM(claimed) AS BIGINT) AS claimed, \
-           CAST(SUM(claimed_in_time) AS BIGINT) AS claimed_in_time \
+         CAST(SUM(claimed) AS BIGINT) AS claimed, \
+         CAST(SUM(claimed_in_time) AS BIGINT) AS claimed_in_time \
          FROM rollup_leaders WHERE node = $1 AND day >= $2 AND day <= $3 \
          GROUP BY person, bucket ORDER BY person, bucket",
     )

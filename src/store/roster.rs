@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
+use super::rows::{ROWS_PER_STATEMENT, Ty, bind_rows, rows_source};
 use super::{Result, Store, Tx, col, param, params, row_placeholders};
 use crate::domain::{Grant, Role};
 
@@ -268,8 +269,8 @@ fn dedup(
 fn duty_candidates(platform: &str) -> String {
     format!(
         "SELECT g.grid, g.role, p.code, p.name, p.on_leave_until, \
-           (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = {platform} \
-            ORDER BY i.user_id LIMIT 1) AS user_id \
+         (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = {platform} \
+         ORDER BY i.user_id LIMIT 1) AS user_id \
          FROM grants g JOIN people p ON p.code = g.person \
          WHERE g.role IN ('leader', 'deputy')"
     )
@@ -348,18 +349,22 @@ impl Tx {
         let mut seen = std::collections::HashSet::new();
         accounts.reverse();
         accounts.retain(|(p, c, _)| seen.insert((p.clone(), c.clone())));
-        for chunk in accounts.chunks(500) {
-            // VALUES columns are column1, column2 … on both backends.
-            let sql = format!(
-                "UPDATE chat_groups SET account = v.column3 FROM (VALUES {}) AS v \
+        let backend = self.backend;
+        let sql = move |count: usize| {
+            format!(
+                "UPDATE chat_groups SET account = v.column3 FROM ({}) AS v \
                  WHERE chat_groups.platform = v.column1 AND chat_groups.chat_id = v.column2",
-                row_placeholders(self.backend, chunk.len(), 3)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (p, c, a) in chunk {
-                q = q.bind(p.clone()).bind(c.clone()).bind(a.clone());
-            }
-            q.execute(self.conn()).await?;
+                rows_source(backend, 1, &[Ty::Text, Ty::Text, Ty::Text], count)
+            )
+        };
+        for chunk in accounts.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(p, c, a)| serde_json::json!([p, c, a]))
+                .collect();
+            bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &rows)?
+                .execute(self.conn())
+                .await?;
         }
         Ok(())
     }
@@ -434,8 +439,8 @@ impl Tx {
         }
         let rows = sqlx::query(
             "SELECT p.code, p.name, \
-               (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $3 \
-                ORDER BY i.user_id LIMIT 1) AS user_id \
+             (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $3 \
+             ORDER BY i.user_id LIMIT 1) AS user_id \
              FROM grants g JOIN people p ON p.code = g.person \
              WHERE g.grid = $1 AND g.role = $2 ORDER BY p.code",
         )
@@ -720,10 +725,10 @@ impl Tx {
     pub async fn find_people(&mut self, query: &str, platform: &str) -> Result<Vec<Person>> {
         let rows = sqlx::query(
             "SELECT DISTINCT p.code, p.name, \
-               (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $2 \
-                ORDER BY i.user_id LIMIT 1) AS user_id \
+             (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $2 \
+             ORDER BY i.user_id LIMIT 1) AS user_id \
              FROM people p WHERE p.code = $1 OR p.name = $1 \
-               OR p.code IN (SELECT person FROM identities WHERE platform = $2 AND user_id = $1) \
+             OR p.code IN (SELECT person FROM identities WHERE platform = $2 AND user_id = $1) \
              ORDER BY p.code LIMIT 10",
         )
         .bind(query.to_string())

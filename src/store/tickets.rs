@@ -3,7 +3,8 @@
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
-use super::{Backend, Result, Store, Tx, col, parse_col, row_placeholders};
+use super::rows::{ROWS_PER_STATEMENT, Ty, bind_rows, list_source, rows_source};
+use super::{Backend, Result, Store, Tx, col, parse_col};
 use crate::domain::{Category, HistoryKind, Rating, Ratings, TicketState, Urgency};
 
 /// A ticket as stored.
@@ -252,16 +253,19 @@ impl Tx {
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        for chunk in wanted.chunks(400) {
-            let sql = format!(
+        let backend = self.backend;
+        let sql = move |count: usize| {
+            format!(
                 "SELECT code, last_ticket_no FROM grids WHERE code IN ({}){lock}",
-                super::params(self.backend, 1, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for g in chunk {
-                q = q.bind(g.to_string());
-            }
-            for r in q.fetch_all(self.conn()).await? {
+                list_source(backend, 1, Ty::Text, count)
+            )
+        };
+        for chunk in wanted.chunks(ROWS_PER_STATEMENT) {
+            let list: Vec<serde_json::Value> = chunk.iter().map(|g| (*g).into()).collect();
+            let rows = bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &list)?
+                .fetch_all(self.conn())
+                .await?;
+            for r in rows {
                 let code: String = col(&r, "code")?;
                 let last: i64 = col(&r, "last_ticket_no")?;
                 self.held.grid_numbers.insert(code, (last, false));
@@ -282,17 +286,22 @@ impl Tx {
                 (code.clone(), *last)
             })
             .collect();
-        for chunk in moved.chunks(400) {
-            let sql = format!(
-                "UPDATE grids SET last_ticket_no = CAST(v.column2 AS BIGINT) FROM (VALUES {}) AS v \
+        let backend = self.backend;
+        let sql = move |count: usize| {
+            format!(
+                "UPDATE grids SET last_ticket_no = v.column2 FROM ({}) AS v \
                  WHERE grids.code = v.column1",
-                row_placeholders(self.backend, chunk.len(), 2)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (code, last) in chunk {
-                q = q.bind(code.clone()).bind(*last);
-            }
-            q.execute(self.conn()).await?;
+                rows_source(backend, 1, &[Ty::Text, Ty::Int], count)
+            )
+        };
+        for chunk in moved.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(code, last)| serde_json::json!([code, last]))
+                .collect();
+            bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &rows)?
+                .execute(self.conn())
+                .await?;
         }
         Ok(())
     }
@@ -364,40 +373,57 @@ impl Tx {
     }
 
     pub(super) async fn write_tickets(&mut self, tickets: &[(i64, i64, NewTicket)]) -> Result<()> {
-        for chunk in tickets.chunks(500) {
-            let sql = format!(
+        use Ty::{Int, Text};
+        let backend = self.backend;
+        let sql = move |count: usize| {
+            format!(
                 "INSERT INTO tickets (id, grid, grid_no, platform, account, chat_id, thread, source_message_id, inbox_id, \
                  reporter_id, reporter_name, category, urgency, location, body, assignee, state, created_at, \
-                 claim_due, resolve_due, duplicate_of, updated_at) VALUES {}",
-                row_placeholders(self.backend, chunk.len(), 22)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (id, no, t) in chunk {
-                q = q
-                    .bind(*id)
-                    .bind(t.grid.clone())
-                    .bind(*no)
-                    .bind(t.platform.clone())
-                    .bind(t.account.clone())
-                    .bind(t.chat_id.clone())
-                    .bind(t.thread.clone())
-                    .bind(t.source_message_id.clone())
-                    .bind(t.inbox_id)
-                    .bind(t.reporter_id.clone())
-                    .bind(t.reporter_name.clone())
-                    .bind(t.category.id().to_string())
-                    .bind(t.urgency.id().to_string())
-                    .bind(t.location.clone())
-                    .bind(t.body.clone())
-                    .bind(t.assignee.clone())
-                    .bind("open")
-                    .bind(t.created_at)
-                    .bind(t.claim_due)
-                    .bind(t.resolve_due)
-                    .bind(t.duplicate_of)
-                    .bind(t.created_at);
-            }
-            q.execute(self.conn()).await?;
+                 claim_due, resolve_due, duplicate_of, updated_at) {}",
+                rows_source(
+                    backend,
+                    1,
+                    &[
+                        Int, Text, Int, Text, Text, Text, Text, Text, Int, Text, Text, Text, Text,
+                        Text, Text, Text, Text, Int, Int, Int, Int, Int,
+                    ],
+                    count,
+                )
+            )
+        };
+        for chunk in tickets.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(id, no, t)| {
+                    serde_json::json!([
+                        id,
+                        t.grid,
+                        no,
+                        t.platform,
+                        t.account,
+                        t.chat_id,
+                        t.thread,
+                        t.source_message_id,
+                        t.inbox_id,
+                        t.reporter_id,
+                        t.reporter_name,
+                        t.category.id(),
+                        t.urgency.id(),
+                        t.location,
+                        t.body,
+                        t.assignee,
+                        "open",
+                        t.created_at,
+                        t.claim_due,
+                        t.resolve_due,
+                        t.duplicate_of,
+                        t.created_at,
+                    ])
+                })
+                .collect();
+            bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &rows)?
+                .execute(self.conn())
+                .await?;
         }
         Ok(())
     }
@@ -465,22 +491,31 @@ impl Tx {
 
     /// Appends history lines (one statement for the lot).
     pub async fn add_events(&mut self, events: &[TicketEvent]) -> Result<()> {
-        for chunk in events.chunks(500) {
-            let sql = format!(
-                "INSERT INTO ticket_events (ticket_id, at, actor, actor_name, kind, detail) VALUES {}",
-                row_placeholders(self.backend, chunk.len(), 6)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for e in chunk {
-                q = q
-                    .bind(e.ticket_id)
-                    .bind(e.at)
-                    .bind(e.actor.clone())
-                    .bind(e.actor_name.clone())
-                    .bind(e.kind.id())
-                    .bind(e.detail.clone());
-            }
-            q.execute(self.db().await?).await?;
+        use Ty::{Int, Text};
+        let backend = self.backend;
+        let sql = move |count: usize| {
+            format!(
+                "INSERT INTO ticket_events (ticket_id, at, actor, actor_name, kind, detail) {}",
+                rows_source(backend, 1, &[Int, Int, Text, Text, Text, Text], count)
+            )
+        };
+        for chunk in events.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|e| {
+                    serde_json::json!([
+                        e.ticket_id,
+                        e.at,
+                        e.actor,
+                        e.actor_name,
+                        e.kind.id(),
+                        e.detail
+                    ])
+                })
+                .collect();
+            bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &rows)?
+                .execute(self.db().await?)
+                .await?;
         }
         Ok(())
     }

@@ -3,7 +3,8 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::{Result, Store, Tx, col, parse_col, row_placeholders};
+use super::rows::{ROWS_PER_STATEMENT, Ty, bind_rows, rows_source};
+use super::{Result, Store, Tx, col, parse_col};
 use crate::domain::{DigestKind, TimerKind};
 
 /// A timer as stored.
@@ -49,16 +50,21 @@ impl Tx {
     }
 
     pub(super) async fn write_timers(&mut self, timers: &[(TimerKind, i64, i64)]) -> Result<()> {
-        for chunk in timers.chunks(1_000) {
-            let sql = format!(
-                "INSERT INTO timers (kind, ticket_id, due_at) VALUES {}",
-                row_placeholders(self.backend, chunk.len(), 3)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (kind, ticket, due) in chunk {
-                q = q.bind(kind.id()).bind(*ticket).bind(*due);
-            }
-            q.execute(self.conn()).await?;
+        let backend = self.backend;
+        let sql = move |count: usize| {
+            format!(
+                "INSERT INTO timers (kind, ticket_id, due_at) {}",
+                rows_source(backend, 1, &[Ty::Text, Ty::Int, Ty::Int], count)
+            )
+        };
+        for chunk in timers.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(kind, ticket, due)| serde_json::json!([kind.id(), ticket, due]))
+                .collect();
+            bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &rows)?
+                .execute(self.conn())
+                .await?;
         }
         Ok(())
     }
@@ -218,9 +224,9 @@ impl Tx {
     pub async fn group_activity(&mut self, since: i64) -> Result<Vec<GroupActivity>> {
         let rows = sqlx::query(
             "SELECT t.platform, COALESCE(MAX(g.account), '') AS account, t.chat_id, \
-               SUM(CASE WHEN t.created_at >= $1 THEN 1 ELSE 0 END) AS created, \
-               SUM(CASE WHEN t.resolved_at >= $1 THEN 1 ELSE 0 END) AS resolved, \
-               SUM(CASE WHEN t.state IN ('open', 'claimed') THEN 1 ELSE 0 END) AS still_open \
+             SUM(CASE WHEN t.created_at >= $1 THEN 1 ELSE 0 END) AS created, \
+             SUM(CASE WHEN t.resolved_at >= $1 THEN 1 ELSE 0 END) AS resolved, \
+             SUM(CASE WHEN t.state IN ('open', 'claimed') THEN 1 ELSE 0 END) AS still_open \
              FROM tickets t JOIN chat_groups g ON g.platform = t.platform AND g.chat_id = t.chat_id \
              WHERE g.active = 1 AND (t.created_at >= $1 OR t.resolved_at >= $1 OR t.state IN ('open', 'claimed')) \
              GROUP BY t.platform, t.chat_id ORDER BY t.platform, t.chat_id",

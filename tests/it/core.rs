@@ -726,3 +726,33 @@ both_backends!(
     dead_processes_leases_are_taken_over_in_seconds,
     leases_of_the_dead
 );
+
+/// Text reaches the tickets, history and inbox exactly as written, whatever characters it
+/// holds: the rows of a transaction are bound as one JSON parameter on PostgreSQL
+/// (`store::rows`), so quotes, backslashes, JSON-looking text, line and paragraph separators
+/// and characters outside the basic plane must all come back unchanged, on both backends.
+async fn awkward_text(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let texts = [
+        "3栋\"楼道\"灯坏了 \\ 反斜杠 \\\\ 和 \\\" 引号",
+        "{\"is_request\": true, \"x\": [1, 2]} 5号楼路灯不亮 null",
+        "2单元\n楼梯灯坏了\t制表\u{2028}行\u{2029}段 🏮💡 𠀀",
+        "O'Brien's block: the corridor light is out -- ' OR 1=1; --",
+    ];
+    for (n, text) in texts.iter().enumerate() {
+        app.say("g1", "res1", "王\"芳\\", &format!("/report {text}"))
+            .await;
+        let t = app
+            .store
+            .ticket(n as i64 + 1)
+            .await
+            .expect("db")
+            .expect("ticket");
+        assert_eq!(&t.body, text);
+        assert_eq!(t.reporter_name, "王\"芳\\");
+    }
+    assert_eq!(app.store.ticket_count().await.expect("count"), 4);
+    app.stop().await;
+}
+both_backends!(awkward_text_is_stored_as_written, awkward_text);
