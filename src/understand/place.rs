@@ -1390,6 +1390,10 @@ mod tests {
         .map(String::from)
         .to_vec();
         for dir in ["parts", "blind"] {
+            // `blind/` holds a batch only while it waits to be measured.
+            if dir == "blind" && !root.join(dir).exists() {
+                continue;
+            }
             for entry in std::fs::read_dir(root.join(dir)).expect("corpus folder") {
                 let text = std::fs::read_to_string(entry.expect("entry").path()).expect("part");
                 for line in text.lines().filter(|l| !l.starts_with('#')) {
