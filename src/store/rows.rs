@@ -4,16 +4,16 @@
 //! `VALUES (…), (…)` list goes (after `INSERT INTO t (…)`, or as a subquery whose columns are
 //! `column1`, `column2` …) and [`list_source`] inside `x IN (…)`; [`bind_rows`] binds them.
 //!
-//! - **PostgreSQL**: the rows travel as one JSON parameter, read back as rows by
-//!   `json_array_elements`, so the statement has one text however many rows it carries. With
-//!   `VALUES` each row count was its own text: a transaction of 30 messages and the next of 31
-//!   used different statements, a dozen such statements a transaction turned the connection's
-//!   prepared-statement cache (100 entries) over constantly, and every statement of a small
-//!   transaction was parsed, planned and described again — an extra round trip each (954
-//!   distinct texts in a ten-second paced run, 46 now).
+//! - **PostgreSQL**: each column travels as one array parameter, turned back into rows by
+//!   `unnest`, so the statement has one text however many rows it carries. With `VALUES` each
+//!   row count was its own text: a transaction of 30 messages and the next of 31 used
+//!   different statements, a dozen such statements a transaction turned the connection's
+//!   prepared-statement cache (100 entries) over constantly, and nearly every statement of a
+//!   small transaction was parsed, planned and described again, a round trip more (954
+//!   distinct texts in a ten-second paced run). Arrays rather than one JSON parameter: reading
+//!   columns out of JSON costs a parse per column and was measured slower on big batches.
 //! - **SQLite**: plain `VALUES` with anonymous parameters. Preparing a statement is a cheap
-//!   in-process call there, and reading rows out of JSON (`json_each`, `->>`) was measured
-//!   slower than binding them (docs/benchmarks.md, "One statement text per statement").
+//!   in-process call there.
 //!
 //! The SQL is built only from fixed fragments; every value is bound.
 
@@ -26,7 +26,7 @@ use sqlx::query::Query;
 /// columns).
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
-/// The type a column is read back as (PostgreSQL reads JSON values as text and casts them).
+/// A column's type (PostgreSQL's arrays are typed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ty {
     Text,
@@ -43,23 +43,24 @@ impl Ty {
 }
 
 /// The source of `count` rows of columns `cols`, whose parameters start at the `n`th: a
-/// `VALUES` list on SQLite, a `SELECT` from one JSON parameter on PostgreSQL (with a trailing
+/// `VALUES` list on SQLite, a `SELECT` from one array parameter a column on PostgreSQL (with a trailing
 /// `WHERE true`, which an `INSERT … SELECT … ON CONFLICT` needs on SQLite and is harmless
 /// elsewhere). Columns are named `column1`, `column2` … on both.
 pub(crate) fn rows_source(backend: Backend, n: usize, cols: &[Ty], count: usize) -> String {
     match backend {
         Backend::Sqlite => format!("VALUES {}", row_placeholders(backend, count, cols.len())),
         Backend::Postgres => {
-            let list = cols
+            let arrays = cols
                 .iter()
                 .enumerate()
-                .map(|(i, ty)| format!("CAST(j.v->>{i} AS {}) AS column{}", ty.postgres(), i + 1))
+                .map(|(i, ty)| format!("CAST({} AS {}[])", param(backend, n + i), ty.postgres()))
                 .collect::<Vec<_>>()
                 .join(", ");
-            format!(
-                "SELECT {list} FROM json_array_elements(CAST({} AS JSON)) AS j(v) WHERE true",
-                param(backend, n)
-            )
+            let names = (1..=cols.len())
+                .map(|i| format!("column{i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("SELECT * FROM unnest({arrays}) AS v({names}) WHERE true")
         }
     }
 }
@@ -69,7 +70,7 @@ pub(crate) fn list_source(backend: Backend, n: usize, ty: Ty, count: usize) -> S
     match backend {
         Backend::Sqlite => vec!["?"; count].join(","),
         Backend::Postgres => format!(
-            "SELECT CAST(json_array_elements_text(CAST({} AS JSON)) AS {})",
+            "SELECT unnest(CAST({} AS {}[]))",
             param(backend, n),
             ty.postgres()
         ),
@@ -84,9 +85,32 @@ pub(crate) fn bind_rows<'q>(
 ) -> Result<Query<'q, sqlx::Any, AnyArguments>> {
     match backend {
         Backend::Postgres => {
-            let json = serde_json::to_string(rows)
-                .map_err(|e| StoreError::Corrupt(format!("rows as JSON: {e}")))?;
-            Ok(q.bind(json))
+            let width = match rows.first() {
+                Some(Value::Array(items)) => items.len(),
+                _ => 1,
+            };
+            let mut columns = vec![String::from("{"); width];
+            for (r, row) in rows.iter().enumerate() {
+                let items = match row {
+                    Value::Array(items) => &items[..],
+                    item => std::slice::from_ref(item),
+                };
+                if items.len() != width {
+                    return Err(StoreError::Corrupt("rows of different widths".into()));
+                }
+                for (column, item) in columns.iter_mut().zip(items) {
+                    if r > 0 {
+                        column.push(',');
+                    }
+                    array_item(column, item)?;
+                }
+            }
+            let mut q = q;
+            for mut column in columns {
+                column.push('}');
+                q = q.bind(column);
+            }
+            Ok(q)
         }
         Backend::Sqlite => {
             let mut q = q;
@@ -103,6 +127,32 @@ pub(crate) fn bind_rows<'q>(
             Ok(q)
         }
     }
+}
+
+/// Appends one item of a PostgreSQL array literal (`{"a","b \"c\"",NULL,42}`): text quoted
+/// with its quotes and backslashes escaped, numbers as written, NULL bare.
+fn array_item(out: &mut String, value: &Value) -> Result<()> {
+    match value {
+        Value::Null => out.push_str("NULL"),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::String(s) => {
+            out.push('"');
+            for c in s.chars() {
+                if c == '"' || c == '\\' {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out.push('"');
+        }
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "a row holds a nested value: {other}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn bind_value<'q>(
@@ -134,8 +184,8 @@ mod tests {
         let cols = [Ty::Text, Ty::Int];
         assert_eq!(
             rows_source(Backend::Postgres, 1, &cols, 3),
-            "SELECT CAST(j.v->>0 AS TEXT) AS column1, CAST(j.v->>1 AS BIGINT) AS column2 \
-             FROM json_array_elements(CAST($1 AS JSON)) AS j(v) WHERE true"
+            "SELECT * FROM unnest(CAST($1 AS TEXT[]), CAST($2 AS BIGINT[])) \
+             AS v(column1, column2) WHERE true"
         );
         // One text on PostgreSQL whatever the count; one per count on SQLite.
         assert_eq!(
@@ -149,7 +199,24 @@ mod tests {
         assert_eq!(list_source(Backend::Sqlite, 2, Ty::Int, 3), "?,?,?");
         assert_eq!(
             list_source(Backend::Postgres, 2, Ty::Int, 3),
-            "SELECT CAST(json_array_elements_text(CAST($2 AS JSON)) AS BIGINT)"
+            "SELECT unnest(CAST($2 AS BIGINT[]))"
         );
+    }
+
+    #[test]
+    fn array_literals_escape_what_postgres_reads_specially() {
+        let mut out = String::new();
+        for v in [
+            Value::from("a\"b\\c,{d}"),
+            Value::Null,
+            Value::from(-42),
+            Value::from("NULL"),
+        ] {
+            if !out.is_empty() {
+                out.push(',');
+            }
+            array_item(&mut out, &v).expect("item");
+        }
+        assert_eq!(out, r#""a\"b\\c,{d}",NULL,-42,"NULL""#);
     }
 }
