@@ -373,117 +373,134 @@ impl Unit {
     }
 }
 
-/// Adds counters to `rollup_days` (or `rollup_months`) rows (one statement; see `rows`).
+/// Adds counters to `rollup_days` (or `rollup_months`) rows.
 async fn upsert_days(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
     unit: Unit,
     rows: &[(DayKey, Counts)],
 ) -> Result<()> {
-    let (table, day) = (unit.counts(), unit.column());
-    let cols = COUNTERS.join(", ");
-    let set = COUNTERS
+    use Ty::{Int, Text};
+    let key = [
+        ("node", Text),
+        (unit.column(), Int),
+        ("category", Text),
+        ("urgency", Text),
+    ];
+    let rows: Vec<_> = rows
         .iter()
-        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut types = vec![Ty::Text, Ty::Int, Ty::Text, Ty::Text];
-    types.extend([Ty::Int; COUNTERS.len()]);
-    let sql = move |count: usize| {
-        format!(
-            "INSERT INTO {table} (node, {day}, category, urgency, {cols}) {} \
-             ON CONFLICT (node, {day}, category, urgency) DO UPDATE SET {set}",
-            rows_source(backend, 1, &types, count)
-        )
-    };
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let json: Vec<_> = chunk
-            .iter()
-            .map(|((node, day, cat, urg), counts)| {
-                let mut row = vec![
-                    Value::from(node.as_str()),
-                    Value::from(*day),
-                    Value::from(cat.id()),
-                    Value::from(urg.id()),
-                ];
-                row.extend(counts.iter().map(|n| Value::from(*n)));
-                Value::Array(row)
-            })
-            .collect();
-        bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &json)?
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+        .map(|((node, day, cat, urg), counts)| {
+            let key = [
+                node.as_str().into(),
+                (*day).into(),
+                cat.id().into(),
+                urg.id().into(),
+            ];
+            counter_row(key, counts)
+        })
+        .collect();
+    add_counters(conn, backend, unit.counts(), key, &COUNTERS, &rows).await
 }
 
-/// Adds counters to `rollup_leaders` rows (one statement; see `rows`).
+/// Adds counters to `rollup_leaders` rows.
 async fn upsert_leaders(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
     rows: &[(LeaderKey, LeaderCounts)],
 ) -> Result<()> {
-    let cols = LEADER_COUNTERS.join(", ");
-    let set = LEADER_COUNTERS
+    use Ty::{Int, Text};
+    let key = [
+        ("node", Text),
+        ("day", Int),
+        ("person", Text),
+        ("bucket", Int),
+    ];
+    let rows: Vec<_> = rows
         .iter()
-        .map(|c| format!("{c} = rollup_leaders.{c} + excluded.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut types = vec![Ty::Text, Ty::Int, Ty::Text, Ty::Int];
-    types.extend([Ty::Int; LEADER_COUNTERS.len()]);
-    let sql = move |count: usize| {
-        format!(
-            "INSERT INTO rollup_leaders (node, day, person, bucket, {cols}) {} \
-             ON CONFLICT (node, day, person, bucket) DO UPDATE SET {set}",
-            rows_source(backend, 1, &types, count)
-        )
-    };
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let json: Vec<_> = chunk
-            .iter()
-            .map(|((node, day, person, bucket), counts)| {
-                let mut row = vec![
-                    Value::from(node.as_str()),
-                    Value::from(*day),
-                    Value::from(person.as_str()),
-                    Value::from(*bucket),
-                ];
-                row.extend(counts.iter().map(|n| Value::from(*n)));
-                Value::Array(row)
-            })
-            .collect();
-        bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &json)?
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+        .map(|((node, day, person, bucket), counts)| {
+            let key = [
+                node.as_str().into(),
+                (*day).into(),
+                person.as_str().into(),
+                (*bucket).into(),
+            ];
+            counter_row(key, counts)
+        })
+        .collect();
+    add_counters(
+        conn,
+        backend,
+        "rollup_leaders",
+        key,
+        &LEADER_COUNTERS,
+        &rows,
+    )
+    .await
 }
 
+/// Adds histogram counts to `rollup_times` (or `rollup_time_months`) rows.
 async fn upsert_times(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
     unit: Unit,
     rows: &[(TimeKey, i64)],
 ) -> Result<()> {
-    let (table, day) = (unit.times(), unit.column());
-    let sql = move |count: usize| {
-        format!(
-            "INSERT INTO {table} (node, {day}, kind, bucket, n) {} \
-             ON CONFLICT (node, {day}, kind, bucket) DO UPDATE SET n = {table}.n + excluded.n",
-            rows_source(
-                backend,
-                1,
-                &[Ty::Text, Ty::Int, Ty::Text, Ty::Int, Ty::Int],
-                count
-            )
-        )
-    };
+    use Ty::{Int, Text};
+    let key = [
+        ("node", Text),
+        (unit.column(), Int),
+        ("kind", Text),
+        ("bucket", Int),
+    ];
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|((node, day, kind, bucket), n)| {
+            let key = [
+                node.as_str().into(),
+                (*day).into(),
+                (*kind).into(),
+                (*bucket).into(),
+            ];
+            counter_row(key, &[*n])
+        })
+        .collect();
+    add_counters(conn, backend, unit.times(), key, &["n"], &rows).await
+}
+
+/// A row for [`add_counters`]: its key's four values, then its counters.
+fn counter_row(key: [Value; 4], counts: &[i64]) -> Value {
+    let mut row = key.to_vec();
+    row.extend(counts.iter().map(|n| Value::from(*n)));
+    Value::Array(row)
+}
+
+/// Adds `rows` (from [`counter_row`]) to `table`, whose primary key is the four `key` columns:
+/// a new key is inserted, an existing one has each of its `counters` increased (one statement
+/// a chunk; see `rows`).
+async fn add_counters(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    table: &str,
+    key: [(&str, Ty); 4],
+    counters: &[&str],
+    rows: &[Value],
+) -> Result<()> {
+    let key_cols = key.map(|(c, _)| c).join(", ");
+    let cols = counters.join(", ");
+    let set = counters
+        .iter()
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut types = key.map(|(_, t)| t).to_vec();
+    types.extend(std::iter::repeat_n(Ty::Int, counters.len()));
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let json: Vec<_> = chunk
-            .iter()
-            .map(|((node, day, kind, bucket), n)| serde_json::json!([node, day, kind, bucket, n]))
-            .collect();
-        bind_rows(backend, sqlx::query(AssertSqlSafe(sql(chunk.len()))), &json)?
+        let sql = format!(
+            "INSERT INTO {table} ({key_cols}, {cols}) {} \
+             ON CONFLICT ({key_cols}) DO UPDATE SET {set}",
+            rows_source(backend, 1, &types, chunk.len())
+        );
+        bind_rows(backend, sqlx::query(AssertSqlSafe(sql)), chunk)?
             .execute(&mut *conn)
             .await?;
     }
