@@ -104,6 +104,9 @@ pub struct Store {
     zone: Arc<std::sync::RwLock<chrono_tz::Tz>>,
     /// Grid → the tree nodes its figures count towards.
     tree: rollups::TreeMemo,
+    /// SQLite: the database file, opened once by the first checkpoint round that syncs it
+    /// (`None` inside for an in-memory database).
+    db_file: Arc<std::sync::OnceLock<Option<Arc<std::fs::File>>>>,
 }
 
 /// The turn to write outside a [`Tx`] ([`Store::write_turn`]) and the connection to write on.
@@ -220,6 +223,7 @@ impl Store {
             memo: Arc::default(),
             zone: Arc::new(std::sync::RwLock::new(chrono_tz::Asia::Shanghai)),
             tree: Arc::default(),
+            db_file: Arc::default(),
         };
         store.migrate().await?;
         if backend == Backend::Sqlite {
@@ -568,7 +572,7 @@ async fn checkpoint_round(
     // (20–40 ms a restart on a 1.6 GB database whose new tickets land on pages all over it,
     // three restarts a second at 1,000 messages/s). Synced here, beside the writers, the
     // second pass flushes only the few pages it copies itself.
-    let sync_us = sync_database_file(&mut conn).await?;
+    let sync_us = sync_database_file(store, &mut conn).await?;
     let _turn = store.turn().await?;
     let turn_at = std::time::Instant::now();
     let wait_us = (turn_at - started).as_micros() as u64 - first_us - sync_us;
@@ -655,21 +659,34 @@ impl CheckpointPass {
 }
 
 /// Flushes the database file's pages that checkpoints copied into it to the disk
-/// (`fdatasync` on a descriptor of its own: the file's pages are the file's, whoever wrote
-/// them). Returns how long it took, µs; 0 for a database without a file.
-async fn sync_database_file(conn: &mut sqlx::AnyConnection) -> Result<u64> {
+/// (`fdatasync` on a descriptor of its own, opened by the first round and kept: the file's
+/// pages are the file's, whoever wrote them). Returns how long it took, µs; 0 for a database
+/// without a file.
+async fn sync_database_file(store: &Store, conn: &mut sqlx::AnyConnection) -> Result<u64> {
     let started = std::time::Instant::now();
-    // Columns: seq, name, file ("" for an in-memory database).
-    let rows = sqlx::query("PRAGMA database_list").fetch_all(conn).await?;
-    let Some(file) = rows
-        .iter()
-        .find(|r| r.try_get::<String, _>(1).is_ok_and(|name| name == "main"))
-        .and_then(|r| r.try_get::<String, _>(2).ok())
-        .filter(|f| !f.is_empty())
-    else {
+    let file = match store.db_file.get() {
+        Some(file) => file.clone(),
+        None => {
+            // Columns: seq, name, file ("" for an in-memory database).
+            let rows = sqlx::query("PRAGMA database_list").fetch_all(conn).await?;
+            let path = rows
+                .iter()
+                .find(|r| r.try_get::<String, _>(1).is_ok_and(|name| name == "main"))
+                .and_then(|r| r.try_get::<String, _>(2).ok())
+                .filter(|f| !f.is_empty());
+            let file = match path {
+                Some(path) => Some(Arc::new(std::fs::File::open(&path).map_err(|e| {
+                    StoreError::Unavailable(format!("database file {path}: {e}"))
+                })?)),
+                None => None,
+            };
+            store.db_file.get_or_init(|| file).clone()
+        }
+    };
+    let Some(file) = file else {
         return Ok(0);
     };
-    tokio::task::spawn_blocking(move || std::fs::File::open(&file)?.sync_data())
+    tokio::task::spawn_blocking(move || file.sync_data())
         .await
         .map_err(|e| StoreError::Unavailable(format!("database file sync: {e}")))?
         .map_err(|e| StoreError::Unavailable(format!("database file sync: {e}")))?;
