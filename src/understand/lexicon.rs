@@ -72,10 +72,14 @@ pub(crate) enum Kind {
     Unit,
     Place,
     Relation,
+    /// What is normal for someone (平时, 往常, usually): a habitual word right after it says
+    /// what a person's day is like, not that a danger is a standing one; it counts for nothing
+    /// else.
+    Routine,
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 30;
+    pub(crate) const COUNT: usize = 31;
 
     fn parse(s: &str) -> Option<Kind> {
         Some(match s {
@@ -109,6 +113,7 @@ impl Kind {
             "unit" => Kind::Unit,
             "place" => Kind::Place,
             "relation" => Kind::Relation,
+            "routine" => Kind::Routine,
             _ => return None,
         })
     }

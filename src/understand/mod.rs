@@ -582,6 +582,14 @@ impl Parser {
                 if self.shadowed(hits, i, e) {
                     continue;
                 }
+                if e.kind == Kind::Habitual
+                    && self.routine(hay, hits, hit)
+                    && self.any_of(hay, hits, Kind::Unaccounted)
+                {
+                    // "平时每天早上都出来遛弯，今天敲门也不应": what is normal for him says that
+                    // today is not; it is no standing state.
+                    continue;
+                }
                 if e.kind == Kind::Urgent && self.hedged(hay, hits, hit) {
                     // "怕着火" fears a fire and "砸到人咋办" asks what if; neither reports one.
                     // A strong cue counts as a weak one, a weak one as half of one.
@@ -715,6 +723,33 @@ impl Parser {
         })
     }
 
+    /// A habitual word says what someone's days are like, not that a danger stands: a word of
+    /// routine comes right before it in the same clause ("平时每天", "usually every morning").
+    fn routine(&self, hay: &str, hits: &[Hit], hit: &Hit) -> bool {
+        let start = hit.start as usize;
+        hits.iter().any(|h| {
+            let he = h.end as usize;
+            he <= start
+                && reach(&hay[he..start]) <= ROUTINE_REACH
+                && !clause_break(hay, he..start)
+                && self
+                    .meanings(h)
+                    .iter()
+                    .enumerate()
+                    .any(|(k, e)| e.kind == Kind::Routine && self.passes(hay, h, k, e))
+        })
+    }
+
+    /// Whether any hit has a meaning of `kind`.
+    fn any_of(&self, hay: &str, hits: &[Hit], kind: Kind) -> bool {
+        hits.iter().any(|h| {
+            self.meanings(h)
+                .iter()
+                .enumerate()
+                .any(|(k, e)| e.kind == kind && self.passes(hay, h, k, e))
+        })
+    }
+
     /// A hit that a longer or earlier hit already accounts for: nested in a longer term of the
     /// same meaning ("不亮" in "灯不亮"), or overlapping a term of another category that starts
     /// first ("灯坏" in "红绿灯坏了" is about the traffic light).
@@ -807,6 +842,10 @@ impl Parser {
 /// How far a hedge reaches forward: 8 Chinese characters ("怕晚上路过的人掉下去") or 24
 /// letters and spaces, about four English words ("what if a child gets electrocuted").
 const HEDGE_REACH: usize = 24;
+
+/// How far a word of routine reaches forward to a habitual word: two Chinese characters
+/// ("平时都是每天") or about two English words ("usually goes out every day").
+const ROUTINE_REACH: usize = 12;
 
 /// The length of a stretch of text for [`HEDGE_REACH`]: a Chinese character is worth three
 /// ASCII ones, as it carries about as much as a short word.
@@ -1334,6 +1373,67 @@ pub(crate) mod tests {
             "老人家的高龄补贴怎么申请",
         ] {
             assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_broken_routine_is_no_standing_state() {
+        // "Usually every morning …, today no answer": what is normal says today is not.
+        for t in [
+            "隔壁的张大爷三天没开门了，平时每天早上都出来遛弯，今天敲门也不应",
+            "The old man at the end of our row hasn't taken his milk in for three days, his lights are off",
+            "隔篱屋個阿伯今日成日冇見佢，拍門又冇人應",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        }
+        let u = req(
+            "The old man at the end of our row hasn't taken his milk in for three days, I'm worried",
+        );
+        assert_eq!(u.category, Some(Category::Welfare));
+        // A habitual word without a person gone missing is still a standing state, and a
+        // routine word does not change that.
+        for t in [
+            "井盖平时经常有小孩在上面玩 很危险",
+            "井盖松了 平时每天都有小孩在上面玩 很危险",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
+    fn everyday_reports_the_model_is_sure_of_are_not_emergencies() {
+        // The lexicon hears an alarm word (被咬, overflowing, hit by a van); the model, which
+        // has read the whole message, is all but sure it is an everyday report.
+        for t in [
+            "最近小区蚊子特别多，晚上被咬得睡不着，物业能不能打一下药",
+            "The barrier at the garage entrance got hit by a van and has been broken for weeks",
+        ] {
+            let u = req(t);
+            assert_eq!(u.urgency, Some(Urgency::Normal), "{t}");
+        }
+        // A real emergency keeps its alarm.
+        for t in [
+            "楼道里着火了 好大的烟 快来人",
+            "Strong smell of gas on the 3rd floor landing, please come now",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        }
+        // Tap water is the supply, not water coming into a home.
+        assert_eq!(
+            lexicon_urgency("drinking water coming in our tap is muddy and smelling"),
+            Urgency::Normal
+        );
+    }
+
+    #[test]
+    fn things_done_warnings_issued_and_admiring_are_not_requests() {
+        for t in [
+            "The leaning tree on Church Walk was taken down by the council this morning.",
+            "Power cut at 4pm was because the contractors dug through a cable, the electric company says it's fixed now.",
+            "The cherry trees on the green are in full bloom, gorgeous",
+            "晚上吃什么？火锅还是烧烤",
+        ] {
+            not_req(t);
         }
     }
 

@@ -55,8 +55,9 @@ pub(crate) struct PlaceRules {
 
 /// One to three capitalised words after a preposition that says where; the name is group 1.
 /// Days, months, people and holidays are filtered by [`NOT_PLACE_NAMES`].
+/// The name may follow "the" ("behind the Co-op", "outside the Spar") and be hyphenated.
 const NAME_EN: &str = "(?-u:\\b)(?:at|along|across|on|behind|near|outside|opposite|beside|past|off)\\s+\
-    ([A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2})(?-u:\\b)";
+    (?:the\\s+)?([A-Z][a-z]+(?:-[A-Za-z][a-z]+)?(?:[ ][A-Z][a-z]+){0,2})(?-u:\\b)";
 /// A capitalised name is a place about as much as a building part with its relation word.
 const NAME_WEIGHT: f32 = 1.75;
 /// Capitalised words after a preposition that are times, people, holidays or media, not places
@@ -666,10 +667,10 @@ pub(crate) fn locate(
         gather(
             &mut found,
             rules.name_en.find_iter(hay).filter_map(|m| {
+                // The preposition and any "the" before the name: lowercase words and spaces.
                 let name = m
                     .as_str()
-                    .trim_start_matches(|c: char| c.is_ascii_lowercase())
-                    .trim_start();
+                    .trim_start_matches(|c: char| c.is_ascii_lowercase() || c.is_whitespace());
                 let first = name.split(' ').next().unwrap_or("");
                 (!NOT_PLACE_NAMES.contains(&first)).then(|| Candidate {
                     span: m.end() - name.len()..m.end(),
@@ -1992,6 +1993,36 @@ mod homes_floors_and_numbers {
         has("后巷啲垃圾堆到成座山咁 又有老鼠", "后巷");
         // A road named only by a side is no name.
         assert_eq!(place("小路上全是泥 走不了"), None);
+    }
+
+    #[test]
+    fn gates_by_their_side_names_after_the_and_rooms_on_floors() {
+        // A gate or entrance named by its side is a place; linked to the bins by "by the".
+        let p =
+            place("The bins by the east gate haven't been emptied for four days, rats everywhere")
+                .expect("a place");
+        assert!(p.contains("east gate"), "{p}");
+        // A capitalised name after "the", hyphenated or not.
+        has(
+            "Guy smashing car windows in the car park behind the Co-op right now",
+            "Co-op",
+        );
+        // A room on a numbered floor comes back with it.
+        let p = place("The refuse room on 8/F is stinking, nobody cleared it for 3 days")
+            .expect("a place");
+        assert!(p.contains("refuse room") && p.contains("8/F"), "{p}");
+        // "swings" as a verb is no playground.
+        has(
+            "The door entry system at the front entrance is broken, the door just swings open",
+            "front entrance",
+        );
+        // A manufacturer (厂家) is no works (厂); a works' dormitory is a place.
+        assert_eq!(place("门锁坏了一个多月 物业一直说在联系厂家换锁"), None);
+        has("厂宿舍有人被硫酸溅到脸上 眼睛睁不开了", "厂宿舍");
+        has(
+            "宅基地边界有争议 他家新砌的墙占了我家半米 请村里来量一下",
+            "宅基地",
+        );
     }
 
     #[test]

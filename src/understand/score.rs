@@ -299,6 +299,11 @@ pub(crate) struct Blend {
     pub urgent: f32,
     /// The same when the lexicon hears no danger at all: the model alone must be surer.
     pub urgent_alone: f32,
+    /// Model log-odds of urgency below which the lexicon's alarm does not make a request
+    /// urgent: the model, which has read thousands of emergencies and everyday reports, is
+    /// all but sure the message is of the everyday kind (mosquito bites, a road caved in that
+    /// somebody almost fell into days ago, an overflowing tank wasting water).
+    pub veto: f32,
 }
 
 impl Blend {
@@ -333,6 +338,7 @@ impl Blend {
         category: 7.5,
         urgent: -1.5,
         urgent_alone: 0.0,
+        veto: -5.0,
     };
 }
 
@@ -398,6 +404,10 @@ pub(crate) fn decide(
         t.kinds[Kind::Vulnerable as usize] > 0.0 && t.kinds[Kind::Unaccounted as usize] > 0.0;
     let strong = t.urgent_strong > 0.0 || ((loose || unaccounted) && !feared);
     let lexicon_urgent = !calm && (strong || urgent + intensifier + exposure >= 2.0);
+    // The lexicon hears alarm words; the model, which has read the whole message, may be all
+    // but sure it is an everyday report: then the alarm is a hazard to fix, not danger now.
+    let vetoed = opinion.is_some_and(|o| o.urgent < blend.veto);
+    let lexicon_urgent = lexicon_urgent && !vetoed;
     // The model hears urgency in words no lexicon lists ("水已经到车门了"); it counts when the
     // message reads as a request at all and nothing in it says calm (a notice, a fix, a
     // standing risk, "never mind").
@@ -438,7 +448,14 @@ pub(crate) fn decide(
     } else {
         confidence
     };
-    let danger = if lexicon_urgent { URGENT_SAFETY } else { 0.0 };
+    // Someone not seen or not answering, with no alarm about what happened to them, is the
+    // welfare work of finding them (docs/parser.md, "Missing people"), not a safety matter.
+    let only_unaccounted = unaccounted && t.urgent_strong == 0.0 && !loose;
+    let danger = if lexicon_urgent && !only_unaccounted {
+        URGENT_SAFETY
+    } else {
+        0.0
+    };
     let category_scores = t.category_scores(danger);
     let mut blended = category_scores;
     if let Some(o) = opinion {
