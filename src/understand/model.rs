@@ -112,10 +112,15 @@ struct QRow([i8; 16]);
 
 /// The weights while training (two columns per yes/no model, as softmax over two classes).
 struct Trainer {
-    /// `BUCKETS` rows of `ROW` weights.
+    /// `BUCKETS` rows of [`STRIDE`] numbers: a bucket's `ROW` weights, then AdaGrad's running
+    /// sums of their squared gradients, so that one piece's update touches one stretch of
+    /// memory rather than two tables far apart.
     weights: Vec<f32>,
     bias: [f32; ROW],
 }
+
+/// A training row: the weights, then their squared-gradient sums.
+const STRIDE: usize = 2 * ROW;
 
 /// How many times a correction counts beside a corpus example (see [`Model::load_with`]).
 const CORRECTION_WEIGHT: usize = 4;
@@ -212,7 +217,11 @@ impl Model {
             r[S_CAT..S_CAT + 13].copy_from_slice(&w[CAT..CAT + 13]);
             Row(r)
         };
-        let rows: Vec<Row> = t.weights.chunks_exact(ROW).map(row).collect();
+        let rows: Vec<Row> = t
+            .weights
+            .chunks_exact(STRIDE)
+            .map(|r| row(&r[..ROW]))
+            .collect();
         let mut unit = [0.0f32; 16];
         for r in &rows {
             for (u, w) in unit.iter_mut().zip(r.0) {
@@ -240,16 +249,21 @@ impl Model {
 impl Trainer {
     fn train(examples: &[Example]) -> Trainer {
         let mut model = Trainer {
-            weights: vec![0.0; BUCKETS * ROW],
+            weights: vec![0.0; BUCKETS * STRIDE],
             bias: [0.0; ROW],
         };
-        // AdaGrad's running sums of squared gradients, per weight.
-        let mut g2 = vec![1e-8f32; BUCKETS * ROW];
+        // AdaGrad's running sums of squared gradients start at 1e-8 (the weights' share of
+        // each row is set below); the bias's are kept apart.
+        for r in model.weights.chunks_exact_mut(STRIDE) {
+            r[ROW..].fill(1e-8);
+        }
         let mut gb = [1e-8f32; ROW];
         let mut order: Vec<usize> = (0..examples.len()).collect();
         let mut rng = 0x2545_f491_4f6c_dd1du64;
         let mut probs = [0.0f32; 13];
         let mut targets: [(usize, usize, usize); 3] = [(0, 0, 0); 3];
+        // The columns this example moves and their gradients, for all three models at once.
+        let mut active: [(usize, f32); ROW] = [(0, 0.0); ROW];
         for _ in 0..EPOCHS {
             shuffle(&mut order, &mut rng);
             for &i in &order {
@@ -267,9 +281,15 @@ impl Trainer {
                     targets[n] = (CAT, 13, c as usize);
                     n += 1;
                 }
+                // The three models own disjoint columns, so each one's probabilities can be
+                // taken before any is updated, and every column's weights are then updated
+                // in one pass over the pieces: each weight sees exactly the arithmetic, in
+                // the order, that a pass per model and class gave it.
+                let mut moved = 0;
+                let sums = model.sums(&ex.pieces);
                 for &(first, k, target) in &targets[..n] {
                     let p = &mut probs[..k];
-                    model.softmax(&ex.pieces, scale, first, p);
+                    model.softmax(&sums, scale, first, p);
                     for (j, &pj) in p.iter().enumerate() {
                         let g = pj - if j == target { 1.0 } else { 0.0 };
                         // Classes the example no longer moves are skipped: most of the work
@@ -280,13 +300,18 @@ impl Trainer {
                         let col = first + j;
                         gb[col] += g * g;
                         model.bias[col] -= RATE * g / gb[col].sqrt();
-                        for &piece in &ex.pieces {
-                            let at = piece as usize * ROW + col;
-                            let w = model.weights[at];
-                            let gg = g * scale + L2 * w;
-                            g2[at] += gg * gg;
-                            model.weights[at] = w - RATE * gg / g2[at].sqrt();
-                        }
+                        active[moved] = (col, g * scale);
+                        moved += 1;
+                    }
+                }
+                let active = &active[..moved];
+                for &piece in &ex.pieces {
+                    let (w, g2) =
+                        model.weights[piece as usize * STRIDE..][..STRIDE].split_at_mut(ROW);
+                    for &(col, g) in active {
+                        let gg = g + L2 * w[col];
+                        g2[col] += gg * gg;
+                        w[col] -= RATE * gg / g2[col].sqrt();
                     }
                 }
             }
@@ -294,20 +319,25 @@ impl Trainer {
         model
     }
 
-    /// Class probabilities of one model (columns `first..first + out.len()`).
-    fn softmax(&self, pieces: &[u32], scale: f32, first: usize, out: &mut [f32]) {
-        for (j, o) in out.iter_mut().enumerate() {
-            *o = self.bias[first + j];
-        }
-        let mut sums = [0.0f32; 13];
+    /// Every column's sum of the example's pieces' weights, in one pass over the pieces (each
+    /// column summed in the pieces' order, as a pass per model summed it).
+    fn sums(&self, pieces: &[u32]) -> [f32; ROW] {
+        let mut sums = [0.0f32; ROW];
         for &piece in pieces {
-            let row = &self.weights[piece as usize * ROW + first..][..out.len()];
+            let row = &self.weights[piece as usize * STRIDE..][..ROW];
             for (s, w) in sums.iter_mut().zip(row) {
                 *s += w;
             }
         }
-        for (o, s) in out.iter_mut().zip(sums) {
-            *o += s * scale;
+        sums
+    }
+
+    /// Class probabilities of one model (columns `first..first + out.len()`), from the
+    /// example's [`Trainer::sums`].
+    fn softmax(&self, sums: &[f32; ROW], scale: f32, first: usize, out: &mut [f32]) {
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = self.bias[first + j];
+            *o += sums[first + j] * scale;
         }
         let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut z = 0.0;
