@@ -281,6 +281,7 @@ fn phase(
 
 pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<BenchReport> {
     let settings = settings(database_url)?;
+    let batch_max = settings.intake.batch_max;
     let memory = platform(Vec::new());
     let app = Application::build(settings, vec![memory.clone() as Arc<dyn Adapter>]).await?;
     let store = app.store();
@@ -328,11 +329,11 @@ pub async fn run(database_url: &str, opts: BenchOptions) -> anyhow::Result<Bench
     });
     let running = tokio::spawn(app.run_until_stopped());
 
-    // Full load: producers submit as fast as the intake takes them. 64 producers of 16
-    // messages keep two batches' worth in flight (`intake.batch_max` is 512), as a county's
-    // many bot accounts would at peak: one batch is prepared while the other is written.
+    // Full load: producers submit as fast as the intake takes them. Producers of 16 messages
+    // keep two batches' worth (`intake.batch_max`) in flight, as a county's many bot accounts
+    // would at peak: one batch is prepared while the other is written.
     let every = 4;
-    let producers = 64;
+    let producers = (2 * batch_max).div_ceil(16).max(1);
     tracing::info!(messages, "bench: full-load run starts");
     let started = Instant::now();
     let mut tasks = Vec::new();

@@ -319,9 +319,13 @@ impl Store {
                  AND e.priority <= o.priority ORDER BY e.id LIMIT 1))"
             }
             // SQLite runs that subquery slowly (24 ms against 0.4 ms with 1,000 replies
-            // queued) and plans NOT EXISTS as one probe of the chat's index per candidate.
+            // queued) and plans NOT EXISTS as one probe of the chat's index per candidate, as
+            // long as it is told which index: with statistics taken while the outbox was
+            // empty it walked every earlier pending row of the account in `outbox_lane_due`
+            // instead, 406 ms per lease with 156,000 rows queued against 0.3 ms.
             Backend::Sqlite => {
-                "NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' \
+                "NOT EXISTS (SELECT 1 FROM outbox e INDEXED BY outbox_chat_pending \
+                 WHERE e.status = 'pending' \
                  AND e.platform = o.platform AND e.account = o.account AND e.chat = o.chat \
                  AND e.id < o.id AND e.priority <= o.priority)"
             }

@@ -738,9 +738,22 @@ impl Tx {
         rows.iter().map(person_from).collect()
     }
 
+    /// The person with this code, with their user id on `platform`: one look-up by the
+    /// primary key. (Asked through [`find_people`](Self::find_people), the name and user-id
+    /// alternatives made SQLite read every person, 8.5 ms with 40,000 people, for each
+    /// reminder a timer sent.)
     pub async fn person(&mut self, code: &str, platform: &str) -> Result<Option<Person>> {
-        let rows = self.find_people(code, platform).await?;
-        Ok(rows.into_iter().find(|p| p.code == code))
+        let row = sqlx::query(
+            "SELECT p.code, p.name, \
+             (SELECT i.user_id FROM identities i WHERE i.person = p.code AND i.platform = $2 \
+             ORDER BY i.user_id LIMIT 1) AS user_id \
+             FROM people p WHERE p.code = $1",
+        )
+        .bind(code.to_string())
+        .bind(platform.to_string())
+        .fetch_optional(self.conn())
+        .await?;
+        row.as_ref().map(person_from).transpose()
     }
 
     pub async fn bind_group(
