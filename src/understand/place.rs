@@ -123,9 +123,11 @@ const DIRECTION_ZH: &str = "(?:村|镇|寨|屯|庄)[东西南北](?:头|边|面|
 /// 塘边, 沟底); 渠道 (a channel) and 沟通 (to talk) have neither.
 const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边沿岸底面]?\
     |(?:河|塘|沟|渠)[里边沿岸底面]";
-/// `#05-12` (floor-unit) and a flat number after a preposition: digits and one capital
+/// `#05-12` (floor-unit), `B-304` (wing-flat, as Indian societies number them) and a flat
+/// number after a preposition: digits and one capital
 /// (3B, 12A; "at 9am" has two lowercase letters and is a time).
 const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?(?-u:\\b)\
+    |(?-u:\\b)[A-Z]-[0-9]{3,4}(?-u:\\b)\
     |(?-u:\\b)(?i:at|in|from|for|of|to|near|outside|opposite|above|below|beside)\\s+([0-9]{1,4}[A-Z])(?-u:\\b)\
     |(?-u:\\b)(?i:at|in|of|for|outside|opposite|above|below|beside)\\s+([0-9]{2}-[0-9]{2,4}[A-Z]?)(?-u:\\b)";
 /// Common surnames, as one alternation (no group).
@@ -173,9 +175,11 @@ const PERSON_ZH: &str = concat!(
 );
 /// A person standing for their home is the weakest place: any place named wins over it.
 const PERSON_WEIGHT: f32 = 1.2;
-/// A room number next to the words that make it one (楼上1501, 隔壁302, 301家): without them a
-/// three- or four-digit number is as often a price, a year or a count (300户 is households).
-const ROOM_ZH: &str = "(?:楼上|楼下|隔壁|对门|对面)[0-9]{3,4}|[0-9]{3,4}(?:家|号房)";
+/// A room number next to the words that make it one (楼上1501, 隔壁302, 301家, 601室, 1503卫生间):
+/// without them a three- or four-digit number is as often a price, a year or a count (300户 is
+/// households).
+const ROOM_ZH: &str =
+    "(?:楼上|楼下|隔壁|对门|对面)[0-9]{3,4}|[0-9]{3,4}(?:家|号房|室|卫生间|厨房|阳台|房间|客厅)";
 /// Someone's home in English: "Mr Tan's flat", "Mdm Chong's unit", "Ahmad's house", "the
 /// flat opposite", "the unit above mine", "the corner unit", "their flat".
 const HOME_EN: &str = "(?-u:\\b)(?:(?:Mr|Mrs|Ms|Mdm|Madam|Miss|Dr|Uncle|Aunty|Auntie|Aunt|Encik|Puan)\\.?\\s+)?\
@@ -1918,12 +1922,23 @@ mod homes_floors_and_numbers {
             "the gum tree on our nature strip is dropping branches",
             "nature strip",
         );
+        // Wells in the open, the sides of a building, malls and drains.
+        has("后院那口废井没盖子 小孩老在旁边玩", "废井");
+        has("楼前的下水道又堵了 一股臭味", "楼前");
+        has("the escalator at Harbour Plaza has been stuck for days", "Harbour Plaza");
+        has("rubbish thrown in the longkang again, water cannot flow", "longkang");
     }
 
     #[test]
     fn room_numbers_with_the_words_that_make_them_rooms() {
         has("楼上1501每天晚上十二点还在拍球 整栋都听得到", "1501");
         has("301家门缝里往外冒黑烟 敲门没人应", "301家");
+        // The room itself, or a room of the flat, names it too: the sender's own flat or
+        // the one leaking, over the neighbour's named by a direction.
+        has("我是902室的 厨房下水返臭味 楼上也说有", "902室");
+        has("2201厨房漏水漏到我家了 楼上没人在家", "2201");
+        // Wing and flat, as Indian housing societies number them.
+        has("smell of gas near C-1204, nobody opening the door", "C-1204");
         // A count of households is no room.
         let p = place("小区300户都停水一天了 什么时候来水").expect("a place");
         assert!(!p.contains("300"), "{p}");
