@@ -583,7 +583,7 @@ impl Parser {
                     continue;
                 }
                 if e.kind == Kind::Habitual
-                    && self.routine(hay, hits, hit)
+                    && (self.routine(hay, hits, hit) || today_after(hay, hit.end as usize))
                     && self.any_of(hay, hits, Kind::Unaccounted)
                 {
                     // "平时每天早上都出来遛弯，今天敲门也不应": what is normal for him says that
@@ -845,9 +845,27 @@ impl Parser {
 /// letters and spaces, about four English words ("what if a child gets electrocuted").
 const HEDGE_REACH: usize = 24;
 
-/// How far a word of routine reaches forward to a habitual word: two Chinese characters
-/// ("平时都是每天") or about two English words ("usually goes out every day").
-const ROUTINE_REACH: usize = 12;
+/// Words for today: after a habitual word ("every morning sure go kopitiam, today never see
+/// him") they set what is normal against what is not, as a word of routine before it does.
+const TODAY: [&str; 6] = ["今天", "今日", "今早", "今儿", "today", "this morning"];
+
+/// Whether a word for today comes after byte `at`.
+fn today_after(hay: &str, at: usize) -> bool {
+    let rest = &hay[at..];
+    TODAY.iter().any(|w| {
+        if w.is_ascii() {
+            rest.as_bytes()
+                .windows(w.len())
+                .any(|b| b.eq_ignore_ascii_case(w.as_bytes()))
+        } else {
+            rest.contains(w)
+        }
+    })
+}
+
+/// How far a word of routine reaches forward to a habitual word: six Chinese characters
+/// ("平时都是每天") or about three English words ("usually she go market every morning").
+const ROUTINE_REACH: usize = 18;
 
 /// The length of a stretch of text for [`HEDGE_REACH`]: a Chinese character is worth three
 /// ASCII ones, as it carries about as much as a short word.
@@ -1442,9 +1460,30 @@ pub(crate) mod tests {
             "电梯的按钮按不动了 老人家只能爬楼",
             "dogs chasing kids near the bus stop, nobody hurt but the kids are scared",
             "刚才喊救命的是电视的声音 没事",
+            // "快啲" is "hurry", not a hazard; a fire lit every evening is a standing nuisance.
+            "垃圾房又满晒 唔该快啲清",
+            "someone burns garden waste every evening, smoke all over the block",
         ] {
             assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
         }
+    }
+
+    #[test]
+    fn a_routine_set_against_today_is_no_standing_state() {
+        // A habitual word followed by "today", or a routine word a few words before it, with
+        // someone not seen: what is normal for them says today is not.
+        for t in [
+            "the old man at 12 every morning walk his dog, today never see him, curtains shut",
+            "对面的婆婆每天早上都去菜市场 今天一直没见人 敲门也不应",
+            "old Mr Lee usually goes out every morning, nobody has seen him since yesterday",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        }
+        // Without anyone unaccounted for it stays a standing state.
+        assert_eq!(
+            lexicon_urgency("the bins catch fire every morning, today again smoke everywhere"),
+            Urgency::Normal
+        );
     }
 
     #[test]

@@ -1925,8 +1925,14 @@ mod homes_floors_and_numbers {
         // Wells in the open, the sides of a building, malls and drains.
         has("后院那口废井没盖子 小孩老在旁边玩", "废井");
         has("楼前的下水道又堵了 一股臭味", "楼前");
-        has("the escalator at Harbour Plaza has been stuck for days", "Harbour Plaza");
-        has("rubbish thrown in the longkang again, water cannot flow", "longkang");
+        has(
+            "the escalator at Harbour Plaza has been stuck for days",
+            "Harbour Plaza",
+        );
+        has(
+            "rubbish thrown in the longkang again, water cannot flow",
+            "longkang",
+        );
     }
 
     #[test]
@@ -1938,7 +1944,10 @@ mod homes_floors_and_numbers {
         has("我是902室的 厨房下水返臭味 楼上也说有", "902室");
         has("2201厨房漏水漏到我家了 楼上没人在家", "2201");
         // Wing and flat, as Indian housing societies number them.
-        has("smell of gas near C-1204, nobody opening the door", "C-1204");
+        has(
+            "smell of gas near C-1204, nobody opening the door",
+            "C-1204",
+        );
         // A count of households is no room.
         let p = place("小区300户都停水一天了 什么时候来水").expect("a place");
         assert!(!p.contains("300"), "{p}");
