@@ -1943,6 +1943,8 @@ mod homes_floors_and_numbers {
         // the one leaking, over the neighbour's named by a direction.
         has("我是902室的 厨房下水返臭味 楼上也说有", "902室");
         has("2201厨房漏水漏到我家了 楼上没人在家", "2201");
+        // The flat across the landing outweighs the corridor in front of it.
+        has("对门那家天天把垃圾袋堆在过道里 臭得很", "对门");
         // Wing and flat, as Indian housing societies number them.
         has(
             "smell of gas near C-1204, nobody opening the door",
