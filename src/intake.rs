@@ -281,7 +281,7 @@ pub async fn apply_waiting<A: Apply>(
     limit: i64,
 ) -> Result<usize, StoreError> {
     let t0 = std::time::Instant::now();
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_intake().await?;
     let rows = tx.take_unprocessed(limit).await?;
     if rows.is_empty() {
         return Ok(0);
@@ -587,7 +587,7 @@ async fn store_batch<A: Apply>(
     apply: Option<(&A, &A::Prepared)>,
 ) -> Result<(Vec<Option<i64>>, Committed), StoreError> {
     let t0 = std::time::Instant::now();
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_intake().await?;
     let began = t0.elapsed();
     let apply = match apply {
         Some(a) if !tx.inbox_backlog().await? => Some(a),

@@ -49,7 +49,7 @@ impl Engine {
         now: i64,
     ) -> Result<(), StoreError> {
         let period = due.date_naive().to_string();
-        let mut tx = store.begin().await?;
+        let mut tx = store.begin_background().await?;
         if !tx.claim_digest(DigestKind::Daily, &period, now).await? {
             return Ok(());
         }
@@ -99,7 +99,7 @@ impl Engine {
             }
             read.commit().await?;
         }
-        let mut tx = store.begin().await?;
+        let mut tx = store.begin_background().await?;
         if !tx.claim_digest(DigestKind::Weekly, &period, now).await? {
             return Ok(());
         }

@@ -40,11 +40,16 @@ const BATCH: i64 = 64;
 /// from the last one's cost per timer instead.
 const SLICE: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// The next batch's size, so that it takes about [`SLICE`] when each timer costs what the
+/// The slice while the intake is busy ([`Store::intake_busy`]): a backlog of timers (after
+/// downtime, tens of thousands) then takes longer to work off, and each message waits less
+/// for a slice under way.
+const BUSY_SLICE: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// The next batch's size, so that it takes about `slice` when each timer costs what the
 /// last batch's cost on average (`took` for `fired` timers).
-fn next_batch(took: std::time::Duration, fired: usize) -> i64 {
+fn next_batch(took: std::time::Duration, fired: usize, slice: std::time::Duration) -> i64 {
     let per = took.as_micros() / fired.max(1) as u128;
-    let fits = SLICE.as_micros() / per.max(1);
+    let fits = slice.as_micros() / per.max(1);
     i64::try_from(fits).unwrap_or(BATCH).clamp(1, BATCH)
 }
 /// How long a photo that no report claimed is kept beyond the longest claim window.
@@ -134,7 +139,8 @@ impl Engine {
         // A first batch of a few: how long a timer takes is not known yet.
         let mut batch = 4;
         loop {
-            let mut tx = store.begin().await?;
+            // Timers can wait a moment; residents' messages go first (store/turns.rs).
+            let mut tx = store.begin_background().await?;
             let started = std::time::Instant::now();
             let timers = tx.take_due_timers(now, batch).await?;
             if timers.is_empty() {
@@ -153,9 +159,14 @@ impl Engine {
                 .await?;
             tx.commit().await?;
             fired += timers.len();
-            batch = next_batch(started.elapsed(), timers.len());
+            let slice = if store.intake_busy() {
+                BUSY_SLICE
+            } else {
+                SLICE
+            };
+            batch = next_batch(started.elapsed(), timers.len(), slice);
         }
-        let mut tx = store.begin().await?;
+        let mut tx = store.begin_background().await?;
         let released = tx.release_held(now).await?;
         // A photo still waiting a day past anything that could claim it (its window, or a
         // confirmation's) never will: a replayed backlog is the only later claimant, and a day
@@ -531,12 +542,13 @@ mod tests {
     #[test]
     fn a_batch_of_timers_holds_the_write_turn_about_a_slice() {
         // Escalations at 6 ms each: one or two per transaction, not 64.
-        assert_eq!(next_batch(Duration::from_millis(24), 4), 1);
-        // Reminders at 0.2 ms: 50.
-        assert_eq!(next_batch(Duration::from_micros(800), 4), 50);
+        assert_eq!(next_batch(Duration::from_millis(24), 4, SLICE), 1);
+        // Reminders at 0.2 ms: 50; 10 while the intake is busy.
+        assert_eq!(next_batch(Duration::from_micros(800), 4, SLICE), 50);
+        assert_eq!(next_batch(Duration::from_micros(800), 4, BUSY_SLICE), 10);
         // Cheaper still: never more than the cap; and never none.
-        assert_eq!(next_batch(Duration::from_micros(4), 4), BATCH);
-        assert_eq!(next_batch(Duration::from_secs(3), 64), 1);
-        assert_eq!(next_batch(Duration::ZERO, 0), BATCH);
+        assert_eq!(next_batch(Duration::from_micros(4), 4, SLICE), BATCH);
+        assert_eq!(next_batch(Duration::from_secs(3), 64, BUSY_SLICE), 1);
+        assert_eq!(next_batch(Duration::ZERO, 0, SLICE), BATCH);
     }
 }

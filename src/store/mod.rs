@@ -25,6 +25,7 @@ pub mod sandbox;
 pub mod send_log;
 pub mod tickets;
 pub mod timers;
+mod turns;
 pub mod unread;
 
 use crate::domain::TimerKind;
@@ -98,6 +99,8 @@ pub struct Store {
     /// SQLite has one writer at a time. Write transactions queue here, in order, instead of in
     /// SQLite's busy handler, which polls with sleeps of up to tens of milliseconds.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// The intake's claim to go first for the write turn ([`turns`]).
+    intake: turns::Shared,
     /// Roster lookups the transactions of this process share while the roster is unchanged.
     memo: Arc<std::sync::Mutex<roster::RosterMemo>>,
     /// The zone whose local days the statistics rollups count by ([`Store::ensure_rollups`]).
@@ -220,6 +223,7 @@ impl Store {
             writes,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            intake: Arc::default(),
             memo: Arc::default(),
             zone: Arc::new(std::sync::RwLock::new(chrono_tz::Asia::Shanghai)),
             tree: Arc::default(),
@@ -311,15 +315,19 @@ impl Store {
         // SQLite: take the write lock at BEGIN. A deferred transaction that reads and then
         // writes fails at once with "database is locked" when another commit came in between.
         // The connection is the writer's own: with the turn held, it is free.
-        let (inner, writer) = match self.backend {
+        match self.backend {
             Backend::Sqlite => {
-                let writer = self.turn().await?;
-                let inner = self.writes.begin_with("BEGIN IMMEDIATE").await?;
-                (inner, Some(writer))
+                let turn = self.turn().await?;
+                self.begin_with_turn(turn).await
             }
-            Backend::Postgres => (self.writes.begin().await?, None),
-        };
-        Ok(self.tx(inner, writer))
+            Backend::Postgres => Ok(self.tx(self.writes.begin().await?, None)),
+        }
+    }
+
+    /// SQLite: starts the transaction of the holder of the write turn `turn`.
+    async fn begin_with_turn(&self, turn: tokio::sync::OwnedMutexGuard<()>) -> Result<Tx> {
+        let inner = self.writes.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(self.tx(inner, Some(turn)))
     }
 
     fn tx(

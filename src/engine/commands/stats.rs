@@ -254,7 +254,7 @@ impl Engine {
         }
         let mut answered = 0;
         if !ready.is_empty() {
-            let mut tx = store.begin().await?;
+            let mut tx = store.begin_background().await?;
             let mut queued = Vec::new();
             for (id, answer) in ready {
                 if tx.take_question(id).await?
