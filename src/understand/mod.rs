@@ -1783,7 +1783,7 @@ pub(crate) mod tests {
         assert_eq!(u.urgency, Some(Urgency::Urgent));
         assert!(u.why.iter().any(|w| w.contains("煤气")), "{:?}", u.why);
         // Made urgent by the model alone: the words its vote rests on, as written.
-        let text = "楼道里的下水管爆了 污水哗哗往外流";
+        let text = "地下室的水管爆了 水哗哗往外喷";
         let p = parser();
         let learned = p.learned.read().expect("model");
         let (reading, _) = p.read(text, &learned.model, &score::Blend::SHIPPED);
