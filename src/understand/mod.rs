@@ -582,12 +582,22 @@ impl Parser {
                 if self.shadowed(hits, i, e) {
                     continue;
                 }
+                if e.kind.polarity() < 0 && asked_whether(hay, hit) {
+                    // "是不是泄漏了" asks whether it is a leak; "不是泄漏" in it denies nothing.
+                    continue;
+                }
                 if e.kind == Kind::Habitual
-                    && (self.routine(hay, hits, hit) || today_after(hay, hit.end as usize))
-                    && self.any_of(hay, hits, Kind::Unaccounted)
+                    && (((self.routine(hay, hits, hit) || today_after(hay, hit.end as usize))
+                        && self.any_of(hay, hits, Kind::Unaccounted))
+                        || now_after(hay, hit.end as usize)
+                            .is_some_and(|now| self.alarm_after(hay, hits, now)))
                 {
                     // "平时每天早上都出来遛弯，今天敲门也不应": what is normal for him says that
-                    // today is not; it is no standing state.
+                    // today is not; it is no standing state. Nor is a habit followed by an
+                    // emergency told after a word for now ("天天烧香的那家 现在窗帘都烧起来
+                    // 了"): the habit says who, not that the danger stands. An alarm before
+                    // the "now" is the past the message looks back on ("上个月着火的仓库到现在
+                    // 还没清理").
                     continue;
                 }
                 if e.kind == Kind::Urgent && self.hedged(hay, hits, hit) {
@@ -709,6 +719,9 @@ impl Parser {
             // Whether `h` is a hedge is asked first: most hits are not, and it is the cheapest.
             if he <= start {
                 is_hedge() && reach(&hay[he..start]) <= HEDGE_REACH && !clause_break(hay, he..start)
+            } else if hs < start && he < end {
+                // A hedge running into the alarm ("怕有" in "怕有人掉下去" over "有人掉").
+                is_hedge()
             } else if hs >= end {
                 let between = &hay[end..hs];
                 is_hedge()
@@ -736,6 +749,16 @@ impl Parser {
                     .iter()
                     .enumerate()
                     .any(|(k, e)| e.kind == Kind::Routine && self.passes(hay, h, k, e))
+        })
+    }
+
+    /// Whether a hit from byte `from` on is a strong urgency cue (weight 2 or more: an
+    /// emergency by itself).
+    fn alarm_after(&self, hay: &str, hits: &[Hit], from: usize) -> bool {
+        hits.iter().filter(|h| h.start as usize >= from).any(|h| {
+            self.meanings(h).iter().enumerate().any(|(k, e)| {
+                e.kind == Kind::Urgent && e.weight >= 2.0 && self.passes(hay, h, k, e)
+            })
         })
     }
 
@@ -861,6 +884,34 @@ fn today_after(hay: &str, at: usize) -> bool {
             rest.contains(w)
         }
     })
+}
+
+/// Whether a hit starting "不是" ("不是泄漏", "不是着火") is the second half of the question
+/// "是不是…": it asks whether, it does not deny.
+fn asked_whether(hay: &str, hit: &Hit) -> bool {
+    let start = hit.start as usize;
+    hay[start..].starts_with("不是") && hay[..start].ends_with('是')
+}
+
+/// Words for this moment: after a habitual word ("天天烧香的那家 现在火光很大") they set an
+/// emergency now against what the habit says about who.
+const NOW: [&str; 4] = ["现在", "此刻", "right now", "at the moment"];
+
+/// Where the first word for this moment after byte `at` ends, if there is one.
+fn now_after(hay: &str, at: usize) -> Option<usize> {
+    let rest = &hay[at..];
+    NOW.iter()
+        .filter_map(|w| {
+            let found = if w.is_ascii() {
+                rest.as_bytes()
+                    .windows(w.len())
+                    .position(|b| b.eq_ignore_ascii_case(w.as_bytes()))
+            } else {
+                rest.find(w)
+            };
+            found.map(|i| at + i + w.len())
+        })
+        .min()
 }
 
 /// How far a word of routine reaches forward to a habitual word: six Chinese characters
@@ -1641,6 +1692,43 @@ pub(crate) mod tests {
             ("2019年装的电梯又坏了", false),
         ] {
             assert_eq!(past_year(t).is_some(), year, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_habit_that_says_who_an_asked_whether_and_a_sender_away_do_not_calm() {
+        // A habit naming the household, then an emergency after a word for now; a question
+        // "是不是…" about a leak; the sender away pleading for someone to go.
+        for t in [
+            "对门天天打麻将的那家 现在厨房里着火了 烟都冒出来了",
+            "化工厂那边一股刺鼻的味道 好多人咳嗽 是不是泄漏了",
+            "我爸刚打电话说胸口痛 然后就没声音了 我在外地 求求大家去看一下 5栋302",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        }
+        // An alarm told before the "now" is the past the message looks back on; a denial is
+        // still a denial.
+        for t in [
+            "上个月着火的那个仓库到现在还没清理 天天有野猫",
+            "闻着有点刺鼻 问了燃气公司 不是泄漏 是隔壁在刷油漆",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+            assert_ne!(
+                parser().parse(t, false).urgency,
+                Some(Urgency::Urgent),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_hedge_running_into_the_alarm_still_hedges_it() {
+        // "怕有" overlaps "有人掉": the fall is feared, not reported.
+        for t in [
+            "路口的井盖没了 晚上怕有人掉下去",
+            "桥上栏杆断了 晚上黑灯瞎火的 怕有人掉下去",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
         }
     }
 
