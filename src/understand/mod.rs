@@ -1722,6 +1722,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_accident_last_time_or_again_and_again_is_a_hazard_to_fix() {
+        for t in [
+            "楼梯口的灯坏了 晚上看不见台阶 上次有个老人在那摔了一跤",
+            "菜市场门口的地砖滑得很 老人摔了好几回了",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+            assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
+        }
+        // Someone falling now is still an emergency.
+        let t = "菜市场门口有个老人摔了 躺在地上起不来";
+        assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+    }
+
+    #[test]
     fn a_hedge_running_into_the_alarm_still_hedges_it() {
         // "怕有" overlaps "有人掉": the fall is feared, not reported.
         for t in [
