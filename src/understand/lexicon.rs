@@ -76,10 +76,15 @@ pub(crate) enum Kind {
     /// what a person's day is like, not that a danger is a standing one; it counts for nothing
     /// else.
     Routine,
+    /// The sender says the danger is not there: someone not seen is heard or seen alive
+    /// (听见他在屋里咳嗽, heard him), a hazard still holds or is out of reach (还算结实, still
+    /// solid, well above head height), nobody is hurt, there is no rush. Only a strong alarm
+    /// makes such a message an emergency.
+    Reassure,
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 31;
+    pub(crate) const COUNT: usize = 32;
 
     fn parse(s: &str) -> Option<Kind> {
         Some(match s {
@@ -114,6 +119,7 @@ impl Kind {
             "place" => Kind::Place,
             "relation" => Kind::Relation,
             "routine" => Kind::Routine,
+            "reassure" => Kind::Reassure,
             _ => return None,
         })
     }

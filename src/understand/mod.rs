@@ -600,6 +600,21 @@ impl Parser {
                     // 还没清理").
                     continue;
                 }
+                if matches!(
+                    e.kind,
+                    Kind::Urgent | Kind::Sign | Kind::Intensifier | Kind::Caution
+                ) && names_a_thing(hay, hit.end as usize)
+                {
+                    // "smoke detector", "emergency exit sign", "on the ground floor": the alarm
+                    // word names a fitting or a floor, not a danger.
+                    continue;
+                }
+                if matches!(e.kind, Kind::Urgent | Kind::Sign) && denied(hay, hit.start as usize) {
+                    // "没冒烟", "里面没看到冒火", "no smell or anything": the sender says the sign
+                    // of danger is not there. Like a feared alarm, it says nothing is happening.
+                    tally.feared();
+                    continue;
+                }
                 if e.kind == Kind::Urgent && self.hedged(hay, hits, hit) {
                     // "怕着火" fears a fire and "砸到人咋办" asks what if; neither reports one.
                     // A strong cue counts as a weak one, a weak one as half of one.
@@ -884,6 +899,102 @@ fn today_after(hay: &str, at: usize) -> bool {
             rest.contains(w)
         }
     })
+}
+
+/// English nouns that, after an alarm word, make it the name of a fitting ("smoke detector",
+/// "fire door", "emergency exit").
+const THINGS: [&str; 17] = [
+    "exit",
+    "exits",
+    "detector",
+    "detectors",
+    "alarm",
+    "alarms",
+    "extinguisher",
+    "extinguishers",
+    "blanket",
+    "hydrant",
+    "door",
+    "doors",
+    "light",
+    "lights",
+    "lighting",
+    "escape",
+    "drill",
+];
+
+/// Whether the English term ending at byte `end` is followed by a noun of [`THINGS`]
+/// (the next word, after one space), or ends in "ground" before "floor" ("on the ground
+/// floor" is a storey; "lying on her floor" is still someone down).
+fn names_a_thing(hay: &str, end: usize) -> bool {
+    if !hay[..end].ends_with(|c: char| c.is_ascii_alphabetic()) {
+        return false;
+    }
+    let Some(rest) = hay[end..].strip_prefix(' ') else {
+        return false;
+    };
+    let word_end = rest
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    let word = &rest[..word_end];
+    let ground = end >= 6 && hay.as_bytes()[end - 6..end].eq_ignore_ascii_case(b"ground");
+    THINGS.iter().any(|t| t.eq_ignore_ascii_case(word))
+        || (ground && word.eq_ignore_ascii_case("floor"))
+}
+
+/// Words a sender notices a sign with ("没闻到味", "没看到冒火"): between a negator and
+/// the sign they deny it as well.
+const PERCEIVE: [&str; 9] = [
+    "看到", "看见", "闻到", "闻见", "听到", "听见", "发现", "见", "有",
+];
+
+/// Whether the alarm or sign starting at byte `at` is denied: right after 没, 未, 无, 冇 or 不
+/// (a noticing word such as 看到 or 有 may come between: "没有冒烟", "没闻到味"), after
+/// 没人 ("没人受伤"), or in English right after no, not, without, nobody, no one or a
+/// word ending in n't, or two words after no ("no gas smell"). A term that holds its own
+/// negation ("没反应", "not responding", "叫不醒") starts with it, so nothing before it is
+/// read; "不停冒烟" and "止不住" do not end in a negator.
+fn denied(hay: &str, at: usize) -> bool {
+    let before = &hay[..at];
+    match before.chars().next_back() {
+        None => false,
+        Some(c) if c.is_ascii() => {
+            // The term must start a word, after a space.
+            let trimmed = before.trim_end_matches(' ');
+            if trimmed.len() == before.len() {
+                return false;
+            }
+            let mut words = trimmed.rsplit(' ');
+            let Some(last) = words.next() else {
+                return false;
+            };
+            let is = |w: &str, n: &str| w.eq_ignore_ascii_case(n);
+            // Not "never": in Singapore English it says "did not" ("never come down").
+            let negator = ["no", "not", "without", "nobody"]
+                .iter()
+                .any(|n| is(last, n))
+                || last.ends_with("n't")
+                || last.ends_with("n’t");
+            // "no one hurt"; "no gas smell", "no burning smell": one word between.
+            negator
+                || words.next().is_some_and(|w| is(w, "no"))
+                    && last.chars().all(|c| c.is_ascii_alphabetic())
+        }
+        Some(_) => {
+            let mut rest = before;
+            for w in PERCEIVE {
+                if let Some(r) = rest.strip_suffix(w) {
+                    rest = r;
+                    break;
+                }
+            }
+            // "没气味" is 煤气味 typed by voice, no denial.
+            (rest.ends_with(['没', '未', '无', '不', '冇'])
+                && !(rest.ends_with('没') && hay[at..].starts_with('气')))
+                || rest.ends_with("没人")
+                || rest.ends_with("没有人")
+        }
+    }
 }
 
 /// Whether a hit starting "不是" ("不是泄漏", "不是着火") is the second half of the question
@@ -1646,6 +1757,71 @@ pub(crate) mod tests {
             "The council is resurfacing every road in town next year, read it in the paper",
         ] {
             not_req(t);
+        }
+    }
+
+    #[test]
+    fn a_denied_sign_of_danger_is_a_hazard_to_fix() {
+        // The sender says the smoke, the fire or the smell is not there.
+        for t in [
+            "配电箱的门掉了 关不上 里面没看到冒火 麻烦来修一下",
+            "燃气表箱的门掉了 没闻到味道 麻烦物业来修一下",
+            "the gas meter box door is hanging off, no smell of gas, can someone fix it",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+            assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
+        }
+        // A term that holds its own negation is still the alarm, and 没 typed for 煤 by voice
+        // denies nothing.
+        for t in [
+            "我妈在厕所摔倒了 叫她没反应",
+            "燃气管那边没气味好重 不晓得哪家漏的 整栋楼都是",
+            "the uncle at Blk 18 never come down for his kopi 2 days, lives alone, no answer",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        }
+        // Nor is an alarm word denied across a clause: the fire is there.
+        assert_eq!(lexicon_urgency("没人在家 厨房冒烟了"), Urgency::Urgent);
+    }
+
+    #[test]
+    fn reassurance_leaves_only_strong_alarms_urgent() {
+        // Someone not seen but heard going about the day; a hazard still holding.
+        for t in [
+            "对门张奶奶两天没出门了 不过听见她在屋里咳嗽 有空去看看",
+            "the railing on the 3rd floor walkway is rusty and flaking, still solid though",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
+        }
+        // Heard calling out after a fall is no reassurance, nor is a fire "still holding".
+        for t in [
+            "old uncle at 3/F lives alone, he fell in the toilet, I can hear him calling, door locked",
+            "对门张奶奶两天没出门了 敲门不应",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        }
+    }
+
+    #[test]
+    fn an_alarm_word_naming_a_fitting_or_a_storey_is_no_alarm() {
+        for t in [
+            "smoke detector on our landing keeps beeping, needs a new battery",
+            "the emergency exit sign by the lifts is out, please replace",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+        // Someone lying on a floor is still someone down.
+        let t = "elderly man on the 4th floor has been lying on his floor since last night, not answering";
+        assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+    }
+
+    #[test]
+    fn family_away_and_a_phone_switched_off_leave_someone_unaccounted_for() {
+        for t in [
+            "3栋的刘大爷平时天天下楼打牌 这两天没见人 敲门没人应 他女儿在外地",
+            "我爸出门三个钟头了 平时一会就回 他有点糊涂 打电话关机",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
         }
     }
 

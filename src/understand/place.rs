@@ -129,7 +129,7 @@ const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边�
 const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?(?-u:\\b)\
     |(?-u:\\b)[A-Z]-[0-9]{3,4}(?-u:\\b)\
     |(?-u:\\b)(?i:at|in|from|for|of|to|near|outside|opposite|above|below|beside)\\s+([0-9]{1,4}[A-Z])(?-u:\\b)\
-    |(?-u:\\b)(?i:at|in|of|for|outside|opposite|above|below|beside)\\s+([0-9]{2}-[0-9]{2,4}[A-Z]?)(?-u:\\b)";
+    |(?-u:\\b)(?i:at|in|of|for|outside|opposite|above|below|beside|near|by)\\s+([0-9]{2}-[0-9]{2,4}[A-Z]?)(?-u:\\b)";
 /// Common surnames, as one alternation (no group).
 macro_rules! surnames {
     () => {
@@ -175,11 +175,10 @@ const PERSON_ZH: &str = concat!(
 );
 /// A person standing for their home is the weakest place: any place named wins over it.
 const PERSON_WEIGHT: f32 = 1.2;
-/// A room number next to the words that make it one (楼上1501, 隔壁302, 301家, 601室, 1503卫生间):
+/// A room number next to the words that make it one (楼上1501, 隔壁302, 我家502, 301家, 601室, 1503卫生间):
 /// without them a three- or four-digit number is as often a price, a year or a count (300户 is
 /// households).
-const ROOM_ZH: &str =
-    "(?:楼上|楼下|隔壁|对门|对面)[0-9]{3,4}|[0-9]{3,4}(?:家|号房|室|卫生间|厨房|阳台|房间|客厅)";
+const ROOM_ZH: &str = "(?:楼上|楼下|隔壁|对门|对面|我家|俺家)[0-9]{3,4}|[0-9]{3,4}(?:家|号房|室|卫生间|厕所|厨房|阳台|房间|客厅)";
 /// Someone's home in English: "Mr Tan's flat", "Mdm Chong's unit", "Ahmad's house", "the
 /// flat opposite", "the unit above mine", "the corner unit", "their flat".
 const HOME_EN: &str = "(?-u:\\b)(?:(?:Mr|Mrs|Ms|Mdm|Madam|Miss|Dr|Uncle|Aunty|Auntie|Aunt|Encik|Puan)\\.?\\s+)?\

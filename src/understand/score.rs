@@ -407,10 +407,17 @@ pub(crate) fn decide(
     // Someone who cannot look after themselves alone (an older person living alone, a child,
     // someone with dementia) and not seen, not answering or not back: whatever the words, the
     // person may be lying hurt or lost now ("独居的奶奶三天没见人了，敲门也不应").
-    let unaccounted =
-        t.kinds[Kind::Vulnerable as usize] > 0.0 && t.kinds[Kind::Unaccounted as usize] > 0.0;
+    // When the sender reassures (someone not seen is heard coughing inside, a railing is
+    // still solid, nobody is hurt, no rush), only a strong alarm or a gas loose is an
+    // emergency: weak cues do not add up, the person is accounted for, and the model's
+    // urgent vote, which hears the hazard words and not the reassurance, does not count.
+    let reassured = t.kinds[Kind::Reassure as usize] > 0.0;
+    let unaccounted = t.kinds[Kind::Vulnerable as usize] > 0.0
+        && t.kinds[Kind::Unaccounted as usize] > 0.0
+        && !reassured;
     let strong = t.urgent_strong > 0.0 || ((loose || unaccounted) && !feared);
-    let lexicon_urgent = !calm && (strong || urgent + intensifier + exposure >= 2.0);
+    let lexicon_urgent =
+        !calm && (strong || (!reassured && urgent + intensifier + exposure >= 2.0));
     // The lexicon hears alarm words; the model, which has read the whole message, may be all
     // but sure it is an everyday report: then the alarm is a hazard to fix, not danger now.
     let vetoed = opinion.is_some_and(|o| o.urgent < blend.veto);
@@ -434,6 +441,7 @@ pub(crate) fn decide(
     let model_urgent = !calm
         && !feared
         && !hedged
+        && !reassured
         && s > 0.0
         && opinion.is_some_and(|o| {
             o.urgent
