@@ -615,6 +615,11 @@ impl Parser {
                     tally.feared();
                     continue;
                 }
+                if e.kind == Kind::Issue && denied(hay, hit.start as usize) {
+                    // "no overflow or anything", "没漏水": the problem denied says nothing about
+                    // what the message is about.
+                    continue;
+                }
                 if e.kind == Kind::Urgent && self.hedged(hay, hits, hit) {
                     // "怕着火" fears a fire and "砸到人咋办" asks what if; neither reports one.
                     // A strong cue counts as a weak one, a weak one as half of one.
@@ -988,9 +993,15 @@ fn denied(hay: &str, at: usize) -> bool {
                     break;
                 }
             }
-            // "没气味" is 煤气味 typed by voice, no denial.
+            // "没气味" is 煤气味 typed by voice, no denial; "停不停电" and "有没有冒烟" ask.
+            let term = &hay[at..];
+            let asks = rest.ends_with("有没")
+                || rest
+                    .strip_suffix('不')
+                    .is_some_and(|r| r.chars().next_back().is_some_and(|c| term.starts_with(c)));
             (rest.ends_with(['没', '未', '无', '不', '冇'])
-                && !(rest.ends_with('没') && hay[at..].starts_with('气')))
+                && !asks
+                && !(rest.ends_with('没') && term.starts_with('气')))
                 || rest.ends_with("没人")
                 || rest.ends_with("没有人")
         }
@@ -1823,6 +1834,49 @@ pub(crate) mod tests {
         ] {
             assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
         }
+    }
+
+    #[test]
+    fn asking_who_has_seen_someone_vulnerable_is_a_plea_not_a_favour() {
+        let t = "我家老人早上出门到现在没回来 七十多了 穿灰色外套 谁看见了告诉我一声";
+        assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        // A lost cat asked after is still the neighbours' business.
+        not_req("我家橘猫早上跑出去没回来 谁看见了告诉我一声");
+    }
+
+    #[test]
+    fn open_shafts_taken_children_and_wet_sockets_are_emergencies() {
+        for t in [
+            "电梯门开了但是没到楼层 里面空的 黑乎乎的",
+            "有个男的刚才在学校门口想拉小孩走",
+            "楼上漏水 厨房插座都湿了",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        }
+        // All the time, in Cantonese, is a standing state.
+        assert_eq!(
+            lexicon_urgency("後樓梯成日有人掉煙頭 好臭"),
+            Urgency::Normal
+        );
+    }
+
+    #[test]
+    fn a_problem_denied_says_nothing_about_the_category() {
+        let t = "Smell of sewage by the drain at Blk 6 when it's hot, no overflow or anything";
+        assert_eq!(
+            parser().lexicon_reading(t).category,
+            Some(Category::Sanitation),
+            "{t}"
+        );
+        // Asking whether is no denial.
+        let t = "明天还停不停电啊 冰箱里有药";
+        assert_eq!(
+            parser().lexicon_reading(t).category,
+            Some(Category::Power),
+            "{t}"
+        );
+        let t = "楼道里有没有冒烟 谁去看一下 好大一股焦味";
+        assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
     }
 
     #[test]

@@ -260,6 +260,9 @@ pub(crate) fn features(t: &Tally) -> [f32; 19] {
     ]
 }
 
+/// The index of the neighbours' asks in [`features`].
+const NEIGHBOUR: usize = 11;
+
 /// Weight of each feature in [`FEATURES`], and the bias. Fitted by logistic regression on the
 /// corpus's train split, checked on dev, then rounded (docs/parser.md, "Scoring").
 const WEIGHTS: [f32; 19] = [
@@ -356,7 +359,16 @@ pub(crate) fn decide(
     opinion: Option<&Opinion>,
     blend: &Blend,
 ) -> Reading {
-    let f = features(t);
+    let mut f = features(t);
+    // Asking the neighbours whether they have seen someone vulnerable who is not back ("谁看见了
+    // 告诉我一声", "has anyone seen my dad") is the plea to find a missing person, not a
+    // neighbour's small favour.
+    if t.kinds[Kind::Vulnerable as usize] > 0.0
+        && t.kinds[Kind::Unaccounted as usize] > 0.0
+        && t.kinds[Kind::Reassure as usize] == 0.0
+    {
+        f[NEIGHBOUR] = 0.0;
+    }
     let lexicon_score = BIAS + f.iter().zip(WEIGHTS).map(|(x, w)| x * w).sum::<f32>();
     // Framed as something other than a present problem — news or a place elsewhere, the past,
     // a supposition, an alarm explained away, an advert, a joke or a grumble about prices —
