@@ -121,6 +121,10 @@ enum Command {
         /// Stats scenario: rows of the XLSX export.
         #[arg(long, default_value_t = 50_000)]
         export_rows: usize,
+        /// Stats scenario: coordinators asking `统计 全部` once a second beside the paced
+        /// intake (0 measures the intake alone on the same database).
+        #[arg(long, default_value_t = 10)]
+        coordinators: usize,
         /// Stats scenario: measure the tickets an earlier run left in `--database` (same
         /// `--groups`) instead of loading new ones; the recount check still runs.
         #[arg(long)]
@@ -360,6 +364,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             days,
             queries,
             export_rows,
+            coordinators,
             loaded,
             parts,
             messages,
@@ -381,6 +386,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
                         rate,
                         paced_for: std::time::Duration::from_secs(paced_seconds),
                         export_rows: export_rows.max(1),
+                        coordinators,
                         loaded,
                         parts: parts.parse().map_err(anyhow::Error::msg)?,
                         ..Default::default()

@@ -195,6 +195,8 @@ pub struct StatsReport {
     pub query_rss_peak_mib: f64,
     pub intake: Timing,
     pub intake_rate: u32,
+    /// Coordinators asking beside the paced intake (`--coordinators`).
+    pub coordinators: usize,
     pub coordinator_questions: Timing,
     /// The coordinators' questions from arrival to their answer queued in the outbox (what a
     /// coordinator waits for, before delivery).
@@ -244,7 +246,7 @@ impl StatsReport {
             self.query_rss_peak_mib,
             self.query_rss_peak_mib - self.query_rss_before_mib,
             self.intake_rate,
-            TOWNS.min(self.coordinator_questions.count.max(1)),
+            self.coordinators,
             self.intake.line(),
             self.refused,
             self.coordinator_questions.line(),
@@ -1168,6 +1170,7 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
         query_rss_peak_mib: rss_peak,
         intake,
         intake_rate: opts.rate,
+        coordinators: opts.coordinators,
         coordinator_questions,
         coordinator_answers,
         refused,
@@ -1183,4 +1186,69 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
         export_rss_before_mib,
         export_rss_peak_mib,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small(coordinators: usize, parts: &str) -> StatsOptions {
+        StatsOptions {
+            tickets: 2_000,
+            days: 10,
+            groups: 400,
+            queries: 20,
+            rate: 100,
+            paced_for: Duration::from_secs(2),
+            coordinators,
+            parts: parts.parse().expect("parts"),
+            ..Default::default()
+        }
+    }
+
+    /// The scenario end to end at a small size: the load, the questions and the paced intake
+    /// with coordinators asking are measured, every submission and question accounted for.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_scenario_measures_what_it_reports() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/stats.db", dir.path().display());
+        let report = run(&url, small(3, "questions,intake,verify"))
+            .await
+            .expect("scenario");
+        assert_eq!(report.tickets, 2_000);
+        assert_eq!(report.summary.count, 20);
+        assert_eq!(report.intake.count, 200, "every paced submission measured");
+        assert_eq!(report.refused, 0);
+        // Three coordinators, about once a second each for two seconds.
+        assert!(report.coordinator_questions.count >= 3, "{report:?}");
+        assert_eq!(
+            report.coordinator_answers.count, report.coordinator_questions.count,
+            "every question answered"
+        );
+        assert_eq!(
+            report.verify_differences,
+            Some(0),
+            "rollups equal the recount"
+        );
+        let text = report.render();
+        assert!(text.contains("while 3 coordinators ask"), "{text}");
+    }
+
+    /// `--coordinators 0` measures the intake alone on the same database.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_coordinators_the_intake_is_measured_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/stats.db", dir.path().display());
+        let report = run(&url, small(0, "intake")).await.expect("scenario");
+        assert_eq!(report.intake.count, 200);
+        assert_eq!(report.coordinator_questions.count, 0);
+        assert_eq!(report.coordinator_answers.count, 0);
+        assert!(
+            report
+                .render()
+                .contains("while 0 coordinators ask 统计 全部 every second"),
+            "{}",
+            report.render()
+        );
+    }
 }
