@@ -520,8 +520,9 @@ impl Parser {
     /// ("污水漫出来" where no lexicon lists the words): each word of the text, as the segmenter
     /// cuts it (two characters or more, four letters in English), is left out in turn, and
     /// the words whose absence lowers the vote most are named in the text's order, at most
-    /// [`MODEL_CUES`], none that lowers it by less than a third of the most. Only urgent
-    /// readings pay for it: a dozen more model judgements.
+    /// [`MODEL_CUES`], none that lowers it by less than a third of the most (when none lowers
+    /// it, the one whose absence lifts it least). Only urgent readings pay for it: a dozen
+    /// more model judgements.
     fn model_cues(&self, hay: &str, model: &model::Model, urgent: f32) -> Vec<String> {
         let mut drops: Vec<(f32, usize, &str)> = Vec::new();
         let mut without = String::with_capacity(hay.len());
@@ -539,13 +540,16 @@ impl Parser {
             without.push_str(&hay[..start]);
             without.push_str(&hay[at..]);
             let drop = urgent - model.judge(&without).urgent;
-            if drop > 0.0 {
-                drops.push((drop, start, word));
-            }
+            drops.push((drop, start, word));
         }
         drops.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let least = drops.first().map_or(0.0, |d| d.0 / 3.0);
-        drops.retain(|d| d.0 >= least);
+        match drops.first().map(|d| d.0) {
+            Some(most) if most > 0.0 => drops.retain(|d| d.0 >= most / 3.0),
+            // No word alone lowers the vote: a message's pieces are scaled by 1/√n, so leaving
+            // out an ordinary word lifts the rest. The vote rests on them together; the word
+            // whose absence lifts it least weighs most and is named.
+            _ => drops.truncate(1),
+        }
         drops.truncate(MODEL_CUES);
         drops.sort_by_key(|d| d.1);
         drops.into_iter().map(|d| d.2.to_string()).collect()
