@@ -125,6 +125,11 @@ enum Command {
         /// intake (0 measures the intake alone on the same database).
         #[arg(long, default_value_t = 10)]
         coordinators: usize,
+        /// Stats scenario: seconds of the same paced intake, coordinators asking, run first
+        /// and reported apart (a process's first second reads its roster and fills its
+        /// caches).
+        #[arg(long, default_value_t = 2)]
+        warmup_seconds: u64,
         /// Stats scenario: measure the tickets an earlier run left in `--database` (same
         /// `--groups`) instead of loading new ones; the recount check still runs.
         #[arg(long)]
@@ -365,6 +370,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             queries,
             export_rows,
             coordinators,
+            warmup_seconds,
             loaded,
             parts,
             messages,
@@ -387,6 +393,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
                         paced_for: std::time::Duration::from_secs(paced_seconds),
                         export_rows: export_rows.max(1),
                         coordinators,
+                        warmup: std::time::Duration::from_secs(warmup_seconds),
                         loaded,
                         parts: parts.parse().map_err(anyhow::Error::msg)?,
                         ..Default::default()

@@ -54,6 +54,11 @@ pub struct StatsOptions {
     pub rate: u32,
     pub paced_for: Duration,
     pub coordinators: usize,
+    /// A paced intake like the measured one, coordinators asking too, run first and reported
+    /// apart: a process that has just started reads its roster, fills its page caches and
+    /// prepares its statements in its first second, which a daemon that has run a while is
+    /// past.
+    pub warmup: Duration,
     pub page_rounds: usize,
     pub export_rows: usize,
     /// The database already holds the tickets of an earlier run (same roster): measure them
@@ -130,6 +135,7 @@ impl Default for StatsOptions {
             rate: 1_000,
             paced_for: Duration::from_secs(10),
             coordinators: 10,
+            warmup: Duration::from_secs(2),
             page_rounds: 20,
             export_rows: 50_000,
             loaded: false,
@@ -195,8 +201,11 @@ pub struct StatsReport {
     pub query_rss_peak_mib: f64,
     pub intake: Timing,
     pub intake_rate: u32,
+    /// The warm-up's paced intake ([`StatsOptions::warmup`]), not in `intake`.
+    pub warmup_intake: Timing,
     /// Coordinators asking beside the paced intake (`--coordinators`).
     pub coordinators: usize,
+    pub warmup_seconds: f64,
     pub coordinator_questions: Timing,
     /// The coordinators' questions from arrival to their answer queued in the outbox (what a
     /// coordinator waits for, before delivery).
@@ -226,6 +235,7 @@ impl StatsReport {
              node × period questions (rollups): {}\n\
              per-unit detail (rollups): {}\n\
              memory while asking: resident {:.1} MiB before, peak {:.1} MiB (+{:.1} MiB)\n\
+             warm-up, not in the figures below ({:.0} s of the same): {}\n\
              paced intake at {}/s while {} coordinators ask 统计 全部 every second: {}; refused {}\n\
              coordinators' 统计 全部, arrival → question recorded: {}\n\
              coordinators' 统计 全部, arrival → answer queued: {}\n\
@@ -245,6 +255,8 @@ impl StatsReport {
             self.query_rss_before_mib,
             self.query_rss_peak_mib,
             self.query_rss_peak_mib - self.query_rss_before_mib,
+            self.warmup_seconds,
+            self.warmup_intake.line(),
             self.intake_rate,
             self.coordinators,
             self.intake.line(),
@@ -1094,6 +1106,16 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
         (Vec::new(), none("all pages"))
     };
 
+    let warmup_intake = if parts.intake && !opts.warmup.is_zero() {
+        tracing::info!("bench: warm-up");
+        let warmup = StatsOptions {
+            paced_for: opts.warmup,
+            ..opts
+        };
+        intake_under_questions(app, &warmup).await?.0
+    } else {
+        none("intake")
+    };
     let (intake, coordinator_questions, coordinator_answers, refused) = if parts.intake {
         tracing::info!("bench: paced intake while coordinators ask");
         intake_under_questions(app, &opts).await?
@@ -1170,6 +1192,8 @@ pub async fn run(database_url: &str, opts: StatsOptions) -> anyhow::Result<Stats
         query_rss_peak_mib: rss_peak,
         intake,
         intake_rate: opts.rate,
+        warmup_intake,
+        warmup_seconds: opts.warmup.as_secs_f64(),
         coordinators: opts.coordinators,
         coordinator_questions,
         coordinator_answers,
@@ -1201,6 +1225,7 @@ mod tests {
             rate: 100,
             paced_for: Duration::from_secs(2),
             coordinators,
+            warmup: Duration::from_secs(1),
             parts: parts.parse().expect("parts"),
             ..Default::default()
         }
@@ -1218,6 +1243,10 @@ mod tests {
         assert_eq!(report.tickets, 2_000);
         assert_eq!(report.summary.count, 20);
         assert_eq!(report.intake.count, 200, "every paced submission measured");
+        assert_eq!(
+            report.warmup_intake.count, 100,
+            "the warm-up reported apart"
+        );
         assert_eq!(report.refused, 0);
         // Three coordinators, about once a second each for two seconds.
         assert!(report.coordinator_questions.count >= 3, "{report:?}");
