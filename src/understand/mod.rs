@@ -203,6 +203,103 @@ const PAST_YEAR: Entry = Entry {
     ascii_end: false,
 };
 
+/// A supposition governing the problem words ("要是哪天电梯坏了…", "what would we do if the
+/// lift broke down"): nothing has happened, weighed as the dreams and "what if one day" of
+/// cues.toml are ([`Parser::supposed`]).
+const SUPPOSED: Entry = Entry {
+    kind: Kind::Frame,
+    category: None,
+    weight: 4.5,
+    whole_word: false,
+    prefix: false,
+    ascii_start: false,
+    ascii_end: false,
+};
+
+/// Words that open a supposition. English ones must stand as words.
+const SUPPOSE: [&str; 13] = [
+    "要是",
+    "假如",
+    "万一",
+    "如果",
+    "假设",
+    "倘若",
+    "若是",
+    "if",
+    "in case",
+    "suppose",
+    "supposing",
+    "hypothetically",
+    "imagine",
+];
+
+/// After an opener, words that make it no supposition about a danger: the sender asks the
+/// reader to act on a sighting ("如果有人看到我爸", "if anyone sees her", "if found") or is
+/// polite ("如果方便", "要是能修一下", "if possible").
+const NOT_SUPPOSED_AFTER: [&str; 33] = [
+    "有人看到",
+    "有人看见",
+    "有人见到",
+    "谁看到",
+    "谁看见",
+    "看到",
+    "看见",
+    "见到",
+    "捡到",
+    "方便",
+    "可以",
+    "有空",
+    "能",
+    "有需要",
+    "需要",
+    "anyone",
+    "anybody",
+    "any1",
+    "someone",
+    "somebody",
+    "you",
+    "u ",
+    "ur ",
+    "possible",
+    "can ",
+    "could ",
+    "needed",
+    "not ",
+    "interested",
+    "found",
+    "seen",
+    "spotted",
+    "so ",
+];
+
+/// English words right before "if" that make it "whether" ("not sure if", "anyone know if")
+/// or no supposition ("as if", "even if").
+const WHETHER_BEFORE: [&str; 14] = [
+    "know", "knows", "sure", "wonder", "wondering", "wondered", "check", "see", "ask", "asking",
+    "tell", "dunno", "as", "even",
+];
+
+/// Words that say the problem is here now, whatever supposition is made about it: the time
+/// ("现在", "already", "since monday") or how long it has lasted ("for a week").
+const PRESENT: [&str; 16] = [
+    "现在",
+    "已经",
+    "刚才",
+    "刚刚",
+    "正在",
+    "这会儿",
+    "目前",
+    "just now",
+    "right now",
+    "already",
+    "currently",
+    "at the moment",
+    "since",
+    "for a week",
+    "for days",
+    "for weeks",
+];
+
 /// What a strong urgency cue adds to the categories: safety, as much as a topic word, once
 /// a message: several alarms in one report say how bad it is, not what it is about.
 const DANGER: Entry = Entry {
@@ -704,6 +801,11 @@ impl Parser {
         }
         if let Some(at) = past_year(hay) {
             tally.add(&PAST_YEAR, at);
+        } else if let Some(at) = self.supposed(hay, hits)
+            // A frame word ("要是哪天", "what if the") already says so.
+            && !self.any_of(hay, hits, Kind::Frame)
+        {
+            tally.add(&SUPPOSED, at);
         }
         tally.pleads = pleads(hay);
         tally.chars = hay.chars().count();
@@ -757,6 +859,57 @@ impl Parser {
                 false
             }
         })
+    }
+
+    /// Where a supposition governing `text`'s problem words opens ([`Parser::supposed`]).
+    #[cfg(test)]
+    fn supposed_at(&self, text: &str) -> Option<usize> {
+        let norm = text::normalise(text);
+        let hay: &str = &norm;
+        let mut buf = [Hit::default(); MAX_HITS];
+        let n = self.hits(hay, &mut buf);
+        self.supposed(hay, &buf[..n])
+    }
+
+    /// Where a supposition that governs the message's problem words opens: an opener
+    /// ([`SUPPOSE`]) comes before every problem, issue or alarm word, the first of them is in
+    /// the clause it opens ("要是哪天电梯坏了", "if there's ever a fire on our floor"), and
+    /// nothing says the problem is here now: no complaint of how long it has lasted or that a
+    /// fix did not hold, no word for now ([`PRESENT`]). "楼道里堆满杂物 万一着火" reports
+    /// the clutter before supposing; "要是再不修就要出事了 3栋楼道灯坏了一个月了" has lasted a
+    /// month; "if anyone sees my dad" asks the reader, it supposes nothing.
+    fn supposed(&self, hay: &str, hits: &[Hit]) -> Option<usize> {
+        let (open, end) = supposition(hay)?;
+        let problem = |h: &Hit| {
+            self.meanings(h).iter().enumerate().any(|(k, e)| {
+                matches!(
+                    e.kind,
+                    Kind::Problem | Kind::Issue | Kind::Urgent | Kind::Sign | Kind::Unaccounted
+                ) && self.passes(hay, h, k, e)
+            })
+        };
+        let mut first = None;
+        for h in hits {
+            if !problem(h) {
+                continue;
+            }
+            if (h.start as usize) < end {
+                return None;
+            }
+            first = Some(h.start as usize);
+            break;
+        }
+        let first = first?;
+        if clause_break(hay, end..first)
+            || self.any_of(hay, hits, Kind::Complaint)
+            || self.any_of(hay, hits, Kind::NotFixed)
+        {
+            return None;
+        }
+        if PRESENT.iter().any(|w| has_word(hay, w)) {
+            return None;
+        }
+        Some(open)
     }
 
     /// A habitual word says what someone's days are like, not that a danger stands: a word of
@@ -1017,6 +1170,73 @@ fn denied(hay: &str, at: usize) -> bool {
 fn asked_whether(hay: &str, hit: &Hit) -> bool {
     let start = hit.start as usize;
     hay[start..].starts_with("不是") && hay[..start].ends_with('是')
+}
+
+/// The first opener of a supposition in `hay` ([`SUPPOSE`]), as (start, end): English
+/// openers standing as words, "if" not meaning "whether" ([`WHETHER_BEFORE`]), and none
+/// followed by a sighting asked for or a courtesy ([`NOT_SUPPOSED_AFTER`]).
+fn supposition(hay: &str) -> Option<(usize, usize)> {
+    // Lowercasing ASCII keeps every byte where it was.
+    let lower = if hay.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(hay.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(hay)
+    };
+    let lower: &str = &lower;
+    let mut best: Option<(usize, usize)> = None;
+    for w in SUPPOSE {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(w) {
+            let start = from + i;
+            let end = start + w.len();
+            from = end;
+            if best.is_some_and(|(b, _)| b <= start) {
+                break;
+            }
+            if w.is_ascii() {
+                let before = lower[..start].chars().next_back();
+                let after = lower[end..].chars().next();
+                if before.is_some_and(|c| c.is_ascii_alphanumeric())
+                    || after.is_some_and(|c| c.is_ascii_alphanumeric())
+                {
+                    continue;
+                }
+                let prev = lower[..start]
+                    .trim_end()
+                    .rsplit(|c: char| !c.is_ascii_alphanumeric())
+                    .next()
+                    .unwrap_or("");
+                if w == "if" && WHETHER_BEFORE.contains(&prev) {
+                    continue;
+                }
+            }
+            let rest = lower[end..].trim_start_matches([' ', '是', '真', '的']);
+            let rest = rest
+                .strip_prefix("哪天")
+                .or_else(|| rest.strip_prefix("ever "))
+                .unwrap_or(rest);
+            if NOT_SUPPOSED_AFTER.iter().any(|n| rest.starts_with(n)) {
+                continue;
+            }
+            best = Some((start, end));
+            break;
+        }
+    }
+    best
+}
+
+/// Whether `word` is in `hay` (ASCII case ignored), an English word standing as a word.
+fn has_word(hay: &str, word: &str) -> bool {
+    if !word.is_ascii() {
+        return hay.contains(word);
+    }
+    let b = hay.as_bytes();
+    let w = word.as_bytes();
+    b.windows(w.len()).enumerate().any(|(i, s)| {
+        s.eq_ignore_ascii_case(w)
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(i + w.len()).is_none_or(|c| !c.is_ascii_alphanumeric())
+    })
 }
 
 /// Words for this moment: after a habitual word ("天天烧香的那家 现在火光很大") they set an
@@ -1758,6 +1978,52 @@ pub(crate) mod tests {
             "Lift at Block 4 broken since 2019 and still nobody fixing it, please help",
         ] {
             assert!(req(t).is_request, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_supposition_governing_the_problem_words_is_no_request() {
+        // A conditional opens the message and governs its problem words, and nothing says
+        // the problem is here now: nothing has happened. Asking whom to call or where to run
+        // in a case supposed is a neighbour's question, not a problem for the grid.
+        for t in [
+            "要是哪天电梯坏了我这老腿可爬不上18楼",
+            "假如真的着火了我们往哪跑",
+            "万一停电了冰箱里的东西咋办",
+            "如果电梯坏了我们老人怎么下楼",
+            "假如下大雨地下车库被淹了咋办",
+            "What would we even do if the lift broke down",
+            "if there's ever a fire on our floor, which way do we go?",
+            "in case the lift breaks down at night, who do we call?",
+        ] {
+            not_req(t);
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+            assert!(
+                parser().supposed_at(t).is_some(),
+                "expected a supposition: {t}"
+            );
+        }
+        // "Who do we call" asks, but for a case supposed: a neighbour can answer it.
+        not_req("in case the pipes freeze this winter, who do we call?");
+        // A problem reported before the supposition, one that has lasted, a word for now, a
+        // plea to the reader: each is here now.
+        for t in [
+            "要是再不修就要出事了 3栋楼道灯坏了一个月了",
+            "楼道里堆满杂物 万一着火人都跑不出去 物业管管吧",
+            "5栋电梯坏了 要是今天不修老人下不了楼",
+            "if the lift breaks down again I'm calling the council, it's been stuck since monday",
+        ] {
+            assert!(req(t).is_request, "{t}");
+            assert!(parser().supposed_at(t).is_none(), "{t}");
+        }
+        for t in [
+            "if anyone sees my dad please call, he went out and is not back",
+            "what do I do, the pipe just burst",
+            "如果有人看到我家狗请联系我",
+            "如果方便的话麻烦物业来看看 5栋楼道灯坏了",
+            "not sure if the lift is broken again",
+        ] {
+            assert!(parser().supposed_at(t).is_none(), "{t}");
         }
     }
 
