@@ -275,8 +275,20 @@ const NOT_SUPPOSED_AFTER: [&str; 33] = [
 /// English words right before "if" that make it "whether" ("not sure if", "anyone know if")
 /// or no supposition ("as if", "even if").
 const WHETHER_BEFORE: [&str; 14] = [
-    "know", "knows", "sure", "wonder", "wondering", "wondered", "check", "see", "ask", "asking",
-    "tell", "dunno", "as", "even",
+    "know",
+    "knows",
+    "sure",
+    "wonder",
+    "wondering",
+    "wondered",
+    "check",
+    "see",
+    "ask",
+    "asking",
+    "tell",
+    "dunno",
+    "as",
+    "even",
 ];
 
 /// Words that say the problem is here now, whatever supposition is made about it: the time
@@ -1235,7 +1247,8 @@ fn has_word(hay: &str, word: &str) -> bool {
     b.windows(w.len()).enumerate().any(|(i, s)| {
         s.eq_ignore_ascii_case(w)
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
-            && b.get(i + w.len()).is_none_or(|c| !c.is_ascii_alphanumeric())
+            && b.get(i + w.len())
+                .is_none_or(|c| !c.is_ascii_alphanumeric())
     })
 }
 
