@@ -2144,6 +2144,43 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn heating_snow_litter_and_unpaid_power_take_their_conventions() {
+        // The building's heating not heating is property; snow and ice left on a path is
+        // road; what fireworks leave behind is litter; power cut off for a bill is power; a
+        // traffic light is road.
+        for (t, want) in [
+            (
+                "5栋暖气一直不热 屋里才十度 啥时候来人看看",
+                Category::Property,
+            ),
+            (
+                "the heating's off in Block 2 again, radiators stone cold",
+                Category::Property,
+            ),
+            ("楼前那条路没人扫雪 都踩成冰板了", Category::Road),
+            (
+                "the path by the shops is a sheet of ice, nobody's salted it",
+                Category::Road,
+            ),
+            (
+                "楼下空地全是放鞭炮留下的纸屑 谁来扫一下",
+                Category::Sanitation,
+            ),
+            (
+                "the car park is covered in spent firework casings, please clear",
+                Category::Sanitation,
+            ),
+            ("李奶奶家的电欠费被停了 屋里黑灯瞎火的", Category::Power),
+            (
+                "the intersection light at King St is stuck on red",
+                Category::Road,
+            ),
+        ] {
+            assert_eq!(parser().lexicon_reading(t).category, Some(want), "{t}");
+        }
+    }
+
+    #[test]
     fn a_problem_denied_says_nothing_about_the_category() {
         let t = "Smell of sewage by the drain at Blk 6 when it's hot, no overflow or anything";
         assert_eq!(
