@@ -1076,8 +1076,8 @@ fn today_after(hay: &str, at: usize) -> bool {
 }
 
 /// English nouns that, after an alarm word, make it the name of a fitting ("smoke detector",
-/// "fire door", "emergency exit").
-const THINGS: [&str; 17] = [
+/// "fire door", "emergency exit") or a service ("emergency maintenance", "emergency number").
+const THINGS: [&str; 23] = [
     "exit",
     "exits",
     "detector",
@@ -1095,6 +1095,12 @@ const THINGS: [&str; 17] = [
     "lighting",
     "escape",
     "drill",
+    "maintenance",
+    "number",
+    "numbers",
+    "line",
+    "contact",
+    "contacts",
 ];
 
 /// Whether the English term ending at byte `end` is followed by a noun of [`THINGS`]
@@ -1125,7 +1131,8 @@ const PERCEIVE: [&str; 9] = [
 /// Whether the alarm or sign starting at byte `at` is denied: right after 没, 未, 无, 冇 or 不
 /// (a noticing word such as 看到 or 有 may come between: "没有冒烟", "没闻到味"), after
 /// 没人 ("没人受伤"), or in English right after no, not, without, nobody, no one or a
-/// word ending in n't, or two words after no ("no gas smell"). A term that holds its own
+/// word ending in n't, two words after no ("no gas smell") or after "not a"/"not an"
+/// ("not an emergency"). A term that holds its own
 /// negation ("没反应", "not responding", "叫不醒") starts with it, so nothing before it is
 /// read; "不停冒烟" and "止不住" do not end in a negator.
 fn denied(hay: &str, at: usize) -> bool {
@@ -1149,10 +1156,13 @@ fn denied(hay: &str, at: usize) -> bool {
                 .any(|n| is(last, n))
                 || last.ends_with("n't")
                 || last.ends_with("n’t");
-            // "no one hurt"; "no gas smell", "no burning smell": one word between.
+            // "no one hurt"; "no gas smell", "no burning smell": one word between; "not an
+            // emergency", "not a fire": an article between.
             negator
-                || words.next().is_some_and(|w| is(w, "no"))
-                    && last.chars().all(|c| c.is_ascii_alphabetic())
+                || words.next().is_some_and(|w| {
+                    (is(w, "no") && last.chars().all(|c| c.is_ascii_alphabetic()))
+                        || (is(w, "not") && (is(last, "a") || is(last, "an")))
+                })
         }
         Some(_) => {
             let mut rest = before;
@@ -2177,6 +2187,40 @@ pub(crate) mod tests {
             ),
         ] {
             assert_eq!(parser().lexicon_reading(t).category, Some(want), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_hazard_that_comes_with_the_weather_or_is_said_to_be_no_emergency_is_to_fix() {
+        for t in [
+            "广告牌松了 风一大就往下掉 底下是公交站",
+            "the fairy lights on the gate spark whenever it rains, kids walk past there",
+            "娃发烧了找不到人看 卫生室也关门了",
+            "sooty smell in the boiler room, not an emergency I think but someone should look",
+            "locked out of my flat and it's cold, is there emergency maintenance?",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+        // A swindle under way is an emergency.
+        for t in [
+            "我爸接了个电话 让他把钱转到安全账户 他现在正往银行走 快帮忙拦一下",
+            "my nan gave them her pin on the phone ten minutes ago, what do we do",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        }
+    }
+
+    #[test]
+    fn asking_the_neighbours_pasted_answers_amusement_and_stories_mended_are_not_requests() {
+        for t in [
+            "问一下大家 空调外机冬天要不要罩起来啊 怕冻坏",
+            "物业电话是多少？ 回复：在群公告里 自己看",
+            "is the lift at Blk 4 fixed? Reply: yes working since noon",
+            "楼下两个大爷打牌吵起来了 为了一张牌 笑死我了",
+            "前年那座桥被大水冲坏了 后来政府重修的 现在结实得很",
+            "the ice on the ramp by the clinic has been gritted now",
+        ] {
+            not_req(t);
         }
     }
 

@@ -562,8 +562,11 @@ pub(crate) fn locate(
             rules.numbered_zh.find_iter(hay).filter_map(|m| {
                 let before = hay[..m.start()].chars().next_back();
                 // "3月5号" is a date, "第3个" is not a place; a lone letter needs a unit of its
-                // own.
-                if matches!(before, Some('月' | '年' | '周' | '星')) || is_ascii_word_char(before)
+                // own. "几十号人" and "十号人" count people.
+                let head_count = m.as_str().ends_with('号') && hay[m.end()..].starts_with('人');
+                if matches!(before, Some('月' | '年' | '周' | '星' | '几'))
+                    || is_ascii_word_char(before)
+                    || head_count
                 {
                     return None;
                 }
@@ -1952,6 +1955,9 @@ mod homes_floors_and_numbers {
         // A count of households is no room.
         let p = place("小区300户都停水一天了 什么时候来水").expect("a place");
         assert!(!p.contains("300"), "{p}");
+        // Nor is a head count a number: "几十号人" are people.
+        let p = place("工人宿舍三楼的厕所堵了 几十号人就这一个厕所");
+        assert!(p.as_deref().is_none_or(|p| !p.contains("十号")), "{p:?}");
     }
 
     #[test]

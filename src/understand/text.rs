@@ -154,8 +154,22 @@ pub(crate) fn own_words(text: &str) -> &str {
             return text;
         }
     }
+    // `路灯坏了找谁啊？ 回复：直接在群里说就行`: a question and its answer pasted as one
+    // message, the answer marked after a space or the question's mark; the answer is the
+    // sender's word.
+    for mark in ANSWER_MARKS {
+        if let Some(at) = t.find(mark)
+            && t[..at].ends_with(|c: char| c.is_whitespace() || matches!(c, '？' | '?'))
+            && let Some(own) = after(&t[at + mark.len()..])
+        {
+            return own;
+        }
+    }
     text
 }
+
+/// Marks that open the answer to a question pasted before it in the same message.
+const ANSWER_MARKS: [&str; 6] = ["回复：", "回复:", "答：", "答:", "Reply:", "reply:"];
 
 /// Where a `>` quote without a reply mark ends: after its first line break, gap of two spaces
 /// or question mark followed by a space.
@@ -231,6 +245,15 @@ mod tests {
                 "nope that one was last week",
             ),
             ("> 2栋的灯又不亮了", "> 2栋的灯又不亮了"),
+            // A question and its answer pasted as one message.
+            (
+                "路灯坏了找谁啊？ 回复：直接在群里说就行",
+                "直接在群里说就行",
+            ),
+            (
+                "is the gym open on sundays? Reply: yes from 8",
+                "yes from 8",
+            ),
             // Not replies: a headline, a whole message in quotes, plain text.
             ("【停电通知】明天9点停电", "【停电通知】明天9点停电"),
             ("「王姐：3栋电梯又坏了」", "「王姐：3栋电梯又坏了」"),
