@@ -27,6 +27,7 @@ pub mod tickets;
 pub mod timers;
 mod turns;
 pub mod unread;
+mod writeback;
 
 use crate::domain::TimerKind;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -701,8 +702,8 @@ impl CheckpointPass {
 
 /// Flushes the database file's pages that checkpoints copied into it to the disk
 /// (`fdatasync` on a descriptor of its own, opened by the first round and kept: the file's
-/// pages are the file's, whoever wrote them). Returns how long it took, µs; 0 for a database
-/// without a file.
+/// pages are the file's, whoever wrote them), after writing them back a piece of the file at a
+/// time ([`writeback`]). Returns how long it took, µs; 0 for a database without a file.
 async fn sync_database_file(store: &Store, conn: &mut sqlx::AnyConnection) -> Result<u64> {
     let started = std::time::Instant::now();
     let file = match store.db_file.get() {
@@ -727,7 +728,7 @@ async fn sync_database_file(store: &Store, conn: &mut sqlx::AnyConnection) -> Re
     let Some(file) = file else {
         return Ok(0);
     };
-    tokio::task::spawn_blocking(move || file.sync_data())
+    tokio::task::spawn_blocking(move || writeback::sync_in_pieces(&file, writeback::PIECE))
         .await
         .map_err(|e| StoreError::Unavailable(format!("database file sync: {e}")))?
         .map_err(|e| StoreError::Unavailable(format!("database file sync: {e}")))?;
