@@ -2211,6 +2211,15 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn asking_when_a_supply_comes_back_is_a_request() {
+        let u = req(
+            "Power keeps going every hour since morning, battery is flat. When will it be restored?",
+        );
+        assert_eq!(u.category, Some(Category::Power));
+        not_req("Is the library open on Boxing Day? I want to return some books");
+    }
+
+    #[test]
     fn asking_the_neighbours_pasted_answers_amusement_and_stories_mended_are_not_requests() {
         for t in [
             "问一下大家 空调外机冬天要不要罩起来啊 怕冻坏",

@@ -1646,6 +1646,22 @@ mod everyday_places {
     }
 
     #[test]
+    fn supply_plant_and_schools_named_in_english() {
+        has(
+            "sparks from the transformer near the mosque, kids playing right there",
+            "transformer",
+        );
+        has(
+            "tap water is dirty and smelly, I think the overhead tank is not cleaned, please check",
+            "overhead tank",
+        );
+        has(
+            "my daughter didn't come home from Jefferson Elementary, it's dark",
+            "Jefferson Elementary",
+        );
+    }
+
+    #[test]
     fn facilities_stalls_transport_water_and_farms() {
         has("水果摊那边有人晕倒了 快来", "水果摊");
         has("地下通道积水到膝盖了 车过不去", "地下通道");
