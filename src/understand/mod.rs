@@ -2725,6 +2725,48 @@ pub(crate) mod tests {
         assert!(err.file.ends_with("more.toml"), "{err}");
         assert_eq!(err.line, 7, "{err}");
     }
+
+    #[test]
+    fn news_or_fiction_from_elsewhere_is_no_request() {
+        // However the watching is said, the fire, the fall or the lift is someone else's.
+        for t in [
+            "刚看了个新闻 有个小区燃气爆炸了 太吓人了",
+            "新闻又说哪里有老人摔倒没人发现 大家多看看家里老人",
+            "电视剧里那场大火烧得也太假了",
+            "News says a block in Tampines had a gas leak, stay safe everyone",
+            "The lift at my office building got stuck twice this week, glad ours is fine",
+        ] {
+            not_req(t);
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_fix_of_the_senders_own_is_no_request() {
+        // Tried, under way or done by the sender, or seen to by the company since.
+        for t in [
+            "厨房下水有点慢 倒了开水加小苏打 现在通了",
+            "阳台漏雨我自己爬上去垫了块板 先将就用着",
+            "楼下那根滴水的管子 师傅上午来焊好了",
+            "Blew the fuse with the hair dryer again, my bad, working on it now",
+            "Tripped the breaker with the kettle and heater, my bad, resetting it now",
+        ] {
+            not_req(t);
+        }
+    }
+
+    #[test]
+    fn fun_notices_and_adverts_said_so_are_no_requests() {
+        for t in [
+            "今天放假 孩子们在外面打雪仗 一个个乐疯了",
+            "The geese by the pond chased the postman again, absolute legends",
+            "From the grid office: heavy rain tonight, keep your windows shut",
+            "Waterproofing specialist here, 10 years warranty, free site visit",
+            "The leak was at Block 3 not Block 4, for the record",
+        ] {
+            not_req(t);
+        }
+    }
 }
 
 #[cfg(test)]
