@@ -891,7 +891,6 @@ impl Parser {
     /// the clutter before supposing; "要是再不修就要出事了 3栋楼道灯坏了一个月了" has lasted a
     /// month; "if anyone sees my dad" asks the reader, it supposes nothing.
     fn supposed(&self, hay: &str, hits: &[Hit]) -> Option<usize> {
-        let (open, end) = supposition(hay)?;
         let problem = |h: &Hit| {
             self.meanings(h).iter().enumerate().any(|(k, e)| {
                 matches!(
@@ -900,18 +899,13 @@ impl Parser {
                 ) && self.passes(hay, h, k, e)
             })
         };
-        let mut first = None;
-        for h in hits {
-            if !problem(h) {
-                continue;
-            }
-            if (h.start as usize) < end {
-                return None;
-            }
-            first = Some(h.start as usize);
-            break;
+        // A message without a problem word is done with before its text is searched for an
+        // opener.
+        let first = hits.iter().find(|h| problem(h))?.start as usize;
+        let (open, end) = supposition(hay)?;
+        if first < end {
+            return None;
         }
-        let first = first?;
         if clause_break(hay, end..first)
             || self.any_of(hay, hits, Kind::Complaint)
             || self.any_of(hay, hits, Kind::NotFixed)
