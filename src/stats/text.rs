@@ -19,6 +19,15 @@ fn pct(r: Option<f64>) -> String {
     r.map_or_else(|| "—".into(), |v| format!("{:.1}%", v * 100.0))
 }
 
+/// How many units the 红榜 and the 黑榜 list out of `scored`: five each at most, and never the
+/// same unit on both. With fewer than ten units the better half is the 红榜 and the rest the
+/// 黑榜 (the middle one of an odd number goes to the 红榜); a single unit has no 黑榜.
+fn ranking_sizes(scored: usize) -> (usize, usize) {
+    let best = scored.div_ceil(2).min(5);
+    let worst = (scored - best).min(5);
+    (best, worst)
+}
+
 /// The statistics' sentences, on [`Texts`].
 pub trait StatsTexts {
     fn stats_sentence(&self, s: &Summary, scope: &str, period: &str) -> String;
@@ -247,14 +256,16 @@ impl StatsTexts for Texts {
         let line = |rank: usize, (ch, score): &(Child, Option<f64>)| {
             format!("\n{rank}. {} {:.1}", ch.name, score.unwrap_or_default())
         };
-        let n = scored.len().min(5);
+        let (best, worst) = ranking_sizes(scored.len());
         out.push_str(say!(self, "\n🔴 红榜", "\n🔴 Best"));
-        for (i, entry) in scored.iter().rev().take(n).enumerate() {
+        for (i, entry) in scored.iter().rev().take(best).enumerate() {
             out.push_str(&line(i + 1, entry));
         }
-        out.push_str(say!(self, "\n⚫ 黑榜", "\n⚫ Worst"));
-        for (i, entry) in scored.iter().take(n).enumerate() {
-            out.push_str(&line(i + 1, entry));
+        if worst > 0 {
+            out.push_str(say!(self, "\n⚫ 黑榜", "\n⚫ Worst"));
+            for (i, entry) in scored.iter().take(worst).enumerate() {
+                out.push_str(&line(i + 1, entry));
+            }
         }
         out
     }
@@ -308,5 +319,53 @@ impl StatsTexts for Texts {
                 "Cannot read the period “{asked}”. Use: today, yesterday, this week, last week, this month, last month, this quarter, last quarter, this year, last year, 7d, 30d, all, nov, 2026-11, 2026-11-01..2026-11-15"
             )
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(name: &str, score: f64) -> (Child, Option<f64>) {
+        let child = Child {
+            code: name.to_string(),
+            name: name.to_string(),
+            summary: Summary::default(),
+        };
+        (child, Some(score))
+    }
+
+    /// The names listed under a heading of a ranking, in order.
+    fn listed(text: &str, heading: &str) -> Vec<String> {
+        text.split_once(heading)
+            .map(|(_, rest)| {
+                rest.lines()
+                    .skip(1)
+                    .take_while(|l| !l.starts_with(['🔴', '⚫']))
+                    .filter_map(|l| l.split(' ').nth(1).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn no_unit_is_on_both_lists() {
+        let texts = Texts::new(Language::Zh);
+        for n in 1usize..=12 {
+            // Worst first, as `children` gives them.
+            let units: Vec<_> = (0..n).map(|i| unit(&format!("U{i}"), i as f64)).collect();
+            let text = texts.stats_ranking("青石镇", "累计", &units);
+            let best = listed(&text, "红榜");
+            let worst = listed(&text, "黑榜");
+            assert!(best.iter().all(|b| !worst.contains(b)), "{n} units: {text}");
+            assert_eq!(best.len(), n.div_ceil(2).min(5), "{n} units: {text}");
+            assert_eq!(worst.len(), (n - best.len()).min(5), "{n} units: {text}");
+            assert_eq!(best[0], format!("U{}", n - 1), "best first: {text}");
+            if n > 1 {
+                assert_eq!(worst[0], "U0", "worst first: {text}");
+            } else {
+                assert!(!text.contains("黑榜"), "one unit has no 黑榜: {text}");
+            }
+        }
     }
 }
