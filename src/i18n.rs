@@ -336,6 +336,27 @@ impl Texts {
         )
     }
 
+    /// A rating typed on its own by a resident with several tickets waiting for one.
+    pub fn rating_which(&self, numbers: &[Number], rating: Rating) -> String {
+        let list: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
+        let first = numbers.first().map(|n| n.to_string()).unwrap_or_default();
+        say!(
+            self,
+            format!(
+                "您有{}件待评价：{}。请回复对应的办结通知，或发「评价 {first} {}」。",
+                numbers.len(),
+                list.join("、"),
+                self.rating(rating)
+            ),
+            format!(
+                "You have {} tickets waiting for a rating: {}. Reply to its resolution notice, or send \"/rate {first} {}\".",
+                numbers.len(),
+                list.join(", "),
+                self.rating(rating)
+            )
+        )
+    }
+
     pub fn rated(&self, no: &Number, rating: Rating) -> String {
         say!(
             self,

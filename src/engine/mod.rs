@@ -767,6 +767,11 @@ impl Engine {
         {
             return Ok(notices);
         }
+        if replied_ticket.is_none()
+            && let Some(notices) = self.rating_typed(tx, fx, scene, text).await?
+        {
+            return Ok(notices);
+        }
         if let Some(notices) = self.me_too(tx, fx, scene, replied_ticket, text).await? {
             return Ok(notices);
         }

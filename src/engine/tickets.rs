@@ -508,6 +508,43 @@ impl Engine {
         Ok(None)
     }
 
+    /// A rating typed on its own in a group, not as a reply ("满意", "很满意，谢谢"): residents
+    /// answer the rating request that way, above all where the platform shows no buttons. It
+    /// rates the sender's one ticket in this chat that waits for a rating; with several, the
+    /// sender is asked which. `None` when the text is no rating or nothing of the sender's
+    /// waits (the text is then read as an ordinary message).
+    pub(super) async fn rating_typed(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        let Some(rating) = crate::understand::command::bare_rating(text) else {
+            return Ok(None);
+        };
+        // The sender's latest tickets: a rating request is about a recent one.
+        let waiting: Vec<Ticket> = tx
+            .tickets_of_reporter(scene.platform(), scene.sender_id(), 20)
+            .await?
+            .into_iter()
+            .filter(|t| t.chat_id == scene.event.chat.id && t.state == TicketState::Resolved)
+            .collect();
+        match waiting.as_slice() {
+            [] => Ok(None),
+            [t] => self.rate(tx, fx, scene, t.id, rating).await.map(Some),
+            several => {
+                let mut numbers: Vec<Number> = several
+                    .iter()
+                    .map(|t| scene.number(&t.grid, t.no))
+                    .collect();
+                numbers.reverse();
+                let text = self.texts.rating_which(&numbers, rating);
+                Ok(Some(vec![Notice::plain(text, None)]))
+            }
+        }
+    }
+
     /// An edit of the message that opened a ticket updates the ticket's text; it never opens
     /// a second ticket.
     pub(super) async fn edited(

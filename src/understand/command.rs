@@ -224,6 +224,59 @@ pub fn parse_rating(word: &str) -> Option<Rating> {
     }
 }
 
+/// A rating typed on its own, as residents answer a rating request without replying to it:
+/// "满意", "很满意！", "满意，谢谢", "一般吧", "不满意😡", "Satisfied, thanks". Only the rating
+/// word with thanks, a softening word and punctuation around it: "不满意" stays unsatisfied,
+/// and a sentence that says more ("满意是满意，就是…") is not a rating.
+pub fn bare_rating(text: &str) -> Option<Rating> {
+    const THANKS: [&str; 9] = [
+        "谢谢你们",
+        "谢谢你",
+        "谢谢啦",
+        "谢谢了",
+        "谢谢",
+        "辛苦了",
+        "thank you",
+        "thanks",
+        "thx",
+    ];
+    let trim = |s: &str| -> String {
+        s.trim_matches(|c: char| {
+            c.is_whitespace()
+                || c.is_ascii_punctuation()
+                || "，。！？、；：～…😊🙏😡😠👌".contains(c)
+        })
+        .to_string()
+    };
+    let mut t = trim(&text.to_lowercase());
+    if t.chars().count() > 24 {
+        return None;
+    }
+    // Thanks before or after the word, in either order with the punctuation.
+    for _ in 0..2 {
+        for w in THANKS {
+            if let Some(rest) = t.strip_suffix(w).or_else(|| t.strip_prefix(w)) {
+                t = trim(rest);
+            }
+        }
+    }
+    let t = t.strip_suffix(['吧', '啊', '的', '呀']).unwrap_or(&t);
+    let t = ["很", "挺", "蛮", "十分", "very "]
+        .iter()
+        .find_map(|w| {
+            t.strip_prefix(w)
+                .filter(|r| r.starts_with("满意") || *r == "satisfied")
+        })
+        .unwrap_or(t);
+    // Only the rating words themselves: "ok", "good" or a thumb typed alone acknowledge as
+    // often as they rate (they count as ratings in a reply to the notice).
+    match t {
+        "ok" | "okay" | "good" | "bad" | "👍" | "👎" => None,
+        "dissatisfied" | "not satisfied" => Some(Rating::Unsatisfied),
+        _ => parse_rating(t),
+    }
+}
+
 pub fn number_only(rest: &str) -> Result<TicketNo, Problem> {
     let (n, after) = number(rest)?;
     if after.trim().is_empty() {
@@ -315,6 +368,38 @@ mod tests {
             "今天也是晴天",
         ] {
             assert!(!sounds_me_too(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn ratings_typed_on_their_own() {
+        for (text, rating) in [
+            ("满意", Rating::Satisfied),
+            ("很满意！", Rating::Satisfied),
+            ("满意，谢谢", Rating::Satisfied),
+            ("谢谢，非常满意", Rating::Satisfied),
+            ("满意 谢谢你们🙏", Rating::Satisfied),
+            ("一般吧", Rating::Neutral),
+            ("不满意😡", Rating::Unsatisfied),
+            ("不满意。", Rating::Unsatisfied),
+            ("Satisfied, thanks!", Rating::Satisfied),
+            ("very satisfied", Rating::Satisfied),
+            ("Not satisfied.", Rating::Unsatisfied),
+        ] {
+            assert_eq!(bare_rating(text), Some(rating), "{text}");
+        }
+        for text in [
+            "满意是满意，就是来得太晚了",
+            "谢谢",
+            "一般般的小事也要报吗",
+            "很不满意这个物业",
+            "",
+            "好",
+            "ok",
+            "Good!",
+            "👍",
+        ] {
+            assert_eq!(bare_rating(text), None, "{text}");
         }
     }
 

@@ -165,6 +165,59 @@ async fn phrasings_and_a_true_card(db: Db) {
 }
 both_backends!(phrasings_and_a_true_card, phrasings_and_a_true_card);
 
+/// A rating typed on its own, not as a reply: the sender's one ticket waiting in this chat is
+/// rated; with two waiting the sender is asked which; from someone with none waiting it is an
+/// ordinary message, and "ok" alone rates nothing.
+async fn ratings_typed_without_a_reply(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    app.say("g1", "leader1", "张伟", "接单 1").await;
+    app.say("g1", "leader1", "张伟", "办结 1 换了灯泡").await;
+    assert_eq!(state(&app, 1).await, TicketState::Resolved);
+
+    // Someone else's "满意" rates nothing; the reporter's "ok" neither.
+    app.say("g1", "res2", "李娜", "满意").await;
+    app.say("g1", "res1", "王芳", "ok").await;
+    assert_eq!(state(&app, 1).await, TicketState::Resolved);
+
+    app.say("g1", "res1", "王芳", "很满意，谢谢！").await;
+    assert_eq!(state(&app, 1).await, TicketState::Closed);
+    assert!(
+        app.last().text.contains("#1 评价：满意"),
+        "{}",
+        app.last().text
+    );
+
+    // Two waiting: asked which, nothing rated.
+    app.say("g1", "res1", "王芳", "/report 5栋电梯坏了").await;
+    app.say("g1", "res1", "王芳", "/report 5栋门口垃圾没人收")
+        .await;
+    for n in [2, 3] {
+        app.say("g1", "leader1", "张伟", &format!("接单 {n}")).await;
+    }
+    app.say("g1", "leader1", "张伟", "办结 2 电梯已修复").await;
+    app.say("g1", "leader1", "张伟", "办结 3 已清运").await;
+    app.say("g1", "res1", "王芳", "不满意").await;
+    let ask = app.last().text;
+    assert!(
+        ask.contains("2件待评价") && ask.contains("#2") && ask.contains("#3"),
+        "{ask}"
+    );
+    assert!(ask.contains("评价 #2 不满意"), "{ask}");
+    assert_eq!(state(&app, 2).await, TicketState::Resolved);
+    assert_eq!(state(&app, 3).await, TicketState::Resolved);
+    // Answered as asked.
+    app.say("g1", "res1", "王芳", "评价 #3 不满意").await;
+    assert_ne!(state(&app, 3).await, TicketState::Resolved);
+    // One left waiting: the word alone rates it.
+    app.say("g1", "res1", "王芳", "一般吧").await;
+    assert_eq!(state(&app, 2).await, TicketState::Closed);
+    assert_eq!(app.store.ticket_count().await.expect("count"), 3);
+    app.stop().await;
+}
+both_backends!(ratings_typed_without_a_reply, ratings_typed_without_a_reply);
+
 /// "不是" answers the confirmation question: no ticket, one short answer; "是的" opens it.
 async fn yes_and_no(db: Db) {
     let app = spawn_app(db, |s| {
