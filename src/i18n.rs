@@ -587,6 +587,11 @@ impl Texts {
                 "请写上延期几天（如 3天），例如",
                 "give the days (e.g. 3d), e.g."
             ),
+            Problem::Trailing => say!(
+                self,
+                "这个命令后面不用写其他内容，例如",
+                "write nothing after it, e.g."
+            ),
         };
         let example = match (slash, self.lang) {
             (false, Language::Zh) if !name.word.is_empty() => {

@@ -1604,7 +1604,7 @@ pub(super) async fn action(
         // The ticket as a command names it from anywhere: its grid and its number there.
         let here = TicketRef::in_grid(&tk.grid, tk.no);
         let cmd = match action {
-            "urge" => Command::Urge(commands::Urge(here)),
+            "urge" => Command::Urge(commands::Urge(here, text.clone())),
             "note" => needs_text(Command::Note(commands::Note(here, text.clone())))?,
             "transfer" => needs_text(Command::Transfer(commands::Transfer(here, text.clone())))?,
             "category" => Command::Recategorize(commands::Recategorize(

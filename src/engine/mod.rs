@@ -756,6 +756,18 @@ impl Engine {
             Parsed::Unknown(word) => {
                 return Ok(vec![Notice::plain(self.texts.unknown_command(&word), None)]);
             }
+            // Staff write commands, not reports (theirs open tickets only in the explicit
+            // forms): a command word of theirs whose rest does not fit gets the command's
+            // usage instead of silence (a reply to a card is read against the card below).
+            Parsed::NotCommand if scene.standing.is_staff() && replied_ticket.is_none() => {
+                if let Some((name, problem)) = commands::loose(text) {
+                    return Ok(vec![Notice::plain(
+                        self.texts
+                            .invalid_command(name.named(&self.texts), &problem, false),
+                        None,
+                    )]);
+                }
+            }
             Parsed::NotCommand => {}
         }
         if scene.callback.is_some() {

@@ -5,6 +5,7 @@ use super::commands::Name;
 use super::{Engine, Notice, Scene};
 use crate::domain::Role;
 use crate::domain::role::Subject;
+use crate::stats::StatsTexts as _;
 use crate::store::tickets::Ticket;
 use crate::store::{StoreError, Tx};
 
@@ -40,6 +41,26 @@ impl Engine {
     }
 
     /// The grid subtree a supervisor asks about: the named grid, else the widest they oversee.
+    /// The grid a supervisor named for a command's scope: a code, or a name or part of one
+    /// (东风社区, 下罗); an ambiguous or unknown name is answered with the candidates.
+    pub(super) async fn named_scope(
+        &self,
+        tx: &mut Tx,
+        text: &str,
+    ) -> Result<Result<String, Notice>, StoreError> {
+        if let Some(g) = tx.grid(text).await? {
+            return Ok(Ok(g.code));
+        }
+        let grids = tx.existing_grids().await?;
+        Ok(match crate::stats::resolve_scope(text, &grids) {
+            Ok(g) => Ok(g.code),
+            Err(problem) => Err(Notice::plain(
+                self.texts.scope_problem(text, &problem),
+                None,
+            )),
+        })
+    }
+
     pub(super) async fn scope(
         &self,
         tx: &mut Tx,

@@ -154,14 +154,24 @@ impl Texts {
         )
     }
 
-    pub fn urged(&self, no: &Number, by: &str, assignee: &str) -> String {
-        say!(
-            self,
-            format!("【督办】{by} 督办 {no}，请 @{assignee} 尽快处理并回复进展。"),
-            format!(
-                "[Supervision] {by} is following up {no}: @{assignee} please act on it and post an update."
-            )
-        )
+    /// The reminder in the ticket's group; `note` is what the supervisor wrote with it.
+    pub fn urged(&self, no: &Number, by: &str, assignee: &str, note: &str) -> String {
+        match note {
+            "" => say!(
+                self,
+                format!("【督办】{by} 督办 {no}，请 @{assignee} 尽快处理并回复进展。"),
+                format!(
+                    "[Supervision] {by} is following up {no}: @{assignee} please act on it and post an update."
+                )
+            ),
+            note => say!(
+                self,
+                format!("【督办】{by} 督办 {no}：{note}\n请 @{assignee} 尽快处理并回复进展。"),
+                format!(
+                    "[Supervision] {by} is following up {no}: {note}\n@{assignee} please act on it and post an update."
+                )
+            ),
+        }
     }
 
     /// The supervisor's answer; `held_until` says when a reminder held by quiet hours goes out.

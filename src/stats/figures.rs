@@ -331,12 +331,27 @@ pub fn resolve_scope(text: &str, grids: &[Grid]) -> Result<Grid, ScopeError> {
     if exact.len() > 1 {
         return Err(ScopeError::Ambiguous(exact.into_iter().cloned().collect()));
     }
-    let lower = t.to_lowercase();
+    let lower = folded(t);
     let containing: Vec<&Grid> = grids
         .iter()
-        .filter(|g| !t.is_empty() && g.name.to_lowercase().contains(&lower))
+        .filter(|g| !t.is_empty() && folded(&g.name).contains(&lower))
         .collect();
-    match containing.as_slice() {
+    // Failing that, a name shortened as people say it: the text's characters in the name in
+    // their order (东风一 for 东风社区第一网格, 下罗上罗 for 下罗村上罗组网格).
+    let in_order: Vec<&Grid> = if containing.is_empty() && lower.chars().count() >= 2 {
+        grids
+            .iter()
+            .filter(|g| in_order_within(&lower, &folded(&g.name)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let found = if containing.is_empty() {
+        in_order
+    } else {
+        containing
+    };
+    match found.as_slice() {
         [g] => return Ok((*g).clone()),
         [] => {}
         many => {
@@ -353,20 +368,44 @@ pub fn resolve_scope(text: &str, grids: &[Grid]) -> Result<Grid, ScopeError> {
             return Err(ScopeError::Ambiguous(many));
         }
     }
-    // The names sharing the most characters with the text.
-    let wanted: std::collections::HashSet<char> = t.chars().collect();
+    // The names sharing the most of the text's characters (each counted once), the higher
+    // level first, then by code.
+    let wanted: std::collections::HashSet<char> = lower.chars().collect();
     let mut scored: Vec<(usize, &Grid)> = grids
         .iter()
-        .map(|g| (g.name.chars().filter(|ch| wanted.contains(ch)).count(), g))
+        .map(|g| {
+            let name: std::collections::HashSet<char> = folded(&g.name).chars().collect();
+            (wanted.intersection(&name).count(), g)
+        })
         .filter(|(n, _)| *n > 0)
         .collect();
     scored.sort_by(|a, b| {
         b.0.cmp(&a.0)
             .then_with(|| a.1.path.len().cmp(&b.1.path.len()))
+            .then_with(|| a.1.code.cmp(&b.1.code))
     });
     Err(ScopeError::Unknown(
         scored.into_iter().take(5).map(|(_, g)| g.clone()).collect(),
     ))
+}
+
+/// A name or a typed scope as compared: lower case, spaces gone, digits as the Chinese
+/// numerals names are written with (第1网格 is 第一网格).
+fn folded(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .map(|c| match c.to_digit(10) {
+            Some(d) => ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'][d as usize],
+            None => c,
+        })
+        .collect()
+}
+
+/// Every character of `short` appears in `name`, in the same order.
+fn in_order_within(short: &str, name: &str) -> bool {
+    let mut rest = name.chars();
+    short.chars().all(|c| rest.any(|n| n == c))
 }
 
 #[cfg(test)]
@@ -419,6 +458,32 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match resolve_scope("东方社区", &g) {
+            Err(ScopeError::Unknown(list)) => assert_eq!(list[0].code, "QS-DF"),
+            other => panic!("{other:?}"),
+        }
+        // Shortened as people say it, or with a digit for the numeral.
+        for (typed, code) in [
+            ("东风一", "QS-DF-01"),
+            ("东风二网格", "QS-DF-02"),
+            ("东风社区第1网格", "QS-DF-01"),
+            ("下罗上罗", "QS-XL-02"),
+        ] {
+            assert_eq!(
+                resolve_scope(typed, &g).map(|g| g.code),
+                Ok(code.into()),
+                "{typed}"
+            );
+        }
+        // Several in order: the candidates, the higher level first.
+        match resolve_scope("东网格", &g) {
+            Err(ScopeError::Ambiguous(list)) => {
+                let codes: Vec<&str> = list.iter().map(|g| g.code.as_str()).collect();
+                assert_eq!(codes, ["QS-DF-01", "QS-DF-02"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Unknown: the candidates sharing most characters, each counted once, then by code.
+        match resolve_scope("西风三", &g) {
             Err(ScopeError::Unknown(list)) => assert_eq!(list[0].code, "QS-DF"),
             other => panic!("{other:?}"),
         }

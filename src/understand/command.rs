@@ -55,6 +55,8 @@ pub enum Problem {
     BadUrgency,
     /// The days of an extension (`延期 3 3天`) could not be read.
     BadDays,
+    /// Text after a command that takes none (`待办 明天`).
+    Trailing,
 }
 
 /// Phrasings that say "I take it" after a ticket number: "3号我来", "#3 我来处理".

@@ -359,6 +359,86 @@ async fn urge(db: Db) {
 }
 both_backends!(coordinator_supervises_by_command, urge);
 
+/// Supervisors write as they speak: 督办 with what they ask for, 超时 with the unit they mean
+/// (a code, a name or a name shortened), and a command word of theirs that does not fit is
+/// answered with the command's usage rather than silence.
+async fn supervisors_name_the_unit_and_say_what_they_want(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, &roster()).await;
+    app.clock.set(local(2026, 11, 23, 10, 0));
+    app.say("g1", "res1", "王芳", "/report 楼道灯坏了").await;
+    app.say("g2", "res1", "王芳", "/report 二网格路面塌了一块")
+        .await;
+
+    app.say("v1", "coord1", "陈静", "督办 T1-V1-G1#1 请今天下班前处理完")
+        .await;
+    let notice = sent_to(&app, "g1").pop().expect("urge notice");
+    assert!(
+        notice.text.contains("【督办】") && notice.text.contains("请今天下班前处理完"),
+        "{}",
+        notice.text
+    );
+    assert!(notice.text.contains("@张伟"), "{}", notice.text);
+    let urged = app
+        .store
+        .ticket_events(1)
+        .await
+        .expect("events")
+        .into_iter()
+        .find(|e| e.kind.to_string() == "urged")
+        .expect("urged in the history");
+    assert_eq!(urged.detail, "请今天下班前处理完");
+
+    // Both tickets past their claim deadline.
+    app.clock.set(local(2026, 11, 23, 14, 0));
+    app.say("v1", "coord1", "陈静", "超时").await;
+    let all = sent_to(&app, "v1").pop().expect("answer").text;
+    assert!(
+        all.contains("T1-V1-G1#1") && all.contains("T1-V1-G2#1"),
+        "{all}"
+    );
+    for scope in ["东门一网格", "T1-V1-G1", "东门一"] {
+        app.say("v1", "coord1", "陈静", &format!("超时 {scope}"))
+            .await;
+        let one = sent_to(&app, "v1").pop().expect("answer").text;
+        assert!(one.contains("T1-V1-G1#1"), "{scope}: {one}");
+        assert!(!one.contains("T1-V1-G2#"), "{scope}: {one}");
+    }
+    app.say("v1", "coord1", "陈静", "超时 西门村").await;
+    let unknown = sent_to(&app, "v1").pop().expect("answer").text;
+    assert!(
+        unknown.contains("没有名为或编号为“西门村”的网格"),
+        "{unknown}"
+    );
+
+    // A command word that does not fit: its usage, not silence.
+    let before = sent_to(&app, "v1").len();
+    app.say("v1", "coord1", "陈静", "待办 明天再说").await;
+    let usage = sent_to(&app, "v1");
+    assert_eq!(usage.len(), before + 1, "answered");
+    assert!(
+        usage.last().expect("usage").text.contains("不用写其他内容"),
+        "{}",
+        usage.last().expect("usage").text
+    );
+    // From a resident the same words are speech: no usage, no refusal.
+    let before = sent_to(&app, "g1").len();
+    app.say("g1", "res1", "王芳", "督办 一下吧 这灯都坏三天了")
+        .await;
+    assert!(
+        sent_to(&app, "g1")[before..]
+            .iter()
+            .all(|m| !m.text.contains("例如") && !m.text.contains("督办")),
+        "{:?}",
+        &sent_to(&app, "g1")[before..]
+    );
+    app.stop().await;
+}
+both_backends!(
+    supervisors_name_the_unit_and_say_what_they_want,
+    supervisors_name_the_unit_and_say_what_they_want
+);
+
 /// At 22:40, with quiet hours until 07:00, supervision says when the reminder goes out; an
 /// urgent ticket's goes out at once.
 async fn urge_in_quiet_hours(db: Db) {

@@ -92,6 +92,32 @@ fn split_chinese_word(s: &str) -> (&str, &str) {
     }
 }
 
+/// A Chinese command word standing alone (a space, a number or `#` after it) whose rest does
+/// not fit the command: "接单 了吗", "待办 明天", "督办 我看看". [`parse`] reads it as speech,
+/// since residents write such sentences; from staff, who write commands and not reports, it
+/// is a command written wrongly and gets the command's usage.
+pub fn loose(text: &str) -> Option<(Name, Problem)> {
+    let text = normalise(text.trim());
+    if text.starts_with('/') || !matches!(parse_canonical(text.clone()), Parsed::NotCommand) {
+        return None;
+    }
+    let (word, rest) = split_chinese_word(&text);
+    if word.is_empty()
+        || !rest
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_whitespace() || c.is_ascii_digit() || c == '#')
+    {
+        return None;
+    }
+    let name = Name::ALL
+        .into_iter()
+        .find(|name| name.spec().words.contains(&word))?;
+    read(name, word, rest.trim())
+        .err()
+        .map(|problem| (name, problem))
+}
+
 fn parse_canonical(text: String) -> Parsed {
     let (word, rest, slash) = match text.strip_prefix('/') {
         Some(after) => {
@@ -292,8 +318,15 @@ mod tests {
             Command::Handover(Handover(Some("刘洋".into())))
         );
         assert_eq!(cmd("/handover"), Command::Handover(Handover(None)));
-        assert_eq!(cmd("督办 42"), Command::Urge(Urge(n(42))));
-        assert_eq!(cmd("/urge #42"), Command::Urge(Urge(n(42))));
+        assert_eq!(cmd("督办 42"), Command::Urge(Urge(n(42), String::new())));
+        assert_eq!(cmd("/urge #42"), Command::Urge(Urge(n(42), String::new())));
+        assert_eq!(
+            cmd("督办 QS-DF-02#1 请今天内处理完"),
+            Command::Urge(Urge(
+                TicketRef::in_grid("QS-DF-02", 1),
+                "请今天内处理完".into()
+            ))
+        );
         assert_eq!(cmd("请假名单"), Command::OnLeave(OnLeave));
         assert_eq!(cmd("/onleave"), Command::OnLeave(OnLeave));
     }

@@ -22,7 +22,7 @@ use crate::understand::command::Problem;
 
 use super::{Effects, Engine, Outcome, Scene};
 
-pub use grammar::{Parsed, parse};
+pub use grammar::{Parsed, loose, parse};
 
 /// Makes [`Name`], [`Command`] and the dispatch from the list of commands:
 /// `Variant => file::Type`, where `Type` is the command with its arguments read and implements
@@ -171,7 +171,7 @@ fn bare<C>(rest: &str, command: C) -> Result<C, Problem> {
     if rest.is_empty() {
         Ok(command)
     } else {
-        Err(Problem::MissingText)
+        Err(Problem::Trailing)
     }
 }
 

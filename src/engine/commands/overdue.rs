@@ -1,4 +1,5 @@
-//! Overdue tickets: `/overdue` (超时).
+//! Overdue tickets: `/overdue [GRID]` (超时, 超时 东风社区): under the asker's widest grid, or
+//! under a grid named by code or name within it.
 
 use crate::domain::role::Who;
 use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
@@ -8,16 +9,17 @@ use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::Problem;
 
+/// The grid asked about, as typed (code or name), if any.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Overdue;
+pub struct Overdue(pub Option<String>);
 
 impl ChatCommand for Overdue {
     const SPEC: Spec = Spec {
         slash: "overdue",
         slash_aliases: &[],
         words: &["超时", "逾期"],
-        usage: ("/overdue", "超时"),
-        example: "/help",
+        usage: ("/overdue [GRID]", "超时 [网格编号或名称]"),
+        example: "/overdue",
         who: Who::Supervisors,
         about: About::Nothing,
         changes_roster: false,
@@ -29,7 +31,7 @@ impl ChatCommand for Overdue {
     };
 
     fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
-        super::bare(rest, Overdue)
+        Ok(Overdue((!rest.is_empty()).then(|| rest.to_string())))
     }
 
     async fn run(
@@ -39,7 +41,17 @@ impl ChatCommand for Overdue {
         _fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let (_, path) = match engine.scope(tx, scene, None, Name::Overdue).await? {
+        let code = match &self.0 {
+            None => None,
+            Some(text) => match engine.named_scope(tx, text).await? {
+                Ok(code) => Some(code),
+                Err(notice) => return Ok(vec![notice]),
+            },
+        };
+        let (_, path) = match engine
+            .scope(tx, scene, code.as_deref(), Name::Overdue)
+            .await?
+        {
             Ok(scope) => scope,
             Err(notice) => return Ok(vec![notice]),
         };

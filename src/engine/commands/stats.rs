@@ -170,23 +170,11 @@ impl Engine {
         let zone = self.settings.general.timezone.0;
         let (span, asked) =
             crate::stats::split_period_scope(args, crate::stats::today(scene.now, zone));
-        // A name (东风社区) is looked up among the grids; a code goes straight to `scope`.
         let code = match &asked {
             None => None,
-            Some(text) => match tx.grid(text).await? {
-                Some(g) => Some(g.code),
-                None => {
-                    let grids = tx.existing_grids().await?;
-                    match crate::stats::resolve_scope(text, &grids) {
-                        Ok(g) => Some(g.code),
-                        Err(problem) => {
-                            return Ok(vec![Notice::plain(
-                                self.texts.scope_problem(text, &problem),
-                                None,
-                            )]);
-                        }
-                    }
-                }
+            Some(text) => match self.named_scope(tx, text).await? {
+                Ok(code) => Some(code),
+                Err(notice) => return Ok(vec![notice]),
             },
         };
         let (code, _) = match self.scope(tx, scene, code.as_deref(), Name::Stats).await? {

@@ -1,6 +1,7 @@
-//! Remind the assignee, on the record: `/urge 42` (督办 42). A coordinator's supervision: the
-//! reminder is posted in the ticket's group, like any other it waits for the end of quiet
-//! hours on a normal ticket.
+//! Remind the assignee, on the record: `/urge 42 [what to do]` (督办 42 请今天内处理完). A
+//! coordinator's supervision: the reminder, with the coordinator's words when given, is posted
+//! in the ticket's group; like any other it waits for the end of quiet hours on a normal
+//! ticket.
 
 use crate::domain::role::{self, Who};
 use crate::domain::{HistoryKind, Number, TicketRef};
@@ -9,17 +10,18 @@ use crate::engine::timers::mention_of;
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
-use crate::understand::command::{Problem, TicketNo, number_only};
+use crate::understand::command::{Problem, TicketNo, number, trim_joiners};
 
+/// The ticket and what the supervisor asks for (may be empty).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Urge(pub TicketNo);
+pub struct Urge(pub TicketNo, pub String);
 
 impl ChatCommand for Urge {
     const SPEC: Spec = Spec {
         slash: "urge",
         slash_aliases: &[],
         words: &["督办", "催办"],
-        usage: ("/urge 42", "督办 42"),
+        usage: ("/urge 42 [what to do]", "督办 42 [督办意见]"),
         example: "/urge 42",
         who: Who::Coordinators,
         about: About::Ticket,
@@ -32,7 +34,8 @@ impl ChatCommand for Urge {
     };
 
     fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
-        number_only(rest).map(Urge)
+        let (n, after) = number(rest)?;
+        Ok(Urge(n, trim_joiners(after).to_string()))
     }
 
     async fn run(
@@ -64,13 +67,14 @@ impl ChatCommand for Urge {
         if let Some(notice) = engine.unless_active(scene, &t, Name::Urge) {
             return Ok(vec![notice]);
         }
-        fx.record(scene, t.id, HistoryKind::Urged, "");
+        fx.record(scene, t.id, HistoryKind::Urged, &self.1);
         let assignee = engine.assignee(tx, &t).await?;
         let name = assignee.as_ref().map_or("", |p| p.name.as_str());
         let text = texts.urged(
             &Number::local(&t.grid, t.no),
             &scene.event.sender.name,
             name,
+            &self.1,
         );
         let in_ticket_chat = t.platform == scene.platform() && t.chat_id == scene.event.chat.id;
         // A reminder like any other: a normal ticket's waits for the end of quiet hours.
