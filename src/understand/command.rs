@@ -77,14 +77,47 @@ pub const DONE_PHRASES: &[&str] = &[
     "办结了",
     "办好了",
     "搞定了",
+    "搞好了",
     "修好了",
+    "修好啦",
+    "已修好",
+    "已修复",
+    "修复了",
     "处理好了",
     "处理完了",
+    "处理完毕",
     "弄好了",
+    "弄完了",
+    "整好了",
     "已处理",
     "已完成",
     "完成了",
+    "已解决",
+    "解决了",
+    "清理完了",
+    "清理好了",
+    "换好了",
 ];
+
+/// Words a leader puts between the number and "done" or "I take it": "1号已经处理好了", "#3 我
+/// 这边已处理", "2号刚修好了".
+pub const LEAD_INS: &[&str] = &["我这边", "我们", "我已经", "已经", "都", "刚刚", "刚", "我"];
+
+/// `s` without one lead-in word ([`LEAD_INS`]) at its start.
+pub fn strip_lead_in(s: &str) -> &str {
+    let s = s.trim_start();
+    LEAD_INS
+        .iter()
+        .find_map(|w| s.strip_prefix(w))
+        .map_or(s, |rest| {
+            // "我已经" after "我这边": at most two lead-ins.
+            let rest = rest.trim_start();
+            LEAD_INS
+                .iter()
+                .find_map(|w| rest.strip_prefix(w))
+                .unwrap_or(rest)
+        })
+}
 
 /// A leader's reply to a card or claim notice that says it is done ("搞定了", "修好了，换了灯泡"):
 /// what was done, possibly empty. `None` for anything else, and for questions ("修好了吗").
@@ -93,7 +126,7 @@ pub fn done_reply(text: &str) -> Option<&str> {
     if is_question(t) {
         return None;
     }
-    let t = t.strip_prefix("已经").unwrap_or(t);
+    let t = strip_lead_in(t);
     DONE_PHRASES
         .iter()
         .chain(&["办结"])

@@ -6,7 +6,7 @@
 use super::{Name, read};
 use crate::understand::command::{
     CLAIM_PHRASES, DONE_PHRASES, Problem, is_question, leading_ref, normalise, number, split_word,
-    trim_joiners,
+    strip_lead_in, trim_joiners,
 };
 
 use super::Command;
@@ -54,13 +54,22 @@ fn rephrase(text: &str) -> Option<String> {
         return None;
     }
     let bare = after.trim_end_matches(['。', '.', '!', '！', '~', '～', '，', ',']);
-    if CLAIM_PHRASES.iter().any(|p| {
-        bare.strip_prefix(p)
-            .is_some_and(|rest| matches!(rest, "" | "了" | "吧" | "啦"))
-    }) {
+    // "I take it", alone or with what comes next after a pause: "3号我来", "#3 收到，马上去看".
+    let claims = |said: &str| {
+        CLAIM_PHRASES.iter().any(|p| {
+            said.strip_prefix(p).is_some_and(|rest| {
+                matches!(rest, "" | "了" | "吧" | "啦")
+                    || rest.starts_with(|c: char| c.is_whitespace() || "，,。！!～~、".contains(c))
+            })
+        })
+    };
+    if claims(bare) || claims(strip_lead_in(bare)) {
         return Some(format!("接单 {r}"));
     }
-    if let Some(rest) = DONE_PHRASES.iter().find_map(|p| after.strip_prefix(p)) {
+    if let Some(rest) = [after, strip_lead_in(after)]
+        .into_iter()
+        .find_map(|said| DONE_PHRASES.iter().find_map(|p| said.strip_prefix(p)))
+    {
         return Some(format!("办结 {r} {}", trim_joiners(rest)));
     }
     let word = Name::ALL
@@ -222,6 +231,14 @@ mod tests {
                 Command::Note(Note(n(3), "已联系电工".into())),
             ),
             ("3号 查询", Command::Status(Status(n(3)))),
+            // Leaders' own words around the number.
+            ("1号已经处理好了", done(1, "")),
+            ("#2 我这边已处理，垃圾已清运", done(2, "垃圾已清运")),
+            ("5号刚修好了 换了新的灯管", done(5, "换了新的灯管")),
+            ("#4 已解决", done(4, "")),
+            ("3号收到，马上去看", Command::Claim(Claim(n(3)))),
+            ("#6 我来处理，十分钟到", Command::Claim(Claim(n(6)))),
+            ("7号我这边收到", Command::Claim(Claim(n(7)))),
         ];
         for (text, want) in cases {
             assert_eq!(&cmd(text), want, "{text}");
@@ -277,6 +294,11 @@ mod tests {
             "搞定了",
             "今天3号，我来值班",
             "已办结的事情就不说了",
+            "3号我来不了",
+            "3号我来处理不了，明天吧",
+            "2号都解决了吗",
+            "#2 我们已经处理好了吗",
+            "5号我已经说过了",
         ] {
             assert_eq!(parse(text), Parsed::NotCommand, "{text}");
         }
