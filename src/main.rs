@@ -189,6 +189,12 @@ fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if !matches!(
+        cli.command,
+        None | Some(Command::Run) | Some(Command::Bench { .. })
+    ) {
+        end_quietly_on_closed_pipe();
+    }
     match real_main(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -197,6 +203,24 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// A one-shot command whose output is piped into `head` or `less` ends as other command-line
+/// tools do when the reader goes away: silently, by SIGPIPE. Rust starts programs with SIGPIPE
+/// ignored, so printing to the closed pipe would panic instead. The daemon and the benchmark
+/// keep it ignored: a platform connection closed by its peer is an error to handle there, not
+/// a reason to stop.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn end_quietly_on_closed_pipe() {
+    // SAFETY: called once at the start of `main`, before any thread is started; setting a
+    // signal's disposition to its default touches no memory of this process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn end_quietly_on_closed_pipe() {}
 
 fn real_main(cli: Cli) -> anyhow::Result<()> {
     let settings = load_settings(&cli)?;

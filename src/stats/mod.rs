@@ -382,7 +382,18 @@ pub async fn report_view(
 ) -> Result<Report, ReportError> {
     let texts = Texts::new(settings.general.language);
     let zone = settings.general.timezone.0;
-    let span = period::parse(period_text, today(crate::store::now_millis(), zone))
+    let day = today(crate::store::now_millis(), zone);
+    // As in the chat: the period and the grid in either order, or the grid alone
+    // (`gridline stats 东风社区`, `gridline stats 东风社区 上月`).
+    // A word that is neither a period nor a grid is reported as a period.
+    let (period_text, grid) = match (period::parse(period_text, day), grid) {
+        (Err(_), None) if find_scope(store, period_text).await?.is_ok() => {
+            ("全部", Some(period_text))
+        }
+        (Err(_), Some(g)) if period::parse(g, day).is_ok() => (g, Some(period_text)),
+        (_, grid) => (period_text, grid),
+    };
+    let span = period::parse(period_text, day)
         .map_err(|_| ReportError::Period(texts.bad_period(period_text)))?;
     let scope = match grid {
         Some(text) => find_scope(store, text)

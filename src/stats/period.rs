@@ -8,7 +8,9 @@
 //! | 本月 this month, 上月 last month | the calendar month |
 //! | 本季度 this quarter, 上季度 last quarter | January–March, April–June, … |
 //! | 今年 this year, 去年 last year | the calendar year |
-//! | 近7天 7d, 近30天 30d | today and the 6 (29) days before |
+//! | 前天 | the day before yesterday |
+//! | 近7天 7d, 近30天 30d, and any 近N天 / 最近N天 / 近三天 / Nd / last N days | today and the N − 1 days before |
+//! | 近两周 last 2 weeks, 近3个月 last 3 months | today back to the same weekday or day of the month, N weeks or months before (exclusive) |
 //! | 全部 all 累计 | everything |
 //! | 11月, 2026年11月, 2026-11, nov, november 2026 | a month; without a year the latest one not in the future |
 //! | 2026年 | a year |
@@ -156,6 +158,9 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Span, PeriodError> {
         }),
         "今天" | "今日" | "当天" | "today" | "1d" => Some(day(today)),
         "昨天" | "昨日" | "yesterday" => Some(day(yesterday)),
+        "前天" | "前日" | "day before yesterday" | "the day before yesterday" => {
+            Some(day(yesterday.pred_opt().unwrap_or(yesterday)))
+        }
         "本周" | "这周" | "本星期" | "this week" | "week" => {
             Some(span(monday, today, SpanKind::Range))
         }
@@ -194,7 +199,7 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Span, PeriodError> {
         }
         _ => None,
     };
-    if let Some(s) = named {
+    if let Some(s) = named.or_else(|| recent(t, today)) {
         return Ok(s);
     }
     // A range: two dates around a separator.
@@ -385,6 +390,96 @@ fn resolve(
     NaiveDate::from_ymd_opt(year, month, day)
 }
 
+/// 近N天, 最近N周, 近N个月, Nd, "last N days" (N in digits or Chinese numerals up to 99):
+/// today and the days before it, N days, weeks or months back.
+fn recent(t: &str, today: NaiveDate) -> Option<Span> {
+    let t = t.trim();
+    let (body, english) = match ["近", "最近", "过去"]
+        .iter()
+        .find_map(|p| t.strip_prefix(p))
+    {
+        Some(rest) => (rest, false),
+        None => match t.strip_prefix("last ").or_else(|| t.strip_prefix("past ")) {
+            Some(rest) => (rest, true),
+            // "7d", "90d"; "7天" alone is in the named words.
+            None => {
+                let n: u32 = t.strip_suffix('d')?.parse().ok()?;
+                return days_back(n, today);
+            }
+        },
+    };
+    let body = body.trim();
+    let units: &[(&str, u8)] = if english {
+        &[
+            (" days", b'd'),
+            (" day", b'd'),
+            (" weeks", b'w'),
+            (" week", b'w'),
+            (" months", b'm'),
+            (" month", b'm'),
+        ]
+    } else {
+        &[
+            ("天", b'd'),
+            ("日", b'd'),
+            ("周", b'w'),
+            ("个星期", b'w'),
+            ("星期", b'w'),
+            ("个月", b'm'),
+            ("月", b'm'),
+        ]
+    };
+    let (number, unit) = units
+        .iter()
+        .find_map(|(suffix, unit)| body.strip_suffix(suffix).map(|n| (n.trim(), *unit)))?;
+    let n = count(number)?;
+    match unit {
+        b'd' => days_back(n, today),
+        b'w' => days_back(n.checked_mul(7)?, today),
+        _ => {
+            let first = today
+                .checked_sub_months(chrono::Months::new(n))?
+                .succ_opt()?;
+            Some(span(first, today, SpanKind::Range))
+        }
+    }
+}
+
+/// Today and the `n` − 1 days before it.
+fn days_back(n: u32, today: NaiveDate) -> Option<Span> {
+    if n == 0 || n > 3_660 {
+        return None;
+    }
+    let first = today - Duration::days(i64::from(n) - 1);
+    Some(span(first, today, SpanKind::Range))
+}
+
+/// A count in digits or Chinese numerals (一 … 九十九, 两); "" and "一" count one ("近一周").
+fn count(s: &str) -> Option<u32> {
+    if let Ok(n) = s.parse() {
+        return Some(n);
+    }
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|d| d as u32)
+    };
+    let chars: Vec<char> = s
+        .chars()
+        .map(|c| if c == '两' { '二' } else { c })
+        .collect();
+    match chars.as_slice() {
+        [] => Some(1),
+        [c] if *c == '十' => Some(10),
+        [c] => digit(*c),
+        ['十', u] => Some(10 + digit(*u)?),
+        [t, '十'] => Some(digit(*t)? * 10),
+        [t, '十', u] => Some(digit(*t)? * 10 + digit(*u)?),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,6 +503,35 @@ mod tests {
         let t = today();
         for (words, from, to) in [
             (&["今天", "today", "今日"][..], Some(t), t),
+            (&["前天"][..], Some(d(2026, 12, 3)), d(2026, 12, 3)),
+            (
+                &[
+                    "近3天",
+                    "近三天",
+                    "最近3天",
+                    "3d",
+                    "last 3 days",
+                    "过去三天",
+                ][..],
+                Some(d(2026, 12, 3)),
+                t,
+            ),
+            (
+                &["近两周", "近2周", "last 2 weeks", "近十四天"][..],
+                Some(d(2026, 11, 22)),
+                t,
+            ),
+            (
+                &["近3个月", "近三个月", "last 3 months"][..],
+                Some(d(2026, 9, 6)),
+                t,
+            ),
+            (
+                &["近一个月", "近1个月", "过去一个月"][..],
+                Some(d(2026, 11, 6)),
+                t,
+            ),
+            (&["近90天", "90d"][..], Some(d(2026, 9, 7)), t),
             (
                 &["昨天", "yesterday"][..],
                 Some(d(2026, 12, 4)),

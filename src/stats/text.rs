@@ -313,10 +313,10 @@ impl StatsTexts for Texts {
         say!(
             self,
             format!(
-                "看不懂时间段“{asked}”。可用：今天、昨天、本周、上周、本月、上月、本季度、上季度、今年、去年、近7天、近30天、全部、11月、2026年11月、11月1日-11月15日、2026-11-01..2026-11-15"
+                "看不懂时间段“{asked}”。可用：今天、昨天、本周、上周、本月、上月、本季度、上季度、今年、去年、前天、近7天、近30天、近3个月、全部、11月、2026年11月、11月1日-11月15日、2026-11-01..2026-11-15"
             ),
             format!(
-                "Cannot read the period “{asked}”. Use: today, yesterday, this week, last week, this month, last month, this quarter, last quarter, this year, last year, 7d, 30d, all, nov, 2026-11, 2026-11-01..2026-11-15"
+                "Cannot read the period “{asked}”. Use: today, yesterday, this week, last week, this month, last month, this quarter, last quarter, this year, last year, 7d, 30d, last 3 months, all, nov, 2026-11, 2026-11-01..2026-11-15"
             )
         )
     }

@@ -504,6 +504,16 @@ async fn the_sentence_adds_up_and_names_the_scope() {
         .await
         .expect_err("bad period");
     assert!(err.to_string().contains("看不懂时间段"), "{err}");
+    // `gridline stats 东门村` and `gridline stats 东门村 近7天`: the grid alone, or first.
+    let alone = gridline::stats::report(&store, &settings, "东门", None)
+        .await
+        .expect("grid alone");
+    assert_eq!((alone.scope.as_str(), alone.stats.received), ("东门村", 8));
+    let swapped = gridline::stats::report(&store, &settings, "东门村", Some("近7天"))
+        .await
+        .expect("grid first");
+    assert_eq!(swapped.scope, "东门村");
+    assert_eq!(swapped.period, report.period);
     // Detail: one line per grid of the village, worst first.
     let report = gridline::stats::report_view(
         &store,
@@ -554,6 +564,19 @@ fn the_cli_refuses_a_missing_database() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("match the tickets"));
+    // Piped into a reader that goes away (`gridline stats | head -1`): no panic.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .arg("stats")
+        .env_remove("GRIDLINE_CONFIG")
+        .env("GRIDLINE__DATABASE__URL", &url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run gridline");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
 }
 
 /// Waits (at most 15 s) until `ready` says yes.
