@@ -15,6 +15,11 @@ macro_rules! say {
     };
 }
 
+/// The English plural ending for a count.
+fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
 fn pct(r: Option<f64>) -> String {
     r.map_or_else(|| "—".into(), |v| format!("{:.1}%", v * 100.0))
 }
@@ -95,16 +100,22 @@ impl StatsTexts for Texts {
             }
             Language::En => {
                 let satisfaction = match s.rates.satisfaction {
-                    Some(v) => format!("satisfaction {:.1}% ({} ratings)", v * 100.0, s.rated),
+                    Some(v) => format!(
+                        "satisfaction {:.1}% ({} rating{})",
+                        v * 100.0,
+                        s.rated,
+                        plural(s.rated)
+                    ),
                     None => "nothing rated yet".into(),
                 };
                 format!(
-                    "{scope}, {period}: {} requests received, {} answered, {} in progress ({} waiting, {} claimed), {} resolved ({} closed, {} awaiting rating), {} dismissed; {satisfaction}.\n\
+                    "{scope}, {period}: {} request{} received, {} answered, {} in progress ({} waiting, {} claimed), {} resolved ({} closed, {} awaiting rating), {} dismissed; {satisfaction}.\n\
                      Claimed late {}, resolved late {}, escalated {}, reopened {}, closed without rating {}.\n\
                      On-time claim {}, on-time resolution {}, reopen rate {}.\n\
                      First response: median {} / p90 {}; resolution: median {} / p90 {}\n\
                      By category: {}",
                     s.received,
+                    plural(s.received),
                     s.replied,
                     s.in_progress(),
                     s.open,
@@ -346,6 +357,26 @@ mod tests {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn english_counts_are_singular_for_one() {
+        let texts = Texts::new(Language::En);
+        let mut s = Summary {
+            received: 1,
+            open: 1,
+            rated: 1,
+            ..Summary::default()
+        };
+        s.rates.satisfaction = Some(1.0);
+        let one = texts.stats_sentence(&s, "Town", "today");
+        assert!(one.contains("1 request received"), "{one}");
+        assert!(one.contains("(1 rating)"), "{one}");
+        s.received = 2;
+        s.rated = 3;
+        let more = texts.stats_sentence(&s, "Town", "today");
+        assert!(more.contains("2 requests received"), "{more}");
+        assert!(more.contains("(3 ratings)"), "{more}");
     }
 
     #[test]
