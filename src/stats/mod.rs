@@ -393,8 +393,12 @@ pub async fn report_view(
         (Err(_), Some(g)) if period::parse(g, day).is_ok() => (g, Some(period_text)),
         (_, grid) => (period_text, grid),
     };
-    let span = period::parse(period_text, day)
-        .map_err(|_| ReportError::Period(texts.bad_period(period_text)))?;
+    let span = period::parse(period_text, day).map_err(|e| {
+        ReportError::Period(match e {
+            period::PeriodError::Backwards => texts.backwards_period(period_text),
+            period::PeriodError::Unknown(_) => texts.bad_period(period_text),
+        })
+    })?;
     let scope = match grid {
         Some(text) => find_scope(store, text)
             .await?

@@ -390,6 +390,24 @@ fn resolve(
     NaiveDate::from_ymd_opt(year, month, day)
 }
 
+/// Text that was meant as a period though [`parse`] cannot read it ("13月", "2026年2月30日",
+/// "11月15日-11月1日", "近0天"): a number with a unit of time or a date's separator. Grid names
+/// have numbers too ("第1网格", "3组"), but not with these.
+pub fn looks_like_period(text: &str) -> bool {
+    let t = text.trim();
+    let digits = t
+        .chars()
+        .any(|c| c.is_ascii_digit() || "０１２３４５６７８９".contains(c));
+    let unit = [
+        "年", "月", "日", "天", "周", "季度", "..", "day", "week", "month", "year",
+    ]
+    .iter()
+    .any(|u| t.contains(u));
+    let iso =
+        t.len() >= 7 && t.as_bytes()[..4].iter().all(u8::is_ascii_digit) && t.as_bytes()[4] == b'-';
+    digits && unit || iso
+}
+
 /// 近N天, 最近N周, 近N个月, Nd, "last N days" (N in digits or Chinese numerals up to 99):
 /// today and the days before it, N days, weeks or months back.
 fn recent(t: &str, today: NaiveDate) -> Option<Span> {
@@ -496,6 +514,24 @@ mod tests {
     fn p(text: &str) -> (Option<NaiveDate>, NaiveDate) {
         let s = parse(text, today()).unwrap_or_else(|e| panic!("{text}: {e}"));
         (s.from, s.to)
+    }
+
+    #[test]
+    fn periods_that_cannot_be_read_are_still_periods() {
+        for t in [
+            "13月",
+            "2026年2月30日",
+            "11月15日-11月1日",
+            "近0天",
+            "2026-13",
+            "last 0 days",
+        ] {
+            assert!(parse(t, today()).is_err(), "{t}");
+            assert!(looks_like_period(t), "{t}");
+        }
+        for t in ["东风社区", "第1网格", "QS-DF-01", "3组", "下罗村"] {
+            assert!(!looks_like_period(t), "{t}");
+        }
     }
 
     #[test]

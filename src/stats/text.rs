@@ -43,6 +43,7 @@ pub trait StatsTexts {
     -> String;
     fn scope_problem(&self, asked: &str, problem: &ScopeError) -> String;
     fn bad_period(&self, asked: &str) -> String;
+    fn backwards_period(&self, asked: &str) -> String;
 }
 
 impl StatsTexts for Texts {
@@ -320,6 +321,14 @@ impl StatsTexts for Texts {
     }
 
     /// The period could not be read.
+    fn backwards_period(&self, asked: &str) -> String {
+        say!(
+            self,
+            format!("时间段“{asked}”的结束日期早于开始日期，请把较早的日期写在前面。"),
+            format!("The period “{asked}” ends before it starts: put the earlier date first.")
+        )
+    }
+
     fn bad_period(&self, asked: &str) -> String {
         say!(
             self,

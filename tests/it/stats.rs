@@ -655,6 +655,34 @@ async fn statistics_are_read_after_the_commit(db: Db) {
     assert!(answers[0].contains("东门一网格"), "{}", answers[0]);
     app.stop().await;
 }
+/// A period that was meant but cannot be read is answered as a period, not looked up as a
+/// grid: "13月" is no month, "11月15日-11月1日" runs backwards; 近三天 is read.
+async fn periods_meant_but_unreadable(db: Db) {
+    use crate::support::{message, seed, spawn_app};
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    for (n, (asked, expected)) in [
+        ("统计 13月", "看不懂时间段“13月”"),
+        ("统计 东门村 2026年2月30日", "看不懂时间段“2026年2月30日”"),
+        ("统计 11月15日-11月1日", "结束日期早于开始日期"),
+        ("统计 近三天 东门村", "东门村 20"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        app.submit(message("p-coord1", "coord1", "陈静", asked, None))
+            .await
+            .expect("stored");
+        app.settle().await;
+        let answers = said_in(&app, "p-coord1");
+        assert_eq!(answers.len(), n + 1, "{asked}: {answers:?}");
+        assert!(answers[n].contains(expected), "{asked}: {}", answers[n]);
+        assert!(!answers[n].contains("您是指"), "{asked}: {}", answers[n]);
+    }
+    app.stop().await;
+}
+crate::both_backends!(periods_meant_but_unreadable, periods_meant_but_unreadable);
+
 /// Questions waiting together are answered in one pass (one commit): each goes to its own
 /// asker, a chat's answers in the order it asked, and none is left waiting.
 async fn questions_waiting_together_are_all_answered_in_order(db: Db) {

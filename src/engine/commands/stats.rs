@@ -168,8 +168,25 @@ impl Engine {
     /// question; the figures are read after commit (see the module doc).
     async fn stats(&self, tx: &mut Tx, scene: &Scene<'_>, view: StatsView, args: &str) -> Outcome {
         let zone = self.settings.general.timezone.0;
-        let (span, asked) =
-            crate::stats::split_period_scope(args, crate::stats::today(scene.now, zone));
+        let today = crate::stats::today(scene.now, zone);
+        let (span, asked) = crate::stats::split_period_scope(args, today);
+        // What is left after the period is the scope, unless it was meant as a period that
+        // cannot be read ("13月", "11月15日-11月1日"): that is answered as a period.
+        if let Some(text) = &asked {
+            use crate::stats::period::{self, PeriodError};
+            let words = std::iter::once(text.as_str()).chain(text.split_whitespace());
+            for word in words {
+                match period::parse(word, today) {
+                    Err(PeriodError::Backwards) => {
+                        return Ok(vec![Notice::plain(self.texts.backwards_period(word), None)]);
+                    }
+                    Err(_) if period::looks_like_period(word) && !word.contains(' ') => {
+                        return Ok(vec![Notice::plain(self.texts.bad_period(word), None)]);
+                    }
+                    _ => {}
+                }
+            }
+        }
         let code = match &asked {
             None => None,
             Some(text) => match self.named_scope(tx, text).await? {
