@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use super::chart::{self, Series};
+use super::chart::{self, Scale, Series};
 use super::figures::{self, Figures, Period, hours, local_date, local_time, percent};
 use super::html::{Frame, Nav, bare_page, esc, options, query};
 use super::{ConsoleError, ConsoleState, Node, Viewer, auth};
@@ -374,17 +374,17 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
             "daily",
             t.ui(volume_key),
             &desc,
-            t.ui("unit_count"),
+            (t.ui("unit_count"), Scale::Count),
             &labels,
             &[
                 Series {
                     name: t.ui("received"),
-                    values: received,
+                    values: received.into_iter().map(Some).collect(),
                     color: "#1d5fa8",
                 },
                 Series {
                     name: t.ui("of_which_resolved"),
-                    values: resolved,
+                    values: resolved.into_iter().map(Some).collect(),
                     color: "#2e7d32",
                 },
             ],
@@ -403,13 +403,14 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
         .map(|(c, n)| format!("{c} {n}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let cats: Vec<(String, Option<f64>)> = cats.into_iter().map(|(c, n)| (c, Some(n))).collect();
     figure(
         "chart_category",
         chart::bars(
             "category",
             t.ui("chart_category"),
             &desc,
-            t.ui("unit_count"),
+            (t.ui("unit_count"), Scale::Count),
             &cats,
         ),
     );
@@ -418,11 +419,11 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
     let bars = vec![
         (
             t.ui("on_time_claim").to_string(),
-            rates.on_time_claim.unwrap_or(0.0) * 100.0,
+            rates.on_time_claim.map(|r| r * 100.0),
         ),
         (
             t.ui("on_time_resolve").to_string(),
-            rates.on_time_resolve.unwrap_or(0.0) * 100.0,
+            rates.on_time_resolve.map(|r| r * 100.0),
         ),
     ];
     let desc = format!(
@@ -438,7 +439,7 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
             "ontime",
             t.ui("chart_on_time"),
             &desc,
-            t.ui("unit_percent"),
+            (t.ui("unit_percent"), Scale::Percent),
             &bars,
         ),
     );
@@ -454,10 +455,10 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
         .iter()
         .map(|p| step_label(p.first, f.trend_step))
         .collect();
-    let values: Vec<f64> = f
+    let values: Vec<Option<f64>> = f
         .trend
         .iter()
-        .map(|p| share(p).unwrap_or(0.0) * 100.0)
+        .map(|p| share(p).map(|s| s * 100.0))
         .collect();
     let desc = f
         .trend
@@ -477,7 +478,7 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
             "satisfaction",
             t.ui(trend_key),
             &desc,
-            t.ui("unit_percent"),
+            (t.ui("unit_percent"), Scale::Percent),
             &labels,
             &[Series {
                 name: t.ui("satisfaction"),
@@ -487,7 +488,7 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
         ),
     );
     // Response and resolution percentiles, in hours, from the rollups' histograms.
-    let h = |ms: Option<i64>| ms.map(|m| m as f64 / 3_600_000.0).unwrap_or(0.0);
+    let h = |ms: Option<i64>| ms.map(|m| m as f64 / 3_600_000.0);
     let st = &f.summary;
     let labels = vec![
         t.ui("first_response_short").to_string(),
@@ -509,7 +510,7 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
             "times",
             t.ui("chart_times"),
             &desc,
-            t.ui("unit_hours"),
+            (t.ui("unit_hours"), Scale::Amount),
             &labels,
             &[
                 Series {
