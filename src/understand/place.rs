@@ -1072,6 +1072,17 @@ fn chinese_name_start(
     // Settlements and villagers' groups are often named by position (下坝组, 上寨村): there
     // 上 and 下 start the name instead of ending it.
     let settlement = suffix && hay[anchor.clone()].ends_with(SETTLEMENTS);
+    // 关 is far more often "close" (晚点关, 自动关了) than a quarter: it names one only after a
+    // side of town or its age (南关, 老关).
+    if suffix
+        && hay[anchor.clone()] == *"关"
+        && !hay[..anchor.start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| STREET_HEADS.contains(&c))
+    {
+        return (anchor.start, false);
+    }
     let window_start = hay[..anchor.start]
         .char_indices()
         .rev()
@@ -1514,6 +1525,12 @@ mod tests {
         // A manhole cover is a place as weak as a building part: the road names it and takes
         // it along.
         assert_eq!(place("幸福路的井盖没了").as_deref(), Some("幸福路的井盖"));
+        // 关 is "close" unless a side of town names the quarter.
+        assert_eq!(
+            place("篮球场的灯九点就关了 能不能晚点关").as_deref(),
+            Some("篮球场")
+        );
+        assert_eq!(place("南关那边路灯不亮").as_deref(), Some("南关那边"));
     }
 
     #[test]
