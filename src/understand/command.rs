@@ -99,6 +99,54 @@ pub const DONE_PHRASES: &[&str] = &[
     "换好了",
 ];
 
+/// English for "done", after the ticket number ("#3 done, replaced the bulb") or in a reply to
+/// the card. Longer phrases first.
+pub const EN_DONE: &[&str] = &[
+    "has been fixed",
+    "has been done",
+    "all done",
+    "is fixed",
+    "is done",
+    "done",
+    "fixed",
+    "resolved",
+    "completed",
+    "finished",
+    "sorted",
+];
+
+/// English for "I take it", after the ticket number ("#3 on it") or before it ("I'll take #2").
+pub const EN_CLAIM: &[&str] = &[
+    "i'm on it",
+    "im on it",
+    "on it",
+    "i'll take it",
+    "ill take it",
+    "i'll take",
+    "ill take",
+    "i will take",
+    "taking it",
+    "taking",
+    "i'll handle it",
+    "i'll handle",
+    "i will handle",
+    "i'll go",
+    "on my way",
+    "got it",
+    "mine",
+    "claimed",
+];
+
+/// What follows `phrase` at the start of `s`, compared without regard to ASCII case, when the
+/// phrase ends there as a whole word ("done," and "done" but not "doner").
+pub fn english_prefix<'a>(s: &'a str, phrase: &str) -> Option<&'a str> {
+    let s = s.trim_start();
+    let head = s.get(..phrase.len())?;
+    let rest = &s[phrase.len()..];
+    (head.eq_ignore_ascii_case(phrase) && !rest.starts_with(|c: char| c.is_alphanumeric()))
+        .then_some(rest)
+}
+
 /// Words a leader puts between the number and "done" or "I take it": "1号已经处理好了", "#3 我
 /// 这边已处理", "2号刚修好了".
 pub const LEAD_INS: &[&str] = &["我这边", "我们", "我已经", "已经", "都", "刚刚", "刚", "我"];
@@ -131,6 +179,7 @@ pub fn done_reply(text: &str) -> Option<&str> {
         .iter()
         .chain(&["办结"])
         .find_map(|p| t.strip_prefix(p))
+        .or_else(|| EN_DONE.iter().find_map(|p| english_prefix(t, p)))
         .map(trim_joiners)
 }
 
@@ -219,7 +268,7 @@ pub fn leading_ref(s: &str) -> Option<(TicketRef, &str)> {
 
 /// Punctuation and joining words between the number, the verb and the text that follows.
 pub fn trim_joiners(s: &str) -> &str {
-    s.trim_start_matches(|c: char| c.is_whitespace() || "，,。.：:、；;-—了".contains(c))
+    s.trim_start_matches(|c: char| c.is_whitespace() || "，,。.：:、；;-—了!！".contains(c))
         .trim_end()
 }
 
@@ -451,5 +500,12 @@ mod tests {
         assert_eq!(done_reply("搞定了"), Some(""));
         assert_eq!(done_reply("修好了吗？"), None);
         assert_eq!(done_reply("好的"), None);
+        assert_eq!(
+            done_reply("Done, replaced the bulb"),
+            Some("replaced the bulb")
+        );
+        assert_eq!(done_reply("fixed"), Some(""));
+        assert_eq!(done_reply("done?"), None);
+        assert_eq!(done_reply("doner kebab anyone"), None);
     }
 }

@@ -3,10 +3,11 @@
 //! The words come from each command's [`Spec`](super::Spec); the command reads its own
 //! arguments. Parsing is pure.
 
-use super::{Name, read};
+use super::{About, Name, read};
+use crate::understand::command::TicketNo;
 use crate::understand::command::{
-    CLAIM_PHRASES, DONE_PHRASES, Problem, is_question, leading_ref, normalise, number, split_word,
-    strip_lead_in, trim_joiners,
+    CLAIM_PHRASES, DONE_PHRASES, EN_CLAIM, EN_DONE, Problem, english_prefix, is_question,
+    leading_ref, normalise, number, split_word, strip_lead_in, trim_joiners,
 };
 
 use super::Command;
@@ -41,6 +42,9 @@ pub fn parse(text: &str) -> Parsed {
 /// 杂物已清理", "已办结 3" → "办结 #3". A question ("3号办结了没", "#3 接单了吗") and a
 /// number that belongs to a place ("3号楼办结了没") are not commands.
 fn rephrase(text: &str) -> Option<String> {
+    if let Some(canonical) = rephrase_english(text) {
+        return Some(canonical);
+    }
     for (lead, word) in [("已办结", "办结"), ("已接单", "接单")] {
         if let Some(rest) = text.strip_prefix(lead) {
             let (r, after) = number(rest).ok()?;
@@ -82,6 +86,62 @@ fn rephrase(text: &str) -> Option<String> {
         .max_by_key(|w| w.len())?;
     let rest = trim_joiners(&after[word.len()..]);
     Some(format!("{word} {r} {rest}").trim_end().to_string())
+}
+
+/// English leaders write the number and the word in either order: "#3 on it", "#3 done,
+/// replaced the bulb", "I'll take #2", "fixed #4: new tube", and the commands without their
+/// slash when a ticket follows ("claim 4", "done 4 changed the tube", "status QS-DF-01#4"). A
+/// phrase before the number needs `#` or a grid code ("fixed 3 lamps" is no command);
+/// questions ("#3 done?") are none either.
+fn rephrase_english(text: &str) -> Option<String> {
+    if !text.starts_with(|c: char| c.is_ascii()) {
+        return None;
+    }
+    if let Some((r, after)) = leading_ref(text) {
+        let after = after.trim_start();
+        if is_question(after) {
+            return None;
+        }
+        if let Some(rest) = EN_DONE.iter().find_map(|p| english_prefix(after, p)) {
+            return Some(format!("办结 {r} {}", trim_joiners(rest)));
+        }
+        let claimed = EN_CLAIM.iter().find_map(|p| english_prefix(after, p));
+        if claimed.is_some_and(|rest| trim_joiners(rest).is_empty()) {
+            return Some(format!("接单 {r}"));
+        }
+        return None;
+    }
+    // The command's own English word, slash left out, then a ticket.
+    let (word, rest) = split_word(text);
+    let word = word.to_ascii_lowercase();
+    let named = Name::ALL.into_iter().find(|n| {
+        let spec = n.spec();
+        spec.about == About::Ticket
+            && (spec.slash == word || spec.slash_aliases.contains(&word.as_str()))
+    });
+    if named.is_some() && number(rest).is_ok() {
+        return Some(format!("/{}", text.trim()));
+    }
+    // A phrase, then the ticket with `#`.
+    fn with_hash(rest: &str) -> Option<(TicketNo, &str)> {
+        let (r, after) = number(rest).ok()?;
+        rest[..rest.len() - after.len()]
+            .contains('#')
+            .then_some((r, after))
+    }
+    for p in EN_DONE {
+        if let Some((r, after)) = english_prefix(text, p).and_then(with_hash) {
+            return (!is_question(after)).then(|| format!("办结 {r} {}", trim_joiners(after)));
+        }
+    }
+    for p in EN_CLAIM {
+        if let Some((r, after)) = english_prefix(text, p).and_then(with_hash) {
+            let after = trim_joiners(after).trim_end_matches(['.', '!']);
+            return matches!(after.to_ascii_lowercase().as_str(), "" | "now" | "thanks")
+                .then(|| format!("接单 {r}"));
+        }
+    }
+    None
 }
 
 /// Chinese commands are written with or without a space: `接单42`, `接单 42`, `办结42 换了灯泡`.
@@ -239,6 +299,18 @@ mod tests {
             ("3号收到，马上去看", Command::Claim(Claim(n(3)))),
             ("#6 我来处理，十分钟到", Command::Claim(Claim(n(6)))),
             ("7号我这边收到", Command::Claim(Claim(n(7)))),
+            // English, number first or last, or the command word without its slash.
+            ("#1 on it", Command::Claim(Claim(n(1)))),
+            ("#1 I'm on it!", Command::Claim(Claim(n(1)))),
+            ("I'll take #2", Command::Claim(Claim(n(2)))),
+            ("taking #2 now", Command::Claim(Claim(n(2)))),
+            ("claim 4", Command::Claim(Claim(n(4)))),
+            ("#3 done, replaced the bulb", done(3, "replaced the bulb")),
+            ("#3 Fixed - new bulb", done(3, "new bulb")),
+            ("fixed #4: new tube", done(4, "new tube")),
+            ("done 4 changed the tube", done(4, "changed the tube")),
+            ("Done #5", done(5, "")),
+            ("status 4", Command::Status(Status(n(4)))),
         ];
         for (text, want) in cases {
             assert_eq!(&cmd(text), want, "{text}");
@@ -299,6 +371,13 @@ mod tests {
             "2号都解决了吗",
             "#2 我们已经处理好了吗",
             "5号我已经说过了",
+            "#3 done?",
+            "fixed 3 lamps last week",
+            "done with this group lol",
+            "taking my dog out, back at 5",
+            "I'll take #2 tomorrow maybe",
+            "#2 on its way",
+            "claim your free gift 100 now",
         ] {
             assert_eq!(parse(text), Parsed::NotCommand, "{text}");
         }
