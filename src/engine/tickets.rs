@@ -33,13 +33,15 @@ impl Engine {
         u: &Understanding,
     ) -> Outcome {
         let Some(group) = scene.group.as_ref().filter(|g| g.active) else {
-            // Only explicit reports get an answer outside a bound group; chatter stays unanswered.
-            if !u.explicit {
+            // Outside a bound group only explicit reports get an answer, and any request written
+            // to the bot privately: a resident telling the bot a problem one to one is told
+            // where the leader will see it; chatter in an unbound group stays unanswered.
+            let private = scene.group.is_none()
+                && scene.event.chat.kind == crate::domain::message::ChatKind::Private;
+            if !u.explicit && !private {
                 return Ok(Vec::new());
             }
-            let text = if scene.group.is_none()
-                && scene.event.chat.kind == crate::domain::message::ChatKind::Private
-            {
+            let text = if private {
                 self.texts.private_needs_group()
             } else {
                 self.texts.unbound_group()

@@ -218,6 +218,56 @@ async fn ratings_typed_without_a_reply(db: Db) {
 }
 both_backends!(ratings_typed_without_a_reply, ratings_typed_without_a_reply);
 
+/// A problem written to the bot privately is answered with where to report it (before, only
+/// "/report" was); chatter there, and in a group bound to no grid, gets no answer.
+async fn a_problem_told_privately_is_pointed_to_the_group(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.submit(message(
+        "p-res1",
+        "res1",
+        "王芳",
+        "3栋楼道灯坏了，晚上黑漆漆的",
+        None,
+    ))
+    .await
+    .expect("stored");
+    app.settle().await;
+    let said: Vec<String> = app
+        .bot_messages()
+        .into_iter()
+        .filter(|(m, _)| m.chat == "p-res1")
+        .map(|(m, _)| m.text)
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("请在网格群里报事"), "{}", said[0]);
+    assert_eq!(app.store.ticket_count().await.expect("count"), 0);
+    app.submit(message(
+        "p-res1",
+        "res1",
+        "王芳",
+        "你好呀，今天天气不错",
+        None,
+    ))
+    .await
+    .expect("stored");
+    app.submit(message("x-unbound", "res1", "王芳", "3栋楼道灯坏了", None))
+        .await
+        .expect("stored");
+    app.settle().await;
+    let private = app
+        .bot_messages()
+        .into_iter()
+        .filter(|(m, _)| m.chat == "p-res1" || m.chat == "x-unbound")
+        .count();
+    assert_eq!(private, 1, "no answer to chatter or in an unbound group");
+    app.stop().await;
+}
+both_backends!(
+    a_problem_told_privately_is_pointed_to_the_group,
+    a_problem_told_privately_is_pointed_to_the_group
+);
+
 /// "不是" answers the confirmation question: no ticket, one short answer; "是的" opens it.
 async fn yes_and_no(db: Db) {
     let app = spawn_app(db, |s| {
