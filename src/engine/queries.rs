@@ -61,6 +61,25 @@ impl Engine {
         })
     }
 
+    /// [`Engine::scope`] for a grid named as typed (a code or a name, see
+    /// [`Engine::named_scope`]), or the asker's widest grid when none is.
+    pub(super) async fn asked_scope(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        asked: Option<&str>,
+        command: Name,
+    ) -> Result<Result<(String, String), Notice>, StoreError> {
+        let code = match asked {
+            None => None,
+            Some(text) => match self.named_scope(tx, text).await? {
+                Ok(code) => Some(code),
+                Err(notice) => return Ok(Err(notice)),
+            },
+        };
+        self.scope(tx, scene, code.as_deref(), command).await
+    }
+
     pub(super) async fn scope(
         &self,
         tx: &mut Tx,

@@ -411,6 +411,19 @@ async fn supervisors_name_the_unit_and_say_what_they_want(db: Db) {
         "{unknown}"
     );
 
+    // 请假名单 for a unit too.
+    app.say("g1", "leader1", "张伟", "/leave until 2026-11-25")
+        .await;
+    app.say("v1", "coord1", "陈静", "请假名单 东门一").await;
+    let one = sent_to(&app, "v1").pop().expect("answer").text;
+    assert!(one.contains("张伟（东门一网格）"), "{one}");
+    app.say("v1", "coord1", "陈静", "请假名单 东门二网格").await;
+    let other = sent_to(&app, "v1").pop().expect("answer").text;
+    assert!(
+        other.contains("请假人员") && !other.contains("张伟"),
+        "{other}"
+    );
+
     // A command word that does not fit: its usage, not silence.
     let before = sent_to(&app, "v1").len();
     app.say("v1", "coord1", "陈静", "待办 明天再说").await;

@@ -428,8 +428,16 @@ mod tests {
                 "请今天内处理完".into()
             ))
         );
-        assert_eq!(cmd("请假名单"), Command::OnLeave(OnLeave));
-        assert_eq!(cmd("/onleave"), Command::OnLeave(OnLeave));
+        assert_eq!(cmd("请假名单"), Command::OnLeave(OnLeave(None)));
+        assert_eq!(cmd("/onleave"), Command::OnLeave(OnLeave(None)));
+        assert_eq!(
+            cmd("请假名单 东风社区"),
+            Command::OnLeave(OnLeave(Some("东风社区".into())))
+        );
+        assert_eq!(
+            cmd("超时 QS-DF"),
+            Command::Overdue(Overdue(Some("QS-DF".into())))
+        );
     }
 
     #[test]

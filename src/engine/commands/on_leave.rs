@@ -1,4 +1,4 @@
-//! Who is on leave under your grids: `/onleave` (请假名单).
+//! Who is on leave under your grids: `/onleave [GRID]` (请假名单, 请假名单 东风社区).
 
 use crate::domain::role::Who;
 use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
@@ -7,16 +7,17 @@ use crate::i18n::Texts;
 use crate::store::Tx;
 use crate::understand::command::Problem;
 
+/// The grid asked about, as typed (code or name), if any.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OnLeave;
+pub struct OnLeave(pub Option<String>);
 
 impl ChatCommand for OnLeave {
     const SPEC: Spec = Spec {
         slash: "onleave",
         slash_aliases: &[],
         words: &["请假名单", "休假名单"],
-        usage: ("/onleave", "请假名单"),
-        example: "/help",
+        usage: ("/onleave [GRID]", "请假名单 [网格编号或名称]"),
+        example: "/onleave",
         who: Who::Supervisors,
         about: About::Nothing,
         changes_roster: false,
@@ -28,7 +29,7 @@ impl ChatCommand for OnLeave {
     };
 
     fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
-        super::bare(rest, OnLeave)
+        Ok(OnLeave((!rest.is_empty()).then(|| rest.to_string())))
     }
 
     async fn run(
@@ -38,7 +39,8 @@ impl ChatCommand for OnLeave {
         _fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let (_, path) = match engine.scope(tx, scene, None, Name::OnLeave).await? {
+        let asked = self.0.as_deref();
+        let (_, path) = match engine.asked_scope(tx, scene, asked, Name::OnLeave).await? {
             Ok(scope) => scope,
             Err(notice) => return Ok(vec![notice]),
         };

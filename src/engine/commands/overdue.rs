@@ -41,17 +41,8 @@ impl ChatCommand for Overdue {
         _fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let code = match &self.0 {
-            None => None,
-            Some(text) => match engine.named_scope(tx, text).await? {
-                Ok(code) => Some(code),
-                Err(notice) => return Ok(vec![notice]),
-            },
-        };
-        let (_, path) = match engine
-            .scope(tx, scene, code.as_deref(), Name::Overdue)
-            .await?
-        {
+        let asked = self.0.as_deref();
+        let (_, path) = match engine.asked_scope(tx, scene, asked, Name::Overdue).await? {
             Ok(scope) => scope,
             Err(notice) => return Ok(vec![notice]),
         };
