@@ -296,12 +296,13 @@ fn month(t: &str, today: NaiveDate) -> Option<Span> {
     }
 }
 
-/// 1–31 written as digits or Chinese numerals (十一月, 三十一日).
+/// 1–99 written as digits or Chinese numerals (十一月, 三十一日, 九十天); 零 or 〇 for nought.
 fn chinese_number(s: &str) -> Option<u32> {
     if let Ok(n) = s.parse() {
         return Some(n);
     }
     let digit = |c: char| {
+        let c = if c == '零' { '〇' } else { c };
         "〇一二三四五六七八九"
             .chars()
             .position(|d| d == c)
@@ -472,30 +473,12 @@ fn days_back(n: u32, today: NaiveDate) -> Option<Span> {
     Some(span(first, today, SpanKind::Range))
 }
 
-/// A count in digits or Chinese numerals (一 … 九十九, 两); "" and "一" count one ("近一周").
+/// A count in digits or Chinese numerals (一 … 九十九, 两); none counts one (近周 is 近一周).
 fn count(s: &str) -> Option<u32> {
-    if let Ok(n) = s.parse() {
-        return Some(n);
+    if s.is_empty() {
+        return Some(1);
     }
-    let digit = |c: char| {
-        "零一二三四五六七八九"
-            .chars()
-            .position(|d| d == c)
-            .map(|d| d as u32)
-    };
-    let chars: Vec<char> = s
-        .chars()
-        .map(|c| if c == '两' { '二' } else { c })
-        .collect();
-    match chars.as_slice() {
-        [] => Some(1),
-        [c] if *c == '十' => Some(10),
-        [c] => digit(*c),
-        ['十', u] => Some(10 + digit(*u)?),
-        [t, '十'] => Some(digit(*t)? * 10),
-        [t, '十', u] => Some(digit(*t)? * 10 + digit(*u)?),
-        _ => None,
-    }
+    chinese_number(&s.replace('两', "二"))
 }
 
 #[cfg(test)]
