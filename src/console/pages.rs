@@ -1512,10 +1512,12 @@ pub(super) async fn ticket(
         ));
         if tk.state.is_active() {
             let form = |action: &str, label: &str, field: Option<&str>, hint: &str| {
+                // 督办's words are optional; a note, a transfer and a dismissal need theirs.
+                let required = if action == "urge" { "" } else { " required" };
                 let input = field
                     .map(|f| {
                         format!(
-                            r#"<label>{} <input type="text" name="text" required maxlength="500"></label> "#,
+                            r#"<label>{} <input type="text" name="text"{required} maxlength="500"></label> "#,
                             esc(f)
                         )
                     })
@@ -1550,7 +1552,7 @@ pub(super) async fn ticket(
                 body,
                 r#"<h2 class="noprint">{}</h2><div class="noprint">{}{}{}{}{}{}</div>"#,
                 esc(t.ui("actions")),
-                form("urge", t.ui("urge"), None, t.ui("urge_hint")),
+                form("urge", t.ui("urge"), Some(t.ui("urge_words")), t.ui("urge_hint")),
                 form("note", t.ui("note"), Some(t.ui("note")), ""),
                 form("transfer", t.ui("transfer"), Some(t.ui("transfer_to")), ""),
                 select("category", t.ui("change_category"), cats, tk.category.id()),

@@ -78,6 +78,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("delivery", "发送状态", "Delivery"),
     ("urge", "督办", "Supervise (督办)"),
     (
+        "urge_words",
+        "督办意见（可不填）",
+        "What to ask for (optional)",
+    ),
+    (
         "urge_hint",
         "在群里提醒负责人并记录在案",
         "Remind the assignee in the group, on the record",

@@ -394,6 +394,26 @@ async fn actions_need_the_csrf_token_and_run_the_chat_commands() {
         "{}",
         reminder.text
     );
+    // With the coordinator's words: the reminder quotes them.
+    let csrf = c1.csrf().await;
+    let (status, _) = c1
+        .post(
+            "/console/tickets/T1-V1-G1/1/action",
+            &[
+                ("csrf", &csrf),
+                ("action", "urge"),
+                ("text", "请今天内处理完"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    app.settle().await;
+    let reminder = app.last();
+    assert!(
+        reminder.text.contains("【督办】") && reminder.text.contains("请今天内处理完"),
+        "{}",
+        reminder.text
+    );
     // A note goes to the group too; a leader may not urge (the chat command's rule).
     let (status, _) = c1
         .post(
