@@ -104,7 +104,15 @@ impl Summary {
             closed_unrated: k[c::CLOSED_UNRATED],
             extended: k[c::EXTENDED],
             rates: Rates {
-                on_time_claim: ratio(k[c::CLAIMED_IN_TIME], k[c::RECEIVED] - k[c::DISMISSED]),
+                // Of the tickets whose claim is settled: claimed in time, or the deadline
+                // missed. A ticket still inside its claim window counts for neither yet, so
+                // this morning's reports do not read as a 0 % rate before anyone could be late;
+                // once every ticket of a period is settled this is claimed in time / received
+                // (dismissed left out).
+                on_time_claim: ratio(
+                    k[c::CLAIMED_IN_TIME],
+                    k[c::CLAIMED_IN_TIME] + k[c::CLAIM_OVERDUE],
+                ),
                 on_time_resolve: ratio(k[c::DONE_IN_TIME], k[c::DONE]),
                 satisfaction: ratio(k[c::SATISFIED], rated),
                 reopen: ratio(k[c::REOPENED], k[c::DONE].max(k[c::REOPENED])),
@@ -511,6 +519,7 @@ mod tests {
         k[c::RECEIVED] = 10;
         k[c::DISMISSED] = 2;
         k[c::CLAIMED_IN_TIME] = 6;
+        k[c::CLAIM_OVERDUE] = 2;
         k[c::DONE] = 4;
         k[c::DONE_IN_TIME] = 3;
         k[c::SATISFIED] = 3;
@@ -523,5 +532,13 @@ mod tests {
         let score = s.score(&StatsSettings::default()).expect("score");
         assert!((score - 77.5).abs() < 1e-9, "{score}");
         assert_eq!(Summary::default().score(&StatsSettings::default()), None);
+        // This morning's three tickets, none past its claim deadline: no rate yet, not 0 %.
+        let mut k = [0; rollup::COUNTERS.len()];
+        k[c::RECEIVED] = 3;
+        k[c::OPEN] = 3;
+        assert_eq!(Summary::from_counts(&k).rates.on_time_claim, None);
+        // One of them past it: 0 of 1.
+        k[c::CLAIM_OVERDUE] = 1;
+        assert_eq!(Summary::from_counts(&k).rates.on_time_claim, Some(0.0));
     }
 }
