@@ -510,8 +510,9 @@ impl Engine {
         Ok(None)
     }
 
-    /// A rating typed on its own in a group, not as a reply ("满意", "很满意，谢谢"): residents
-    /// answer the rating request that way, above all where the platform shows no buttons. It
+    /// A rating typed on its own in a group, not as a reply ("满意", "很满意，谢谢", or a short
+    /// "没修好" / "还是不亮" / "still broken" for 不满意): residents answer the rating request
+    /// that way, above all where the platform shows no buttons. It
     /// rates the sender's one ticket in this chat that waits for a rating; with several, the
     /// sender is asked which. `None` when the text is no rating or nothing of the sender's
     /// waits (the text is then read as an ordinary message).
@@ -522,7 +523,21 @@ impl Engine {
         scene: &Scene<'_>,
         text: &str,
     ) -> Result<Option<Vec<Notice>>, StoreError> {
-        let Some(rating) = crate::understand::command::bare_rating(text) else {
+        // "没修好" and its kin typed alone say 不满意, as they do in a reply; only when short
+        // (a longer sentence, or one with a number, may be about something new).
+        let t = text.trim();
+        let brief = !t.chars().any(|c| c.is_ascii_digit())
+            && if t.is_ascii() {
+                t.split_whitespace().count() <= 4
+            } else {
+                t.chars().count() <= 8
+            };
+        let not_fixed = brief
+            && !crate::understand::command::is_question(t)
+            && (self.parser.not_fixed(t) || crate::understand::command::sounds_not_fixed(t));
+        let Some(rating) = crate::understand::command::bare_rating(text)
+            .or(not_fixed.then_some(Rating::Unsatisfied))
+        else {
             return Ok(None);
         };
         // The sender's latest tickets: a rating request is about a recent one.

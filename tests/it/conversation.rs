@@ -214,6 +214,19 @@ async fn ratings_typed_without_a_reply(db: Db) {
     app.say("g1", "res1", "王芳", "一般吧").await;
     assert_eq!(state(&app, 2).await, TicketState::Closed);
     assert_eq!(app.store.ticket_count().await.expect("count"), 3);
+
+    // "还是不亮" typed alone after a resolution reopens it, as 不满意 would; a longer sentence
+    // with a place in it is a message of its own.
+    app.say("g1", "res1", "王芳", "/report 2栋门口路灯坏了")
+        .await;
+    app.say("g1", "leader1", "张伟", "接单 4").await;
+    app.say("g1", "leader1", "张伟", "办结 4 换了灯泡").await;
+    app.say("g1", "res1", "王芳", "还是不亮").await;
+    assert_eq!(state(&app, 4).await, TicketState::Claimed);
+    app.say("g1", "leader1", "张伟", "办结 4 换了镇流器").await;
+    app.say("g1", "res1", "王芳", "还是没人管 7栋楼顶的水箱一直漏水")
+        .await;
+    assert_eq!(state(&app, 4).await, TicketState::Resolved);
     app.stop().await;
 }
 both_backends!(ratings_typed_without_a_reply, ratings_typed_without_a_reply);
