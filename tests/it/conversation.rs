@@ -53,9 +53,11 @@ async fn phrasings_and_a_true_card(db: Db) {
     assert_eq!(co.len(), 1, "{co:?}");
     assert_eq!(app.store.ticket_count().await.expect("count"), 1);
 
-    // A question about a ticket acts on nothing.
+    // A question about a ticket acts on nothing: it is answered with the ticket's state.
     app.say("g1", "leader1", "张伟", "1号处理了没").await;
     assert_eq!(state(&app, 1).await, TicketState::Open);
+    let answer = app.last().text;
+    assert!(answer.contains("#1") && answer.contains("待接单"), "{answer}");
 
     // "#1 接单", typed: claimed, and the card says so with the next button.
     app.say("g1", "leader1", "张伟", "#1 接单").await;

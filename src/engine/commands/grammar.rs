@@ -55,7 +55,8 @@ fn rephrase(text: &str) -> Option<String> {
     let (r, after) = leading_ref(text)?;
     let after = after.trim_start();
     if is_question(after) {
-        return None;
+        // "1号处理了没", "#3 怎么样了？": asked how it stands, answered with its state.
+        return asks_progress(strip_lead_in(after)).then(|| format!("查询 {r}"));
     }
     let bare = after.trim_end_matches(['。', '.', '!', '！', '~', '～', '，', ',']);
     // "I take it", alone or with what comes next after a pause: "3号我来", "#3 收到，马上去看".
@@ -88,11 +89,55 @@ fn rephrase(text: &str) -> Option<String> {
     Some(format!("{word} {r} {rest}").trim_end().to_string())
 }
 
+/// A question after a ticket's number that asks how it stands: 处理了没, 修好了吗, 怎么样了,
+/// 有人管吗, "any update?", "fixed yet?". Words of a place after the number ("3号楼办结了没")
+/// are no such question: the number is the building's.
+fn asks_progress(after: &str) -> bool {
+    const ZH: [&str; 22] = [
+        "处理",
+        "办结",
+        "办了",
+        "修好",
+        "修了",
+        "修没",
+        "好了",
+        "好没",
+        "怎么样",
+        "咋样",
+        "进展",
+        "进度",
+        "接单",
+        "有人",
+        "搞定",
+        "弄好",
+        "解决",
+        "什么时候",
+        "啥时候",
+        "几时",
+        "还没",
+        "到底",
+    ];
+    const EN: [&str; 11] = [
+        "any update",
+        "update",
+        "status",
+        "any news",
+        "progress",
+        "done",
+        "fixed",
+        "resolved",
+        "sorted",
+        "anyone",
+        "when",
+    ];
+    ZH.iter().any(|w| after.starts_with(w)) || EN.iter().any(|w| english_prefix(after, w).is_some())
+}
+
 /// English leaders write the number and the word in either order: "#3 on it", "#3 done,
 /// replaced the bulb", "I'll take #2", "fixed #4: new tube", and the commands without their
 /// slash when a ticket follows ("claim 4", "done 4 changed the tube", "status QS-DF-01#4"). A
 /// phrase before the number needs `#` or a grid code ("fixed 3 lamps" is no command);
-/// questions ("#3 done?") are none either.
+/// a question ("#3 done?") asks for the ticket's state.
 fn rephrase_english(text: &str) -> Option<String> {
     if !text.starts_with(|c: char| c.is_ascii()) {
         return None;
@@ -100,7 +145,7 @@ fn rephrase_english(text: &str) -> Option<String> {
     if let Some((r, after)) = leading_ref(text) {
         let after = after.trim_start();
         if is_question(after) {
-            return None;
+            return asks_progress(after).then(|| format!("/status {r}"));
         }
         if let Some(rest) = EN_DONE.iter().find_map(|p| english_prefix(after, p)) {
             return Some(format!("办结 {r} {}", trim_joiners(rest)));
@@ -299,6 +344,17 @@ mod tests {
             ("3号收到，马上去看", Command::Claim(Claim(n(3)))),
             ("#6 我来处理，十分钟到", Command::Claim(Claim(n(6)))),
             ("7号我这边收到", Command::Claim(Claim(n(7)))),
+            // Asked how it stands: its state, whoever asks.
+            ("3号办结了没", Command::Status(Status(n(3)))),
+            ("3号办结了吗？", Command::Status(Status(n(3)))),
+            ("#3 接单了吗", Command::Status(Status(n(3)))),
+            ("1号处理了没", Command::Status(Status(n(1)))),
+            ("#2 怎么样了？", Command::Status(Status(n(2)))),
+            ("5号到底有人管没有", Command::Status(Status(n(5)))),
+            ("#3 any update?", Command::Status(Status(n(3)))),
+            ("#3 done?", Command::Status(Status(n(3)))),
+            ("2号都解决了吗", Command::Status(Status(n(2)))),
+            ("#2 我们已经处理好了吗", Command::Status(Status(n(2)))),
             // English, number first or last, or the command word without its slash.
             ("#1 on it", Command::Claim(Claim(n(1)))),
             ("#1 I'm on it!", Command::Claim(Claim(n(1)))),
@@ -358,9 +414,6 @@ mod tests {
             "我来了",
             "我来处理一下家里的事",
             "3号楼办结了没",
-            "3号办结了没",
-            "3号办结了吗？",
-            "#3 接单了吗",
             "3号楼的灯修好了",
             "3栋我来看看",
             "搞定了",
@@ -368,10 +421,8 @@ mod tests {
             "已办结的事情就不说了",
             "3号我来不了",
             "3号我来处理不了，明天吧",
-            "2号都解决了吗",
-            "#2 我们已经处理好了吗",
             "5号我已经说过了",
-            "#3 done?",
+            "#3 thanks?",
             "fixed 3 lamps last week",
             "done with this group lol",
             "taking my dog out, back at 5",
