@@ -1612,6 +1612,26 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn laughs_likenesses_worries_and_adverts_are_not_requests() {
+        // Sixteenth round: a fault made a joke of (by emoji, sticker or shorthand), a likeness, a
+        // worry with nothing happening, a trade's advert, news seen elsewhere.
+        for t in [
+            "我妈说我一进厨房家里就着火 [捂脸]",
+            "my wife says the lift broke down because it's tired of carrying my shopping 😂",
+            "本周的我就像那个爆了的水管 停不下来",
+            "我一直在想要是发大水咱们村会怎样",
+            "sometimes i wonder if the old blocks can take an earthquake",
+            "专业疏通下水道 有需要的打电话 老师傅二十年经验",
+            "saw on FB got a lorry fire along the expressway this morning",
+        ] {
+            not_req(t);
+        }
+        // A laugh followed by the report in earnest is still a request.
+        req("电梯里的灯一闪一闪的 xswl 但是真的该修了");
+    }
+
+
+    #[test]
     fn a_reading_made_ahead_serves_staff_too() {
         for text in [
             "3栋楼道灯坏了",
