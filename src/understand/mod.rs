@@ -1052,8 +1052,18 @@ impl Parser {
 const HEDGE_REACH: usize = 24;
 
 /// Words for today: after a habitual word ("every morning sure go kopitiam, today never see
-/// him") they set what is normal against what is not, as a word of routine before it does.
-const TODAY: [&str; 6] = ["今天", "今日", "今早", "今儿", "today", "this morning"];
+/// him", "he's always back by 4, it's now 7") they set what is normal against what is not, as a
+/// word of routine before it does.
+const TODAY: [&str; 8] = [
+    "今天",
+    "今日",
+    "今早",
+    "今儿",
+    "today",
+    "this morning",
+    "it's now",
+    "now it's",
+];
 
 /// Whether a word for today comes after byte `at`.
 fn today_after(hay: &str, at: usize) -> bool {
@@ -1630,6 +1640,30 @@ pub(crate) mod tests {
         req("电梯里的灯一闪一闪的 xswl 但是真的该修了");
     }
 
+    #[test]
+    fn water_in_the_electrics_a_growing_fire_and_a_scam_on_the_line_are_emergencies() {
+        for t in [
+            "地下车库进水了 水已经流进配电房了",
+            "rubbish burning behind the bin centre, fire getting bigger",
+            "the toilet overflowed and I cannot stop the water, it's all over the flat",
+            "a caller is telling my grandma to transfer money now, she won't hang up",
+            "独居的刘奶奶 报纸堆在门口 电话也不接",
+            "my girl 9 yrs old didnt come home after school, she's always back by 6, it's now 9, pls help",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Urgent), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_smell_gone_since_and_smoking_every_night_are_not_emergencies() {
+        for t in [
+            "smelled some gas near the meter last night but it's gone now, can someone check the pipes",
+            "昨晚闻到一点煤气味 开窗就没了 能不能来查一下",
+            "the flat below smoking at the window every night, smoke comes into my room",
+        ] {
+            assert_eq!(req(t).urgency, Some(Urgency::Normal), "{t}");
+        }
+    }
 
     #[test]
     fn a_reading_made_ahead_serves_staff_too() {
