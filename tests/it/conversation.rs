@@ -57,7 +57,10 @@ async fn phrasings_and_a_true_card(db: Db) {
     app.say("g1", "leader1", "张伟", "1号处理了没").await;
     assert_eq!(state(&app, 1).await, TicketState::Open);
     let answer = app.last().text;
-    assert!(answer.contains("#1") && answer.contains("待接单"), "{answer}");
+    assert!(
+        answer.contains("#1") && answer.contains("待接单"),
+        "{answer}"
+    );
 
     // "#1 接单", typed: claimed, and the card says so with the next button.
     app.say("g1", "leader1", "张伟", "#1 接单").await;
