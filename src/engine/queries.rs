@@ -43,7 +43,7 @@ impl Engine {
     /// The grid subtree a supervisor asks about: the named grid, else the widest they oversee.
     /// The grid a supervisor named for a command's scope: a code, or a name or part of one
     /// (东风社区, 下罗); an ambiguous or unknown name is answered with the candidates.
-    pub(super) async fn named_scope(
+    async fn named_scope(
         &self,
         tx: &mut Tx,
         text: &str,

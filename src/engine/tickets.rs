@@ -532,9 +532,10 @@ impl Engine {
             } else {
                 t.chars().count() <= 8
             };
+        // The word lists first: the parser's pass only for what they do not settle.
         let not_fixed = brief
             && !crate::understand::command::is_question(t)
-            && (self.parser.not_fixed(t) || crate::understand::command::sounds_not_fixed(t));
+            && (crate::understand::command::sounds_not_fixed(t) || self.parser.not_fixed(t));
         let Some(rating) = crate::understand::command::bare_rating(text)
             .or(not_fixed.then_some(Rating::Unsatisfied))
         else {

@@ -206,15 +206,12 @@ fn split_chinese_word(s: &str) -> (&str, &str) {
     }
 }
 
-/// A Chinese command word standing alone (a space, a number or `#` after it) whose rest does
-/// not fit the command: "接单 了吗", "待办 明天", "督办 我看看". [`parse`] reads it as speech,
-/// since residents write such sentences; from staff, who write commands and not reports, it
-/// is a command written wrongly and gets the command's usage.
+/// For a text [`parse`] read as speech: a Chinese command word standing alone (a space, a
+/// number or `#` after it) whose rest does not fit the command ("接单 了吗", "待办 明天",
+/// "督办 我看看"). Residents write such sentences; from staff, who write commands and not
+/// reports, it is a command written wrongly and gets the command's usage.
 pub fn loose(text: &str) -> Option<(Name, Problem)> {
     let text = normalise(text.trim());
-    if text.starts_with('/') || !matches!(parse_canonical(text.clone()), Parsed::NotCommand) {
-        return None;
-    }
     let (word, rest) = split_chinese_word(&text);
     if word.is_empty()
         || !rest

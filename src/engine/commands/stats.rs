@@ -187,14 +187,10 @@ impl Engine {
                 }
             }
         }
-        let code = match &asked {
-            None => None,
-            Some(text) => match self.named_scope(tx, text).await? {
-                Ok(code) => Some(code),
-                Err(notice) => return Ok(vec![notice]),
-            },
-        };
-        let (code, _) = match self.scope(tx, scene, code.as_deref(), Name::Stats).await? {
+        let (code, _) = match self
+            .asked_scope(tx, scene, asked.as_deref(), Name::Stats)
+            .await?
+        {
             Ok(scope) => scope,
             Err(notice) => return Ok(vec![notice]),
         };
