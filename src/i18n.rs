@@ -677,6 +677,23 @@ impl Texts {
         say!(self, "您的诉求：", "Your tickets:")
     }
 
+    pub fn heading_mine_here(&self) -> &'static str {
+        say!(
+            self,
+            "您在本群报的事（发「查询 编号」看详情）：",
+            "What you reported in this group (send \"/status N\" for one):"
+        )
+    }
+
+    /// A reporter asked how their report stands, and nothing of theirs is in this chat.
+    pub fn nothing_reported_here(&self) -> &'static str {
+        say!(
+            self,
+            "没有找到您在本群报过的事。有问题请直接描述，例如「3栋楼道灯坏了」。",
+            "Nothing you reported in this group was found. To report a problem, just describe it, e.g. \"the stairwell light in Block 3 is out\"."
+        )
+    }
+
     pub fn heading_todo(&self) -> &'static str {
         say!(self, "待办：", "To do:")
     }

@@ -784,11 +784,27 @@ impl Engine {
         {
             return Ok(notices);
         }
+        if replied_ticket.is_none()
+            && let Some(notices) = self.own_progress(tx, fx, scene, text).await?
+        {
+            return Ok(notices);
+        }
         if let Some(notices) = self.me_too(tx, fx, scene, replied_ticket, text).await? {
             return Ok(notices);
         }
         let u = self.read(scene, text);
-        self.act_on_request(tx, fx, scene, &u).await
+        let notices = self.act_on_request(tx, fx, scene, &u).await?;
+        if notices.is_empty()
+            && replied_ticket.is_none()
+            && crate::understand::command::asks_own_progress(text)
+        {
+            // Asked about a report of theirs, with none here (and no request read in it).
+            return Ok(vec![Notice::plain(
+                self.texts.nothing_reported_here().to_string(),
+                None,
+            )]);
+        }
+        Ok(notices)
     }
 
     /// Turns a notice into an outbox row for the scene's chat.

@@ -563,6 +563,49 @@ impl Engine {
         }
     }
 
+    /// A reporter asking how their report stands without its number ("我报的灯修了吗", "any
+    /// update on my report?"): the state and history of their one ticket of this chat still
+    /// being handled, else of their latest one here; a list when several are being handled.
+    /// `None` when the text asks no such thing or nothing of the sender's is in this chat (the
+    /// text is then read as an ordinary message).
+    pub(super) async fn own_progress(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        if !crate::understand::command::asks_own_progress(text) {
+            return Ok(None);
+        }
+        let mine: Vec<Ticket> = tx
+            .tickets_of_reporter(scene.platform(), scene.sender_id(), 20)
+            .await?
+            .into_iter()
+            .filter(|t| t.chat_id == scene.event.chat.id)
+            .collect();
+        let active: Vec<Ticket> = mine
+            .iter()
+            .filter(|t| t.state.is_active())
+            .cloned()
+            .collect();
+        let one = match active.as_slice() {
+            [t] => t,
+            [] => match mine.first() {
+                Some(latest) => latest,
+                None => return Ok(None),
+            },
+            several => {
+                let heading = self.texts.heading_mine_here();
+                return Ok(Some(vec![self.ticket_listing(scene, heading, several)]));
+            }
+        };
+        let status = super::commands::Command::Status(super::commands::Status(
+            crate::domain::TicketRef::in_grid(&one.grid, one.no),
+        ));
+        self.command(tx, fx, scene, status).await.map(Some)
+    }
+
     /// An edit of the message that opened a ticket updates the ticket's text; it never opens
     /// a second ticket.
     pub(super) async fn edited(

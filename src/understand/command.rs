@@ -282,6 +282,155 @@ pub fn is_question(s: &str) -> bool {
         || s.contains("有没有")
 }
 
+/// A reporter asking how their own report stands without its number: "我报的灯修了吗",
+/// "我之前反映的问题怎么样了", "我的报修有人管没", "any update on my report?", "is the light I
+/// reported fixed yet?". Both must be there: words for "what I reported" and a question about
+/// its progress, in a short message (a longer one may tell something new).
+pub fn asks_own_progress(text: &str) -> bool {
+    let t = text.trim();
+    if t.is_ascii() {
+        asks_own_progress_en(&t.to_ascii_lowercase())
+    } else {
+        t.chars().count() <= 30 && asks_own_progress_zh(t)
+    }
+}
+
+/// Where "what I reported" ends in a Chinese text: 我(之前)报的, 我反映的, 我的报修.
+fn own_report_zh(t: &str) -> Option<usize> {
+    const WHEN: [&str; 14] = [
+        "之前",
+        "以前",
+        "前几天",
+        "昨天",
+        "前天",
+        "上次",
+        "上周",
+        "早上",
+        "上午",
+        "下午",
+        "刚才",
+        "刚刚",
+        "那天",
+        "今天",
+    ];
+    const TOLD: [&str; 9] = [
+        "报修", "上报", "反映", "投诉", "举报", "报", "提", "说", "问",
+    ];
+    const MINE: [&str; 6] = ["报修", "投诉", "诉求", "工单", "报事", "反映"];
+    t.match_indices('我').find_map(|(i, m)| {
+        let after = &t[i + m.len()..];
+        if let Some(rest) = after.strip_prefix('的') {
+            return MINE
+                .iter()
+                .find(|w| rest.starts_with(*w))
+                .map(|w| t.len() - rest.len() + w.len());
+        }
+        let after = WHEN
+            .iter()
+            .find_map(|w| after.strip_prefix(w))
+            .unwrap_or(after);
+        let told = TOLD.iter().find_map(|w| after.strip_prefix(w))?;
+        let told = told.strip_prefix('过').unwrap_or(told);
+        told.strip_prefix('的').map(|rest| t.len() - rest.len())
+    })
+}
+
+fn asks_own_progress_zh(t: &str) -> bool {
+    const PROGRESS: [&str; 24] = [
+        "处理",
+        "办结",
+        "办了",
+        "修好",
+        "修了",
+        "修没",
+        "好了",
+        "好没",
+        "怎么样",
+        "咋样",
+        "进展",
+        "进度",
+        "接单",
+        "有人",
+        "搞定",
+        "弄好",
+        "解决",
+        "什么时候",
+        "啥时候",
+        "几时",
+        "还没",
+        "到底",
+        "来修",
+        "回复",
+    ];
+    // Words that ask by themselves, with or without a question mark.
+    const ASKING: [&str; 9] = [
+        "怎么样",
+        "咋样",
+        "进展",
+        "进度",
+        "什么时候",
+        "啥时候",
+        "几时",
+        "怎么还没",
+        "咋还没",
+    ];
+    let Some(end) = own_report_zh(t) else {
+        return false;
+    };
+    let rest = &t[end..];
+    PROGRESS.iter().any(|w| rest.contains(w))
+        && (is_question(t) || ASKING.iter().any(|w| rest.contains(w)))
+}
+
+fn asks_own_progress_en(t: &str) -> bool {
+    const MINE: [&str; 14] = [
+        "my report",
+        "my complaint",
+        "my request",
+        "my ticket",
+        "my case",
+        "my issue",
+        "my problem",
+        "i reported",
+        "i complained",
+        "i raised",
+        "i logged",
+        "i sent in",
+        "i posted",
+        "i flagged",
+    ];
+    const PROGRESS: [&str; 16] = [
+        "update",
+        "fixed",
+        "status",
+        "progress",
+        "news",
+        "anyone",
+        "anybody",
+        "when",
+        "done",
+        "resolved",
+        "sorted",
+        "happened",
+        "coming",
+        "looked at",
+        "any word",
+        "repaired",
+    ];
+    const ASKING: [&str; 6] = [
+        "any update",
+        "any news",
+        "any progress",
+        "what happened",
+        "when will",
+        "any word",
+    ];
+    t.split_whitespace().count() <= 20
+        && MINE.iter().any(|w| t.contains(w))
+        && PROGRESS.iter().any(|w| t.contains(w))
+        && (t.trim_end().ends_with('?') || ASKING.iter().any(|w| t.contains(w)))
+}
+
 /// A category as typed: its id (`sanitation`), its Chinese label (`环境卫生`) or the label's
 /// first two characters (`卫生` is not one: `环境`), in either language's label.
 pub fn category_word(word: &str) -> Option<Category> {
@@ -507,5 +656,43 @@ mod tests {
         assert_eq!(done_reply("fixed"), Some(""));
         assert_eq!(done_reply("done?"), None);
         assert_eq!(done_reply("doner kebab anyone"), None);
+    }
+
+    #[test]
+    fn own_progress_questions() {
+        for text in [
+            "我报的灯修了吗",
+            "我报的灯修了吗？",
+            "我之前反映的问题怎么样了",
+            "我昨天报修的那个水管有人管没",
+            "我的报修有进展吗",
+            "我说的那个路灯怎么还没修",
+            "请问我上周投诉的噪音处理了没有",
+            "我提过的那个事到底有没有人管",
+            "any update on my report?",
+            "Is the light I reported fixed yet?",
+            "what happened to my complaint",
+            "I reported the leak on Monday, when will someone come?",
+        ] {
+            assert!(asks_own_progress(text), "{text}");
+        }
+        for text in [
+            // No question about progress.
+            "我报的灯又坏了",
+            "我反映的问题已经好了，谢谢",
+            "I reported the light, thanks for fixing it.",
+            // Not about what the sender reported.
+            "3栋楼道灯修了吗",
+            "路灯什么时候修",
+            "你报的灯修好了吗",
+            "is the lift fixed yet?",
+            "我的快递到了吗",
+            // "我报了警": no report to gridline in the words.
+            "我报了警，警察什么时候来",
+            // Too long to be only a question: it may tell something new.
+            "我报的灯修了吗？还有5栋的下水道也堵了，楼下全是水，味道很大，麻烦尽快派人来处理一下",
+        ] {
+            assert!(!asks_own_progress(text), "{text}");
+        }
     }
 }

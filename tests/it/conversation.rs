@@ -236,6 +236,61 @@ async fn ratings_typed_without_a_reply(db: Db) {
 }
 both_backends!(ratings_typed_without_a_reply, ratings_typed_without_a_reply);
 
+/// A reporter asking how their report stands without its number: the one being handled is
+/// shown with its state; with several, they are listed; someone with nothing reported here is
+/// told how to report; nothing new is opened and nothing changes.
+async fn own_progress_without_a_number(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    app.say("g1", "res1", "王芳", "我报的灯修了吗？").await;
+    let one = app.last().text;
+    assert!(one.contains("#1") && one.contains("待接单"), "{one}");
+    app.say("g1", "leader1", "张伟", "接单 1").await;
+    app.say("g1", "res1", "王芳", "我之前反映的问题怎么样了")
+        .await;
+    let claimed = app.last().text;
+    assert!(
+        claimed.contains("#1") && claimed.contains("处理中"),
+        "{claimed}"
+    );
+
+    // Two being handled: both listed, the newest first.
+    app.say("g1", "res1", "王芳", "/report 5栋门口垃圾没人收")
+        .await;
+    app.say("g1", "res1", "王芳", "我报的事到底有没有人管")
+        .await;
+    let both = app.last().text;
+    let (two, first) = (both.find("#2"), both.find("#1"));
+    assert!(
+        two.is_some() && first.is_some() && two < first,
+        "both listed, newest first: {both}"
+    );
+
+    // Someone who reported nothing here is told how to report.
+    app.say("g1", "res2", "李娜", "我报的灯修了吗").await;
+    assert!(
+        app.last().text.contains("没有找到您在本群报过的事"),
+        "{}",
+        app.last().text
+    );
+    assert_eq!(app.store.ticket_count().await.expect("count"), 2);
+    assert_eq!(state(&app, 1).await, TicketState::Claimed);
+    assert_eq!(state(&app, 2).await, TicketState::Open);
+
+    // With both done, the latest is the one shown.
+    for n in [1, 2] {
+        app.say("g1", "leader1", "张伟", &format!("接单 {n}")).await;
+        app.say("g1", "leader1", "张伟", &format!("办结 {n} 已处理"))
+            .await;
+    }
+    app.say("g1", "res1", "王芳", "我的报修有进展吗").await;
+    let latest = app.last().text;
+    assert!(latest.contains("#2") && !latest.contains("#1"), "{latest}");
+    app.stop().await;
+}
+both_backends!(own_progress_without_a_number, own_progress_without_a_number);
+
 /// A problem written to the bot privately is answered with where to report it (before, only
 /// "/report" was); chatter there, and in a group bound to no grid, gets no answer.
 async fn a_problem_told_privately_is_pointed_to_the_group(db: Db) {

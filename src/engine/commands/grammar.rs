@@ -208,10 +208,20 @@ fn split_chinese_word(s: &str) -> (&str, &str) {
 
 /// For a text [`parse`] read as speech: a Chinese command word standing alone (a space, a
 /// number or `#` after it) whose rest does not fit the command ("接单 了吗", "待办 明天",
-/// "督办 我看看"). Residents write such sentences; from staff, who write commands and not
-/// reports, it is a command written wrongly and gets the command's usage.
+/// "督办 我看看"), or a ticket command's English word alone without its slash ("claim",
+/// "done."). Residents write such sentences; from staff, who write commands and not reports,
+/// it is a command written wrongly and gets the command's usage.
 pub fn loose(text: &str) -> Option<(Name, Problem)> {
     let text = normalise(text.trim());
+    // A ticket command's English word alone, slash left out: "claim", "Done.".
+    let alone = text.trim_end_matches(['.', '!', '?']).to_ascii_lowercase();
+    if let Some(name) = Name::ALL.into_iter().find(|n| {
+        let spec = n.spec();
+        spec.about == About::Ticket
+            && (spec.slash == alone || spec.slash_aliases.contains(&alone.as_str()))
+    }) {
+        return read(name, &alone, "").err().map(|problem| (name, problem));
+    }
     let (word, rest) = split_chinese_word(&text);
     if word.is_empty()
         || !rest
@@ -636,6 +646,28 @@ mod tests {
                 problem: Problem::MissingNumber
             }
         );
+    }
+
+    #[test]
+    fn staff_words_that_do_not_fit_get_the_usage() {
+        for (text, name) in [
+            ("督办 我看看", Name::Urge),
+            ("待办 明天", Name::List),
+            ("claim", Name::Claim),
+            ("Done.", Name::Done),
+            ("status?", Name::Status),
+        ] {
+            assert_eq!(loose(text).map(|(n, _)| n), Some(name), "{text}");
+        }
+        for text in [
+            "claim it later",
+            "done with the meeting",
+            "ok",
+            "3栋楼道灯坏了",
+            "my",
+        ] {
+            assert_eq!(loose(text), None, "{text}");
+        }
     }
 
     #[test]
