@@ -641,12 +641,19 @@ impl Tx {
         rows.iter().map(ticket_from).collect()
     }
 
-    /// A staff member's to-do list: active tickets assigned to them, and unclaimed tickets in
-    /// grids where they are leader or deputy. Oldest first.
+    /// A staff member's to-do list: active tickets assigned to them, unclaimed tickets in
+    /// grids where they are leader or deputy, and for a coordinator the active tickets under
+    /// their grid that wait on supervision: escalated, or with an extension (延期) waiting for
+    /// approval (an admin: anywhere). Oldest first.
     pub async fn todo(&mut self, person: &str, limit: i64) -> Result<Vec<Ticket>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM tickets WHERE state IN ('open', 'claimed') AND (assignee = $1 OR \
-             (state = 'open' AND grid IN (SELECT grid FROM grants WHERE person = $1 AND role IN ('leader', 'deputy')))) \
+             (state = 'open' AND grid IN (SELECT grid FROM grants WHERE person = $1 AND role IN ('leader', 'deputy'))) OR \
+             ((escalated IS NOT NULL OR id IN (SELECT ticket_id FROM ticket_extensions WHERE state = 'pending')) AND \
+              (EXISTS (SELECT 1 FROM grants WHERE person = $1 AND role = 'admin') OR \
+               grid IN (SELECT g.code FROM grants r JOIN grids top ON top.code = r.grid \
+                        JOIN grids g ON substr(g.path, 1, length(top.path)) = top.path \
+                        WHERE r.person = $1 AND r.role = 'coordinator')))) \
              ORDER BY id LIMIT $2"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))

@@ -97,6 +97,11 @@ async fn extensions(db: Db) {
         last_in(&app, "g1")
     );
 
+    // The request waits on the coordinator: it is on their 待办 until decided.
+    app.say("v1", "coord1", "陈静", "待办").await;
+    let todo = last_in(&app, "v1");
+    assert!(todo.contains("T1-V1-G1#1"), "{todo}");
+
     // The leader cannot approve; the coordinator presses 同意延期 in the village's group.
     app.say("g1", "leader1", "张伟", "同意延期 1").await;
     let refusal = last_in(&app, "g1");
@@ -105,6 +110,9 @@ async fn extensions(db: Db) {
         .await;
     let new_due = due + 3 * DAY;
     assert_eq!(resolve_due(&app, 1).await, new_due);
+    app.say("v1", "coord1", "陈静", "待办").await;
+    let todo = last_in(&app, "v1");
+    assert!(todo.contains("暂无"), "decided: off the 待办: {todo}");
     let told = sent_to(&app, "g1").pop().expect("the group is told").0;
     assert!(
         told.text.contains("#1 延期 3 天已由 陈静 同意") && told.text.contains("新的办结时限"),

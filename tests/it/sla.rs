@@ -84,6 +84,11 @@ async fn reminder_then_claim_escalation(db: Db) {
     app.tick().await;
     assert_eq!(count_containing(&app, "g1", "提醒"), 1, "reminded once");
 
+    // Nothing waits on the coordinator yet: 待办 is empty for them.
+    app.say("v1", "coord1", "陈静", "待办").await;
+    let todo = sent_to(&app, "v1").pop().expect("待办").text;
+    assert!(todo.contains("暂无"), "{todo}");
+
     // The claim deadline passes: the group sees it, deputies are called, the village hears.
     app.clock.advance(60 * MIN);
     app.tick().await;
@@ -98,22 +103,36 @@ async fn reminder_then_claim_escalation(db: Db) {
         "{status:?}"
     );
     let village = sent_to(&app, "v1");
-    assert_eq!(village.len(), 1, "{village:?}");
+    assert_eq!(village.len(), 2, "{village:?}");
     assert!(
-        village[0].text.contains("T1-V1-G1#1") && village[0].text.contains("督办 T1-V1-G1#1"),
+        village[1].text.contains("T1-V1-G1#1") && village[1].text.contains("督办 T1-V1-G1#1"),
         "{}",
-        village[0].text
+        village[1].text
     );
-    assert_eq!(village[0].mentions[0].user_id, "coord1");
+    assert_eq!(village[1].mentions[0].user_id, "coord1");
     assert!(
         sent_to(&app, "t1").is_empty(),
         "the town is not told of a missed claim"
     );
+    // Now the escalated ticket is on the village's and the town's 待办; a new ticket in the
+    // other grid, not escalated, is the leader's alone.
+    app.say("g2", "res1", "王芳", "/report 8栋门口垃圾没人收")
+        .await;
+    app.say("v1", "coord1", "陈静", "待办").await;
+    let todo = sent_to(&app, "v1").pop().expect("待办").text;
+    assert!(
+        todo.contains("T1-V1-G1#1") && !todo.contains("T1-V1-G2"),
+        "{todo}"
+    );
+    app.say("t1", "coord2", "孙丽", "待办").await;
+    let town = sent_to(&app, "t1").pop().expect("待办").text;
+    assert!(town.contains("T1-V1-G1#1"), "{town}");
 
     // Acting on the same deadline again changes nothing.
+    let said = sent_to(&app, "v1").len();
     app.clock.advance(10 * MIN);
     app.tick().await;
-    assert_eq!(sent_to(&app, "v1").len(), 1);
+    assert_eq!(sent_to(&app, "v1").len(), said);
     let kinds = event_kinds(&app, 1).await;
     assert_eq!(
         kinds.iter().filter(|k| *k == "escalated").count(),
