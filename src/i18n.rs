@@ -685,6 +685,14 @@ impl Texts {
         )
     }
 
+    pub fn heading_withdraw_which(&self) -> &'static str {
+        say!(
+            self,
+            "您在本群有几件在办，要撤销哪一件？请发「撤销 编号」：",
+            "You have several reports being handled here; which one? Send \"/cancel N\":"
+        )
+    }
+
     /// A reporter asked how their report stands, and nothing of theirs is in this chat.
     pub fn nothing_reported_here(&self) -> &'static str {
         say!(

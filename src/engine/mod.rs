@@ -743,6 +743,18 @@ impl Engine {
                     return self.command(tx, fx, scene, cmd).await;
                 }
             }
+            // 查询 or 撤销 alone: the sender's own ticket here, when that says which.
+            Parsed::Invalid {
+                name: name @ (Name::Status | Name::Cancel),
+                problem: Problem::MissingNumber,
+            } if replied_ticket.is_none()
+                && let Some(notices) = match name {
+                    Name::Status => self.own_progress(tx, fx, scene).await?,
+                    _ => self.own_withdrawal(tx, fx, scene).await?,
+                } =>
+            {
+                return Ok(notices);
+            }
             Parsed::Invalid { name, problem } => {
                 return Ok(vec![Notice::plain(
                     self.texts.invalid_command(
@@ -784,10 +796,17 @@ impl Engine {
         {
             return Ok(notices);
         }
-        if replied_ticket.is_none()
-            && let Some(notices) = self.own_progress(tx, fx, scene, text).await?
-        {
-            return Ok(notices);
+        if replied_ticket.is_none() {
+            let own = if crate::understand::command::asks_own_progress(text) {
+                self.own_progress(tx, fx, scene).await?
+            } else if crate::understand::command::withdraws(text) {
+                self.own_withdrawal(tx, fx, scene).await?
+            } else {
+                None
+            };
+            if let Some(notices) = own {
+                return Ok(notices);
+            }
         }
         if let Some(notices) = self.me_too(tx, fx, scene, replied_ticket, text).await? {
             return Ok(notices);

@@ -563,27 +563,28 @@ impl Engine {
         }
     }
 
+    /// The sender's tickets reported in this chat, newest first.
+    async fn mine_here(&self, tx: &mut Tx, scene: &Scene<'_>) -> Result<Vec<Ticket>, StoreError> {
+        Ok(tx
+            .tickets_of_reporter(scene.platform(), scene.sender_id(), 20)
+            .await?
+            .into_iter()
+            .filter(|t| t.chat_id == scene.event.chat.id)
+            .collect())
+    }
+
     /// A reporter asking how their report stands without its number ("我报的灯修了吗", "any
-    /// update on my report?"): the state and history of their one ticket of this chat still
-    /// being handled, else of their latest one here; a list when several are being handled.
-    /// `None` when the text asks no such thing or nothing of the sender's is in this chat (the
-    /// text is then read as an ordinary message).
+    /// update on my report?"), or typing 查询 alone: the state and history of their one ticket
+    /// of this chat still being handled, else of their latest one here; a list when several
+    /// are being handled. `None` when nothing of the sender's is in this chat (the text is
+    /// then read as an ordinary message).
     pub(super) async fn own_progress(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
         scene: &Scene<'_>,
-        text: &str,
     ) -> Result<Option<Vec<Notice>>, StoreError> {
-        if !crate::understand::command::asks_own_progress(text) {
-            return Ok(None);
-        }
-        let mine: Vec<Ticket> = tx
-            .tickets_of_reporter(scene.platform(), scene.sender_id(), 20)
-            .await?
-            .into_iter()
-            .filter(|t| t.chat_id == scene.event.chat.id)
-            .collect();
+        let mine = self.mine_here(tx, scene).await?;
         let active: Vec<Ticket> = mine
             .iter()
             .filter(|t| t.state.is_active())
@@ -604,6 +605,37 @@ impl Engine {
             crate::domain::TicketRef::in_grid(&one.grid, one.no),
         ));
         self.command(tx, fx, scene, status).await.map(Some)
+    }
+
+    /// A reporter taking their report back without its number ("我报错了，不用管了", "刚才那个不
+    /// 用修了", "never mind, it's working again"), or typing 撤销 alone: their one ticket of this
+    /// chat still being handled is withdrawn, as `撤销 N` would; with several, they are listed
+    /// to choose from. `None` when nothing of theirs is being handled here.
+    pub(super) async fn own_withdrawal(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        let active: Vec<Ticket> = self
+            .mine_here(tx, scene)
+            .await?
+            .into_iter()
+            .filter(|t| t.state.is_active())
+            .collect();
+        match active.as_slice() {
+            [] => Ok(None),
+            [t] => {
+                let cancel = super::commands::Command::Cancel(super::commands::Cancel(
+                    crate::domain::TicketRef::in_grid(&t.grid, t.no),
+                ));
+                self.command(tx, fx, scene, cancel).await.map(Some)
+            }
+            several => {
+                let heading = self.texts.heading_withdraw_which();
+                Ok(Some(vec![self.ticket_listing(scene, heading, several)]))
+            }
+        }
     }
 
     /// An edit of the message that opened a ticket updates the ticket's text; it never opens

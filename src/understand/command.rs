@@ -282,6 +282,59 @@ pub fn is_question(s: &str) -> bool {
         || s.contains("有没有")
 }
 
+/// Words after a ticket's number that withdraw it: "1号不用了", "#2 不用修了", "3号撤销".
+pub const WITHDRAW_PHRASES: &[&str] = &[
+    "不用了",
+    "不用修了",
+    "不用管了",
+    "不用来了",
+    "不需要了",
+    "撤销",
+    "撤回",
+    "取消",
+];
+
+/// A reporter taking back what they reported, without its number, in a short message:
+/// "我报错了，不用管了", "刚才那个不用修了，自己好了", "灯又亮了，不用来了", "never mind, it's
+/// working again". Not a question ("不用修了吗"), and not 算了 (said as often in despair).
+pub fn withdraws(text: &str) -> bool {
+    const ZH: [&str; 12] = [
+        "不用了",
+        "不用修了",
+        "不用管了",
+        "不用来了",
+        "不用处理了",
+        "不需要了",
+        "不麻烦了",
+        "报错了",
+        "发错了",
+        "自己好了",
+        "又好了",
+        "撤销吧",
+    ];
+    const EN: [&str; 9] = [
+        "never mind",
+        "nevermind",
+        "no longer needed",
+        "not needed anymore",
+        "please ignore",
+        "pls ignore",
+        "sent by mistake",
+        "working again",
+        "cancel my report",
+    ];
+    let t = text.trim();
+    if is_question(t) {
+        return false;
+    }
+    if t.is_ascii() {
+        let t = t.to_ascii_lowercase();
+        t.split_whitespace().count() <= 10 && EN.iter().any(|w| t.contains(w))
+    } else {
+        t.chars().count() <= 20 && ZH.iter().any(|w| t.contains(w))
+    }
+}
+
 /// A reporter asking how their own report stands without its number: "我报的灯修了吗",
 /// "我之前反映的问题怎么样了", "我的报修有人管没", "any update on my report?", "is the light I
 /// reported fixed yet?". Both must be there: words for "what I reported" and a question about
@@ -693,6 +746,29 @@ mod tests {
             "我报的灯修了吗？还有5栋的下水道也堵了，楼下全是水，味道很大，麻烦尽快派人来处理一下",
         ] {
             assert!(!asks_own_progress(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn withdrawals() {
+        for text in [
+            "我报错了，不用管了",
+            "刚才那个不用修了，自己好了",
+            "灯又好了，不用来了",
+            "不用了，谢谢",
+            "Never mind, it's working again",
+            "please ignore, sent by mistake",
+        ] {
+            assert!(withdraws(text), "{text}");
+        }
+        for text in [
+            "不用修了吗？",
+            "算了，反正也没人管",
+            "3栋楼道灯坏了",
+            "我家的灯又好了又坏了，一闪一闪的，麻烦来看看是不是线路有问题",
+            "is it working again?",
+        ] {
+            assert!(!withdraws(text), "{text}");
         }
     }
 }

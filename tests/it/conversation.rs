@@ -291,6 +291,45 @@ async fn own_progress_without_a_number(db: Db) {
 }
 both_backends!(own_progress_without_a_number, own_progress_without_a_number);
 
+/// A reporter takes a report back in their own words: "1号不用了", or without the number when
+/// one of theirs is being handled here ("我报错了，不用管了", 撤销 alone); with several, they
+/// are listed to choose from; from someone with nothing reported it is an ordinary message.
+async fn withdrawn_in_words(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    app.say("g1", "res1", "王芳", "刚才那个不用修了，自己好了")
+        .await;
+    assert!(app.last().text.contains("#1 已撤销"), "{}", app.last().text);
+    assert_eq!(state(&app, 1).await, TicketState::Dismissed);
+
+    app.say("g1", "res1", "王芳", "/report 5栋电梯坏了").await;
+    app.say("g1", "res1", "王芳", "/report 5栋门口垃圾没人收")
+        .await;
+    app.say("g1", "res1", "王芳", "撤销").await;
+    let which = app.last().text;
+    assert!(
+        which.contains("要撤销哪一件") && which.contains("#2") && which.contains("#3"),
+        "{which}"
+    );
+    assert_eq!(state(&app, 2).await, TicketState::Open);
+    app.say("g1", "res1", "王芳", "2号不用了").await;
+    assert!(app.last().text.contains("#2 已撤销"), "{}", app.last().text);
+    // One left: 撤销 alone takes it.
+    app.say("g1", "res1", "王芳", "撤销").await;
+    assert!(app.last().text.contains("#3 已撤销"), "{}", app.last().text);
+
+    // Someone else's words withdraw nothing of hers.
+    app.say("g1", "res1", "王芳", "/report 7栋水管漏水").await;
+    app.say("g1", "res2", "李娜", "不用了，谢谢").await;
+    assert_eq!(state(&app, 4).await, TicketState::Open);
+    app.say("g1", "res2", "李娜", "撤销").await;
+    assert!(app.last().text.contains("撤销 42"), "{}", app.last().text);
+    assert_eq!(state(&app, 4).await, TicketState::Open);
+    app.stop().await;
+}
+both_backends!(withdrawn_in_words, withdrawn_in_words);
+
 /// A problem written to the bot privately is answered with where to report it (before, only
 /// "/report" was); chatter there, and in a group bound to no grid, gets no answer.
 async fn a_problem_told_privately_is_pointed_to_the_group(db: Db) {

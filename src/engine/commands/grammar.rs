@@ -6,8 +6,8 @@
 use super::{About, Name, read};
 use crate::understand::command::TicketNo;
 use crate::understand::command::{
-    CLAIM_PHRASES, DONE_PHRASES, EN_CLAIM, EN_DONE, Problem, english_prefix, is_question,
-    leading_ref, normalise, number, split_word, strip_lead_in, trim_joiners,
+    CLAIM_PHRASES, DONE_PHRASES, EN_CLAIM, EN_DONE, Problem, WITHDRAW_PHRASES, english_prefix,
+    is_question, leading_ref, normalise, number, split_word, strip_lead_in, trim_joiners,
 };
 
 use super::Command;
@@ -76,6 +76,15 @@ fn rephrase(text: &str) -> Option<String> {
         .find_map(|said| DONE_PHRASES.iter().find_map(|p| said.strip_prefix(p)))
     {
         return Some(format!("办结 {r} {}", trim_joiners(rest)));
+    }
+    // "1号不用了", "#2 不用修了，自己好了": the reporter takes it back.
+    if WITHDRAW_PHRASES.iter().any(|p| {
+        bare.strip_prefix(p).is_some_and(|rest| {
+            rest.is_empty()
+                || rest.starts_with(|c: char| c.is_whitespace() || "，,。！!～~、".contains(c))
+        })
+    }) {
+        return Some(format!("撤销 {r}"));
     }
     let word = Name::ALL
         .into_iter()
@@ -325,6 +334,9 @@ mod tests {
             ("3号接单", Command::Claim(Claim(n(3)))),
             ("3号我来", Command::Claim(Claim(n(3)))),
             ("3号我来处理", Command::Claim(Claim(n(3)))),
+            ("1号不用了", Command::Cancel(Cancel(n(1)))),
+            ("#2 不用修了，自己好了", Command::Cancel(Cancel(n(2)))),
+            ("3号撤销", Command::Cancel(Cancel(n(3)))),
             ("#3 我去看看", Command::Claim(Claim(n(3)))),
             ("3号 收到！", Command::Claim(Claim(n(3)))),
             ("已接单 3", Command::Claim(Claim(n(3)))),
@@ -429,6 +441,8 @@ mod tests {
             "3号我来不了",
             "3号我来处理不了，明天吧",
             "5号我已经说过了",
+            "3号楼不用修了",
+            "3号不用了吗",
             "#3 thanks?",
             "fixed 3 lamps last week",
             "done with this group lol",
