@@ -299,6 +299,46 @@ impl Texts {
     }
 
     /// Resolution notice with the rating prompt for the reporter.
+    /// The reporter says their ticket is fixed; the assignee confirms it.
+    pub fn reporter_says_fixed(&self, no: &Number, assignee: Option<&str>) -> String {
+        match assignee {
+            Some(name) => say!(
+                self,
+                format!(
+                    "已告知 @{name}：报事人说 {no} 已经好了，请负责人确认后办结（办结 {no}）。"
+                ),
+                format!(
+                    "Told @{name}: the reporter says {no} is fixed. The assignee confirms it with /done {no}."
+                )
+            ),
+            None => say!(
+                self,
+                format!("已记下：报事人说 {no} 已经好了，请负责人确认后办结（办结 {no}）。"),
+                format!(
+                    "Noted: the reporter says {no} is fixed. Whoever handles it confirms with /done {no}."
+                )
+            ),
+        }
+    }
+
+    /// The history's line for it.
+    pub fn reporter_says_fixed_note(&self, said: &str) -> String {
+        let said = said.trim();
+        if said.is_empty() {
+            say!(
+                self,
+                "报事人说已经好了".to_string(),
+                "The reporter says it is fixed".to_string()
+            )
+        } else {
+            say!(
+                self,
+                format!("报事人说已经好了：{said}"),
+                format!("The reporter says it is fixed: {said}")
+            )
+        }
+    }
+
     pub fn resolved(
         &self,
         no: &Number,

@@ -330,6 +330,37 @@ async fn withdrawn_in_words(db: Db) {
 }
 both_backends!(withdrawn_in_words, withdrawn_in_words);
 
+/// The reporter says it is fixed ("1号修好了", "#1 已经好了，谢谢"): they may not resolve it,
+/// so the assignee is told to confirm and the words go into the history; the leader's own
+/// "1号好了" resolves it. Someone else's words are refused as before.
+async fn reporter_says_it_is_fixed(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    app.say("g1", "res1", "王芳", "#1 已经好了，谢谢").await;
+    let told = app.last();
+    assert!(
+        told.text.contains("报事人说 #1 已经好了") && told.text.contains("@张伟"),
+        "{}",
+        told.text
+    );
+    assert!(told.mentions.iter().any(|m| m.user_id == "leader1"));
+    assert_eq!(state(&app, 1).await, TicketState::Open);
+    app.say("g1", "res1", "王芳", "查询 1").await;
+    assert!(
+        app.last().text.contains("报事人说已经好了"),
+        "{}",
+        app.last().text
+    );
+    // Not the reporter: the refusal stands.
+    app.say("g1", "res2", "李娜", "1号修好了").await;
+    assert!(app.last().text.contains("只有"), "{}", app.last().text);
+    app.say("g1", "leader1", "张伟", "1号好了").await;
+    assert_eq!(state(&app, 1).await, TicketState::Resolved);
+    app.stop().await;
+}
+both_backends!(reporter_says_it_is_fixed, reporter_says_it_is_fixed);
+
 /// A problem written to the bot privately is answered with where to report it (before, only
 /// "/report" was); chatter there, and in a group bound to no grid, gets no answer.
 async fn a_problem_told_privately_is_pointed_to_the_group(db: Db) {

@@ -7,9 +7,10 @@ use crate::domain::message::Mention;
 use crate::domain::role::Who;
 use crate::domain::ticket::Transition;
 use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
+use crate::engine::tickets::Access;
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
-use crate::store::Tx;
+use crate::store::{StoreError, Tx};
 use crate::understand::command::{Problem, TicketNo, number};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +51,52 @@ impl ChatCommand for Done {
 }
 
 impl Engine {
+    /// The reporter of an active ticket saying it is fixed ("1号修好了", "#2 已经好了，谢谢"):
+    /// only those who handle it may resolve it, so the words go into its history and the
+    /// assignee is told to confirm with 办结. `None` when the sender is not its reporter or it
+    /// is no longer being handled (the refusal stands).
+    async fn reporter_says_fixed(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        n: i64,
+        text: &str,
+    ) -> Result<Option<Notice>, StoreError> {
+        let Some(t) = tx.ticket(n).await? else {
+            return Ok(None);
+        };
+        if !t.state.is_active() || !self.is_reporter(tx, &t, scene, false).await? {
+            return Ok(None);
+        }
+        let said = mask_personal_numbers(text);
+        fx.record(
+            scene,
+            t.id,
+            HistoryKind::Note,
+            &self.texts.reporter_says_fixed_note(&said),
+        );
+        let assignee = match &t.assignee {
+            Some(code) => tx.person(code, &t.platform).await?,
+            None => None,
+        };
+        let number = scene.number(&t.grid, t.no);
+        let mut notice = Notice::plain(
+            self.texts
+                .reporter_says_fixed(&number, assignee.as_ref().map(|p| p.name.as_str())),
+            Some(t.id),
+        );
+        if let Some(p) = assignee
+            && let Some(user_id) = p.user_id
+        {
+            notice.mentions = vec![Mention {
+                user_id,
+                name: p.name,
+            }];
+        }
+        Ok(Some(notice))
+    }
+
     /// Resolves ticket `n` with `text` (what was done): the reporter and those who joined the
     /// report are asked to rate it, and the rating window's timer starts.
     pub(in crate::engine) async fn resolve(
@@ -60,7 +107,16 @@ impl Engine {
         n: i64,
         text: &str,
     ) -> Outcome {
-        let mut t = granted!(self.access(tx, scene, n, Name::Done).await?);
+        let mut t = match self.access(tx, scene, n, Name::Done).await? {
+            Access::Granted(t) => t,
+            Access::Refused(refusal) => {
+                return Ok(vec![
+                    self.reporter_says_fixed(tx, fx, scene, n, text)
+                        .await?
+                        .unwrap_or(refusal),
+                ]);
+            }
+        };
         if let Err(notice) = self
             .transition(tx, scene, &mut t, Transition::Resolve, Name::Done)
             .await?

@@ -77,6 +77,17 @@ fn rephrase(text: &str) -> Option<String> {
     {
         return Some(format!("办结 {r} {}", trim_joiners(rest)));
     }
+    // "3号好了", "#2 已经好了，换了灯泡": 好了 alone or before a pause.
+    for said in [bare, strip_lead_in(bare)] {
+        if let Some(rest) = ["好了", "好啦"].iter().find_map(|p| {
+            said.strip_prefix(p).filter(|rest| {
+                rest.is_empty()
+                    || rest.starts_with(|c: char| c.is_whitespace() || "，,。！!～~、".contains(c))
+            })
+        }) {
+            return Some(format!("办结 {r} {}", trim_joiners(rest)));
+        }
+    }
     // "1号不用了", "#2 不用修了，自己好了": the reporter takes it back.
     if WITHDRAW_PHRASES.iter().any(|p| {
         bare.strip_prefix(p).is_some_and(|rest| {
@@ -335,6 +346,8 @@ mod tests {
             ("3号我来", Command::Claim(Claim(n(3)))),
             ("3号我来处理", Command::Claim(Claim(n(3)))),
             ("1号不用了", Command::Cancel(Cancel(n(1)))),
+            ("3号好了", done(3, "")),
+            ("#2 已经好了，换了灯泡", done(2, "换了灯泡")),
             ("#2 不用修了，自己好了", Command::Cancel(Cancel(n(2)))),
             ("3号撤销", Command::Cancel(Cancel(n(3)))),
             ("#3 我去看看", Command::Claim(Claim(n(3)))),
@@ -442,6 +455,7 @@ mod tests {
             "3号我来处理不了，明天吧",
             "5号我已经说过了",
             "3号楼不用修了",
+            "3号好了又坏了",
             "3号不用了吗",
             "#3 thanks?",
             "fixed 3 lamps last week",
