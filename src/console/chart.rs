@@ -279,11 +279,11 @@ mod tests {
             "d",
             ("%", Scale::Percent),
             &[
-                ("按时接单率".into(), Some(0.0)),
+                ("及时签收率".into(), Some(0.0)),
                 ("按时办结率".into(), None),
             ],
         );
-        assert!(svg.contains("按时接单率: 0<"), "{svg}");
+        assert!(svg.contains("及时签收率: 0<"), "{svg}");
         assert!(svg.contains("按时办结率: —"), "{svg}");
     }
 

@@ -283,6 +283,12 @@ fn sentence(s: &ConsoleState, node: &Node, period: &Period, f: &Figures) -> Stri
     full.lines().next().unwrap_or_default().to_string()
 }
 
+/// A median time as the chat's statistics write it ("25分钟", "3.5小时"), or a dash.
+fn rounded(t: &crate::i18n::Texts, ms: Option<i64>) -> String {
+    use crate::stats::text::StatsTexts as _;
+    ms.map_or_else(|| "—".to_string(), |ms| t.duration_rounded(ms))
+}
+
 fn key_figures(s: &ConsoleState, f: &Figures) -> String {
     let t = &s.texts;
     let st = &f.summary;
@@ -307,16 +313,8 @@ fn key_figures(s: &ConsoleState, f: &Figures) -> String {
         ("satisfaction", percent(st.rates.satisfaction), false),
         ("on_time_claim", percent(st.rates.on_time_claim), false),
         ("on_time_resolve", percent(st.rates.on_time_resolve), false),
-        (
-            "response_p50",
-            format!("{} {}", hours(st.response_p50_ms), t.ui("unit_hours")),
-            false,
-        ),
-        (
-            "resolution_p50",
-            format!("{} {}", hours(st.resolution_p50_ms), t.ui("unit_hours")),
-            false,
-        ),
+        ("response_p50", rounded(t, st.response_p50_ms), false),
+        ("resolution_p50", rounded(t, st.resolution_p50_ms), false),
     ];
     let mut out = String::from(r#"<div class="figures">"#);
     for (k, v, late) in items {

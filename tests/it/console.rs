@@ -246,6 +246,39 @@ async fn scope(db: Db) {
             .any(|e| e.kind.id() == "urged")
     );
 
+    // The overview's tiles use the words of the sentence above them, and a median time reads
+    // as the chat writes it: a ticket claimed a few minutes after it came in is minutes, not
+    // "0.0 小时"; with nothing resolved, a dash alone.
+    app.clock.advance(std::time::Duration::from_secs(5 * 60));
+    app.say("g1", "leader1", "张伟", "接单 1").await;
+    let (_, overview) = c1.get("/console").await;
+    let tile = |key: &str| -> String {
+        let at = overview
+            .find(&format!(r#"data-figure="{key}""#))
+            .unwrap_or_else(|| panic!("tile {key}: {overview}"));
+        overview[at..].chars().take(160).collect()
+    };
+    assert!(
+        tile("response_p50").contains("5分钟"),
+        "{}",
+        tile("response_p50")
+    );
+    assert!(
+        tile("resolution_p50").contains(">—<"),
+        "{}",
+        tile("resolution_p50")
+    );
+    assert!(
+        tile("on_time_claim").contains("及时签收率"),
+        "{}",
+        tile("on_time_claim")
+    );
+    assert!(
+        tile("dismissed").contains("不予受理"),
+        "{}",
+        tile("dismissed")
+    );
+
     // A leader sees their own grid only; an admin everything.
     let l1 = sign_in(&app, "L1").await;
     assert_eq!(l1.get("/console/tickets/T1-V1-G1/1").await.0, 200);
