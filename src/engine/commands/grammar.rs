@@ -187,6 +187,34 @@ fn rephrase_english(text: &str) -> Option<String> {
     if named.is_some() && number(rest).is_ok() {
         return Some(format!("/{}", text.trim()));
     }
+    // Any other command's English word alone, slash left out ("stats", "overdue", "list",
+    // "help?"), and stats with a period or its views ("stats this month", "stats ranking").
+    // Sentences that start with such a word ("stats show crime is down", "report says …",
+    // "help me the lift is stuck") stay messages: an explicit report needs its slash.
+    let (word, rest) = split_word(text.trim().trim_end_matches(['?', '.']));
+    let word = word.to_ascii_lowercase();
+    let rest = rest.trim();
+    let other = Name::ALL.into_iter().find(|n| {
+        let spec = n.spec();
+        spec.about != About::Ticket
+            && *n != Name::Report
+            && (spec.slash == word || spec.slash_aliases.contains(&word.as_str()))
+    });
+    let fits = |name: Name| {
+        rest.is_empty()
+            || name == Name::Stats
+                && (["detail", "ranking"]
+                    .iter()
+                    .any(|v| english_prefix(rest, v).is_some())
+                    || chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+                        .is_some_and(|d| crate::stats::period::parse(rest, d).is_ok()))
+    };
+    if let Some(name) = other
+        && fits(name)
+        && read(name, &word, rest).is_ok()
+    {
+        return Some(format!("/{word} {rest}").trim_end().to_string());
+    }
     // A phrase, then the ticket with `#`.
     fn with_hash(rest: &str) -> Option<(TicketNo, &str)> {
         let (r, after) = number(rest).ok()?;
@@ -674,6 +702,31 @@ mod tests {
                 problem: Problem::MissingNumber
             }
         );
+    }
+
+    #[test]
+    fn english_command_words_without_the_slash() {
+        for (text, name) in [
+            ("stats", Name::Stats),
+            ("Stats this month", Name::Stats),
+            ("stats ranking", Name::Stats),
+            ("overdue", Name::Overdue),
+            ("list", Name::List),
+            ("help?", Name::Help),
+            ("my", Name::My),
+        ] {
+            assert_eq!(cmd(text).name(), name, "{text}");
+        }
+        for text in [
+            "stats show crime is down in our area",
+            "report says the water is off tomorrow",
+            "help me the lift is stuck",
+            "HELP!!!",
+            "list of things to fix",
+            "my lift is broken",
+        ] {
+            assert_eq!(parse(text), Parsed::NotCommand, "{text}");
+        }
     }
 
     #[test]
