@@ -288,7 +288,28 @@ impl ConsoleState {
         }
     }
 
-    /// The issuing office on printed documents.
+    /// The issuing office on printed documents: the configured `console.office`, else the
+    /// top nodes of the reader's scope (a coordinator's village or town; for an admin, the
+    /// tree's top nodes).
+    async fn issuer(&self, viewer: &Viewer) -> Result<String, ConsoleError> {
+        let office = self.settings.console.office.trim();
+        if !office.is_empty() {
+            return Ok(office.to_string());
+        }
+        let tops = if viewer.roots.is_empty() {
+            self.store.console_children(None).await?
+        } else {
+            viewer.roots.clone()
+        };
+        let names: Vec<&str> = tops.iter().map(|g| g.name.as_str()).take(3).collect();
+        Ok(if names.is_empty() {
+            self.office_name()
+        } else {
+            names.join("、")
+        })
+    }
+
+    /// The name of the whole tree (an admin's default node), or the configured office.
     fn office_name(&self) -> String {
         let office = self.settings.console.office.trim();
         if office.is_empty() {

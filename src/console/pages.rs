@@ -1723,7 +1723,7 @@ pub(super) async fn report(
             picker(&s, &v, &node, &period, "/console/report").await?,
             esc(&title),
             esc(t.ui("issuer")),
-            esc(&s.office_name()),
+            esc(&s.issuer(&v).await?),
             esc(&sentence(&s, &node, &period, &f)),
             key_figures(&s, &f),
             esc(t.ui("children")),
@@ -1739,7 +1739,14 @@ pub(super) async fn report(
 }
 
 /// The letterhead and signature of a letter.
-fn letter(s: &ConsoleState, kind: &'static str, number: &str, to: &str, content: &str) -> String {
+fn letter(
+    s: &ConsoleState,
+    issuer: &str,
+    kind: &'static str,
+    number: &str,
+    to: &str,
+    content: &str,
+) -> String {
     let t = &s.texts;
     let today = local_date(s.now(), s.tz()).format("%Y-%m-%d").to_string();
     format!(
@@ -1748,7 +1755,7 @@ fn letter(s: &ConsoleState, kind: &'static str, number: &str, to: &str, content:
         esc(number),
         esc(&t.letter_salutation(to)),
         esc(t.ui("issuer")),
-        esc(&s.office_name()),
+        esc(issuer),
         esc(t.ui("signature")),
         esc(t.ui("date")),
         esc(&today),
@@ -1784,8 +1791,18 @@ pub(super) async fn letter_ticket(
         } else {
             format!("{grid} {assignee}")
         };
-        // The new deadline: one day from the letter.
-        let deadline = local_time(now + 86_400_000, tz);
+        // Late or not, as of the letter: a ticket being handled within its time is told its
+        // deadline, not that it missed it; a finished one is told neither.
+        let standing = tk.state.is_active().then_some(due < now);
+        // The deadline the letter sets: a day from the letter for a late ticket, and never
+        // later than the ticket's own.
+        let deadline = local_time(
+            match standing {
+                Some(false) => due.min(now + 86_400_000),
+                _ => now + 86_400_000,
+            },
+            tz,
+        );
         let content = format!(
             r#"<p>{}</p><p>{}：{}</p><p>{}：<a href="{}">{}</a></p>"#,
             esc(&t.letter_ticket_body(
@@ -1796,6 +1813,7 @@ pub(super) async fn letter_ticket(
                 &mask_personal_numbers(&tk.body),
                 t.state(tk.state),
                 &local_time(due, tz),
+                standing,
             )),
             esc(t.ui("deadline")),
             esc(&deadline),
@@ -1805,7 +1823,8 @@ pub(super) async fn letter_ticket(
         );
         let number = t.letter_number("督办", year, &tk.number().to_string());
         s.audit(&v, "letter_ticket", Some(tk.id), &number).await?;
-        let body = letter(&s, "letter_ticket", &number, &to, &content);
+        let issuer = s.issuer(&v).await?;
+        let body = letter(&s, &issuer, "letter_ticket", &number, &to, &content);
         let title = format!("{} {}", t.ui("letter_ticket"), tk.number());
         Ok(print_page(&s, &v, &title, &body))
     }
@@ -1877,7 +1896,8 @@ pub(super) async fn letter_grid(
             esc(&local_time(now + 3 * 86_400_000, tz))
         );
         s.audit(&v, "letter_grid", None, &node.path).await?;
-        let body = letter(&s, "letter_grid", &number, &node.name, &content);
+        let issuer = s.issuer(&v).await?;
+        let body = letter(&s, &issuer, "letter_grid", &number, &node.name, &content);
         Ok(print_page(&s, &v, t.ui("letter_grid"), &body))
     }
     .await;

@@ -347,7 +347,8 @@ impl Texts {
         )
     }
 
-    /// The body of a supervision letter (督办函) about one ticket.
+    /// The body of a supervision letter (督办函) about one ticket; `late` is whether it is past
+    /// its deadline while being handled (`None`: no longer being handled).
     #[allow(clippy::too_many_arguments)]
     pub fn letter_ticket_body(
         &self,
@@ -358,14 +359,29 @@ impl Texts {
         content: &str,
         state: &str,
         due: &str,
+        late: Option<bool>,
     ) -> String {
+        let (standing_zh, standing_en) = match late {
+            Some(true) => (
+                format!("已超过规定办理时限（{due}）。请按照“接诉即办”要求，立即组织办理"),
+                format!(" and has missed its deadline ({due}). Please act on it at once"),
+            ),
+            Some(false) => (
+                format!("规定办理时限为{due}。请按照“接诉即办”要求，抓紧组织办理"),
+                format!(" and is due by {due}. Please see that it is handled promptly"),
+            ),
+            None => (
+                "请核实办理情况".to_string(),
+                ". Please check how it was handled".to_string(),
+            ),
+        };
         say!(
             self,
             format!(
-                "{reported}，{grid}群众反映（诉求编号 {no}，地点：{place}）：“{content}”。该诉求目前状态为“{state}”，已超过规定办理时限（{due}）。请按照“接诉即办”要求，立即组织办理，并于办理时限前将办理结果书面回复。"
+                "{reported}，{grid}群众反映（诉求编号 {no}，地点：{place}）：“{content}”。该诉求目前状态为“{state}”，{standing_zh}，并于办理时限前将办理结果书面回复。"
             ),
             format!(
-                "On {reported} a resident of {grid} reported (ticket {no}, place: {place}): \"{content}\". The ticket is {state} and has missed its deadline ({due}). Please act on it at once and report the result in writing before the deadline below."
+                "On {reported} a resident of {grid} reported (ticket {no}, place: {place}): \"{content}\". The ticket is {state}{standing_en}, and report the result in writing before the deadline below."
             )
         )
     }

@@ -294,6 +294,34 @@ async fn scope(db: Db) {
 
 both_backends!(console_scope_is_enforced_on_every_page, scope);
 
+/// A supervision letter says what is true when it is printed: a ticket within its time is told
+/// its deadline, a late one that it missed it; the letter's own deadline is never later than
+/// the ticket's; the issuer is the reader's unit, not "全部".
+async fn letters_tell_the_truth(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    three_tickets(&app).await;
+    let c1 = sign_in(&app, "C1").await;
+    let (status, early) = c1.get("/console/letters/ticket/T1-V1-G1/1").await;
+    assert_eq!(status, 200, "{early}");
+    assert!(
+        early.contains("规定办理时限为") && !early.contains("已超过"),
+        "{early}"
+    );
+    assert!(early.contains("签发单位：东门村"), "{early}");
+    assert!(!early.contains("签发单位：全部"), "{early}");
+    let (status, report) = c1.get("/console/report").await;
+    assert_eq!(status, 200, "{report}");
+    assert!(report.contains("签发单位 · 东门村"), "{report}");
+
+    // Three hours on, the two-hour claim deadline has passed.
+    app.clock.advance(std::time::Duration::from_secs(3 * 3600));
+    let c1 = sign_in(&app, "C1").await;
+    let (_, late) = c1.get("/console/letters/ticket/T1-V1-G1/1").await;
+    assert!(late.contains("已超过规定办理时限"), "{late}");
+    app.stop().await;
+}
+both_backends!(letters_tell_the_truth, letters_tell_the_truth);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_work_once_and_not_after_they_expire() {
     let app = spawn_app(Db::Sqlite, |_| {}).await;
