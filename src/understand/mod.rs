@@ -206,6 +206,19 @@ const PAST_YEAR: Entry = Entry {
 /// A supposition governing the problem words ("要是哪天电梯坏了…", "what would we do if the
 /// lift broke down"): nothing has happened, weighed as the dreams and "what if one day" of
 /// cues.toml are ([`Parser::supposed`]).
+/// A reply to a named neighbour or a quoted message (`回复 老陈：卫生院初一就有人值班`,
+/// `引用「…」：能 全国通办`): most answer the neighbour, so the reply counts as a neighbour's
+/// word unless its own words report a problem of the sender's.
+const REPLY: Entry = Entry {
+    kind: Kind::Neighbour,
+    category: None,
+    weight: 1.5,
+    whole_word: false,
+    prefix: false,
+    ascii_start: false,
+    ascii_end: false,
+};
+
 const SUPPOSED: Entry = Entry {
     kind: Kind::Frame,
     category: None,
@@ -464,7 +477,7 @@ impl Parser {
     ) -> Understanding {
         let norm = text::normalise(text);
         if let Some(body) = text::explicit_body(&norm) {
-            let (reading, why) = self.read(body, model, blend);
+            let (reading, why) = self.read(body, false, model, blend);
             return Understanding {
                 is_request: true,
                 category: Some(reading.category.unwrap_or(Category::Other)),
@@ -482,7 +495,7 @@ impl Parser {
         }
         // In a reply that quotes another message, the reply says what this message is.
         let own = text::own_words(&norm);
-        let (mut reading, why) = self.read(own, model, blend);
+        let (mut reading, why) = self.read(own, own.len() < norm.len(), model, blend);
         if own.len() < norm.len() && reading.location.is_none() && reading.confidence >= 0.3 {
             // "「孙叔：小区路灯坏了」—— 篮球场那边的灯也坏了": the place may be in the quote.
             reading.location = self.tally(&norm).location;
@@ -609,10 +622,14 @@ impl Parser {
     fn read(
         &self,
         hay: &str,
+        reply: bool,
         model: &model::Model,
         blend: &score::Blend,
     ) -> (score::Reading, Vec<String>) {
         let mut tally = self.tally(hay);
+        if reply {
+            tally.add(&REPLY, 0);
+        }
         let opinion = model.judge(hay);
         let mut reading = score::decide(&tally, None, Some(&opinion), blend);
         // The place is moved, not copied: the tally is done with.
@@ -1019,8 +1036,13 @@ impl Parser {
         blend: &score::Blend,
     ) -> score::Reading {
         let norm = text::normalise(text);
-        let hay = text::explicit_body(&norm).unwrap_or_else(|| text::own_words(&norm));
-        self.read(hay, model, blend).0
+        match text::explicit_body(&norm) {
+            Some(body) => self.read(body, false, model, blend).0,
+            None => {
+                let own = text::own_words(&norm);
+                self.read(own, own.len() < norm.len(), model, blend).0
+            }
+        }
     }
 
     /// The lexicon's reading of a resident's text, for fitting the blend.
@@ -2539,7 +2561,7 @@ pub(crate) mod tests {
         let text = "地下室的水管爆了 水哗哗往外喷";
         let p = parser();
         let learned = p.learned.read().expect("model");
-        let (reading, _) = p.read(text, &learned.model, &score::Blend::SHIPPED);
+        let (reading, _) = p.read(text, false, &learned.model, &score::Blend::SHIPPED);
         assert!(!reading.lexicon_urgent);
         let u = req(text);
         assert_eq!(u.urgency, Some(Urgency::Urgent));

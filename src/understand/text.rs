@@ -140,8 +140,17 @@ pub(crate) fn own_words(text: &str) -> &str {
         }
         return text;
     }
-    for lead in ["回复", "replying to", "reply to", "re:"] {
+    for lead in ["回复", "引用", "replying to", "reply to", "re:"] {
         if let Some(rest) = strip_prefix_ignore_ascii_case(t, lead) {
+            // `引用「煤气罐放阳台行不行」：不行的…`: the quoted words, then the reply to them.
+            let inner = trim_separator(rest);
+            if let Some(open) = inner.chars().next()
+                && let Some(&(_, close)) = QUOTES.iter().find(|(o, _)| *o == open)
+                && let Some(end) = inner[open.len_utf8()..].find(close)
+                && let Some(own) = after(&inner[open.len_utf8() + end + close.len_utf8()..])
+            {
+                return own;
+            }
             if let Some(own) = last_reply(rest).and_then(after) {
                 return own;
             }
@@ -227,6 +236,8 @@ mod tests {
                 "孙叔你看看，今晚已经亮了",
             ),
             ("回复 老刘：宅基地证明去哪开 —— 先村里盖章", "先村里盖章"),
+            ("引用「身份证能不能在外地补」：能 全国通办", "能 全国通办"),
+            ("引用：“村口路灯不亮” 回复：已经报了", "回复：已经报了"),
             (
                 "回复 @黄阿姨：您说的那个老年卡去社区办",
                 "您说的那个老年卡去社区办",
