@@ -282,6 +282,48 @@ pub fn is_question(s: &str) -> bool {
         || s.contains("有没有")
 }
 
+/// Words that ask how a ticket stands, after its number ("1号处理了没", "#3 any update?") or
+/// in a reporter's question about their report ("我报的灯修了吗").
+pub const PROGRESS_ZH: &[&str] = &[
+    "处理",
+    "办结",
+    "办了",
+    "修好",
+    "修了",
+    "修没",
+    "好了",
+    "好没",
+    "怎么样",
+    "咋样",
+    "进展",
+    "进度",
+    "接单",
+    "有人",
+    "搞定",
+    "弄好",
+    "解决",
+    "什么时候",
+    "啥时候",
+    "几时",
+    "还没",
+    "到底",
+];
+
+/// The English words of [`PROGRESS_ZH`].
+pub const PROGRESS_EN: &[&str] = &[
+    "any update",
+    "update",
+    "status",
+    "any news",
+    "progress",
+    "done",
+    "fixed",
+    "resolved",
+    "sorted",
+    "anyone",
+    "when",
+];
+
 /// Words after a ticket's number that withdraw it: "1号不用了", "#2 不用修了", "3号撤销".
 pub const WITHDRAW_PHRASES: &[&str] = &[
     "不用了",
@@ -389,33 +431,8 @@ fn own_report_zh(t: &str) -> Option<usize> {
 }
 
 fn asks_own_progress_zh(t: &str) -> bool {
-    const PROGRESS: [&str; 24] = [
-        "处理",
-        "办结",
-        "办了",
-        "修好",
-        "修了",
-        "修没",
-        "好了",
-        "好没",
-        "怎么样",
-        "咋样",
-        "进展",
-        "进度",
-        "接单",
-        "有人",
-        "搞定",
-        "弄好",
-        "解决",
-        "什么时候",
-        "啥时候",
-        "几时",
-        "还没",
-        "到底",
-        "来修",
-        "回复",
-    ];
-    // Words that ask by themselves, with or without a question mark.
+    // Beyond the words after a number: 来修, 回复 ("我报的灯怎么还没人来修").
+    const MORE: [&str; 2] = ["来修", "回复"]; // Words that ask by themselves, with or without a question mark.
     const ASKING: [&str; 9] = [
         "怎么样",
         "咋样",
@@ -431,7 +448,7 @@ fn asks_own_progress_zh(t: &str) -> bool {
         return false;
     };
     let rest = &t[end..];
-    PROGRESS.iter().any(|w| rest.contains(w))
+    PROGRESS_ZH.iter().chain(&MORE).any(|w| rest.contains(w))
         && (is_question(t) || ASKING.iter().any(|w| rest.contains(w)))
 }
 
@@ -452,18 +469,9 @@ fn asks_own_progress_en(t: &str) -> bool {
         "i posted",
         "i flagged",
     ];
-    const PROGRESS: [&str; 16] = [
-        "update",
-        "fixed",
-        "status",
-        "progress",
+    const MORE: [&str; 7] = [
         "news",
-        "anyone",
         "anybody",
-        "when",
-        "done",
-        "resolved",
-        "sorted",
         "happened",
         "coming",
         "looked at",
@@ -480,7 +488,7 @@ fn asks_own_progress_en(t: &str) -> bool {
     ];
     t.split_whitespace().count() <= 20
         && MINE.iter().any(|w| t.contains(w))
-        && PROGRESS.iter().any(|w| t.contains(w))
+        && PROGRESS_EN.iter().chain(&MORE).any(|w| t.contains(w))
         && (t.trim_end().ends_with('?') || ASKING.iter().any(|w| t.contains(w)))
 }
 

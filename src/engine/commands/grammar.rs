@@ -6,8 +6,9 @@
 use super::{About, Name, read};
 use crate::understand::command::TicketNo;
 use crate::understand::command::{
-    CLAIM_PHRASES, DONE_PHRASES, EN_CLAIM, EN_DONE, Problem, WITHDRAW_PHRASES, english_prefix,
-    is_question, leading_ref, normalise, number, split_word, strip_lead_in, trim_joiners,
+    CLAIM_PHRASES, DONE_PHRASES, EN_CLAIM, EN_DONE, PROGRESS_EN, PROGRESS_ZH, Problem,
+    WITHDRAW_PHRASES, english_prefix, is_question, leading_ref, normalise, number, split_word,
+    strip_lead_in, trim_joiners,
 };
 
 use super::Command;
@@ -113,44 +114,10 @@ fn rephrase(text: &str) -> Option<String> {
 /// 有人管吗, "any update?", "fixed yet?". Words of a place after the number ("3号楼办结了没")
 /// are no such question: the number is the building's.
 fn asks_progress(after: &str) -> bool {
-    const ZH: [&str; 22] = [
-        "处理",
-        "办结",
-        "办了",
-        "修好",
-        "修了",
-        "修没",
-        "好了",
-        "好没",
-        "怎么样",
-        "咋样",
-        "进展",
-        "进度",
-        "接单",
-        "有人",
-        "搞定",
-        "弄好",
-        "解决",
-        "什么时候",
-        "啥时候",
-        "几时",
-        "还没",
-        "到底",
-    ];
-    const EN: [&str; 11] = [
-        "any update",
-        "update",
-        "status",
-        "any news",
-        "progress",
-        "done",
-        "fixed",
-        "resolved",
-        "sorted",
-        "anyone",
-        "when",
-    ];
-    ZH.iter().any(|w| after.starts_with(w)) || EN.iter().any(|w| english_prefix(after, w).is_some())
+    PROGRESS_ZH.iter().any(|w| after.starts_with(w))
+        || PROGRESS_EN
+            .iter()
+            .any(|w| english_prefix(after, w).is_some())
 }
 
 /// English leaders write the number and the word in either order: "#3 on it", "#3 done,
