@@ -62,10 +62,15 @@ enum Command {
         /// 今天 昨天 本周 上周 本月 上月 本季度 上季度 今年 去年 近7天 近30天 全部, a month
         /// (11月, 2026-11), a day or a range (2026-11-01..2026-11-15), or the English words
         /// (today, last week, this month, 7d, all …).
+        /// 明细 / detail or 排名 / ranking first for those views, as in the chat
+        /// (`gridline stats 明细 上月 东风社区`).
         #[arg(default_value = "all")]
         period: String,
         /// A grid code or name (东风社区); the whole tree when omitted.
         grid: Option<String>,
+        /// The grid, when a view word came first.
+        #[arg(hide = true)]
+        third: Option<String>,
         /// One line per child unit with its rates, worst first.
         #[arg(long, conflicts_with = "ranking")]
         detail: bool,
@@ -350,6 +355,7 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
         Command::Stats {
             period,
             grid,
+            third,
             detail,
             ranking,
             verify,
@@ -365,9 +371,23 @@ async fn async_main(command: Option<Command>, settings: Settings) -> anyhow::Res
             if verify {
                 return verify_rollups(&store, &settings).await;
             }
-            let view = match (detail, ranking) {
-                (true, _) => gridline::stats::View::Detail,
-                (_, true) => gridline::stats::View::Ranking,
+            // A view word first, as in the chat: `统计 明细 上月 东风社区`.
+            let word = match period.to_lowercase().as_str() {
+                "明细" | "detail" => Some(gridline::stats::View::Detail),
+                "排名" | "ranking" => Some(gridline::stats::View::Ranking),
+                _ => None,
+            };
+            let (period, grid) = match word {
+                Some(_) => (grid.unwrap_or_else(|| "all".to_string()), third),
+                None if third.is_some() => {
+                    anyhow::bail!("too many words: at most a view, a period and a grid")
+                }
+                None => (period, grid),
+            };
+            let view = match (detail, ranking, word) {
+                (true, _, _) => gridline::stats::View::Detail,
+                (_, true, _) => gridline::stats::View::Ranking,
+                (_, _, Some(view)) => view,
                 _ => gridline::stats::View::Summary,
             };
             let report =

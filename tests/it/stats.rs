@@ -528,7 +528,8 @@ async fn the_sentence_adds_up_and_names_the_scope() {
     assert!(text.contains("东门一网格：收到8，处理中3"), "{text}");
 }
 
-/// Every command but `run` and `migrate` refuses a database that is not there.
+/// Every command but `run` and `migrate` refuses a database that is not there; once it is,
+/// `gridline stats` reads its words as the chat does (a view word first, at most three).
 #[test]
 fn the_cli_refuses_a_missing_database() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -564,6 +565,31 @@ fn the_cli_refuses_a_missing_database() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("match the tickets"));
+    // The chat's words for the views, first: `gridline stats 明细 本月`, `… 排名`.
+    for (args, view) in [
+        (&["stats", "明细", "本月"][..], "明细"),
+        (&["stats", "排名"], "排名"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+            .args(args)
+            .env_remove("GRIDLINE_CONFIG")
+            .env("GRIDLINE__DATABASE__URL", &url)
+            .output()
+            .expect("run gridline");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && said.contains(view),
+            "{args:?}: {said}"
+        );
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .args(["stats", "本月", "全部", "再多一个"])
+        .env_remove("GRIDLINE_CONFIG")
+        .env("GRIDLINE__DATABASE__URL", &url)
+        .output()
+        .expect("run gridline");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("too many words"));
     // Piped into a reader that goes away (`gridline stats | head -1`): no panic.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
         .arg("stats")
