@@ -157,7 +157,8 @@ async fn refusals(db: Db) {
             && refusal.contains("/help"),
         "{refusal}"
     );
-    app.say("g1", "res1", "王芳", "办结 1 好了").await;
+    // (The reporter's own 办结 asks the assignee to confirm: conversation tests.)
+    app.say("g1", "res2", "李娜", "办结 1 好了").await;
     let refusal = app.last().text;
     assert!(
         refusal.contains("只有负责人、副网格长或上级协调员可以办结 #1")
