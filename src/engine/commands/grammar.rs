@@ -35,7 +35,57 @@ pub fn parse(text: &str) -> Parsed {
     if let Some(canonical) = rephrase(&text) {
         return parse_canonical(canonical);
     }
-    parse_canonical(text)
+    let parsed = parse_canonical(text.clone());
+    if parsed == Parsed::NotCommand
+        && let Some(command) = with_fillers(&text)
+            .map(parse_canonical)
+            .filter(|p| matches!(p, Parsed::Command(_)))
+    {
+        return command;
+    }
+    parsed
+}
+
+/// A command said with the words people put around it: "我的待办", "统计一下", "看看统计",
+/// "本月统计" (the period before the word), "查一下1号". Only what then reads as a whole
+/// command counts: "麻烦接单" (no number) and "看看统计局的通知" stay speech.
+fn with_fillers(text: &str) -> Option<String> {
+    const BEFORE: [&str; 9] = [
+        "帮我看看",
+        "帮我看下",
+        "帮我",
+        "麻烦",
+        "看一下",
+        "看看",
+        "看下",
+        "我的",
+        "请",
+    ];
+    const AFTER: [&str; 5] = ["一下", "看看", "吧", "呗", "呢"];
+    let t = text.trim_end_matches(['。', '.', '!', '！', '~', '～', '？', '?']);
+    // "查一下1号", "查下 #2": 查询.
+    if let Some(rest) = ["查一下", "查下", "查查", "查"]
+        .iter()
+        .find_map(|p| t.strip_prefix(p))
+        && number(rest.trim_start()).is_ok_and(|(_, after)| after.trim().is_empty())
+    {
+        return Some(format!("查询 {}", rest.trim()));
+    }
+    let head = BEFORE.iter().find_map(|w| t.strip_prefix(w)).unwrap_or(t);
+    let core = AFTER
+        .iter()
+        .find_map(|w| head.strip_suffix(w))
+        .unwrap_or(head);
+    // "本月统计", "上月统计明细": the period first.
+    for word in ["统计明细", "统计排名", "统计"] {
+        if let Some(period) = core.strip_suffix(word).filter(|p| !p.is_empty())
+            && chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+                .is_some_and(|d| crate::stats::period::parse(period, d).is_ok())
+        {
+            return Some(format!("{word} {period}"));
+        }
+    }
+    (core.len() < t.len()).then(|| core.trim().to_string())
 }
 
 /// The canonical command for the ways people put the number first or say it in a sentence:
@@ -669,6 +719,32 @@ mod tests {
                 problem: Problem::MissingNumber
             }
         );
+    }
+
+    #[test]
+    fn commands_with_the_words_around_them() {
+        for (text, name) in [
+            ("我的待办", Name::List),
+            ("统计一下", Name::Stats),
+            ("看看统计", Name::Stats),
+            ("本月统计", Name::Stats),
+            ("上月统计明细", Name::Stats),
+            ("查一下1号", Name::Status),
+            ("查下 #2", Name::Status),
+            ("帮我看看超时", Name::Overdue),
+        ] {
+            assert_eq!(cmd(text).name(), name, "{text}");
+        }
+        for text in [
+            "看看统计局的通知",
+            "麻烦接单",
+            "查一下1号楼的水表",
+            "我的天",
+            "请假条怎么写",
+            "查查看",
+        ] {
+            assert!(!matches!(parse(text), Parsed::Command(_)), "{text}");
+        }
     }
 
     #[test]
