@@ -39,6 +39,8 @@ pub(crate) struct PlaceRules {
     home_en: Regex,
     /// Malay street and village names, the word first (Jalan Mawar, Kampung Baru).
     malay_en: Regex,
+    /// Chinese roads by number (S205).
+    road_code_zh: Regex,
     /// A wing or block named by a letter before the word (C wing, B-block).
     letter_en: Regex,
     /// Hong Kong floors (12/F) and Indian numbered addresses (lane no 4).
@@ -113,10 +115,10 @@ const NOT_PLACE_NAMES: [&str; 48] = [
     "Tonight",
 ];
 
-/// Directions: 村/镇/寨/屯/庄 + a direction (村西, 村东头), a corner (东南角), or a direction
+/// Directions: 村/镇/寨/屯/庄/桥 + a direction (村西, 村东头, 桥东), a corner (东南角), or a direction
 /// with a side or a gate (东头, 南边, 北门外, 西门口). Two directions only as a corner, so
 /// 东西 (a thing) is never one.
-const DIRECTION_ZH: &str = "(?:村|镇|寨|屯|庄)[东西南北](?:头|边|面|侧)?\
+const DIRECTION_ZH: &str = "(?:村|镇|寨|屯|庄|桥)[东西南北](?:头|边|面|侧)?\
     |(?:东南|东北|西南|西北)(?:角|侧|面|边)\
     |[东西南北](?:门(?:口|外|里|内)?|头|边|侧|面)";
 /// Water with a modifier before it (小河, 鱼塘, 排水沟, 山沟) or a position after it (河里,
@@ -186,10 +188,15 @@ const HOME_EN: &str = "(?-u:\\b)(?:(?:Mr|Mrs|Ms|Mdm|Madam|Miss|Dr|Uncle|Aunty|Au
     |(?-u:\\b)(?i:the)\\s+(?:flat|unit|house|apartment)\\s+(?:opposite|above|below|upstairs|downstairs|next\\s+door|across)(?-u:\\b)\
     |(?-u:\\b)(?i:the)\\s+corner\\s+(?:unit|flat|house)(?-u:\\b)\
     |(?-u:\\b)(?i:their|there|his|her)\\s+(?:flat|unit|house|apartment)(?-u:\\b)";
-/// Malay and Singapore street and village names: the word comes first (Jalan Mawar, Lorong
-/// Pisang, Kampung Baru, Taman Melati, Sungai Kecil).
-const MALAY_EN: &str = "(?-u:\\b)(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Taman|Sungai|Bukit|Lebuh|Persiaran)\\.?\\s+\
-    [A-Z][A-Za-z]+(?:\\s+[A-Z0-9][A-Za-z0-9]*)?";
+/// Malay and Singapore street, village and market names: the word comes first (Jalan Mawar,
+/// Lorong Pisang, Kampung Baru, Taman Melati, Sungai Kecil, Pasar Chow Kit), perhaps with the
+/// street's number before the name (Lorong 4 Toa Payoh). A housing estate is often written in
+/// lowercase in chat (taman melati, taman permainan: a playground).
+const MALAY_EN: &str = "(?-u:\\b)(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Taman|Sungai|Bukit|Lebuh|Persiaran|Pasar)\\.?\\s+\
+    (?:[0-9]{1,3}[A-Z]?\\s+)?[A-Z][A-Za-z]+(?:\\s+[A-Z0-9][A-Za-z0-9]*)?\
+    |(?-u:\\b)taman\\s+[a-z]{3,}(?-u:\\b)";
+/// Chinese roads numbered by their class: national (G107), provincial (S205), county (X012).
+const ROAD_CODE_ZH: &str = "(?-u:\\b)[GSX][0-9]{3}(?-u:\\b)";
 const HOME_WEIGHT: f32 = 2.5;
 /// `C wing`, `B-block`, `A Tower`: a capital letter, then the unit word.
 const LETTER_EN: &str = "(?-u:\\b)[A-Z](?:-|\\s)?(?i:wing|block|blk|tower|building|bldg)(?-u:\\b)";
@@ -270,6 +277,7 @@ impl PlaceRules {
             home_zh: Regex::new(HOME_ZH)?,
             home_en: Regex::new(HOME_EN)?,
             malay_en: Regex::new(MALAY_EN)?,
+            road_code_zh: Regex::new(ROAD_CODE_ZH)?,
             letter_en: Regex::new(LETTER_EN)?,
             floor_en: Regex::new(FLOOR_EN)?,
             numbered_no_en: Regex::new(NUMBERED_NO_EN)?,
@@ -507,9 +515,16 @@ impl Clues {
                 "Bukit",
                 "Lebuh",
                 "Persiaran",
+                "Pasar",
             ]
             .iter()
             .any(|w| hay.contains(w))
+            || hay.contains("taman ")
+    }
+
+    /// [`ROAD_CODE_ZH`]: a capital G, S or X and digits, in Chinese text.
+    fn road_code_zh(&self, hay: &str) -> bool {
+        self.has(DIGIT) && self.has(NON_ASCII) && hay.contains(['G', 'S', 'X'])
     }
 }
 
@@ -602,6 +617,12 @@ pub(crate) fn locate(
         (&rules.water_zh, WATER_WEIGHT, clues.has(WATER)),
         (&rules.family_zh, FAMILY_WEIGHT, names_home),
         (&rules.home_zh, HOME_WEIGHT, names_home),
+        // A numbered road is named as a road is (S205 as 幸福路).
+        (
+            &rules.road_code_zh,
+            DIRECTION_WEIGHT,
+            clues.road_code_zh(hay),
+        ),
     ] {
         if clue {
             gather(&mut found, matches(re, hay, score));
@@ -815,7 +836,7 @@ fn touches(hay: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
         || (gap.starts_with(['那', '这'])
             && gap.chars().count() == 2
             && gap.ends_with([
-                '个', '棵', '条', '根', '座', '片', '块', '排', '间', '家', '口', '栋',
+                '个', '棵', '条', '根', '座', '片', '块', '排', '间', '家', '口', '栋', '段',
             ]))
 }
 
@@ -834,7 +855,20 @@ fn linked(hay: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
     } else {
         &hay[b.end..a.start]
     };
-    let mut words = gap.split(' ').filter(|w| !w.is_empty());
+    let mut words = gap.split(' ').filter(|w| !w.is_empty()).peekable();
+    // "next to" is one preposition ("the construction site next to Tower 8").
+    if words.peek() == Some(&"next") {
+        words.next();
+        if words.next() != Some("to") {
+            return false;
+        }
+        return match (words.next(), words.next()) {
+            (None, None) => true,
+            (Some(d), None) => DETERMINERS.contains(&d),
+            _ => false,
+        } && gap.starts_with(' ')
+            && gap.ends_with(' ');
+    }
     let linked = match (words.next(), words.next(), words.next()) {
         (Some(p), None, None) => LOCATIVE_PREPOSITIONS.contains(&p),
         (Some(p), Some(d), None) => LOCATIVE_PREPOSITIONS.contains(&p) && DETERMINERS.contains(&d),
@@ -1130,6 +1164,15 @@ fn chinese_name_start(
             if settlement && matches!(t.tag, "x" | "ns" | "nr") && !t.word.starts_with(MOVES_TO) {
                 generic = false;
             }
+            // A slope or ridge the dictionary knows as a place name and named by its size,
+            // side or age (大坡, 北岭) is one; 土坡 and 滑坡 (a landslide) are not.
+            if suffix
+                && t.tag == "ns"
+                && hay[anchor.clone()].ends_with(LANDFORMS)
+                && t.word.starts_with(NAMING_HEADS)
+            {
+                generic = false;
+            }
             sticky = generic && !t.word.starts_with(NAMING_HEADS);
             start = token_start;
             continue;
@@ -1140,7 +1183,8 @@ fn chinese_name_start(
             }
             // Road and village names are often adjectives (幸福路, 老街), but only right
             // before the place word.
-            "a" | "b" | "f" | "zg" => steps == 0,
+            // A verb of falling or going into it is no name ("掉河里", "跳河": 掉 is zg).
+            "a" | "b" | "f" | "zg" => steps == 0 && !t.word.starts_with(INTO),
             // Words the segmenter did not know (下罗组): trust them when short and not ending
             // in a particle (天热得 + 路 is "so hot the road…").
             "x" => {
@@ -1164,6 +1208,10 @@ fn chinese_name_start(
 const SETTLEMENTS: [char; 7] = ['组', '村', '屯', '寨', '庄', '湾', '坝'];
 /// Verbs of going that join a settlement word without naming one (回村, 进村, 出寨).
 const MOVES_TO: [char; 7] = ['回', '进', '出', '离', '返', '入', '下'];
+/// Verbs of falling or going into a place, which the segmenter may tag as a morpheme (掉河里).
+const INTO: [char; 6] = ['掉', '落', '跳', '摔', '栽', '滚'];
+/// Landforms that name a hamlet or a slope (大坡, 黄土岭, 石门坪).
+const LANDFORMS: [char; 9] = ['坡', '岭', '坪', '岗', '垴', '峪', '垸', '畈', '塬'];
 
 /// Heads that name a street or quarter on their own (东街, 老街, 后巷, 南关).
 const STREET_HEADS: [char; 8] = ['东', '西', '南', '北', '老', '新', '前', '后'];
@@ -1264,8 +1312,9 @@ fn after_a_person(hay: &str, start: usize) -> bool {
         && word_before(hay, ws).is_some_and(|(_, t)| one_of(&TITLES_EN, t.trim_end_matches('.')))
 }
 
-const PEOPLE_EN: [&str; 30] = [
+const PEOPLE_EN: [&str; 31] = [
     "elderly",
+    "folks",
     "couple",
     "lady",
     "man",
@@ -1404,6 +1453,8 @@ mod tests {
             "C\u{a0}wing",
             "lives at 12A",
             "opposite 05-123",
+            "G107国道边",
+            "taman melati",
         ]
         .map(String::from)
         .to_vec();
@@ -1440,7 +1491,7 @@ mod tests {
         let rules = &parser().places;
         /// Whether a text (with its clues) is searched for a pattern.
         type Searched<'a> = &'a dyn Fn(&Clues, &str) -> bool;
-        let checks: [(&str, &Regex, Searched); 15] = [
+        let checks: [(&str, &Regex, Searched); 16] = [
             ("numbered_zh", &rules.numbered_zh, &|c, _| c.numbered_zh()),
             ("room_zh", &rules.room_zh, &|c, _| c.room_zh()),
             ("direction_zh", &rules.direction_zh, &|c, _| {
@@ -1457,6 +1508,9 @@ mod tests {
             ("numbered_en", &rules.numbered_en, &|c, t| c.numbered_en(t)),
             ("home_en", &rules.home_en, &|_, t| may_name_home_en(t)),
             ("malay_en", &rules.malay_en, &|c, t| c.malay_en(t)),
+            ("road_code_zh", &rules.road_code_zh, &|c, t| {
+                c.road_code_zh(t)
+            }),
             ("floor_en", &rules.floor_en, &|_, t| t.contains("/F")),
             ("numbered_no_en", &rules.numbered_no_en, &|c, _| {
                 c.has(DIGIT)
@@ -1465,7 +1519,7 @@ mod tests {
             ("flat_en", &rules.flat_en, &|c, t| c.flat_en(t)),
             ("name_en", &rules.name_en, &|_, t| may_have_name_en(t)),
         ];
-        let mut matched = [0usize; 15];
+        let mut matched = [0usize; 16];
         for text in texts() {
             let clues = Clues::of(&text, &rules.clues);
             for (i, (name, re, clue)) in checks.iter().enumerate() {
