@@ -528,6 +528,16 @@ async fn the_sentence_adds_up_and_names_the_scope() {
     assert!(text.contains("东门一网格：收到8，处理中3"), "{text}");
 }
 
+/// `gridline ARGS` on the database at `url`, with the built-in configuration.
+fn gridline_cli(args: &[&str], url: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .args(args)
+        .env_remove("GRIDLINE_CONFIG")
+        .env("GRIDLINE__DATABASE__URL", url)
+        .output()
+        .expect("run gridline")
+}
+
 /// Every command but `run` and `migrate` refuses a database that is not there; once it is,
 /// `gridline stats` reads its words as the chat does (a view word first, at most three).
 #[test]
@@ -535,30 +545,15 @@ fn the_cli_refuses_a_missing_database() {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}/data/none.db", dir.path().display());
     for args in [&["stats"][..], &["stats", "--verify"], &["import", "x.csv"]] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
-            .args(args)
-            .env_remove("GRIDLINE_CONFIG")
-            .env("GRIDLINE__DATABASE__URL", &url)
-            .output()
-            .expect("run gridline");
+        let out = gridline_cli(args, &url);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{args:?} succeeded");
         assert!(err.contains(&url), "{args:?}: {err}");
         assert!(!dir.path().join("data").exists(), "{args:?} created it");
     }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
-        .arg("migrate")
-        .env_remove("GRIDLINE_CONFIG")
-        .env("GRIDLINE__DATABASE__URL", &url)
-        .output()
-        .expect("run gridline");
+    let out = gridline_cli(&["migrate"], &url);
     assert!(out.status.success());
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
-        .args(["stats", "--verify"])
-        .env_remove("GRIDLINE_CONFIG")
-        .env("GRIDLINE__DATABASE__URL", &url)
-        .output()
-        .expect("run gridline");
+    let out = gridline_cli(&["stats", "--verify"], &url);
     assert!(
         out.status.success(),
         "{}",
@@ -570,24 +565,14 @@ fn the_cli_refuses_a_missing_database() {
         (&["stats", "明细", "本月"][..], "明细"),
         (&["stats", "排名"], "排名"),
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
-            .args(args)
-            .env_remove("GRIDLINE_CONFIG")
-            .env("GRIDLINE__DATABASE__URL", &url)
-            .output()
-            .expect("run gridline");
+        let out = gridline_cli(args, &url);
         let said = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success() && said.contains(view),
             "{args:?}: {said}"
         );
     }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
-        .args(["stats", "本月", "全部", "再多一个"])
-        .env_remove("GRIDLINE_CONFIG")
-        .env("GRIDLINE__DATABASE__URL", &url)
-        .output()
-        .expect("run gridline");
+    let out = gridline_cli(&["stats", "本月", "全部", "再多一个"], &url);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("too many words"));
     // Piped into a reader that goes away (`gridline stats | head -1`): no panic.
