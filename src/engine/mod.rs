@@ -796,8 +796,11 @@ impl Engine {
         {
             return Ok(notices);
         }
+        // A reporter asking about their own report without its number (read once).
+        let asks_own =
+            replied_ticket.is_none() && crate::understand::command::asks_own_progress(text);
         if replied_ticket.is_none() {
-            let own = if crate::understand::command::asks_own_progress(text) {
+            let own = if asks_own {
                 self.own_progress(tx, fx, scene).await?
             } else if crate::understand::command::withdraws(text) {
                 self.own_withdrawal(tx, fx, scene).await?
@@ -813,10 +816,7 @@ impl Engine {
         }
         let u = self.read(scene, text);
         let notices = self.act_on_request(tx, fx, scene, &u).await?;
-        if notices.is_empty()
-            && replied_ticket.is_none()
-            && crate::understand::command::asks_own_progress(text)
-        {
+        if notices.is_empty() && asks_own {
             // Asked about a report of theirs, with none here (and no request read in it).
             return Ok(vec![Notice::plain(
                 self.texts.nothing_reported_here().to_string(),
