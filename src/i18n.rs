@@ -677,6 +677,37 @@ impl Texts {
         )
     }
 
+    /// A supervisor named a grid outside those they oversee: `asked` and `own` as (name, code).
+    pub fn outside_your_grids(
+        &self,
+        asked: (&str, &str),
+        own: &[(String, String)],
+        name: Named,
+    ) -> String {
+        match self.lang {
+            Language::Zh => {
+                let own: Vec<String> = own.iter().map(|(n, c)| format!("{n}（{c}）")).collect();
+                format!(
+                    "{}（{}）不在您负责的范围内，「{}」只能查看：{}。",
+                    asked.0,
+                    asked.1,
+                    name.word,
+                    own.join("、")
+                )
+            }
+            Language::En => {
+                let own: Vec<String> = own.iter().map(|(n, c)| format!("{n} ({c})")).collect();
+                format!(
+                    "{} ({}) is outside the grids you oversee; /{} covers only {}.",
+                    asked.0,
+                    asked.1,
+                    name.slash,
+                    own.join(", ")
+                )
+            }
+        }
+    }
+
     pub fn no_such_grid(&self, code: &str) -> String {
         say!(
             self,

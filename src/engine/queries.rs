@@ -46,6 +46,7 @@ impl Engine {
     async fn named_scope(
         &self,
         tx: &mut Tx,
+        scene: &Scene<'_>,
         text: &str,
     ) -> Result<Result<String, Notice>, StoreError> {
         if let Some(g) = tx.grid(text).await? {
@@ -54,10 +55,15 @@ impl Engine {
         let grids = tx.existing_grids().await?;
         Ok(match crate::stats::resolve_scope(text, &grids) {
             Ok(g) => Ok(g.code),
-            Err(problem) => Err(Notice::plain(
-                self.texts.scope_problem(text, &problem),
-                None,
-            )),
+            Err(mut problem) => {
+                // The candidates offered are grids the asker may ask about: a coordinator of
+                // one village is not shown the names of another's grids.
+                problem.keep(|g| scene.grants.iter().any(|grant| grant.covers(&g.path)));
+                Err(Notice::plain(
+                    self.texts.scope_problem(text, &problem),
+                    None,
+                ))
+            }
         })
     }
 
@@ -72,7 +78,7 @@ impl Engine {
     ) -> Result<Result<(String, String), Notice>, StoreError> {
         let code = match asked {
             None => None,
-            Some(text) => match self.named_scope(tx, text).await? {
+            Some(text) => match self.named_scope(tx, scene, text).await? {
                 Ok(code) => Some(code),
                 Err(notice) => return Ok(Err(notice)),
             },
@@ -128,8 +134,52 @@ impl Engine {
             is_assignee: false,
         };
         if !command.spec().who.admits(subject) {
+            if grid.is_some()
+                && let Some(notice) = self.out_of_reach(tx, scene, &code, command).await?
+            {
+                return Ok(Err(notice));
+            }
             return Ok(Err(self.refusal(scene, command, None)));
         }
         Ok(Ok((code, path)))
+    }
+
+    /// A supervisor who named a grid outside what they oversee is told so and shown what they
+    /// do oversee (统计 下罗村 from 东风社区's coordinator), instead of the refusal meant for
+    /// those who may not use the command at all.
+    async fn out_of_reach(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        code: &str,
+        command: Name,
+    ) -> Result<Option<Notice>, StoreError> {
+        let mut own = Vec::new();
+        for grant in &scene.grants {
+            let (Role::Leader | Role::Coordinator, Some(path)) = (grant.role, &grant.grid_path)
+            else {
+                continue;
+            };
+            let Some(own_code) = path.trim_end_matches('/').rsplit('/').next() else {
+                continue;
+            };
+            if let Some(g) = tx.grid(own_code).await?
+                && !own.iter().any(|(_, c): &(String, String)| *c == g.code)
+            {
+                own.push((g.name, g.code));
+            }
+        }
+        if own.is_empty() {
+            return Ok(None);
+        }
+        let asked = tx.grid(code).await?.map_or_else(
+            || (code.to_string(), code.to_string()),
+            |g| (g.name, g.code),
+        );
+        Ok(Some(Notice::plain(
+            self.texts
+                .outside_your_grids((&asked.0, &asked.1), &own, command.named(&self.texts)),
+            None,
+        )))
     }
 }

@@ -325,6 +325,14 @@ pub enum ScopeError {
     Unknown(Vec<Grid>),
 }
 
+impl ScopeError {
+    /// Keeps only the candidates `visible` admits.
+    pub fn keep(&mut self, visible: impl Fn(&Grid) -> bool) {
+        let (ScopeError::Ambiguous(list) | ScopeError::Unknown(list)) = self;
+        list.retain(|g| visible(g));
+    }
+}
+
 /// Finds the grid a coordinator means by a code or a name (东风社区, 东风, qs-df), among
 /// `grids`: the code (any case), else the exact name, else the one name containing the text.
 pub fn resolve_scope(text: &str, grids: &[Grid]) -> Result<Grid, ScopeError> {

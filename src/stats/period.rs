@@ -36,6 +36,8 @@ pub enum SpanKind {
     All,
     Day,
     Month,
+    /// Monday to Sunday: named by the whole week, though the current one is counted to today.
+    Week,
     Quarter,
     Year,
     Range,
@@ -61,7 +63,10 @@ impl Span {
         let Some(from) = self.from else {
             return "累计".into();
         };
-        let to = self.to;
+        let to = match self.kind {
+            SpanKind::Week => from + Duration::days(6),
+            _ => self.to,
+        };
         let day = |d: NaiveDate| format!("{}年{}月{}日", d.year(), d.month(), d.day());
         match self.kind {
             SpanKind::All => "累计".into(),
@@ -70,7 +75,7 @@ impl Span {
             SpanKind::Quarter => format!("{}年第{}季度", from.year(), (from.month() - 1) / 3 + 1),
             SpanKind::Year => format!("{}年", from.year()),
             SpanKind::Range if from == to => day(from),
-            SpanKind::Range => {
+            SpanKind::Range | SpanKind::Week => {
                 let end = if from.year() != to.year() {
                     day(to)
                 } else if from.month() != to.month() {
@@ -88,7 +93,10 @@ impl Span {
         let Some(from) = self.from else {
             return "all time".into();
         };
-        let to = self.to;
+        let to = match self.kind {
+            SpanKind::Week => from + Duration::days(6),
+            _ => self.to,
+        };
         match self.kind {
             SpanKind::All => "all time".into(),
             SpanKind::Day => from.format("%-d %b %Y").to_string(),
@@ -96,7 +104,9 @@ impl Span {
             SpanKind::Quarter => format!("Q{} {}", (from.month() - 1) / 3 + 1, from.year()),
             SpanKind::Year => from.year().to_string(),
             SpanKind::Range if from == to => from.format("%-d %b %Y").to_string(),
-            SpanKind::Range => format!("{} – {}", from.format("%-d %b %Y"), to.format("%-d %b %Y")),
+            SpanKind::Range | SpanKind::Week => {
+                format!("{} – {}", from.format("%-d %b %Y"), to.format("%-d %b %Y"))
+            }
         }
     }
 }
@@ -162,12 +172,12 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Span, PeriodError> {
             Some(day(yesterday.pred_opt().unwrap_or(yesterday)))
         }
         "本周" | "这周" | "本星期" | "this week" | "week" => {
-            Some(span(monday, today, SpanKind::Range))
+            Some(span(monday, today, SpanKind::Week))
         }
         "上周" | "上星期" | "last week" => Some(span(
             monday - Duration::days(7),
             monday - Duration::days(1),
-            SpanKind::Range,
+            SpanKind::Week,
         )),
         "本月" | "这个月" | "当月" | "this month" | "month" => {
             month_span(today.year(), today.month(), today)
@@ -691,6 +701,15 @@ mod tests {
         assert_eq!(l("11月20日-12月5日"), "2026年11月20日至12月5日");
         assert_eq!(l("全部"), "累计");
         assert_eq!(l("今天"), "2026年12月5日");
+        // A week is named by its Monday to Sunday, also on its first day, when it is counted
+        // to today only: a Monday's 本周 is no report of one day.
+        assert_eq!(l("本周"), "2026年11月30日至12月6日");
+        assert_eq!(l("上周"), "2026年11月23日至29日");
+        let monday = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+        let week = parse("本周", monday).expect("week");
+        assert_eq!((week.from, week.to), (Some(monday), monday));
+        assert_eq!(week.label_zh(), "2026年12月7日至13日");
+        assert_eq!(week.label_en(), "7 Dec 2026 – 13 Dec 2026");
         let e = |w: &str| parse(w, today()).expect(w).label_en();
         assert_eq!(e("11月"), "November 2026");
         assert_eq!(e("上季度"), "Q3 2026");

@@ -293,7 +293,7 @@ impl StatsTexts for Texts {
             .map(|g| format!("{}（{}）", g.name, g.code))
             .collect();
         match (ambiguous, names.is_empty()) {
-            (true, _) => say!(
+            (true, false) => say!(
                 self,
                 format!("“{asked}”对应多个网格，您是指：{}？", names.join("、")),
                 format!(
@@ -301,7 +301,7 @@ impl StatsTexts for Texts {
                     names.join(", ")
                 )
             ),
-            (false, true) => say!(
+            (_, true) => say!(
                 self,
                 format!("没有名为或编号为“{asked}”的网格。"),
                 format!("There is no grid named or numbered “{asked}”.")

@@ -429,6 +429,27 @@ async fn supervisors_name_the_unit_and_say_what_they_want(db: Db) {
         unknown.contains("没有名为或编号为“西门村”的网格"),
         "{unknown}"
     );
+    // A grid outside what the asker oversees: told so, with what they do oversee, not the
+    // refusal meant for residents; and an unknown name suggests only grids they may ask about.
+    app.say("v1", "coord1", "陈静", "统计 城关镇").await;
+    let outside = sent_to(&app, "v1").pop().expect("answer").text;
+    assert_eq!(
+        outside, "城关镇（T1）不在您负责的范围内，「统计」只能查看：东门村（T1-V1）。",
+        "{outside}"
+    );
+    app.say("g2", "leader2", "李强", "超时 东门一网格").await;
+    let other = sent_to(&app, "g2").pop().expect("answer").text;
+    assert!(
+        other.contains("东门一网格（T1-V1-G1）不在您负责的范围内")
+            && other.contains("东门二网格（T1-V1-G2）"),
+        "{other}"
+    );
+    app.say("v1", "coord1", "陈静", "超时 西门镇").await;
+    let suggested = sent_to(&app, "v1").pop().expect("answer").text;
+    assert!(
+        suggested.contains("没有名为或编号为“西门镇”的网格") && !suggested.contains("城关镇"),
+        "{suggested}"
+    );
 
     // 请假名单 for a unit too.
     app.say("g1", "leader1", "张伟", "/leave until 2026-11-25")
