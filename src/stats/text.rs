@@ -268,16 +268,43 @@ impl StatsTexts for Texts {
         let line = |rank: usize, (ch, score): &(Child, Option<f64>)| {
             format!("\n{rank}. {} {:.1}", ch.name, score.unwrap_or_default())
         };
-        let (best, worst) = ranking_sizes(scored.len());
-        out.push_str(say!(self, "\n🔴 红榜", "\n🔴 Best"));
-        for (i, entry) in scored.iter().rev().take(best).enumerate() {
-            out.push_str(&line(i + 1, entry));
-        }
-        if worst > 0 {
-            out.push_str(say!(self, "\n⚫ 黑榜", "\n⚫ Worst"));
-            for (i, entry) in scored.iter().take(worst).enumerate() {
+        if let [only] = scored.as_slice() {
+            // One unit is no ranking: a 0.0 on a 红榜 of one would praise the worst.
+            out.push_str(say!(
+                self,
+                "\n只有1个单位有得分，暂不排名：",
+                "\nOnly one unit has a score; no ranking yet:"
+            ));
+            out.push_str(&line(1, only));
+        } else {
+            let (best, worst) = ranking_sizes(scored.len());
+            out.push_str(say!(self, "\n🔴 红榜", "\n🔴 Best"));
+            for (i, entry) in scored.iter().rev().take(best).enumerate() {
                 out.push_str(&line(i + 1, entry));
             }
+            if worst > 0 {
+                out.push_str(say!(self, "\n⚫ 黑榜", "\n⚫ Worst"));
+                for (i, entry) in scored.iter().take(worst).enumerate() {
+                    out.push_str(&line(i + 1, entry));
+                }
+            }
+        }
+        // Units that received requests but have no rate yet (nothing past a deadline, nothing
+        // rated) are named, so that a unit missing from the lists is not taken for none.
+        let unscored: Vec<&str> = children
+            .iter()
+            .filter(|(_, s)| s.is_none())
+            .map(|(ch, _)| ch.name.as_str())
+            .collect();
+        if !unscored.is_empty() {
+            out.push_str(&say!(
+                self,
+                format!("\n暂无得分（尚无可计算的比率）：{}", unscored.join("、")),
+                format!(
+                    "\nNo score yet (no rate to measure): {}",
+                    unscored.join(", ")
+                )
+            ));
         }
         out
     }
@@ -398,14 +425,43 @@ mod tests {
             let best = listed(&text, "红榜");
             let worst = listed(&text, "黑榜");
             assert!(best.iter().all(|b| !worst.contains(b)), "{n} units: {text}");
+            if n == 1 {
+                assert!(
+                    !text.contains("红榜") && !text.contains("黑榜") && text.contains("暂不排名"),
+                    "one unit is no ranking: {text}"
+                );
+                continue;
+            }
             assert_eq!(best.len(), n.div_ceil(2).min(5), "{n} units: {text}");
             assert_eq!(worst.len(), (n - best.len()).min(5), "{n} units: {text}");
             assert_eq!(best[0], format!("U{}", n - 1), "best first: {text}");
-            if n > 1 {
-                assert_eq!(worst[0], "U0", "worst first: {text}");
-            } else {
-                assert!(!text.contains("黑榜"), "one unit has no 黑榜: {text}");
-            }
+            assert_eq!(worst[0], "U0", "worst first: {text}");
         }
+    }
+
+    #[test]
+    fn units_without_a_score_are_named() {
+        let texts = Texts::new(Language::Zh);
+        let mut units = vec![unit("一网格", 0.0)];
+        let (mut quiet, _) = unit("二网格", 0.0);
+        quiet.name = "二网格".into();
+        units.push((quiet, None));
+        let text = texts.stats_ranking("东风社区", "2026年12月", &units);
+        assert!(
+            text.contains("只有1个单位有得分，暂不排名：\n1. 一网格 0.0"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("暂无得分（尚无可计算的比率）：二网格"),
+            "{text}"
+        );
+        units.push(unit("三网格", 0.9));
+        let text = texts.stats_ranking("东风社区", "2026年12月", &units);
+        assert_eq!(listed(&text, "红榜"), ["三网格"], "{text}");
+        assert_eq!(listed(&text, "黑榜"), ["一网格"], "{text}");
+        assert!(
+            text.ends_with("暂无得分（尚无可计算的比率）：二网格"),
+            "{text}"
+        );
     }
 }
