@@ -756,6 +756,17 @@ impl Texts {
         )
     }
 
+    /// 接单 or 办结 alone, with several tickets it could mean: which one.
+    pub fn heading_which_ticket(&self, name: Named) -> String {
+        match self.lang {
+            Language::Zh => format!("有几件可以{}，请发「{} 编号」：", name.action, name.word),
+            Language::En => format!(
+                "Several tickets fit; which one? Send \"/{} N\":",
+                name.slash
+            ),
+        }
+    }
+
     pub fn heading_withdraw_which(&self) -> &'static str {
         say!(
             self,

@@ -755,6 +755,16 @@ impl Engine {
             {
                 return Ok(notices);
             }
+            // 接单 or 办结 alone from staff: the grid's one ticket it can mean.
+            Parsed::Invalid {
+                name: name @ (Name::Claim | Name::Done),
+                problem: Problem::MissingNumber,
+            } if replied_ticket.is_none()
+                && scene.callback.is_none()
+                && let Some(notices) = self.the_one_meant(tx, fx, scene, name).await? =>
+            {
+                return Ok(notices);
+            }
             Parsed::Invalid { name, problem } => {
                 return Ok(vec![Notice::plain(
                     self.texts.invalid_command(

@@ -3,7 +3,7 @@
 //! the buttons for its next step), replies to a ticket's card, edits of a report, and cards
 //! redrawn after every change.
 
-use super::commands::Name;
+use super::commands::{Command, Name};
 use super::{Effects, Engine, Notice, Outcome, Scene};
 use crate::domain::HistoryKind;
 use crate::domain::mask::mask_personal_numbers;
@@ -634,6 +634,50 @@ impl Engine {
             several => {
                 let heading = self.texts.heading_withdraw_which();
                 Ok(Some(vec![self.ticket_listing(scene, heading, several)]))
+            }
+        }
+    }
+
+    /// 接单 or 办结 typed alone by staff in a grid's group, not replying to a card: the grid's
+    /// one ticket waiting to be claimed (for 办结: the sender's one claimed ticket here) is the
+    /// one meant, as if its number had been written; with several, they are listed to choose
+    /// from. `None` when there is none (the usage is told as before).
+    pub(super) async fn the_one_meant(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        name: Name,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        let Some(group) = &scene.group else {
+            return Ok(None);
+        };
+        if !scene.standing.is_staff() {
+            return Ok(None);
+        }
+        let assignee = match name {
+            Name::Claim => None,
+            _ => match &scene.person {
+                Some(person) => Some(person.as_str()),
+                None => return Ok(None),
+            },
+        };
+        let waiting = tx
+            .waiting_in_grid(&group.grid, assignee, super::queries::LIST_LIMIT)
+            .await?;
+        match waiting.as_slice() {
+            [] => Ok(None),
+            [t] => {
+                let no = crate::domain::TicketRef::in_grid(&t.grid, t.no);
+                let cmd = match name {
+                    Name::Claim => Command::Claim(super::commands::Claim(no)),
+                    _ => Command::Done(super::commands::Done(no, String::new())),
+                };
+                self.command(tx, fx, scene, cmd).await.map(Some)
+            }
+            several => {
+                let heading = self.texts.heading_which_ticket(name.named(&self.texts));
+                Ok(Some(vec![self.ticket_listing(scene, &heading, several)]))
             }
         }
     }

@@ -664,6 +664,29 @@ impl Tx {
         rows.iter().map(ticket_from).collect()
     }
 
+    /// A grid's tickets waiting to be claimed, or (with `assignee`) those claimed by that person:
+    /// what a bare 接单 or 办结 in the grid's group can mean. Oldest first.
+    pub async fn waiting_in_grid(
+        &mut self,
+        grid: &str,
+        assignee: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Ticket>> {
+        // The repeated state test lets SQLite use the partial index of active tickets.
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tickets WHERE grid = $1 AND state IN ('open', 'claimed') \
+             AND ((state = 'open' AND $2 = '') OR (state = 'claimed' AND assignee = $2)) \
+             ORDER BY id LIMIT $3"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(grid.to_string())
+            .bind(assignee.unwrap_or_default().to_string())
+            .bind(limit)
+            .fetch_all(self.db().await?)
+            .await?;
+        rows.iter().map(ticket_from).collect()
+    }
+
     /// The facts for statistics: tickets created since `since` in the subtree under `path_prefix`.
     pub async fn ticket_facts(
         &mut self,

@@ -330,6 +330,66 @@ async fn withdrawn_in_words(db: Db) {
 }
 both_backends!(withdrawn_in_words, withdrawn_in_words);
 
+/// 接单 or 办结 typed alone by the grid's staff, not as a reply: the grid's one ticket waiting
+/// (for 办结, the sender's one claimed ticket here) is the one meant; with several they are
+/// listed; a resident's 接单 is told how to write it, as before.
+async fn bare_claim_and_done(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "leader1", "张伟", "接单").await;
+    assert!(
+        app.last().text.contains("接单 42"),
+        "none waiting: {}",
+        app.last().text
+    );
+    app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    app.say("g1", "res1", "王芳", "接单").await;
+    assert_eq!(
+        state(&app, 1).await,
+        TicketState::Open,
+        "a resident claims nothing"
+    );
+    app.say("g1", "leader1", "张伟", "接单").await;
+    assert!(
+        app.last().text.contains("#1 已由 张伟 接单"),
+        "{}",
+        app.last().text
+    );
+    assert_eq!(state(&app, 1).await, TicketState::Claimed);
+
+    app.say("g1", "res1", "王芳", "/report 5栋电梯坏了").await;
+    app.say("g1", "res1", "王芳", "/report 5栋门口垃圾没人收")
+        .await;
+    app.say("g1", "deputy1", "刘洋", "接单").await;
+    let which = app.last().text;
+    assert!(
+        which.contains("请发「接单 编号」") && which.contains("#2") && which.contains("#3"),
+        "{which}"
+    );
+    assert!(!which.contains("#1 "), "claimed already: {which}");
+    assert_eq!(state(&app, 2).await, TicketState::Open);
+    // Another grid's waiting ticket is not this group's.
+    app.say("g2", "leader2", "李强", "接单").await;
+    assert!(app.last().text.contains("接单 42"), "{}", app.last().text);
+
+    // 办结 alone: the sender's one claimed ticket here.
+    app.say("g1", "deputy1", "刘洋", "办结").await;
+    assert!(
+        app.last().text.contains("办结 42"),
+        "nothing of his: {}",
+        app.last().text
+    );
+    app.say("g1", "leader1", "张伟", "办结").await;
+    assert!(
+        app.last().text.contains("#1 已由 张伟 办结"),
+        "{}",
+        app.last().text
+    );
+    assert_eq!(state(&app, 1).await, TicketState::Resolved);
+    app.stop().await;
+}
+both_backends!(bare_claim_and_done, bare_claim_and_done);
+
 /// The reporter says it is fixed ("1号修好了", "#1 已经好了，谢谢"): they may not resolve it,
 /// so the assignee is told to confirm and the words go into the history; the leader's own
 /// "1号好了" resolves it. Someone else's words are refused as before.
