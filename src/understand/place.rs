@@ -116,11 +116,11 @@ const NOT_PLACE_NAMES: [&str; 48] = [
 ];
 
 /// Directions: 村/镇/寨/屯/庄/桥 + a direction (村西, 村东头, 桥东), a corner (东南角), or a direction
-/// with a side or a gate (东头, 南边, 北门外, 西门口). Two directions only as a corner, so
-/// 东西 (a thing) is never one.
+/// with a side, a gate or a quarter (东头, 南边, 北门外, 西门口, 南区). Two directions only as a
+/// corner, so 东西 (a thing) is never one.
 const DIRECTION_ZH: &str = "(?:村|镇|寨|屯|庄|桥)[东西南北](?:头|边|面|侧)?\
     |(?:东南|东北|西南|西北)(?:角|侧|面|边)\
-    |[东西南北](?:门(?:口|外|里|内)?|头|边|侧|面)";
+    |[东西南北](?:门(?:口|外|里|内)?|头|边|侧|面|区)";
 /// Water with a modifier before it (小河, 鱼塘, 排水沟, 山沟) or a position after it (河里,
 /// 塘边, 沟底); 渠道 (a channel) and 沟通 (to talk) have neither.
 const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边沿岸底面]?\
@@ -710,7 +710,7 @@ pub(crate) fn locate(
         &mut found,
         hits.iter()
             .filter(|h| h.entry.kind == Kind::Place)
-            .filter_map(|hit| named_place(jieba, hay, hit)),
+            .filter_map(|hit| named_place(rules, jieba, hay, hit)),
     );
     // An elder's name stands for their home only when no place is named (李奶奶好几天没下楼),
     // or only one said from the sender's home (隔壁李奶奶).
@@ -734,6 +734,18 @@ pub(crate) fn locate(
                 && after_a_person(hay, c.span.start)
             {
                 c.score = PERSON_UNIT_WEIGHT;
+            }
+        }
+    }
+    // A floor named as where a lift stands (电梯停在七楼和八楼中间, "stops at level 5") or between
+    // two floors ("the staircase light between level 7 and 8") says where on its way the lift
+    // or the stair is: the lift or the stair is the place.
+    let mut lift_named = None;
+    for c in found.iter_mut() {
+        if c.score > LIFT_POSITION_WEIGHT && is_floor(&hay[c.span.clone()]) {
+            let lift = *lift_named.get_or_insert_with(|| names_lift(hay));
+            if between_floors(hay, &c.span) || (lift && where_a_lift_stops(hay, c.span.start)) {
+                c.score = LIFT_POSITION_WEIGHT;
             }
         }
     }
@@ -882,7 +894,7 @@ fn is_ascii_word_char(c: Option<char>) -> bool {
 }
 
 /// A place word with the name written before it.
-fn named_place(jieba: &Jieba, hay: &str, hit: &PlaceHit) -> Option<Candidate> {
+fn named_place(rules: &PlaceRules, jieba: &Jieba, hay: &str, hit: &PlaceHit) -> Option<Candidate> {
     let term = &hay[hit.span.clone()];
     // A place said from the sender's home (楼上, 俺家门口) is whole as written: "5-2-301楼上"
     // is 5-2-301's upstairs, not a name.
@@ -906,7 +918,16 @@ fn named_place(jieba: &Jieba, hay: &str, hit: &PlaceHit) -> Option<Candidate> {
         if described {
             bonus = 0.25;
         }
-        (start, named)
+        // A unit word before a place word is a kind of building, not its name ("Tower block",
+        // "Apartment complex").
+        let kind_of_building = named
+            && hit.entry.whole_word
+            && rules.units.iter().any(|(u, _)| {
+                hay[start..hit.span.start]
+                    .trim_end()
+                    .eq_ignore_ascii_case(u)
+            });
+        (start, named && !kind_of_building)
     } else {
         if hit.entry.whole_word && continues_word(jieba, hay, hit.span.clone()) {
             return None;
@@ -915,6 +936,11 @@ fn named_place(jieba: &Jieba, hay: &str, hit: &PlaceHit) -> Option<Candidate> {
     };
     if hit.entry.whole_word && !named {
         // A bare suffix ("路", "road") names no place.
+        return None;
+    }
+    // A home's door (我家门口, 他屋门口) is the home's: the words for homes and for the
+    // sender's patch name it, at their own weight.
+    if term == "门口" && hay[..hit.span.start].ends_with(['家', '屋']) {
         return None;
     }
     if !named && addressed(hay, hit.span.clone()) {
@@ -1178,9 +1204,10 @@ fn chinese_name_start(
             continue;
         }
         let nounish = match t.tag {
-            "n" | "nr" | "ns" | "nt" | "nz" | "ng" | "nrt" | "nrfg" | "s" | "j" | "m" | "eng" => {
-                true
-            }
+            "n" | "nr" | "ns" | "nt" | "nz" | "ng" | "nrt" | "nrfg" | "s" | "j" | "eng" => true,
+            // A number names a place (三组, 二中); a count of an action does not (通知一下村里,
+            // 去一趟村委).
+            "m" => !t.word.ends_with(VERBAL_MEASURES),
             // Road and village names are often adjectives (幸福路, 老街), but only right
             // before the place word.
             // A verb of falling or going into it is no name ("掉河里", "跳河": 掉 is zg).
@@ -1203,6 +1230,9 @@ fn chinese_name_start(
     }
     (start, start < anchor.start && !generic)
 }
+
+/// Measure words that count an action, not a thing (一下, 一趟, 两遍).
+const VERBAL_MEASURES: [char; 6] = ['下', '趟', '遍', '次', '声', '眼'];
 
 /// Place words that end a settlement's or a villagers' group's name.
 const SETTLEMENTS: [char; 7] = ['组', '村', '屯', '寨', '庄', '湾', '坝'];
@@ -1287,6 +1317,100 @@ const NOT_PLACE_AFTER: [&str; 18] = [
     "bag", "bags", "uniform", "uniforms", "fees", "holiday", "holidays", "teacher", "teachers",
     "menu", "menus", "run", "officer", "officers", "manager", "managers", "agent", "agents",
 ];
+
+/// A floor where a lift stands or between two floors: below a building part (1.5), above an
+/// office addressed (1.0) and an elder standing for their home (1.2).
+const LIFT_POSITION_WEIGHT: f32 = 1.25;
+
+/// A numbered floor: 七楼, 3层, 7/F, level 5, the 3rd floor.
+fn is_floor(text: &str) -> bool {
+    let starts = |p: &str| {
+        text.get(..p.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(p))
+    };
+    let ends = |p: &str| {
+        text.len() >= p.len()
+            && text
+                .get(text.len() - p.len()..)
+                .is_some_and(|t| t.eq_ignore_ascii_case(p))
+    };
+    let numbered_zh = text.ends_with(['楼', '层'])
+        && text
+            .chars()
+            .rev()
+            .nth(1)
+            .is_some_and(|c| c.is_ascii_digit() || "一二三四五六七八九十两零百".contains(c));
+    numbered_zh
+        || text.contains("/F")
+        || starts("level")
+        || starts("lvl")
+        || starts("floor")
+        || ends("floor")
+}
+
+/// Whether the message names a lift (电梯, 电𨋢, lift, elevator).
+fn names_lift(hay: &str) -> bool {
+    hay.contains("电梯")
+        || hay.contains('𨋢')
+        || hay
+            .as_bytes()
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"lift") || w.eq_ignore_ascii_case(b"elev"))
+}
+
+/// The floor at `span` is one of two a thing stands between: 七楼和八楼中间, 三楼到四楼之间,
+/// "between level 7 and 8", "between the 3rd and 4th floor".
+fn between_floors(hay: &str, span: &Range<usize>) -> bool {
+    let after = &hay[span.end..];
+    let before = &hay[..span.start];
+    const AND: [char; 5] = ['和', '到', '跟', '与', '至'];
+    const MIDDLE: [&str; 3] = ["中间", "之间", "当中"];
+    if after.starts_with(AND) {
+        // The second floor and the word for between, within a few characters: 和八楼中间.
+        let end = after.char_indices().nth(8).map_or(after.len(), |(i, _)| i);
+        if MIDDLE.iter().any(|m| after[..end].contains(m)) {
+            return true;
+        }
+    }
+    if before.ends_with(AND) && MIDDLE.iter().any(|m| after.starts_with(m)) {
+        return true;
+    }
+    // English: "between" up to three words before ("between the 3rd and 4th floor").
+    let mut at = span.start;
+    for _ in 0..3 {
+        let Some((ws, w)) = word_before(hay, at) else {
+            break;
+        };
+        if w.eq_ignore_ascii_case("between") {
+            return true;
+        }
+        at = ws;
+    }
+    false
+}
+
+/// The floor at `start` follows a verb of a lift stopping: 停在, 卡在, "stuck at", "stops at".
+fn where_a_lift_stops(hay: &str, start: usize) -> bool {
+    let before = &hay[..start];
+    if ["停在", "卡在", "停到", "卡到", "停喺", "卡喺"]
+        .iter()
+        .any(|v| before.ends_with(v))
+    {
+        return true;
+    }
+    let Some((ws, prep)) = word_before(hay, start) else {
+        return false;
+    };
+    one_of(&["at", "on", "between"], prep)
+        && word_before(hay, ws).is_some_and(|(_, v)| {
+            one_of(
+                &[
+                    "stuck", "stops", "stopped", "stopping", "stop", "stays", "jammed",
+                ],
+                v,
+            )
+        })
+}
 
 /// A home number after a person weighs a little more than a building part (1.5) and less than
 /// a numbered floor (2).
@@ -2156,5 +2280,47 @@ mod homes_floors_and_numbers {
         has("玉米地里那个打药的大爷晒晕了", "玉米地");
         has("教学楼走廊的天花板整块塌下来 砸到人了", "教学楼");
         has("三岔口那个减速带被压坏了 钢钉翘起来", "三岔口");
+    }
+
+    #[test]
+    fn a_lift_between_floors_is_the_lift() {
+        has(
+            "3号楼的电梯停在十楼和十一楼中间不动了 里面有人 快来",
+            "电梯",
+        );
+        has(
+            "the lift keeps getting stuck at level 9 and the alarm bell is dead",
+            "lift",
+        );
+        has(
+            "the staircase light between level 3 and 4 has been out all week",
+            "staircase",
+        );
+        // A floor where the problem is, with no lift stopping there, stays the place.
+        has("電梯口旁边 七楼走廊漏水", "七楼");
+        has("water leaking on level 9 near the lift lobby", "level 9");
+    }
+
+    #[test]
+    fn quarters_gates_and_named_blocks_without_a_place_word() {
+        has("北区的路灯一到晚上就一闪一闪", "北区");
+        has("一中门口的早点摊把人行道全占了", "一中门口");
+        has(
+            "someone keeps dumping sofas behind Maple Block, can the council collect",
+            "Maple Block",
+        );
+        has(
+            "the potholes in the Riverside lot have been there since spring",
+            "Riverside lot",
+        );
+        // A bare gate, a home's door and a count of an action name nothing more.
+        assert_eq!(place("门口有人乱扔垃圾 好臭"), None);
+        has("隔壁在我家门口堆了好多纸箱 臭得很", "隔壁");
+        has("后山滑坡了 麻烦通知一下村里", "后山");
+        // A unit word before "block" says what kind of building it is, not which one.
+        has(
+            "Tower block lift at Hazel House broken again",
+            "Hazel House",
+        );
     }
 }
