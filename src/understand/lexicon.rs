@@ -81,9 +81,14 @@ pub(crate) enum Kind {
     /// solid, well above head height), nobody is hurt, there is no rush. Only a strong alarm
     /// makes such a message an emergency.
     Reassure,
+    /// The sender dismisses a notice or answer as no help (有啥用, 说得好听, "what's the
+    /// point"): a complaint, and the notice or quote before it is what the sender complains
+    /// of, not the sender's own notice or answer.
+    Dismiss,
 }
 
 impl Kind {
+    /// The kinds a tally keeps: all but [`Kind::Dismiss`], which it counts as a complaint.
     pub(crate) const COUNT: usize = 32;
 
     fn parse(s: &str) -> Option<Kind> {
@@ -120,6 +125,7 @@ impl Kind {
             "relation" => Kind::Relation,
             "routine" => Kind::Routine,
             "reassure" => Kind::Reassure,
+            "dismiss" => Kind::Dismiss,
             _ => return None,
         })
     }
@@ -137,7 +143,8 @@ impl Kind {
             | Kind::Urgent
             | Kind::Intensifier
             | Kind::Caution
-            | Kind::NotFixed => 1,
+            | Kind::NotFixed
+            | Kind::Dismiss => 1,
             Kind::Resolved
             | Kind::Thanks
             | Kind::Notice

@@ -593,7 +593,43 @@ impl Parser {
         if e.whole_word && e.kind != Kind::Place && self.inside_longer_word(hay, s..t) {
             return false;
         }
+        if (e.whole_word && e.kind != Kind::Place || short_frame(hay, e, s..t))
+            && self.crossed_by_word(hay, s..t)
+        {
+            return false;
+        }
         true
+    }
+
+    /// True when a dictionary word runs across an edge of `span`, starting inside it and
+    /// ending after it or starting before it and ending inside: `当年` in `当年宵花` is cut
+    /// `当 / 年宵花`, no "back then".
+    fn crossed_by_word(&self, hay: &str, span: Range<usize>) -> bool {
+        let inner = || {
+            hay[span.clone()]
+                .char_indices()
+                .skip(1)
+                .map(|(i, _)| span.start + i)
+        };
+        let after = hay[span.end..]
+            .char_indices()
+            .take(2)
+            .map(|(i, c)| span.end + i + c.len_utf8());
+        let before = hay[..span.start]
+            .char_indices()
+            .rev()
+            .take(2)
+            .map(|(i, _)| i);
+        for cut in inner() {
+            if after.clone().any(|end| self.jieba.has_word(&hay[cut..end]))
+                || before
+                    .clone()
+                    .any(|start| self.jieba.has_word(&hay[start..cut]))
+            {
+                return true;
+            }
+        }
+        false
     }
 
     /// True when the segmenter's dictionary has a word covering `span` and more (水 in 水果).
@@ -627,7 +663,9 @@ impl Parser {
         blend: &score::Blend,
     ) -> (score::Reading, Vec<String>) {
         let mut tally = self.tally(hay);
-        if reply {
+        // A reply that dismisses the quoted answer or notice ("发通知有啥用") is the sender's
+        // complaint, not an answer to a neighbour.
+        if reply && !tally.dismissed() {
             tally.add(&REPLY, 0);
         }
         let opinion = model.judge(hay);
@@ -697,9 +735,17 @@ impl Parser {
         // Topic terms already counted: naming the same object twice ("桥上…过桥") is one object.
         let mut counted: [u32; 16] = [u32::MAX; 16];
         let mut n_counted = 0;
+        // "“请勿大声喧哗” 贴了有啥用", "【转】“…一经发现罚款” 说得好听": a notice the sender
+        // dismisses as no help is what the sender complains of, not the sender's notice.
+        let dismissed_before = self.last_start_of(hay, hits, Kind::Dismiss);
         for (i, hit) in hits.iter().enumerate() {
             for (k, e) in self.meanings(hit).iter().enumerate() {
                 if !self.passes(hay, hit, k, e) {
+                    continue;
+                }
+                if matches!(e.kind, Kind::Notice | Kind::Frame | Kind::Spam)
+                    && dismissed_before.is_some_and(|at| hit.end as usize <= at)
+                {
                     continue;
                 }
                 if matches!(e.kind, Kind::Place | Kind::Relation) {
@@ -960,6 +1006,19 @@ impl Parser {
                 e.kind == Kind::Urgent && e.weight >= 2.0 && self.passes(hay, h, k, e)
             })
         })
+    }
+
+    /// Where the last hit with a meaning of `kind` starts.
+    fn last_start_of(&self, hay: &str, hits: &[Hit], kind: Kind) -> Option<usize> {
+        hits.iter()
+            .filter(|h| {
+                self.meanings(h)
+                    .iter()
+                    .enumerate()
+                    .any(|(k, e)| e.kind == kind && self.passes(hay, h, k, e))
+            })
+            .map(|h| h.start as usize)
+            .max()
     }
 
     /// Whether any hit has a meaning of `kind`.
@@ -1271,6 +1330,15 @@ fn supposition(hay: &str) -> Option<(usize, usize)> {
         }
     }
     best
+}
+
+/// A framing or notice word of two Chinese characters (`当年`, `那年`, `统一`): short enough to be cut
+/// apart by the words around it, so it counts only where the segmenter's dictionary does not
+/// run a word across its edge ([`Parser::crossed_by_word`]).
+fn short_frame(hay: &str, e: &Entry, span: Range<usize>) -> bool {
+    matches!(e.kind, Kind::Frame | Kind::Notice)
+        && span.len() == 6
+        && !hay.as_bytes()[span.start].is_ascii()
 }
 
 /// Whether `word` is in `hay` (ASCII case ignored), an English word standing as a word.
@@ -2287,6 +2355,34 @@ pub(crate) mod tests {
         );
         assert_eq!(u.category, Some(Category::Power));
         not_req("Is the library open on Boxing Day? I want to return some books");
+    }
+
+    #[test]
+    fn a_short_frame_cut_across_by_a_dictionary_word_frames_nothing() {
+        let p = parser();
+        // "当年宵花" is 当 / 年宵花 (to serve as New Year flowers): no "back then".
+        assert!(!p.mentions("说是拿回去当年宵花 光秃秃的", Kind::Frame));
+        assert!(p.mentions("当年我们住平房的时候 冬天冷得很", Kind::Frame));
+        let t = "小区绿化带里被人挖了好几棵冬青 说是拿回去当年宵花 光秃秃的";
+        assert!(p.lexicon_reading(t).confidence >= 0.5, "{t}");
+    }
+
+    #[test]
+    fn a_notice_or_answer_dismissed_as_no_help_is_the_senders_complaint() {
+        let p = parser();
+        // The quoted notice is what the sender complains of: the notice words do not count.
+        for t in [
+            "“禁止高空抛物”的牌子挂了有啥用 楼上照样往下扔烟头 物业能不能上门管管",
+            "「物业：请文明养犬」—— 发通知有啥用，那只大狗天天不拴绳，请你们直接上门管",
+            "\"No ball games\" sign on the green, what's the point, kids kick balls at our windows every evening, can the office enforce it",
+        ] {
+            assert!(p.lexicon_reading(t).confidence >= 0.5, "{t}");
+            assert!(req(t).is_request, "{t}");
+        }
+        // Not dismissed, the same notice is one.
+        let t = "“请勿高空抛物”的牌子挂好了 大家互相监督";
+        assert!(p.lexicon_reading(t).confidence < 0.5, "{t}");
+        not_req(t);
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub(crate) struct Tally {
     /// The message ends asking what to do ("现在咋整", "what do I do"): someone in the middle
     /// of it, not a "what if".
     pub pleads: bool,
+    /// The sender dismissed a notice or an answer as no help ("发通知有啥用").
+    dismissed: bool,
     pub location: Option<String>,
     /// Where the first urgency cues were found (alarms, agents, signs, exposure; not hedged):
     /// what an urgent reading says it rests on.
@@ -42,6 +44,12 @@ const MAX_CUES: usize = 4;
 
 impl Tally {
     pub(crate) fn add(&mut self, e: &Entry, at: usize) {
+        if e.kind == Kind::Dismiss {
+            // A notice dismissed as no help ("贴了有啥用") is a complaint.
+            self.dismissed = true;
+            self.kinds[Kind::Complaint as usize] += e.weight;
+            return;
+        }
         self.kinds[e.kind as usize] += e.weight;
         if e.kind == Kind::Frame {
             // A frame is a notice to the score (calm, against a request) and is kept apart
@@ -95,6 +103,11 @@ impl Tally {
             }
         }
         out
+    }
+
+    /// The sender dismissed a notice or an answer as no help.
+    pub(crate) fn dismissed(&self) -> bool {
+        self.dismissed
     }
 
     /// An urgency cue was hedged (it was added at its reduced weight).
