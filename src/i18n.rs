@@ -992,6 +992,24 @@ pub struct Card<'a> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_urgent_report_quotes_the_words_once_punctuated() {
+        let zh = Texts::new(Language::Zh);
+        let no = Number::local("QS-DF-02", 1);
+        let text = zh.urgent_report(
+            &no,
+            "二网格",
+            "物业设施",
+            "6栋电梯困了个人在里面！",
+            "黄丽华",
+        );
+        assert!(text.contains("困了个人在里面。负责人"), "{text}");
+        let long = "电梯困人".repeat(20);
+        let text = zh.urgent_report(&no, "二网格", "物业设施", &long, "黄丽华");
+        assert!(text.contains("…。负责人"), "{text}");
+    }
+
     use super::*;
 
     #[test]

@@ -13,7 +13,7 @@ use super::figures::{self, Figures, Period, hours, local_date, local_time, perce
 use super::html::{Frame, Nav, bare_page, esc, options, query};
 use super::{ConsoleError, ConsoleState, Node, Viewer, auth};
 use crate::domain::mask::mask_personal_numbers;
-use crate::domain::{Category, Rating, TicketRef, TicketState, Urgency};
+use crate::domain::{Category, HistoryKind, Rating, TicketRef, TicketState, Urgency};
 use crate::engine::commands::{self, Command};
 use crate::stats::StatsTexts as _;
 use crate::store::console::{LedgerPlan, LedgerQuery, Scope};
@@ -1069,6 +1069,32 @@ impl Names {
     }
 }
 
+/// The deadlines a ticket missed, as the statistics count them: claimed after the claim
+/// deadline (or still waiting past it), resolved after the resolve deadline (or still active
+/// past it). "无" when none; a ticket claimed late and resolved in time says so.
+fn missed_deadlines(t: &Ticket, now: i64, texts: &crate::i18n::Texts) -> String {
+    let claim = t
+        .claimed_at
+        .map_or(t.state == TicketState::Open && t.claim_due < now, |at| {
+            at > t.claim_due
+        });
+    let resolve = t
+        .resolved_at
+        .map_or(t.state.is_active() && t.resolve_due < now, |at| {
+            at > t.resolve_due
+        });
+    let missed: Vec<&str> = [(claim, "claim_late"), (resolve, "resolve_late")]
+        .into_iter()
+        .filter(|(m, _)| *m)
+        .map(|(_, k)| texts.ui(k))
+        .collect();
+    if missed.is_empty() {
+        texts.ui("none").to_string()
+    } else {
+        missed.join(texts.ui("list_sep"))
+    }
+}
+
 /// Whether a ticket is active and past a deadline at `now`.
 pub(super) fn is_overdue(t: &Ticket, now: i64) -> bool {
     (t.state == TicketState::Open && t.claim_due < now)
@@ -1390,10 +1416,7 @@ pub(super) async fn ticket(
                 "rating",
                 tk.rating.map(|r| t.rating(r).to_string()).unwrap_or_default(),
             ),
-            (
-                "overdue",
-                if late { t.ui("yes") } else { t.ui("none") }.to_string(),
-            ),
+            ("overdue", missed_deadlines(&tk, now, t)),
         ];
         body.push_str(r#"<dl class="facts" id="ticket-facts">"#);
         for (k, val) in facts {
@@ -1476,18 +1499,30 @@ pub(super) async fn ticket(
                 }),
             ));
         }
+        // Those a ticket was handed to are stored by code; the history names them.
+        let mut handed: Vec<String> = events
+            .iter()
+            .filter(|e| matches!(e.kind, HistoryKind::Transferred | HistoryKind::HandedOver))
+            .map(|e| e.detail.trim().to_string())
+            .collect();
+        handed.sort();
+        handed.dedup();
+        let handed = s.store.console_names(&handed).await?;
         body.push_str(&titled_table(
             &s,
             "history",
             &["time", "actor", "event", "detail"],
             events.iter().map(|e| {
+                let detail = t.history_detail(e.kind, &e.detail, tz, |code| {
+                    handed.get(code).cloned().unwrap_or_else(|| code.to_string())
+                });
                 (
                     format!(r#" data-kind="{}""#, e.kind.id()),
                     [
                         local_time(e.at, tz),
                         mask_personal_numbers(&e.actor_name),
                         t.event_kind(e.kind).to_string(),
-                        mask_personal_numbers(&e.detail),
+                        mask_personal_numbers(&detail),
                     ],
                 )
             }),
@@ -1503,7 +1538,14 @@ pub(super) async fn ticket(
                         local_time(m.at, tz),
                         m.chat.clone(),
                         m.text.clone(),
-                        m.status.clone(),
+                        match m.status.as_str() {
+                            "pending" => t.ui("delivery_pending"),
+                            "held" => t.ui("delivery_held"),
+                            "sent" => t.ui("delivery_sent"),
+                            "parked" => t.ui("delivery_parked"),
+                            other => other,
+                        }
+                        .to_string(),
                     ],
                 )
             }),

@@ -7,6 +7,13 @@ use crate::config::Language;
 /// `(key, 中文, English)`.
 const LABELS: &[(&str, &str, &str)] = &[
     ("console", "网格治理控制台", "Grid console"),
+    ("claim_late", "接单超时", "claimed late"),
+    ("resolve_late", "办结超时", "resolved late"),
+    ("list_sep", "、", ", "),
+    ("delivery_pending", "待发送", "waiting"),
+    ("delivery_held", "免打扰时段后发送", "after quiet hours"),
+    ("delivery_sent", "已送达", "delivered"),
+    ("delivery_parked", "发送失败", "failed"),
     ("overview", "概览", "Overview"),
     ("tree", "网格树", "Grid tree"),
     ("ledger", "台账", "Ledger"),
@@ -411,5 +418,131 @@ impl Texts {
             format!("已提交：{action} {no}"),
             format!("Submitted: {action} {no}")
         )
+    }
+}
+
+/// A ticket history line's detail as a reader of the console understands it. The history
+/// stores some details as ids (`property urgent`, `claim village`, `7 <old> <new>`); those are
+/// put into words, everything else (notes, reasons) is shown as written.
+impl Texts {
+    pub fn history_detail(
+        &self,
+        kind: crate::domain::HistoryKind,
+        detail: &str,
+        tz: chrono_tz::Tz,
+        name_of: impl Fn(&str) -> String,
+    ) -> String {
+        use crate::domain::{Category, HistoryKind, Rating, Urgency};
+        let category = |id: &str| id.parse::<Category>().ok().map(|c| self.category(c));
+        let urgency = |id: &str| id.parse::<Urgency>().ok().map(|u| self.urgency(u));
+        let deadline = |id: &str| match id {
+            "claim" => Some(say!(self, "接单时限", "claim deadline")),
+            "resolve" => Some(say!(self, "办结时限", "resolve deadline")),
+            _ => None,
+        };
+        let words: Vec<&str> = detail.split_whitespace().collect();
+        let put = match (kind, words.as_slice()) {
+            (HistoryKind::Opened, [c, u]) => category(c)
+                .zip(urgency(u))
+                .map(|(c, u)| format!("{c} · {u}")),
+            (HistoryKind::Recategorized, [old, new]) => category(old)
+                .zip(category(new))
+                .map(|(a, b)| format!("{a} → {b}")),
+            (HistoryKind::UrgencyChanged, [old, new]) => urgency(old)
+                .zip(urgency(new))
+                .map(|(a, b)| format!("{a} → {b}")),
+            (HistoryKind::Rated, [r]) => r.parse::<Rating>().ok().map(|r| self.rating(r).into()),
+            (HistoryKind::Reminded, [d]) => {
+                deadline(d).map(|d| say!(self, format!("{d}将到"), format!("{d} approaching")))
+            }
+            (HistoryKind::Escalated, [d, level]) => deadline(d).and_then(|d| {
+                let to = match *level {
+                    "village" => say!(self, "村级", "the village"),
+                    "town" => say!(self, "镇级", "the town"),
+                    _ => return None,
+                };
+                Some(say!(
+                    self,
+                    format!("超过{d}，上报{to}"),
+                    format!("{d} missed, escalated to {to}")
+                ))
+            }),
+            (HistoryKind::CoReporter, ["linked"]) => {
+                Some(say!(self, "同一问题的后续消息", "a later message about it").into())
+            }
+            (HistoryKind::CoReporter, ["me_too"]) => {
+                Some(say!(self, "附议（我也是）", "\"me too\"").into())
+            }
+            (HistoryKind::Transferred | HistoryKind::HandedOver, [who]) => Some(name_of(who)),
+            (HistoryKind::ExtensionApproved, [days, old, new]) => {
+                match (days.parse::<i64>(), old.parse::<i64>(), new.parse::<i64>()) {
+                    (Ok(days), Ok(old), Ok(new)) => Some(say!(
+                        self,
+                        format!(
+                            "延期{days}天，办结时限 {} → {}",
+                            self.when(old, tz),
+                            self.when(new, tz)
+                        ),
+                        format!(
+                            "{days} more days, resolve deadline {} → {}",
+                            self.when(old, tz),
+                            self.when(new, tz)
+                        )
+                    )),
+                    _ => None,
+                }
+            }
+            (HistoryKind::ExtensionAsked, [days, ..]) => days.parse::<i64>().ok().map(|n| {
+                let reason = detail.trim_start()[days.len()..].trim();
+                match (reason.is_empty(), self.lang) {
+                    (true, Language::Zh) => format!("申请延期{n}天"),
+                    (false, Language::Zh) => format!("申请延期{n}天：{reason}"),
+                    (true, Language::En) => format!("{n} more days asked"),
+                    (false, Language::En) => format!("{n} more days asked: {reason}"),
+                }
+            }),
+            // A file reference means nothing to a reader; the photo is shown above.
+            (HistoryKind::Photo | HistoryKind::Evidence, _) => Some(String::new()),
+            _ => None,
+        };
+        put.unwrap_or_else(|| detail.to_string())
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+    use crate::domain::HistoryKind;
+
+    #[test]
+    fn history_ids_are_put_into_words_and_notes_kept() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let zh = Texts::new(Language::Zh);
+        let en = Texts::new(Language::En);
+        let name = |code: &str| format!("<{code}>");
+        let d = |t: &Texts, k, s: &str| t.history_detail(k, s, tz, name);
+        assert_eq!(
+            d(&zh, HistoryKind::Opened, "property urgent"),
+            "物业设施 · 紧急"
+        );
+        assert_eq!(d(&zh, HistoryKind::Reminded, "claim"), "接单时限将到");
+        assert_eq!(
+            d(&zh, HistoryKind::Escalated, "resolve town"),
+            "超过办结时限，上报镇级"
+        );
+        assert_eq!(
+            d(&en, HistoryKind::Escalated, "claim village"),
+            "claim deadline missed, escalated to the village"
+        );
+        assert_eq!(
+            d(&zh, HistoryKind::Recategorized, "lighting power"),
+            "路灯照明 → 供电"
+        );
+        assert_eq!(d(&zh, HistoryKind::Transferred, "L2"), "<L2>");
+        assert_eq!(d(&zh, HistoryKind::Rated, "unsatisfied"), "不满意");
+        assert_eq!(d(&zh, HistoryKind::Photo, "AgADBAAD"), "");
+        // Notes, and ids nothing knows, are shown as written.
+        assert_eq!(d(&zh, HistoryKind::Note, "已联系电工"), "已联系电工");
+        assert_eq!(d(&zh, HistoryKind::Opened, "外星人 紧急"), "外星人 紧急");
     }
 }

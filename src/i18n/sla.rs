@@ -130,7 +130,15 @@ impl Texts {
         body: &str,
         assignee: &str,
     ) -> String {
-        let short: String = body.chars().take(60).collect();
+        // The resident's words, cut at 60 characters, without their own closing mark: the
+        // sentence adds its own ("困了个人在里面！。" read as a typo).
+        let body = body
+            .trim()
+            .trim_end_matches(['。', '！', '？', '!', '?', '.', '~', '～', '…']);
+        let mut short: String = body.chars().take(60).collect();
+        if body.chars().nth(60).is_some() {
+            short.push('…');
+        }
         say!(
             self,
             format!(

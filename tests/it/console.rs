@@ -318,6 +318,11 @@ async fn letters_tell_the_truth(db: Db) {
     let c1 = sign_in(&app, "C1").await;
     let (_, late) = c1.get("/console/letters/ticket/T1-V1-G1/1").await;
     assert!(late.contains("已超过规定办理时限"), "{late}");
+    let (_, page) = c1.get("/console/tickets/T1-V1-G1/1").await;
+    assert!(
+        page.contains(r#"<dd data-field="overdue" class="overdue">接单超时</dd>"#),
+        "{page}"
+    );
     app.stop().await;
 }
 both_backends!(letters_tell_the_truth, letters_tell_the_truth);
@@ -809,6 +814,38 @@ async fn extensions_show_on_the_ticket_page_and_in_the_export() {
     );
     assert!(
         page.contains(r#"<dd data-field="extensions">1</dd>"#),
+        "{page}"
+    );
+    // The history in words, not the ids it is stored with; deliveries in words too.
+    let row = |kind: &str| {
+        page.split(&format!(r#"<tr data-kind="{kind}">"#))
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        row("opened").contains("供水排水 · 一般"),
+        "{}",
+        row("opened")
+    );
+    assert!(
+        row("extension_asked").contains("申请延期3天：等配件"),
+        "{}",
+        row("extension_asked")
+    );
+    assert!(
+        row("extension_approved").contains("延期3天，办结时限 ")
+            && row("extension_approved").contains(" → "),
+        "{}",
+        row("extension_approved")
+    );
+    assert!(
+        page.contains("已送达") && !page.contains("<td>sent</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<dd data-field="overdue">无</dd>"#),
         "{page}"
     );
 
