@@ -678,6 +678,7 @@ impl Texts {
     }
 
     /// A supervisor named a grid outside those they oversee: `asked` and `own` as (name, code).
+    /// It starts as every refusal does ([`Texts::refusal_head`]).
     pub fn outside_your_grids(
         &self,
         asked: (&str, &str),
@@ -688,7 +689,7 @@ impl Texts {
             Language::Zh => {
                 let own: Vec<String> = own.iter().map(|(n, c)| format!("{n}（{c}）")).collect();
                 format!(
-                    "{}（{}）不在您负责的范围内，「{}」只能查看：{}。",
+                    "抱歉，只有负责{}（{}）的人员可以对它使用「{}」；您负责：{}。",
                     asked.0,
                     asked.1,
                     name.word,
@@ -698,7 +699,7 @@ impl Texts {
             Language::En => {
                 let own: Vec<String> = own.iter().map(|(n, c)| format!("{n} ({c})")).collect();
                 format!(
-                    "{} ({}) is outside the grids you oversee; /{} covers only {}.",
+                    "Sorry, only those who oversee {} ({}) may use /{} on it; you oversee {}.",
                     asked.0,
                     asked.1,
                     name.slash,

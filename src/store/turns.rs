@@ -165,7 +165,7 @@ mod tests {
             })
         };
         // The background transaction is queued for the turn before the intake's.
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
         let intake = {
             let (store, order) = (store.clone(), order.clone());
             tokio::spawn(async move {
@@ -175,7 +175,11 @@ mod tests {
                 tx.commit().await.expect("commit");
             })
         };
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Commit the holder as soon as the intake waits: the background transaction's
+        // patience (50 ms from when it asked) must not run out on a busy machine before then.
+        while store.intake.waiting.load(Ordering::Acquire) == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         holder.commit().await.expect("commit");
         intake.await.expect("intake task");
         background.await.expect("background task");

@@ -434,13 +434,13 @@ async fn supervisors_name_the_unit_and_say_what_they_want(db: Db) {
     app.say("v1", "coord1", "陈静", "统计 城关镇").await;
     let outside = sent_to(&app, "v1").pop().expect("answer").text;
     assert_eq!(
-        outside, "城关镇（T1）不在您负责的范围内，「统计」只能查看：东门村（T1-V1）。",
+        outside, "抱歉，只有负责城关镇（T1）的人员可以对它使用「统计」；您负责：东门村（T1-V1）。",
         "{outside}"
     );
     app.say("g2", "leader2", "李强", "超时 东门一网格").await;
     let other = sent_to(&app, "g2").pop().expect("answer").text;
     assert!(
-        other.contains("东门一网格（T1-V1-G1）不在您负责的范围内")
+        other.contains("只有负责东门一网格（T1-V1-G1）的人员")
             && other.contains("东门二网格（T1-V1-G2）"),
         "{other}"
     );
