@@ -2989,3 +2989,43 @@ mod crisis_cues {
         assert_ne!(lexicon.urgency, Urgency::Urgent);
     }
 }
+
+#[cfg(test)]
+mod categories_by_class {
+    use super::tests::parser;
+    use crate::domain::Category;
+
+    fn lexicon_category(text: &str) -> Option<Category> {
+        parser().lexicon_reading(text).category
+    }
+
+    /// The lexicon counts the text for `category` and the whole parser files it there.
+    fn filed_as(text: &str, category: Category) {
+        let lexicon = parser().lexicon_reading(text);
+        assert!(
+            lexicon.category_scores[category as usize] > 0.0,
+            "lexicon: {text} → {:?}",
+            lexicon.category_scores
+        );
+        let u = parser().parse(text, false);
+        assert_eq!(u.category, Some(category), "{text} → {u:?}");
+    }
+
+    #[test]
+    fn what_residents_ask_the_community_to_put_on_is_other_business() {
+        for t in [
+            "活动室能不能开个书法班 退休的都想学",
+            "村里能不能搞个茶话会 我们几个老的想去",
+            "能不能帮忙组织一下团购大米 自己买太贵",
+            "can the RC please arrange an interpreter for the Tamil-speaking aunties at the meeting",
+            "could the residents committee run a shuttle to the clinic on Tuesdays",
+        ] {
+            filed_as(t, Category::Other);
+        }
+        // 班 inside a word of its own (上班, 值班) is no class.
+        assert_eq!(
+            lexicon_category("上班路上那段路灯不亮 黑漆漆的"),
+            Some(Category::Lighting)
+        );
+    }
+}
