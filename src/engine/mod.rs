@@ -783,6 +783,14 @@ impl Engine {
             // usage instead of silence (a reply to a card is read against the card below).
             Parsed::NotCommand if scene.standing.is_staff() && replied_ticket.is_none() => {
                 if let Some((name, problem)) = commands::loose(text) {
+                    // "claim" or "done." alone: the grid's one ticket it can mean, as for 接单.
+                    if matches!(name, Name::Claim | Name::Done)
+                        && problem == Problem::MissingNumber
+                        && scene.callback.is_none()
+                        && let Some(notices) = self.the_one_meant(tx, fx, scene, name).await?
+                    {
+                        return Ok(notices);
+                    }
                     return Ok(vec![Notice::plain(
                         self.texts
                             .invalid_command(name.named(&self.texts), &problem, false),

@@ -371,6 +371,15 @@ async fn bare_claim_and_done(db: Db) {
     // Another grid's waiting ticket is not this group's.
     app.say("g2", "leader2", "李强", "接单").await;
     assert!(app.last().text.contains("接单 42"), "{}", app.last().text);
+    // English staff's word alone reads the same way.
+    app.say("g2", "leader2", "李强", "/report 二网格路灯坏了")
+        .await;
+    app.say("g2", "leader2", "李强", "Claim.").await;
+    assert!(
+        app.last().text.contains("#1 已由 李强 接单"),
+        "{}",
+        app.last().text
+    );
 
     // 办结 alone: the sender's one claimed ticket here.
     app.say("g1", "deputy1", "刘洋", "办结").await;

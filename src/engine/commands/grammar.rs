@@ -217,12 +217,24 @@ fn rephrase_english(text: &str) -> Option<String> {
             && *n != Name::Report
             && (spec.slash == word || spec.slash_aliases.contains(&word.as_str()))
     });
+    // A grid named after `stats`: in Chinese (stats 下罗村) or by its code (stats QS-DF); an
+    // English word after it is a sentence ("stats show …").
+    let names_a_grid = |rest: &str| {
+        rest.split_whitespace().any(|w| {
+            w.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+                || (w.contains('-')
+                    && w.chars().any(|c| c.is_ascii_uppercase())
+                    && w.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-'))
+        })
+    };
     let fits = |name: Name| {
         rest.is_empty()
             || name == Name::Stats
                 && (["detail", "ranking"]
                     .iter()
                     .any(|v| english_prefix(rest, v).is_some())
+                    || names_a_grid(rest)
                     || chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
                         .is_some_and(|d| crate::stats::period::parse(rest, d).is_ok()))
     };
@@ -753,6 +765,8 @@ mod tests {
             ("stats", Name::Stats),
             ("Stats this month", Name::Stats),
             ("stats ranking", Name::Stats),
+            ("stats 下罗村", Name::Stats),
+            ("stats this month QS-DF", Name::Stats),
             ("overdue", Name::Overdue),
             ("list", Name::List),
             ("help?", Name::Help),
@@ -762,6 +776,7 @@ mod tests {
         }
         for text in [
             "stats show crime is down in our area",
+            "stats on T-shirts sold at the fair",
             "report says the water is off tomorrow",
             "help me the lift is stuck",
             "HELP!!!",
