@@ -2653,6 +2653,24 @@ pub(crate) mod tests {
         let u = req("厨房闻到一股很浓的煤气味，10栋2单元");
         assert_eq!(u.urgency, Some(Urgency::Urgent));
         assert!(u.why.iter().any(|w| w.contains("煤气")), "{:?}", u.why);
+        // Cues that overlap or touch are one phrase, as written: no cue inside another.
+        for text in [
+            "3栋楼道里好大一股煤气味，谁家的",
+            "6栋电梯又坏了，困了个人在里面！",
+        ] {
+            let u = req(text);
+            assert_eq!(u.urgency, Some(Urgency::Urgent), "{text}");
+            for (i, a) in u.why.iter().enumerate() {
+                assert!(text.contains(a.as_str()), "{text}: {:?}", u.why);
+                for b in &u.why[i + 1..] {
+                    assert!(
+                        !a.contains(b.as_str()) && !b.contains(a.as_str()),
+                        "{text}: {:?}",
+                        u.why
+                    );
+                }
+            }
+        }
         // Made urgent by the model alone: the words its vote rests on, as written.
         let text = "地下室的水管爆了 水哗哗往外喷";
         let p = parser();

@@ -93,10 +93,22 @@ impl Tally {
     }
 
     /// The cues' words in `hay`, in the order found, each once.
+    /// Cues that overlap or touch in the text are one phrase as the sender wrote it: "一股煤气",
+    /// "煤气味" and "气味" are "一股煤气味", and "困了个" beside "人在里面" is "困了个人在里面".
     pub(crate) fn cue_words(&self, hay: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::with_capacity(self.n_cues);
-        for &(start, end) in &self.cues[..self.n_cues] {
-            if let Some(word) = hay.get(start as usize..end as usize)
+        let mut spans: Vec<(u32, u32)> = self.cues[..self.n_cues].to_vec();
+        spans.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(spans.len());
+        for (start, end) in spans {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        let mut out: Vec<String> = Vec::with_capacity(merged.len());
+        for (start, end) in merged {
+            if let Some(word) = hay.get(start as usize..end as usize).map(str::trim)
+                && !word.is_empty()
                 && !out.iter().any(|w| w == word)
             {
                 out.push(word.to_string());
