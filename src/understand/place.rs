@@ -2302,6 +2302,26 @@ mod homes_floors_and_numbers {
     }
 
     #[test]
+    fn english_building_parts_the_chinese_lists_hold() {
+        has(
+            "my dad slipped on the front steps and hurt his hip",
+            "steps",
+        );
+        has(
+            "the boundary wall near the bins is leaning badly after the storm",
+            "boundary wall",
+        );
+        has(
+            "someone left old sofas in the common area again",
+            "common area",
+        );
+        has(
+            "the meter box by the lift keeps buzzing and smells hot",
+            "meter box",
+        );
+    }
+
+    #[test]
     fn quarters_gates_and_named_blocks_without_a_place_word() {
         has("北区的路灯一到晚上就一闪一闪", "北区");
         has("一中门口的早点摊把人行道全占了", "一中门口");
