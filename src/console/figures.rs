@@ -242,12 +242,6 @@ pub fn percent(v: Option<f64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-/// Hours with one decimal, or "—".
-pub fn hours(ms: Option<i64>) -> String {
-    ms.map(|m| format!("{:.1}", m as f64 / 3_600_000.0))
-        .unwrap_or_else(|| "—".into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

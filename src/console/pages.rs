@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::chart::{self, Scale, Series};
-use super::figures::{self, Figures, Period, hours, local_date, local_time, percent};
+use super::figures::{self, Figures, Period, local_date, local_time, percent};
 use super::html::{Frame, Nav, bare_page, esc, options, query};
 use super::{ConsoleError, ConsoleState, Node, Viewer, auth};
 use crate::domain::mask::mask_personal_numbers;
@@ -485,22 +485,39 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
             }],
         ),
     );
-    // Response and resolution percentiles, in hours, from the rollups' histograms.
-    let h = |ms: Option<i64>| ms.map(|m| m as f64 / 3_600_000.0);
+    // Response and resolution percentiles from the rollups' histograms: in minutes while the
+    // longest is under two hours ("0.5 小时" reads worse than "29 分钟"), else in hours.
     let st = &f.summary;
+    let times = [
+        st.response_p50_ms,
+        st.response_p90_ms,
+        st.resolution_p50_ms,
+        st.resolution_p90_ms,
+    ];
+    let in_minutes = times.iter().flatten().all(|&ms| ms < 2 * 3_600_000);
+    let (per, unit) = if in_minutes {
+        (60_000.0, t.ui("unit_minutes"))
+    } else {
+        (3_600_000.0, t.ui("unit_hours"))
+    };
+    let h = |ms: Option<i64>| ms.map(|m| m as f64 / per);
+    let shown = |ms: Option<i64>| match h(ms) {
+        Some(v) if in_minutes => format!("{v:.0}"),
+        Some(v) => format!("{v:.1}"),
+        None => "—".into(),
+    };
     let labels = vec![
         t.ui("first_response_short").to_string(),
         t.ui("resolution_short").to_string(),
     ];
     let desc = format!(
-        "{} {} / {}, {} {} / {} ({})",
+        "{} {} / {}, {} {} / {} ({unit})",
         t.ui("first_response_short"),
-        hours(st.response_p50_ms),
-        hours(st.response_p90_ms),
+        shown(st.response_p50_ms),
+        shown(st.response_p90_ms),
         t.ui("resolution_short"),
-        hours(st.resolution_p50_ms),
-        hours(st.resolution_p90_ms),
-        t.ui("unit_hours")
+        shown(st.resolution_p50_ms),
+        shown(st.resolution_p90_ms),
     );
     figure(
         "chart_times",
@@ -508,7 +525,7 @@ fn charts(s: &ConsoleState, f: &Figures) -> String {
             "times",
             t.ui("chart_times"),
             &desc,
-            (t.ui("unit_hours"), Scale::Amount),
+            (unit, Scale::Amount),
             &labels,
             &[
                 Series {

@@ -145,6 +145,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("unit_count", "件", "tickets"),
     ("unit_percent", "%", "%"),
+    ("unit_minutes", "分钟", "minutes"),
     ("unit_hours", "小时", "hours"),
     ("p50", "中位数", "median"),
     ("p90", "P90", "p90"),

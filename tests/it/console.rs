@@ -268,6 +268,11 @@ async fn scope(db: Db) {
         "{}",
         tile("resolution_p50")
     );
+    // The times chart, too, is in minutes while the longest time is under two hours.
+    assert!(
+        overview.contains("(分钟)") && !overview.contains("(小时)"),
+        "{overview}"
+    );
     assert!(
         tile("on_time_claim").contains("及时签收率"),
         "{}",
