@@ -99,6 +99,28 @@ pub const DONE_PHRASES: &[&str] = &[
     "换好了",
 ];
 
+/// Shorter ways of saying "done" after a ticket number that count only alone or before a pause:
+/// "1号已经清理了", "#2 清运了，车刚走"; "3号处理了一半" and "4号修了两次还是坏" are no such thing.
+pub const DONE_ALONE: &[&str] = &[
+    "清理了",
+    "清理干净了",
+    "清理掉了",
+    "清运了",
+    "清走了",
+    "拉走了",
+    "已清理",
+    "已清运",
+    "处理了",
+    "修了",
+    "维修好了",
+    "修理好了",
+    "疏通了",
+    "通了",
+];
+
+/// Words of need between a ticket's number and a command word: "1号需要延期3天", "2号申请延期".
+pub const NEED_WORDS: &[&str] = &["我需要", "需要", "我想", "想", "我要", "要", "申请", "得"];
+
 /// English for "done", after the ticket number ("#3 done, replaced the bulb") or in a reply to
 /// the card. Longer phrases first.
 pub const EN_DONE: &[&str] = &[

@@ -51,7 +51,8 @@ impl ChatCommand for Extend {
         Ok(Extend {
             ticket,
             days,
-            reason: reason.to_string(),
+            // "延期 1 3天，等配件": the pause before the reason is not part of it.
+            reason: crate::understand::command::trim_joiners(reason).to_string(),
         })
     }
 

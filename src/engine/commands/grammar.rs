@@ -6,9 +6,9 @@
 use super::{About, Name, read};
 use crate::understand::command::TicketNo;
 use crate::understand::command::{
-    CLAIM_PHRASES, DONE_PHRASES, EN_CLAIM, EN_DONE, PROGRESS_EN, PROGRESS_ZH, Problem,
-    WITHDRAW_PHRASES, english_prefix, is_question, leading_ref, normalise, number, split_word,
-    strip_lead_in, trim_joiners,
+    CLAIM_PHRASES, DONE_ALONE, DONE_PHRASES, EN_CLAIM, EN_DONE, NEED_WORDS, PROGRESS_EN,
+    PROGRESS_ZH, Problem, WITHDRAW_PHRASES, english_prefix, is_question, leading_ref, normalise,
+    number, split_word, strip_lead_in, trim_joiners,
 };
 
 use super::Command;
@@ -128,6 +128,17 @@ fn rephrase(text: &str) -> Option<String> {
     {
         return Some(format!("办结 {r} {}", trim_joiners(rest)));
     }
+    if let Some(rest) = [after, strip_lead_in(after)].into_iter().find_map(|said| {
+        DONE_ALONE.iter().find_map(|p| {
+            said.strip_prefix(p).filter(|rest| {
+                rest.trim_end_matches(['。', '.', '!', '！', '~', '～'])
+                    .is_empty()
+                    || rest.starts_with(|c: char| c.is_whitespace() || "，,、".contains(c))
+            })
+        })
+    }) {
+        return Some(format!("办结 {r} {}", trim_joiners(rest)));
+    }
     // "3号好了", "#2 已经好了，换了灯泡": 好了 alone or before a pause.
     for said in [bare, strip_lead_in(bare)] {
         if let Some(rest) = ["好了", "好啦"].iter().find_map(|p| {
@@ -148,6 +159,19 @@ fn rephrase(text: &str) -> Option<String> {
     }) {
         return Some(format!("撤销 {r}"));
     }
+    // "1号需要延期3天": words of need before the command word are left out.
+    let after = NEED_WORDS
+        .iter()
+        .find_map(|w| after.strip_prefix(w))
+        .filter(|rest| {
+            Name::ALL
+                .into_iter()
+                .map(Name::spec)
+                .filter(|spec| spec.after_number)
+                .flat_map(|spec| spec.words.iter())
+                .any(|w| rest.starts_with(*w))
+        })
+        .unwrap_or(after);
     let word = Name::ALL
         .into_iter()
         .map(Name::spec)
@@ -404,6 +428,25 @@ mod tests {
             ("3号我来处理", Command::Claim(Claim(n(3)))),
             ("1号不用了", Command::Cancel(Cancel(n(1)))),
             ("3号好了", done(3, "")),
+            ("1号已经清理了", done(1, "")),
+            ("#2 清运了，车刚走", done(2, "车刚走")),
+            ("5号疏通了", done(5, "")),
+            (
+                "1号需要延期3天，等配件",
+                Command::Extend(Extend {
+                    ticket: n(1),
+                    days: 3,
+                    reason: "等配件".into(),
+                }),
+            ),
+            (
+                "#2 申请延期 2天 师傅请假",
+                Command::Extend(Extend {
+                    ticket: n(2),
+                    days: 2,
+                    reason: "师傅请假".into(),
+                }),
+            ),
             ("#2 已经好了，换了灯泡", done(2, "换了灯泡")),
             ("#2 不用修了，自己好了", Command::Cancel(Cancel(n(2)))),
             ("3号撤销", Command::Cancel(Cancel(n(3)))),
@@ -513,6 +556,9 @@ mod tests {
             "5号我已经说过了",
             "3号楼不用修了",
             "3号好了又坏了",
+            "3号处理了一半",
+            "4号修了两次还是坏",
+            "3号楼通了暖气",
             "3号不用了吗",
             "#3 thanks?",
             "fixed 3 lamps last week",
