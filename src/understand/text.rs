@@ -1,30 +1,8 @@
 //! Text preparation: width normalisation and the explicit report forms.
 
-use std::borrow::Cow;
-
-/// Maps full-width ASCII (`１２栋`, `ＯＫ`, `：`) and the ideographic space to their plain forms,
-/// so lexicon terms and place patterns see one spelling. Borrows when nothing changes, which is
-/// the common case.
-pub(crate) fn normalise(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_mapping) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(text.chars().map(map_char).collect())
-}
-
-fn needs_mapping(c: char) -> bool {
-    matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}' | '\u{200B}'..='\u{200D}' | '\u{FEFF}')
-}
-
-fn map_char(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        // Zero-width characters pasted from other apps would split words; a space is harmless.
-        '\u{200B}'..='\u{200D}' | '\u{FEFF}' => ' ',
-        _ => c,
-    }
-}
+/// Width normalisation lives with the model's pieces, which build.rs compiles too: the weights
+/// trained when gridline is built must see the text exactly as the parser does.
+pub(crate) use super::model::normalise;
 
 /// Words that, written first and followed by a colon, make an explicit report (`报修：…`).
 const COLON_FORMS: [&str; 6] = ["报修", "投诉", "求助", "诉求", "反映", "report"];
@@ -218,6 +196,8 @@ fn strip_prefix_ignore_ascii_case<'a>(text: &'a str, prefix: &str) -> Option<&'a
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     #[test]
