@@ -782,6 +782,13 @@ impl Engine {
             // forms): a command word of theirs whose rest does not fit gets the command's
             // usage instead of silence (a reply to a card is read against the card below).
             Parsed::NotCommand if scene.standing.is_staff() && replied_ticket.is_none() => {
+                // "我来处理" with no number: the grid's one ticket waiting, as 接单 alone.
+                if scene.callback.is_none()
+                    && crate::understand::command::claims_without_number(text)
+                    && let Some(notices) = self.the_one_meant(tx, fx, scene, Name::Claim).await?
+                {
+                    return Ok(notices);
+                }
                 if let Some((name, problem)) = commands::loose(text) {
                     // "claim" or "done." alone: the grid's one ticket it can mean, as for 接单.
                     if matches!(name, Name::Claim | Name::Done)

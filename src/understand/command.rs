@@ -71,6 +71,35 @@ pub const CLAIM_PHRASES: &[&str] = &[
     "收到",
 ];
 
+/// A leader's "I take it" with no number and not replying to a card ("我来处理", "我去看看，
+/// 十分钟到"): the engine reads it against the grid's one ticket waiting, if there is one.
+/// Only the phrasings that say so alone: 收到 and 好的 answer notices as often, "我来了" says
+/// someone arrived, and "我去！" is an exclamation.
+pub fn claims_without_number(text: &str) -> bool {
+    const ALONE: [&str; 9] = [
+        "我来处理",
+        "我去处理",
+        "我去看看",
+        "我负责",
+        "我来吧",
+        "我来",
+        // After a lead-in (我这边, 我们, 我): "我这边来处理".
+        "来处理",
+        "去处理",
+        "去看看",
+    ];
+    let t = text.trim();
+    [t, strip_lead_in(t)].into_iter().any(|said| {
+        ALONE.iter().any(|p| {
+            said.strip_prefix(p).is_some_and(|rest| {
+                let rest = rest.trim_end_matches(['。', '.', '!', '！', '~', '～']);
+                matches!(rest, "" | "吧" | "一下")
+                    || rest.starts_with(|c: char| c.is_whitespace() || "，,、".contains(c))
+            })
+        })
+    }) && !is_question(text)
+}
+
 /// Phrasings that say "done" after a ticket number: "3号办结了，杂物已清理", "#3 搞定了".
 pub const DONE_PHRASES: &[&str] = &[
     "已办结",
@@ -665,6 +694,31 @@ pub fn normalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_without_a_number_is_said_alone() {
+        for t in [
+            "我来处理",
+            "我去看看，十分钟到",
+            "我这边来处理！",
+            "我来吧",
+            "我负责",
+            "我去处理一下",
+        ] {
+            assert!(claims_without_number(t), "{t}");
+        }
+        for t in [
+            "我来了",
+            "我去！",
+            "收到",
+            "我来处理一下家里的事",
+            "我来处理吗？",
+            "我去看看电影",
+            "我负责的网格",
+        ] {
+            assert!(!claims_without_number(t), "{t}");
+        }
+    }
 
     #[test]
     fn me_too_in_short_forms() {

@@ -380,6 +380,16 @@ async fn bare_claim_and_done(db: Db) {
         "{}",
         app.last().text
     );
+    // So does "I take it" in words, with no number and no reply.
+    app.say("g2", "leader2", "李强", "/report 二网格井盖松了")
+        .await;
+    app.say("g2", "leader2", "李强", "我来了").await;
+    app.say("g2", "leader2", "李强", "我去看看，十分钟到").await;
+    assert!(
+        app.last().text.contains("#2 已由 李强 接单"),
+        "{}",
+        app.last().text
+    );
 
     // 办结 alone: the sender's one claimed ticket here.
     app.say("g1", "deputy1", "刘洋", "办结").await;
