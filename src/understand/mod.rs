@@ -2542,6 +2542,39 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn harm_told_with_the_experiential_guo_is_a_standing_hazard() {
+        // 过 says it has happened before: a risk to fix, however many were hurt.
+        let t = "防盗窗掉下来一半 下面就是人行道";
+        assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        for t in [
+            "防盗窗掉下来一半 下面就是人行道 已经砸到过人",
+            "防盗窗掉下来一半 下面就是人行道 好几个人差点被砸 还砸伤过一个",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+        // A direction after 过 is happening now.
+        let t = "那条大黄狗挣脱了绳子 朝小孩扑过来了";
+        assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+    }
+
+    #[test]
+    fn asks_and_thieves_in_the_englishes_of_the_estates() {
+        let p = parser();
+        for t in [
+            "abeg make una send person check the borehole",
+            "pakicheck po the gate lock",
+            "Kindly do the needful for the streetlight",
+        ] {
+            assert!(p.mentions(t, Kind::Ask), "{t}");
+        }
+        // Thieves there now with an urgency word: an emergency; told afterwards, a report.
+        let t = "thieves dey inside Block C compound now, security abeg come";
+        assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        let t = "thieves in the car park last week took two batteries, can we get more lights";
+        assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+    }
+
+    #[test]
     fn nobody_answering_behind_a_locked_door_is_welfare_and_labour_is_health() {
         for t in [
             "楼上独居的大爷两天没露面 门反锁着 喊了没人应",
