@@ -432,6 +432,18 @@ mod tests {
             ("#2 清运了，车刚走", done(2, "车刚走")),
             ("5号疏通了", done(5, "")),
             (
+                "2号转给吴强",
+                Command::Transfer(Transfer(n(2), "吴强".into())),
+            ),
+            (
+                "#2 交给吴强处理吧",
+                Command::Transfer(Transfer(n(2), "吴强".into())),
+            ),
+            (
+                "转派 2 给 @吴强",
+                Command::Transfer(Transfer(n(2), "吴强".into())),
+            ),
+            (
                 "1号需要延期3天，等配件",
                 Command::Extend(Extend {
                     ticket: n(1),

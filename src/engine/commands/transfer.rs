@@ -16,7 +16,7 @@ impl ChatCommand for Transfer {
     const SPEC: Spec = Spec {
         slash: "transfer",
         slash_aliases: &[],
-        words: &["转派", "转交"],
+        words: &["转派", "转交", "转派给", "转交给", "转给", "交给"],
         usage: ("/transfer 42 @姓名", "转派 42 @姓名"),
         example: "/transfer 42 @李强",
         who: Who::Handlers,
@@ -31,7 +31,20 @@ impl ChatCommand for Transfer {
 
     fn read(_word: &str, rest: &str) -> Result<Self, Problem> {
         let (n, rest) = number(rest)?;
-        let target = rest.trim();
+        // "2号转给吴强处理", "转派 2 给 @吴强吧": the person, without the words around them.
+        let mut target = rest.trim().trim_start_matches('给').trim_start();
+        loop {
+            let before = target;
+            target =
+                target.trim_end_matches(|c: char| c.is_whitespace() || "。.!！~～，,".contains(c));
+            for tail in ["来处理", "去处理", "处理", "负责", "跟进", "办", "吧", "了"]
+            {
+                target = target.strip_suffix(tail).unwrap_or(target);
+            }
+            if target == before {
+                break;
+            }
+        }
         if target.is_empty() {
             return Err(Problem::MissingTarget);
         }
