@@ -2558,6 +2558,19 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_snake_loose_with_people_in_its_way_is_an_emergency() {
+        let t = "big snake under the slide at the Block 9 playground, kids all around it";
+        assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        // Seen now and then, or alone: a matter for the catcher.
+        for t in [
+            "saw a snake near the bin centre twice this week, kids play there",
+            "snake in the long grass behind Block 9, can the council send a catcher",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
     fn asks_and_thieves_in_the_englishes_of_the_estates() {
         let p = parser();
         for t in [
