@@ -761,6 +761,13 @@ impl Engine {
                 problem: Problem::MissingNumber,
             } if replied_ticket.is_none()
                 && scene.callback.is_none()
+                // The word alone (a Telegram menu sends "/claim" so): "/claim abc" is told how.
+                && crate::understand::command::split_word(
+                    text.trim().trim_end_matches(['.', '!', '?', '。', '！', '？']),
+                )
+                .1
+                .trim()
+                .is_empty()
                 && let Some(notices) = self.the_one_meant(tx, fx, scene, name).await? =>
             {
                 return Ok(notices);

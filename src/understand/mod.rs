@@ -362,8 +362,9 @@ impl Parser {
         dir: Option<&Path>,
         corrections: &[Correction],
     ) -> Result<Parser, LexiconError> {
-        // The model trains from its examples while the lexicons and the segmenter load: start-up
-        // is the slower of the two, not their sum, where there is a second core.
+        // The model's weights are embedded at build time; it trains at start only when
+        // examples beyond the built-in ones exist (a coordinator's `*.jsonl`, corrections),
+        // then while the lexicons and the segmenter load, on a second core where there is one.
         std::thread::scope(|scope| {
             let trainer = scope.spawn(|| model::Model::load_with(dir, corrections));
             let parts = Parser::load_lexicons(dir);
@@ -389,8 +390,8 @@ impl Parser {
 
     /// Trains the model again from the built-in examples, the lexicon directory's and
     /// `corrections`, and reads every later message with it; messages being read meanwhile
-    /// finish with the model they began with. Takes as long as start-up's training (about a
-    /// third of a second): call it off the async threads. Explicit forms (`/report`, `报修：`)
+    /// finish with the model they began with. Training on every example takes about half a
+    /// second in a release build: call it off the async threads. Explicit forms (`/report`, `报修：`)
     /// open tickets whatever the model learns: they are decided before it is asked.
     pub fn learn(&self, corrections: &[Correction]) -> Result<(), LexiconError> {
         let model = model::Model::load_with(self.dir.as_deref(), corrections)?;

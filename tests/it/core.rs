@@ -193,7 +193,8 @@ async fn refusals(db: Db) {
         "{}",
         app.last().text
     );
-    app.say("g1", "leader1", "张伟", "/claim").await;
+    // (/claim alone takes the grid's one waiting ticket: conversation tests.)
+    app.say("g1", "leader1", "张伟", "/claim abc").await;
     assert!(app.last().text.contains("/claim 42"), "{}", app.last().text);
     app.say("g1", "leader1", "张伟", "/claim 99").await;
     assert!(app.last().text.contains("没有找到诉求 #99"));
