@@ -28,7 +28,7 @@ pub(super) const PAGE_ROWS: i64 = 50;
 
 /// A signed-in page.
 fn page(s: &ConsoleState, v: &Viewer, title: &str, nav: Nav, body: &str) -> Response {
-    let who = format!("{}（{}）", v.name, s.texts.role_name(v.role));
+    let who = s.texts.signed_in(&v.name, s.texts.role_name(v.role));
     let frame = Frame {
         texts: &s.texts,
         title,

@@ -248,6 +248,15 @@ impl Texts {
         }
     }
 
+    /// Who is signed in: "周海涛（协调员）" / "周海涛 (coordinator)".
+    pub fn signed_in(&self, name: &str, role: &str) -> String {
+        say!(
+            self,
+            format!("{name}（{role}）"),
+            format!("{name} ({role})")
+        )
+    }
+
     /// The `lang` attribute of console pages.
     pub fn html_lang(&self) -> &'static str {
         say!(self, "zh-CN", "en")
@@ -545,5 +554,10 @@ mod history_tests {
         // Notes, and ids nothing knows, are shown as written.
         assert_eq!(d(&zh, HistoryKind::Note, "已联系电工"), "已联系电工");
         assert_eq!(d(&zh, HistoryKind::Opened, "外星人 紧急"), "外星人 紧急");
+        assert_eq!(
+            en.signed_in("周海涛", "coordinator"),
+            "周海涛 (coordinator)"
+        );
+        assert_eq!(zh.signed_in("周海涛", "协调员"), "周海涛（协调员）");
     }
 }
