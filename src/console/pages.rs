@@ -1089,7 +1089,7 @@ impl Names {
 /// The deadlines a ticket missed, as the statistics count them: claimed after the claim
 /// deadline (or still waiting past it), resolved after the resolve deadline (or still active
 /// past it). "无" when none; a ticket claimed late and resolved in time says so.
-fn missed_deadlines(t: &Ticket, now: i64, texts: &crate::i18n::Texts) -> String {
+pub(super) fn missed_deadlines(t: &Ticket, now: i64, texts: &crate::i18n::Texts) -> String {
     let claim = t
         .claimed_at
         .map_or(t.state == TicketState::Open && t.claim_due < now, |at| {
@@ -1109,6 +1109,17 @@ fn missed_deadlines(t: &Ticket, now: i64, texts: &crate::i18n::Texts) -> String 
         texts.ui("none").to_string()
     } else {
         missed.join(texts.ui("list_sep"))
+    }
+}
+
+/// The ledger's and the export's 超时 cell: the deadlines missed ([`missed_deadlines`]), empty
+/// when none. Rows still past a deadline now are marked besides (the "overdue now" filter).
+pub(super) fn missed_in_list(t: &Ticket, now: i64, texts: &crate::i18n::Texts) -> String {
+    let missed = missed_deadlines(t, now, texts);
+    if missed == texts.ui("none") {
+        String::new()
+    } else {
+        missed
     }
 }
 
@@ -1253,7 +1264,7 @@ pub(super) async fn ledger(
                 esc(&names.person(tk.assignee.as_deref())),
                 tk.state.id(),
                 esc(t.state(tk.state)),
-                if late { esc(t.ui("yes")) } else { String::new() },
+                esc(&missed_in_list(tk, now, t)),
                 href = esc(&ticket_path(tk)),
                 no = esc(&tk.number().to_string()),
                 cls = if late { r#" class="overdue""# } else { "" },

@@ -35,7 +35,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("normal", "一般", "normal"),
     ("state", "状态", "State"),
     ("overdue", "超时", "Overdue"),
-    ("overdue_only", "只看超时", "Overdue only"),
+    ("overdue_only", "只看当前超时", "Overdue now only"),
     ("rating", "评价", "Rating"),
     ("unrated", "未评价", "not rated"),
     ("text", "关键词", "Words"),

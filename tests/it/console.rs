@@ -328,6 +328,21 @@ async fn letters_tell_the_truth(db: Db) {
         page.contains(r#"<dd data-field="overdue" class="overdue">接单超时</dd>"#),
         "{page}"
     );
+    // The ledger and its export name the missed deadline too.
+    let (_, ledger) = c1.get("/console/ledger").await;
+    let row = ledger
+        .split(r#"<tr data-ticket="T1-V1-G1#1" class="overdue">"#)
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("an overdue row: {ledger}"));
+    assert!(row.contains("<td>接单超时</td>"), "{row}");
+    let (_, bytes) = c1.bytes("/console/ledger.csv").await;
+    let csv = String::from_utf8(bytes).expect("utf-8");
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with("T1-V1-G1#1,"))
+        .expect("the ticket's row");
+    assert!(line.ends_with(",接单超时"), "{line}");
     app.stop().await;
 }
 both_backends!(letters_tell_the_truth, letters_tell_the_truth);
