@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::figures::local_time;
-use super::pages::{LedgerParams, Names, ledger_query, missed_in_list};
+use super::pages::{LedgerParams, Names, ledger_query, missed_deadlines};
 use super::{ConsoleError, ConsoleState, Viewer};
 use crate::domain::mask::mask_personal_numbers;
 use crate::domain::{Category, Urgency};
@@ -75,7 +75,7 @@ fn row(s: &ConsoleState, names: &Names, t: &Ticket, now: i64) -> [String; 17] {
         t.rating
             .map(|r| tx.rating(r).to_string())
             .unwrap_or_default(),
-        missed_in_list(t, now, tx),
+        missed_deadlines(t, now, tx).unwrap_or_default(),
     ]
 }
 

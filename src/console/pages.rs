@@ -1088,8 +1088,8 @@ impl Names {
 
 /// The deadlines a ticket missed, as the statistics count them: claimed after the claim
 /// deadline (or still waiting past it), resolved after the resolve deadline (or still active
-/// past it). "无" when none; a ticket claimed late and resolved in time says so.
-pub(super) fn missed_deadlines(t: &Ticket, now: i64, texts: &crate::i18n::Texts) -> String {
+/// past it); `None` when it missed none. The ticket page, the ledger and the export show it.
+pub(super) fn missed_deadlines(t: &Ticket, now: i64, texts: &crate::i18n::Texts) -> Option<String> {
     let claim = t
         .claimed_at
         .map_or(t.state == TicketState::Open && t.claim_due < now, |at| {
@@ -1105,22 +1105,7 @@ pub(super) fn missed_deadlines(t: &Ticket, now: i64, texts: &crate::i18n::Texts)
         .filter(|(m, _)| *m)
         .map(|(_, k)| texts.ui(k))
         .collect();
-    if missed.is_empty() {
-        texts.ui("none").to_string()
-    } else {
-        missed.join(texts.ui("list_sep"))
-    }
-}
-
-/// The ledger's and the export's 超时 cell: the deadlines missed ([`missed_deadlines`]), empty
-/// when none. Rows still past a deadline now are marked besides (the "overdue now" filter).
-pub(super) fn missed_in_list(t: &Ticket, now: i64, texts: &crate::i18n::Texts) -> String {
-    let missed = missed_deadlines(t, now, texts);
-    if missed == texts.ui("none") {
-        String::new()
-    } else {
-        missed
-    }
+    (!missed.is_empty()).then(|| missed.join(texts.ui("list_sep")))
 }
 
 /// Whether a ticket is active and past a deadline at `now`.
@@ -1264,7 +1249,7 @@ pub(super) async fn ledger(
                 esc(&names.person(tk.assignee.as_deref())),
                 tk.state.id(),
                 esc(t.state(tk.state)),
-                esc(&missed_in_list(tk, now, t)),
+                esc(&missed_deadlines(tk, now, t).unwrap_or_default()),
                 href = esc(&ticket_path(tk)),
                 no = esc(&tk.number().to_string()),
                 cls = if late { r#" class="overdue""# } else { "" },
@@ -1444,7 +1429,10 @@ pub(super) async fn ticket(
                 "rating",
                 tk.rating.map(|r| t.rating(r).to_string()).unwrap_or_default(),
             ),
-            ("overdue", missed_deadlines(&tk, now, t)),
+            (
+                "overdue",
+                missed_deadlines(&tk, now, t).unwrap_or_else(|| t.ui("none").to_string()),
+            ),
         ];
         body.push_str(r#"<dl class="facts" id="ticket-facts">"#);
         for (k, val) in facts {

@@ -71,6 +71,13 @@ pub const CLAIM_PHRASES: &[&str] = &[
     "收到",
 ];
 
+/// What follows a phrase says it stands alone or before a pause: nothing, or only closing
+/// marks ("修好了！"), or a space or a pause mark before what comes next ("收到，马上去看").
+pub fn alone_or_paused(rest: &str) -> bool {
+    let rest = rest.trim_end_matches(['。', '.', '!', '！', '~', '～']);
+    rest.is_empty() || rest.starts_with(|c: char| c.is_whitespace() || "，,。！!～~、".contains(c))
+}
+
 /// A leader's "I take it" with no number and not replying to a card ("我来处理", "我去看看，
 /// 十分钟到"): the engine reads it against the grid's one ticket waiting, if there is one.
 /// Only the phrasings that say so alone: 收到 and 好的 answer notices as often, "我来了" says
@@ -91,11 +98,8 @@ pub fn claims_without_number(text: &str) -> bool {
     let t = text.trim();
     [t, strip_lead_in(t)].into_iter().any(|said| {
         ALONE.iter().any(|p| {
-            said.strip_prefix(p).is_some_and(|rest| {
-                let rest = rest.trim_end_matches(['。', '.', '!', '！', '~', '～']);
-                matches!(rest, "" | "吧" | "一下")
-                    || rest.starts_with(|c: char| c.is_whitespace() || "，,、".contains(c))
-            })
+            said.strip_prefix(p)
+                .is_some_and(|rest| matches!(rest, "吧" | "一下") || alone_or_paused(rest))
         })
     }) && !is_question(text)
 }

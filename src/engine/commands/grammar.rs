@@ -7,8 +7,8 @@ use super::{About, Name, read};
 use crate::understand::command::TicketNo;
 use crate::understand::command::{
     CLAIM_PHRASES, DONE_ALONE, DONE_PHRASES, EN_CLAIM, EN_DONE, NEED_WORDS, PROGRESS_EN,
-    PROGRESS_ZH, Problem, WITHDRAW_PHRASES, english_prefix, is_question, leading_ref, normalise,
-    number, split_word, strip_lead_in, trim_joiners,
+    PROGRESS_ZH, Problem, WITHDRAW_PHRASES, alone_or_paused, english_prefix, is_question,
+    leading_ref, normalise, number, split_word, strip_lead_in, trim_joiners,
 };
 
 use super::Command;
@@ -113,10 +113,8 @@ fn rephrase(text: &str) -> Option<String> {
     // "I take it", alone or with what comes next after a pause: "3号我来", "#3 收到，马上去看".
     let claims = |said: &str| {
         CLAIM_PHRASES.iter().any(|p| {
-            said.strip_prefix(p).is_some_and(|rest| {
-                matches!(rest, "" | "了" | "吧" | "啦")
-                    || rest.starts_with(|c: char| c.is_whitespace() || "，,。！!～~、".contains(c))
-            })
+            said.strip_prefix(p)
+                .is_some_and(|rest| matches!(rest, "了" | "吧" | "啦") || alone_or_paused(rest))
         })
     };
     if claims(bare) || claims(strip_lead_in(bare)) {
@@ -129,34 +127,26 @@ fn rephrase(text: &str) -> Option<String> {
         return Some(format!("办结 {r} {}", trim_joiners(rest)));
     }
     if let Some(rest) = [after, strip_lead_in(after)].into_iter().find_map(|said| {
-        DONE_ALONE.iter().find_map(|p| {
-            said.strip_prefix(p).filter(|rest| {
-                rest.trim_end_matches(['。', '.', '!', '！', '~', '～'])
-                    .is_empty()
-                    || rest.starts_with(|c: char| c.is_whitespace() || "，,、".contains(c))
-            })
-        })
+        DONE_ALONE
+            .iter()
+            .find_map(|p| said.strip_prefix(p).filter(|rest| alone_or_paused(rest)))
     }) {
         return Some(format!("办结 {r} {}", trim_joiners(rest)));
     }
     // "3号好了", "#2 已经好了，换了灯泡": 好了 alone or before a pause.
     for said in [bare, strip_lead_in(bare)] {
-        if let Some(rest) = ["好了", "好啦"].iter().find_map(|p| {
-            said.strip_prefix(p).filter(|rest| {
-                rest.is_empty()
-                    || rest.starts_with(|c: char| c.is_whitespace() || "，,。！!～~、".contains(c))
-            })
-        }) {
+        if let Some(rest) = ["好了", "好啦"]
+            .iter()
+            .find_map(|p| said.strip_prefix(p).filter(|rest| alone_or_paused(rest)))
+        {
             return Some(format!("办结 {r} {}", trim_joiners(rest)));
         }
     }
     // "1号不用了", "#2 不用修了，自己好了": the reporter takes it back.
-    if WITHDRAW_PHRASES.iter().any(|p| {
-        bare.strip_prefix(p).is_some_and(|rest| {
-            rest.is_empty()
-                || rest.starts_with(|c: char| c.is_whitespace() || "，,。！!～~、".contains(c))
-        })
-    }) {
+    if WITHDRAW_PHRASES
+        .iter()
+        .any(|p| bare.strip_prefix(p).is_some_and(alone_or_paused))
+    {
         return Some(format!("撤销 {r}"));
     }
     // "1号需要延期3天": words of need before the command word are left out.
