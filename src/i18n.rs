@@ -583,8 +583,16 @@ impl Texts {
     }
 
     /// How to write a command whose arguments could not be read, with the example in the form
-    /// the sender used (`slash`: `/claim 42`; otherwise the Chinese word: `接单 42`).
-    pub fn invalid_command(&self, name: Named, problem: &Problem, slash: bool) -> String {
+    /// the sender used (`slash`: `/claim 42`; otherwise the Chinese word: `接单 42`). With
+    /// `key_grid`, where a number alone names no ticket, the example's number is a full key
+    /// (`督办 QS-DF-01#42`).
+    pub fn invalid_command(
+        &self,
+        name: Named,
+        problem: &Problem,
+        slash: bool,
+        key_grid: Option<&str>,
+    ) -> String {
         let what = match problem {
             Problem::MissingNumber => {
                 say!(self, "请写上诉求编号，例如", "add the ticket number, e.g.")
@@ -633,13 +641,16 @@ impl Texts {
                 "write nothing after it, e.g."
             ),
         };
-        let example = match (slash, self.lang) {
+        let mut example = match (slash, self.lang) {
             (false, Language::Zh) if !name.word.is_empty() => {
                 name.example
                     .replacen(&format!("/{}", name.slash), name.word, 1)
             }
             _ => name.example.to_string(),
         };
+        if let Some(grid) = key_grid {
+            example = example.replacen(" 42", &format!(" {grid}#42"), 1);
+        }
         let name = name.slash;
         say!(
             self,
@@ -648,17 +659,27 @@ impl Texts {
         )
     }
 
-    /// A bare number typed where no grid says which ticket it is (a private chat).
-    pub fn number_needs_grid(&self, example_grid: &str, no: i64) -> String {
+    /// A bare number typed where no grid says which ticket it is (a private chat, a village's
+    /// group): the full key in command `name`, in the form the sender used.
+    pub fn number_needs_grid(&self, name: Named, slash: bool, grid: &str, no: i64) -> String {
+        let word = match (slash, self.lang) {
+            (false, Language::Zh) if !name.word.is_empty() => name.word.to_string(),
+            _ => format!("/{}", name.slash),
+        };
         say!(
             self,
             format!(
-                "请写上网格编号，例如「查询 {example_grid}#{no}」（群外的诉求卡片和列表都写着完整编号）。"
+                "请写上网格编号，例如「{word} {grid}#{no}」（群外的诉求卡片和列表都写着完整编号）。"
             ),
             format!(
-                "Please add the grid's code, e.g. \"/status {example_grid}#{no}\" (lists and notices outside the group show it)."
+                "Please add the grid's code, e.g. \"{word} {grid}#{no}\" (lists and notices outside the group show it)."
             )
         )
+    }
+
+    /// Stands for a grid's code in an example when no grid of the sender's is known.
+    pub fn grid_code_word(&self) -> &'static str {
+        say!(self, "网格编号", "GRID")
     }
 
     pub fn too_long(&self, max: usize) -> String {

@@ -773,11 +773,20 @@ impl Engine {
                 return Ok(notices);
             }
             Parsed::Invalid { name, problem } => {
+                // Where a number alone names no ticket, the example shows the full key.
+                let keyed = if problem == Problem::MissingNumber
+                    && name.spec().about == commands::About::Ticket
+                {
+                    self.key_grid(tx, scene).await?
+                } else {
+                    None
+                };
                 return Ok(vec![Notice::plain(
                     self.texts.invalid_command(
                         name.named(&self.texts),
                         &problem,
                         scene.typed_slash(),
+                        keyed.as_deref(),
                     ),
                     None,
                 )]);
@@ -807,7 +816,7 @@ impl Engine {
                     }
                     return Ok(vec![Notice::plain(
                         self.texts
-                            .invalid_command(name.named(&self.texts), &problem, false),
+                            .invalid_command(name.named(&self.texts), &problem, false, None),
                         None,
                     )]);
                 }
@@ -936,43 +945,73 @@ impl Engine {
 
     /// The id of the ticket a typed reference names: `#12` in the chat's own grid, or
     /// `QS-DF-01#12` anywhere. A pressed button means the ticket of the card it sits on.
+    /// A bare number where it names no grid is told how to write the key, in command `name`.
     async fn find_ticket(
         &self,
         tx: &mut Tx,
         scene: &Scene<'_>,
         r: &TicketRef,
+        name: Name,
     ) -> Result<Result<i64, Notice>, StoreError> {
         if let Some(card) = scene.card {
             return Ok(Ok(card));
         }
         let grid = match (&r.grid, &scene.group) {
-            (Some(grid), _) => grid.as_str(),
-            (None, Some(group)) => group.grid.as_str(),
-            (None, None) => {
-                let example = scene
-                    .grants
-                    .iter()
-                    .filter_map(|g| g.grid_path.as_deref())
-                    .find_map(|path| path.trim_end_matches('/').rsplit('/').next())
-                    .filter(|code| !code.is_empty())
-                    .unwrap_or("QS-DF-01");
-                return Ok(Err(Notice::plain(
-                    self.texts.number_needs_grid(example, r.no),
-                    None,
-                )));
-            }
+            (Some(grid), _) => grid.clone(),
+            (None, Some(group)) => group.grid.clone(),
+            (None, None) => String::new(),
         };
-        if let Some(id) = tx.ticket_by_number(grid, r.no).await? {
+        if !grid.is_empty()
+            && let Some(id) = tx.ticket_by_number(&grid, r.no).await?
+        {
             return Ok(Ok(id));
         }
-        // A bare number in a village or town group: its tickets live in the grids below.
+        // A bare number in a private chat, or in a village or town group whose tickets live
+        // in the grids below: the full key, with a grid the sender could mean.
         if r.grid.is_none()
-            && let Some(child) = tx.first_child_grid(grid).await?
+            && let Some(example) = self.key_grid(tx, scene).await?
         {
-            let text = self.texts.number_needs_grid(&child, r.no);
+            let text = self.texts.number_needs_grid(
+                name.named(&self.texts),
+                scene.typed_slash(),
+                &example,
+                r.no,
+            );
             return Ok(Err(Notice::plain(text, None)));
         }
         Ok(Err(Notice::plain(self.texts.no_such_ticket(r), None)))
+    }
+
+    /// The grid to show in an example of a full ticket key (`QS-DF-01#12`) where a bare number
+    /// names no ticket: `None` in a group bound to a grid with no grids below it (a number alone
+    /// works there). Otherwise the first grid at the bottom of the chat's grid, or of the
+    /// sender's own; a word standing for a grid's code when neither is known.
+    async fn key_grid(&self, tx: &mut Tx, scene: &Scene<'_>) -> Result<Option<String>, StoreError> {
+        let start = match &scene.group {
+            Some(group) => Some(group.grid.clone()),
+            None => scene
+                .grants
+                .iter()
+                .filter_map(|g| g.grid_path.as_deref())
+                .find_map(|path| path.trim_end_matches('/').rsplit('/').next())
+                .filter(|code| !code.is_empty())
+                .map(str::to_string),
+        };
+        let Some(mut code) = start else {
+            return Ok(Some(self.texts.grid_code_word().to_string()));
+        };
+        let mut descended = false;
+        // Bounded: a grid tree is a handful of levels deep.
+        for _ in 0..16 {
+            match tx.first_child_grid(&code).await? {
+                Some(child) => {
+                    code = child;
+                    descended = true;
+                }
+                None => break,
+            }
+        }
+        Ok((descended || scene.group.is_none()).then_some(code))
     }
 
     async fn command(

@@ -177,6 +177,55 @@ async fn demo_escalation(db: Db) {
         api.bot_after("qs", 0).await.is_empty(),
         "a missed claim is the village's"
     );
+    // Where a number alone names no ticket (a village's group, a private chat), the coordinator
+    // is shown the full key in the command he wrote, not an example he could not use.
+    for (chat, text, want) in [
+        ("df", "督办", "督办 QS-DF-01#42"),
+        ("df", "督办 1", "「督办 QS-DF-01#1」"),
+        ("df", "/urge 1", "「/urge QS-DF-01#1」"),
+        ("df", "查询 1", "「查询 QS-DF-01#1」"),
+    ] {
+        let asked = api.say(chat, "zhouhaitao", text, None).await;
+        let answer = api.answer_to(chat, asked).await;
+        let answer = answer["text"].as_str().unwrap_or_default();
+        assert!(answer.contains(want), "{text}: {answer}");
+    }
+    let asked = api.say("df", "zhouhaitao", "督办 QS-DF-01#1", None).await;
+    let answer = api.answer_to("df", asked).await;
+    assert!(
+        answer["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("已督办 QS-DF-01#1")),
+        "{answer}"
+    );
+    // In his private thread too: a grid below his village, not the village's own code.
+    let (status, _) = api
+        .post_raw(
+            "/api/sandbox/private/zhouhaitao/messages",
+            r#"{"from": "zhouhaitao", "text": "督办 1"}"#,
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.settle().await;
+    let (_, thread) = api
+        .get("/api/sandbox/private/zhouhaitao/messages?after=0")
+        .await;
+    let last = thread
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["text"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(last.contains("「督办 QS-DF-01#1」"), "{last}");
+    // In a grid's own group the number alone is the ticket.
+    let asked = api.say("df-01", "zhouhaitao", "督办", None).await;
+    let answer = api.answer_to("df-01", asked).await;
+    assert!(
+        answer["text"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("督办 42")),
+        "{answer}"
+    );
     app.stop().await;
 }
 both_backends!(the_demo_roster_shows_an_escalation_arrive, demo_escalation);

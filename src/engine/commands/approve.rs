@@ -52,7 +52,7 @@ impl ChatCommand for Approve {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         decide(engine, tx, fx, scene, n, Name::Approve, "").await
     }
 }

@@ -40,7 +40,7 @@ impl ChatCommand for Cancel {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         let mut t = granted!(engine.access(tx, scene, n, Name::Cancel).await?);
         if let Err(notice) = engine
             .transition(tx, scene, &mut t, Transition::Cancel, Name::Cancel)

@@ -41,7 +41,7 @@ impl ChatCommand for Claim {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         engine.claim(tx, fx, scene, n).await
     }
 }

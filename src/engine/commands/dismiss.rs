@@ -53,9 +53,13 @@ impl ChatCommand for Dismiss {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.ticket).await?);
+        let n = found!(
+            engine
+                .find_ticket(tx, scene, &self.ticket, Self::NAME)
+                .await?
+        );
         let duplicate_of = match &self.duplicate_of {
-            Some(of) => Some(found!(engine.find_ticket(tx, scene, of).await?)),
+            Some(of) => Some(found!(engine.find_ticket(tx, scene, of, Self::NAME).await?)),
             None => None,
         };
         let reason = self.reason.as_str();

@@ -45,7 +45,7 @@ impl ChatCommand for Done {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         engine.resolve(tx, fx, scene, n, &self.1).await
     }
 }

@@ -63,7 +63,11 @@ impl ChatCommand for Extend {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.ticket).await?);
+        let n = found!(
+            engine
+                .find_ticket(tx, scene, &self.ticket, Self::NAME)
+                .await?
+        );
         let t = granted!(engine.access(tx, scene, n, Name::Extend).await?);
         let texts = &engine.texts;
         let no = scene.number(&t.grid, t.no);

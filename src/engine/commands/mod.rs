@@ -38,6 +38,11 @@ macro_rules! commands {
             $($variant,)*
         }
 
+        $(impl $ty {
+            /// The command's name, for sentences about it.
+            pub(in crate::engine) const NAME: Name = Name::$variant;
+        })*
+
         impl Name {
             /// Every command, in the order the help lists them.
             pub const ALL: [Name; [$(Name::$variant,)*].len()] = [$(Name::$variant,)*];
@@ -59,7 +64,7 @@ macro_rules! commands {
         impl Command {
             pub fn name(&self) -> Name {
                 match self {
-                    $(Command::$variant(_) => Name::$variant,)*
+                    $(Command::$variant(_) => <$ty>::NAME,)*
                 }
             }
 

@@ -45,7 +45,7 @@ impl ChatCommand for Note {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         let text = self.1.as_str();
         let mut t = granted!(engine.access(tx, scene, n, Name::Note).await?);
         if let Some(notice) = engine.unless_active(scene, &t, Name::Note) {

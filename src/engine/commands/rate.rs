@@ -47,7 +47,7 @@ impl ChatCommand for Rate {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         engine.rate(tx, fx, scene, n, self.1).await
     }
 }

@@ -42,7 +42,7 @@ impl ChatCommand for Recategorize {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         let mut t = granted!(engine.access(tx, scene, n, Name::Recategorize).await?);
         let texts = &engine.texts;
         let (no, to) = (scene.number(&t.grid, t.no), self.1);

@@ -49,7 +49,11 @@ impl ChatCommand for Reject {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.ticket).await?);
+        let n = found!(
+            engine
+                .find_ticket(tx, scene, &self.ticket, Self::NAME)
+                .await?
+        );
         super::approve::decide(engine, tx, fx, scene, n, Name::Reject, &self.reason).await
     }
 }

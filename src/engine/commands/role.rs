@@ -79,6 +79,7 @@ impl ChatCommand for SetRole {
                             Name::Role.named(texts),
                             &Problem::MissingGrid,
                             scene.typed_slash(),
+                            None,
                         ),
                         None,
                     )]);

@@ -42,7 +42,7 @@ impl ChatCommand for Status {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         // The history shown includes what this batch wrote before.
         tx.add_events(&std::mem::take(&mut fx.events)).await?;
         let Some(t) = tx.ticket(n).await? else {

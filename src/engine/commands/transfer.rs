@@ -58,7 +58,7 @@ impl ChatCommand for Transfer {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         let who = self.1.as_str();
         let mut t = granted!(engine.access(tx, scene, n, Name::Transfer).await?);
         if let Some(notice) = engine.unless_active(scene, &t, Name::Transfer) {

@@ -45,7 +45,7 @@ impl ChatCommand for Urge {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         let texts = &engine.texts;
         let Some(t) = tx.ticket(n).await? else {
             return Ok(vec![Notice::plain(

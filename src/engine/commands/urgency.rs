@@ -57,7 +57,7 @@ impl ChatCommand for SetUrgency {
         fx: &mut Effects,
         scene: &Scene<'_>,
     ) -> Outcome {
-        let n = found!(engine.find_ticket(tx, scene, &self.0).await?);
+        let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         let mut t = granted!(engine.access(tx, scene, n, Name::Urgency).await?);
         let texts = &engine.texts;
         let (no, to) = (scene.number(&t.grid, t.no), self.1);
