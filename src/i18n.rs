@@ -1064,6 +1064,22 @@ mod tests {
     }
 
     #[test]
+    fn a_weekly_report_says_how_long_tickets_have_been_open() {
+        let slowest = [(
+            Number::qualified("QS-DF-02", 1),
+            "安全隐患".to_string(),
+            3 * 86_400_000,
+        )];
+        let zh = Texts::new(Language::Zh).weekly_report("…", &slowest);
+        assert!(
+            zh.ends_with("\n最久未办结：\nQS-DF-02#1 安全隐患 已受理3天"),
+            "{zh}"
+        );
+        let en = Texts::new(Language::En).weekly_report("…", &slowest);
+        assert!(en.ends_with("QS-DF-02#1 安全隐患, open 3 days"), "{en}");
+    }
+
+    #[test]
     fn durations_read_naturally() {
         let zh = Texts::new(Language::Zh);
         assert_eq!(zh.duration(3 * 86_400_000), "3天");

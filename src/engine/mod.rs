@@ -773,23 +773,8 @@ impl Engine {
                 return Ok(notices);
             }
             Parsed::Invalid { name, problem } => {
-                // Where a number alone names no ticket, the example shows the full key.
-                let keyed = if problem == Problem::MissingNumber
-                    && name.spec().about == commands::About::Ticket
-                {
-                    self.key_grid(tx, scene).await?
-                } else {
-                    None
-                };
-                return Ok(vec![Notice::plain(
-                    self.texts.invalid_command(
-                        name.named(&self.texts),
-                        &problem,
-                        scene.typed_slash(),
-                        keyed.as_deref(),
-                    ),
-                    None,
-                )]);
+                let slash = scene.typed_slash();
+                return Ok(vec![self.usage(tx, scene, name, &problem, slash).await?]);
             }
             Parsed::Unknown(word) => {
                 return Ok(vec![Notice::plain(self.texts.unknown_command(&word), None)]);
@@ -814,11 +799,7 @@ impl Engine {
                     {
                         return Ok(notices);
                     }
-                    return Ok(vec![Notice::plain(
-                        self.texts
-                            .invalid_command(name.named(&self.texts), &problem, false, None),
-                        None,
-                    )]);
+                    return Ok(vec![self.usage(tx, scene, name, &problem, false).await?]);
                 }
             }
             Parsed::NotCommand => {}
@@ -980,6 +961,28 @@ impl Engine {
             return Ok(Err(Notice::plain(text, None)));
         }
         Ok(Err(Notice::plain(self.texts.no_such_ticket(r), None)))
+    }
+
+    /// How to write command `name`, whose arguments had `problem`, in the form the sender used
+    /// (`slash`). Where a number alone names no ticket, the example shows a full key.
+    async fn usage(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        name: Name,
+        problem: &Problem,
+        slash: bool,
+    ) -> Result<Notice, StoreError> {
+        let keyed =
+            if *problem == Problem::MissingNumber && name.spec().about == commands::About::Ticket {
+                self.key_grid(tx, scene).await?
+            } else {
+                None
+            };
+        let text =
+            self.texts
+                .invalid_command(name.named(&self.texts), problem, slash, keyed.as_deref());
+        Ok(Notice::plain(text, None))
     }
 
     /// The grid to show in an example of a full ticket key (`QS-DF-01#12`) where a bare number

@@ -537,7 +537,7 @@ impl Texts {
                 let age = self.duration(*age);
                 text.push_str(&say!(
                     self,
-                    format!("\n{no} {category} 已 {age}"),
+                    format!("\n{no} {category} 已受理{age}"),
                     format!("\n{no} {category}, open {age}")
                 ));
             }
