@@ -826,11 +826,27 @@ impl Texts {
         category: Category,
         body: &str,
     ) -> String {
+        self.ticket_line_noted(no, state, category, body, &[])
+    }
+
+    /// A ticket's line with `notes` beside its state: 「QS-DF-01#1 [处理中，延期待审批3天] …」.
+    pub fn ticket_line_noted(
+        &self,
+        no: &Number,
+        state: TicketState,
+        category: Category,
+        body: &str,
+        notes: &[String],
+    ) -> String {
         let short: String = body.chars().take(24).collect();
         let ellipsis = if body.chars().count() > 24 { "…" } else { "" };
+        let mut state = self.state(state).to_string();
+        for note in notes {
+            state.push_str(say!(self, "，", ", "));
+            state.push_str(note);
+        }
         format!(
-            "{no} [{}] {} {short}{ellipsis}",
-            self.state(state),
+            "{no} [{state}] {} {short}{ellipsis}",
             self.category(category)
         )
     }

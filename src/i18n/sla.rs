@@ -54,6 +54,28 @@ impl Texts {
         }
     }
 
+    /// What on a to-do list waits on its reader beyond the ticket's state: the level it was
+    /// escalated to, an extension asked for and not yet decided.
+    pub fn todo_notes(&self, escalated: Option<&str>, extension_days: Option<i64>) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(level) = escalated {
+            let level = self.level(level);
+            notes.push(say!(
+                self,
+                format!("已上报{level}"),
+                format!("escalated to {level}")
+            ));
+        }
+        if let Some(days) = extension_days {
+            notes.push(say!(
+                self,
+                format!("延期{days}天待审批"),
+                format!("{days}-day extension awaiting approval")
+            ));
+        }
+        notes
+    }
+
     pub fn reminder(&self, no: &Number, who: &str, deadline: Deadline, by: &str) -> String {
         match deadline {
             Deadline::Claim => say!(

@@ -88,6 +88,27 @@ impl Tx {
         rows.iter().map(extension_from).collect()
     }
 
+    /// The pending requests among `tickets`: (ticket id, days asked), one per ticket.
+    pub async fn pending_extensions(&mut self, tickets: &[i64]) -> Result<Vec<(i64, i64)>> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=tickets.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT ticket_id, MAX(days) AS days FROM ticket_extensions \
+             WHERE state = 'pending' AND ticket_id IN ({}) GROUP BY ticket_id",
+            marks.join(",")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in tickets {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(self.db().await?).await?;
+        rows.iter()
+            .map(|r| Ok((col(r, "ticket_id")?, col(r, "days")?)))
+            .collect()
+    }
+
     /// Decides a pending request; false when it was decided already (by someone else meanwhile).
     pub async fn decide_extension(&mut self, id: i64, d: &Decision<'_>) -> Result<bool> {
         let done = sqlx::query(

@@ -100,7 +100,10 @@ async fn extensions(db: Db) {
     // The request waits on the coordinator: it is on their 待办 until decided.
     app.say("v1", "coord1", "陈静", "待办").await;
     let todo = last_in(&app, "v1");
-    assert!(todo.contains("T1-V1-G1#1"), "{todo}");
+    assert!(
+        todo.contains("T1-V1-G1#1 [处理中，延期3天待审批]"),
+        "what waits on the coordinator: {todo}"
+    );
 
     // The leader cannot approve; the coordinator presses 同意延期 in the village's group.
     app.say("g1", "leader1", "张伟", "同意延期 1").await;

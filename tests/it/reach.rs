@@ -185,6 +185,7 @@ async fn demo_escalation(db: Db) {
         ("df", "/urge 1", "「/urge QS-DF-01#1」"),
         ("df", "查询 1", "「查询 QS-DF-01#1」"),
         ("df", "urge", "QS-DF-01#42"),
+        ("df", "待办", "QS-DF-01#1 [待接单，已上报村级]"),
     ] {
         let asked = api.say(chat, "zhouhaitao", text, None).await;
         let answer = api.answer_to(chat, asked).await;
