@@ -432,6 +432,11 @@ impl Texts {
         )
     }
 
+    /// A deadline already missed, as a request for more time shows it: 「12月7日 18:32（已超时）」.
+    pub fn due_missed(&self, due: &str) -> String {
+        say!(self, format!("{due}（已超时）"), format!("{due} (missed)"))
+    }
+
     /// To the village coordinators: a request to decide, with how to answer.
     #[allow(clippy::too_many_arguments)]
     pub fn extension_request(

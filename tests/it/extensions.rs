@@ -152,13 +152,21 @@ async fn extensions(db: Db) {
         "{}",
         last_in(&app, "v1")
     );
-    // Two more approved make three; a fourth may not be asked.
-    for _ in 0..2 {
-        app.say("g1", "leader1", "张伟", "/extend 1 1d 配件未到")
-            .await;
-        app.say("v1", "coord1", "陈静", "/approve T1-V1-G1#1").await;
-    }
-    assert_eq!(resolve_due(&app, 1).await, due + 5 * DAY);
+    // Asked after the deadline has passed: the coordinator sees that it was missed.
+    app.clock.set(new_due + 60_000);
+    app.say("g1", "leader1", "张伟", "/extend 1 1d 配件未到")
+        .await;
+    let late = sent_to(&app, "v1").pop().expect("the village is asked").0;
+    assert!(late.text.contains("（已超时）"), "{}", late.text);
+    app.say("v1", "coord1", "陈静", "/approve T1-V1-G1#1").await;
+    // A day from the approval, not from the deadline already missed.
+    let late_due = resolve_due(&app, 1).await;
+    assert!(late_due >= new_due + 60_000 + DAY, "{late_due}");
+    // One more approved makes three; a fourth may not be asked.
+    app.say("g1", "leader1", "张伟", "/extend 1 1d 配件未到")
+        .await;
+    app.say("v1", "coord1", "陈静", "/approve T1-V1-G1#1").await;
+    assert_eq!(resolve_due(&app, 1).await, late_due + DAY);
     app.say("g1", "leader1", "张伟", "延期 1 1天").await;
     assert!(
         last_in(&app, "g1").contains("已延期 3 次，不能再申请延期"),

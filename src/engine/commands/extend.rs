@@ -120,7 +120,10 @@ impl ChatCommand for Extend {
             None => String::new(),
         };
         let grid_name = tx.grid(&t.grid).await?.map(|g| g.name).unwrap_or_default();
-        let due = texts.when(t.resolve_due, engine.tz());
+        let mut due = texts.when(t.resolve_due, engine.tz());
+        if t.resolve_due <= scene.now {
+            due = texts.due_missed(&due);
+        }
         let qualified = t.number();
         let channels = match &village {
             Some(code) => engine.channels(tx, code, VILLAGE).await?,
