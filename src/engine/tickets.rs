@@ -533,14 +533,13 @@ impl Engine {
                 t.chars().count() <= 8
             };
         // The word lists first: the parser's pass only for what they do not settle.
-        let not_fixed = brief
-            && !crate::understand::command::is_question(t)
+        let sounds_not_fixed = !crate::understand::command::is_question(t)
             && (crate::understand::command::sounds_not_fixed(t) || self.parser.not_fixed(t));
-        let Some(rating) = crate::understand::command::bare_rating(text)
-            .or(not_fixed.then_some(Rating::Unsatisfied))
-        else {
+        let rating = crate::understand::command::bare_rating(text)
+            .or((brief && sounds_not_fixed).then_some(Rating::Unsatisfied));
+        if rating.is_none() && !sounds_not_fixed {
             return Ok(None);
-        };
+        }
         // The sender's latest tickets: a rating request is about a recent one.
         let waiting: Vec<Ticket> = tx
             .tickets_of_reporter(scene.platform(), scene.sender_id(), 20)
@@ -548,6 +547,18 @@ impl Engine {
             .into_iter()
             .filter(|t| t.chat_id == scene.event.chat.id && t.state == TicketState::Resolved)
             .collect();
+        let Some(rating) = rating else {
+            // A longer sentence saying the fix did not hold ("还是没人来收啊，垃圾还在"): the
+            // sender's one ticket here waiting for a rating, when it reads as the same problem
+            // (no other category, no other place); anything else is a message of its own.
+            return match waiting.as_slice() {
+                [t] if self.same_problem(scene, text, t) => self
+                    .rate(tx, fx, scene, t.id, Rating::Unsatisfied)
+                    .await
+                    .map(Some),
+                _ => Ok(None),
+            };
+        };
         match waiting.as_slice() {
             [] => Ok(None),
             [t] => self.rate(tx, fx, scene, t.id, rating).await.map(Some),
@@ -561,6 +572,18 @@ impl Engine {
                 Ok(Some(vec![Notice::plain(text, None)]))
             }
         }
+    }
+
+    /// Whether `text` reads as about `ticket`'s problem: the parser hears no other category in
+    /// it and no place the ticket's own words do not share.
+    fn same_problem(&self, scene: &Scene<'_>, text: &str, ticket: &Ticket) -> bool {
+        let reading = self.read(scene, text);
+        let category = reading.category.is_none_or(|c| c == ticket.category);
+        let place = reading.location.as_deref().is_none_or(|place| {
+            let theirs = ticket.location.as_deref().unwrap_or_default();
+            ticket.body.contains(place) || (!theirs.is_empty() && place.contains(theirs))
+        });
+        category && place
     }
 
     /// The sender's tickets reported in this chat, newest first.

@@ -232,6 +232,20 @@ async fn ratings_typed_without_a_reply(db: Db) {
     app.say("g1", "res1", "王芳", "还是没人管 7栋楼顶的水箱一直漏水")
         .await;
     assert_eq!(state(&app, 4).await, TicketState::Resolved);
+    assert_eq!(app.store.ticket_count().await.expect("count"), 5);
+    // A longer sentence about the same problem, no other place in it, reopens it too.
+    app.say("g1", "res1", "王芳", "还是黑乎乎的，晚上那盏路灯根本没亮")
+        .await;
+    assert_eq!(state(&app, 4).await, TicketState::Claimed);
+    assert_eq!(app.store.ticket_count().await.expect("count"), 5);
+    app.say("g1", "leader1", "张伟", "办结 4 换了线路").await;
+    app.say("g1", "res1", "王芳", "还是没人来收啊，3栋后面的垃圾还堆着")
+        .await;
+    assert_eq!(
+        state(&app, 4).await,
+        TicketState::Resolved,
+        "another problem"
+    );
     app.stop().await;
 }
 both_backends!(ratings_typed_without_a_reply, ratings_typed_without_a_reply);
