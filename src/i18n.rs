@@ -810,6 +810,14 @@ impl Texts {
         say!(self, "待办：", "To do:")
     }
 
+    pub fn heading_extensions_waiting(&self) -> &'static str {
+        say!(
+            self,
+            "待审批的延期申请：",
+            "Extensions awaiting a decision:"
+        )
+    }
+
     pub fn heading_overdue(&self) -> &'static str {
         say!(self, "超时未办：", "Overdue:")
     }

@@ -979,9 +979,25 @@ impl Engine {
             } else {
                 None
             };
-        let text =
+        let mut text =
             self.texts
                 .invalid_command(name.named(&self.texts), problem, slash, keyed.as_deref());
+        // 同意延期 alone: the requests waiting on the sender, to pick from.
+        if matches!(name, Name::Approve | Name::Reject)
+            && *problem == Problem::MissingNumber
+            && let Some(person) = &scene.person
+        {
+            let tickets = tx.todo(person, queries::LIST_LIMIT).await?;
+            let lines = self.todo_lines(tx, scene, &tickets, true).await?;
+            if !lines.is_empty() {
+                text.push('\n');
+                text.push_str(self.texts.heading_extensions_waiting());
+                for line in lines {
+                    text.push('\n');
+                    text.push_str(&line);
+                }
+            }
+        }
         Ok(Notice::plain(text, None))
     }
 

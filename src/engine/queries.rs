@@ -30,6 +30,37 @@ impl Engine {
         self.listing(heading, lines)
     }
 
+    /// To-do lines for `tickets`, each with what waits on someone beside its state (an
+    /// escalation, an extension to decide); with `extensions_only`, only those with an
+    /// extension waiting.
+    pub(super) async fn todo_lines(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        tickets: &[Ticket],
+        extensions_only: bool,
+    ) -> Result<Vec<String>, StoreError> {
+        let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+        let pending = tx.pending_extensions(&ids).await?;
+        Ok(tickets
+            .iter()
+            .filter_map(|t| {
+                let days = pending.iter().find(|(id, _)| *id == t.id).map(|(_, d)| *d);
+                if extensions_only && days.is_none() {
+                    return None;
+                }
+                let notes = self.texts.todo_notes(t.escalated.as_deref(), days);
+                Some(self.texts.ticket_line_noted(
+                    &scene.number(&t.grid, t.no),
+                    t.state,
+                    t.category,
+                    &t.body,
+                    &notes,
+                ))
+            })
+            .collect())
+    }
+
     /// A listing under `heading`, or "nothing" under it.
     pub(super) fn listing(&self, heading: &str, lines: Vec<String>) -> Notice {
         let body = if lines.is_empty() {

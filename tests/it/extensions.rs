@@ -104,6 +104,13 @@ async fn extensions(db: Db) {
         todo.contains("T1-V1-G1#1 [处理中，延期3天待审批]"),
         "what waits on the coordinator: {todo}"
     );
+    // 同意延期 alone: how to write it, and the requests to pick from.
+    app.say("v1", "coord1", "陈静", "同意延期").await;
+    let which = last_in(&app, "v1");
+    assert!(
+        which.contains("待审批的延期申请：\nT1-V1-G1#1 [处理中，延期3天待审批]"),
+        "{which}"
+    );
 
     // The leader cannot approve; the coordinator presses 同意延期 in the village's group.
     app.say("g1", "leader1", "张伟", "同意延期 1").await;

@@ -49,24 +49,8 @@ impl ChatCommand for List {
             // Asked in a group with no private chat to answer in: that group's grid only.
             tickets.retain(|t| t.grid == group.grid);
         }
-        // Beside each state, what waits on someone: an escalation, an extension to decide.
-        let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
-        let pending = tx.pending_extensions(&ids).await?;
         let texts = &engine.texts;
-        let lines = tickets
-            .iter()
-            .map(|t| {
-                let days = pending.iter().find(|(id, _)| *id == t.id).map(|(_, d)| *d);
-                let notes = texts.todo_notes(t.escalated.as_deref(), days);
-                texts.ticket_line_noted(
-                    &scene.number(&t.grid, t.no),
-                    t.state,
-                    t.category,
-                    &t.body,
-                    &notes,
-                )
-            })
-            .collect();
+        let lines = engine.todo_lines(tx, scene, &tickets, false).await?;
         Ok(vec![engine.listing(texts.heading_todo(), lines)])
     }
 }
