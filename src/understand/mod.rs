@@ -801,8 +801,7 @@ impl Parser {
                     // "怕着火" fears a fire and "砸到人咋办" asks what if; neither reports one.
                     // A strong cue counts as a weak one, a weak one as half of one.
                     let weight = if e.weight >= 2.0 { 1.0 } else { e.weight / 2.0 };
-                    tally.add(&Entry { weight, ..*e }, hit.start as usize);
-                    tally.feared();
+                    tally.hedged(&Entry { weight, ..*e }, hit.start as usize);
                     continue;
                 }
                 if e.kind == Kind::Topic {
@@ -1133,18 +1132,25 @@ impl Parser {
 /// letters and spaces, about four English words ("what if a child gets electrocuted").
 const HEDGE_REACH: usize = 24;
 
-/// Words for today: after a habitual word ("every morning sure go kopitiam, today never see
-/// him", "he's always back by 4, it's now 7") they set what is normal against what is not, as a
-/// word of routine before it does.
-const TODAY: [&str; 8] = [
+/// Words for today, or a "but" turning from the habit to now: after a habitual word ("every
+/// morning sure go kopitiam, today never see him", "he's always back by 4, it's now 7", "every
+/// morning sits outside his door, but 3 days never see him") they set what is normal against
+/// what is not, as a word of routine before it does.
+const TODAY: [&str; 14] = [
     "今天",
     "今日",
     "今早",
     "今儿",
+    "但是",
+    "可是",
     "today",
     "this morning",
     "it's now",
     "now it's",
+    " but ",
+    ", but",
+    " yet ",
+    "however",
 ];
 
 /// Whether a word for today comes after byte `at`.
@@ -2955,6 +2961,64 @@ pub(crate) mod tests {
         };
         assert!(err.file.ends_with("more.toml"), "{err}");
         assert_eq!(err.line, 7, "{err}");
+    }
+
+    #[test]
+    fn hedged_alarms_are_one_fear_however_many_words_tell_it() {
+        // "怕有人掉河里" is heard as "有人掉" and as "掉河里": both hedged, they are one fear,
+        // not two weak cues adding up to an emergency.
+        for t in [
+            "村口那座木桥的扶手断了一截，天黑了看不清，怕有人掉河里",
+            "塘边的栏杆松了好几根，夜里又没灯，怕有人掉到塘里去",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+        // Someone in the water now is an emergency.
+        assert_eq!(lexicon_urgency("有人掉河里了 快来人"), Urgency::Urgent);
+    }
+
+    #[test]
+    fn a_routine_turned_from_with_but_is_no_standing_state() {
+        // "Every morning …, but three days not seen": the habit says what is normal for him.
+        for t in [
+            "the auntie at #07-231 stays alone, every morning sure go market, but 2 days never see her already",
+            "独居的刘奶奶每天早上都在楼下晒太阳，但是这两天没见人，敲门也不应",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        }
+        // Without anyone unaccounted for, a habit is still a standing hazard.
+        assert_eq!(
+            lexicon_urgency("井盖松了 平时每天都有小孩在上面玩 但是没人管 很危险"),
+            Urgency::Normal
+        );
+    }
+
+    #[test]
+    fn news_from_family_far_away_prices_and_adverts_are_no_request() {
+        // Told by relatives elsewhere, watched on a phone, a province away, a price rise, an
+        // advert: the problem words are someone else's or nobody's to fix.
+        for t in [
+            "老家来电话说我二叔在田里摔了，住院了，离得远也回不去",
+            "听说河南那边又发大水了，我老家村子也进水了，在这边干着急",
+            "刷抖音看到一个小区煤气爆炸，整栋楼都震坏了",
+            "我原来住的那个小区，一下雨地下室就淹，搬到这边好多了",
+            "Breaking: landslide on the road to the next town, video inside, avoid that way",
+            "Water tariff going up next month again, how are we supposed to cope 😩",
+            "Advert: cheap land plots near the highway, title deeds ready, call 0800 123 456",
+        ] {
+            not_req(t);
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
+    fn asking_the_neighbours_for_a_tradesman_is_a_favour() {
+        for t in [
+            "哪个认得修空调的师傅 我家空调不制冷了",
+            "Abeg who get plumber number? my tap no dey stop since yesterday",
+        ] {
+            not_req(t);
+        }
     }
 
     #[test]

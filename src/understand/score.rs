@@ -25,6 +25,8 @@ pub(crate) struct Tally {
     urgent_strong: f32,
     /// Urgency cues under a hedge ("怕有人掉下去", "砸到人咋办"): feared, not happening.
     feared: f32,
+    /// The weight the hedged cues added to the urgent tally.
+    hedged_weight: f32,
     pub chars: usize,
     pub substantive: usize,
     /// The message ends asking what to do ("现在咋整", "what do I do"): someone in the middle
@@ -125,6 +127,14 @@ impl Tally {
     /// An urgency cue was hedged (it was added at its reduced weight).
     pub(crate) fn feared(&mut self) {
         self.feared += 1.0;
+    }
+
+    /// A hedged urgency cue of reduced weight `weight` ("怕有人掉河里"): added like any cue,
+    /// and remembered as feared.
+    pub(crate) fn hedged(&mut self, e: &Entry, at: usize) {
+        self.add(e, at);
+        self.hedged_weight += e.weight;
+        self.feared();
     }
 
     /// The object a problem word is about gets the benefit of the doubt.
@@ -416,8 +426,11 @@ pub(crate) fn decide(
     };
     let confidence = 1.0 / (1.0 + (-s).exp());
 
-    let urgent = t.get(Kind::Urgent, 4.0);
-    let intensifier = t.get(Kind::Intensifier, 1.0);
+    // Hedged alarms are one fear however many words tell it ("怕有人掉河里" is "有人掉" and
+    // "掉河里"): together they count as one weak cue, never as two that add up to an
+    // emergency.
+    let urgent =
+        (t.kinds[Kind::Urgent as usize] - t.hedged_weight + t.hedged_weight.min(1.0)).min(4.0);
     // A hazard seen happening (something falling, water coming in, a child alone by the water)
     // is an emergency when people are exposed to it or it is still going on; "孩子过马路很危险"
     // is a judgement, not a hazard, so a child in it does not make it urgent.
@@ -425,6 +438,7 @@ pub(crate) fn decide(
     // nothing is happening, so nobody is exposed to it, and the model's urgent vote (which
     // hears the alarm words, not the hedge) does not count.
     let feared = t.feared > 0.0 && t.urgent_strong == 0.0;
+    let intensifier = t.get(Kind::Intensifier, 1.0);
     let hazard = !feared && t.kinds[Kind::Urgent as usize] - t.kinds[Kind::Caution as usize] > 0.0;
     // A standing state ("小孩老在里面玩", "now and then") is a risk to fix, not an emergency.
     let exposure = if hazard && t.kinds[Kind::Habitual as usize] == 0.0 {
