@@ -152,6 +152,11 @@ impl Model {
                     .then_some(c.category)
                     .flatten()
                     .map(|c| c as usize),
+                accepted: c
+                    .is_request
+                    .then_some(c.category)
+                    .flatten()
+                    .map_or(0, |c| 1 << c as usize),
             };
             for _ in 0..CORRECTION_WEIGHT {
                 extra.push(example.clone());
@@ -392,6 +397,37 @@ mod tests {
         assert!(model.judge("路灯不亮").urgent < 0.0);
         assert!(model.judge("谢谢").request < 0.0);
         assert!(model.judge("水管漏了").request > 0.0);
+    }
+
+    #[test]
+    fn acceptable_categories_are_not_taught_as_wrong() {
+        // The same rows, once with a second acceptable category and once without: the model
+        // that was told safety is also right must not have learned it is wrong.
+        let rows = |cats: &str| {
+            let mut text = tiny();
+            for t in [
+                "the wall by the gate is cracked",
+                "crack in the stairwell wall getting wider",
+                "围墙裂了一条大缝",
+            ] {
+                text.push('\n');
+                text.push_str(&format!(
+                    r#"{{"id":"t","text":"{t}","is_request":true,"categories":[{cats}],"urgency":"normal","location":null}}"#
+                ));
+            }
+            Model::from_rows("tiny.jsonl", &text).expect("valid rows")
+        };
+        let one = rows(r#""property""#);
+        let both = rows(r#""property","safety""#);
+        let safety = Category::Safety as usize;
+        for t in ["cracked wall by the car park", "墙上裂缝"] {
+            let (a, b) = (one.judge(t), both.judge(t));
+            assert_eq!(b.category().0, Category::Property, "{t}: {b:?}");
+            assert!(
+                b.categories[safety] > 2.0 * a.categories[safety],
+                "{t}: {a:?} → {b:?}"
+            );
+        }
     }
 
     #[test]
