@@ -483,7 +483,25 @@ impl Engine {
             }
         }
         if scene.standing.is_staff() && self.parser.claim_word(text) {
+            // "好的谢谢", "收到" from the one who holds it already: an acknowledgement, not a
+            // second claim to refuse.
+            if let Some(t) = tx.ticket(ticket).await?
+                && t.state != TicketState::Open
+                && scene.person.is_some()
+                && t.assignee == scene.person
+            {
+                return Ok(Some(Vec::new()));
+            }
             return self.claim(tx, fx, scene, ticket).await.map(Some);
+        }
+        // A handler's own words on a claimed ticket, replying to its card ("已经放了警示锥，井盖
+        // 明天换"): progress, as 进展 would record it. Questions, thanks and "收到" are not.
+        if scene.standing.is_staff()
+            && crate::understand::command::progress_reply(text)
+            && let Access::Granted(t) = self.access(tx, scene, ticket, Name::Note).await?
+            && t.state == TicketState::Claimed
+        {
+            return self.add_note(tx, fx, scene, *t, text).await.map(Some);
         }
         let Some(t) = tx.ticket(ticket).await? else {
             return Ok(None);

@@ -327,6 +327,45 @@ pub fn trim_joiners(s: &str) -> &str {
         .trim_end()
 }
 
+/// Whether a handler's reply to a ticket's card says something about the work: not a question,
+/// and more than acknowledgements and thanks (收到, 好的, 谢谢, 辛苦了, ok, thanks): at least five
+/// characters of Chinese, or three English words, besides them.
+pub fn progress_reply(text: &str) -> bool {
+    const ACKS: [&str; 14] = [
+        "收到",
+        "好的",
+        "好滴",
+        "谢谢",
+        "感谢",
+        "辛苦了",
+        "辛苦",
+        "知道了",
+        "明白",
+        "大家",
+        "ok",
+        "okay",
+        "thanks",
+        "thank you",
+    ];
+    let t = text.trim();
+    if t.is_empty() || is_question(t) {
+        return false;
+    }
+    let mut rest = t.to_lowercase();
+    for ack in ACKS {
+        rest = rest.replace(ack, " ");
+    }
+    let han = rest
+        .chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .count();
+    let words = rest
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count();
+    han >= 5 || words >= 3
+}
+
 /// Does the rest of the sentence ask rather than tell?
 pub fn is_question(s: &str) -> bool {
     let s = s.trim_end_matches(|c: char| c.is_whitespace() || "。.!！~～".contains(c));
@@ -774,6 +813,30 @@ mod tests {
             "👍",
         ] {
             assert_eq!(bare_rating(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn progress_in_a_handlers_reply() {
+        for yes in [
+            "已联系物业，下午来疏通",
+            "电工说要等配件，明天再来",
+            "收到，已经放了警示锥",
+            "waiting for the electrician until Monday",
+        ] {
+            assert!(progress_reply(yes), "{yes}");
+        }
+        for no in [
+            "收到",
+            "好的谢谢",
+            "辛苦了大家",
+            "是哪一盏灯？",
+            "明天能修好吗",
+            "ok thanks",
+            "👍",
+            "",
+        ] {
+            assert!(!progress_reply(no), "{no}");
         }
     }
 

@@ -76,6 +76,40 @@ async fn phrasings_and_a_true_card(db: Db) {
     assert!(text.contains("状态：处理中（张伟"), "{text}");
     assert_eq!(buttons, &["/done T1-V1-G1#1"]);
 
+    // The holder's "收到" to the card is an acknowledgement: no answer, no refused claim.
+    let before = app.bot_messages().len();
+    app.say_reply("g1", "leader1", "张伟", "收到，谢谢", Some(&card))
+        .await;
+    assert_eq!(app.bot_messages().len(), before, "{}", app.last().text);
+    // His own words on the work are progress, as 进展 would record them; a question is not.
+    app.say_reply(
+        "g1",
+        "leader1",
+        "张伟",
+        "已联系物业，下午来疏通",
+        Some(&card),
+    )
+    .await;
+    assert!(
+        app.last()
+            .text
+            .contains("#1 进展（张伟）：已联系物业，下午来疏通"),
+        "{}",
+        app.last().text
+    );
+    app.say_reply("g1", "leader1", "张伟", "是哪个下水道？", Some(&card))
+        .await;
+    let notes: Vec<String> = app
+        .store
+        .ticket_events(1)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|e| e.kind.to_string() == "note")
+        .map(|e| e.detail)
+        .collect();
+    assert_eq!(notes, ["已联系物业，下午来疏通"]);
+
     // "搞定了" in reply to the card, with nothing on what was done: asked for a word.
     app.say_reply("g1", "leader1", "张伟", "搞定了", Some(&card))
         .await;

@@ -7,6 +7,7 @@ use crate::engine::commands::{About, Answer, ChatCommand, Name, Spec};
 use crate::engine::{Effects, Engine, Notice, Outcome, Scene};
 use crate::i18n::Texts;
 use crate::store::Tx;
+use crate::store::tickets::Ticket;
 use crate::understand::command::{Problem, TicketNo, number};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,16 +48,31 @@ impl ChatCommand for Note {
     ) -> Outcome {
         let n = found!(engine.find_ticket(tx, scene, &self.0, Self::NAME).await?);
         let text = self.1.as_str();
-        let mut t = granted!(engine.access(tx, scene, n, Name::Note).await?);
+        let t = granted!(engine.access(tx, scene, n, Name::Note).await?);
         if let Some(notice) = engine.unless_active(scene, &t, Name::Note) {
             return Ok(vec![notice]);
         }
+        engine.add_note(tx, fx, scene, *t, text).await
+    }
+}
+
+impl Engine {
+    /// Progress on ticket `t` in the sender's words (进展, or a handler's reply to its card):
+    /// recorded in its history and told in the chat.
+    pub(in crate::engine) async fn add_note(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        mut t: Ticket,
+        text: &str,
+    ) -> Outcome {
         Engine::staff_responded(&mut t, scene.now);
         tx.update_ticket(&t).await?;
         let text = mask_personal_numbers(text);
         fx.record(scene, t.id, HistoryKind::Note, &text);
         Ok(vec![Notice::plain(
-            engine.texts.note(
+            self.texts.note(
                 &scene.number(&t.grid, t.no),
                 &scene.event.sender.name,
                 &text,
