@@ -159,13 +159,40 @@ pub(crate) fn own_words(text: &str) -> &str {
 const ANSWER_MARKS: [&str; 6] = ["回复：", "回复:", "答：", "答:", "Reply:", "reply:"];
 
 /// Where a `>` quote without a reply mark ends: after its first line break, gap of two spaces
-/// or question mark followed by a space.
+/// or question mark followed by a space; and when a named speaker's Chinese words are quoted
+/// (`> 小王：楼下是不是停电了 是的，刚才供电局的来了`), after the first space in them: chat
+/// in Chinese marks a clause with a space, and the quoted turn is the first clause.
 fn quoted_line_end(text: &str) -> Option<usize> {
     let gap = ["\n", "  ", "? ", "？"]
         .iter()
-        .filter_map(|m| text.find(m).map(|at| at + m.len()))
-        .min()?;
-    Some(gap)
+        .filter_map(|m| text.find(m).map(|at| at + m.len()));
+    let spoken = speaker_end(text).and_then(|from| {
+        let words = &text[from..];
+        let first = words.trim_start().chars().next()?;
+        if first.is_ascii() {
+            return None;
+        }
+        let start = from + (words.len() - words.trim_start().len());
+        let at = text[start..].find(' ')? + start;
+        text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| !c.is_ascii())
+            .then_some(at + 1)
+    });
+    gap.chain(spoken).min()
+}
+
+/// After a `>` quote's speaker (`> 2单元王姐：`, `> 老李: `): where the quoted words start, when
+/// a colon comes within the first few characters and no space before it.
+fn speaker_end(text: &str) -> Option<usize> {
+    let body = text.trim_start_matches(['>', ' ']);
+    let offset = text.len() - body.len();
+    let (at, colon) = body
+        .char_indices()
+        .take(12)
+        .find(|&(_, c)| matches!(c, '：' | ':'))?;
+    (!body[..at].contains(' ') && at > 0).then_some(offset + at + colon.len_utf8())
 }
 
 /// What follows the last reply mark in `text`, if any.
@@ -231,6 +258,18 @@ mod tests {
                 "Uncle Lim: ok working now",
             ),
             ("> 请问菜鸟驿站几点关门  晚上八点", "晚上八点"),
+            (
+                "> 小王：楼下是不是停电了 是的，刚才供电局的来了",
+                "是的，刚才供电局的来了",
+            ),
+            (
+                "> 老李: 低保怎么申请 你先写个申请到村委会",
+                "你先写个申请到村委会",
+            ),
+            (
+                "> 物业前台：已安排人员处理 处理个鬼啊 水都漫进电梯井了",
+                "处理个鬼啊 水都漫进电梯井了",
+            ),
             (
                 "> any power cut at Blk 7 today? nope that one was last week",
                 "nope that one was last week",
