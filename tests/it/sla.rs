@@ -336,6 +336,17 @@ async fn leave_and_return(db: Db) {
     app.say("g1", "leader1", "张伟", "/leave until 2026-11-01")
         .await;
     assert!(app.last().text.contains("已过"), "{}", app.last().text);
+    // A date that cannot be read is shown in the form written, with the Chinese word.
+    app.say("g1", "leader1", "张伟", "请假 下周").await;
+    assert!(
+        app.last().text.ends_with("例如 请假 2026-12-03"),
+        "{}",
+        app.last().text
+    );
+    // Why may follow the date.
+    app.say("g1", "leader1", "张伟", "请假 至 12月9日 回老家")
+        .await;
+    assert!(app.last().text.contains("请假至"), "{}", app.last().text);
     app.stop().await;
 }
 both_backends!(leave_handover_and_return, leave_and_return);

@@ -30,7 +30,8 @@ impl ChatCommand for Leave {
         slash_aliases: &[],
         words: &["请假", "休假"],
         usage: ("/leave until 2026-12-03", "请假 至 12月3日"),
-        example: "/leave until 2026-12-03",
+        // Without "until": the example is also shown with the Chinese word (请假 2026-12-03).
+        example: "/leave 2026-12-03",
         who: Who::OnDuty,
         about: About::Nothing,
         changes_roster: true,
@@ -94,7 +95,12 @@ fn leave_date(rest: &str) -> Result<LeaveDate, Problem> {
             break;
         }
     }
-    let s = s.trim_end_matches(['日', '号']);
+    // The date, then perhaps why ("请假 至 12月9日 回老家", "/leave 2026-12-09, family").
+    let end = s
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || "-/.年月日号".contains(*c)))
+        .map_or(s.len(), |(i, _)| i);
+    let s = s[..end].trim_end_matches(['日', '号', '.']);
     let numbers: Vec<&str> = s
         .split(['-', '/', '.', '年', '月'])
         .map(str::trim)
@@ -141,5 +147,33 @@ mod tests {
         assert_eq!(resolve_date(d(Some(2026), 12, 3), today), ymd(2026, 12, 3));
         assert_eq!(resolve_date(d(Some(2026), 11, 1), today), None);
         assert_eq!(resolve_date(d(Some(2026), 2, 30), today), None);
+    }
+
+    #[test]
+    fn a_reason_may_follow_the_date() {
+        let d = |month, day| LeaveDate {
+            year: None,
+            month,
+            day,
+        };
+        for (text, want) in [
+            ("至 12月9日 回老家", d(12, 9)),
+            ("到12月9号，家里有事", d(12, 9)),
+            ("until 12-09 family", d(12, 9)),
+            ("12/9", d(12, 9)),
+        ] {
+            assert_eq!(leave_date(text), Ok(want), "{text}");
+        }
+        assert_eq!(
+            leave_date("2026-12-09 family"),
+            Ok(LeaveDate {
+                year: Some(2026),
+                month: 12,
+                day: 9
+            })
+        );
+        for bad in ["回老家", "至 下周", "12月", "13月1日"] {
+            assert_eq!(leave_date(bad), Err(Problem::BadDate), "{bad}");
+        }
     }
 }
