@@ -41,6 +41,7 @@ pub(crate) struct PlaceRules {
     malay_en: Regex,
     /// Chinese roads by number (S205).
     road_code_zh: Regex,
+    road_code_en: Regex,
     /// A wing or block named by a letter before the word (C wing, B-block).
     letter_en: Regex,
     /// Hong Kong floors (12/F) and Indian numbered addresses (lane no 4).
@@ -49,6 +50,8 @@ pub(crate) struct PlaceRules {
     /// Elders named by how neighbours address them (李奶奶), and room numbers (楼上1501).
     person_zh: Regex,
     room_zh: Regex,
+    /// A room number opening a clause or after "I am" or "I live in" (1201又在打老婆, 我是902的).
+    bare_room_zh: Regex,
     /// Flat numbers without a unit word: `#05-12`, or `3B` after at/in/from ("lives at 3B").
     flat_en: Regex,
     /// A capitalised name after a locative preposition ("across Jalan Kayu", "behind Lok Fu").
@@ -56,15 +59,17 @@ pub(crate) struct PlaceRules {
 }
 
 /// One to three capitalised words after a preposition that says where; the name is group 1.
-/// Days, months, people and holidays are filtered by [`NOT_PLACE_NAMES`].
+/// Days, months, people and holidays are filtered by [`NOT_PLACE_NAMES`]. "in" and "of" name
+/// the district or village a thing is in ("our flat in Tai Po", "the whole of Muirhouse"); a
+/// place word or a unit beside it is more specific and outweighs it.
 /// The name may follow "the" ("behind the Co-op", "outside the Spar") and be hyphenated.
-const NAME_EN: &str = "(?-u:\\b)(?:at|along|across|on|behind|near|outside|opposite|beside|past|off)\\s+\
+const NAME_EN: &str = "(?-u:\\b)(?:at|along|across|on|behind|near|outside|opposite|beside|past|off|in|of)\\s+\
     (?:the\\s+)?([A-Z][a-z]+(?:-[A-Za-z][a-z]+)?(?:[ ][A-Z][a-z]+){0,2})(?-u:\\b)";
 /// A capitalised name is a place about as much as a building part with its relation word.
 const NAME_WEIGHT: f32 = 1.75;
 /// Capitalised words after a preposition that are times, people, holidays or media, not places
 /// ("on Monday", "near Grandma", "at Christmas", "on Facebook").
-const NOT_PLACE_NAMES: [&str; 48] = [
+const NOT_PLACE_NAMES: [&str; 63] = [
     "Monday",
     "Tuesday",
     "Wednesday",
@@ -113,6 +118,22 @@ const NOT_PLACE_NAMES: [&str; 48] = [
     "Google",
     "Please",
     "Tonight",
+    // After "in" and "of": languages, school years and names of organisations' things.
+    "English",
+    "Chinese",
+    "Mandarin",
+    "Cantonese",
+    "Malay",
+    "Tamil",
+    "Hindi",
+    "Singlish",
+    "Pidgin",
+    "Primary",
+    "Secondary",
+    "Form",
+    "Ramadan",
+    "Year",
+    "Grade",
 ];
 
 /// Directions: 村/镇/寨/屯/庄/桥 + a direction (村西, 村东头, 桥东), a corner (东南角), or a direction
@@ -127,11 +148,20 @@ const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边�
     |(?:河|塘|沟|渠)[里边沿岸底面]";
 /// `#05-12` (floor-unit), `B-304` (wing-flat, as Indian societies number them) and a flat
 /// number after a preposition: digits and one capital
-/// (3B, 12A; "at 9am" has two lowercase letters and is a time).
+/// (3B, 12A; "at 9am" has two lowercase letters and is a time), a floor and a unit (`in 12-05`,
+/// `in 9-07`: a one-digit floor only before a unit written with its zero, so "in 5-10 minutes"
+/// is none), a capital and digits (`in C4`, `flat G3`), a Glasgow flat by floor and door
+/// (`at 2/1`), and a house by its number alone where it stands by something (`outside 41`,
+/// `opposite no. 12`).
 const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?(?-u:\\b)\
     |(?-u:\\b)[A-Z]-[0-9]{3,4}(?-u:\\b)\
     |(?-u:\\b)(?i:at|in|from|for|of|to|near|outside|opposite|above|below|beside)\\s+([0-9]{1,4}[A-Z])(?-u:\\b)\
-    |(?-u:\\b)(?i:at|in|of|for|outside|opposite|above|below|beside|near|by)\\s+([0-9]{2}-[0-9]{2,4}[A-Z]?)(?-u:\\b)";
+    |(?-u:\\b)(?i:at|in|of|for|outside|opposite|above|below|beside|near|by)\\s+([0-9]{2}-[0-9]{2,4}[A-Z]?|[0-9]-0[0-9]{1,3})(?-u:\\b)\
+    |(?-u:\\b)(?i:at|in|from|of|for|to|near|outside|opposite|above|below|beside|flat|unit)\\s+([A-Z][0-9]{1,3})(?-u:\\b)\
+    |(?-u:\\b)(?i:at|in|from|of|to)\\s+([0-9]{1,2}/[0-9])(?-u:\\b)\
+    |(?-u:\\b)(?i:outside|opposite)\\s+(?:(?i:no\\.?|number)\\s*)?([0-9]{1,3}[A-Za-z]?)(?-u:\\b)";
+/// The group of [`FLAT_EN`] holding a house number after outside or opposite.
+const HOUSE_BY_NUMBER: usize = 5;
 /// Common surnames, as one alternation (no group).
 macro_rules! surnames {
     () => {
@@ -181,6 +211,17 @@ const PERSON_WEIGHT: f32 = 1.2;
 /// without them a three- or four-digit number is as often a price, a year or a count (300户 is
 /// households).
 const ROOM_ZH: &str = "(?:楼上|楼下|隔壁|对门|对面|我家|俺家)[0-9]{3,4}|[0-9]{3,4}(?:家|号房|室|卫生间|厕所|厨房|阳台|房间|客厅)";
+/// A room number a household is called by: opening a clause and followed by what it does
+/// (1201又在打老婆, 1802装修从早上七点就开始电钻), or after "I am" or "I live in" (我是902的,
+/// 住1502). The number is group 2, the character after it group 3 (checked in code: 300元, 2024年,
+/// 500米 and 120块 are amounts).
+const BARE_ROOM_ZH: &str =
+    "(?:^|[\\s，,。！!？?、：:；;])(我是|我家是|我住|住在|住)?([0-9]{3,4})(\\p{Han})";
+/// Characters after a number that make it an amount, a year or a count, not a room.
+const AMOUNT_AFTER: &str = "年元块米个人户斤度号栋幢楼层单室组平方毛角分秒点次岁名位辆台张只条瓶份克公里万千百期路多余左来周月日届棵根根亩吨升伏瓦";
+/// A room number alone opening a clause is weaker than any place word (楼下 1.1 and an elder
+/// 1.2 lose to it, a building part wins); after 我是 or 住 it is the sender's home, a flat.
+const BARE_ROOM_WEIGHT: f32 = 1.3;
 /// Someone's home in English: "Mr Tan's flat", "Mdm Chong's unit", "Ahmad's house", "the
 /// flat opposite", "the unit above mine", "the corner unit", "their flat".
 const HOME_EN: &str = "(?-u:\\b)(?:(?:Mr|Mrs|Ms|Mdm|Madam|Miss|Dr|Uncle|Aunty|Auntie|Aunt|Encik|Puan)\\.?\\s+)?\
@@ -188,13 +229,19 @@ const HOME_EN: &str = "(?-u:\\b)(?:(?:Mr|Mrs|Ms|Mdm|Madam|Miss|Dr|Uncle|Aunty|Au
     |(?-u:\\b)(?i:the)\\s+(?:flat|unit|house|apartment)\\s+(?:opposite|above|below|upstairs|downstairs|next\\s+door|across)(?-u:\\b)\
     |(?-u:\\b)(?i:the)\\s+corner\\s+(?:unit|flat|house)(?-u:\\b)\
     |(?-u:\\b)(?i:their|there|his|her)\\s+(?:flat|unit|house|apartment)(?-u:\\b)";
-/// Malay and Singapore street, village and market names: the word comes first (Jalan Mawar,
+/// Malay and Singapore street, village and market names, and Philippine villages and their
+/// hamlets (Barangay San Roque, Sitio Maligaya): the word comes first (Jalan Mawar, Jalan 5/3,
 /// Lorong Pisang, Kampung Baru, Taman Melati, Sungai Kecil, Pasar Chow Kit), perhaps with the
 /// street's number before the name (Lorong 4 Toa Payoh). A housing estate is often written in
 /// lowercase in chat (taman melati, taman permainan: a playground).
-const MALAY_EN: &str = "(?-u:\\b)(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Taman|Sungai|Bukit|Lebuh|Persiaran|Pasar)\\.?\\s+\
-    (?:[0-9]{1,3}[A-Z]?\\s+)?[A-Z][A-Za-z]+(?:\\s+[A-Z0-9][A-Za-z0-9]*)?\
+const MALAY_EN: &str = "(?-u:\\b)(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Taman|Sungai|Bukit|Lebuh|Persiaran|Pasar|Sitio|Barangay|Brgy|Barrio)\\.?\\s+\
+    (?:(?:[0-9]{1,3}[A-Z]?\\s+)?[A-Z][A-Za-z]+(?:\\s+[A-Z0-9][A-Za-z0-9]*)?|[0-9]{1,3}/[0-9]{1,3}(?-u:\\b))\
     |(?-u:\\b)taman\\s+[a-z]{3,}(?-u:\\b)";
+/// British and African roads numbered by their class, after "the" or "on" (the A470, on the
+/// M6, the N1): the road is named as a named street is.
+/// (B1 and B2 are basements; B roads have three or four digits. A3 to A5 are paper, left out
+/// in code.)
+const ROAD_CODE_EN: &str = "(?-u:\\b)(?:the|on|along|off|The|On)\\s+(?:A[0-9]{1,4}|M[0-9]{1,3}|B[0-9]{3,4}|N[0-9]{1,2})(?-u:\\b)";
 /// Chinese roads numbered by their class: national (G107), provincial (S205), county (X012).
 const ROAD_CODE_ZH: &str = "(?-u:\\b)[GSX][0-9]{3}(?-u:\\b)";
 const HOME_WEIGHT: f32 = 2.5;
@@ -278,11 +325,13 @@ impl PlaceRules {
             home_en: Regex::new(HOME_EN)?,
             malay_en: Regex::new(MALAY_EN)?,
             road_code_zh: Regex::new(ROAD_CODE_ZH)?,
+            road_code_en: Regex::new(ROAD_CODE_EN)?,
             letter_en: Regex::new(LETTER_EN)?,
             floor_en: Regex::new(FLOOR_EN)?,
             numbered_no_en: Regex::new(NUMBERED_NO_EN)?,
             person_zh: Regex::new(PERSON_ZH)?,
             room_zh: Regex::new(ROOM_ZH)?,
+            bare_room_zh: Regex::new(BARE_ROOM_ZH)?,
             flat_en: Regex::new(FLAT_EN)?,
             name_en: Regex::new(NAME_EN)?,
         })
@@ -489,20 +538,24 @@ impl Clues {
             })
     }
 
-    /// [`FLAT_EN`]: `#` and digits, digits and a capital (3B), or two numbers with a hyphen.
+    /// [`FLAT_EN`]: `#` and digits, digits and a capital (3B) or a capital and digits (C4), two
+    /// numbers with a hyphen or a slash, or a number where it stands (outside, opposite).
     fn flat_en(&self, hay: &str) -> bool {
         self.has(DIGIT)
             && (self.has(DASH)
-                || hay.contains('#')
-                || hay
-                    .as_bytes()
-                    .windows(2)
-                    .any(|w| w[0].is_ascii_digit() && w[1].is_ascii_uppercase()))
+                || hay.contains(['#', '/'])
+                || hay.as_bytes().windows(2).any(|w| {
+                    (w[0].is_ascii_digit() && w[1].is_ascii_uppercase())
+                        || (w[0].is_ascii_uppercase() && w[1].is_ascii_digit())
+                })
+                || hay.as_bytes().windows(7).any(|w| {
+                    w.eq_ignore_ascii_case(b"outside") || w.eq_ignore_ascii_case(b"opposit")
+                }))
     }
 
-    /// [`MALAY_EN`]: one of its street or village words, then a capitalised name.
+    /// [`MALAY_EN`]: one of its street or village words, then a capitalised name or a number.
     fn malay_en(&self, hay: &str) -> bool {
-        self.capitals >= 2
+        self.capitals >= 1
             && [
                 "Jalan",
                 "Jln",
@@ -516,10 +569,19 @@ impl Clues {
                 "Lebuh",
                 "Persiaran",
                 "Pasar",
+                "Sitio",
+                "Barangay",
+                "Brgy",
+                "Barrio",
             ]
             .iter()
             .any(|w| hay.contains(w))
             || hay.contains("taman ")
+    }
+
+    /// [`ROAD_CODE_EN`]: a capital A, M, B or N and digits.
+    fn road_code_en(&self, hay: &str) -> bool {
+        self.has(DIGIT) && hay.contains(['A', 'M', 'B', 'N'])
     }
 
     /// [`ROAD_CODE_ZH`]: a capital G, S or X and digits, in Chinese text.
@@ -609,6 +671,28 @@ pub(crate) fn locate(
             }),
         );
     }
+    if clues.has(DIGIT) && clues.has(NON_ASCII) {
+        gather(
+            &mut found,
+            rules.bare_room_zh.captures_iter(hay).filter_map(|c| {
+                let number = c.get(2)?;
+                let after = c.get(3)?.as_str();
+                // 1502天天 is a household every day; 100天 is a hundred days.
+                let days = after == "天" && !hay[number.end() + 3..].starts_with('天');
+                if AMOUNT_AFTER.contains(after) || days {
+                    return None;
+                }
+                Some(Candidate {
+                    span: number.range(),
+                    score: if c.get(1).is_some() {
+                        FLAT_WEIGHT
+                    } else {
+                        BARE_ROOM_WEIGHT
+                    },
+                })
+            }),
+        );
+    }
     // Before the lexicon's place words, so a direction wins a tie with one (村西那条沟…田里).
     // Villages named for a family and homes need a name before 家 (homes 家 or 屋).
     let names_home = clues.has(JIA | WU) && may_name_family_or_home(hay);
@@ -667,19 +751,40 @@ pub(crate) fn locate(
         if clues.letter_en(hay) {
             gather(&mut found, matches(&rules.letter_en, hay, LETTER_WEIGHT));
         }
+        if clues.road_code_en(hay) {
+            gather(
+                &mut found,
+                rules.road_code_en.find_iter(hay).filter_map(|m| {
+                    // The road's number, not the word before it.
+                    let code = m.as_str().rsplit(' ').next().unwrap_or("");
+                    (!matches!(code, "A3" | "A4" | "A5")).then(|| Candidate {
+                        span: m.end() - code.len()..m.end(),
+                        score: HOME_WEIGHT,
+                    })
+                }),
+            );
+        }
         if clues.flat_en(hay) {
             gather(
                 &mut found,
                 rules.flat_en.captures_iter(hay).filter_map(|c| {
                     // The flat number alone ("3B"), not the preposition before it; "for 5G" is
                     // a network.
-                    let m = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(0))?;
+                    let (group, m) = (1..c.len())
+                        .find_map(|i| c.get(i).map(|m| (i, m)))
+                        .or_else(|| c.get(0).map(|m| (0, m)))?;
                     if m.as_str().ends_with(['G', 'K']) && !m.as_str().contains('-') {
                         return None;
                     }
                     Some(Candidate {
                         span: m.range(),
-                        score: FLAT_WEIGHT,
+                        // A house by its number where something stands ("outside 41") is
+                        // in the street a name would give ("Howard Road outside no 14").
+                        score: if group == HOUSE_BY_NUMBER {
+                            FLOOR_WEIGHT
+                        } else {
+                            FLAT_WEIGHT
+                        },
                     })
                 }),
             );
@@ -706,10 +811,26 @@ pub(crate) fn locate(
             }),
         );
     }
+    // A locale named by itself and pointed at: 石门坎那段路, 幸福里那边, 二坊那头, 老鹰岩那里.
+    if clues.has(NON_ASCII) && hay.contains('那') {
+        gather(&mut found, pointed_at_zh(jieba, hay));
+    }
+    // An English place word inside a longer one is that place's ("estate" in "the estate
+    // office", "market" in "market toilet"): the longer says what it is. (In Chinese the
+    // shorter word extended over the name before it says the same: 市场 in 菜市场.)
+    let is_place = |h: &&PlaceHit| h.entry.kind == Kind::Place;
     gather(
         &mut found,
         hits.iter()
-            .filter(|h| h.entry.kind == Kind::Place)
+            .filter(is_place)
+            .filter(|h| {
+                !hay[h.span.clone()].is_ascii()
+                    || !hits.iter().filter(is_place).any(|o| {
+                        o.span.start <= h.span.start
+                            && h.span.end <= o.span.end
+                            && o.span.len() > h.span.len()
+                    })
+            })
             .filter_map(|hit| named_place(rules, jieba, hay, hit)),
     );
     // An elder's name stands for their home only when no place is named (李奶奶好几天没下楼),
@@ -787,7 +908,16 @@ pub(crate) fn locate(
     // ("the slope behind Lok Fu"), and a block or a name with the part of it the message is
     // about ("the void deck at Blk 34", "the staircase of B wing", "flat 14 in block 5"):
     // readers quote either, and together they say where.
-    if let Some(c) = found.iter().find(|c| linked(hay, &span, &c.span)) {
+    // A chain of them is one too ("the slope behind our village house in Sheung Shui").
+    // Beyond the first link only a place after them joins, locating them as a whole ("bins
+    // behind the supermarket on Hill Road" is the supermarket on Hill Road).
+    for link in 0..2 {
+        let Some(c) = found
+            .iter()
+            .find(|c| (link == 0 || c.span.start >= span.end) && linked(hay, &span, &c.span))
+        else {
+            break;
+        };
         span = span.start.min(c.span.start)..span.end.max(c.span.end);
     }
     let text =
@@ -795,6 +925,74 @@ pub(crate) fn locate(
     let start = span.start + (text.len() - text.trim_start().len());
     let end = span.start + text.len();
     (start < end).then_some(start..end)
+}
+
+/// What points at a stretch or a side of a place: 那边, 那段路, 那头, 那一带.
+const THERE_ZH: [&str; 9] = [
+    "那边",
+    "那段",
+    "那条",
+    "那里",
+    "那头",
+    "那块",
+    "那片",
+    "那一带",
+    "那儿",
+];
+/// Nouns that are pointed at without being a place: the offices and people a message speaks of
+/// (物业那边说…, 邻居那边), and parts of where the sender is.
+const NOT_LOCALES: [&str; 24] = [
+    "物业",
+    "社区",
+    "居委",
+    "居委会",
+    "村委",
+    "村委会",
+    "政府",
+    "街道",
+    "公司",
+    "单位",
+    "领导",
+    "邻居",
+    "人家",
+    "别人",
+    "大家",
+    "家里",
+    "老板",
+    "师傅",
+    "电话",
+    "群里",
+    "网上",
+    "医院",
+    "上面",
+    "下面",
+];
+/// A locale pointed at weighs less than a building part (1.5): "楼道灯坏了 物业那边不来" keeps
+/// the corridor; it wins over a place said from the sender's home and an elder (1.1, 1.2).
+const POINTED_AT_WEIGHT: f32 = 1.3;
+
+/// Names of places with no place word in them, pointed at by what follows (石门坎那段路,
+/// 幸福里那边, 老林子那段, 桃花渡那边): the nouns before 那边 and its kin, two characters or more,
+/// none of them a person, a pronoun or a time, nor an office or person the message speaks of.
+fn pointed_at_zh<'a>(jieba: &'a Jieba, hay: &'a str) -> impl Iterator<Item = Candidate> + 'a {
+    THERE_ZH.iter().flat_map(move |there| {
+        hay.match_indices(there).filter_map(move |(at, _)| {
+            let (start, named) = chinese_name_start(jieba, hay, at..at + there.len(), false);
+            let name = &hay[start..at];
+            if !named || name.chars().count() < 2 || NOT_LOCALES.contains(&name) {
+                return None;
+            }
+            let tags = jieba.tag(name, true);
+            let person_or_time = tags
+                .iter()
+                .any(|t| t.tag.starts_with("nr") || matches!(t.tag, "r" | "t" | "m" | "q" | "v"));
+            // With its pointer, which is no relation word adding to it.
+            (!person_or_time).then(|| Candidate {
+                span: start..at + there.len(),
+                score: POINTED_AT_WEIGHT,
+            })
+        })
+    })
 }
 
 /// Whether `hay` may name a home by who lives there without 家 (老王屋里) or an elder
@@ -1143,16 +1341,30 @@ fn chinese_name_start(
     {
         return (anchor.start, false);
     }
-    let window_start = hay[..anchor.start]
-        .char_indices()
-        .rev()
-        .take_while(|&(_, c)| {
-            (is_han(c) || c.is_ascii_alphanumeric())
-                && (!stops_name(c) || (settlement && matches!(c, '上' | '下')))
-        })
-        .take(MAX_NAME_CHARS)
-        .last()
-        .map_or(anchor.start, |(i, _)| i);
+    // 和 is "and" between two words but inside many names (永和路, 和平路, 人和村): it
+    // belongs to the window when the dictionary has a word of it and the character before.
+    let mut window_start = anchor.start;
+    let mut chars = hay[..anchor.start].char_indices().rev().peekable();
+    for _ in 0..MAX_NAME_CHARS {
+        let Some((i, c)) = chars.next() else { break };
+        // The character after 和 is in the window already (和平路); the one before is next.
+        let after_he = hay[i + c.len_utf8()..anchor.start].chars().next();
+        let in_name = (is_han(c) || c.is_ascii_alphanumeric())
+            && (!stops_name(c)
+                || (settlement && matches!(c, '上' | '下'))
+                || (c == '和'
+                    && (after_he.is_some_and(|a| {
+                        jieba.has_word(&hay[i..i + c.len_utf8() + a.len_utf8()])
+                    }) || chars.peek().is_some_and(|&(j, before)| {
+                        is_han(before)
+                            && !stops_name(before)
+                            && jieba.has_word(&hay[j..i + c.len_utf8()])
+                    }))));
+        if !in_name {
+            break;
+        }
+        window_start = i;
+    }
     if window_start == anchor.start {
         return (anchor.start, false);
     }
@@ -1234,8 +1446,9 @@ fn chinese_name_start(
 /// Measure words that count an action, not a thing (一下, 一趟, 两遍).
 const VERBAL_MEASURES: [char; 6] = ['下', '趟', '遍', '次', '声', '眼'];
 
-/// Place words that end a settlement's or a villagers' group's name.
-const SETTLEMENTS: [char; 7] = ['组', '村', '屯', '寨', '庄', '湾', '坝'];
+/// Place words that end a settlement's or a villagers' group's name (and a quarter of an urban
+/// village: 二坊, 下沙坊).
+const SETTLEMENTS: [char; 8] = ['组', '村', '屯', '寨', '庄', '湾', '坝', '坊'];
 /// Verbs of going that join a settlement word without naming one (回村, 进村, 出寨).
 const MOVES_TO: [char; 7] = ['回', '进', '出', '离', '返', '入', '下'];
 /// Verbs of falling or going into a place, which the segmenter may tag as a morpheme (掉河里).
@@ -1615,7 +1828,7 @@ mod tests {
         let rules = &parser().places;
         /// Whether a text (with its clues) is searched for a pattern.
         type Searched<'a> = &'a dyn Fn(&Clues, &str) -> bool;
-        let checks: [(&str, &Regex, Searched); 16] = [
+        let checks: [(&str, &Regex, Searched); 18] = [
             ("numbered_zh", &rules.numbered_zh, &|c, _| c.numbered_zh()),
             ("room_zh", &rules.room_zh, &|c, _| c.room_zh()),
             ("direction_zh", &rules.direction_zh, &|c, _| {
@@ -1635,6 +1848,12 @@ mod tests {
             ("road_code_zh", &rules.road_code_zh, &|c, t| {
                 c.road_code_zh(t)
             }),
+            ("road_code_en", &rules.road_code_en, &|c, t| {
+                c.english(rules) && c.road_code_en(t)
+            }),
+            ("bare_room_zh", &rules.bare_room_zh, &|c, _| {
+                c.has(DIGIT) && c.has(NON_ASCII)
+            }),
             ("floor_en", &rules.floor_en, &|_, t| t.contains("/F")),
             ("numbered_no_en", &rules.numbered_no_en, &|c, _| {
                 c.has(DIGIT)
@@ -1643,7 +1862,7 @@ mod tests {
             ("flat_en", &rules.flat_en, &|c, t| c.flat_en(t)),
             ("name_en", &rules.name_en, &|_, t| may_have_name_en(t)),
         ];
-        let mut matched = [0usize; 16];
+        let mut matched = [0usize; 18];
         for text in texts() {
             let clues = Clues::of(&text, &rules.clues);
             for (i, (name, re, clue)) in checks.iter().enumerate() {
@@ -2342,5 +2561,126 @@ mod homes_floors_and_numbers {
             "Tower block lift at Hazel House broken again",
             "Hazel House",
         );
+    }
+}
+
+#[cfg(test)]
+mod places_of_the_wider_world {
+    use super::everyday_places::has;
+    use super::tests::place;
+
+    #[test]
+    fn districts_and_villages_after_in_and_of() {
+        has(
+            "our block in Kwun Tong has had no water since this morning, who do we call",
+            "Kwun Tong",
+        );
+        has(
+            "streetlights out across the whole of Craigmillar since the storm",
+            "Craigmillar",
+        );
+        has(
+            "the culvert under our lane in Tai Wai is blocked, water rising to the doors",
+            "Tai Wai",
+        );
+        // A language or a school year after "in" is no place.
+        assert_eq!(
+            place("can the notice be written in Tamil also, my father cannot read it"),
+            None
+        );
+    }
+
+    #[test]
+    fn numbered_quarters_of_towns_and_villages() {
+        has(
+            "flooding in Purok 7, water up to the knees already",
+            "Purok 7",
+        );
+        has(
+            "no electricity in Section 12 for three days now",
+            "Section 12",
+        );
+        has(
+            "the taps in Extension 4 are dry since Monday",
+            "Extension 4",
+        );
+        has("refuse not collected in Ward 9 for two weeks", "Ward 9");
+        has(
+            "big pothole at the junction in Community 5, cars swerving",
+            "Community 5",
+        );
+    }
+
+    #[test]
+    fn shops_and_stands_named_in_those_englishes() {
+        has(
+            "the drain in front of the chop bar is choked with plastic",
+            "chop bar",
+        );
+        has("broken glass all over the footpath by the dairy", "dairy");
+        has(
+            "the kiosk at the corner keeps its generator running all night",
+            "kiosk",
+        );
+        has("loud music from the tavern every night till 3am", "tavern");
+        has(
+            "the lights in the parking are off again, cars got broken into",
+            "parking",
+        );
+        has("Gordon Town water main burst, road flooded", "Gordon Town");
+        has(
+            "rubbish piling up in Tema Estates, nobody collected since Friday",
+            "Tema Estates",
+        );
+    }
+
+    #[test]
+    fn houses_and_flats_by_their_numbers() {
+        has("the hedge outside 27 is blocking the whole footpath", "27");
+        has("old man in B7 hasn't opened his door in two days", "B7");
+        has(
+            "water coming through the ceiling at 3/2, the close is flooding",
+            "3/2",
+        );
+        has(
+            "my aunt lives alone in 8-05 and the lift is down again",
+            "8-05",
+        );
+        // A street named beside a house number says where the house is.
+        has(
+            "tree down on Station Road outside no 9, wires on the ground",
+            "Station Road",
+        );
+        // A span of minutes is no flat.
+        assert_ne!(
+            place("the lift comes back in 5-10 minutes they said").as_deref(),
+            Some("5-10")
+        );
+    }
+
+    #[test]
+    fn names_with_and_in_them_and_quarters_of_an_urban_village() {
+        has("和平路那个井盖又被偷了 晚上黑漆漆的", "和平路");
+        has("昨晚永和街那个井盖又被偷了", "永和街");
+        has("三坊巷子里的水管爆了 水流得到处都是", "三坊");
+        has("下塘坊那几户的电表又跳了", "下塘坊");
+    }
+
+    #[test]
+    fn a_room_number_a_household_is_called_by() {
+        has("1603又在装修 电钻声吵得孩子睡不着 物业管管", "1603");
+        has("我是1102的 楼上又在漏水 天花板全湿了", "1102");
+        // Amounts, years and counts are no rooms.
+        assert_eq!(place("300元一个月的管理费太贵了"), None);
+        assert_eq!(place("2024年的补贴什么时候发"), None);
+        // A building part named beside it is more specific.
+        has("1201门口的楼道堆满了纸箱", "楼道");
+    }
+
+    #[test]
+    fn places_of_relocation_settlements_and_tobacco_villages() {
+        has("安置点的路灯坏了一大半 晚上走路看不见", "安置点");
+        has("河涌里的死鱼好臭 几天没人捞", "河涌");
+        has("烤烟房旁边的电线被老鼠咬了", "烤烟房");
     }
 }
