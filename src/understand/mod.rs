@@ -2994,6 +2994,22 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_hazard_back_every_storm_or_month_is_to_fix_but_gunfire_is_danger_now() {
+        for t in [
+            "the storm drains on our street overflowing every storm, water pouring across the footpath",
+            "someone trying car door handles on Elm St at 3am again, caught on camera, 2nd time this month",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+        assert_eq!(
+            lexicon_urgency(
+                "robbers for Phase 3 now now, we hear gunshots, security where una dey"
+            ),
+            Urgency::Urgent
+        );
+    }
+
+    #[test]
     fn news_from_family_far_away_prices_and_adverts_are_no_request() {
         // Told by relatives elsewhere, watched on a phone, a province away, a price rise, an
         // advert: the problem words are someone else's or nobody's to fix.
