@@ -41,9 +41,14 @@ async fn numbered_within_each_grid(db: Db) {
         app.last().text
     );
 
-    // The coordinator in a private chat names the grid; a bare number is not enough.
+    // The coordinator in a private chat names the grid; a bare number is not enough, and the
+    // example names a grid below his village, where tickets are.
     app.say("p-coord1", "coord1", "陈静", "查询 1").await;
-    assert!(app.last().text.contains("T1-V1#1"), "{}", app.last().text);
+    assert!(
+        app.last().text.contains("「查询 T1-V1-G1#1」"),
+        "{}",
+        app.last().text
+    );
     app.say("p-coord1", "coord1", "陈静", "查询 t1-v1-g2#1")
         .await;
     let status = app.last().text;
