@@ -485,4 +485,26 @@ mod tests {
             parse_term("Street Light", Kind::Topic, Some(Category::Lighting), 1.0).expect("valid");
         assert_eq!(p, "street light");
     }
+
+    #[test]
+    fn the_supply_named_by_its_lights_or_its_utility_is_power() {
+        // The lexicon alone, so the model's memory of corpus rows does not decide: Pidgin's
+        // "take light" is the supply, as are brownouts, lights dimming with the voltage, houses
+        // without lights and the utility or its rationing named.
+        let p = crate::understand::tests::parser();
+        for t in [
+            "NEPA don take light since Friday, abeg who we go call",
+            "brownouts again, lights in the flat keep dimming every night",
+            "4 days without lights in the houses, this is not load shedding, please call Eskom",
+            "our lights dim every evening, is it the supply",
+        ] {
+            assert_eq!(p.lexicon_reading(t).category, Some(Category::Power), "{t}");
+        }
+        // A lamp that is out is still lighting.
+        assert_eq!(
+            p.lexicon_reading("the stair light is out on level 4")
+                .category,
+            Some(Category::Lighting)
+        );
+    }
 }
