@@ -3021,6 +3021,8 @@ pub(crate) mod tests {
             "Breaking: landslide on the road to the next town, video inside, avoid that way",
             "Water tariff going up next month again, how are we supposed to cope 😩",
             "Advert: cheap land plots near the highway, title deeds ready, call 0800 123 456",
+            "The council says the recycling is a day late this week because of the bank holiday. pass it on",
+            "Big branch came down on a van in Ferntree last night. Check your trees folks!!",
         ] {
             not_req(t);
             assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
