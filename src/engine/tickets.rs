@@ -566,11 +566,15 @@ impl Engine {
             .filter(|t| t.chat_id == scene.event.chat.id && t.state == TicketState::Resolved)
             .collect();
         let Some(rating) = rating else {
-            // A longer sentence saying the fix did not hold ("还是没人来收啊，垃圾还在"): the
-            // sender's one ticket here waiting for a rating, when it reads as the same problem
-            // (no other category, no other place); anything else is a message of its own.
-            return match waiting.as_slice() {
-                [t] if self.same_problem(scene, text, t) => self
+            // A longer sentence saying the fix did not hold ("还是没人来收啊，垃圾还在"): the one
+            // ticket of the sender's here waiting for a rating that it reads as (no other
+            // category, no other place); anything else is a message of its own.
+            let same: Vec<&Ticket> = waiting
+                .iter()
+                .filter(|t| self.same_problem(scene, text, t))
+                .collect();
+            return match same.as_slice() {
+                [t] => self
                     .rate(tx, fx, scene, t.id, Rating::Unsatisfied)
                     .await
                     .map(Some),
@@ -597,9 +601,17 @@ impl Engine {
     fn same_problem(&self, scene: &Scene<'_>, text: &str, ticket: &Ticket) -> bool {
         let reading = self.read(scene, text);
         let category = reading.category.is_none_or(|c| c == ticket.category);
+        // Compared without case, and an English plural as its singular ("bins", "bin area").
+        let body = ticket.body.to_lowercase();
+        let theirs = ticket
+            .location
+            .as_deref()
+            .unwrap_or_default()
+            .to_lowercase();
         let place = reading.location.as_deref().is_none_or(|place| {
-            let theirs = ticket.location.as_deref().unwrap_or_default();
-            ticket.body.contains(place) || (!theirs.is_empty() && place.contains(theirs))
+            let place = place.to_lowercase();
+            let singular = place.strip_suffix('s').unwrap_or(&place);
+            body.contains(singular) || (!theirs.is_empty() && place.contains(&theirs))
         });
         category && place
     }

@@ -242,6 +242,22 @@ pub fn done_reply(text: &str) -> Option<&str> {
 /// parser's lexicon may not list: "还是堵着呢", "还没好", "没清干净", "又坏了".
 pub fn sounds_not_fixed(text: &str) -> bool {
     let t = text.trim();
+    // English: a sentence of at most twenty words that opens on the problem still being there
+    // ("still smells bad", "it's still dark", "still not fixed").
+    let lower = t.to_lowercase();
+    if t.split_whitespace().count() <= 20
+        && [
+            "still ",
+            "it's still ",
+            "its still ",
+            "it is still ",
+            "they're still ",
+        ]
+        .iter()
+        .any(|w| lower.starts_with(w))
+    {
+        return true;
+    }
     if t.is_empty() || t.chars().count() > 40 {
         return false;
     }
@@ -842,11 +858,23 @@ mod tests {
 
     #[test]
     fn not_fixed_and_done_replies() {
-        for text in ["还是堵着呢，没清干净", "还没好", "又坏了", "灯还是不亮"]
-        {
+        for text in [
+            "还是堵着呢，没清干净",
+            "还没好",
+            "又坏了",
+            "灯还是不亮",
+            "still smells bad tbh",
+            "It's still dark at night",
+        ] {
             assert!(sounds_not_fixed(text), "{text}");
         }
-        for text in ["好了，谢谢", "修好了", "满意"] {
+        for text in [
+            "好了，谢谢",
+            "修好了",
+            "满意",
+            "stillness at night",
+            "thanks, all good",
+        ] {
             assert!(!sounds_not_fixed(text), "{text}");
         }
         assert_eq!(done_reply("修好了，换了灯泡"), Some("换了灯泡"));

@@ -280,6 +280,42 @@ async fn ratings_typed_without_a_reply(db: Db) {
         TicketState::Resolved,
         "another problem"
     );
+    // In English too, with the place as a plural of the report's.
+    app.say(
+        "g1",
+        "res1",
+        "王芳",
+        "/report the bin area behind Block 3 is overflowing",
+    )
+    .await;
+    let count = app.store.ticket_count().await.expect("count");
+    let mut id = 0;
+    for candidate in 1..=count + 10 {
+        if let Some(t) = app.store.ticket(candidate).await.expect("db")
+            && t.body.contains("bin area")
+        {
+            id = candidate;
+        }
+    }
+    let no = app.store.ticket(id).await.expect("db").expect("ticket").no;
+    app.say("g1", "leader1", "张伟", &format!("接单 {no}"))
+        .await;
+    app.say(
+        "g1",
+        "leader1",
+        "张伟",
+        &format!("办结 {no} cleared and washed"),
+    )
+    .await;
+    app.say(
+        "g1",
+        "res1",
+        "王芳",
+        "still smells bad tbh, they didn't wash the bins properly",
+    )
+    .await;
+    assert_eq!(state(&app, id).await, TicketState::Claimed);
+    assert_eq!(app.store.ticket_count().await.expect("count"), count);
     app.stop().await;
 }
 both_backends!(ratings_typed_without_a_reply, ratings_typed_without_a_reply);
