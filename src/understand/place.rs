@@ -1147,11 +1147,28 @@ fn named_place(rules: &PlaceRules, jieba: &Jieba, hay: &str, hit: &PlaceHit) -> 
             score: ADDRESSEE_WEIGHT,
         });
     }
+    // The estate itself, unnamed (小区里, 我们小区, round the estate), is where nearly every
+    // message is: any part of it or anything in it named says more.
+    // But a problem across all of it (整个小区, 全小区, "the whole estate") is the estate's.
+    let whole = ["整个", "全", "whole ", "entire "]
+        .iter()
+        .any(|w| hay[..hit.span.start].trim_end_matches("the ").ends_with(w));
+    if !named && !whole && one_of(&WHOLE_ESTATE, term) {
+        return Some(Candidate {
+            span: hit.span.clone(),
+            score: WHOLE_ESTATE_WEIGHT,
+        });
+    }
     Some(Candidate {
         span: start..hit.span.end,
         score: hit.entry.weight + if named { bonus } else { 0.0 },
     })
 }
+
+/// The estate a message is sent from, named by its kind alone.
+const WHOLE_ESTATE: [&str; 2] = ["小区", "estate"];
+/// Below a building part (1.5), above an elder standing for their home (1.2).
+const WHOLE_ESTATE_WEIGHT: f32 = 1.4;
 
 /// Places said from the sender's home (楼上, 俺家门口, next door) are the place lexicon's
 /// weakest group: weighed between an office addressed (1.0) and an elder standing for their
@@ -2675,6 +2692,19 @@ mod places_of_the_wider_world {
         assert_eq!(place("2024年的补贴什么时候发"), None);
         // A building part named beside it is more specific.
         has("1201门口的楼道堆满了纸箱", "楼道");
+    }
+
+    #[test]
+    fn the_estate_unnamed_gives_way_to_what_is_in_it() {
+        has("小区里那个儿童区的秋千链子断了", "儿童区");
+        has("小区里有人在地库烧纸 烟很大", "地库");
+        has(
+            "the ducks near the pond are sick, lots of them around the estate",
+            "pond",
+        );
+        // Named, or all of it, the estate is a place as before.
+        has("金桂园小区的路灯全灭了", "金桂园小区");
+        has("整个小区的路灯和楼道灯都不亮了", "小区");
     }
 
     #[test]
