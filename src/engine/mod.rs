@@ -998,6 +998,27 @@ impl Engine {
                 }
             }
         }
+        // 督办 alone from a supervisor: the overdue tickets under him, to pick from.
+        if name == Name::Urge
+            && *problem == Problem::MissingNumber
+            && scene.may(Name::Overdue)
+            && let Ok((_, path)) = self.scope(tx, scene, None, Name::Overdue).await?
+        {
+            let overdue = tx.overdue(&path, scene.now, queries::LIST_LIMIT).await?;
+            if !overdue.is_empty() {
+                text.push('\n');
+                text.push_str(self.texts.heading_overdue());
+                for t in &overdue {
+                    text.push('\n');
+                    text.push_str(&self.texts.ticket_line(
+                        &scene.number(&t.grid, t.no),
+                        t.state,
+                        t.category,
+                        &t.body,
+                    ));
+                }
+            }
+        }
         Ok(Notice::plain(text, None))
     }
 

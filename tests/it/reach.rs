@@ -181,6 +181,8 @@ async fn demo_escalation(db: Db) {
     // is shown the full key in the command he wrote, not an example he could not use.
     for (chat, text, want) in [
         ("df", "督办", "督办 QS-DF-01#42"),
+        // …and the overdue tickets under him, to pick from.
+        ("df", "督办", "超时未办：\nQS-DF-01#1 [待接单]"),
         ("df", "督办 1", "「督办 QS-DF-01#1」"),
         ("df", "/urge 1", "「/urge QS-DF-01#1」"),
         ("df", "查询 1", "「查询 QS-DF-01#1」"),
@@ -225,7 +227,7 @@ async fn demo_escalation(db: Db) {
     assert!(
         answer["text"]
             .as_str()
-            .is_some_and(|t| t.ends_with("督办 42")),
+            .is_some_and(|t| t.contains("例如 督办 42\n超时未办：\n#1 [待接单]")),
         "{answer}"
     );
     app.stop().await;
