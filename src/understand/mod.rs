@@ -717,7 +717,22 @@ impl Parser {
         }
         drops.truncate(MODEL_CUES);
         drops.sort_by_key(|d| d.1);
-        drops.into_iter().map(|d| d.2.to_string()).collect()
+        // A word alone ("刚才", "一辆") reads as no reason to a leader: each is shown with the
+        // clause it stands in ("刚才一辆三轮车滑到桥边护栏上"), once.
+        // Clauses that overlap are one.
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(drops.len());
+        for (_, start, word) in drops {
+            let (left, right) = clause_around(hay, start, start + word.len());
+            match spans.last_mut() {
+                Some(last) if left <= last.1 => last.1 = last.1.max(right),
+                _ => spans.push((left, right)),
+            }
+        }
+        spans
+            .into_iter()
+            .map(|(l, r)| hay[l..r].trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()
     }
 
     /// Tallies the evidence in a text (also used to fit the score's weights).
@@ -1694,6 +1709,80 @@ impl Parser {
             return true;
         }
         self.mentions(t, Kind::NotFixed)
+    }
+}
+
+/// The clause of `hay` around the word at `start..end`: between the nearest marks of
+/// punctuation or spaces (a Chinese clause) on either side, at most eighteen characters, or in
+/// English at most three words either side, as byte offsets. The word itself when it has no
+/// clause to speak of.
+fn clause_around(hay: &str, start: usize, end: usize) -> (usize, usize) {
+    const MAX_CHARS: usize = 18;
+    let english = hay[start..end].is_ascii();
+    let stop = |c: char| {
+        "，。！？；、,.!?;:：~～…()（）【】「」“”\"\n".contains(c)
+            || (!english && c.is_whitespace())
+    };
+    let mut left = hay[..start]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| stop(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let mut right = hay[end..].find(stop).map_or(hay.len(), |i| end + i);
+    if english {
+        // Three words either side, within the clause.
+        let before: Vec<(usize, &str)> = hay[left..start].split_word_bound_indices_ascii();
+        if before.len() > 3 {
+            left += before[before.len() - 3].0;
+        }
+        let after: Vec<(usize, &str)> = hay[end..right].split_word_bound_indices_ascii();
+        if after.len() > 3 {
+            right = end + after[3].0;
+        }
+    } else if hay[left..right].chars().count() > MAX_CHARS {
+        // Keep the word, and what fits around it, evenly.
+        let word_chars = hay[start..end].chars().count();
+        let side = MAX_CHARS.saturating_sub(word_chars) / 2;
+        left = hay[left..start]
+            .char_indices()
+            .rev()
+            .nth(side.saturating_sub(1))
+            .map_or(left, |(i, _)| left + i);
+        right = hay[end..right]
+            .char_indices()
+            .nth(side)
+            .map_or(right, |(i, _)| end + i);
+    }
+    if hay[left..right].trim().is_empty() {
+        (start, end)
+    } else {
+        (left, right)
+    }
+}
+
+/// Byte offsets and words of an ASCII run, split at spaces.
+trait AsciiWords {
+    fn split_word_bound_indices_ascii(&self) -> Vec<(usize, &str)>;
+}
+
+impl AsciiWords for str {
+    fn split_word_bound_indices_ascii(&self) -> Vec<(usize, &str)> {
+        let mut out = Vec::new();
+        let mut at = None;
+        for (i, c) in self.char_indices() {
+            match (c.is_whitespace(), at) {
+                (false, None) => at = Some(i),
+                (true, Some(s)) => {
+                    out.push((s, &self[s..i]));
+                    at = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = at {
+            out.push((s, &self[s..]));
+        }
+        out
     }
 }
 
@@ -2742,6 +2831,28 @@ pub(crate) mod tests {
             "{:?}",
             u.why
         );
+        // Each word the vote rests on is shown in its clause: "一辆", "起来" alone say nothing.
+        let text = "三岔路口一辆三轮车跟小轿车撞了 三轮车上的老头躺着没起来";
+        let u = req(text);
+        if !p
+            .read(text, false, &learned.model, &score::Blend::SHIPPED)
+            .0
+            .lexicon_urgent
+        {
+            assert!(
+                u.why
+                    .iter()
+                    .all(|w| w.chars().count() >= 6 && text.contains(w.as_str())),
+                "{:?}",
+                u.why
+            );
+        }
+        let said = "his face has dropped, his speech is slurred, we need help now";
+        let (l, r) = clause_around(said, 36, 43);
+        assert_eq!(said[l..r].trim(), "his speech is slurred");
+        let said = "Kid climbed over the fence into the building site next to the school";
+        let (l, r) = clause_around(said, 27, 31);
+        assert_eq!(said[l..r].trim(), "over the fence into the building site");
         let u = req("3栋楼道的灯坏了好几天了，晚上上楼看不见");
         assert_eq!(u.urgency, Some(Urgency::Normal));
         assert!(u.why.is_empty(), "{:?}", u.why);
