@@ -550,9 +550,11 @@ impl Engine {
             } else {
                 t.chars().count() <= 8
             };
-        // The word lists first: the parser's pass only for what they do not settle.
+        // The word lists first; the parser's pass only for a brief text they do not settle
+        // (every message of a group comes this way: a longer one gets the word lists alone).
         let sounds_not_fixed = !crate::understand::command::is_question(t)
-            && (crate::understand::command::sounds_not_fixed(t) || self.parser.not_fixed(t));
+            && (crate::understand::command::sounds_not_fixed(t)
+                || (brief && self.parser.not_fixed(t)));
         let rating = crate::understand::command::bare_rating(text)
             .or((brief && sounds_not_fixed).then_some(Rating::Unsatisfied));
         if rating.is_none() && !sounds_not_fixed {
