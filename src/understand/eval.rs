@@ -389,7 +389,10 @@ mod tests {
     /// measured unseen first), 216 of 231 (precision 0.912 → 0.923) and 461 of 497, while the
     /// whole test split gained request F1 0.973 → 0.977 and urgent precision 0.907 → 0.915 for
     /// two urgent rows (docs/parser.md, "Eighteenth round: the unseen batches joined"): the
-    /// urgent floor is 0.935, as after the seventh round.
+    /// urgent floor is 0.935, as after the seventh round. With `mx21` to `en43` learned as
+    /// well, 215 of 231 until the floor of confidence held for someone vulnerable and
+    /// unaccounted for whatever the linear score (an older man who walks every morning, not
+    /// seen today, had fallen to 0.12), then 216 of 231 (precision 0.931) and 462 of 497.
     #[test]
     fn first_test_rows_keep_their_figures() {
         let rows: Vec<Labelled> = corpus("test.jsonl")
@@ -400,7 +403,7 @@ mod tests {
                     "en27-", "mx8-", "en28-", "mx9-", "en29-", "mx10-", "en30-", "mx11-", "en31-",
                     "mx12-", "en32-", "mx13-", "en33-", "mx14-", "en34-", "mx15-", "en35-",
                     "mx16-", "en36-", "mx17-", "en37-", "mx18-", "mx19-", "mx20-", "en38-",
-                    "en39-", "en40-",
+                    "en39-", "en40-", "mx21-", "mx22-", "mx23-", "en41-", "en42-", "en43-",
                 ]
                 .iter()
                 .any(|p| r.id.starts_with(p))
@@ -509,6 +512,26 @@ mod fit {
             text.push('\n');
         }
         std::fs::write(out, text).expect("write readings");
+    }
+
+    /// Prints what the shipped parser's decision rested on (`Reading::trace`) for each line of
+    /// a file: `GRIDLINE_TRACE_IN=/tmp/t.txt cargo test --lib trace_texts -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a tool for studying readings, not a check"]
+    fn trace_texts() {
+        let Ok(input) = std::env::var("GRIDLINE_TRACE_IN") else {
+            return;
+        };
+        let p = parser();
+        let learned = p.learned.read().unwrap_or_else(|e| e.into_inner());
+        for text in std::fs::read_to_string(input).expect("text file").lines() {
+            let r = p.traced(
+                text,
+                &learned.model,
+                &crate::understand::score::Blend::SHIPPED,
+            );
+            println!("{text}\n  {}", r.trace);
+        }
     }
 
     /// The rows the parser may be tuned on (train and dev, never test), each with its line.

@@ -891,11 +891,18 @@ impl Parser {
         }
         if let Some(at) = past_year(hay) {
             tally.add(&PAST_YEAR, at);
-        } else if let Some(at) = self.supposed(hay, hits)
+        } else if let Some(at) = self.supposed(hay, hits) {
             // A frame word ("要是哪天", "what if the") already says so.
-            && !self.any_of(hay, hits, Kind::Frame)
-        {
-            tally.add(&SUPPOSED, at);
+            if !self.any_of(hay, hits, Kind::Frame) {
+                tally.add(&SUPPOSED, at);
+            }
+            // An ask after a supposition that opens the message asks what to do in the case
+            // supposed; after a report of what is here ("楼道里那么多电动车停着 万一着火…
+            // 能不能管管") it asks for that to be dealt with.
+            tally.supposed_ask = !clause_break(hay, 0..at)
+                && self
+                    .first_start_of(hay, hits, Kind::Ask)
+                    .is_none_or(|a| a > at);
         }
         tally.pleads = pleads(hay);
         tally.chars = hay.chars().count();
@@ -1023,17 +1030,31 @@ impl Parser {
         })
     }
 
-    /// Where the last hit with a meaning of `kind` starts.
-    fn last_start_of(&self, hay: &str, hits: &[Hit], kind: Kind) -> Option<usize> {
+    /// Where the hits with a meaning of `kind` start.
+    fn starts_of<'a>(
+        &'a self,
+        hay: &'a str,
+        hits: &'a [Hit],
+        kind: Kind,
+    ) -> impl Iterator<Item = usize> + 'a {
         hits.iter()
-            .filter(|h| {
+            .filter(move |h| {
                 self.meanings(h)
                     .iter()
                     .enumerate()
                     .any(|(k, e)| e.kind == kind && self.passes(hay, h, k, e))
             })
             .map(|h| h.start as usize)
-            .max()
+    }
+
+    /// Where the last hit with a meaning of `kind` starts.
+    fn last_start_of(&self, hay: &str, hits: &[Hit], kind: Kind) -> Option<usize> {
+        self.starts_of(hay, hits, kind).max()
+    }
+
+    /// Where the first hit with a meaning of `kind` starts.
+    fn first_start_of(&self, hay: &str, hits: &[Hit], kind: Kind) -> Option<usize> {
+        self.starts_of(hay, hits, kind).min()
     }
 
     /// Whether any hit has a meaning of `kind`.
@@ -2241,8 +2262,10 @@ pub(crate) mod tests {
                 "expected a supposition: {t}"
             );
         }
-        // "Who do we call" asks, but for a case supposed: a neighbour can answer it.
+        // "Who do we call" asks, but for a case supposed: a neighbour can answer it. After a
+        // report of what is there now, the ask is about that.
         not_req("in case the pipes freeze this winter, who do we call?");
+        req("我们楼道里那么多电动车停着 万一着火跑都跑不掉 能不能管管");
         // A problem reported before the supposition, one that has lasted, a word for now, a
         // plea to the reader: each is here now.
         for t in [

@@ -32,6 +32,9 @@ pub(crate) struct Tally {
     /// The message ends asking what to do ("现在咋整", "what do I do"): someone in the middle
     /// of it, not a "what if".
     pub pleads: bool,
+    /// A supposition governs the problem words and every ask comes after it: the question is
+    /// about the case supposed ("in case the lift breaks down at night, who do we call?").
+    pub supposed_ask: bool,
     /// The sender dismissed a notice or an answer as no help ("发通知有啥用").
     dismissed: bool,
     pub location: Option<String>,
@@ -261,7 +264,12 @@ pub(crate) const FEATURES: [&str; 19] = [
 pub(crate) fn features(t: &Tally) -> [f32; 19] {
     let topic = t.category().map_or(0.0, |(_, s)| s.min(4.0));
     let problem = t.get(Kind::Problem, 3.0);
-    let ask = t.get(Kind::Ask, 2.0);
+    // What to do in a case supposed is not something wanted now.
+    let ask = if t.supposed_ask {
+        0.0
+    } else {
+        t.get(Kind::Ask, 2.0)
+    };
     let urgent = t.get(Kind::Urgent, 4.0);
     let not_fixed = t.get(Kind::NotFixed, 3.0);
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
@@ -413,8 +421,9 @@ pub(crate) fn decide(
     // with no ask and no "still broken" in it: the problem words are the story's, so the
     // model, which hears the problem words and not the frame, may argue against a request
     // but not for one, and no alarm in it makes it urgent.
+    // An ask about a case supposed asks what to do if it happens: a neighbour can answer it.
     let framed = t.kinds[Kind::Frame as usize] >= 3.0
-        && t.kinds[Kind::Ask as usize] == 0.0
+        && (t.kinds[Kind::Ask as usize] == 0.0 || t.supposed_ask)
         && t.kinds[Kind::NotFixed as usize] == 0.0;
     // The lexicon read alone (fitting, tests) keeps its own scale.
     let s = match opinion {
@@ -512,7 +521,11 @@ pub(crate) fn decide(
     };
     // Someone in danger is a request even in few words ("一条蛇爬进客厅了"): the linear score
     // is built for everyday reports and undervalues bare emergencies.
-    let confidence = if urgency == Urgency::Urgent && s > URGENT_FLOOR_FROM {
+    // Someone vulnerable and unaccounted for names no object and no fault, so the lexicon's
+    // linear score is low whatever the model says: the guard is for alarm words, not for them.
+    let confidence = if urgency == Urgency::Urgent
+        && (s > URGENT_FLOOR_FROM || (lexicon_urgent && unaccounted))
+    {
         confidence.max(URGENT_FLOOR)
     } else {
         confidence
@@ -549,6 +562,7 @@ pub(crate) fn decide(
         "m_cat": opinion.map(|o| o.categories),
         "cat_scores": category_scores,
         "ask": t.kinds[Kind::Ask as usize],
+        "supposed_ask": t.supposed_ask,
         "not_fixed": t.kinds[Kind::NotFixed as usize],
         "kinds": t.kinds,
     });
