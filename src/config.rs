@@ -130,6 +130,9 @@ pub struct ParserSettings {
     pub link_window: HumanDuration,
     /// A resident's photo and text sent this close together (either order) are one report.
     pub photo_window: HumanDuration,
+    /// A place named alone ("3栋", "不好意思 是4栋") this close to the sender's report, before
+    /// or after it, is the report's place.
+    pub place_window: HumanDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]

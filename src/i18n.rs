@@ -78,6 +78,15 @@ impl Texts {
         )
     }
 
+    /// The reporter said where, after their report.
+    pub fn relocated(&self, no: &Number, place: &str) -> String {
+        say!(
+            self,
+            format!("{no} 地点已更新为「{place}」。"),
+            format!("{no}: the place is now {place}.")
+        )
+    }
+
     pub fn recategorized(&self, no: &Number, category: &str, by: &str) -> String {
         say!(
             self,
@@ -908,6 +917,7 @@ impl Texts {
             HistoryKind::ExtensionAsked => say!(self, "申请延期", "extension asked"),
             HistoryKind::ExtensionApproved => say!(self, "同意延期", "extension approved"),
             HistoryKind::ExtensionRefused => say!(self, "不同意延期", "extension refused"),
+            HistoryKind::Relocated => say!(self, "补充地点", "place given"),
         }
     }
 }

@@ -55,10 +55,12 @@ pub enum HistoryKind {
     ExtensionApproved,
     /// An extension refused (detail: the reason given, if any).
     ExtensionRefused,
+    /// The reporter said where, after the report (detail: `old → new` place, old may be empty).
+    Relocated,
 }
 
 impl HistoryKind {
-    pub const ALL: [HistoryKind; 25] = [
+    pub const ALL: [HistoryKind; 26] = [
         HistoryKind::Opened,
         HistoryKind::Claimed,
         HistoryKind::Note,
@@ -84,6 +86,7 @@ impl HistoryKind {
         HistoryKind::ExtensionAsked,
         HistoryKind::ExtensionApproved,
         HistoryKind::ExtensionRefused,
+        HistoryKind::Relocated,
     ];
 
     /// The id stored in the database. Never change one: stored history is read back by it.
@@ -114,6 +117,7 @@ impl HistoryKind {
             HistoryKind::ExtensionAsked => "extension_asked",
             HistoryKind::ExtensionApproved => "extension_approved",
             HistoryKind::ExtensionRefused => "extension_refused",
+            HistoryKind::Relocated => "relocated",
         }
     }
 }

@@ -39,6 +39,7 @@ mod console;
 mod corrections;
 mod digest;
 mod photos;
+mod places;
 mod private;
 mod queries;
 mod tickets;
@@ -244,6 +245,22 @@ fn changes_card(kind: HistoryKind) -> bool {
             | HistoryKind::UrgencyChanged
             | HistoryKind::Evidence
             | HistoryKind::ExtensionApproved
+            | HistoryKind::Relocated
+    )
+}
+
+/// Whether a history event changes the ticket's state: the card's status line names who made
+/// the last such change and when (as `Tx::last_change` reads them from the history).
+fn changes_state(kind: HistoryKind) -> bool {
+    matches!(
+        kind,
+        HistoryKind::Claimed
+            | HistoryKind::Resolved
+            | HistoryKind::Rated
+            | HistoryKind::Reopened
+            | HistoryKind::Dismissed
+            | HistoryKind::Cancelled
+            | HistoryKind::ClosedUnrated
     )
 }
 
@@ -834,6 +851,12 @@ impl Engine {
             }
         }
         if let Some(notices) = self.me_too(tx, fx, scene, replied_ticket, text).await? {
+            return Ok(notices);
+        }
+        if let Some(notices) = self
+            .place_alone(tx, fx, scene, replied_ticket, text)
+            .await?
+        {
             return Ok(notices);
         }
         let u = self.read(scene, text);

@@ -213,7 +213,7 @@ impl Engine {
                 .events
                 .iter()
                 .rev()
-                .find(|e| e.ticket_id == t.id && super::changes_card(e.kind))
+                .find(|e| e.ticket_id == t.id && super::changes_state(e.kind))
             {
                 Some(e) => Some(e.clone()),
                 None => tx.last_change(t.id).await?,

@@ -174,6 +174,9 @@ impl Engine {
         let p = &self.settings.parser;
         let stale = now - p.photo_window.as_millis() - p.confirm_ttl.as_millis() - DAY_MS;
         let forgotten = tx.forget_stale_photos(stale).await?;
+        // Likewise a place named alone that no report took within its window.
+        tx.forget_waiting_places(now - p.place_window.as_millis() - DAY_MS)
+            .await?;
         tx.commit().await?;
         if forgotten > 0 {
             tracing::info!(forgotten, "photos that no report claimed forgotten");

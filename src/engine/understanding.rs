@@ -118,6 +118,8 @@ impl Engine {
         scene: &Scene<'_>,
         u: &Understanding,
     ) -> Result<Vec<Notice>, StoreError> {
+        let placed = self.with_waiting_place(tx, scene, u).await?;
+        let u = placed.as_ref().unwrap_or(u);
         if let Some(existing) = self.same_open_problem(tx, scene, u).await? {
             return self.link(tx, fx, scene, u, &existing).await;
         }

@@ -1,5 +1,6 @@
-//! Understanding's tables: confirmation questions, co-reporters, and the look-up of a group's
-//! open tickets that co-reports and second reports are matched against.
+//! Understanding's tables: confirmation questions, co-reporters, places named alone waiting
+//! for their report, and the look-up of a group's open tickets that co-reports and second
+//! reports are matched against.
 
 use sqlx::any::AnyRow;
 
@@ -199,6 +200,65 @@ impl Tx {
         .fetch_all(self.db().await?)
         .await?;
         rows.iter().map(co_reporter_from).collect()
+    }
+
+    /// Keeps a place a sender named alone in a chat for the report that may follow; it
+    /// replaces the sender's earlier one there.
+    pub async fn put_waiting_place(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        sender: &str,
+        place: &str,
+        sent_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO waiting_places (platform, chat_id, sender_id, place, sent_at) \
+             VALUES ($1,$2,$3,$4,$5) ON CONFLICT (platform, chat_id, sender_id) \
+             DO UPDATE SET place = excluded.place, sent_at = excluded.sent_at",
+        )
+        .bind(platform.to_string())
+        .bind(chat.to_string())
+        .bind(sender.to_string())
+        .bind(place.to_string())
+        .bind(sent_at)
+        .execute(self.db().await?)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes the place a sender named alone in a chat at or after `since` (event time), if
+    /// any: a report uses it once.
+    pub async fn take_waiting_place(
+        &mut self,
+        platform: &str,
+        chat: &str,
+        sender: &str,
+        since: i64,
+    ) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "DELETE FROM waiting_places WHERE platform = $1 AND chat_id = $2 AND sender_id = $3 \
+             RETURNING place, sent_at",
+        )
+        .bind(platform.to_string())
+        .bind(chat.to_string())
+        .bind(sender.to_string())
+        .fetch_optional(self.db().await?)
+        .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let sent_at: i64 = col(&r, "sent_at")?;
+        (sent_at >= since).then(|| col(&r, "place")).transpose()
+    }
+
+    /// Forgets places named alone before `before` that no report took.
+    pub async fn forget_waiting_places(&mut self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM waiting_places WHERE sent_at < $1")
+            .bind(before)
+            .execute(self.db().await?)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// Tickets of one chat still being handled (open or claimed) and created at or after

@@ -460,7 +460,8 @@ impl Tx {
              resolved_at = $6, closed_at = $7, rating = $8, duplicate_of = $9, body = $10, \
              grid = $11, updated_at = $12, claim_due = $13, resolve_due = $14, escalated = $15, \
              reopened = $16, category = $17, urgency = $18, rated_satisfied = $19, \
-             rated_neutral = $20, rated_unsatisfied = $21, extensions = $22 WHERE id = $1",
+             rated_neutral = $20, rated_unsatisfied = $21, extensions = $22, location = $23 \
+             WHERE id = $1",
         )
         .bind(t.id)
         .bind(t.assignee.clone())
@@ -484,6 +485,7 @@ impl Tx {
         .bind(t.ratings.neutral)
         .bind(t.ratings.unsatisfied)
         .bind(t.extensions)
+        .bind(t.location.clone())
         .execute(self.db().await?)
         .await?;
         Ok(())

@@ -14,6 +14,7 @@
 pub mod cli;
 pub mod command;
 pub mod eval;
+mod followup;
 mod lexicon;
 mod model;
 mod place;
@@ -500,6 +501,15 @@ impl Parser {
         if own.len() < norm.len() && reading.location.is_none() && reading.confidence >= 0.3 {
             // "「孙叔：小区路灯坏了」—— 篮球场那边的灯也坏了": the place may be in the quote.
             reading.location = self.tally(&norm).location;
+        }
+        // A place and nothing else ("在5栋2单元") says where, not what: it belongs to the
+        // sender's report of a moment before or after, never a request by itself.
+        if reading.confidence >= 0.3
+            && reading.location.is_some()
+            && own.len() <= 120
+            && self.bare_place(own).is_some()
+        {
+            reading.confidence = reading.confidence.min(0.1);
         }
         let is_request = reading.confidence >= 0.5;
         // Below this the message is plainly not a request: report no details at all.

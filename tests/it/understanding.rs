@@ -650,3 +650,129 @@ both_backends!(
     corrections_reach_the_running_parser,
     corrections_are_learned_without_a_restart
 );
+
+async fn location(app: &TestApp, ticket: i64) -> Option<String> {
+    app.store
+        .ticket(ticket)
+        .await
+        .expect("read")
+        .expect("the ticket")
+        .location
+}
+
+/// A place said in a message of its own, before or after the report, is the report's place.
+async fn places_alone(db: Db) {
+    use gridline::platform::memory::MemoryAdapter;
+    use gridline::platform::{Adapter, Capabilities};
+    // A platform that edits messages, so that the card can be seen redrawn.
+    let memory = MemoryAdapter::new(Capabilities {
+        edits: true,
+        ..MemoryAdapter::default().capabilities()
+    });
+    let app = crate::support::spawn_app_with(db, memory).await;
+    seed(&app, ROSTER).await;
+    let window = app.settings.parser.place_window.as_millis();
+    let t0 = gridline::store::now_millis();
+    // Before: "3栋", then what is wrong there.
+    send(&app, photo_message("g1", "res1", "王芳", "3栋", &[], t0)).await;
+    assert_eq!(ticket_count(&app).await, 0, "a place alone opens nothing");
+    assert!(app.bot_messages().is_empty(), "and gets no answer");
+    let report = photo_message("g1", "res1", "王芳", "楼道灯坏了好几天了", &[], t0 + 30_000);
+    let gridline::platform::EventKind::Message { message_id, .. } = &report.kind else {
+        unreachable!()
+    };
+    let source = message_id.clone();
+    send(&app, report).await;
+    assert_eq!(ticket_count(&app).await, 1);
+    assert_eq!(location(&app, 1).await.as_deref(), Some("3栋楼道"));
+    assert!(app.last().text.contains("3栋楼道"), "{}", app.last().text);
+
+    // After: the reporter corrects the building; the card is redrawn with it.
+    send(
+        &app,
+        photo_message(
+            "g1",
+            "res1",
+            "王芳",
+            "不好意思 说错了 是4栋",
+            &[],
+            t0 + 60_000,
+        ),
+    )
+    .await;
+    assert_eq!(location(&app, 1).await.as_deref(), Some("4栋楼道"));
+    assert!(app.last().text.contains("4栋楼道"), "{}", app.last().text);
+    assert!(
+        event_kinds(&app, 1)
+            .await
+            .contains(&"relocated".to_string())
+    );
+    let card = app.card_for(&source);
+    let redrawn = app.card_redrawn(&card).expect("the card redrawn");
+    assert!(redrawn.contains("4栋楼道"), "{redrawn}");
+    assert_eq!(ticket_count(&app).await, 1);
+
+    // A neighbour's place alone is not the reporter's: it changes nothing.
+    let said = app.bot_messages().len();
+    send(
+        &app,
+        photo_message("g1", "res2", "李娜", "5栋", &[], t0 + 70_000),
+    )
+    .await;
+    assert_eq!(location(&app, 1).await.as_deref(), Some("4栋楼道"));
+    assert_eq!(app.bot_messages().len(), said);
+
+    // Past the window, the reporter's place alone no longer changes the ticket...
+    send(
+        &app,
+        photo_message(
+            "g1",
+            "res1",
+            "王芳",
+            "6栋",
+            &[],
+            t0 + 30_000 + window + 1_000,
+        ),
+    )
+    .await;
+    assert_eq!(location(&app, 1).await.as_deref(), Some("4栋楼道"));
+    assert_eq!(app.bot_messages().len(), said);
+    // ...unless it replies to the card.
+    app.say_reply("g1", "res1", "王芳", "是7栋", Some(&card))
+        .await;
+    assert_eq!(location(&app, 1).await.as_deref(), Some("7栋楼道"));
+
+    // A report naming a numbered place of its own keeps it; an old place alone is forgotten.
+    send(&app, photo_message("g1", "res3", "周杰", "在9栋", &[], t0)).await;
+    send(
+        &app,
+        photo_message(
+            "g1",
+            "res3",
+            "周杰",
+            "2栋门口的垃圾桶满了没人清",
+            &[],
+            t0 + 90_000,
+        ),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 2);
+    assert_eq!(location(&app, 2).await.as_deref(), Some("2栋门口"));
+    send(&app, photo_message("g1", "res4", "赵磊", "12栋", &[], t0)).await;
+    send(
+        &app,
+        photo_message(
+            "g1",
+            "res4",
+            "赵磊",
+            "水管漏水了 一直在滴",
+            &[],
+            t0 + window + 1_000,
+        ),
+    )
+    .await;
+    assert_eq!(ticket_count(&app).await, 3);
+    assert_eq!(location(&app, 3).await, None);
+    app.stop().await;
+}
+both_backends!(a_place_alone_is_its_reports_place, places_alone);

@@ -1,0 +1,227 @@
+//! A message that says only where: "3栋", "在5栋2单元", "不好意思 说错了 是4栋", "sorry I
+//! meant block 7". It names no problem, so it is never a request by itself; it belongs to the
+//! sender's report of a moment before or after (src/engine/places.rs).
+
+use super::{Parser, is_content_char, text};
+
+/// Words around a place that add nothing to it: a preposition, "it is", an apology or a
+/// correction. Longest first within each language, so "说错了" goes before "说".
+const FILLERS_ZH: &[&str] = &[
+    "不好意思",
+    "我说错了",
+    "刚才说错了",
+    "纠正一下",
+    "更正一下",
+    "补充一下",
+    "忘了说",
+    "说错了",
+    "打错了",
+    "写错了",
+    "对不起",
+    "地址是",
+    "地点是",
+    "位置是",
+    "应该是",
+    "具体是",
+    "具体在",
+    "抱歉",
+    "更正",
+    "纠正",
+    "补充",
+    "地址",
+    "地点",
+    "位置",
+    "是在",
+    "就在",
+    "刚才",
+    "那个",
+    "一下",
+    "在",
+    "是",
+    "哦",
+    "噢",
+    "啊",
+    "呀",
+    "哈",
+    "了",
+    "的",
+    "呢",
+    "嗯",
+];
+
+/// English words around a place that add nothing to it.
+const FILLERS_EN: &[&str] = &[
+    "sorry",
+    "oops",
+    "i",
+    "meant",
+    "mean",
+    "correction",
+    "typo",
+    "it's",
+    "its",
+    "it",
+    "is",
+    "was",
+    "at",
+    "in",
+    "on",
+    "the",
+    "address",
+    "location",
+    "actually",
+    "my",
+    "bad",
+    "that",
+    "should",
+    "be",
+    "sry",
+    "pls",
+    "please",
+    "note",
+];
+
+impl Parser {
+    /// The place a message consists of, when it says nothing else: a place with at most a
+    /// preposition, "it is", an apology or a correction around it. A place named as wrong
+    /// ("不是3栋", "not block 3") is not the place.
+    pub fn bare_place(&self, text: &str) -> Option<String> {
+        let norm = text::normalise(text);
+        let own = text::own_words(&norm).trim();
+        if own.is_empty() || own.chars().count() > 40 {
+            return None;
+        }
+        let kept = without_negated(own);
+        // Read in lower case, so that a capitalised word before a place ("FIRE Block 5") is
+        // not taken for part of its name; lowercasing ASCII keeps every byte where it was.
+        let lower = kept.to_ascii_lowercase();
+        let tally = self.tally(&lower);
+        // Words the lexicon hears as something wrong or wanted: an issue, a problem, an ask, a
+        // complaint, an alarm. A topic word may be the place itself (门口, the bin centre).
+        if super::score::features(&tally)[1..6]
+            .iter()
+            .any(|&f| f > 0.0)
+        {
+            return None;
+        }
+        let found = tally.location?;
+        let at = lower.find(&found)?;
+        let end = at + found.len();
+        let rest = format!("{} {}", &lower[..at], &lower[end..]);
+        let place = kept[at..end].to_string();
+        nothing_but_fillers(&rest).then_some(place)
+    }
+}
+
+/// The text without the places it says are wrong: "不是3栋" up to the next 是 or clause,
+/// "not block 3" up to the next comma, "but" or end.
+fn without_negated(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let zh = rest.find("不是");
+        let en = find_word(rest, "not");
+        let (at, len) = match (zh, en) {
+            (Some(z), Some(e)) if e < z => (e, 3),
+            (Some(z), _) => (z, "不是".len()),
+            (None, Some(e)) => (e, 3),
+            (None, None) => break,
+        };
+        out.push_str(&rest[..at]);
+        let after = &rest[at + len..];
+        let end = after
+            .char_indices()
+            .skip(1)
+            .find(|&(i, c)| {
+                matches!(c, '是' | '，' | ',' | '。' | '.' | ';' | '；' | '!' | '！')
+                    || (c == ' ' && !after[i + 1..].starts_with(|n: char| n.is_ascii()))
+                    || after[i..].starts_with(" but ")
+            })
+            .map_or(after.len(), |(i, _)| i);
+        // What is negated is a place, a few words long; "社区不是说每月有义诊吗" negates none.
+        if after[..end].chars().count() > 12 {
+            out.push_str(&rest[at..at + len]);
+            rest = after;
+            continue;
+        }
+        out.push(' ');
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where `word` stands as a whole ASCII word in `text`, ignoring case.
+fn find_word(text: &str, word: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(word) {
+        let at = from + i;
+        let end = at + word.len();
+        let before = lower[..at].chars().next_back();
+        let after = lower[end..].chars().next();
+        if !before.is_some_and(|c| c.is_ascii_alphanumeric())
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            return Some(at);
+        }
+        from = end;
+    }
+    None
+}
+
+/// Whether `rest` holds nothing but filler words, punctuation, spaces and emoji.
+fn nothing_but_fillers(rest: &str) -> bool {
+    let mut rest = rest.to_lowercase();
+    for w in FILLERS_ZH {
+        rest = rest.replace(w, " ");
+    }
+    rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || !c.is_ascii()))
+        .filter(|w| !w.is_empty())
+        .all(|w| FILLERS_EN.contains(&w) || !w.chars().any(is_content_char))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::understand::tests::parser;
+
+    #[test]
+    fn a_place_alone_is_a_bare_place_and_no_request() {
+        for (text, want) in [
+            ("3栋", "3栋"),
+            ("在5栋2单元", "5栋2单元"),
+            ("不好意思 说错了 是4栋", "4栋"),
+            ("是4栋不是3栋", "4栋"),
+            ("不是3栋，是4栋", "4栋"),
+            ("地址是8号楼", "8号楼"),
+            ("就在5栋2单元门口", "5栋2单元门口"),
+            ("sorry I meant block 7", "block 7"),
+            ("it's Blk 231 not 213", "Blk 231"),
+        ] {
+            let got = parser().bare_place(text);
+            assert!(
+                got.as_deref().is_some_and(|p| p.contains(want)),
+                "{text} → {got:?}, want {want}"
+            );
+            let u = parser().parse(text, false);
+            assert!(!u.is_request, "{text} → {u:?}");
+        }
+    }
+
+    #[test]
+    fn a_place_with_a_problem_or_a_question_is_not_bare() {
+        for text in [
+            "3栋楼道灯坏了",
+            "5栋2单元门口的垃圾没人收",
+            "3栋在哪",
+            "block 7 lift is broken",
+            "FIRE Block 5 level 8",
+            "社区不是说每月有义诊吗 这个月咋没来 我妈等着量血压",
+            "谢谢",
+            "好的",
+            "",
+        ] {
+            assert_eq!(parser().bare_place(text), None, "{text}");
+        }
+    }
+}
