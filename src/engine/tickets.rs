@@ -763,15 +763,34 @@ impl Engine {
         let max = self.settings.intake.max_text_chars;
         t.body = text.chars().take(max).collect();
         t.updated_at = now;
+        // The place written anew is the place, while the ticket is being handled: the card
+        // must not keep showing the one the resident took back.
+        let place = self.parser.parse(&t.body, false).location;
+        let moved = t.state.is_active() && place.is_some() && place != t.location;
+        let detail = format!(
+            "{} → {}",
+            t.location.as_deref().unwrap_or(""),
+            place.as_deref().unwrap_or("")
+        );
+        if moved {
+            t.location = place;
+        }
         tx.update_ticket(&t).await?;
-        fx.events.push(crate::store::tickets::TicketEvent {
+        let event = |kind, detail: &str| crate::store::tickets::TicketEvent {
             ticket_id: id,
             at: now,
             actor: format!("{}:{}", ev.platform, ev.sender.id),
             actor_name: ev.sender.name.clone(),
-            kind: HistoryKind::Edited,
-            detail: String::new(),
-        });
+            kind,
+            detail: detail.to_string(),
+        };
+        fx.events.push(event(HistoryKind::Edited, ""));
+        if moved {
+            fx.events.push(event(HistoryKind::Relocated, &detail));
+            fx.touched
+                .push((id, Some((ev.platform.clone(), ev.chat.id.clone()))));
+            tracing::info!(ticket = id, "an edit moved the ticket's place");
+        }
         Ok(())
     }
 }

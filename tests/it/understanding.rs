@@ -773,6 +773,27 @@ async fn places_alone(db: Db) {
     .await;
     assert_eq!(ticket_count(&app).await, 3);
     assert_eq!(location(&app, 3).await, None);
+
+    // An edit of the report that names another place moves the ticket and redraws its card.
+    let source = app.say("g1", "res5", "孙丽", "8栋楼道的灯坏了").await;
+    assert_eq!(ticket_count(&app).await, 4);
+    let card = app.card_for(&source);
+    let mut edit = message("g1", "res5", "孙丽", "", None);
+    edit.kind = gridline::platform::EventKind::Edited {
+        message_id: source.clone(),
+        text: "9栋楼道的灯坏了".into(),
+    };
+    send(&app, edit).await;
+    assert_eq!(ticket_count(&app).await, 4, "an edit opens nothing");
+    let moved = location(&app, 4).await.unwrap_or_default();
+    assert!(moved.contains("9栋"), "{moved}");
+    let redrawn = app.card_redrawn(&card).expect("the card redrawn");
+    assert!(
+        redrawn.contains("9栋") && !redrawn.contains("8栋"),
+        "{redrawn}"
+    );
+    let kinds = event_kinds(&app, 4).await;
+    assert!(kinds.contains(&"edited".to_string()) && kinds.contains(&"relocated".to_string()));
     app.stop().await;
 }
 both_backends!(a_place_alone_is_its_reports_place, places_alone);
