@@ -95,6 +95,17 @@ impl Engine {
     ) -> Result<Vec<Notice>, StoreError> {
         let p = &self.settings.parser;
         match u.band(p.open_threshold, p.confirm_threshold) {
+            Band::Open if !u.explicit => {
+                // Two problems in one message are two reports: the first is read here, the
+                // rest goes through the inbox as a message of its own (split again if need be).
+                let Some((first, rest)) = self.parser.split_report(&u.body, p.open_threshold)
+                else {
+                    return self.open_or_link(tx, fx, scene, u).await;
+                };
+                self.report_rest(tx, scene, &rest).await?;
+                let first = self.parser.parse(&first, false);
+                self.open_or_link(tx, fx, scene, &first).await
+            }
             Band::Open => self.open_or_link(tx, fx, scene, u).await,
             Band::Confirm => {
                 // The photos wait for the answer: a confirmed ticket takes them.
@@ -108,6 +119,33 @@ impl Engine {
                 Ok(Vec::new())
             }
         }
+    }
+
+    /// Stores the rest of a message that reports two problems as an event of its own, after
+    /// the message in the inbox: its own de-duplication key (the message's with `/2`), the same
+    /// sender, chat and message to answer, no photos (they went with the first report).
+    async fn report_rest(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        rest: &str,
+    ) -> Result<(), StoreError> {
+        let ev = scene.event;
+        let EventKind::Message { message_id, .. } = &ev.kind else {
+            return Ok(());
+        };
+        let mut part = ev.clone();
+        part.event_id = format!("{}/2", ev.event_id);
+        part.kind = EventKind::Message {
+            message_id: message_id.clone(),
+            text: rest.to_string(),
+            reply_to: None,
+            mentions: Vec::new(),
+            photos: Vec::new(),
+        };
+        tx.insert_events(&[part], scene.now).await?;
+        tracing::info!("a message of two reports split; the second waits in the inbox");
+        Ok(())
     }
 
     /// Opens a ticket for `u`, unless an open ticket of the group is about the same problem.
@@ -403,6 +441,18 @@ impl Engine {
         let Some(t) = target else {
             return Ok(None);
         };
+        // "7栋楼道灯坏了，还有两个也不亮" says "也" of a problem of its own: another kind of
+        // problem or another place than the ticket's is a report, not a "me too".
+        let own = self.parser.parse(text, false);
+        let elsewhere = own.is_request
+            && (own.category.is_some_and(|c| c != t.category)
+                || own
+                    .location
+                    .as_deref()
+                    .is_some_and(|l| crate::understand::other_place(l, t.location.as_deref())));
+        if elsewhere {
+            return Ok(None);
+        }
         if t.reporter_id == ev.sender.id {
             // The reporter agreeing with themselves adds nothing.
             return Ok(Some(Vec::new()));

@@ -1,8 +1,23 @@
-//! A message that says only where: "3栋", "在5栋2单元", "不好意思 说错了 是4栋", "sorry I
-//! meant block 7". It names no problem, so it is never a request by itself; it belongs to the
-//! sender's report of a moment before or after (src/engine/places.rs).
+//! Messages that are not one report: a message that says only where ("3栋", "在5栋2单元", "不好意思
+//! 说错了 是4栋", "sorry I meant block 7") names no problem, so it is never a request by itself
+//! and belongs to the sender's report of a moment before or after (src/engine/places.rs); a
+//! message that reports two problems ("3栋楼道灯坏了，还有5栋门口的垃圾好几天没人清了") is two
+//! reports (src/engine/understanding.rs).
 
-use super::{Parser, is_content_char, text};
+use super::{Category, Parser, is_content_char, same_problem, text};
+
+/// Words that open a second problem after a first one: "还有", "另外", "also". A marker stands
+/// after a clause break ("…坏了，还有…", "…broken. Also …") or an "and".
+const SECOND_ZH: &[&str] = &[
+    "还有就是",
+    "还有",
+    "另外",
+    "再就是",
+    "再有",
+    "顺便说一下",
+    "顺便",
+];
+const SECOND_EN: &[&str] = &["and also", "also", "another thing", "oh and", "plus"];
 
 /// Words around a place that add nothing to it: a preposition, "it is", an apology or a
 /// correction. Longest first within each language, so "说错了" goes before "说".
@@ -113,6 +128,116 @@ impl Parser {
     }
 }
 
+impl Parser {
+    /// A report of two problems split where the second opens: both halves are requests at
+    /// `threshold` or above by themselves, and they are not one problem (another category, or
+    /// another place). "3栋楼道灯坏了，还有电梯也坏了" is two; "楼道灯坏了，还有两个也不亮" is one
+    /// (the same kind of fault), as is "3栋着火了 还有人在里面" (the second half is no report by
+    /// itself). The second half may hold a third problem: it is split again when read.
+    pub fn split_report(&self, text: &str, threshold: f32) -> Option<(String, String)> {
+        let text = text.trim();
+        if text.chars().count() < 8 {
+            return None;
+        }
+        for (at, end) in second_openers(text) {
+            let first = text[..at].trim_end_matches(is_break).trim();
+            let second = text[end..]
+                .trim_start_matches(|c: char| is_break(c) || c == '：' || c == ':')
+                .trim();
+            if first.chars().filter(|c| is_content_char(*c)).count() < 3
+                || second.chars().filter(|c| is_content_char(*c)).count() < 3
+                || points_back(second)
+            {
+                continue;
+            }
+            let (a, b) = (self.parse(first, false), self.parse(second, false));
+            let both = a.is_request
+                && b.is_request
+                && a.confidence >= threshold
+                && b.confidence >= threshold;
+            // In an emergency what follows is the emergency's detail ("还有人在下面挪车",
+            // "the cables also pulled down"): one scene, one ticket.
+            let urgent = [&a, &b]
+                .iter()
+                .any(|u| u.urgency == Some(super::Urgency::Urgent));
+            if !both || urgent {
+                continue;
+            }
+            // The same kind of fault is one problem unless both halves name places apart.
+            let (ca, cb) = (
+                a.category.unwrap_or(Category::Other),
+                b.category.unwrap_or(Category::Other),
+            );
+            let apart = match (a.location.as_deref(), b.location.as_deref()) {
+                (Some(x), Some(y)) => !same_problem(ca, Some(x), ca, Some(y)),
+                _ => false,
+            };
+            let one_problem = ca == cb && !apart;
+            if !one_problem {
+                return Some((first.to_string(), second.to_string()));
+            }
+        }
+        None
+    }
+}
+
+/// A second half that opens on the first's subject ("it smells in there", "那里也很脏") says
+/// more about the same problem.
+fn points_back(second: &str) -> bool {
+    const BACK_ZH: &[&str] = &["它", "那里", "那边", "这里", "这边", "里面", "这个", "那个"];
+    const BACK_EN: &[&str] = &[
+        "it", "it's", "its", "there", "that", "this", "they", "they're",
+    ];
+    let lower = second.to_ascii_lowercase();
+    let word = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\''))
+        .next()
+        .unwrap_or("");
+    BACK_ZH.iter().any(|w| second.starts_with(w)) || BACK_EN.contains(&word)
+}
+
+/// A clause break, before or after a marker of a second problem.
+fn is_break(c: char) -> bool {
+    matches!(
+        c,
+        '，' | ',' | '。' | '.' | '!' | '！' | '?' | '？' | ';' | '；' | '、' | ' ' | '\n' | '~'
+    )
+}
+
+/// Where each marker of a second problem stands (start and end, bytes), in order: after a clause
+/// break or "and", never at the start.
+fn second_openers(text: &str) -> Vec<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    let mut found = Vec::new();
+    for w in SECOND_ZH.iter().chain(SECOND_EN) {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(w) {
+            let at = from + i;
+            let end = at + w.len();
+            from = end;
+            let before = &lower[..at];
+            let after = lower[end..].chars().next();
+            // A space breaks a Chinese clause, not an English one ("tanker also not come").
+            let spaced = before.ends_with(' ')
+                && !w.is_ascii()
+                && !before.trim_end().ends_with(|c: char| c.is_ascii());
+            let broken = before
+                .trim_end()
+                .ends_with(|c: char| c != ' ' && is_break(c))
+                || spaced
+                || before.trim_end().ends_with(" and");
+            let whole = !w.is_ascii() || !after.is_some_and(|c| c.is_ascii_alphanumeric());
+            // "还有人在…" is someone still there, not a second problem.
+            let whole = whole && !(w.starts_with("还有") && after == Some('人'));
+            if at > 0 && broken && whole && !found.iter().any(|&(s, e)| at < e && s < end) {
+                found.push((at, end));
+            }
+        }
+    }
+    found.sort_unstable();
+    found
+}
+
 /// The text without the places it says are wrong: "不是3栋" up to the next 是 or clause,
 /// "not block 3" up to the next comma, "but" or end.
 fn without_negated(text: &str) -> String {
@@ -184,6 +309,44 @@ fn nothing_but_fillers(rest: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::understand::tests::parser;
+
+    #[test]
+    fn two_problems_in_one_message_are_two_reports() {
+        for (text, first, second) in [
+            (
+                "3栋楼道灯坏了，还有5栋门口的垃圾好几天没人清了",
+                "3栋楼道灯坏了",
+                "5栋门口的垃圾好几天没人清了",
+            ),
+            (
+                "楼道灯坏了 另外电梯也坏了三天了",
+                "楼道灯坏了",
+                "电梯也坏了三天了",
+            ),
+            (
+                "the street light outside block 5 is out, also the bins at block 7 are overflowing",
+                "the street light outside block 5 is out",
+                "the bins at block 7 are overflowing",
+            ),
+        ] {
+            let got = parser().split_report(text, 0.7);
+            assert_eq!(got, Some((first.to_string(), second.to_string())), "{text}");
+        }
+    }
+
+    #[test]
+    fn one_problem_told_in_two_clauses_is_one_report() {
+        for text in [
+            "3栋楼道灯坏了，还有两个也不亮",
+            "3栋着火了 还有人在里面",
+            "楼道灯坏了好几天了 还有就是晚上很黑 老人不敢下楼",
+            "还有谁家停电了吗",
+            "the lift is broken again, also it smells in there",
+            "3栋楼道灯坏了",
+        ] {
+            assert_eq!(parser().split_report(text, 0.7), None, "{text}");
+        }
+    }
 
     #[test]
     fn a_place_alone_is_a_bare_place_and_no_request() {

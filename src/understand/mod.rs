@@ -1635,6 +1635,20 @@ pub fn same_problem(
     !a.is_empty() && !b.is_empty() && (a.contains(&b) || b.contains(&a))
 }
 
+/// Whether `place` is somewhere other than `other`: both named, neither from where the sender
+/// lives ("我家门口", "楼上"), and neither contains the other ("7栋楼道" and "5栋门口" are
+/// apart; "3栋" and "3栋2单元" are not).
+pub fn other_place(place: &str, other: Option<&str>) -> bool {
+    let Some(other) = other else {
+        return false;
+    };
+    if from_the_sender(place) || from_the_sender(other) {
+        return false;
+    }
+    let (a, b) = (place_key(place), place_key(other));
+    !a.is_empty() && !b.is_empty() && !a.contains(&b) && !b.contains(&a)
+}
+
 /// A place named from where its sender lives: their own home (我家门口, 俺家这片, my door) or
 /// a neighbour's by position (楼上, 对门, 隔壁, upstairs, next door).
 fn from_the_sender(place: &str) -> bool {

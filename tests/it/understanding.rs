@@ -797,3 +797,54 @@ async fn places_alone(db: Db) {
     app.stop().await;
 }
 both_backends!(a_place_alone_is_its_reports_place, places_alone);
+
+/// A message that reports two problems opens two tickets, each answered under the message; the
+/// same event again opens none, and one problem told in two clauses stays one ticket.
+async fn two_problems(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let ev = message(
+        "g1",
+        "res1",
+        "王芳",
+        "3栋楼道灯坏了，还有5栋门口的垃圾好几天没人清了",
+        None,
+    );
+    let gridline::platform::EventKind::Message { message_id, .. } = &ev.kind else {
+        unreachable!()
+    };
+    let source = message_id.clone();
+    send(&app, ev.clone()).await;
+    assert_eq!(ticket_count(&app).await, 2);
+    let (a, b) = (
+        app.store.ticket(1).await.expect("read").expect("first"),
+        app.store.ticket(2).await.expect("read").expect("second"),
+    );
+    assert_eq!(a.category.id(), "lighting");
+    assert_eq!(a.location.as_deref(), Some("3栋楼道"));
+    assert_eq!(a.body, "3栋楼道灯坏了");
+    assert_eq!(b.category.id(), "sanitation");
+    assert_eq!(b.location.as_deref(), Some("5栋门口"));
+    assert_eq!(b.reporter_id, "res1");
+    let cards: Vec<_> = app
+        .bot_messages()
+        .into_iter()
+        .filter(|(m, _)| m.reply_to.as_deref() == Some(source.as_str()))
+        .collect();
+    assert_eq!(cards.len(), 2, "{cards:?}");
+
+    // The same event delivered again changes nothing.
+    send(&app, ev).await;
+    assert_eq!(ticket_count(&app).await, 2);
+
+    for (text, count) in [
+        ("7栋楼道灯坏了，还有两个也不亮", 3),
+        ("9栋着火了 还有人在里面", 4),
+    ] {
+        app.say("g1", "res2", "李娜", text).await;
+        let said = app.last().text;
+        assert_eq!(ticket_count(&app).await, count, "{text}: {said}");
+    }
+    app.stop().await;
+}
+both_backends!(two_problems_in_one_message_are_two_tickets, two_problems);
