@@ -463,6 +463,18 @@ impl Tx {
         Ok(people)
     }
 
+    /// The grids directly under `code` (at most 1,000), by code.
+    pub async fn child_grids(&mut self, code: &str) -> Result<Vec<Grid>> {
+        let rows = sqlx::query(
+            "SELECT code, name, parent, level, path FROM grids WHERE parent = $1 \
+             ORDER BY code LIMIT 1000",
+        )
+        .bind(code.to_string())
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter().map(grid_from).collect()
+    }
+
     /// A grid directly under `code`, for an example of a full ticket number.
     pub async fn first_child_grid(&mut self, code: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT code FROM grids WHERE parent = $1 ORDER BY code LIMIT 1")

@@ -758,3 +758,33 @@ async fn awkward_text(db: Db) {
     app.stop().await;
 }
 both_backends!(awkward_text_is_stored_as_written, awkward_text);
+
+/// 转派 hands a ticket to a person by name, or to the leader on duty of a grid beside the
+/// ticket's named as people say it; an unknown name changes nothing and says so.
+async fn transfers(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 东门二网格那边的路灯坏了")
+        .await;
+    let assignee = |app: &crate::support::TestApp| {
+        let store = app.store.clone();
+        async move { store.ticket(1).await.expect("db").expect("ticket").assignee }
+    };
+    assert_eq!(assignee(&app).await.as_deref(), Some("L1"));
+
+    // A grid beside this one, shortened: its leader on duty takes it.
+    app.say("g1", "leader1", "张伟", "转派 1 二网格").await;
+    assert!(app.last().text.contains("李强"), "{}", app.last().text);
+    assert_eq!(assignee(&app).await.as_deref(), Some("L2"));
+
+    // Back by name.
+    app.say("g1", "leader2", "李强", "转给 1 张伟").await;
+    assert_eq!(assignee(&app).await.as_deref(), Some("L1"));
+
+    // Nobody and no grid of that name: said, nothing changes.
+    app.say("g1", "leader1", "张伟", "转派 1 九网格").await;
+    assert!(app.last().text.contains("找不到"), "{}", app.last().text);
+    assert_eq!(assignee(&app).await.as_deref(), Some("L1"));
+    app.stop().await;
+}
+both_backends!(transfer_to_a_person_or_a_grid, transfers);

@@ -1,4 +1,5 @@
-//! Hand a ticket to someone else: `/transfer 42 @李强` (转派 42 @李强).
+//! Hand a ticket to someone else: `/transfer 42 @李强` (转派 42 @李强), or to the leader on duty
+//! of a grid beside the ticket's, named as people say it (转派 42 二网格, 转给第二网格).
 
 use crate::domain::message::Mention;
 use crate::domain::role::Who;
@@ -72,6 +73,13 @@ impl ChatCommand for Transfer {
         {
             people = tx.find_people(uid, scene.platform()).await?;
         }
+        // "转派 2 二网格": no person of that name, but a grid beside the ticket's: its leader
+        // on duty.
+        if people.is_empty()
+            && let Some(leader) = engine.grid_leader_named(tx, scene, &t.grid, who).await?
+        {
+            people.push(leader);
+        }
         let target = match people.len() {
             0 => return Ok(vec![Notice::plain(engine.texts.no_such_person(who), None)]),
             1 => people.remove(0),
@@ -102,5 +110,31 @@ impl ChatCommand for Transfer {
             notice.buttons = vec![engine.claim_button(&t.number())];
         }
         Ok(vec![notice])
+    }
+}
+
+impl Engine {
+    /// The leader on duty of the grid named `name` among the ticket grid's siblings (and the
+    /// grids under it): a code or a name as people shorten it (二网格, 第二网格, QS-DF-02).
+    async fn grid_leader_named(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        grid: &str,
+        name: &str,
+    ) -> Result<Option<crate::store::roster::Person>, crate::store::StoreError> {
+        let Some(here) = tx.grid(grid).await? else {
+            return Ok(None);
+        };
+        let mut near = match &here.parent {
+            Some(parent) => tx.child_grids(parent).await?,
+            None => Vec::new(),
+        };
+        near.extend(tx.child_grids(grid).await?);
+        near.retain(|g| g.code != here.code);
+        let Ok(found) = crate::stats::figures::resolve_scope(name, &near) else {
+            return Ok(None);
+        };
+        tx.on_duty(&found.code, scene.platform(), scene.now).await
     }
 }
