@@ -83,7 +83,7 @@ pub fn alone_or_paused(rest: &str) -> bool {
 /// Only the phrasings that say so alone: 收到 and 好的 answer notices as often, "我来了" says
 /// someone arrived, and "我去！" is an exclamation.
 pub fn claims_without_number(text: &str) -> bool {
-    const ALONE: [&str; 9] = [
+    const ALONE: [&str; 16] = [
         "我来处理",
         "我去处理",
         "我去看看",
@@ -94,14 +94,25 @@ pub fn claims_without_number(text: &str) -> bool {
         "来处理",
         "去处理",
         "去看看",
+        "on it",
+        "i'm on it",
+        "i'll handle it",
+        "i'll take it",
+        "i'll take this",
+        "leave it to me",
+        "will handle",
     ];
     let t = text.trim();
-    [t, strip_lead_in(t)].into_iter().any(|said| {
-        ALONE.iter().any(|p| {
-            said.strip_prefix(p)
-                .is_some_and(|rest| matches!(rest, "吧" | "一下") || alone_or_paused(rest))
+    let lower = t.to_lowercase().replace('’', "'");
+    [t, strip_lead_in(t), lower.as_str()]
+        .into_iter()
+        .any(|said| {
+            ALONE.iter().any(|p| {
+                said.strip_prefix(p)
+                    .is_some_and(|rest| matches!(rest, "吧" | "一下") || alone_or_paused(rest))
+            })
         })
-    }) && !is_question(text)
+        && !is_question(text)
 }
 
 /// Phrasings that say "done" after a ticket number: "3号办结了，杂物已清理", "#3 搞定了".
@@ -579,10 +590,11 @@ fn asks_own_progress_en(t: &str) -> bool {
         "i posted",
         "i flagged",
     ];
-    const MORE: [&str; 7] = [
+    const MORE: [&str; 8] = [
         "news",
         "anybody",
         "happened",
+        "happening",
         "coming",
         "looked at",
         "any word",
@@ -596,8 +608,30 @@ fn asks_own_progress_en(t: &str) -> bool {
         "when will",
         "any word",
     ];
+    // "my report", and with what it was about between: "my lift report", "my street light
+    // complaint".
+    const REPORTED: [&str; 7] = [
+        "report",
+        "complaint",
+        "request",
+        "ticket",
+        "case",
+        "issue",
+        "problem",
+    ];
+    let words: Vec<&str> = t
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let my_named = words.iter().enumerate().any(|(i, w)| {
+        *w == "my"
+            && words[i + 1..]
+                .iter()
+                .take(3)
+                .any(|n| REPORTED.iter().any(|r| n.starts_with(r)))
+    });
     t.split_whitespace().count() <= 20
-        && MINE.iter().any(|w| t.contains(w))
+        && (my_named || MINE.iter().any(|w| t.contains(w)))
         && PROGRESS_EN.iter().chain(&MORE).any(|w| t.contains(w))
         && (t.trim_end().ends_with('?') || ASKING.iter().any(|w| t.contains(w)))
 }
@@ -763,6 +797,9 @@ mod tests {
             "我来吧",
             "我负责",
             "我去处理一下",
+            "on it",
+            "On it, there in 10",
+            "I’ll take this",
         ] {
             assert!(claims_without_number(t), "{t}");
         }
@@ -774,6 +811,8 @@ mod tests {
             "我来处理吗？",
             "我去看看电影",
             "我负责的网格",
+            "on its way",
+            "on it?",
         ] {
             assert!(!claims_without_number(t), "{t}");
         }
@@ -902,6 +941,8 @@ mod tests {
             "请问我上周投诉的噪音处理了没有",
             "我提过的那个事到底有没有人管",
             "any update on my report?",
+            "any update on my lift report?",
+            "what's happening with my street light complaint?",
             "Is the light I reported fixed yet?",
             "what happened to my complaint",
             "I reported the leak on Monday, when will someone come?",
@@ -918,6 +959,7 @@ mod tests {
             "路灯什么时候修",
             "你报的灯修好了吗",
             "is the lift fixed yet?",
+            "my lift is fine, any update on the hall booking?",
             "我的快递到了吗",
             // "我报了警": no report to gridline in the words.
             "我报了警，警察什么时候来",
