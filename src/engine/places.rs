@@ -95,6 +95,10 @@ impl Engine {
         scene: &Scene<'_>,
         u: &Understanding,
     ) -> Result<Option<Understanding>, StoreError> {
+        // A report that names a numbered place of its own needs none (and costs no look-up).
+        if u.location.as_deref().is_some_and(numbered) {
+            return Ok(None);
+        }
         let ev = scene.event;
         let Some(waiting) = tx
             .take_waiting_place(
@@ -107,9 +111,6 @@ impl Engine {
         else {
             return Ok(None);
         };
-        if u.location.as_deref().is_some_and(numbered) {
-            return Ok(None);
-        }
         Ok(Some(Understanding {
             location: Some(placed(u.location.as_deref(), &waiting)),
             ..u.clone()
