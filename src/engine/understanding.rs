@@ -34,6 +34,24 @@ const CONFIRM_COMMAND: &str = "/confirm";
 /// that a link cannot fix.
 const LINK_CANDIDATES: i64 = 50;
 
+/// The suffix of an event made of the rest of a message that reported two problems.
+const REST_SUFFIX: &str = "/2";
+
+/// Most problems read out of one message: the rest after that is one report, however many
+/// problems it names (a message listing a street's every fault is for a person to sort).
+const MAX_SPLITS: usize = 4;
+
+/// How many times the message an event comes from was split to make it.
+fn split_so_far(event_id: &str) -> usize {
+    let mut id = event_id;
+    let mut n = 0;
+    while let Some(rest) = id.strip_suffix(REST_SUFFIX) {
+        id = rest;
+        n += 1;
+    }
+    n
+}
+
 /// What a confirmation answer says.
 enum Answer {
     /// "1", 是的, 确认 (yes) or "0", 不是, 不用了 (no): the sender's newest question in this chat.
@@ -95,7 +113,7 @@ impl Engine {
     ) -> Result<Vec<Notice>, StoreError> {
         let p = &self.settings.parser;
         match u.band(p.open_threshold, p.confirm_threshold) {
-            Band::Open if !u.explicit => {
+            Band::Open if !u.explicit && split_so_far(&scene.event.event_id) < MAX_SPLITS => {
                 // Two problems in one message are two reports: the first is read here, the
                 // rest goes through the inbox as a message of its own (split again if need be).
                 let Some((first, rest)) = self.parser.split_report(&u.body, p.open_threshold)
@@ -135,7 +153,7 @@ impl Engine {
             return Ok(());
         };
         let mut part = ev.clone();
-        part.event_id = format!("{}/2", ev.event_id);
+        part.event_id = format!("{}{REST_SUFFIX}", ev.event_id);
         part.kind = EventKind::Message {
             message_id: message_id.clone(),
             text: rest.to_string(),
@@ -477,5 +495,19 @@ impl Engine {
             self.texts.co_reported(&scene.number(&t.grid, t.no)),
             Some(t.id),
         )]))
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::{MAX_SPLITS, split_so_far};
+
+    #[test]
+    fn the_rest_of_a_message_counts_its_splits() {
+        assert_eq!(split_so_far("e17"), 0);
+        assert_eq!(split_so_far("e17/2"), 1);
+        assert_eq!(split_so_far("e17/2/2/2"), 3);
+        assert_eq!(split_so_far("chat/2024/2"), 1);
+        assert!(split_so_far("e1/2/2/2/2") >= MAX_SPLITS);
     }
 }
