@@ -507,4 +507,42 @@ mod tests {
             Some(Category::Lighting)
         );
     }
+
+    #[test]
+    fn someone_fallen_at_home_and_unable_to_rise_is_health() {
+        // The lexicon alone: "fell in the" (into a canal) and "fall down" (a ceiling about to)
+        // are safety's; fallen in a room of the home, or unable to get up, the body is the matter.
+        let p = crate::understand::tests::parser();
+        for t in [
+            "my neighbour fell in the shower last night and still can't get up, door locked",
+            "grandpa fall down at home, cannot get up, pls help",
+            "man on the bench clutching his chest, sweating",
+        ] {
+            assert_eq!(p.lexicon_reading(t).category, Some(Category::Health), "{t}");
+        }
+        assert_eq!(
+            p.lexicon_reading("a boy fell in the canal behind the shops, pls help")
+                .category,
+            Some(Category::Safety)
+        );
+    }
+
+    #[test]
+    fn hardship_told_by_the_help_asked_for_is_welfare() {
+        // A scheme, financial help or an emergency fund asked for, a single parent or a widow
+        // with no money, and living alone in the estates' Malay and Tagalog.
+        let p = crate::understand::tests::parser();
+        for t in [
+            "single mother here, electric bill overdue, any assistance scheme i can try?",
+            "my uncle lost work and has no money for rent, is there financial help?",
+            "Makcik Ros janda, hidup sorang, takde duit nak baiki rumah",
+            "si Lola sa kanto nag-iisa na, baka pwede sa ayuda",
+        ] {
+            assert_eq!(
+                p.lexicon_reading(t).category,
+                Some(Category::Welfare),
+                "{t}"
+            );
+        }
+    }
 }
