@@ -54,6 +54,8 @@ pub(crate) struct PlaceRules {
     bare_room_zh: Regex,
     /// Flat numbers without a unit word: `#05-12`, or `3B` after at/in/from ("lives at 3B").
     flat_en: Regex,
+    /// A flat number after the person living there ("aunty in 502").
+    person_room_en: Regex,
     /// A capitalised name after a locative preposition ("across Jalan Kayu", "behind Lok Fu").
     name_en: Regex,
 }
@@ -229,14 +231,20 @@ const HOME_EN: &str = "(?-u:\\b)(?:(?:Mr|Mrs|Ms|Mdm|Madam|Miss|Dr|Uncle|Aunty|Au
     |(?-u:\\b)(?i:the)\\s+(?:flat|unit|house|apartment)\\s+(?:opposite|above|below|upstairs|downstairs|next\\s+door|across)(?-u:\\b)\
     |(?-u:\\b)(?i:the)\\s+corner\\s+(?:unit|flat|house)(?-u:\\b)\
     |(?-u:\\b)(?i:their|there|his|her)\\s+(?:flat|unit|house|apartment)(?-u:\\b)";
+/// A flat by its number alone after the person living there: "Old aunty in 502 stays alone",
+/// "the couple at 1203" (a year after "in" is none: checked in code). The number is group 1.
+const PERSON_ROOM_EN: &str = "(?-u:\\b)(?i:aunty|auntie|uncle|lady|man|woman|couple|family|granny|grandma|grandpa|neighbour|neighbor|elderly|tenant|tenants|resident|residents|folks|guy|boy|girl|kid|kids)\\s+(?:in|at|from)\\s+(?:(?i:unit|flat|no\\.?)\\s*)?([0-9]{3,4})(?-u:\\b)";
 /// Malay and Singapore street, village and market names, and Philippine villages and their
 /// hamlets (Barangay San Roque, Sitio Maligaya): the word comes first (Jalan Mawar, Jalan 5/3,
 /// Lorong Pisang, Kampung Baru, Taman Melati, Sungai Kecil, Pasar Chow Kit), perhaps with the
-/// street's number before the name (Lorong 4 Toa Payoh). A housing estate is often written in
-/// lowercase in chat (taman melati, taman permainan: a playground).
+/// street's number before the name (Lorong 4 Toa Payoh). A housing estate and a river are often
+/// written in lowercase in chat (taman melati, taman permainan: a playground; sungai belakang
+/// kampung). A home is named by who lives there after "rumah" (rumah Mak Som, rumah Pak Hassan),
+/// as "Mr Tan's flat" is.
 const MALAY_EN: &str = "(?-u:\\b)(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Taman|Sungai|Bukit|Lebuh|Persiaran|Pasar|Sitio|Barangay|Brgy|Barrio)\\.?\\s+\
     (?:(?:[0-9]{1,3}[A-Z]?\\s+)?[A-Z][A-Za-z]+(?:\\s+[A-Z0-9][A-Za-z0-9]*)?|[0-9]{1,3}/[0-9]{1,3}(?-u:\\b))\
-    |(?-u:\\b)taman\\s+[a-z]{3,}(?-u:\\b)";
+    |(?-u:\\b)(?:taman|sungai)\\s+[a-z]{3,}(?-u:\\b)\
+    |(?-u:\\b)(?i:rumah)\\s+(?:(?:Pak|Mak|Cik|Tok|Nek|Atuk|Opah|Encik|Puan|Datuk|Haji|Hajah|Kak|Abang|Abg|Makcik|Pakcik|Uncle|Aunty)\\s+)?[A-Z][a-z]+(?-u:\\b)";
 /// British and African roads numbered by their class, after "the" or "on" (the A470, on the
 /// M6, the N1): the road is named as a named street is.
 /// (B1 and B2 are basements; B roads have three or four digits. A3 to A5 are paper, left out
@@ -333,6 +341,7 @@ impl PlaceRules {
             room_zh: Regex::new(ROOM_ZH)?,
             bare_room_zh: Regex::new(BARE_ROOM_ZH)?,
             flat_en: Regex::new(FLAT_EN)?,
+            person_room_en: Regex::new(PERSON_ROOM_EN)?,
             name_en: Regex::new(NAME_EN)?,
         })
     }
@@ -576,7 +585,9 @@ impl Clues {
             ]
             .iter()
             .any(|w| hay.contains(w))
-            || hay.contains("taman ")
+            || ["taman ", "sungai ", "umah "]
+                .iter()
+                .any(|w| hay.contains(w))
     }
 
     /// [`ROAD_CODE_EN`]: a capital A, M, B or N and digits.
@@ -760,6 +771,31 @@ pub(crate) fn locate(
                     (!matches!(code, "A3" | "A4" | "A5")).then(|| Candidate {
                         span: m.end() - code.len()..m.end(),
                         score: HOME_WEIGHT,
+                    })
+                }),
+            );
+        }
+        if clues.has(DIGIT) {
+            gather(
+                &mut found,
+                rules.person_room_en.captures_iter(hay).filter_map(|c| {
+                    let m = c.get(1)?;
+                    let year = m.len() == 4
+                        && (m.as_str().starts_with("19") || m.as_str().starts_with("20"));
+                    let after = hay[m.end()..].trim_start();
+                    let amount = [
+                        "am", "pm", "hrs", "hours", "minutes", "mins", "people", "m ", "km", "rm",
+                        "rs", "%",
+                    ]
+                    .iter()
+                    .any(|w| {
+                        after
+                            .get(..w.len())
+                            .is_some_and(|a| a.eq_ignore_ascii_case(w))
+                    });
+                    (!year && !amount).then(|| Candidate {
+                        span: m.range(),
+                        score: FLAT_WEIGHT,
                     })
                 }),
             );
@@ -1109,6 +1145,22 @@ fn named_place(rules: &PlaceRules, jieba: &Jieba, hay: &str, hit: &PlaceHit) -> 
     let (start, named) = if ascii {
         if next_word_is(hay, hit.span.end, &NOT_PLACE_AFTER) {
             // "school bag", "park bench" … a place word naming a thing.
+            return None;
+        }
+        // "cars park along the road", "always park at my lot": the verb, not a park.
+        if term.eq_ignore_ascii_case("park") && parks_a_car(hay, hit.span.clone()) {
+            return None;
+        }
+        // "ketua kampung", "ketua taman": the head of the village or estate, a person.
+        if word_before(hay, hit.span.start).is_some_and(|(_, w)| one_of(&["ketua", "penghulu"], w))
+        {
+            return None;
+        }
+        // "season parking", "double parking": a permit or an offence, not a car park.
+        if term.eq_ignore_ascii_case("parking")
+            && word_before(hay, hit.span.start)
+                .is_some_and(|(_, w)| one_of(&["season", "double", "illegal", "monthly"], w))
+        {
             return None;
         }
         let (start, named, described) =
@@ -1546,6 +1598,71 @@ fn next_word_is(hay: &str, end: usize, list: &[&str]) -> bool {
 const NOT_PLACE_AFTER: [&str; 18] = [
     "bag", "bags", "uniform", "uniforms", "fees", "holiday", "holidays", "teacher", "teachers",
     "menu", "menus", "run", "officer", "officers", "manager", "managers", "agent", "agents",
+];
+
+/// Whether "park" at `span` is the verb: after a subject, an adverb, a modal or "to" ("cars
+/// park double line", "always park at my lot", "nowhere to park"), or before whose car or where
+/// ("park his lorry", "park there"). A park is named after a determiner or a name.
+fn parks_a_car(hay: &str, span: Range<usize>) -> bool {
+    match word_before(hay, span.start).map(|(_, w)| w) {
+        Some(w) if one_of(&DETERMINERS, w) => false,
+        Some(w) if one_of(&BEFORE_PARKING, w) => true,
+        _ => next_word_is(hay, span.end, &AFTER_PARKING),
+    }
+}
+
+const BEFORE_PARKING: [&str; 40] = [
+    "always",
+    "cannot",
+    "can't",
+    "cant",
+    "don't",
+    "dont",
+    "not",
+    "never",
+    "to",
+    "they",
+    "he",
+    "she",
+    "i",
+    "we",
+    "you",
+    "people",
+    "cars",
+    "car",
+    "lorry",
+    "lorries",
+    "van",
+    "vans",
+    "who",
+    "still",
+    "also",
+    "illegally",
+    "anyhow",
+    "simply",
+    "just",
+    "will",
+    "can",
+    "must",
+    "should",
+    "go",
+    "come",
+    "keep",
+    "keeps",
+    "pls",
+    "please",
+    "then",
+];
+const AFTER_PARKING: [&str; 9] = [
+    "his",
+    "her",
+    "their",
+    "here",
+    "illegally",
+    "anyhow",
+    "properly",
+    "double",
+    "anywhere",
 ];
 
 /// A floor where a lift stands or between two floors: below a building part (1.5), above an
@@ -2712,5 +2829,100 @@ mod places_of_the_wider_world {
         has("安置点的路灯坏了一大半 晚上走路看不见", "安置点");
         has("河涌里的死鱼好臭 几天没人捞", "河涌");
         has("烤烟房旁边的电线被老鼠咬了", "烤烟房");
+    }
+
+    #[test]
+    fn malay_lanes_by_number_rivers_and_homes_in_lowercase() {
+        has(
+            "drain at lorong 7 choked again, water up to the road, pls clear",
+            "lorong 7",
+        );
+        has(
+            "street light at jalan 12 rosak 2 weeks, very dark",
+            "jalan 12",
+        );
+        has(
+            "sampah at taman indah not collected one week, smell teruk",
+            "taman indah",
+        );
+        has(
+            "air sungai kecil naik, dah masuk rumah orang, tolong",
+            "sungai kecil",
+        );
+        has(
+            "rumah Pak Din atap bocor, dia tinggal sorang, boleh tolong?",
+            "rumah Pak Din",
+        );
+        // A numbered street inside an estate named first keeps the estate.
+        has(
+            "flood in Taman Sri Jaya, water entering houses at Jalan 3/2, old folks need help",
+            "Taman Sri Jaya",
+        );
+        // The village head is a person, not the village.
+        has(
+            "my neighbour's goats eat my plants beside my house, can ketua kampung talk to him",
+            "beside my house",
+        );
+    }
+
+    #[test]
+    fn the_senders_own_door_unit_and_lot() {
+        has(
+            "light outside my door spoil again, pls fix",
+            "outside my door",
+        );
+        has(
+            "the water meter at my unit leaking since morning",
+            "my unit",
+        );
+        // A place named outright wins.
+        has(
+            "light outside my door and at the lift lobby both dead",
+            "lift lobby",
+        );
+    }
+
+    #[test]
+    fn park_as_a_verb_and_parking_as_a_permit() {
+        has(
+            "lorries always park at my lot, I pay season parking also",
+            "my lot",
+        );
+        has(
+            "Vans park double line along Serangoon Ave every night",
+            "Serangoon Ave",
+        );
+        // The noun stays a place.
+        has("the swings at the park are broken, kids got hurt", "park");
+    }
+
+    #[test]
+    fn public_places_named_by_what_they_are_for() {
+        has(
+            "kids set fire to the bins behind the youth centre",
+            "youth centre",
+        );
+        has(
+            "the roof of the daycare center is leaking onto the mats",
+            "daycare center",
+        );
+        has(
+            "the mailroom door lock broken, parcels going missing",
+            "mailroom",
+        );
+        has("old man collapsed at the surgery waiting room", "surgery");
+        has(
+            "pigeon droppings all over the terrace, pls put netting",
+            "terrace",
+        );
+        has(
+            "old aunty in 1203 lives alone and had a fall, can someone check",
+            "1203",
+        );
+        // A year after a person is no flat.
+        assert_ne!(
+            place("the family in 2019 moved out").as_deref(),
+            Some("2019")
+        );
     }
 }
