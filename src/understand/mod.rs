@@ -326,6 +326,25 @@ const PRESENT: [&str; 16] = [
     "for weeks",
 ];
 
+/// Words that turn from small talk to business ("good morning all … btw the manhole cover is
+/// missing", "早上好 今天天气好好哦 对了 我们家那个申请…"): the greetings, jokes and stories
+/// before them introduce the report, they do not frame it ([`turn`]). "Anyway" is none: it as
+/// often closes the business ("anyway it got fixed last wk").
+const TURN: [&str; 12] = [
+    "对了",
+    "顺便说",
+    "顺便讲",
+    "说个事",
+    "想起来个事",
+    "另外说",
+    "btw",
+    "by the way",
+    "quick thing",
+    "quick question",
+    "on another note",
+    "separate thing",
+];
+
 /// What a strong urgency cue adds to the categories: safety, as much as a topic word, once
 /// a message: several alarms in one report say how bad it is, not what it is about.
 const DANGER: Entry = Entry {
@@ -764,6 +783,19 @@ impl Parser {
         // "“请勿大声喧哗” 贴了有啥用", "【转】“…一经发现罚款” 说得好听": a notice the sender
         // dismisses as no help is what the sender complains of, not the sender's notice.
         let dismissed_before = self.last_start_of(hay, hits, Kind::Dismiss);
+        // "Good morning all … haha. Btw the manhole cover on Mabuhay St is missing": the small
+        // talk before a turn to business introduces it; it is no chat, story or thanks of the
+        // message, when business (a problem, an alarm, an ask) follows the turn.
+        let turned_at = turn(hay).filter(|&t| {
+            hits.iter().filter(|h| h.start as usize >= t).any(|h| {
+                self.meanings(h).iter().enumerate().any(|(k, e)| {
+                    matches!(
+                        e.kind,
+                        Kind::Problem | Kind::Issue | Kind::Urgent | Kind::Ask | Kind::Complaint
+                    ) && self.passes(hay, h, k, e)
+                })
+            })
+        });
         for (i, hit) in hits.iter().enumerate() {
             for (k, e) in self.meanings(hit).iter().enumerate() {
                 if !self.passes(hay, hit, k, e) {
@@ -771,6 +803,13 @@ impl Parser {
                 }
                 if matches!(e.kind, Kind::Notice | Kind::Frame | Kind::Spam)
                     && dismissed_before.is_some_and(|at| hit.end as usize <= at)
+                {
+                    continue;
+                }
+                if matches!(
+                    e.kind,
+                    Kind::Chat | Kind::Frame | Kind::Notice | Kind::Thanks
+                ) && turned_at.is_some_and(|at| hit.end as usize <= at)
                 {
                     continue;
                 }
@@ -1407,6 +1446,27 @@ fn has_word(hay: &str, word: &str) -> bool {
             && b.get(i + w.len())
                 .is_none_or(|c| !c.is_ascii_alphanumeric())
     })
+}
+
+/// Where the last word of [`TURN`] in `hay` ends (English ones standing as words).
+fn turn(hay: &str) -> Option<usize> {
+    let b = hay.as_bytes();
+    TURN.iter()
+        .filter_map(|w| {
+            if !w.is_ascii() {
+                return hay.rfind(w).map(|i| i + w.len());
+            }
+            let n = w.len();
+            (0..b.len().saturating_sub(n - 1))
+                .rev()
+                .find(|&i| {
+                    b[i..i + n].eq_ignore_ascii_case(w.as_bytes())
+                        && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                        && b.get(i + n).is_none_or(|c| !c.is_ascii_alphanumeric())
+                })
+                .map(|i| i + n)
+        })
+        .max()
 }
 
 /// Words for this moment: after a habitual word ("天天烧香的那家 现在火光很大") they set an
@@ -3165,6 +3225,71 @@ pub(crate) mod tests {
         ] {
             not_req(t);
             assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
+    fn small_talk_before_a_turn_to_business_frames_nothing() {
+        // Twentieth round: greetings, a story and a laugh, then "btw" or "对了" and the report.
+        // The lexicon alone reads them (the model has learned rows like them).
+        for t in [
+            "Morning all, hope everyone enjoyed the long weekend haha. btw the drain cover by the \
+             laundrette on Kent St is gone, pls get it covered",
+            "大家晚上好 今天包了饺子哈哈 对了 5栋门口那盏路灯不亮了 麻烦看看",
+        ] {
+            let f = parser().features(t);
+            // chat, notice (frames count as notices), thanks
+            assert_eq!((f[14], f[10], f[9]), (0.0, 0.0, 0.0), "{t}");
+            req(t);
+        }
+        // With no business after the turn, the small talk is the message.
+        let f = parser().features("Morning all haha, btw lovely sunset tonight 🌅");
+        assert!(f[14] > 0.0);
+    }
+
+    #[test]
+    fn asking_whether_it_is_reported_is_no_neighbours_favour() {
+        // "Has anyone reported it?" wants the fault dealt with; "anyone know why?" about an
+        // outage asks after it.
+        for t in [
+            "Street lights on the whole of Birch Row out since 8pm. Has anyone reported it?",
+            "no gas supply in our block since lunch, anyone know why?",
+        ] {
+            let f = parser().features(t);
+            assert_eq!(f[11], 0.0, "neighbour: {t}");
+            assert!(f[3] > 0.0, "ask: {t}");
+        }
+    }
+
+    #[test]
+    fn malay_and_tagalog_asks_thanks_and_fixes_are_heard() {
+        // Asks of the estates' Englishes ("sapa boleh", "tolong", "pakicheck naman po").
+        for t in [
+            "pokok kelapa depan surau dah nak tumbang, sapa boleh tebang?",
+            "yung ilaw sa basketball court patay na, pakicheck naman po",
+        ] {
+            assert!(parser().features(t)[3] > 0.0, "ask: {t}");
+        }
+        // Thanks, and found or fixed: over.
+        for t in [
+            "salamat po sa barangay, ayos na yung poste sa amin 🙏",
+            "kucing Pak Ali dah jumpa, terima kasih semua",
+        ] {
+            let f = parser().features(t);
+            assert!(f[8] > 0.0 && f[9] > 0.0, "resolved and thanks: {t}");
+            not_req(t);
+        }
+    }
+
+    #[test]
+    fn tips_passed_on_and_things_found_for_their_owner_are_notices() {
+        for t in [
+            "tip for anyone whose boiler keeps cutting out: bleed the radiators first, worked for us",
+            "Found - black umbrella at the lift lobby, owner pls collect from the guard house",
+        ] {
+            let f = parser().features(t);
+            assert!(f[10] >= 3.0 || f[11] >= 3.0, "notice or neighbour: {t}");
+            not_req(t);
         }
     }
 
