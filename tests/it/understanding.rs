@@ -651,6 +651,11 @@ both_backends!(
     corrections_are_learned_without_a_restart
 );
 
+/// `user` writes `text` in `chat` at `at` (the platform's clock), and gridline acts on it.
+async fn say_at(app: &TestApp, chat: &str, user: &str, name: &str, text: &str, at: i64) {
+    send(app, photo_message(chat, user, name, text, &[], at)).await;
+}
+
 async fn location(app: &TestApp, ticket: i64) -> Option<String> {
     app.store
         .ticket(ticket)
@@ -674,7 +679,7 @@ async fn places_alone(db: Db) {
     let window = app.settings.parser.place_window.as_millis();
     let t0 = gridline::store::now_millis();
     // Before: "3栋", then what is wrong there.
-    send(&app, photo_message("g1", "res1", "王芳", "3栋", &[], t0)).await;
+    say_at(&app, "g1", "res1", "王芳", "3栋", t0).await;
     assert_eq!(ticket_count(&app).await, 0, "a place alone opens nothing");
     assert!(app.bot_messages().is_empty(), "and gets no answer");
     let report = photo_message("g1", "res1", "王芳", "楼道灯坏了好几天了", &[], t0 + 30_000);
@@ -688,16 +693,13 @@ async fn places_alone(db: Db) {
     assert!(app.last().text.contains("3栋楼道"), "{}", app.last().text);
 
     // After: the reporter corrects the building; the card is redrawn with it.
-    send(
+    say_at(
         &app,
-        photo_message(
-            "g1",
-            "res1",
-            "王芳",
-            "不好意思 说错了 是4栋",
-            &[],
-            t0 + 60_000,
-        ),
+        "g1",
+        "res1",
+        "王芳",
+        "不好意思 说错了 是4栋",
+        t0 + 60_000,
     )
     .await;
     assert_eq!(location(&app, 1).await.as_deref(), Some("4栋楼道"));
@@ -714,25 +716,18 @@ async fn places_alone(db: Db) {
 
     // A neighbour's place alone is not the reporter's: it changes nothing.
     let said = app.bot_messages().len();
-    send(
-        &app,
-        photo_message("g1", "res2", "李娜", "5栋", &[], t0 + 70_000),
-    )
-    .await;
+    say_at(&app, "g1", "res2", "李娜", "5栋", t0 + 70_000).await;
     assert_eq!(location(&app, 1).await.as_deref(), Some("4栋楼道"));
     assert_eq!(app.bot_messages().len(), said);
 
     // Past the window, the reporter's place alone no longer changes the ticket...
-    send(
+    say_at(
         &app,
-        photo_message(
-            "g1",
-            "res1",
-            "王芳",
-            "6栋",
-            &[],
-            t0 + 30_000 + window + 1_000,
-        ),
+        "g1",
+        "res1",
+        "王芳",
+        "6栋",
+        t0 + 30_000 + window + 1_000,
     )
     .await;
     assert_eq!(location(&app, 1).await.as_deref(), Some("4栋楼道"));
@@ -743,32 +738,26 @@ async fn places_alone(db: Db) {
     assert_eq!(location(&app, 1).await.as_deref(), Some("7栋楼道"));
 
     // A report naming a numbered place of its own keeps it; an old place alone is forgotten.
-    send(&app, photo_message("g1", "res3", "周杰", "在9栋", &[], t0)).await;
-    send(
+    say_at(&app, "g1", "res3", "周杰", "在9栋", t0).await;
+    say_at(
         &app,
-        photo_message(
-            "g1",
-            "res3",
-            "周杰",
-            "2栋门口的垃圾桶满了没人清",
-            &[],
-            t0 + 90_000,
-        ),
+        "g1",
+        "res3",
+        "周杰",
+        "2栋门口的垃圾桶满了没人清",
+        t0 + 90_000,
     )
     .await;
     assert_eq!(ticket_count(&app).await, 2);
     assert_eq!(location(&app, 2).await.as_deref(), Some("2栋门口"));
-    send(&app, photo_message("g1", "res4", "赵磊", "12栋", &[], t0)).await;
-    send(
+    say_at(&app, "g1", "res4", "赵磊", "12栋", t0).await;
+    say_at(
         &app,
-        photo_message(
-            "g1",
-            "res4",
-            "赵磊",
-            "水管漏水了 一直在滴",
-            &[],
-            t0 + window + 1_000,
-        ),
+        "g1",
+        "res4",
+        "赵磊",
+        "水管漏水了 一直在滴",
+        t0 + window + 1_000,
     )
     .await;
     assert_eq!(ticket_count(&app).await, 3);
