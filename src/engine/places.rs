@@ -12,6 +12,7 @@
 //!
 //! Staff naming a place is no report: it is left alone.
 
+use super::understanding::Handled;
 use super::{Effects, Engine, Notice, Scene};
 use crate::domain::HistoryKind;
 use crate::domain::mask::mask_personal_numbers;
@@ -35,7 +36,7 @@ impl Engine {
         scene: &Scene<'_>,
         replied_ticket: Option<i64>,
         text: &str,
-    ) -> Result<Option<Vec<Notice>>, StoreError> {
+    ) -> Handled {
         if scene.standing.is_staff() || !scene.group.as_ref().is_some_and(|g| g.active) {
             return Ok(None);
         }

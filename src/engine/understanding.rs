@@ -25,7 +25,7 @@ use crate::store::{StoreError, Tx};
 use crate::understand::{Band, Understanding, same_problem};
 
 /// What a step that may or may not handle a message returns: `None` when it did not.
-type Handled = Result<Option<Vec<Notice>>, StoreError>;
+pub(super) type Handled = Result<Option<Vec<Notice>>, StoreError>;
 
 /// The button id of a confirmation question (a button id is the text it stands for).
 const CONFIRM_COMMAND: &str = "/confirm";
@@ -121,7 +121,6 @@ impl Engine {
                     return self.open_or_link(tx, fx, scene, u).await;
                 };
                 self.report_rest(tx, scene, &rest).await?;
-                let first = self.parser.parse(&first, false);
                 self.open_or_link(tx, fx, scene, &first).await
             }
             Band::Open => self.open_or_link(tx, fx, scene, u).await,
@@ -461,7 +460,7 @@ impl Engine {
         };
         // "7栋楼道灯坏了，还有两个也不亮" says "也" of a problem of its own: another kind of
         // problem or another place than the ticket's is a report, not a "me too".
-        let own = self.parser.parse(text, false);
+        let own = self.read(scene, text);
         let elsewhere = own.is_request
             && (own.category.is_some_and(|c| c != t.category)
                 || own

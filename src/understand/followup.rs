@@ -4,7 +4,7 @@
 //! message that reports two problems ("3栋楼道灯坏了，还有5栋门口的垃圾好几天没人清了") is two
 //! reports (src/engine/understanding.rs).
 
-use super::{Category, Parser, is_content_char, same_problem, text};
+use super::{Category, Parser, Understanding, is_content_char, same_problem, text};
 
 /// Words that open a second problem after a first one: "还有", "另外", "also". A marker stands
 /// after a clause break ("…坏了，还有…", "…broken. Also …") or an "and".
@@ -134,7 +134,8 @@ impl Parser {
     /// another place). "3栋楼道灯坏了，还有电梯也坏了" is two; "楼道灯坏了，还有两个也不亮" is one
     /// (the same kind of fault), as is "3栋着火了 还有人在里面" (the second half is no report by
     /// itself). The second half may hold a third problem: it is split again when read.
-    pub fn split_report(&self, text: &str, threshold: f32) -> Option<(String, String)> {
+    /// Returns the first half as read and the second half's text.
+    pub fn split_report(&self, text: &str, threshold: f32) -> Option<(Understanding, String)> {
         let text = text.trim();
         if text.chars().count() < 8 {
             return None;
@@ -174,7 +175,7 @@ impl Parser {
             };
             let one_problem = ca == cb && !apart;
             if !one_problem {
-                return Some((first.to_string(), second.to_string()));
+                return Some((a, second.to_string()));
             }
         }
         None
@@ -329,7 +330,7 @@ mod tests {
                 "the bins at block 7 are overflowing",
             ),
         ] {
-            let got = parser().split_report(text, 0.7);
+            let got = parser().split_report(text, 0.7).map(|(a, b)| (a.body, b));
             assert_eq!(got, Some((first.to_string(), second.to_string())), "{text}");
         }
     }
@@ -344,7 +345,7 @@ mod tests {
             "the lift is broken again, also it smells in there",
             "3栋楼道灯坏了",
         ] {
-            assert_eq!(parser().split_report(text, 0.7), None, "{text}");
+            assert!(parser().split_report(text, 0.7).is_none(), "{text}");
         }
     }
 
