@@ -150,7 +150,7 @@ impl Tally {
     }
 
     /// The best category and its score; ties go to the one mentioned first.
-    fn category(&self) -> Option<(Category, f32)> {
+    pub(super) fn category(&self) -> Option<(Category, f32)> {
         self.category_with(0.0)
     }
 
@@ -483,7 +483,13 @@ pub(crate) fn decide(
         !calm && (strong || (!reassured && urgent + intensifier + exposure >= 2.0));
     // The lexicon hears alarm words; the model, which has read the whole message, may be all
     // but sure it is an everyday report: then the alarm is a hazard to fix, not danger now.
-    let vetoed = opinion.is_some_and(|o| o.urgent < blend.veto);
+    // Two alarms heard apart ("困了个人" and "在里面") are seldom both misread: the veto is
+    // for one alarm word in an everyday message. Out of fold over the 14,187 rows of
+    // train+dev after the twenty-first round's join, four rows with two were vetoed: one
+    // urgent, one either way, two not urgent (docs/parser.md, "Twenty-first round").
+    let vetoed = opinion.is_some_and(|o| o.urgent < blend.veto) && t.urgent_strong < 2.0;
+    #[cfg(test)]
+    let heard_alarm = lexicon_urgent;
     let lexicon_urgent = lexicon_urgent && !vetoed;
     // The model hears urgency in words no lexicon lists ("水已经到车门了"); it counts when the
     // message reads as a request at all and nothing in it says calm (a notice, a fix, a
@@ -557,6 +563,8 @@ pub(crate) fn decide(
         "hedged": hedged,
         "heard": heard,
         "lex_urgent": lexicon_urgent,
+        "alarm": heard_alarm,
+        "strong": t.urgent_strong,
         "m_req": opinion.map(|o| o.request),
         "m_urg": opinion.map(|o| o.urgent),
         "m_cat": opinion.map(|o| o.categories),
