@@ -766,8 +766,8 @@ impl Engine {
                 problem: Problem::MissingNumber,
             } if replied_ticket.is_none()
                 && let Some(notices) = match name {
-                    Name::Status => self.own_progress(tx, fx, scene).await?,
-                    _ => self.own_withdrawal(tx, fx, scene).await?,
+                    Name::Status => self.own_progress(tx, fx, scene, text).await?,
+                    _ => self.own_withdrawal(tx, fx, scene, text).await?,
                 } =>
             {
                 return Ok(notices);
@@ -840,9 +840,9 @@ impl Engine {
             replied_ticket.is_none() && crate::understand::command::asks_own_progress(text);
         if replied_ticket.is_none() {
             let own = if asks_own {
-                self.own_progress(tx, fx, scene).await?
+                self.own_progress(tx, fx, scene, text).await?
             } else if crate::understand::command::withdraws(text) {
-                self.own_withdrawal(tx, fx, scene).await?
+                self.own_withdrawal(tx, fx, scene, text).await?
             } else {
                 None
             };

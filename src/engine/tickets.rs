@@ -602,20 +602,7 @@ impl Engine {
     /// it and no place the ticket's own words do not share.
     fn same_problem(&self, scene: &Scene<'_>, text: &str, ticket: &Ticket) -> bool {
         let reading = self.read(scene, text);
-        let category = reading.category.is_none_or(|c| c == ticket.category);
-        // Compared without case, and an English plural as its singular ("bins", "bin area").
-        let body = ticket.body.to_lowercase();
-        let theirs = ticket
-            .location
-            .as_deref()
-            .unwrap_or_default()
-            .to_lowercase();
-        let place = reading.location.as_deref().is_none_or(|place| {
-            let place = place.to_lowercase();
-            let singular = place.strip_suffix('s').unwrap_or(&place);
-            body.contains(singular) || (!theirs.is_empty() && place.contains(&theirs))
-        });
-        category && place
+        about(reading.category, reading.location.as_deref(), ticket)
     }
 
     /// The sender's tickets reported in this chat, newest first.
@@ -628,18 +615,36 @@ impl Engine {
             .collect())
     }
 
+    /// The tickets of `mine` that `text` names, when it names a problem or a place ("any update
+    /// on my lift report?", "路灯那个修了吗"): those it reads as about (same category, a place
+    /// they share). All of `mine` when it names nothing, or nothing of theirs matches.
+    fn named_in(&self, text: &str, mine: Vec<Ticket>) -> Vec<Ticket> {
+        let (category, place) = self.parser.named(text);
+        if category.is_none() && place.is_none() {
+            return mine;
+        }
+        let named: Vec<Ticket> = mine
+            .iter()
+            .filter(|t| about(category, place.as_deref(), t))
+            .cloned()
+            .collect();
+        if named.is_empty() { mine } else { named }
+    }
+
     /// A reporter asking how their report stands without its number ("我报的灯修了吗", "any
-    /// update on my report?"), or typing 查询 alone: the state and history of their one ticket
-    /// of this chat still being handled, else of their latest one here; a list when several
-    /// are being handled. `None` when nothing of the sender's is in this chat (the text is
-    /// then read as an ordinary message).
+    /// update on my report?"), or typing 查询 alone: of their tickets in this chat that the text
+    /// names (all when it names none), the state and history of the one still being handled,
+    /// else of the latest; a list when several are being handled. `None` when nothing of the
+    /// sender's is in this chat (the text is then read as an ordinary message).
     pub(super) async fn own_progress(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
         scene: &Scene<'_>,
+        text: &str,
     ) -> Result<Option<Vec<Notice>>, StoreError> {
         let mine = self.mine_here(tx, scene).await?;
+        let mine = self.named_in(text, mine);
         let active: Vec<Ticket> = mine
             .iter()
             .filter(|t| t.state.is_active())
@@ -664,17 +669,19 @@ impl Engine {
 
     /// A reporter taking their report back without its number ("我报错了，不用管了", "刚才那个不
     /// 用修了", "never mind, it's working again"), or typing 撤销 alone: their one ticket of this
-    /// chat still being handled is withdrawn, as `撤销 N` would; with several, they are listed
-    /// to choose from. `None` when nothing of theirs is being handled here.
+    /// chat still being handled (of those the text names, as for progress) is withdrawn, as
+    /// `撤销 N` would; with several, they are listed to choose from. `None` when nothing of
+    /// theirs is being handled here.
     pub(super) async fn own_withdrawal(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
         scene: &Scene<'_>,
+        text: &str,
     ) -> Result<Option<Vec<Notice>>, StoreError> {
+        let mine = self.mine_here(tx, scene).await?;
         let active: Vec<Ticket> = self
-            .mine_here(tx, scene)
-            .await?
+            .named_in(text, mine)
             .into_iter()
             .filter(|t| t.state.is_active())
             .collect();
@@ -793,4 +800,22 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Whether a message naming `category` and `place` (either may be unnamed) is about `ticket`'s
+/// problem: no other category, and no place the ticket's own words do not share. Compared
+/// without case, and an English plural as its singular ("bins", "bin area").
+fn about(category: Option<Category>, place: Option<&str>, ticket: &Ticket) -> bool {
+    let body = ticket.body.to_lowercase();
+    let theirs = ticket
+        .location
+        .as_deref()
+        .unwrap_or_default()
+        .to_lowercase();
+    let place = place.is_none_or(|place| {
+        let place = place.to_lowercase();
+        let singular = place.strip_suffix('s').unwrap_or(&place);
+        body.contains(singular) || (!theirs.is_empty() && place.contains(&theirs))
+    });
+    category.is_none_or(|c| c == ticket.category) && place
 }

@@ -350,6 +350,17 @@ async fn own_progress_without_a_number(db: Db) {
         two.is_some() && first.is_some() && two < first,
         "both listed, newest first: {both}"
     );
+    // Naming the problem picks the one it is about, in either language's way of asking.
+    app.say("g1", "res1", "王芳", "我报的垃圾到底有没有人管")
+        .await;
+    let rubbish = app.last().text;
+    assert!(
+        rubbish.contains("#2") && !rubbish.contains("#1"),
+        "{rubbish}"
+    );
+    app.say("g1", "res1", "王芳", "我报的楼道灯修了吗").await;
+    let light = app.last().text;
+    assert!(light.contains("#1") && !light.contains("#2"), "{light}");
 
     // Someone who reported nothing here is told how to report.
     app.say("g1", "res2", "李娜", "我报的灯修了吗").await;
@@ -390,6 +401,12 @@ async fn withdrawn_in_words(db: Db) {
     app.say("g1", "res1", "王芳", "/report 5栋电梯坏了").await;
     app.say("g1", "res1", "王芳", "/report 5栋门口垃圾没人收")
         .await;
+    app.say("g1", "res1", "王芳", "/report 6栋楼道灯不亮").await;
+    // The words name which: the lamp is withdrawn, the other two stay.
+    app.say("g1", "res1", "王芳", "楼道灯那个不用修了，自己好了")
+        .await;
+    assert!(app.last().text.contains("#4 已撤销"), "{}", app.last().text);
+    assert_eq!(state(&app, 2).await, TicketState::Open);
     app.say("g1", "res1", "王芳", "撤销").await;
     let which = app.last().text;
     assert!(
@@ -406,10 +423,10 @@ async fn withdrawn_in_words(db: Db) {
     // Someone else's words withdraw nothing of hers.
     app.say("g1", "res1", "王芳", "/report 7栋水管漏水").await;
     app.say("g1", "res2", "李娜", "不用了，谢谢").await;
-    assert_eq!(state(&app, 4).await, TicketState::Open);
+    assert_eq!(state(&app, 5).await, TicketState::Open);
     app.say("g1", "res2", "李娜", "撤销").await;
     assert!(app.last().text.contains("撤销 42"), "{}", app.last().text);
-    assert_eq!(state(&app, 4).await, TicketState::Open);
+    assert_eq!(state(&app, 5).await, TicketState::Open);
     app.stop().await;
 }
 both_backends!(withdrawn_in_words, withdrawn_in_words);
