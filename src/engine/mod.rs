@@ -807,6 +807,12 @@ impl Engine {
                 {
                     return Ok(notices);
                 }
+                // "灯已经修好了", "1号灯换好了": the job the words name, as 办结 N.
+                if scene.callback.is_none()
+                    && let Some(notices) = self.done_in_words(tx, fx, scene, text).await?
+                {
+                    return Ok(notices);
+                }
                 if let Some((name, problem)) = commands::loose(text) {
                     // "claim" or "done." alone: the grid's one ticket it can mean, as for 接单.
                     if matches!(name, Name::Claim | Name::Done)

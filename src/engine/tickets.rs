@@ -744,6 +744,84 @@ impl Engine {
         }
     }
 
+    /// A handler saying a job is done in their own words, with no number first and not
+    /// replying to a card ("灯已经修好了", "1号灯换好了", "the lamp at block 5 is fixed"): the
+    /// ticket the words name is resolved as `办结 N` would, with what was done (the words
+    /// themselves when nothing follows the phrase). A number names it outright; otherwise the
+    /// sender's claimed tickets here are read, else (when the words name the job) the grid's
+    /// tickets waiting, narrowed by what the words name. With several, they are
+    /// listed; words that name something else ("今天的巡查已完成") or nothing of the grid's are
+    /// chat (`None`).
+    pub(super) async fn done_in_words(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        const POINTERS: [&str; 10] = [
+            "那个",
+            "这个",
+            "那件事",
+            "这件事",
+            "这事",
+            "那事",
+            "it",
+            "that",
+            "this",
+            "that one",
+        ];
+        let (Some(group), Some(person)) = (&scene.group, &scene.person) else {
+            return Ok(None);
+        };
+        if !scene.standing.is_staff() {
+            return Ok(None);
+        }
+        let Some((subject, what)) = crate::understand::command::done_said(text) else {
+            return Ok(None);
+        };
+        let result = if what.is_empty() { text.trim() } else { what };
+        let done = |no| Command::Done(super::commands::Done(no, result.to_string()));
+        let (category, place) = self.parser.named(subject);
+        // "1号灯换好了": the number names it; in "3号楼的灯" it is the building's.
+        if let Some((no, rest)) = crate::understand::command::leading_ref(subject)
+            && place
+                .as_deref()
+                .is_none_or(|p| !p.starts_with(&subject[..subject.len() - rest.len()]))
+        {
+            return self.command(tx, fx, scene, done(no)).await.map(Some);
+        }
+        let pointed = subject.is_empty() || POINTERS.contains(&subject.to_lowercase().as_str());
+        if category.is_none() && place.is_none() && !pointed {
+            return Ok(None);
+        }
+        let limit = super::queries::LIST_LIMIT;
+        let named = |all: Vec<Ticket>| -> Vec<Ticket> {
+            all.into_iter()
+                .filter(|t| about(category, place.as_deref(), t))
+                .collect()
+        };
+        let mut meant = named(tx.waiting_in_grid(&group.grid, Some(person), limit).await?);
+        // Naming the job reaches the grid's tickets waiting too; "修好了" alone only the
+        // sender's own, as 办结 alone does.
+        if meant.is_empty() && !pointed {
+            meant = named(tx.waiting_in_grid(&group.grid, None, limit).await?);
+        }
+        match meant.as_slice() {
+            [] => Ok(None),
+            [t] => {
+                let no = crate::domain::TicketRef::in_grid(&t.grid, t.no);
+                self.command(tx, fx, scene, done(no)).await.map(Some)
+            }
+            several => {
+                let heading = self
+                    .texts
+                    .heading_which_ticket(Name::Done.named(&self.texts));
+                Ok(Some(vec![self.ticket_listing(scene, &heading, several)]))
+            }
+        }
+    }
+
     /// An edit of the message that opened a ticket updates the ticket's text; it never opens
     /// a second ticket.
     pub(super) async fn edited(

@@ -249,6 +249,79 @@ pub fn done_reply(text: &str) -> Option<&str> {
         .map(trim_joiners)
 }
 
+/// A handler telling the group in their own words that a job is done, with no number first
+/// and not replying to a card: "灯已经修好了", "3号楼的灯换好了，换了灯泡", "修好了，换了灯泡",
+/// "the lamp at block 5 is fixed", "the bins have been cleared". What the job is named by
+/// (possibly empty) and what was done after the phrase (possibly empty). A question ("灯修好了
+/// 吗"), a negation or a guess before the phrase ("还没修好", "应该修好了吧"), a clause before
+/// it ("昨天那个问题物业已经处理好了") and more than a short name before it are no such thing.
+pub fn done_said(text: &str) -> Option<(&str, &str)> {
+    const NOT_SO: [&str; 10] = [
+        "没", "没有", "不", "未", "应该", "可能", "估计", "好像", "要是", "如果",
+    ];
+    let t = text
+        .trim()
+        .trim_end_matches(['。', '.', '!', '！', '~', '～']);
+    if t.is_empty() || is_question(t) || t.ends_with('吧') {
+        return None;
+    }
+    let clause =
+        |s: &str| s.contains([',', '，', '。', '!', '！', '；', ';', '?', '？', '：', ':']);
+    // The earliest phrase, the longest at a place ("已修好" before "修好").
+    if let Some((at, len)) = DONE_PHRASES
+        .iter()
+        .filter_map(|p| t.find(p).map(|at| (at, p.len())))
+        .min_by_key(|&(at, len)| (at, usize::MAX - len))
+    {
+        let mut subject = t[..at].trim_end();
+        for _ in 0..2 {
+            subject = LEAD_INS
+                .iter()
+                .find_map(|w| subject.strip_suffix(w))
+                .map_or(subject, str::trim_end);
+        }
+        let short = subject.chars().count() <= 12 && !clause(subject);
+        let denied = NOT_SO.iter().any(|w| subject.contains(w));
+        return (short && !denied).then(|| (subject.trim(), trim_joiners(&t[at + len..])));
+    }
+    // English: "<the job> is fixed", "<the job> has been cleared", in at most eight words.
+    const EN_STATE: [&str; 8] = [
+        " has been ",
+        " have been ",
+        " is now ",
+        " are now ",
+        " is ",
+        " are ",
+        " was ",
+        " got ",
+    ];
+    const EN_WORDS: [&str; 8] = [
+        "fixed",
+        "repaired",
+        "sorted",
+        "resolved",
+        "cleared",
+        "replaced",
+        "done",
+        "unblocked",
+    ];
+    let lower = t.to_ascii_lowercase();
+    let (at, state) = EN_STATE
+        .iter()
+        .filter_map(|w| lower.find(w).map(|at| (at, w.len())))
+        .min_by_key(|&(at, len)| (at, usize::MAX - len))?;
+    let after = &t[at + state..];
+    let rest = EN_WORDS.iter().find_map(|w| english_prefix(after, w))?;
+    let subject = t[..at].trim();
+    let words = subject.split_whitespace().count();
+    let denied = lower[..at]
+        .split_whitespace()
+        .any(|w| matches!(w, "not" | "isn't" | "if" | "maybe" | "hopefully" | "when"));
+    let negated = english_prefix(rest, "not").is_some() || rest.trim_start().starts_with("yet");
+    ((1..=8).contains(&words) && !clause(subject) && !denied && !negated)
+        .then(|| (subject, trim_joiners(rest)))
+}
+
 /// A resident's reply to a resolution notice or card saying it is not fixed, in the ways the
 /// parser's lexicon may not list: "还是堵着呢", "还没好", "没清干净", "又坏了".
 pub fn sounds_not_fixed(text: &str) -> bool {
@@ -927,6 +1000,42 @@ mod tests {
         assert_eq!(done_reply("fixed"), Some(""));
         assert_eq!(done_reply("done?"), None);
         assert_eq!(done_reply("doner kebab anyone"), None);
+    }
+
+    #[test]
+    fn done_said_in_own_words() {
+        for (text, subject, what) in [
+            ("灯已经修好了", "灯", ""),
+            ("3号楼的灯换好了，换了灯泡", "3号楼的灯", "换了灯泡"),
+            ("1号灯换好了", "1号灯", ""),
+            ("修好了，换了个灯泡", "", "换了个灯泡"),
+            ("5栋门口的垃圾我这边已经清理完了", "5栋门口的垃圾", ""),
+            ("The lamp at Block 5 is fixed", "The lamp at Block 5", ""),
+            (
+                "bins have been cleared, truck came at 9",
+                "bins",
+                "truck came at 9",
+            ),
+            ("Lift is now repaired.", "Lift", ""),
+        ] {
+            assert_eq!(done_said(text), Some((subject, what)), "{text}");
+        }
+        for text in [
+            "灯修好了吗",
+            "灯修好了没",
+            "还没修好",
+            "应该修好了吧",
+            "昨天说的那个问题，物业已经处理好了",
+            "我们小区门口那条路上个月那个坑已经修好了",
+            "路灯",
+            "the lamp is not fixed",
+            "is the lamp fixed?",
+            "the lamp isn't fixed yet",
+            "if the lamp is fixed we can all go home early tonight",
+            "the lamp is flickering",
+        ] {
+            assert_eq!(done_said(text), None, "{text}");
+        }
     }
 
     #[test]

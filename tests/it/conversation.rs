@@ -510,6 +510,60 @@ async fn bare_claim_and_done(db: Db) {
 }
 both_backends!(bare_claim_and_done, bare_claim_and_done);
 
+/// A leader says a job is done in their own words, with no number and no reply: the job the
+/// words name is resolved with them; words naming another job, a question, a negation or a
+/// leader with nothing of theirs change nothing; several that fit are listed.
+async fn done_in_own_words(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    app.say("g1", "res2", "李娜", "/report 5栋门口垃圾没人收")
+        .await;
+    app.say("g1", "res1", "王芳", "/report 6栋电梯门关不上")
+        .await;
+    app.say("g1", "leader1", "张伟", "接单 1").await;
+    app.say("g1", "leader1", "张伟", "接单 3").await;
+    // Not done, or not a job of the grid's: nothing changes.
+    for text in ["灯修好了吗", "还没修好", "今天的巡查已完成", "应该修好了吧"]
+    {
+        app.say("g1", "leader1", "张伟", text).await;
+    }
+    for n in [1, 3] {
+        assert_eq!(state(&app, n).await, TicketState::Claimed);
+    }
+    assert_eq!(state(&app, 2).await, TicketState::Open);
+    // "修好了" alone with two of his claimed: which one?
+    app.say("g1", "leader1", "张伟", "修好了").await;
+    let which = app.last().text;
+    assert!(which.contains("#1") && which.contains("#3"), "{which}");
+    // The words name the lamp: that one, with the words as what was done.
+    app.say("g1", "leader1", "张伟", "楼道的灯已经换好了").await;
+    assert!(
+        app.last().text.contains("#1 已由 张伟 办结"),
+        "{}",
+        app.last().text
+    );
+    assert_eq!(state(&app, 1).await, TicketState::Resolved);
+    assert_eq!(state(&app, 3).await, TicketState::Claimed);
+    // Naming a job still waiting reaches it too; what follows the phrase is the result.
+    app.say("g1", "leader1", "张伟", "5栋门口的垃圾清理完了，车刚拉走")
+        .await;
+    let done = app.last().text;
+    assert!(
+        done.contains("#2 已由 张伟 办结") && done.contains("车刚拉走"),
+        "{done}"
+    );
+    // A number before the name: that ticket.
+    app.say("g1", "leader1", "张伟", "#3 电梯修好了").await;
+    assert_eq!(state(&app, 3).await, TicketState::Resolved);
+    // A resident's words are a resident's: nothing of the sort.
+    app.say("g1", "res1", "王芳", "/report 7栋路灯不亮").await;
+    app.say("g1", "res1", "王芳", "7栋的路灯修好了").await;
+    assert_eq!(state(&app, 4).await, TicketState::Open);
+    app.stop().await;
+}
+both_backends!(done_in_own_words, done_in_own_words);
+
 /// The reporter says it is fixed ("1号修好了", "#1 已经好了，谢谢"): they may not resolve it,
 /// so the assignee is told to confirm and the words go into the history; the leader's own
 /// "1号好了" resolves it. Someone else's words are refused as before.
