@@ -374,6 +374,27 @@ pub fn sounds_not_fixed(text: &str) -> bool {
         ]
         .iter()
         .any(|w| t.contains(w))
+        || still_wrong(t)
+}
+
+/// "电梯门还是关不上", "水管还在漏", "楼下的灯又不亮了": a short name, then "still" or "again",
+/// then what is wrong (a negation or a fault word) straight after.
+fn still_wrong(t: &str) -> bool {
+    const STILL: [&str; 6] = ["还是", "还没", "仍然", "依然", "还在", "又"];
+    const WRONG: [char; 12] = [
+        '不', '没', '坏', '堵', '漏', '卡', '黑', '臭', '脏', '停', '断', '冒',
+    ];
+    let Some((at, len)) = STILL
+        .iter()
+        .filter_map(|w| t.find(w).map(|at| (at, w.len())))
+        .min_by_key(|&(at, len)| (at, usize::MAX - len))
+    else {
+        return false;
+    };
+    let name = &t[..at];
+    name.chars().count() <= 8
+        && !name.contains([',', '，', '。', '!', '！', '?', '？', '；', ';'])
+        && t[at + len..].chars().take(3).any(|c| WRONG.contains(&c))
 }
 
 /// "Me too" in the short forms the parser's lexicon may not list: "我家楼下也是", "我们这也一样",
@@ -975,6 +996,10 @@ mod tests {
             "还没好",
             "又坏了",
             "灯还是不亮",
+            "电梯门还是关不上，刚才又卡住了",
+            "水管还在漏水",
+            "楼下的灯又不亮了",
+            "垃圾仍然没人收",
             "still smells bad tbh",
             "It's still dark at night",
         ] {
@@ -983,6 +1008,8 @@ mod tests {
         for text in [
             "好了，谢谢",
             "修好了",
+            "电梯已经好了，又快又稳",
+            "昨天说的那个事，我还是想问一下怎么办不了",
             "满意",
             "stillness at night",
             "thanks, all good",

@@ -273,6 +273,12 @@ async fn ratings_typed_without_a_reply(db: Db) {
     assert_eq!(state(&app, 4).await, TicketState::Claimed);
     assert_eq!(app.store.ticket_count().await.expect("count"), 5);
     app.say("g1", "leader1", "张伟", "办结 4 换了线路").await;
+    // The thing named first, then "still" and what is wrong.
+    app.say("g1", "res1", "王芳", "门口的路灯还是黑的，晚上出门都看不见")
+        .await;
+    assert_eq!(state(&app, 4).await, TicketState::Claimed);
+    assert_eq!(app.store.ticket_count().await.expect("count"), 5);
+    app.say("g1", "leader1", "张伟", "办结 4 换了灯杆").await;
     app.say("g1", "res1", "王芳", "还是没人来收啊，3栋后面的垃圾还堆着")
         .await;
     assert_eq!(
