@@ -787,6 +787,14 @@ impl Texts {
         )
     }
 
+    pub fn heading_fitting_here(&self) -> &'static str {
+        say!(
+            self,
+            "本群正在处理的相关诉求（发「查询 编号」看详情）：",
+            "Being handled in this group (send \"/status N\" for one):"
+        )
+    }
+
     /// 接单 or 办结 alone, with several tickets it could mean: which one.
     pub fn heading_which_ticket(&self, name: Named) -> String {
         match self.lang {

@@ -847,6 +847,9 @@ impl Engine {
         if replied_ticket.is_none() {
             let own = if asks_own {
                 self.own_progress(tx, fx, scene, text).await?
+            } else if crate::understand::command::asks_progress_of(text) {
+                // "3栋的灯修好了吗" from anyone: the ticket being handled that it names.
+                self.group_progress(tx, fx, scene, text).await?
             } else if crate::understand::command::withdraws(text) {
                 self.own_withdrawal(tx, fx, scene, text).await?
             } else {

@@ -16,6 +16,7 @@ use crate::store::tickets::{NewTicket, Ticket};
 use crate::store::{StoreError, Tx};
 use crate::understand::Understanding;
 use crate::understand::command::parse_rating;
+use crate::understand::holds;
 
 /// A ticket the sender may act on, or the notice that says why not.
 pub(super) enum Access {
@@ -667,6 +668,59 @@ impl Engine {
         self.command(tx, fx, scene, status).await.map(Some)
     }
 
+    /// Anyone asking how a problem of the group stands, naming it ("3栋的灯修好了吗", "any update
+    /// on the bins?"): the state and history of the one ticket of this chat being handled that
+    /// the words name (category and place, as for a reporter's own), as 查询 N would; a list
+    /// when several fit. `None` when the words name nothing, or nothing being handled here fits
+    /// (the text is then read as an ordinary message: it may be the first report).
+    pub(super) async fn group_progress(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        /// How far back a ticket still being handled is looked for.
+        const WITHIN_DAYS: i64 = 90;
+        let (category, place) = self.parser.named(text);
+        if category.is_none() && place.is_none() {
+            return Ok(None);
+        }
+        let since = scene.now - WITHIN_DAYS * 86_400;
+        let open = tx
+            .open_tickets_in_chat(
+                scene.platform(),
+                &scene.event.chat.id,
+                since,
+                super::queries::LIST_LIMIT,
+            )
+            .await?;
+        let mut fit = Vec::new();
+        for o in open
+            .iter()
+            .filter(|o| category.is_none_or(|c| c == o.category))
+        {
+            if let Some(t) = tx.ticket(o.id).await?
+                && about(category, place.as_deref(), &t)
+            {
+                fit.push(t);
+            }
+        }
+        match fit.as_slice() {
+            [] => Ok(None),
+            [t] => {
+                let status = Command::Status(super::commands::Status(
+                    crate::domain::TicketRef::in_grid(&t.grid, t.no),
+                ));
+                self.command(tx, fx, scene, status).await.map(Some)
+            }
+            several => {
+                let heading = self.texts.heading_fitting_here();
+                Ok(Some(vec![self.ticket_listing(scene, heading, several)]))
+            }
+        }
+    }
+
     /// A reporter taking their report back without its number ("我报错了，不用管了", "刚才那个不
     /// 用修了", "never mind, it's working again"), or typing 撤销 alone: their one ticket of this
     /// chat still being handled (of those the text names, as for progress) is withdrawn, as
@@ -893,7 +947,7 @@ fn about(category: Option<Category>, place: Option<&str>, ticket: &Ticket) -> bo
     let place = place.is_none_or(|place| {
         let place = place.to_lowercase();
         let singular = place.strip_suffix('s').unwrap_or(&place);
-        body.contains(singular) || (!theirs.is_empty() && place.contains(&theirs))
+        holds(&body, singular) || (!theirs.is_empty() && holds(&place, &theirs))
     });
     category.is_none_or(|c| c == ticket.category) && place
 }

@@ -605,6 +605,64 @@ pub fn asks_own_progress(text: &str) -> bool {
     }
 }
 
+/// Anyone asking how a problem of the group stands, naming it and not as their own report: "3栋
+/// 的灯修好了吗", "电梯什么时候修啊", "垃圾到底有没有人管", "any update on the bins?", "is anyone
+/// dealing with the lift?", "is the street light at block 5 fixed yet?". A short question with a
+/// word of progress in it; the engine answers only when the words name a ticket being handled.
+pub fn asks_progress_of(text: &str) -> bool {
+    let t = text.trim();
+    if t.is_ascii() {
+        const ASKING: [&str; 14] = [
+            "any update on",
+            "any update about",
+            "any updates on",
+            "any news on",
+            "any news about",
+            "any progress on",
+            "anyone dealing with",
+            "anybody dealing with",
+            "anyone fixing",
+            "anyone looking at",
+            "what's happening with",
+            "whats happening with",
+            "what is happening with",
+            "when will",
+        ];
+        const YET: [&str; 4] = ["fixed yet", "repaired yet", "sorted yet", "done yet"];
+        let lower = t.to_ascii_lowercase();
+        return t.split_whitespace().count() <= 15
+            && (ASKING.iter().any(|w| lower.contains(w))
+                || (lower.ends_with('?') && YET.iter().any(|w| lower.contains(w))));
+    }
+    const ASKING: [&str; 7] = [
+        "什么时候",
+        "啥时候",
+        "几时",
+        "怎么还没",
+        "咋还没",
+        "到底有没有",
+        "有没有人",
+    ];
+    // Words of the problem being seen to, not of anything else someone might ask about.
+    const HANDLED: [&str; 11] = [
+        "修",
+        "处理",
+        "办结",
+        "有人管",
+        "人管",
+        "解决",
+        "弄好",
+        "搞定",
+        "进展",
+        "进度",
+        "怎么样了",
+    ];
+    t.chars().count() <= 24
+        && !t.starts_with('我')
+        && HANDLED.iter().any(|w| t.contains(w))
+        && (is_question(t) || ASKING.iter().any(|w| t.contains(w)))
+}
+
 /// Where "what I reported" ends in a Chinese text: 我(之前)报的, 我反映的, 我的报修.
 fn own_report_zh(t: &str) -> Option<usize> {
     const WHEN: [&str; 14] = [
@@ -1062,6 +1120,30 @@ mod tests {
             "the lamp is flickering",
         ] {
             assert_eq!(done_said(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn progress_of_a_named_problem() {
+        for text in [
+            "3栋的灯修好了吗",
+            "电梯什么时候修啊",
+            "垃圾到底有没有人管",
+            "any update on the bins?",
+            "Is anyone dealing with the lift?",
+            "is the street light at block 5 fixed yet?",
+        ] {
+            assert!(asks_progress_of(text), "{text}");
+        }
+        for text in [
+            "3栋楼道灯坏了",
+            "电梯坏了，谁来修一下",
+            "the bins are overflowing again",
+            "我报的灯修了吗",
+            "有没有人知道社区医院几点开门",
+            "3栋楼道灯坏了好几天了，晚上黑乎乎的什么都看不见，到底有没有人管啊",
+        ] {
+            assert!(!asks_progress_of(text), "{text}");
         }
     }
 

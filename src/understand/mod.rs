@@ -1692,7 +1692,20 @@ pub fn same_problem(
         return false;
     }
     let (a, b) = (place_key(a), place_key(b));
-    !a.is_empty() && !b.is_empty() && (a.contains(&b) || b.contains(&a))
+    !a.is_empty() && !b.is_empty() && (holds(&a, &b) || holds(&b, &a))
+}
+
+/// Whether the place key `outer` holds `inner` whole: a number in it is not part of a longer
+/// one ("3栋" is in "3栋2单元", not in "13栋"; "block3" not in "block35").
+pub fn holds(outer: &str, inner: &str) -> bool {
+    outer.match_indices(inner).any(|(at, _)| {
+        let before = outer[..at].chars().next_back();
+        let after = outer[at + inner.len()..].chars().next();
+        let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
+        let glued_before = digit(before) && inner.starts_with(|c: char| c.is_ascii_digit());
+        let glued_after = digit(after) && inner.ends_with(|c: char| c.is_ascii_digit());
+        !glued_before && !glued_after
+    })
 }
 
 /// Whether `place` is somewhere other than `other`: both named, neither from where the sender
@@ -1706,7 +1719,7 @@ pub fn other_place(place: &str, other: Option<&str>) -> bool {
         return false;
     }
     let (a, b) = (place_key(place), place_key(other));
-    !a.is_empty() && !b.is_empty() && !a.contains(&b) && !b.contains(&a)
+    !a.is_empty() && !b.is_empty() && !holds(&a, &b) && !holds(&b, &a)
 }
 
 /// A place named from where its sender lives: their own home (我家门口, 俺家这片, my door) or
@@ -1730,7 +1743,22 @@ fn from_the_sender(place: &str) -> bool {
 /// A place reduced to what identifies it: width-normalised, lowercase, without spaces,
 /// punctuation, the relation words after it (门口, 旁边) and Chinese numerals as digits.
 fn place_key(place: &str) -> String {
-    let norm = text::normalise(place);
+    // English says where a thing is with words between it and the landmark ("the bins at
+    // Block 3", "the bins behind Block 3"): they say where as 门口 and 后面 do, and go as
+    // those do below.
+    const WHERE_EN: [&str; 16] = [
+        "the", "a", "at", "by", "in", "on", "of", "near", "behind", "outside", "beside",
+        "opposite", "next", "to", "front", "around",
+    ];
+    let norm = text::normalise(place).to_lowercase();
+    let norm = if norm.is_ascii() && norm.contains(' ') {
+        norm.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty() && !WHERE_EN.contains(w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        norm
+    };
     let mut key: String = norm
         .chars()
         .filter(|c| c.is_alphanumeric())
@@ -3057,6 +3085,33 @@ pub(crate) mod tests {
         ));
         assert!(same_problem(Lighting, Some("三栋"), Lighting, Some("3栋")));
         assert!(same_problem(Road, Some("Block 5"), Road, Some("block5")));
+        assert!(same_problem(
+            Sanitation,
+            Some("bins at block 3"),
+            Sanitation,
+            Some("the bins behind Block 3")
+        ));
+        assert!(same_problem(
+            Lighting,
+            Some("outside block 5"),
+            Lighting,
+            Some("Block 5")
+        ));
+        assert!(!same_problem(
+            Sanitation,
+            Some("bins at block 3"),
+            Sanitation,
+            Some("bins at block 5")
+        ));
+        // A number inside a longer one is another place.
+        assert!(!same_problem(Lighting, Some("3栋"), Lighting, Some("13栋")));
+        assert!(!same_problem(Road, Some("Block 3"), Road, Some("block 35")));
+        assert!(same_problem(
+            Road,
+            Some("Block 3"),
+            Road,
+            Some("block 3 lift lobby")
+        ));
         assert!(same_problem(
             Water,
             Some("西门门口"),

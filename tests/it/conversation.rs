@@ -375,6 +375,16 @@ async fn own_progress_without_a_number(db: Db) {
         "{}",
         app.last().text
     );
+    // Anyone may ask after a problem being handled by naming it.
+    app.say("g1", "res2", "李娜", "3栋的灯修好了吗").await;
+    let lamp = app.last().text;
+    assert!(
+        lamp.contains("#1") && lamp.contains("处理中") && !lamp.contains("#2"),
+        "{lamp}"
+    );
+    app.say("g1", "res2", "李娜", "垃圾到底有没有人管啊").await;
+    let bins = app.last().text;
+    assert!(bins.contains("#2") && !bins.contains("#1"), "{bins}");
     assert_eq!(app.store.ticket_count().await.expect("count"), 2);
     assert_eq!(state(&app, 1).await, TicketState::Claimed);
     assert_eq!(state(&app, 2).await, TicketState::Open);
