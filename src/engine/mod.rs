@@ -807,6 +807,14 @@ impl Engine {
                 {
                     return Ok(notices);
                 }
+                // "哪些超时了", "这周东风社区怎么样": a supervisor's question, as its command.
+                if scene.callback.is_none()
+                    && let Some(canonical) = commands::asked_in_words(text)
+                    && let Parsed::Command(cmd) = commands::parse(&canonical)
+                    && self.names_a_scope(tx, scene, &canonical).await?
+                {
+                    return self.command(tx, fx, scene, cmd).await;
+                }
                 // "灯已经修好了", "1号灯换好了": the job the words name, as 办结 N.
                 if scene.callback.is_none()
                     && let Some(notices) = self.done_in_words(tx, fx, scene, text).await?

@@ -100,6 +100,24 @@ impl Engine {
 
     /// [`Engine::scope`] for a grid named as typed (a code or a name, see
     /// [`Engine::named_scope`]), or the asker's widest grid when none is.
+    /// Whether a statistics question read from words ("这周东风社区怎么样") names no scope or
+    /// one that is a grid: "今天天气怎么样" names 天气, and is chat.
+    pub(super) async fn names_a_scope(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        canonical: &str,
+    ) -> Result<bool, StoreError> {
+        let Some(args) = canonical.strip_prefix("统计") else {
+            return Ok(true);
+        };
+        let today = crate::stats::today(scene.now, self.settings.general.timezone.0);
+        match crate::stats::split_period_scope(args.trim(), today).1 {
+            None => Ok(true),
+            Some(scope) => Ok(self.named_scope(tx, scene, &scope).await?.is_ok()),
+        }
+    }
+
     pub(super) async fn asked_scope(
         &self,
         tx: &mut Tx,

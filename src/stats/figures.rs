@@ -276,8 +276,9 @@ pub fn children_from(
 }
 
 /// Splits what follows 统计 into a period and a scope: the longest run of leading words that
-/// is a period, else the longest trailing one; the other words are the scope (a code or a
-/// name). No period means 全部.
+/// is a period, else the longest trailing one, else a period written together with the
+/// scope in one word ("这周东风社区"); the other words are the scope (a code or a name). No
+/// period means 全部.
 pub fn split_period_scope(args: &str, today: chrono::NaiveDate) -> (Span, Option<String>) {
     let words: Vec<&str> = args.split_whitespace().collect();
     let is_period = |w: &[&str]| super::period::parse(&w.join(" "), today).ok();
@@ -290,6 +291,29 @@ pub fn split_period_scope(args: &str, today: chrono::NaiveDate) -> (Span, Option
     for k in 1..words.len() {
         if let Some(span) = is_period(&words[k..]) {
             return (span, Some(words[..k].join(" ")));
+        }
+    }
+    // Chinese writes them together: "这周东风社区", "东风社区11月". The longest period at the
+    // start of a word, else at its end; the word's other part joins the scope.
+    for (i, word) in words.iter().enumerate() {
+        let cuts: Vec<usize> = word.char_indices().map(|(at, _)| at).skip(1).collect();
+        let joined = |scope: &str| {
+            let mut rest: Vec<&str> = words.clone();
+            rest[i] = scope;
+            rest.join(" ")
+        };
+        if let Some((span, at)) = cuts
+            .iter()
+            .rev()
+            .find_map(|&at| is_period(&[&word[..at]]).map(|span| (span, at)))
+        {
+            return (span, Some(joined(&word[at..])));
+        }
+        if let Some((span, at)) = cuts
+            .iter()
+            .find_map(|&at| is_period(&[&word[at..]]).map(|span| (span, at)))
+        {
+            return (span, Some(joined(&word[..at])));
         }
     }
     let all = super::period::parse("全部", today).unwrap_or(Span {
@@ -512,6 +536,12 @@ mod tests {
         assert_eq!(span.days(), (20261101, 20261130));
         assert_eq!(scope.as_deref(), Some("东风社区"));
         let (span, scope) = split_period_scope("东风社区 last month", today);
+        assert_eq!(span.days(), (20261101, 20261130));
+        assert_eq!(scope.as_deref(), Some("东风社区"));
+        let (span, scope) = split_period_scope("这周东风社区", today);
+        assert_eq!(span.days(), (20261130, 20261205));
+        assert_eq!(scope.as_deref(), Some("东风社区"));
+        let (span, scope) = split_period_scope("东风社区11月", today);
         assert_eq!(span.days(), (20261101, 20261130));
         assert_eq!(scope.as_deref(), Some("东风社区"));
         let (span, scope) = split_period_scope("QS-DF", today);

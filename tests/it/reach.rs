@@ -334,6 +334,28 @@ async fn overdue_asked_in_a_residents_group(db: Db) {
         };
         assert!(answers[0].contains(expected), "{question}: {}", answers[0]);
     }
+    // Asked in words, they are the same questions; words naming no grid are chat.
+    for (question, expected) in [
+        ("哪些超时了？", "T1-V1-G2#1"),
+        ("这个月东门村怎么样", "收到群众诉求2件"),
+    ] {
+        let (before, privately) = (in_chat(&app, "g1").len(), in_chat(&app, "p-coord1").len());
+        app.say("g1", "coord1", "陈静", question).await;
+        assert_eq!(
+            in_chat(&app, "g1").split_off(before),
+            ["已私信发送给 陈静。"],
+            "{question}"
+        );
+        let answers = in_chat(&app, "p-coord1").split_off(privately);
+        assert!(
+            answers.len() == 1 && answers[0].contains(expected),
+            "{question}: {answers:?}"
+        );
+    }
+    let (before, privately) = (in_chat(&app, "g1").len(), in_chat(&app, "p-coord1").len());
+    app.say("g1", "coord1", "陈静", "今天天气怎么样").await;
+    assert_eq!(in_chat(&app, "g1").len(), before);
+    assert_eq!(in_chat(&app, "p-coord1").len(), privately);
     assert!(
         !in_chat(&app, "g1").iter().any(|t| t.contains("T1-V1-G2")),
         "{:?}",

@@ -330,6 +330,78 @@ pub fn loose(text: &str) -> Option<(Name, Problem)> {
         .map(|problem| (name, problem))
 }
 
+/// A supervisor's question in words, as the command it asks for: "哪些超时了", "有没有超时的",
+/// "what's overdue?" → 超时; "这周东风社区怎么样", "上个月情况如何", "本月的数据", "stats for last
+/// month" → 统计 with the period and scope named. Read only for staff (a resident's "这周怎么样"
+/// is chat), and only when a period is named for 统计: "东风社区怎么样" says no period.
+pub fn asked_in_words(text: &str) -> Option<String> {
+    let t = normalise(text.trim());
+    let t = t.trim_end_matches(['？', '?', '。', '.', '!', '！', '啊', '呢', '呀', '吗']);
+    if t.chars().count() > 30 {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    // Overdue: the word and a question about which or how many.
+    const WHICH: [&str; 9] = [
+        "哪些",
+        "哪几",
+        "多少",
+        "几件",
+        "有没有",
+        "看看",
+        "列一下",
+        "列出",
+        "有啥",
+    ];
+    let overdue_en = [
+        "what's overdue",
+        "whats overdue",
+        "what is overdue",
+        "anything overdue",
+    ]
+    .iter()
+    .any(|w| lower.starts_with(w))
+        || (lower.contains("overdue") && lower.starts_with("which"));
+    if overdue_en
+        || ((t.contains("超时") || t.contains("逾期"))
+            && (WHICH.iter().any(|w| t.contains(w)) || is_question(text.trim())))
+    {
+        return Some("超时".to_string());
+    }
+    // Statistics: the period (and a scope) with words that ask how things stand around it.
+    const ASKING: [&str; 13] = [
+        "情况怎么样",
+        "情况如何",
+        "怎么样了",
+        "怎么样",
+        "咋样",
+        "如何",
+        "的情况",
+        "情况",
+        "的数据",
+        "数据",
+        "的统计",
+        "统计",
+        "的数字",
+    ];
+    const LEAD: [&str; 5] = ["看看", "说说", "我想看", "想看", "看下"];
+    let en = ["stats for ", "numbers for ", "figures for "]
+        .iter()
+        .find_map(|w| lower.strip_prefix(w).map(|_| &t[w.len()..]));
+    let core = match en {
+        Some(rest) => rest,
+        None => {
+            let head = LEAD.iter().find_map(|w| t.strip_prefix(w)).unwrap_or(t);
+            ASKING.iter().find_map(|w| head.strip_suffix(w))?
+        }
+    }
+    .trim();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)?;
+    let (span, _) = crate::stats::split_period_scope(core, today);
+    (span.kind != crate::stats::period::SpanKind::All && !core.is_empty())
+        .then(|| format!("统计 {core}"))
+}
+
 fn parse_canonical(text: String) -> Parsed {
     let (word, rest, slash) = match text.strip_prefix('/') {
         Some(after) => {
@@ -870,6 +942,37 @@ mod tests {
             "http://example.com/x",
         ] {
             assert_eq!(parse(text), Parsed::NotCommand, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn supervisors_ask_in_words() {
+        for (text, canonical) in [
+            ("哪些超时了？", "超时"),
+            ("有没有超时的", "超时"),
+            ("逾期的有多少", "超时"),
+            ("What's overdue?", "超时"),
+            ("这周东风社区怎么样", "统计 这周东风社区"),
+            ("上个月情况如何？", "统计 上个月"),
+            ("看看本月的数据", "统计 本月"),
+            ("东风社区11月的情况", "统计 东风社区11月"),
+            ("stats for last month", "统计 last month"),
+            // The scope is the engine's to check: 天气 is no grid, so it stays chat there.
+            ("今天天气怎么样", "统计 今天天气"),
+        ] {
+            assert_eq!(asked_in_words(text).as_deref(), Some(canonical), "{text}");
+        }
+        for text in [
+            "东风社区怎么样",
+            "大家好，这周末社区有活动，欢迎参加，情况如何请看通知",
+            "超时",
+            "3栋楼道灯坏了",
+        ] {
+            assert_eq!(asked_in_words(text), None, "{text}");
+        }
+        // What they ask for reads as the command.
+        for text in ["统计 这周东风社区", "统计 上个月"] {
+            assert!(matches!(parse(text), Parsed::Command(_)), "{text}");
         }
     }
 }

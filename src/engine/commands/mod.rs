@@ -22,7 +22,7 @@ use crate::understand::command::Problem;
 
 use super::{Effects, Engine, Outcome, Scene};
 
-pub use grammar::{Parsed, loose, parse};
+pub use grammar::{Parsed, asked_in_words, loose, parse};
 
 /// Makes [`Name`], [`Command`] and the dispatch from the list of commands:
 /// `Variant => file::Type`, where `Type` is the command with its arguments read and implements
