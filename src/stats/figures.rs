@@ -296,7 +296,24 @@ pub fn split_period_scope(args: &str, today: chrono::NaiveDate) -> (Span, Option
     // Chinese writes them together: "这周东风社区", "东风社区11月". The longest period at the
     // start of a word, else at its end; the word's other part joins the scope.
     for (i, word) in words.iter().enumerate() {
-        let cuts: Vec<usize> = word.char_indices().map(|(at, _)| at).skip(1).collect();
+        // Never inside a number ("13月" is no "3月" of grid "1"), and never leaving a part that
+        // is itself a period, read or not ("2026年2月30日").
+        let cuts: Vec<usize> = word
+            .char_indices()
+            .map(|(at, _)| at)
+            .skip(1)
+            .filter(|&at| {
+                let digit = |s: &str, back: bool| {
+                    let c = if back {
+                        s.chars().next_back()
+                    } else {
+                        s.chars().next()
+                    };
+                    c.is_some_and(|c| c.is_ascii_digit())
+                };
+                !(digit(&word[..at], true) && digit(&word[at..], false))
+            })
+            .collect();
         let joined = |scope: &str| {
             let mut rest: Vec<&str> = words.clone();
             rest[i] = scope;
@@ -305,12 +322,14 @@ pub fn split_period_scope(args: &str, today: chrono::NaiveDate) -> (Span, Option
         if let Some((span, at)) = cuts
             .iter()
             .rev()
+            .filter(|&&at| !super::period::looks_like_period(&word[at..]))
             .find_map(|&at| is_period(&[&word[..at]]).map(|span| (span, at)))
         {
             return (span, Some(joined(&word[at..])));
         }
         if let Some((span, at)) = cuts
             .iter()
+            .filter(|&&at| !super::period::looks_like_period(&word[..at]))
             .find_map(|&at| is_period(&[&word[at..]]).map(|span| (span, at)))
         {
             return (span, Some(joined(&word[..at])));
@@ -544,6 +563,11 @@ mod tests {
         let (span, scope) = split_period_scope("东风社区11月", today);
         assert_eq!(span.days(), (20261101, 20261130));
         assert_eq!(scope.as_deref(), Some("东风社区"));
+        // A period that cannot be read stays whole, for the answer to say so.
+        for word in ["13月", "2026年2月30日"] {
+            let (span, scope) = split_period_scope(word, today);
+            assert_eq!((span.from, scope.as_deref()), (None, Some(word)));
+        }
         let (span, scope) = split_period_scope("QS-DF", today);
         assert_eq!(span.from, None);
         assert_eq!(scope.as_deref(), Some("QS-DF"));
