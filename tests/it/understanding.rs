@@ -185,6 +185,13 @@ async fn me_too(db: Db) {
         event_kinds(&app, 1).await,
         ["opened", "co_reporter", "co_reporter"]
     );
+    // The history in the chat says it in words, not as stored.
+    app.say("g1", "res2", "李娜", "查询 1").await;
+    let history = app.last().text;
+    assert!(
+        history.contains("同报 李娜 附议") && !history.contains("me_too"),
+        "{history}"
+    );
 
     // Another group's ticket is not this group's "+1".
     app.say("g2", "res4", "孙丽", "+1").await;

@@ -95,7 +95,18 @@ impl ChatCommand for Status {
             let evidence = tx.evidence_count(n).await?;
             lines.push(engine.texts.photo_count(photos, evidence));
         }
-        for e in tx.events(n).await? {
+        let events = tx.events(n).await?;
+        // Those a ticket was handed to are stored by code; the history names them.
+        let mut names = std::collections::HashMap::new();
+        for e in &events {
+            if matches!(e.kind, HistoryKind::Transferred | HistoryKind::HandedOver) {
+                let code = e.detail.trim();
+                if let Some(p) = tx.person(code, scene.platform()).await? {
+                    names.insert(code.to_string(), p.name);
+                }
+            }
+        }
+        for e in events {
             let when = chrono::DateTime::from_timestamp_millis(e.at)
                 .map(|d| d.with_timezone(&zone).format("%m-%d %H:%M").to_string())
                 .unwrap_or_default();
@@ -107,7 +118,14 @@ impl ChatCommand for Status {
                 ) {
                 String::new()
             } else {
-                format!(" {}", e.detail)
+                // Details stored as ids ("me_too", "property urgent") in words, as the console
+                // shows them.
+                let said = engine
+                    .texts
+                    .history_detail(e.kind, &e.detail, zone, |code| {
+                        names.get(code).cloned().unwrap_or_else(|| code.to_string())
+                    });
+                format!(" {said}")
             };
             lines.push(format!(
                 "{when} {} {}{detail}",
