@@ -24,6 +24,12 @@ const SECOND_EN: &[&str] = &["and also", "also", "another thing", "oh and", "plu
 const FILLERS_ZH: &[&str] = &[
     "不好意思",
     "我说错了",
+    "搞错了",
+    "弄错了",
+    "看错了",
+    "写错地方了",
+    "不对不对",
+    "不对",
     "刚才说错了",
     "纠正一下",
     "更正一下",
@@ -94,6 +100,10 @@ const FILLERS_EN: &[&str] = &[
     "pls",
     "please",
     "note",
+    "no",
+    "wait",
+    "wrong",
+    "block",
 ];
 
 impl Parser {
@@ -370,6 +380,9 @@ mod tests {
             ("就在5栋2单元门口", "5栋2单元门口"),
             ("sorry I meant block 7", "block 7"),
             ("it's Blk 231 not 213", "Blk 231"),
+            ("不对，是9栋", "9栋"),
+            ("搞错了 是6栋", "6栋"),
+            ("no wait, wrong block, it's block 9", "block 9"),
         ] {
             let got = parser().bare_place(text);
             assert!(

@@ -720,6 +720,11 @@ async fn places_alone(db: Db) {
     let redrawn = app.card_redrawn(&card).expect("the card redrawn");
     assert!(redrawn.contains("4栋楼道"), "{redrawn}");
     assert_eq!(ticket_count(&app).await, 1);
+    // "不对" before the place is a correction too.
+    say_at(&app, "g1", "res1", "王芳", "不对，是5栋", t0 + 65_000).await;
+    assert_eq!(location(&app, 1).await.as_deref(), Some("5栋楼道"));
+    say_at(&app, "g1", "res1", "王芳", "搞错了 是4栋", t0 + 66_000).await;
+    assert_eq!(location(&app, 1).await.as_deref(), Some("4栋楼道"));
 
     // A neighbour's place alone is not the reporter's: it changes nothing.
     let said = app.bot_messages().len();
