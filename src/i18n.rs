@@ -823,6 +823,15 @@ impl Texts {
         )
     }
 
+    /// Asked in a private chat about their reports, with none anywhere.
+    pub fn nothing_reported(&self) -> &'static str {
+        say!(
+            self,
+            "没有找到您报过的事。有问题请在所在网格的群里直接描述，例如「3栋楼道灯坏了」。",
+            "Nothing you reported was found. To report a problem, describe it in your grid's group, e.g. \"the stairwell light in Block 3 is out\"."
+        )
+    }
+
     pub fn heading_todo(&self) -> &'static str {
         say!(self, "待办：", "To do:")
     }

@@ -156,6 +156,12 @@ impl Scene<'_> {
             .clone()
             .unwrap_or_else(|| format!("{}:{}", self.event.platform, self.event.sender.id))
     }
+    /// Whether the sender writes as staff here: staff over this group's grid, or, where no
+    /// grid is bound (their private chat with the bot), staff anywhere. Staff write commands
+    /// and questions, not reports.
+    fn writes_as_staff(&self) -> bool {
+        self.standing.is_staff() || (self.group.is_none() && role::is_staff_anywhere(&self.grants))
+    }
     fn grid_path(&self) -> Option<&str> {
         self.group.as_ref().map(|g| g.grid_path.as_str())
     }
@@ -799,7 +805,7 @@ impl Engine {
             // Staff write commands, not reports (theirs open tickets only in the explicit
             // forms): a command word of theirs whose rest does not fit gets the command's
             // usage instead of silence (a reply to a card is read against the card below).
-            Parsed::NotCommand if scene.standing.is_staff() && replied_ticket.is_none() => {
+            Parsed::NotCommand if scene.writes_as_staff() && replied_ticket.is_none() => {
                 // "我来处理" with no number: the grid's one ticket waiting, as 接单 alone.
                 if scene.callback.is_none()
                     && crate::understand::command::claims_without_number(text)
@@ -880,10 +886,12 @@ impl Engine {
         let notices = self.act_on_request(tx, fx, scene, &u).await?;
         if notices.is_empty() && asks_own {
             // Asked about a report of theirs, with none here (and no request read in it).
-            return Ok(vec![Notice::plain(
-                self.texts.nothing_reported_here().to_string(),
-                None,
-            )]);
+            let none = if scene.group.is_some() {
+                self.texts.nothing_reported_here()
+            } else {
+                self.texts.nothing_reported()
+            };
+            return Ok(vec![Notice::plain(none.to_string(), None)]);
         }
         Ok(notices)
     }

@@ -606,13 +606,15 @@ impl Engine {
         about(reading.category, reading.location.as_deref(), ticket)
     }
 
-    /// The sender's tickets reported in this chat, newest first.
+    /// The sender's tickets reported in this chat, newest first; in their private chat with
+    /// the bot (no group bound), those reported anywhere.
     async fn mine_here(&self, tx: &mut Tx, scene: &Scene<'_>) -> Result<Vec<Ticket>, StoreError> {
+        let anywhere = scene.group.is_none();
         Ok(tx
             .tickets_of_reporter(scene.platform(), scene.sender_id(), 20)
             .await?
             .into_iter()
-            .filter(|t| t.chat_id == scene.event.chat.id)
+            .filter(|t| anywhere || t.chat_id == scene.event.chat.id)
             .collect())
     }
 
@@ -658,7 +660,11 @@ impl Engine {
                 None => return Ok(None),
             },
             several => {
-                let heading = self.texts.heading_mine_here();
+                let heading = if scene.group.is_some() {
+                    self.texts.heading_mine_here()
+                } else {
+                    self.texts.heading_my()
+                };
                 return Ok(Some(vec![self.ticket_listing(scene, heading, several)]));
             }
         };

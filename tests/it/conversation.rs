@@ -375,6 +375,20 @@ async fn own_progress_without_a_number(db: Db) {
         "{}",
         app.last().text
     );
+    // In her private chat with the bot, her reports of every group count.
+    app.say("p-res1", "res1", "王芳", "我报的事到底有没有人管")
+        .await;
+    let private = app.last().text;
+    assert!(
+        private.contains("您的诉求") && private.contains("#1") && private.contains("#2"),
+        "{private}"
+    );
+    app.say("p-res2", "res2", "李娜", "我报的灯修了吗").await;
+    assert!(
+        app.last().text.contains("没有找到您报过的事"),
+        "{}",
+        app.last().text
+    );
     // Anyone may ask after a problem being handled by naming it.
     app.say("g1", "res2", "李娜", "3栋的灯修好了吗").await;
     let lamp = app.last().text;

@@ -352,6 +352,15 @@ async fn overdue_asked_in_a_residents_group(db: Db) {
             "{question}: {answers:?}"
         );
     }
+    // In the private chat with the bot too.
+    let privately = in_chat(&app, "p-coord1").len();
+    app.say("p-coord1", "coord1", "陈静", "这个月情况怎么样？")
+        .await;
+    let answers = in_chat(&app, "p-coord1").split_off(privately);
+    assert!(
+        answers.len() == 1 && answers[0].contains("收到群众诉求2件"),
+        "{answers:?}"
+    );
     let (before, privately) = (in_chat(&app, "g1").len(), in_chat(&app, "p-coord1").len());
     app.say("g1", "coord1", "陈静", "今天天气怎么样").await;
     assert_eq!(in_chat(&app, "g1").len(), before);
