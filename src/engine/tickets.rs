@@ -840,7 +840,12 @@ impl Engine {
         let Some((subject, what)) = crate::understand::command::done_said(text) else {
             return Ok(None);
         };
-        let result = if what.is_empty() { text.trim() } else { what };
+        // What follows the word, unless it says nothing ("now", "了"): then the words.
+        let result = if what.chars().count() <= 3 || (what.is_ascii() && !what.contains(' ')) {
+            text.trim()
+        } else {
+            what
+        };
         let done = |no| Command::Done(super::commands::Done(no, result.to_string()));
         let (category, place) = self.parser.named(subject);
         // "1号灯换好了": the number names it; in "3号楼的灯" it is the building's.

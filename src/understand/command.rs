@@ -295,7 +295,7 @@ pub fn done_said(text: &str) -> Option<(&str, &str)> {
         " was ",
         " got ",
     ];
-    const EN_WORDS: [&str; 8] = [
+    const EN_WORDS: [&str; 15] = [
         "fixed",
         "repaired",
         "sorted",
@@ -304,6 +304,13 @@ pub fn done_said(text: &str) -> Option<(&str, &str)> {
         "replaced",
         "done",
         "unblocked",
+        "restored",
+        "back on",
+        "working again",
+        "reconnected",
+        "collected",
+        "removed",
+        "cleaned up",
     ];
     let lower = t.to_ascii_lowercase();
     let (at, state) = EN_STATE
@@ -1102,6 +1109,8 @@ mod tests {
                 "truck came at 9",
             ),
             ("Lift is now repaired.", "Lift", ""),
+            ("water is back on now", "water", "now"),
+            ("Power has been restored to Block 7", "Power", "to Block 7"),
         ] {
             assert_eq!(done_said(text), Some((subject, what)), "{text}");
         }
@@ -1118,6 +1127,7 @@ mod tests {
             "the lamp isn't fixed yet",
             "if the lamp is fixed we can all go home early tonight",
             "the lamp is flickering",
+            "the smell is back again",
         ] {
             assert_eq!(done_said(text), None, "{text}");
         }
