@@ -746,8 +746,18 @@ impl Engine {
                 reply_to: Some(reply_to),
                 ..
             } => {
-                tx.ticket_of_bot_message(scene.platform(), &scene.event.chat.id, reply_to)
+                // A card or notice of the ticket's, or the message that opened it: leaders
+                // answer the resident's own message as often as the card ("收到，下午过去看看").
+                match tx
+                    .ticket_of_bot_message(scene.platform(), &scene.event.chat.id, reply_to)
                     .await?
+                {
+                    Some(ticket) => Some(ticket),
+                    None => {
+                        tx.ticket_of_source(scene.platform(), &scene.event.chat.id, reply_to)
+                            .await?
+                    }
+                }
             }
             _ => None,
         };

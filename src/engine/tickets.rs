@@ -483,6 +483,17 @@ impl Engine {
                 return self.resolve(tx, fx, scene, ticket, what).await.map(Some);
             }
         }
+        // "井盖已经固定好了": the job named, then the word of done; the ticket replied to is the
+        // one meant, unless the words name another kind of job.
+        if scene.standing.is_staff()
+            && let Some((subject, what)) = crate::understand::command::done_said(text)
+            && let Some(t) = tx.ticket(ticket).await?
+            && t.state.is_active()
+            && about(self.parser.named(subject).0, None, &t)
+        {
+            let result = said_result(text, what);
+            return self.resolve(tx, fx, scene, ticket, result).await.map(Some);
+        }
         if scene.standing.is_staff() && self.parser.claim_word(text) {
             // "好的谢谢", "收到" from the one who holds it already: an acknowledgement, not a
             // second claim to refuse.
@@ -840,12 +851,7 @@ impl Engine {
         let Some((subject, what)) = crate::understand::command::done_said(text) else {
             return Ok(None);
         };
-        // What follows the word, unless it says nothing ("now", "了"): then the words.
-        let result = if what.chars().count() <= 3 || (what.is_ascii() && !what.contains(' ')) {
-            text.trim()
-        } else {
-            what
-        };
+        let result = said_result(text, what);
         let done = |no| Command::Done(super::commands::Done(no, result.to_string()));
         let (category, place) = self.parser.named(subject);
         // "1号灯换好了": the number names it; in "3号楼的灯" it is the building's.
@@ -961,4 +967,14 @@ fn about(category: Option<Category>, place: Option<&str>, ticket: &Ticket) -> bo
         holds(&body, singular) || (!theirs.is_empty() && holds(&place, &theirs))
     });
     category.is_none_or(|c| c == ticket.category) && place
+}
+
+/// What was done, from a handler's own words of done: what follows the word, unless it says
+/// nothing ("now", "了"), else the words themselves ("井盖已经固定好了").
+fn said_result<'a>(text: &'a str, what: &'a str) -> &'a str {
+    if what.chars().count() <= 3 || (what.is_ascii() && !what.contains(' ')) {
+        text.trim()
+    } else {
+        what
+    }
 }

@@ -256,8 +256,12 @@ pub fn done_reply(text: &str) -> Option<&str> {
 /// 吗"), a negation or a guess before the phrase ("还没修好", "应该修好了吧"), a clause before
 /// it ("昨天那个问题物业已经处理好了") and more than a short name before it are no such thing.
 pub fn done_said(text: &str) -> Option<(&str, &str)> {
-    const NOT_SO: [&str; 10] = [
-        "没", "没有", "不", "未", "应该", "可能", "估计", "好像", "要是", "如果",
+    // Not done: denied or supposed anywhere before the word ("如果修好了"), guessed or still to
+    // come just before it ("应该修好了吧", "明天就能修好了", "快弄好了"; 快递柜 is a place).
+    const DENIED: [&str; 5] = ["没", "不", "未", "要是", "如果"];
+    const NOT_YET: [&str; 17] = [
+        "应该", "可能", "估计", "好像", "能", "会", "要", "明天", "后天", "下午", "晚上", "等",
+        "快", "马上", "才", "再", "争取",
     ];
     let t = text
         .trim()
@@ -267,10 +271,22 @@ pub fn done_said(text: &str) -> Option<(&str, &str)> {
     }
     let clause =
         |s: &str| s.contains([',', '，', '。', '!', '！', '；', ';', '?', '？', '：', ':']);
+    // Work made good: a verb of it with 好了 or 完了 ("井盖固定好了", "管子接好了").
+    const MADE: [&str; 24] = [
+        "固定", "安装", "装", "补", "焊", "封", "盖", "接", "疏通", "清扫", "打扫", "扫", "刷",
+        "铺", "填", "挪", "搬", "修剪", "剪", "砍", "收拾", "更换", "拧紧", "扶正",
+    ];
+    let made = MADE.iter().flat_map(|v| {
+        ["好了", "完了"].into_iter().filter_map(move |end| {
+            let at = t.find(&format!("{v}{end}"))?;
+            Some((at, v.len() + end.len()))
+        })
+    });
     // The earliest phrase, the longest at a place ("已修好" before "修好").
     if let Some((at, len)) = DONE_PHRASES
         .iter()
         .filter_map(|p| t.find(p).map(|at| (at, p.len())))
+        .chain(made)
         .min_by_key(|&(at, len)| (at, usize::MAX - len))
     {
         let mut subject = t[..at].trim_end();
@@ -281,7 +297,8 @@ pub fn done_said(text: &str) -> Option<(&str, &str)> {
                 .map_or(subject, str::trim_end);
         }
         let short = subject.chars().count() <= 12 && !clause(subject);
-        let denied = NOT_SO.iter().any(|w| subject.contains(w));
+        let denied = DENIED.iter().any(|w| subject.contains(w))
+            || NOT_YET.iter().any(|w| subject.trim_end().ends_with(w));
         return (short && !denied).then(|| (subject.trim(), trim_joiners(&t[at + len..])));
     }
     // English: "<the job> is fixed", "<the job> has been cleared", in at most eight words.
@@ -1098,6 +1115,9 @@ mod tests {
     fn done_said_in_own_words() {
         for (text, subject, what) in [
             ("灯已经修好了", "灯", ""),
+            ("快递柜修好了", "快递柜", ""),
+            ("井盖固定好了", "井盖", ""),
+            ("管子已经接好了，可以用水了", "管子", "可以用水了"),
             ("3号楼的灯换好了，换了灯泡", "3号楼的灯", "换了灯泡"),
             ("1号灯换好了", "1号灯", ""),
             ("修好了，换了个灯泡", "", "换了个灯泡"),
@@ -1119,6 +1139,10 @@ mod tests {
             "灯修好了没",
             "还没修好",
             "应该修好了吧",
+            "明天就能修好了",
+            "快弄好了",
+            "电工说下午换好了再来",
+            "估计明天能弄好了",
             "昨天说的那个问题，物业已经处理好了",
             "我们小区门口那条路上个月那个坑已经修好了",
             "路灯",

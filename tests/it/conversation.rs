@@ -590,6 +590,16 @@ async fn done_in_own_words(db: Db) {
     app.say("g1", "res1", "王芳", "/report 7栋路灯不亮").await;
     app.say("g1", "res1", "王芳", "7栋的路灯修好了").await;
     assert_eq!(state(&app, 4).await, TicketState::Open);
+    // Replying to the resident's own message, as to the card: claimed, then done.
+    let source = app
+        .say("g1", "res2", "李娜", "2栋门口的井盖松了，车一过就哐哐响")
+        .await;
+    app.say_reply("g1", "leader1", "张伟", "收到，下午过去看看", Some(&source))
+        .await;
+    assert_eq!(state(&app, 5).await, TicketState::Claimed);
+    app.say_reply("g1", "leader1", "张伟", "井盖已经固定好了", Some(&source))
+        .await;
+    assert_eq!(state(&app, 5).await, TicketState::Resolved);
     app.stop().await;
 }
 both_backends!(done_in_own_words, done_in_own_words);
