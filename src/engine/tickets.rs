@@ -688,8 +688,9 @@ impl Engine {
     /// Anyone asking how a problem of the group stands, naming it ("3栋的灯修好了吗", "any update
     /// on the bins?"): the state and history of the one ticket of this chat being handled that
     /// the words name (category and place, as for a reporter's own), as 查询 N would; a list
-    /// when several fit. `None` when the words name nothing, or nothing being handled here fits
-    /// (the text is then read as an ordinary message: it may be the first report).
+    /// when several fit. Words that name nothing ask after the sender's one report being
+    /// handled here. `None` when nothing fits (the text is then read as an ordinary message:
+    /// it may be the first report).
     pub(super) async fn group_progress(
         &self,
         tx: &mut Tx,
@@ -701,7 +702,21 @@ impl Engine {
         const WITHIN_DAYS: i64 = 90;
         let (category, place) = self.parser.named(text);
         if category.is_none() && place.is_none() {
-            return Ok(None);
+            // "什么时候能修好啊", "any idea when it'll be back?" names nothing: from someone with
+            // one report being handled here, it asks after that one.
+            let mine: Vec<Ticket> = self
+                .mine_here(tx, scene)
+                .await?
+                .into_iter()
+                .filter(|t| t.state.is_active())
+                .collect();
+            let [t] = mine.as_slice() else {
+                return Ok(None);
+            };
+            let status = Command::Status(super::commands::Status(
+                crate::domain::TicketRef::in_grid(&t.grid, t.no),
+            ));
+            return self.command(tx, fx, scene, status).await.map(Some);
         }
         let since = scene.now - WITHIN_DAYS * 86_400;
         let open = tx

@@ -636,7 +636,11 @@ pub fn asks_own_progress(text: &str) -> bool {
 pub fn asks_progress_of(text: &str) -> bool {
     let t = text.trim();
     if t.is_ascii() {
-        const ASKING: [&str; 14] = [
+        const ASKING: [&str; 18] = [
+            "any idea when",
+            "how long until",
+            "how much longer",
+            "when is it",
             "any update on",
             "any update about",
             "any updates on",
@@ -1166,6 +1170,8 @@ mod tests {
             "any update on the bins?",
             "Is anyone dealing with the lift?",
             "is the street light at block 5 fixed yet?",
+            "thanks Huang, any idea when it'll be back?",
+            "什么时候能修好啊",
         ] {
             assert!(asks_progress_of(text), "{text}");
         }

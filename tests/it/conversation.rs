@@ -336,6 +336,9 @@ async fn own_progress_without_a_number(db: Db) {
     app.say("g1", "res1", "王芳", "我报的灯修了吗？").await;
     let one = app.last().text;
     assert!(one.contains("#1") && one.contains("待接单"), "{one}");
+    // Naming nothing, a question of progress asks after her one report being handled.
+    app.say("g1", "res1", "王芳", "什么时候能修好啊").await;
+    assert!(app.last().text.contains("#1 待接单"), "{}", app.last().text);
     app.say("g1", "leader1", "张伟", "接单 1").await;
     app.say("g1", "res1", "王芳", "我之前反映的问题怎么样了")
         .await;
