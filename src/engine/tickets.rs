@@ -491,7 +491,7 @@ impl Engine {
             && t.state.is_active()
             && about(self.parser.named(subject).0, None, &t)
         {
-            let result = said_result(text, what);
+            let result = said_result(text, subject, what);
             return self.resolve(tx, fx, scene, ticket, result).await.map(Some);
         }
         if scene.standing.is_staff() && self.parser.claim_word(text) {
@@ -866,7 +866,7 @@ impl Engine {
         let Some((subject, what)) = crate::understand::command::done_said(text) else {
             return Ok(None);
         };
-        let result = said_result(text, what);
+        let result = said_result(text, subject, what);
         let done = |no| Command::Done(super::commands::Done(no, result.to_string()));
         let (category, place) = self.parser.named(subject);
         // "1号灯换好了": the number names it; in "3号楼的灯" it is the building's.
@@ -984,10 +984,12 @@ fn about(category: Option<Category>, place: Option<&str>, ticket: &Ticket) -> bo
     category.is_none_or(|c| c == ticket.category) && place
 }
 
-/// What was done, from a handler's own words of done: what follows the word, unless it says
-/// nothing ("now", "了"), else the words themselves ("井盖已经固定好了").
-fn said_result<'a>(text: &'a str, what: &'a str) -> &'a str {
-    if what.chars().count() <= 3 || (what.is_ascii() && !what.contains(' ')) {
+/// What was done, from a handler's own words of done: the words themselves when they name
+/// the job ("井盖已经固定好了", "drain has been cleared, was full of leaves") or when what
+/// follows the word says nothing ("now", "了"); else what follows ("修好了，换了个灯泡").
+fn said_result<'a>(text: &'a str, subject: &str, what: &'a str) -> &'a str {
+    if !subject.is_empty() || what.chars().count() <= 3 || (what.is_ascii() && !what.contains(' '))
+    {
         text.trim()
     } else {
         what
