@@ -47,6 +47,9 @@ pub(crate) struct PlaceRules {
     /// Hong Kong floors (12/F) and Indian numbered addresses (lane no 4).
     floor_en: Regex,
     numbered_no_en: Regex,
+    /// Homes, plots, stalls and lanes numbered without a unit word (villa 41, stand 980, gali 3,
+    /// Block A2).
+    address_en: Regex,
     /// Elders named by how neighbours address them (李奶奶), and room numbers (楼上1501).
     person_zh: Regex,
     room_zh: Regex,
@@ -265,6 +268,12 @@ const FLOOR_WEIGHT: f32 = 2.0;
 /// `plot no. 12`, `gali number 3`, `house no 5B`.
 const NUMBERED_NO_EN: &str = "(?-u:\\b)(?i:lane|gali|street|road|plot|house|flat|room|shop|gate|sector|block|wing|building|tower|door|quarter|quarters)\\s+(?i:no\\.?|number|#)\\s*[0-9]+[A-Za-z]?(?-u:\\b)";
 /// "their flat", "his unit": a home only by who lives there, vaguer than a numbered floor.
+/// Homes, plots and stalls numbered where they stand, as a house is ("villa 41", "stand 980",
+/// "plot 12", "bay 20", "shop 7"), lanes and streets numbered in a sector or a colony ("gali
+/// 3", "street 4", "Soi 5", "Gang 3"), and blocks and towers numbered by a letter and a number
+/// ("Block A2"): each a building-level address. Not unit words: "Bay St" and "Shop Lane" are
+/// names, not kinds of building. "stand" is also a verb ([`counts_an_amount`]).
+const ADDRESS_EN: &str = "(?-u:\\b)(?:(?i:villa|stand|plot|bay|shop|stall|kiosk|cottage|bungalow|chalet|gali|street|lane|soi|gang)\\s+[0-9]+[A-Za-z]?|(?i:block|blk|tower|building|bldg|wing)\\s+[A-Z][0-9]{1,3})(?-u:\\b)";
 const PRONOUN_HOME_WEIGHT: f32 = 1.75;
 const FAMILY_WEIGHT: f32 = 2.5;
 const LETTER_WEIGHT: f32 = 3.0;
@@ -337,6 +346,7 @@ impl PlaceRules {
             letter_en: Regex::new(LETTER_EN)?,
             floor_en: Regex::new(FLOOR_EN)?,
             numbered_no_en: Regex::new(NUMBERED_NO_EN)?,
+            address_en: Regex::new(ADDRESS_EN)?,
             person_zh: Regex::new(PERSON_ZH)?,
             room_zh: Regex::new(ROOM_ZH)?,
             bare_room_zh: Regex::new(BARE_ROOM_ZH)?,
@@ -759,6 +769,19 @@ pub(crate) fn locate(
                 }),
             );
         }
+        if clues.has(DIGIT) {
+            gather(
+                &mut found,
+                rules
+                    .address_en
+                    .find_iter(hay)
+                    .filter(|m| !counts_an_amount(hay, m))
+                    .map(|m| Candidate {
+                        span: m.range(),
+                        score: LETTER_WEIGHT,
+                    }),
+            );
+        }
         if clues.letter_en(hay) {
             gather(&mut found, matches(&rules.letter_en, hay, LETTER_WEIGHT));
         }
@@ -846,6 +869,12 @@ pub(crate) fn locate(
                 })
             }),
         );
+    }
+    // A place said last, as an afterthought to the report: "…快来人 在沙河湾", "…地址是后沟村二组".
+    if clues.has(NON_ASCII)
+        && let Some(c) = said_last_zh(jieba, hay)
+    {
+        gather(&mut found, std::iter::once(c));
     }
     // A locale named by itself and pointed at: 石门坎那段路, 幸福里那边, 二坊那头, 老鹰岩那里.
     if clues.has(NON_ASCII) && hay.contains('那') {
@@ -961,6 +990,116 @@ pub(crate) fn locate(
     let start = span.start + (text.len() - text.trim_start().len());
     let end = span.start + text.len();
     (start < end).then_some(start..end)
+}
+
+/// A place said in a clause of its own at the end of the message weighs just under a
+/// building-level unit (3): the sender stops to say where it is, so it outweighs the places the
+/// report passes through (盘山路, 卫生院, 楼顶边上) and joins a unit it contains (在7栋502).
+const SAID_LAST_WEIGHT: f32 = 2.9;
+
+/// A place said last that is a spot beside something (…后面, …底下, …正上方): below a place
+/// word (2): the place it is beside names where better.
+const SAID_BESIDE_WEIGHT: f32 = 1.9;
+
+/// What opens a last clause that says where: 在 (at), 就在 (right at), 地址是 (the address is).
+const SAID_LAST_OPENERS: [&str; 7] = [
+    "就在",
+    "地址是",
+    "地址在",
+    "地点在",
+    "位置在",
+    "位置是",
+    "在",
+];
+
+/// The most characters a place said last may have (在209国道白土梁那段, 在建设路和解放路交叉口).
+const SAID_LAST_MAX_CHARS: usize = 14;
+
+/// The place in a last clause that is nothing but 在 and a place ("…天快黑了 在沙河湾", "在王家梁
+/// 第三个弯", "地址是杉木冲组"): after a space or punctuation, the clause opens with 在 or an
+/// address word and the rest is a noun phrase, with no verb, pronoun, adverb or particle in it
+/// ("在哪交", "在哭", "在地上打滚", "在门口冻成狗", "在我家沙发上" are no place said last).
+fn said_last_zh(jieba: &Jieba, hay: &str) -> Option<Candidate> {
+    const ENDS: &[char] = &[
+        ' ', '\n', '\t', '，', '。', '！', '？', '!', '?', ',', '.', '~', '～', '…', '；', ';',
+        '、', '：', ':', '）', ')', '】',
+    ];
+    let body = hay.trim_end_matches(|c: char| ENDS.contains(&c) || !c.is_alphanumeric());
+    let start = body
+        .rfind(ENDS)
+        .map(|i| i + body[i..].chars().next().map_or(1, char::len_utf8))?;
+    let clause = &body[start..];
+    let opener = SAID_LAST_OPENERS.iter().find(|o| clause.starts_with(*o))?;
+    let place = &clause[opener.len()..];
+    let chars = place.chars().count();
+    if !(2..=SAID_LAST_MAX_CHARS).contains(&chars)
+        || !place
+            .chars()
+            .all(|c| is_han(c) || c.is_ascii_alphanumeric() || c == '-')
+        || !place.starts_with(is_han_or_digit)
+    {
+        return None;
+    }
+    // "在桥下面一点": a little way from a place, which the message has named before.
+    if ["一点", "一点儿", "一些"]
+        .iter()
+        .any(|w| place.ends_with(w))
+    {
+        return None;
+    }
+    let tags = jieba.tag(place, true);
+    // A word after a number and its measure is a noun (第三个弯); an adjective naming a place
+    // begins it (老供电所), but one ending the clause says how it is (在4楼那块最重).
+    let not_a_place = tags.iter().enumerate().any(|(i, t)| {
+        let counted = i > 0 && matches!(tags[i - 1].tag, "m" | "q");
+        let last = i + 1 == tags.len();
+        matches!(t.tag, "r" | "d" | "p" | "c" | "y" | "e" | "o" | "t")
+            || t.tag.starts_with('u')
+            || (t.tag.starts_with('v') && t.tag != "vn" && !counted)
+            || (t.tag == "a" && last)
+    });
+    if not_a_place {
+        return None;
+    }
+    // A spot beside a thing ("就在儿童滑梯正上方", "就在居民窗户下") says where within a
+    // place the message has named already: it weighs below a named place.
+    let beside = tags.last().is_some_and(|t| t.tag == "f");
+    let at = start + opener.len();
+    Some(Candidate {
+        span: at..at + place.len(),
+        score: if beside {
+            SAID_BESIDE_WEIGHT
+        } else {
+            SAID_LAST_WEIGHT
+        },
+    })
+}
+
+fn is_han_or_digit(c: char) -> bool {
+    is_han(c) || c.is_ascii_digit()
+}
+
+/// Words after a number that make it an amount, not an address: "the street 2 days ago",
+/// "stand 5 more minutes", "a lane 3 km long".
+const AMOUNTS_EN: [&str; 20] = [
+    "day", "days", "hour", "hours", "hrs", "hr", "week", "weeks", "month", "months", "year",
+    "years", "min", "mins", "minutes", "times", "more", "am", "pm", "km",
+];
+
+/// Whether a numbered address ([`ADDRESS_EN`]) is a verb and an amount ("can't stand 2 more
+/// days"), not an address: a number followed by a word of time or quantity, or "stand" (a verb
+/// as often as a plot) with fewer than three digits.
+fn counts_an_amount(hay: &str, m: &regex::Match) -> bool {
+    let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
+    // "3rd floor" is a floor whatever follows.
+    if !m.as_str().ends_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    let stand = m
+        .as_str()
+        .get(..5)
+        .is_some_and(|w| w.eq_ignore_ascii_case("stand"));
+    (stand && digits < 3) || next_word_is(hay, m.end(), &AMOUNTS_EN)
 }
 
 /// What points at a stretch or a side of a place: 那边, 那段路, 那头, 那一带.
@@ -1149,6 +1288,10 @@ fn named_place(rules: &PlaceRules, jieba: &Jieba, hay: &str, hit: &PlaceHit) -> 
         }
         // "cars park along the road", "always park at my lot": the verb, not a park.
         if term.eq_ignore_ascii_case("park") && parks_a_car(hay, hit.span.clone()) {
+            return None;
+        }
+        // "the lane is like a river", "looks like a car park": a likeness, not a place.
+        if likened(hay, hit.span.start) {
             return None;
         }
         // "ketua kampung", "ketua taman": the head of the village or estate, a person.
@@ -1580,6 +1723,20 @@ fn english_name_start(hay: &str, anchor: usize, suffix: bool) -> (usize, bool, b
     (start, words > 0, false)
 }
 
+/// Whether the English place word at `start` is what something is likened to: "like a
+/// river", "like the town dump".
+fn likened(hay: &str, start: usize) -> bool {
+    let Some((ws, w)) = word_before(hay, start) else {
+        return false;
+    };
+    let before = if one_of(&DETERMINERS, w) {
+        word_before(hay, ws)
+    } else {
+        Some((ws, w))
+    };
+    before.is_some_and(|(_, w)| w.eq_ignore_ascii_case("like"))
+}
+
 /// The word right after byte `end` (after spaces) is one of `list`.
 fn next_word_is(hay: &str, end: usize, list: &[&str]) -> bool {
     let rest = hay[end..].trim_start_matches(' ');
@@ -1962,7 +2119,7 @@ mod tests {
         let rules = &parser().places;
         /// Whether a text (with its clues) is searched for a pattern.
         type Searched<'a> = &'a dyn Fn(&Clues, &str) -> bool;
-        let checks: [(&str, &Regex, Searched); 18] = [
+        let checks: [(&str, &Regex, Searched); 19] = [
             ("numbered_zh", &rules.numbered_zh, &|c, _| c.numbered_zh()),
             ("room_zh", &rules.room_zh, &|c, _| c.room_zh()),
             ("direction_zh", &rules.direction_zh, &|c, _| {
@@ -1995,8 +2152,9 @@ mod tests {
             ("letter_en", &rules.letter_en, &|c, t| c.letter_en(t)),
             ("flat_en", &rules.flat_en, &|c, t| c.flat_en(t)),
             ("name_en", &rules.name_en, &|_, t| may_have_name_en(t)),
+            ("address_en", &rules.address_en, &|c, _| c.has(DIGIT)),
         ];
-        let mut matched = [0usize; 18];
+        let mut matched = [0usize; 19];
         for text in texts() {
             let clues = Clues::of(&text, &rules.clues);
             for (i, (name, re, clue)) in checks.iter().enumerate() {
@@ -2923,6 +3081,114 @@ mod places_of_the_wider_world {
         assert_ne!(
             place("the family in 2019 moved out").as_deref(),
             Some("2019")
+        );
+    }
+}
+
+#[cfg(test)]
+mod said_last {
+    use super::tests::place;
+
+    #[test]
+    fn a_place_in_a_last_clause_of_its_own_is_where() {
+        for (text, want) in [
+            (
+                "河水把漫水桥冲断了 对面还有几个放羊的回不来 天快黑了 在沙河湾",
+                "沙河湾",
+            ),
+            (
+                "井下上来一个工人 手让机器绞了 流了好多血 卫生院电话打不通 在三矿",
+                "三矿",
+            ),
+            (
+                "孕妇要生了 雪太大救护车进不了村 能不能派铲车开路 在白家峁",
+                "白家峁",
+            ),
+            (
+                "红绿灯坏了 十字路口全乱了 车跟人搅在一块 在鼓楼十字",
+                "鼓楼十字",
+            ),
+            ("老人在家摔了 起不来 地址是坪上组", "坪上组"),
+        ] {
+            assert_eq!(place(text).as_deref(), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn what_follows_at_is_no_place_said_last_when_it_does_or_asks_something() {
+        // A verb, a question or a spot beside a thing the message has placed already.
+        assert_eq!(
+            place("有头野猪跑进村了 刚把一个人拱倒 在学校那边乱窜").as_deref(),
+            Some("学校那边")
+        );
+        assert_ne!(
+            place("医保卡丢了 在村里补得到不").as_deref(),
+            Some("村里补得到不")
+        );
+        assert_eq!(
+            place("中心花园那棵大柳树有根枝子裂了耷拉着 就在儿童滑梯正上方").as_deref(),
+            Some("中心花园")
+        );
+        assert_eq!(
+            place("河堤上有个小孩掉水里了！！快来人！！在桥下面一点").as_deref(),
+            Some("河堤")
+        );
+    }
+}
+
+#[cfg(test)]
+mod numbered_addresses {
+    use super::tests::place;
+
+    #[test]
+    fn villas_stands_lanes_and_lettered_blocks_by_number() {
+        for (text, want) in [
+            (
+                "salam, villa 41 no electricity from 2 hours, AC off",
+                "villa 41",
+            ),
+            ("help!! house on fire stand 2219", "stand 2219"),
+            (
+                "No water supply in gali 3 since Friday, kindly send the tanker",
+                "gali 3",
+            ),
+            (
+                "garbage truck not come Soi 5 for one week, dogs open bag everywhere",
+                "Soi 5",
+            ),
+            (
+                "Block A2 water very yellow and dirty, please check the tank",
+                "Block A2",
+            ),
+            (
+                "Street 2 light pole is leaning after the car hit it",
+                "Street 2",
+            ),
+        ] {
+            assert_eq!(place(text).as_deref(), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_place_something_is_likened_to_is_none() {
+        let text =
+            "flood water has entered the ground floors in Mirpur 10, the lane is like a river";
+        assert!(
+            place(text).is_some_and(|p| p.starts_with("Mirpur")),
+            "{:?}",
+            place(text)
+        );
+    }
+
+    #[test]
+    fn a_number_of_days_or_a_verb_is_no_address() {
+        assert_eq!(place("I cannot stand 10 more minutes of this noise"), None);
+        assert_eq!(place("drain on the street 2 days now, still blocked"), None);
+        // A name ending in one of those words is still a name.
+        assert_eq!(
+            place("Stormwater drain on Bay St is blocked with leaves, floods every time")
+                .as_deref(),
+            Some("Bay St")
         );
     }
 }
