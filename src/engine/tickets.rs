@@ -679,9 +679,19 @@ impl Engine {
                 return Ok(Some(vec![self.ticket_listing(scene, heading, several)]));
             }
         };
-        let status = super::commands::Command::Status(super::commands::Status(
-            crate::domain::TicketRef::in_grid(&one.grid, one.no),
-        ));
+        self.status_of(tx, fx, scene, one).await
+    }
+
+    /// A ticket's state and history, as 查询 N gives it.
+    async fn status_of(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        t: &Ticket,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        let no = crate::domain::TicketRef::in_grid(&t.grid, t.no);
+        let status = Command::Status(super::commands::Status(no));
         self.command(tx, fx, scene, status).await.map(Some)
     }
 
@@ -713,10 +723,7 @@ impl Engine {
             let [t] = mine.as_slice() else {
                 return Ok(None);
             };
-            let status = Command::Status(super::commands::Status(
-                crate::domain::TicketRef::in_grid(&t.grid, t.no),
-            ));
-            return self.command(tx, fx, scene, status).await.map(Some);
+            return self.status_of(tx, fx, scene, t).await;
         }
         let since = scene.now - WITHIN_DAYS * 86_400;
         let open = tx
@@ -740,12 +747,7 @@ impl Engine {
         }
         match fit.as_slice() {
             [] => Ok(None),
-            [t] => {
-                let status = Command::Status(super::commands::Status(
-                    crate::domain::TicketRef::in_grid(&t.grid, t.no),
-                ));
-                self.command(tx, fx, scene, status).await.map(Some)
-            }
+            [t] => self.status_of(tx, fx, scene, t).await,
             several => {
                 let heading = self.texts.heading_fitting_here();
                 Ok(Some(vec![self.ticket_listing(scene, heading, several)]))
