@@ -545,4 +545,54 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn living_alone_and_not_seen_said_other_ways_are_welfare() {
+        // "Stays alone" is "lives alone"; "nobody see her", "never see him" are "nobody has
+        // seen her". A child on his own is not.
+        let p = crate::understand::tests::parser();
+        for t in [
+            "my grandma stays alone, can someone bring her lunch on weekdays",
+            "Nobody see Miss Ivy since Tuesday, please somebody go",
+            "the uncle at 05-112, 3 days never see him already",
+        ] {
+            assert_eq!(
+                p.lexicon_reading(t).category,
+                Some(Category::Welfare),
+                "{t}"
+            );
+        }
+        assert_ne!(
+            p.lexicon_reading("a little boy is on his own at the bus station crying")
+                .category,
+            Some(Category::Welfare)
+        );
+    }
+
+    #[test]
+    fn parking_that_shuts_a_neighbour_in_is_a_dispute() {
+        let p = crate::understand::tests::parser();
+        assert_eq!(
+            p.lexicon_reading("a van is in front of my garage every night")
+                .category,
+            Some(Category::Dispute)
+        );
+    }
+
+    #[test]
+    fn mosquitoes_breeding_are_sanitation_and_outlets_are_power() {
+        let p = crate::understand::tests::parser();
+        // The gutter they breed in is water's word; the breeding is the pest.
+        assert_eq!(
+            p.lexicon_reading("gutter at Block K choked, nyamuk breeding like mad")
+                .category,
+            Some(Category::Sanitation)
+        );
+        for t in [
+            "none of the outlets in the clubhouse work, is someone gonna fix it",
+            "the DB box at block 8 keeps making popping sounds",
+        ] {
+            assert_eq!(p.lexicon_reading(t).category, Some(Category::Power), "{t}");
+        }
+    }
 }
