@@ -160,7 +160,7 @@ const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边�
 /// `opposite no. 12`).
 const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?(?-u:\\b)\
     |(?-u:\\b)[A-Z]-[0-9]{3,4}(?-u:\\b)\
-    |(?-u:\\b)(?i:at|in|from|for|of|to|near|outside|opposite|above|below|beside)\\s+([0-9]{1,4}[A-Z])(?-u:\\b)\
+    |(?-u:\\b)(?i:at|in|from|for|of|to|near|outside|opposite|above|below|under|beside)\\s+([0-9]{1,4}[A-Z])(?-u:\\b)\
     |(?-u:\\b)(?i:at|in|of|for|outside|opposite|above|below|beside|near|by)\\s+([0-9]{2}-[0-9]{2,4}[A-Z]?|[0-9]-0[0-9]{1,3})(?-u:\\b)\
     |(?-u:\\b)(?i:at|in|from|of|for|to|near|outside|opposite|above|below|beside|flat|unit)\\s+([A-Z][0-9]{1,3})(?-u:\\b)\
     |(?-u:\\b)(?i:at|in|from|of|to)\\s+([0-9]{1,2}/[0-9])(?-u:\\b)\
@@ -3177,6 +3177,15 @@ mod numbered_addresses {
             place(text).is_some_and(|p| p.starts_with("Mirpur")),
             "{:?}",
             place(text)
+        );
+    }
+
+    #[test]
+    fn a_flat_named_from_the_one_below_it() {
+        assert_eq!(
+            place("I live under 5B and they're drilling every day 7am, is this allowed??")
+                .as_deref(),
+            Some("5B")
         );
     }
 
