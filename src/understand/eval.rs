@@ -619,6 +619,9 @@ mod fit {
                         "got_category": u.category.map(|c| c.id()),
                         "got_urgency": u.urgency.map(|x| x.id()),
                         "confidence": u.confidence,
+                        "location_ok": row.location.as_ref().map(|w| {
+                            u.location.as_deref().is_some_and(|p| overlaps(&row.text, w, p))
+                        }),
                         "trace": r.trace,
                     })
                     .to_string(),

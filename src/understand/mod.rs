@@ -831,7 +831,9 @@ impl Parser {
                     && (((self.routine(hay, hits, hit) || today_after(hay, hit.end as usize))
                         && self.any_of(hay, hits, Kind::Unaccounted))
                         || now_after(hay, hit.end as usize)
-                            .is_some_and(|now| self.alarm_after(hay, hits, now)))
+                            .is_some_and(|now| self.alarm_after(hay, hits, now))
+                        || dates_a_cause(hay, hit.start as usize)
+                        || self.exclaimed_before(hay, hits, hit.start as usize))
                 {
                     // "平时每天早上都出来遛弯，今天敲门也不应": what is normal for him says that
                     // today is not; it is no standing state. Nor is a habit followed by an
@@ -839,6 +841,11 @@ impl Parser {
                     // 了"): the habit says who, not that the danger stands. An alarm before
                     // the "now" is the past the message looks back on ("上个月着火的仓库到现在
                     // 还没清理").
+                    // A past time set against the present ("much worse than last week") or
+                    // naming a cause ("washed away after last night's rain") dates what led
+                    // to the danger, not the danger; nor does a past told after an alarm
+                    // exclaimed ("Child fell into the open manhole!! Cover was stolen last
+                    // week"), which says why it happened.
                     continue;
                 }
                 if matches!(
@@ -879,6 +886,13 @@ impl Parser {
                     }
                 }
                 tally.add(e, hit.start as usize);
+                if e.kind == Kind::Hedge
+                    && NEAR_MISS
+                        .iter()
+                        .any(|w| hay[hit.start as usize..hit.end as usize].eq_ignore_ascii_case(w))
+                {
+                    tally.near_miss = true;
+                }
                 if matches!(
                     e.kind,
                     Kind::Urgent
@@ -1079,6 +1093,18 @@ impl Parser {
         })
     }
 
+    /// Whether a strong alarm comes before `at` in a sentence that ends exclaimed, with `at`
+    /// in a later sentence: what is told after it is the background of an emergency told
+    /// now ("Child fell into the open manhole in gali 9!! Cover was stolen last week").
+    fn exclaimed_before(&self, hay: &str, hits: &[Hit], at: usize) -> bool {
+        hits.iter().filter(|h| (h.end as usize) <= at).any(|h| {
+            hay[h.end as usize..at].contains(['!', '！'])
+                && self.meanings(h).iter().enumerate().any(|(k, e)| {
+                    e.kind == Kind::Urgent && e.weight >= 2.0 && self.passes(hay, h, k, e)
+                })
+        })
+    }
+
     /// Where the hits with a meaning of `kind` start.
     fn starts_of<'a>(
         &'a self,
@@ -1149,6 +1175,9 @@ impl Parser {
                     // How long an alarm has lasted is no standing state ("好久没" in
                     // "躺在那里好久没动了").
                     || (contains && e.kind == Kind::Habitual && o.kind == Kind::Urgent)
+                    // Someone at home alone is exposed, not a missing person come home ("is
+                    // home" in "my neighbor is home alone in there with her kids").
+                    || (contains && e.kind == Kind::Resolved && o.kind == Kind::Exposure)
                     // Nobody answering at an office is the complaint, not someone missing
                     // ("打不通" in "水厂电话打不通").
                     || (contains
@@ -1237,6 +1266,21 @@ const TODAY: [&str; 14] = [
     " yet ",
     "however",
 ];
+
+/// Whether the word before byte `at` sets what follows against the present or names it as a
+/// cause: "than" ("worse than last week"), "after" ("after last night's rain"), 比 ("比上周还
+/// 严重").
+fn dates_a_cause(hay: &str, at: usize) -> bool {
+    let before = hay[..at].trim_end();
+    if before.ends_with('比') {
+        return true;
+    }
+    let word = before
+        .rsplit(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    word.eq_ignore_ascii_case("than") || word.eq_ignore_ascii_case("after")
+}
 
 /// Whether a word for today comes after byte `at`.
 fn today_after(hay: &str, at: usize) -> bool {
@@ -1471,6 +1515,10 @@ fn turn(hay: &str) -> Option<usize> {
 
 /// Words for this moment: after a habitual word ("天天烧香的那家 现在火光很大") they set an
 /// emergency now against what the habit says about who.
+/// Hedges that tell a near miss: something fell, gave way or shot past and just missed
+/// someone. The hazard was there; only the harm was not.
+const NEAR_MISS: [&str; 6] = ["差点", "差一点", "险些", "almost", "nearly", "just missed"];
+
 const NOW: [&str; 4] = ["现在", "此刻", "right now", "at the moment"];
 
 /// Where the first word for this moment after byte `at` ends, if there is one.
@@ -3398,6 +3446,100 @@ pub(crate) mod tests {
         ] {
             not_req(t);
         }
+    }
+    #[test]
+    fn asking_for_the_emergency_services_is_a_plea_not_a_notice() {
+        // "Please call the police / the fire brigade" in a report of danger now asks for them:
+        // no notice calms it.
+        for t in [
+            "Mudslide on the hill road just now!! two houses cracking, people inside, please call fire and rescue",
+            "man in 4B beating his wife right now, we hear her screaming, please call police",
+            "the stairwell reeks of gas and nobody opens the doors, can someone ring the emergency line for me",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        }
+        // A lost pet's number to call is still no request.
+        not_req(
+            "Lost: grey tabby, answers to Smokey, last seen by the garages. Please call 07xxx if seen",
+        );
+    }
+
+    #[test]
+    fn a_fall_about_to_happen_is_danger_now_not_a_fear() {
+        // "could" inside "could go any second" reports a danger now.
+        assert_eq!(
+            lexicon_urgency(
+                "the big gum by the school crossing is leaning badly since the storm, looks like it could go any second"
+            ),
+            Urgency::Urgent
+        );
+        // A "could" before a hazard still fears it.
+        assert_eq!(
+            lexicon_urgency("that dead branch could fall on someone one day, please cut it"),
+            Urgency::Normal
+        );
+    }
+
+    #[test]
+    fn someone_home_alone_is_exposed_not_found() {
+        // "is home" says a missing person is back; "is home alone" says who is in danger.
+        let f = parser().features(
+            "a man just tried to kick in the door of flat 9, my neighbour is home alone in there with her baby, is security on?",
+        );
+        assert_eq!(f[8], 0.0, "resolved");
+        assert_eq!(
+            lexicon_urgency(
+                "a man just tried to kick in the door of flat 9, my neighbour is home alone in there with her baby, is security on?"
+            ),
+            Urgency::Urgent
+        );
+        let f = parser().features("Mr Osei is home now, his son found him at the bus station");
+        assert!(f[8] > 0.0, "resolved");
+    }
+
+    #[test]
+    fn a_past_that_dates_a_cause_or_a_comparison_does_not_calm_an_emergency() {
+        // "after last night's rain", "worse than last week", and a past told after an alarm
+        // exclaimed say why or how much, not that the danger is over.
+        for t in [
+            "the footbridge at Mill Lane half washed away after last night's rain, kids still trying to cross",
+            "Block 4 stairwell smelling of gas again, much worse than last week, please send someone now",
+            "Boy fell into the open drain at lane 6!! The grating was stolen last week. Bring a rope, hurry",
+            "3栋楼道煤气味比上周还重 老人在家 快来人",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        }
+        // A past event told as the story stays calm.
+        for t in [
+            "Last week a kid fell into the open drain at lane 6, the grating is still missing",
+            "上个月3栋楼道有煤气味 后来查了是灶台没关",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_near_miss_with_the_hazard_still_there_is_judged_not_feared() {
+        // "just missed", "差点" report a hazard that happened: the model's urgent vote counts.
+        let t = "slates blowing off the roof of Block 2 in this wind, one just missed an old man at the bus stop";
+        // The lexicon alone hears a hazard to fix; the model hears an emergency.
+        assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        let u = parser().parse(t, false);
+        assert!(u.is_request, "{t} → {u:?}");
+        assert_eq!(u.urgency, Some(Urgency::Urgent), "{t} → {u:?}");
+    }
+
+    #[test]
+    fn an_alarm_said_to_be_false_or_a_danger_dealt_with_is_no_request() {
+        for t in [
+            "3栋那个燃气报警是误报 探测器老化了自己响",
+            "B1车库的积水昨晚已经抽干了 车都开出来了",
+            "村口那条疯狗已经打死了 派出所处理的",
+        ] {
+            not_req(t);
+        }
+        // A detector that keeps going off is a fault to fix.
+        req("5栋烟感老是误报 半夜响好几次 物业来修一下");
     }
 }
 

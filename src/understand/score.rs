@@ -37,6 +37,8 @@ pub(crate) struct Tally {
     pub supposed_ask: bool,
     /// The sender dismissed a notice or an answer as no help ("发通知有啥用").
     dismissed: bool,
+    /// A hedge tells a near miss (差点, almost, just missed): a hazard that happened.
+    pub near_miss: bool,
     pub location: Option<String>,
     /// Where the first urgency cues were found (alarms, agents, signs, exposure; not hedged):
     /// what an urgent reading says it rests on.
@@ -230,6 +232,12 @@ const WEAK_TOPIC: f32 = 1.5;
 
 /// The most that topic words alone add to one category.
 const TOPIC_CAP: f32 = 3.0;
+
+/// The model's urgent log-odds above which a near miss (差点, almost, just missed) is an
+/// emergency by its vote. Chosen on the held-out readings of the cross-validation over
+/// train+dev (docs/parser.md, "Twenty-first round"): near misses of a thing falling or a
+/// slope giving way sat at 2.0–4.3, a speeding scooter's or a motorbike's at 0.8–1.3.
+const NEAR_MISS_SURE: f32 = 1.5;
 
 /// What an emergency adds to safety when choosing the category.
 const URGENT_SAFETY: f32 = 1.5;
@@ -506,7 +514,14 @@ pub(crate) fn decide(
     // A message that speaks of what might happen or nearly happened ("almost", "怕", "might")
     // is about a hazard to fix: when the lexicon itself hears no emergency in it, the model's
     // urgent vote (which hears the hazard words, not the hedge) does not make it one.
-    let hedged = t.kinds[Kind::Hedge as usize] > 0.0 && !t.pleads;
+    // A near miss ("one just missed a grandma with a pram", "one flower pot almost hit her")
+    // tells of a hazard that happened and may happen again now, not of one feared: when the
+    // model, which has read near misses labelled both ways, is sure it is an emergency, its
+    // vote counts ("almost knocked an uncle over" on a speeding scooter is a nuisance to stop,
+    // and the model is less sure of it).
+    let hedged = t.kinds[Kind::Hedge as usize] > 0.0
+        && !t.pleads
+        && !(t.near_miss && opinion.is_some_and(|o| o.urgent > NEAR_MISS_SURE));
     let model_urgent = !calm
         && !feared
         && !hedged
