@@ -3109,6 +3109,8 @@ pub(crate) mod tests {
             "me too",
             "Same here!",
             "同上",
+            "yes same in block 7",
+            "me also lah",
         ] {
             assert!(parser().is_me_too(t), "{t}");
         }
@@ -3116,6 +3118,7 @@ pub(crate) mod tests {
             "好的",
             "3栋路灯坏了",
             "thanks",
+            "same old story every week",
             "我也是网格员，我来说两句关于今天停水的通知，大家注意储水哈",
         ] {
             assert!(!parser().is_me_too(t), "{t}");
