@@ -3207,6 +3207,9 @@ pub(crate) mod tests {
             "ok 马上到",
             "on it",
             "On my way",
+            "我看看",
+            "好，我过去看看",
+            "will check after lunch",
         ] {
             assert!(parser().claim_word(t), "{t}");
         }

@@ -603,6 +603,12 @@ async fn done_in_own_words(db: Db) {
     app.say_reply("g1", "leader1", "张伟", "井盖已经固定好了", Some(&source))
         .await;
     assert_eq!(state(&app, 5).await, TicketState::Resolved);
+    // "我看看" replying to the card takes it, as 收到 does.
+    let source = app.say("g1", "res2", "李娜", "3栋楼下的水管漏水了").await;
+    let card = app.card_for(&source);
+    app.say_reply("g1", "leader1", "张伟", "我看看", Some(&card))
+        .await;
+    assert_eq!(state(&app, 6).await, TicketState::Claimed);
     app.stop().await;
 }
 both_backends!(done_in_own_words, done_in_own_words);
