@@ -61,7 +61,8 @@ impl Engine {
         let mut fx = Effects::default();
         let day = self.texts.day(due.timestamp_millis(), self.tz());
         let hold = self.hold(Urgency::Normal, now);
-        let groups = tx.group_activity(day_start).await?;
+        // Up to the digest's own time: sent late, it says what it would have said on time.
+        let groups = tx.group_activity(day_start, due.timestamp_millis()).await?;
         for g in &groups {
             let text = self.texts.daily_digest(&day, g.created, g.resolved, g.open);
             self.to_chat(&mut fx, &g.target, None, text, Vec::new(), hold);

@@ -221,17 +221,19 @@ impl Tx {
 
     /// Per-group counts since `since`: tickets created, resolved, and all still open, for
     /// groups with something created or resolved since then.
-    pub async fn group_activity(&mut self, since: i64) -> Result<Vec<GroupActivity>> {
+    pub async fn group_activity(&mut self, since: i64, until: i64) -> Result<Vec<GroupActivity>> {
         let rows = sqlx::query(
             "SELECT t.platform, COALESCE(MAX(g.account), '') AS account, t.chat_id, \
-             SUM(CASE WHEN t.created_at >= $1 THEN 1 ELSE 0 END) AS created, \
-             SUM(CASE WHEN t.resolved_at >= $1 THEN 1 ELSE 0 END) AS resolved, \
-             SUM(CASE WHEN t.state IN ('open', 'claimed') THEN 1 ELSE 0 END) AS still_open \
+             SUM(CASE WHEN t.created_at >= $1 AND t.created_at < $2 THEN 1 ELSE 0 END) AS created, \
+             SUM(CASE WHEN t.resolved_at >= $1 AND t.resolved_at < $2 THEN 1 ELSE 0 END) AS resolved, \
+             SUM(CASE WHEN t.state IN ('open', 'claimed') AND t.created_at < $2 THEN 1 ELSE 0 END) AS still_open \
              FROM tickets t JOIN chat_groups g ON g.platform = t.platform AND g.chat_id = t.chat_id \
-             WHERE g.active = 1 AND (t.created_at >= $1 OR t.resolved_at >= $1 OR t.state IN ('open', 'claimed')) \
+             WHERE g.active = 1 AND t.created_at < $2 \
+             AND (t.created_at >= $1 OR t.resolved_at >= $1 OR t.state IN ('open', 'claimed')) \
              GROUP BY t.platform, t.chat_id ORDER BY t.platform, t.chat_id",
         )
         .bind(since)
+        .bind(until)
         .fetch_all(self.db().await?)
         .await?;
         let mut out = Vec::new();

@@ -650,6 +650,35 @@ async fn digests(db: Db) {
     assert!(sent_to(&app, "t1").iter().any(|m| m.text.contains("周报")));
     app.tick().await;
     assert_eq!(count_containing(&app, "v1", "周报"), 1);
+
+    // Down at 20:00: the summary sent after midnight says what it would have said on time,
+    // and a report of the new day is not in it.
+    app.clock.set(local(2026, 11, 30, 19, 0));
+    app.say("g2", "res9", "路人", "/report 5栋路灯坏了").await;
+    app.clock.set(local(2026, 12, 1, 1, 0));
+    app.say("g2", "res9", "路人", "/report 6栋门禁坏了").await;
+    app.tick().await;
+    let late: Vec<_> = sent_to(&app, "g2")
+        .into_iter()
+        .filter(|m| m.text.contains("小结"))
+        .collect();
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert!(
+        late[0].text.contains("11月30日")
+            && late[0].text.contains("新增诉求 1 件")
+            && late[0].text.contains("仍在处理 1 件"),
+        "{}",
+        late[0].text
+    );
+    // The day's counts stop at the summary's time, whenever it is sent.
+    let mut tx = app.store.begin_background().await.expect("tx");
+    let day = tx
+        .group_activity(local(2026, 11, 30, 0, 0), local(2026, 11, 30, 20, 0))
+        .await
+        .expect("activity");
+    let g2 = day.iter().find(|g| g.target.chat_id == "g2").expect("g2");
+    assert_eq!((g2.created, g2.resolved, g2.open), (1, 0, 1));
+    drop(tx);
     app.stop().await;
 }
 both_backends!(daily_and_weekly_digests, digests);
