@@ -816,10 +816,11 @@ impl Engine {
             // forms): a command word of theirs whose rest does not fit gets the command's
             // usage instead of silence (a reply to a card is read against the card below).
             Parsed::NotCommand if scene.writes_as_staff() && replied_ticket.is_none() => {
-                // "我来处理" with no number: the grid's one ticket waiting, as 接单 alone.
+                // "我来处理", "收到，明天上午去看", "5栋垃圾我来处理" with no number: the
+                // ticket waiting that the words name, or the grid's one, as 接单 alone.
                 if scene.callback.is_none()
-                    && crate::understand::command::claims_without_number(text)
-                    && let Some(notices) = self.the_one_meant(tx, fx, scene, Name::Claim).await?
+                    && let Some(subject) = crate::understand::command::claim_said(text)
+                    && let Some(notices) = self.claim_in_words(tx, fx, scene, subject).await?
                 {
                     return Ok(notices);
                 }

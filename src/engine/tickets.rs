@@ -489,7 +489,7 @@ impl Engine {
             && let Some((subject, what)) = crate::understand::command::done_said(text)
             && let Some(t) = tx.ticket(ticket).await?
             && t.state.is_active()
-            && about(self.parser.named(subject).0, None, &t)
+            && about(&self.parser.named(subject).0, None, &t)
         {
             let result = said_result(text, subject, what);
             return self.resolve(tx, fx, scene, ticket, result).await.map(Some);
@@ -614,7 +614,8 @@ impl Engine {
     /// it and no place the ticket's own words do not share.
     fn same_problem(&self, scene: &Scene<'_>, text: &str, ticket: &Ticket) -> bool {
         let reading = self.read(scene, text);
-        about(reading.category, reading.location.as_deref(), ticket)
+        let category: Vec<Category> = reading.category.into_iter().collect();
+        about(&category, reading.location.as_deref(), ticket)
     }
 
     /// The sender's tickets reported in this chat, newest first; in their private chat with
@@ -634,12 +635,12 @@ impl Engine {
     /// they share). All of `mine` when it names nothing, or nothing of theirs matches.
     fn named_in(&self, text: &str, mine: Vec<Ticket>) -> Vec<Ticket> {
         let (category, place) = self.parser.named(text);
-        if category.is_none() && place.is_none() {
+        if category.is_empty() && place.is_none() {
             return mine;
         }
         let named: Vec<Ticket> = mine
             .iter()
-            .filter(|t| about(category, place.as_deref(), t))
+            .filter(|t| about(&category, place.as_deref(), t))
             .cloned()
             .collect();
         if named.is_empty() { mine } else { named }
@@ -711,7 +712,7 @@ impl Engine {
         /// How far back a ticket still being handled is looked for.
         const WITHIN_DAYS: i64 = 90;
         let (category, place) = self.parser.named(text);
-        if category.is_none() && place.is_none() {
+        if category.is_empty() && place.is_none() {
             // "什么时候能修好啊", "any idea when it'll be back?" names nothing: from someone with
             // one report being handled here, it asks after that one.
             let mine: Vec<Ticket> = self
@@ -737,10 +738,10 @@ impl Engine {
         let mut fit = Vec::new();
         for o in open
             .iter()
-            .filter(|o| category.is_none_or(|c| c == o.category))
+            .filter(|o| category.is_empty() || category.contains(&o.category))
         {
             if let Some(t) = tx.ticket(o.id).await?
-                && about(category, place.as_deref(), &t)
+                && about(&category, place.as_deref(), &t)
             {
                 fit.push(t);
             }
@@ -832,6 +833,50 @@ impl Engine {
         }
     }
 
+    /// A handler taking a job in their own words, with no number and not replying to a card:
+    /// the grid's one ticket waiting when the words name no job ("收到，马上过去"), else the
+    /// waiting ticket they name ("5栋垃圾我来处理"), as `接单 N` would. With several, they are
+    /// listed; words naming nothing waiting are chat (`None`).
+    pub(super) async fn claim_in_words(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        subject: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        if subject.is_empty() {
+            return self.the_one_meant(tx, fx, scene, Name::Claim).await;
+        }
+        let Some(group) = &scene.group else {
+            return Ok(None);
+        };
+        let (category, place) = self.parser.named(subject);
+        if !scene.standing.is_staff() || (category.is_empty() && place.is_none()) {
+            return Ok(None);
+        }
+        let waiting = tx
+            .waiting_in_grid(&group.grid, None, super::queries::LIST_LIMIT)
+            .await?;
+        let meant: Vec<Ticket> = waiting
+            .into_iter()
+            .filter(|t| about(&category, place.as_deref(), t))
+            .collect();
+        match meant.as_slice() {
+            [] => Ok(None),
+            [t] => {
+                let no = crate::domain::TicketRef::in_grid(&t.grid, t.no);
+                let claim = Command::Claim(super::commands::Claim(no));
+                self.command(tx, fx, scene, claim).await.map(Some)
+            }
+            several => {
+                let heading = self
+                    .texts
+                    .heading_which_ticket(Name::Claim.named(&self.texts));
+                Ok(Some(vec![self.ticket_listing(scene, &heading, several)]))
+            }
+        }
+    }
+
     /// A handler saying a job is done in their own words, with no number first and not
     /// replying to a card ("灯已经修好了", "1号灯换好了", "the lamp at block 5 is fixed"): the
     /// ticket the words name is resolved as `办结 N` would, with what was done (the words
@@ -880,13 +925,13 @@ impl Engine {
             return self.command(tx, fx, scene, done(no)).await.map(Some);
         }
         let pointed = subject.is_empty() || POINTERS.contains(&subject.to_lowercase().as_str());
-        if category.is_none() && place.is_none() && !pointed {
+        if category.is_empty() && place.is_none() && !pointed {
             return Ok(None);
         }
         let limit = super::queries::LIST_LIMIT;
         let named = |all: Vec<Ticket>| -> Vec<Ticket> {
             all.into_iter()
-                .filter(|t| about(category, place.as_deref(), t))
+                .filter(|t| about(&category, place.as_deref(), t))
                 .collect()
         };
         let mut meant = named(tx.waiting_in_grid(&group.grid, Some(person), limit).await?);
@@ -968,10 +1013,11 @@ impl Engine {
     }
 }
 
-/// Whether a message naming `category` and `place` (either may be unnamed) is about `ticket`'s
-/// problem: no other category, and no place the ticket's own words do not share. Compared
+/// Whether a message naming `category` (the categories its words name; none when it names
+/// none) and `place` (unnamed: `None`) is about `ticket`'s problem: the ticket's category among
+/// them, and no place the ticket's own words do not share. Compared
 /// without case, and an English plural as its singular ("bins", "bin area").
-fn about(category: Option<Category>, place: Option<&str>, ticket: &Ticket) -> bool {
+fn about(category: &[Category], place: Option<&str>, ticket: &Ticket) -> bool {
     let body = ticket.body.to_lowercase();
     let theirs = ticket
         .location
@@ -983,7 +1029,7 @@ fn about(category: Option<Category>, place: Option<&str>, ticket: &Ticket) -> bo
         let singular = place.strip_suffix('s').unwrap_or(&place);
         holds(&body, singular) || (!theirs.is_empty() && holds(&place, &theirs))
     });
-    category.is_none_or(|c| c == ticket.category) && place
+    (category.is_empty() || category.contains(&ticket.category)) && place
 }
 
 /// What was done, from a handler's own words of done: the words themselves when they name

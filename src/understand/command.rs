@@ -79,21 +79,13 @@ pub fn alone_or_paused(rest: &str) -> bool {
 }
 
 /// A leader's "I take it" with no number and not replying to a card ("我来处理", "我去看看，
-/// 十分钟到"): the engine reads it against the grid's one ticket waiting, if there is one.
-/// Only the phrasings that say so alone: 收到 and 好的 answer notices as often, "我来了" says
-/// someone arrived, and "我去！" is an exclamation.
-pub fn claims_without_number(text: &str) -> bool {
-    const ALONE: [&str; 16] = [
-        "我来处理",
-        "我去处理",
-        "我去看看",
-        "我负责",
-        "我来吧",
-        "我来",
-        // After a lead-in (我这边, 我们, 我): "我这边来处理".
-        "来处理",
-        "去处理",
-        "去看看",
+/// 十分钟到", "收到，明天上午去看", "5栋垃圾我来处理"): the job it names, before the words of
+/// going or handling ("" when it names none; the engine then reads it against the grid's one
+/// ticket waiting). `None` for anything else: 收到 and 好的 alone answer notices as often,
+/// "我来了" says someone arrived, "我去！" is an exclamation, "你去看看" sends someone else,
+/// "我去看看电影" goes elsewhere, and questions ask.
+pub fn claim_said(text: &str) -> Option<&str> {
+    const ALONE_EN: [&str; 22] = [
         "on it",
         "i'm on it",
         "i'll handle it",
@@ -101,18 +93,168 @@ pub fn claims_without_number(text: &str) -> bool {
         "i'll take this",
         "leave it to me",
         "will handle",
+        "on my way",
+        "omw",
+        "heading over",
+        "heading there",
+        "going over now",
+        "i'll go check",
+        "will go check",
+        "i'll check it",
+        "will check it",
+        "i'll take a look",
+        "will take a look",
+        "i'll have a look",
+        "will have a look",
+        "i'll sort it",
+        "will sort it",
+    ];
+    // Said first, before the plan: "收到，", "好的 ", "ok,".
+    const ACKS: [&str; 13] = [
+        "收到",
+        "好的",
+        "好嘞",
+        "好",
+        "行",
+        "嗯",
+        "明白",
+        "知道了",
+        "ok",
+        "okay",
+        "got it",
+        "noted",
+        "roger",
+    ];
+    // When: what may stand between the job named and the going ("明天上午", "我这边马上").
+    const WHEN: [&str; 36] = [
+        "我这边",
+        "我们",
+        "我",
+        "这边",
+        "明天",
+        "今天",
+        "今晚",
+        "明早",
+        "上午",
+        "下午",
+        "晚上",
+        "中午",
+        "早上",
+        "一会儿",
+        "一会",
+        "等一下",
+        "等下",
+        "等会儿",
+        "等会",
+        "待会儿",
+        "待会",
+        "马上",
+        "现在",
+        "稍后",
+        "晚点",
+        "这就",
+        "就",
+        "先",
+        "立刻",
+        "立马",
+        "尽快",
+        "抽空",
+        "下班后",
+        "亲自",
+        "再",
+        "点",
+    ];
+    // The going or the handling. Bare 去 and 来 only straight after who goes or how soon
+    // ("我来", "马上去"), as "垃圾车明天来" tells of someone else and "我去！" exclaims.
+    const GOING: [&str; 13] = [
+        "过去看",
+        "去看",
+        "过去",
+        "去处理",
+        "来处理",
+        "去修",
+        "来修",
+        "上门",
+        "到现场",
+        "安排",
+        "负责",
+        "就到",
+        "马上到",
+    ];
+    // 来 after the sender ("我来") or how soon; 去 only after how soon ("我去！" exclaims).
+    const SOON: [&str; 5] = ["马上", "这就", "就", "立刻", "现在"];
+    // What may follow the going, before the sentence ends or pauses ("过去看看吧", "安排师傅
+    // 去处理一下"); "去看看电影" goes on to something else.
+    const TAIL: &str = "看一下吧处理去过来修瞧人师傅";
+    // Someone else sent or asked: not the sender's claim.
+    const OTHERS: [&str; 12] = [
+        "你", "您", "他", "她", "谁", "大家", "麻烦", "请", "让", "叫", "物业", "谁能",
     ];
     let t = text.trim();
+    if t.is_empty() || is_question(t) {
+        return None;
+    }
     let lower = t.to_lowercase().replace('’', "'");
-    [t, strip_lead_in(t), lower.as_str()]
-        .into_iter()
-        .any(|said| {
-            ALONE.iter().any(|p| {
-                said.strip_prefix(p)
-                    .is_some_and(|rest| matches!(rest, "吧" | "一下") || alone_or_paused(rest))
-            })
+    let english = |s: &str| {
+        ALONE_EN.iter().any(|p| {
+            english_prefix(s, p)
+                .is_some_and(|rest| alone_or_paused(rest) || rest.trim_start().starts_with("now"))
         })
-        && !is_question(text)
+    };
+    // "收到，", "嗯嗯，", "ok ok": an acknowledgement or two before the plan.
+    let ack = |s: &'static str, t: &str| -> Option<usize> {
+        let rest = if s.is_ascii() {
+            english_prefix(t, s)?
+        } else {
+            t.strip_prefix(s)?
+        };
+        let after =
+            rest.trim_start_matches(|c: char| c.is_whitespace() || "，,。！!～~、".contains(c));
+        (after.len() < rest.len() || after.is_empty() || ACKS.iter().any(|a| after.starts_with(a)))
+            .then_some(t.len() - after.len())
+    };
+    let mut after_ack = t;
+    for _ in 0..2 {
+        if let Some(cut) = ACKS.iter().find_map(|a| ack(a, after_ack)) {
+            after_ack = &after_ack[cut..];
+        }
+    }
+    if english(&lower) || english(&after_ack.to_lowercase().replace('’', "'")) {
+        return Some("");
+    }
+    let tail_ok = |rest: &str| {
+        let rest = rest.trim_start_matches(|c: char| TAIL.contains(c));
+        alone_or_paused(rest)
+    };
+    // The earliest going whose tail ends the sentence; what comes before it, less the when,
+    // is the job named.
+    for (at, _) in after_ack.char_indices() {
+        let here = &after_ack[at..];
+        let before = &after_ack[..at];
+        let soon = SOON.iter().any(|w| before.ends_with(w));
+        let me = before.ends_with('我') || before.ends_with("我们");
+        let going = GOING
+            .iter()
+            .any(|g| here.starts_with(g) && tail_ok(&here[g.len()..]))
+            || [("去", soon), ("来", soon || me)]
+                .iter()
+                .any(|(g, after)| *after && here.starts_with(g) && tail_ok(&here[g.len()..]));
+        if !going {
+            continue;
+        }
+        let mut subject = before.trim_end();
+        while let Some(w) = WHEN.iter().find(|w| subject.ends_with(*w)) {
+            subject = subject[..subject.len() - w.len()].trim_end();
+            subject = subject.trim_end_matches(|c: char| c.is_ascii_digit());
+        }
+        let subject =
+            subject.trim_end_matches(|c: char| c.is_whitespace() || "，,、的".contains(c));
+        if OTHERS.iter().any(|w| subject.contains(w)) {
+            return None;
+        }
+        return Some(subject);
+    }
+    None
 }
 
 /// Phrasings that say "done" after a ticket number: "3号办结了，杂物已清理", "#3 搞定了".
@@ -981,7 +1123,7 @@ mod tests {
             "On it, there in 10",
             "I’ll take this",
         ] {
-            assert!(claims_without_number(t), "{t}");
+            assert_eq!(claim_said(t), Some(""), "{t}");
         }
         for t in [
             "我来了",
@@ -994,7 +1136,43 @@ mod tests {
             "on its way",
             "on it?",
         ] {
-            assert!(!claims_without_number(t), "{t}");
+            assert_eq!(claim_said(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_claim_in_words_names_its_job_or_none() {
+        for (t, job) in [
+            ("收到，明天上午去看", ""),
+            ("好的，马上过去", ""),
+            ("收到 我下午过去看看", ""),
+            ("嗯嗯，马上去", ""),
+            ("好的，这就安排人去处理", ""),
+            ("马上到", ""),
+            ("收到，3点过去", ""),
+            ("ok, heading over now", ""),
+            ("Got it, will take a look", ""),
+            ("5栋垃圾我来处理", "5栋垃圾"),
+            ("3栋楼道灯的事我明天去看", "3栋楼道灯的事"),
+            ("收到，路灯我下午过去修", "路灯"),
+        ] {
+            assert_eq!(claim_said(t), Some(job), "{t}");
+        }
+        for t in [
+            "好的",
+            "你去看看",
+            "3栋灯你去看看",
+            "麻烦物业去处理一下",
+            "谁去看看？",
+            "明天去看吗",
+            "垃圾车明天来",
+            "过去的事就算了",
+            "这个我去年就说过",
+            "我们明天去春游",
+            "明天上午去看病",
+            "ok thanks",
+        ] {
+            assert_eq!(claim_said(t), None, "{t}");
         }
     }
 

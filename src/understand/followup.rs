@@ -137,13 +137,13 @@ impl Parser {
         nothing_but_fillers(&rest).then_some(place)
     }
 
-    /// What a message names, whatever it asks: the category its own words point to (the
-    /// lexicon's alone, none when it names nothing: "我报的事怎么样了") and its place. A
+    /// What a message names, whatever it asks: the categories its own words point to, the best
+    /// first (the lexicon's alone, none when it names nothing: "我报的事怎么样了"), and its place. A
     /// question about one's reports ("我报的楼道灯修了吗") is no report, yet says which it means.
-    pub fn named(&self, text: &str) -> (Option<Category>, Option<String>) {
+    pub fn named(&self, text: &str) -> (Vec<Category>, Option<String>) {
         let norm = text::normalise(text);
         let tally = self.tally(text::own_words(&norm));
-        (tally.category().map(|(c, _)| c), tally.location.clone())
+        (tally.categories_named(), tally.location.clone())
     }
 }
 

@@ -156,6 +156,23 @@ impl Tally {
         self.category_with(0.0)
     }
 
+    /// Every category the words name, the best first: "车棚灯" names the carport (property)
+    /// and its lamp (lighting), and a ticket of either is the one meant.
+    pub(super) fn categories_named(&self) -> Vec<Category> {
+        let scores = self.category_scores(0.0);
+        let mut named: Vec<Category> = Category::ALL
+            .into_iter()
+            .filter(|c| scores[*c as usize] > 0.0)
+            .collect();
+        let best = self.category().map(|(c, _)| c);
+        named.sort_by(|a, b| {
+            (Some(*b) == best)
+                .cmp(&(Some(*a) == best))
+                .then(scores[*b as usize].total_cmp(&scores[*a as usize]))
+        });
+        named
+    }
+
     /// The best category when safety gets `danger` more: an emergency is a safety matter
     /// unless the words say what else is wrong (water in the home, a body in danger).
     fn category_with(&self, danger: f32) -> Option<(Category, f32)> {

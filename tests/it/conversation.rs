@@ -539,6 +539,20 @@ async fn bare_claim_and_done(db: Db) {
         app.last().text
     );
     assert_eq!(state(&app, 1).await, TicketState::Resolved);
+    // A plan in words with two waiting: which one; naming the job takes that one.
+    app.say("g1", "deputy1", "刘洋", "收到，明天上午去看").await;
+    let which = app.last().text;
+    assert!(which.contains("#2") && which.contains("#3"), "{which}");
+    app.say("g1", "deputy1", "刘洋", "5栋垃圾我来处理").await;
+    assert!(
+        app.last().text.contains("#3 已由 刘洋 接单"),
+        "{}",
+        app.last().text
+    );
+    assert_eq!(state(&app, 2).await, TicketState::Open);
+    // Someone else sent is no claim of the sender's.
+    app.say("g1", "leader1", "张伟", "5栋电梯你去看看").await;
+    assert_eq!(state(&app, 2).await, TicketState::Open);
     app.stop().await;
 }
 both_backends!(bare_claim_and_done, bare_claim_and_done);
@@ -609,6 +623,16 @@ async fn done_in_own_words(db: Db) {
     app.say_reply("g1", "leader1", "张伟", "我看看", Some(&card))
         .await;
     assert_eq!(state(&app, 6).await, TicketState::Claimed);
+    // Words naming a place and its fitting ("车棚灯": the carport, read as property, and its
+    // lamp) reach the lamp's ticket.
+    app.say("g1", "res1", "王芳", "/report 车棚那边的灯不亮了")
+        .await;
+    app.say("g1", "leader1", "张伟", "车棚灯换好了").await;
+    assert!(
+        app.last().text.contains("#7 已由 张伟 办结"),
+        "{}",
+        app.last().text
+    );
     app.stop().await;
 }
 both_backends!(done_in_own_words, done_in_own_words);
