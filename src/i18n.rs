@@ -775,6 +775,58 @@ impl Texts {
         say!(self, "暂无。".to_string(), "Nothing.".to_string())
     }
 
+    /// Who serves a group, for `/contact` (网格员) and "网格员是谁".
+    pub fn serving(&self, s: &Serving) -> String {
+        let zh = self.lang == Language::Zh;
+        let join = |names: &[String]| names.join(if zh { "、" } else { ", " });
+        let mut lines = vec![say!(
+            self,
+            format!("本群网格：{}", s.grid),
+            format!("This group's grid: {}", s.grid)
+        )];
+        lines.push(if s.leaders.is_empty() {
+            say!(self, "网格长：暂未设置", "Grid leader: none set").to_string()
+        } else {
+            say!(
+                self,
+                format!("网格长：{}", join(&s.leaders)),
+                format!("Grid leader: {}", join(&s.leaders))
+            )
+        });
+        if !s.deputies.is_empty() {
+            lines.push(say!(
+                self,
+                format!("副网格长：{}", join(&s.deputies)),
+                format!("Deputies: {}", join(&s.deputies))
+            ));
+        }
+        if let Some(who) = &s.covering {
+            lines.push(say!(
+                self,
+                format!("网格长今天请假，由 {who} 代班。"),
+                format!("The grid leader is on leave today; {who} is covering.")
+            ));
+        }
+        lines.push(
+            say!(
+                self,
+                "有事直接在群里说清是什么问题、在哪里，我会登记并通知负责人。",
+                "Just say here what is wrong and where; it is logged and whoever is responsible is told."
+            )
+            .to_string(),
+        );
+        lines.join("\n")
+    }
+
+    /// `/contact` in a private chat, which serves no grid.
+    pub fn contact_in_a_group(&self) -> &'static str {
+        say!(
+            self,
+            "请在您所在的小区群里发「网格员」，查看负责该群的网格员。",
+            "Send /contact in your neighbourhood group to see who serves it."
+        )
+    }
+
     pub fn heading_my(&self) -> &'static str {
         say!(self, "您的诉求：", "Your tickets:")
     }
@@ -1035,7 +1087,7 @@ impl Texts {
         say!(
             self,
             format!(
-                "{no}（{cat}，{place}）已在处理同一问题，您的反映已并入 {no}，进展会一并告知。",
+                "{no}（{cat}，{place}）已受理同一问题，您的反映已并入 {no}，进展会一并告知。",
                 cat = self.category(category)
             ),
             format!(
@@ -1044,6 +1096,16 @@ impl Texts {
             )
         )
     }
+}
+
+/// Who serves a group: its grid by name, its leaders and deputies, and who covers for a leader
+/// on leave today.
+#[derive(Debug, Clone)]
+pub struct Serving {
+    pub grid: String,
+    pub leaders: Vec<String>,
+    pub deputies: Vec<String>,
+    pub covering: Option<String>,
 }
 
 /// What a ticket card shows.

@@ -870,7 +870,11 @@ impl Engine {
         let asks_own =
             replied_ticket.is_none() && crate::understand::command::asks_own_progress(text);
         if replied_ticket.is_none() {
-            let own = if asks_own {
+            let own = if crate::understand::command::asks_contact(text) {
+                // "网格员是谁": who serves this group, as 网格员 (/contact).
+                let contact = Command::Contact(commands::Contact);
+                Some(self.command(tx, fx, scene, contact).await?)
+            } else if asks_own {
                 self.own_progress(tx, fx, scene, text).await?
             } else if crate::understand::command::asks_progress_of(text) {
                 // "3栋的灯修好了吗" from anyone: the ticket being handled that it names.

@@ -218,6 +218,10 @@ impl Texts {
         )
     }
 
+    pub fn contact_command(&self) -> CommandWords {
+        self.command_words(["本群网格员", "Who serves this group"], None)
+    }
+
     pub fn help_command(&self) -> CommandWords {
         self.command_words(["帮助", "What you may do here"], None)
     }

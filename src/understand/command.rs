@@ -472,12 +472,17 @@ pub fn done_said(text: &str) -> Option<(&str, &str)> {
         "cleaned up",
     ];
     let lower = t.to_ascii_lowercase();
-    let (at, state) = EN_STATE
+    let Some((at, state)) = EN_STATE
         .iter()
         .filter_map(|w| lower.find(w).map(|at| (at, w.len())))
-        .min_by_key(|&(at, len)| (at, usize::MAX - len))?;
+        .min_by_key(|&(at, len)| (at, usize::MAX - len))
+    else {
+        return done_texted(t, &EN_WORDS);
+    };
     let after = &t[at + state..];
-    let rest = EN_WORDS.iter().find_map(|w| english_prefix(after, w))?;
+    let Some(rest) = EN_WORDS.iter().find_map(|w| english_prefix(after, w)) else {
+        return done_texted(t, &EN_WORDS);
+    };
     let subject = t[..at].trim();
     let words = subject.split_whitespace().count();
     let denied = lower[..at]
@@ -486,6 +491,7 @@ pub fn done_said(text: &str) -> Option<(&str, &str)> {
     let negated = english_prefix(rest, "not").is_some() || rest.trim_start().starts_with("yet");
     ((1..=8).contains(&words) && !clause(subject) && !denied && !negated)
         .then(|| (subject, trim_joiners(rest)))
+        .or_else(|| done_texted(t, &EN_WORDS))
 }
 
 /// A resident's reply to a resolution notice or card saying it is not fixed, in the ways the
@@ -716,6 +722,100 @@ pub const WITHDRAW_PHRASES: &[&str] = &[
     "撤回",
     "取消",
 ];
+
+/// A short question after who serves the group ("网格员是谁", "我们网格长是哪位", "网格员电话
+/// 多少", "有事找谁", "who is our grid leader?"): answered as `/contact`. A report that names the
+/// 网格员 ("网格员能不能来看看楼下的灯") asks for something else, as does one with a number.
+pub fn asks_contact(text: &str) -> bool {
+    const WHO: [&str; 2] = ["网格员", "网格长"];
+    const ASK: [&str; 11] = [
+        "是谁",
+        "是哪位",
+        "哪位",
+        "谁啊",
+        "电话",
+        "手机",
+        "联系方式",
+        "怎么联系",
+        "叫什么",
+        "微信",
+        "号码",
+    ];
+    // Said whole, after 请问 or 问下 at most.
+    const WHOLE: [&str; 8] = [
+        "有事找谁",
+        "找谁反映",
+        "找谁",
+        "我们归谁管",
+        "谁负责我们这",
+        "谁负责我们小区",
+        "谁管我们这",
+        "谁管我们小区",
+    ];
+    const EN_WHO: [&str; 4] = ["grid leader", "grid officer", "grid worker", "grid manager"];
+    const EN_ASK: [&str; 5] = ["who", "contact", "number", "phone", "reach"];
+    const EN_WHOLE: [&str; 5] = [
+        "who do i contact",
+        "who should i contact",
+        "who do we contact",
+        "who's in charge here",
+        "who is in charge here",
+    ];
+    let t = normalise(text.trim());
+    let t = t.trim_end_matches(|c: char| "？?。.!！~～啊呀呢哈".contains(c));
+    let long = if t.is_ascii() {
+        t.split_whitespace().count() > 8
+    } else {
+        t.chars().count() > 20
+    };
+    if long || t.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let asked = ["请问", "问下", "问一下"]
+        .iter()
+        .find_map(|w| t.strip_prefix(w))
+        .unwrap_or(t)
+        .trim_start_matches(['，', ',', ' ']);
+    let lower = t.to_lowercase().replace('’', "'");
+    (WHO.iter().any(|w| t.contains(w)) && ASK.iter().any(|a| t.contains(a)))
+        || WHO.contains(&asked)
+        || WHOLE.contains(&asked)
+        || (EN_WHO.iter().any(|w| lower.contains(w)) && EN_ASK.iter().any(|a| lower.contains(a)))
+        || EN_WHOLE.contains(&lower.as_str())
+}
+
+/// English done as texted, the verb left out: "bins cleared, truck came at 3", "lamp fixed".
+/// The job in one to five words, then the word of done; not wanted ("need the lamp fixed") nor
+/// still to come ("lamp fixed by tomorrow").
+fn done_texted<'a>(t: &'a str, words: &[&str]) -> Option<(&'a str, &'a str)> {
+    const WANTED: [&str; 18] = [
+        "need", "needs", "want", "wants", "please", "pls", "will", "to", "not", "when", "if",
+        "isn't", "aren't", "wasn't", "hasn't", "haven't", "never", "no",
+    ];
+    const LATER: [&str; 7] = ["by", "soon", "tomorrow", "later", "next", "asap", "yet"];
+    let lower = t.to_ascii_lowercase();
+    let (at, rest) = lower.char_indices().find_map(|(at, c)| {
+        (c == ' ').then_some(())?;
+        let after = &t[at + 1..];
+        words
+            .iter()
+            .find_map(|w| english_prefix(after, w))
+            .map(|rest| (at, rest))
+    })?;
+    let subject = t[..at].trim();
+    let count = subject.split_whitespace().count();
+    let wanted = lower[..at].split_whitespace().any(|w| WANTED.contains(&w));
+    let first = rest
+        .trim_start_matches([',', '.', '!', ' '])
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let later = LATER.contains(&first.as_str());
+    let clause = subject.contains([',', '.', '!', '?', ';', ':']);
+    ((1..=5).contains(&count) && !wanted && !later && !clause)
+        .then(|| (subject, trim_joiners(rest)))
+}
 
 /// A reporter taking back what they reported, without its number, in a short message:
 /// "我报错了，不用管了", "刚才那个不用修了，自己好了", "灯又亮了，不用来了", "never mind, it's
@@ -1177,6 +1277,33 @@ mod tests {
     }
 
     #[test]
+    fn questions_after_who_serves_the_group() {
+        for t in [
+            "网格员是谁",
+            "我们网格员是谁啊？",
+            "网格员电话多少",
+            "请问网格长是哪位",
+            "有事找谁？",
+            "网格员？",
+            "Who is our grid leader?",
+            "what's the grid officer's number",
+            "who do I contact",
+        ] {
+            assert!(asks_contact(t), "{t}");
+        }
+        for t in [
+            "网格员能不能来看看楼下的灯，晚上黑漆漆的",
+            "网格员电话打了3次没人接",
+            "谢谢网格员",
+            "物业电话多少",
+            "停水了找谁修啊，家里一滴水都没有",
+            "who do I contact about the burst pipe flooding the stairs",
+        ] {
+            assert!(!asks_contact(t), "{t}");
+        }
+    }
+
+    #[test]
     fn me_too_in_short_forms() {
         for text in [
             "我家楼下也是",
@@ -1313,6 +1440,13 @@ mod tests {
             ("Lift is now repaired.", "Lift", ""),
             ("water is back on now", "water", "now"),
             ("Power has been restored to Block 7", "Power", "to Block 7"),
+            ("bins cleared, truck came at 3", "bins", "truck came at 3"),
+            ("lamp at blk 5 fixed", "lamp at blk 5", ""),
+            (
+                "Drain unblocked. Was full of leaves",
+                "Drain",
+                "Was full of leaves",
+            ),
         ] {
             assert_eq!(done_said(text), Some((subject, what)), "{text}");
         }
@@ -1334,6 +1468,10 @@ mod tests {
             "if the lamp is fixed we can all go home early tonight",
             "the lamp is flickering",
             "the smell is back again",
+            "need the lamp fixed",
+            "lamp fixed by tomorrow hopefully",
+            "pls get the drain unblocked",
+            "when will the bins get collected",
         ] {
             assert_eq!(done_said(text), None, "{text}");
         }

@@ -633,6 +633,21 @@ async fn done_in_own_words(db: Db) {
         "{}",
         app.last().text
     );
+    // English as texted, the verb left out.
+    app.say(
+        "g1",
+        "res1",
+        "王芳",
+        "/report the bins behind block 9 are overflowing",
+    )
+    .await;
+    app.say("g1", "leader1", "张伟", "bins cleared, truck came at 3")
+        .await;
+    let done = app.last().text;
+    assert!(
+        done.contains("#8 已由 张伟 办结") && done.contains("truck came at 3"),
+        "{done}"
+    );
     app.stop().await;
 }
 both_backends!(done_in_own_words, done_in_own_words);

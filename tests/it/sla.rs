@@ -282,6 +282,14 @@ async fn leave_and_return(db: Db) {
     app.clock.set(local(2026, 11, 23, 10, 0));
     app.say("g1", "res1", "王芳", "/report 楼道灯坏了").await;
     assert!(app.last().text.contains("@张伟"));
+    // Who serves the group, asked in words: the grid, its leader and deputy.
+    app.say("g1", "res1", "王芳", "我们网格员是谁啊？").await;
+    let serving = app.last().text;
+    assert!(
+        serving.contains("网格长：张伟") && serving.contains("副网格长：刘洋"),
+        "{serving}"
+    );
+    assert!(!serving.contains("请假"), "{serving}");
 
     app.say("g1", "leader1", "张伟", "请假 至 12月3日").await;
     let answer = app.last().text;
@@ -294,6 +302,12 @@ async fn leave_and_return(db: Db) {
     app.say("g1", "res1", "王芳", "/report 垃圾桶满了没人清")
         .await;
     assert!(app.last().text.contains("@刘洋"), "{}", app.last().text);
+    app.say("g1", "res1", "王芳", "网格员").await;
+    assert!(
+        app.last().text.contains("网格长今天请假，由 刘洋 代班"),
+        "{}",
+        app.last().text
+    );
 
     // Coordinators see who is away; residents may not ask.
     app.say("g1", "coord1", "陈静", "请假名单").await;

@@ -97,6 +97,7 @@ pub mod bind;
 pub mod cancel;
 pub mod claim;
 pub mod console;
+pub mod contact;
 pub mod dismiss;
 pub mod done;
 pub mod extend;
@@ -145,6 +146,7 @@ commands! {
     Bind => bind::Bind,
     Role => role::SetRole,
     Console => console::Console,
+    Contact => contact::Contact,
     Help => help::Help,
     Recategorize => recategorize::Recategorize,
     Urgency => urgency::SetUrgency,
