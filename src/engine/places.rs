@@ -164,8 +164,18 @@ fn numbered(place: &str) -> bool {
         .any(|c| c.is_ascii_digit() || "一二三四五六七八九十百".contains(c))
 }
 
-/// "3栋" and "楼道" as one place: 3栋楼道; "Block 5" and "lift lobby": Block 5 lift lobby.
+/// "3栋" and "楼道" as one place: 3栋楼道; "Block 5" and "lift lobby": Block 5 lift lobby. A
+/// vague "那边" after the outer place says nothing once the inner one follows ("4栋2单元那边"
+/// and "楼顶": 4栋2单元楼顶).
 fn join_places(outer: &str, inner: &str) -> String {
+    const VAGUE: [&str; 9] = [
+        "那边", "这边", "那里", "这里", "那儿", "这儿", "那块", "这块", "一带",
+    ];
+    let outer = VAGUE
+        .iter()
+        .find_map(|v| outer.strip_suffix(v))
+        .filter(|o| !o.is_empty())
+        .unwrap_or(outer);
     let ascii_meet = outer.chars().next_back().is_some_and(|c| c.is_ascii())
         || inner.chars().next().is_some_and(|c| c.is_ascii());
     if ascii_meet {
@@ -194,6 +204,8 @@ mod tests {
         assert_eq!(placed(Some("5栋2单元门口"), "6栋2单元"), "6栋2单元门口");
         assert_eq!(placed(Some("5栋"), "6栋"), "6栋");
         assert_eq!(placed(Some("3栋"), "3栋2单元"), "3栋2单元");
+        assert_eq!(placed(Some("4栋楼顶"), "4栋2单元那边"), "4栋2单元楼顶");
+        assert_eq!(placed(Some("楼道"), "3栋那边"), "3栋楼道");
         assert_eq!(placed(Some("lift lobby"), "Block 7"), "Block 7 lift lobby");
         assert_eq!(
             placed(Some("Block 5 lift lobby"), "block 7"),
