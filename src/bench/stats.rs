@@ -33,8 +33,8 @@ use crate::app::Application;
 use crate::config::Settings;
 use crate::domain::{Category, Rating, TicketState, Urgency};
 use crate::platform::{Adapter, ChatKind, ChatRef, EventKind, InboundEvent, Sender};
-use crate::store::Store;
 use crate::store::tickets::Ticket;
+use crate::store::{Store, StoreError};
 
 const DAY_MS: i64 = 86_400_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -503,7 +503,7 @@ async fn load(store: &Store, opts: &StatsOptions, now: i64) -> anyhow::Result<f6
         let t = ticket(i, grid, numbers[grid], created, now, &mut rng);
         batch.push((t, -(i as i64) - 1));
         if batch.len() == LOAD_BATCH {
-            store.bulk_tickets(&batch).await.context("bulk tickets")?;
+            load_batch(store, &batch).await?;
             batch.clear();
             if (i + 1) % 100_000 == 0 {
                 tracing::info!(tickets = i + 1, "bench: tickets loaded");
@@ -511,10 +511,28 @@ async fn load(store: &Store, opts: &StatsOptions, now: i64) -> anyhow::Result<f6
         }
     }
     if !batch.is_empty() {
-        store.bulk_tickets(&batch).await.context("bulk tickets")?;
+        load_batch(store, &batch).await?;
     }
     store.bulk_ticket_numbers().await?;
     Ok(started.elapsed().as_secs_f64())
+}
+
+/// One batch of the load, tried again while the database is busy: on a loaded host a WAL
+/// checkpoint can hold the write turn past the store's 5 s wait, and the batch, written in
+/// one transaction, is then not written at all.
+async fn load_batch(store: &Store, batch: &[(Ticket, i64)]) -> anyhow::Result<()> {
+    const TRIES: u32 = 10;
+    let mut attempt = 1;
+    loop {
+        match store.bulk_tickets(batch).await {
+            Err(StoreError::Unavailable(why)) if attempt < TRIES => {
+                tracing::warn!(attempt, %why, "bench: a load batch waits for the database");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                attempt += 1;
+            }
+            done => return done.context("bulk tickets"),
+        }
+    }
 }
 
 /// The period words and ranges the questions pick from.
