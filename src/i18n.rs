@@ -784,7 +784,13 @@ impl Texts {
             format!("本群网格：{}", s.grid),
             format!("This group's grid: {}", s.grid)
         )];
-        lines.push(if s.leaders.is_empty() {
+        lines.push(if !s.coordinators.is_empty() {
+            say!(
+                self,
+                format!("负责人：{}", join(&s.coordinators)),
+                format!("Coordinators: {}", join(&s.coordinators))
+            )
+        } else if s.leaders.is_empty() {
             say!(self, "网格长：暂未设置", "Grid leader: none set").to_string()
         } else {
             say!(
@@ -1100,12 +1106,14 @@ impl Texts {
 
 /// Who serves a group: its grid by name, its leaders and deputies, and who covers for a leader
 /// on leave today.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Serving {
     pub grid: String,
     pub leaders: Vec<String>,
     pub deputies: Vec<String>,
     pub covering: Option<String>,
+    /// A village's or town's group: its coordinators, in place of a grid's leaders.
+    pub coordinators: Vec<String>,
 }
 
 /// What a ticket card shows.

@@ -290,6 +290,14 @@ async fn leave_and_return(db: Db) {
         "{serving}"
     );
     assert!(!serving.contains("请假"), "{serving}");
+    // A village's coordinators' group is served by its coordinators.
+    app.say("v1", "coord1", "陈静", "网格员").await;
+    let serving = app.last().text;
+    assert!(
+        serving.contains("本群网格：东门村") && serving.contains("负责人：陈静"),
+        "{serving}"
+    );
+    assert!(!serving.contains("网格长"), "{serving}");
 
     app.say("g1", "leader1", "张伟", "请假 至 12月3日").await;
     let answer = app.last().text;

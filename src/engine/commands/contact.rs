@@ -53,6 +53,16 @@ impl ChatCommand for Contact {
         let names = |people: Vec<crate::store::roster::Person>| {
             people.into_iter().map(|p| p.name).collect::<Vec<_>>()
         };
+        // A village's or town's group (coordinators' groups) is served by its coordinators.
+        let coordinated = grid.as_ref().is_some_and(|g| g.level != "grid");
+        if coordinated {
+            let serving = Serving {
+                grid: grid.map_or_else(|| group.grid.clone(), |g| g.name),
+                coordinators: names(tx.holders(&group.grid, "coordinator", platform).await?),
+                ..Serving::default()
+            };
+            return Ok(vec![Notice::plain(texts.serving(&serving), None)]);
+        }
         let leaders = names(tx.holders(&group.grid, "leader", platform).await?);
         let deputies = names(tx.holders(&group.grid, "deputy", platform).await?);
         // The leader away today: whoever new tickets go to instead.
@@ -66,6 +76,7 @@ impl ChatCommand for Contact {
             leaders,
             deputies,
             covering,
+            ..Serving::default()
         };
         Ok(vec![Notice::plain(texts.serving(&serving), None)])
     }
