@@ -816,15 +816,30 @@ impl Engine {
         let waiting = tx
             .waiting_in_grid(&group.grid, assignee, super::queries::LIST_LIMIT)
             .await?;
-        match waiting.as_slice() {
+        let command = |no| match name {
+            Name::Claim => Command::Claim(super::commands::Claim(no)),
+            _ => Command::Done(super::commands::Done(no, String::new())),
+        };
+        self.on_the_one(tx, fx, scene, name, &waiting, command)
+            .await
+    }
+
+    /// `command` on the one ticket of `meant`; with several, they are listed for the sender to
+    /// say which (`name` heads the list); with none, `None` (the words are chat).
+    async fn on_the_one(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        name: Name,
+        meant: &[Ticket],
+        command: impl Fn(crate::domain::TicketRef) -> Command,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        match meant {
             [] => Ok(None),
             [t] => {
                 let no = crate::domain::TicketRef::in_grid(&t.grid, t.no);
-                let cmd = match name {
-                    Name::Claim => Command::Claim(super::commands::Claim(no)),
-                    _ => Command::Done(super::commands::Done(no, String::new())),
-                };
-                self.command(tx, fx, scene, cmd).await.map(Some)
+                self.command(tx, fx, scene, command(no)).await.map(Some)
             }
             several => {
                 let heading = self.texts.heading_which_ticket(name.named(&self.texts));
@@ -861,20 +876,9 @@ impl Engine {
             .into_iter()
             .filter(|t| about(&category, place.as_deref(), t))
             .collect();
-        match meant.as_slice() {
-            [] => Ok(None),
-            [t] => {
-                let no = crate::domain::TicketRef::in_grid(&t.grid, t.no);
-                let claim = Command::Claim(super::commands::Claim(no));
-                self.command(tx, fx, scene, claim).await.map(Some)
-            }
-            several => {
-                let heading = self
-                    .texts
-                    .heading_which_ticket(Name::Claim.named(&self.texts));
-                Ok(Some(vec![self.ticket_listing(scene, &heading, several)]))
-            }
-        }
+        let claim = |no| Command::Claim(super::commands::Claim(no));
+        self.on_the_one(tx, fx, scene, Name::Claim, &meant, claim)
+            .await
     }
 
     /// A handler saying a job is done in their own words, with no number first and not
@@ -940,19 +944,8 @@ impl Engine {
         if meant.is_empty() && !pointed {
             meant = named(tx.waiting_in_grid(&group.grid, None, limit).await?);
         }
-        match meant.as_slice() {
-            [] => Ok(None),
-            [t] => {
-                let no = crate::domain::TicketRef::in_grid(&t.grid, t.no);
-                self.command(tx, fx, scene, done(no)).await.map(Some)
-            }
-            several => {
-                let heading = self
-                    .texts
-                    .heading_which_ticket(Name::Done.named(&self.texts));
-                Ok(Some(vec![self.ticket_listing(scene, &heading, several)]))
-            }
-        }
+        self.on_the_one(tx, fx, scene, Name::Done, &meant, done)
+            .await
     }
 
     /// An edit of the message that opened a ticket updates the ticket's text; it never opens
