@@ -183,6 +183,18 @@ pub fn claim_said(text: &str) -> Option<&str> {
     ];
     // 来 after the sender ("我来") or how soon; 去 only after how soon ("我去！" exclaims).
     const SOON: [&str; 5] = ["马上", "这就", "就", "立刻", "现在"];
+    const PLANNED: [&str; 8] = [
+        "明天",
+        "今天",
+        "上午",
+        "下午",
+        "晚上",
+        "晚点",
+        "稍后",
+        "一会儿",
+    ];
+    // Pointing at the one job there is: "这个我明天处理".
+    const POINTERS: [&str; 6] = ["这个", "那个", "这件事", "那件事", "这事", "那事"];
     // What may follow the going, before the sentence ends or pauses ("过去看看吧", "安排师傅
     // 去处理一下"); "去看看电影" goes on to something else.
     const TAIL: &str = "看一下吧处理去过来修瞧人师傅";
@@ -233,10 +245,12 @@ pub fn claim_said(text: &str) -> Option<&str> {
         let before = &after_ack[..at];
         let soon = SOON.iter().any(|w| before.ends_with(w));
         let me = before.ends_with('我') || before.ends_with("我们");
+        // 处理 after the sender or a when of theirs ("这个我明天处理"); "尽快处理" asks.
+        let planned = me || soon || PLANNED.iter().any(|w| before.ends_with(w));
         let going = GOING
             .iter()
             .any(|g| here.starts_with(g) && tail_ok(&here[g.len()..]))
-            || [("去", soon), ("来", soon || me)]
+            || [("去", soon), ("来", soon || me), ("处理", planned)]
                 .iter()
                 .any(|(g, after)| *after && here.starts_with(g) && tail_ok(&here[g.len()..]));
         if !going {
@@ -252,7 +266,11 @@ pub fn claim_said(text: &str) -> Option<&str> {
         if OTHERS.iter().any(|w| subject.contains(w)) {
             return None;
         }
-        return Some(subject);
+        return Some(if POINTERS.contains(&subject) {
+            ""
+        } else {
+            subject
+        });
     }
     None
 }
@@ -1255,6 +1273,9 @@ mod tests {
             ("5栋垃圾我来处理", "5栋垃圾"),
             ("3栋楼道灯的事我明天去看", "3栋楼道灯的事"),
             ("收到，路灯我下午过去修", "路灯"),
+            ("这个我明天处理", ""),
+            ("好的 我马上处理", ""),
+            ("电梯的事我下午处理", "电梯的事"),
         ] {
             assert_eq!(claim_said(t), Some(job), "{t}");
         }
@@ -1271,6 +1292,9 @@ mod tests {
             "我们明天去春游",
             "明天上午去看病",
             "ok thanks",
+            "尽快处理",
+            "请尽快处理",
+            "这个我处理不了",
         ] {
             assert_eq!(claim_said(t), None, "{t}");
         }
