@@ -85,7 +85,17 @@ pub fn alone_or_paused(rest: &str) -> bool {
 /// "我来了" says someone arrived, "我去！" is an exclamation, "你去看看" sends someone else,
 /// "我去看看电影" goes elsewhere, and questions ask.
 pub fn claim_said(text: &str) -> Option<&str> {
-    const ALONE_EN: [&str; 22] = [
+    const ALONE_EN: [&str; 32] = [
+        "will check",
+        "i'll check",
+        "will send someone",
+        "sending someone",
+        "will look into it",
+        "i'll look into it",
+        "looking into it",
+        "coming now",
+        "will be there",
+        "be there",
         "on it",
         "i'm on it",
         "i'll handle it",
@@ -207,10 +217,23 @@ pub fn claim_said(text: &str) -> Option<&str> {
         return None;
     }
     let lower = t.to_lowercase().replace('’', "'");
+    // After the English phrase: nothing, a pause, or when ("will check tmr morning"); "will
+    // go to the market" goes elsewhere.
+    const EN_WHEN: [&str; 16] = [
+        "now", "tmr", "tmrw", "tomorrow", "today", "tonight", "later", "this", "in", "asap",
+        "first", "soon", "after", "shortly", "right", "before",
+    ];
     let english = |s: &str| {
         ALONE_EN.iter().any(|p| {
-            english_prefix(s, p)
-                .is_some_and(|rest| alone_or_paused(rest) || rest.trim_start().starts_with("now"))
+            english_prefix(s, p).is_some_and(|rest| {
+                let rest = rest.trim_start();
+                rest.is_empty()
+                    || rest.starts_with([',', '.', '!', '-', ';', ':'])
+                    || rest
+                        .split_whitespace()
+                        .next()
+                        .is_some_and(|w| EN_WHEN.contains(&w.trim_end_matches([',', '.', '!'])))
+            })
         })
     };
     // "收到，", "嗯嗯，", "ok ok": an acknowledgement or two before the plan.
@@ -1270,6 +1293,9 @@ mod tests {
             ("收到，3点过去", ""),
             ("ok, heading over now", ""),
             ("Got it, will take a look", ""),
+            ("will check tmr morning", ""),
+            ("noted, will send someone", ""),
+            ("on it, be there in 10", ""),
             ("5栋垃圾我来处理", "5栋垃圾"),
             ("3栋楼道灯的事我明天去看", "3栋楼道灯的事"),
             ("收到，路灯我下午过去修", "路灯"),
@@ -1292,6 +1318,8 @@ mod tests {
             "我们明天去春游",
             "明天上午去看病",
             "ok thanks",
+            "will go to the market first",
+            "will check with my wife",
             "尽快处理",
             "请尽快处理",
             "这个我处理不了",
