@@ -595,4 +595,71 @@ mod tests {
             assert_eq!(p.lexicon_reading(t).category, Some(Category::Power), "{t}");
         }
     }
+
+    #[test]
+    fn a_light_asked_for_is_lighting_whatever_the_dark_lets_happen() {
+        // The theft in the dark says why; the lamp asked for says what.
+        let p = crate::understand::tests::parser();
+        assert_eq!(
+            p.lexicon_reading("后门那条小路晚上老有人偷车 能不能给装个灯")
+                .category,
+            Some(Category::Lighting)
+        );
+    }
+
+    #[test]
+    fn choking_told_by_the_food_and_the_face_is_health() {
+        let p = crate::understand::tests::parser();
+        assert_eq!(
+            p.lexicon_reading("我孙子吃东西卡住了 脸都憋紫了 快来人")
+                .category,
+            Some(Category::Health)
+        );
+    }
+
+    #[test]
+    fn a_car_left_at_someone_s_own_door_is_a_dispute() {
+        let p = crate::understand::tests::parser();
+        assert_eq!(
+            p.lexicon_reading("隔壁又把车停在我家门口 我的车开不出来")
+                .category,
+            Some(Category::Dispute)
+        );
+    }
+
+    #[test]
+    fn grass_and_trees_in_malay_and_tagalog_are_greenery() {
+        let p = crate::understand::tests::parser();
+        for t in [
+            "rumput belakang dewan dah tinggi sangat, tolong potong",
+            "yung sanga ng mangga nakasabit na sa bubong namin, pwede po paputol",
+        ] {
+            assert_eq!(
+                p.lexicon_reading(t).category,
+                Some(Category::Greenery),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_boiler_room_and_the_pool_are_the_estate_s_plant() {
+        // Heating that does not heat blamed on the boiler room is property, and so is a pool
+        // gone green; a fire in the boiler room is safety by its own words.
+        let p = crate::understand::tests::parser();
+        for t in [
+            "锅炉房到底烧没烧 暖气摸着温乎乎的",
+            "the pool pump has been broken for a week and the water is green",
+        ] {
+            assert_eq!(
+                p.lexicon_reading(t).category,
+                Some(Category::Property),
+                "{t}"
+            );
+        }
+        assert_eq!(
+            p.lexicon_reading("锅炉房冒黑烟了 火苗子都出来了").category,
+            Some(Category::Safety)
+        );
+    }
 }
