@@ -37,7 +37,8 @@ pub(crate) struct PlaceRules {
     /// Someone's home: 老周家, 王大爷家门口 (Chinese), Mr Tan's flat, the flat opposite (English).
     home_zh: Regex,
     home_en: Regex,
-    /// Malay street and village names, the word first (Jalan Mawar, Kampung Baru).
+    /// Malay and Indonesian street and village names, the word first (Jalan Mawar, Kampung
+    /// Baru, Gang Melati).
     malay_en: Regex,
     /// Chinese roads by number (S205).
     road_code_zh: Regex,
@@ -244,7 +245,7 @@ const PERSON_ROOM_EN: &str = "(?-u:\\b)(?i:aunty|auntie|uncle|lady|man|woman|cou
 /// written in lowercase in chat (taman melati, taman permainan: a playground; sungai belakang
 /// kampung). A home is named by who lives there after "rumah" (rumah Mak Som, rumah Pak Hassan),
 /// as "Mr Tan's flat" is.
-const MALAY_EN: &str = "(?-u:\\b)(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Taman|Sungai|Bukit|Lebuh|Persiaran|Pasar|Sitio|Barangay|Brgy|Barrio)\\.?\\s+\
+const MALAY_EN: &str = "(?-u:\\b)(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Taman|Sungai|Bukit|Lebuh|Persiaran|Pasar|Sitio|Barangay|Brgy|Barrio|Gang)\\.?\\s+\
     (?:(?:[0-9]{1,3}[A-Z]?\\s+)?[A-Z][A-Za-z]+(?:\\s+[A-Z0-9][A-Za-z0-9]*)?|[0-9]{1,3}/[0-9]{1,3}(?-u:\\b))\
     |(?-u:\\b)(?:taman|sungai)\\s+[a-z]{3,}(?-u:\\b)\
     |(?-u:\\b)(?i:rumah)\\s+(?:(?:Pak|Mak|Cik|Tok|Nek|Atuk|Opah|Encik|Puan|Datuk|Haji|Hajah|Kak|Abang|Abg|Makcik|Pakcik|Uncle|Aunty)\\s+)?[A-Z][a-z]+(?-u:\\b)";
@@ -266,7 +267,7 @@ const FLOOR_EN: &str =
 const FLOOR_WEIGHT: f32 = 2.0;
 /// An address counted with "no." after the kind of place, the Indian way: `lane no 4`,
 /// `plot no. 12`, `gali number 3`, `house no 5B`.
-const NUMBERED_NO_EN: &str = "(?-u:\\b)(?i:lane|gali|street|road|plot|house|flat|room|shop|gate|sector|block|wing|building|tower|door|quarter|quarters)\\s+(?i:no\\.?|number|#)\\s*[0-9]+[A-Za-z]?(?-u:\\b)";
+const NUMBERED_NO_EN: &str = "(?-u:\\b)(?i:lane|gali|street|road|plot|house|flat|room|shop|gate|sector|block|wing|building|tower|door|quarter|quarters|ward)\\s+(?i:no\\.?|number|#)\\s*[0-9]+[A-Za-z]?(?-u:\\b)";
 /// "their flat", "his unit": a home only by who lives there, vaguer than a numbered floor.
 /// Homes, plots and stalls numbered where they stand, as a house is ("villa 41", "stand 980",
 /// "plot 12", "bay 20", "shop 7"), lanes and streets numbered in a sector or a colony ("gali
@@ -592,6 +593,7 @@ impl Clues {
                 "Barangay",
                 "Brgy",
                 "Barrio",
+                "Gang",
             ]
             .iter()
             .any(|w| hay.contains(w))
@@ -662,7 +664,13 @@ pub(crate) fn locate(
                 // "3月5号" is a date, "第3个" is not a place; a lone letter needs a unit of its
                 // own. "几十号人" and "十号人" count people.
                 let head_count = m.as_str().ends_with('号') && hay[m.end()..].starts_with('人');
-                if matches!(before, Some('月' | '年' | '周' | '星' | '几'))
+                // "2024年3号" is a date, but "今年3号楼暖气又不热" names the year, then the
+                // building.
+                let year_named = before == Some('年')
+                    && ["今年", "去年", "明年", "前年", "每年", "当年"]
+                        .iter()
+                        .any(|y| hay[..m.start()].ends_with(y));
+                if (matches!(before, Some('月' | '年' | '周' | '星' | '几')) && !year_named)
                     || is_ascii_word_char(before)
                     || head_count
                 {
@@ -876,6 +884,10 @@ pub(crate) fn locate(
     {
         gather(&mut found, std::iter::once(c));
     }
+    // A lane quarter named before 里: 和平里, 永安里自来水, 福寿里那个排水沟.
+    if clues.has(NON_ASCII) && hay.contains('里') {
+        gather(&mut found, quarter_zh(jieba, hay));
+    }
     // A locale named by itself and pointed at: 石门坎那段路, 幸福里那边, 二坊那头, 老鹰岩那里.
     if clues.has(NON_ASCII) && hay.contains('那') {
         gather(&mut found, pointed_at_zh(jieba, hay));
@@ -919,7 +931,33 @@ pub(crate) fn locate(
                     .starts_with(|ch: char| ch.is_ascii_alphanumeric() || ch == '#')
                 && after_a_person(hay, c.span.start)
             {
-                c.score = PERSON_UNIT_WEIGHT;
+                // The floor someone lives on ("my mum on the 12th floor can't go out") yields
+                // to the lift or the stair the message is about, as a lift's stop does.
+                c.score = if is_floor(&hay[c.span.clone()]) {
+                    LIFT_POSITION_WEIGHT
+                } else {
+                    PERSON_UNIT_WEIGHT
+                };
+            }
+        }
+    }
+    // "slip's come down behind the houses on Kowhai Street, mud right up against the back of
+    // number 4", "she lives alone on Crescent Road … number 31": a house or plot counted by
+    // its number after the street it stands in is a spot in that street, which is where the
+    // message says it is. It weighs as a numbered floor does, below the street.
+    if clues.english(rules)
+        && let Some(street_end) = found
+            .iter()
+            .filter(|c| names_street(&hay[c.span.clone()]))
+            .map(|c| c.span.end)
+            .min()
+    {
+        for c in found.iter_mut() {
+            if c.score > FLOOR_WEIGHT
+                && c.span.start > street_end
+                && is_house_number(&hay[c.span.clone()])
+            {
+                c.score = FLOOR_WEIGHT;
             }
         }
     }
@@ -928,6 +966,14 @@ pub(crate) fn locate(
     // or the stair is: the lift or the stair is the place.
     let mut lift_named = None;
     for c in found.iter_mut() {
+        // "branch touch 2nd floor window": the floor says which window, the fitting is no
+        // place, and the place the message is about is the one it names beside them.
+        if c.score > LIFT_POSITION_WEIGHT
+            && is_floor(&hay[c.span.clone()])
+            && next_word_is(hay, c.span.end, &FITTINGS_EN)
+        {
+            c.score = LIFT_POSITION_WEIGHT;
+        }
         if c.score > LIFT_POSITION_WEIGHT && is_floor(&hay[c.span.clone()]) {
             let lift = *lift_named.get_or_insert_with(|| names_lift(hay));
             if between_floors(hay, &c.span) || (lift && where_a_lift_stops(hay, c.span.start)) {
@@ -1170,6 +1216,40 @@ fn pointed_at_zh<'a>(jieba: &'a Jieba, hay: &'a str) -> impl Iterator<Item = Can
     })
 }
 
+/// A lane quarter of an old town named before 里 weighs as a named place: below a numbered
+/// unit in it (和平里3号), above the lanes and ditches of it (和平里巷子里, 福寿里那个排水沟).
+const QUARTER_WEIGHT: f32 = 2.5;
+
+/// Lane quarters of southern and coastal towns, named by a word of good omen before 里 (和平里,
+/// 永安里, 福寿里, 幸福里): two characters the segmenter knows as one word that is no common
+/// noun, verb or number, opening a clause or after 在, 到 and their kin. Inside a thing is
+/// 里 after a common noun (巷子里, 小区里, 电梯里) or a word of its own (里面, 里头).
+fn quarter_zh<'a>(jieba: &'a Jieba, hay: &'a str) -> impl Iterator<Item = Candidate> + 'a {
+    hay.match_indices('里').filter_map(move |(at, li)| {
+        let after = hay[at + li.len()..].chars().next();
+        if after.is_some_and(|c| "面头边厢外程弄屋".contains(c)) {
+            return None;
+        }
+        let mut before = hay[..at].char_indices().rev();
+        let (_, second) = before.next()?;
+        let (start, first) = before.next()?;
+        let opens = before
+            .next()
+            .is_none_or(|(_, c)| !is_han(c) || stops_name(c));
+        let numeral = |c: char| "一二三四五六七八九十百千万两几半".contains(c);
+        if !opens || [first, second].iter().any(|&c| !is_han(c) || numeral(c)) {
+            return None;
+        }
+        let name = &hay[start..at];
+        let tags = jieba.tag(name, true);
+        let word = tags.len() == 1 && matches!(tags[0].tag, "a" | "an" | "ns" | "nz" | "j");
+        word.then(|| Candidate {
+            span: start..at + li.len(),
+            score: QUARTER_WEIGHT,
+        })
+    })
+}
+
 /// Whether `hay` may name a home by who lives there without 家 (老王屋里) or an elder
 /// ([`PERSON_ZH`]): a cheap test before searching.
 pub(crate) fn may_name_person(hay: &str) -> bool {
@@ -1330,6 +1410,22 @@ fn named_place(rules: &PlaceRules, jieba: &Jieba, hay: &str, hit: &PlaceHit) -> 
     if hit.entry.whole_word && !named {
         // A bare suffix ("路", "road") names no place.
         return None;
+    }
+    // 老干楼, 福星楼 are buildings by their names; 六楼, 3号楼 and 第三楼 are numbered, the
+    // unit patterns' to weigh, and 按了半天楼上 is a while, then upstairs.
+    if term == "楼" {
+        let name = &hay[start..hit.span.start];
+        let numbered = name.chars().any(|c| {
+            c.is_ascii_alphanumeric() || "一二三四五六七八九十百两零几第负号层#".contains(c)
+        });
+        if numbered
+            || jieba
+                .tag(name, true)
+                .iter()
+                .any(|t| matches!(t.tag, "m" | "t" | "q" | "r" | "d"))
+        {
+            return None;
+        }
     }
     // A home's door (我家门口, 他屋门口) is the home's: the words for homes and for the
     // sender's patch name it, at their own weight.
@@ -1659,8 +1755,8 @@ fn chinese_name_start(
 const VERBAL_MEASURES: [char; 6] = ['下', '趟', '遍', '次', '声', '眼'];
 
 /// Place words that end a settlement's or a villagers' group's name (and a quarter of an urban
-/// village: 二坊, 下沙坊).
-const SETTLEMENTS: [char; 8] = ['组', '村', '屯', '寨', '庄', '湾', '坝', '坊'];
+/// village: 二坊, 下沙坊; a Minnan hamlet or house and a village's quarter: 下厝, 上林社).
+const SETTLEMENTS: [char; 10] = ['组', '村', '屯', '寨', '庄', '湾', '坝', '坊', '厝', '社'];
 /// Verbs of going that join a settlement word without naming one (回村, 进村, 出寨).
 const MOVES_TO: [char; 7] = ['回', '进', '出', '离', '返', '入', '下'];
 /// Verbs of falling or going into a place, which the segmenter may tag as a morpheme (掉河里).
@@ -1750,11 +1846,13 @@ fn next_word_is(hay: &str, end: usize, list: &[&str]) -> bool {
     !word.is_empty() && one_of(list, word)
 }
 
-/// Words a place word names a thing or a kind of person with ("school bag", "school uniform").
+/// Words a place word names a thing or a kind of person with ("school bag", "school uniform",
+/// "the green man" of a crossing).
 /// A place word before a job names a person ("the estate officer", "the society manager").
-const NOT_PLACE_AFTER: [&str; 18] = [
-    "bag", "bags", "uniform", "uniforms", "fees", "holiday", "holidays", "teacher", "teachers",
-    "menu", "menus", "run", "officer", "officers", "manager", "managers", "agent", "agents",
+const NOT_PLACE_AFTER: [&str; 20] = [
+    "man", "men", "bag", "bags", "uniform", "uniforms", "fees", "holiday", "holidays", "teacher",
+    "teachers", "menu", "menus", "run", "officer", "officers", "manager", "managers", "agent",
+    "agents",
 ];
 
 /// Whether "park" at `span` is the verb: after a subject, an adverb, a modal or "to" ("cars
@@ -1820,6 +1918,60 @@ const AFTER_PARKING: [&str; 9] = [
     "properly",
     "double",
     "anywhere",
+];
+
+/// The last words of an English street's name ("Kowhai Street", "Cedar Ct").
+const STREET_WORDS: [&str; 22] = [
+    "road", "rd", "street", "st", "lane", "drive", "close", "crescent", "cres", "avenue", "ave",
+    "way", "row", "grove", "court", "ct", "terrace", "gardens", "place", "hill", "mews", "walk",
+];
+
+/// Whether a place is a street named: a capitalised name before a street word ("Crescent
+/// Road"), or a Malay or Indonesian street or lane by its name ("Jalan Mawar", "Gang Melati").
+fn names_street(text: &str) -> bool {
+    let mut words = text.split(' ');
+    let first = words.next().unwrap_or("");
+    let last = words.next_back().unwrap_or("");
+    (first.starts_with(|c: char| c.is_ascii_uppercase())
+        && STREET_WORDS
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(last.trim_end_matches('.'))))
+        || ["Jalan", "Jln", "Lorong", "Gang"].contains(&first)
+}
+
+/// Whether a place is a house or a plot counted by its number ("number 4", "no. 14", "lot 3").
+fn is_house_number(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["number", "no.", "no", "lot", "plot", "house"]
+        .iter()
+        .any(|w| {
+            lower.strip_prefix(w).is_some_and(|rest| {
+                let rest = rest.trim_start();
+                rest.len() < lower.len() - w.len()
+                    && rest.starts_with(|c: char| c.is_ascii_digit())
+                    && rest
+                        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                        .bytes()
+                        .all(|b| b.is_ascii_digit())
+            })
+        })
+        || lower.strip_prefix("no.").is_some_and(|rest| {
+            rest.starts_with(|c: char| c.is_ascii_digit())
+                && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
+/// Fittings a floor names which of ("the 2nd floor window", "5th floor railing").
+const FITTINGS_EN: [&str; 9] = [
+    "window",
+    "windows",
+    "railing",
+    "railings",
+    "ledge",
+    "sill",
+    "windowsill",
+    "ceiling",
+    "wall",
 ];
 
 /// A floor where a lift stands or between two floors: below a building part (1.5), above an
@@ -1923,10 +2075,17 @@ const PERSON_UNIT_WEIGHT: f32 = 1.6;
 /// Whether the place at `start` follows a person and a preposition: "elderly in No. 12",
 /// "Mrs Patel in 3C", "the couple at no. 3".
 fn after_a_person(hay: &str, start: usize) -> bool {
-    let Some((ws, prep)) = word_before(hay, start) else {
+    let Some((mut ws, mut prep)) = word_before(hay, start) else {
         return false;
     };
-    if !one_of(&["in", "at", "from"], prep) {
+    // "my mum on the 12th floor", "the old lady on the 2nd floor": where they live.
+    if prep.eq_ignore_ascii_case("the") {
+        let Some(before) = word_before(hay, ws) else {
+            return false;
+        };
+        (ws, prep) = before;
+    }
+    if !one_of(&["in", "at", "from", "on"], prep) {
         return false;
     }
     let Some((ws, who)) = word_before(hay, ws) else {
@@ -1940,7 +2099,17 @@ fn after_a_person(hay: &str, start: usize) -> bool {
         && word_before(hay, ws).is_some_and(|(_, t)| one_of(&TITLES_EN, t.trim_end_matches('.')))
 }
 
-const PEOPLE_EN: [&str; 31] = [
+const PEOPLE_EN: [&str; 41] = [
+    "mum",
+    "mom",
+    "dad",
+    "mother",
+    "father",
+    "son",
+    "daughter",
+    "husband",
+    "wife",
+    "gentleman",
     "elderly",
     "folks",
     "couple",
@@ -3198,6 +3367,122 @@ mod numbered_addresses {
             place("Stormwater drain on Bay St is blocked with leaves, floods every time")
                 .as_deref(),
             Some("Bay St")
+        );
+    }
+}
+
+#[cfg(test)]
+mod quarters_and_streets {
+    use super::tests::place;
+
+    #[test]
+    fn compound_yards_hamlets_quarters_and_named_buildings() {
+        for (text, want) in [
+            ("西院停水了 咋没通知呢", "西院"),
+            ("后厝停电了从昨晚到现在，冰箱的东西都要坏了", "后厝"),
+            (
+                "我跟你们讲哦 昨天我去后埔社我姐那边 她们那条巷子垃圾堆得跟山一样 她说都半个月没人来收了 你们村委能不能派车去一下",
+                "后埔社",
+            ),
+            (
+                "和平里巷子里的水已经漫进屋了！！到膝盖了 阿婆还在里面出不来 快来人啊",
+                "和平里",
+            ),
+            ("报修：老干楼六楼一户插座全部没电", "老干楼六楼"),
+            ("今年3号楼暖气又不热 屋里才十五度", "3号楼"),
+            ("海堤旁那些人在电鱼 也很危险 有没有人管", "海堤旁"),
+        ] {
+            assert!(
+                place(text).is_some_and(|p| p.contains(want) || want.contains(p.as_str())),
+                "{text}: {:?}",
+                place(text)
+            );
+        }
+    }
+
+    #[test]
+    fn inside_a_thing_a_while_or_a_typo_is_no_quarter_or_building() {
+        // 林子里 is in the woods, 雨屋里 a cut across 下雨 and 屋里, 半天楼上 a while, then
+        // upstairs.
+        assert_eq!(
+            place("后山坡上有人烧荒 火往林子里跑咯").as_deref(),
+            Some("后山坡上")
+        );
+        assert_ne!(
+            place("安置房顶楼漏雨 一下雨屋里就摆满盆").as_deref(),
+            Some("雨屋里")
+        );
+        assert_ne!(
+            place("报修：3#楼单元门对讲机没声音 按了半天楼上听不到").as_deref(),
+            Some("半天楼")
+        );
+    }
+
+    #[test]
+    fn a_house_number_after_its_street_is_in_the_street() {
+        for (text, want) in [
+            (
+                "slip's come down behind the houses on Kowhai Street, mud right up against the back of number 4",
+                "Kowhai Street",
+            ),
+            (
+                "she's fallen and can't get up, she lives alone on Crescent Road and I'm 2 hours away. number 31",
+                "Crescent Road",
+            ),
+            (
+                "Banjir masuk rumah di Gang Melati, already 50cm!! Pls help evacuate the grandma in number 14",
+                "Gang Melati",
+            ),
+        ] {
+            assert_eq!(place(text).as_deref(), Some(want), "{text}");
+        }
+        // Without a street the number is the place.
+        assert_eq!(
+            place("the dogs at number 17 bark all day every day while they're at work. i work nights. is there mediation or something").as_deref(),
+            Some("number 17")
+        );
+    }
+
+    #[test]
+    fn a_floor_naming_a_fitting_or_where_someone_lives_yields() {
+        assert_eq!(
+            place("tree at playground too big, branch touch 2nd floor window, can cut a little?")
+                .as_deref(),
+            Some("playground")
+        );
+        assert_eq!(
+            place("Lift B out of order since Friday, my mum on the 12th floor can't go out at all")
+                .as_deref(),
+            Some("Lift B")
+        );
+    }
+
+    #[test]
+    fn village_grounds_clubs_and_footpaths() {
+        for (text, want) in [
+            (
+                "cars parked all over the verges by the green every sunday, grass is churned to mud and you cant get the bin lorry through",
+                "the green",
+            ),
+            (
+                "man's collapsed at the bowls club, not breathing, someone doing CPR",
+                "bowls club",
+            ),
+            (
+                "wires down outside the Spar after that wind, sparking on the footpath!!",
+                "Spar",
+            ),
+        ] {
+            assert!(
+                place(text).is_some_and(|p| p.contains(want)),
+                "{text}: {:?}",
+                place(text)
+            );
+        }
+        // The green man of a crossing is no green.
+        assert_eq!(
+            place("nearly got hit yesterday, the green man at the Sims Avenue crossing only lasts like 5 seconds, old folks cannot make it across. pls adjust").as_deref(),
+            Some("Sims Avenue")
         );
     }
 }
