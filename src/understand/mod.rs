@@ -875,6 +875,12 @@ impl Parser {
                     tally.hedged(&Entry { weight, ..*e }, hit.start as usize);
                     continue;
                 }
+                if e.kind == Kind::Hedge
+                    && existential_may(hay, hit.start as usize..hit.end as usize)
+                {
+                    // Tagalog's "may" ("there is") reports; it is no English "may".
+                    continue;
+                }
                 if e.kind == Kind::Topic {
                     let term = hit.pattern * 16 + e.category.map_or(15, |c| c as u32);
                     if counted[..n_counted].contains(&term) {
@@ -999,7 +1005,10 @@ impl Parser {
             let (hs, he) = (h.start as usize, h.end as usize);
             let is_hedge = || {
                 self.meanings(h).iter().enumerate().any(|(k, e)| {
-                    e.kind == Kind::Hedge && self.passes(hay, h, k, e) && !self.shadowed(hits, j, e)
+                    e.kind == Kind::Hedge
+                        && self.passes(hay, h, k, e)
+                        && !self.shadowed(hits, j, e)
+                        && !existential_may(hay, hs..he)
                 })
             };
             // Whether `h` is a hedge is asked first: most hits are not, and it is the cheapest.
@@ -1490,6 +1499,21 @@ fn has_word(hay: &str, word: &str) -> bool {
             && b.get(i + w.len())
                 .is_none_or(|c| !c.is_ascii_alphanumeric())
     })
+}
+
+/// Tagalog's little words, which English and the estates' other Englishes do not use as
+/// words: two of them say a message is written in Tagalog or Taglish ([`existential_may`]).
+const TAGALOG: [&str; 24] = [
+    "po", "sa", "ng", "yung", "ang", "mga", "kami", "namin", "dito", "naman", "nasa", "kasi",
+    "wala", "walang", "siya", "kayo", "natin", "tayo", "niyo", "dyan", "daw", "lang", "din", "rin",
+];
+
+/// The hedge "may" at `span` is Tagalog's "there is" ("may lola kami dito na hindi
+/// makalakad", "may tao pa sa loob", "may apoy sa wires"): in a message written in Tagalog
+/// it reports what is there, it fears nothing.
+fn existential_may(hay: &str, span: Range<usize>) -> bool {
+    hay[span].eq_ignore_ascii_case("may")
+        && TAGALOG.iter().filter(|w| has_word(hay, w)).take(2).count() == 2
 }
 
 /// Where the last word of [`TURN`] in `hay` ends (English ones standing as words).
@@ -2845,6 +2869,27 @@ pub(crate) mod tests {
         assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
         let t = "thieves in the car park last week took two batteries, can we get more lights";
         assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+    }
+
+    #[test]
+    fn tagalogs_may_reports_what_is_there_and_fears_nothing() {
+        let hedged = |t: &str| parser().lexicon_reading(t).trace["hedged"] == true;
+        // Tagalog's "may" is "there is": the live wire and the children are there now.
+        for t in [
+            "may matanda po na hinimatay dito sa kanto ng Mabini, hindi gumagalaw",
+            "may live wire po na nakabitin sa kalsada dito sa Purok 9, may mga bata pa",
+        ] {
+            assert!(!hedged(t), "{t}");
+        }
+        let t = "may live wire po na nakabitin sa kalsada dito sa Purok 9, may mga bata pa";
+        assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        // English "may" fears, in the estates' Englishes too.
+        for t in [
+            "the old wall at the car park may fall on the kids walking past",
+            "the branch may come down on the footpath, pls cut it",
+        ] {
+            assert!(hedged(t), "{t}");
+        }
     }
 
     #[test]
