@@ -102,6 +102,10 @@ fn answer(text: &str) -> Option<Answer> {
     }
 }
 
+/// How long after an urgent ticket opens a report of its kind that names no place is read as
+/// that emergency's follow-up: the neighbours who write while it is happening.
+const URGENT_FOLLOW_UP_MS: i64 = 30 * 60 * 1000;
+
 impl Engine {
     /// The parser's verdict on a plain message, acted on: open (or link), ask, or stay silent.
     pub(super) async fn act_on_request(
@@ -187,13 +191,21 @@ impl Engine {
         scene: &Scene<'_>,
         u: &Understanding,
     ) -> Result<Option<OpenTicket>, StoreError> {
-        let (Some(category), Some(location)) = (u.category, u.location.as_deref()) else {
+        let Some(category) = u.category else {
             return Ok(None);
         };
-        if !scene.group.as_ref().is_some_and(|g| g.active) {
+        let urgent = u.urgency == Some(Urgency::Urgent);
+        // No place: the same problem only as an emergency's follow-up ("物业电话打了没人接"
+        // minutes after "9栋电梯困人了"), another urgent report of its kind just opened.
+        let follow_up = u.location.is_none() && urgent;
+        if (u.location.is_none() && !follow_up) || !scene.group.as_ref().is_some_and(|g| g.active) {
             return Ok(None);
         }
-        let since = scene.now - self.settings.parser.link_window.as_millis();
+        let since = if follow_up {
+            scene.now - URGENT_FOLLOW_UP_MS
+        } else {
+            scene.now - self.settings.parser.link_window.as_millis()
+        };
         let open = tx
             .open_tickets_in_chat(
                 scene.platform(),
@@ -202,10 +214,14 @@ impl Engine {
                 LINK_CANDIDATES,
             )
             .await?;
-        let urgent = u.urgency == Some(Urgency::Urgent);
         Ok(open.into_iter().find(|t| {
-            same_problem(category, Some(location), t.category, t.location.as_deref())
-                && (!urgent || t.urgency == Urgency::Urgent)
+            let same = match u.location.as_deref() {
+                Some(location) => {
+                    same_problem(category, Some(location), t.category, t.location.as_deref())
+                }
+                None => t.category == category && t.created_at >= since,
+            };
+            same && (!urgent || t.urgency == Urgency::Urgent)
         }))
     }
 

@@ -278,6 +278,31 @@ async fn duplicate(db: Db) {
 }
 both_backends!(duplicate_report_is_linked, duplicate);
 
+/// A neighbour writing during an emergency, naming no place ("物业电话打了没人接" minutes after
+/// "9栋电梯困人了"), joins the urgent ticket of its kind instead of opening a second one with no
+/// place; half an hour on, or for an everyday report, it does not.
+async fn emergency_follow_up(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "9栋电梯困人了！！里面有个小孩")
+        .await;
+    assert_eq!(ticket_count(&app).await, 1);
+    assert!(app.last().text.contains("紧急"), "{}", app.last().text);
+    app.clock.advance(std::time::Duration::from_secs(2 * 60));
+    app.say("g1", "res2", "李娜", "物业电话打了没人接").await;
+    assert_eq!(ticket_count(&app).await, 1, "{}", app.last().text);
+    assert!(app.last().text.contains("并入 #1"), "{}", app.last().text);
+    // An everyday report with no place is its own.
+    app.say("g1", "res3", "周杰", "楼道灯坏了好几天了").await;
+    assert_eq!(ticket_count(&app).await, 2);
+    // Half an hour later the emergency's window has closed.
+    app.clock.advance(std::time::Duration::from_secs(31 * 60));
+    app.say("g1", "res2", "李娜", "物业电话打了没人接").await;
+    assert_eq!(ticket_count(&app).await, 3, "{}", app.last().text);
+    app.stop().await;
+}
+both_backends!(an_emergency_follow_up_joins_it, emergency_follow_up);
+
 /// A message from `user` carrying `photos`, sent at `at` (the platform's clock).
 fn photo_message(
     chat: &str,
