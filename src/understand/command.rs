@@ -85,7 +85,9 @@ pub fn alone_or_paused(rest: &str) -> bool {
 /// "我来了" says someone arrived, "我去！" is an exclamation, "你去看看" sends someone else,
 /// "我去看看电影" goes elsewhere, and questions ask.
 pub fn claim_said(text: &str) -> Option<&str> {
-    const ALONE_EN: [&str; 32] = [
+    const ALONE_EN: [&str; 34] = [
+        "i'm on my way",
+        "im on my way",
         "will check",
         "i'll check",
         "will send someone",
@@ -120,7 +122,11 @@ pub fn claim_said(text: &str) -> Option<&str> {
         "will sort it",
     ];
     // Said first, before the plan: "收到，", "好的 ", "ok,".
-    const ACKS: [&str; 13] = [
+    const ACKS: [&str; 17] = [
+        "yes",
+        "yep",
+        "sure",
+        "alright",
         "收到",
         "好的",
         "好嘞",
@@ -1295,6 +1301,8 @@ mod tests {
             ("Got it, will take a look", ""),
             ("will check tmr morning", ""),
             ("noted, will send someone", ""),
+            ("yes I'm on my way", ""),
+            ("Sure, coming now", ""),
             ("on it, be there in 10", ""),
             ("5栋垃圾我来处理", "5栋垃圾"),
             ("3栋楼道灯的事我明天去看", "3栋楼道灯的事"),
@@ -1320,6 +1328,8 @@ mod tests {
             "ok thanks",
             "will go to the market first",
             "will check with my wife",
+            "yes",
+            "yes the lift is broken again",
             "尽快处理",
             "请尽快处理",
             "这个我处理不了",
