@@ -726,7 +726,7 @@ impl Engine {
             };
             return self.status_of(tx, fx, scene, t).await;
         }
-        let since = scene.now - WITHIN_DAYS * 86_400;
+        let since = scene.now - WITHIN_DAYS * 86_400_000;
         let open = tx
             .open_tickets_in_chat(
                 scene.platform(),

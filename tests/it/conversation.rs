@@ -392,7 +392,9 @@ async fn own_progress_without_a_number(db: Db) {
         "{}",
         app.last().text
     );
-    // Anyone may ask after a problem being handled by naming it.
+    // Anyone may ask after a problem being handled by naming it, days later too.
+    app.clock
+        .advance(std::time::Duration::from_secs(3 * 86_400));
     app.say("g1", "res2", "李娜", "3栋的灯修好了吗").await;
     let lamp = app.last().text;
     assert!(
