@@ -721,10 +721,28 @@ impl Engine {
                 .into_iter()
                 .filter(|t| t.state.is_active())
                 .collect();
-            let [t] = mine.as_slice() else {
-                return Ok(None);
-            };
-            return self.status_of(tx, fx, scene, t).await;
+            if let [t] = mine.as_slice() {
+                return self.status_of(tx, fx, scene, t).await;
+            }
+            // "is anyone handling this?" from a neighbour: "this" is the chat's one problem
+            // reported in the last hours, still being handled.
+            if mine.is_empty() {
+                const RECENT_MS: i64 = 2 * 3_600_000;
+                let recent = tx
+                    .open_tickets_in_chat(
+                        scene.platform(),
+                        &scene.event.chat.id,
+                        scene.now - RECENT_MS,
+                        2,
+                    )
+                    .await?;
+                if let [o] = recent.as_slice()
+                    && let Some(t) = tx.ticket(o.id).await?
+                {
+                    return self.status_of(tx, fx, scene, &t).await;
+                }
+            }
+            return Ok(None);
         }
         let since = scene.now - WITHIN_DAYS * 86_400_000;
         let open = tx

@@ -925,7 +925,14 @@ pub fn asks_own_progress(text: &str) -> bool {
 pub fn asks_progress_of(text: &str) -> bool {
     let t = text.trim();
     if t.is_ascii() {
-        const ASKING: [&str; 18] = [
+        const ASKING: [&str; 25] = [
+            "anyone handling",
+            "anybody handling",
+            "someone handling",
+            "anyone on this",
+            "anyone on it",
+            "is someone coming",
+            "anyone coming",
             "any idea when",
             "how long until",
             "how much longer",

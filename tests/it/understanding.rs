@@ -292,6 +292,16 @@ async fn emergency_follow_up(db: Db) {
     app.say("g1", "res2", "李娜", "物业电话打了没人接").await;
     assert_eq!(ticket_count(&app).await, 1, "{}", app.last().text);
     assert!(app.last().text.contains("并入 #1"), "{}", app.last().text);
+    // A neighbour asking whether anyone is on it, naming nothing: the chat's one problem of
+    // the last hours.
+    for ask in ["有人管吗？", "is anyone handling this?"] {
+        app.say("g1", "res3", "周杰", ask).await;
+        assert!(
+            app.last().text.starts_with("#1 "),
+            "{ask}: {}",
+            app.last().text
+        );
+    }
     // An everyday report with no place is its own.
     app.say("g1", "res3", "周杰", "楼道灯坏了好几天了").await;
     assert_eq!(ticket_count(&app).await, 2);
