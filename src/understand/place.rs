@@ -155,14 +155,14 @@ const WATER_ZH: &str = "(?:[小大老鱼山]|排?水)(?:河|塘|沟|渠)[里边�
 /// `#05-12` (floor-unit), `B-304` (wing-flat, as Indian societies number them) and a flat
 /// number after a preposition: digits and one capital
 /// (3B, 12A; "at 9am" has two lowercase letters and is a time), a floor and a unit (`in 12-05`,
-/// `in 9-07`: a one-digit floor only before a unit written with its zero, so "in 5-10 minutes"
-/// is none), a capital and digits (`in C4`, `flat G3`), a Glasgow flat by floor and door
+/// `in 9-07`, or a block and its three-digit flat, `in 2-304`: a one-digit number before a
+/// shorter one only when written with its zero, so "in 5-10 minutes" is none), a capital and digits (`in C4`, `flat G3`), a Glasgow flat by floor and door
 /// (`at 2/1`), and a house by its number alone where it stands by something (`outside 41`,
 /// `opposite no. 12`).
 const FLAT_EN: &str = "#[0-9]{1,3}-[0-9]{1,4}[A-Za-z]?(?-u:\\b)\
     |(?-u:\\b)[A-Z]-[0-9]{3,4}(?-u:\\b)\
     |(?-u:\\b)(?i:at|in|from|for|of|to|near|outside|opposite|above|below|under|beside)\\s+([0-9]{1,4}[A-Z])(?-u:\\b)\
-    |(?-u:\\b)(?i:at|in|of|for|outside|opposite|above|below|beside|near|by)\\s+([0-9]{2}-[0-9]{2,4}[A-Z]?|[0-9]-0[0-9]{1,3})(?-u:\\b)\
+    |(?-u:\\b)(?i:at|in|of|for|outside|opposite|above|below|beside|near|by)\\s+([0-9]{2}-[0-9]{2,4}[A-Z]?|[0-9]-0[0-9]{1,3}|[0-9]-[1-9][0-9]{2}[A-Z]?)(?-u:\\b)\
     |(?-u:\\b)(?i:at|in|from|of|for|to|near|outside|opposite|above|below|beside|flat|unit)\\s+([A-Z][0-9]{1,3})(?-u:\\b)\
     |(?-u:\\b)(?i:at|in|from|of|to)\\s+([0-9]{1,2}/[0-9])(?-u:\\b)\
     |(?-u:\\b)(?i:outside|opposite)\\s+(?:(?i:no\\.?|number)\\s*)?([0-9]{1,3}[A-Za-z]?)(?-u:\\b)";
@@ -2889,6 +2889,12 @@ mod homes_floors_and_numbers {
             "Old Mr Ho in 12-05 usually walks in the morning, not seen",
             "12-05",
         );
+        // A block and its flat, before "the flat above" it comes from.
+        has(
+            "water coming through the ceiling in 2-304 from the flat above",
+            "2-304",
+        );
+        assert_eq!(place("the lift will be back in 5-10 minutes"), None);
         has(
             "the lights in the stairwell of Fleming House are out again",
             "Fleming House",
