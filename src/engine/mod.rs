@@ -838,6 +838,13 @@ impl Engine {
                 {
                     return Ok(notices);
                 }
+                // "人已经救出来了": news of the emergency being handled, as 进展.
+                if scene.callback.is_none()
+                    && crate::understand::command::emergency_news(text)
+                    && let Some(notices) = self.emergency_progress(tx, fx, scene, text).await?
+                {
+                    return Ok(notices);
+                }
                 if let Some((name, problem)) = commands::loose(text) {
                     // "claim" or "done." alone: the grid's one ticket it can mean, as for 接单.
                     if matches!(name, Name::Claim | Name::Done)

@@ -899,6 +899,39 @@ impl Engine {
             .await
     }
 
+    /// A handler's news of an emergency met, not replying ("人已经救出来了，孩子没事"): progress on
+    /// their one urgent ticket in this chat claimed within the last hours, as `进展 N` records
+    /// it. `None` when they hold no such ticket, or several.
+    pub(super) async fn emergency_progress(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        const RECENT_MS: i64 = 6 * 3_600_000;
+        let (Some(group), Some(person)) = (&scene.group, &scene.person) else {
+            return Ok(None);
+        };
+        let held = tx
+            .waiting_in_grid(&group.grid, Some(person), super::queries::LIST_LIMIT)
+            .await?;
+        let urgent: Vec<Ticket> = held
+            .into_iter()
+            .filter(|t| {
+                t.urgency == Urgency::Urgent
+                    && t.chat_id == scene.event.chat.id
+                    && t.created_at >= scene.now - RECENT_MS
+            })
+            .collect();
+        let [t] = urgent.as_slice() else {
+            return Ok(None);
+        };
+        self.add_note(tx, fx, scene, t.clone(), text)
+            .await
+            .map(Some)
+    }
+
     /// A handler saying a job is done in their own words, with no number first and not
     /// replying to a card ("灯已经修好了", "1号灯换好了", "the lamp at block 5 is fixed"): the
     /// ticket the words name is resolved as `办结 N` would, with what was done (the words

@@ -864,6 +864,49 @@ fn done_texted<'a>(t: &'a str, words: &[&str]) -> Option<(&'a str, &'a str)> {
         .then(|| (subject, trim_joiners(rest)))
 }
 
+/// A handler's news of an emergency met, in words ("人已经救出来了，孩子没事", "火灭了", "got him
+/// out, ambulance here"): the engine records it as progress on their one urgent ticket being
+/// handled. Not a question ("救出来了吗").
+pub fn emergency_news(text: &str) -> bool {
+    const ZH: [&str; 16] = [
+        "救出来了",
+        "救出来",
+        "已救出",
+        "被救出",
+        "人出来了",
+        "火灭了",
+        "火已经灭了",
+        "扑灭了",
+        "已扑灭",
+        "送医院了",
+        "送医了",
+        "120来了",
+        "120到了",
+        "消防来了",
+        "消防到了",
+        "人没事",
+    ];
+    const EN: [&str; 12] = [
+        "got him out",
+        "got her out",
+        "got them out",
+        "they're out",
+        "fire is out",
+        "fire's out",
+        "rescued",
+        "ambulance is here",
+        "ambulance here",
+        "ambulance arrived",
+        "taken to hospital",
+        "everyone is safe",
+    ];
+    let t = text.trim();
+    let lower = t.to_lowercase().replace('’', "'");
+    !t.is_empty()
+        && !is_question(t)
+        && (ZH.iter().any(|w| t.contains(w)) || EN.iter().any(|w| lower.contains(w)))
+}
+
 /// A reporter taking back what they reported, without its number, in a short message:
 /// "我报错了，不用管了", "刚才那个不用修了，自己好了", "灯又亮了，不用来了", "never mind, it's
 /// working again". Not a question ("不用修了吗"), and not 算了 (said as often in despair).
@@ -1369,6 +1412,20 @@ mod tests {
             "who do I contact about the burst pipe flooding the stairs",
         ] {
             assert!(!asks_contact(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn news_of_an_emergency_met() {
+        for t in [
+            "人已经救出来了，孩子没事",
+            "火灭了",
+            "got him out, ambulance here",
+        ] {
+            assert!(emergency_news(t), "{t}");
+        }
+        for t in ["救出来了吗", "人出来了没", "is the fire out?", "电梯修好了"] {
+            assert!(!emergency_news(t), "{t}");
         }
     }
 

@@ -302,6 +302,15 @@ async fn emergency_follow_up(db: Db) {
             app.last().text
         );
     }
+    // The leader's news of it, in words and not replying, is progress on it.
+    app.say("g1", "leader1", "张伟", "接单 1").await;
+    app.say("g1", "leader1", "张伟", "人已经救出来了，孩子没事")
+        .await;
+    assert!(
+        app.last().text.contains("#1 进展（张伟）：人已经救出来了"),
+        "{}",
+        app.last().text
+    );
     // An everyday report with no place is its own.
     app.say("g1", "res3", "周杰", "楼道灯坏了好几天了").await;
     assert_eq!(ticket_count(&app).await, 2);
