@@ -887,21 +887,16 @@ impl Engine {
         if !scene.standing.is_staff() || (category.is_empty() && place.is_none()) {
             return Ok(None);
         }
-        let waiting = tx
-            .waiting_in_grid(&group.grid, None, super::queries::LIST_LIMIT)
-            .await?;
-        let meant: Vec<Ticket> = waiting
-            .into_iter()
-            .filter(|t| about(&category, place.as_deref(), t))
-            .collect();
+        let named = (category.as_slice(), place.as_deref());
+        let meant = waiting_named(tx, &group.grid, None, named).await?;
         let claim = |no| Command::Claim(super::commands::Claim(no));
         self.on_the_one(tx, fx, scene, Name::Claim, &meant, claim)
             .await
     }
 
     /// A handler's news of an emergency met, not replying ("人已经救出来了，孩子没事"): progress on
-    /// their one urgent ticket in this chat claimed within the last hours, as `进展 N` records
-    /// it. `None` when they hold no such ticket, or several.
+    /// the one urgent ticket they hold in this chat, opened within the last six hours, as `进展
+    /// N` records it. `None` when they hold no such ticket, or several.
     pub(super) async fn emergency_progress(
         &self,
         tx: &mut Tx,
@@ -947,18 +942,6 @@ impl Engine {
         scene: &Scene<'_>,
         text: &str,
     ) -> Result<Option<Vec<Notice>>, StoreError> {
-        const POINTERS: [&str; 10] = [
-            "那个",
-            "这个",
-            "那件事",
-            "这件事",
-            "这事",
-            "那事",
-            "it",
-            "that",
-            "this",
-            "that one",
-        ];
         let (Some(group), Some(person)) = (&scene.group, &scene.person) else {
             return Ok(None);
         };
@@ -979,21 +962,16 @@ impl Engine {
         {
             return self.command(tx, fx, scene, done(no)).await.map(Some);
         }
-        let pointed = subject.is_empty() || POINTERS.contains(&subject.to_lowercase().as_str());
+        let pointed = subject.is_empty() || crate::understand::command::points_at_the_job(subject);
         if category.is_empty() && place.is_none() && !pointed {
             return Ok(None);
         }
-        let limit = super::queries::LIST_LIMIT;
-        let named = |all: Vec<Ticket>| -> Vec<Ticket> {
-            all.into_iter()
-                .filter(|t| about(&category, place.as_deref(), t))
-                .collect()
-        };
-        let mut meant = named(tx.waiting_in_grid(&group.grid, Some(person), limit).await?);
+        let named = (category.as_slice(), place.as_deref());
+        let mut meant = waiting_named(tx, &group.grid, Some(person), named).await?;
         // Naming the job reaches the grid's tickets waiting too; "修好了" alone only the
         // sender's own, as 办结 alone does.
         if meant.is_empty() && !pointed {
-            meant = named(tx.waiting_in_grid(&group.grid, None, limit).await?);
+            meant = waiting_named(tx, &group.grid, None, named).await?;
         }
         self.on_the_one(tx, fx, scene, Name::Done, &meant, done)
             .await
@@ -1055,6 +1033,23 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// The tickets of `grid` waiting (open, or claimed by `assignee`: see
+/// [`Tx::waiting_in_grid`]) that words naming `named` (their categories and place) are about.
+async fn waiting_named(
+    tx: &mut Tx,
+    grid: &str,
+    assignee: Option<&str>,
+    (category, place): (&[Category], Option<&str>),
+) -> Result<Vec<Ticket>, StoreError> {
+    let waiting = tx
+        .waiting_in_grid(grid, assignee, super::queries::LIST_LIMIT)
+        .await?;
+    Ok(waiting
+        .into_iter()
+        .filter(|t| about(category, place, t))
+        .collect())
 }
 
 /// Whether a message naming `category` (the categories its words name; none when it names

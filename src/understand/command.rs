@@ -209,8 +209,6 @@ pub fn claim_said(text: &str) -> Option<&str> {
         "稍后",
         "一会儿",
     ];
-    // Pointing at the one job there is: "这个我明天处理".
-    const POINTERS: [&str; 6] = ["这个", "那个", "这件事", "那件事", "这事", "那事"];
     // What may follow the going, before the sentence ends or pauses ("过去看看吧", "安排师傅
     // 去处理一下"); "去看看电影" goes on to something else.
     const TAIL: &str = "看一下吧处理去过来修瞧人师傅";
@@ -295,13 +293,32 @@ pub fn claim_said(text: &str) -> Option<&str> {
         if OTHERS.iter().any(|w| subject.contains(w)) {
             return None;
         }
-        return Some(if POINTERS.contains(&subject) {
+        // Pointing at the one job there is: "这个我明天处理".
+        return Some(if points_at_the_job(subject) {
             ""
         } else {
             subject
         });
     }
     None
+}
+
+/// Words that point at the job without naming it ("这个我明天处理", "那件事办好了", "that's
+/// done"): the one the sender means is the one there is.
+pub fn points_at_the_job(subject: &str) -> bool {
+    const POINTERS: [&str; 10] = [
+        "那个",
+        "这个",
+        "那件事",
+        "这件事",
+        "这事",
+        "那事",
+        "it",
+        "that",
+        "this",
+        "that one",
+    ];
+    POINTERS.contains(&subject.to_lowercase().as_str())
 }
 
 /// Phrasings that say "done" after a ticket number: "3号办结了，杂物已清理", "#3 搞定了".

@@ -53,31 +53,25 @@ impl ChatCommand for Contact {
         let names = |people: Vec<crate::store::roster::Person>| {
             people.into_iter().map(|p| p.name).collect::<Vec<_>>()
         };
-        // A village's or town's group (coordinators' groups) is served by its coordinators.
-        let coordinated = grid.as_ref().is_some_and(|g| g.level != "grid");
-        if coordinated {
-            let serving = Serving {
-                grid: grid.map_or_else(|| group.grid.clone(), |g| g.name),
-                coordinators: names(tx.holders(&group.grid, "coordinator", platform).await?),
-                ..Serving::default()
-            };
-            return Ok(vec![Notice::plain(texts.serving(&serving), None)]);
-        }
-        let leaders = names(tx.holders(&group.grid, "leader", platform).await?);
-        let deputies = names(tx.holders(&group.grid, "deputy", platform).await?);
-        // The leader away today: whoever new tickets go to instead.
-        let covering = tx
-            .on_duty(&group.grid, platform, scene.now)
-            .await?
-            .map(|p| p.name)
-            .filter(|name| !leaders.is_empty() && !leaders.contains(name));
-        let serving = Serving {
-            grid: grid.map_or_else(|| group.grid.clone(), |g| g.name),
-            leaders,
-            deputies,
-            covering,
+        let mut serving = Serving {
+            grid: grid
+                .as_ref()
+                .map_or_else(|| group.grid.clone(), |g| g.name.clone()),
             ..Serving::default()
         };
+        if grid.is_some_and(|g| g.level != "grid") {
+            // A village's or town's group (coordinators' groups) is served by its coordinators.
+            serving.coordinators = names(tx.holders(&group.grid, "coordinator", platform).await?);
+        } else {
+            serving.leaders = names(tx.holders(&group.grid, "leader", platform).await?);
+            serving.deputies = names(tx.holders(&group.grid, "deputy", platform).await?);
+            // The leader away today: whoever new tickets go to instead.
+            serving.covering = tx
+                .on_duty(&group.grid, platform, scene.now)
+                .await?
+                .map(|p| p.name)
+                .filter(|name| !serving.leaders.is_empty() && !serving.leaders.contains(name));
+        }
         Ok(vec![Notice::plain(texts.serving(&serving), None)])
     }
 }
