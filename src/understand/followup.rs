@@ -192,7 +192,11 @@ impl Parser {
                 (Some(x), Some(y)) => !same_problem(ca, Some(x), ca, Some(y)),
                 _ => false,
             };
-            let one_problem = ca == cb && !apart;
+            // Another kind of fault needs words of its own: a second half whose category is
+            // the model's guess alone ("还有就是晚上很黑 老人不敢下楼") tells what the first
+            // fault does to people, not a second one.
+            let own_words = ca == cb || self.named(second).0.contains(&cb);
+            let one_problem = (ca == cb || !own_words) && !apart;
             if !one_problem {
                 return Some((a, second.to_string()));
             }
