@@ -838,6 +838,12 @@ impl Engine {
                 {
                     return Ok(notices);
                 }
+                // "带身份证户口本到社区办": the answer to a resident's question just asked.
+                if scene.callback.is_none()
+                    && let Some(notices) = self.answer_in_words(tx, fx, scene, text).await?
+                {
+                    return Ok(notices);
+                }
                 // "人已经救出来了": news of the emergency being handled, as 进展.
                 if scene.callback.is_none()
                     && crate::understand::command::emergency_news(text)

@@ -506,6 +506,18 @@ impl Engine {
             }
             return self.claim(tx, fx, scene, ticket).await.map(Some);
         }
+        // A handler's answer to a consultation, replying to it or its card ("带身份证户口本到
+        // 社区服务站办理"): the answer settles it, as 办结 with the answer would (咨询类 are
+        // resolved by answering them); the asker rates it, or reopens it if it did not help.
+        if scene.standing.is_staff()
+            && crate::understand::command::answers(text)
+            && let Some(t) = tx.ticket(ticket).await?
+            && t.state.is_active()
+            && t.category == Category::Admin
+            && crate::understand::command::asks_for_information(&t.body)
+        {
+            return self.resolve(tx, fx, scene, ticket, text).await.map(Some);
+        }
         // A handler's own words on a claimed ticket, replying to its card ("已经放了警示锥，井盖
         // 明天换"): progress, as 进展 would record it. Questions, thanks and "收到" are not.
         if scene.standing.is_staff()
@@ -892,6 +904,46 @@ impl Engine {
         let claim = |no| Command::Claim(super::commands::Claim(no));
         self.on_the_one(tx, fx, scene, Name::Claim, &meant, claim)
             .await
+    }
+
+    /// A handler's answer typed into the group soon after a resident asked, not replying ("带身份
+    /// 证户口本到社区服务站就能办"): the consultation it answers, when there is exactly one — a
+    /// question of the admin kind asked in this chat within the last half hour and not yet
+    /// answered or claimed — is resolved with the answer, as a reply to it would be. Notices to
+    /// everyone and "let me find out" words are no answer (`None`).
+    pub(super) async fn answer_in_words(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        const RECENT_MS: i64 = 30 * 60_000;
+        let Some(group) = &scene.group else {
+            return Ok(None);
+        };
+        if !scene.standing.is_staff() || !crate::understand::command::answers(text) {
+            return Ok(None);
+        }
+        let open = tx
+            .waiting_in_grid(&group.grid, None, super::queries::LIST_LIMIT)
+            .await?;
+        let asked: Vec<Ticket> = open
+            .into_iter()
+            .filter(|t| {
+                t.category == Category::Admin
+                    && t.chat_id == scene.event.chat.id
+                    && t.created_at >= scene.now - RECENT_MS
+                    && t.first_response_at.is_none()
+                    && crate::understand::command::asks_for_information(&t.body)
+            })
+            .collect();
+        let [t] = asked.as_slice() else {
+            return Ok(None);
+        };
+        self.resolve(tx, fx, scene, t.id, text.trim())
+            .await
+            .map(Some)
     }
 
     /// A handler's news of an emergency met, not replying ("人已经救出来了，孩子没事"): progress on

@@ -261,6 +261,10 @@ pub fn claim_said(text: &str) -> Option<&str> {
     if english(&lower) || english(&after_ack.to_lowercase().replace('’', "'")) {
         return Some("");
     }
+    // "我联系了电工，明天上午来修": the arranging names the job before what the others do.
+    if let Some(subject) = arranged(after_ack) {
+        return Some(subject);
+    }
     let tail_ok = |rest: &str| {
         let rest = rest.trim_start_matches(|c: char| TAIL.contains(c));
         alone_or_paused(rest)
@@ -294,6 +298,169 @@ pub fn claim_said(text: &str) -> Option<&str> {
             return None;
         }
         // Pointing at the one job there is: "这个我明天处理".
+        return Some(if points_at_the_job(subject) {
+            ""
+        } else {
+            subject
+        });
+    }
+    None
+}
+
+/// "Called the council, they'll come tomorrow", "I've informed the management", "already
+/// reported it to the water board": done (a past form), told to someone who acts, not to "you"
+/// or everyone.
+fn arranged_en(t: &str) -> bool {
+    const DONE: [&str; 7] = [
+        "i've", "ive", "i have", "we've", "we have", "already", "just",
+    ];
+    const VERBS: [&str; 12] = [
+        "called",
+        "rang",
+        "phoned",
+        "contacted",
+        "informed",
+        "notified",
+        "reported it to",
+        "reported this to",
+        "reported to",
+        "messaged",
+        "texted",
+        "emailed",
+    ];
+    const NOT_TOLD: [&str; 8] = [
+        "you",
+        "everyone",
+        "everybody",
+        "all",
+        "residents",
+        "the group",
+        "u",
+        "him",
+    ];
+    let mut rest = t.trim();
+    while let Some(r) = DONE.iter().find_map(|w| english_prefix(rest, w)) {
+        rest = r.trim_start();
+    }
+    let Some(told) = VERBS.iter().find_map(|v| english_prefix(rest, v)) else {
+        return false;
+    };
+    let told = told.trim_start().to_lowercase();
+    let first = told
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .next()
+        .unwrap_or("");
+    !first.is_empty()
+        && !NOT_TOLD
+            .iter()
+            .any(|w| told.starts_with(w) && english_prefix(&told, w).is_some())
+}
+
+/// A leader's word that they have set others to the job ("垃圾的事已经通知环卫了，下午来拉",
+/// "我联系了电工", "这个已经上报街道了", "已安排好了"): the job named before the arranging, as
+/// [`claim_said`] gives it. The arranging is done (已/已经/刚 before it, 了 or 好了 after it);
+/// "联系电工" alone may be advice. `None` when the notice goes to everyone ("停水的事已经通知
+/// 大家了"), when a notice was received ("收到通知了"), or when someone else did the arranging
+/// ("物业已经通知了").
+fn arranged(t: &str) -> Option<&str> {
+    if arranged_en(t) {
+        return Some("");
+    }
+    const VERBS: [&str; 12] = [
+        "通知",
+        "联系",
+        "安排",
+        "上报",
+        "报给",
+        "反映给",
+        "打电话给",
+        "打过电话给",
+        "打了电话给",
+        "转给",
+        "转交",
+        "转到",
+    ];
+    // Handing it on is the job taken whenever the sender says they do it ("我转给他们"); the
+    // others only once done ("我联系一下老王" may be anything).
+    const HANDING_ON: [&str; 6] = ["上报", "报给", "反映给", "转给", "转交", "转到"];
+    const DONE_BEFORE: [&str; 5] = ["已经", "刚刚", "已", "刚", "都"];
+    // Told to all: a notice, not a job taken.
+    const EVERYONE: [&str; 7] = ["大家", "各位", "全体", "居民", "业主们", "住户", "群里"];
+    if ["收到通知", "接到通知", "看到通知", "的通知", "通知书"]
+        .iter()
+        .any(|w| t.contains(w))
+    {
+        return None;
+    }
+    for (at, _) in t.char_indices() {
+        let here = &t[at..];
+        let Some(verb) = VERBS.iter().find(|v| here.starts_with(*v)) else {
+            continue;
+        };
+        let after = &here[verb.len()..];
+        let mut before = t[..at].trim_end();
+        let marked_before = DONE_BEFORE.iter().find(|w| before.ends_with(*w));
+        if let Some(w) = marked_before {
+            before = before[..before.len() - w.len()].trim_end();
+        }
+        let marked_after = after.starts_with('了') || after.starts_with("好了");
+        let handed_on = HANDING_ON.contains(verb)
+            && ["我", "我们", "我这边", "我马上", "我这就", "马上", "这就"]
+                .iter()
+                .any(|w| before.ends_with(w));
+        if marked_before.is_none() && !marked_after && !handed_on {
+            continue;
+        }
+        let told = after
+            .split(['，', ',', '。', '！', '!', ' '])
+            .next()
+            .unwrap_or("");
+        if EVERYONE.iter().any(|w| told.contains(w)) {
+            return None;
+        }
+        let mut subject = before;
+        while let Some(w) = [
+            "我们",
+            "我这边",
+            "我",
+            "这边",
+            "今天",
+            "刚才",
+            "早上",
+            "马上",
+            "这就",
+        ]
+        .iter()
+        .find(|w| subject.ends_with(*w))
+        {
+            subject = subject[..subject.len() - w.len()].trim_end();
+        }
+        let subject =
+            subject.trim_end_matches(|c: char| c.is_whitespace() || "，,、的".contains(c));
+        // Said over several clauses ("这个不归我们管，化粪池是环卫所的，我转给他们"): the
+        // first points at the job, or the last names it.
+        let clauses: Vec<&str> = subject
+            .split(['，', ',', '。', '；', ';'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        let subject = match clauses.as_slice() {
+            [first, .., last] => {
+                if ["这个", "那个", "这事", "这件事", "那件事"]
+                    .iter()
+                    .any(|p| first.starts_with(p))
+                {
+                    ""
+                } else {
+                    last.trim_end_matches('的')
+                }
+            }
+            _ => subject,
+        };
+        const OTHERS: [&str; 9] = ["你", "您", "他", "她", "谁", "物业", "社区", "别人", "有人"];
+        if OTHERS.iter().any(|w| subject.contains(w)) {
+            return None;
+        }
         return Some(if points_at_the_job(subject) {
             ""
         } else {
@@ -684,6 +851,94 @@ pub fn trim_joiners(s: &str) -> &str {
         .trim_end()
 }
 
+/// Whether a ticket's text asks for information ("高龄补贴怎么申请，需要带什么材料", "where do
+/// I renew the parking permit"): a consultation a handler settles by answering it.
+pub fn asks_for_information(text: &str) -> bool {
+    const ZH: [&str; 16] = [
+        "怎么",
+        "如何",
+        "哪里",
+        "哪儿",
+        "什么",
+        "多少",
+        "能不能",
+        "可不可以",
+        "可以吗",
+        "是否",
+        "几点",
+        "啥时候",
+        "咋",
+        "请问",
+        "哪些",
+        "需要带",
+    ];
+    const EN: [&str; 10] = [
+        "how",
+        "where",
+        "what",
+        "when",
+        "which",
+        "who",
+        "can i",
+        "do i",
+        "is there",
+        "are there",
+    ];
+    let t = text.trim();
+    let lower = t.to_lowercase();
+    is_question(t)
+        || t.contains(['?', '？'])
+        || ZH.iter().any(|w| t.contains(w))
+        || EN.iter().any(|w| {
+            lower.match_indices(w).any(|(at, _)| {
+                english_prefix(&lower[at..], w).is_some()
+                    && (at == 0 || !lower[..at].ends_with(|c: char| c.is_alphanumeric()))
+            })
+        })
+}
+
+/// Whether a handler's words answer a question: something said ([`progress_reply`]), neither a
+/// notice to everyone ("【通知】…", "各位居民…", "@所有人") nor a promise to find out first ("我
+/// 问一下街道再回复你", "let me check and get back to you").
+pub fn answers(text: &str) -> bool {
+    const NOTICE: [&str; 8] = [
+        "【",
+        "通知",
+        "各位",
+        "大家",
+        "温馨提示",
+        "@所有人",
+        "@all",
+        "dear residents",
+    ];
+    const LATER: [&str; 17] = [
+        "问一下",
+        "问问",
+        "核实",
+        "了解一下",
+        "确认一下",
+        "查一下",
+        "回复你",
+        "回复您",
+        "再告诉",
+        "稍等",
+        "等我",
+        "let me check",
+        "get back to you",
+        "i'll ask",
+        "will ask",
+        "will find out",
+        "will check",
+    ];
+    let t = text.trim();
+    let lower = t.to_lowercase();
+    progress_reply(t)
+        && !NOTICE
+            .iter()
+            .any(|w| lower.starts_with(w) || lower.contains("@所有人"))
+        && !LATER.iter().any(|w| lower.contains(w))
+}
+
 /// Whether a handler's reply to a ticket's card says something about the work: not a question,
 /// and more than acknowledgements and thanks (收到, 好的, 谢谢, 辛苦了, ok, thanks): at least five
 /// characters of Chinese, or three English words, besides them.
@@ -1018,7 +1273,7 @@ pub fn asks_progress_of(text: &str) -> bool {
             && (ASKING.iter().any(|w| lower.contains(w))
                 || (lower.ends_with('?') && YET.iter().any(|w| lower.contains(w))));
     }
-    const ASKING: [&str; 7] = [
+    const ASKING: [&str; 9] = [
         "什么时候",
         "啥时候",
         "几时",
@@ -1026,14 +1281,18 @@ pub fn asks_progress_of(text: &str) -> bool {
         "咋还没",
         "到底有没有",
         "有没有人",
+        "到底谁",
+        "到底归谁",
     ];
     // Words of the problem being seen to, not of anything else someone might ask about.
-    const HANDLED: [&str; 11] = [
+    const HANDLED: [&str; 13] = [
         "修",
         "处理",
         "办结",
         "有人管",
         "人管",
+        "谁管",
+        "归谁",
         "解决",
         "弄好",
         "搞定",
@@ -1377,6 +1636,19 @@ mod tests {
             ("这个我明天处理", ""),
             ("好的 我马上处理", ""),
             ("电梯的事我下午处理", "电梯的事"),
+            ("垃圾的事已经通知环卫了，下午来拉", "垃圾的事"),
+            ("我联系了电工，明天上午来修", ""),
+            ("收到，已安排", ""),
+            ("这个已经上报街道了", ""),
+            ("已经打电话给供电所了", ""),
+            ("3栋的灯我刚通知物业了", "3栋的灯"),
+            ("好的 安排好了", ""),
+            ("这个不归我们管，化粪池是环卫所的，我转给他们", ""),
+            ("谢谢提醒，3栋的灯我已经通知电工了", "3栋的灯"),
+            ("我马上报给街道", ""),
+            ("Called the council, they'll come tomorrow", ""),
+            ("noted, I've informed the management office", ""),
+            ("already reported it to the water board", ""),
         ] {
             assert_eq!(claim_said(t), Some(job), "{t}");
         }
@@ -1400,8 +1672,62 @@ mod tests {
             "尽快处理",
             "请尽快处理",
             "这个我处理不了",
+            "收到通知了",
+            "停水的事已经通知大家了",
+            "物业已经通知了",
+            "联系电工",
+            "你联系了吗",
+            "有人通知物业了吗",
+            "社区已经安排了",
+            "我联系一下老王",
+            "转给我吧",
+            "I've told you already",
+            "called everyone twice",
+            "informed",
+            "asked around, nobody knows",
         ] {
             assert_eq!(claim_said(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_consultation_asks_for_information() {
+        for t in [
+            "请问一下，老年人高龄补贴怎么申请，需要带什么材料",
+            "居住证在哪里办",
+            "社保卡丢了咋补",
+            "where do I renew the parking permit",
+            "How do I apply for the senior allowance",
+        ] {
+            assert!(asks_for_information(t), "{t}");
+        }
+        for t in [
+            "帮我开个居住证明，明天要用",
+            "the form for the allowance has not arrived",
+            "somehow the permit got lost, need a new one",
+        ] {
+            assert!(!asks_for_information(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn an_answer_is_neither_a_notice_nor_a_promise_to_find_out() {
+        for t in [
+            "身份证、户口本，到社区服务站办理",
+            "带身份证户口本到社区办就行",
+            "You can renew it at the estate office, bring your ID",
+        ] {
+            assert!(answers(t), "{t}");
+        }
+        for t in [
+            "【通知】明天上午停水",
+            "各位居民，本周六开展消防演练",
+            "我问一下街道再回复你",
+            "let me check and get back to you",
+            "收到",
+            "要带什么？",
+        ] {
+            assert!(!answers(t), "{t}");
         }
     }
 
@@ -1626,6 +1952,8 @@ mod tests {
             "3栋的灯修好了吗",
             "电梯什么时候修啊",
             "垃圾到底有没有人管",
+            "那到底谁管啊",
+            "这个到底归谁管",
             "any update on the bins?",
             "Is anyone dealing with the lift?",
             "is the street light at block 5 fixed yet?",

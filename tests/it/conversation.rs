@@ -559,6 +559,101 @@ async fn bare_claim_and_done(db: Db) {
 }
 both_backends!(bare_claim_and_done, bare_claim_and_done);
 
+/// A leader who has set others to the job says so ("垃圾的事已经通知环卫了"): the job named is
+/// claimed, as 接单 would; a notice to everyone or news of others' arranging claims nothing.
+async fn arranged_in_words(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    app.say("g1", "res2", "李娜", "/report 5栋门口垃圾没人收")
+        .await;
+    for text in ["停水的事已经通知大家了", "物业已经通知了", "收到通知了"] {
+        app.say("g1", "leader1", "张伟", text).await;
+    }
+    for n in [1, 2] {
+        assert_eq!(state(&app, n).await, TicketState::Open);
+    }
+    app.say("g1", "leader1", "张伟", "垃圾的事已经通知环卫了，下午来拉")
+        .await;
+    assert!(
+        app.last().text.contains("#2 已由 张伟 接单"),
+        "{}",
+        app.last().text
+    );
+    assert_eq!(state(&app, 1).await, TicketState::Open);
+    // The one left: no job named is needed.
+    app.say("g1", "leader1", "张伟", "我联系了电工，明天上午来修")
+        .await;
+    assert_eq!(state(&app, 1).await, TicketState::Claimed);
+    // Handed on by the one who says so, over several clauses.
+    app.say("g1", "res1", "王芳", "/report 12栋后面化粪池盖子碎了")
+        .await;
+    app.say(
+        "g1",
+        "leader1",
+        "张伟",
+        "这个不归我们管，化粪池是环卫所的，我转给他们",
+    )
+    .await;
+    assert_eq!(state(&app, 3).await, TicketState::Claimed);
+    app.stop().await;
+}
+both_backends!(arranged_in_words, arranged_in_words);
+
+/// A resident asks how something is done; the leader's answer, replying to the question or
+/// typed straight after it, settles the consultation with the answer as its result. A notice
+/// or "I'll find out" in between answers nothing.
+async fn a_question_answered(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    let asked = app
+        .say("g1", "res1", "王芳", "请问高龄补贴怎么申请，需要带什么材料")
+        .await;
+    assert_eq!(state(&app, 1).await, TicketState::Open);
+    app.say("g1", "leader1", "张伟", "【通知】明天上午九点到十二点停水")
+        .await;
+    app.say("g1", "leader1", "张伟", "我问一下街道再回复你")
+        .await;
+    assert_eq!(state(&app, 1).await, TicketState::Open);
+    app.say_reply(
+        "g1",
+        "leader1",
+        "张伟",
+        "带身份证、户口本到社区服务站办理",
+        Some(&asked),
+    )
+    .await;
+    let done = app.last().text;
+    assert!(
+        done.contains("#1 已由 张伟 办结") && done.contains("户口本"),
+        "{done}"
+    );
+    // Typed straight after the question, quoting nothing.
+    app.say("g1", "res2", "李娜", "居住证在哪里办？").await;
+    assert_eq!(state(&app, 2).await, TicketState::Open);
+    app.say(
+        "g1",
+        "leader1",
+        "张伟",
+        "社区服务站一楼窗口，周一到周五都能办",
+    )
+    .await;
+    assert_eq!(state(&app, 2).await, TicketState::Resolved);
+    // A fault is no question: the same words leave it alone.
+    app.say("g1", "res2", "李娜", "/report 6栋电梯门关不上")
+        .await;
+    app.say(
+        "g1",
+        "leader1",
+        "张伟",
+        "社区服务站一楼窗口，周一到周五都能办",
+    )
+    .await;
+    assert_eq!(state(&app, 3).await, TicketState::Open);
+    app.stop().await;
+}
+both_backends!(a_question_answered, a_question_answered);
+
 /// A leader says a job is done in their own words, with no number and no reply: the job the
 /// words name is resolved with them; words naming another job, a question, a negation or a
 /// leader with nothing of theirs change nothing; several that fit are listed.
