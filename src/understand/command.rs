@@ -338,7 +338,62 @@ fn arranged_en(t: &str) -> bool {
         "u",
         "him",
     ];
+    // What the sender is about to do: "I'll get animal control out", "will call the council".
+    const WILL: [&str; 9] = [
+        "i'll",
+        "ill",
+        "i will",
+        "will",
+        "let me",
+        "gonna",
+        "going to",
+        "i'm going to",
+        "we'll",
+    ];
+    const WILL_VERBS: [&str; 10] = [
+        "get",
+        "call",
+        "ring",
+        "phone",
+        "contact",
+        "inform",
+        "notify",
+        "report it to",
+        "report this to",
+        "arrange for",
+    ];
     let mut rest = t.trim();
+    // Acknowledgements first ("ok I'll …").
+    while let Some(r) = ["ok", "okay", "sure", "noted", "got it", "yes", "alright"]
+        .iter()
+        .find_map(|w| english_prefix(rest, w))
+    {
+        rest = r.trim_start_matches([',', '.', '!', ' ']);
+    }
+    let lower = rest.to_lowercase().replace('’', "'");
+    if let Some(r) = WILL.iter().find_map(|w| english_prefix(&lower, w))
+        && let Some(told) = WILL_VERBS
+            .iter()
+            .find_map(|v| english_prefix(r.trim_start(), v))
+    {
+        let told = told.trim_start();
+        let mut words = told.split_whitespace();
+        let first = words.next().unwrap_or("");
+        // "I'll get it fixed": the job, done by others.
+        if first == "it"
+            && words.next().is_some_and(|w| {
+                ["fixed", "sorted", "done", "repaired", "cleared", "seen"]
+                    .contains(&w.trim_end_matches([',', '.', '!']))
+            })
+        {
+            return true;
+        }
+        return !first.is_empty()
+            && ![
+                "you", "u", "back", "everyone", "home", "it", "them", "some", "a",
+            ]
+            .contains(&first.trim_end_matches([',', '.', '!']));
+    }
     while let Some(r) = DONE.iter().find_map(|w| english_prefix(rest, w)) {
         rest = r.trim_start();
     }
@@ -685,7 +740,7 @@ pub fn done_said(text: &str) -> Option<(&str, &str)> {
         " was ",
         " got ",
     ];
-    const EN_WORDS: [&str; 15] = [
+    const EN_WORDS: [&str; 25] = [
         "fixed",
         "repaired",
         "sorted",
@@ -701,7 +756,32 @@ pub fn done_said(text: &str) -> Option<(&str, &str)> {
         "collected",
         "removed",
         "cleaned up",
+        "caught",
+        "taken away",
+        "towed",
+        "picked up",
+        "put out",
+        "emptied",
+        "patched",
+        "trimmed",
+        "cut back",
+        "switched off",
     ];
+    // "done, dog has been caught", "sorted - bins emptied": the word of done first, then what
+    // was done, which may name the job.
+    if let Some(rest) = ["all done", "done", "fixed", "sorted", "finished"]
+        .iter()
+        .find_map(|w| english_prefix(t, w))
+        && rest
+            .trim_start()
+            .starts_with([',', '.', '!', '-', ':', ';'])
+    {
+        let rest = rest.trim_start_matches([',', '.', '!', '-', ':', ';', ' ']);
+        if rest.is_empty() || is_question(rest) {
+            return None;
+        }
+        return done_said(rest).or(Some(("", rest)));
+    }
     let lower = t.to_ascii_lowercase();
     let Some((at, state)) = EN_STATE
         .iter()
@@ -1183,7 +1263,11 @@ pub fn emergency_news(text: &str) -> bool {
 /// "我报错了，不用管了", "刚才那个不用修了，自己好了", "灯又亮了，不用来了", "never mind, it's
 /// working again". Not a question ("不用修了吗"), and not 算了 (said as often in despair).
 pub fn withdraws(text: &str) -> bool {
-    const ZH: [&str; 12] = [
+    const ZH: [&str; 16] = [
+        "没事了",
+        "现在好了",
+        "恢复正常了",
+        "不用麻烦了",
         "不用了",
         "不用修了",
         "不用管了",
@@ -1197,9 +1281,19 @@ pub fn withdraws(text: &str) -> bool {
         "又好了",
         "撤销吧",
     ];
-    const EN: [&str; 9] = [
+    const EN: [&str; 19] = [
         "never mind",
         "nevermind",
+        "nvm",
+        "working now",
+        "works now",
+        "fixed itself",
+        "sorted itself",
+        "all good now",
+        "it's fine now",
+        "its fine now",
+        "came back on",
+        "no need anymore",
         "no longer needed",
         "not needed anymore",
         "please ignore",
@@ -1209,11 +1303,13 @@ pub fn withdraws(text: &str) -> bool {
         "cancel my report",
     ];
     let t = text.trim();
-    if is_question(t) {
+    // "the lift works now but the light is still out": something is still wrong.
+    const STILL: [&str; 6] = [" but ", "still", "但是", "还是坏", "还是不亮", "又坏"];
+    if is_question(t) || STILL.iter().any(|w| t.to_lowercase().contains(w)) {
         return false;
     }
     if t.is_ascii() {
-        let t = t.to_ascii_lowercase();
+        let t = t.to_ascii_lowercase().replace('’', "'");
         t.split_whitespace().count() <= 10 && EN.iter().any(|w| t.contains(w))
     } else {
         t.chars().count() <= 20 && ZH.iter().any(|w| t.contains(w))
@@ -1649,6 +1745,10 @@ mod tests {
             ("Called the council, they'll come tomorrow", ""),
             ("noted, I've informed the management office", ""),
             ("already reported it to the water board", ""),
+            ("ok I'll get animal control out", ""),
+            ("will call the council now", ""),
+            ("Sure, I'll contact the management office", ""),
+            ("I'll get it fixed tomorrow", ""),
         ] {
             assert_eq!(claim_said(t), Some(job), "{t}");
         }
@@ -1685,6 +1785,10 @@ mod tests {
             "called everyone twice",
             "informed",
             "asked around, nobody knows",
+            "I'll get back to you",
+            "will call you later",
+            "I'll get some milk",
+            "ill get it",
         ] {
             assert_eq!(claim_said(t), None, "{t}");
         }
@@ -1916,6 +2020,8 @@ mod tests {
                 "Drain",
                 "Was full of leaves",
             ),
+            ("done, dog has been caught", "dog", ""),
+            ("Sorted - replaced the fuse", "", "replaced the fuse"),
         ] {
             assert_eq!(done_said(text), Some((subject, what)), "{text}");
         }
@@ -1941,6 +2047,8 @@ mod tests {
             "lamp fixed by tomorrow hopefully",
             "pls get the drain unblocked",
             "when will the bins get collected",
+            "done?",
+            "done, is it working now?",
         ] {
             assert_eq!(done_said(text), None, "{text}");
         }
@@ -2024,6 +2132,10 @@ mod tests {
             "不用了，谢谢",
             "Never mind, it's working again",
             "please ignore, sent by mistake",
+            "nvm it's working now",
+            "all good now, thanks",
+            "没事了，现在好了",
+            "算了还是不用了",
         ] {
             assert!(withdraws(text), "{text}");
         }
@@ -2033,6 +2145,8 @@ mod tests {
             "3栋楼道灯坏了",
             "我家的灯又好了又坏了，一闪一闪的，麻烦来看看是不是线路有问题",
             "is it working again?",
+            "lift works now but the light is still out",
+            "灯现在好了，但是电梯还是坏的",
         ] {
             assert!(!withdraws(text), "{text}");
         }

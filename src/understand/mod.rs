@@ -1868,8 +1868,14 @@ impl Parser {
     /// co-reporter of an open ticket ("我家也是", "+1", "同样的问题", "same here").
     pub fn is_me_too(&self, text: &str) -> bool {
         let t = text.trim();
-        // A long message is a report of its own, even if it says "me too" on the way.
-        t.chars().count() <= 20 && self.mentions(t, Kind::MeToo)
+        // A long message is a report of its own, even if it says "me too" on the way; English
+        // by its words ("same here, been like this since morning").
+        let short = if t.is_ascii() {
+            t.split_whitespace().count() <= 8
+        } else {
+            t.chars().count() <= 20
+        };
+        short && self.mentions(t, Kind::MeToo)
     }
 
     /// A leader's reply to a ticket card that takes the ticket (接单, 收到, 好的, 马上去, OK, on it),

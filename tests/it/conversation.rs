@@ -462,6 +462,26 @@ async fn withdrawn_in_words(db: Db) {
     app.say("g1", "res2", "李娜", "撤销").await;
     assert!(app.last().text.contains("撤销 42"), "{}", app.last().text);
     assert_eq!(state(&app, 5).await, TicketState::Open);
+    // A neighbour's "same here" with a word more joins it; the reporter's texted "nvm" takes
+    // it back, but not while something is still wrong.
+    app.say(
+        "g1",
+        "res2",
+        "李娜",
+        "same here, been like this since morning",
+    )
+    .await;
+    assert!(app.last().text.contains("#5"), "{}", app.last().text);
+    app.say(
+        "g1",
+        "res1",
+        "王芳",
+        "water works now but the tap is still dripping",
+    )
+    .await;
+    assert_eq!(state(&app, 5).await, TicketState::Open);
+    app.say("g1", "res1", "王芳", "nvm it's working now").await;
+    assert_eq!(state(&app, 5).await, TicketState::Dismissed);
     app.stop().await;
 }
 both_backends!(withdrawn_in_words, withdrawn_in_words);
@@ -596,6 +616,23 @@ async fn arranged_in_words(db: Db) {
     )
     .await;
     assert_eq!(state(&app, 3).await, TicketState::Claimed);
+    // In English: what the leader will get others to do claims it; "done, …" then resolves it.
+    app.say(
+        "g1",
+        "res2",
+        "李娜",
+        "/report big dog roaming the playground near block 12",
+    )
+    .await;
+    app.say("g1", "leader1", "张伟", "I'll get back to you")
+        .await;
+    assert_eq!(state(&app, 4).await, TicketState::Open);
+    app.say("g1", "leader1", "张伟", "ok I'll get animal control out")
+        .await;
+    assert_eq!(state(&app, 4).await, TicketState::Claimed);
+    app.say("g1", "leader1", "张伟", "done, dog has been caught")
+        .await;
+    assert_eq!(state(&app, 4).await, TicketState::Resolved);
     app.stop().await;
 }
 both_backends!(arranged_in_words, arranged_in_words);
