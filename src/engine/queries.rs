@@ -111,6 +111,12 @@ impl Engine {
         let Some(args) = canonical.strip_prefix("统计") else {
             return Ok(true);
         };
+        // The view word ("统计 排名 上个月") is no scope.
+        let args = args.trim();
+        let args = ["排名", "明细"]
+            .iter()
+            .find_map(|w| args.strip_prefix(w))
+            .unwrap_or(args);
         let today = crate::stats::today(scene.now, self.settings.general.timezone.0);
         match crate::stats::split_period_scope(args.trim(), today).1 {
             None => Ok(true),

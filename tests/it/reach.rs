@@ -317,16 +317,20 @@ async fn overdue_asked_in_a_residents_group(db: Db) {
     app.say("p-coord1", "coord1", "陈静", "你好").await;
     // The commands, and the same questions asked in words.
     let expected = |question: &str| match question {
-        "统计" | "这个月东门村怎么样" => "收到群众诉求2件",
-        "统计明细" | "统计 排名" => "东门二网格",
+        "统计" | "这个月东门村怎么样" | "这个月东门村收到多少件诉求" => {
+            "收到群众诉求2件"
+        }
+        "统计明细" | "统计 排名" | "哪个网格超时最多" => "东门二网格",
         "超时" | "哪些超时了？" => "T1-V1-G2#1",
         "待办" => "T1-V1-G2#2",
         _ => "李强",
     };
-    for question in REVEALING
-        .into_iter()
-        .chain(["哪些超时了？", "这个月东门村怎么样"])
-    {
+    for question in REVEALING.into_iter().chain([
+        "哪些超时了？",
+        "这个月东门村怎么样",
+        "这个月东门村收到多少件诉求",
+        "哪个网格超时最多",
+    ]) {
         let (before, privately) = (in_chat(&app, "g1").len(), in_chat(&app, "p-coord1").len());
         app.say("g1", "coord1", "陈静", question).await;
         assert_eq!(

@@ -337,7 +337,12 @@ pub fn loose(text: &str) -> Option<(Name, Problem)> {
 pub fn asked_in_words(text: &str) -> Option<String> {
     let t = normalise(text.trim());
     let t = t.trim_end_matches(['？', '?', '。', '.', '!', '！', '啊', '呢', '呀', '吗']);
-    if t.chars().count() > 30 {
+    let long = if t.is_ascii() {
+        t.split_whitespace().count() > 12
+    } else {
+        t.chars().count() > 30
+    };
+    if long {
         return None;
     }
     let lower = t.to_ascii_lowercase();
@@ -367,6 +372,94 @@ pub fn asked_in_words(text: &str) -> Option<String> {
             && (WHICH.iter().any(|w| t.contains(w)) || is_question(text.trim())))
     {
         return Some("超时".to_string());
+    }
+    // Which unit does best or worst: the ranking ("哪个网格超时最多", "哪个村满意率最低",
+    // "which grid is the slowest"), over the period named if one is.
+    const WHICH_UNIT: [&str; 6] = ["哪个", "哪些", "哪几个", "谁家", "排名", "排第"];
+    const MOST: [&str; 12] = [
+        "最多", "最少", "最差", "最好", "最慢", "最快", "最高", "最低", "排名", "靠后", "靠前",
+        "倒数",
+    ];
+    const UNIT: [&str; 7] = ["网格", "村", "社区", "街道", "镇", "单位", "网格员"];
+    let ranking_en = [
+        "which grid",
+        "which village",
+        "which community",
+        "ranking",
+        "league table",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        && [
+            "most", "worst", "best", "slowest", "fastest", "lowest", "highest", "ranking", "table",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+    if ranking_en
+        || (WHICH_UNIT.iter().any(|w| t.contains(w))
+            && MOST.iter().any(|w| t.contains(w))
+            && UNIT.iter().any(|w| t.contains(w)))
+    {
+        // The period: before the question in Chinese ("上个月哪个村…"), the last words in
+        // English ("… this month").
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)?;
+        let before = WHICH_UNIT
+            .iter()
+            .filter_map(|w| t.find(w))
+            .min()
+            .map_or("", |at| t[..at].trim());
+        let words: Vec<&str> = t.split_whitespace().collect();
+        let last = |k: usize| words[words.len().saturating_sub(k)..].join(" ");
+        let period = [before.to_string(), last(2), last(1)]
+            .into_iter()
+            .find(|p| {
+                !p.is_empty()
+                    && crate::stats::period::parse(p, today)
+                        .is_ok_and(|span| span.kind != crate::stats::period::SpanKind::All)
+            });
+        return Some(match period {
+            Some(p) => format!("统计 排名 {p}"),
+            None => "统计 排名".to_string(),
+        });
+    }
+    // How many: the period and scope before a count asked ("这个月东风社区收到多少件诉求",
+    // "上周办结了几件", "how many reports this month").
+    if t.contains("多少") || t.contains("几件") {
+        const COUNTED: [&str; 12] = [
+            "收到", "受理", "办结", "处理", "解决", "接了", "一共", "总共", "共", "有", "多少",
+            "几件",
+        ];
+        let cut = COUNTED
+            .iter()
+            .filter_map(|w| t.find(w))
+            .min()
+            .unwrap_or(t.len());
+        let core = t[..cut].trim_end_matches(['的', ' ', '，', ',']).trim();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)?;
+        let (span, _) = crate::stats::split_period_scope(core, today);
+        if span.kind != crate::stats::period::SpanKind::All && !core.is_empty() {
+            return Some(format!("统计 {core}"));
+        }
+    }
+    if let Some(rest) = [
+        "how many reports ",
+        "how many tickets ",
+        "how many complaints ",
+    ]
+    .iter()
+    .find_map(|w| lower.strip_prefix(w).map(|_| &t[w.len()..]))
+    {
+        let core = rest.trim();
+        let core = ["did we get ", "were there ", "came in "]
+            .iter()
+            .find_map(|w| core.strip_prefix(w))
+            .unwrap_or(core)
+            .trim();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)?;
+        let (span, _) = crate::stats::split_period_scope(core, today);
+        if span.kind != crate::stats::period::SpanKind::All && !core.is_empty() {
+            return Some(format!("统计 {core}"));
+        }
     }
     // Statistics: the period (and a scope) with words that ask how things stand around it.
     const ASKING: [&str; 13] = [
@@ -959,6 +1052,15 @@ mod tests {
             ("stats for last month", "统计 last month"),
             // The scope is the engine's to check: 天气 is no grid, so it stays chat there.
             ("今天天气怎么样", "统计 今天天气"),
+            ("这个月东风社区收到多少件诉求", "统计 这个月东风社区"),
+            ("上周办结了几件", "统计 上周"),
+            ("how many reports this month?", "统计 this month"),
+            ("哪个网格超时最多", "统计 排名"),
+            ("上个月哪个村满意率最低", "统计 排名 上个月"),
+            (
+                "which grid is the slowest this month",
+                "统计 排名 this month",
+            ),
         ] {
             assert_eq!(asked_in_words(text).as_deref(), Some(canonical), "{text}");
         }
@@ -967,6 +1069,9 @@ mod tests {
             "大家好，这周末社区有活动，欢迎参加，情况如何请看通知",
             "超时",
             "3栋楼道灯坏了",
+            "哪个最好吃",
+            "这个多少钱",
+            "电梯坏了多少天了",
         ] {
             assert_eq!(asked_in_words(text), None, "{text}");
         }
