@@ -838,6 +838,12 @@ impl Engine {
                 {
                     return Ok(notices);
                 }
+                // "东风一网格楼道灯那件事抓紧办一下": a supervisor's 督办 in words.
+                if scene.callback.is_none()
+                    && let Some(notices) = self.urge_in_words(tx, fx, scene, text).await?
+                {
+                    return Ok(notices);
+                }
                 // "带身份证户口本到社区办": the answer to a resident's question just asked.
                 if scene.callback.is_none()
                     && let Some(notices) = self.answer_in_words(tx, fx, scene, text).await?
@@ -889,11 +895,17 @@ impl Engine {
                 Some(self.command(tx, fx, scene, contact).await?)
             } else if asks_own {
                 self.own_progress(tx, fx, scene, text).await?
-            } else if crate::understand::command::asks_progress_of(text) {
-                // "3栋的灯修好了吗" from anyone: the ticket being handled that it names.
+            } else if crate::understand::command::asks_progress_of(text)
+                || crate::understand::command::nudges(text)
+            {
+                // "3栋的灯修好了吗" from anyone: the ticket being handled that it names;
+                // "都两个小时了还没人来": the one being hurried.
                 self.group_progress(tx, fx, scene, text).await?
             } else if crate::understand::command::withdraws(text) {
                 self.own_withdrawal(tx, fx, scene, text).await?
+            } else if crate::understand::command::fixed_said(text) {
+                // "修好了，谢谢黄姐" from the reporter: their handler is asked to confirm.
+                self.own_fixed(tx, fx, scene, text).await?
             } else {
                 None
             };

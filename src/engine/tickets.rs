@@ -791,6 +791,36 @@ impl Engine {
     /// chat still being handled (of those the text names, as for progress) is withdrawn, as
     /// `撤销 N` would; with several, they are listed to choose from. `None` when nothing of
     /// theirs is being handled here.
+    /// A reporter saying in their own words that their problem was fixed, no number and not
+    /// replying ("修好了，谢谢黄姐", "灯亮了", "fixed now, thanks"): as "#N 修好了" from them, the
+    /// words go into the history of their one ticket being handled here (the one the words
+    /// name, if they name one) and its handler is asked to confirm with 办结. `None` when
+    /// nothing or several of theirs are being handled here.
+    pub(super) async fn own_fixed(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        if scene.standing.is_staff() {
+            return Ok(None);
+        }
+        let mine = self.mine_here(tx, scene).await?;
+        let active: Vec<Ticket> = self
+            .named_in(text, mine)
+            .into_iter()
+            .filter(|t| t.state.is_active())
+            .collect();
+        let [t] = active.as_slice() else {
+            return Ok(None);
+        };
+        Ok(self
+            .reporter_says_fixed(tx, fx, scene, t.id, text)
+            .await?
+            .map(|notice| vec![notice]))
+    }
+
     pub(super) async fn own_withdrawal(
         &self,
         tx: &mut Tx,
@@ -944,6 +974,66 @@ impl Engine {
         self.resolve(tx, fx, scene, t.id, text.trim())
             .await
             .map(Some)
+    }
+
+    /// A supervisor hurrying a job in words, not replying ("东风一网格楼道灯那件事抓紧办一下"): the
+    /// active ticket the words name — in the grid they name (the longest name of a grid the
+    /// sender supervises), else in the group's grid — is 督办'd as `督办 N <words>` would, the
+    /// words from the hurrying on as the note. With several that fit, they are listed. `None`
+    /// for anyone who supervises nothing, and when the words name no grid or nothing active.
+    pub(super) async fn urge_in_words(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        use crate::domain::role::Role;
+        let Some((named, asked)) = crate::understand::command::urged_in_words(text) else {
+            return Ok(None);
+        };
+        if !scene
+            .grants
+            .iter()
+            .any(|g| matches!(g.role, Role::Coordinator | Role::Admin))
+        {
+            return Ok(None);
+        }
+        // The grid named at the start, as people shorten it ("东风一网格" for 东风社区第一网格,
+        // "下罗组"): the longest opening up to a level word that names one grid the sender
+        // supervises.
+        let grids: Vec<crate::store::roster::Grid> = tx
+            .existing_grids()
+            .await?
+            .into_iter()
+            .filter(|g| scene.grants.iter().any(|grant| grant.covers(&g.path)))
+            .collect();
+        let mut ends: Vec<usize> = ["网格", "社区", "村", "组", "镇"]
+            .iter()
+            .flat_map(|w| named.match_indices(w).map(|(at, w)| at + w.len()))
+            .collect();
+        ends.sort_unstable_by(|a, b| b.cmp(a));
+        let grid = ends.into_iter().find_map(|end| {
+            crate::stats::resolve_scope(&named[..end], &grids)
+                .ok()
+                .map(|g| (g.code, &named[end..]))
+        });
+        let (grid, job) = match (grid, &scene.group) {
+            (Some((code, rest)), _) => (code, rest.to_string()),
+            (None, Some(group)) => (group.grid.clone(), named.to_string()),
+            (None, None) => return Ok(None),
+        };
+        let (category, place) = self.parser.named(&job);
+        let meant: Vec<Ticket> = tx
+            .active_in_grid(&grid, super::queries::LIST_LIMIT)
+            .await?
+            .into_iter()
+            .filter(|t| about(&category, place.as_deref(), t))
+            .collect();
+        let note = asked.trim().to_string();
+        let urge = |no| Command::Urge(super::commands::Urge(no, note.clone()));
+        self.on_the_one(tx, fx, scene, Name::Urge, &meant, urge)
+            .await
     }
 
     /// A handler's news of an emergency met, not replying ("人已经救出来了，孩子没事"): progress on

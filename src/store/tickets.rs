@@ -723,6 +723,21 @@ impl Tx {
             .collect()
     }
 
+    /// A grid's active tickets (open or claimed by anyone), oldest first: what a supervisor's
+    /// words about one of the grid's jobs can mean.
+    pub async fn active_in_grid(&mut self, grid: &str, limit: i64) -> Result<Vec<Ticket>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tickets WHERE grid = $1 AND state IN ('open', 'claimed') \
+             ORDER BY id LIMIT $2"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(grid.to_string())
+            .bind(limit)
+            .fetch_all(self.db().await?)
+            .await?;
+        rows.iter().map(ticket_from).collect()
+    }
+
     /// Active tickets under a grid subtree whose deadline has passed, oldest deadline first.
     pub async fn overdue(
         &mut self,

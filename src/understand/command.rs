@@ -182,7 +182,13 @@ pub fn claim_said(text: &str) -> Option<&str> {
     ];
     // The going or the handling. Bare 去 and 来 only straight after who goes or how soon
     // ("我来", "马上去"), as "垃圾车明天来" tells of someone else and "我去！" exclaims.
-    const GOING: [&str; 13] = [
+    const GOING: [&str; 19] = [
+        "在路上了",
+        "在路上",
+        "出发了",
+        "已出发",
+        "快到了",
+        "赶过去",
         "过去看",
         "去看",
         "过去",
@@ -1402,6 +1408,142 @@ pub fn asks_progress_of(text: &str) -> bool {
         && (is_question(t) || ASKING.iter().any(|w| t.contains(w)))
 }
 
+/// A supervisor hurrying a job in words ("东风一网格楼道灯那件事抓紧办一下", "3栋电梯的事尽快处理",
+/// "please chase the bins at block 5"): what names the job (a grid's name, a category, a
+/// place) and what is asked (the words from the hurrying on, kept as the 督办 note). `None`
+/// without such words, for questions, and for long messages.
+pub fn urged_in_words(text: &str) -> Option<(&str, &str)> {
+    const ZH: [&str; 12] = [
+        "抓紧办",
+        "抓紧处理",
+        "抓紧解决",
+        "抓紧",
+        "尽快办",
+        "尽快处理",
+        "尽快解决",
+        "加快处理",
+        "督促一下",
+        "督促",
+        "盯一下",
+        "盯紧",
+    ];
+    const EN: [&str; 5] = [
+        "please chase",
+        "chase up",
+        "hurry up",
+        "expedite",
+        "follow up on",
+    ];
+    let t = text.trim();
+    if is_question(t) {
+        return None;
+    }
+    if t.is_ascii() {
+        if t.split_whitespace().count() > 16 {
+            return None;
+        }
+        let lower = t.to_lowercase();
+        let (at, w) = EN
+            .iter()
+            .filter_map(|w| lower.find(w).map(|at| (at, w.len())))
+            .min()?;
+        let named = format!("{} {}", &t[..at], &t[at + w..]);
+        // The job is named before or after the phrase in English; the whole text is kept.
+        return (!named.trim().is_empty()).then_some((t, t));
+    }
+    if t.chars().count() > 40 {
+        return None;
+    }
+    let at = ZH.iter().filter_map(|w| t.find(w)).min()?;
+    let named = t[..at].trim_end_matches(|c: char| "，, 的".contains(c));
+    Some((named, &t[at..]))
+}
+
+/// A resident saying their problem has been fixed, in a short message: the words of done a
+/// leader would use ("修好了，谢谢黄姐", "垃圾清走了"), or what a resident sees once it is
+/// ("灯亮了", "来水了", "fixed now, thanks", "lights are back on"). Not a question, a guess, or
+/// beside something still wrong.
+pub fn fixed_said(text: &str) -> bool {
+    const SEEN_ZH: [&str; 10] = [
+        "灯亮了",
+        "通了",
+        "来水了",
+        "来电了",
+        "清走了",
+        "拉走了",
+        "清理了",
+        "已经清了",
+        "修好啦",
+        "弄好啦",
+    ];
+    const SEEN_EN: [&str; 6] = [
+        "fixed now",
+        "back on",
+        "working fine now",
+        "all fixed",
+        "has been fixed",
+        "got fixed",
+    ];
+    const STILL: [&str; 10] = [
+        " but ", "still", "not ", "但是", "还是", "不亮", "没亮", "没通", "又", "吗",
+    ];
+    let t = text.trim();
+    let lower = t.to_lowercase();
+    let short = if t.is_ascii() {
+        t.split_whitespace().count() <= 10
+    } else {
+        t.chars().count() <= 20
+    };
+    short
+        && !is_question(t)
+        && !STILL.iter().any(|w| lower.contains(w))
+        && (done_said(t).is_some()
+            || SEEN_ZH.iter().any(|w| t.contains(w))
+            || SEEN_EN.iter().any(|w| lower.contains(w)))
+}
+
+/// Someone hurrying a problem already told, naming nothing new: "都两个小时了还没人来", "催一下",
+/// "能不能快点", "还没人管吗", "still waiting", "what's taking so long". A short message; the
+/// engine reads it against the sender's or the chat's problem being handled, as "有人管吗".
+pub fn nudges(text: &str) -> bool {
+    const ZH: [&str; 16] = [
+        "还没人来",
+        "师傅还没来",
+        "怎么还没人",
+        "咋还没人",
+        "还没人管",
+        "还没人处理",
+        "还没人理",
+        "没人理",
+        "等了半天",
+        "等了好久",
+        "等了一上午",
+        "等了一下午",
+        "催一下",
+        "催催",
+        "能不能快点",
+        "快点来",
+    ];
+    const EN: [&str; 9] = [
+        "still waiting",
+        "what's taking so long",
+        "whats taking so long",
+        "nobody has come",
+        "no one has come",
+        "nobody came",
+        "no one came",
+        "still nobody",
+        "still no one",
+    ];
+    let t = text.trim();
+    if t.is_ascii() {
+        let lower = t.to_lowercase().replace('’', "'");
+        lower.split_whitespace().count() <= 12 && EN.iter().any(|w| lower.contains(w))
+    } else {
+        t.chars().count() <= 24 && ZH.iter().any(|w| t.contains(w))
+    }
+}
+
 /// Where "what I reported" ends in a Chinese text: 我(之前)报的, 我反映的, 我的报修.
 fn own_report_zh(t: &str) -> Option<usize> {
     const WHEN: [&str; 14] = [
@@ -1731,6 +1873,9 @@ mod tests {
             ("收到，路灯我下午过去修", "路灯"),
             ("这个我明天处理", ""),
             ("好的 我马上处理", ""),
+            ("在路上了", ""),
+            ("收到，已出发", ""),
+            ("快到了，五分钟", ""),
             ("电梯的事我下午处理", "电梯的事"),
             ("垃圾的事已经通知环卫了，下午来拉", "垃圾的事"),
             ("我联系了电工，明天上午来修", ""),
@@ -1780,6 +1925,8 @@ mod tests {
             "有人通知物业了吗",
             "社区已经安排了",
             "我联系一下老王",
+            "我们出发了去春游",
+            "谁在路上",
             "转给我吧",
             "I've told you already",
             "called everyone twice",
@@ -2079,6 +2226,65 @@ mod tests {
             "3栋楼道灯坏了好几天了，晚上黑乎乎的什么都看不见，到底有没有人管啊",
         ] {
             assert!(!asks_progress_of(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_supervisor_hurries_in_words() {
+        assert_eq!(
+            urged_in_words("东风一网格楼道灯那件事抓紧办一下"),
+            Some(("东风一网格楼道灯那件事", "抓紧办一下"))
+        );
+        assert_eq!(
+            urged_in_words("3栋电梯的事尽快处理，今天要回复居民"),
+            Some(("3栋电梯的事", "尽快处理，今天要回复居民"))
+        );
+        assert!(urged_in_words("please chase the bins at block 5").is_some());
+        for text in ["抓紧办吗？", "3栋楼道灯坏了", "expedite"] {
+            assert_eq!(urged_in_words(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_resident_says_it_is_fixed() {
+        for text in [
+            "修好了，谢谢黄姐",
+            "灯亮了，谢谢",
+            "垃圾清走了",
+            "fixed now, thanks!",
+            "lights are back on",
+        ] {
+            assert!(fixed_said(text), "{text}");
+        }
+        for text in [
+            "修好了吗",
+            "灯还是不亮",
+            "修好了又坏了",
+            "lights back on but the lift is still broken",
+            "3栋楼道灯坏了",
+            "天亮了",
+        ] {
+            assert!(!fixed_said(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn nudges_hurry_what_was_told() {
+        for text in [
+            "都两个小时了还没人来",
+            "催一下",
+            "能不能快点啊",
+            "still waiting...",
+            "what's taking so long??",
+        ] {
+            assert!(nudges(text), "{text}");
+        }
+        for text in [
+            "3栋楼道灯坏了",
+            "快递还没来",
+            "the bus is still waiting at the gate with the engine running and fumes everywhere in the car park",
+        ] {
+            assert!(!nudges(text), "{text}");
         }
     }
 

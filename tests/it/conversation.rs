@@ -813,6 +813,27 @@ async fn reporter_says_it_is_fixed(db: Db) {
     assert!(app.last().text.contains("只有"), "{}", app.last().text);
     app.say("g1", "leader1", "张伟", "1号好了").await;
     assert_eq!(state(&app, 1).await, TicketState::Resolved);
+    // Hurried, then said fixed in their own words, no number: the one of theirs being handled.
+    app.say("g1", "res2", "李娜", "8号楼门口的路灯不亮了").await;
+    app.say("g1", "res2", "李娜", "都两个小时了还没人来").await;
+    let status = app.last().text;
+    assert!(
+        status.contains("#2") && status.contains("待接单"),
+        "{status}"
+    );
+    assert_eq!(
+        app.bot_messages()
+            .iter()
+            .filter(|(m, _)| m.text.contains("已受理"))
+            .count(),
+        2
+    );
+    app.say("g1", "leader1", "张伟", "在路上了").await;
+    assert_eq!(state(&app, 2).await, TicketState::Claimed);
+    app.say("g1", "res2", "李娜", "修好了，谢谢张哥").await;
+    let told = app.last().text;
+    assert!(told.contains("报事人说 #2 已经好了"), "{told}");
+    assert_eq!(state(&app, 2).await, TicketState::Claimed);
     app.stop().await;
 }
 both_backends!(reporter_says_it_is_fixed, reporter_says_it_is_fixed);

@@ -416,6 +416,33 @@ async fn urge(db: Db) {
 }
 both_backends!(coordinator_supervises_by_command, urge);
 
+/// A supervisor hurries a job in words: the grid named (as shortened) and the job named reach
+/// the one active ticket, 督办'd with the words; a leader's same words supervise nothing.
+async fn urge_in_words(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, &roster()).await;
+    app.clock.set(local(2026, 11, 23, 10, 0));
+    app.say("g1", "res1", "王芳", "/report 3栋楼道灯坏了").await;
+    app.say("g1", "res1", "王芳", "/report 5栋门口垃圾没人收")
+        .await;
+    app.say("g2", "res1", "王芳", "/report 二网格楼道灯也坏了")
+        .await;
+    app.say("g1", "leader1", "张伟", "楼道灯的事抓紧处理").await;
+    assert!(!event_kinds(&app, 1).await.contains(&"urged".to_string()));
+    app.say("v1", "coord1", "陈静", "东门一网格楼道灯那件事抓紧办一下")
+        .await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    assert!(answer.text.contains("已督办 T1-V1-G1#1"), "{}", answer.text);
+    assert!(event_kinds(&app, 1).await.contains(&"urged".to_string()));
+    for n in [2, 3] {
+        assert!(!event_kinds(&app, n).await.contains(&"urged".to_string()));
+    }
+    let notice = sent_to(&app, "g1").pop().expect("urge notice");
+    assert!(notice.text.contains("抓紧办一下"), "{}", notice.text);
+    app.stop().await;
+}
+both_backends!(supervisor_urges_in_words, urge_in_words);
+
 /// Supervisors write as they speak: 督办 with what they ask for, 超时 with the unit they mean
 /// (a code, a name or a name shortened), and a command word of theirs that does not fit is
 /// answered with the command's usage rather than silence.

@@ -55,7 +55,7 @@ impl Engine {
     /// only those who handle it may resolve it, so the words go into its history and the
     /// assignee is told to confirm with 办结. `None` when the sender is not its reporter or it
     /// is no longer being handled (the refusal stands).
-    async fn reporter_says_fixed(
+    pub(in crate::engine) async fn reporter_says_fixed(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
