@@ -271,6 +271,11 @@ pub fn claim_said(text: &str) -> Option<&str> {
     if let Some(subject) = arranged(after_ack) {
         return Some(subject);
     }
+    // "我问一下街道再回复你", "let me check and get back to you": the question taken, to be
+    // answered later.
+    if answers_later(&lower) {
+        return Some("");
+    }
     let tail_ok = |rest: &str| {
         let rest = rest.trim_start_matches(|c: char| TAIL.contains(c));
         alone_or_paused(rest)
@@ -311,6 +316,35 @@ pub fn claim_said(text: &str) -> Option<&str> {
         });
     }
     None
+}
+
+/// A promise to find out and answer: "我问一下街道再回复你", "我核实一下再答复您", "let me check and
+/// get back to you", "will get back to you on that".
+fn answers_later(lower: &str) -> bool {
+    const FIND_OUT: [&str; 8] = [
+        "问一下",
+        "问问",
+        "核实",
+        "了解一下",
+        "确认一下",
+        "查一下",
+        "咨询一下",
+        "请示一下",
+    ];
+    const ANSWER: [&str; 8] = [
+        "回复你",
+        "回复您",
+        "答复你",
+        "答复您",
+        "告诉你",
+        "告诉您",
+        "再回复",
+        "再答复",
+    ];
+    (FIND_OUT.iter().any(|w| lower.contains(w)) && ANSWER.iter().any(|w| lower.contains(w)))
+        || ["get back to you", "revert to you", "get back to u"]
+            .iter()
+            .any(|w| lower.contains(w))
 }
 
 /// "Called the council, they'll come tomorrow", "I've informed the management", "already
@@ -1894,6 +1928,10 @@ mod tests {
             ("will call the council now", ""),
             ("Sure, I'll contact the management office", ""),
             ("I'll get it fixed tomorrow", ""),
+            ("我问一下街道再回复你", ""),
+            ("好的，我核实一下再答复您", ""),
+            ("let me check and get back to you", ""),
+            ("I'll get back to you", ""),
         ] {
             assert_eq!(claim_said(t), Some(job), "{t}");
         }
@@ -1932,7 +1970,6 @@ mod tests {
             "called everyone twice",
             "informed",
             "asked around, nobody knows",
-            "I'll get back to you",
             "will call you later",
             "I'll get some milk",
             "ill get it",

@@ -624,7 +624,7 @@ async fn arranged_in_words(db: Db) {
         "/report big dog roaming the playground near block 12",
     )
     .await;
-    app.say("g1", "leader1", "张伟", "I'll get back to you")
+    app.say("g1", "leader1", "张伟", "will call you later")
         .await;
     assert_eq!(state(&app, 4).await, TicketState::Open);
     app.say("g1", "leader1", "张伟", "ok I'll get animal control out")
@@ -649,9 +649,11 @@ async fn a_question_answered(db: Db) {
     assert_eq!(state(&app, 1).await, TicketState::Open);
     app.say("g1", "leader1", "张伟", "【通知】明天上午九点到十二点停水")
         .await;
+    assert_eq!(state(&app, 1).await, TicketState::Open);
+    // A promise to find out takes the question, to be answered later.
     app.say("g1", "leader1", "张伟", "我问一下街道再回复你")
         .await;
-    assert_eq!(state(&app, 1).await, TicketState::Open);
+    assert_eq!(state(&app, 1).await, TicketState::Claimed);
     app.say_reply(
         "g1",
         "leader1",
