@@ -699,6 +699,9 @@ impl Parser {
             tally.add(&REPLY, 0);
         }
         let opinion = model.judge(hay);
+        // A recorded opinion replayed in place of the model's (tests::replay_cv).
+        #[cfg(test)]
+        let opinion = tests::REPLAYED.with(|r| r.get()).unwrap_or(opinion);
         let mut reading = score::decide(&tally, None, Some(&opinion), blend);
         // The place is moved, not copied: the tally is done with.
         reading.location = tally.location.take();
@@ -857,6 +860,13 @@ impl Parser {
                     // word names a fitting or a floor, not a danger.
                     continue;
                 }
+                if matches!(e.kind, Kind::Notice | Kind::Frame | Kind::Negation)
+                    && framing_denied(hay, hit.start as usize)
+                {
+                    // "not the drill!!", "不是谣言 是我亲眼看到的": a notice, a frame or a "never
+                    // mind" the sender denies says the opposite: this is real and happening.
+                    continue;
+                }
                 if matches!(e.kind, Kind::Urgent | Kind::Sign) && denied(hay, hit.start as usize) {
                     // "没冒烟", "里面没看到冒火", "no smell or anything": the sender says the sign
                     // of danger is not there. Like a feared alarm, it says nothing is happening.
@@ -892,6 +902,13 @@ impl Parser {
                     }
                 }
                 tally.add(e, hit.start as usize);
+                if e.kind == Kind::Resolved
+                    && IN_HAND
+                        .iter()
+                        .any(|w| hay[hit.start as usize..hit.end as usize].eq_ignore_ascii_case(w))
+                {
+                    tally.in_hand += e.weight;
+                }
                 if e.kind == Kind::Hedge
                     && NEAR_MISS
                         .iter()
@@ -1417,6 +1434,22 @@ fn denied(hay: &str, at: usize) -> bool {
     }
 }
 
+/// Whether the notice, frame or "never mind" starting at byte `at` is denied: as an alarm
+/// is ([`denied`]), after 不是 (not after the question 是不是: "是不是谣言" asks), or after
+/// "not the" ("not the drill").
+fn framing_denied(hay: &str, at: usize) -> bool {
+    let before = hay[..at].trim_end_matches(' ');
+    denied(hay, at)
+        || (before.ends_with("不是") && !before.ends_with("是不是"))
+        || before
+            .strip_suffix("the")
+            .and_then(|b| b.strip_suffix(' '))
+            .is_some_and(|b| {
+                let b = b.trim_end_matches(' ').to_ascii_lowercase();
+                b == "not" || b.ends_with(" not") || b.ends_with("n't")
+            })
+}
+
 /// Whether a hit starting "不是" ("不是泄漏", "不是着火") is the second half of the question
 /// "是不是…": it asks whether, it does not deny.
 fn asked_whether(hay: &str, hit: &Hit) -> bool {
@@ -1541,6 +1574,28 @@ fn turn(hay: &str) -> Option<usize> {
 /// emergency now against what the habit says about who.
 /// Hedges that tell a near miss: something fell, gave way or shot past and just missed
 /// someone. The hazard was there; only the harm was not.
+/// Resolved words that say help has been called or is coming, not that the danger is over:
+/// in a report of an emergency happening ("着火了 火很大 已经有人打119了", "house fire!!! FD is
+/// on the way") the danger goes on until help is there.
+const IN_HAND: [&str; 16] = [
+    "已经有人",
+    "已经报",
+    "已上报",
+    "已经上报",
+    "已经打了",
+    "已经联系",
+    "已经派人",
+    "已经在路上",
+    "人已经到了",
+    "已经到了",
+    "is on the way",
+    "are on their way",
+    "is on its way",
+    "on their way now",
+    "is on their way",
+    "someone is on it",
+];
+
 const NEAR_MISS: [&str; 6] = ["差点", "差一点", "险些", "almost", "nearly", "just missed"];
 
 const NOW: [&str; 4] = ["现在", "此刻", "right now", "at the moment"];
@@ -2061,6 +2116,80 @@ pub(crate) mod tests {
         }
         assert!(parser().parse("3栋楼道灯坏了", false).is_request);
         assert!(!parser().parse("3栋楼道灯坏了", true).is_request);
+    }
+
+    thread_local! {
+        // The model's opinion to read with instead of its judgement (`replay_cv`).
+        pub(crate) static REPLAYED: std::cell::Cell<Option<model::Opinion>> =
+            const { std::cell::Cell::new(None) };
+    }
+
+    /// Reads every row of a cross-validation dump (eval.rs, `dump_cv`) again with the current
+    /// lexicons and code, each with the model opinion recorded in its trace: a change that
+    /// leaves the model alone is measured out of fold without training a model.
+    /// `GRIDLINE_REPLAY_IN=cv.jsonl GRIDLINE_REPLAY_OUT=new.jsonl cargo test --lib replay_cv
+    /// -- --ignored`.
+    #[test]
+    #[ignore = "a tool for measuring lexicon changes out of fold, not a check"]
+    fn replay_cv() {
+        use crate::understand::eval::{overlaps, read_corpus};
+        let (Ok(input), Ok(out)) = (
+            std::env::var("GRIDLINE_REPLAY_IN"),
+            std::env::var("GRIDLINE_REPLAY_OUT"),
+        ) else {
+            return;
+        };
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut rows = std::collections::HashMap::new();
+        for name in ["train.jsonl", "dev.jsonl"] {
+            let text = std::fs::read_to_string(dir.join(name)).expect("corpus file");
+            for row in read_corpus(&text).expect("valid rows") {
+                rows.insert(row.id.clone(), row);
+            }
+        }
+        let p = parser();
+        let learned = p.learned.read().unwrap_or_else(|e| e.into_inner());
+        let mut text = String::new();
+        for line in std::fs::read_to_string(input).expect("dump").lines() {
+            let mut v: serde_json::Value = serde_json::from_str(line).expect("dump row");
+            let row = &rows[v["id"].as_str().expect("id")];
+            let t = &v["trace"];
+            let f = |x: &serde_json::Value| x.as_f64().expect("number") as f32;
+            let mut categories = [0.0; 13];
+            for (c, x) in categories
+                .iter_mut()
+                .zip(t["m_cat"].as_array().expect("m_cat"))
+            {
+                *c = f(x);
+            }
+            REPLAYED.with(|r| {
+                r.set(Some(model::Opinion {
+                    request: f(&t["m_req"]),
+                    urgent: f(&t["m_urg"]),
+                    categories,
+                }))
+            });
+            let blend = score::Blend::SHIPPED;
+            let r = p.traced(&row.text, &learned.model, &blend);
+            let u = p.parse_with(&row.text, false, &learned.model, &blend);
+            REPLAYED.with(|r| r.set(None));
+            v["got_request"] = u.is_request.into();
+            v["got_category"] = u.category.map(|c| c.id()).into();
+            v["got_urgency"] = u.urgency.map(|x| x.id()).into();
+            v["location_ok"] = row
+                .location
+                .as_ref()
+                .map(|w| {
+                    u.location
+                        .as_deref()
+                        .is_some_and(|g| overlaps(&row.text, w, g))
+                })
+                .into();
+            v["trace"] = r.trace;
+            text.push_str(&v.to_string());
+            text.push('\n');
+        }
+        std::fs::write(out, text).expect("write replay");
     }
 
     /// Prints, for each line of the file `GRIDLINE_HITS_IN`, the lexicon terms found in it and
@@ -2875,6 +3004,49 @@ pub(crate) mod tests {
         assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
         let t = "thieves in the car park last week took two batteries, can we get more lights";
         assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+    }
+
+    #[test]
+    fn help_called_or_on_its_way_does_not_end_an_emergency() {
+        // The fire, the gas and the bottles go on until help is there.
+        for t in [
+            "菜市场后面那排铁皮房着火了 火很大 已经有人打119了 住那边的赶紧出来",
+            "有人在楼上往下扔酒瓶子！！刚砸在我脚边 碎了一地 这是要出人命啊 已经报警",
+            "house fire at Lot 22!!! FD is on the way, everybody stay back from the propane tank",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+            assert_eq!(
+                parser().parse(t, false).urgency,
+                Some(Urgency::Urgent),
+                "{t}"
+            );
+        }
+        // Put out, or someone coming for an everyday fault: settled, or in hand.
+        for t in [
+            "3栋楼道着火了 已经扑灭了 已经有人在清理",
+            "路灯坏了好几天 已经有人报了",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_notice_or_frame_denied_says_it_is_real() {
+        // "Not the drill", "不是谣言": the sender says it is happening, not announced or heard.
+        let t = "Fire alarm ringing at Tower 3 and got real smoke in the 20/F corridor this time, \
+                 not the drill!! My mum cannot walk down stairs, someone pls help";
+        assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
+        let t = "转发个事 不是谣言 是我亲眼看到的 有人半夜在河边倒建筑垃圾 就在老桥底下 车牌没看清 村上管管";
+        assert!(req(t).is_request, "{t}");
+        // A drill announced, a rumour put down, and a rumour asked about stay what they are.
+        for t in [
+            "Fire drill at Tower 3 tomorrow 10am, the alarm will ring for 15 minutes",
+            "群里说3栋要停水三天 是谣言 别信",
+        ] {
+            not_req(t);
+        }
+        let asks = parser().lexicon_reading("3栋着火了是不是谣言");
+        assert!(asks.trace["f"][10].as_f64().is_some_and(|n| n > 0.0));
     }
 
     #[test]

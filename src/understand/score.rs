@@ -39,6 +39,9 @@ pub(crate) struct Tally {
     dismissed: bool,
     /// A hedge tells a near miss (差点, almost, just missed): a hazard that happened.
     pub near_miss: bool,
+    /// The weight of resolved words saying help was called or is coming ("已经有人打119了",
+    /// "FD is on the way"), not that the danger is over.
+    pub in_hand: f32,
     pub location: Option<String>,
     /// Where the first urgency cues were found (alarms, agents, signs, exposure; not hedged):
     /// what an urgent reading says it rests on.
@@ -484,9 +487,13 @@ pub(crate) fn decide(
     // fire is the reporter warning the neighbours, not an announcement.
     // A standing, recurring or past danger ("now and then", "上个月被水冲走的桥") is a risk
     // to fix, not an emergency.
+    // Help called or on its way is no end of an emergency told happening: a strong alarm
+    // heard, not feared, keeps it urgent when nothing else says it is over.
+    let in_hand =
+        t.urgent_strong > 0.0 && t.feared == 0.0 && t.kinds[Kind::Resolved as usize] <= t.in_hand;
     let calm = framed
         || t.get(Kind::Negation, 1.0) > 0.0
-        || f[8] > 0.0
+        || (f[8] > 0.0 && !in_hand)
         || t.get(Kind::Notice, 3.0) >= 3.0
         || t.kinds[Kind::Habitual as usize] > 0.0;
     // A dangerous agent together with a sign of it loose ("燃气…刺鼻的气味", "电线…吹断了",
