@@ -62,6 +62,10 @@ pub(crate) struct PlaceRules {
     person_room_en: Regex,
     /// A capitalised name after a locative preposition ("across Jalan Kayu", "behind Lok Fu").
     name_en: Regex,
+    /// A named area numbered after a preposition ("in Glen View 8", "to Court 7").
+    numbered_name_en: Regex,
+    /// A basement level in Chinese text (B1车道, B2-138, B2的电梯).
+    basement_zh: Regex,
 }
 
 /// One to three capitalised words after a preposition that says where; the name is group 1.
@@ -73,6 +77,19 @@ const NAME_EN: &str = "(?-u:\\b)(?:at|along|across|on|behind|near|outside|opposi
     (?:the\\s+)?([A-Z][a-z]+(?:-[A-Za-z][a-z]+)?(?:[ ][A-Z][a-z]+){0,2})(?-u:\\b)";
 /// A capitalised name is a place about as much as a building part with its relation word.
 const NAME_WEIGHT: f32 = 1.75;
+/// A named area and its number after a preposition, as towns and estates of Africa and South
+/// Asia number their sectors, phases and courts ("in Glen View 8", "taps dry in Budiriro 4",
+/// "has not come to Court 7", "near Mirpur 10 roundabout"): the number says which part of the
+/// named place, as a block's does. The name is group 1 and takes the name filter of
+/// [`NAME_EN`]; an amount after the number ("in Kibera 3 days") makes it none.
+const NUMBERED_NAME_EN: &str = "(?-u:\\b)(?:at|along|across|on|behind|near|outside|opposite|beside|past|off|in|of|to|from|around)\\s+\
+    (?:the\\s+)?([A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2}[ ][0-9]{1,3}[A-Z]?)(?-u:\\b)";
+/// Capitalised words before a number that count a time, a part of a text or a broadcast, not
+/// a part of a place ("on Day 3", "in Part 2", "on Channel 8", "of Covid 19").
+const NOT_NUMBERED_NAMES: [&str; 12] = [
+    "Day", "Week", "Part", "Channel", "Episode", "Season", "Chapter", "Page", "Covid", "Round",
+    "Step", "Version",
+];
 /// Capitalised words after a preposition that are times, people, holidays or media, not places
 /// ("on Monday", "near Grandma", "at Christmas", "on Facebook").
 const NOT_PLACE_NAMES: [&str; 63] = [
@@ -254,6 +271,11 @@ const MALAY_EN: &str = "(?-u:\\b)(?:Jalan|Jln|Lorong|Lor|Kampung|Kampong|Kg|Tama
 /// (B1 and B2 are basements; B roads have three or four digits. A3 to A5 are paper, left out
 /// in code.)
 const ROAD_CODE_EN: &str = "(?-u:\\b)(?:the|on|along|off|The|On)\\s+(?:A[0-9]{1,4}|M[0-9]{1,3}|B[0-9]{3,4}|N[0-9]{1,2})(?-u:\\b)";
+/// A basement level in a Chinese message, written as the lifts and car parks of city estates
+/// write it: B1, B2 (B1车道, B2的电梯按钮, a parking space B2-138). Not after a letter or a digit
+/// (a model number), not before one (B2B), and followed by Chinese or the space's number: a
+/// vitamin (维生素B1) is rare in a report. The level is group 1.
+const BASEMENT_ZH: &str = "(?:^|[^A-Za-z0-9])([Bb][1-5](?:-[0-9]{1,4})?)\\s*\\p{Han}";
 /// Chinese roads numbered by their class: national (G107), provincial (S205), county (X012).
 const ROAD_CODE_ZH: &str = "(?-u:\\b)[GSX][0-9]{3}(?-u:\\b)";
 const HOME_WEIGHT: f32 = 2.5;
@@ -271,10 +293,11 @@ const NUMBERED_NO_EN: &str = "(?-u:\\b)(?i:lane|gali|street|road|plot|house|flat
 /// "their flat", "his unit": a home only by who lives there, vaguer than a numbered floor.
 /// Homes, plots and stalls numbered where they stand, as a house is ("villa 41", "stand 980",
 /// "plot 12", "bay 20", "shop 7"), lanes and streets numbered in a sector or a colony ("gali
-/// 3", "street 4", "Soi 5", "Gang 3"), and blocks and towers numbered by a letter and a number
+/// 3", "street 4", "Soi 5", "Gang 3"), roads and courts of an estate numbered as its lanes are
+/// ("Road 5 is flooded", "Court 9"), and blocks and towers numbered by a letter and a number
 /// ("Block A2"): each a building-level address. Not unit words: "Bay St" and "Shop Lane" are
 /// names, not kinds of building. "stand" is also a verb ([`counts_an_amount`]).
-const ADDRESS_EN: &str = "(?-u:\\b)(?:(?i:villa|stand|plot|bay|shop|stall|kiosk|cottage|bungalow|chalet|gali|street|lane|soi|gang)\\s+[0-9]+[A-Za-z]?|(?i:block|blk|tower|building|bldg|wing)\\s+[A-Z][0-9]{1,3})(?-u:\\b)";
+const ADDRESS_EN: &str = "(?-u:\\b)(?:(?i:villa|stand|plot|bay|shop|stall|kiosk|cottage|bungalow|chalet|gali|street|road|avenue|court|lane|soi|gang)\\s+[0-9]+[A-Za-z]?|(?i:block|blk|tower|building|bldg|wing)\\s+[A-Z][0-9]{1,3})(?-u:\\b)";
 const PRONOUN_HOME_WEIGHT: f32 = 1.75;
 const FAMILY_WEIGHT: f32 = 2.5;
 const LETTER_WEIGHT: f32 = 3.0;
@@ -354,6 +377,8 @@ impl PlaceRules {
             flat_en: Regex::new(FLAT_EN)?,
             person_room_en: Regex::new(PERSON_ROOM_EN)?,
             name_en: Regex::new(NAME_EN)?,
+            numbered_name_en: Regex::new(NUMBERED_NAME_EN)?,
+            basement_zh: Regex::new(BASEMENT_ZH)?,
         })
     }
 
@@ -874,6 +899,43 @@ pub(crate) fn locate(
                 (!NOT_PLACE_NAMES.contains(&first)).then(|| Candidate {
                     span: m.end() - name.len()..m.end(),
                     score: NAME_WEIGHT,
+                })
+            }),
+        );
+    }
+    // A named area and its number: "in Glen View 8", "to Court 7" (a capital, so the name
+    // search's clue; a digit too).
+    if clues.has(DIGIT) && may_have_name_en(hay) {
+        gather(
+            &mut found,
+            rules.numbered_name_en.captures_iter(hay).filter_map(|c| {
+                let m = c.get(1)?;
+                let first = m.as_str().split(' ').next().unwrap_or("");
+                // A unit word numbered ("Jalan 25/1", "Block 5") weighs as its unit does.
+                let unit = rules
+                    .units
+                    .iter()
+                    .any(|(u, _)| u.eq_ignore_ascii_case(first));
+                (!unit
+                    && !NOT_PLACE_NAMES.contains(&first)
+                    && !NOT_NUMBERED_NAMES.contains(&first)
+                    && !hay[m.end()..].starts_with(['/', '-'])
+                    && !next_word_is(hay, m.end(), &AMOUNTS_EN))
+                .then(|| Candidate {
+                    span: m.range(),
+                    score: LETTER_WEIGHT,
+                })
+            }),
+        );
+    }
+    // A basement level in Chinese text (B1车道, B2-138).
+    if clues.has(DIGIT) && clues.has(NON_ASCII) && hay.contains(['B', 'b']) {
+        gather(
+            &mut found,
+            rules.basement_zh.captures_iter(hay).filter_map(|c| {
+                c.get(1).map(|m| Candidate {
+                    span: m.range(),
+                    score: FLOOR_WEIGHT,
                 })
             }),
         );
@@ -2288,7 +2350,7 @@ mod tests {
         let rules = &parser().places;
         /// Whether a text (with its clues) is searched for a pattern.
         type Searched<'a> = &'a dyn Fn(&Clues, &str) -> bool;
-        let checks: [(&str, &Regex, Searched); 19] = [
+        let checks: [(&str, &Regex, Searched); 21] = [
             ("numbered_zh", &rules.numbered_zh, &|c, _| c.numbered_zh()),
             ("room_zh", &rules.room_zh, &|c, _| c.room_zh()),
             ("direction_zh", &rules.direction_zh, &|c, _| {
@@ -2322,8 +2384,14 @@ mod tests {
             ("flat_en", &rules.flat_en, &|c, t| c.flat_en(t)),
             ("name_en", &rules.name_en, &|_, t| may_have_name_en(t)),
             ("address_en", &rules.address_en, &|c, _| c.has(DIGIT)),
+            ("numbered_name_en", &rules.numbered_name_en, &|c, t| {
+                c.has(DIGIT) && may_have_name_en(t)
+            }),
+            ("basement_zh", &rules.basement_zh, &|c, t| {
+                c.has(DIGIT) && c.has(NON_ASCII) && t.contains(['B', 'b'])
+            }),
         ];
-        let mut matched = [0usize; 19];
+        let mut matched = [0usize; 21];
         for text in texts() {
             let clues = Clues::of(&text, &rules.clues);
             for (i, (name, re, clue)) in checks.iter().enumerate() {
@@ -3490,5 +3558,60 @@ mod quarters_and_streets {
             place("nearly got hit yesterday, the green man at the Sims Avenue crossing only lasts like 5 seconds, old folks cannot make it across. pls adjust").as_deref(),
             Some("Sims Avenue")
         );
+    }
+
+    /// Twenty-third round: a named area numbered ("in Glen View 8", "to Court 7"), a road or a
+    /// court by its number ("Road 5 is flooded"), and a basement level in Chinese (B1车道).
+    #[test]
+    fn numbered_areas_roads_and_basement_levels() {
+        for (text, want) in [
+            (
+                "Cholera cases in Glen View 8, three people from one house taken to the clinic this morning",
+                "Glen View 8",
+            ),
+            (
+                "Taps are dry in Budiriro 4 for over a month now. The borehole near the shops is the only source",
+                "Budiriro 4",
+            ),
+            (
+                "the garbage collector has not come to Court 7 for two weeks now, bins are overflowing",
+                "Court 7",
+            ),
+            (
+                "Road 5 is flooded, water has entered ground floors, old uncle in house 23 cannot walk",
+                "Road 5",
+            ),
+            ("B1车道有人被车撞了 倒在地上 快来人", "B1"),
+            ("我的车位B2-138又被人占了 物业查一下", "B2-138"),
+            ("B2的电梯按钮坏了 按了不亮", "B2"),
+        ] {
+            assert!(
+                place(text).is_some_and(|p| p.contains(want)),
+                "{text}: {:?}",
+                place(text)
+            );
+        }
+        // A number after a name that counts days, an episode or a unit's own number is none of
+        // these: the unit keeps its weight, the estate its flood.
+        for (text, not) in [
+            (
+                "water rising very fast in Taman Sri Muda, already entering houses at Jalan 25/1, old people need help",
+                "Jalan 25",
+            ),
+            (
+                "no water in Kibera 3 days now, the standpipe is dry",
+                "Kibera 3",
+            ),
+            (
+                "streetlight off since Day 3 of the outage near the school",
+                "Day 3",
+            ),
+        ] {
+            assert!(
+                place(text).is_none_or(|p| !p.contains(not)),
+                "{text}: {:?}",
+                place(text)
+            );
+        }
     }
 }
