@@ -816,6 +816,12 @@ impl Engine {
             // forms): a command word of theirs whose rest does not fit gets the command's
             // usage instead of silence (a reply to a card is read against the card below).
             Parsed::NotCommand if scene.writes_as_staff() && replied_ticket.is_none() => {
+                // "这个交给吴强处理吧": handed to someone of the roster, as 转派 N.
+                if scene.callback.is_none()
+                    && let Some(notices) = self.handed_in_words(tx, fx, scene, text).await?
+                {
+                    return Ok(notices);
+                }
                 // "我来处理", "收到，明天上午去看", "5栋垃圾我来处理" with no number: the
                 // ticket waiting that the words name, or the grid's one, as 接单 alone.
                 if scene.callback.is_none()

@@ -976,6 +976,42 @@ impl Engine {
             .map(Some)
     }
 
+    /// A handler handing a job to someone of the roster in words, not replying ("这个交给吴强处理
+    /// 吧", "楼顶漏水的事转给吴强"): the grid's active ticket the words name (the one there is
+    /// when they point at it) is transferred as `转派 N 吴强` would; several are listed. `None`
+    /// when the words name nobody of the roster ("我转给他们") or nothing active.
+    pub(super) async fn handed_in_words(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        let Some(group) = &scene.group else {
+            return Ok(None);
+        };
+        let Some((job, to)) = crate::understand::command::handed_to(text) else {
+            return Ok(None);
+        };
+        if !scene.standing.is_staff() || tx.find_people(to, scene.platform()).await?.is_empty() {
+            return Ok(None);
+        }
+        let (category, place) = self.parser.named(job);
+        if !job.is_empty() && category.is_empty() && place.is_none() {
+            return Ok(None);
+        }
+        let meant: Vec<Ticket> = tx
+            .active_in_grid(&group.grid, super::queries::LIST_LIMIT)
+            .await?
+            .into_iter()
+            .filter(|t| about(&category, place.as_deref(), t))
+            .collect();
+        let to = to.to_string();
+        let transfer = |no| Command::Transfer(super::commands::Transfer(no, to.clone()));
+        self.on_the_one(tx, fx, scene, Name::Transfer, &meant, transfer)
+            .await
+    }
+
     /// A supervisor hurrying a job in words, not replying ("东风一网格楼道灯那件事抓紧办一下"): the
     /// active ticket the words name — in the grid they name (the longest name of a grid the
     /// sender supervises), else in the group's grid — is 督办'd as `督办 N <words>` would, the

@@ -308,14 +308,77 @@ pub fn claim_said(text: &str) -> Option<&str> {
         if OTHERS.iter().any(|w| subject.contains(w)) {
             return None;
         }
-        // Pointing at the one job there is: "这个我明天处理".
-        return Some(if points_at_the_job(subject) {
+        // Pointing at the one job there is ("这个我明天处理"), or an acknowledgement run into
+        // the claim ("好的我来").
+        return Some(if points_at_the_job(subject) || ACKS.contains(&subject) {
             ""
         } else {
             subject
         });
     }
     None
+}
+
+/// A handler handing a job to someone in words, no number ("这个交给吴强处理吧", "楼顶漏水的事
+/// 转给吴强", "让吴强去处理一下"): the job named before (empty when it points at the one there
+/// is) and who it goes to, without the words around them. The engine hands it over only when
+/// that is someone of the roster ("我转给他们" names nobody, and is the sender's own claim).
+pub fn handed_to(text: &str) -> Option<(&str, &str)> {
+    const TO: [&str; 6] = ["转交给", "转派给", "交给", "转给", "移交给", "让"];
+    let t = text.trim();
+    if t.is_empty() || is_question(t) || t.chars().count() > 30 {
+        return None;
+    }
+    let (at, w) = TO
+        .iter()
+        .filter_map(|w| t.find(w).map(|at| (at, w.len())))
+        .min_by_key(|&(at, len)| (at, usize::MAX - len))?;
+    let mut target = t[at + w..].trim().trim_start_matches('@');
+    loop {
+        let before = target;
+        target = target.trim_end_matches(|c: char| c.is_whitespace() || "。.!！~～，,".contains(c));
+        for tail in [
+            "来处理一下",
+            "去处理一下",
+            "处理一下",
+            "来处理",
+            "去处理",
+            "处理",
+            "负责",
+            "跟进",
+            "去看看",
+            "看看",
+            "去办",
+            "办",
+            "吧",
+            "了",
+            "一下",
+        ] {
+            target = target.strip_suffix(tail).unwrap_or(target);
+        }
+        if target == before {
+            break;
+        }
+    }
+    // A name, not a clause: "让大家注意安全" tells everyone something.
+    if target.is_empty() || target.chars().count() > 8 || target.contains(['，', ',', ' ']) {
+        return None;
+    }
+    let mut subject = t[..at]
+        .trim_end_matches(|c: char| "，, 的".contains(c))
+        .trim();
+    for w in ["我这边", "我们", "我", "就", "先", "已经"] {
+        subject = subject.strip_suffix(w).unwrap_or(subject).trim_end();
+    }
+    let subject = subject.trim_end_matches(|c: char| "，, 的".contains(c));
+    Some((
+        if points_at_the_job(subject) {
+            ""
+        } else {
+            subject
+        },
+        target,
+    ))
 }
 
 /// A promise to find out and answer: "我问一下街道再回复你", "我核实一下再答复您", "let me check and
@@ -1908,6 +1971,8 @@ mod tests {
             ("这个我明天处理", ""),
             ("好的 我马上处理", ""),
             ("在路上了", ""),
+            ("好的我来", ""),
+            ("收到我去处理", ""),
             ("收到，已出发", ""),
             ("快到了，五分钟", ""),
             ("电梯的事我下午处理", "电梯的事"),
@@ -2263,6 +2328,25 @@ mod tests {
             "3栋楼道灯坏了好几天了，晚上黑乎乎的什么都看不见，到底有没有人管啊",
         ] {
             assert!(!asks_progress_of(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_job_handed_to_someone_in_words() {
+        for (text, job, to) in [
+            ("这个交给吴强处理吧", "", "吴强"),
+            ("楼顶漏水的事转给吴强", "楼顶漏水的事", "吴强"),
+            ("让@吴强去处理一下", "", "吴强"),
+            ("这个我转给他们", "", "他们"),
+        ] {
+            assert_eq!(handed_to(text), Some((job, to)), "{text}");
+        }
+        for text in [
+            "交给谁处理？",
+            "让大家注意安全，晚上锁好门窗",
+            "3栋楼道灯坏了",
+        ] {
+            assert_eq!(handed_to(text), None, "{text}");
         }
     }
 

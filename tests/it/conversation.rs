@@ -637,6 +637,29 @@ async fn arranged_in_words(db: Db) {
 }
 both_backends!(arranged_in_words, arranged_in_words);
 
+/// A leader hands a job to someone of the roster in words ("这个交给刘洋处理吧"): the one there
+/// is, or the one named, is transferred; a name that is nobody's hands nothing over, and the
+/// one it went to takes it with "好的我来".
+async fn handed_over_in_words(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "/report 6栋楼顶漏水").await;
+    app.say("g1", "leader1", "张伟", "这个交给老天爷吧").await;
+    assert_eq!(state(&app, 1).await, TicketState::Open);
+    app.say("g1", "leader1", "张伟", "这个交给刘洋处理吧").await;
+    assert!(
+        app.last().text.contains("#1 已转派给 @刘洋"),
+        "{}",
+        app.last().text
+    );
+    app.say("g1", "deputy1", "刘洋", "好的我来").await;
+    assert_eq!(state(&app, 1).await, TicketState::Claimed);
+    let assignee = app.store.ticket(1).await.unwrap().unwrap().assignee;
+    assert_eq!(assignee.as_deref(), Some("D1"));
+    app.stop().await;
+}
+both_backends!(handed_over_in_words, handed_over_in_words);
+
 /// A resident asks how something is done; the leader's answer, replying to the question or
 /// typed straight after it, settles the consultation with the answer as its result. A notice
 /// or "I'll find out" in between answers nothing.
