@@ -355,6 +355,7 @@ impl Texts {
         result: &str,
         reporter: &str,
         buttons: bool,
+        answered: bool,
     ) -> String {
         let result = if result.is_empty() {
             String::new()
@@ -374,13 +375,25 @@ impl Texts {
                 format!("reply \"/rate {no} satisfied|neutral|unsatisfied\"")
             )
         };
+        // A question answered is not "fixed": the way back is said in its own words.
+        let back = if answered {
+            say!(
+                self,
+                "如果没有解答您的问题，回复「没解决」",
+                "if this does not answer it, reply \"not sorted\""
+            )
+        } else {
+            say!(
+                self,
+                "如果没有解决，回复「没修好」",
+                "if it is not fixed, reply \"not fixed\""
+            )
+        };
         say!(
             self,
+            format!("{no} 已由 {by} 办结{result}\n@{reporter} 请评价处理结果（{how}）；{back}。"),
             format!(
-                "{no} 已由 {by} 办结{result}\n@{reporter} 请评价处理结果（{how}）；如果没有解决，回复「没修好」。"
-            ),
-            format!(
-                "{no} was resolved by {by}{result}\n@{reporter} please rate the result ({how}); if it is not fixed, reply \"not fixed\"."
+                "{no} was resolved by {by}{result}\n@{reporter} please rate the result ({how}); {back}."
             )
         )
     }

@@ -863,6 +863,12 @@ impl Engine {
                 {
                     return Ok(notices);
                 }
+                // "已经放了警示牌，明天市政来换井盖": the job named is taken, the words its news.
+                if scene.callback.is_none()
+                    && let Some(notices) = self.acted_in_words(tx, fx, scene, text).await?
+                {
+                    return Ok(notices);
+                }
                 if let Some((name, problem)) = commands::loose(text) {
                     // "claim" or "done." alone: the grid's one ticket it can mean, as for 接单.
                     if matches!(name, Name::Claim | Name::Done)

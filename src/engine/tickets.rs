@@ -976,6 +976,68 @@ impl Engine {
             .map(Some)
     }
 
+    /// A handler telling what has been done or is set for a job, naming it, not replying and
+    /// with no number ("已经放了警示牌，明天市政来换井盖", "电梯公司下午来修3栋电梯"): the grid's one
+    /// waiting ticket the words name is claimed, as 接单 would, and the words go into its
+    /// history; the sender's one claimed ticket they name gets them as progress (进展). `None`
+    /// when the words name no job, or several, or say nothing of doing.
+    pub(super) async fn acted_in_words(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        scene: &Scene<'_>,
+        text: &str,
+    ) -> Result<Option<Vec<Notice>>, StoreError> {
+        const DOING: [&str; 12] = [
+            "已经", "已", "明天", "今天", "上午", "下午", "晚上", "马上", "正在", "在修", "在弄",
+            "安排",
+        ];
+        let (Some(group), Some(person)) = (&scene.group, &scene.person) else {
+            return Ok(None);
+        };
+        if !scene.standing.is_staff()
+            || !crate::understand::command::progress_reply(text)
+            || !DOING.iter().any(|w| text.contains(w))
+        {
+            return Ok(None);
+        }
+        let (category, place) = self.parser.named(text);
+        if category.is_empty() && place.is_none() {
+            return Ok(None);
+        }
+        let named = (category.as_slice(), place.as_deref());
+        let mut waiting = waiting_named(tx, &group.grid, None, named).await?;
+        // The place the news names may be where the work is ("警示牌", "市政"), not the job's.
+        if waiting.is_empty() && place.is_some() && !category.is_empty() {
+            waiting = waiting_named(tx, &group.grid, None, (category.as_slice(), None)).await?;
+        }
+        if let [t] = waiting.as_slice() {
+            let no = crate::domain::TicketRef::in_grid(&t.grid, t.no);
+            let claim = Command::Claim(super::commands::Claim(no));
+            let notices = self.command(tx, fx, scene, claim).await?;
+            if tx
+                .ticket(t.id)
+                .await?
+                .is_some_and(|t| t.state == TicketState::Claimed)
+            {
+                let said = crate::domain::mask::mask_personal_numbers(text);
+                fx.record(scene, t.id, HistoryKind::Note, &said);
+            }
+            return Ok(Some(notices));
+        }
+        if !waiting.is_empty() {
+            return Ok(None);
+        }
+        let held = waiting_named(tx, &group.grid, Some(person), named).await?;
+        match held.as_slice() {
+            [t] => self
+                .add_note(tx, fx, scene, t.clone(), text)
+                .await
+                .map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// A handler handing a job to someone of the roster in words, not replying ("这个交给吴强处理
     /// 吧", "楼顶漏水的事转给吴强"): the grid's active ticket the words name (the one there is
     /// when they point at it) is transferred as `转派 N 吴强` would; several are listed. `None`

@@ -633,6 +633,20 @@ async fn arranged_in_words(db: Db) {
     app.say("g1", "leader1", "张伟", "done, dog has been caught")
         .await;
     assert_eq!(state(&app, 4).await, TicketState::Resolved);
+    // What has been done or is set, naming the job: taken, the words in its history.
+    app.say("g1", "res2", "李娜", "/report 2栋门口的井盖不见了")
+        .await;
+    app.say("g1", "leader1", "张伟", "今天大家辛苦了").await;
+    assert_eq!(state(&app, 5).await, TicketState::Open);
+    app.say("g1", "leader1", "张伟", "已经放了警示牌，明天市政来换井盖")
+        .await;
+    assert_eq!(state(&app, 5).await, TicketState::Claimed);
+    app.say("g1", "leader1", "张伟", "查询 5").await;
+    assert!(
+        app.last().text.contains("明天市政来换井盖"),
+        "{}",
+        app.last().text
+    );
     app.stop().await;
 }
 both_backends!(arranged_in_words, arranged_in_words);
@@ -688,6 +702,11 @@ async fn a_question_answered(db: Db) {
     let done = app.last().text;
     assert!(
         done.contains("#1 已由 张伟 办结") && done.contains("户口本"),
+        "{done}"
+    );
+    // A question answered is asked after in its own words, not "fixed".
+    assert!(
+        done.contains("没有解答您的问题") && !done.contains("没修好"),
         "{done}"
     );
     // Typed straight after the question, quoting nothing.

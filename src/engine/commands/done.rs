@@ -151,6 +151,8 @@ impl Engine {
                 &text,
                 &t.reporter_name,
                 buttons,
+                t.category == crate::domain::Category::Admin
+                    && crate::understand::command::asks_for_information(&t.body),
             ),
             Some(t.id),
         );
