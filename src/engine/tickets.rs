@@ -1062,12 +1062,7 @@ impl Engine {
         if !job.is_empty() && category.is_empty() && place.is_none() {
             return Ok(None);
         }
-        let meant: Vec<Ticket> = tx
-            .active_in_grid(&group.grid, super::queries::LIST_LIMIT)
-            .await?
-            .into_iter()
-            .filter(|t| about(&category, place.as_deref(), t))
-            .collect();
+        let meant = active_named(tx, &group.grid, (&category, place.as_deref())).await?;
         let to = to.to_string();
         let transfer = |no| Command::Transfer(super::commands::Transfer(no, to.clone()));
         self.on_the_one(tx, fx, scene, Name::Transfer, &meant, transfer)
@@ -1122,12 +1117,7 @@ impl Engine {
             (None, None) => return Ok(None),
         };
         let (category, place) = self.parser.named(&job);
-        let meant: Vec<Ticket> = tx
-            .active_in_grid(&grid, super::queries::LIST_LIMIT)
-            .await?
-            .into_iter()
-            .filter(|t| about(&category, place.as_deref(), t))
-            .collect();
+        let meant = active_named(tx, &grid, (&category, place.as_deref())).await?;
         let note = asked.trim().to_string();
         let urge = |no| Command::Urge(super::commands::Urge(no, note.clone()));
         self.on_the_one(tx, fx, scene, Name::Urge, &meant, urge)
@@ -1287,6 +1277,20 @@ async fn waiting_named(
         .waiting_in_grid(grid, assignee, super::queries::LIST_LIMIT)
         .await?;
     Ok(waiting
+        .into_iter()
+        .filter(|t| about(category, place, t))
+        .collect())
+}
+
+/// A grid's active tickets (open or claimed by anyone) that words naming `category` and
+/// `place` are about: what a handover or a supervisor's words about a job can mean.
+async fn active_named(
+    tx: &mut Tx,
+    grid: &str,
+    (category, place): (&[Category], Option<&str>),
+) -> Result<Vec<Ticket>, StoreError> {
+    let active = tx.active_in_grid(grid, super::queries::LIST_LIMIT).await?;
+    Ok(active
         .into_iter()
         .filter(|t| about(category, place, t))
         .collect())

@@ -668,7 +668,13 @@ async fn handed_over_in_words(db: Db) {
     );
     app.say("g1", "deputy1", "刘洋", "好的我来").await;
     assert_eq!(state(&app, 1).await, TicketState::Claimed);
-    let assignee = app.store.ticket(1).await.unwrap().unwrap().assignee;
+    let assignee = app
+        .store
+        .ticket(1)
+        .await
+        .expect("the store answers")
+        .expect("ticket 1")
+        .assignee;
     assert_eq!(assignee.as_deref(), Some("D1"));
     app.stop().await;
 }
