@@ -938,7 +938,7 @@ impl Engine {
 
     /// A handler's answer typed into the group soon after a resident asked, not replying ("带身份
     /// 证户口本到社区服务站就能办"): the consultation it answers, when there is exactly one — a
-    /// question of the admin kind asked in this chat within the last half hour and not yet
+    /// question of the admin kind asked in this chat within the last quarter hour and not yet
     /// answered or claimed — is resolved with the answer, as a reply to it would be. Notices to
     /// everyone and "let me find out" words are no answer (`None`).
     pub(super) async fn answer_in_words(
@@ -948,7 +948,8 @@ impl Engine {
         scene: &Scene<'_>,
         text: &str,
     ) -> Result<Option<Vec<Notice>>, StoreError> {
-        const RECENT_MS: i64 = 30 * 60_000;
+        // Soon after, or the words are as likely about something else said since.
+        const RECENT_MS: i64 = 15 * 60_000;
         let Some(group) = &scene.group else {
             return Ok(None);
         };
