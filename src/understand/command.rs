@@ -465,14 +465,8 @@ fn arranged_en(t: &str) -> bool {
         "report this to",
         "arrange for",
     ];
+    // Acknowledgements ("ok I'll …") are gone already: `claim_said` reads after them.
     let mut rest = t.trim();
-    // Acknowledgements first ("ok I'll …").
-    while let Some(r) = ["ok", "okay", "sure", "noted", "got it", "yes", "alright"]
-        .iter()
-        .find_map(|w| english_prefix(rest, w))
-    {
-        rest = r.trim_start_matches([',', '.', '!', ' ']);
-    }
     let lower = rest.to_lowercase().replace('’', "'");
     if let Some(r) = WILL.iter().find_map(|w| english_prefix(&lower, w))
         && let Some(told) = WILL_VERBS
@@ -508,10 +502,7 @@ fn arranged_en(t: &str) -> bool {
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .next()
         .unwrap_or("");
-    !first.is_empty()
-        && !NOT_TOLD
-            .iter()
-            .any(|w| told.starts_with(w) && english_prefix(&told, w).is_some())
+    !first.is_empty() && !NOT_TOLD.iter().any(|w| english_prefix(&told, w).is_some())
 }
 
 /// A leader's word that they have set others to the job ("垃圾的事已经通知环卫了，下午来拉",
@@ -1540,13 +1531,10 @@ pub fn urged_in_words(text: &str) -> Option<(&str, &str)> {
             return None;
         }
         let lower = t.to_lowercase();
-        let (at, w) = EN
-            .iter()
-            .filter_map(|w| lower.find(w).map(|at| (at, w.len())))
-            .min()?;
-        let named = format!("{} {}", &t[..at], &t[at + w..]);
-        // The job is named before or after the phrase in English; the whole text is kept.
-        return (!named.trim().is_empty()).then_some((t, t));
+        // The job is named before or after the phrase in English, so the whole text is kept;
+        // the phrase alone ("expedite") names none.
+        let phrase = EN.iter().find(|w| lower.contains(*w))?;
+        return (lower.trim() != *phrase).then_some((t, t));
     }
     if t.chars().count() > 40 {
         return None;
