@@ -3750,12 +3750,15 @@ pub(crate) mod tests {
     #[test]
     fn a_near_miss_with_the_hazard_still_there_is_judged_not_feared() {
         // "just missed", "差点" report a hazard that happened: the model's urgent vote counts.
-        let t = "slates blowing off the roof of Block 2 in this wind, one just missed an old man at the bus stop";
+        let t = "chunks of plaster dropping from the ledge of Block 3, one just missed a woman with a pram";
         // The lexicon alone hears a hazard to fix; the model hears an emergency.
         assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
         let u = parser().parse(t, false);
         assert!(u.is_request, "{t} → {u:?}");
         assert_eq!(u.urgency, Some(Urgency::Urgent), "{t} → {u:?}");
+        // Things still coming off in the wind, with people below, are heard by the lexicon too.
+        let t = "slates blowing off the roof of Block 2 in this wind, one just missed an old man at the bus stop";
+        assert_eq!(lexicon_urgency(t), Urgency::Urgent, "{t}");
     }
 
     #[test]
