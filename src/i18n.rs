@@ -1102,18 +1102,44 @@ impl Texts {
     }
 
     /// A second report of an open ticket's problem was added to that ticket.
+    /// The reporter's own next words about her open report, added to it.
+    pub fn added_to_own_report(&self, no: &Number, category: Category, place: &str) -> String {
+        say!(
+            self,
+            format!(
+                "已补充到您反映的 {no}（{}），进展会一并告知。",
+                self.category_at(category, place, "，")
+            ),
+            format!(
+                "Added to your report {no} ({}); you will hear of its progress.",
+                self.category_at(category, place, ", ")
+            )
+        )
+    }
+
+    /// Another resident's report of an open ticket's problem, added to it.
     pub fn linked_report(&self, no: &Number, category: Category, place: &str) -> String {
         say!(
             self,
             format!(
-                "{no}（{cat}，{place}）已受理同一问题，您的反映已并入 {no}，进展会一并告知。",
-                cat = self.category(category)
+                "{no}（{}）已受理同一问题，您的反映已并入 {no}，进展会一并告知。",
+                self.category_at(category, place, "，")
             ),
             format!(
-                "{no} ({cat}, {place}) is already open for the same problem; your report was added to {no} and you will hear of its progress.",
-                cat = self.category(category)
+                "{no} ({}) is already open for the same problem; your report was added to {no} and you will hear of its progress.",
+                self.category_at(category, place, ", ")
             )
         )
+    }
+
+    /// A category and, when known, its place: "供水排水，7栋".
+    fn category_at(&self, category: Category, place: &str, sep: &str) -> String {
+        let cat = self.category(category);
+        if place.is_empty() {
+            cat.to_string()
+        } else {
+            format!("{cat}{sep}{place}")
+        }
     }
 }
 

@@ -102,9 +102,10 @@ fn answer(text: &str) -> Option<Answer> {
     }
 }
 
-/// How long after an urgent ticket opens a report of its kind that names no place is read as
-/// that emergency's follow-up: the neighbours who write while it is happening.
-const URGENT_FOLLOW_UP_MS: i64 = 30 * 60 * 1000;
+/// How long after a ticket opens a report of its kind that names no place is read as its
+/// follow-up: the neighbours who write while an emergency is happening, or the reporter's own
+/// next words about her problem ("water works now but the tap is still dripping").
+const FOLLOW_UP_MS: i64 = 30 * 60 * 1000;
 
 impl Engine {
     /// The parser's verdict on a plain message, acted on: open (or link), ask, or stay silent.
@@ -195,14 +196,15 @@ impl Engine {
             return Ok(None);
         };
         let urgent = u.urgency == Some(Urgency::Urgent);
-        // No place: the same problem only as an emergency's follow-up ("物业电话打了没人接"
-        // minutes after "9栋电梯困人了"), another urgent report of its kind just opened.
-        let follow_up = u.location.is_none() && urgent;
-        if (u.location.is_none() && !follow_up) || !scene.group.as_ref().is_some_and(|g| g.active) {
+        // No place: the same problem only as a follow-up of a report of its kind just opened,
+        // an emergency's ("物业电话打了没人接" minutes after "9栋电梯困人了") or the sender's own
+        // (her next words about it are no second problem: "还在漏，越来越大了").
+        let follow_up = u.location.is_none();
+        if !scene.group.as_ref().is_some_and(|g| g.active) {
             return Ok(None);
         }
         let since = if follow_up {
-            scene.now - URGENT_FOLLOW_UP_MS
+            scene.now - FOLLOW_UP_MS
         } else {
             scene.now - self.settings.parser.link_window.as_millis()
         };
@@ -219,7 +221,11 @@ impl Engine {
                 Some(location) => {
                     same_problem(category, Some(location), t.category, t.location.as_deref())
                 }
-                None => t.category == category && t.created_at >= since,
+                None => {
+                    t.category == category
+                        && t.created_at >= since
+                        && (urgent || t.reporter_id == scene.event.sender.id)
+                }
             };
             same && (!urgent || t.urgency == Urgency::Urgent)
         }))
@@ -265,11 +271,13 @@ impl Engine {
             .as_deref()
             .map(mask_personal_numbers)
             .unwrap_or_default();
-        Ok(vec![Notice::plain(
-            self.texts
-                .linked_report(&scene.number(&t.grid, t.no), t.category, &place),
-            Some(t.id),
-        )])
+        let no = scene.number(&t.grid, t.no);
+        let text = if ev.sender.id == t.reporter_id {
+            self.texts.added_to_own_report(&no, t.category, &place)
+        } else {
+            self.texts.linked_report(&no, t.category, &place)
+        };
+        Ok(vec![Notice::plain(text, Some(t.id))])
     }
 
     /// Asks the sender whether a message the parser is unsure of is a request.

@@ -479,6 +479,14 @@ async fn withdrawn_in_words(db: Db) {
         "water works now but the tap is still dripping",
     )
     .await;
+    // Her next words about it, naming no place, are added to her report, not a second one.
+    assert!(
+        app.last()
+            .text
+            .contains("已补充到您反映的 #5（供水排水，7栋）"),
+        "{}",
+        app.last().text
+    );
     assert_eq!(state(&app, 5).await, TicketState::Open);
     app.say("g1", "res1", "王芳", "nvm it's working now").await;
     assert_eq!(state(&app, 5).await, TicketState::Dismissed);

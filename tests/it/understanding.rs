@@ -322,6 +322,49 @@ async fn emergency_follow_up(db: Db) {
 }
 both_backends!(an_emergency_follow_up_joins_it, emergency_follow_up);
 
+/// The reporter's own next words about her report, naming no place ("还是不亮，晚上黑得看不见
+/// 路"), are added to it rather than opening a second ticket; a neighbour's everyday words are
+/// their own report, and so are hers on another problem or half an hour on.
+async fn own_follow_up(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    seed(&app, ROSTER).await;
+    app.say("g1", "res1", "王芳", "5栋门口的路灯坏了").await;
+    assert_eq!(ticket_count(&app).await, 1);
+    app.clock.advance(std::time::Duration::from_secs(5 * 60));
+    app.say("g1", "res1", "王芳", "路灯还是不亮，晚上黑得看不见路")
+        .await;
+    assert_eq!(ticket_count(&app).await, 1, "{}", app.last().text);
+    assert!(
+        app.last()
+            .text
+            .contains("已补充到您反映的 #1（路灯照明，5栋门口）"),
+        "{}",
+        app.last().text
+    );
+    let events = app.store.ticket_events(1).await.expect("events");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind.id() == "linked" && e.detail.contains("看不见路")),
+        "{events:?}"
+    );
+    // She is no co-reporter of her own ticket.
+    assert!(app.store.co_reporters(1).await.expect("co").is_empty());
+    // A neighbour's words of the same kind are his own report.
+    app.say("g1", "res2", "李娜", "楼道灯也坏了好几天了").await;
+    assert_eq!(ticket_count(&app).await, 2);
+    // Her words on another kind of problem are a report of their own.
+    app.say("g1", "res1", "王芳", "垃圾好几天没人清了").await;
+    assert_eq!(ticket_count(&app).await, 3);
+    // Half an hour on, the window has closed.
+    app.clock.advance(std::time::Duration::from_secs(31 * 60));
+    app.say("g1", "res1", "王芳", "路灯还是不亮，晚上黑得看不见路")
+        .await;
+    assert_eq!(ticket_count(&app).await, 4, "{}", app.last().text);
+    app.stop().await;
+}
+both_backends!(the_reporters_own_follow_up_joins_hers, own_follow_up);
+
 /// A message from `user` carrying `photos`, sent at `at` (the platform's clock).
 fn photo_message(
     chat: &str,
