@@ -866,6 +866,15 @@ impl Texts {
         )
     }
 
+    /// A supervisor asking after a job in a grid: that grid's active tickets the words name.
+    pub fn heading_fitting_in(&self, grid: &str) -> String {
+        say!(
+            self,
+            format!("{grid}正在处理的相关诉求（发「查询 编号」看详情）："),
+            format!("Being handled in {grid} that fits (send \"/status N\" for one):")
+        )
+    }
+
     /// 接单 or 办结 alone, with several tickets it could mean: which one.
     pub fn heading_which_ticket(&self, name: Named) -> String {
         match self.lang {

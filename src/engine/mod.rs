@@ -162,6 +162,12 @@ impl Scene<'_> {
     fn writes_as_staff(&self) -> bool {
         self.standing.is_staff() || (self.group.is_none() && role::is_staff_anywhere(&self.grants))
     }
+    /// Whether the sender supervises grids (a coordinator or an admin, anywhere).
+    fn supervises(&self) -> bool {
+        self.grants
+            .iter()
+            .any(|g| matches!(g.role, role::Role::Coordinator | role::Role::Admin))
+    }
     fn grid_path(&self) -> Option<&str> {
         self.group.as_ref().map(|g| g.grid_path.as_str())
     }

@@ -776,6 +776,28 @@ impl Engine {
                 fit.push(t);
             }
         }
+        // A supervisor asking after a job in a grid they oversee ("二网格那个电梯的事怎么样了"),
+        // from anywhere: the active tickets there that the words name; none is said so.
+        if fit.is_empty()
+            && scene.supervises()
+            && let Some(job) = self.supervised_job(tx, scene, text).await?
+        {
+            let (name, meant) = match job {
+                Job::Here(name, meant) => (name, meant),
+                Job::Elsewhere(name) => {
+                    let line = self.texts.ask_privately_about(&name);
+                    return Ok(Some(vec![Notice::plain(line, None)]));
+                }
+            };
+            if let [t] = meant.as_slice() {
+                return self.status_of(tx, fx, scene, t).await;
+            }
+            let heading = self.texts.heading_fitting_in(&name);
+            if meant.is_empty() {
+                return Ok(Some(vec![self.listing(&heading, Vec::new())]));
+            }
+            return Ok(Some(vec![self.ticket_listing(scene, &heading, &meant)]));
+        }
         match fit.as_slice() {
             [] => Ok(None),
             [t] => self.status_of(tx, fx, scene, t).await,
@@ -1082,47 +1104,77 @@ impl Engine {
         scene: &Scene<'_>,
         text: &str,
     ) -> Result<Option<Vec<Notice>>, StoreError> {
-        use crate::domain::role::Role;
         let Some((named, asked)) = crate::understand::command::urged_in_words(text) else {
             return Ok(None);
         };
-        if !scene
-            .grants
-            .iter()
-            .any(|g| matches!(g.role, Role::Coordinator | Role::Admin))
-        {
+        if !scene.supervises() {
             return Ok(None);
         }
-        // The grid named at the start, as people shorten it ("东风一网格" for 东风社区第一网格,
-        // "下罗组"): the longest opening up to a level word that names one grid the sender
-        // supervises.
+        let meant = match self.supervised_job(tx, scene, named).await? {
+            Some(Job::Here(_, meant)) => meant,
+            Some(Job::Elsewhere(name)) => {
+                return Ok(Some(vec![Notice::plain(
+                    self.texts.ask_privately_about(&name),
+                    None,
+                )]));
+            }
+            None => match &scene.group {
+                Some(group) => {
+                    let (category, place) = self.parser.named(named);
+                    active_named(tx, &group.grid, (&category, place.as_deref())).await?
+                }
+                None => return Ok(None),
+            },
+        };
+        let note = asked.trim().to_string();
+        let urge = |no| Command::Urge(super::commands::Urge(no, note.clone()));
+        self.on_the_one(tx, fx, scene, Name::Urge, &meant, urge)
+            .await
+    }
+
+    /// A job a supervisor names in words, in a grid named at the start as people shorten it
+    /// ("东风一网格楼道灯那件事", "二网格那个电梯的事", "下罗组"): the longest opening up to a
+    /// level word that names one grid the sender supervises, and the active tickets there that
+    /// the rest of the words name. `None` when no such grid is named.
+    ///
+    /// Decision: asked in a group, only a grid inside the group's own subtree is answered
+    /// there (a village's coordinators' group, or the residents' group of that grid); a grid
+    /// outside it is [`Job::Elsewhere`], so a residents' group never sees another grid's job.
+    async fn supervised_job(
+        &self,
+        tx: &mut Tx,
+        scene: &Scene<'_>,
+        named: &str,
+    ) -> Result<Option<Job>, StoreError> {
+        let mut ends: Vec<usize> = ["网格", "社区", "村", "组", "镇"]
+            .iter()
+            .flat_map(|w| named.match_indices(w).map(|(at, w)| at + w.len()))
+            .collect();
+        if ends.is_empty() {
+            return Ok(None);
+        }
         let grids: Vec<crate::store::roster::Grid> = tx
             .existing_grids()
             .await?
             .into_iter()
             .filter(|g| scene.grants.iter().any(|grant| grant.covers(&g.path)))
             .collect();
-        let mut ends: Vec<usize> = ["网格", "社区", "村", "组", "镇"]
-            .iter()
-            .flat_map(|w| named.match_indices(w).map(|(at, w)| at + w.len()))
-            .collect();
         ends.sort_unstable_by(|a, b| b.cmp(a));
-        let grid = ends.into_iter().find_map(|end| {
+        let Some((grid, job)) = ends.into_iter().find_map(|end| {
             crate::stats::resolve_scope(&named[..end], &grids)
                 .ok()
-                .map(|g| (g.code, &named[end..]))
-        });
-        let (grid, job) = match (grid, &scene.group) {
-            (Some((code, rest)), _) => (code, rest.to_string()),
-            (None, Some(group)) => (group.grid.clone(), named.to_string()),
-            (None, None) => return Ok(None),
+                .map(|g| (g, &named[end..]))
+        }) else {
+            return Ok(None);
         };
-        let (category, place) = self.parser.named(&job);
-        let meant = active_named(tx, &grid, (&category, place.as_deref())).await?;
-        let note = asked.trim().to_string();
-        let urge = |no| Command::Urge(super::commands::Urge(no, note.clone()));
-        self.on_the_one(tx, fx, scene, Name::Urge, &meant, urge)
-            .await
+        if let Some(group) = &scene.group
+            && !grid.path.starts_with(&group.grid_path)
+        {
+            return Ok(Some(Job::Elsewhere(grid.name)));
+        }
+        let (category, place) = self.parser.named(job);
+        let meant = active_named(tx, &grid.code, (&category, place.as_deref())).await?;
+        Ok(Some(Job::Here(grid.name, meant)))
     }
 
     /// A handler's news of an emergency met, not replying ("人已经救出来了，孩子没事"): progress on
@@ -1326,4 +1378,12 @@ fn said_result<'a>(text: &'a str, subject: &str, what: &'a str) -> &'a str {
     } else {
         what
     }
+}
+
+/// A job a supervisor names in words ([`Engine::supervised_job`]).
+enum Job {
+    /// The grid's name and its active tickets that the words name.
+    Here(String, Vec<Ticket>),
+    /// A grid outside the group asked in: its name.
+    Elsewhere(String),
 }

@@ -33,6 +33,18 @@ impl Texts {
         )
     }
 
+    /// A supervisor's question in words about a job of another grid, asked in a group that
+    /// must not see it: where to ask instead.
+    pub fn ask_privately_about(&self, grid: &str) -> String {
+        say!(
+            self,
+            format!("「{grid}」不是本群的网格，本群不显示它的诉求：请私聊机器人再问一次。"),
+            format!(
+                "{grid} is not this group's grid and its reports are not shown here: ask the bot in a private chat."
+            )
+        )
+    }
+
     /// Said in a residents' group instead of an answer that only a private chat may carry
     /// (the console's sign-in link) when the asker cannot be written to privately.
     pub fn write_privately_first(&self) -> String {

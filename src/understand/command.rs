@@ -1490,10 +1490,14 @@ pub fn asks_progress_of(text: &str) -> bool {
         "进度",
         "怎么样了",
     ];
+    // "…怎么样了", "…咋样了" end a question without a question mark.
+    let how_now = ["怎么样了", "咋样了", "如何了"]
+        .iter()
+        .any(|w| t.trim_end_matches(['。', '.', '!', '！']).ends_with(w));
     t.chars().count() <= 24
         && !t.starts_with('我')
         && HANDLED.iter().any(|w| t.contains(w))
-        && (is_question(t) || ASKING.iter().any(|w| t.contains(w)))
+        && (is_question(t) || how_now || ASKING.iter().any(|w| t.contains(w)))
 }
 
 /// A supervisor hurrying a job in words ("东风一网格楼道灯那件事抓紧办一下", "3栋电梯的事尽快处理",

@@ -439,6 +439,59 @@ async fn urge_in_words(db: Db) {
     }
     let notice = sent_to(&app, "g1").pop().expect("urge notice");
     assert!(notice.text.contains("抓紧办一下"), "{}", notice.text);
+
+    // Asking after a job the same way is answered with its state; a job nobody reported
+    // there is said to have nothing fitting; a leader's same words ask nothing of other grids.
+    app.say("v1", "coord1", "陈静", "东门一网格垃圾那件事怎么样了")
+        .await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    assert!(
+        answer.text.starts_with("T1-V1-G1#2 待接单"),
+        "{}",
+        answer.text
+    );
+    app.say("v1", "coord1", "陈静", "东门二网格垃圾的事处理了没")
+        .await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    assert!(
+        answer.text.contains("正在处理的相关诉求") && answer.text.contains("暂无"),
+        "{}",
+        answer.text
+    );
+    let before = sent_to(&app, "g1").len();
+    app.say("g1", "leader1", "张伟", "东门二网格楼道灯的事怎么样了")
+        .await;
+    assert!(
+        sent_to(&app, "g1")[before..]
+            .iter()
+            .all(|m| !m.text.contains("T1-V1-G2")),
+        "{:?}",
+        sent_to(&app, "g1")
+    );
+    // In a residents' group, a coordinator's question about another grid's job is not
+    // answered there; about the group's own grid it is.
+    let before = sent_to(&app, "g1").len();
+    app.say("g1", "coord1", "陈静", "东门二网格垃圾那件事怎么样了")
+        .await;
+    let said = &sent_to(&app, "g1")[before..];
+    assert!(
+        said.iter().all(|m| !m.text.contains("T1-V1-G2"))
+            && said.iter().any(|m| m.text.contains("不是本群的网格")),
+        "{said:?}"
+    );
+    app.say("g1", "coord1", "陈静", "东门一网格垃圾那件事怎么样了")
+        .await;
+    let answer = sent_to(&app, "g1").pop().expect("answer");
+    assert!(answer.text.contains("#2 待接单"), "{}", answer.text);
+    // How much is still outstanding: the figures in full.
+    app.say("v1", "coord1", "陈静", "东门一网格还有几件没办完")
+        .await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    assert!(
+        answer.text.contains("累计") && answer.text.contains("2件正在处理中"),
+        "{}",
+        answer.text
+    );
     app.stop().await;
 }
 both_backends!(supervisor_urges_in_words, urge_in_words);

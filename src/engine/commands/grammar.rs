@@ -425,10 +425,14 @@ pub fn asked_in_words(text: &str) -> Option<String> {
     // How many: the period and scope before a count asked ("这个月东风社区收到多少件诉求",
     // "上周办结了几件", "how many reports this month").
     if t.contains("多少") || t.contains("几件") {
-        const COUNTED: [&str; 12] = [
-            "收到", "受理", "办结", "处理", "解决", "接了", "一共", "总共", "共", "有", "多少",
-            "几件",
+        const COUNTED: [&str; 14] = [
+            "收到", "受理", "办结", "处理", "解决", "接了", "一共", "总共", "共", "还有", "还剩",
+            "有", "多少", "几件",
         ];
+        // What is still outstanding ("东风社区还有几件没办完", "还剩多少没处理"): the figures
+        // in full show it, whatever the period.
+        let outstanding = (t.contains("还有") || t.contains("还剩"))
+            && ["没", "未"].iter().any(|w| t.contains(w));
         let cut = COUNTED
             .iter()
             .filter_map(|w| t.find(w))
@@ -437,6 +441,9 @@ pub fn asked_in_words(text: &str) -> Option<String> {
         let core = t[..cut].trim_end_matches(['的', ' ', '，', ',']).trim();
         let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)?;
         let (span, _) = crate::stats::split_period_scope(core, today);
+        if outstanding {
+            return Some(format!("统计 {core}").trim_end().to_string());
+        }
         if span.kind != crate::stats::period::SpanKind::All && !core.is_empty() {
             return Some(format!("统计 {core}"));
         }
@@ -1054,6 +1061,10 @@ mod tests {
             ("今天天气怎么样", "统计 今天天气"),
             ("这个月东风社区收到多少件诉求", "统计 这个月东风社区"),
             ("上周办结了几件", "统计 上周"),
+            // What is still outstanding, with a period or without.
+            ("东风社区这周还有几件没办完", "统计 东风社区这周"),
+            ("二网格还有多少没处理", "统计 二网格"),
+            ("还剩几件没办结？", "统计"),
             ("how many reports this month?", "统计 this month"),
             ("哪个网格超时最多", "统计 排名"),
             ("上个月哪个村满意率最低", "统计 排名 上个月"),
