@@ -928,6 +928,14 @@ impl Texts {
         say!(self, "超时未办：", "Overdue:")
     }
 
+    pub fn heading_unclaimed(&self) -> &'static str {
+        say!(
+            self,
+            "尚未接单（等待最久的在前）：",
+            "Not claimed yet (longest waiting first):"
+        )
+    }
+
     pub fn heading_help(&self) -> &'static str {
         say!(self, "可用命令：", "Commands you can use:")
     }

@@ -108,6 +108,9 @@ impl Engine {
         scene: &Scene<'_>,
         canonical: &str,
     ) -> Result<bool, StoreError> {
+        if let Some(grid) = canonical.strip_prefix("未接单 ") {
+            return Ok(self.named_scope(tx, scene, grid).await?.is_ok());
+        }
         let Some(args) = canonical.strip_prefix("统计") else {
             return Ok(true);
         };

@@ -153,6 +153,10 @@ impl Texts {
         self.command_words(["超时未办", "Overdue tickets"], None)
     }
 
+    pub fn unclaimed_command(&self) -> CommandWords {
+        self.command_words(["尚未接单", "Not claimed yet"], None)
+    }
+
     pub fn urge_command(&self) -> CommandWords {
         self.command_words(
             ["督办：/urge 42", "Supervise: /urge 42"],

@@ -738,6 +738,22 @@ impl Tx {
         rows.iter().map(ticket_from).collect()
     }
 
+    /// Tickets under a grid subtree still waiting to be claimed, longest waiting first. The
+    /// active tickets' own index is named in full so that both backends walk it, not the table.
+    pub async fn unclaimed(&mut self, path_prefix: &str, limit: i64) -> Result<Vec<Ticket>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tickets WHERE state IN ('open', 'claimed') AND state = 'open' \
+             AND grid IN (SELECT code FROM grids WHERE substr(path, 1, length(CAST($1 AS TEXT))) = $1) \
+             ORDER BY created_at, id LIMIT $2"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(path_prefix.to_string())
+            .bind(limit)
+            .fetch_all(self.db().await?)
+            .await?;
+        rows.iter().map(ticket_from).collect()
+    }
+
     /// Active tickets under a grid subtree whose deadline has passed, oldest deadline first.
     pub async fn overdue(
         &mut self,

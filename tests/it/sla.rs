@@ -416,9 +416,9 @@ async fn urge(db: Db) {
 }
 both_backends!(coordinator_supervises_by_command, urge);
 
-/// A supervisor hurries a job in words: the grid named (as shortened) and the job named reach
-/// the one active ticket, 督办'd with the words; a leader's same words supervise nothing.
-async fn urge_in_words(db: Db) {
+/// The village of the roster with three reports: 一网格's #1 (楼道灯) and #2 (垃圾), 二网格's
+/// #1 (楼道灯).
+async fn three_reports(db: Db) -> TestApp {
     let app = spawn_app(db, |_| {}).await;
     seed(&app, &roster()).await;
     app.clock.set(local(2026, 11, 23, 10, 0));
@@ -427,6 +427,13 @@ async fn urge_in_words(db: Db) {
         .await;
     app.say("g2", "res1", "王芳", "/report 二网格楼道灯也坏了")
         .await;
+    app
+}
+
+/// A supervisor hurries a job in words: the grid named (as shortened) and the job named reach
+/// the one active ticket, 督办'd with the words; a leader's same words supervise nothing.
+async fn urge_in_words(db: Db) {
+    let app = three_reports(db).await;
     app.say("g1", "leader1", "张伟", "楼道灯的事抓紧处理").await;
     assert!(!event_kinds(&app, 1).await.contains(&"urged".to_string()));
     app.say("v1", "coord1", "陈静", "东门一网格楼道灯那件事抓紧办一下")
@@ -495,6 +502,54 @@ async fn urge_in_words(db: Db) {
     app.stop().await;
 }
 both_backends!(supervisor_urges_in_words, urge_in_words);
+
+/// `未接单` and its words: the tickets nobody has claimed under the asker's node (or the grid
+/// named), longest waiting first; a claimed one is not among them.
+async fn unclaimed(db: Db) {
+    let app = three_reports(db).await;
+    app.say("g1", "leader1", "张伟", "接单 1").await;
+    let lines = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.contains('#'))
+            .map(str::to_string)
+            .collect()
+    };
+
+    app.say("v1", "coord1", "陈静", "哪些还没接单？").await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    let listed = lines(&answer.text);
+    assert!(answer.text.starts_with("尚未接单"), "{}", answer.text);
+    assert_eq!(listed.len(), 2, "{}", answer.text);
+    assert!(listed[0].contains("T1-V1-G1#2"), "{}", answer.text);
+    assert!(listed[1].contains("T1-V1-G2#"), "{}", answer.text);
+
+    app.say("v1", "coord1", "陈静", "东门二网格还有几件没人接")
+        .await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    let listed = lines(&answer.text);
+    assert_eq!(listed.len(), 1, "{}", answer.text);
+    assert!(listed[0].contains("T1-V1-G2#"), "{}", answer.text);
+
+    // A leader's: their own grid only. A resident's same question is no command.
+    app.say("g1", "leader1", "张伟", "未接单").await;
+    let answer = sent_to(&app, "g1").pop().expect("answer");
+    assert!(
+        answer.text.contains("#2") && !answer.text.contains("T1-V1-G2"),
+        "{}",
+        answer.text
+    );
+    let before = sent_to(&app, "g1").len();
+    app.say("g1", "res1", "王芳", "哪些还没接单？").await;
+    assert!(
+        sent_to(&app, "g1")[before..]
+            .iter()
+            .all(|m| !m.text.starts_with("尚未接单")),
+        "{:?}",
+        sent_to(&app, "g1")
+    );
+    app.stop().await;
+}
+both_backends!(unclaimed_tickets_listed, unclaimed);
 
 /// Supervisors write as they speak: 督办 with what they ask for, 超时 with the unit they mean
 /// (a code, a name or a name shortened), and a command word of theirs that does not fit is

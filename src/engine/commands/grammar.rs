@@ -373,6 +373,64 @@ pub fn asked_in_words(text: &str) -> Option<String> {
     {
         return Some("超时".to_string());
     }
+    // Not claimed yet: "哪些还没接单", "谁还没接单", "东风社区还有几件没人接", "有没有没签收的",
+    // "what hasn't been claimed?": `未接单`, under the grid named before the question if any
+    // (the engine checks that it names one).
+    let unclaimed_en = [
+        "unclaimed",
+        "not been claimed",
+        "hasn't been claimed",
+        "haven't been claimed",
+        "not claimed yet",
+        "nobody has claimed",
+        "no one has claimed",
+        "nobody's claimed",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        && ["what", "which", "any", "how many", "list", "show"]
+            .iter()
+            .any(|w| lower.starts_with(w));
+    if unclaimed_en {
+        return Some("未接单".to_string());
+    }
+    const UNCLAIMED: [&str; 6] = ["没接单", "未接单", "没人接", "没签收", "未签收", "没有接单"];
+    if let Some(at) = UNCLAIMED.iter().filter_map(|w| t.find(w)).min()
+        && ([
+            "哪",
+            "多少",
+            "几件",
+            "几个",
+            "有没有",
+            "谁",
+            "列一下",
+            "列出",
+        ]
+        .iter()
+        .any(|w| t.contains(w))
+            || is_question(text.trim()))
+    {
+        const ASKING: [&str; 9] = [
+            "哪",
+            "多少",
+            "几件",
+            "有没有",
+            "看看",
+            "列",
+            "谁",
+            "还",
+            "现在",
+        ];
+        let cut = ASKING
+            .iter()
+            .filter_map(|w| t.find(w))
+            .min()
+            .map_or(at, |c| c.min(at));
+        let core = t[..cut]
+            .trim_end_matches(['的', '有', ' ', '，', ','])
+            .trim();
+        return Some(format!("未接单 {core}").trim_end().to_string());
+    }
     // Which unit does best or worst: the ranking ("哪个网格超时最多", "哪个村满意率最低",
     // "which grid is the slowest"), over the period named if one is.
     const WHICH_UNIT: [&str; 6] = ["哪个", "哪些", "哪几个", "谁家", "排名", "排第"];
@@ -1052,6 +1110,13 @@ mod tests {
             ("有没有超时的", "超时"),
             ("逾期的有多少", "超时"),
             ("What's overdue?", "超时"),
+            ("哪些还没接单？", "未接单"),
+            ("谁还没接单", "未接单"),
+            ("东风社区还有几件没人接", "未接单 东风社区"),
+            ("二网格有哪些没签收的", "未接单 二网格"),
+            ("现在还有没接单的吗", "未接单"),
+            ("Which reports haven't been claimed yet?", "未接单"),
+            ("anything unclaimed?", "未接单"),
             ("这周东风社区怎么样", "统计 这周东风社区"),
             ("上个月情况如何？", "统计 上个月"),
             ("看看本月的数据", "统计 本月"),
@@ -1083,6 +1148,8 @@ mod tests {
             "哪个最好吃",
             "这个多少钱",
             "电梯坏了多少天了",
+            "一网格的灯还没人接单，我先去看看了",
+            "我接单了",
         ] {
             assert_eq!(asked_in_words(text), None, "{text}");
         }

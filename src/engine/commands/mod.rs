@@ -117,6 +117,7 @@ pub mod role;
 pub mod stats;
 pub mod status;
 pub mod transfer;
+pub mod unclaimed;
 pub mod urge;
 pub mod urgency;
 
@@ -139,6 +140,7 @@ commands! {
     Handover => handover::Handover,
     Stats => stats::Stats,
     Overdue => overdue::Overdue,
+    Unclaimed => unclaimed::Unclaimed,
     Urge => urge::Urge,
     Approve => approve::Approve,
     Reject => reject::Reject,
