@@ -886,9 +886,11 @@ impl Parser {
                     continue;
                 }
                 if e.kind == Kind::Hedge
-                    && existential_may(hay, hit.start as usize..hit.end as usize)
+                    && (existential_may(hay, hit.start as usize..hit.end as usize)
+                        || courtesy_if(hay, hit.start as usize..hit.end as usize))
                 {
-                    // Tagalog's "may" ("there is") reports; it is no English "may".
+                    // Tagalog's "may" ("there is") reports; it is no English "may". Nor does
+                    // "if you can" suppose anything: it is a courtesy to the reader.
                     continue;
                 }
                 if e.kind == Kind::Topic {
@@ -1026,6 +1028,7 @@ impl Parser {
                         && self.passes(hay, h, k, e)
                         && !self.shadowed(hits, j, e)
                         && !existential_may(hay, hs..he)
+                        && !courtesy_if(hay, hs..he)
                 })
             };
             // Whether `h` is a hedge is asked first: most hits are not, and it is the cheapest.
@@ -1547,6 +1550,33 @@ const TAGALOG: [&str; 24] = [
 fn existential_may(hay: &str, span: Range<usize>) -> bool {
     hay[span].eq_ignore_ascii_case("may")
         && TAGALOG.iter().filter(|w| has_word(hay, w)).take(2).count() == 2
+}
+
+/// What follows a courteous "if" ("move your cars if you can", "send someone if
+/// possible"): the sender leaves the reader free to act, and fears nothing.
+const COURTESY: [&str; 8] = [
+    "you can",
+    "u can",
+    "you could",
+    "u could",
+    "possible",
+    "anyone can",
+    "someone can",
+    "somebody can",
+];
+
+/// The hedge "if" at `span` is a courtesy ([`COURTESY`]), not a supposition.
+fn courtesy_if(hay: &str, span: Range<usize>) -> bool {
+    let rest = hay[span.end..].trim_start_matches(' ');
+    hay[span].eq_ignore_ascii_case("if")
+        && COURTESY.iter().any(|c| {
+            rest.get(..c.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(c))
+                && rest[c.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|ch| !ch.is_ascii_alphanumeric())
+        })
 }
 
 /// Where the last word of [`TURN`] in `hay` ends (English ones standing as words).
@@ -2372,6 +2402,29 @@ pub(crate) mod tests {
             let u = parser().parse(t, false);
             assert_eq!(u.urgency, Some(Urgency::Normal), "{t} → {u:?}");
         }
+    }
+
+    #[test]
+    fn updates_overflows_and_courtesies_are_read_for_what_they_say() {
+        // Someone accounted for after an emergency, an illness told as what brought someone
+        // home, a sewer overflowing: no emergency now.
+        for t in [
+            "update: fire at 22 is out, family is ok and staying with relatives",
+            "The lady stuck in the lift earlier is out and fine, engineer is on site now",
+            "my neighbour's just come out of hospital after a stroke and theres nobody visiting, she can't get to the shops",
+            "The manhole on Mill Road is overflowing with sewage.",
+        ] {
+            assert_eq!(lexicon_urgency(t), Urgency::Normal, "{t}");
+        }
+        // "if you can" leaves the reader free to act; it supposes nothing.
+        let hedge = |t: &str| parser().tally(t).kind(Kind::Hedge);
+        assert_eq!(
+            hedge("move your cars if you can, the basement is flooding"),
+            0.0
+        );
+        assert_eq!(hedge("send someone if possible"), 0.0);
+        assert!(hedge("if the wall falls it will hit the kids") > 0.0);
+        assert!(hedge("tell me if it happens again") > 0.0);
     }
 
     #[test]

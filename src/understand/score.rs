@@ -150,6 +150,12 @@ impl Tally {
         self.categories[c as usize] += HEAD_BONUS;
     }
 
+    /// The weight of every hit of one kind, uncapped.
+    #[cfg(test)]
+    pub(crate) fn kind(&self, kind: Kind) -> f32 {
+        self.kinds[kind as usize]
+    }
+
     fn get(&self, kind: Kind, cap: f32) -> f32 {
         self.kinds[kind as usize].min(cap)
     }
