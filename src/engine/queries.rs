@@ -72,8 +72,9 @@ impl Engine {
     }
 
     /// The grid subtree a supervisor asks about: the named grid, else the widest they oversee.
-    /// The grid a supervisor named for a command's scope: a code, or a name or part of one
-    /// (东风社区, 下罗); an ambiguous or unknown name is answered with the candidates.
+    /// The grid a supervisor named for a command's scope: a code, a name or part of one
+    /// (东风社区, 下罗), or the name of the one grid's leader or deputy (李建国那边); an
+    /// ambiguous or unknown name is answered with the candidates.
     async fn named_scope(
         &self,
         tx: &mut Tx,
@@ -84,18 +85,28 @@ impl Engine {
             return Ok(Ok(g.code));
         }
         let grids = tx.existing_grids().await?;
-        Ok(match crate::stats::resolve_scope(text, &grids) {
-            Ok(g) => Ok(g.code),
-            Err(mut problem) => {
-                // The candidates offered are grids the asker may ask about: a coordinator of
-                // one village is not shown the names of another's grids.
-                problem.keep(|g| scene.grants.iter().any(|grant| grant.covers(&g.path)));
-                Err(Notice::plain(
-                    self.texts.scope_problem(text, &problem),
-                    None,
-                ))
-            }
-        })
+        let mut problem = match crate::stats::resolve_scope(text, &grids) {
+            Ok(g) => return Ok(Ok(g.code)),
+            Err(problem) => problem,
+        };
+        // Else a grid named by the person who looks after it ("李建国那边", "黄丽华负责的"): the one
+        // grid a leader or deputy of that name holds.
+        let person = ["那边", "那里", "那儿", "负责的", "负责", "管的", "的"]
+            .iter()
+            .fold(text.trim(), |t, w| t.strip_suffix(w).unwrap_or(t))
+            .trim();
+        if !person.is_empty()
+            && let [code] = tx.grids_held_by_name(person).await?.as_slice()
+        {
+            return Ok(Ok(code.clone()));
+        }
+        // The candidates offered are grids the asker may ask about: a coordinator of one
+        // village is not shown the names of another's grids.
+        problem.keep(|g| scene.grants.iter().any(|grant| grant.covers(&g.path)));
+        Ok(Err(Notice::plain(
+            self.texts.scope_problem(text, &problem),
+            None,
+        )))
     }
 
     /// [`Engine::scope`] for a grid named as typed (a code or a name, see

@@ -463,6 +463,19 @@ impl Tx {
         Ok(people)
     }
 
+    /// The grids whose leader or deputy is named `name` (a coordinator's "李建国那边"), by code;
+    /// at most 10.
+    pub async fn grids_held_by_name(&mut self, name: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT g.grid AS grid FROM grants g JOIN people p ON p.code = g.person \
+             WHERE p.name = $1 AND g.role IN ('leader', 'deputy') ORDER BY g.grid LIMIT 10",
+        )
+        .bind(name.to_string())
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter().map(|r| col(r, "grid")).collect()
+    }
+
     /// The grids directly under `code` (at most 1,000), by code.
     pub async fn child_grids(&mut self, code: &str) -> Result<Vec<Grid>> {
         let rows = sqlx::query(

@@ -1505,7 +1505,13 @@ pub fn asks_progress_of(text: &str) -> bool {
 /// place) and what is asked (the words from the hurrying on, kept as the 督办 note). `None`
 /// without such words, for questions, and for long messages.
 pub fn urged_in_words(text: &str) -> Option<(&str, &str)> {
-    const ZH: [&str; 12] = [
+    const ZH: [&str; 18] = [
+        "催一下",
+        "催一催",
+        "催催",
+        "催办",
+        "催促一下",
+        "催促",
         "抓紧办",
         "抓紧处理",
         "抓紧解决",
@@ -1545,6 +1551,23 @@ pub fn urged_in_words(text: &str) -> Option<(&str, &str)> {
     }
     let at = ZH.iter().filter_map(|w| t.find(w)).min()?;
     let named = t[..at].trim_end_matches(|c: char| "，, 的".contains(c));
+    // The hurrying first, the job after it ("帮我催一下二网格电梯那个", "督促一下3栋垃圾的事"):
+    // the job is what follows the word, and the whole is what is asked.
+    const ASKING: [&str; 6] = ["帮我", "帮忙", "麻烦", "请", "你", "再"];
+    if ASKING
+        .iter()
+        .fold(named, |n, w| n.trim_start_matches(w))
+        .is_empty()
+    {
+        let word = ZH
+            .iter()
+            .filter(|w| t[at..].starts_with(**w))
+            .map(|w| w.len())
+            .max()
+            .unwrap_or(0);
+        let job = t[at + word..].trim_start_matches(|c: char| "，, 把".contains(c));
+        return (!job.trim().is_empty()).then_some((job.trim(), &t[at..]));
+    }
     Some((named, &t[at..]))
 }
 
@@ -2353,7 +2376,22 @@ mod tests {
             Some(("3栋电梯的事", "尽快处理，今天要回复居民"))
         );
         assert!(urged_in_words("please chase the bins at block 5").is_some());
-        for text in ["抓紧办吗？", "3栋楼道灯坏了", "expedite"] {
+        // The hurrying first, the job after it.
+        assert_eq!(
+            urged_in_words("帮我催一下二网格电梯那个"),
+            Some(("二网格电梯那个", "催一下二网格电梯那个"))
+        );
+        assert_eq!(
+            urged_in_words("督促一下一网格把垃圾清了"),
+            Some(("一网格把垃圾清了", "督促一下一网格把垃圾清了"))
+        );
+        for text in [
+            "抓紧办吗？",
+            "3栋楼道灯坏了",
+            "expedite",
+            "帮我催一下",
+            "能不能催一下？",
+        ] {
             assert_eq!(urged_in_words(text), None, "{text}");
         }
     }

@@ -447,6 +447,12 @@ async fn urge_in_words(db: Db) {
     let notice = sent_to(&app, "g1").pop().expect("urge notice");
     assert!(notice.text.contains("抓紧办一下"), "{}", notice.text);
 
+    // The hurrying first, the job after it.
+    app.say("v1", "coord1", "陈静", "帮我催一下东门二网格楼道灯那个")
+        .await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    assert!(answer.text.contains("已督办 T1-V1-G2#1"), "{}", answer.text);
+
     // Asking after a job the same way is answered with its state; a job nobody reported
     // there is said to have nothing fitting; a leader's same words ask nothing of other grids.
     app.say("v1", "coord1", "陈静", "东门一网格垃圾那件事怎么样了")
@@ -524,6 +530,14 @@ async fn unclaimed(db: Db) {
     assert!(listed[1].contains("T1-V1-G2#"), "{}", answer.text);
 
     app.say("v1", "coord1", "陈静", "东门二网格还有几件没人接")
+        .await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    let listed = lines(&answer.text);
+    assert_eq!(listed.len(), 1, "{}", answer.text);
+    assert!(listed[0].contains("T1-V1-G2#"), "{}", answer.text);
+
+    // A grid named by who looks after it.
+    app.say("v1", "coord1", "陈静", "李强那边还有哪些没接单")
         .await;
     let answer = sent_to(&app, "v1").pop().expect("answer");
     let listed = lines(&answer.text);
