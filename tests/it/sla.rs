@@ -544,6 +544,16 @@ async fn unclaimed(db: Db) {
     assert_eq!(listed.len(), 1, "{}", answer.text);
     assert!(listed[0].contains("T1-V1-G2#"), "{}", answer.text);
 
+    app.say("v1", "coord1", "陈静", "李强这个月接了几单").await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    assert!(
+        answer
+            .text
+            .starts_with("东门二网格 2026年11月：收到群众诉求1件"),
+        "{}",
+        answer.text
+    );
+
     // A leader's: their own grid only. A resident's same question is no command.
     app.say("g1", "leader1", "张伟", "未接单").await;
     let answer = sent_to(&app, "g1").pop().expect("answer");

@@ -482,10 +482,38 @@ pub fn asked_in_words(text: &str) -> Option<String> {
     }
     // How many: the period and scope before a count asked ("这个月东风社区收到多少件诉求",
     // "上周办结了几件", "how many reports this month").
-    if t.contains("多少") || t.contains("几件") {
-        const COUNTED: [&str; 14] = [
-            "收到", "受理", "办结", "处理", "解决", "接了", "一共", "总共", "共", "还有", "还剩",
-            "有", "多少", "几件",
+    const HOW_MANY: [&str; 5] = ["多少", "几件", "几单", "几起", "几宗"];
+    if HOW_MANY.iter().any(|w| t.contains(w)) {
+        // Where the period and scope end: what is counted, or the rate asked
+        // ("这个月满意度多少", "东风社区上个月及时签收率是多少").
+        const COUNTED: [&str; 27] = [
+            "收到",
+            "受理",
+            "办结",
+            "处理",
+            "解决",
+            "接了",
+            "新增",
+            "一共",
+            "总共",
+            "共",
+            "还有",
+            "还剩",
+            "有",
+            "满意度",
+            "满意率",
+            "及时签收率",
+            "签收率",
+            "按时办结率",
+            "重办率",
+            "回复率",
+            "接单率",
+            "评价",
+            "多少",
+            "几件",
+            "几单",
+            "几起",
+            "几宗",
         ];
         // What is still outstanding ("东风社区还有几件没办完", "还剩多少没处理"): the figures
         // in full show it, whatever the period.
@@ -502,6 +530,31 @@ pub fn asked_in_words(text: &str) -> Option<String> {
         if outstanding {
             return Some(format!("统计 {core}").trim_end().to_string());
         }
+        if span.kind != crate::stats::period::SpanKind::All && !core.is_empty() {
+            return Some(format!("统计 {core}"));
+        }
+    }
+    // The report for a period ("把上个月的报表发我", "发一下本月月报"): its figures, the
+    // sentence offices paste upward.
+    const REPORT: [&str; 5] = ["报表", "月报", "周报", "汇总", "报告"];
+    if let Some(at) = REPORT.iter().filter_map(|w| t.find(w)).min() {
+        const LEADING: [&str; 8] = [
+            "发一下",
+            "发下",
+            "给我",
+            "发我",
+            "把",
+            "帮我",
+            "看看",
+            "看下",
+        ];
+        let core = LEADING
+            .iter()
+            .fold(t[..at].trim(), |c, w| c.strip_prefix(w).unwrap_or(c))
+            .trim_end_matches(['的', ' '])
+            .trim();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)?;
+        let (span, _) = crate::stats::split_period_scope(core, today);
         if span.kind != crate::stats::period::SpanKind::All && !core.is_empty() {
             return Some(format!("统计 {core}"));
         }
@@ -1126,6 +1179,12 @@ mod tests {
             ("今天天气怎么样", "统计 今天天气"),
             ("这个月东风社区收到多少件诉求", "统计 这个月东风社区"),
             ("上周办结了几件", "统计 上周"),
+            ("这个月满意度多少", "统计 这个月"),
+            ("东风社区上个月及时签收率是多少", "统计 东风社区上个月"),
+            ("黄丽华这个月接了几单", "统计 黄丽华这个月"),
+            ("本周新增几件", "统计 本周"),
+            ("把上个月的报表发我", "统计 上个月"),
+            ("发一下东风社区本月月报", "统计 东风社区本月"),
             // What is still outstanding, with a period or without.
             ("东风社区这周还有几件没办完", "统计 东风社区这周"),
             ("二网格还有多少没处理", "统计 二网格"),
@@ -1150,6 +1209,9 @@ mod tests {
             "电梯坏了多少天了",
             "一网格的灯还没人接单，我先去看看了",
             "我接单了",
+            "今天几个人来开会",
+            "把报表发我",
+            "这个报告写得不错",
         ] {
             assert_eq!(asked_in_words(text), None, "{text}");
         }
