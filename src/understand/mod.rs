@@ -799,6 +799,28 @@ impl Parser {
                 })
             })
         });
+        // "… btw the corridor light Block 9 level 6 still not fixed. ok see you at the party
+        // sat", "… pls kagawad have it covered. Anyway God bless us all": business told between
+        // small talk is closed by more of it, which frames the business no more than the
+        // greeting before the turn did.
+        let closed_at = turned_at.and_then(|t| {
+            close(hay, t).filter(|&c| {
+                hits.iter()
+                    .filter(|h| h.start as usize >= t && (h.end as usize) <= c)
+                    .any(|h| {
+                        self.meanings(h).iter().enumerate().any(|(k, e)| {
+                            matches!(
+                                e.kind,
+                                Kind::Problem
+                                    | Kind::Issue
+                                    | Kind::Urgent
+                                    | Kind::Ask
+                                    | Kind::Complaint
+                            ) && self.passes(hay, h, k, e)
+                        })
+                    })
+            })
+        });
         for (i, hit) in hits.iter().enumerate() {
             for (k, e) in self.meanings(hit).iter().enumerate() {
                 if !self.passes(hay, hit, k, e) {
@@ -812,7 +834,8 @@ impl Parser {
                 if matches!(
                     e.kind,
                     Kind::Chat | Kind::Frame | Kind::Notice | Kind::Thanks
-                ) && turned_at.is_some_and(|at| hit.end as usize <= at)
+                ) && (turned_at.is_some_and(|at| hit.end as usize <= at)
+                    || closed_at.is_some_and(|at| hit.start as usize >= at))
                 {
                     continue;
                 }
@@ -1577,6 +1600,34 @@ fn courtesy_if(hay: &str, span: Range<usize>) -> bool {
                     .next()
                     .is_none_or(|ch| !ch.is_ascii_alphanumeric())
         })
+}
+
+/// Words that close business with small talk again ("anyway", "ok see you", "jangan lupa").
+const CLOSE: [&str; 8] = [
+    "anyway",
+    "anyways",
+    "see you",
+    "see u",
+    "that's all",
+    "thats all",
+    "tu je",
+    "jangan lupa",
+];
+
+/// Where the first word of [`CLOSE`] after byte `from` of `hay` starts (standing as a word).
+fn close(hay: &str, from: usize) -> Option<usize> {
+    let b = hay.as_bytes();
+    CLOSE
+        .iter()
+        .filter_map(|w| {
+            let n = w.len();
+            (from..b.len().saturating_sub(n - 1)).find(|&i| {
+                b[i..i + n].eq_ignore_ascii_case(w.as_bytes())
+                    && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                    && b.get(i + n).is_none_or(|c| !c.is_ascii_alphanumeric())
+            })
+        })
+        .min()
 }
 
 /// Where the last word of [`TURN`] in `hay` ends (English ones standing as words).
@@ -2425,6 +2476,19 @@ pub(crate) mod tests {
         assert_eq!(hedge("send someone if possible"), 0.0);
         assert!(hedge("if the wall falls it will hit the kids") > 0.0);
         assert!(hedge("tell me if it happens again") > 0.0);
+    }
+
+    #[test]
+    fn small_talk_closing_business_frames_it_no_more_than_before_it() {
+        let frame = |t: &str| parser().tally(t).kind(Kind::Frame);
+        assert_eq!(
+            frame(
+                "Hey all! Quick thing - the gate code at Building 4 hasn't worked since Tuesday. Anyway the fireworks were awesome lol"
+            ),
+            0.0
+        );
+        // No turn to business before it: the laugh is the message's.
+        assert!(frame("the gate code hasn't worked since Tuesday. anyway lol") > 0.0);
     }
 
     #[test]
