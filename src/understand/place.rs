@@ -66,6 +66,8 @@ pub(crate) struct PlaceRules {
     numbered_name_en: Regex,
     /// A basement level in Chinese text (B1车道, B2-138, B2的电梯).
     basement_zh: Regex,
+    /// A street corner named by its two streets ("the corner of Maple and 3rd").
+    corner_en: Regex,
 }
 
 /// One to three capitalised words after a preposition that says where; the name is group 1.
@@ -73,7 +75,9 @@ pub(crate) struct PlaceRules {
 /// the district or village a thing is in ("our flat in Tai Po", "the whole of Muirhouse"); a
 /// place word or a unit beside it is more specific and outweighs it.
 /// The name may follow "the" ("behind the Co-op", "outside the Spar") and be hyphenated.
-const NAME_EN: &str = "(?-u:\\b)(?:at|along|across|on|behind|near|outside|opposite|beside|past|off|in|of)\\s+\
+/// Jamaican and other Caribbean speech says "inna" and "pon" for in and on ("water lock off
+/// inna Portmore", "water a rush inna Gully Bank yard").
+const NAME_EN: &str = "(?-u:\\b)(?:at|along|across|on|behind|near|outside|opposite|beside|past|off|in|of|inna|ina|pon)\\s+\
     (?:the\\s+)?([A-Z][a-z]+(?:-[A-Za-z][a-z]+)?(?:[ ][A-Z][a-z]+){0,2})(?-u:\\b)";
 /// A capitalised name is a place about as much as a building part with its relation word.
 const NAME_WEIGHT: f32 = 1.75;
@@ -215,7 +219,7 @@ const HOME_ZH: &str = concat!(
     surnames!(),
     ")头?|(?:",
     surnames!(),
-    ")(?:大爷|大妈|大娘|大婶|奶奶|爷爷|婆婆|阿婆|阿公|娭毑|嗲嗲|婶子|婶|大叔|叔叔|叔|阿姨|姨|大伯|伯伯|伯|嫂子|嫂|师傅|老师|大哥|大姐|老头|老太))\
+    ")(?:大爷|大妈|大娘|大婶|奶奶|爷爷|婆婆|阿婆|阿公|娭毑|嗲嗲|婶子|婶|大叔|叔叔|叔|阿姨|姨|大伯|伯伯|伯|嫂子|嫂|师傅|老师|大哥|大姐|老头|老太|老倌))\
      (?:家|屋)(?:里|头|院子|院坝|门口|屋里|楼上|楼下|后面|旁边)?"
 );
 /// An elder named by surname and how neighbours address them (李奶奶, 陈婆婆, 老李头): when a
@@ -246,12 +250,16 @@ const AMOUNT_AFTER: &str = "年元块米个人户斤度号栋幢楼层单室组�
 /// 1.2 lose to it, a building part wins); after 我是 or 住 it is the sender's home, a flat.
 const BARE_ROOM_WEIGHT: f32 = 1.3;
 /// Someone's home in English: "Mr Tan's flat", "Mdm Chong's unit", "Ahmad's house", "the
-/// flat opposite", "the unit above mine", "the corner unit", "their flat".
+/// flat opposite", "the unit above mine", "the corner unit", "their flat"; in Caribbean speech
+/// the possessive goes unsaid after a title ("the pole by Miss Daphne gate", "by Miss Icy
+/// house").
 const HOME_EN: &str = "(?-u:\\b)(?:(?:Mr|Mrs|Ms|Mdm|Madam|Miss|Dr|Uncle|Aunty|Auntie|Aunt|Encik|Puan)\\.?\\s+)?\
     [A-Z][a-z]+(?:'s|’s)\\s+(?:flat|unit|house|home|place|apartment|door)(?-u:\\b)\
     |(?-u:\\b)(?i:the)\\s+(?:flat|unit|house|apartment)\\s+(?:opposite|above|below|upstairs|downstairs|next\\s+door|across)(?-u:\\b)\
     |(?-u:\\b)(?i:the)\\s+corner\\s+(?:unit|flat|house)(?-u:\\b)\
-    |(?-u:\\b)(?i:their|there|his|her)\\s+(?:flat|unit|house|apartment)(?-u:\\b)";
+    |(?-u:\\b)(?i:their|there|his|her)\\s+(?:flat|unit|house|apartment)(?-u:\\b)\
+    |(?-u:\\b)(?:Miss|Mr|Mrs|Ms|Aunty|Auntie|Uncle|Mama|Papa|Granny|Brother|Sister|Mother)\\.?\\s+\
+    [A-Z][a-z]+\\s+(?:gate|yard|house|shop|place|door)(?-u:\\b)";
 /// A flat by its number alone after the person living there: "Old aunty in 502 stays alone",
 /// "the couple at 1203" (a year after "in" is none: checked in code). The number is group 1.
 const PERSON_ROOM_EN: &str = "(?-u:\\b)(?i:aunty|auntie|uncle|lady|man|woman|couple|family|granny|grandma|grandpa|neighbour|neighbor|elderly|tenant|tenants|resident|residents|folks|guy|boy|girl|kid|kids)\\s+(?:in|at|from)\\s+(?:(?i:unit|flat|no\\.?)\\s*)?([0-9]{3,4})(?-u:\\b)";
@@ -279,6 +287,15 @@ const BASEMENT_ZH: &str = "(?:^|[^A-Za-z0-9])([Bb][1-5](?:-[0-9]{1,4})?)\\s*\\p{
 /// Chinese roads numbered by their class: national (G107), provincial (S205), county (X012).
 const ROAD_CODE_ZH: &str = "(?-u:\\b)[GSX][0-9]{3}(?-u:\\b)";
 const HOME_WEIGHT: f32 = 2.5;
+/// A street corner named by the two streets that meet there, as North American, South African
+/// and Philippine towns name a spot ("on the corner of Maple and 3rd", "corner of 5th and
+/// Pine", "sa corner Burgos and Luna", "the corner of Mokoena and 5th street"): each street a
+/// capitalised name or an ordinal, perhaps with its street word. It weighs as a named street
+/// with its house number ([`HOME_WEIGHT`]): the corner is where, not the bus stop by it.
+const CORNER_EN: &str = "(?-u:\\b)(?i:corner)\\s+(?:(?i:of)\\s+)?\
+    (?:[A-Z][a-z]+|[0-9]{1,3}(?:st|nd|rd|th))(?:\\s+(?i:street|st|road|rd|avenue|ave))?\
+    \\s+(?:and|&)\\s+\
+    (?:[A-Z][a-z]+|[0-9]{1,3}(?:st|nd|rd|th))(?:\\s+(?i:street|st|road|rd|avenue|ave))?(?-u:\\b)";
 /// `C wing`, `B-block`, `A Tower`: a capital letter, then the unit word.
 const LETTER_EN: &str = "(?-u:\\b)[A-Z](?:-|\\s)?(?i:wing|block|blk|tower|building|bldg)(?-u:\\b)";
 /// Floors written the Hong Kong way: `12/F`, `G/F`, `20/F to 22/F`.
@@ -296,8 +313,10 @@ const NUMBERED_NO_EN: &str = "(?-u:\\b)(?i:lane|gali|street|road|plot|house|flat
 /// 3", "street 4", "Soi 5", "Gang 3"), roads and courts of an estate numbered as its lanes are
 /// ("Road 5 is flooded", "Court 9"), and blocks and towers numbered by a letter and a number
 /// ("Block A2"): each a building-level address. Not unit words: "Bay St" and "Shop Lane" are
-/// names, not kinds of building. "stand" is also a verb ([`counts_an_amount`]).
-const ADDRESS_EN: &str = "(?-u:\\b)(?:(?i:villa|stand|plot|bay|shop|stall|kiosk|cottage|bungalow|chalet|gali|street|road|avenue|court|lane|soi|gang)\\s+[0-9]+[A-Za-z]?|(?i:block|blk|tower|building|bldg|wing)\\s+[A-Z][0-9]{1,3})(?-u:\\b)";
+/// names, not kinds of building. "stand" is also a verb ([`counts_an_amount`]). A parking
+/// space numbered as a bay is ("my assigned spot 23", "my car space 42") is one too: which
+/// space is the whole dispute.
+const ADDRESS_EN: &str = "(?-u:\\b)(?:(?i:villa|stand|plot|bay|spot|space|shop|stall|kiosk|cottage|bungalow|chalet|gali|street|road|avenue|court|lane|soi|gang)\\s+[0-9]+[A-Za-z]?|(?i:block|blk|tower|building|bldg|wing)\\s+[A-Z][0-9]{1,3})(?-u:\\b)";
 const PRONOUN_HOME_WEIGHT: f32 = 1.75;
 const FAMILY_WEIGHT: f32 = 2.5;
 const LETTER_WEIGHT: f32 = 3.0;
@@ -379,6 +398,7 @@ impl PlaceRules {
             name_en: Regex::new(NAME_EN)?,
             numbered_name_en: Regex::new(NUMBERED_NAME_EN)?,
             basement_zh: Regex::new(BASEMENT_ZH)?,
+            corner_en: Regex::new(CORNER_EN)?,
         })
     }
 
@@ -648,6 +668,9 @@ fn may_name_home_en(hay: &str) -> bool {
         "place",
         "apartment",
         "door",
+        "gate",
+        "yard",
+        "shop",
     ]
     .iter()
     .any(|w| hay.contains(w))
@@ -830,6 +853,10 @@ pub(crate) fn locate(
                     })
                 }),
             );
+        }
+        // A street corner: "corner" in either case.
+        if hay.contains("orner") {
+            gather(&mut found, matches(&rules.corner_en, hay, HOME_WEIGHT));
         }
         if clues.has(DIGIT) {
             gather(
@@ -1334,7 +1361,7 @@ fn may_have_name_en(hay: &str) -> bool {
 /// Whether a 家 or 屋 in `hay` follows a surname or a way of addressing someone, as in every
 /// [`FAMILY_ZH`] and [`HOME_ZH`] match (李家沟, 老周家, 老李头家, 王大爷家, 张婶子屋里).
 fn may_name_family_or_home(hay: &str) -> bool {
-    const ADDRESS_ENDS: &str = "爷妈娘婶奶婆公毑嗲子叔姨伯嫂傅师哥姐头太";
+    const ADDRESS_ENDS: &str = "爷妈娘婶奶婆公毑嗲子叔姨伯嫂傅师哥姐头太倌";
     let mut before = None;
     hay.chars().any(|c| {
         let follows_name = matches!(c, '家' | '屋')
@@ -1452,6 +1479,11 @@ fn named_place(rules: &PlaceRules, jieba: &Jieba, hay: &str, hit: &PlaceHit) -> 
             english_name_start(hay, hit.span.start, hit.entry.whole_word);
         if described {
             bonus = 0.25;
+        }
+        // A house numbered in its street ("22 Church Lane", "17 Hill Rd") names one door: above
+        // a home named only by where it is from the sender ("the flat above", 2.5).
+        if named && hit.entry.whole_word && hay[start..].starts_with(|c: char| c.is_ascii_digit()) {
+            bonus = 0.75;
         }
         // A unit word before a place word is a kind of building, not its name ("Tower block",
         // "Apartment complex").
@@ -1928,7 +1960,7 @@ fn parks_a_car(hay: &str, span: Range<usize>) -> bool {
     }
 }
 
-const BEFORE_PARKING: [&str; 40] = [
+const BEFORE_PARKING: [&str; 48] = [
     "always",
     "cannot",
     "can't",
@@ -1969,6 +2001,14 @@ const BEFORE_PARKING: [&str; 40] = [
     "pls",
     "please",
     "then",
+    "motorbike",
+    "motorbikes",
+    "motorcycles",
+    "bikes",
+    "scooters",
+    "taxis",
+    "trucks",
+    "buses",
 ];
 const AFTER_PARKING: [&str; 9] = [
     "his",
@@ -1983,9 +2023,10 @@ const AFTER_PARKING: [&str; 9] = [
 ];
 
 /// The last words of an English street's name ("Kowhai Street", "Cedar Ct").
-const STREET_WORDS: [&str; 22] = [
-    "road", "rd", "street", "st", "lane", "drive", "close", "crescent", "cres", "avenue", "ave",
-    "way", "row", "grove", "court", "ct", "terrace", "gardens", "place", "hill", "mews", "walk",
+const STREET_WORDS: [&str; 25] = [
+    "road", "rd", "street", "st", "lane", "ln", "drive", "dr", "blvd", "close", "crescent", "cres",
+    "avenue", "ave", "way", "row", "grove", "court", "ct", "terrace", "gardens", "place", "hill",
+    "mews", "walk",
 ];
 
 /// Whether a place is a street named: a capitalised name before a street word ("Crescent
@@ -2161,7 +2202,7 @@ fn after_a_person(hay: &str, start: usize) -> bool {
         && word_before(hay, ws).is_some_and(|(_, t)| one_of(&TITLES_EN, t.trim_end_matches('.')))
 }
 
-const PEOPLE_EN: [&str; 41] = [
+const PEOPLE_EN: [&str; 42] = [
     "mum",
     "mom",
     "dad",
@@ -2203,6 +2244,7 @@ const PEOPLE_EN: [&str; 41] = [
     "tenant",
     "tenants",
     "patient",
+    "people",
 ];
 const TITLES_EN: [&str; 10] = [
     "mr", "mrs", "ms", "mdm", "madam", "miss", "dr", "uncle", "auntie", "aunty",
@@ -2350,7 +2392,7 @@ mod tests {
         let rules = &parser().places;
         /// Whether a text (with its clues) is searched for a pattern.
         type Searched<'a> = &'a dyn Fn(&Clues, &str) -> bool;
-        let checks: [(&str, &Regex, Searched); 21] = [
+        let checks: [(&str, &Regex, Searched); 22] = [
             ("numbered_zh", &rules.numbered_zh, &|c, _| c.numbered_zh()),
             ("room_zh", &rules.room_zh, &|c, _| c.room_zh()),
             ("direction_zh", &rules.direction_zh, &|c, _| {
@@ -2390,8 +2432,11 @@ mod tests {
             ("basement_zh", &rules.basement_zh, &|c, t| {
                 c.has(DIGIT) && c.has(NON_ASCII) && t.contains(['B', 'b'])
             }),
+            ("corner_en", &rules.corner_en, &|c, t| {
+                c.english(rules) && t.contains("orner")
+            }),
         ];
-        let mut matched = [0usize; 21];
+        let mut matched = [0usize; 22];
         for text in texts() {
             let clues = Clues::of(&text, &rules.clues);
             for (i, (name, re, clue)) in checks.iter().enumerate() {
