@@ -562,6 +562,9 @@ async fn unclaimed(db: Db) {
         "{}",
         answer.text
     );
+    app.say("g1", "leader1", "张伟", "我手上还有几件").await;
+    let answer = sent_to(&app, "g1").pop().expect("answer");
+    assert!(answer.text.starts_with("待办"), "{}", answer.text);
     let before = sent_to(&app, "g1").len();
     app.say("g1", "res1", "王芳", "哪些还没接单？").await;
     assert!(

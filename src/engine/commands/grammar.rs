@@ -482,6 +482,30 @@ pub fn asked_in_words(text: &str) -> Option<String> {
     }
     // How many: the period and scope before a count asked ("这个月东风社区收到多少件诉求",
     // "上周办结了几件", "how many reports this month").
+    // One's own to-do ("我手上还有几件", "我还有哪些没办的", "我的单子", "还有啥没处理的"):
+    // `待办`. A count without "我" ("还有几件没办完") is the figures, below.
+    const UNDONE: [&str; 8] = [
+        "没办",
+        "没处理",
+        "没弄",
+        "没做",
+        "没完",
+        "未办",
+        "单子",
+        "工单",
+    ];
+    const LISTED: [&str; 4] = ["哪些", "哪几", "啥", "什么"];
+    let undone = UNDONE.iter().any(|w| t.contains(w));
+    let mine = ["我手上", "我手头", "我的单", "我这边还有", "我还有"]
+        .iter()
+        .any(|w| t.contains(w))
+        && (undone || t.contains("手上") || t.contains("手头"));
+    let left = undone
+        && (t.contains("还有") || t.contains("还剩"))
+        && LISTED.iter().any(|w| t.contains(w));
+    if mine || left {
+        return Some("待办".to_string());
+    }
     const HOW_MANY: [&str; 5] = ["多少", "几件", "几单", "几起", "几宗"];
     if HOW_MANY.iter().any(|w| t.contains(w)) {
         // Where the period and scope end: what is counted, or the rate asked
@@ -1180,6 +1204,10 @@ mod tests {
             ("这个月东风社区收到多少件诉求", "统计 这个月东风社区"),
             ("上周办结了几件", "统计 上周"),
             ("这个月满意度多少", "统计 这个月"),
+            ("我手上还有几件", "待办"),
+            ("我还有哪些没办的", "待办"),
+            ("我的单子", "待办"),
+            ("还有啥没处理的？", "待办"),
             ("东风社区上个月及时签收率是多少", "统计 东风社区上个月"),
             ("黄丽华这个月接了几单", "统计 黄丽华这个月"),
             ("本周新增几件", "统计 本周"),
@@ -1210,6 +1238,8 @@ mod tests {
             "一网格的灯还没人接单，我先去看看了",
             "我接单了",
             "今天几个人来开会",
+            "我还有啥要带的吗",
+            "还有什么问题吗",
             "把报表发我",
             "这个报告写得不错",
         ] {
