@@ -130,6 +130,15 @@ impl Engine {
             }
             Band::Open => self.open_or_link(tx, fx, scene, u).await,
             Band::Confirm => {
+                // The reporter's own words minutes after her report, of its kind and naming no
+                // place ("water works now but the tap is still dripping"), are about it: they
+                // are added to it, not asked about as a possible second problem.
+                if u.location.is_none()
+                    && let Some(existing) = self.same_open_problem(tx, scene, u).await?
+                    && existing.reporter_id == scene.event.sender.id
+                {
+                    return self.link(tx, fx, scene, u, &existing).await;
+                }
                 // The photos wait for the answer: a confirmed ticket takes them.
                 self.photos_without_report(tx, fx, scene, &u.body).await?;
                 self.ask_to_confirm(tx, scene, u).await
