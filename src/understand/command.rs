@@ -182,7 +182,16 @@ pub fn claim_said(text: &str) -> Option<&str> {
     ];
     // The going or the handling. Bare 去 and 来 only straight after who goes or how soon
     // ("我来", "马上去"), as "垃圾车明天来" tells of someone else and "我去！" exclaims.
-    const GOING: [&str; 19] = [
+    const GOING: [&str; 27] = [
+        // Someone fetched by the sender ("下午叫人来通", "马上派人过去", "明天找师傅来修").
+        "叫人",
+        "找人",
+        "派人",
+        "喊人",
+        "叫师傅",
+        "找师傅",
+        "派师傅",
+        "喊师傅",
         "在路上了",
         "在路上",
         "出发了",
@@ -217,7 +226,7 @@ pub fn claim_said(text: &str) -> Option<&str> {
     ];
     // What may follow the going, before the sentence ends or pauses ("过去看看吧", "安排师傅
     // 去处理一下"); "去看看电影" goes on to something else.
-    const TAIL: &str = "看一下吧处理去过来修瞧人师傅";
+    const TAIL: &str = "看一下吧处理去过来修瞧人师傅通弄换清";
     // Someone else sent or asked: not the sender's claim.
     const OTHERS: [&str; 12] = [
         "你", "您", "他", "她", "谁", "大家", "麻烦", "请", "让", "叫", "物业", "谁能",
@@ -663,6 +672,16 @@ pub const DONE_PHRASES: &[&str] = &[
     "清理完了",
     "清理好了",
     "换好了",
+    "通好了",
+    "疏通好了",
+    "疏通完了",
+    "已疏通",
+    "装好了",
+    "补好了",
+    "修完了",
+    "换完了",
+    "清完了",
+    "收拾好了",
 ];
 
 /// Shorter ways of saying "done" after a ticket number that count only alone or before a pause:
@@ -2001,6 +2020,9 @@ mod tests {
             ("这个不归我们管，化粪池是环卫所的，我转给他们", ""),
             ("谢谢提醒，3栋的灯我已经通知电工了", "3栋的灯"),
             ("我马上报给街道", ""),
+            ("收到，下午叫人来通", ""),
+            ("下水道我明天找师傅来弄", "下水道"),
+            ("好的 马上派人过去", ""),
             ("Called the council, they'll come tomorrow", ""),
             ("noted, I've informed the management office", ""),
             ("already reported it to the water board", ""),
@@ -2046,6 +2068,9 @@ mod tests {
             "我们出发了去春游",
             "谁在路上",
             "转给我吧",
+            "你叫人来通一下",
+            "物业叫人来修了",
+            "能不能叫人来看看？",
             "I've told you already",
             "called everyone twice",
             "informed",
@@ -2261,6 +2286,8 @@ mod tests {
     fn done_said_in_own_words() {
         for (text, subject, what) in [
             ("灯已经修好了", "灯", ""),
+            ("下水道通好了", "下水道", ""),
+            ("2栋的化粪池已疏通", "2栋的化粪池", ""),
             ("快递柜修好了", "快递柜", ""),
             ("井盖固定好了", "井盖", ""),
             ("管子已经接好了，可以用水了", "管子", "可以用水了"),

@@ -583,6 +583,15 @@ async fn bare_claim_and_done(db: Db) {
     // Someone else sent is no claim of the sender's.
     app.say("g1", "leader1", "张伟", "5栋电梯你去看看").await;
     assert_eq!(state(&app, 2).await, TicketState::Open);
+    // Someone fetched by the sender is the sender's claim; the job's own word of done ends it.
+    app.say("g1", "leader1", "张伟", "电梯我下午叫人来修").await;
+    assert!(
+        app.last().text.contains("#2 已由 张伟 接单"),
+        "{}",
+        app.last().text
+    );
+    app.say("g1", "leader1", "张伟", "电梯修完了").await;
+    assert_eq!(state(&app, 2).await, TicketState::Resolved);
     app.stop().await;
 }
 both_backends!(bare_claim_and_done, bare_claim_and_done);
