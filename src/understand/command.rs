@@ -880,6 +880,34 @@ pub fn done_said(text: &str) -> Option<(&str, &str)> {
         "cut back",
         "switched off",
     ];
+    // "sent the plumber, all sorted now", "replaced the fuse - all done": what was done, then
+    // the word of done after a pause.
+    const DONE_LAST: [&str; 9] = [
+        "all sorted now",
+        "all sorted",
+        "sorted now",
+        "all done now",
+        "all done",
+        "all fixed now",
+        "all fixed",
+        "fixed now",
+        "done now",
+    ];
+    let ended = t.trim_end_matches(['.', '!', ' ']);
+    if ended.is_ascii()
+        && !is_question(t)
+        && let Some(w) = DONE_LAST
+            .iter()
+            .find(|w| ended.to_ascii_lowercase().ends_with(*w))
+        && let Some(before) = ended[..ended.len() - w.len()]
+            .trim_end()
+            .strip_suffix([',', '-', ';', '.'])
+    {
+        let before = before.trim();
+        if !before.is_empty() && before.split_whitespace().count() <= 12 {
+            return Some(("", before));
+        }
+    }
     // "done, dog has been caught", "sorted - bins emptied": the word of done first, then what
     // was done, which may name the job.
     if let Some(rest) = ["all done", "done", "fixed", "sorted", "finished"]
@@ -1870,11 +1898,28 @@ pub fn bare_rating(text: &str) -> Option<Rating> {
                 .filter(|r| r.starts_with("满意") || *r == "satisfied")
         })
         .unwrap_or(t);
+    // Said twice over ("不错不错", "满意满意"): once.
+    let half = t.len() / 2;
+    let t = match (t.get(..half), t.get(half..)) {
+        (Some(a), Some(b)) if !a.is_empty() && a == b => a,
+        _ => t,
+    };
     // Only the rating words themselves: "ok", "good" or a thumb typed alone acknowledge as
     // often as they rate (they count as ratings in a reply to the notice).
     match t {
         "ok" | "okay" | "good" | "bad" | "👍" | "👎" => None,
         "dissatisfied" | "not satisfied" => Some(Rating::Unsatisfied),
+        // How residents grade a job in their own words.
+        "挺好" | "很好" | "非常好" | "蛮好" | "不错" | "挺不错" | "很不错" | "好评"
+        | "五星好评" | "给力" | "很给力" | "点赞" | "very good" | "great" | "excellent" => {
+            Some(Rating::Satisfied)
+        }
+        "还行" | "还可以" | "凑合" | "马马虎虎" | "一般般" | "so so" | "so-so" | "average" => {
+            Some(Rating::Neutral)
+        }
+        "差评" | "很差" | "太差" | "太差了" | "poor" | "terrible" => {
+            Some(Rating::Unsatisfied)
+        }
         _ => parse_rating(t),
     }
 }
@@ -2200,6 +2245,11 @@ mod tests {
             ("Satisfied, thanks!", Rating::Satisfied),
             ("very satisfied", Rating::Satisfied),
             ("Not satisfied.", Rating::Unsatisfied),
+            ("挺好的 谢谢", Rating::Satisfied),
+            ("不错不错", Rating::Satisfied),
+            ("还行吧", Rating::Neutral),
+            ("差评！", Rating::Unsatisfied),
+            ("Great, thanks", Rating::Satisfied),
         ] {
             assert_eq!(bare_rating(text), Some(rating), "{text}");
         }
@@ -2313,6 +2363,8 @@ mod tests {
             ),
             ("done, dog has been caught", "dog", ""),
             ("Sorted - replaced the fuse", "", "replaced the fuse"),
+            ("sent the plumber, all sorted now", "", "sent the plumber"),
+            ("replaced the fuse - all done.", "", "replaced the fuse"),
         ] {
             assert_eq!(done_said(text), Some((subject, what)), "{text}");
         }
@@ -2340,6 +2392,8 @@ mod tests {
             "when will the bins get collected",
             "done?",
             "done, is it working now?",
+            "is it all sorted now?",
+            "not sure it's all sorted",
         ] {
             assert_eq!(done_said(text), None, "{text}");
         }
