@@ -1890,6 +1890,16 @@ pub fn bare_rating(text: &str) -> Option<Rating> {
             }
         }
     }
+    // Thanks to someone named after the rating ("不错不错 谢谢李书记", "满意，辛苦张师傅了").
+    if let Some(at) = ["谢谢", "辛苦", "感谢"]
+        .iter()
+        .filter_map(|w| t.find(w))
+        .min()
+        && at > 0
+        && t[at..].chars().count() <= 7
+    {
+        t = trim(&t[..at]);
+    }
     let t = t.strip_suffix(['吧', '啊', '的', '呀']).unwrap_or(&t);
     let t = ["很", "挺", "蛮", "十分", "very "]
         .iter()
@@ -2250,6 +2260,8 @@ mod tests {
             ("还行吧", Rating::Neutral),
             ("差评！", Rating::Unsatisfied),
             ("Great, thanks", Rating::Satisfied),
+            ("不错不错 谢谢李书记", Rating::Satisfied),
+            ("满意，辛苦张师傅了", Rating::Satisfied),
         ] {
             assert_eq!(bare_rating(text), Some(rating), "{text}");
         }
