@@ -839,10 +839,22 @@ impl Engine {
                 // "哪些超时了", "这周东风社区怎么样": a supervisor's question, as its command.
                 if scene.callback.is_none()
                     && let Some(canonical) = commands::asked_in_words(text)
-                    && let Parsed::Command(cmd) = commands::parse(&canonical)
-                    && self.names_a_scope(tx, scene, &canonical).await?
                 {
-                    return self.command(tx, fx, scene, cmd).await;
+                    // A list asked with words before it that name no grid ("帮我看看有没有超时
+                    // 的"): the list under the asker's own node.
+                    let canonical = match canonical.split_once(' ') {
+                        Some((word @ ("超时" | "未接单"), _))
+                            if !self.names_a_scope(tx, scene, &canonical).await? =>
+                        {
+                            word.to_string()
+                        }
+                        _ => canonical,
+                    };
+                    if let Parsed::Command(cmd) = commands::parse(&canonical)
+                        && self.names_a_scope(tx, scene, &canonical).await?
+                    {
+                        return self.command(tx, fx, scene, cmd).await;
+                    }
                 }
                 // "灯已经修好了", "1号灯换好了": the job the words name, as 办结 N.
                 if scene.callback.is_none()

@@ -119,7 +119,10 @@ impl Engine {
         scene: &Scene<'_>,
         canonical: &str,
     ) -> Result<bool, StoreError> {
-        if let Some(grid) = canonical.strip_prefix("未接单 ") {
+        if let Some(grid) = ["未接单 ", "超时 "]
+            .iter()
+            .find_map(|w| canonical.strip_prefix(w))
+        {
             return Ok(self.named_scope(tx, scene, grid).await?.is_ok());
         }
         let Some(args) = canonical.strip_prefix("统计") else {

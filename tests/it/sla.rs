@@ -544,6 +544,18 @@ async fn unclaimed(db: Db) {
     assert_eq!(listed.len(), 1, "{}", answer.text);
     assert!(listed[0].contains("T1-V1-G2#"), "{}", answer.text);
 
+    // A period before the question is dropped; words naming no grid leave the asker's node.
+    app.say("v1", "coord1", "陈静", "今天哪些还没接单").await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    assert_eq!(lines(&answer.text).len(), 2, "{}", answer.text);
+    app.say("v1", "coord1", "陈静", "李强那边有没有超时的")
+        .await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    assert!(answer.text.starts_with("超时未办"), "{}", answer.text);
+    app.say("v1", "coord1", "陈静", "帮我看看有没有超时的")
+        .await;
+    let answer = sent_to(&app, "v1").pop().expect("answer");
+    assert!(answer.text.starts_with("超时未办"), "{}", answer.text);
     app.say("v1", "coord1", "陈静", "李强这个月接了几单").await;
     let answer = sent_to(&app, "v1").pop().expect("answer");
     assert!(

@@ -367,11 +367,20 @@ pub fn asked_in_words(text: &str) -> Option<String> {
     .iter()
     .any(|w| lower.starts_with(w))
         || (lower.contains("overdue") && lower.starts_with("which"));
-    if overdue_en
-        || ((t.contains("超时") || t.contains("逾期"))
-            && (WHICH.iter().any(|w| t.contains(w)) || is_question(text.trim())))
-    {
+    if overdue_en {
         return Some("超时".to_string());
+    }
+    if (t.contains("超时") || t.contains("逾期"))
+        && (WHICH.iter().any(|w| t.contains(w)) || is_question(text.trim()))
+    {
+        // The grid named before the question, if any ("李建国那边有没有超时的").
+        let cut = ["超时", "逾期", "有没有", "有哪些", "有多少"]
+            .iter()
+            .chain(WHICH.iter())
+            .filter_map(|w| t.find(w))
+            .min()
+            .unwrap_or(0);
+        return Some(listed_under("超时", &t[..cut]));
     }
     // Not claimed yet: "哪些还没接单", "谁还没接单", "东风社区还有几件没人接", "有没有没签收的",
     // "what hasn't been claimed?": `未接单`, under the grid named before the question if any
@@ -426,10 +435,7 @@ pub fn asked_in_words(text: &str) -> Option<String> {
             .filter_map(|w| t.find(w))
             .min()
             .map_or(at, |c| c.min(at));
-        let core = t[..cut]
-            .trim_end_matches(['的', '有', ' ', '，', ','])
-            .trim();
-        return Some(format!("未接单 {core}").trim_end().to_string());
+        return Some(listed_under("未接单", &t[..cut]));
     }
     // Which unit does best or worst: the ranking ("哪个网格超时最多", "哪个村满意率最低",
     // "which grid is the slowest"), over the period named if one is.
@@ -635,6 +641,20 @@ pub fn asked_in_words(text: &str) -> Option<String> {
     let (span, _) = crate::stats::split_period_scope(core, today);
     (span.kind != crate::stats::period::SpanKind::All && !core.is_empty())
         .then(|| format!("统计 {core}"))
+}
+
+/// A list asked in words (`超时`, `未接单`) under the grid named in `before`, the words before
+/// the question; a period there is dropped (the lists are of now), and words that name no grid
+/// are the engine's to drop (`Engine::names_a_scope`).
+fn listed_under(word: &str, before: &str) -> String {
+    let core = before.trim_end_matches(['的', '有', ' ', '，', ',']).trim();
+    let Some(today) = chrono::NaiveDate::from_ymd_opt(2026, 1, 1) else {
+        return word.to_string();
+    };
+    match crate::stats::split_period_scope(core, today).1 {
+        Some(scope) if !scope.trim().is_empty() => format!("{word} {}", scope.trim()),
+        _ => word.to_string(),
+    }
 }
 
 fn parse_canonical(text: String) -> Parsed {
@@ -1188,6 +1208,10 @@ mod tests {
             ("逾期的有多少", "超时"),
             ("What's overdue?", "超时"),
             ("哪些还没接单？", "未接单"),
+            ("东风社区今天哪些还没接单", "未接单 东风社区"),
+            ("今天哪些还没接单", "未接单"),
+            ("李建国那边有没有超时的", "超时 李建国那边"),
+            ("帮我看看有没有超时的", "超时 帮我"),
             ("谁还没接单", "未接单"),
             ("东风社区还有几件没人接", "未接单 东风社区"),
             ("二网格有哪些没签收的", "未接单 二网格"),
