@@ -841,17 +841,18 @@ impl Engine {
                     && let Some(canonical) = commands::asked_in_words(text)
                 {
                     // A list asked with words before it that name no grid ("帮我看看有没有超时
-                    // 的"): the list under the asker's own node.
-                    let canonical = match canonical.split_once(' ') {
-                        Some((word @ ("超时" | "未接单"), _))
-                            if !self.names_a_scope(tx, scene, &canonical).await? =>
-                        {
-                            word.to_string()
+                    // 的"): the list under the asker's own node. Other words naming no grid
+                    // ("今天天气怎么样") are chat.
+                    let canonical = if self.names_a_scope(tx, scene, &canonical).await? {
+                        Some(canonical)
+                    } else {
+                        match canonical.split_once(' ') {
+                            Some((word @ ("超时" | "未接单"), _)) => Some(word.to_string()),
+                            _ => None,
                         }
-                        _ => canonical,
                     };
-                    if let Parsed::Command(cmd) = commands::parse(&canonical)
-                        && self.names_a_scope(tx, scene, &canonical).await?
+                    if let Some(canonical) = canonical
+                        && let Parsed::Command(cmd) = commands::parse(&canonical)
                     {
                         return self.command(tx, fx, scene, cmd).await;
                     }

@@ -784,10 +784,7 @@ impl Engine {
         {
             let (name, meant) = match job {
                 Job::Here(name, meant) => (name, meant),
-                Job::Elsewhere(name) => {
-                    let line = self.texts.ask_privately_about(&name);
-                    return Ok(Some(vec![Notice::plain(line, None)]));
-                }
+                Job::Elsewhere(name) => return Ok(Some(self.ask_privately(&name))),
             };
             if let [t] = meant.as_slice() {
                 return self.status_of(tx, fx, scene, t).await;
@@ -1112,12 +1109,7 @@ impl Engine {
         }
         let meant = match self.supervised_job(tx, scene, named).await? {
             Some(Job::Here(_, meant)) => meant,
-            Some(Job::Elsewhere(name)) => {
-                return Ok(Some(vec![Notice::plain(
-                    self.texts.ask_privately_about(&name),
-                    None,
-                )]));
-            }
+            Some(Job::Elsewhere(name)) => return Ok(Some(self.ask_privately(&name))),
             None => match &scene.group {
                 Some(group) => {
                     let (category, place) = self.parser.named(named);
@@ -1130,6 +1122,14 @@ impl Engine {
         let urge = |no| Command::Urge(super::commands::Urge(no, note.clone()));
         self.on_the_one(tx, fx, scene, Name::Urge, &meant, urge)
             .await
+    }
+
+    /// The answer to a supervisor's words about a job of a grid the group must not see.
+    fn ask_privately(&self, grid_name: &str) -> Vec<Notice> {
+        vec![Notice::plain(
+            self.texts.ask_privately_about(grid_name),
+            None,
+        )]
     }
 
     /// A job a supervisor names in words, in a grid named at the start as people shorten it
